@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Side-by-side measurements of Tessera and Debian's qemu-system-riscv64.
+
+Each figure is the median of --runs runs (at least 5) on this machine; the
+ratio is Tessera / QEMU (lower is better for all of them).  Results are
+printed and written to docs/performance.md.  This is a benchmark, not a
+test: nothing here asserts a time.
+
+  python3 bench/run.py [--build build/release] [--runs 7]
+"""
+import argparse
+import datetime
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+QEMU = 'qemu-system-riscv64'
+
+
+def timed(cmd, stdin_data=None):
+    start = time.perf_counter()
+    subprocess.run(cmd, input=stdin_data, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   check=True, text=True)
+    return time.perf_counter() - start
+
+
+def idle_peak_rss_kib(cmd, settle=1.0):
+    """Start an empty machine, let it settle, read its peak RSS, stop it."""
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(settle)
+        with open('/proc/%d/status' % p.pid) as f:
+            for line in f:
+                if line.startswith('VmHWM:'):
+                    return int(line.split()[1])
+        raise RuntimeError('no VmHWM for %s' % cmd)
+    finally:
+        p.kill()
+        p.wait()
+
+
+QUIT_QMP = '{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n'
+
+
+def measure(runs, tessera):
+    empty = ['-M', 'none', '-display', 'none', '-nodefaults']
+    cases = [
+        ('`-device help` time (s)', 'time',
+         lambda exe: timed([exe, '-device', 'help'])),
+        ('start-to-quit, empty machine (s)', 'time',
+         lambda exe: timed([exe] + empty + ['-qmp', 'stdio'], QUIT_QMP)),
+        ('peak RSS, idle empty machine (MiB)', 'rss',
+         lambda exe: idle_peak_rss_kib([exe] + empty) / 1024.0),
+    ]
+    rows = []
+    for title, _kind, fn in cases:
+        t_vals, q_vals = [], []
+        for _ in range(runs):
+            t_vals.append(fn(tessera))
+            q_vals.append(fn(QEMU))
+        t, q = statistics.median(t_vals), statistics.median(q_vals)
+        rows.append((title, t, q, t / q if q else float('nan')))
+        print('%-40s tessera %.4f  qemu %.4f  ratio %.3f' % (title, t, q, t / q))
+    return rows
+
+
+def qemu_version():
+    out = subprocess.run([QEMU, '-version'], capture_output=True, text=True).stdout
+    return out.splitlines()[0] if out else 'unknown'
+
+
+def write_report(rows, runs, build):
+    path = os.path.join(ROOT, 'docs', 'performance.md')
+    lines = [
+        '<!-- SPDX-License-Identifier: MIT -->',
+        '# Performance',
+        '',
+        'Measured by `python3 bench/run.py` (median of %d runs each, side by side on the same '
+        'machine). Ratio = Tessera / QEMU; lower is better.' % runs,
+        '',
+        '- date: %s' % datetime.date.today().isoformat(),
+        '- machine: %s, %d cores' % (platform.machine(), os.cpu_count()),
+        '- Tessera build: %s' % os.path.relpath(build, ROOT),
+        '- QEMU: %s' % qemu_version(),
+        '',
+        '| measure | Tessera | QEMU | ratio | goal |',
+        '|---|---|---|---|---|',
+    ]
+    goals = {'`-device help` time (s)': '<= 0.33', 'peak RSS, idle empty machine (MiB)': '<= 0.5'}
+    for title, t, q, r in rows:
+        lines.append('| %s | %.4f | %.4f | %.3f | %s |' % (title, t, q, r, goals.get(title, '')))
+    lines.append('')
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines))
+    print('wrote', path)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--build', default=os.path.join(ROOT, 'build', 'release'))
+    ap.add_argument('--runs', type=int, default=7)
+    args = ap.parse_args()
+    if args.runs < 5:
+        sys.exit('bench: --runs must be at least 5')
+    tessera = os.path.join(args.build, 'bin', 'tessera-system-riscv64')
+    if not os.path.exists(tessera):
+        tessera = os.path.join(args.build, 'bin', 'tessera')
+    if not os.path.exists(tessera):
+        sys.exit('bench: %s not found; build with scons mode=release' % tessera)
+    if not shutil.which(QEMU):
+        sys.exit('bench: %s not found; run scripts/setup.sh (package qemu-system-misc)' % QEMU)
+    rows = measure(args.runs, tessera)
+    write_report(rows, args.runs, args.build)
+
+
+if __name__ == '__main__':
+    main()

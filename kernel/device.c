@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The device base type: MMIO regions and IRQ pins, the realize/reset
+ * lifecycle, -global defaults, and user-created devices (-device,
+ * device_add, device_del).
+ */
+#include "kernel/device.h"
+
+#include <string.h>
+
+#include "kernel/core.h"
+#include "kernel/machine.h"
+#include "kernel/options.h"
+
+typedef struct GlobalProp {
+    char *driver;
+    char *property;
+    char *value;
+} GlobalProp;
+
+/* -global settings, in command-line order (set before any device exists). */
+static GPtrArray *globals;
+
+void device_add_global(const char *driver, const char *property, const char *value)
+{
+    if (!globals) {
+        globals = g_ptr_array_new();
+    }
+    GlobalProp *g = g_new0(GlobalProp, 1);
+    g->driver = g_strdup(driver);
+    g->property = g_strdup(property);
+    g->value = g_strdup(value);
+    g_ptr_array_add(globals, g);
+}
+
+/* Apply matching -global settings; errors are kept for realize. */
+static void device_post_init(Object *obj)
+{
+    DeviceState *dev = DEVICE(obj);
+    for (guint i = 0; globals && i < globals->len && !dev->pending_error; i++) {
+        GlobalProp *g = g_ptr_array_index(globals, i);
+        if (!object_dynamic_cast(obj, g->driver)) {
+            continue;
+        }
+        GError *err = NULL;
+        if (!object_property_parse(obj, g->property, g->value, &err)) {
+            g_set_error(&dev->pending_error, err->domain, err->code, "-global %s.%s=%s: %s",
+                        g->driver, g->property, g->value, err->message);
+            g_error_free(err);
+        }
+    }
+}
+
+static void device_instance_init(Object *obj)
+{
+    DeviceState *dev = DEVICE(obj);
+    for (int i = 0; i < DEVICE_MAX_MMIO; i++) {
+        dev->mmio_addr[i] = HWADDR_UNMAPPED;
+    }
+}
+
+static void device_finalize(Object *obj)
+{
+    DeviceState *dev = DEVICE(obj);
+    if (dev->realized) {
+        device_unrealize(dev);
+    }
+    if (dev->irq_in) {
+        irq_free_array(dev->irq_in, dev->num_irq_in);
+    }
+    g_clear_error(&dev->pending_error);
+    g_free(dev->id);
+}
+
+int device_init_mmio(DeviceState *dev, MemoryRegion *mr)
+{
+    g_assert(dev->num_mmio < DEVICE_MAX_MMIO);
+    dev->mmio[dev->num_mmio] = mr;
+    return dev->num_mmio++;
+}
+
+int device_init_irq_out(DeviceState *dev, IRQLine **pin)
+{
+    g_assert(dev->num_irq_out < DEVICE_MAX_IRQ_OUT);
+    dev->irq_out[dev->num_irq_out] = pin;
+    return dev->num_irq_out++;
+}
+
+void device_init_irq_in(DeviceState *dev, IRQHandler handler, int count)
+{
+    g_assert(!dev->irq_in);
+    dev->irq_in = irq_new_array(handler, dev, count);
+    dev->num_irq_in = count;
+}
+
+IRQLine *device_get_irq_in(DeviceState *dev, int n)
+{
+    g_assert(n >= 0 && n < dev->num_irq_in);
+    return dev->irq_in[n];
+}
+
+void device_connect_irq_out(DeviceState *dev, int n, IRQLine *line)
+{
+    g_assert(n >= 0 && n < dev->num_irq_out);
+    *dev->irq_out[n] = line;
+}
+
+void device_mmio_map(DeviceState *dev, int n, MemoryRegion *container, hwaddr addr)
+{
+    g_assert(n >= 0 && n < dev->num_mmio);
+    memory_region_add_subregion(container, addr, dev->mmio[n]);
+    dev->mmio_addr[n] = addr;
+}
+
+bool device_realize(DeviceState *dev, GError **errp)
+{
+    if (dev->realized) {
+        return true;
+    }
+    if (dev->pending_error) {
+        g_propagate_error(errp, g_steal_pointer(&dev->pending_error));
+        return false;
+    }
+    DeviceClass *dc = DEVICE_GET_CLASS(dev);
+    if (dc->realize && !dc->realize(dev, errp)) {
+        return false;
+    }
+    dev->realized = true;
+    return true;
+}
+
+void device_unrealize(DeviceState *dev)
+{
+    if (!dev->realized) {
+        return;
+    }
+    DeviceClass *dc = DEVICE_GET_CLASS(dev);
+    for (int i = 0; i < dev->num_mmio; i++) {
+        MemoryRegion *mr = dev->mmio[i];
+        if (dev->mmio_addr[i] != HWADDR_UNMAPPED && mr->container) {
+            memory_region_del_subregion(mr->container, mr);
+            dev->mmio_addr[i] = HWADDR_UNMAPPED;
+        }
+    }
+    if (dc->unrealize) {
+        dc->unrealize(dev);
+    }
+    dev->realized = false;
+}
+
+void device_reset(DeviceState *dev)
+{
+    DeviceClass *dc = DEVICE_GET_CLASS(dev);
+    if (dc->reset) {
+        dc->reset(dev);
+    }
+}
+
+static void reset_walk(Object *obj, void *opaque)
+{
+    DeviceState *dev = (DeviceState *)object_dynamic_cast(obj, TYPE_DEVICE);
+    if (dev && dev->realized) {
+        device_reset(dev);
+    }
+    object_child_foreach(obj, reset_walk, opaque);
+}
+
+void device_reset_all(Object *root)
+{
+    reset_walk(root, NULL);
+}
+
+/* Name for an anonymous user device: device[N], first free N. */
+static char *anon_name(Object *parent)
+{
+    for (unsigned n = 0;; n++) {
+        char *name = g_strdup_printf("device[%u]", n);
+        if (!object_resolve_child(parent, name)) {
+            return name;
+        }
+        g_free(name);
+    }
+}
+
+DeviceState *device_create_from_opts(OptDict *opts, bool hotplug, GError **errp)
+{
+    const char *driver = opt_dict_get(opts, "driver");
+    if (!driver) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-device: missing driver name");
+        return NULL;
+    }
+    GError *err = NULL;
+    TypeImpl *t = type_lookup_or_load(driver, &err);
+    if (!t) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_NOT_FOUND, "-device %s: %s", driver,
+                    err->message);
+        g_error_free(err);
+        return NULL;
+    }
+    ObjectClass *oc = object_class_by_name(driver);
+    DeviceClass *dc = (DeviceClass *)object_class_dynamic_cast(oc, TYPE_DEVICE);
+    if (!dc || type_is_abstract(t)) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                    "-device %s: '%s' is not a device type that can be created", driver, driver);
+        return NULL;
+    }
+    if (!dc->user_creatable) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                    "-device %s: device cannot be created by the user (it is part of a board)",
+                    driver);
+        return NULL;
+    }
+    if (hotplug && !dc->hotpluggable) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                    "device_add %s: device does not support hotplugging", driver);
+        return NULL;
+    }
+    const char *id = opt_dict_get(opts, "id");
+    Object *peripheral = container_get(id ? "/machine/peripheral" : "/machine/peripheral-anon");
+    if (id && object_resolve_child(peripheral, id)) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-device %s: duplicate id '%s'",
+                    driver, id);
+        return NULL;
+    }
+    Object *obj = object_new(driver);
+    DeviceState *dev = DEVICE(obj);
+    dev->hotplugged = hotplug;
+    for (guint i = 0; i < opts->keys->len; i++) {
+        const char *key = g_ptr_array_index(opts->keys, i);
+        if (!strcmp(key, "driver") || !strcmp(key, "id")) {
+            continue;
+        }
+        if (!object_property_parse(obj, key, opt_dict_get(opts, key), &err)) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-device %s: %s", driver,
+                        err->message);
+            g_error_free(err);
+            object_unref(obj);
+            return NULL;
+        }
+    }
+    dev->id = g_strdup(id);
+    g_autofree char *name = id ? g_strdup(id) : anon_name(peripheral);
+    object_property_add_child(peripheral, name, obj, NULL);
+    object_unref(obj);
+    MachineState *ms = machine_current();
+    MachineClass *mc = ms ? MACHINE_GET_CLASS(ms) : NULL;
+    if (!device_realize(dev, &err) ||
+        (mc && mc->plug_device && !mc->plug_device(ms, dev, &err))) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-device %s: %s", driver,
+                    err->message);
+        g_error_free(err);
+        device_unrealize(dev);
+        object_unparent(obj);
+        return NULL;
+    }
+    return dev;
+}
+
+bool device_delete(const char *id, GError **errp)
+{
+    Object *obj = NULL;
+    if (id[0] == '/') {
+        obj = object_resolve_path(id, NULL);
+    } else {
+        obj = object_resolve_child(container_get("/machine/peripheral"), id);
+    }
+    DeviceState *dev = obj ? (DeviceState *)object_dynamic_cast(obj, TYPE_DEVICE) : NULL;
+    if (!dev) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_NOT_FOUND, "Device '%s' not found", id);
+        return false;
+    }
+    DeviceClass *dc = DEVICE_GET_CLASS(dev);
+    if (!dc->hotpluggable) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                    "Device '%s' (%s) does not support hot-unplugging", id,
+                    object_get_typename(obj));
+        return false;
+    }
+    MachineState *ms = machine_current();
+    MachineClass *mc = ms ? MACHINE_GET_CLASS(ms) : NULL;
+    if (mc && mc->unplug_device) {
+        mc->unplug_device(ms, dev);
+    }
+    device_unrealize(dev);
+    object_unparent(obj);
+    return true;
+}
+
+static void device_class_init(ObjectClass *klass, const void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    dc->category = "misc";
+}
+
+static const TypeInfo device_type_info = {
+    .name = TYPE_DEVICE,
+    .parent = TYPE_OBJECT,
+    .abstract = true,
+    .instance_size = sizeof(DeviceState),
+    .class_size = sizeof(DeviceClass),
+    .instance_init = device_instance_init,
+    .instance_post_init = device_post_init,
+    .instance_finalize = device_finalize,
+    .class_init = device_class_init,
+};
+
+void device_types_init(void)
+{
+    type_register_static(&device_type_info);
+}

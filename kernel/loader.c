@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Image loader: see kernel/loader.h.  Files are read whole; every ELF
+ * header, program header and section header is bounds-checked against the
+ * file before use.
+ */
+#include "kernel/loader.h"
+
+#include <elf.h>
+#include <inttypes.h>
+#include <string.h>
+#include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+typedef struct LoaderBlob {
+    char *name;
+    hwaddr addr;
+    GBytes *data;
+} LoaderBlob;
+
+struct LoaderImages {
+    AddressSpace *as;
+    GPtrArray *blobs;          /* LoaderBlob * */
+};
+
+G_DEFINE_QUARK(tessera-loader-error-quark, loader_error)
+
+static void blob_free(gpointer p)
+{
+    LoaderBlob *b = p;
+    g_free(b->name);
+    g_bytes_unref(b->data);
+    g_free(b);
+}
+
+LoaderImages *loader_images_new(AddressSpace *as)
+{
+    LoaderImages *imgs = g_new0(LoaderImages, 1);
+    imgs->as = as;
+    imgs->blobs = g_ptr_array_new_with_free_func(blob_free);
+    return imgs;
+}
+
+void loader_images_free(LoaderImages *imgs)
+{
+    if (imgs) {
+        g_ptr_array_unref(imgs->blobs);
+        g_free(imgs);
+    }
+}
+
+void loader_images_clear(LoaderImages *imgs)
+{
+    g_ptr_array_set_size(imgs->blobs, 0);
+}
+
+bool loader_images_add(LoaderImages *imgs, const char *name, hwaddr addr,
+                       const void *data, size_t len, GError **errp)
+{
+    if (len == 0) {
+        return true;
+    }
+    if (addr + len < addr) {
+        g_set_error(errp, LOADER_ERROR, LOADER_ERROR_PLACEMENT,
+                    "%s: 0x%" PRIx64 " bytes at 0x%" HWADDR_PRIx " wrap around the address space",
+                    name, (uint64_t)len, addr);
+        return false;
+    }
+    for (guint i = 0; i < imgs->blobs->len; i++) {
+        const LoaderBlob *b = g_ptr_array_index(imgs->blobs, i);
+        hwaddr bend = b->addr + g_bytes_get_size(b->data);
+        if (addr < bend && b->addr < addr + len) {
+            g_set_error(errp, LOADER_ERROR, LOADER_ERROR_PLACEMENT,
+                        "%s [0x%" HWADDR_PRIx "-0x%" HWADDR_PRIx ") overlaps %s [0x%" HWADDR_PRIx
+                        "-0x%" HWADDR_PRIx ")", name, addr, addr + len, b->name, b->addr, bend);
+            return false;
+        }
+    }
+    /* Check the whole range is backed by RAM or ROM before writing anything. */
+    hwaddr a = addr;
+    while (a < addr + len) {
+        uint64_t avail = 0;
+        if (!address_space_get_host_ptr(imgs->as, a, false, &avail) || avail == 0) {
+            g_set_error(errp, LOADER_ERROR, LOADER_ERROR_PLACEMENT,
+                        "%s [0x%" HWADDR_PRIx "-0x%" HWADDR_PRIx ") does not fit in guest "
+                        "memory (nothing at 0x%" HWADDR_PRIx ")", name, addr, addr + len, a);
+            return false;
+        }
+        a += MIN(avail, addr + len - a);
+    }
+    if (address_space_write_rom(imgs->as, addr, data, len) != MEMTX_OK) {
+        g_set_error(errp, LOADER_ERROR, LOADER_ERROR_PLACEMENT,
+                    "%s: cannot write 0x%" PRIx64 " bytes at 0x%" HWADDR_PRIx,
+                    name, (uint64_t)len, addr);
+        return false;
+    }
+    LoaderBlob *b = g_new0(LoaderBlob, 1);
+    b->name = g_strdup(name);
+    b->addr = addr;
+    b->data = g_bytes_new(data, len);
+    g_ptr_array_add(imgs->blobs, b);
+    return true;
+}
+
+void loader_images_replay(LoaderImages *imgs)
+{
+    for (guint i = 0; i < imgs->blobs->len; i++) {
+        const LoaderBlob *b = g_ptr_array_index(imgs->blobs, i);
+        gsize len;
+        const void *data = g_bytes_get_data(b->data, &len);
+        address_space_write_rom(imgs->as, b->addr, data, len);
+    }
+}
+
+/* ---- files -------------------------------------------------------------- */
+
+bool loader_file_size(const char *filename, uint64_t max_size, uint64_t *size, GError **errp)
+{
+    struct stat st;
+    if (stat(filename, &st) != 0) {
+        g_set_error(errp, LOADER_ERROR, LOADER_ERROR_IO, "cannot open '%s': %s", filename,
+                    g_strerror(errno));
+        return false;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        g_set_error(errp, LOADER_ERROR, LOADER_ERROR_IO, "'%s' is not a regular file", filename);
+        return false;
+    }
+    if (max_size && (uint64_t)st.st_size > max_size) {
+        g_set_error(errp, LOADER_ERROR, LOADER_ERROR_TOO_BIG,
+                    "'%s' is too large (%" PRIu64 " bytes, at most %" PRIu64 " fit)",
+                    filename, (uint64_t)st.st_size, max_size);
+        return false;
+    }
+    if (size) {
+        *size = (uint64_t)st.st_size;
+    }
+    return true;
+}
+
+static bool read_file(const char *filename, uint64_t max_size, char **data, gsize *len,
+                      GError **errp)
+{
+    if (!loader_file_size(filename, max_size, NULL, errp)) {
+        return false;
+    }
+    GError *err = NULL;
+    if (!g_file_get_contents(filename, data, len, &err)) {
+        g_set_error(errp, LOADER_ERROR, LOADER_ERROR_IO, "cannot read '%s': %s", filename,
+                    err->message);
+        g_error_free(err);
+        return false;
+    }
+    return true;
+}
+
+bool loader_is_elf(const char *filename)
+{
+    unsigned char magic[SELFMAG];
+    FILE *f = fopen(filename, "rb");
+    if (!f) {
+        return false;
+    }
+    bool ok = fread(magic, 1, SELFMAG, f) == SELFMAG && memcmp(magic, ELFMAG, SELFMAG) == 0;
+    fclose(f);
+    return ok;
+}
+
+/* ---- ELF ---------------------------------------------------------------- */
+
+static bool range_ok(gsize filelen, uint64_t off, uint64_t len)
+{
+    return off <= filelen && len <= filelen - off;
+}
+
+static bool elf_check_header(const char *filename, const char *data, gsize len,
+                             uint16_t machine, GError **errp)
+{
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)data;
+    if (len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0) {
+        g_set_error(errp, LOADER_ERROR, LOADER_ERROR_FORMAT, "'%s' is not an ELF file",
+                    filename);
+        return false;
+    }
+    if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB) {
+        g_set_error(errp, LOADER_ERROR, LOADER_ERROR_FORMAT,
+                    "'%s' is not a 64-bit little-endian ELF file", filename);
+        return false;
+    }
+    if (machine && eh->e_machine != machine) {
+        g_set_error(errp, LOADER_ERROR, LOADER_ERROR_FORMAT,
+                    "'%s' is an ELF file for machine %u, expected %u", filename,
+                    eh->e_machine, machine);
+        return false;
+    }
+    return true;
+}
+
+bool loader_load_elf(LoaderImages *imgs, const char *filename, uint16_t machine,
+                     LoaderImageInfo *info, GError **errp)
+{
+    char *data;
+    gsize len;
+    if (!read_file(filename, 0, &data, &len, errp)) {
+        return false;
+    }
+    bool ok = false;
+    if (!elf_check_header(filename, data, len, machine, errp)) {
+        goto out;
+    }
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)data;
+    if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN) {
+        g_set_error(errp, LOADER_ERROR, LOADER_ERROR_FORMAT, "'%s' is not an ELF executable",
+                    filename);
+        goto out;
+    }
+    if (eh->e_phentsize != sizeof(Elf64_Phdr) ||
+        !range_ok(len, eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr))) {
+        g_set_error(errp, LOADER_ERROR, LOADER_ERROR_FORMAT,
+                    "'%s': program headers are corrupt", filename);
+        goto out;
+    }
+    uint64_t low = UINT64_MAX, high = 0;
+    const Elf64_Phdr *ph = (const Elf64_Phdr *)(data + eh->e_phoff);
+    for (unsigned i = 0; i < eh->e_phnum; i++) {
+        if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0) {
+            continue;
+        }
+        if (ph[i].p_filesz > ph[i].p_memsz || !range_ok(len, ph[i].p_offset, ph[i].p_filesz)) {
+            g_set_error(errp, LOADER_ERROR, LOADER_ERROR_FORMAT,
+                        "'%s': segment %u lies outside the file", filename, i);
+            goto out;
+        }
+        char *name = g_strdup_printf("%s (segment %u)", filename, i);
+        bool added;
+        if (ph[i].p_filesz == ph[i].p_memsz) {
+            added = loader_images_add(imgs, name, ph[i].p_paddr, data + ph[i].p_offset,
+                                      ph[i].p_filesz, errp);
+        } else {
+            /* Zero-fill the bss part, as one blob so reset clears it too. */
+            char *seg = g_malloc0(ph[i].p_memsz);
+            memcpy(seg, data + ph[i].p_offset, ph[i].p_filesz);
+            added = loader_images_add(imgs, name, ph[i].p_paddr, seg, ph[i].p_memsz, errp);
+            g_free(seg);
+        }
+        g_free(name);
+        if (!added) {
+            goto out;
+        }
+        low = MIN(low, ph[i].p_paddr);
+        high = MAX(high, ph[i].p_paddr + ph[i].p_memsz);
+    }
+    if (high == 0) {
+        g_set_error(errp, LOADER_ERROR, LOADER_ERROR_FORMAT, "'%s' has no loadable segments",
+                    filename);
+        goto out;
+    }
+    if (info) {
+        info->entry = eh->e_entry;
+        info->low = low;
+        info->high = high;
+    }
+    ok = true;
+out:
+    g_free(data);
+    return ok;
+}
+
+bool loader_load_raw(LoaderImages *imgs, const char *filename, hwaddr addr,
+                     uint64_t max_size, LoaderImageInfo *info, GError **errp)
+{
+    char *data;
+    gsize len;
+    if (!read_file(filename, max_size, &data, &len, errp)) {
+        return false;
+    }
+    if (len == 0) {
+        g_set_error(errp, LOADER_ERROR, LOADER_ERROR_FORMAT, "'%s' is empty", filename);
+        g_free(data);
+        return false;
+    }
+    bool ok = loader_images_add(imgs, filename, addr, data, len, errp);
+    g_free(data);
+    if (ok && info) {
+        info->entry = addr;
+        info->low = addr;
+        info->high = addr + len;
+    }
+    return ok;
+}
+
+bool loader_elf_lookup_symbol(const char *filename, const char *name, uint64_t *value,
+                              GError **errp)
+{
+    char *data;
+    gsize len;
+    if (!read_file(filename, 0, &data, &len, errp)) {
+        return false;
+    }
+    bool ok = false;
+    if (!elf_check_header(filename, data, len, 0, errp)) {
+        goto out;
+    }
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)data;
+    if (eh->e_shnum == 0 || eh->e_shentsize != sizeof(Elf64_Shdr) ||
+        !range_ok(len, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr))) {
+        g_set_error(errp, LOADER_ERROR, LOADER_ERROR_FORMAT,
+                    "'%s' has no usable section headers", filename);
+        goto out;
+    }
+    const Elf64_Shdr *sh = (const Elf64_Shdr *)(data + eh->e_shoff);
+    for (unsigned i = 0; i < eh->e_shnum; i++) {
+        if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum) {
+            continue;
+        }
+        const Elf64_Shdr *strtab = &sh[sh[i].sh_link];
+        if (!range_ok(len, sh[i].sh_offset, sh[i].sh_size) ||
+            !range_ok(len, strtab->sh_offset, strtab->sh_size)) {
+            g_set_error(errp, LOADER_ERROR, LOADER_ERROR_FORMAT,
+                        "'%s': symbol table lies outside the file", filename);
+            goto out;
+        }
+        const Elf64_Sym *syms = (const Elf64_Sym *)(data + sh[i].sh_offset);
+        size_t nsyms = sh[i].sh_size / sizeof(Elf64_Sym);
+        const char *strs = data + strtab->sh_offset;
+        for (size_t k = 0; k < nsyms; k++) {
+            uint32_t off = syms[k].st_name;
+            if (off >= strtab->sh_size) {
+                continue;
+            }
+            size_t maxlen = strtab->sh_size - off;
+            if (strnlen(strs + off, maxlen) < maxlen && !strcmp(strs + off, name) &&
+                syms[k].st_shndx != SHN_UNDEF) {
+                *value = syms[k].st_value;
+                ok = true;
+                goto out;
+            }
+        }
+    }
+    g_set_error(errp, LOADER_ERROR, LOADER_ERROR_NOT_FOUND, "'%s' has no symbol '%s'",
+                filename, name);
+out:
+    g_free(data);
+    return ok;
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Machines (boards) and the machine-wide configuration from the command
+ * line.  A board is a subclass of TYPE_MACHINE whose init creates CPUs and
+ * on-board devices.  Machine type names are "<name>-machine"; -M uses
+ * <name>.  The machine object lives at /machine.
+ */
+#ifndef TESSERA_KERNEL_MACHINE_H
+#define TESSERA_KERNEL_MACHINE_H
+
+#include "kernel/device.h"
+#include "kernel/memory.h"
+
+#define TYPE_MACHINE "machine"
+#define TYPE_MACHINE_SUFFIX "-machine"
+
+typedef struct AccelState AccelState;
+typedef struct CPUState CPUState;
+
+typedef struct MachineState {
+    Object parent_obj;
+    /* From the command line. */
+    uint64_t ram_size;
+    unsigned smp_cpus;
+    char *cpu_type;            /* full type name; NULL: the board's default */
+    char *cpu_opts;            /* "zbb=off,..." after the model name */
+    char *kernel_filename;
+    char *initrd_filename;
+    char *kernel_cmdline;
+    char *dtb;
+    char *firmware;            /* -bios */
+    char *dumpdtb;
+    /* Built at init. */
+    MemoryRegion system_memory;
+    AddressSpace address_space;
+    MemoryRegion ram;
+    GPtrArray *cpus;           /* CPUState * */
+    AccelState *accel;
+} MachineState;
+
+typedef struct MachineClass {
+    ObjectClass parent_class;
+    const char *name;          /* "virt" */
+    const char *desc;
+    const char *target;        /* "riscv64", or NULL for any */
+    bool is_default;
+    const char *default_cpu_type;
+    uint64_t default_ram_size;
+    unsigned max_cpus;
+    /* Whether -device may add devices the board places itself. */
+    bool (*init)(MachineState *ms, GError **errp);
+    /* Place a user-created device (map MMIO, wire IRQs, FDT); NULL: refuse. */
+    bool (*plug_device)(MachineState *ms, DeviceState *dev, GError **errp);
+    void (*unplug_device)(MachineState *ms, DeviceState *dev);
+    /* After all -device: build firmware tables, load images. */
+    bool (*finalize)(MachineState *ms, GError **errp);
+} MachineClass;
+
+OBJECT_DECLARE_TYPE(MachineState, MachineClass, MACHINE, TYPE_MACHINE)
+
+/* The current machine, or NULL. */
+MachineState *machine_current(void);
+/* Create /machine from "-M" options (type, then properties). */
+MachineState *machine_create(const char *name, GError **errp);
+bool machine_init(MachineState *ms, GError **errp);
+/* Machine name from type name: "virt-machine" -> "virt". */
+char *machine_name_from_type(const char *type_name);
+/* Chardev id for serial port @index ("serial0"), or NULL when none. */
+const char *machine_serial_chardev_id(int index);
+void machine_set_serial_chardev_id(int index, const char *id);
+void machine_types_init(void);
+
+#endif

@@ -1,0 +1,606 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The tessera executable: QEMU-compatible command line, introspection
+ * (-M help, -device help, ...), and the launch sequence of the blueprint:
+ * options -> machine -> backends -> board init -> accelerator -> -device
+ * -> firmware tables -> reset -> vCPUs -> main loop.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/accel.h"
+#include "kernel/chardev.h"
+#include "kernel/core.h"
+#include "kernel/help.h"
+#include "kernel/log.h"
+#include "kernel/machine.h"
+#include "kernel/module.h"
+#include "kernel/options.h"
+#include "kernel/runstate.h"
+
+#define PROGNAME "tessera"
+#define LINK_PREFIX "tessera-system-"
+
+typedef enum {
+    OPT_MACHINE, OPT_MEMORY, OPT_SMP, OPT_CPU, OPT_ACCEL, OPT_DEVICE, OPT_OBJECT, OPT_GLOBAL,
+    OPT_CHARDEV, OPT_SERIAL, OPT_MONITOR, OPT_QMP, OPT_DISPLAY, OPT_NOGRAPHIC, OPT_KERNEL,
+    OPT_INITRD, OPT_APPEND, OPT_DTB, OPT_BIOS, OPT_PAUSED, OPT_NO_REBOOT, OPT_NO_SHUTDOWN,
+    OPT_DEBUG, OPT_LOGFILE, OPT_LIBDIR, OPT_NODEFAULTS, OPT_VERSION, OPT_HELP, OPT_BLOCKDEV,
+    OPT_DRIVE, OPT_NETDEV, OPT_TARGET, OPT_LIST_MODULES, OPT_UPDATE_INDEX, OPT_NAME,
+} OptionId;
+
+typedef struct CmdOption {
+    const char *name;
+    OptionId id;
+    const char *arg;          /* NULL: takes no argument */
+    const char *help;
+    /* Subsystem not built yet: the option is refused with this message. */
+    const char *unbuilt;
+} CmdOption;
+
+static const CmdOption cmd_options[] = {
+    { "M", OPT_MACHINE, "[type=]name[,prop=value...]", "select the machine (-M help lists them)" },
+    { "machine", OPT_MACHINE, "[type=]name[,prop=value...]", "same as -M" },
+    { "m", OPT_MEMORY, "[size=]megs[M|G]", "RAM size (default: the machine's)" },
+    { "smp", OPT_SMP, "[cpus=]n", "number of vCPUs" },
+    { "cpu", OPT_CPU, "model[,ext=on|off...]", "select the CPU model (-cpu help lists them)" },
+    { "accel", OPT_ACCEL, "name[,prop=value...]", "select the accelerator (-accel help)" },
+    { "device", OPT_DEVICE, "driver[,prop=value...]", "add a device (-device help lists them)" },
+    { "object", OPT_OBJECT, "type,id=ID[,prop=value...]", "create an object (-object help)" },
+    { "global", OPT_GLOBAL, "driver.prop=value", "default property value for a device type" },
+    { "chardev", OPT_CHARDEV, "backend,id=ID[,...]", "create a character device (-chardev help)" },
+    { "serial", OPT_SERIAL, "dev", "redirect the next serial port to host device dev" },
+    { "monitor", OPT_MONITOR, "dev", "human monitor on host device dev",
+      "the monitor (HMP) is not built yet" },
+    { "qmp", OPT_QMP, "dev", "QMP monitor on host device dev", "the QMP monitor is not built yet" },
+    { "display", OPT_DISPLAY, "none", "select the display (only 'none' exists)" },
+    { "nographic", OPT_NOGRAPHIC, NULL, "no display; serial port on stdio" },
+    { "kernel", OPT_KERNEL, "file", "kernel image (ELF or raw)" },
+    { "initrd", OPT_INITRD, "file", "initial ramdisk" },
+    { "append", OPT_APPEND, "cmdline", "kernel command line" },
+    { "dtb", OPT_DTB, "file", "use this device tree blob" },
+    { "bios", OPT_BIOS, "file|default|none", "firmware image" },
+    { "S", OPT_PAUSED, NULL, "do not start the CPUs at start-up" },
+    { "no-reboot", OPT_NO_REBOOT, NULL, "exit instead of rebooting" },
+    { "no-shutdown", OPT_NO_SHUTDOWN, NULL, "stop instead of exiting on guest shutdown" },
+    { "d", OPT_DEBUG, "item[,...]", "enable logging of items (-d help lists them)" },
+    { "D", OPT_LOGFILE, "logfile", "write logs to logfile instead of stderr" },
+    { "L", OPT_LIBDIR, "dir", "add dir to the module and firmware search path" },
+    { "nodefaults", OPT_NODEFAULTS, NULL, "create no default devices" },
+    { "name", OPT_NAME, "string", "name of the guest" },
+    { "version", OPT_VERSION, NULL, "print version and exit" },
+    { "h", OPT_HELP, NULL, "print this help and exit" },
+    { "help", OPT_HELP, NULL, "same as -h" },
+    { "blockdev", OPT_BLOCKDEV, "driver=...", "add a block node", "the block layer is not built yet" },
+    { "drive", OPT_DRIVE, "file=...", "add a drive", "the block layer is not built yet" },
+    { "netdev", OPT_NETDEV, "type,id=...", "add a network backend",
+      "the network layer is not built yet" },
+    { "target", OPT_TARGET, "arch", "select the target architecture (default: from program name)" },
+    { "list-modules", OPT_LIST_MODULES, NULL, "list installed modules, loaded or not, and exit" },
+    { "update-module-index", OPT_UPDATE_INDEX, "dir", "rewrite dir/modules.index and exit" },
+};
+
+typedef struct Config {
+    GPtrArray *machine;       /* option texts, merged in order */
+    GPtrArray *devices;
+    GPtrArray *objects;
+    GPtrArray *globals;
+    GPtrArray *chardevs;
+    GPtrArray *serials;
+    GPtrArray *libdirs;
+    char *memory, *smp, *cpu, *accel, *display, *kernel, *initrd, *append, *dtb, *bios;
+    char *debug, *logfile, *target, *update_index, *name;
+    bool nographic, paused, no_reboot, no_shutdown, nodefaults, version, help, list_modules;
+} Config;
+
+static const CmdOption *find_option(const char *arg)
+{
+    const char *name = arg + 1;
+    if (*name == '-') {
+        name++;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(cmd_options); i++) {
+        if (!strcmp(cmd_options[i].name, name)) {
+            return &cmd_options[i];
+        }
+    }
+    return NULL;
+}
+
+static void print_usage(const char *progname)
+{
+    printf("usage: %s [options]\n\nTessera machine emulator %s\n\nOptions:\n", progname,
+           TESSERA_VERSION);
+    for (size_t i = 0; i < G_N_ELEMENTS(cmd_options); i++) {
+        const CmdOption *o = &cmd_options[i];
+        g_autofree char *left = g_strdup_printf("-%s%s%s", o->name, o->arg ? " " : "",
+                                                o->arg ? o->arg : "");
+        printf("  %-36s %s%s\n", left, o->help, o->unbuilt ? " [not built yet]" : "");
+    }
+    printf("\nAny option taking a list accepts 'help' (e.g. -device help, -device ns16550a,help),"
+           "\nand 'help,format=json' for machine-readable output.\n");
+}
+
+static void set_string(char **slot, const char *value)
+{
+    g_free(*slot);
+    *slot = g_strdup(value);
+}
+
+/* Fill @cfg from argv; false with an error naming the option. */
+static bool parse_args(int argc, char **argv, Config *cfg, GError **errp)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (arg[0] != '-' || !arg[1]) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                        "%s: unexpected argument (disk images are not supported yet)", arg);
+            return false;
+        }
+        const CmdOption *o = find_option(arg);
+        if (!o) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "%s: invalid option", arg);
+            return false;
+        }
+        const char *val = NULL;
+        if (o->arg) {
+            if (i + 1 >= argc) {
+                g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                            "%s: requires an argument (%s)", arg, o->arg);
+                return false;
+            }
+            val = argv[++i];
+        }
+        if (o->unbuilt) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_UNSUPPORTED, "-%s: %s", o->name, o->unbuilt);
+            return false;
+        }
+        switch (o->id) {
+        case OPT_MACHINE: g_ptr_array_add(cfg->machine, g_strdup(val)); break;
+        case OPT_DEVICE: g_ptr_array_add(cfg->devices, g_strdup(val)); break;
+        case OPT_OBJECT: g_ptr_array_add(cfg->objects, g_strdup(val)); break;
+        case OPT_GLOBAL: g_ptr_array_add(cfg->globals, g_strdup(val)); break;
+        case OPT_CHARDEV: g_ptr_array_add(cfg->chardevs, g_strdup(val)); break;
+        case OPT_SERIAL: g_ptr_array_add(cfg->serials, g_strdup(val)); break;
+        case OPT_LIBDIR: g_ptr_array_add(cfg->libdirs, g_strdup(val)); break;
+        case OPT_MEMORY: set_string(&cfg->memory, val); break;
+        case OPT_SMP: set_string(&cfg->smp, val); break;
+        case OPT_CPU: set_string(&cfg->cpu, val); break;
+        case OPT_ACCEL: set_string(&cfg->accel, val); break;
+        case OPT_DISPLAY: set_string(&cfg->display, val); break;
+        case OPT_KERNEL: set_string(&cfg->kernel, val); break;
+        case OPT_INITRD: set_string(&cfg->initrd, val); break;
+        case OPT_APPEND: set_string(&cfg->append, val); break;
+        case OPT_DTB: set_string(&cfg->dtb, val); break;
+        case OPT_BIOS: set_string(&cfg->bios, val); break;
+        case OPT_DEBUG: set_string(&cfg->debug, val); break;
+        case OPT_LOGFILE: set_string(&cfg->logfile, val); break;
+        case OPT_TARGET: set_string(&cfg->target, val); break;
+        case OPT_NAME: set_string(&cfg->name, val); break;
+        case OPT_UPDATE_INDEX: set_string(&cfg->update_index, val); break;
+        case OPT_NOGRAPHIC: cfg->nographic = true; break;
+        case OPT_PAUSED: cfg->paused = true; break;
+        case OPT_NO_REBOOT: cfg->no_reboot = true; break;
+        case OPT_NO_SHUTDOWN: cfg->no_shutdown = true; break;
+        case OPT_NODEFAULTS: cfg->nodefaults = true; break;
+        case OPT_VERSION: cfg->version = true; break;
+        case OPT_HELP: cfg->help = true; break;
+        case OPT_LIST_MODULES: cfg->list_modules = true; break;
+        default: g_assert_not_reached();
+        }
+    }
+    return true;
+}
+
+/* Parse an option text, exiting the launch with a clear error. */
+static OptDict *parse_dict(const char *option, const char *text, const char *implied,
+                           bool json, GError **errp)
+{
+    return opt_dict_parse(option, text, implied, json, errp);
+}
+
+static bool apply_machine_opts(MachineState *ms, OptDict *d, GError **errp)
+{
+    for (guint i = 0; i < d->keys->len; i++) {
+        const char *key = g_ptr_array_index(d->keys, i);
+        if (!strcmp(key, "type")) {
+            continue;
+        }
+        GError *err = NULL;
+        if (!object_property_parse(OBJECT(ms), key, opt_dict_get(d, key), &err)) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-machine %s: %s", key,
+                        err->message);
+            g_error_free(err);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Merge every -M occurrence into one dictionary (later keys win). */
+static OptDict *machine_dict(Config *cfg, GError **errp)
+{
+    OptDict *all = opt_dict_new("-machine");
+    for (guint i = 0; i < cfg->machine->len; i++) {
+        OptDict *d = parse_dict("-machine", g_ptr_array_index(cfg->machine, i), "type", false,
+                                errp);
+        if (!d) {
+            opt_dict_free(all);
+            return NULL;
+        }
+        all->help |= d->help;
+        for (guint k = 0; k < d->keys->len; k++) {
+            const char *key = g_ptr_array_index(d->keys, k);
+            opt_dict_set(all, key, opt_dict_get(d, key));
+        }
+        opt_dict_free(d);
+    }
+    return all;
+}
+
+static bool setup_cpu(MachineState *ms, Config *cfg, GError **errp)
+{
+    if (!cfg->cpu) {
+        return true;
+    }
+    OptDict *d = parse_dict("-cpu", cfg->cpu, "model", false, errp);
+    if (!d) {
+        return false;
+    }
+    bool ok = false;
+    const char *model = opt_dict_get(d, "model");
+    char *type = model ? help_cpu_type_for_model(model) : NULL;
+    if (!type) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_NOT_FOUND,
+                    "-cpu %s: unknown CPU model; use -cpu help to list models",
+                    model ? model : "");
+        goto out;
+    }
+    set_string(&ms->cpu_type, type);
+    for (guint i = 0; i < d->keys->len; i++) {
+        const char *key = g_ptr_array_index(d->keys, i);
+        if (strcmp(key, "model")) {
+            device_add_global(type, key, opt_dict_get(d, key));
+        }
+    }
+    g_free(type);
+    ok = true;
+out:
+    opt_dict_free(d);
+    return ok;
+}
+
+static bool setup_machine_config(MachineState *ms, Config *cfg, OptDict *mdict, GError **errp)
+{
+    if (!apply_machine_opts(ms, mdict, errp)) {
+        return false;
+    }
+    if (cfg->memory) {
+        OptDict *d = parse_dict("-m", cfg->memory, "size", false, errp);
+        if (!d) {
+            return false;
+        }
+        uint64_t size;
+        const char *s = opt_dict_get(d, "size");
+        bool ok = s && opt_parse_size(s, 1024 * 1024, &size) && size > 0;
+        opt_dict_free(d);
+        if (!ok) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-m %s: invalid RAM size",
+                        cfg->memory);
+            return false;
+        }
+        ms->ram_size = size;
+    }
+    if (cfg->smp) {
+        OptDict *d = parse_dict("-smp", cfg->smp, "cpus", false, errp);
+        if (!d) {
+            return false;
+        }
+        const char *s = opt_dict_get(d, "cpus");
+        char *end = NULL;
+        guint64 n = s ? g_ascii_strtoull(s, &end, 10) : 0;
+        bool ok = s && *s && !*end && n > 0 && n <= 4096;
+        opt_dict_free(d);
+        if (!ok) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-smp %s: invalid CPU count",
+                        cfg->smp);
+            return false;
+        }
+        ms->smp_cpus = n;
+    }
+    struct { char *value; const char *prop; } files[] = {
+        { cfg->kernel, "kernel" }, { cfg->initrd, "initrd" }, { cfg->append, "append" },
+        { cfg->dtb, "dtb" }, { cfg->bios, "firmware" },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+        if (files[i].value && !object_property_set_str(OBJECT(ms), files[i].prop, files[i].value,
+                                                       errp)) {
+            return false;
+        }
+    }
+    return setup_cpu(ms, cfg, errp);
+}
+
+static bool setup_chardevs(Config *cfg, GError **errp)
+{
+    for (guint i = 0; i < cfg->chardevs->len; i++) {
+        OptDict *d = parse_dict("-chardev", g_ptr_array_index(cfg->chardevs, i), "backend",
+                                false, errp);
+        if (!d) {
+            return false;
+        }
+        Chardev *chr = chardev_new_from_opts(d, errp);
+        opt_dict_free(d);
+        if (!chr) {
+            return false;
+        }
+    }
+    GPtrArray *serials = cfg->serials;
+    if (!serials->len && !cfg->nodefaults && cfg->nographic) {
+        g_ptr_array_add(serials, g_strdup("mon:stdio"));
+    }
+    for (guint i = 0; i < serials->len; i++) {
+        g_autofree char *id = g_strdup_printf("serial%u", i);
+        const char *text = g_ptr_array_index(serials, i);
+        GError *err = NULL;
+        Chardev *chr = chardev_new_from_shorthand(id, text, &err);
+        if (!chr && err && g_str_has_prefix(text, "mon:")) {
+            /* Until the monitor exists, mon:X is X without the monitor. */
+            g_clear_error(&err);
+            chr = chardev_new_from_shorthand(id, text + 4, &err);
+        }
+        if (err) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-serial %s: %s", text,
+                        err->message);
+            g_error_free(err);
+            return false;
+        }
+        if (chr) {
+            machine_set_serial_chardev_id(i, chr->label);
+        }
+    }
+    return true;
+}
+
+static bool setup_accel(MachineState *ms, Config *cfg, GError **errp)
+{
+    if (!cfg->accel && ms->cpus->len == 0) {
+        return true; /* nothing to execute: no accelerator needed */
+    }
+    OptDict *d = parse_dict("-accel", cfg->accel ? cfg->accel : "tcg", "accel", false, errp);
+    if (!d) {
+        return false;
+    }
+    ms->accel = accel_create(d, errp);
+    opt_dict_free(d);
+    if (!ms->accel) {
+        return false;
+    }
+    AccelClass *ac = ACCEL_GET_CLASS(ms->accel);
+    return !ac->init_machine || ac->init_machine(ms->accel, ms, errp);
+}
+
+static bool setup_devices(Config *cfg, GError **errp)
+{
+    for (guint i = 0; i < cfg->devices->len; i++) {
+        OptDict *d = parse_dict("-device", g_ptr_array_index(cfg->devices, i), "driver", true,
+                                errp);
+        if (!d) {
+            return false;
+        }
+        DeviceState *dev = device_create_from_opts(d, false, errp);
+        opt_dict_free(d);
+        if (!dev) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool setup_objects(Config *cfg, GError **errp)
+{
+    for (guint i = 0; i < cfg->objects->len; i++) {
+        OptDict *d = parse_dict("-object", g_ptr_array_index(cfg->objects, i), "qom-type", true,
+                                errp);
+        if (!d) {
+            return false;
+        }
+        Object *obj = object_create_from_opts(d, errp);
+        opt_dict_free(d);
+        if (!obj) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool setup_globals(Config *cfg, GError **errp)
+{
+    for (guint i = 0; i < cfg->globals->len; i++) {
+        const char *g = g_ptr_array_index(cfg->globals, i);
+        const char *dot = strchr(g, '.');
+        const char *eq = dot ? strchr(dot, '=') : NULL;
+        if (!dot || !eq || dot == g || eq == dot + 1) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                        "-global %s: expected driver.property=value", g);
+            return false;
+        }
+        g_autofree char *driver = g_strndup(g, dot - g);
+        g_autofree char *prop = g_strndup(dot + 1, eq - dot - 1);
+        device_add_global(driver, prop, eq + 1);
+    }
+    return true;
+}
+
+/* Answer every "help" request; returns true if one was answered. */
+static bool answer_help(Config *cfg, OptDict *mdict, GError **errp, bool *failed)
+{
+    struct { GPtrArray *texts; const char *text; const char *option; const char *implied;
+             HelpKind kind; } reqs[] = {
+        { NULL, cfg->cpu, "-cpu", "model", HELP_CPU },
+        { NULL, cfg->accel, "-accel", "accel", HELP_ACCEL },
+        { NULL, cfg->debug, "-d", NULL, HELP_LOG },
+        { cfg->devices, NULL, "-device", "driver", HELP_DEVICE },
+        { cfg->objects, NULL, "-object", "qom-type", HELP_OBJECT },
+        { cfg->chardevs, NULL, "-chardev", "backend", HELP_CHARDEV },
+    };
+    if (mdict->help) {
+        *failed = !help_print(HELP_MACHINE, opt_dict_get(mdict, "type"),
+                              g_strcmp0(opt_dict_get(mdict, "format"), "json") == 0, errp);
+        return true;
+    }
+    for (size_t r = 0; r < G_N_ELEMENTS(reqs); r++) {
+        guint n = reqs[r].texts ? reqs[r].texts->len : (reqs[r].text ? 1 : 0);
+        for (guint i = 0; i < n; i++) {
+            const char *text = reqs[r].texts ? g_ptr_array_index(reqs[r].texts, i) : reqs[r].text;
+            if (reqs[r].kind == HELP_LOG) {
+                if (!strcmp(text, "help") || !strcmp(text, "?")) {
+                    *failed = !help_print(HELP_LOG, NULL, false, errp);
+                    return true;
+                }
+                continue;
+            }
+            OptDict *d = opt_dict_parse(reqs[r].option, text, reqs[r].implied, false, NULL);
+            if (d && d->help) {
+                *failed = !help_print(reqs[r].kind, opt_dict_get(d, reqs[r].implied),
+                                      g_strcmp0(opt_dict_get(d, "format"), "json") == 0, errp);
+                opt_dict_free(d);
+                return true;
+            }
+            if (d) {
+                opt_dict_free(d);
+            }
+        }
+    }
+    return false;
+}
+
+static const char *target_from_progname(const char *progname)
+{
+    return g_str_has_prefix(progname, LINK_PREFIX) ? progname + strlen(LINK_PREFIX) : NULL;
+}
+
+static int run(Config *cfg, const char *progname)
+{
+    GError *err = NULL;
+    if (cfg->help) {
+        print_usage(progname);
+        return 0;
+    }
+    if (cfg->version) {
+        printf("Tessera emulator version %s (build %s)\n", TESSERA_VERSION, tessera_build_id());
+        return 0;
+    }
+    if (cfg->update_index) {
+        if (!module_update_index(cfg->update_index, &err)) {
+            goto fail;
+        }
+        return 0;
+    }
+    if (cfg->list_modules && !cfg->machine->len && !cfg->devices->len && !cfg->cpu &&
+        !cfg->accel && !cfg->objects->len && !cfg->chardevs->len) {
+        help_list_modules();
+        return 0;
+    }
+    if (cfg->display && strcmp(cfg->display, "none") != 0) {
+        g_set_error(&err, CORE_ERROR, CORE_ERROR_UNSUPPORTED,
+                    "-display %s: no display backends are built yet (use -display none)",
+                    cfg->display);
+        goto fail;
+    }
+    if (cfg->debug && strcmp(cfg->debug, "help") && !log_set_mask_str(cfg->debug, &err)) {
+        goto fail;
+    }
+    if (cfg->logfile && !log_set_file(cfg->logfile, &err)) {
+        goto fail;
+    }
+    OptDict *mdict = machine_dict(cfg, &err);
+    if (!mdict) {
+        goto fail;
+    }
+    bool failed = false;
+    if (answer_help(cfg, mdict, &err, &failed)) {
+        opt_dict_free(mdict);
+        if (failed) {
+            goto fail;
+        }
+        if (cfg->list_modules) {
+            printf("\n");
+            help_list_modules(); /* shows what answering the request loaded */
+        }
+        return 0;
+    }
+    char *machine_name = g_strdup(opt_dict_get(mdict, "type"));
+    if (!machine_name) {
+        machine_name = help_default_machine();
+    }
+    if (!machine_name) {
+        g_set_error(&err, CORE_ERROR, CORE_ERROR_NOT_FOUND,
+                    "no machine specified and no default machine for target '%s';"
+                    " use -M none or -M help", module_get_target() ? module_get_target() : "any");
+        opt_dict_free(mdict);
+        goto fail;
+    }
+    runstate_set_no_reboot(cfg->no_reboot);
+    runstate_set_no_shutdown(cfg->no_shutdown);
+    MachineState *ms = machine_create(machine_name, &err);
+    g_free(machine_name);
+    bool ok = ms && setup_globals(cfg, &err) && setup_machine_config(ms, cfg, mdict, &err);
+    opt_dict_free(mdict);
+    if (!ok || !setup_objects(cfg, &err) || !setup_chardevs(cfg, &err) || !machine_init(ms, &err) ||
+        !setup_accel(ms, cfg, &err) || !setup_devices(cfg, &err)) {
+        goto fail;
+    }
+    MachineClass *mc = MACHINE_GET_CLASS(ms);
+    if (mc->finalize && !mc->finalize(ms, &err)) {
+        goto fail;
+    }
+    if (ms->dumpdtb) {
+        return 0; /* the board wrote the blob, as QEMU does, and we quit */
+    }
+    system_reset();
+    if (ms->accel) {
+        AccelClass *ac = ACCEL_GET_CLASS(ms->accel);
+        if (ac->start_vcpus && !ac->start_vcpus(ms->accel, ms, &err)) {
+            goto fail;
+        }
+    }
+    if (!cfg->paused) {
+        vm_start();
+    }
+    return main_loop_run();
+fail:
+    error_report("%s", err->message);
+    g_error_free(err);
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    g_autofree char *progname = g_path_get_basename(argv[0]);
+    Config cfg = {
+        .machine = g_ptr_array_new_with_free_func(g_free),
+        .devices = g_ptr_array_new_with_free_func(g_free),
+        .objects = g_ptr_array_new_with_free_func(g_free),
+        .globals = g_ptr_array_new_with_free_func(g_free),
+        .chardevs = g_ptr_array_new_with_free_func(g_free),
+        .serials = g_ptr_array_new_with_free_func(g_free),
+        .libdirs = g_ptr_array_new_with_free_func(g_free),
+    };
+    core_init(PROGNAME, NULL);
+    GError *err = NULL;
+    if (!parse_args(argc, argv, &cfg, &err)) {
+        error_report("%s", err->message);
+        g_error_free(err);
+        return 1;
+    }
+    for (guint i = 0; i < cfg.libdirs->len; i++) {
+        module_add_search_dir(g_ptr_array_index(cfg.libdirs, i));
+    }
+    const char *target = cfg.target ? cfg.target : target_from_progname(progname);
+    if (target) {
+        module_set_target(target);
+    }
+    return run(&cfg, progname);
+}

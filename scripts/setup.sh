@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Install every Debian package Tessera's build, tests and benchmarks need.
+# Idempotent; run as root (or with sudo) on Debian 12.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential pkg-config scons
+  libglib2.0-dev libltdl-dev libfdt-dev check libjson-glib-dev
+  # coverage
+  gcovr
+  # tests: firmware, guest toolchain, clients
+  opensbi u-boot-qemu gcc-riscv64-unknown-elf device-tree-compiler
+  socat strace xz-utils cpio
+  # benchmarks: side-by-side reference only, never used by Tessera itself
+  qemu-system-misc time
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

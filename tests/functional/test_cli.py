@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The command line and introspection, as a user runs them."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+import tessera_test as tt
+
+
+class Introspection(unittest.TestCase):
+    def test_machine_help_lists_none_and_loads_nothing(self):
+        r = tt.run(['-M', 'help', '--list-modules'])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('Supported machines are:', r.stdout)
+        self.assertRegex(r.stdout, r'(?m)^none\s+empty machine$')
+        # the module listing printed after the answer shows nothing loaded
+        self.assertNotRegex(r.stdout, r'(?m)^\S+\s+\S+\s+yes\s')
+
+    def test_machine_help_json(self):
+        r = tt.run(['-M', 'help,format=json'])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        names = {m['name'] for m in json.loads(r.stdout)}
+        self.assertIn('none', names)
+
+    def test_device_help_loads_only_that_module(self):
+        r = tt.run(['-device', 'help'])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        if shutil.which('strace') is None:
+            self.fail('strace is needed (scripts/setup.sh installs it)')
+        with tempfile.TemporaryDirectory() as d:
+            log = os.path.join(d, 'trace')
+            subprocess.run(['strace', '-f', '-e', 'trace=openat', '-o', log, tt.tessera_path(),
+                            '-M', 'help'], check=True, stdout=subprocess.DEVNULL)
+            with open(log) as f:
+                opened = [l for l in f if '.so' in l and '/tessera/modules/' in l]
+            self.assertEqual(opened, [], 'listing opened modules: %s' % opened)
+
+    def test_machine_properties(self):
+        r = tt.run(['-M', 'none,help'])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('none options:', r.stdout)
+        self.assertRegex(r.stdout, r'dumpdtb=<str>')
+
+    def test_unknown_machine(self):
+        r = tt.run(['-M', 'nosuchboard'])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("nosuchboard", r.stderr)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+
+    def test_unknown_device_help(self):
+        r = tt.run(['-device', 'nosuchdev,help'])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("nosuchdev", r.stderr)
+
+    def test_list_modules(self):
+        r = tt.run(['--list-modules'])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r'(?m)^machine-none\s+board\s+no\s+none-machine$')
+
+    def test_debug_help(self):
+        r = tt.run(['-d', 'help'])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for item in ('guest_errors', 'unimp', 'in_asm', 'exec', 'int', 'cpu'):
+            self.assertIn(item, r.stdout)
+
+    def test_version_and_help(self):
+        r = tt.run(['-version'])
+        self.assertEqual(r.returncode, 0)
+        self.assertRegex(r.stdout, r'^Tessera emulator version \d+\.\d+\.\d+')
+        r = tt.run(['-h'])
+        self.assertEqual(r.returncode, 0)
+        self.assertIn('-device', r.stdout)
+
+
+class BadInput(unittest.TestCase):
+    def check_one_line_error(self, args, *needles):
+        r = tt.run(args)
+        self.assertEqual(r.returncode, 1, (args, r.stdout, r.stderr))
+        lines = r.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, r.stderr)
+        for n in needles:
+            self.assertIn(n, lines[0])
+        self.assertTrue(lines[0].startswith('tessera: '), lines[0])
+
+    def test_unknown_option(self):
+        self.check_one_line_error(['-frobnicate'], '-frobnicate', 'invalid option')
+
+    def test_missing_argument(self):
+        self.check_one_line_error(['-M'], '-M', 'requires an argument')
+
+    def test_unbuilt_subsystem(self):
+        self.check_one_line_error(['-drive', 'file=x.img'], '-drive', 'not built yet')
+        self.check_one_line_error(['-netdev', 'user,id=n0'], '-netdev', 'not built yet')
+
+    def test_bad_memory_size(self):
+        self.check_one_line_error(['-M', 'none', '-m', 'lots'], '-m', 'lots')
+
+    def test_bad_machine_property(self):
+        self.check_one_line_error(['-M', 'none,frob=1'], 'frob')
+
+    def test_bad_smp(self):
+        self.check_one_line_error(['-M', 'none', '-smp', 'x'], '-smp', 'x')
+
+    def test_bad_debug_item(self):
+        self.check_one_line_error(['-M', 'none', '-d', 'nonsense'], 'nonsense')
+
+    def test_bad_global(self):
+        self.check_one_line_error(['-M', 'none', '-global', 'noequals'], '-global', 'noequals')
+
+
+class Lifecycle(unittest.TestCase):
+    def test_none_machine_shuts_down_on_sigterm(self):
+        p = subprocess.Popen([tt.tessera_path(), '-M', 'none', '-display', 'none'],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        try:
+            with self.assertRaises(subprocess.TimeoutExpired):
+                p.wait(timeout=0.5)
+            p.terminate()
+            self.assertEqual(p.wait(timeout=10), 0)
+        finally:
+            p.kill()
+
+    def test_core_links_no_hardware(self):
+        """libtessera and tessera define no symbol from any plugins/ source."""
+        build = tt.build_dir()
+        plugin_syms = set()
+        objdir = os.path.join(build, 'obj', 'plugins')
+        for dirpath, _dirs, files in os.walk(objdir):
+            for f in files:
+                if f.endswith('.os'):
+                    out = subprocess.run(['nm', '--defined-only', '-g', os.path.join(dirpath, f)],
+                                         capture_output=True, text=True, check=True).stdout
+                    plugin_syms |= {l.split()[-1] for l in out.splitlines() if l.strip()}
+        plugin_syms.discard('tessera_module')
+        self.assertTrue(os.path.isdir(objdir))
+        for binary in (os.path.join(build, 'lib', 'libtessera.so'),
+                       os.path.join(build, 'bin', 'tessera')):
+            out = subprocess.run(['nm', '-D', '--defined-only', binary], capture_output=True,
+                                 text=True, check=True).stdout
+            core = {l.split()[-1] for l in out.splitlines() if l.strip()}
+            self.assertEqual(core & plugin_syms, set(), binary)
+
+
+if __name__ == '__main__':
+    tt.main('cli')

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* A user-creatable device deriving from dep-base's type; requires dep-base. */
+#include "kernel/device.h"
+#include "kernel/module.h"
+
+typedef struct LeafState {
+    DeviceState parent_obj;
+    uint8_t pad[16];
+    uint32_t level;
+    char *label;
+} LeafState;
+
+static const PropertyInfo leaf_props[] = {
+    PROP_UINT32("level", LeafState, level, 3, "a number with a default"),
+    PROP_STRING("label", LeafState, label, "leaf", "a string with a default"),
+    PROP_END
+};
+
+static void leaf_class_init(ObjectClass *klass, const void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    dc->desc = "test leaf device";
+    dc->user_creatable = true;
+    dc->hotpluggable = true;
+    object_class_add_field_properties(klass, leaf_props);
+}
+
+static const TypeInfo leaf_info = {
+    .name = "test-dep-leaf",
+    .parent = "test-dep-base",
+    .instance_size = sizeof(LeafState),
+    .class_size = sizeof(DeviceClass),
+    .class_init = leaf_class_init,
+};
+
+static void dep_leaf_register(void)
+{
+    type_register_static(&leaf_info);
+}
+
+static const TesseraTypeDesc types[] = {
+    { .name = "test-dep-leaf", .parent = "test-dep-base", .category = "misc",
+      .description = "test leaf device", .user_creatable = true },
+    { .name = NULL },
+};
+
+static const char *const requires[] = { "dep-base", NULL };
+
+TESSERA_MODULE(.name = "dep-leaf", .kind = "device", .types = types, .requires = requires,
+               .register_types = dep_leaf_register);

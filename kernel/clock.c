@@ -4,7 +4,7 @@
  *
  * CLOCK_VIRTUAL is the host's monotonic time minus the time the VM spent
  * stopped; it starts at 0, stopped.  In manual mode (the SDK test harness)
- * it is a plain counter that only clock_step() moves.  CLOCK_REALTIME is
+ * it is a plain counter that only clock_step() moves.  CLOCK_HOST is
  * the host's monotonic time.
  *
  * Each clock keeps its armed timers in a list sorted by expiry.  vCPU
@@ -55,7 +55,7 @@ static int64_t clock_now_locked(ClockType type)
             return clocks.virt_manual_ns;
         }
         return clocks.virt_enabled ? host_ns() - clocks.virt_offset : clocks.virt_frozen;
-    case CLOCK_REALTIME:
+    case CLOCK_HOST:
         return host_ns();
     default:
         g_assert_not_reached();

@@ -4,7 +4,7 @@
  *
  * CLOCK_VIRTUAL advances only while the VM runs (it stops on pause); with
  * clock_virtual_set_manual(true) it advances only through clock_step(),
- * which the SDK test harness uses.  CLOCK_REALTIME always advances.
+ * which the SDK test harness uses.  CLOCK_HOST (host monotonic time) always advances.
  * Timer callbacks run in the main-loop thread with the device lock held.
  */
 #ifndef TESSERA_KERNEL_CLOCK_H
@@ -14,18 +14,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* --- Added by the clock/runstate helper (lead: please review) ---
- * glib.h pulls in <time.h>, whose CLOCK_REALTIME macro (for clock_gettime)
- * would turn the enumerator below into "0," and break every includer.
- * Files that include this header must use g_get_real_time() rather than
- * clock_gettime(CLOCK_REALTIME, ...).  A rename (e.g. CLOCK_HOST) would
- * avoid the clash altogether. */
-#undef CLOCK_REALTIME
-/* --- end of addition --- */
-
 typedef enum {
     CLOCK_VIRTUAL,
-    CLOCK_REALTIME,
+    CLOCK_HOST,
     CLOCK_COUNT,
 } ClockType;
 

@@ -131,7 +131,7 @@ void log_mask_printf(unsigned mask, const char *fmt, ...)
 
 char *log_format_categories(void)
 {
-    GString *s = g_string_new("Log items (comma separated):\n");
+    GString *s = g_string_new(NULL); /* one line per category; callers add a heading */
     int width = 0;
     for (const LogCategory *c = log_categories; c->name; c++) {
         width = MAX(width, (int)strlen(c->name));

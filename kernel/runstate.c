@@ -13,7 +13,8 @@
  * guest timers are often much finer than a millisecond.
  *
  * -no-shutdown applies to what the guest (or the UI) asks for; `quit` and
- * host signals always end the process, as in QEMU.
+ * host signals always end the process, as in QEMU.  The loop returns 0,
+ * or the status a guest power-off asked for (system_request_shutdown_status).
  */
 #define _GNU_SOURCE /* ppoll */
 #include "kernel/runstate.h"
@@ -46,6 +47,7 @@ typedef struct RunStateInfo {
     int shutdown_req;
     int reset_req;
     int powerdown_req;
+    ShutdownCause exit_cause;  /* the shutdown that ended the main loop */
 } RunStateInfo;
 
 static RunStateInfo rs;
@@ -319,6 +321,7 @@ static bool handle_shutdown(ShutdownCause cause)
         return false;
     }
     vm_stop_to(RUN_STATE_SHUTDOWN, false);
+    rs.exit_cause = cause;
     return true;
 }
 
@@ -407,7 +410,8 @@ int main_loop_run(void)
     }
     g_main_context_release(ctx);
     g_free(ps.fds);
-    return 0;
+    /* A guest power-off may carry a status (sifive_test's finisher). */
+    return rs.exit_cause == SHUTDOWN_CAUSE_GUEST_SHUTDOWN ? runstate_exit_status() : 0;
 }
 
 void runstate_reset_for_tests(void)

@@ -127,6 +127,17 @@ static bool type_is_a_locked(TypeImpl *t, const char *ancestor)
     return false;
 }
 
+/* Interface types are abstract whatever their TypeInfo says. */
+static bool type_abstract_locked(TypeImpl *t)
+{
+    for (TypeImpl *p = t; p; p = type_parent_locked(p)) {
+        if (!strcmp(p->name, TYPE_INTERFACE)) {
+            return true;
+        }
+    }
+    return t->abstract;
+}
+
 /* False when a parent or an interface of @t is not registered (yet). */
 static bool type_resolvable_locked(TypeImpl *t)
 {
@@ -183,7 +194,10 @@ TypeImpl *type_parent(const TypeImpl *t)
 
 bool type_is_abstract(const TypeImpl *t)
 {
-    return t->abstract;
+    g_rec_mutex_lock(&registry_lock);
+    bool r = type_abstract_locked((TypeImpl *)t);
+    g_rec_mutex_unlock(&registry_lock);
+    return r;
 }
 
 bool type_is_a(const TypeImpl *t, const char *ancestor)
@@ -281,6 +295,7 @@ static ObjectClass *type_class_locked(TypeImpl *t)
         }
     }
     g_assert(t->class_size >= sizeof(ObjectClass));
+    t->abstract = type_abstract_locked(t);
 
     ObjectClass *k = g_malloc0(t->class_size);
     if (pk) {
@@ -389,7 +404,7 @@ GSList *object_class_get_list(const char *implements_type, bool include_abstract
     g_hash_table_iter_init(&it, registry_get_locked());
     while (g_hash_table_iter_next(&it, NULL, &value)) {
         TypeImpl *t = value;
-        if ((t->abstract && !include_abstract) || !type_resolvable_locked(t) ||
+        if ((type_abstract_locked(t) && !include_abstract) || !type_resolvable_locked(t) ||
             (implements_type && !type_is_a_locked(t, implements_type))) {
             continue;
         }
@@ -466,7 +481,7 @@ Object *object_new_checked(const char *typename, GError **errp)
     if (!t) {
         return NULL;
     }
-    if (t->abstract) {
+    if (type_is_abstract(t)) {
         g_set_error(errp, OBJECT_ERROR, OBJECT_ERROR_ABSTRACT,
                     "Type '%s' is abstract and cannot be instantiated", typename);
         return NULL;

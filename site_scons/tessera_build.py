@@ -62,7 +62,6 @@ def configure_and_build(g):
     env.Append(CCFLAGS=['-std=gnu11', '-fPIC', '-pthread'] + WARNINGS,
                CPPPATH=['#', '#sdk/include'],
                CPPDEFINES=[('TESSERA_VERSION', '\\"0.1.0\\"'),
-                           ('TESSERA_PREFIX', '\\"%s\\"' % env['PREFIX']),
                            'G_LOG_DOMAIN=\\"tessera\\"'],
                LINKFLAGS=['-pthread'])
     if env['werror']:

@@ -113,6 +113,58 @@ class BadInput(unittest.TestCase):
         self.check_one_line_error(['-M', 'none', '-global', 'noequals'], '-global', 'noequals')
 
 
+def test_modules_dir(*names):
+    """A temporary directory with copies of tests/modules/ builds."""
+    d = tempfile.mkdtemp(prefix='tessera-cli-')
+    for n in names:
+        shutil.copy(os.path.join(tt.build_dir(), 'tests', 'modules', n + '.so'), d)
+    return d
+
+
+class ModuleErrors(unittest.TestCase):
+    def test_wrong_stamp_is_refused_and_the_rest_works(self):
+        d = test_modules_dir('wrong-stamp')
+        env = {'TESSERA_MODULE_DIR': d}
+        r = tt.run(['-device', 'wrong-stamp-device,help'], env=env)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(os.path.join(d, 'wrong-stamp.so'), r.stderr)
+        self.assertIn('0000000000000000-other', r.stderr)
+        build_id = re.search(r'build (\S+)\)', tt.run(['-version']).stdout).group(1)
+        self.assertIn(build_id, r.stderr)
+        r = tt.run(['-M', 'help'], env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('none', r.stdout)
+
+    def test_missing_module_is_named(self):
+        d = test_modules_dir('dep-base', 'dep-leaf')
+        self.assertEqual(tt.run(['--update-module-index', d]).returncode, 0)
+        shutil.copy(os.path.join(d, 'modules.index'), os.path.join(d, 'modules.catalog'))
+        os.unlink(os.path.join(d, 'dep-leaf.so'))
+        self.assertEqual(tt.run(['--update-module-index', d]).returncode, 0)
+        r = tt.run(['-M', 'none', '-device', 'test-dep-leaf'], env={'TESSERA_MODULE_DIR': d})
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("module 'dep-leaf', which is not installed", r.stderr)
+
+    def test_user_device_properties(self):
+        d = test_modules_dir('dep-base', 'dep-leaf')
+        env = {'TESSERA_MODULE_DIR': d}
+        r = tt.run(['-device', 'test-dep-leaf,help'], env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r'level=<uint32>\s+- a number with a default \(default: 3\)')
+        r = tt.run(['-device', 'help'], env=env)
+        self.assertIn('name "test-dep-leaf", desc "test leaf device"', r.stdout)
+        r = tt.run(['-M', 'none', '-device', 'test-dep-leaf,level=300000000000'], env=env)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('level', r.stderr)
+        r = tt.run(['-M', 'none', '-device', 'test-dep-leaf,colour=red'], env=env)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('colour', r.stderr)
+        r = tt.run(['-M', 'none', '-device', '{"driver":"test-dep-leaf","id":"x","level":7}',
+                    '-device', 'test-dep-leaf,id=x'], env=env)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("duplicate id 'x'", r.stderr)
+
+
 class Lifecycle(unittest.TestCase):
     def test_none_machine_shuts_down_on_sigterm(self):
         p = subprocess.Popen([tt.tessera_path(), '-M', 'none', '-display', 'none'],

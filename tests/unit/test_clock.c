@@ -90,9 +90,9 @@ END_TEST
 
 START_TEST(test_realtime_advances)
 {
-    int64_t r1 = clock_get_ns(CLOCK_REALTIME);
+    int64_t r1 = clock_get_ns(CLOCK_HOST);
     g_usleep(10 * 1000);
-    ck_assert_int_ge(clock_get_ns(CLOCK_REALTIME) - r1, 5 * MS);
+    ck_assert_int_ge(clock_get_ns(CLOCK_HOST) - r1, 5 * MS);
 }
 END_TEST
 
@@ -236,10 +236,10 @@ START_TEST(test_deadline)
     ck_assert_int_le(d, 10 * MS);
 
     /* The earliest deadline across clocks wins; overdue means 0. */
-    TestTimer *r = test_timer_new(CLOCK_REALTIME, &log, 2);
-    timer_mod_ns(r->timer, clock_get_ns(CLOCK_REALTIME) + 2 * MS);
+    TestTimer *r = test_timer_new(CLOCK_HOST, &log, 2);
+    timer_mod_ns(r->timer, clock_get_ns(CLOCK_HOST) + 2 * MS);
     ck_assert_int_le(timers_deadline_ns(), 2 * MS);
-    timer_mod_ns(r->timer, clock_get_ns(CLOCK_REALTIME) - MS);
+    timer_mod_ns(r->timer, clock_get_ns(CLOCK_HOST) - MS);
     ck_assert_int_eq(timers_deadline_ns(), 0);
     timer_del(r->timer);
     timer_del(v->timer);
@@ -250,9 +250,9 @@ END_TEST
 START_TEST(test_run_due)
 {
     FireLog log = { 0 };
-    TestTimer *due = test_timer_new(CLOCK_REALTIME, &log, 1);
-    TestTimer *later = test_timer_new(CLOCK_REALTIME, &log, 2);
-    int64_t now = clock_get_ns(CLOCK_REALTIME);
+    TestTimer *due = test_timer_new(CLOCK_HOST, &log, 1);
+    TestTimer *later = test_timer_new(CLOCK_HOST, &log, 2);
+    int64_t now = clock_get_ns(CLOCK_HOST);
     timer_mod_ns(later->timer, now + 60 * NANOSECONDS_PER_SECOND);
     timer_mod_ns(due->timer, now - 1);
     timers_run_due();
@@ -261,6 +261,7 @@ START_TEST(test_run_due)
     ck_assert(timer_pending(later->timer));
     timers_run_due();
     ck_assert_int_eq(log.count, 1);
+    timer_free(later->timer);
 }
 END_TEST
 
@@ -274,9 +275,9 @@ START_TEST(test_notify_on_earlier_deadline)
     FireLog log = { 0 };
     int notified = 0;
     timers_set_notify(count_notify, &notified);
-    TestTimer *a = test_timer_new(CLOCK_REALTIME, &log, 1);
-    TestTimer *b = test_timer_new(CLOCK_REALTIME, &log, 2);
-    int64_t now = clock_get_ns(CLOCK_REALTIME);
+    TestTimer *a = test_timer_new(CLOCK_HOST, &log, 1);
+    TestTimer *b = test_timer_new(CLOCK_HOST, &log, 2);
+    int64_t now = clock_get_ns(CLOCK_HOST);
     timer_mod_ns(a->timer, now + 10 * NANOSECONDS_PER_SECOND);
     ck_assert_int_eq(notified, 1);
     timer_mod_ns(b->timer, now + 20 * NANOSECONDS_PER_SECOND);
@@ -286,22 +287,26 @@ START_TEST(test_notify_on_earlier_deadline)
     timers_set_notify(NULL, NULL);
     timer_mod_ns(a->timer, now + NANOSECONDS_PER_SECOND);
     ck_assert_int_eq(notified, 2);
+    timer_free(a->timer);
+    timer_free(b->timer);
 }
 END_TEST
 
 #define ARM_THREADS 4
 #define ARM_ROUNDS 2000
 
+static int64_t arm_base;
+
 static gpointer arm_thread(gpointer opaque)
 {
     TestTimer *tt = opaque;
     for (int i = 0; i < ARM_ROUNDS; i++) {
-        timer_mod_ns(tt->timer, 1000 + (i * 7919 + tt->id * 31) % 5000);
+        timer_mod_ns(tt->timer, arm_base + 1000 + (i * 7919 + tt->id * 31) % 5000);
         if (i % 3 == 0) {
             timer_del(tt->timer);
         }
     }
-    timer_mod_ns(tt->timer, 1000 + tt->id);
+    timer_mod_ns(tt->timer, arm_base + 1000 + tt->id);
     return NULL;
 }
 
@@ -309,6 +314,7 @@ START_TEST(test_arming_from_threads)
 {
     FireLog log = { 0 };
     clock_virtual_set_manual(true);
+    arm_base = clock_get_ns(CLOCK_VIRTUAL);
     TestTimer *tts[ARM_THREADS];
     GThread *threads[ARM_THREADS];
     for (int i = 0; i < ARM_THREADS; i++) {
@@ -322,10 +328,20 @@ START_TEST(test_arming_from_threads)
     ck_assert_int_eq(log.count, ARM_THREADS);
     for (int i = 0; i < ARM_THREADS; i++) {
         ck_assert_int_eq(log.ids[i], i);
-        ck_assert_int_eq(log.times[i], 1000 + i);
+        ck_assert_int_eq(log.times[i], arm_base + 1000 + i);
+        timer_free(tts[i]->timer);
     }
 }
 END_TEST
+
+/* Each case starts with a stopped, automatic virtual clock (this matters
+ * when Check runs the cases in one process, CK_FORK=no). */
+static void setup(void)
+{
+    clock_virtual_set_manual(false);
+    clock_virtual_enable(false);
+    timers_set_notify(NULL, NULL);
+}
 
 static Suite *clock_suite(void)
 {
@@ -346,6 +362,7 @@ static Suite *clock_suite(void)
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         TCase *tc = tcase_create(cases[i].name);
+        tcase_add_checked_fixture(tc, setup, NULL);
         tcase_add_test(tc, cases[i].fn);
         suite_add_tcase(s, tc);
     }

@@ -20,6 +20,7 @@
 
 #include <check.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <string.h>
 
 #define TYPE_TEST_IFACE "test-iface"

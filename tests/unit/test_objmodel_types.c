@@ -90,6 +90,11 @@ START_TEST(test_unknown_interface_aborts)
     static const TypeInfo bad = { .name = "test-bad-iface", .parent = TYPE_TEST_B,
                                   .interfaces = ifaces };
     type_register_static(&bad);
+    /* Listing skips it (its interface may come with a module not loaded yet)... */
+    GSList *list = object_class_get_list(TYPE_TEST_B, false);
+    ck_assert_int_eq(g_slist_length(list), 1);
+    g_slist_free(list);
+    /* ...but building its class is a programming error. */
     object_class_by_name("test-bad-iface");
 }
 END_TEST
@@ -147,13 +152,11 @@ START_TEST(test_class_lazy_parent_first)
     /* Parent classes first; interface classes before the implementing
      * class_init; base_init of test-base for every subclass. */
     ck_assert_str_eq(test_log->str,
-                     "ci:test-base ci:test-iface bi:test-a ci:test-a "
-                     "ci:test-iface-ext bi:test-a-sub ci:test-a-sub ");
+                     "ci:test-base ci:test-iface bi:test-a ci:test-a bi:test-a-sub ci:test-a-sub ");
     /* Built once. */
     ck_assert_ptr_eq(object_class_by_name(TYPE_TEST_A_SUB), sub);
     ck_assert_str_eq(test_log->str,
-                     "ci:test-base ci:test-iface bi:test-a ci:test-a "
-                     "ci:test-iface-ext bi:test-a-sub ci:test-a-sub ");
+                     "ci:test-base ci:test-iface bi:test-a ci:test-a bi:test-a-sub ci:test-a-sub ");
     ck_assert_ptr_null(object_class_by_name("no-such-type"));
 }
 END_TEST
@@ -175,7 +178,7 @@ START_TEST(test_class_bytes_inherited)
     ck_assert_ptr_null(a->data_seen);
     ck_assert_str_eq(sub->data_seen, "sub-data");
     ck_assert_str_eq(b->data_seen, "b-data");
-    ck_assert_str_eq(strstr(test_log->str, "ci:test-b"), "ci:test-b(b-data) ");
+    ck_assert_str_eq(strstr(test_log->str, "ci:test-b("), "ci:test-b(b-data) ");
     /* Hooks set in ObjectClass are inherited too. */
     static const TypeInfo b2 = { .name = "test-b2", .parent = TYPE_TEST_B };
     type_register_static(&b2);
@@ -227,6 +230,7 @@ START_TEST(test_interface_classes)
     ck_assert_ptr_null(object_class_dynamic_cast(b, TYPE_TEST_IFACE));
     ck_assert_ptr_null(object_class_dynamic_cast(a, TYPE_TEST_IFACE_EXT));
     /* Interfaces cannot be instantiated. */
+    ck_assert(type_is_abstract(type_lookup(TYPE_TEST_IFACE_EXT)));
     ck_assert(object_class_is_abstract(object_class_by_name(TYPE_TEST_IFACE)));
 
     Object *obj = object_new(TYPE_TEST_A_SUB);

@@ -28,6 +28,9 @@
 
 /* Largest read handed to a frontend at once. */
 #define STREAM_READ_CHUNK 4096
+/* At close, held output gets this long to leave (the last guest output
+ * before exit matters most). */
+#define STREAM_CLOSE_FLUSH_MS 500
 /* Writes to a blocking fd are cut into pieces a pipe takes atomically once
  * poll() says it is writable, so they cannot block. */
 #define BLOCKING_WRITE_CHUNK PIPE_BUF
@@ -323,12 +326,31 @@ void chardev_stream_set_fds(ChardevStream *st, int in_fd, int out_fd)
     devlock_unlock();
 }
 
+static void stream_final_flush(ChardevStream *st)
+{
+    gint64 end = g_get_monotonic_time() + STREAM_CLOSE_FLUSH_MS * 1000;
+
+    while (st->pending->len && stream_can_output(st)) {
+        gint64 left_ms = (end - g_get_monotonic_time()) / 1000;
+        struct pollfd pfd = { .fd = st->out_fd, .events = POLLOUT };
+        if (left_ms <= 0 || poll(&pfd, 1, left_ms) <= 0) {
+            break;
+        }
+        ssize_t w = stream_raw_write(st, st->pending->data, st->pending->len);
+        if (w < 0) {
+            break;
+        }
+        g_byte_array_remove_range(st->pending, 0, w);
+    }
+}
+
 void chardev_stream_destroy(ChardevStream *st)
 {
     if (!st->pending) {
         return; /* never initialised (open failed early) or already gone */
     }
     devlock_lock();
+    stream_final_flush(st);
     stream_drop_source(&st->in_src);
     stream_drop_source(&st->out_src);
     stream_drop_source(&st->hup_src);

@@ -35,17 +35,30 @@ static void chardev_instance_init(Object *obj)
     chr->logfd = -1;
 }
 
+/* Release the host side once; the object itself may live on. */
+static void chardev_close(Chardev *chr)
+{
+    ChardevClass *cc = CHARDEV_GET_CLASS(chr);
+
+    devlock_lock();
+    if (!chr->closed) {
+        chr->closed = true;
+        if (cc->close) {
+            cc->close(chr);
+        }
+        if (chr->logfd >= 0) {
+            close(chr->logfd);
+            chr->logfd = -1;
+        }
+    }
+    devlock_unlock();
+}
+
 static void chardev_instance_finalize(Object *obj)
 {
     Chardev *chr = CHARDEV(obj);
-    ChardevClass *cc = CHARDEV_GET_CLASS(chr);
 
-    if (cc->close) {
-        cc->close(chr);
-    }
-    if (chr->logfd >= 0) {
-        close(chr->logfd);
-    }
+    chardev_close(chr);
     g_free(chr->label);
 }
 
@@ -439,6 +452,15 @@ void chardev_delete(Chardev *chr)
     object_unparent(OBJECT(chr));
 }
 
+void chardev_close_all(void)
+{
+    g_autoptr(GPtrArray) all = chardev_list();
+
+    for (guint i = 0; i < all->len; i++) {
+        chardev_close(g_ptr_array_index(all, i));
+    }
+}
+
 /* ---- frontend side ------------------------------------------------------ */
 
 bool chardev_set_handlers(Chardev *chr, const ChardevHandlers *fe, void *opaque, GError **errp)
@@ -488,6 +510,10 @@ int chardev_write(Chardev *chr, const uint8_t *buf, int len)
 
     g_assert(len >= 0);
     devlock_lock();
+    if (chr->closed) {
+        devlock_unlock();
+        return len; /* shutting down: dropped */
+    }
     n = cc->write ? cc->write(chr, buf, len) : len;
     if (n > 0 && chr->logfd >= 0) {
         /* The log is a regular file: a short blocking write is acceptable. */
@@ -512,7 +538,7 @@ void chardev_accept_input(Chardev *chr)
     ChardevClass *cc = CHARDEV_GET_CLASS(chr);
 
     devlock_lock();
-    if (cc->accept_input) {
+    if (cc->accept_input && !chr->closed) {
         cc->accept_input(chr);
     }
     devlock_unlock();

@@ -60,6 +60,7 @@ struct Chardev {
     void *fe_opaque;
     bool fe_open;               /* backend connected */
     int logfd;                  /* logfile= copy of the output, -1 if unused */
+    bool closed;                /* host side released (close() was called) */
 };
 
 typedef struct ChardevClass {
@@ -113,6 +114,11 @@ GPtrArray *chardev_list(void);
 char *chardev_describe(Chardev *chr);
 /* Remove from /chardevs; the object goes when its last reference does. */
 void chardev_delete(Chardev *chr);
+/* At shutdown: close the host side of every chardev now (socket files
+ * removed, held output given a last chance to leave, terminal restored).
+ * The objects stay, since frontends may still point at them; whatever is
+ * written to a closed chardev is dropped. */
+void chardev_close_all(void);
 
 /* Frontend side. */
 bool chardev_set_handlers(Chardev *chr, const ChardevHandlers *fe, void *opaque, GError **errp);

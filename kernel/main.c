@@ -569,7 +569,9 @@ static int run(Config *cfg, const char *progname)
     if (!cfg->paused) {
         vm_start();
     }
-    return main_loop_run();
+    int status = main_loop_run();
+    chardev_close_all();
+    return status;
 fail:
     error_report("%s", err->message);
     g_error_free(err);

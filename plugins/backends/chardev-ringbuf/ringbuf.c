@@ -88,7 +88,7 @@ static char *ringbuf_describe(Chardev *chr)
 static GVariant *ringbuf_get_data(Object *obj, Property *prop)
 {
     RingbufChardev *s = RINGBUF_CHARDEV(obj);
-    uint64_t count = MIN(s->prod, s->size);
+    uint64_t count = s->buf ? MIN(s->prod, s->size) : 0;
     g_autofree uint8_t *lin = g_malloc(count + 1);
 
     for (uint64_t i = 0; i < count; i++) {

@@ -215,12 +215,12 @@ static gboolean socket_accept_cb(gint fd, GIOCondition cond, gpointer opaque)
 
 /* ---- client ------------------------------------------------------------- */
 
+/* A background attempt failed: say so once, then keep trying quietly. */
 static void socket_connect_failed(SocketChardev *s, const char *msg)
 {
     if (!s->connect_warned) {
-        g_autofree char *addr = socket_address(s);
-        warn_report("chardev '%s': could not connect to '%s': %s; retrying every %u s",
-                    CHARDEV(s)->label, addr, msg, s->reconnect);
+        warn_report("chardev '%s': %s; retrying every %u s", CHARDEV(s)->label, msg,
+                    s->reconnect);
         s->connect_warned = true;
     }
     socket_schedule_reconnect(s);
@@ -243,8 +243,11 @@ static gboolean socket_connect_cb(gint fd, GIOCondition cond, gpointer opaque)
         if (err == 0) {
             socket_connected(s, c);
         } else {
+            g_autofree char *addr = socket_address(s);
+            g_autofree char *msg = g_strdup_printf("could not connect to '%s': %s", addr,
+                                                   g_strerror(err));
             close(c);
-            socket_connect_failed(s, g_strerror(err));
+            socket_connect_failed(s, msg);
         }
     }
     devlock_unlock();
@@ -509,6 +512,7 @@ static void socket_close(Chardev *chr)
     close_fd(&s->listen_fd);
     if (s->unlink_path) {
         unlink(s->path);
+        s->unlink_path = false;
     }
     g_free(s->path);
     g_free(s->host);

@@ -10,8 +10,10 @@
  * module even when a split install left some out, so that a request for a
  * type whose module is absent can name the module to install.
  */
+#define _GNU_SOURCE /* dladdr */
 #include "kernel/module.h"
 
+#include <dlfcn.h>
 #include <ltdl.h>
 #include <string.h>
 #include <unistd.h>
@@ -176,13 +178,40 @@ static bool descriptor_check(const TesseraModuleDesc *d, const char *path, GErro
     return true;
 }
 
-static lt_dlhandle open_descriptor(const char *path, const TesseraModuleDesc **out, GError **errp)
+/*
+ * SDK plugins link libtessera-sdk.so, which lives beside libtessera but may
+ * not be on the dynamic linker's path (any prefix but /usr).  Make it
+ * available, once, before retrying a plugin that failed to load.
+ */
+static bool preload_sdk_library(void)
+{
+    static void *sdk;
+    Dl_info info;
+    if (sdk || !dladdr((void *)preload_sdk_library, &info) || !info.dli_fname) {
+        return false;
+    }
+    g_autofree char *dir = g_path_get_dirname(info.dli_fname);
+    g_autofree char *path = g_build_filename(dir, "libtessera-sdk.so", NULL);
+    sdk = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+    return sdk != NULL;
+}
+
+static lt_dlhandle dlopen_local(const char *path)
 {
     lt_dladvise advise;
     lt_dladvise_init(&advise);
     lt_dladvise_local(&advise);
     lt_dlhandle h = lt_dlopenadvise(path, advise);
     lt_dladvise_destroy(&advise);
+    return h;
+}
+
+static lt_dlhandle open_descriptor(const char *path, const TesseraModuleDesc **out, GError **errp)
+{
+    lt_dlhandle h = dlopen_local(path);
+    if (!h && preload_sdk_library()) {
+        h = dlopen_local(path);
+    }
     if (!h) {
         g_set_error(errp, MODULE_ERROR, MODULE_ERROR_LOAD, "cannot load module %s: %s", path,
                     lt_dlerror());

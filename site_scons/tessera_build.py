@@ -155,7 +155,8 @@ def configure_and_build(g):
             SConscript(d + '/SConscript', exports={'env': env}, variant_dir=variant + '/obj/' + d,
                        duplicate=False)
     core_objs = [env.SharedObject(s) for s in state['core']] + build_id_obj
-    lib = env.SharedLibrary(out + '/lib/tessera', core_objs)
+    lib = env.SharedLibrary(out + '/lib/tessera', core_objs,
+                            SHLINKFLAGS=env['SHLINKFLAGS'] + ['-Wl,-soname,libtessera.so'])
     main = env.TesseraProgram('tessera', [variant + '/obj/kernel/main.c'])
     for dirpath, dirs, files in sorted(os.walk(os.path.join(root, 'plugins'))):
         dirs.sort()

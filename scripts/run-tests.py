@@ -51,7 +51,7 @@ def main():
                 cmds.append([sys.executable, os.path.join(fdir, f)])
     gdir = os.path.join(root, 'tests', 'guest', 'run.py')
     if os.path.exists(gdir):
-        cmds.append([sys.executable, gdir, os.path.join(args.build, 'bin', 'tessera')])
+        cmds.append([sys.executable, gdir, os.path.join(args.build, 'bin', 'tessera-system-riscv64')])
     if args.only:
         cmds = [c for c in cmds if args.only in c[-1]]
     checks = failures = errors = 0

@@ -40,3 +40,88 @@ def main(name):
     bad = len(result.failures) + len(result.errors)
     print('%s: %d passed, %d failed' % (name, result.testsRun - bad, bad))
     sys.exit(1 if bad else 0)
+
+
+class Console:
+    """A running tessera with its serial console on stdio, driven like a terminal."""
+
+    def __init__(self, args, link='tessera-system-riscv64', env=None):
+        import select  # noqa: F401  (used in expect)
+        e = dict(os.environ)
+        if env:
+            e.update(env)
+        self.proc = subprocess.Popen([tessera_path(link)] + list(args), env=e,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        self.output = b''
+
+    def expect(self, pattern, timeout=60):
+        """Wait until the output (so far) matches the regex @pattern; returns the match."""
+        import re
+        import select
+        import time
+        rx = re.compile(pattern.encode() if isinstance(pattern, str) else pattern)
+        deadline = time.time() + timeout
+        while True:
+            m = rx.search(self.output)
+            if m:
+                return m
+            left = deadline - time.time()
+            if left <= 0 or self.proc.poll() is not None and not self._readable(0):
+                tail = self.output[-3000:].decode(errors='replace')
+                raise AssertionError('timed out waiting for %r; output ends with:\n%s'
+                                     % (pattern, tail))
+            if self._readable(min(left, 0.5)):
+                chunk = os.read(self.proc.stdout.fileno(), 65536)
+                if not chunk and self.proc.poll() is not None:
+                    continue
+                self.output += chunk
+
+    def _readable(self, timeout):
+        import select
+        r, _w, _x = select.select([self.proc.stdout], [], [], timeout)
+        return bool(r)
+
+    def send(self, text):
+        self.proc.stdin.write(text.encode())
+        self.proc.stdin.flush()
+
+    def wait(self, timeout=60):
+        try:
+            rest, _ = self.proc.communicate(timeout=timeout)
+            self.output += rest or b''
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise AssertionError('tessera did not exit within %d s' % timeout)
+        return self.proc.returncode
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+    def text(self):
+        return self.output.decode(errors='replace')
+
+
+def guest_dir():
+    """Guest images: $TESSERA_GUEST_DIR, else ../shared/guests beside the repo."""
+    d = os.environ.get('TESSERA_GUEST_DIR') or os.path.join(os.path.dirname(ROOT), 'shared',
+                                                            'guests')
+    d = os.path.join(d, 'riscv64')
+    if not os.path.exists(os.path.join(d, 'initramfs.cpio.gz')):
+        raise RuntimeError('guest images not found in %s: set TESSERA_GUEST_DIR' % d)
+    return d
+
+
+def linux_image():
+    """The decompressed kernel Image, cached under the build directory."""
+    import lzma
+    src = os.path.join(guest_dir(), 'Image.xz')
+    dst = os.path.join(build_dir(), 'guests', 'Image')
+    if not os.path.exists(dst) or os.path.getmtime(dst) < os.path.getmtime(src):
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        with lzma.open(src) as f, open(dst + '.tmp', 'wb') as out:
+            out.write(f.read())
+        os.replace(dst + '.tmp', dst)
+    return dst

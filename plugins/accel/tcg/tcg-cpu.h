@@ -168,6 +168,11 @@ typedef struct TcgCpuOps {
     /* Optional: called after a system reset has reset the CPU device,
      * with the vCPU stopped (the engine has flushed TLB and caches). */
     void (*reset)(CPUState *cpu);
+
+    /* The mmu index of the current state for instruction fetch (@ifetch)
+     * or for ordinary data accesses.  The engine uses the fetch index to
+     * look code up; translators normally embed data indexes in the IR. */
+    int (*mmu_index)(CPUState *cpu, bool ifetch);
 } TcgCpuOps;
 
 /*

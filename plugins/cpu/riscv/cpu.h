@@ -10,6 +10,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "kernel/accel.h"
@@ -257,6 +258,10 @@ typedef struct CPURISCVState {
 
     uint8_t pmpcfg[RISCV_PMP_ENTRIES];
     uint64_t pmpaddr[RISCV_PMP_ENTRIES];
+
+    /* Exception recorded for delivery by the engine's do_interrupt. */
+    uint64_t excp_cause;
+    uint64_t excp_tval;
 } CPURISCVState;
 
 typedef struct RISCVCPU {
@@ -281,6 +286,8 @@ typedef struct RISCVCPU {
     /* Set by the accelerator glue: drop cached translations of addresses
      * (NULL when no engine is attached, e.g. in unit tests). */
     void (*tlb_flush)(struct RISCVCPU *cpu);
+    /* The translation engine's services (tcg.c), or NULL. */
+    const struct TcgEngineOps *engine;
 
     /* Derived at realize. */
     uint32_t ext;              /* RISCV_EXT_* */
@@ -314,6 +321,16 @@ char *riscv_cpu_isa_string(RISCVCPU *cpu);
 /* Architectural reset of @env alone (used by reset and the unit tests). */
 void riscv_cpu_reset_state(RISCVCPU *cpu);
 
+/* ---- tcg.c, translate.c ---------------------------------------------- */
+
+/* CPUClass.accel_ops of every RISC-V CPU class (a TcgCpuOps). */
+extern const void *const riscv_tcg_cpu_ops_ptr;
+
+static inline RISCVCPU *riscv_env_cpu(CPURISCVState *env)
+{
+    return (RISCVCPU *)((char *)env - offsetof(RISCVCPU, env));
+}
+
 /* ---- helper.c: traps and interrupts ---------------------------------- */
 
 /* Take exception @cause with @tval at env->pc (the faulting instruction). */
@@ -342,14 +359,26 @@ typedef struct RISCVTranslation {
 #define RISCV_PROT_EXEC  4
 
 /*
- * Translate @vaddr for an access of @size bytes at privilege @priv (the
- * effective one: MPRV already applied by the caller for data accesses).
- * On failure returns false and sets *cause (page fault or access fault).
+ * MMU indexes (translation regimes cached separately by the engine's TLB):
+ * the effective privilege, with S split by mstatus.SUM.  mstatus.MXR is
+ * not part of the index: changing it flushes the TLB.
  */
-bool riscv_cpu_translate(RISCVCPU *cpu, uint64_t vaddr, MMUAccessType access, int priv,
+enum {
+    MMUIDX_U = 0,
+    MMUIDX_S = 1,
+    MMUIDX_S_SUM = 2,
+    MMUIDX_M = 3,
+    RISCV_NB_MMU_MODES = 4,
+};
+
+/*
+ * Translate @vaddr for an access in regime @mmu_idx.  On failure returns
+ * false and sets *cause (page fault or access fault).
+ */
+bool riscv_cpu_translate(RISCVCPU *cpu, uint64_t vaddr, MMUAccessType access, int mmu_idx,
                          RISCVTranslation *out, uint64_t *cause);
-/* Effective privilege of a data access (mstatus.MPRV/MPP). */
-int riscv_cpu_data_priv(RISCVCPU *cpu);
+/* MMU index of data accesses (mstatus.MPRV/MPP, SUM) and of fetches. */
+int riscv_cpu_mmu_index(RISCVCPU *cpu, bool ifetch);
 /* PMP: may @priv access [addr, addr+size)? */
 bool riscv_pmp_check(RISCVCPU *cpu, uint64_t addr, uint64_t size, MMUAccessType access,
                      int priv);
@@ -379,8 +408,6 @@ RISCVCSRResult riscv_csr_access(RISCVCPU *cpu, int csrno, uint64_t *old, uint64_
 const char *riscv_csr_name(int csrno);
 /* Append the CSRs marked for dumping. */
 void riscv_csr_dump(RISCVCPU *cpu, GString *out);
-/* Whether writes to @csrno may change translation state (end the block). */
-bool riscv_csr_write_ends_block(int csrno);
 
 /* mstatus with SD computed. */
 uint64_t riscv_mstatus_read(const CPURISCVState *env);

@@ -6,6 +6,7 @@
 #define TESSERA_RISCV_DECODE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Operand extraction layouts. */

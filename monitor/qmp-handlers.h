@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * QMP command handlers, named after their commands ("query-status" ->
+ * qmp_query_status).  The schema (qmp-schema.c) points at them; so does
+ * the HMP table for every human command with a QMP twin.
+ */
+#ifndef TESSERA_MONITOR_QMP_HANDLERS_H
+#define TESSERA_MONITOR_QMP_HANDLERS_H
+
+#include "monitor/monitor-internal.h"
+
+/* monitor/qmp-cmds.c: protocol, queries, run control */
+JsonNode *qmp_qmp_capabilities(JsonObject *args, GError **errp);
+JsonNode *qmp_query_version(JsonObject *args, GError **errp);
+JsonNode *qmp_query_name(JsonObject *args, GError **errp);
+JsonNode *qmp_query_status(JsonObject *args, GError **errp);
+JsonNode *qmp_query_commands(JsonObject *args, GError **errp);
+JsonNode *qmp_query_qmp_schema(JsonObject *args, GError **errp);
+JsonNode *qmp_query_machines(JsonObject *args, GError **errp);
+JsonNode *qmp_query_cpus_fast(JsonObject *args, GError **errp);
+JsonNode *qmp_query_chardev(JsonObject *args, GError **errp);
+JsonNode *qmp_stop(JsonObject *args, GError **errp);
+JsonNode *qmp_cont(JsonObject *args, GError **errp);
+JsonNode *qmp_system_reset(JsonObject *args, GError **errp);
+JsonNode *qmp_system_powerdown(JsonObject *args, GError **errp);
+JsonNode *qmp_quit(JsonObject *args, GError **errp);
+JsonNode *qmp_human_monitor_command(JsonObject *args, GError **errp);
+
+/* monitor/qmp-qom.c: the composition tree, types, devices, objects */
+JsonNode *qmp_qom_list(JsonObject *args, GError **errp);
+JsonNode *qmp_qom_get(JsonObject *args, GError **errp);
+JsonNode *qmp_qom_set(JsonObject *args, GError **errp);
+JsonNode *qmp_qom_list_types(JsonObject *args, GError **errp);
+JsonNode *qmp_qom_list_properties(JsonObject *args, GError **errp);
+JsonNode *qmp_device_list_properties(JsonObject *args, GError **errp);
+JsonNode *qmp_device_add(JsonObject *args, GError **errp);
+JsonNode *qmp_device_del(JsonObject *args, GError **errp);
+JsonNode *qmp_object_add(JsonObject *args, GError **errp);
+JsonNode *qmp_object_del(JsonObject *args, GError **errp);
+
+#endif

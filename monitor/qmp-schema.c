@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The QMP schema: every command with its arguments, result type,
+ * documentation and handler; every event; every type they use.
+ *
+ * This table is the one source of truth: dispatch and argument checking
+ * (qmp-dispatch.c), query-commands, query-qmp-schema and docs/qmp.md
+ * (scripts/gen-qmp-doc.py) are all derived from it, and the HMP table
+ * points at the same handlers.  Names, argument names and result shapes
+ * follow QEMU's schema so that scripts written for QEMU work unchanged.
+ */
+#include <string.h>
+
+#include "monitor/qmp-handlers.h"
+
+#define END { .name = NULL }
+#define MEMBER(n, t, d) { .name = (n), .type = (t), .doc = (d) }
+#define OPTIONAL(n, t, d) { .name = (n), .type = (t), .optional = true, .doc = (d) }
+
+/* ---- enums --------------------------------------------------------------- */
+
+static const char *const run_state_values[] = {
+    "prelaunch", "running", "paused", "shutdown", NULL,
+};
+
+static const char *const shutdown_cause_values[] = {
+    "none", "host-error", "host-qmp-quit", "host-qmp-system-reset", "host-signal", "host-ui",
+    "guest-shutdown", "guest-reset", "guest-panic", "subsystem-reset", NULL,
+};
+
+static const char *const qmp_capability_values[] = { "oob", NULL };
+
+const QmpEnum qmp_enums[] = {
+    { .name = "RunState", .values = run_state_values,
+      .doc = "The state of the virtual machine: 'prelaunch' before the first start (-S), "
+             "'running', 'paused' (stop) or 'shutdown' (the process is about to exit)." },
+    { .name = "ShutdownCause", .values = shutdown_cause_values,
+      .doc = "Why the machine is shutting down or resetting: 'host-qmp-quit' (quit), "
+             "'host-qmp-system-reset' (system_reset), 'host-signal' (SIGINT/SIGTERM), "
+             "'host-ui' (Ctrl-A x), 'guest-shutdown', 'guest-reset', 'guest-panic'." },
+    { .name = "QMPCapability", .values = qmp_capability_values,
+      .doc = "Optional protocol capabilities; none is offered by Tessera." },
+    END
+};
+
+/* ---- structs ------------------------------------------------------------- */
+
+static const QmpMember version_triple_members[] = {
+    MEMBER("major", "int", "major version"),
+    MEMBER("minor", "int", "minor version"),
+    MEMBER("micro", "int", "micro (patch) version"),
+    END
+};
+
+static const QmpMember version_info_members[] = {
+    MEMBER("qemu", "VersionTriple", "the emulator's version (Tessera's own number)"),
+    MEMBER("package", "str", "the package name, \"tessera\""),
+    END
+};
+
+static const QmpMember name_info_members[] = {
+    OPTIONAL("name", "str", "the name given with -name, absent when none was"),
+    END
+};
+
+static const QmpMember status_info_members[] = {
+    MEMBER("status", "RunState", "the run state"),
+    MEMBER("running", "bool", "true when the vCPUs run"),
+    MEMBER("singlestep", "bool", "always false (kept for QEMU compatibility)"),
+    END
+};
+
+static const QmpMember command_info_members[] = {
+    MEMBER("name", "str", "the command's name"),
+    END
+};
+
+static const QmpMember schema_info_members[] = {
+    MEMBER("name", "str", "the entity's name (types keep their schema names)"),
+    MEMBER("meta-type", "str",
+      "'command', 'event', 'object', 'enum', 'array' or 'builtin'"),
+    OPTIONAL("arg-type", "str", "commands and events: the arguments' object type"),
+    OPTIONAL("ret-type", "str", "commands: the result type"),
+    OPTIONAL("allow-oob", "bool", "commands: always false"),
+    OPTIONAL("members", "[any]",
+      "objects: {name, type[, default]}; an optional member has \"default\": null; "
+      "enums: {name}"),
+    OPTIONAL("values", "[str]", "enums: the values"),
+    OPTIONAL("element-type", "str", "arrays: the element type"),
+    OPTIONAL("json-type", "str",
+      "builtins: 'string', 'int', 'number', 'boolean', 'value' (any) or 'null'"),
+    END
+};
+
+static const QmpMember machine_info_members[] = {
+    MEMBER("name", "str", "the name for -M"),
+    OPTIONAL("is-default", "bool", "present and true for the target's default machine"),
+    MEMBER("cpu-max", "int",
+      "the most CPUs the board accepts (1 for boards whose module is not loaded yet)"),
+    MEMBER("hotpluggable-cpus", "bool", "always false"),
+    MEMBER("numa-mem-supported", "bool", "always false"),
+    MEMBER("deprecated", "bool", "always false"),
+    OPTIONAL("default-cpu-type", "str", "the CPU type used without -cpu, when known"),
+    MEMBER("acpi", "bool", "always false: Tessera boards describe themselves in FDT"),
+    END
+};
+
+static const QmpMember cpu_info_fast_members[] = {
+    MEMBER("cpu-index", "int", "the CPU's index (hart id)"),
+    MEMBER("qom-path", "str", "the CPU's path in the composition tree"),
+    MEMBER("thread-id", "int",
+      "host thread id of the vCPU (the process id: accelerators do not report it yet)"),
+    MEMBER("target", "str", "the CPU's architecture, such as \"riscv64\""),
+    END
+};
+
+static const QmpMember chardev_info_members[] = {
+    MEMBER("label", "str", "the chardev's id"),
+    MEMBER("filename", "str", "what it is connected to, e.g. \"unix:/tmp/s,server=on\""),
+    MEMBER("frontend-open", "bool", "a frontend (device or monitor) is attached"),
+    END
+};
+
+static const QmpMember object_property_info_members[] = {
+    MEMBER("name", "str", "the property's name"),
+    MEMBER("type", "str",
+      "its type: \"bool\", \"int32\", \"uint64\", \"size\", \"str\", \"enum\", "
+      "\"link<TYPE>\" or \"child<TYPE>\""),
+    OPTIONAL("description", "str", "what the property does"),
+    OPTIONAL("default-value", "any", "the default, when it has one"),
+    END
+};
+
+static const QmpMember object_type_info_members[] = {
+    MEMBER("name", "str", "the type's name"),
+    OPTIONAL("abstract", "bool", "present and true for abstract types"),
+    OPTIONAL("parent", "str", "the parent type"),
+    END
+};
+
+const QmpStruct qmp_structs[] = {
+    { .name = "VersionTriple", .doc = "A version number.", .members = version_triple_members },
+    { .name = "VersionInfo", .doc = "The emulator's version.", .members = version_info_members },
+    { .name = "NameInfo", .doc = "The VM's name.", .members = name_info_members },
+    { .name = "StatusInfo", .doc = "The VM's run state.", .members = status_info_members },
+    { .name = "CommandInfo", .doc = "One available command.", .members = command_info_members },
+    { .name = "SchemaInfo", .doc = "One entity of the schema (see query-qmp-schema).",
+      .members = schema_info_members },
+    { .name = "MachineInfo", .doc = "One machine type.", .members = machine_info_members },
+    { .name = "CpuInfoFast", .doc = "One vCPU.", .members = cpu_info_fast_members },
+    { .name = "ChardevInfo", .doc = "One character device.", .members = chardev_info_members },
+    { .name = "ObjectPropertyInfo", .doc = "One property of an object or a type.",
+      .members = object_property_info_members },
+    { .name = "ObjectTypeInfo", .doc = "One type of the object model.",
+      .members = object_type_info_members },
+    END
+};
+
+/* ---- commands ------------------------------------------------------------ */
+
+static const QmpMember capabilities_args[] = {
+    OPTIONAL("enable", "[QMPCapability]",
+      "capabilities to enable; Tessera offers none, so any entry is refused"),
+    END
+};
+
+static const QmpMember path_args[] = {
+    MEMBER("path", "str", "an absolute path (\"/machine\") or a partial one naming a "
+                            "single object (\"uart0\")"),
+    END
+};
+
+static const QmpMember qom_get_args[] = {
+    MEMBER("path", "str", "the object's path"),
+    MEMBER("property", "str", "the property's name"),
+    END
+};
+
+static const QmpMember qom_set_args[] = {
+    MEMBER("path", "str", "the object's path"),
+    MEMBER("property", "str", "the property's name"),
+    MEMBER("value", "any",
+      "the new value: a JSON value of the property's kind, or a string in command-line "
+      "syntax (\"on\", \"0x10\", \"64M\")"),
+    END
+};
+
+static const QmpMember list_types_args[] = {
+    OPTIONAL("implements", "str", "only types deriving from (or implementing) this one"),
+    OPTIONAL("abstract", "bool", "include abstract types (default false)"),
+    END
+};
+
+static const QmpMember typename_args[] = {
+    MEMBER("typename", "str", "the type's name"),
+    END
+};
+
+static const QmpMember device_add_args[] = {
+    MEMBER("driver", "str", "the device type (as for -device)"),
+    OPTIONAL("bus", "str", "accepted for compatibility; Tessera boards place devices "
+                          "themselves"),
+    OPTIONAL("id", "str", "the device's id: it appears at /machine/peripheral/ID"),
+    END
+};
+
+static const QmpMember id_args[] = {
+    MEMBER("id", "str", "the id"),
+    END
+};
+
+static const QmpMember device_del_args[] = {
+    MEMBER("id", "str", "the device's id or its QOM path"),
+    END
+};
+
+static const QmpMember object_add_args[] = {
+    MEMBER("qom-type", "str", "the object's type (as for -object)"),
+    MEMBER("id", "str", "its id: it appears at /objects/ID"),
+    END
+};
+
+static const QmpMember hmp_args[] = {
+    MEMBER("command-line", "str", "the HMP command line, e.g. \"info mtree\""),
+    OPTIONAL("cpu-index", "int", "accepted for compatibility; commands use every CPU"),
+    END
+};
+
+const QmpCommand qmp_commands[] = {
+    { .name = "qmp_capabilities", .args = capabilities_args, .handler = qmp_qmp_capabilities,
+      .doc = "Leave capabilities negotiation mode.  Until this command succeeds every other "
+             "command is refused with CommandNotFound; afterwards it is refused itself.",
+      .example = "{\"execute\": \"qmp_capabilities\", \"arguments\": {\"enable\": []}}" },
+    { .name = "query-version", .returns = "VersionInfo", .handler = qmp_query_version,
+      .doc = "The emulator's version." },
+    { .name = "query-name", .returns = "NameInfo", .handler = qmp_query_name,
+      .doc = "The VM's name (-name)." },
+    { .name = "query-status", .returns = "StatusInfo", .handler = qmp_query_status,
+      .doc = "The VM's run state." },
+    { .name = "query-commands", .returns = "[CommandInfo]", .handler = qmp_query_commands,
+      .doc = "The commands this monitor accepts." },
+    { .name = "query-qmp-schema", .returns = "[SchemaInfo]", .handler = qmp_query_qmp_schema,
+      .doc = "The whole schema: commands, events and the types they use, in QEMU's "
+             "SchemaInfo format." },
+    { .name = "query-machines", .returns = "[MachineInfo]", .handler = qmp_query_machines,
+      .doc = "The machine types of the current target, read from the module index (no "
+             "module is loaded)." },
+    { .name = "query-cpus-fast", .returns = "[CpuInfoFast]", .handler = qmp_query_cpus_fast,
+      .doc = "The machine's vCPUs." },
+    { .name = "query-chardev", .returns = "[ChardevInfo]", .handler = qmp_query_chardev,
+      .doc = "The character devices." },
+    { .name = "qom-list", .args = path_args, .returns = "[ObjectPropertyInfo]",
+      .handler = qmp_qom_list,
+      .doc = "The properties of the object at @path, children (\"child<TYPE>\") and links "
+             "included, plus the read-only \"type\" every object has.",
+      .example = "{\"execute\": \"qom-list\", \"arguments\": {\"path\": \"/machine\"}}" },
+    { .name = "qom-get", .args = qom_get_args, .returns = "any", .handler = qmp_qom_get,
+      .doc = "A property's value: booleans, numbers and strings as JSON; links and "
+             "children as the target's path.",
+      .example = "{\"execute\": \"qom-get\", \"arguments\": {\"path\": \"/machine\", "
+                 "\"property\": \"memory-size\"}}" },
+    { .name = "qom-set", .args = qom_set_args, .handler = qmp_qom_set,
+      .doc = "Set a property.  The value is checked against the property's kind and range.",
+      .example = "{\"execute\": \"qom-set\", \"arguments\": {\"path\": "
+                 "\"/machine/peripheral/leaf0\", \"property\": \"level\", \"value\": 7}}" },
+    { .name = "qom-list-types", .args = list_types_args, .returns = "[ObjectTypeInfo]",
+      .handler = qmp_qom_list_types,
+      .doc = "Types known to this process and to the module index; listing loads no module.",
+      .example = "{\"execute\": \"qom-list-types\", \"arguments\": {\"implements\": "
+                 "\"device\"}}" },
+    { .name = "qom-list-properties", .args = typename_args, .returns = "[ObjectPropertyInfo]",
+      .handler = qmp_qom_list_properties,
+      .doc = "The class properties of a type (loads the module that provides it).",
+      .example = "{\"execute\": \"qom-list-properties\", \"arguments\": {\"typename\": "
+                 "\"machine\"}}" },
+    { .name = "device-list-properties", .args = typename_args,
+      .returns = "[ObjectPropertyInfo]", .handler = qmp_device_list_properties,
+      .doc = "The properties of a device type (loads only that type's module).",
+      .example = "{\"execute\": \"device-list-properties\", \"arguments\": {\"typename\": "
+                 "\"ns16550a\"}}" },
+    { .name = "device_add", .args = device_add_args, .allow_extra = true,
+      .handler = qmp_device_add,
+      .doc = "Create and realize a user-creatable device while the machine exists (hotplug). "
+             "Other arguments are device properties.  A device that cannot be hot-plugged "
+             "is refused.",
+      .example = "{\"execute\": \"device_add\", \"arguments\": {\"driver\": "
+                 "\"test-dep-leaf\", \"id\": \"leaf0\", \"level\": 5}}" },
+    { .name = "device_del", .args = device_del_args, .handler = qmp_device_del,
+      .doc = "Unrealize and remove a hot-pluggable device; DEVICE_DELETED follows.",
+      .example = "{\"execute\": \"device_del\", \"arguments\": {\"id\": \"leaf0\"}}" },
+    { .name = "object-add", .args = object_add_args, .allow_extra = true,
+      .handler = qmp_object_add,
+      .doc = "Create a user-creatable object at /objects/ID; other arguments are its "
+             "properties.",
+      .example = "{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": "
+                 "\"test-object\", \"id\": \"obj0\", \"size\": 8192}}" },
+    { .name = "object-del", .args = id_args, .handler = qmp_object_del,
+      .doc = "Remove the object at /objects/ID.",
+      .example = "{\"execute\": \"object-del\", \"arguments\": {\"id\": \"obj0\"}}" },
+    { .name = "stop", .handler = qmp_stop,
+      .doc = "Pause the vCPUs; STOP follows when they were running." },
+    { .name = "cont", .handler = qmp_cont,
+      .doc = "Start or resume the vCPUs; RESUME follows." },
+    { .name = "system_reset", .handler = qmp_system_reset,
+      .doc = "Reset the machine (asynchronously); RESET follows." },
+    { .name = "system_powerdown", .handler = qmp_system_powerdown,
+      .doc = "Press the power button (asynchronously); POWERDOWN follows.  What the guest "
+             "does is up to it and its board." },
+    { .name = "quit", .handler = qmp_quit,
+      .doc = "Exit the emulator once the reply is sent; SHUTDOWN follows." },
+    { .name = "human-monitor-command", .args = hmp_args, .returns = "str",
+      .handler = qmp_human_monitor_command,
+      .doc = "Run one HMP command line and return its output.",
+      .example = "{\"execute\": \"human-monitor-command\", \"arguments\": "
+                 "{\"command-line\": \"info status\"}}" },
+    END
+};
+
+/* ---- events -------------------------------------------------------------- */
+
+static const QmpMember shutdown_data[] = {
+    MEMBER("guest", "bool", "true when the guest asked for it"),
+    MEMBER("reason", "ShutdownCause", "why"),
+    END
+};
+
+static const QmpMember device_deleted_data[] = {
+    OPTIONAL("device", "str", "the device's id, absent when it had none"),
+    MEMBER("path", "str", "the device's QOM path"),
+    END
+};
+
+const QmpEvent qmp_events[] = {
+    { .name = "STOP", .doc = "The vCPUs stopped (stop, or a paused shutdown with -no-shutdown).",
+      .data = NULL },
+    { .name = "RESUME", .doc = "The vCPUs started or resumed.", .data = NULL },
+    { .name = "RESET", .doc = "The machine was reset.", .data = shutdown_data },
+    { .name = "SHUTDOWN", .doc = "The machine is shutting down (sent before it stops).",
+      .data = shutdown_data },
+    { .name = "POWERDOWN", .doc = "The power button was pressed (system_powerdown).",
+      .data = NULL },
+    { .name = "DEVICE_DELETED", .doc = "A device was removed (device_del).",
+      .data = device_deleted_data },
+    END
+};
+
+/* ---- lookups ------------------------------------------------------------- */
+
+const QmpCommand *qmp_find_command(const char *name)
+{
+    for (const QmpCommand *c = qmp_commands; c->name; c++) {
+        if (!strcmp(c->name, name)) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+const QmpCommand *qmp_find_command_by_handler(QmpHandler fn)
+{
+    for (const QmpCommand *c = qmp_commands; c->name; c++) {
+        if (c->handler == fn) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+const QmpStruct *qmp_find_struct(const char *name)
+{
+    for (const QmpStruct *s = qmp_structs; s->name; s++) {
+        if (!strcmp(s->name, name)) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
+const QmpEnum *qmp_find_enum(const char *name)
+{
+    for (const QmpEnum *e = qmp_enums; e->name; e++) {
+        if (!strcmp(e->name, name)) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+const QmpEvent *qmp_find_event(const char *name)
+{
+    for (const QmpEvent *e = qmp_events; e->name; e++) {
+        if (!strcmp(e->name, name)) {
+            return e;
+        }
+    }
+    return NULL;
+}

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The per-vCPU execution loop: run state (pause/resume/halt), interrupts
+ * at block boundaries, block lookup/translation/chaining, and exceptions
+ * (siglongjmp back to the loop after restoring the faulting instruction's
+ * state).
+ *
+ * Interrupt latency: a kick sets exit_flag, which compiled code checks at
+ * every chained jump and indirect lookup, so the vCPU comes back to the
+ * loop within one block; the loop then reads interrupt_request.
+ */
+#include <inttypes.h>
+
+#include "plugins/accel/tcg/tcg-internal.h"
+
+/* ---- leaving translated code ------------------------------------------------- */
+
+void tcg_restore_state(TcgVcpuState *v, uintptr_t ra)
+{
+    TcgTb *tb = v->pub.cur_tb;
+    if (!ra || !tb) {
+        return;
+    }
+    TcgAccel *a = v->accel;
+    const TcgCpuOps *ops = v->pub.ops;
+    unsigned idx = a->bops->find_insn(a->backend, &v->pub, tb, ra);
+    g_assert(idx < tb->ninsns);
+    unsigned words = ops->insn_start_words ? ops->insn_start_words : 1;
+    uint64_t data[1 + IR_MAX_INSN_START_EXTRA] = { 0 };
+    for (unsigned i = 0; i < words; i++) {
+        data[i] = tb->insn_data[idx * words + i];
+    }
+    ops->restore_state_to_opc(v->pub.cpu, data);
+}
+
+void tcg_raise_exception(CPUState *cpu, uintptr_t ra)
+{
+    TcgVcpuState *v = tcg_vcpu_of(cpu);
+    tcg_restore_state(v, ra);
+    v->exception_pending = true;
+    siglongjmp(v->jmp_env, 1);
+}
+
+void tcg_loop_exit(CPUState *cpu, uintptr_t ra)
+{
+    TcgVcpuState *v = tcg_vcpu_of(cpu);
+    tcg_restore_state(v, ra);
+    v->exception_pending = false;
+    siglongjmp(v->jmp_env, 1);
+}
+
+void tcg_cpu_exit(CPUState *cpu)
+{
+    TcgVcpuState *v = tcg_vcpu_of(cpu);
+    if (v) {
+        __atomic_store_n(&v->pub.exit_flag, 1, __ATOMIC_SEQ_CST);
+    }
+}
+
+void tcg_kick_vcpu(TcgAccel *a, CPUState *cpu)
+{
+    tcg_cpu_exit(cpu);
+    g_mutex_lock(&a->run_lock);
+    g_cond_broadcast(&a->run_cond);
+    g_mutex_unlock(&a->run_lock);
+}
+
+static bool chaining_allowed(TcgAccel *a)
+{
+    /* Per-block logging needs every block to pass through the loop. */
+    return a->chaining && !log_enabled(LOG_EXEC | LOG_CPU);
+}
+
+TcgTb *tcg_lookup_tb_for_backend(TcgVcpu *pub)
+{
+    TcgVcpuState *v = (TcgVcpuState *)pub;
+    if (__atomic_load_n(&pub->exit_flag, __ATOMIC_RELAXED) || !chaining_allowed(v->accel)) {
+        return NULL;
+    }
+    uint64_t pc, flags;
+    pub->ops->get_tb_cpu_state(pub->cpu, &pc, &flags);
+    return tcg_tb_lookup(v, pc, flags, false);
+}
+
+/* ---- the loop ------------------------------------------------------------------- */
+
+static bool vcpu_should_stop(TcgVcpuState *v)
+{
+    CPUState *cpu = v->pub.cpu;
+    return !__atomic_load_n(&v->accel->running, __ATOMIC_SEQ_CST) || cpu->exit_request ||
+           cpu->stopped || v->stop_thread;
+}
+
+static void log_cpu_state(TcgVcpuState *v, TcgTb *tb)
+{
+    CPUState *cpu = v->pub.cpu;
+    if (log_enabled(LOG_EXEC)) {
+        log_mask_printf(LOG_EXEC, "Trace cpu %u: %016" PRIx64 " [flags %" PRIx64 "]\n",
+                        v->index, tb->pc, tb->flags);
+    }
+    if (log_enabled(LOG_CPU)) {
+        CPUClass *cc = CPU_GET_CLASS(cpu);
+        if (cc->dump_state) {
+            g_autoptr(GString) out = g_string_new(NULL);
+            cc->dump_state(cpu, out);
+            log_mask_printf(LOG_CPU, "%s\n", out->str);
+        }
+    }
+}
+
+static void handle_requests(TcgVcpuState *v)
+{
+    int req = __atomic_exchange_n(&v->requests, 0, __ATOMIC_SEQ_CST);
+    if (req & TCG_REQ_TLB_FLUSH) {
+        tcg_tlb_flush_local(v);
+    }
+    if (req & TCG_REQ_TB_FLUSH) {
+        tcg_tb_flush_vcpu(v);
+    }
+}
+
+/* Runs blocks until something asks the vCPU to stop or it halts. */
+static void cpu_exec_loop(TcgVcpuState *v)
+{
+    TcgAccel *a = v->accel;
+    CPUState *cpu = v->pub.cpu;
+    const TcgCpuOps *ops = v->pub.ops;
+    TcgTb *last = NULL;
+    int slot = -1;
+
+    for (;;) {
+        /* Freeing blocks may free @last: forget it first. */
+        if (__atomic_load_n(&v->has_retired, __ATOMIC_ACQUIRE) ||
+            __atomic_load_n(&v->requests, __ATOMIC_ACQUIRE)) {
+            last = NULL;
+            handle_requests(v);
+            tcg_tb_process_retired(v);
+        }
+        if (v->code_bytes > a->tb_size_mb * 1024 * 1024) {
+            last = NULL;
+            tcg_tb_flush_vcpu(v);
+        }
+        /* Clear before checking, so a kick from now on is seen by the code. */
+        __atomic_store_n(&v->pub.exit_flag, 0, __ATOMIC_SEQ_CST);
+        if (vcpu_should_stop(v)) {
+            cpu->exit_request = 0;
+            return;
+        }
+        uint64_t irq = __atomic_load_n(&cpu->interrupt_request, __ATOMIC_SEQ_CST);
+        if (irq) {
+            uint64_t old_pc = 0, new_pc = 0, fl;
+            if (log_enabled(LOG_INT)) {
+                ops->get_tb_cpu_state(cpu, &old_pc, &fl);
+            }
+            if (ops->exec_interrupt(cpu, irq)) {
+                last = NULL;
+                if (log_enabled(LOG_INT)) {
+                    ops->get_tb_cpu_state(cpu, &new_pc, &fl);
+                    log_mask_printf(LOG_INT, "cpu %u: interrupt taken at pc 0x%" PRIx64
+                                    " -> 0x%" PRIx64 "\n", v->index, old_pc, new_pc);
+                }
+            }
+        }
+        if (cpu->halted) {
+            return;
+        }
+        uint64_t pc, flags;
+        ops->get_tb_cpu_state(cpu, &pc, &flags);
+        TcgTb *tb = tcg_tb_lookup(v, pc, flags, true);
+        if (!tb) {
+            tb = tcg_tb_gen_code(v, pc, flags);
+        }
+        if (last && slot >= 0 && chaining_allowed(a)) {
+            tcg_tb_link(v, last, slot, tb);
+        }
+        if (log_enabled(LOG_EXEC | LOG_CPU)) {
+            log_cpu_state(v, tb);
+        }
+        v->pub.cur_tb = tb;
+        last = a->bops->exec(a->backend, &v->pub, tb, &slot);
+    }
+}
+
+/* One run until stop/halt, taking exceptions on the way. */
+static void cpu_exec(TcgVcpuState *v)
+{
+    const TcgCpuOps *ops = v->pub.ops;
+    for (;;) {
+        if (sigsetjmp(v->jmp_env, 0) == 0) {
+            cpu_exec_loop(v);
+            return;
+        }
+        /* Unwound from raise_exception / loop_exit. */
+        v->translating = false;
+        v->pub.cur_tb = NULL;
+        if (v->exception_pending) {
+            v->exception_pending = false;
+            uint64_t old_pc = 0, new_pc = 0, fl;
+            if (log_enabled(LOG_INT)) {
+                ops->get_tb_cpu_state(v->pub.cpu, &old_pc, &fl);
+            }
+            ops->do_interrupt(v->pub.cpu);
+            if (log_enabled(LOG_INT)) {
+                ops->get_tb_cpu_state(v->pub.cpu, &new_pc, &fl);
+                log_mask_printf(LOG_INT, "cpu %u: exception at pc 0x%" PRIx64
+                                " -> 0x%" PRIx64 "\n", v->index, old_pc, new_pc);
+            }
+        }
+    }
+}
+
+static bool cpu_has_work(CPUState *cpu)
+{
+    CPUClass *cc = CPU_GET_CLASS(cpu);
+    return cc->has_work ? cc->has_work(cpu) : true;
+}
+
+gpointer tcg_vcpu_thread(gpointer opaque)
+{
+    TcgVcpuState *v = opaque;
+    TcgAccel *a = v->accel;
+    CPUState *cpu = v->pub.cpu;
+
+    for (;;) {
+        g_mutex_lock(&a->run_lock);
+        for (;;) {
+            if (v->stop_thread) {
+                if (!v->parked) {
+                    v->parked = true;
+                    a->nparked++;
+                    g_cond_broadcast(&a->run_cond);
+                }
+                g_mutex_unlock(&a->run_lock);
+                return NULL;
+            }
+            if (!a->running || cpu->stopped) {
+                if (!v->parked) {
+                    v->parked = true;
+                    a->nparked++;
+                    g_cond_broadcast(&a->run_cond);
+                }
+                g_cond_wait(&a->run_cond, &a->run_lock);
+                continue;
+            }
+            if (v->parked) {
+                v->parked = false;
+                a->nparked--;
+            }
+            if (cpu->halted) {
+                if (!cpu_has_work(cpu)) {
+                    g_cond_wait(&a->run_cond, &a->run_lock);
+                    continue;
+                }
+                cpu->halted = false;
+            }
+            break;
+        }
+        g_mutex_unlock(&a->run_lock);
+        cpu_exec(v);
+    }
+}
+
+/* ---- run-state control for the core -------------------------------------------- */
+
+void tcg_pause_all(void *opaque)
+{
+    TcgAccel *a = opaque;
+    g_mutex_lock(&a->run_lock);
+    a->running = false;
+    unsigned self = 0;
+    for (guint i = 0; i < a->vcpus->len; i++) {
+        TcgVcpuState *v = g_ptr_array_index(a->vcpus, i);
+        tcg_cpu_exit(v->pub.cpu);
+        if (v->thread == g_thread_self() && !v->parked) {
+            self = 1;       /* a vCPU pausing the VM parks once it returns */
+        }
+    }
+    g_cond_broadcast(&a->run_cond);
+    /* vCPUs may be waiting for the device lock in MMIO dispatch. */
+    unsigned depth = 0;
+    g_mutex_unlock(&a->run_lock);
+    while (devlock_held()) {
+        devlock_unlock();
+        depth++;
+    }
+    g_mutex_lock(&a->run_lock);
+    while (a->nparked + self < a->nthreads) {
+        g_cond_wait(&a->run_cond, &a->run_lock);
+    }
+    g_mutex_unlock(&a->run_lock);
+    while (depth--) {
+        devlock_lock();
+    }
+}
+
+void tcg_resume_all(void *opaque)
+{
+    TcgAccel *a = opaque;
+    g_mutex_lock(&a->run_lock);
+    a->running = true;
+    g_cond_broadcast(&a->run_cond);
+    g_mutex_unlock(&a->run_lock);
+}
+
+void tcg_reset_all(void *opaque)
+{
+    TcgAccel *a = opaque;
+    for (guint i = 0; i < a->vcpus->len; i++) {
+        TcgVcpuState *v = g_ptr_array_index(a->vcpus, i);
+        /* Guest RAM is reloaded on reset without passing through the TLB. */
+        tcg_tlb_flush_local(v);
+        tcg_tb_flush_vcpu(v);
+        __atomic_store_n(&v->requests, 0, __ATOMIC_SEQ_CST);
+        v->exception_pending = false;
+        v->pub.cpu->exit_request = 0;
+        if (v->pub.ops->reset) {
+            v->pub.ops->reset(v->pub.cpu);
+        }
+    }
+}

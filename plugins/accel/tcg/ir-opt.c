@@ -1,0 +1,524 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * IR optimization within one block:
+ *  - forward pass: constant and copy propagation (knowledge is dropped at
+ *    labels and, for globals, at calls that may write them or env stores
+ *    that overlap them), constant folding with the IR's defined semantics,
+ *    algebraic identities (x + 0, x & -1, ...), branches on constants;
+ *  - backward pass: removal of pure ops whose block-temp result is never
+ *    read later in the block (without "kill" on writes, so it stays sound
+ *    with forward branches; skipped when a branch goes backward).
+ * Writes to globals are never removed: env is always up to date.
+ * INSN_START ops are never removed (their order gives insn indexes).
+ */
+#include <string.h>
+
+#include "plugins/accel/tcg/tcg-internal.h"
+
+#define OP_REMOVED IR_OP_COUNT   /* marker, compacted away at the end */
+#define NO_COPY UINT32_MAX
+
+typedef struct OptState {
+    IrBuilderImpl *ib;
+    IrBlock *blk;
+    unsigned ntemps;             /* temps known when the pass started */
+    bool *known;
+    uint64_t *kval;
+    IrTemp *copy_of;
+    uint32_t *copy_ver;
+    uint32_t *ver;
+} OptState;
+
+static const IrOpDef opt_defs[IR_OP_COUNT] = {
+#define IR_OPT_DEF_(n, o, i, c) [IR_OP_##n] = { .name = #n, .nout = (o), .nin = (i), .nconst = (c) },
+    IR_OPCODES(IR_OPT_DEF_)
+#undef IR_OPT_DEF_
+};
+
+/* ---- reference semantics for folding ------------------------------------------- */
+
+static uint64_t type_mask(IrType t)
+{
+    return t == IR_I64 ? UINT64_MAX : 0xffffffffull;
+}
+
+static int64_t as_signed(uint64_t x, IrType t)
+{
+    return t == IR_I64 ? (int64_t)x : (int64_t)(int32_t)x;
+}
+
+static bool fold_binop(IrOpcode opc, IrType t, uint64_t a, uint64_t b, uint64_t *out)
+{
+    unsigned bits = t == IR_I64 ? 64 : 32;
+    uint64_t m = type_mask(t);
+    a &= m;
+    b &= m;
+    int64_t sa = as_signed(a, t), sb = as_signed(b, t);
+    int64_t smin = t == IR_I64 ? INT64_MIN : INT32_MIN;
+    unsigned sh = (unsigned)(b & (bits - 1));
+    uint64_t r;
+    switch (opc) {
+    case IR_OP_ADD: r = a + b; break;
+    case IR_OP_SUB: r = a - b; break;
+    case IR_OP_MUL: r = a * b; break;
+    case IR_OP_AND: r = a & b; break;
+    case IR_OP_OR: r = a | b; break;
+    case IR_OP_XOR: r = a ^ b; break;
+    case IR_OP_ANDC: r = a & ~b; break;
+    case IR_OP_ORC: r = a | ~b; break;
+    case IR_OP_EQV: r = ~(a ^ b); break;
+    case IR_OP_SHL: r = a << sh; break;
+    case IR_OP_SHR: r = a >> sh; break;
+    case IR_OP_SAR: r = (uint64_t)(sa >> sh); break;
+    case IR_OP_ROTL: r = sh ? (a << sh) | (a >> (bits - sh)) : a; break;
+    case IR_OP_ROTR: r = sh ? (a >> sh) | (a << (bits - sh)) : a; break;
+    case IR_OP_DIV:
+        r = b == 0 ? UINT64_MAX : (sa == smin && sb == -1) ? a : (uint64_t)(sa / sb);
+        break;
+    case IR_OP_DIVU: r = b == 0 ? UINT64_MAX : a / b; break;
+    case IR_OP_REM: r = b == 0 ? a : (sa == smin && sb == -1) ? 0 : (uint64_t)(sa % sb); break;
+    case IR_OP_REMU: r = b == 0 ? a : a % b; break;
+    default:
+        return false;       /* high multiplies are left to run time */
+    }
+    *out = r & m;
+    return true;
+}
+
+static bool fold_unop(IrOpcode opc, IrType t, uint64_t a, uint64_t *out)
+{
+    uint64_t m = type_mask(t);
+    uint64_t r;
+    switch (opc) {
+    case IR_OP_MOV: r = a; break;
+    case IR_OP_NEG: r = -a; break;
+    case IR_OP_NOT: r = ~a; break;
+    case IR_OP_EXT8S: r = (uint64_t)(int64_t)(int8_t)a; break;
+    case IR_OP_EXT8U: r = (uint8_t)a; break;
+    case IR_OP_EXT16S: r = (uint64_t)(int64_t)(int16_t)a; break;
+    case IR_OP_EXT16U: r = (uint16_t)a; break;
+    case IR_OP_EXT32S: r = (uint64_t)(int64_t)(int32_t)a; break;
+    case IR_OP_EXT32U: r = (uint32_t)a; break;
+    case IR_OP_EXTU_I32_I64: r = (uint32_t)a; break;
+    case IR_OP_EXTS_I32_I64: r = (uint64_t)(int64_t)(int32_t)a; break;
+    case IR_OP_EXTRL_I64_I32: r = (uint32_t)a; break;
+    case IR_OP_EXTRH_I64_I32: r = a >> 32; break;
+    default:
+        return false;
+    }
+    *out = r & m;
+    return true;
+}
+
+static bool eval_cond(IrCond c, IrType t, uint64_t a, uint64_t b)
+{
+    a &= type_mask(t);
+    b &= type_mask(t);
+    int64_t sa = as_signed(a, t), sb = as_signed(b, t);
+    switch (c) {
+    case IR_COND_EQ: return a == b;
+    case IR_COND_NE: return a != b;
+    case IR_COND_LT: return sa < sb;
+    case IR_COND_GE: return sa >= sb;
+    case IR_COND_LE: return sa <= sb;
+    case IR_COND_GT: return sa > sb;
+    case IR_COND_LTU: return a < b;
+    case IR_COND_GEU: return a >= b;
+    case IR_COND_LEU: return a <= b;
+    case IR_COND_GTU: return a > b;
+    case IR_COND_ALWAYS: return true;
+    default: return false;
+    }
+}
+
+/* ---- knowledge ------------------------------------------------------------------------ */
+
+static bool is_const(OptState *s, IrTemp t)
+{
+    return s->blk->temps[t].kind == IR_TEMP_KIND_CONST;
+}
+
+static uint64_t const_val(OptState *s, IrTemp t)
+{
+    return s->blk->temps[t].value;
+}
+
+static void forget(OptState *s, IrTemp t)
+{
+    if (t < s->ntemps) {
+        s->ver[t]++;
+        s->known[t] = false;
+        s->copy_of[t] = NO_COPY;
+    }
+}
+
+static void forget_all(OptState *s)
+{
+    for (unsigned t = 0; t < s->ntemps; t++) {
+        forget(s, t);
+    }
+}
+
+static void forget_globals(OptState *s)
+{
+    for (unsigned t = 1; t < s->blk->first_local; t++) {
+        forget(s, t);
+    }
+}
+
+/* Globals whose field overlaps env bytes [off, off + size). */
+static void forget_env_range(OptState *s, int64_t off, unsigned size)
+{
+    for (unsigned t = 1; t < s->blk->first_local; t++) {
+        const IrTempInfo *ti = &s->blk->temps[t];
+        int64_t g = ti->env_offset;
+        int64_t gsize = ti->type == IR_I64 ? 8 : 4;
+        if (g < off + (int64_t)size && off < g + gsize) {
+            forget(s, t);
+        }
+    }
+}
+
+/* The best replacement for reading temp @t. */
+static IrTemp resolve(OptState *s, IrTemp t)
+{
+    if (t >= s->ntemps || is_const(s, t)) {
+        return t;
+    }
+    if (s->known[t]) {
+        return s->ib->pub.constant(&s->ib->pub, (IrType)s->blk->temps[t].type, s->kval[t]);
+    }
+    IrTemp c = s->copy_of[t];
+    if (c != NO_COPY && s->ver[c] == s->copy_ver[t]) {
+        return c;
+    }
+    return t;
+}
+
+/* Record that @d was just written by @op (after forgetting). */
+static void note_write(OptState *s, const IrOp *op, IrTemp d)
+{
+    forget(s, d);
+    if (op->opc != IR_OP_MOV || d >= s->ntemps) {
+        return;
+    }
+    IrTemp src = (IrTemp)op->args[1];
+    if (is_const(s, src)) {
+        s->known[d] = true;
+        s->kval[d] = const_val(s, src);
+    } else if (src < s->ntemps && src != d) {
+        s->copy_of[d] = src;
+        s->copy_ver[d] = s->ver[src];
+    }
+}
+
+/* Rewrite @op as "mov d, src". */
+static void make_mov(IrOp *op, IrTemp d, IrTemp src)
+{
+    uint8_t type = op->type;
+    if (op->opc == IR_OP_EXTRL_I64_I32 || op->opc == IR_OP_EXTRH_I64_I32) {
+        type = IR_I32;
+    } else if (op->opc == IR_OP_EXTU_I32_I64 || op->opc == IR_OP_EXTS_I32_I64) {
+        type = IR_I64;
+    }
+    op->opc = IR_OP_MOV;
+    op->type = type;
+    op->nargs = 2;
+    op->args[0] = d;
+    op->args[1] = src;
+}
+
+static void make_movi(OptState *s, IrOp *op, IrTemp d, uint64_t v)
+{
+    IrType type = (IrType)s->blk->temps[d].type;
+    make_mov(op, d, s->ib->pub.constant(&s->ib->pub, type, v));
+    op->type = type;
+}
+
+/* Identities with one constant operand; true if @op was rewritten. */
+static bool simplify(OptState *s, IrOp *op)
+{
+    IrTemp d = (IrTemp)op->args[0], a = (IrTemp)op->args[1], b = (IrTemp)op->args[2];
+    IrType t = (IrType)op->type;
+    uint64_t m = type_mask(t);
+    bool ca = is_const(s, a), cb = is_const(s, b);
+    uint64_t va = ca ? const_val(s, a) & m : 0, vb = cb ? const_val(s, b) & m : 0;
+    switch (op->opc) {
+    case IR_OP_ADD:
+    case IR_OP_OR:
+    case IR_OP_XOR:
+        if (cb && vb == 0) {
+            make_mov(op, d, a);
+            return true;
+        }
+        if (ca && va == 0) {
+            make_mov(op, d, b);
+            return true;
+        }
+        return false;
+    case IR_OP_SUB:
+    case IR_OP_SHL:
+    case IR_OP_SHR:
+    case IR_OP_SAR:
+    case IR_OP_ROTL:
+    case IR_OP_ROTR:
+        if (cb && (op->opc == IR_OP_SUB ? vb : (vb & (t == IR_I64 ? 63 : 31))) == 0) {
+            make_mov(op, d, a);
+            return true;
+        }
+        return false;
+    case IR_OP_AND:
+        if ((cb && vb == m) || (ca && va == m)) {
+            make_mov(op, d, cb && vb == m ? a : b);
+            return true;
+        }
+        if ((cb && vb == 0) || (ca && va == 0)) {
+            make_movi(s, op, d, 0);
+            return true;
+        }
+        return false;
+    case IR_OP_MUL:
+        if ((cb && vb == 1) || (ca && va == 1)) {
+            make_mov(op, d, cb && vb == 1 ? a : b);
+            return true;
+        }
+        if ((cb && vb == 0) || (ca && va == 0)) {
+            make_movi(s, op, d, 0);
+            return true;
+        }
+        return false;
+    default:
+        return false;
+    }
+}
+
+static void substitute_inputs(OptState *s, IrOp *op)
+{
+    if (op->opc == IR_OP_CALL) {
+        for (unsigned k = 0; k < op->args[3]; k++) {
+            op->args[4 + k] = resolve(s, (IrTemp)op->args[4 + k]);
+        }
+        return;
+    }
+    const IrOpDef *d = &opt_defs[op->opc];
+    for (unsigned k = d->nout; k < (unsigned)(d->nout + d->nin); k++) {
+        IrTemp r = resolve(s, (IrTemp)op->args[k]);
+        /* Keep operand types: a copy is always of the same type. */
+        op->args[k] = r;
+    }
+}
+
+static void forward_pass(OptState *s)
+{
+    IrBlock *blk = s->blk;
+    bool unreachable = false;
+    for (unsigned i = 0; i < blk->nops; i++) {
+        IrOp *op = &blk->ops[i];
+        if (op->opc == IR_OP_SET_LABEL) {
+            unreachable = false;
+            forget_all(s);
+            continue;
+        }
+        if (unreachable && op->opc != IR_OP_INSN_START) {
+            op->opc = OP_REMOVED;
+            continue;
+        }
+        if (op->opc == IR_OP_INSN_START) {
+            continue;
+        }
+        substitute_inputs(s, op);
+        const IrOpDef *def = &opt_defs[op->opc];
+        uint64_t v;
+        switch ((IrOpcode)op->opc) {
+        case IR_OP_BRCOND: {
+            IrTemp a = (IrTemp)op->args[0], b = (IrTemp)op->args[1];
+            IrCond c = (IrCond)op->args[2];
+            if (c == IR_COND_ALWAYS || c == IR_COND_NEVER ||
+                (is_const(s, a) && is_const(s, b))) {
+                if (eval_cond(c, (IrType)op->type, const_val(s, a), const_val(s, b))) {
+                    uint64_t label = op->args[3];
+                    op->opc = IR_OP_BR;
+                    op->nargs = 1;
+                    op->args[0] = label;
+                    unreachable = true;
+                } else {
+                    op->opc = OP_REMOVED;
+                }
+            }
+            continue;
+        }
+        case IR_OP_BR:
+        case IR_OP_EXIT_TB:
+        case IR_OP_LOOKUP_AND_GOTO_PTR:
+            unreachable = true;
+            continue;
+        case IR_OP_CALL:
+            if (!(op->args[2] & IR_CALL_NO_WRITE_GLOBALS)) {
+                forget_globals(s);
+            }
+            if (op->args[0] != IR_NO_TEMP) {
+                forget(s, (IrTemp)op->args[0]);
+            }
+            continue;
+        case IR_OP_ST:
+            forget_env_range(s, (int64_t)op->args[1], ir_memop_size((unsigned)op->args[2]));
+            continue;
+        case IR_OP_SETCOND:
+            if (is_const(s, op->args[1]) && is_const(s, op->args[2])) {
+                bool r = eval_cond((IrCond)op->args[3], (IrType)op->type,
+                                   const_val(s, op->args[1]), const_val(s, op->args[2]));
+                make_movi(s, op, (IrTemp)op->args[0], r);
+            }
+            break;
+        case IR_OP_MOVCOND:
+            if (is_const(s, op->args[1]) && is_const(s, op->args[2])) {
+                bool r = eval_cond((IrCond)op->args[5], (IrType)op->type,
+                                   const_val(s, op->args[1]), const_val(s, op->args[2]));
+                make_mov(op, (IrTemp)op->args[0], (IrTemp)op->args[r ? 3 : 4]);
+            } else if (op->args[3] == op->args[4]) {
+                make_mov(op, (IrTemp)op->args[0], (IrTemp)op->args[3]);
+            }
+            break;
+        default:
+            if (def->nout == 1 && def->nin == 2 && def->nconst == 0 &&
+                op->opc != IR_OP_LD) {
+                if (is_const(s, op->args[1]) && is_const(s, op->args[2]) &&
+                    fold_binop((IrOpcode)op->opc, (IrType)op->type, const_val(s, op->args[1]),
+                               const_val(s, op->args[2]), &v)) {
+                    make_movi(s, op, (IrTemp)op->args[0], v);
+                } else {
+                    simplify(s, op);
+                }
+            } else if (def->nout == 1 && def->nin == 1 && def->nconst == 0 &&
+                       op->opc != IR_OP_MOV && is_const(s, op->args[1])) {
+                IrType src_type = (IrType)s->blk->temps[op->args[1]].type;
+                if (fold_unop((IrOpcode)op->opc, (IrType)s->blk->temps[op->args[0]].type,
+                              const_val(s, op->args[1]) & type_mask(src_type), &v)) {
+                    make_movi(s, op, (IrTemp)op->args[0], v);
+                }
+            }
+            break;
+        }
+        def = &opt_defs[op->opc];
+        if (def->nout == 1) {
+            note_write(s, op, (IrTemp)op->args[0]);
+        }
+    }
+}
+
+/* ---- dead code ---------------------------------------------------------------------- */
+
+static bool op_is_pure(const IrOp *op)
+{
+    switch ((IrOpcode)op->opc) {
+    case IR_OP_GUEST_LD:
+    case IR_OP_GUEST_ST:
+    case IR_OP_ATOMIC_CMPXCHG:
+    case IR_OP_ATOMIC_RMW:
+    case IR_OP_ST:
+    case IR_OP_BRCOND:
+    case IR_OP_BR:
+    case IR_OP_SET_LABEL:
+    case IR_OP_INSN_START:
+    case IR_OP_GOTO_TB:
+    case IR_OP_EXIT_TB:
+    case IR_OP_LOOKUP_AND_GOTO_PTR:
+    case IR_OP_MB:
+        return false;
+    case IR_OP_CALL:
+        return (op->args[2] & IR_CALL_NO_SIDE_EFFECTS) != 0;
+    default:
+        return true;
+    }
+}
+
+static bool has_backward_branch(const IrBlock *blk)
+{
+    g_autofree bool *seen = g_new0(bool, blk->nlabels + 1);
+    for (unsigned i = 0; i < blk->nops; i++) {
+        const IrOp *op = &blk->ops[i];
+        if (op->opc == IR_OP_SET_LABEL) {
+            seen[op->args[0]] = true;
+        } else if ((op->opc == IR_OP_BR && seen[op->args[0]]) ||
+                   (op->opc == IR_OP_BRCOND && seen[op->args[3]])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void dead_code_pass(OptState *s)
+{
+    IrBlock *blk = s->blk;
+    g_autofree bool *read_later = g_new0(bool, blk->ntemps);
+    for (unsigned i = blk->nops; i-- > 0;) {
+        IrOp *op = &blk->ops[i];
+        if (op->opc == OP_REMOVED) {
+            continue;
+        }
+        IrTemp out = IR_NO_TEMP;
+        if (op->opc == IR_OP_CALL) {
+            out = (IrTemp)op->args[0];
+        } else if (opt_defs[op->opc].nout == 1) {
+            out = (IrTemp)op->args[0];
+        }
+        if (out != IR_NO_TEMP && blk->temps[out].kind == IR_TEMP_KIND_LOCAL &&
+            !read_later[out] && op_is_pure(op)) {
+            op->opc = OP_REMOVED;
+            continue;
+        }
+        /* A self-move does nothing. */
+        if (op->opc == IR_OP_MOV && op->args[0] == op->args[1]) {
+            op->opc = OP_REMOVED;
+            continue;
+        }
+        if (op->opc == IR_OP_CALL) {
+            for (unsigned k = 0; k < op->args[3]; k++) {
+                read_later[op->args[4 + k]] = true;
+            }
+        } else {
+            const IrOpDef *d = &opt_defs[op->opc];
+            for (unsigned k = d->nout; k < (unsigned)(d->nout + d->nin); k++) {
+                read_later[op->args[k]] = true;
+            }
+        }
+    }
+}
+
+static void compact(IrBlock *blk)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < blk->nops; i++) {
+        if (blk->ops[i].opc != OP_REMOVED) {
+            if (n != i) {
+                blk->ops[n] = blk->ops[i];
+            }
+            n++;
+        }
+    }
+    blk->nops = n;
+}
+
+void ir_optimize(IrBuilderImpl *ib)
+{
+    IrBlock *blk = &ib->blk;
+    OptState s = { .ib = ib, .blk = blk, .ntemps = blk->ntemps };
+    s.known = g_new0(bool, s.ntemps);
+    s.kval = g_new0(uint64_t, s.ntemps);
+    s.copy_of = g_new(IrTemp, s.ntemps);
+    s.copy_ver = g_new0(uint32_t, s.ntemps);
+    s.ver = g_new0(uint32_t, s.ntemps);
+    for (unsigned t = 0; t < s.ntemps; t++) {
+        s.copy_of[t] = NO_COPY;
+    }
+    forward_pass(&s);
+    if (!has_backward_branch(blk)) {
+        dead_code_pass(&s);
+    }
+    compact(blk);
+    g_free(s.known);
+    g_free(s.kval);
+    g_free(s.copy_of);
+    g_free(s.copy_ver);
+    g_free(s.ver);
+}

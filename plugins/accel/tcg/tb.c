@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Translation blocks: translation, the per-vCPU block cache (hash table on
+ * (pc, physical pc, flags) plus a jump cache on the virtual pc), chaining,
+ * and invalidation when guest code is written.
+ *
+ * Each vCPU owns its blocks (compiled code may embed that vCPU's addresses)
+ * and is the only thread that frees them.  Any thread may invalidate a
+ * block (under tb_lock): it is marked invalid, unlinked from the code pages
+ * and from every chain, and queued on its owner's retired list; the owner
+ * frees it at its next loop iteration, when it holds no block pointer.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "plugins/accel/tcg/tcg-internal.h"
+
+/* ---- hashing ------------------------------------------------------------------ */
+
+static inline unsigned tb_hash(uint64_t pc, uint64_t flags)
+{
+    uint64_t h = (pc ^ (flags * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
+    return (unsigned)(h >> (64 - TCG_TB_HASH_BITS));
+}
+
+/* Blocks of one virtual page share a 64-entry window so that flushing a
+ * page could be cheap; pcs are at least 2-byte aligned. */
+static inline unsigned jc_hash(uint64_t pc)
+{
+    unsigned page = (unsigned)(pc >> TCG_PAGE_BITS) & 0x3f;
+    unsigned off = (unsigned)((pc >> 1) ^ (pc >> 7)) & 0x3f;
+    return (page << 6) | off;
+}
+
+void tcg_jmp_cache_clear(TcgVcpuState *v)
+{
+    memset(v->jmp_cache, 0, sizeof(v->jmp_cache));
+}
+
+bool tcg_tb_cache_init(TcgVcpuState *v)
+{
+    v->tb_hash = g_new0(TcgTb *, TCG_TB_HASH_SIZE);
+    v->retired = g_ptr_array_new();
+    tcg_jmp_cache_clear(v);
+    return true;
+}
+
+/* ---- code pages (tb_lock held) --------------------------------------------------- */
+
+bool tcg_page_has_code_locked(TcgAccel *a, uint64_t page)
+{
+    return g_hash_table_contains(a->pages, &page);
+}
+
+static void page_add_tb(TcgAccel *a, uint64_t page, TcgTb *tb, unsigned start, unsigned end)
+{
+    TcgPage *p = g_hash_table_lookup(a->pages, &page);
+    if (!p) {
+        p = g_new0(TcgPage, 1);
+        p->page = page;
+        p->refs = g_array_new(FALSE, FALSE, sizeof(TcgPageRef));
+        g_hash_table_insert(a->pages, &p->page, p);
+        tcg_tlb_mark_code_page_locked(a, page);
+    }
+    TcgPageRef r = { .tb = tb, .start = (uint16_t)start, .end = (uint16_t)end };
+    g_array_append_val(p->refs, r);
+    for (unsigned g = start / 64; g <= (end - 1) / 64; g++) {
+        p->code_bitmap |= 1ull << g;
+    }
+}
+
+static void page_remove_tb(TcgAccel *a, uint64_t page, TcgTb *tb)
+{
+    TcgPage *p = g_hash_table_lookup(a->pages, &page);
+    if (!p) {
+        return;
+    }
+    uint64_t bitmap = 0;
+    for (guint i = 0; i < p->refs->len;) {
+        TcgPageRef *r = &g_array_index(p->refs, TcgPageRef, i);
+        if (r->tb == tb) {
+            g_array_remove_index_fast(p->refs, i);
+            continue;
+        }
+        for (unsigned g = r->start / 64; g <= (unsigned)(r->end - 1) / 64; g++) {
+            bitmap |= 1ull << g;
+        }
+        i++;
+    }
+    p->code_bitmap = bitmap;
+    if (!p->refs->len) {
+        g_hash_table_remove(a->pages, &page);   /* frees p */
+    }
+}
+
+static void page_free(gpointer data)
+{
+    TcgPage *p = data;
+    g_array_free(p->refs, TRUE);
+    g_free(p);
+}
+
+GHashTable *tcg_pages_new(void)
+{
+    return g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, page_free);
+}
+
+/* ---- chaining (tb_lock held) ------------------------------------------------------ */
+
+static void tb_unlink_slot_locked(TcgAccel *a, TcgTb *from, int slot)
+{
+    TcgTb *to = from->jmp_target[slot];
+    if (!to) {
+        return;
+    }
+    __atomic_store_n(&from->jmp_target[slot], NULL, __ATOMIC_RELEASE);
+    if (a->bops->link) {
+        a->bops->link(a->backend, from, slot);
+    }
+    uintptr_t key = (uintptr_t)from | (uintptr_t)slot;
+    if (to->jmp_in) {
+        g_ptr_array_remove_fast(to->jmp_in, (gpointer)key);
+    }
+}
+
+void tcg_tb_link(TcgVcpuState *v, TcgTb *last, int slot, TcgTb *next)
+{
+    TcgAccel *a = v->accel;
+    g_assert(slot >= 0 && slot < IR_MAX_GOTO_TB);
+    if (!a->backend_chains || !a->chaining || last->jmp_target[slot] == next) {
+        return;
+    }
+    g_mutex_lock(&a->tb_lock);
+    if (!last->invalid && !next->invalid && !last->jmp_target[slot]) {
+        if (!next->jmp_in) {
+            next->jmp_in = g_ptr_array_new();
+        }
+        g_ptr_array_add(next->jmp_in, (gpointer)((uintptr_t)last | (uintptr_t)slot));
+        __atomic_store_n(&last->jmp_target[slot], next, __ATOMIC_RELEASE);
+        if (a->bops->link) {
+            a->bops->link(a->backend, last, slot);
+        }
+    }
+    g_mutex_unlock(&a->tb_lock);
+}
+
+/* ---- invalidation ------------------------------------------------------------------ */
+
+static void tb_invalidate_locked(TcgAccel *a, TcgTb *tb)
+{
+    if (tb->invalid) {
+        return;
+    }
+    __atomic_store_n(&tb->invalid, 1, __ATOMIC_SEQ_CST);
+    for (int i = 0; i < 2; i++) {
+        if (tb->phys_page[i] != UINT64_MAX) {
+            page_remove_tb(a, tb->phys_page[i], tb);
+        }
+    }
+    /* Incoming chains. */
+    while (tb->jmp_in && tb->jmp_in->len) {
+        uintptr_t key = (uintptr_t)g_ptr_array_index(tb->jmp_in, tb->jmp_in->len - 1);
+        TcgTb *from = (TcgTb *)(key & ~(uintptr_t)1);
+        tb_unlink_slot_locked(a, from, (int)(key & 1));
+    }
+    /* Outgoing chains. */
+    for (int s = 0; s < IR_MAX_GOTO_TB; s++) {
+        tb_unlink_slot_locked(a, tb, s);
+    }
+    TcgVcpuState *owner = (TcgVcpuState *)tb->owner;
+    g_ptr_array_add(owner->retired, tb);
+    __atomic_store_n(&owner->has_retired, 1, __ATOMIC_SEQ_CST);
+}
+
+bool tcg_tb_invalidate_phys_range(TcgAccel *a, uint64_t start, uint64_t len)
+{
+    bool any = false;
+    if (!len) {
+        return false;
+    }
+    uint64_t end = start + len;     /* exclusive */
+    g_mutex_lock(&a->tb_lock);
+    for (uint64_t page = start & TCG_PAGE_MASK; page < end; page += TCG_PAGE_SIZE) {
+        TcgPage *p = g_hash_table_lookup(a->pages, &page);
+        if (!p) {
+            if (page + TCG_PAGE_SIZE < page) {
+                break;
+            }
+            continue;
+        }
+        uint64_t lo = MAX(start, page) - page;
+        uint64_t hi = MIN(end, page + TCG_PAGE_SIZE) - page;   /* exclusive */
+        uint64_t want = 0;
+        for (uint64_t g = lo / 64; g <= (hi - 1) / 64; g++) {
+            want |= 1ull << g;
+        }
+        if (!(p->code_bitmap & want)) {
+            continue;
+        }
+        /* Collect first: invalidation edits p->refs (and may free p). */
+        g_autoptr(GPtrArray) hit = g_ptr_array_new();
+        for (guint i = 0; i < p->refs->len; i++) {
+            TcgPageRef *r = &g_array_index(p->refs, TcgPageRef, i);
+            if (r->start < hi && r->end > lo) {
+                g_ptr_array_add(hit, r->tb);
+            }
+        }
+        for (guint i = 0; i < hit->len; i++) {
+            tb_invalidate_locked(a, g_ptr_array_index(hit, i));
+            any = true;
+        }
+        if (page + TCG_PAGE_SIZE < page) {
+            break;
+        }
+    }
+    g_mutex_unlock(&a->tb_lock);
+    return any;
+}
+
+/* ---- freeing (owner thread only) ---------------------------------------------------- */
+
+static void tb_hash_remove(TcgVcpuState *v, TcgTb *tb)
+{
+    TcgTb **pp = &v->tb_hash[tb_hash(tb->pc, tb->flags)];
+    while (*pp) {
+        if (*pp == tb) {
+            *pp = tb->hash_next;
+            v->ntbs--;
+            return;
+        }
+        pp = &(*pp)->hash_next;
+    }
+}
+
+static void tb_free(TcgVcpuState *v, TcgTb *tb)
+{
+    TcgAccel *a = v->accel;
+    unsigned j = jc_hash(tb->pc);
+    if (v->jmp_cache[j] == tb) {
+        v->jmp_cache[j] = NULL;
+    }
+    tb_hash_remove(v, tb);
+    v->code_bytes -= tb->code_size;
+    a->bops->free_code(a->backend, &v->pub, tb);
+    if (tb->jmp_in) {
+        g_ptr_array_free(tb->jmp_in, TRUE);
+    }
+    g_free(tb->insn_data);
+    g_free(tb);
+}
+
+void tcg_tb_process_retired(TcgVcpuState *v)
+{
+    if (!__atomic_load_n(&v->has_retired, __ATOMIC_ACQUIRE)) {
+        return;
+    }
+    TcgAccel *a = v->accel;
+    g_mutex_lock(&a->tb_lock);
+    GPtrArray *list = v->retired;
+    v->retired = g_ptr_array_new();
+    v->has_retired = 0;
+    g_mutex_unlock(&a->tb_lock);
+    for (guint i = 0; i < list->len; i++) {
+        tb_free(v, g_ptr_array_index(list, i));
+    }
+    g_ptr_array_free(list, TRUE);
+}
+
+void tcg_tb_flush_vcpu(TcgVcpuState *v)
+{
+    TcgAccel *a = v->accel;
+    g_mutex_lock(&a->tb_lock);
+    for (unsigned h = 0; h < TCG_TB_HASH_SIZE; h++) {
+        for (TcgTb *tb = v->tb_hash[h]; tb; tb = tb->hash_next) {
+            tb_invalidate_locked(a, tb);
+        }
+    }
+    g_mutex_unlock(&a->tb_lock);
+    tcg_tb_process_retired(v);
+    tcg_jmp_cache_clear(v);
+    g_assert(v->ntbs == 0);
+}
+
+void tcg_tb_cache_destroy(TcgVcpuState *v)
+{
+    if (v->tb_hash) {
+        tcg_tb_flush_vcpu(v);
+        g_free(v->tb_hash);
+        v->tb_hash = NULL;
+    }
+    if (v->retired) {
+        g_ptr_array_free(v->retired, TRUE);
+        v->retired = NULL;
+    }
+}
+
+/* ---- lookup -------------------------------------------------------------------------- */
+
+TcgTb *tcg_tb_lookup(TcgVcpuState *v, uint64_t pc, uint64_t flags, bool may_fault)
+{
+    unsigned j = jc_hash(pc);
+    TcgTb *tb = v->jmp_cache[j];
+    if (tb && tb->pc == pc && tb->flags == flags && !tb->invalid) {
+        return tb;
+    }
+    uint64_t phys;
+    void *host;
+    if (!tcg_get_code_page(v, pc, may_fault, &phys, &host)) {
+        return NULL;
+    }
+    for (tb = v->tb_hash[tb_hash(pc, flags)]; tb; tb = tb->hash_next) {
+        if (tb->pc == pc && tb->flags == flags && tb->phys_pc == phys && !tb->invalid) {
+            v->jmp_cache[j] = tb;
+            return tb;
+        }
+    }
+    return NULL;
+}
+
+/* ---- translation ------------------------------------------------------------------------ */
+
+static void log_in_asm(TcgVcpuState *v, const IrBlock *blk, uint64_t pc, unsigned size)
+{
+    const TcgCpuOps *ops = v->pub.ops;
+    g_autoptr(GString) out = g_string_new(NULL);
+    g_string_append_printf(out, "IN: cpu %u\n", v->index);
+    /* Instruction boundaries come from the insn_start ops. */
+    uint64_t starts[TCG_MAX_INSNS + 1];
+    unsigned n = 0;
+    for (unsigned i = 0; i < blk->nops && n < TCG_MAX_INSNS; i++) {
+        if (blk->ops[i].opc == IR_OP_INSN_START) {
+            starts[n++] = blk->ops[i].args[0];
+        }
+    }
+    starts[n] = pc + size;
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t ipc = starts[i];
+        unsigned len = (unsigned)MIN(starts[i + 1] - ipc, 8u);
+        if (starts[i + 1] <= ipc) {
+            len = 4;
+        }
+        uint8_t bytes[8] = { 0 };
+        for (unsigned k = 0; k < len; k++) {
+            bytes[k] = (uint8_t)tcg_engine_ops.fetch_code(v->pub.cpu, ipc + k, 1);
+        }
+        g_string_append_printf(out, "0x%016" PRIx64 ":  ", ipc);
+        uint64_t word = 0;
+        for (unsigned k = 0; k < len; k++) {
+            word |= (uint64_t)bytes[k] << (8 * k);
+        }
+        g_string_append_printf(out, "%0*" PRIx64 "  ", (int)len * 2, word);
+        if (ops->disas) {
+            ops->disas(v->pub.cpu, ipc, bytes, len, out);
+        }
+        g_string_append_c(out, '\n');
+    }
+    log_mask_printf(LOG_IN_ASM, "%s\n", out->str);
+}
+
+static void log_ops(TcgVcpuState *v, const IrBlock *blk, const char *what)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+    g_string_append_printf(out, "%s: cpu %u pc 0x%016" PRIx64 "\n", what, v->index,
+                           v->builder.pub.pc_first);
+    ir_block_dump(blk, out);
+    log_mask_printf(LOG_OP, "%s\n", out->str);
+}
+
+TcgTb *tcg_tb_gen_code(TcgVcpuState *v, uint64_t pc, uint64_t flags)
+{
+    TcgAccel *a = v->accel;
+    const TcgCpuOps *ops = v->pub.ops;
+    int max_insns = TCG_MAX_INSNS;
+
+    for (;;) {
+        IrBuilderImpl *ib = &v->builder;
+        ir_builder_reset(ib, pc, flags, max_insns);
+        v->tr_pages[0] = v->tr_pages[1] = UINT64_MAX;
+        v->tr_mmio = false;
+        v->translating = true;
+        /* A fetch fault raised here unwinds to the loop (translating is
+         * cleared there). */
+        unsigned size = ops->translate(v->pub.cpu, &ib->pub);
+        v->translating = false;
+        g_assert(size > 0);
+        IrBlock *blk = &ib->blk;
+        g_assert(blk->nops > 0 && blk->ninsns > 0);
+
+        if (log_enabled(LOG_IN_ASM)) {
+            log_in_asm(v, blk, pc, size);
+        }
+        if (log_enabled(LOG_OP)) {
+            log_ops(v, blk, "OP");
+        }
+        if (!getenv("NOOPT")) ir_optimize(ib);
+        if (log_enabled(LOG_OP)) {
+            log_ops(v, blk, "OP after optimization");
+        }
+
+        TcgTb *tb = g_new0(TcgTb, 1);
+        tb->pc = pc;
+        tb->flags = flags;
+        tb->size = size;
+        tb->ninsns = blk->ninsns;
+        tb->owner = &v->pub;
+        tb->phys_page[0] = tb->phys_page[1] = UINT64_MAX;
+        unsigned words = ops->insn_start_words ? ops->insn_start_words : 1;
+        tb->insn_data = g_new0(uint64_t, (size_t)blk->ninsns * words);
+        for (unsigned i = 0, k = 0; i < blk->nops; i++) {
+            if (blk->ops[i].opc == IR_OP_INSN_START) {
+                memcpy(&tb->insn_data[k * words], blk->ops[i].args, words * sizeof(uint64_t));
+                k++;
+            }
+        }
+        if (!a->bops->compile(a->backend, &v->pub, blk, tb)) {
+            g_free(tb->insn_data);
+            g_free(tb);
+            g_assert(max_insns > 1);
+            max_insns = MAX(1, MIN(max_insns, (int)blk->ninsns) / 2);
+            continue;
+        }
+        v->code_bytes += tb->code_size;
+
+        /* Physical identity and code pages. */
+        uint64_t phys;
+        void *host;
+        if (!tcg_get_code_page(v, pc, false, &phys, &host)) {
+            g_assert_not_reached();
+        }
+        tb->phys_pc = phys;
+        unsigned h = tb_hash(pc, flags);
+        tb->hash_next = v->tb_hash[h];
+        v->tb_hash[h] = tb;
+        v->ntbs++;
+        v->jmp_cache[jc_hash(pc)] = tb;
+
+        if (!v->tr_mmio) {
+            g_mutex_lock(&a->tb_lock);
+            uint64_t p0 = phys & TCG_PAGE_MASK;
+            uint64_t off = phys - p0;
+            unsigned first = (unsigned)MIN((uint64_t)size, TCG_PAGE_SIZE - off);
+            tb->phys_page[0] = p0;
+            page_add_tb(a, p0, tb, (unsigned)off, (unsigned)off + first);
+            if (first < size && v->tr_pages[1] != UINT64_MAX) {
+                tb->phys_page[1] = v->tr_pages[1];
+                page_add_tb(a, v->tr_pages[1], tb, 0, size - first);
+            }
+            g_mutex_unlock(&a->tb_lock);
+        }
+        return tb;
+    }
+}

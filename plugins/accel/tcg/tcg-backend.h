@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The contract between the tcg engine and its code-generation backends.
+ *
+ * A backend is a QOM type "<name>-tcg-backend" deriving from TYPE_TCG_BACKEND
+ * (registered by the accel-tcg module), in its own module of kind
+ * "tcg-backend" that requires "accel-tcg".  It links no engine symbol: the
+ * engine reaches it through TcgBackendOps and it reaches the engine through
+ * the function pointers in TcgVcpu.
+ *
+ * Translated code is per vCPU: the engine keeps one block cache per vCPU and
+ * compiles each block for one TcgVcpu, so compiled code may embed addresses
+ * of that vCPU's env, TLB and temp frame.  A compiled block runs on its
+ * vCPU's thread only.
+ *
+ * The IR a backend receives is the CPU's IR after the engine's passes:
+ * globals (IR_GLOBAL) are env fields; temps numbered from ir->first_local
+ * are block temps; constants are temps with kind IR_TEMP_KIND_CONST.
+ */
+#ifndef TESSERA_TCG_BACKEND_H
+#define TESSERA_TCG_BACKEND_H
+
+#include <setjmp.h>
+
+#include "plugins/accel/tcg/tcg-cpu.h"
+
+#define TYPE_TCG_BACKEND "tcg-backend"
+#define TYPE_TCG_BACKEND_SUFFIX "-tcg-backend"
+
+/* ---- IR blocks as handed to backends ---------------------------------- */
+
+typedef struct IrOp {
+    uint16_t opc;           /* IrOpcode */
+    uint8_t type;           /* IrType */
+    uint8_t nargs;
+    uint32_t insn;          /* index of the guest instruction (insn_start) */
+    uint64_t args[IR_MAX_OP_ARGS];
+} IrOp;
+
+typedef enum IrTempKind {
+    IR_TEMP_KIND_ENV,       /* IR_TEMP_ENV */
+    IR_TEMP_KIND_GLOBAL,    /* env field at env_offset */
+    IR_TEMP_KIND_LOCAL,     /* block temp */
+    IR_TEMP_KIND_CONST,     /* read-only, value */
+} IrTempKind;
+
+typedef struct IrTempInfo {
+    uint8_t kind;           /* IrTempKind */
+    uint8_t type;           /* IrType */
+    uint8_t freed;          /* builder: on the free list */
+    ptrdiff_t env_offset;   /* GLOBAL */
+    uint64_t value;         /* CONST (I32 values are zero-extended) */
+    const char *name;       /* GLOBAL: from TcgGlobalDesc */
+} IrTempInfo;
+
+typedef struct IrBlock {
+    IrOp *ops;
+    unsigned nops;
+    IrTempInfo *temps;
+    unsigned ntemps;
+    unsigned first_local;   /* 1 + num_globals */
+    unsigned nlabels;
+    unsigned ninsns;        /* number of INSN_START ops */
+} IrBlock;
+
+/* Number of operands of each kind of an op (CALL counted from its args). */
+typedef struct IrOpDef {
+    const char *name;
+    uint8_t nout, nin, nconst;
+} IrOpDef;
+
+/* ---- soft TLB ------------------------------------------------------------ */
+
+#define TCG_TLB_BITS 10
+#define TCG_TLB_SIZE (1u << TCG_TLB_BITS)
+
+/* Flag bits in the low bits of the comparators: any set forces the slow
+ * path.  A comparator is the page's virtual address when the access may use
+ * host = vaddr + addend directly. */
+enum {
+    TCG_TLB_INVALID = 1 << 11,    /* no mapping cached */
+    TCG_TLB_MMIO = 1 << 10,       /* not RAM (or ROM on write): dispatch */
+    TCG_TLB_NOTDIRTY = 1 << 9,    /* write to a page holding translated code */
+};
+#define TCG_TLB_FLAGS_MASK (TCG_TLB_INVALID | TCG_TLB_MMIO | TCG_TLB_NOTDIRTY)
+#define TCG_TLB_EMPTY UINT64_MAX
+
+typedef struct TcgTlbEntry {
+    uint64_t addr_read;
+    uint64_t addr_write;
+    uint64_t addr_code;
+    uintptr_t addend;       /* host address = guest vaddr + addend */
+} TcgTlbEntry;
+
+/* Index of @vaddr's entry. */
+static inline unsigned tcg_tlb_index(uint64_t vaddr)
+{
+    return (unsigned)(vaddr >> TCG_PAGE_BITS) & (TCG_TLB_SIZE - 1);
+}
+
+/* ---- translation blocks -------------------------------------------------- */
+
+typedef struct TcgTb TcgTb;
+typedef struct TcgVcpu TcgVcpu;
+typedef struct TcgBackend TcgBackend;
+
+struct TcgTb {
+    uint64_t pc;            /* guest virtual pc */
+    uint64_t flags;
+    uint64_t phys_pc;       /* guest physical pc (UINT64_MAX: not RAM) */
+    uint32_t size;          /* guest bytes */
+    uint32_t ninsns;
+    uint64_t *insn_data;    /* ninsns x TcgCpuOps.insn_start_words */
+    /* Chained successors, read by compiled code (atomically; NULL: not
+     * linked); written by the engine. */
+    TcgTb *jmp_target[IR_MAX_GOTO_TB];
+    /* Backend code and its size in bytes (for the cache size limit). */
+    void *code;
+    size_t code_size;
+    volatile int invalid;   /* invalidated: never enter again */
+    /* Engine bookkeeping follows (see tcg-internal.h). */
+    TcgVcpu *owner;
+    TcgTb *hash_next;
+    uint64_t phys_page[2];  /* pages covered (UINT64_MAX: none) */
+    GPtrArray *jmp_in;      /* (TcgTb *from) << 1 | slot, as uintptr_t */
+};
+
+/* ---- per-vCPU engine state shared with backends ------------------------- */
+
+struct TcgVcpu {
+    CPUState *cpu;
+    void *env;
+    const TcgCpuOps *ops;
+    /* Set (non-zero) to make compiled code return at the next goto_tb /
+     * lookup_and_goto_ptr / block entry. */
+    volatile int exit_flag;
+    unsigned nb_mmu_modes;
+    TcgTlbEntry *tlb[TCG_MAX_MMU_MODES];   /* TCG_TLB_SIZE entries each */
+
+    /* Engine services for compiled code.  @ra is non-zero when the caller
+     * has stored cur_tb/cur_insn for precise faults. */
+    uint64_t (*slow_ld)(TcgVcpu *v, uint64_t addr, unsigned memop, int mmu_idx, uintptr_t ra);
+    void (*slow_st)(TcgVcpu *v, uint64_t addr, uint64_t val, unsigned memop, int mmu_idx,
+                    uintptr_t ra);
+    uint64_t (*atomic_cmpxchg)(TcgVcpu *v, uint64_t addr, uint64_t cmp, uint64_t newv,
+                               unsigned memop, int mmu_idx, uintptr_t ra);
+    uint64_t (*atomic_rmw)(TcgVcpu *v, uint64_t addr, uint64_t val, IrAtomicOp op,
+                           unsigned memop, int mmu_idx, uintptr_t ra);
+    /* Next block for the current env state from the caches, or NULL
+     * (also when exit_flag is set or chaining is disabled). */
+    TcgTb *(*lookup_tb)(TcgVcpu *v);
+
+    /* Where compiled code is: the block being executed and the index of
+     * the guest instruction that called out (set before helper calls and
+     * slow paths). */
+    TcgTb *cur_tb;
+    uint32_t cur_insn;
+
+    void *backend_data;     /* the backend's per-vCPU state */
+};
+
+/* ---- backends ------------------------------------------------------------ */
+
+typedef struct TcgBackendOps {
+    /* Set up / tear down per-vCPU state (v->backend_data). */
+    bool (*vcpu_init)(TcgBackend *be, TcgVcpu *v, GError **errp);
+    void (*vcpu_cleanup)(TcgBackend *be, TcgVcpu *v);
+    /*
+     * Compile @ir for @v into tb->code / tb->code_size.  Returns false when
+     * the block is too big for the backend (the engine retranslates with
+     * fewer instructions).  Must not depend on tb->jmp_target.
+     */
+    bool (*compile)(TcgBackend *be, TcgVcpu *v, const IrBlock *ir, TcgTb *tb);
+    void (*free_code)(TcgBackend *be, TcgVcpu *v, TcgTb *tb);
+    /*
+     * Run @tb and whatever it chains to.  Returns the block that left and
+     * stores the exit slot it left through (0..IR_MAX_GOTO_TB-1, or -1 for
+     * IR_EXIT_NO_CHAIN / lookup misses / exit requests).  Faults leave by
+     * siglongjmp instead.
+     */
+    TcgTb *(*exec)(TcgBackend *be, TcgVcpu *v, TcgTb *tb, int *exit_slot);
+    /* Optional: tb->jmp_target[slot] changed (native backends patch code). */
+    void (*link)(TcgBackend *be, TcgTb *tb, int slot);
+    /* Index of the guest instruction of tb being executed when a helper
+     * called with return address @ra (TCG_GETPC) or a slow path faulted. */
+    unsigned (*find_insn)(TcgBackend *be, TcgVcpu *v, TcgTb *tb, uintptr_t ra);
+} TcgBackendOps;
+
+struct TcgBackend {
+    Object parent_obj;
+};
+
+typedef struct TcgBackendClass {
+    ObjectClass parent_class;
+    const TcgBackendOps *ops;
+    /* Whether compiled blocks follow jmp_target links themselves. */
+    bool chaining;
+} TcgBackendClass;
+
+OBJECT_DECLARE_TYPE(TcgBackend, TcgBackendClass, TCG_BACKEND, TYPE_TCG_BACKEND)
+
+#endif

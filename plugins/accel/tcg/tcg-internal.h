@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internals of the tcg accelerator shared between its source files:
+ * the accelerator object, the per-vCPU state, the IR builder, the block
+ * cache, the soft TLB and the execution loop.
+ *
+ * Locks, outermost first:
+ *  - TcgAccel.run_lock: run state (pause/resume/halt), with run_cond;
+ *  - TcgAccel.tb_lock: code pages, chaining links, invalidation, the
+ *    retired lists; also taken while a vCPU inserts a writable TLB entry so
+ *    that "page holds code" and "TLB entry is fast-writable" stay exclusive.
+ * A vCPU's block hash table and jump cache are touched only by its thread.
+ * Nothing raises a guest exception (siglongjmp) while holding a lock.
+ */
+#ifndef TESSERA_TCG_INTERNAL_H
+#define TESSERA_TCG_INTERNAL_H
+
+#include <setjmp.h>
+
+#include "kernel/accel.h"
+#include "kernel/log.h"
+#include "kernel/runstate.h"
+#include "plugins/accel/tcg/tcg-backend.h"
+
+#define TYPE_TCG_ACCEL "tcg-accel"
+
+/* Default and maximum guest instructions per block. */
+#define TCG_MAX_INSNS 512
+/* Per-vCPU jump cache (virtual pc -> block). */
+#define TCG_JMP_CACHE_BITS 12
+#define TCG_JMP_CACHE_SIZE (1u << TCG_JMP_CACHE_BITS)
+/* Per-vCPU block hash table. */
+#define TCG_TB_HASH_BITS 15
+#define TCG_TB_HASH_SIZE (1u << TCG_TB_HASH_BITS)
+/* Default translated-code budget per vCPU (MiB); over it the cache is flushed. */
+#define TCG_DEFAULT_TB_SIZE_MB 256
+
+typedef struct TcgAccel TcgAccel;
+typedef struct TcgVcpuState TcgVcpuState;
+
+/* ---- the IR builder (ir-builder.c) ------------------------------------- */
+
+typedef struct IrBuilderImpl {
+    IrBuilder pub;
+    IrBlock blk;
+    unsigned ops_cap;
+    unsigned temps_cap;
+    /* Freed block temps per type, reused by temp_new. */
+    GArray *free_temps[2];
+    int cur_insn;
+    /* Constant interning: small open-addressed table of temp numbers. */
+    IrTemp const_slots[256];
+} IrBuilderImpl;
+
+void ir_builder_init(IrBuilderImpl *ib, const TcgCpuOps *ops);
+void ir_builder_destroy(IrBuilderImpl *ib);
+/* Start a new block. */
+void ir_builder_reset(IrBuilderImpl *ib, uint64_t pc, uint64_t flags, int max_insns);
+/* Text dump of a block for -d op. */
+void ir_block_dump(const IrBlock *blk, GString *out);
+/* Opcode properties. */
+const char *ir_opcode_name(unsigned opc);
+/* True for ops after which control never continues to the next op. */
+bool ir_op_is_terminator(unsigned opc);
+
+/* Constant folding, copy propagation and dead-code removal (ir-opt.c). */
+void ir_optimize(IrBuilderImpl *ib);
+
+/* ---- code pages (tb.c) --------------------------------------------------- */
+
+typedef struct TcgPageRef {
+    TcgTb *tb;
+    uint16_t start, end;     /* byte range of the block within the page */
+} TcgPageRef;
+
+typedef struct TcgPage {
+    uint64_t page;           /* physical page address */
+    GArray *refs;            /* TcgPageRef */
+    uint64_t code_bitmap;    /* bit i: some block covers bytes [64i, 64i+64) */
+} TcgPage;
+
+/* ---- the accelerator object ---------------------------------------------- */
+
+struct TcgAccel {
+    AccelState parent_obj;
+    /* Properties. */
+    char *backend_name;
+    uint64_t tb_size_mb;
+    bool chaining;           /* property "chain" (debug: off disables links) */
+
+    MachineState *ms;
+    TcgBackend *backend;
+    const TcgBackendOps *bops;
+    bool backend_chains;
+    GPtrArray *vcpus;        /* TcgVcpuState * */
+
+    GMutex run_lock;
+    GCond run_cond;          /* vCPUs wait for run/kick; pausers for parking */
+    bool running;            /* resumed by the core */
+    unsigned nparked;
+    unsigned nthreads;       /* vCPU threads started */
+    VcpuControl vcpu_ctl;
+
+    GMutex tb_lock;
+    GHashTable *pages;       /* physical page -> TcgPage * */
+
+    AddressSpaceListener as_listener;
+    AddressSpace *listened_as;
+    GArray *ram_signature;   /* uint64_t triples describing RAM ranges */
+};
+
+OBJECT_DECLARE_SIMPLE_TYPE(TcgAccel, TCG_ACCEL, TYPE_TCG_ACCEL)
+
+/* Per-TLB-entry data that compiled code does not need. */
+typedef struct TcgTlbFull {
+    uint64_t paddr_page;     /* physical page (TCG_TLB_EMPTY: none) */
+} TcgTlbFull;
+
+/* Requests from other threads, bits of TcgVcpuState.requests. */
+enum {
+    TCG_REQ_TLB_FLUSH = 1 << 0,
+    TCG_REQ_TB_FLUSH = 1 << 1,
+};
+
+struct TcgVcpuState {
+    TcgVcpu pub;             /* first: TcgVcpu * converts to TcgVcpuState * */
+    TcgAccel *accel;
+    unsigned index;
+
+    TcgTlbFull *tlb_full[TCG_MAX_MMU_MODES];
+    /* Large pages cached: a flush_page inside one flushes everything. */
+    uint64_t large_page_addr[TCG_MAX_MMU_MODES];
+    uint64_t large_page_mask[TCG_MAX_MMU_MODES];
+
+    TcgTb *jmp_cache[TCG_JMP_CACHE_SIZE];
+    TcgTb **tb_hash;         /* TCG_TB_HASH_SIZE chains */
+    unsigned ntbs;
+    size_t code_bytes;
+
+    sigjmp_buf jmp_env;
+    bool exception_pending;
+    volatile int requests;   /* TCG_REQ_* from other threads */
+    GPtrArray *retired;      /* invalidated blocks to free (under tb_lock) */
+    volatile int has_retired;
+
+    IrBuilderImpl builder;
+    /* Pages fetched while translating the current block. */
+    uint64_t tr_pages[2];
+    bool tr_mmio;
+    bool translating;
+
+    bool parked;
+    bool stop_thread;
+    GThread *thread;
+};
+
+static inline TcgVcpuState *tcg_vcpu_of(CPUState *cpu)
+{
+    return (TcgVcpuState *)cpu->accel_data;
+}
+
+/* ---- tb.c ----------------------------------------------------------------- */
+
+bool tcg_tb_cache_init(TcgVcpuState *v);
+void tcg_tb_cache_destroy(TcgVcpuState *v);
+/* Find a block for (pc, flags) through the jump cache, then the hash table
+ * (computing the physical pc, which may fill the TLB and raise when
+ * @may_fault).  NULL when absent. */
+TcgTb *tcg_tb_lookup(TcgVcpuState *v, uint64_t pc, uint64_t flags, bool may_fault);
+/* Translate and insert a block (may raise a fetch fault). */
+TcgTb *tcg_tb_gen_code(TcgVcpuState *v, uint64_t pc, uint64_t flags);
+/* Link last->jmp_target[slot] = next unless either is invalid. */
+void tcg_tb_link(TcgVcpuState *v, TcgTb *last, int slot, TcgTb *next);
+/* Invalidate blocks (of every vCPU) on guest-physical [start, start+len).
+ * Returns true if a block was invalidated. */
+bool tcg_tb_invalidate_phys_range(TcgAccel *a, uint64_t start, uint64_t len);
+/* Whether a physical page holds translated code (tb_lock held). */
+bool tcg_page_has_code_locked(TcgAccel *a, uint64_t page);
+/* The code-page table for TcgAccel.pages. */
+GHashTable *tcg_pages_new(void);
+/* Free retired blocks, flush the whole cache if asked: on the vCPU thread,
+ * outside translated code. */
+void tcg_tb_process_retired(TcgVcpuState *v);
+void tcg_tb_flush_vcpu(TcgVcpuState *v);
+void tcg_jmp_cache_clear(TcgVcpuState *v);
+
+/* ---- tlb.c ----------------------------------------------------------------- */
+
+bool tcg_tlb_init(TcgVcpuState *v);
+void tcg_tlb_destroy(TcgVcpuState *v);
+void tcg_tlb_flush_local(TcgVcpuState *v);
+void tcg_tlb_flush_page_local(TcgVcpuState *v, uint64_t vaddr);
+/* A page became code: make every vCPU's writable entries for it slow (tb_lock held). */
+void tcg_tlb_mark_code_page_locked(TcgAccel *a, uint64_t page);
+/* Physical address of code at @vaddr for the current fetch mmu index;
+ * UINT64_MAX if it is not RAM-backed; *host gets the host pointer (or NULL).
+ * Returns false without raising if not mapped and !@may_fault. */
+bool tcg_get_code_page(TcgVcpuState *v, uint64_t vaddr, bool may_fault, uint64_t *paddr,
+                       void **host);
+
+extern const TcgEngineOps tcg_engine_ops;
+/* Engine services for backends, installed into TcgVcpu. */
+void tcg_tlb_install_vcpu_hooks(TcgVcpu *v);
+
+/* ---- cpu-exec.c ---------------------------------------------------------- */
+
+/* The vCPU thread body. */
+gpointer tcg_vcpu_thread(gpointer opaque);
+/* Restore guest state to the instruction at @ra (non-zero) of cur_tb. */
+void tcg_restore_state(TcgVcpuState *v, uintptr_t ra);
+void tcg_raise_exception(CPUState *cpu, uintptr_t ra) G_GNUC_NORETURN;
+void tcg_loop_exit(CPUState *cpu, uintptr_t ra) G_GNUC_NORETURN;
+void tcg_cpu_exit(CPUState *cpu);
+TcgTb *tcg_lookup_tb_for_backend(TcgVcpu *pub);
+/* Pause/resume/reset hooks for the core (installed by accel.c). */
+void tcg_pause_all(void *opaque);
+void tcg_resume_all(void *opaque);
+void tcg_reset_all(void *opaque);
+void tcg_kick_vcpu(TcgAccel *a, CPUState *cpu);
+
+#endif

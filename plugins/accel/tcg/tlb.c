@@ -1,0 +1,756 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The per-vCPU software TLB and guest memory access.
+ *
+ * Each mmu index has TCG_TLB_SIZE direct-mapped entries.  An entry's
+ * comparators hold the virtual page when the access may go straight to host
+ * memory at vaddr + addend; flag bits in their low bits force the slow path
+ * here: MMIO (dispatched through the CPU's address space under the device
+ * lock) and NOTDIRTY (a store to a page holding translated code, which
+ * invalidates the affected blocks).  Misses call TcgCpuOps.tlb_fill, which
+ * walks the page table and may raise the guest fault.
+ *
+ * Atomic operations on RAM use host atomics on the host pointer, so LR/SC
+ * and AMOs are atomic across vCPU threads; on MMIO they run under the
+ * device lock.
+ */
+#include <string.h>
+
+#include "plugins/accel/tcg/tcg-internal.h"
+
+/* Result of resolving one access within a page. */
+typedef struct TlbAccess {
+    uint8_t *host;       /* RAM: host address of the accessed byte; else NULL */
+    uint64_t paddr;      /* guest physical address of the accessed byte */
+    bool notdirty;       /* RAM page holding code (writes invalidate) */
+} TlbAccess;
+
+static inline TcgVcpuState *vstate(CPUState *cpu)
+{
+    return tcg_vcpu_of(cpu);
+}
+
+static inline uint64_t entry_cmp(const TcgTlbEntry *e, TcgAccessType access)
+{
+    switch (access) {
+    case TCG_ACCESS_READ:
+        return e->addr_read;
+    case TCG_ACCESS_WRITE:
+        return __atomic_load_n(&e->addr_write, __ATOMIC_RELAXED);
+    default:
+        return e->addr_code;
+    }
+}
+
+static inline bool cmp_hits(uint64_t cmp, uint64_t vaddr)
+{
+    return !(cmp & TCG_TLB_INVALID) && (cmp & TCG_PAGE_MASK) == (vaddr & TCG_PAGE_MASK);
+}
+
+/* ---- flushing ---------------------------------------------------------------- */
+
+static void tlb_entry_clear(TcgTlbEntry *e, TcgTlbFull *f)
+{
+    e->addr_read = TCG_TLB_EMPTY;
+    __atomic_store_n(&e->addr_write, TCG_TLB_EMPTY, __ATOMIC_RELAXED);
+    e->addr_code = TCG_TLB_EMPTY;
+    e->addend = 0;
+    f->paddr_page = TCG_TLB_EMPTY;
+}
+
+static void tlb_flush_mmu(TcgVcpuState *v, unsigned mmu)
+{
+    TcgTlbEntry *t = v->pub.tlb[mmu];
+    TcgTlbFull *f = v->tlb_full[mmu];
+    for (unsigned i = 0; i < TCG_TLB_SIZE; i++) {
+        tlb_entry_clear(&t[i], &f[i]);
+    }
+    v->large_page_addr[mmu] = TCG_TLB_EMPTY;
+    v->large_page_mask[mmu] = 0;
+}
+
+void tcg_tlb_flush_local(TcgVcpuState *v)
+{
+    for (unsigned m = 0; m < v->pub.nb_mmu_modes; m++) {
+        tlb_flush_mmu(v, m);
+    }
+    tcg_jmp_cache_clear(v);
+}
+
+void tcg_tlb_flush_page_local(TcgVcpuState *v, uint64_t vaddr)
+{
+    uint64_t page = vaddr & TCG_PAGE_MASK;
+    unsigned idx = tcg_tlb_index(vaddr);
+    for (unsigned m = 0; m < v->pub.nb_mmu_modes; m++) {
+        if (v->large_page_mask[m] && (vaddr & v->large_page_mask[m]) == v->large_page_addr[m]) {
+            tlb_flush_mmu(v, m);
+            continue;
+        }
+        TcgTlbEntry *e = &v->pub.tlb[m][idx];
+        if (cmp_hits(e->addr_read, page) || cmp_hits(e->addr_write, page) ||
+            cmp_hits(e->addr_code, page)) {
+            tlb_entry_clear(e, &v->tlb_full[m][idx]);
+        }
+    }
+    /* Blocks are found by virtual pc; the mapping of this page changed. */
+    tcg_jmp_cache_clear(v);
+}
+
+bool tcg_tlb_init(TcgVcpuState *v)
+{
+    unsigned n = v->pub.ops->nb_mmu_modes;
+    g_assert(n >= 1 && n <= TCG_MAX_MMU_MODES);
+    v->pub.nb_mmu_modes = n;
+    for (unsigned m = 0; m < n; m++) {
+        v->pub.tlb[m] = g_new(TcgTlbEntry, TCG_TLB_SIZE);
+        v->tlb_full[m] = g_new(TcgTlbFull, TCG_TLB_SIZE);
+        tlb_flush_mmu(v, m);
+    }
+    return true;
+}
+
+void tcg_tlb_destroy(TcgVcpuState *v)
+{
+    for (unsigned m = 0; m < TCG_MAX_MMU_MODES; m++) {
+        g_free(v->pub.tlb[m]);
+        g_free(v->tlb_full[m]);
+        v->pub.tlb[m] = NULL;
+        v->tlb_full[m] = NULL;
+    }
+}
+
+void tcg_tlb_mark_code_page_locked(TcgAccel *a, uint64_t page)
+{
+    for (guint i = 0; i < a->vcpus->len; i++) {
+        TcgVcpuState *v = g_ptr_array_index(a->vcpus, i);
+        for (unsigned m = 0; m < v->pub.nb_mmu_modes; m++) {
+            TcgTlbEntry *t = v->pub.tlb[m];
+            TcgTlbFull *f = v->tlb_full[m];
+            for (unsigned k = 0; k < TCG_TLB_SIZE; k++) {
+                if (__atomic_load_n(&f[k].paddr_page, __ATOMIC_RELAXED) != page) {
+                    continue;
+                }
+                uint64_t w = __atomic_load_n(&t[k].addr_write, __ATOMIC_RELAXED);
+                /* A concurrent flush by the owner makes the CAS fail: fine. */
+                if (!(w & TCG_TLB_FLAGS_MASK)) {
+                    __atomic_compare_exchange_n(&t[k].addr_write, &w, w | TCG_TLB_NOTDIRTY,
+                                                false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+                }
+            }
+        }
+    }
+}
+
+/* ---- filling ------------------------------------------------------------------ */
+
+static void *ram_page_ptr(CPUState *cpu, uint64_t paddr_page, bool is_write)
+{
+    uint64_t len = 0;
+    void *p = address_space_get_host_ptr(cpu->as, paddr_page, is_write, &len);
+    return (p && len >= TCG_PAGE_SIZE) ? p : NULL;
+}
+
+static void note_large_page(TcgVcpuState *v, unsigned mmu, uint64_t vaddr, uint64_t size)
+{
+    uint64_t mask = ~(size - 1);
+    uint64_t addr = vaddr & mask;
+    if (v->large_page_mask[mmu]) {
+        uint64_t old = v->large_page_addr[mmu];
+        mask &= v->large_page_mask[mmu];
+        while ((old ^ addr) & mask) {
+            mask <<= 1;
+        }
+        addr &= mask;
+    }
+    v->large_page_addr[mmu] = addr;
+    v->large_page_mask[mmu] = mask;
+}
+
+/*
+ * Resolve @vaddr (@size bytes within one page) for @access through the TLB,
+ * filling it on a miss (tlb_fill raises on faults unless @probe, in which
+ * case false is returned).
+ */
+static bool tlb_resolve(TcgVcpuState *v, uint64_t vaddr, unsigned size, TcgAccessType access,
+                        int mmu, bool probe, uintptr_t ra, TlbAccess *out)
+{
+    CPUState *cpu = v->pub.cpu;
+    g_assert((unsigned)mmu < v->pub.nb_mmu_modes);
+    unsigned idx = tcg_tlb_index(vaddr);
+    TcgTlbEntry *e = &v->pub.tlb[mmu][idx];
+    uint64_t cmp = entry_cmp(e, access);
+    if (!cmp_hits(cmp, vaddr)) {
+        TcgTlbFillResult res = { 0 };
+        if (!v->pub.ops->tlb_fill(cpu, vaddr, size, access, mmu, probe, ra, &res)) {
+            g_assert(probe);
+            return false;
+        }
+        uint64_t vpage = vaddr & TCG_PAGE_MASK;
+        uint64_t ppage = res.paddr & TCG_PAGE_MASK;
+        if (res.page_size < TCG_PAGE_SIZE) {
+            /* Not cacheable (fine-grained PMP): serve this access only. */
+            out->paddr = res.paddr;
+            out->host = NULL;
+            out->notdirty = false;
+            return true;
+        }
+        if (res.page_size > TCG_PAGE_SIZE) {
+            note_large_page(v, mmu, vaddr, res.page_size);
+        }
+        uint8_t *hr = ram_page_ptr(cpu, ppage, false);
+        uint8_t *hw = ram_page_ptr(cpu, ppage, true);
+        if (hw && hw != hr) {
+            hw = NULL;
+        }
+        TcgTlbEntry ne = {
+            .addr_read = (res.prot & TCG_PROT_READ) ? (vpage | (hr ? 0 : TCG_TLB_MMIO))
+                                                    : TCG_TLB_EMPTY,
+            .addr_code = (res.prot & TCG_PROT_EXEC) ? (vpage | (hr ? 0 : TCG_TLB_MMIO))
+                                                    : TCG_TLB_EMPTY,
+            .addr_write = (res.prot & TCG_PROT_WRITE) ? (vpage | (hw ? 0 : TCG_TLB_MMIO))
+                                                      : TCG_TLB_EMPTY,
+            .addend = hr ? (uintptr_t)hr - (uintptr_t)vpage : 0,
+        };
+        /* The access being served must be granted even if tlb_fill's prot
+         * forgot it (e.g. MXR makes execute-only pages readable). */
+        if (access == TCG_ACCESS_READ && ne.addr_read == TCG_TLB_EMPTY) {
+            ne.addr_read = vpage | (hr ? 0 : TCG_TLB_MMIO);
+        } else if (access == TCG_ACCESS_WRITE && ne.addr_write == TCG_TLB_EMPTY) {
+            ne.addr_write = vpage | (hw ? 0 : TCG_TLB_MMIO);
+        } else if (access == TCG_ACCESS_FETCH && ne.addr_code == TCG_TLB_EMPTY) {
+            ne.addr_code = vpage | (hr ? 0 : TCG_TLB_MMIO);
+        }
+        TcgAccel *a = v->accel;
+        g_mutex_lock(&a->tb_lock);
+        if (ne.addr_write != TCG_TLB_EMPTY && !(ne.addr_write & TCG_TLB_FLAGS_MASK) &&
+            tcg_page_has_code_locked(a, ppage)) {
+            ne.addr_write |= TCG_TLB_NOTDIRTY;
+        }
+        e->addr_read = ne.addr_read;
+        e->addr_code = ne.addr_code;
+        e->addend = ne.addend;
+        __atomic_store_n(&e->addr_write, ne.addr_write, __ATOMIC_RELAXED);
+        __atomic_store_n(&v->tlb_full[mmu][idx].paddr_page, ppage, __ATOMIC_RELAXED);
+        g_mutex_unlock(&a->tb_lock);
+        cmp = entry_cmp(e, access);
+    }
+    uint64_t off = vaddr & ~TCG_PAGE_MASK;
+    out->paddr = v->tlb_full[mmu][idx].paddr_page | off;
+    out->notdirty = (cmp & TCG_TLB_NOTDIRTY) != 0;
+    out->host = (cmp & TCG_TLB_MMIO) ? NULL : (uint8_t *)(uintptr_t)(vaddr + e->addend);
+    return true;
+}
+
+/* ---- raw accesses within a page -------------------------------------------------- */
+
+static uint64_t host_load(const uint8_t *p, unsigned size)
+{
+    switch (size) {
+    case 1:
+        return *p;
+    case 2: {
+        uint16_t x;
+        memcpy(&x, p, 2);
+        return GUINT16_FROM_LE(x);
+    }
+    case 4: {
+        uint32_t x;
+        memcpy(&x, p, 4);
+        return GUINT32_FROM_LE(x);
+    }
+    default: {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        return GUINT64_FROM_LE(x);
+    }
+    }
+}
+
+static void host_store(uint8_t *p, uint64_t val, unsigned size)
+{
+    switch (size) {
+    case 1:
+        *p = (uint8_t)val;
+        break;
+    case 2: {
+        uint16_t x = GUINT16_TO_LE((uint16_t)val);
+        memcpy(p, &x, 2);
+        break;
+    }
+    case 4: {
+        uint32_t x = GUINT32_TO_LE((uint32_t)val);
+        memcpy(p, &x, 4);
+        break;
+    }
+    default: {
+        uint64_t x = GUINT64_TO_LE(val);
+        memcpy(p, &x, 8);
+        break;
+    }
+    }
+}
+
+static uint64_t mmio_read(CPUState *cpu, uint64_t paddr, unsigned size)
+{
+    uint64_t val = 0;
+    devlock_lock();
+    if (address_space_read(cpu->as, paddr, &val, size) != MEMTX_OK) {
+        val = 0;
+    }
+    devlock_unlock();
+    return val;
+}
+
+static void mmio_write(CPUState *cpu, uint64_t paddr, uint64_t val, unsigned size)
+{
+    devlock_lock();
+    address_space_write(cpu->as, paddr, val, size);
+    devlock_unlock();
+}
+
+/* After a store to RAM that may hold code. */
+static void code_written(TcgVcpuState *v, uint64_t vaddr, int mmu, uint64_t paddr, unsigned size)
+{
+    TcgAccel *a = v->accel;
+    tcg_tb_invalidate_phys_range(a, paddr, size);
+    /* No code left on the page: let stores take the fast path again. */
+    unsigned idx = tcg_tlb_index(vaddr);
+    g_mutex_lock(&a->tb_lock);
+    if (!tcg_page_has_code_locked(a, paddr & TCG_PAGE_MASK) &&
+        v->tlb_full[mmu][idx].paddr_page == (paddr & TCG_PAGE_MASK)) {
+        TcgTlbEntry *e = &v->pub.tlb[mmu][idx];
+        uint64_t w = __atomic_load_n(&e->addr_write, __ATOMIC_RELAXED);
+        if (cmp_hits(w, vaddr) && (w & TCG_TLB_NOTDIRTY)) {
+            __atomic_compare_exchange_n(&e->addr_write, &w, w & ~(uint64_t)TCG_TLB_NOTDIRTY,
+                                        false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+        }
+    }
+    g_mutex_unlock(&a->tb_lock);
+}
+
+static uint64_t ld_in_page(TcgVcpuState *v, uint64_t vaddr, unsigned size, int mmu, uintptr_t ra,
+                           TcgAccessType access)
+{
+    TlbAccess t;
+    tlb_resolve(v, vaddr, size, access, mmu, false, ra, &t);
+    if (t.host) {
+        return host_load(t.host, size);
+    }
+    return mmio_read(v->pub.cpu, t.paddr, size);
+}
+
+static void st_in_page(TcgVcpuState *v, uint64_t vaddr, uint64_t val, unsigned size, int mmu,
+                       const TlbAccess *t)
+{
+    if (t->host) {
+        host_store(t->host, val, size);
+        if (t->notdirty) {
+            code_written(v, vaddr, mmu, t->paddr, size);
+        }
+        return;
+    }
+    mmio_write(v->pub.cpu, t->paddr, val, size);
+    /* Stores that bypassed the TLB cache (MMIO, uncacheable) may still hit code. */
+    tcg_tb_invalidate_phys_range(v->accel, t->paddr, size);
+}
+
+static uint64_t extend(uint64_t val, unsigned memop)
+{
+    switch (memop & (IR_MO_SIZE | IR_MO_SIGN)) {
+    case IR_MO_8:
+        return (uint8_t)val;
+    case IR_MO_16:
+        return (uint16_t)val;
+    case IR_MO_32:
+        return (uint32_t)val;
+    case IR_MO_8 | IR_MO_SIGN:
+        return (uint64_t)(int64_t)(int8_t)val;
+    case IR_MO_16 | IR_MO_SIGN:
+        return (uint64_t)(int64_t)(int16_t)val;
+    case IR_MO_32 | IR_MO_SIGN:
+        return (uint64_t)(int64_t)(int32_t)val;
+    default:
+        return val;
+    }
+}
+
+static bool crosses_page(uint64_t vaddr, unsigned size)
+{
+    return (vaddr & ~TCG_PAGE_MASK) + size > TCG_PAGE_SIZE;
+}
+
+static void check_align(TcgVcpuState *v, uint64_t vaddr, unsigned memop, TcgAccessType access,
+                        int mmu, uintptr_t ra)
+{
+    unsigned size = ir_memop_size(memop);
+    if ((vaddr & (size - 1)) && (memop & IR_MO_ALIGN)) {
+        v->pub.ops->do_unaligned_access(v->pub.cpu, vaddr, access, mmu, ra);
+        g_assert_not_reached();
+    }
+}
+
+/* ---- the slow paths --------------------------------------------------------------- */
+
+static uint64_t do_ld(TcgVcpuState *v, uint64_t vaddr, unsigned memop, int mmu, uintptr_t ra,
+                      TcgAccessType access)
+{
+    unsigned size = ir_memop_size(memop);
+    check_align(v, vaddr, memop, access, mmu, ra);
+    uint64_t val;
+    if (!crosses_page(vaddr, size)) {
+        val = ld_in_page(v, vaddr, size, mmu, ra, access);
+    } else {
+        val = 0;
+        for (unsigned i = 0; i < size; i++) {
+            val |= ld_in_page(v, vaddr + i, 1, mmu, ra, access) << (8 * i);
+        }
+    }
+    return extend(val, memop);
+}
+
+static void do_st(TcgVcpuState *v, uint64_t vaddr, uint64_t val, unsigned memop, int mmu,
+                  uintptr_t ra)
+{
+    unsigned size = ir_memop_size(memop);
+    check_align(v, vaddr, memop, TCG_ACCESS_WRITE, mmu, ra);
+    TlbAccess t;
+    if (!crosses_page(vaddr, size)) {
+        tlb_resolve(v, vaddr, size, TCG_ACCESS_WRITE, mmu, false, ra, &t);
+        st_in_page(v, vaddr, val, size, mmu, &t);
+        return;
+    }
+    /* Check both pages before writing anything so a fault is precise. */
+    unsigned first = (unsigned)(TCG_PAGE_SIZE - (vaddr & ~TCG_PAGE_MASK));
+    tlb_resolve(v, vaddr, first, TCG_ACCESS_WRITE, mmu, false, ra, &t);
+    tlb_resolve(v, vaddr + first, size - first, TCG_ACCESS_WRITE, mmu, false, ra, &t);
+    for (unsigned i = 0; i < size; i++) {
+        tlb_resolve(v, vaddr + i, 1, TCG_ACCESS_WRITE, mmu, false, ra, &t);
+        st_in_page(v, vaddr + i, val >> (8 * i), 1, mmu, &t);
+    }
+}
+
+static uint64_t size_mask(unsigned size)
+{
+    return size == 8 ? UINT64_MAX : ((1ull << (8 * size)) - 1);
+}
+
+static uint64_t rmw_apply(IrAtomicOp op, uint64_t old, uint64_t val, unsigned memop)
+{
+    uint64_t so = extend(old, memop | IR_MO_SIGN), sv = extend(val, memop | IR_MO_SIGN);
+    uint64_t uo = extend(old, memop & ~IR_MO_SIGN), uv = extend(val, memop & ~IR_MO_SIGN);
+    switch (op) {
+    case IR_ATOMIC_XCHG:
+        return val;
+    case IR_ATOMIC_ADD:
+        return old + val;
+    case IR_ATOMIC_AND:
+        return old & val;
+    case IR_ATOMIC_OR:
+        return old | val;
+    case IR_ATOMIC_XOR:
+        return old ^ val;
+    case IR_ATOMIC_SMIN:
+        return (int64_t)so < (int64_t)sv ? old : val;
+    case IR_ATOMIC_SMAX:
+        return (int64_t)so > (int64_t)sv ? old : val;
+    case IR_ATOMIC_UMIN:
+        return uo < uv ? old : val;
+    case IR_ATOMIC_UMAX:
+        return uo > uv ? old : val;
+    }
+    g_assert_not_reached();
+}
+
+/* Host compare-and-swap of @size bytes; returns the old value. */
+static uint64_t host_cas(uint8_t *p, unsigned size, uint64_t cmp, uint64_t newv)
+{
+    switch (size) {
+    case 1: {
+        uint8_t c = (uint8_t)cmp;
+        __atomic_compare_exchange_n(p, &c, (uint8_t)newv, false, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_SEQ_CST);
+        return c;
+    }
+    case 2: {
+        uint16_t c = (uint16_t)cmp;
+        __atomic_compare_exchange_n((uint16_t *)p, &c, (uint16_t)newv, false,
+                                    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+        return c;
+    }
+    case 4: {
+        uint32_t c = (uint32_t)cmp;
+        __atomic_compare_exchange_n((uint32_t *)p, &c, (uint32_t)newv, false,
+                                    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+        return c;
+    }
+    default: {
+        uint64_t c = cmp;
+        __atomic_compare_exchange_n((uint64_t *)p, &c, newv, false, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_SEQ_CST);
+        return c;
+    }
+    }
+}
+
+static uint64_t host_atomic_load(uint8_t *p, unsigned size)
+{
+    switch (size) {
+    case 1:
+        return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+    case 2:
+        return __atomic_load_n((uint16_t *)p, __ATOMIC_SEQ_CST);
+    case 4:
+        return __atomic_load_n((uint32_t *)p, __ATOMIC_SEQ_CST);
+    default:
+        return __atomic_load_n((uint64_t *)p, __ATOMIC_SEQ_CST);
+    }
+}
+
+/*
+ * Shared by cmpxchg and rmw: @op < 0 means compare-and-swap with @cmp.
+ * Atomic accesses must be aligned; they are checked as stores.
+ */
+static uint64_t do_atomic(TcgVcpuState *v, uint64_t vaddr, int op, uint64_t cmp, uint64_t val,
+                          unsigned memop, int mmu, uintptr_t ra)
+{
+    unsigned size = ir_memop_size(memop);
+    if (vaddr & (size - 1)) {
+        v->pub.ops->do_unaligned_access(v->pub.cpu, vaddr, TCG_ACCESS_WRITE, mmu, ra);
+        g_assert_not_reached();
+    }
+    uint64_t mask = size_mask(size);
+    TlbAccess t;
+    tlb_resolve(v, vaddr, size, TCG_ACCESS_WRITE, mmu, false, ra, &t);
+    uint64_t old;
+    if (t.host) {
+        if (op < 0) {
+            old = host_cas(t.host, size, cmp & mask, val & mask);
+        } else {
+            old = host_atomic_load(t.host, size);
+            for (;;) {
+                uint64_t nv = rmw_apply((IrAtomicOp)op, old, val, memop) & mask;
+                uint64_t seen = host_cas(t.host, size, old, nv);
+                if (seen == old) {
+                    break;
+                }
+                old = seen;
+            }
+        }
+        if (t.notdirty) {
+            code_written(v, vaddr, mmu, t.paddr, size);
+        }
+    } else {
+        CPUState *cpu = v->pub.cpu;
+        devlock_lock();
+        old = 0;
+        address_space_read(cpu->as, t.paddr, &old, size);
+        old &= mask;
+        uint64_t nv = op < 0 ? ((old == (cmp & mask)) ? val : old)
+                             : rmw_apply((IrAtomicOp)op, old, val, memop);
+        if (op >= 0 || old == (cmp & mask)) {
+            address_space_write(cpu->as, t.paddr, nv & mask, size);
+        }
+        devlock_unlock();
+    }
+    return extend(old, memop);
+}
+
+/* ---- entry points for compiled code (TcgVcpu hooks) ----------------------------- */
+
+static uint64_t hook_slow_ld(TcgVcpu *pub, uint64_t addr, unsigned memop, int mmu, uintptr_t ra)
+{
+    return do_ld((TcgVcpuState *)pub, addr, memop, mmu, ra, TCG_ACCESS_READ);
+}
+
+static void hook_slow_st(TcgVcpu *pub, uint64_t addr, uint64_t val, unsigned memop, int mmu,
+                         uintptr_t ra)
+{
+    do_st((TcgVcpuState *)pub, addr, val, memop, mmu, ra);
+}
+
+static uint64_t hook_cmpxchg(TcgVcpu *pub, uint64_t addr, uint64_t cmp, uint64_t newv,
+                             unsigned memop, int mmu, uintptr_t ra)
+{
+    return do_atomic((TcgVcpuState *)pub, addr, -1, cmp, newv, memop, mmu, ra);
+}
+
+static uint64_t hook_rmw(TcgVcpu *pub, uint64_t addr, uint64_t val, IrAtomicOp op,
+                         unsigned memop, int mmu, uintptr_t ra)
+{
+    return do_atomic((TcgVcpuState *)pub, addr, (int)op, 0, val, memop, mmu, ra);
+}
+
+void tcg_tlb_install_vcpu_hooks(TcgVcpu *v)
+{
+    v->slow_ld = hook_slow_ld;
+    v->slow_st = hook_slow_st;
+    v->atomic_cmpxchg = hook_cmpxchg;
+    v->atomic_rmw = hook_rmw;
+    v->lookup_tb = tcg_lookup_tb_for_backend;
+}
+
+/* ---- code ------------------------------------------------------------------------ */
+
+bool tcg_get_code_page(TcgVcpuState *v, uint64_t vaddr, bool may_fault, uint64_t *paddr,
+                       void **host)
+{
+    int mmu = v->pub.ops->mmu_index(v->pub.cpu, true);
+    TlbAccess t;
+    if (!tlb_resolve(v, vaddr, 1, TCG_ACCESS_FETCH, mmu, !may_fault, 0, &t)) {
+        return false;
+    }
+    *paddr = t.paddr;
+    *host = t.host;
+    return true;
+}
+
+static uint32_t eng_fetch_code(CPUState *cpu, uint64_t vaddr, unsigned size)
+{
+    TcgVcpuState *v = vstate(cpu);
+    g_assert(size == 1 || size == 2 || size == 4);
+    int mmu = v->pub.ops->mmu_index(cpu, true);
+    uint32_t val = 0;
+    unsigned done = 0;
+    while (done < size) {
+        uint64_t a = vaddr + done;
+        unsigned chunk = size - done;
+        if (crosses_page(a, chunk)) {
+            chunk = (unsigned)(TCG_PAGE_SIZE - (a & ~TCG_PAGE_MASK));
+        }
+        TlbAccess t;
+        tlb_resolve(v, a, chunk, TCG_ACCESS_FETCH, mmu, false, 0, &t);
+        uint64_t page = t.paddr & TCG_PAGE_MASK;
+        if (v->translating) {
+            if (!t.host) {
+                v->tr_mmio = true;
+            } else if (v->tr_pages[0] == UINT64_MAX) {
+                v->tr_pages[0] = page;
+            } else if (v->tr_pages[0] != page) {
+                v->tr_pages[1] = page;
+            }
+        }
+        for (unsigned i = 0; i < chunk; i++) {
+            uint64_t byte = t.host ? t.host[i] : mmio_read(cpu, t.paddr + i, 1);
+            val |= (uint32_t)byte << (8 * (done + i));
+        }
+        done += chunk;
+    }
+    return val;
+}
+
+/* ---- engine ops for helpers -------------------------------------------------------- */
+
+static uint64_t eng_ld(CPUState *cpu, uint64_t vaddr, unsigned memop, int mmu, uintptr_t ra)
+{
+    return do_ld(vstate(cpu), vaddr, memop, mmu, ra, TCG_ACCESS_READ);
+}
+
+static void eng_st(CPUState *cpu, uint64_t vaddr, uint64_t val, unsigned memop, int mmu,
+                   uintptr_t ra)
+{
+    do_st(vstate(cpu), vaddr, val, memop, mmu, ra);
+}
+
+static uint64_t eng_cmpxchg(CPUState *cpu, uint64_t vaddr, uint64_t cmp, uint64_t newv,
+                            unsigned memop, int mmu, uintptr_t ra)
+{
+    return do_atomic(vstate(cpu), vaddr, -1, cmp, newv, memop, mmu, ra);
+}
+
+static uint64_t eng_rmw(CPUState *cpu, uint64_t vaddr, uint64_t val, IrAtomicOp op,
+                        unsigned memop, int mmu, uintptr_t ra)
+{
+    return do_atomic(vstate(cpu), vaddr, (int)op, 0, val, memop, mmu, ra);
+}
+
+static void *eng_probe_access(CPUState *cpu, uint64_t vaddr, unsigned size,
+                              TcgAccessType access, int mmu, bool nonfault, bool *faulted,
+                              uintptr_t ra)
+{
+    TcgVcpuState *v = vstate(cpu);
+    TlbAccess t;
+    if (faulted) {
+        *faulted = false;
+    }
+    g_assert(size >= 1 && !crosses_page(vaddr, size));
+    if (!tlb_resolve(v, vaddr, size, access, mmu, nonfault, ra, &t)) {
+        if (faulted) {
+            *faulted = true;
+        }
+        return NULL;
+    }
+    if (access == TCG_ACCESS_WRITE && t.notdirty) {
+        return NULL;
+    }
+    return t.host;
+}
+
+static void eng_tlb_flush(CPUState *cpu)
+{
+    tcg_tlb_flush_local(vstate(cpu));
+}
+
+static void eng_tlb_flush_page(CPUState *cpu, uint64_t vaddr)
+{
+    tcg_tlb_flush_page_local(vstate(cpu), vaddr);
+}
+
+static void request_all(CPUState *self, int req)
+{
+    TcgAccel *a = vstate(self)->accel;
+    for (guint i = 0; i < a->vcpus->len; i++) {
+        TcgVcpuState *o = g_ptr_array_index(a->vcpus, i);
+        if (o == vstate(self)) {
+            continue;
+        }
+        __atomic_fetch_or(&o->requests, req, __ATOMIC_SEQ_CST);
+        tcg_cpu_exit(o->pub.cpu);
+    }
+}
+
+static void eng_tlb_flush_all_cpus(CPUState *cpu)
+{
+    request_all(cpu, TCG_REQ_TLB_FLUSH);
+    tcg_tlb_flush_local(vstate(cpu));
+}
+
+static void eng_tlb_flush_page_all_cpus(CPUState *cpu, uint64_t vaddr)
+{
+    /* Other vCPUs flush everything: simpler than queueing pages. */
+    request_all(cpu, TCG_REQ_TLB_FLUSH);
+    tcg_tlb_flush_page_local(vstate(cpu), vaddr);
+}
+
+static void eng_tb_invalidate_phys_range(CPUState *cpu, uint64_t paddr, uint64_t len)
+{
+    tcg_tb_invalidate_phys_range(vstate(cpu)->accel, paddr, len);
+}
+
+static void eng_icache_flush(CPUState *cpu)
+{
+    /*
+     * Stores by vCPUs invalidated stale blocks already.  Code written
+     * behind the engine's back (device DMA into RAM) is not tracked yet:
+     * forget this vCPU's lookup shortcuts at least.
+     */
+    tcg_jmp_cache_clear(vstate(cpu));
+}
+
+const TcgEngineOps tcg_engine_ops = {
+    .abi_version = TCG_CPU_ABI_VERSION,
+    .raise_exception = tcg_raise_exception,
+    .loop_exit = tcg_loop_exit,
+    .fetch_code = eng_fetch_code,
+    .ld = eng_ld,
+    .st = eng_st,
+    .atomic_cmpxchg = eng_cmpxchg,
+    .atomic_rmw = eng_rmw,
+    .probe_access = eng_probe_access,
+    .tlb_flush = eng_tlb_flush,
+    .tlb_flush_page = eng_tlb_flush_page,
+    .tlb_flush_all_cpus = eng_tlb_flush_all_cpus,
+    .tlb_flush_page_all_cpus = eng_tlb_flush_page_all_cpus,
+    .tb_invalidate_phys_range = eng_tb_invalidate_phys_range,
+    .icache_flush = eng_icache_flush,
+    .cpu_exit = tcg_cpu_exit,
+};

@@ -1,0 +1,679 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * RISC-V F/D helpers.  Arithmetic runs on the host's IEEE 754 unit with the
+ * rounding mode set through <fenv.h> and the accrued exceptions read back
+ * (x86-64 SSE and RISC-V both detect tininess after rounding).  What the
+ * host cannot do is done here:
+ *  - results that are NaN become the canonical NaN;
+ *  - RMM (round to nearest, ties to max magnitude): the operation is done
+ *    in round-to-nearest-even, which differs from RMM only on an exact tie,
+ *    and flags are identical in both modes.  A tie needs at most p+1
+ *    significant bits, so it is exactly representable in long double (64
+ *    bits of precision): redoing the operation there, an exact long double
+ *    result lying half-way between the RNE result and its neighbour is a
+ *    tie, and then the neighbour of larger magnitude is the RMM result;
+ *  - fused multiply-add raises invalid for inf*0 even with a quiet NaN
+ *    addend (the spec requires it; the host need not);
+ *  - conversions to integer, min/max, comparisons and fclass are software.
+ * Volatile temporaries keep the compiler from moving the arithmetic across
+ * the fesetround/fetestexcept calls.
+ */
+#include <fenv.h>
+#include <math.h>
+#include <string.h>
+
+#include "plugins/cpu/riscv/fpu.h"
+
+#define F32_SIGN 0x80000000u
+#define F64_SIGN 0x8000000000000000ull
+#define F32_EXP  0x7f800000u
+#define F64_EXP  0x7ff0000000000000ull
+#define F32_FRAC 0x007fffffu
+#define F64_FRAC 0x000fffffffffffffull
+#define F32_QUIET 0x00400000u
+#define F64_QUIET 0x0008000000000000ull
+
+/* fclass result bits. */
+enum {
+    FCLASS_NEG_INF = 1 << 0,
+    FCLASS_NEG_NORMAL = 1 << 1,
+    FCLASS_NEG_SUBNORMAL = 1 << 2,
+    FCLASS_NEG_ZERO = 1 << 3,
+    FCLASS_POS_ZERO = 1 << 4,
+    FCLASS_POS_SUBNORMAL = 1 << 5,
+    FCLASS_POS_NORMAL = 1 << 6,
+    FCLASS_POS_INF = 1 << 7,
+    FCLASS_SNAN = 1 << 8,
+    FCLASS_QNAN = 1 << 9,
+};
+
+/* ---- bits and rounding modes --------------------------------------------- */
+
+static float f32_from_bits(uint32_t v)
+{
+    float f;
+    memcpy(&f, &v, sizeof(f));
+    return f;
+}
+
+static uint32_t f32_to_bits(float f)
+{
+    uint32_t v;
+    memcpy(&v, &f, sizeof(v));
+    return v;
+}
+
+static double f64_from_bits(uint64_t v)
+{
+    double d;
+    memcpy(&d, &v, sizeof(d));
+    return d;
+}
+
+static uint64_t f64_to_bits(double d)
+{
+    uint64_t v;
+    memcpy(&v, &d, sizeof(v));
+    return v;
+}
+
+static bool f32_is_snan(uint32_t v)
+{
+    return (v & F32_EXP) == F32_EXP && (v & F32_FRAC) && !(v & F32_QUIET);
+}
+
+static bool f64_is_snan(uint64_t v)
+{
+    return (v & F64_EXP) == F64_EXP && (v & F64_FRAC) && !(v & F64_QUIET);
+}
+
+static bool f32_is_nan(uint32_t v)
+{
+    return (v & F32_EXP) == F32_EXP && (v & F32_FRAC);
+}
+
+static bool f64_is_nan(uint64_t v)
+{
+    return (v & F64_EXP) == F64_EXP && (v & F64_FRAC);
+}
+
+bool riscv_fpu_rm_valid(const CPURISCVState *env, uint32_t rm)
+{
+    if (rm == RM_DYN) {
+        rm = env->frm;
+    }
+    return rm <= RM_RMM;
+}
+
+static uint32_t resolve_rm(const CPURISCVState *env, uint32_t rm)
+{
+    if (rm == RM_DYN) {
+        rm = env->frm;
+    }
+    return rm <= RM_RMM ? rm : RM_RNE;
+}
+
+static int host_rounding(uint32_t rm)
+{
+    switch (rm) {
+    case RM_RTZ:
+        return FE_TOWARDZERO;
+    case RM_RDN:
+        return FE_DOWNWARD;
+    case RM_RUP:
+        return FE_UPWARD;
+    default:
+        return FE_TONEAREST;   /* RNE, and RMM before its fix-up */
+    }
+}
+
+static uint32_t host_flags_to_riscv(int ex)
+{
+    uint32_t f = 0;
+    if (ex & FE_INEXACT) {
+        f |= FFLAG_NX;
+    }
+    if (ex & FE_UNDERFLOW) {
+        f |= FFLAG_UF;
+    }
+    if (ex & FE_OVERFLOW) {
+        f |= FFLAG_OF;
+    }
+    if (ex & FE_DIVBYZERO) {
+        f |= FFLAG_DZ;
+    }
+    if (ex & FE_INVALID) {
+        f |= FFLAG_NV;
+    }
+    return f;
+}
+
+#define HOST_FLAGS (FE_INEXACT | FE_UNDERFLOW | FE_OVERFLOW | FE_DIVBYZERO | FE_INVALID)
+
+static void host_begin(uint32_t rm)
+{
+    fesetround(host_rounding(rm));
+    feclearexcept(HOST_FLAGS);
+}
+
+static int host_end(void)
+{
+    int ex = fetestexcept(HOST_FLAGS);
+    fesetround(FE_TONEAREST);
+    return ex;
+}
+
+/* ---- NaN boxing ------------------------------------------------------------ */
+
+uint32_t riscv_fpu_unbox_s(uint64_t reg)
+{
+    if ((reg & RISCV_NANBOX_S) != RISCV_NANBOX_S) {
+        return RISCV_CANON_NAN_S;
+    }
+    return (uint32_t)reg;
+}
+
+/* ---- RMM fix-up ------------------------------------------------------------- */
+
+/* @r is the RNE result, @exact the exact value (an exact long double).  On
+ * a tie return the candidate of larger magnitude. */
+static double rmm_fix_d(double r, long double exact)
+{
+    long double lr = r;
+    if (!isfinite(r) || lr == exact) {
+        return r;
+    }
+    double nb = nextafter(r, exact > lr ? INFINITY : -INFINITY);
+    long double below = fabsl(exact - lr);
+    long double above = fabsl((long double)nb - exact);
+    if (below == above && fabs(nb) > fabs(r)) {
+        return nb;
+    }
+    return r;
+}
+
+static float rmm_fix_f(float r, long double exact)
+{
+    long double lr = r;
+    if (!isfinite(r) || lr == exact) {
+        return r;
+    }
+    float nb = nextafterf(r, exact > lr ? INFINITY : -INFINITY);
+    long double below = fabsl(exact - lr);
+    long double above = fabsl((long double)nb - exact);
+    if (below == above && fabsf(nb) > fabsf(r)) {
+        return nb;
+    }
+    return r;
+}
+
+/* The operation in long double; *exact tells whether it was exact. */
+static long double wide_op(RISCVFpuOp op, long double a, long double b, long double c,
+                           bool *exact)
+{
+    volatile long double va = a, vb = b, vc = c;
+    volatile long double r;
+    feclearexcept(HOST_FLAGS);
+    switch (op) {
+    case FPU_ADD:
+        r = va + vb;
+        break;
+    case FPU_SUB:
+        r = va - vb;
+        break;
+    case FPU_MUL:
+        r = va * vb;
+        break;
+    case FPU_DIV:
+        r = va / vb;
+        break;
+    case FPU_SQRT:
+        r = sqrtl(va);
+        break;
+    case FPU_MADD:
+        r = fmal(va, vb, vc);
+        break;
+    case FPU_MSUB:
+        r = fmal(va, vb, -vc);
+        break;
+    case FPU_NMSUB:
+        r = fmal(-va, vb, vc);
+        break;
+    default:
+        r = fmal(-va, vb, -vc);
+        break;
+    }
+    *exact = !fetestexcept(FE_INEXACT);
+    return r;
+}
+
+static bool is_fma(RISCVFpuOp op)
+{
+    return op >= FPU_MADD;
+}
+
+/* ---- arithmetic ------------------------------------------------------------ */
+
+uint64_t riscv_fpu_arith_d(CPURISCVState *env, RISCVFpuOp op, uint64_t ia, uint64_t ib,
+                           uint64_t ic, uint32_t rm)
+{
+    volatile double a = f64_from_bits(ia), b = f64_from_bits(ib), c = f64_from_bits(ic);
+    volatile double r;
+    rm = resolve_rm(env, rm);
+    host_begin(rm);
+    switch (op) {
+    case FPU_ADD:
+        r = a + b;
+        break;
+    case FPU_SUB:
+        r = a - b;
+        break;
+    case FPU_MUL:
+        r = a * b;
+        break;
+    case FPU_DIV:
+        r = a / b;
+        break;
+    case FPU_SQRT:
+        r = sqrt(a);
+        break;
+    case FPU_MADD:
+        r = fma(a, b, c);
+        break;
+    case FPU_MSUB:
+        r = fma(a, b, -c);
+        break;
+    case FPU_NMSUB:
+        r = fma(-a, b, c);
+        break;
+    default:
+        r = fma(-a, b, -c);
+        break;
+    }
+    int ex = fetestexcept(HOST_FLAGS);
+    double res = r;
+    if (rm == RM_RMM && (ex & FE_INEXACT)) {
+        bool exact;
+        long double w = wide_op(op, a, b, c, &exact);
+        if (exact) {
+            res = rmm_fix_d(res, w);
+        }
+    }
+    host_end();
+    if (is_fma(op) && ((isinf(a) && b == 0) || (a == 0 && isinf(b)))) {
+        ex |= FE_INVALID;
+    }
+    env->fflags |= host_flags_to_riscv(ex);
+    return isnan(res) ? RISCV_CANON_NAN_D : f64_to_bits(res);
+}
+
+uint64_t riscv_fpu_arith_s(CPURISCVState *env, RISCVFpuOp op, uint64_t ia, uint64_t ib,
+                           uint64_t ic, uint32_t rm)
+{
+    volatile float a = f32_from_bits(riscv_fpu_unbox_s(ia));
+    volatile float b = f32_from_bits(riscv_fpu_unbox_s(ib));
+    volatile float c = f32_from_bits(riscv_fpu_unbox_s(ic));
+    volatile float r;
+    rm = resolve_rm(env, rm);
+    host_begin(rm);
+    switch (op) {
+    case FPU_ADD:
+        r = a + b;
+        break;
+    case FPU_SUB:
+        r = a - b;
+        break;
+    case FPU_MUL:
+        r = a * b;
+        break;
+    case FPU_DIV:
+        r = a / b;
+        break;
+    case FPU_SQRT:
+        r = sqrtf(a);
+        break;
+    case FPU_MADD:
+        r = fmaf(a, b, c);
+        break;
+    case FPU_MSUB:
+        r = fmaf(a, b, -c);
+        break;
+    case FPU_NMSUB:
+        r = fmaf(-a, b, c);
+        break;
+    default:
+        r = fmaf(-a, b, -c);
+        break;
+    }
+    int ex = fetestexcept(HOST_FLAGS);
+    float res = r;
+    if (rm == RM_RMM && (ex & FE_INEXACT)) {
+        bool exact;
+        long double w = wide_op(op, a, b, c, &exact);
+        if (exact) {
+            res = rmm_fix_f(res, w);
+        }
+    }
+    host_end();
+    if (is_fma(op) && ((isinf(a) && b == 0) || (a == 0 && isinf(b)))) {
+        ex |= FE_INVALID;
+    }
+    env->fflags |= host_flags_to_riscv(ex);
+    return riscv_fpu_box_s(isnan(res) ? RISCV_CANON_NAN_S : f32_to_bits(res));
+}
+
+/* ---- min/max, compare, class, sign injection --------------------------------- */
+
+uint64_t riscv_fpu_minmax_d(CPURISCVState *env, RISCVFpuMinMax op, uint64_t a, uint64_t b)
+{
+    bool an = f64_is_nan(a), bn = f64_is_nan(b);
+    if (f64_is_snan(a) || f64_is_snan(b)) {
+        env->fflags |= FFLAG_NV;
+    }
+    if (an && bn) {
+        return RISCV_CANON_NAN_D;
+    }
+    if (an) {
+        return b;
+    }
+    if (bn) {
+        return a;
+    }
+    double x = f64_from_bits(a), y = f64_from_bits(b);
+    if (x == y) {
+        /* Equal (possibly zeros of both signs): -0 < +0. */
+        bool a_neg = (a & F64_SIGN) != 0;
+        return (op == FPU_MIN) == a_neg ? a : b;
+    }
+    return (op == FPU_MIN) == (x < y) ? a : b;
+}
+
+uint64_t riscv_fpu_minmax_s(CPURISCVState *env, RISCVFpuMinMax op, uint64_t ra, uint64_t rb)
+{
+    uint32_t a = riscv_fpu_unbox_s(ra), b = riscv_fpu_unbox_s(rb);
+    bool an = f32_is_nan(a), bn = f32_is_nan(b);
+    if (f32_is_snan(a) || f32_is_snan(b)) {
+        env->fflags |= FFLAG_NV;
+    }
+    if (an && bn) {
+        return riscv_fpu_box_s(RISCV_CANON_NAN_S);
+    }
+    if (an) {
+        return riscv_fpu_box_s(b);
+    }
+    if (bn) {
+        return riscv_fpu_box_s(a);
+    }
+    float x = f32_from_bits(a), y = f32_from_bits(b);
+    if (x == y) {
+        bool a_neg = (a & F32_SIGN) != 0;
+        return riscv_fpu_box_s((op == FPU_MIN) == a_neg ? a : b);
+    }
+    return riscv_fpu_box_s((op == FPU_MIN) == (x < y) ? a : b);
+}
+
+/* feq is quiet (invalid only for signalling NaNs); flt/fle signal on any NaN. */
+static uint64_t fcmp(CPURISCVState *env, RISCVFpuCmp op, double x, double y, bool any_nan,
+                     bool any_snan)
+{
+    if (any_nan) {
+        if (op != FPU_EQ || any_snan) {
+            env->fflags |= FFLAG_NV;
+        }
+        return 0;
+    }
+    switch (op) {
+    case FPU_EQ:
+        return x == y;
+    case FPU_LT:
+        return x < y;
+    default:
+        return x <= y;
+    }
+}
+
+uint64_t riscv_fpu_cmp_d(CPURISCVState *env, RISCVFpuCmp op, uint64_t a, uint64_t b)
+{
+    return fcmp(env, op, f64_from_bits(a), f64_from_bits(b), f64_is_nan(a) || f64_is_nan(b),
+                f64_is_snan(a) || f64_is_snan(b));
+}
+
+uint64_t riscv_fpu_cmp_s(CPURISCVState *env, RISCVFpuCmp op, uint64_t ra, uint64_t rb)
+{
+    uint32_t a = riscv_fpu_unbox_s(ra), b = riscv_fpu_unbox_s(rb);
+    /* Single to double is exact, so comparing as doubles is exact. */
+    return fcmp(env, op, f32_from_bits(a), f32_from_bits(b), f32_is_nan(a) || f32_is_nan(b),
+                f32_is_snan(a) || f32_is_snan(b));
+}
+
+static uint64_t fclass_generic(bool neg, bool is_inf, bool is_nan, bool is_snan, bool is_zero,
+                               bool is_sub)
+{
+    if (is_nan) {
+        return is_snan ? FCLASS_SNAN : FCLASS_QNAN;
+    }
+    if (is_inf) {
+        return neg ? FCLASS_NEG_INF : FCLASS_POS_INF;
+    }
+    if (is_zero) {
+        return neg ? FCLASS_NEG_ZERO : FCLASS_POS_ZERO;
+    }
+    if (is_sub) {
+        return neg ? FCLASS_NEG_SUBNORMAL : FCLASS_POS_SUBNORMAL;
+    }
+    return neg ? FCLASS_NEG_NORMAL : FCLASS_POS_NORMAL;
+}
+
+uint64_t riscv_fpu_class_d(uint64_t a)
+{
+    uint64_t e = a & F64_EXP, f = a & F64_FRAC;
+    return fclass_generic(a & F64_SIGN, e == F64_EXP && !f, e == F64_EXP && f, f64_is_snan(a),
+                          !e && !f, !e && f);
+}
+
+uint64_t riscv_fpu_class_s(uint64_t ra)
+{
+    uint32_t a = riscv_fpu_unbox_s(ra);
+    uint32_t e = a & F32_EXP, f = a & F32_FRAC;
+    return fclass_generic(a & F32_SIGN, e == F32_EXP && !f, e == F32_EXP && f, f32_is_snan(a),
+                          !e && !f, !e && f);
+}
+
+static uint64_t sgnj(uint64_t a, uint64_t b, uint32_t kind, uint64_t sign)
+{
+    uint64_t s;
+    switch (kind) {
+    case 0:
+        s = b & sign;
+        break;
+    case 1:
+        s = ~b & sign;
+        break;
+    default:
+        s = (a ^ b) & sign;
+        break;
+    }
+    return (a & ~sign) | s;
+}
+
+uint64_t riscv_fpu_sgnj_d(uint64_t a, uint64_t b, uint32_t kind)
+{
+    return sgnj(a, b, kind, F64_SIGN);
+}
+
+uint64_t riscv_fpu_sgnj_s(uint64_t a, uint64_t b, uint32_t kind)
+{
+    return riscv_fpu_box_s(sgnj(riscv_fpu_unbox_s(a), riscv_fpu_unbox_s(b), kind, F32_SIGN));
+}
+
+/* ---- conversions ------------------------------------------------------------ */
+
+/* Round @x to an integral value in mode @rm (no flags). */
+static double round_integral(double x, uint32_t rm)
+{
+    switch (rm) {
+    case RM_RTZ:
+        return trunc(x);
+    case RM_RDN:
+        return floor(x);
+    case RM_RUP:
+        return ceil(x);
+    case RM_RMM:
+        return round(x);
+    default:
+        return nearbyint(x);   /* the host mode is round-to-nearest-even here */
+    }
+}
+
+/* Both formats convert through double (single to double is exact). */
+static uint64_t to_int(CPURISCVState *env, RISCVFpuIntKind kind, double x, bool is_nan,
+                       uint32_t rm)
+{
+    /* Bounds as doubles: exact powers of two. */
+    static const double two31 = 2147483648.0, two32 = 4294967296.0;
+    static const double two63 = 9223372036854775808.0, two64 = 18446744073709551616.0;
+    double lo, hi_excl;
+    uint64_t min_val, max_val;
+
+    switch (kind) {
+    case FPU_CVT_W:
+        lo = -two31;
+        hi_excl = two31;
+        min_val = (uint64_t)(int64_t)INT32_MIN;
+        max_val = INT32_MAX;
+        break;
+    case FPU_CVT_WU:
+        lo = 0;
+        hi_excl = two32;
+        min_val = 0;
+        max_val = UINT64_MAX;   /* 0xffffffff sign-extended */
+        break;
+    case FPU_CVT_L:
+        lo = -two63;
+        hi_excl = two63;
+        min_val = (uint64_t)INT64_MIN;
+        max_val = INT64_MAX;
+        break;
+    default:
+        lo = 0;
+        hi_excl = two64;
+        min_val = 0;
+        max_val = UINT64_MAX;
+        break;
+    }
+    if (is_nan) {
+        env->fflags |= FFLAG_NV;
+        return max_val;
+    }
+    double r = round_integral(x, resolve_rm(env, rm));
+    if (r < lo) {
+        env->fflags |= FFLAG_NV;
+        return min_val;
+    }
+    if (r >= hi_excl) {
+        env->fflags |= FFLAG_NV;
+        return max_val;
+    }
+    if (r != x) {
+        env->fflags |= FFLAG_NX;
+    }
+    switch (kind) {
+    case FPU_CVT_W:
+        return (uint64_t)(int64_t)(int32_t)r;
+    case FPU_CVT_WU:
+        return (uint64_t)(int64_t)(int32_t)(uint32_t)r;
+    case FPU_CVT_L:
+        return (uint64_t)(int64_t)r;
+    default:
+        return (uint64_t)r;
+    }
+}
+
+uint64_t riscv_fpu_to_int_d(CPURISCVState *env, RISCVFpuIntKind kind, uint64_t a, uint32_t rm)
+{
+    return to_int(env, kind, f64_from_bits(a), f64_is_nan(a), rm);
+}
+
+uint64_t riscv_fpu_to_int_s(CPURISCVState *env, RISCVFpuIntKind kind, uint64_t ra, uint32_t rm)
+{
+    uint32_t a = riscv_fpu_unbox_s(ra);
+    return to_int(env, kind, f32_from_bits(a), f32_is_nan(a), rm);
+}
+
+/* The integer operand of fcvt.{s,d}.{w,wu,l,lu} as an exact long double. */
+static long double int_operand(RISCVFpuIntKind kind, uint64_t x)
+{
+    switch (kind) {
+    case FPU_CVT_W:
+        return (int32_t)x;
+    case FPU_CVT_WU:
+        return (uint32_t)x;
+    case FPU_CVT_L:
+        return (int64_t)x;
+    default:
+        return x;
+    }
+}
+
+uint64_t riscv_fpu_from_int_d(CPURISCVState *env, RISCVFpuIntKind kind, uint64_t x, uint32_t rm)
+{
+    volatile long double exact = int_operand(kind, x);
+    volatile double r;
+    rm = resolve_rm(env, rm);
+    host_begin(rm);
+    r = (double)exact;
+    int ex = fetestexcept(HOST_FLAGS);
+    double res = r;
+    if (rm == RM_RMM && (ex & FE_INEXACT)) {
+        res = rmm_fix_d(res, exact);
+    }
+    host_end();
+    env->fflags |= host_flags_to_riscv(ex);
+    return f64_to_bits(res);
+}
+
+uint64_t riscv_fpu_from_int_s(CPURISCVState *env, RISCVFpuIntKind kind, uint64_t x, uint32_t rm)
+{
+    volatile long double exact = int_operand(kind, x);
+    volatile float r;
+    rm = resolve_rm(env, rm);
+    host_begin(rm);
+    r = (float)exact;
+    int ex = fetestexcept(HOST_FLAGS);
+    float res = r;
+    if (rm == RM_RMM && (ex & FE_INEXACT)) {
+        res = rmm_fix_f(res, exact);
+    }
+    host_end();
+    env->fflags |= host_flags_to_riscv(ex);
+    return riscv_fpu_box_s(f32_to_bits(res));
+}
+
+uint64_t riscv_fpu_cvt_s_d(CPURISCVState *env, uint64_t a, uint32_t rm)
+{
+    volatile double d = f64_from_bits(a);
+    volatile float r;
+    rm = resolve_rm(env, rm);
+    host_begin(rm);
+    r = (float)d;
+    int ex = fetestexcept(HOST_FLAGS);
+    float res = r;
+    if (rm == RM_RMM && (ex & FE_INEXACT)) {
+        res = rmm_fix_f(res, d);
+    }
+    host_end();
+    env->fflags |= host_flags_to_riscv(ex);
+    return riscv_fpu_box_s(isnan(res) ? RISCV_CANON_NAN_S : f32_to_bits(res));
+}
+
+uint64_t riscv_fpu_cvt_d_s(CPURISCVState *env, uint64_t ra, uint32_t rm)
+{
+    uint32_t a = riscv_fpu_unbox_s(ra);
+    if (f32_is_nan(a)) {
+        if (f32_is_snan(a)) {
+            env->fflags |= FFLAG_NV;
+        }
+        return RISCV_CANON_NAN_D;
+    }
+    return f64_to_bits((double)f32_from_bits(a));   /* exact */
+}

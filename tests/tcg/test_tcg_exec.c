@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The TCG engine running a toy guest on the interpreter: block chaining,
+ * the block cache and its invalidation by guest stores, precise exceptions,
+ * MMIO, interrupts reaching a vCPU spinning in chained blocks, WFI, pause
+ * and resume, and atomics across vCPU threads.
+ */
+#include <string.h>
+
+#include "tests/tcg/toy_cpu.h"
+
+#define CODE 0x1000
+#define HANDLER 0x8000
+#define DATA 0x9000
+#define RUN_MS 5000
+
+static ToyHarness *h;
+
+static void setup1(void)
+{
+    h = toy_setup(1, "backend=interp");
+}
+
+static void teardown(void)
+{
+    toy_teardown(h);
+    h = NULL;
+}
+
+static ToyEnv *env0(void)
+{
+    return &h->cpus[0]->env;
+}
+
+static void load_handler(void)
+{
+    uint32_t w = toy_insn(TOY_HALT, 0, 0, 0);
+    toy_load(h, HANDLER, &w, 1);
+}
+
+static uint64_t ram_u64(uint64_t addr)
+{
+    uint64_t v;
+    memcpy(&v, h->ram_ptr + addr, 8);
+    return GUINT64_FROM_LE(v);
+}
+
+/* ---- execution ------------------------------------------------------------------ */
+
+START_TEST(test_loop_sum)
+{
+    const uint32_t prog[] = {
+        toy_insn(TOY_LI, 1, 0, 100),
+        toy_insn(TOY_LI, 2, 0, 0),
+        toy_insn(TOY_ADD, 2, 2, 1),          /* loop: r2 += r1 */
+        toy_insn(TOY_ADDI, 1, 1, -1),
+        toy_insn(TOY_BNE, 1, 0, -2),
+        toy_insn(TOY_HALT, 0, 0, 0),
+    };
+    toy_load(h, CODE, prog, G_N_ELEMENTS(prog));
+    env0()->pc = CODE;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    ck_assert_uint_eq(env0()->r[2], 5050);
+    ck_assert_uint_eq(env0()->r[1], 0);
+    ck_assert_uint_eq(env0()->pc, CODE + 6 * 4);
+    /* The loop body is translated once, not per iteration. */
+    ck_assert_int_le(env0()->translations, 4);
+}
+END_TEST
+
+START_TEST(test_indirect_jump)
+{
+    const uint32_t prog[] = {
+        toy_insn(TOY_LI, 7, 0, 0x1100),
+        toy_insn(TOY_JR, 0, 7, 0),
+    };
+    const uint32_t target[] = {
+        toy_insn(TOY_LI, 2, 0, 42),
+        toy_insn(TOY_HALT, 0, 0, 0),
+    };
+    toy_load(h, CODE, prog, 2);
+    toy_load(h, 0x1100, target, 2);
+    env0()->pc = CODE;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    ck_assert_uint_eq(env0()->r[2], 42);
+}
+END_TEST
+
+START_TEST(test_guest_store_invalidates_code)
+{
+    const uint32_t callee[] = { toy_insn(TOY_LI, 3, 0, 1), toy_insn(TOY_HALT, 0, 0, 0) };
+    toy_load(h, 0x2000, callee, 2);
+    env0()->pc = 0x2000;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    ck_assert_uint_eq(env0()->r[3], 1);
+
+    /* The guest rewrites the first instruction of the translated block. */
+    const uint32_t writer[] = {
+        toy_insn(TOY_SW, 4, 5, 0),           /* *(u32 *)r5 = r4 */
+        toy_insn(TOY_LI, 6, 0, 0x2000),
+        toy_insn(TOY_JR, 0, 6, 0),
+    };
+    toy_load(h, CODE, writer, 3);
+    env0()->r[4] = toy_insn(TOY_LI, 3, 0, 2);
+    env0()->r[5] = 0x2000;
+    env0()->pc = CODE;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    ck_assert_uint_eq(env0()->r[3], 2);
+}
+END_TEST
+
+START_TEST(test_store_to_same_page_data)
+{
+    /* Data next to code on one page: stores are slow but correct. */
+    const uint32_t prog[] = {
+        toy_insn(TOY_LI, 1, 0, 20),
+        toy_insn(TOY_LI, 5, 0, CODE + 0x800),
+        toy_insn(TOY_ST, 1, 5, 0),           /* loop: store r1 */
+        toy_insn(TOY_ADDI, 1, 1, -1),
+        toy_insn(TOY_BNE, 1, 0, -2),
+        toy_insn(TOY_HALT, 0, 0, 0),
+    };
+    toy_load(h, CODE, prog, G_N_ELEMENTS(prog));
+    env0()->pc = CODE;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    ck_assert_uint_eq(ram_u64(CODE + 0x800), 1);
+    ck_assert_uint_eq(env0()->r[1], 0);
+}
+END_TEST
+
+START_TEST(test_invalidate_phys_range)
+{
+    const uint32_t v1[] = { toy_insn(TOY_LI, 3, 0, 1), toy_insn(TOY_HALT, 0, 0, 0) };
+    const uint32_t v2[] = { toy_insn(TOY_LI, 3, 0, 2) };
+    toy_load(h, 0x2000, v1, 2);
+    env0()->pc = 0x2000;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    ck_assert_uint_eq(env0()->r[3], 1);
+
+    /* Written behind the engine's back: the cached block still runs. */
+    toy_load(h, 0x2000, v2, 1);
+    env0()->pc = 0x2000;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    ck_assert_uint_eq(env0()->r[3], 1);
+
+    /* Until the range is invalidated. */
+    env0()->engine->tb_invalidate_phys_range(&h->cpus[0]->parent_obj, 0x2000, 4);
+    env0()->pc = 0x2000;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    ck_assert_uint_eq(env0()->r[3], 2);
+}
+END_TEST
+
+/* ---- exceptions ------------------------------------------------------------------- */
+
+START_TEST(test_precise_load_fault)
+{
+    const uint32_t prog[] = {
+        toy_insn(TOY_LI, 1, 0, 7),
+        toy_insn(TOY_LD, 2, 5, 8),
+        toy_insn(TOY_LI, 3, 0, 9),
+        toy_insn(TOY_HALT, 0, 0, 0),
+    };
+    toy_load(h, CODE, prog, G_N_ELEMENTS(prog));
+    load_handler();
+    env0()->fault_limit = 0x80000;
+    env0()->r[5] = 0x90000;
+    env0()->pc = CODE;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    ck_assert_uint_eq(env0()->r[1], 7);
+    ck_assert_uint_eq(env0()->r[3], 0);
+    ck_assert_uint_eq(env0()->cause, 13);
+    ck_assert_uint_eq(env0()->tval, 0x90008);
+    ck_assert_uint_eq(env0()->epc, CODE + 4);
+    ck_assert_int_eq(env0()->exceptions, 1);
+}
+END_TEST
+
+START_TEST(test_precise_store_fault_and_helper_raise)
+{
+    const uint32_t prog[] = {
+        toy_insn(TOY_LI, 1, 0, 1),
+        toy_insn(TOY_ECALL, 0, 0, 0),
+        toy_insn(TOY_LI, 1, 0, 2),
+    };
+    toy_load(h, CODE, prog, G_N_ELEMENTS(prog));
+    load_handler();
+    env0()->pc = CODE;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    ck_assert_uint_eq(env0()->cause, 11);
+    ck_assert_uint_eq(env0()->epc, CODE + 4);
+    ck_assert_uint_eq(env0()->r[1], 1);
+
+    const uint32_t prog2[] = {
+        toy_insn(TOY_LI, 1, 0, 3),
+        toy_insn(TOY_ADDI, 2, 2, 1),
+        toy_insn(TOY_ST, 1, 5, 0),
+        toy_insn(TOY_LI, 1, 0, 4),
+    };
+    toy_load(h, 0x1100, prog2, G_N_ELEMENTS(prog2));
+    env0()->fault_limit = 0x80000;
+    env0()->r[5] = 0xa0000;
+    env0()->r[2] = 0;
+    env0()->pc = 0x1100;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    ck_assert_uint_eq(env0()->cause, 15);
+    ck_assert_uint_eq(env0()->epc, 0x1100 + 8);
+    ck_assert_uint_eq(env0()->r[1], 3);
+    ck_assert_uint_eq(env0()->r[2], 1);
+}
+END_TEST
+
+START_TEST(test_fetch_fault)
+{
+    load_handler();
+    env0()->fault_limit = 0x80000;
+    env0()->pc = 0x90000;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    ck_assert_uint_eq(env0()->cause, 12);
+    ck_assert_uint_eq(env0()->epc, 0x90000);
+}
+END_TEST
+
+START_TEST(test_misaligned_and_page_crossing)
+{
+    const uint32_t prog[] = {
+        toy_insn(TOY_LD, 2, 5, 0),           /* crosses into the next page */
+        toy_insn(TOY_ST, 3, 6, 0),           /* likewise */
+        toy_insn(TOY_LDA, 4, 7, 0),          /* misaligned, must be aligned */
+        toy_insn(TOY_HALT, 0, 0, 0),
+    };
+    toy_load(h, CODE, prog, G_N_ELEMENTS(prog));
+    load_handler();
+    for (unsigned i = 0; i < 16; i++) {
+        h->ram_ptr[0x9ffc + i] = (uint8_t)(0x10 + i);
+    }
+    env0()->r[5] = 0x9ffd;
+    env0()->r[3] = 0x0102030405060708ull;
+    env0()->r[6] = 0xbffa;
+    env0()->r[7] = 0x9004;
+    env0()->pc = CODE;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    ck_assert_uint_eq(env0()->r[2], 0x1817161514131211ull);
+    ck_assert_uint_eq(ram_u64(0xbffa), 0x0102030405060708ull);
+    ck_assert_uint_eq(env0()->cause, 4);
+    ck_assert_uint_eq(env0()->epc, CODE + 8);
+}
+END_TEST
+
+/* ---- devices and interrupts ---------------------------------------------------- */
+
+START_TEST(test_mmio)
+{
+    const uint32_t prog[] = {
+        toy_insn(TOY_SW, 1, 5, 8),
+        toy_insn(TOY_LD, 2, 5, 16),
+        toy_insn(TOY_LBU, 3, 5, 3),
+        toy_insn(TOY_HALT, 0, 0, 0),
+    };
+    toy_load(h, CODE, prog, G_N_ELEMENTS(prog));
+    env0()->r[1] = 0xdeadbeefcafef00dull;
+    env0()->r[5] = TOY_MMIO_BASE;
+    env0()->pc = CODE;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    ck_assert_int_eq(h->mmio_writes, 1);
+    ck_assert_int_eq(h->mmio_reads, 2);
+    ck_assert_uint_eq(env0()->r[2], 0x1122334455667788ull ^ 16);
+    ck_assert_uint_eq(env0()->r[3], (0x1122334455667788ull ^ 3) & 0xff);
+    ck_assert_uint_eq(h->mmio_last_addr, 3);
+}
+END_TEST
+
+START_TEST(test_mmio_write_value)
+{
+    const uint32_t prog[] = { toy_insn(TOY_SW, 1, 5, 8), toy_insn(TOY_HALT, 0, 0, 0) };
+    toy_load(h, CODE, prog, 2);
+    env0()->r[1] = 0xdeadbeefcafef00dull;
+    env0()->r[5] = TOY_MMIO_BASE;
+    env0()->pc = CODE;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    ck_assert_uint_eq(h->mmio_last_addr, 8);
+    ck_assert_uint_eq(h->mmio_last_val, 0xcafef00d);
+    ck_assert_uint_eq(h->mmio_last_size, 4);
+}
+END_TEST
+
+START_TEST(test_interrupt_stops_chained_loop)
+{
+    const uint32_t prog[] = { toy_insn(TOY_ADDI, 1, 1, 1), toy_insn(TOY_J, 0, 0, -1) };
+    toy_load(h, CODE, prog, 2);
+    load_handler();
+    env0()->pc = CODE;
+    env0()->done = 0;
+    h->cpus[0]->parent_obj.halted = false;
+    toy_resume(h);
+    g_usleep(20000);
+    ck_assert_int_eq(env0()->done, 0);
+    toy_interrupt(h, 0);
+    gint64 end = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
+    while (!__atomic_load_n(&env0()->done, __ATOMIC_SEQ_CST) && g_get_monotonic_time() < end) {
+        g_usleep(100);
+    }
+    toy_pause(h);
+    ck_assert_int_eq(env0()->done, 1);
+    ck_assert_int_eq(env0()->interrupts, 1);
+    ck_assert(env0()->epc == CODE || env0()->epc == CODE + 4);
+    ck_assert_uint_gt(env0()->r[1], 1000);
+}
+END_TEST
+
+START_TEST(test_wfi_sleeps_until_interrupt)
+{
+    const uint32_t prog[] = { toy_insn(TOY_WFI, 0, 0, 0), toy_insn(TOY_HALT, 0, 0, 0) };
+    toy_load(h, CODE, prog, 2);
+    load_handler();
+    env0()->pc = CODE;
+    env0()->done = 0;
+    h->cpus[0]->parent_obj.halted = false;
+    toy_resume(h);
+    g_usleep(20000);
+    ck_assert_int_eq(env0()->done, 0);
+    ck_assert(h->cpus[0]->parent_obj.halted);
+    toy_interrupt(h, 0);
+    gint64 end = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
+    while (!__atomic_load_n(&env0()->done, __ATOMIC_SEQ_CST) && g_get_monotonic_time() < end) {
+        g_usleep(100);
+    }
+    toy_pause(h);
+    ck_assert_int_eq(env0()->done, 1);
+    ck_assert_uint_eq(env0()->epc, CODE + 4);
+}
+END_TEST
+
+START_TEST(test_pause_parks_spinning_vcpu)
+{
+    const uint32_t prog[] = { toy_insn(TOY_ADDI, 1, 1, 1), toy_insn(TOY_J, 0, 0, -1) };
+    toy_load(h, CODE, prog, 2);
+    env0()->pc = CODE;
+    for (int round = 0; round < 3; round++) {
+        toy_resume(h);
+        g_usleep(5000);
+        toy_pause(h);
+        uint64_t n = env0()->r[1];
+        g_usleep(5000);
+        ck_assert_uint_eq(env0()->r[1], n);     /* really stopped */
+        ck_assert(env0()->pc == CODE || env0()->pc == CODE + 4);
+    }
+    ck_assert_uint_gt(env0()->r[1], 0);
+}
+END_TEST
+
+/* ---- several vCPUs ----------------------------------------------------------------- */
+
+START_TEST(test_smp_atomic_add)
+{
+    enum { NCPU = 3, ITER = 20000 };
+    h = toy_setup(NCPU, NULL);
+    const uint32_t prog[] = {
+        toy_insn(TOY_AMOADD, 7, 5, 6),       /* loop: *(r5) += r6 */
+        toy_insn(TOY_ADDI, 1, 1, -1),
+        toy_insn(TOY_BNE, 1, 0, -2),
+        toy_insn(TOY_HALT, 0, 0, 0),
+    };
+    toy_load(h, CODE, prog, G_N_ELEMENTS(prog));
+    for (unsigned i = 0; i < NCPU; i++) {
+        ToyEnv *e = &h->cpus[i]->env;
+        e->pc = CODE;
+        e->r[1] = ITER;
+        e->r[5] = DATA;
+        e->r[6] = 1;
+    }
+    ck_assert(toy_run_until_done(h, (1u << NCPU) - 1, 20000));
+    ck_assert_uint_eq(ram_u64(DATA), (uint64_t)NCPU * ITER);
+}
+END_TEST
+
+START_TEST(test_chaining_off_same_result)
+{
+    h = toy_setup(1, "backend=interp,chain=off");
+    const uint32_t prog[] = {
+        toy_insn(TOY_LI, 1, 0, 50),
+        toy_insn(TOY_ADD, 2, 2, 1),
+        toy_insn(TOY_ADDI, 1, 1, -1),
+        toy_insn(TOY_BNE, 1, 0, -2),
+        toy_insn(TOY_HALT, 0, 0, 0),
+    };
+    toy_load(h, CODE, prog, G_N_ELEMENTS(prog));
+    env0()->pc = CODE;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    ck_assert_uint_eq(env0()->r[2], 1275);
+}
+END_TEST
+
+static Suite *tcg_exec_suite(void)
+{
+    Suite *s = suite_create("tcg-exec");
+    TCase *tc = tcase_create("/tcg/exec");
+    tcase_add_checked_fixture(tc, setup1, teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_loop_sum);
+    tcase_add_test(tc, test_indirect_jump);
+    tcase_add_test(tc, test_misaligned_and_page_crossing);
+    tcase_add_test(tc, test_mmio);
+    tcase_add_test(tc, test_mmio_write_value);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("/tcg/cache");
+    tcase_add_checked_fixture(tc, setup1, teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_guest_store_invalidates_code);
+    tcase_add_test(tc, test_store_to_same_page_data);
+    tcase_add_test(tc, test_invalidate_phys_range);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("/tcg/exceptions");
+    tcase_add_checked_fixture(tc, setup1, teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_precise_load_fault);
+    tcase_add_test(tc, test_precise_store_fault_and_helper_raise);
+    tcase_add_test(tc, test_fetch_fault);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("/tcg/runstate");
+    tcase_add_checked_fixture(tc, setup1, teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_interrupt_stops_chained_loop);
+    tcase_add_test(tc, test_wfi_sleeps_until_interrupt);
+    tcase_add_test(tc, test_pause_parks_spinning_vcpu);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("/tcg/smp");
+    tcase_add_checked_fixture(tc, NULL, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_smp_atomic_add);
+    tcase_add_test(tc, test_chaining_off_same_result);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(tcg_exec_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failures = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failures != 0;
+}

@@ -380,13 +380,13 @@ static gint route_cmp_pin(gconstpointer a, gconstpointer b)
     return ra->pin - rb->pin;
 }
 
-/* @dev's routes sorted by pin (borrowed pointers). */
-static GPtrArray *routes_of(FdtBuilder *fdt, const DeviceState *dev)
+/* @dev's routes for pins first + k * stride, sorted by pin (borrowed). */
+static GPtrArray *routes_of(FdtBuilder *fdt, const DeviceState *dev, int first, int stride)
 {
     GPtrArray *list = g_ptr_array_new();
     for (guint i = 0; i < fdt->irqs->len; i++) {
         FdtIrqRoute *r = &g_array_index(fdt->irqs, FdtIrqRoute, i);
-        if (r->dev == dev) {
+        if (r->dev == dev && r->pin >= first && (r->pin - first) % stride == 0) {
             g_ptr_array_add(list, r);
         }
     }
@@ -395,9 +395,9 @@ static GPtrArray *routes_of(FdtBuilder *fdt, const DeviceState *dev)
 }
 
 static void write_irqs(FdtBuilder *fdt, const char *path, const DeviceState *dev,
-                       bool force_extended)
+                       bool force_extended, int first_pin, int stride)
 {
-    GPtrArray *list = routes_of(fdt, dev);
+    GPtrArray *list = routes_of(fdt, dev, first_pin, stride);
     if (list->len == 0) {
         g_ptr_array_unref(list);
         return;
@@ -432,12 +432,19 @@ static void write_irqs(FdtBuilder *fdt, const char *path, const DeviceState *dev
 
 void fdt_builder_prop_irqs(FdtBuilder *fdt, const char *path, const DeviceState *dev)
 {
-    write_irqs(fdt, path, dev, false);
+    write_irqs(fdt, path, dev, false, 0, 1);
 }
 
 void fdt_builder_prop_irqs_extended(FdtBuilder *fdt, const char *path, const DeviceState *dev)
 {
-    write_irqs(fdt, path, dev, true);
+    write_irqs(fdt, path, dev, true, 0, 1);
+}
+
+void fdt_builder_prop_irqs_extended_subset(FdtBuilder *fdt, const char *path,
+                                           const DeviceState *dev, int first, int stride)
+{
+    g_assert(first >= 0 && stride > 0);
+    write_irqs(fdt, path, dev, true, first, stride);
 }
 
 /* ---- placement ---------------------------------------------------------- */

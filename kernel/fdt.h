@@ -110,6 +110,10 @@ void fdt_builder_set_irq(FdtBuilder *fdt, const DeviceState *dev, int pin,
 void fdt_builder_prop_irqs(FdtBuilder *fdt, const char *path, const DeviceState *dev);
 /* Write "interrupts-extended" for @dev's routed pins regardless. */
 void fdt_builder_prop_irqs_extended(FdtBuilder *fdt, const char *path, const DeviceState *dev);
+/* The same for the routed pins @first, @first + @stride, ... only (a
+ * device described by several nodes, each owning some of its pins). */
+void fdt_builder_prop_irqs_extended_subset(FdtBuilder *fdt, const char *path,
+                                           const DeviceState *dev, int first, int stride);
 
 /* Node under which devices place themselves ("/soc"; default "/"). */
 void fdt_builder_set_bus_path(FdtBuilder *fdt, const char *path);

@@ -354,6 +354,32 @@ START_TEST(test_fdt_describes_board)
 }
 END_TEST
 
+START_TEST(test_aclint_property_splits_clint_node)
+{
+    Board b = board_new(2);
+    b.ms->firmware = g_strdup("none");
+    ck_assert(object_property_set_bool(OBJECT(b.ms), "aclint", true, NULL));
+    board_init(&b);
+    board_finalize(&b);
+    ck_assert_int_lt(fdt_path_offset(b.dtb, "/soc/clint@2000000"), 0);
+    uint32_t intc0 = phandle_of(&b, "/cpus/cpu@0/interrupt-controller");
+    uint32_t intc1 = phandle_of(&b, "/cpus/cpu@1/interrupt-controller");
+    ck_assert_str_eq(prop_str(&b, "/soc/mswi@2000000", "compatible"), "riscv,aclint-mswi");
+    const uint32_t mswi_ext[] = { intc0, 3, intc1, 3 };
+    const uint32_t mtimer_ext[] = { intc0, 7, intc1, 7 };
+    for (int i = 0; i < 4; i++) {
+        ck_assert_uint_eq(cell(&b, "/soc/mswi@2000000", "interrupts-extended", i), mswi_ext[i]);
+        ck_assert_uint_eq(cell(&b, "/soc/mtimer@200bff8", "interrupts-extended", i),
+                          mtimer_ext[i]);
+    }
+    /* mtime first, then the mtimecmp array. */
+    ck_assert_uint_eq(cell64(&b, "/soc/mtimer@200bff8", "reg", 0), 0x200bff8);
+    ck_assert_uint_eq(cell64(&b, "/soc/mtimer@200bff8", "reg", 2), 8);
+    ck_assert_uint_eq(cell64(&b, "/soc/mtimer@200bff8", "reg", 4), 0x2004000);
+    ck_assert_uint_eq(cell64(&b, "/soc/mtimer@200bff8", "reg", 6), 0x7ff8);
+}
+END_TEST
+
 START_TEST(test_user_dtb_gets_chosen)
 {
     Board b = board_new(1);
@@ -475,6 +501,7 @@ static Suite *virt_suite(void)
     tcase_add_checked_fixture(tc, NULL, scratch_teardown);
     tcase_add_test(tc, test_fdt_describes_board);
     tcase_add_test(tc, test_user_dtb_gets_chosen);
+    tcase_add_test(tc, test_aclint_property_splits_clint_node);
     suite_add_tcase(s, tc);
     tc = tcase_create("/boards/riscv-virt/wiring");
     tcase_add_checked_fixture(tc, NULL, scratch_teardown);

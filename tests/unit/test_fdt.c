@@ -245,6 +245,27 @@ START_TEST(test_irqs_several_parents_use_extended)
 }
 END_TEST
 
+START_TEST(test_irqs_subset_of_pins)
+{
+    FdtBuilder *fdt = fdt_builder_new();
+    fdt_builder_add_node(fdt, "/odd");
+    for (int pin = 0; pin < 4; pin++) {
+        fdt_builder_set_irq(fdt, DEV_A, pin, pin < 2 ? "h0" : "h1", 100 + pin);
+    }
+    fdt_builder_prop_irqs_extended_subset(fdt, "/odd", DEV_A, 1, 2);
+    uint32_t h0 = fdt_builder_phandle(fdt, "h0"), h1 = fdt_builder_phandle(fdt, "h1");
+    const void *blob = finish(fdt);
+    int len;
+    const fdt32_t *v = getprop(blob, "/odd", "interrupts-extended", &len);
+    const uint32_t expect[] = { h0, 101, h1, 103 };
+    ck_assert_int_eq(len, (int)sizeof(expect));
+    for (int i = 0; i < 4; i++) {
+        ck_assert_uint_eq(fdt32_to_cpu(v[i]), expect[i]);
+    }
+    fdt_builder_free(fdt);
+}
+END_TEST
+
 START_TEST(test_device_path_under_bus)
 {
     FdtBuilder *fdt = fdt_builder_new();
@@ -300,6 +321,7 @@ static Suite *fdt_suite(void)
     tc = tcase_create("/fdt/irqs");
     tcase_add_test(tc, test_irqs_single_parent);
     tcase_add_test(tc, test_irqs_several_parents_use_extended);
+    tcase_add_test(tc, test_irqs_subset_of_pins);
     suite_add_tcase(s, tc);
     tc = tcase_create("/fdt/file");
     tcase_add_test(tc, test_load_file_names_the_file);

@@ -16,7 +16,10 @@
  *
  * IRQ outputs, per hart h: pin 2h = MSIP (wired to mip bit 3),
  * pin 2h+1 = MTIP (mip bit 7), level = mtime >= mtimecmp[h].
- * Properties: "num-harts" (1..32), "timebase-frequency" (Hz, 10 MHz).
+ * Properties: "num-harts" (1..32), "timebase-frequency" (Hz, 10 MHz),
+ * "aclint" (describe the same registers in the device tree as an ACLINT
+ * MSWI node at +0 and an MTIMER node for +0x4000.., as QEMU's virt,aclint=on
+ * does; the supervisor SSWI device is not emulated).
  */
 #include "kernel/clock.h"
 #include "kernel/device.h"
@@ -32,6 +35,11 @@
 #define ACLINT_MTIMECMP_BASE 0x4000
 #define ACLINT_MTIMECMP_STRIDE 8
 #define ACLINT_MTIME 0xbff8
+/* The ACLINT view: MSWI is the first 16 KiB, MTIMER the rest. */
+#define ACLINT_MSWI_SIZE 0x4000
+#define ACLINT_MTIMER_BASE 0x4000
+#define ACLINT_MTIMER_MTIME (ACLINT_MTIME - ACLINT_MTIMER_BASE)
+#define ACLINT_MTIMER_MTIME_SIZE 8
 #define ACLINT_MAX_HARTS 32
 #define ACLINT_DEFAULT_TIMEBASE 10000000
 
@@ -50,6 +58,7 @@ struct AclintState {
     MemoryRegion mmio;
     uint32_t num_harts;
     uint64_t timebase_freq;
+    bool aclint_nodes;
     AclintHart harts[ACLINT_MAX_HARTS];
     IRQLine *msip_irq[ACLINT_MAX_HARTS];
     IRQLine *mtip_irq[ACLINT_MAX_HARTS];
@@ -194,14 +203,44 @@ static const PropertyInfo aclint_props[] = {
     PROP_UINT32("num-harts", AclintState, num_harts, 1, "Number of harts served"),
     PROP_UINT64("timebase-frequency", AclintState, timebase_freq, ACLINT_DEFAULT_TIMEBASE,
                 "mtime frequency in Hz"),
+    PROP_BOOL("aclint", AclintState, aclint_nodes, false,
+              "Describe as ACLINT MSWI + MTIMER device tree nodes"),
     PROP_END
 };
+
+/* ACLINT nodes: MSWI owns the MSIP pins (even), MTIMER the MTIP pins (odd). */
+static void aclint_fdt_split_nodes(DeviceState *dev, FdtBuilder *fdt, hwaddr base)
+{
+    char *mswi = fdt_builder_device_path(fdt, "mswi", base);
+    uint64_t mswi_reg[] = { base, ACLINT_MSWI_SIZE };
+    fdt_builder_add_node(fdt, mswi);
+    fdt_builder_prop_string(fdt, mswi, "compatible", "riscv,aclint-mswi");
+    fdt_builder_prop_reg(fdt, mswi, mswi_reg, 1);
+    fdt_builder_prop_irqs_extended_subset(fdt, mswi, dev, 0, 2);
+    g_free(mswi);
+
+    hwaddr tbase = base + ACLINT_MTIMER_BASE;
+    /* First mtime, then the mtimecmp array, as the binding orders them;
+     * the unit address follows the first reg entry. */
+    char *mtimer = fdt_builder_device_path(fdt, "mtimer", tbase + ACLINT_MTIMER_MTIME);
+    uint64_t mtimer_reg[] = { tbase + ACLINT_MTIMER_MTIME, ACLINT_MTIMER_MTIME_SIZE,
+                              tbase, ACLINT_MTIMER_MTIME };
+    fdt_builder_add_node(fdt, mtimer);
+    fdt_builder_prop_string(fdt, mtimer, "compatible", "riscv,aclint-mtimer");
+    fdt_builder_prop_reg(fdt, mtimer, mtimer_reg, 2);
+    fdt_builder_prop_irqs_extended_subset(fdt, mtimer, dev, 1, 2);
+    g_free(mtimer);
+}
 
 static void aclint_fdt_node(DeviceState *dev, FdtBuilder *fdt)
 {
     static const char *const compat[] = { "sifive,clint0", "riscv,clint0", NULL };
     hwaddr base = dev->mmio_addr[0];
     if (base == HWADDR_UNMAPPED) {
+        return;
+    }
+    if (RISCV_ACLINT(dev)->aclint_nodes) {
+        aclint_fdt_split_nodes(dev, fdt, base);
         return;
     }
     char *path = fdt_builder_device_path(fdt, "clint", base);

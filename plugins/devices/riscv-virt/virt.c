@@ -22,8 +22,9 @@
  *   initrd    just below the fdt, 4 KiB aligned; it must clear the kernel.
  * Every image is kept by a LoaderImages set that the reset hook rewrites.
  *
- * Properties: none of its own; -M virt,dumpdtb=FILE (MachineState.dumpdtb)
- * writes the final blob, after which main() exits.
+ * Properties: "aclint" (describe the CLINT as ACLINT MSWI + MTIMER nodes;
+ * same registers).  -M virt,dumpdtb=FILE (MachineState.dumpdtb) writes the
+ * final blob, after which main() exits.
  */
 #include <string.h>
 
@@ -208,6 +209,7 @@ static void virt_build_trampoline(uint8_t *buf, uint64_t start, uint64_t fdt_add
 
 typedef struct VirtMachineState {
     MachineState parent_obj;
+    bool aclint;               /* property: ACLINT device tree nodes */
     MemoryRegion mrom;
     DeviceState *devs[G_N_ELEMENTS(virt_devices)];
     FdtBuilder *fdt;           /* IRQ routes recorded at init, tree built at finalize */
@@ -292,7 +294,8 @@ static bool virt_configure_device(VirtMachineState *s, const VirtDevice *vd, Obj
                object_property_set_uint(obj, "num-sources", VIRT_PLIC_NUM_SOURCES, errp);
     case VIRT_CFG_CLINT:
         return object_property_set_uint(obj, "num-harts", ms->smp_cpus, errp) &&
-               object_property_set_uint(obj, "timebase-frequency", VIRT_TIMEBASE_FREQ, errp);
+               object_property_set_uint(obj, "timebase-frequency", VIRT_TIMEBASE_FREQ, errp) &&
+               object_property_set_bool(obj, "aclint", s->aclint, errp);
     case VIRT_CFG_UART:
         if (machine_serial_chardev_id(0) &&
             !object_property_set_str(obj, "chardev", machine_serial_chardev_id(0), errp)) {
@@ -321,6 +324,7 @@ static bool virt_create_devices(VirtMachineState *s, GError **errp)
             return false;
         }
         DeviceState *dev = DEVICE(obj);
+        g_assert(memory_region_size(dev->mmio[0]) <= virt_memmap[vd->region].size);
         s->devs[i] = dev;
         device_mmio_map(dev, 0, &ms->system_memory, virt_memmap[vd->region].base);
         if (vd->plic_irq) {
@@ -723,6 +727,12 @@ static bool virt_plug_device(MachineState *ms, DeviceState *dev, GError **errp)
 
 /* ---- type ------------------------------------------------------------------- */
 
+static const PropertyInfo virt_props[] = {
+    PROP_BOOL("aclint", VirtMachineState, aclint, false,
+              "Describe the CLINT as ACLINT MSWI and MTIMER devices"),
+    PROP_END
+};
+
 static void virt_instance_finalize(Object *obj)
 {
     VirtMachineState *s = VIRT_MACHINE(obj);
@@ -743,6 +753,7 @@ static void virt_class_init(ObjectClass *klass, const void *data)
     mc->init = virt_init;
     mc->plug_device = virt_plug_device;
     mc->finalize = virt_finalize;
+    object_class_add_field_properties(klass, virt_props);
 }
 
 static const TypeInfo virt_machine_info = {

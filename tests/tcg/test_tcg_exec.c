@@ -151,6 +151,37 @@ START_TEST(test_invalidate_phys_range)
 }
 END_TEST
 
+START_TEST(test_fence_i_sees_code_written_behind_engine)
+{
+    /* A (0x1000) jumps to B (0x1040), chained after the first runs. */
+    const uint32_t a[] = { toy_insn(TOY_J, 0, 0, 16) };
+    const uint32_t b1[] = { toy_insn(TOY_LI, 3, 0, 1), toy_insn(TOY_HALT, 0, 0, 0) };
+    const uint32_t b2[] = { toy_insn(TOY_LI, 3, 0, 2) };
+    const uint32_t c[] = {
+        toy_insn(TOY_FENCEI, 0, 0, 0),
+        toy_insn(TOY_LI, 6, 0, 0x1000),
+        toy_insn(TOY_JR, 0, 6, 0),
+    };
+    toy_load(h, 0x1000, a, 1);
+    toy_load(h, 0x1040, b1, 2);
+    toy_load(h, 0x1800, c, 3);
+    for (int i = 0; i < 3; i++) {
+        env0()->pc = 0x1000;
+        ck_assert(toy_run_until_done(h, 1, RUN_MS));
+        ck_assert_uint_eq(env0()->r[3], 1);
+    }
+    /* As a device would by DMA: the engine sees no store. */
+    toy_load(h, 0x1040, b2, 1);
+    env0()->pc = 0x1000;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    ck_assert_uint_eq(env0()->r[3], 1);
+    /* fence.i, then through A's chain to B. */
+    env0()->pc = 0x1800;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    ck_assert_uint_eq(env0()->r[3], 2);
+}
+END_TEST
+
 /* ---- exceptions ------------------------------------------------------------------- */
 
 START_TEST(test_precise_load_fault)
@@ -374,6 +405,43 @@ START_TEST(test_smp_atomic_add)
 }
 END_TEST
 
+START_TEST(test_smp_code_patched_by_other_vcpu)
+{
+    h = toy_setup(2, NULL);
+    /* cpu0 spins through the block at 0x2000 until it sets r3 = 2. */
+    const uint32_t spin[] = {
+        toy_insn(TOY_LI, 8, 0, 0x2000),
+        toy_insn(TOY_LI, 9, 0, 2),
+        toy_insn(TOY_JR, 0, 8, 0),           /* 0x1008 */
+        toy_insn(TOY_BNE, 3, 9, -1),         /* 0x100c: back to the JR */
+        toy_insn(TOY_HALT, 0, 0, 0),
+    };
+    const uint32_t callee[] = {
+        toy_insn(TOY_LI, 3, 0, 1),           /* patched to LI r3, 2 */
+        toy_insn(TOY_LI, 6, 0, 0x100c),
+        toy_insn(TOY_JR, 0, 6, 0),
+    };
+    /* cpu1 waits a while, then patches it. */
+    const uint32_t patcher[] = {
+        toy_insn(TOY_ADDI, 1, 1, -1),
+        toy_insn(TOY_BNE, 1, 0, -1),
+        toy_insn(TOY_SW, 4, 5, 0),
+        toy_insn(TOY_HALT, 0, 0, 0),
+    };
+    toy_load(h, 0x1000, spin, G_N_ELEMENTS(spin));
+    toy_load(h, 0x2000, callee, G_N_ELEMENTS(callee));
+    toy_load(h, 0x3000, patcher, G_N_ELEMENTS(patcher));
+    ToyEnv *e0 = &h->cpus[0]->env, *e1 = &h->cpus[1]->env;
+    e0->pc = 0x1000;
+    e1->pc = 0x3000;
+    e1->r[1] = 20000;
+    e1->r[4] = toy_insn(TOY_LI, 3, 0, 2);
+    e1->r[5] = 0x2000;
+    ck_assert(toy_run_until_done(h, 3, 20000));
+    ck_assert_uint_eq(e0->r[3], 2);
+}
+END_TEST
+
 START_TEST(test_chaining_off_same_result)
 {
     h = toy_setup(1, "backend=interp,chain=off");
@@ -410,6 +478,7 @@ static Suite *tcg_exec_suite(void)
     tcase_add_test(tc, test_guest_store_invalidates_code);
     tcase_add_test(tc, test_store_to_same_page_data);
     tcase_add_test(tc, test_invalidate_phys_range);
+    tcase_add_test(tc, test_fence_i_sees_code_written_behind_engine);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("/tcg/exceptions");
@@ -432,6 +501,7 @@ static Suite *tcg_exec_suite(void)
     tcase_add_checked_fixture(tc, NULL, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_smp_atomic_add);
+    tcase_add_test(tc, test_smp_code_patched_by_other_vcpu);
     tcase_add_test(tc, test_chaining_off_same_result);
     suite_add_tcase(s, tc);
     return s;

@@ -350,6 +350,66 @@ START_TEST(test_unops_i32)
 }
 END_TEST
 
+/* ---- 32-bit ops on the low halves of 64-bit values ------------------------------- */
+
+/* The pattern of RV64 "W" instructions: extrl, op_i32, exts_i32_i64. */
+static void gen_word_ops(IrBuilder *b, void *opaque)
+{
+    const GenArgs *g = opaque;
+    for (unsigned k = 0; k < G_N_ELEMENTS(binops); k++) {
+        IrTemp x = ir_temp_new_i32(b), y = ir_temp_new_i32(b), r = ir_temp_new_i32(b);
+        IrTemp d = ir_temp_new_i64(b);
+        ir_extrl_i64_i32(b, x, TOY_G_R(0));
+        if (g->place == PLACE_CONST_B) {
+            ir_extrl_i64_i32(b, y, ir_const_i64(b, g->b));
+        } else {
+            ir_extrl_i64_i32(b, y, TOY_G_R(1));
+        }
+        ir_op2(b, binops[k], IR_I32, r, x, y);
+        ir_exts_i32_i64(b, d, r);
+        ir_st_i64(b, d, OUT_OFF(k));
+    }
+    /* The source changes while the low half is still needed. */
+    IrTemp lo = ir_temp_new_i32(b), r = ir_temp_new_i32(b);
+    ir_extrl_i64_i32(b, lo, TOY_G_R(0));
+    ir_addi_i64(b, TOY_G_R(0), TOY_G_R(0), 0x100000001ll);
+    ir_add_i32(b, r, lo, lo);
+    ir_exts_i32_i64(b, TOY_G_R(2), r);
+    /* A temp reused for a second value. */
+    IrTemp u = ir_temp_new_i32(b);
+    ir_extrl_i64_i32(b, u, TOY_G_R(1));
+    ir_st_i32(b, u, OUT_OFF(40));
+    ir_movi_i32(b, u, 7);
+    ir_add_i32(b, r, u, u);
+    ir_exts_i32_i64(b, TOY_G_R(3), r);
+}
+
+START_TEST(test_word_ops)
+{
+    for (unsigned p = PLACE_GLOBALS; p <= PLACE_CONST_B; p++) {
+        for (unsigned i = 0; i < G_N_ELEMENTS(inputs); i++) {
+            for (unsigned j = 0; j < G_N_ELEMENTS(inputs); j += 2) {
+                GenArgs g = { .type = IR_I32, .place = p, .a = inputs[i], .b = inputs[j] };
+                prepare(&g);
+                toy_run_gen(h, gen_word_ops, &g);
+                for (unsigned k = 0; k < G_N_ELEMENTS(binops); k++) {
+                    uint64_t want = (uint64_t)(int64_t)(int32_t)ref_binop(binops[k], 32, g.a,
+                                                                          g.b);
+                    ck_assert_msg(env0()->out[k] == want, "%s_w(%#" G_GINT64_MODIFIER "x, %#"
+                                  G_GINT64_MODIFIER "x) = %#" G_GINT64_MODIFIER "x want %#"
+                                  G_GINT64_MODIFIER "x", ir_opcode_name(binops[k]), g.a, g.b,
+                                  env0()->out[k], want);
+                }
+                ck_assert_uint_eq(env0()->r[0], g.a + 0x100000001ull);
+                ck_assert_uint_eq(env0()->r[2], (uint64_t)(int64_t)(int32_t)(2 * (uint32_t)g.a));
+                ck_assert_uint_eq(env0()->out[40], (uint32_t)g.b);
+                ck_assert_uint_eq(env0()->r[3], 14);
+            }
+        }
+    }
+}
+END_TEST
+
 /* ---- comparisons ------------------------------------------------------------------- */
 
 #define NCOND 12
@@ -630,6 +690,47 @@ START_TEST(test_guest_mmio)
 }
 END_TEST
 
+/* Address computations folded into accesses, and the cases where the address
+ * temp lives on (read later, or read after a label on another path). */
+static void gen_addr_reuse(IrBuilder *b, void *opaque)
+{
+    IrTemp t = ir_temp_new_i64(b);
+    ir_addi_i64(b, t, TOY_G_R(4), 8);
+    ir_guest_ld(b, IR_I64, TOY_G_R(6), t, IR_MO_64, 0);
+    ir_addi_i64(b, t, TOY_G_R(4), 16);
+    ir_guest_st(b, IR_I64, TOY_G_R(6), t, IR_MO_64, 0);
+    ir_st_i64(b, t, OUT_OFF(0));                 /* t read again */
+    IrLabel l = ir_label_new(b);
+    ir_addi_i64(b, t, TOY_G_R(4), 24);
+    ir_guest_ld(b, IR_I64, TOY_G_R(7), t, IR_MO_64, 0);
+    ir_brcond_i64(b, IR_COND_EQ, TOY_G_R(5), ir_const_i64(b, 0), l);
+    ir_movi_i64(b, t, 99);
+    ir_set_label(b, l);
+    ir_st_i64(b, t, OUT_OFF(1));                 /* 99, or the address */
+}
+
+START_TEST(test_address_folding)
+{
+    ToyEnv *e = env0();
+    for (int taken = 0; taken < 2; taken++) {
+        uint64_t v = 0x1234567890abcdefull, w = 0x0fedcba987654321ull;
+        memcpy(h->ram_ptr + 0x9008, &v, 8);
+        memcpy(h->ram_ptr + 0x9018, &w, 8);
+        memset(e->out, 0, sizeof(e->out));
+        e->r[4] = 0x9000;
+        e->r[5] = taken ? 0 : 1;
+        toy_run_gen(h, gen_addr_reuse, NULL);
+        ck_assert_uint_eq(e->r[6], v);
+        uint64_t st;
+        memcpy(&st, h->ram_ptr + 0x9010, 8);
+        ck_assert_uint_eq(st, v);
+        ck_assert_uint_eq(e->out[0], 0x9010);
+        ck_assert_uint_eq(e->r[7], w);
+        ck_assert_uint_eq(e->out[1], (taken ? 0x9018u : 99u));
+    }
+}
+END_TEST
+
 /* ---- calls --------------------------------------------------------------------------- */
 
 static uint64_t helper_mix6(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
@@ -785,6 +886,7 @@ static Suite *tcg_ir_suite(void)
     tcase_add_test(tc, test_binops_i32);
     tcase_add_test(tc, test_unops_i64);
     tcase_add_test(tc, test_unops_i32);
+    tcase_add_test(tc, test_word_ops);
     tcase_add_test(tc, test_conds_i64);
     tcase_add_test(tc, test_conds_i32);
     tcase_add_test(tc, test_fields_i64);
@@ -799,6 +901,7 @@ static Suite *tcg_ir_suite(void)
     tcase_add_test(tc, test_guest_page_crossing);
     tcase_add_test(tc, test_guest_mmio);
     tcase_add_test(tc, test_atomics);
+    tcase_add_test(tc, test_address_folding);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("/tcg/ir/calls");

@@ -49,6 +49,12 @@ static void helper_wfi(uint64_t envp)
     env->engine->loop_exit(cpu, 0);
 }
 
+static void helper_fence_i(uint64_t envp)
+{
+    ToyEnv *env = (ToyEnv *)(uintptr_t)envp;
+    env->engine->icache_flush(env_cpu(env));
+}
+
 static void helper_raise(uint64_t envp, uint64_t cause)
 {
     ToyEnv *env = (ToyEnv *)(uintptr_t)envp;
@@ -156,6 +162,11 @@ static bool toy_translate_insn(CPUState *cpu, IrBuilder *b, uint64_t pc)
         ir_movi_i64(b, TOY_G_PC, pc + 4);
         ir_call1(b, op == TOY_HALT ? (void *)helper_halt : (void *)helper_wfi, 0, IR_NO_TEMP,
                  IR_TEMP_ENV);
+        ir_exit_tb(b, IR_EXIT_NO_CHAIN);
+        return false;
+    case TOY_FENCEI:
+        ir_call1(b, (void *)helper_fence_i, IR_CALL_NO_WRITE_GLOBALS, IR_NO_TEMP, IR_TEMP_ENV);
+        ir_movi_i64(b, TOY_G_PC, pc + 4);
         ir_exit_tb(b, IR_EXIT_NO_CHAIN);
         return false;
     case TOY_ECALL:
@@ -388,6 +399,10 @@ void toy_teardown(ToyHarness *h)
         object_unref(OBJECT(h->cpus[i]));
     }
     g_ptr_array_free(h->ms.cpus, TRUE);
+    address_space_destroy(&h->as);
+    memory_region_destroy(&h->mmio);
+    memory_region_destroy(&h->ram);
+    memory_region_destroy(&h->sysmem);
     g_free(h);
 }
 

@@ -11,6 +11,7 @@
  *   06 BNE rd, rs, imm    09 J imm                07 JR rs
  *   0A AMOADD rd, (rs), r[imm]                    10 LDA rd, imm(rs) aligned
  *   08 HALT (done = 1, halts)   0B ECALL (cause 11)   0E WFI (halts)
+ *   11 FENCEI (engine icache_flush, ends the block)
  * Faults: addresses >= fault_limit fault (cause 13 load, 15 store, 12
  * fetch); misaligned aligned-accesses give cause 4; unknown opcodes 2.
  * Exceptions and interrupt bit 1 enter tvec, recording cause and epc.
@@ -39,7 +40,7 @@
 
 enum {
     TOY_LI = 1, TOY_ADDI, TOY_ADD, TOY_LD, TOY_ST, TOY_BNE, TOY_JR, TOY_HALT, TOY_J,
-    TOY_AMOADD, TOY_ECALL, TOY_SW, TOY_LW, TOY_WFI, TOY_LBU, TOY_LDA,
+    TOY_AMOADD, TOY_ECALL, TOY_SW, TOY_LW, TOY_WFI, TOY_LBU, TOY_LDA, TOY_FENCEI,
 };
 
 static inline uint32_t toy_insn(unsigned op, unsigned rd, unsigned rs, int imm)

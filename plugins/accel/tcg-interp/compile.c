@@ -24,6 +24,8 @@ typedef struct Compiler {
     int *const_idx;          /* temp -> constant pool index or -1 */
     int *slot;               /* temp -> frame slot or -1 */
     unsigned *last_use;      /* temp -> last op index mentioning it */
+    unsigned *first_use;     /* temp -> first op index mentioning it */
+    unsigned *nwrites;       /* temp -> number of ops writing it */
     IrTemp *alias;           /* temp -> temp whose storage it shares, or itself */
     GArray *free_slots;      /* unsigned */
     unsigned next_slot;
@@ -233,6 +235,33 @@ static void compile_cond(Compiler *c, const IrOp *op, IrCond cond, bool value)
     (void)cond;
 }
 
+/* A guest load/store with address @base (plus an offset in r[1].w[3], 0 by
+ * default).  The fast path only takes aligned accesses, so IR_MO_ALIGN
+ * needs no check there. */
+static InterpInsn *compile_guest_access(Compiler *c, const IrOp *op, uint64_t base)
+{
+    const uint64_t *a = op->args;
+    unsigned memop = (unsigned)a[2];
+    unsigned mmu = (unsigned)a[3];
+    g_assert(mmu < c->v->nb_mmu_modes);
+    InterpInsn *r;
+    if (op->opc == IR_OP_GUEST_LD) {
+        r = emit(c, typed(qld_handlers[memop & (IR_MO_SIZE | IR_MO_SIGN)], op->type), 2);
+        r->op.p1 = opnd(c, base);
+        r->op.p0 = opnd(c, a[0]);
+    } else {
+        r = emit(c, qst_handlers[memop & IR_MO_SIZE], 2);
+        r->op.p0 = opnd(c, a[0]);
+        r->op.p1 = opnd(c, base);
+    }
+    r->op.p2 = c->v->tlb[mmu];
+    r[1].w[0] = memop;
+    r[1].w[1] = mmu;
+    r[1].w[2] = op->insn;
+    r[1].w[3] = 0;
+    return r;
+}
+
 static void compile_op(Compiler *c, const IrOp *op)
 {
     const uint64_t *a = op->args;
@@ -362,28 +391,9 @@ static void compile_op(Compiler *c, const IrOp *op)
         r->op.p1 = (char *)c->v->env + (ptrdiff_t)a[1];
         return;
     case IR_OP_GUEST_LD:
-    case IR_OP_GUEST_ST: {
-        unsigned memop = (unsigned)a[2];
-        unsigned mmu = (unsigned)a[3];
-        g_assert(mmu < c->v->nb_mmu_modes);
-        if (op->opc == IR_OP_GUEST_LD) {
-            r = emit(c, typed(qld_handlers[memop & (IR_MO_SIZE | IR_MO_SIGN)], t), 2);
-            r->op.p1 = opnd(c, a[1]);
-            r->op.p0 = opnd(c, a[0]);
-        } else {
-            r = emit(c, qst_handlers[memop & IR_MO_SIZE], 2);
-            r->op.p0 = opnd(c, a[0]);
-            r->op.p1 = opnd(c, a[1]);
-        }
-        r->op.p2 = c->v->tlb[mmu];
-        r[1].w[0] = memop;
-        r[1].w[1] = mmu;
-        r[1].w[2] = op->insn;
-        if (memop & IR_MO_ALIGN) {
-            /* The fast path only takes aligned accesses: correct as is. */
-        }
+    case IR_OP_GUEST_ST:
+        compile_guest_access(c, op, a[1]);
         return;
-    }
     case IR_OP_ATOMIC_CMPXCHG:
         r = emit(c, typed(IH_CMPXCHG_I32, t), 2);
         r->op.p1 = opnd(c, a[1]);
@@ -457,20 +467,29 @@ static bool has_backward_branch(const IrBlock *ir)
     return false;
 }
 
+static void note_use(Compiler *c, uint64_t t, unsigned i, bool write)
+{
+    if (c->first_use[t] == UINT_MAX) {
+        c->first_use[t] = i;
+    }
+    c->last_use[t] = i;
+    c->nwrites[t] += write;
+}
+
 static void note_uses(Compiler *c, const IrOp *op, unsigned i)
 {
     if (op->opc == IR_OP_CALL) {
         for (unsigned k = 0; k < op->args[3]; k++) {
-            c->last_use[op->args[4 + k]] = i;
+            note_use(c, op->args[4 + k], i, false);
         }
         if (op->args[0] != IR_NO_TEMP) {
-            c->last_use[op->args[0]] = i;
+            note_use(c, op->args[0], i, true);
         }
         return;
     }
-    unsigned n = op_counts[op->opc].nout + op_counts[op->opc].nin;
+    unsigned nout = op_counts[op->opc].nout, n = nout + op_counts[op->opc].nin;
     for (unsigned k = 0; k < n; k++) {
-        c->last_use[op->args[k]] = i;
+        note_use(c, op->args[k], i, k < nout);
     }
 }
 
@@ -507,8 +526,11 @@ static void find_aliases(Compiler *c, bool *skip)
             continue;
         }
         IrTemp t = (IrTemp)op->args[0], x = (IrTemp)op->args[1];
+        /* Only a temp defined here and nowhere else, so that every mention
+         * of it lies in [i, last_use] and sees this value. */
         if (ir->temps[t].kind != IR_TEMP_KIND_LOCAL || c->alias[t] != t ||
-            c->last_use[t] <= i || c->alias[x] != x) {
+            c->nwrites[t] != 1 || c->first_use[t] != i || c->last_use[t] <= i ||
+            c->alias[x] != x) {
             continue;
         }
         unsigned end = c->last_use[t];
@@ -527,6 +549,64 @@ static void find_aliases(Compiler *c, bool *skip)
     }
 }
 
+/* Whether no path reads @t's value after op @i: a later write kills it,
+ * unless a branch or label comes first (a path may skip the write). */
+static bool dead_after(const Compiler *c, IrTemp t, unsigned i)
+{
+    const IrBlock *ir = c->ir;
+    for (unsigned j = i + 1; j < ir->nops; j++) {
+        const IrOp *op = &ir->ops[j];
+        if (op->opc == IR_OP_SET_LABEL) {
+            return c->last_use[t] < j;
+        }
+        if (op->opc == IR_OP_CALL) {
+            for (unsigned k = 0; k < op->args[3]; k++) {
+                if (op->args[4 + k] == t) {
+                    return false;
+                }
+            }
+            if (op->args[0] == t) {
+                return true;
+            }
+            continue;
+        }
+        unsigned nout = op_counts[op->opc].nout, n = nout + op_counts[op->opc].nin;
+        for (unsigned k = nout; k < n; k++) {
+            if (op->args[k] == t) {
+                return false;
+            }
+        }
+        if (op->opc == IR_OP_BR || op->opc == IR_OP_BRCOND) {
+            return c->last_use[t] <= j;
+        }
+        if (nout && op->args[0] == t) {
+            return true;
+        }
+    }
+    return true;
+}
+
+/* "add_i64 t, base, const; guest_ld/st ..., t" with t dead afterwards: the
+ * constant becomes the access's offset. */
+static bool try_fuse_addr(Compiler *c, const IrOp *op, const IrOp *next, unsigned i)
+{
+    if (op->opc != IR_OP_ADD || op->type != IR_I64 ||
+        (next->opc != IR_OP_GUEST_LD && next->opc != IR_OP_GUEST_ST) || !c->reuse_slots) {
+        return false;
+    }
+    IrTemp t = (IrTemp)op->args[0];
+    unsigned addr_arg = 1;
+    if (next->args[addr_arg] != t || c->ir->temps[t].kind != IR_TEMP_KIND_LOCAL ||
+        c->alias[t] != t || c->ir->temps[op->args[2]].kind != IR_TEMP_KIND_CONST ||
+        (next->opc == IR_OP_GUEST_ST && next->args[0] == t) ||
+        (next->opc == IR_OP_GUEST_LD && next->args[0] == t) || !dead_after(c, t, i + 1)) {
+        return false;
+    }
+    InterpInsn *r = compile_guest_access(c, next, op->args[1]);
+    r[1].w[3] = c->ir->temps[op->args[2]].value;
+    return true;
+}
+
 /* "op_i32 t, a, b; exts_i32_i64 d, t" with t dead afterwards: one record. */
 static bool try_fuse_sx(Compiler *c, const IrOp *op, const IrOp *next, unsigned i)
 {
@@ -535,8 +615,8 @@ static bool try_fuse_sx(Compiler *c, const IrOp *op, const IrOp *next, unsigned 
         return false;
     }
     IrTemp t = (IrTemp)op->args[0];
-    if (c->ir->temps[t].kind != IR_TEMP_KIND_LOCAL || c->last_use[t] != i + 1 ||
-        !c->reuse_slots) {
+    if (c->ir->temps[t].kind != IR_TEMP_KIND_LOCAL || c->alias[t] != t ||
+        next->args[0] == t || !c->reuse_slots || !dead_after(c, t, i + 1)) {
         return false;
     }
     InterpInsn *r = emit(c, binop_sx_handlers[op->opc], 1);
@@ -562,11 +642,14 @@ bool interp_compile(InterpBackend *be, TcgVcpu *v, const IrBlock *ir, TcgTb *tb)
     c.alias = g_new(IrTemp, ir->ntemps);
     c.const_idx = g_new(int, ir->ntemps);
     c.last_use = g_new0(unsigned, ir->ntemps);
+    c.first_use = g_new(unsigned, ir->ntemps);
+    c.nwrites = g_new0(unsigned, ir->ntemps);
     unsigned nconst_max = 1;
     for (unsigned t = 0; t < ir->ntemps; t++) {
         c.slot[t] = -1;
         c.const_idx[t] = -1;
         c.alias[t] = t;
+        c.first_use[t] = UINT_MAX;
         nconst_max += ir->temps[t].kind == IR_TEMP_KIND_CONST;
     }
     /* The pool must not move once records point into it. */
@@ -585,7 +668,9 @@ bool interp_compile(InterpBackend *be, TcgVcpu *v, const IrBlock *ir, TcgTb *tb)
             release_dead(&c, op, i);
             continue;
         }
-        if (i + 1 < ir->nops && try_fuse_sx(&c, op, &ir->ops[i + 1], i)) {
+        if (i + 1 < ir->nops && !skip[i + 1] &&
+            (try_fuse_sx(&c, op, &ir->ops[i + 1], i) ||
+             try_fuse_addr(&c, op, &ir->ops[i + 1], i))) {
             release_dead(&c, op, i);
             release_dead(&c, &ir->ops[i + 1], i + 1);
             i++;
@@ -628,6 +713,8 @@ bool interp_compile(InterpBackend *be, TcgVcpu *v, const IrBlock *ir, TcgTb *tb)
     g_free(c.alias);
     g_free(c.const_idx);
     g_free(c.last_use);
+    g_free(c.first_use);
+    g_free(c.nwrites);
     g_free(c.consts);
     return ok;
 }

@@ -160,12 +160,13 @@ static inline uint32_t mulsuh32(uint32_t a, uint32_t b)
     }
 
 /*
- * Guest loads: record 0 = handler, dest, addr, TLB table of the mmu index;
- * record 1 = memop, mmu index, instruction index.
+ * Guest loads: record 0 = handler, dest, base address, TLB table of the mmu
+ * index; record 1 = memop, mmu index, instruction index, offset added to
+ * the base (the compiler folds a preceding address add into it).
  */
 #define QLD_T(NAME, SUF, LT, DT)                                             \
     L_QLD_##NAME##_##SUF: {                                                  \
-        uint64_t addr = OPND(uint64_t, ip->op.p1);                           \
+        uint64_t addr = OPND(uint64_t, ip->op.p1) + ip[1].w[3];              \
         const TcgTlbEntry *e = (const TcgTlbEntry *)ip->op.p2 +              \
                                tcg_tlb_index(addr);                          \
         DT val;                                                              \
@@ -184,10 +185,10 @@ static inline uint32_t mulsuh32(uint32_t a, uint32_t b)
     }
 #define QLD(NAME, LT) QLD_T(NAME, I32, LT, uint32_t) QLD_T(NAME, I64, LT, uint64_t)
 
-/* Guest stores: record 0 = handler, value, addr, TLB table; record 1 as loads. */
+/* Guest stores: record 0 = handler, value, base, TLB table; record 1 as loads. */
 #define QST(BITS)                                                            \
     L_QST_##BITS: {                                                          \
-        uint64_t addr = OPND(uint64_t, ip->op.p1);                           \
+        uint64_t addr = OPND(uint64_t, ip->op.p1) + ip[1].w[3];              \
         uint##BITS##_t x = OPND(uint##BITS##_t, ip->op.p0);                   \
         TcgTlbEntry *e = (TcgTlbEntry *)ip->op.p2 + tcg_tlb_index(addr);     \
         if (G_LIKELY((addr & (TCG_PAGE_MASK | (BITS / 8 - 1))) ==            \
@@ -441,7 +442,8 @@ L_CALL: {
 
 L_GOTO_TB: {
     TcgTb *next = __atomic_load_n((TcgTb **)ip->op.p0, __ATOMIC_ACQUIRE);
-    if (next && !__atomic_load_n(&v->exit_flag, __ATOMIC_RELAXED)) {
+    if (next && !__atomic_load_n(&v->exit_flag, __ATOMIC_RELAXED) &&
+        next->verified_gen == v->icache_gen) {
         cur = next;
         v->cur_tb = next;
         ip = ((const InterpCode *)next->code)->insns;

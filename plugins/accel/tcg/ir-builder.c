@@ -132,7 +132,9 @@ static void builder_emit(IrBuilder *b, IrOpcode opc, IrType type, unsigned nargs
     op->type = type;
     op->nargs = nargs;
     op->insn = ib->cur_insn < 0 ? 0 : (uint32_t)ib->cur_insn;
-    memcpy(op->args, args, nargs * sizeof(uint64_t));
+    if (nargs) {
+        memcpy(op->args, args, nargs * sizeof(uint64_t));
+    }
 }
 
 void ir_builder_init(IrBuilderImpl *ib, const TcgCpuOps *ops)

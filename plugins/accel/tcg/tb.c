@@ -240,12 +240,16 @@ static void tb_free(TcgVcpuState *v, TcgTb *tb)
         v->jmp_cache[j] = NULL;
     }
     tb_hash_remove(v, tb);
+    if (v->pub.cur_tb == tb) {
+        v->pub.cur_tb = NULL;
+    }
     v->code_bytes -= tb->code_size;
     a->bops->free_code(a->backend, &v->pub, tb);
     if (tb->jmp_in) {
         g_ptr_array_free(tb->jmp_in, TRUE);
     }
     g_free(tb->insn_data);
+    g_free(tb->code_copy);
     g_free(tb);
 }
 
@@ -296,12 +300,33 @@ void tcg_tb_cache_destroy(TcgVcpuState *v)
 
 /* ---- lookup -------------------------------------------------------------------------- */
 
+/* After fence.i: is @tb's code still what was translated? */
+static bool tb_still_valid(TcgVcpuState *v, TcgTb *tb)
+{
+    if (tb->verified_gen == v->pub.icache_gen) {
+        return true;
+    }
+    const uint8_t *copy = tb->code_copy;
+    for (int i = 0; i < 2 && copy; i++) {
+        if (tb->host_len[i] && memcmp(tb->host_code[i], copy, tb->host_len[i])) {
+            TcgAccel *a = v->accel;
+            g_mutex_lock(&a->tb_lock);
+            tb_invalidate_locked(a, tb);
+            g_mutex_unlock(&a->tb_lock);
+            return false;
+        }
+        copy += tb->host_len[i];
+    }
+    tb->verified_gen = v->pub.icache_gen;
+    return true;
+}
+
 TcgTb *tcg_tb_lookup(TcgVcpuState *v, uint64_t pc, uint64_t flags, bool may_fault)
 {
     unsigned j = jc_hash(pc);
     TcgTb *tb = v->jmp_cache[j];
     if (tb && tb->pc == pc && tb->flags == flags && !tb->invalid) {
-        return tb;
+        return tb_still_valid(v, tb) ? tb : NULL;
     }
     uint64_t phys;
     void *host;
@@ -310,6 +335,9 @@ TcgTb *tcg_tb_lookup(TcgVcpuState *v, uint64_t pc, uint64_t flags, bool may_faul
     }
     for (tb = v->tb_hash[tb_hash(pc, flags)]; tb; tb = tb->hash_next) {
         if (tb->pc == pc && tb->flags == flags && tb->phys_pc == phys && !tb->invalid) {
+            if (!tb_still_valid(v, tb)) {
+                return NULL;
+            }
             v->jmp_cache[j] = tb;
             return tb;
         }
@@ -366,6 +394,27 @@ static void log_ops(TcgVcpuState *v, const IrBlock *blk, const char *what)
     log_mask_printf(LOG_OP, "%s\n", out->str);
 }
 
+/* Keep a copy of the translated guest code (see tb_still_valid). */
+static void tb_save_code(TcgVcpuState *v, TcgTb *tb, uint64_t phys)
+{
+    unsigned off = (unsigned)(phys & ~TCG_PAGE_MASK);
+    unsigned first = MIN(tb->size, (unsigned)TCG_PAGE_SIZE - off);
+    if (!v->tr_host[0] || (first < tb->size && !v->tr_host[1])) {
+        return;
+    }
+    tb->host_code[0] = v->tr_host[0] + off;
+    tb->host_len[0] = (uint16_t)first;
+    if (first < tb->size) {
+        tb->host_code[1] = v->tr_host[1];
+        tb->host_len[1] = (uint16_t)(tb->size - first);
+    }
+    tb->code_copy = g_malloc(tb->size);
+    memcpy(tb->code_copy, tb->host_code[0], first);
+    if (first < tb->size) {
+        memcpy(tb->code_copy + first, tb->host_code[1], tb->size - first);
+    }
+}
+
 TcgTb *tcg_tb_gen_code(TcgVcpuState *v, uint64_t pc, uint64_t flags)
 {
     TcgAccel *a = v->accel;
@@ -376,6 +425,7 @@ TcgTb *tcg_tb_gen_code(TcgVcpuState *v, uint64_t pc, uint64_t flags)
         IrBuilderImpl *ib = &v->builder;
         ir_builder_reset(ib, pc, flags, max_insns);
         v->tr_pages[0] = v->tr_pages[1] = UINT64_MAX;
+        v->tr_host[0] = v->tr_host[1] = NULL;
         v->tr_mmio = false;
         v->translating = true;
         /* A fetch fault raised here unwinds to the loop (translating is
@@ -392,7 +442,7 @@ TcgTb *tcg_tb_gen_code(TcgVcpuState *v, uint64_t pc, uint64_t flags)
         if (log_enabled(LOG_OP)) {
             log_ops(v, blk, "OP");
         }
-        if (!getenv("NOOPT")) ir_optimize(ib);
+        ir_optimize(ib);
         if (log_enabled(LOG_OP)) {
             log_ops(v, blk, "OP after optimization");
         }
@@ -401,6 +451,7 @@ TcgTb *tcg_tb_gen_code(TcgVcpuState *v, uint64_t pc, uint64_t flags)
         tb->pc = pc;
         tb->flags = flags;
         tb->size = size;
+        tb->verified_gen = v->pub.icache_gen;
         tb->ninsns = blk->ninsns;
         tb->owner = &v->pub;
         tb->phys_page[0] = tb->phys_page[1] = UINT64_MAX;
@@ -424,9 +475,7 @@ TcgTb *tcg_tb_gen_code(TcgVcpuState *v, uint64_t pc, uint64_t flags)
         /* Physical identity and code pages. */
         uint64_t phys;
         void *host;
-        if (!tcg_get_code_page(v, pc, false, &phys, &host)) {
-            g_assert_not_reached();
-        }
+        tcg_get_code_page(v, pc, true, &phys, &host);
         tb->phys_pc = phys;
         unsigned h = tb_hash(pc, flags);
         tb->hash_next = v->tb_hash[h];
@@ -435,6 +484,7 @@ TcgTb *tcg_tb_gen_code(TcgVcpuState *v, uint64_t pc, uint64_t flags)
         v->jmp_cache[jc_hash(pc)] = tb;
 
         if (!v->tr_mmio) {
+            tb_save_code(v, tb, phys);
             g_mutex_lock(&a->tb_lock);
             uint64_t p0 = phys & TCG_PAGE_MASK;
             uint64_t off = phys - p0;

@@ -118,11 +118,19 @@ struct TcgTb {
     void *code;
     size_t code_size;
     volatile int invalid;   /* invalidated: never enter again */
+    /* TcgVcpu.icache_gen when the code bytes were last checked; compiled
+     * code follows a chain link only when it equals the current one. */
+    uint32_t verified_gen;
     /* Engine bookkeeping follows (see tcg-internal.h). */
     TcgVcpu *owner;
     TcgTb *hash_next;
     uint64_t phys_page[2];  /* pages covered (UINT64_MAX: none) */
     GPtrArray *jmp_in;      /* (TcgTb *from) << 1 | slot, as uintptr_t */
+    /* The guest code as translated, and where it lives in host RAM (two
+     * pieces when the block crosses a page), for checks after fence.i. */
+    uint8_t *code_copy;
+    const uint8_t *host_code[2];
+    uint16_t host_len[2];
 };
 
 /* ---- per-vCPU engine state shared with backends ------------------------- */
@@ -134,6 +142,9 @@ struct TcgVcpu {
     /* Set (non-zero) to make compiled code return at the next goto_tb /
      * lookup_and_goto_ptr / block entry. */
     volatile int exit_flag;
+    /* Bumped by icache_flush (fence.i): blocks must be re-checked against
+     * guest memory (which DMA may have changed) before being entered. */
+    uint32_t icache_gen;
     unsigned nb_mmu_modes;
     TcgTlbEntry *tlb[TCG_MAX_MMU_MODES];   /* TCG_TLB_SIZE entries each */
 

@@ -151,8 +151,9 @@ typedef struct TcgCpuOps {
     /*
      * Called at block boundaries while cpu->interrupt_request != 0 (with
      * its current value).  If an interrupt is pending and enabled, enter
-     * its trap handler and return true; otherwise return false.  Also
-     * clear cpu->halted when appropriate (has_work decides waking).
+     * its trap handler and return true; otherwise return false.  (A halted
+     * vCPU is woken, halted cleared, when CPUClass.has_work says so; kicks
+     * from cpu_interrupt make the loop look again.)
      */
     bool (*exec_interrupt)(CPUState *cpu, uint64_t interrupt_request);
 
@@ -221,7 +222,9 @@ struct TcgEngineOps {
 
     /* ---- TLB and translated code ---- */
 
-    /* Flush this vCPU's TLB (all mmu indexes) / entries for one page. */
+    /* Flush this vCPU's TLB (all mmu indexes) / entries for one page.
+     * Entries are not tagged with an address-space id: flush when the
+     * translation regime changes (e.g. every satp write). */
     void (*tlb_flush)(CPUState *cpu);
     void (*tlb_flush_page)(CPUState *cpu, uint64_t vaddr);
     /* Flush every vCPU's TLB; other vCPUs do it before their next block.
@@ -232,7 +235,7 @@ struct TcgEngineOps {
     void (*tb_invalidate_phys_range)(CPUState *cpu, uint64_t paddr, uint64_t len);
     /* fence.i: make prior code writes visible to this vCPU's fetches.
      * Stores from vCPUs already invalidate affected blocks; this also
-     * catches code written by device DMA. */
+     * catches code written by device DMA.  End the block after it. */
     void (*icache_flush)(CPUState *cpu);
 
     /* ---- execution control ---- */

@@ -128,6 +128,8 @@ struct TcgVcpuState {
     unsigned index;
 
     TcgTlbFull *tlb_full[TCG_MAX_MMU_MODES];
+    /* Bit m: mmu index m has entries filled since its last flush. */
+    unsigned tlb_used;
     /* Large pages cached: a flush_page inside one flushes everything. */
     uint64_t large_page_addr[TCG_MAX_MMU_MODES];
     uint64_t large_page_mask[TCG_MAX_MMU_MODES];
@@ -144,8 +146,10 @@ struct TcgVcpuState {
     volatile int has_retired;
 
     IrBuilderImpl builder;
-    /* Pages fetched while translating the current block. */
+    /* Pages fetched while translating the current block, and the host
+     * address of each page. */
     uint64_t tr_pages[2];
+    uint8_t *tr_host[2];
     bool tr_mmio;
     bool translating;
 

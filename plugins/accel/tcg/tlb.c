@@ -72,8 +72,11 @@ static void tlb_flush_mmu(TcgVcpuState *v, unsigned mmu)
 void tcg_tlb_flush_local(TcgVcpuState *v)
 {
     for (unsigned m = 0; m < v->pub.nb_mmu_modes; m++) {
-        tlb_flush_mmu(v, m);
+        if (v->tlb_used & (1u << m)) {
+            tlb_flush_mmu(v, m);
+        }
     }
+    v->tlb_used = 0;
     tcg_jmp_cache_clear(v);
 }
 
@@ -221,6 +224,7 @@ static bool tlb_resolve(TcgVcpuState *v, uint64_t vaddr, unsigned size, TcgAcces
             ne.addr_code = vpage | (hr ? 0 : TCG_TLB_MMIO);
         }
         TcgAccel *a = v->accel;
+        v->tlb_used |= 1u << mmu;
         g_mutex_lock(&a->tb_lock);
         if (ne.addr_write != TCG_TLB_EMPTY && !(ne.addr_write & TCG_TLB_FLAGS_MASK) &&
             tcg_page_has_code_locked(a, ppage)) {
@@ -621,12 +625,15 @@ static uint32_t eng_fetch_code(CPUState *cpu, uint64_t vaddr, unsigned size)
         tlb_resolve(v, a, chunk, TCG_ACCESS_FETCH, mmu, false, 0, &t);
         uint64_t page = t.paddr & TCG_PAGE_MASK;
         if (v->translating) {
+            uint8_t *host_page = t.host ? t.host - (t.paddr & ~TCG_PAGE_MASK) : NULL;
             if (!t.host) {
                 v->tr_mmio = true;
             } else if (v->tr_pages[0] == UINT64_MAX) {
                 v->tr_pages[0] = page;
+                v->tr_host[0] = host_page;
             } else if (v->tr_pages[0] != page) {
                 v->tr_pages[1] = page;
+                v->tr_host[1] = host_page;
             }
         }
         for (unsigned i = 0; i < chunk; i++) {
@@ -729,11 +736,11 @@ static void eng_tb_invalidate_phys_range(CPUState *cpu, uint64_t paddr, uint64_t
 static void eng_icache_flush(CPUState *cpu)
 {
     /*
-     * Stores by vCPUs invalidated stale blocks already.  Code written
-     * behind the engine's back (device DMA into RAM) is not tracked yet:
-     * forget this vCPU's lookup shortcuts at least.
+     * Stores by vCPUs invalidated stale blocks already; code written behind
+     * the engine's back (device DMA into RAM) is caught by checking each
+     * block's bytes again before its next use.
      */
-    tcg_jmp_cache_clear(vstate(cpu));
+    vstate(cpu)->pub.icache_gen++;
 }
 
 const TcgEngineOps tcg_engine_ops = {

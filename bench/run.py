@@ -49,9 +49,34 @@ def idle_peak_rss_kib(cmd, settle=1.0):
 QUIT_QMP = '{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n'
 
 
+def linux_args():
+    """Arguments booting the shared Linux guest, or None when it is absent."""
+    import lzma
+    gdir = os.environ.get('TESSERA_GUEST_DIR') or os.path.join(os.path.dirname(ROOT), 'shared',
+                                                                'guests')
+    gdir = os.path.join(gdir, 'riscv64')
+    if not os.path.exists(os.path.join(gdir, 'Image.xz')):
+        return None
+    image = os.path.join(ROOT, 'build', 'bench-Image')
+    if not os.path.exists(image):
+        with lzma.open(os.path.join(gdir, 'Image.xz')) as f, open(image, 'wb') as out:
+            out.write(f.read())
+    return ['-M', 'virt', '-m', '256', '-nographic', '-kernel', image,
+            '-initrd', os.path.join(gdir, 'initramfs.cpio.gz')]
+
+
+def boot(exe, run):
+    args = linux_args()
+    return timed([exe] + args + ['-append', 'console=ttyS0 quiet guest.run=' + run])
+
+
 def measure(runs, tessera):
     empty = ['-M', 'none', '-display', 'none', '-nodefaults']
     cases = [
+        ('Linux boot to power-off, guest.run=true (s)', 'time',
+         lambda exe: boot(exe, 'true')),
+        ('Linux: dd 64 MiB | sha256sum, boot included (s)', 'time',
+         lambda exe: boot(exe, 'dd+if=/dev/zero+bs=1M+count=64+|+sha256sum')),
         ('`-device help` time (s)', 'time',
          lambda exe: timed([exe, '-device', 'help'])),
         ('start-to-quit, empty machine (s)', 'time',
@@ -59,6 +84,9 @@ def measure(runs, tessera):
         ('peak RSS, idle empty machine (MiB)', 'rss',
          lambda exe: idle_peak_rss_kib([exe] + empty) / 1024.0),
     ]
+    if linux_args() is None:
+        print('bench: guest images not found; skipping the Linux measures')
+        cases = [c for c in cases if not c[0].startswith('Linux')]
     rows = []
     for title, _kind, fn in cases:
         t_vals, q_vals = [], []

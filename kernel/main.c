@@ -18,6 +18,7 @@
 #include "kernel/module.h"
 #include "kernel/options.h"
 #include "kernel/runstate.h"
+#include "monitor/monitor.h"
 
 #define PROGNAME "tessera"
 #define LINK_PREFIX "tessera-system-"
@@ -51,9 +52,8 @@ static const CmdOption cmd_options[] = {
     { "global", OPT_GLOBAL, "driver.prop=value", "default property value for a device type" },
     { "chardev", OPT_CHARDEV, "backend,id=ID[,...]", "create a character device (-chardev help)" },
     { "serial", OPT_SERIAL, "dev", "redirect the next serial port to host device dev" },
-    { "monitor", OPT_MONITOR, "dev", "human monitor on host device dev",
-      "the monitor (HMP) is not built yet" },
-    { "qmp", OPT_QMP, "dev", "QMP monitor on host device dev", "the QMP monitor is not built yet" },
+    { "monitor", OPT_MONITOR, "dev", "human monitor (HMP) on host device dev" },
+    { "qmp", OPT_QMP, "dev", "QMP monitor on host device dev (e.g. unix:PATH,server=on,wait=off)" },
     { "display", OPT_DISPLAY, "none", "select the display (only 'none' exists)" },
     { "nographic", OPT_NOGRAPHIC, NULL, "no display; serial port on stdio" },
     { "kernel", OPT_KERNEL, "file", "kernel image (ELF or raw)" },
@@ -88,6 +88,8 @@ typedef struct Config {
     GPtrArray *globals;
     GPtrArray *chardevs;
     GPtrArray *serials;
+    GPtrArray *monitors;      /* -monitor texts */
+    GPtrArray *qmps;          /* -qmp texts */
     GPtrArray *libdirs;
     char *memory, *smp, *cpu, *accel, *display, *kernel, *initrd, *append, *dtb, *bios;
     char *debug, *logfile, *target, *update_index, *name;
@@ -163,6 +165,8 @@ static bool parse_args(int argc, char **argv, Config *cfg, GError **errp)
         case OPT_GLOBAL: g_ptr_array_add(cfg->globals, g_strdup(val)); break;
         case OPT_CHARDEV: g_ptr_array_add(cfg->chardevs, g_strdup(val)); break;
         case OPT_SERIAL: g_ptr_array_add(cfg->serials, g_strdup(val)); break;
+        case OPT_MONITOR: g_ptr_array_add(cfg->monitors, g_strdup(val)); break;
+        case OPT_QMP: g_ptr_array_add(cfg->qmps, g_strdup(val)); break;
         case OPT_LIBDIR: g_ptr_array_add(cfg->libdirs, g_strdup(val)); break;
         case OPT_MEMORY: set_string(&cfg->memory, val); break;
         case OPT_SMP: set_string(&cfg->smp, val); break;
@@ -322,6 +326,35 @@ static bool setup_machine_config(MachineState *ms, Config *cfg, OptDict *mdict, 
     return setup_cpu(ms, cfg, errp);
 }
 
+/*
+ * A chardev from a -serial/-monitor/-qmp shorthand.  "mon:X" (for -serial)
+ * puts a multiplexer over X with a human monitor on it, as QEMU does.
+ * NULL without an error for "none".
+ */
+static Chardev *shorthand_chardev(const char *option, const char *id, const char *text,
+                                  bool allow_mux, GError **errp)
+{
+    GError *err = NULL;
+    Chardev *chr;
+    if (allow_mux && g_str_has_prefix(text, "mon:")) {
+        g_autofree char *backend_id = g_strconcat(id, "-base", NULL);
+        Chardev *backend = chardev_new_from_shorthand(backend_id, text + 4, &err);
+        chr = backend ? monitor_mux_new(id, backend, &err) : NULL;
+        if (chr && !monitor_init_hmp(chr, &err)) {
+            chr = NULL;
+        }
+    } else {
+        chr = chardev_new_from_shorthand(id, text, &err);
+    }
+    if (err) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "%s %s: %s", option, text,
+                    err->message);
+        g_error_free(err);
+        return NULL;
+    }
+    return chr;
+}
+
 static bool setup_chardevs(Config *cfg, GError **errp)
 {
     for (guint i = 0; i < cfg->chardevs->len; i++) {
@@ -343,21 +376,34 @@ static bool setup_chardevs(Config *cfg, GError **errp)
     for (guint i = 0; i < serials->len; i++) {
         g_autofree char *id = g_strdup_printf("serial%u", i);
         const char *text = g_ptr_array_index(serials, i);
-        GError *err = NULL;
-        Chardev *chr = chardev_new_from_shorthand(id, text, &err);
-        if (!chr && err && g_str_has_prefix(text, "mon:")) {
-            /* Until the monitor exists, mon:X is X without the monitor. */
-            g_clear_error(&err);
-            chr = chardev_new_from_shorthand(id, text + 4, &err);
-        }
-        if (err) {
-            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-serial %s: %s", text,
-                        err->message);
-            g_error_free(err);
+        Chardev *chr = shorthand_chardev("-serial", id, text, true, errp);
+        if (!chr && *errp) {
             return false;
         }
         if (chr) {
             machine_set_serial_chardev_id(i, chr->label);
+        }
+    }
+    struct { GPtrArray *texts; const char *option; const char *prefix;
+             bool (*start)(Chardev *chr, GError **errp); } monitors[] = {
+        { cfg->monitors, "-monitor", "monitor", monitor_init_hmp },
+        { cfg->qmps, "-qmp", "qmp", monitor_init_qmp },
+    };
+    for (size_t m = 0; m < G_N_ELEMENTS(monitors); m++) {
+        for (guint i = 0; i < monitors[m].texts->len; i++) {
+            g_autofree char *id = g_strdup_printf("compat_%s%u", monitors[m].prefix, i);
+            const char *text = g_ptr_array_index(monitors[m].texts, i);
+            GError *err = NULL;
+            Chardev *chr = shorthand_chardev(monitors[m].option, id, text, false, &err);
+            if (chr && !monitors[m].start(chr, &err)) {
+                chr = NULL;
+            }
+            if (err) {
+                g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "%s %s: %s",
+                            monitors[m].option, text, err->message);
+                g_error_free(err);
+                return false;
+            }
         }
     }
     return true;
@@ -542,6 +588,9 @@ static int run(Config *cfg, const char *progname)
         opt_dict_free(mdict);
         goto fail;
     }
+    if (cfg->name) {
+        monitor_set_vm_name(cfg->name);
+    }
     runstate_set_no_reboot(cfg->no_reboot);
     runstate_set_no_shutdown(cfg->no_shutdown);
     MachineState *ms = machine_create(machine_name, &err);
@@ -588,6 +637,8 @@ int main(int argc, char **argv)
         .globals = g_ptr_array_new_with_free_func(g_free),
         .chardevs = g_ptr_array_new_with_free_func(g_free),
         .serials = g_ptr_array_new_with_free_func(g_free),
+        .monitors = g_ptr_array_new_with_free_func(g_free),
+        .qmps = g_ptr_array_new_with_free_func(g_free),
         .libdirs = g_ptr_array_new_with_free_func(g_free),
     };
     core_init(PROGNAME, NULL);

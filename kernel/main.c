@@ -393,12 +393,15 @@ static bool setup_chardevs(Config *cfg, GError **errp)
         for (guint i = 0; i < monitors[m].texts->len; i++) {
             g_autofree char *id = g_strdup_printf("compat_%s%u", monitors[m].prefix, i);
             const char *text = g_ptr_array_index(monitors[m].texts, i);
-            GError *err = NULL;
-            Chardev *chr = shorthand_chardev(monitors[m].option, id, text, false, &err);
-            if (chr && !monitors[m].start(chr, &err)) {
-                chr = NULL;
+            Chardev *chr = shorthand_chardev(monitors[m].option, id, text, false, errp);
+            if (!chr) {
+                if (!*errp) {
+                    continue; /* "none" */
+                }
+                return false;
             }
-            if (err) {
+            GError *err = NULL;
+            if (!monitors[m].start(chr, &err)) {
                 g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "%s %s: %s",
                             monitors[m].option, text, err->message);
                 g_error_free(err);

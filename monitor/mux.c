@@ -160,11 +160,15 @@ static bool mux_escape_key(MuxChardev *m, uint8_t ch)
 
 /* ---- the mux as the backend's frontend ----------------------------------------- */
 
+/* Flow control holds the backend while the focused frontend is busy, but
+ * never completely: one byte at a time still gets through, so that the
+ * escape keys work even when the guest has stopped reading its UART
+ * (input it cannot take then is dropped, as a real UART overruns). */
 static int mux_be_can_read(void *opaque)
 {
     MuxChardev *m = opaque;
     mux_flush(m);
-    return MUX_PENDING - m->n_pending;
+    return MAX(MUX_PENDING - m->n_pending, 1);
 }
 
 static void mux_be_read(void *opaque, const uint8_t *buf, int len)
@@ -180,6 +184,10 @@ static void mux_be_read(void *opaque, const uint8_t *buf, int len)
         } else if (ch == MUX_ESCAPE) {
             m->escape = true;
             continue;
+        }
+        MuxFrontend f;
+        if (!mux_frontend(m, m->focus, &f)) {
+            continue;                /* nobody to deliver to */
         }
         if (m->n_pending == MUX_PENDING) {
             mux_flush(m);

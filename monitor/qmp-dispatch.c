@@ -262,8 +262,8 @@ static void json_append(GString *out, JsonNode *node)
         } else if (t == G_TYPE_DOUBLE) {
             double d = json_node_get_double(node);
             char buf[G_ASCII_DTOSTR_BUF_SIZE];
-            if (isfinite(d) && d == floor(d) && fabs(d) < 1e20) {
-                /* Integral: unsigned values above INT64_MAX end up here. */
+            if (d >= 0 && d < 0x1p64 && d == floor(d)) {
+                /* Unsigned values above INT64_MAX travel as doubles. */
                 g_string_append_printf(out, "%.0f", d);
             } else {
                 g_string_append(out, isfinite(d) ? g_ascii_dtostr(buf, sizeof(buf), d) : "null");

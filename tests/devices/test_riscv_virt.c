@@ -444,15 +444,72 @@ START_TEST(test_reset_restores_images)
 }
 END_TEST
 
-START_TEST(test_plug_device_refused)
+/* A realized goldfish-rtc: an in-tree device with MMIO, no addr/irq properties. */
+static DeviceState *plug_rtc(Board *b, GError **errp)
+{
+    Object *obj = object_new_checked("goldfish-rtc", NULL);
+    ck_assert_ptr_nonnull(obj);
+    DeviceState *dev = DEVICE(obj);
+    ck_assert(device_realize(dev, NULL));
+    if (!MACHINE_GET_CLASS(b->ms)->plug_device(b->ms, dev, errp)) {
+        object_unref(obj);
+        return NULL;
+    }
+    return dev;
+}
+
+START_TEST(test_user_devices_fill_the_window)
+{
+    Board b = board_new(1);
+    b.ms->firmware = g_strdup("none");
+    board_init(&b);
+    const hwaddr plic = 0xc000000;
+    DeviceState *first = plug_rtc(&b, NULL), *second = plug_rtc(&b, NULL);
+    ck_assert_uint_eq(first->mmio_addr[0], 0x10010000);
+    ck_assert_uint_eq(second->mmio_addr[0], 0x10011000);
+
+    /* Second device's IRQ output reaches hart 0's MEIP as PLIC source 33. */
+    mem_write(&b, plic + 4 * 33, 1, 4);
+    mem_write(&b, plic + 0x2000 + 4, 1u << (33 - 32), 4);   /* hart 0 M context */
+    irq_raise(*second->irq_out[0]);
+    ck_assert_int_eq(hart(&b, 0)->pin[11], 1);
+    ck_assert_uint_eq(mem_read(&b, plic + 0x200004, 4), 33);
+
+    /* Unplugging frees the slot, which the next device takes. */
+    MACHINE_GET_CLASS(b.ms)->unplug_device(b.ms, first);
+    ck_assert_uint_eq(first->mmio_addr[0], HWADDR_UNMAPPED);
+    uint64_t v;
+    ck_assert_int_ne(address_space_read(&b.ms->address_space, 0x10010000, &v, 4), MEMTX_OK);
+    DeviceState *third = plug_rtc(&b, NULL);
+    ck_assert_uint_eq(third->mmio_addr[0], 0x10010000);
+
+    ck_assert(object_property_add_child(OBJECT(b.ms), "rtc-user", OBJECT(third), NULL));
+    board_finalize(&b);
+    uint32_t plic_ph = phandle_of(&b, "/soc/plic@c000000");
+    ck_assert_uint_eq(cell(&b, "/soc/rtc@10010000", "interrupts", 0), 32);
+    ck_assert_uint_eq(cell(&b, "/soc/rtc@10010000", "interrupt-parent", 0), plic_ph);
+}
+END_TEST
+
+START_TEST(test_user_device_refusals_name_the_device)
 {
     Board b = board_new(1);
     board_init(&b);
     GError *err = NULL;
-    Object *obj = object_new_checked("goldfish-rtc", &err);
-    ck_assert(!MACHINE_GET_CLASS(b.ms)->plug_device(b.ms, DEVICE(obj), &err));
-    ck_assert_ptr_nonnull(strstr(err->message, "cannot be plugged"));
+    for (int i = 0; i < 16; i++) {
+        ck_assert_msg(plug_rtc(&b, &err), "%s", err ? err->message : "?");
+    }
+    ck_assert_ptr_null(plug_rtc(&b, &err));
+    ck_assert_str_eq(err->message, "no free space for device 'goldfish-rtc' (0x1000 bytes) in "
+                     "the virt board's user-device window 0x10010000..0x1001ffff");
+    g_clear_error(&err);
+
+    Object *cpu = object_new_checked(TYPE_TEST_CPU, NULL);
+    ck_assert(!MACHINE_GET_CLASS(b.ms)->plug_device(b.ms, DEVICE(cpu), &err));
+    ck_assert_str_eq(err->message, "device '" TYPE_TEST_CPU "' has no MMIO region: the virt "
+                     "board places only memory-mapped devices");
     g_error_free(err);
+    object_unref(cpu);
 }
 END_TEST
 
@@ -507,7 +564,8 @@ static Suite *virt_suite(void)
     tcase_add_checked_fixture(tc, NULL, scratch_teardown);
     tcase_add_test(tc, test_uart_irq_reaches_hart_through_plic);
     tcase_add_test(tc, test_clint_reaches_harts);
-    tcase_add_test(tc, test_plug_device_refused);
+    tcase_add_test(tc, test_user_devices_fill_the_window);
+    tcase_add_test(tc, test_user_device_refusals_name_the_device);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -38,6 +38,22 @@ def wait_for(predicate, timeout=TIMEOUT, what='condition'):
     raise TimeoutError('timed out waiting for %s' % what)
 
 
+def connect_unix(path, timeout=TIMEOUT):
+    """Connect, retrying while the server has bound its socket but is not
+    listening yet."""
+    deadline = time.time() + timeout
+    while True:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(path)
+            return sock
+        except (ConnectionRefusedError, FileNotFoundError):
+            sock.close()
+            if time.time() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class Vm:
     """tessera ARGS -qmp unix:... (x qmp) [-monitor unix:...]."""
 
@@ -111,8 +127,7 @@ class Vm:
 
 class QmpClient:
     def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(path)
+        self.sock = connect_unix(path)
         self.buf = b''
         self.events = []
         self.greeting = self.recv()
@@ -180,8 +195,7 @@ class QmpClient:
 
 class HmpClient:
     def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(path)
+        self.sock = connect_unix(path)
         self.buf = b''
         self.banner = self.read_until_prompt()
 

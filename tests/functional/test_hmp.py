@@ -11,7 +11,7 @@ import time
 import unittest
 
 import tessera_test as tt
-from qmp_client import PROMPT, Vm, test_module_dir
+from qmp_client import PROMPT, Vm
 
 CTRL_A = b'\x01'
 
@@ -129,8 +129,8 @@ class Info(HmpTest):
         h = vm.hmp()
         self.assertRegex(h.run('info modules'), r'(?m)^machine-none\s+board\s+yes$')
         chardevs = h.run('info chardev')
-        self.assertRegex(chardevs, r'(?m)^monitor0: filename=unix:.*hmp\.sock')
-        self.assertRegex(chardevs, r'(?m)^qmp0: filename=(disconnected:)?unix:')
+        self.assertRegex(chardevs, r'(?m)^\S*monitor0: filename=unix:.*hmp\.sock')
+        self.assertRegex(chardevs, r'(?m)^\S*qmp0: filename=(disconnected:)?unix:.*qmp0\.sock')
         self.assertEqual(h.run('info irq'), '')
 
 
@@ -317,6 +317,39 @@ class Stdio(unittest.TestCase):
         self.assertIn(b'VM status: paused (prelaunch)', out.read_until(PROMPT))
         self.type(proc, CTRL_A + b'x')
         self.assertEqual(proc.wait(10), 0)
+
+
+def have_linux_guest():
+    try:
+        tt.guest_dir()
+        return HAVE_VIRT
+    except RuntimeError:
+        return False
+
+
+@unittest.skipUnless(have_linux_guest(), 'the virt board or the Linux guest images are missing')
+class LinuxConsole(unittest.TestCase):
+    def test_nographic_console_and_monitor(self):
+        """Acceptance 2 with a real guest: -nographic is -serial mon:stdio."""
+        c = tt.Console(['-M', 'virt', '-m', '256', '-nographic', '-kernel', tt.linux_image(),
+                        '-initrd', os.path.join(tt.guest_dir(), 'initramfs.cpio.gz'),
+                        '-append', 'console=ttyS0'])
+        self.addCleanup(c.close)
+        c.expect(r'BOOT-OK', timeout=120)
+        c.expect(r'[#$] ', timeout=60)
+        c.send('echo console-$((40+2))\n')
+        c.expect(r'console-42', timeout=30)
+        c.send('\x01c')
+        c.expect(r'monitor - type .help. for more information\r\n\(tessera\) ', timeout=10)
+        c.send('info registers\r')
+        c.expect(r'pc\s+[0-9a-f]{16}.*priv [MSU]', timeout=10)
+        c.send('info mtree\r')
+        c.expect(r'\(prio 0, ram\): ram[\s\S]*\(tessera\) ', timeout=10)
+        c.send('\x01c')
+        c.send('echo back-$((50+5))\n')
+        c.expect(r'back-55', timeout=30)
+        c.send('exit\n')
+        self.assertEqual(c.wait(60), 0)
 
 
 if __name__ == '__main__':

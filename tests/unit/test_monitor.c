@@ -546,10 +546,11 @@ static const TypeInfo fake_info = {
 };
 
 static GString *uart_in;
+static int uart_room;
 
 static int uart_can_read(void *opaque)
 {
-    return 16;
+    return uart_room;
 }
 
 static void uart_read(void *opaque, const uint8_t *buf, int len)
@@ -586,6 +587,7 @@ START_TEST(test_mux_switches_between_serial_and_monitor)
     ck_assert_msg(mux, "%s", err ? err->message : "");
     ck_assert(monitor_init_hmp(mux, &err));
     uart_in = g_string_new(NULL);
+    uart_room = 16;
     ck_assert(chardev_set_handlers(mux, &uart_handlers, NULL, &err));
     ck_assert_int_eq(mux_frontend_count(mux), 2);
     /* The UART attached last: it has the focus, and the monitor kept quiet. */
@@ -609,6 +611,33 @@ START_TEST(test_mux_switches_between_serial_and_monitor)
     ck_assert_str_eq(uart_in->str, "ab\x01z");
     chardev_clear_handlers(mux);
     ck_assert_int_eq(mux_frontend_count(mux), 1);
+    g_string_free(uart_in, TRUE);
+}
+END_TEST
+
+START_TEST(test_mux_escapes_work_while_the_guest_reads_nothing)
+{
+    if (!type_lookup(TYPE_CHARDEV_FAKE)) {
+        type_register_static(&fake_info);
+    }
+    OptDict *opts = opt_dict_new("-chardev");
+    opt_dict_set(opts, "backend", "testfake");
+    opt_dict_set(opts, "id", "fake1");
+    Chardev *backend = chardev_new_from_opts(opts, NULL);
+    opt_dict_free(opts);
+    chardev_be_event(backend, CHR_EVENT_OPENED);
+    Chardev *mux = monitor_mux_new("mux1", backend, NULL);
+    ck_assert(mux && monitor_init_hmp(mux, NULL));
+    uart_in = g_string_new(NULL);
+    uart_room = 0;                           /* a stopped guest */
+    ck_assert(chardev_set_handlers(mux, &uart_handlers, NULL, NULL));
+    for (int i = 0; i < 200; i++) {
+        ck_assert_int_gt(chardev_be_can_read(backend), 0);
+        type_into(backend, "x");
+    }
+    ck_assert_uint_eq(uart_in->len, 0);
+    type_into(backend, "\x01" "c" "info version\r");
+    ck_assert_msg(strstr(captured->str, "0.1.0 (tessera)\r\n"), "%s", captured->str);
     g_string_free(uart_in, TRUE);
 }
 END_TEST
@@ -644,6 +673,7 @@ static Suite *monitor_suite(void)
     TCase *mux = tcase_create("/monitor/mux");
     tcase_add_checked_fixture(mux, setup, teardown);
     tcase_add_test(mux, test_mux_switches_between_serial_and_monitor);
+    tcase_add_test(mux, test_mux_escapes_work_while_the_guest_reads_nothing);
     suite_add_tcase(s, mux);
     return s;
 }

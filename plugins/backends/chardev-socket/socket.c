@@ -191,6 +191,9 @@ static void socket_hangup(Chardev *chr)
         return;
     }
     chardev_stream_set_fds(&s->stream, -1, -1);
+    /* What was still queued was meant for the peer that left (a QMP reply,
+     * say); the next client must not receive it. */
+    g_byte_array_set_size(s->stream.pending, 0);
     close(s->fd);
     s->fd = -1;
     chardev_be_event(chr, CHR_EVENT_CLOSED);

@@ -9,6 +9,11 @@
  * 2h/2h+1 -> hart h's MEIP (11) / SEIP (9); CLINT pin 2h/2h+1 -> hart h's
  * MSIP (3) / MTIP (7).
  *
+ * User devices (-device NAME,...): placed in the "user" window of 4 KiB
+ * slots, IRQ outputs wired to PLIC sources 32..63, at the device's
+ * "addr"/"irq" properties or, when 0, the first free ones
+ * (user-devices.c); each writes its own device-tree node.
+ *
  * Boot: the reset vector at 0x1000 (MROM) holds a trampoline that jumps to
  * the firmware (or, with -bios none, the kernel) with a0 = hartid, a1 = the
  * device tree, a2 = OpenSBI's struct fw_dynamic_info (next stage = the
@@ -35,9 +40,9 @@
 #include "kernel/machine.h"
 #include "kernel/module.h"
 #include "kernel/runstate.h"
+#include "plugins/devices/riscv-virt/user-devices.h"
 
 #define TYPE_VIRT_MACHINE "virt-machine"
-#define VIRT_ERROR (g_quark_from_static_string("tessera-riscv-virt-error"))
 
 #define VIRT_MAX_HARTS 8
 #define VIRT_DEFAULT_RAM (128 * MiB)
@@ -46,6 +51,9 @@
 #define VIRT_TIMEBASE_FREQ 10000000
 #define VIRT_PLIC_NUM_SOURCES 96
 #define VIRT_UART_CLOCK 3686400
+/* PLIC sources for user devices (UART0 10, RTC 11, virtio 1..8 below). */
+#define VIRT_USER_IRQ_FIRST 32
+#define VIRT_USER_IRQ_COUNT 32
 
 #define MiB (1024ULL * 1024)
 #define GiB (1024 * MiB)
@@ -70,6 +78,7 @@ enum {
     VIRT_PLIC,
     VIRT_UART0,
     VIRT_VIRTIO,
+    VIRT_USER,
     VIRT_DRAM,
 };
 
@@ -89,6 +98,8 @@ static const VirtRegion virt_memmap[] = {
     [VIRT_UART0] = { .name = "uart0", .base = 0x10000000, .size = 0x100 },
     /* Eight virtio-mmio slots of 0x1000, IRQs 1..8: left empty for now. */
     [VIRT_VIRTIO] = { .name = "virtio", .base = 0x10001000, .size = 0x8000 },
+    /* Sixteen 4 KiB slots for -device MMIO devices (user-devices.c). */
+    [VIRT_USER] = { .name = "user", .base = 0x10010000, .size = 0x10000 },
     [VIRT_DRAM] = { .name = "dram", .base = 0x80000000, .size = 0 /* -m */ },
 };
 
@@ -214,6 +225,7 @@ typedef struct VirtMachineState {
     DeviceState *devs[G_N_ELEMENTS(virt_devices)];
     FdtBuilder *fdt;           /* IRQ routes recorded at init, tree built at finalize */
     LoaderImages *images;
+    VirtUserWindow user;       /* placement of -device MMIO devices */
 } VirtMachineState;
 
 OBJECT_DECLARE_SIMPLE_TYPE(VirtMachineState, VIRT_MACHINE, TYPE_VIRT_MACHINE)
@@ -352,9 +364,22 @@ static void virt_wire_harts(VirtMachineState *s)
     }
 }
 
+/* The address map is a table of disjoint ranges (DRAM's size comes from -m). */
+static void virt_memmap_check(void)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(virt_memmap); i++) {
+        for (size_t j = i + 1; j < G_N_ELEMENTS(virt_memmap); j++) {
+            const VirtRegion *a = &virt_memmap[i], *b = &virt_memmap[j];
+            g_assert(a->base + a->size <= b->base || b->base + b->size <= a->base ||
+                     !a->size || !b->size);
+        }
+    }
+}
+
 static bool virt_init(MachineState *ms, GError **errp)
 {
     VirtMachineState *s = VIRT_MACHINE(ms);
+    virt_memmap_check();
     if (ms->smp_cpus < 1 || ms->smp_cpus > VIRT_MAX_HARTS) {
         g_set_error(errp, VIRT_ERROR, 0, "virt: %u CPUs requested, the board supports 1..%u",
                     ms->smp_cpus, VIRT_MAX_HARTS);
@@ -378,6 +403,9 @@ static bool virt_init(MachineState *ms, GError **errp)
         return false;
     }
     virt_wire_harts(s);
+    const VirtRegion *user = &virt_memmap[VIRT_USER];
+    virt_user_window_init(&s->user, &ms->system_memory, s->devs[VIRT_DEV_PLIC], user->base,
+                          user->size, VIRT_USER_IRQ_FIRST, VIRT_USER_IRQ_COUNT);
     return true;
 }
 
@@ -480,6 +508,9 @@ static bool virt_fdt_build(VirtMachineState *s, GError **errp)
     fdt_builder_prop_string(fdt, "/soc", "compatible", "simple-bus");
     fdt_builder_prop_empty(fdt, "/soc", "ranges");
     fdt_builder_set_bus_path(fdt, "/soc");
+    char *plic_label = fdt_device_label(s->devs[VIRT_DEV_PLIC]);
+    virt_user_fdt_routes(&s->user, fdt, plic_label);
+    g_free(plic_label);
     virt_fdt_add_devices(OBJECT(ms), fdt);
 
     fdt_builder_add_node(fdt, "/chosen");
@@ -720,9 +751,12 @@ static bool virt_finalize(MachineState *ms, GError **errp)
 
 static bool virt_plug_device(MachineState *ms, DeviceState *dev, GError **errp)
 {
-    g_set_error(errp, VIRT_ERROR, 0, "device '%s' cannot be plugged into the virt board",
-                object_get_typename(OBJECT(dev)));
-    return false;
+    return virt_user_plug(&VIRT_MACHINE(ms)->user, dev, errp);
+}
+
+static void virt_unplug_device(MachineState *ms, DeviceState *dev)
+{
+    virt_user_unplug(&VIRT_MACHINE(ms)->user, dev);
 }
 
 /* ---- type ------------------------------------------------------------------- */
@@ -738,6 +772,7 @@ static void virt_instance_finalize(Object *obj)
     VirtMachineState *s = VIRT_MACHINE(obj);
     fdt_builder_free(s->fdt);
     loader_images_free(s->images);
+    virt_user_window_destroy(&s->user);
 }
 
 static void virt_class_init(ObjectClass *klass, const void *data)
@@ -752,6 +787,7 @@ static void virt_class_init(ObjectClass *klass, const void *data)
     mc->max_cpus = VIRT_MAX_HARTS;
     mc->init = virt_init;
     mc->plug_device = virt_plug_device;
+    mc->unplug_device = virt_unplug_device;
     mc->finalize = virt_finalize;
     object_class_add_field_properties(klass, virt_props);
 }

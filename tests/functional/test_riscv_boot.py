@@ -90,4 +90,4 @@ class UBoot(unittest.TestCase):
 
 
 if __name__ == '__main__':
-    tt.main('riscv-boot')
+    tt.main('riscv_boot')

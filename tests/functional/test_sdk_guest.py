@@ -301,4 +301,4 @@ class Placement(OnVirt):
 
 
 if __name__ == '__main__':
-    tt.main('sdk-guest')
+    tt.main('sdk_guest')

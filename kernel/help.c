@@ -135,6 +135,7 @@ static void print_json(JsonBuilder *b)
 static void list_text(const HelpSpec *spec, GPtrArray *entries)
 {
     if (spec->kind == HELP_DEVICE) {
+        bool any = false;
         for (size_t c = 0; c < G_N_ELEMENTS(device_categories); c++) {
             bool first = true;
             for (guint i = 0; i < entries->len; i++) {
@@ -150,8 +151,9 @@ static void list_text(const HelpSpec *spec, GPtrArray *entries)
                     continue;
                 }
                 if (first) {
-                    printf("%s%s:\n", c ? "\n" : "", device_categories[c].heading);
+                    printf("%s%s:\n", any ? "\n" : "", device_categories[c].heading);
                     first = false;
+                    any = true;
                 }
                 printf("name \"%s\"", e->name);
                 if (e->description && *e->description) {

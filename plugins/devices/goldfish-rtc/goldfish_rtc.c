@@ -225,7 +225,7 @@ static void goldfish_rtc_class_init(ObjectClass *klass, const void *data)
     DeviceClass *dc = DEVICE_CLASS(klass);
     dc->desc = "Goldfish real-time clock";
     dc->category = "misc";
-    dc->user_creatable = false;
+    dc->user_creatable = true; /* placed in a board's user-device window */
     dc->realize = goldfish_rtc_realize;
     dc->reset = goldfish_rtc_reset;
     dc->fdt_node = goldfish_rtc_fdt_node;
@@ -252,6 +252,7 @@ static const TesseraTypeDesc goldfish_rtc_types[] = {
         .parent = TYPE_DEVICE,
         .category = "misc",
         .description = "Goldfish real-time clock",
+        .user_creatable = true,
     },
     { .name = NULL },
 };

@@ -469,7 +469,7 @@ static void uart_class_init(ObjectClass *klass, const void *data)
     DeviceClass *dc = DEVICE_CLASS(klass);
     dc->desc = "NS16550A UART";
     dc->category = "input";
-    dc->user_creatable = false;
+    dc->user_creatable = true; /* placed in a board's user-device window */
     dc->realize = uart_realize;
     dc->unrealize = uart_unrealize;
     dc->reset = uart_reset;
@@ -498,6 +498,7 @@ static const TesseraTypeDesc uart_types[] = {
         .parent = TYPE_DEVICE,
         .category = "input",
         .description = "NS16550A UART",
+        .user_creatable = true,
     },
     { .name = NULL },
 };

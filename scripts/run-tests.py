@@ -42,7 +42,6 @@ def main():
     env = dict(os.environ)
     env['PATH'] = os.path.join(args.build, 'bin') + os.pathsep + env.get('PATH', '')
     env['TESSERA_BUILD_DIR'] = args.build
-    env.setdefault('TESSERA_GUEST_DIR', os.path.join(os.path.dirname(root), 'shared', 'guests'))
     cmds = [[p] for p in args.programs]
     fdir = os.path.join(root, 'tests', 'functional')
     if os.path.isdir(fdir):

@@ -105,13 +105,22 @@ class Console:
 
 
 def guest_dir():
-    """Guest images: $TESSERA_GUEST_DIR, else ../shared/guests beside the repo."""
-    d = os.environ.get('TESSERA_GUEST_DIR') or os.path.join(os.path.dirname(ROOT), 'shared',
-                                                            'guests')
-    d = os.path.join(d, 'riscv64')
-    if not os.path.exists(os.path.join(d, 'initramfs.cpio.gz')):
-        raise RuntimeError('guest images not found in %s: set TESSERA_GUEST_DIR' % d)
-    return d
+    """Guest images: $TESSERA_GUEST_DIR, else ../shared/guests beside the repo, else
+    build/guests, built from Debian sources by scripts/build-guest-images.sh."""
+    candidates = [os.environ.get('TESSERA_GUEST_DIR'),
+                  os.path.join(os.path.dirname(ROOT), 'shared', 'guests'),
+                  os.path.join(ROOT, 'build', 'guests')]
+    for d in candidates:
+        if d and os.path.exists(os.path.join(d, 'riscv64', 'initramfs.cpio.gz')):
+            return os.path.join(d, 'riscv64')
+    if os.environ.get('TESSERA_GUEST_DIR'):
+        raise RuntimeError('no guest images in TESSERA_GUEST_DIR=%s'
+                           % os.environ['TESSERA_GUEST_DIR'])
+    built = candidates[-1]
+    print('no guest images found; building them into %s (this takes a while)' % built)
+    subprocess.run(['bash', os.path.join(ROOT, 'scripts', 'build-guest-images.sh'), built],
+                   check=True)
+    return os.path.join(built, 'riscv64')
 
 
 def linux_image():

@@ -525,6 +525,21 @@ static bool answer_help(Config *cfg, OptDict *mdict, GError **errp, bool *failed
     return false;
 }
 
+static void config_free(Config *cfg)
+{
+    GPtrArray *lists[] = { cfg->machine, cfg->devices, cfg->objects, cfg->globals, cfg->chardevs,
+                           cfg->serials, cfg->monitors, cfg->qmps, cfg->libdirs };
+    char *strings[] = { cfg->memory, cfg->smp, cfg->cpu, cfg->accel, cfg->display, cfg->kernel,
+                        cfg->initrd, cfg->append, cfg->dtb, cfg->bios, cfg->debug, cfg->logfile,
+                        cfg->target, cfg->update_index, cfg->name };
+    for (size_t i = 0; i < G_N_ELEMENTS(lists); i++) {
+        g_ptr_array_unref(lists[i]);
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(strings); i++) {
+        g_free(strings[i]);
+    }
+}
+
 static const char *target_from_progname(const char *progname)
 {
     return g_str_has_prefix(progname, LINK_PREFIX) ? progname + strlen(LINK_PREFIX) : NULL;
@@ -649,6 +664,7 @@ int main(int argc, char **argv)
     if (!parse_args(argc, argv, &cfg, &err)) {
         error_report("%s", err->message);
         g_error_free(err);
+        config_free(&cfg);
         return 1;
     }
     for (guint i = 0; i < cfg.libdirs->len; i++) {
@@ -658,5 +674,7 @@ int main(int argc, char **argv)
     if (target) {
         module_set_target(target);
     }
-    return run(&cfg, progname);
+    int status = run(&cfg, progname);
+    config_free(&cfg);
+    return status;
 }

@@ -75,6 +75,11 @@ def configure_and_build(g):
     if env['sanitize']:
         flag = '-fsanitize=' + env['sanitize']
         env.Append(CCFLAGS=[flag, '-fno-omit-frame-pointer'], LINKFLAGS=[flag])
+        # Memory errors and undefined behaviour fail loudly.  Leak checking
+        # is left to an explicit audit (ASAN_OPTIONS=detect_leaks=1): test
+        # fixtures and the process's lifetime objects are not torn down.
+        env['ENV'].setdefault('ASAN_OPTIONS', 'detect_leaks=0')
+        env['ENV'].setdefault('UBSAN_OPTIONS', 'halt_on_error=1:print_stacktrace=1')
     for pkg in CORE_PKGS + ['libfdt']:
         if pkg == 'libfdt':
             env.Append(LIBS=['fdt'])

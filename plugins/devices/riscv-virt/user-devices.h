@@ -12,7 +12,8 @@
 #include "kernel/fdt.h"
 #include "kernel/memory.h"
 
-#define VIRT_ERROR (g_quark_from_static_string("tessera-riscv-virt-error"))
+#define VIRT_ERROR_DOMAIN "tessera-riscv-virt-error"
+#define VIRT_ERROR (g_quark_from_static_string(VIRT_ERROR_DOMAIN))
 
 /* Granule of the window: every device starts on, and covers whole, slots. */
 #define VIRT_USER_SLOT_SIZE 0x1000

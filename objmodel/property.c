@@ -152,7 +152,9 @@ GPtrArray *object_property_list(Object *obj)
     while (g_hash_table_iter_next(&it, NULL, &value)) {
         g_ptr_array_add(out, value);
     }
-    qsort(out->pdata + first, out->len - first, sizeof(gpointer), prop_name_cmp);
+    if (out->len > first) {
+        qsort(out->pdata + first, out->len - first, sizeof(gpointer), prop_name_cmp);
+    }
     return out;
 }
 

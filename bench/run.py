@@ -124,7 +124,18 @@ def write_report(rows, runs, build):
     goals = {'`-device help` time (s)': '<= 0.33', 'peak RSS, idle empty machine (MiB)': '<= 0.5'}
     for title, t, q, r in rows:
         lines.append('| %s | %.4f | %.4f | %.3f | %s |' % (title, t, q, r, goals.get(title, '')))
-    lines.append('')
+    lines += [
+        '',
+        'Notes:',
+        '',
+        '- Tessera runs guest code with its portable IR interpreter (the only TCG backend so far);',
+        '  QEMU uses its JIT. The Linux rows are the interpreter against a JIT; the native x86-64',
+        '  backend is the next step toward the goal of beating QEMU there.',
+        '- "start-to-quit" starts `-M none -display none -nodefaults -qmp stdio`, negotiates',
+        '  capabilities and sends `quit`. Peak RSS is VmHWM of an idle empty machine after 1 s.',
+        '- Guest images: ../shared/guests/riscv64 (Linux 6.1, busybox initramfs).',
+        '',
+    ]
     with open(path, 'w') as f:
         f.write('\n'.join(lines))
     print('wrote', path)

@@ -75,7 +75,7 @@ def measure(runs, tessera):
     cases = [
         ('Linux boot to power-off, guest.run=true (s)', 'time',
          lambda exe: boot(exe, 'true')),
-        ('Linux: dd 64 MiB | sha256sum, boot included (s)', 'time',
+        ('Linux: dd 64 MiB piped to sha256sum, boot included (s)', 'time',
          lambda exe: boot(exe, 'dd+if=/dev/zero+bs=1M+count=64+|+sha256sum')),
         ('`-device help` time (s)', 'time',
          lambda exe: timed([exe, '-device', 'help'])),

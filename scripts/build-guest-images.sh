@@ -6,7 +6,8 @@
 #   OUT/riscv64/busybox            static BusyBox
 #   OUT/riscv64/initramfs.cpio.gz  busybox + tests/guest/linux/init
 # Usage: scripts/build-guest-images.sh [OUT]   (default: build/guests)
-# Needs root for apt-get; takes tens of minutes (the kernel).
+# Needs root for apt-get; takes tens of minutes (the kernel).  Images already
+# in OUT are kept (delete them to rebuild).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$(mkdir -p "${1:-$top/build/guests}/riscv64" && cd "${1:-$top/build/guests}/riscv64" && pwd)
@@ -26,11 +27,12 @@ if [ ! -e "$src_list" ]; then
 fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends linux-source-6.1 gcc-riscv64-linux-gnu \
-  make flex bison bc libssl-dev libelf-dev cpio xz-utils gzip dpkg-dev
+  libc6-dev-riscv64-cross make flex bison bc libssl-dev libelf-dev cpio xz-utils gzip dpkg-dev
 
 # Linux: riscv defconfig already has the virt board's drivers; modules off
 # so the initramfs needs nothing but busybox.
 cd "$work"
+if [ ! -e "$out/Image.xz" ]; then
 tar xf /usr/src/linux-source-6.1.tar.xz
 kmake() { make -C "$work/linux-source-6.1" ARCH=riscv CROSS_COMPILE=$cross "$@"; }
 kmake defconfig
@@ -39,9 +41,12 @@ kmake defconfig
   --enable POWER_RESET_SYSCON --enable POWER_RESET_SYSCON_POWEROFF --enable BLK_DEV_INITRD
 kmake olddefconfig
 kmake -j"$jobs" Image
-xz -T0 -9 -c "$work/linux-source-6.1/arch/riscv/boot/Image" > "$out/Image.xz"
+xz -T0 -9 -c "$work/linux-source-6.1/arch/riscv/boot/Image" > "$out/Image.xz.tmp"
+mv "$out/Image.xz.tmp" "$out/Image.xz"
+fi
 
 # BusyBox, static.
+if [ ! -e "$out/busybox" ]; then
 cd "$work"
 apt-get source -qq busybox
 cd "$work"/busybox-*/
@@ -49,6 +54,7 @@ make defconfig >/dev/null
 sed -i 's/^# CONFIG_STATIC is not set$/CONFIG_STATIC=y/; s/^CONFIG_TC=y$/# CONFIG_TC is not set/' .config
 make CROSS_COMPILE=$cross -j"$jobs" busybox
 cp busybox "$out/busybox"
+fi
 
 # The initramfs: busybox and our init.
 root="$work/initramfs"

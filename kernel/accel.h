@@ -30,6 +30,11 @@ struct CPUState {
     bool halted;
     bool stopped;
     void *accel_data;          /* the accelerator's per-vCPU state */
+    /*
+     * Host thread id (gettid) of the vCPU thread, as info cpus and
+     * query-cpus-fast report it; 0 while no thread runs this CPU.
+     */
+    int thread_id;
 };
 
 typedef struct CPUClass {
@@ -41,6 +46,13 @@ typedef struct CPUClass {
     /* Architecture-specific interface for accelerators (e.g. TCG hooks). */
     const void *accel_ops;
     const char *arch;          /* "riscv64" */
+    /*
+     * Debugger view of the MMU (the monitor's x): translate @vaddr as a data
+     * access would with the current translation settings and privilege,
+     * without side effects (no A/D updates, no fault raised, no TLB change).
+     * Returns false when @vaddr is not mapped.  NULL: no MMU to walk.
+     */
+    bool (*debug_translate)(CPUState *cpu, uint64_t vaddr, uint64_t *paddr);
 } CPUClass;
 
 OBJECT_DECLARE_TYPE(CPUState, CPUClass, CPU, TYPE_CPU)

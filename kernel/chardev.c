@@ -170,6 +170,49 @@ static bool open_logfile(Chardev *chr, OptDict *opts, GError **errp)
     return true;
 }
 
+static Chardev *chardev_create(OptDict *opts, const char *ctx, GError **errp);
+
+/*
+ * "mux=on": the backend @opts describe becomes "<id>-base" and the
+ * monitor's multiplexer over it takes the id, so "-serial chardev:ID" and
+ * "-monitor chardev:ID" share it as with mon:stdio.
+ */
+static Chardev *chardev_create_muxed(OptDict *opts, const char *id, GError **errp)
+{
+    g_autofree char *base_id = g_strconcat(id, "-base", NULL);
+
+    /* The mux type is the monitor's: registered by monitor_types_init(). */
+    if (!type_lookup(TYPE_CHARDEV_PREFIX "mux")) {
+        g_set_error(errp, CHARDEV_ERROR, CHARDEV_ERROR_INVALID,
+                    "mux=on: no multiplexer (the monitor is not available)");
+        return NULL;
+    }
+    OptDict *base_opts = opt_dict_new(opts->option);
+    for (guint i = 0; i < opts->keys->len; i++) {
+        const char *key = g_ptr_array_index(opts->keys, i);
+        if (strcmp(key, "mux") && strcmp(key, "id")) {
+            opt_dict_set(base_opts, key, opt_dict_get(opts, key));
+        }
+    }
+    opt_dict_set(base_opts, "id", base_id);
+    Chardev *base = chardev_create(base_opts, NULL, errp);
+    opt_dict_free(base_opts);
+    if (!base) {
+        return NULL;
+    }
+
+    OptDict *mux_opts = opt_dict_new(opts->option);
+    opt_dict_set(mux_opts, "backend", "mux");
+    opt_dict_set(mux_opts, "id", id);
+    opt_dict_set(mux_opts, "chardev", base_id);
+    Chardev *chr = chardev_create(mux_opts, NULL, errp);
+    opt_dict_free(mux_opts);
+    if (!chr) {
+        chardev_delete(base);
+    }
+    return chr;
+}
+
 /* Create, open and place one chardev; errors are prefixed with "@ctx: "
  * when @ctx is not NULL. */
 static Chardev *chardev_create(OptDict *opts, const char *ctx, GError **errp)
@@ -205,10 +248,11 @@ static Chardev *chardev_create(OptDict *opts, const char *ctx, GError **errp)
         goto fail;
     }
     if (mux) {
-        /* TODO(lead): the monitor's mux chardev plugs in here. */
-        g_set_error(&err, CHARDEV_ERROR, CHARDEV_ERROR_INVALID,
-                    "mux=on: multiplexer not available yet");
-        goto fail;
+        chr = chardev_create_muxed(opts, id, &err);
+        if (!chr) {
+            goto fail;
+        }
+        return chr;
     }
 
     typename = g_strconcat(TYPE_CHARDEV_PREFIX, backend, NULL);

@@ -82,38 +82,33 @@ static char *user_name(const HelpSpec *spec, const ModuleTypeEntry *e)
     return g_strdup(e->name);
 }
 
-/* Entries to list for @spec (borrowed), sorted by name. */
+static bool entry_in(GPtrArray *entries, const ModuleTypeEntry *e)
+{
+    for (guint i = 0; i < entries->len; i++) {
+        if (g_ptr_array_index(entries, i) == e) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Entries to list for @spec (borrowed), sorted by name.  -object lists the
+ * user-creatable types that are not devices (those are for -device). */
 static GPtrArray *entries_for(const HelpSpec *spec)
 {
     GPtrArray *all = module_list_types(spec->base);
+    GPtrArray *devices = spec->kind == HELP_OBJECT ? module_list_types(TYPE_DEVICE) : NULL;
     GPtrArray *out = g_ptr_array_new();
     for (guint i = 0; i < all->len; i++) {
         ModuleTypeEntry *e = g_ptr_array_index(all, i);
-        if (spec->kind == HELP_OBJECT &&
-            (!strcmp(e->category ? e->category : "", "chardev") ||
-             !strcmp(e->category ? e->category : "", "machine"))) {
-            continue;
-        }
-        if (spec->kind == HELP_OBJECT) {
-            /* -object lists user-creatable non-device objects only. */
-            const ModuleTypeEntry *x = e;
-            bool is_device = false;
-            for (int d = 0; x && d < 32; d++) {
-                if (x->parent && (!strcmp(x->parent, TYPE_DEVICE) || !strcmp(x->parent, TYPE_MACHINE) ||
-                                  !strcmp(x->parent, TYPE_ACCEL) || !strcmp(x->parent, TYPE_CHARDEV))) {
-                    is_device = true;
-                    break;
-                }
-                x = x->parent ? module_find_type(x->parent) : NULL;
-            }
-            if (is_device) {
-                continue;
-            }
-        }
-        if (spec->user_creatable_only && !e->user_creatable) {
+        if ((spec->user_creatable_only && !e->user_creatable) ||
+            (devices && entry_in(devices, e))) {
             continue;
         }
         g_ptr_array_add(out, e);
+    }
+    if (devices) {
+        g_ptr_array_unref(devices);
     }
     g_ptr_array_unref(all);
     return out;

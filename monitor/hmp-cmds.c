@@ -28,6 +28,8 @@
 #define DUMP_MAX_BYTES (64 * 1024)
 #define DUMP_LINE_BYTES 16
 #define DUMP_LINE_BYTES_NARROW 8   /* for byte-sized items */
+/* x translates in pieces that never cross the smallest page a CPU maps. */
+#define DUMP_PAGE_SIZE 4096
 
 /* ---- printers for QMP results ------------------------------------------------ */
 
@@ -310,7 +312,8 @@ static void info_cpus(GString *out, const char *arg)
     for (guint i = 0; ms && ms->cpus && i < ms->cpus->len; i++) {
         CPUState *cpu = g_ptr_array_index(ms->cpus, i);
         g_string_append_printf(out, "%c CPU #%d: thread_id=%d%s\n", i ? ' ' : '*', cpu->index,
-                               (int)getpid(), cpu->halted ? " (halted)" : "");
+                               cpu->thread_id ? cpu->thread_id : (int)getpid(),
+                               cpu->halted ? " (halted)" : "");
     }
 }
 
@@ -508,6 +511,45 @@ static void print_item(GString *out, const DumpFormat *f, const uint8_t *bytes)
     }
 }
 
+/* The CPU whose MMU x looks through: the first one (the monitor selects no other). */
+static CPUState *dump_cpu(MachineState *ms)
+{
+    if (!ms->cpus || !ms->cpus->len) {
+        return NULL;
+    }
+    CPUState *cpu = g_ptr_array_index(ms->cpus, 0);
+    return CPU_GET_CLASS(cpu)->debug_translate ? cpu : NULL;
+}
+
+/*
+ * Read @len bytes at @addr: a virtual address of @cpu when @cpu is set,
+ * else physical.  On failure, says why on @out and returns false.
+ */
+static bool dump_read(MachineState *ms, CPUState *cpu, uint64_t addr, uint8_t *buf,
+                      unsigned len, GString *out)
+{
+    while (len > 0) {
+        unsigned piece = len;
+        uint64_t paddr = addr;
+        if (cpu) {
+            piece = MIN(len, DUMP_PAGE_SIZE - (unsigned)(addr & (DUMP_PAGE_SIZE - 1)));
+            if (!CPU_GET_CLASS(cpu)->debug_translate(cpu, addr, &paddr)) {
+                g_string_append_printf(out, " Cannot access memory: virtual address 0x%" PRIx64
+                                       " is not mapped\n", addr);
+                return false;
+            }
+        }
+        if (address_space_read_buf(&ms->address_space, paddr, buf, piece) != MEMTX_OK) {
+            g_string_append(out, " Cannot access memory\n");
+            return false;
+        }
+        addr += piece;
+        buf += piece;
+        len -= piece;
+    }
+    return true;
+}
+
 static void memory_dump(GString *out, JsonObject *args, bool physical)
 {
     DumpFormat f;
@@ -518,8 +560,9 @@ static void memory_dump(GString *out, JsonObject *args, bool physical)
     if (!ms) {
         return;
     }
-    if (!physical) {
-        g_string_append(out, "(no MMU walk is available to the monitor: 'x' reads physical "
+    CPUState *cpu = physical ? NULL : dump_cpu(ms);
+    if (!physical && !cpu) {
+        g_string_append(out, "(the CPU offers no MMU walk to the monitor: 'x' reads physical "
                              "addresses, like 'xp')\n");
     }
     uint64_t addr = (uint64_t)qmp_arg_int(args, "addr", 0);
@@ -532,8 +575,7 @@ static void memory_dump(GString *out, JsonObject *args, bool physical)
             break;   /* would wrap past the top of the address space */
         }
         g_string_append_printf(out, "%016" PRIx64 ":", addr);
-        if (address_space_read_buf(&ms->address_space, addr, buf, l) != MEMTX_OK) {
-            g_string_append(out, " Cannot access memory\n");
+        if (!dump_read(ms, cpu, addr, buf, l, out)) {
             return;
         }
         for (unsigned i = 0; i < l; i += f.size) {

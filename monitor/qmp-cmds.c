@@ -158,7 +158,8 @@ JsonNode *qmp_query_cpus_fast(JsonObject *args, GError **errp)
         JsonObject *o = json_object_new();
         json_object_set_int_member(o, "cpu-index", cpu->index);
         json_object_set_string_member(o, "qom-path", path ? path : "");
-        json_object_set_int_member(o, "thread-id", getpid());
+        /* An engine without vCPU threads runs them in the main thread. */
+        json_object_set_int_member(o, "thread-id", cpu->thread_id ? cpu->thread_id : getpid());
         json_object_set_string_member(o, "target", cc->arch ? cc->arch
                                       : module_get_target() ? module_get_target() : "none");
         json_array_add_object_element(a, o);

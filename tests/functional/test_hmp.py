@@ -218,6 +218,27 @@ class VirtBoard(HmpTest):
         self.assertNotEqual(rom.split()[1:], ['0x00000000'] * 4)
         self.assertRegex(h.run('info irq'), r'out \d+ -> /machine/')
 
+    def test_x_reads_through_the_cpu_mmu(self):
+        """At reset the hart is in M-mode (satp bare): virtual = physical, and
+        x says nothing about falling back."""
+        h = self.vm(['-M', 'virt', '-bios', 'none', '-S']).hmp()
+        x = h.run('x /4xw 0x1000')
+        self.assertEqual(x, h.run('xp /4xw 0x1000'))
+        self.assertNotIn('physical', x)
+        self.assertTrue(x.startswith('0000000000001000: 0x'), x)
+        # A line that crosses a page boundary is read in two pieces.
+        self.assertEqual(h.run('x /4xw 0x1ff8'), h.run('xp /4xw 0x1ff8'))
+
+    def test_info_cpus_names_each_vcpu_thread(self):
+        vm = self.vm(['-M', 'virt', '-bios', 'none', '-S', '-smp', '2'])
+        out = vm.hmp().run('info cpus')
+        tids = [int(t) for t in re.findall(r'(?m)^[* ] CPU #\d: thread_id=(\d+)', out)]
+        self.assertEqual(len(tids), 2, out)
+        self.assertNotEqual(tids[0], tids[1])
+        self.assertNotIn(vm.proc.pid, tids)
+        for tid in tids:
+            self.assertTrue(os.path.isdir('/proc/%d/task/%d' % (vm.proc.pid, tid)))
+
 
 class StdioReader:
     """Reads a process's stdout without blocking the test forever."""
@@ -296,6 +317,40 @@ class Stdio(unittest.TestCase):
         self.type(proc, CTRL_A + b'x')
         self.assertEqual(proc.wait(10), 0)
         self.assertIn(b'terminated', out.drain(0.1) + out.buf)
+
+    def test_chardev_mux_on_without_a_uart(self):
+        """-chardev ...,mux=on: the backend is ID-base, the mux takes ID."""
+        proc, out = self.start(['-M', 'none', '-chardev', 'stdio,id=c0,mux=on',
+                                '-monitor', 'chardev:c0'])
+        out.read_until(PROMPT)
+        self.type(proc, b'info chardev\r')
+        listing = out.read_until(PROMPT)
+        self.assertIn(b'c0: filename=mux', listing)
+        self.assertIn(b'c0-base: filename=stdio', listing)
+        self.type(proc, CTRL_A + b'x')
+        self.assertEqual(proc.wait(10), 0)
+
+    @unittest.skipUnless(HAVE_VIRT, 'the riscv virt board is not built')
+    def test_chardev_mux_on_shared_by_serial_and_monitor(self):
+        """-chardev stdio,id=c0,mux=on -serial chardev:c0 -monitor chardev:c0
+        behaves as -serial mon:stdio."""
+        proc, out = self.start(['-M', 'virt', '-bios', 'none', '-S',
+                                '-chardev', 'stdio,id=c0,mux=on', '-serial', 'chardev:c0',
+                                '-monitor', 'chardev:c0'])
+        self.assertNotIn(b'monitor', out.drain(0.5))       # the guest console has the focus
+        self.type(proc, CTRL_A + b'c')
+        self.assertIn(b'monitor - type', out.read_until(PROMPT))
+        self.type(proc, b'info status\r')
+        self.assertIn(b'VM status: paused (prelaunch)', out.read_until(PROMPT))
+        self.type(proc, CTRL_A + b'c' + b'info status\r')   # back to the guest
+        self.assertNotIn(b'VM status', out.drain(0.5))
+        self.type(proc, CTRL_A + b'x')
+        self.assertEqual(proc.wait(10), 0)
+
+    def test_chardev_mux_on_bad_backend_option(self):
+        r = tt.run(['-M', 'none', '-chardev', 'null,id=c0,mux=on,bogus=1'])
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("backend 'null' has no option 'bogus'", r.stderr)
 
     @unittest.skipUnless(HAVE_VIRT, 'the riscv virt board is not built')
     def test_serial_mon_stdio_on_virt(self):

@@ -172,6 +172,20 @@ class Queries(MonitorTest):
         self.assertEqual(q.cmd('qom-get', path=cpus[0]['qom-path'], property='type')[-4:],
                          '-cpu')
 
+    @unittest.skipUnless(board_available('virt'), 'the riscv virt board is not built')
+    def test_query_cpus_fast_thread_ids_are_the_vcpu_threads(self):
+        # The vCPU threads start (and wait) before the VM runs, so -S is enough.
+        vm = self.vm(['-M', 'virt', '-bios', 'none', '-S', '-smp', '2'])
+        cpus = vm.qmp().cmd('query-cpus-fast')
+        self.assertEqual([c['cpu-index'] for c in cpus], [0, 1])
+        tids = [c['thread-id'] for c in cpus]
+        self.assertNotEqual(tids[0], tids[1])
+        task_dir = '/proc/%d/task' % vm.proc.pid
+        for tid in tids:
+            self.assertNotEqual(tid, vm.proc.pid)
+            self.assertTrue(os.path.isdir(os.path.join(task_dir, str(tid))),
+                            '%d is not a thread of the process' % tid)
+
     def test_query_chardev_lists_the_monitor(self):
         vm = self.vm(qmp=2)
         devs = vm.qmp().cmd('query-chardev')

@@ -642,6 +642,65 @@ START_TEST(test_mux_escapes_work_while_the_guest_reads_nothing)
 }
 END_TEST
 
+/* -chardev BACKEND,id=ID,mux=on: the backend becomes ID-base under a mux named ID. */
+static Chardev *chardev_from_text(const char *text, GError **errp)
+{
+    OptDict *opts = opt_dict_parse("-chardev", text, "backend", false, errp);
+    if (!opts) {
+        return NULL;
+    }
+    Chardev *chr = chardev_new_from_opts(opts, errp);
+    opt_dict_free(opts);
+    return chr;
+}
+
+START_TEST(test_mux_on_option_shares_one_backend)
+{
+    if (!type_lookup(TYPE_CHARDEV_FAKE)) {
+        type_register_static(&fake_info);
+    }
+    GError *err = NULL;
+    Chardev *mux = chardev_from_text("testfake,id=c0,mux=on", &err);
+    ck_assert_msg(mux, "%s", err ? err->message : "");
+    Chardev *backend = chardev_find("c0-base");
+    ck_assert_ptr_nonnull(backend);
+    ck_assert_ptr_eq(chardev_find("c0"), mux);
+    ck_assert_str_eq(object_get_typename(OBJECT(mux)), TYPE_CHARDEV_MUX);
+    ck_assert_str_eq(object_get_typename(OBJECT(backend)), TYPE_CHARDEV_FAKE);
+    chardev_be_event(backend, CHR_EVENT_OPENED);
+    /* -monitor chardev:c0 then -serial chardev:c0, as main() attaches them. */
+    ck_assert(monitor_init_hmp(mux, &err));
+    uart_in = g_string_new(NULL);
+    uart_room = 16;
+    ck_assert(chardev_set_handlers(mux, &uart_handlers, NULL, &err));
+    ck_assert_int_eq(mux_frontend_count(mux), 2);
+    type_into(backend, "ab");
+    ck_assert_str_eq(uart_in->str, "ab");
+    type_into(backend, "\x01" "c" "info version\r");
+    ck_assert_msg(strstr(captured->str, "0.1.0 (tessera)\r\n"), "%s", captured->str);
+    ck_assert_str_eq(uart_in->str, "ab");
+    g_string_free(uart_in, TRUE);
+}
+END_TEST
+
+START_TEST(test_mux_on_option_errors_leave_nothing)
+{
+    if (!type_lookup(TYPE_CHARDEV_FAKE)) {
+        type_register_static(&fake_info);
+    }
+    GError *err = NULL;
+    ck_assert_ptr_null(chardev_from_text("testfake,id=c1,mux=on,bogus=1", &err));
+    ck_assert_str_eq(err->message, "-chardev: backend 'testfake' has no option 'bogus'");
+    g_clear_error(&err);
+    ck_assert_ptr_null(chardev_find("c1"));
+    ck_assert_ptr_null(chardev_find("c1-base"));
+    ck_assert_ptr_null(chardev_from_text("testfake,id=c2,mux=maybe", &err));
+    ck_assert_ptr_nonnull(strstr(err->message, "mux"));
+    g_clear_error(&err);
+    ck_assert_ptr_null(chardev_find("c2-base"));
+}
+END_TEST
+
 static Suite *monitor_suite(void)
 {
     Suite *s = suite_create("monitor");
@@ -674,6 +733,8 @@ static Suite *monitor_suite(void)
     tcase_add_checked_fixture(mux, setup, teardown);
     tcase_add_test(mux, test_mux_switches_between_serial_and_monitor);
     tcase_add_test(mux, test_mux_escapes_work_while_the_guest_reads_nothing);
+    tcase_add_test(mux, test_mux_on_option_shares_one_backend);
+    tcase_add_test(mux, test_mux_on_option_errors_leave_nothing);
     suite_add_tcase(s, mux);
     return s;
 }

@@ -243,6 +243,15 @@ static bool tcg_start_vcpus(AccelState *accel, MachineState *ms, GError **errp)
         }
         v->pub.cpu->thread = v->thread;
     }
+    /* Every thread has recorded its id (thread_id) before we report success. */
+    g_mutex_lock(&a->run_lock);
+    for (guint i = 0; i < a->vcpus->len; i++) {
+        TcgVcpuState *v = g_ptr_array_index(a->vcpus, i);
+        while (!v->pub.cpu->thread_id) {
+            g_cond_wait(&a->run_cond, &a->run_lock);
+        }
+    }
+    g_mutex_unlock(&a->run_lock);
     return true;
 }
 
@@ -278,6 +287,7 @@ static void tcg_accel_instance_finalize(Object *obj)
         if (v->thread) {
             g_thread_join(v->thread);
             v->pub.cpu->thread = NULL;
+            v->pub.cpu->thread_id = 0;
         }
     }
     if (a->listened_as) {

@@ -10,6 +10,8 @@
  * loop within one block; the loop then reads interrupt_request.
  */
 #include <inttypes.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "plugins/accel/tcg/tcg-internal.h"
 
@@ -220,6 +222,12 @@ gpointer tcg_vcpu_thread(gpointer opaque)
     TcgVcpuState *v = opaque;
     TcgAccel *a = v->accel;
     CPUState *cpu = v->pub.cpu;
+
+    /* Named for the monitor before anything runs; tcg_start_vcpus waits. */
+    g_mutex_lock(&a->run_lock);
+    cpu->thread_id = (int)syscall(SYS_gettid);
+    g_cond_broadcast(&a->run_cond);
+    g_mutex_unlock(&a->run_lock);
 
     for (;;) {
         g_mutex_lock(&a->run_lock);

@@ -390,6 +390,7 @@ static void riscv_cpu_class_init(ObjectClass *klass, const void *data)
     dc->reset = riscv_cpu_reset;
     cc->dump_state = riscv_cpu_dump_state;
     cc->has_work = riscv_cpu_has_work;
+    cc->debug_translate = riscv_cpu_debug_translate;
     cc->accel_ops = riscv_tcg_cpu_ops_ptr;
     cc->arch = "riscv64";
     object_class_add_field_properties(klass, riscv_cpu_props);

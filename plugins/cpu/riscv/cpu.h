@@ -412,4 +412,10 @@ void riscv_csr_dump(RISCVCPU *cpu, GString *out);
 /* mstatus with SD computed. */
 uint64_t riscv_mstatus_read(const CPURISCVState *env);
 
+/* ---- added for the monitor's x (mmu.c) ---------------------------------- */
+
+/* CPUClass.debug_translate: the page walk without side effects, at the
+ * current privilege (MPRV applied, as for a load) and satp. */
+bool riscv_cpu_debug_translate(CPUState *cs, uint64_t vaddr, uint64_t *paddr);
+
 #endif

@@ -306,8 +306,13 @@ typedef enum {
     WALK_RETRY,
 } WalkResult;
 
+/*
+ * Walk the tables for @vaddr.  With @debug (the monitor's view) the walk
+ * has no side effects: A/D stay as they are and the leaf's permissions are
+ * not checked against @access, so any valid mapping translates.
+ */
 static WalkResult page_walk(RISCVCPU *cpu, uint64_t vaddr, MMUAccessType access, int priv,
-                            bool sum, RISCVTranslation *out)
+                            bool sum, bool debug, RISCVTranslation *out)
 {
     const CPURISCVState *env = &cpu->env;
     int mode = env->satp >> SATP_MODE_SHIFT;
@@ -332,9 +337,11 @@ static WalkResult page_walk(RISCVCPU *cpu, uint64_t vaddr, MMUAccessType access,
             return WALK_ACCESS_FAULT;
         }
         uint64_t pte = GUINT64_FROM_LE(__atomic_load_n(ptep, __ATOMIC_ACQUIRE));
-        log_mask(LOG_MMU, "riscv: walk va=0x%" G_GINT64_MODIFIER "x level %d pte@0x%"
-                 G_GINT64_MODIFIER "x = 0x%" G_GINT64_MODIFIER "x\n",
-                 vaddr, level, pte_addr, pte);
+        if (!debug) {
+            log_mask(LOG_MMU, "riscv: walk va=0x%" G_GINT64_MODIFIER "x level %d pte@0x%"
+                     G_GINT64_MODIFIER "x = 0x%" G_GINT64_MODIFIER "x\n",
+                     vaddr, level, pte_addr, pte);
+        }
         if (!(pte & PTE_V) || ((pte & (PTE_R | PTE_W)) == PTE_W) || !pte_fields_valid(cpu, pte)) {
             return WALK_PAGE_FAULT;
         }
@@ -351,6 +358,13 @@ static WalkResult page_walk(RISCVCPU *cpu, uint64_t vaddr, MMUAccessType access,
         uint64_t super_mask = (1ull << (level * VPN_BITS)) - 1;
         if (ppn & super_mask) {
             return WALK_PAGE_FAULT;   /* misaligned superpage */
+        }
+        uint64_t vpn_low = (vaddr >> PAGE_BITS) & super_mask;
+        out->paddr = ((ppn | vpn_low) << PAGE_BITS) | (vaddr & (PAGE_SIZE - 1));
+        out->lg_page = PAGE_BITS;
+        if (debug) {
+            out->prot = RISCV_PROT_READ | RISCV_PROT_WRITE | RISCV_PROT_EXEC;
+            return WALK_OK;
         }
         int prot = leaf_prot(cpu, pte, priv, sum);
         if (!(prot & access_prot_bit(access))) {
@@ -369,10 +383,7 @@ static WalkResult page_walk(RISCVCPU *cpu, uint64_t vaddr, MMUAccessType access,
             /* Not dirty yet: a later store must come back here to set D. */
             prot &= ~RISCV_PROT_WRITE;
         }
-        uint64_t vpn_low = (vaddr >> PAGE_BITS) & super_mask;
-        out->paddr = ((ppn | vpn_low) << PAGE_BITS) | (vaddr & (PAGE_SIZE - 1));
         out->prot = prot;
-        out->lg_page = PAGE_BITS;
         return WALK_OK;
     }
     return WALK_PAGE_FAULT;
@@ -415,7 +426,7 @@ bool riscv_cpu_translate(RISCVCPU *cpu, uint64_t vaddr, MMUAccessType access, in
     } else {
         WalkResult r = WALK_RETRY;
         for (int tries = 0; r == WALK_RETRY && tries < MAX_WALK_RETRIES; tries++) {
-            r = page_walk(cpu, vaddr, access, priv, sum, out);
+            r = page_walk(cpu, vaddr, access, priv, sum, false, out);
         }
         if (r == WALK_RETRY) {
             r = WALK_PAGE_FAULT;    /* PTE keeps changing under us */
@@ -434,5 +445,25 @@ bool riscv_cpu_translate(RISCVCPU *cpu, uint64_t vaddr, MMUAccessType access, in
         *cause = access_fault_cause(access);
         return false;
     }
+    return true;
+}
+
+bool riscv_cpu_debug_translate(CPUState *cs, uint64_t vaddr, uint64_t *paddr)
+{
+    RISCVCPU *cpu = RISCV_CPU(cs);
+    int mmu_idx = riscv_cpu_mmu_index(cpu, false);
+    int mode = cpu->env.satp >> SATP_MODE_SHIFT;
+    RISCVTranslation t;
+
+    if (mmu_idx == MMUIDX_M || mode == SATP_MODE_BARE) {
+        *paddr = vaddr;
+        return true;
+    }
+    int priv = mmu_idx == MMUIDX_U ? PRV_U : PRV_S;
+    if (page_walk(cpu, vaddr, MMU_ACCESS_LOAD, priv, mmu_idx == MMUIDX_S_SUM, true, &t) !=
+        WALK_OK) {
+        return false;
+    }
+    *paddr = t.paddr;
     return true;
 }

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The RISC-V debugger view of the MMU (CPUClass.debug_translate, used by
+ * the monitor's x): the same walk as the guest's, at the current privilege
+ * and satp, but without side effects and without permission checks.
+ */
+#include <check.h>
+#include <string.h>
+
+#include "tests/unit/test_riscv_all.h"
+
+#define RAM_BASE 0x80000000ull
+#define RAM_SIZE (4ull << 20)
+#define PT_ROOT (RAM_BASE + 0x100000)
+#define PT_LEVELS_SV39 3
+
+static RISCVCPU *cpu;
+static CPURISCVState *env;
+static MemoryRegion sysmem, ram;
+static AddressSpace as;
+static uint64_t next_table;    /* the next free page for page tables */
+
+static void setup(void)
+{
+    static bool types_done;
+    GError *err = NULL;
+    if (!types_done) {
+        device_types_init();
+        accel_types_init();
+        riscv_cpu_register_types();
+        types_done = true;
+    }
+    next_table = PT_ROOT + 0x1000;
+    cpu = RISCV_CPU(object_new(TYPE_RISCV_CPU_RV64));
+    ck_assert(device_realize(DEVICE(cpu), &err));
+    env = &cpu->env;
+    memory_region_init(&sysmem, NULL, "system", UINT64_MAX);
+    ck_assert(memory_region_init_ram(&ram, NULL, "ram", RAM_SIZE, &err));
+    memory_region_add_subregion(&sysmem, RAM_BASE, &ram);
+    address_space_init(&as, &sysmem, "memory");
+    CPU(cpu)->as = &as;
+}
+
+static void teardown(void)
+{
+    address_space_destroy(&as);
+    memory_region_destroy(&ram);
+    object_unref(OBJECT(cpu));
+}
+
+static uint64_t pte_read(uint64_t pa)
+{
+    uint64_t v = 0;
+    ck_assert_int_eq(address_space_read(&as, pa, &v, 8), MEMTX_OK);
+    return v;
+}
+
+static void pte_write(uint64_t pa, uint64_t v)
+{
+    ck_assert_int_eq(address_space_write(&as, pa, v, 8), MEMTX_OK);
+}
+
+/* Map @va -> @pa with a leaf at @leaf_level of an Sv39 table at PT_ROOT. */
+static uint64_t map_page(uint64_t va, uint64_t pa, uint64_t flags, int leaf_level)
+{
+    uint64_t table = PT_ROOT;
+    for (int level = PT_LEVELS_SV39 - 1; level > leaf_level; level--) {
+        uint64_t idx = (va >> (12 + 9 * level)) & 0x1ff;
+        uint64_t pte = pte_read(table + idx * 8);
+        if (!(pte & PTE_V)) {
+            pte = ((next_table >> 12) << PTE_PPN_SHIFT) | PTE_V;
+            pte_write(table + idx * 8, pte);
+            next_table += 0x1000;
+        }
+        table = ((pte >> PTE_PPN_SHIFT) & PTE_PPN_MASK) << 12;
+    }
+    uint64_t idx = (va >> (12 + 9 * leaf_level)) & 0x1ff;
+    pte_write(table + idx * 8, ((pa >> 12) << PTE_PPN_SHIFT) | flags | PTE_V);
+    return table + idx * 8;
+}
+
+static bool debug_translate(uint64_t va, uint64_t *pa)
+{
+    CPUClass *cc = CPU_GET_CLASS(CPU(cpu));
+    ck_assert_ptr_nonnull(cc->debug_translate);
+    return cc->debug_translate(CPU(cpu), va, pa);
+}
+
+static void enable_sv39_in_s_mode(void)
+{
+    /* PMP entry 15 lets S read the page tables. */
+    cpu->env.pmpaddr[15] = UINT64_MAX >> 10;
+    cpu->env.pmpcfg[15] = PMP_R | PMP_W | PMP_X | (PMP_A_NAPOT << PMP_A_SHIFT);
+    env->satp = ((uint64_t)SATP_MODE_SV39 << SATP_MODE_SHIFT) | (PT_ROOT >> 12);
+    env->priv = PRV_S;
+}
+
+START_TEST(test_debug_walk_translates_without_side_effects)
+{
+    uint64_t ptep = map_page(0x40001000, RAM_BASE + 0x5000, PTE_R | PTE_W, 0);
+    enable_sv39_in_s_mode();
+    uint64_t pa = 0;
+    ck_assert(debug_translate(0x40001234, &pa));
+    ck_assert_uint_eq(pa, RAM_BASE + 0x5234);
+    /* A and D untouched: the guest's own walk would have set A. */
+    ck_assert_uint_eq(pte_read(ptep) & (PTE_A | PTE_D), 0);
+    /* The same PTE translated by the guest's walk does get A. */
+    RISCVTranslation t;
+    uint64_t cause;
+    ck_assert(riscv_cpu_translate(cpu, 0x40001234, MMU_ACCESS_LOAD, MMUIDX_S, &t, &cause));
+    ck_assert(pte_read(ptep) & PTE_A);
+}
+END_TEST
+
+START_TEST(test_debug_walk_ignores_permissions)
+{
+    /* Execute-only and a U page seen from S without SUM: the guest could
+     * not load from either, the debugger still sees them. */
+    map_page(0x2000, RAM_BASE + 0x7000, PTE_X, 0);
+    map_page(0x3000, RAM_BASE + 0x8000, PTE_R | PTE_U, 0);
+    enable_sv39_in_s_mode();
+    uint64_t pa = 0;
+    ck_assert(debug_translate(0x2008, &pa));
+    ck_assert_uint_eq(pa, RAM_BASE + 0x7008);
+    ck_assert(debug_translate(0x3ffc, &pa));
+    ck_assert_uint_eq(pa, RAM_BASE + 0x8ffc);
+}
+END_TEST
+
+START_TEST(test_debug_walk_superpage_and_failures)
+{
+    map_page(0x200000, RAM_BASE + 0x200000, PTE_R | PTE_W | PTE_A | PTE_D, 1);
+    enable_sv39_in_s_mode();
+    uint64_t pa = 0;
+    ck_assert(debug_translate(0x2abcde, &pa));
+    ck_assert_uint_eq(pa, RAM_BASE + 0x2abcde);
+    /* Unmapped, non-canonical: no translation, no trap state changed. */
+    uint64_t scause = env->scause, mcause = env->mcause, pc = env->pc;
+    ck_assert(!debug_translate(0x40000000, &pa));
+    ck_assert(!debug_translate(0x0000004000000000ull, &pa));
+    ck_assert_uint_eq(env->scause, scause);
+    ck_assert_uint_eq(env->mcause, mcause);
+    ck_assert_uint_eq(env->pc, pc);
+    ck_assert_int_eq(env->priv, PRV_S);
+}
+END_TEST
+
+START_TEST(test_debug_walk_follows_privilege)
+{
+    map_page(0x40001000, RAM_BASE + 0x5000, PTE_R, 0);
+    enable_sv39_in_s_mode();
+    uint64_t pa = 0;
+    /* M-mode: satp does not apply, the address is physical. */
+    env->priv = PRV_M;
+    ck_assert(debug_translate(0x40001000, &pa));
+    ck_assert_uint_eq(pa, 0x40001000);
+    /* M with MPRV and MPP=S: data accesses go through satp, so does x. */
+    env->mstatus |= MSTATUS_MPRV | ((uint64_t)PRV_S << MSTATUS_MPP_SHIFT);
+    ck_assert(debug_translate(0x40001000, &pa));
+    ck_assert_uint_eq(pa, RAM_BASE + 0x5000);
+    /* Bare: identity in S too. */
+    env->mstatus &= ~MSTATUS_MPRV;
+    env->priv = PRV_S;
+    env->satp = 0;
+    ck_assert(debug_translate(0x1234, &pa));
+    ck_assert_uint_eq(pa, 0x1234);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("riscv-mmu-debug");
+    TCase *tc = tcase_create("/riscv/mmu/debug-translate");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_debug_walk_translates_without_side_effects);
+    tcase_add_test(tc, test_debug_walk_ignores_permissions);
+    tcase_add_test(tc, test_debug_walk_superpage_and_failures);
+    tcase_add_test(tc, test_debug_walk_follows_privilege);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed != 0;
+}

@@ -13,6 +13,10 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+/* No guest image segment is larger than this (a crafted p_memsz must not
+ * make the loader ask the host for exabytes). */
+#define LOADER_MAX_SEGMENT (16ULL << 30)
+
 typedef struct LoaderBlob {
     char *name;
     hwaddr addr;
@@ -239,7 +243,14 @@ bool loader_load_elf(LoaderImages *imgs, const char *filename, uint16_t machine,
                                       ph[i].p_filesz, errp);
         } else {
             /* Zero-fill the bss part, as one blob so reset clears it too. */
-            char *seg = g_malloc0(ph[i].p_memsz);
+            char *seg = ph[i].p_memsz <= LOADER_MAX_SEGMENT ? g_try_malloc0(ph[i].p_memsz) : NULL;
+            if (!seg) {
+                g_set_error(errp, LOADER_ERROR, LOADER_ERROR_FORMAT,
+                            "'%s': segment %u is too large (%" PRIu64 " bytes in memory)",
+                            filename, i, (uint64_t)ph[i].p_memsz);
+                g_free(name);
+                goto out;
+            }
             memcpy(seg, data + ph[i].p_offset, ph[i].p_filesz);
             added = loader_images_add(imgs, name, ph[i].p_paddr, seg, ph[i].p_memsz, errp);
             g_free(seg);

@@ -182,6 +182,16 @@ JsonNode *qmp_qom_set(JsonObject *args, GError **errp)
                     object_get_typename(obj));
         return NULL;
     }
+    /* Devices size their state from properties at realize: changing one
+     * underneath a running device would break its bounds. */
+    DeviceState *dev = (DeviceState *)object_dynamic_cast(obj, TYPE_DEVICE);
+    if (dev && dev->realized) {
+        g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC,
+                    "Attempt to set property '%s' on device '%s' (type '%s') after it was"
+                    " realized", name, dev->id ? dev->id : object_get_name(obj),
+                    object_get_typename(obj));
+        return NULL;
+    }
     JsonNode *value = json_object_get_member(args, "value");
     return set_property_json(obj, p, value, errp) ? qmp_empty_return() : NULL;
 }

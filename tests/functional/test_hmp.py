@@ -166,17 +166,19 @@ class Commands(HmpTest):
         self.assertEqual(h.run('device_del leaf0'), "Error: Device 'leaf0' not found\n")
 
     def test_qom_list_get_set(self):
-        h = self.vm(['-M', 'none', '-device', 'test-dep-leaf,id=leaf0'],
-                    test_modules=True).hmp()
+        h = self.vm(['-M', 'none', '-device', 'test-dep-leaf,id=leaf0',
+                     '-object', 'test-object,id=obj0'], test_modules=True).hmp()
         listing = h.run('qom-list /machine/peripheral/leaf0')
         self.assertIn('type (string)\n', listing)
         self.assertIn('level (uint32)\n', listing)
         self.assertIn('machine (child<none-machine>)\n', h.run('qom-list'))
-        self.assertEqual(h.run('qom-set /machine/peripheral/leaf0 level 0x20'), '')
-        self.assertEqual(h.run('qom-get /machine/peripheral/leaf0 level'), '32\n')
-        self.assertEqual(h.run('qom-set leaf0 label two words'), '')
-        self.assertEqual(h.run('qom-get leaf0 label'), '"two words"\n')
-        self.assertIn('Error: ', h.run('qom-set leaf0 level many'))
+        self.assertEqual(h.run('qom-set /objects/obj0 size 0x20'), '')
+        self.assertEqual(h.run('qom-get /objects/obj0 size'), '32\n')
+        self.assertEqual(h.run('qom-set obj0 label two words'), '')
+        self.assertEqual(h.run('qom-get obj0 label'), '"two words"\n')
+        self.assertIn('Error: ', h.run('qom-set obj0 size many'))
+        self.assertIn('after it was realized', h.run('qom-set leaf0 level 0x20'))
+        self.assertEqual(h.run('qom-get leaf0 level'), '3\n')
         self.assertEqual(h.run('qom-get /nowhere type'), "Error: Device '/nowhere' not found\n")
 
     def test_xp_and_x_formats(self):

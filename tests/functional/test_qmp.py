@@ -231,23 +231,36 @@ class Qom(MonitorTest):
         self.assertIn('nosuch', desc)
 
     def test_qom_set(self):
-        vm = self.vm(['-M', 'none', '-device', 'test-dep-leaf,id=leaf0'], test_modules=True)
+        vm = self.vm(['-M', 'none', '-object', 'test-object,id=obj0'], test_modules=True)
         q = vm.qmp()
-        path = '/machine/peripheral/leaf0'
-        self.assertEqual(q.cmd('qom-get', path=path, property='level'), 3)
-        self.assertEqual(q.cmd('qom-set', path=path, property='level', value=7), {})
-        self.assertEqual(q.cmd('qom-get', path=path, property='level'), 7)
-        q.cmd('qom-set', path=path, property='level', value='0x10')
-        self.assertEqual(q.cmd('qom-get', path=path, property='level'), 16)
+        path = '/objects/obj0'
+        self.assertEqual(q.cmd('qom-get', path=path, property='size'), 4096)
+        self.assertEqual(q.cmd('qom-set', path=path, property='size', value=7), {})
+        self.assertEqual(q.cmd('qom-get', path=path, property='size'), 7)
+        q.cmd('qom-set', path=path, property='size', value='0x10')
+        self.assertEqual(q.cmd('qom-get', path=path, property='size'), 16)
+        q.cmd('qom-set', path=path, property='size', value='64k')
+        self.assertEqual(q.cmd('qom-get', path=path, property='size'), 65536)
         q.cmd('qom-set', path=path, property='label', value='hello')
         self.assertEqual(q.cmd('qom-get', path=path, property='label'), 'hello')
-        self.assertRaisesQmp('GenericError', q.cmd, 'qom-set', path=path, property='level',
+        self.assertRaisesQmp('GenericError', q.cmd, 'qom-set', path=path, property='size',
                              value=True)
-        self.assertRaisesQmp('GenericError', q.cmd, 'qom-set', path=path, property='level',
+        self.assertRaisesQmp('GenericError', q.cmd, 'qom-set', path=path, property='size',
                              value=-1)
         self.assertRaisesQmp('GenericError', q.cmd, 'qom-set', path=path, property='type',
                              value='x')
-        self.assertEqual(q.cmd('qom-get', path='leaf0', property='level'), 16)
+        self.assertEqual(q.cmd('qom-get', path='obj0', property='size'), 65536)
+
+    def test_qom_set_refused_on_a_realized_device(self):
+        vm = self.vm(['-M', 'none', '-device', 'test-dep-leaf,id=leaf0,level=5'],
+                     test_modules=True)
+        q = vm.qmp()
+        path = '/machine/peripheral/leaf0'
+        desc = self.assertRaisesQmp('GenericError', q.cmd, 'qom-set', path=path,
+                                    property='level', value=7)
+        self.assertIn("after it was realized", desc)
+        self.assertIn("leaf0", desc)
+        self.assertEqual(q.cmd('qom-get', path=path, property='level'), 5)
 
     def test_qom_list_types_loads_nothing(self):
         vm = self.vm(test_modules=True)

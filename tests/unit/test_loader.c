@@ -254,6 +254,15 @@ START_TEST(test_elf_wrong_machine_or_corrupt)
     ck_assert_int_eq(err->code, LOADER_ERROR_FORMAT);
     g_clear_error(&err);
 
+    build_elf(buf, EM_RISCV);
+    ((Elf64_Phdr *)(buf + sizeof(Elf64_Ehdr)))[0].p_memsz = 0xffffffffffff0000ull;
+    char *huge = mem_file(&m, "huge.elf", buf, ELF_SIZE);
+    ck_assert(!loader_load_elf(m.imgs, huge, 0, NULL, &err));
+    ck_assert_int_eq(err->code, LOADER_ERROR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(err->message, "too large"));
+    ck_assert_ptr_nonnull(strstr(err->message, huge));
+    g_clear_error(&err);
+
     char *notelf = mem_file(&m, "raw.bin", "hello", 5);
     ck_assert(!loader_load_elf(m.imgs, notelf, 0, NULL, &err));
     ck_assert_ptr_nonnull(strstr(err->message, "not an ELF"));

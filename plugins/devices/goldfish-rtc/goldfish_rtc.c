@@ -90,7 +90,13 @@ static void rtc_arm_alarm(GoldfishRtcState *s)
         return;
     }
     s->alarm_running = true;
-    timer_mod_ns(s->alarm_timer, clock_get_ns(CLOCK_VIRTUAL) + (int64_t)(s->alarm_ns - now));
+    uint64_t delta = s->alarm_ns - now;
+    int64_t vnow = clock_get_ns(CLOCK_VIRTUAL);
+    if (delta > (uint64_t)(INT64_MAX - vnow)) {
+        timer_del(s->alarm_timer); /* beyond the clock's range: never fires */
+        return;
+    }
+    timer_mod_ns(s->alarm_timer, vnow + (int64_t)delta);
 }
 
 static uint64_t goldfish_rtc_read(void *opaque, hwaddr addr, unsigned size)

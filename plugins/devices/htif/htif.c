@@ -83,6 +83,7 @@ enum {
 #define HTIF_EBADF 9
 #define HTIF_EFAULT 14
 #define HTIF_ENOSYS 38
+#define HTIF_WRITE_MAX (64 * 1024)
 #define HTIF_WRITE_CHUNK 256
 
 typedef struct HtifState {
@@ -170,6 +171,9 @@ static int64_t htif_sys_write(HtifState *s, AddressSpace *as, uint64_t fd, uint6
         log_mask(LOG_UNIMP, "htif: write to fd %" PRIu64 " (only 1 and 2 are proxied)\n", fd);
         return -HTIF_EBADF;
     }
+    /* Like write(2), a call may be short: the device lock is held here, so
+     * one call copies at most HTIF_WRITE_MAX bytes. */
+    len = MIN(len, (uint64_t)HTIF_WRITE_MAX);
     uint8_t chunk[HTIF_WRITE_CHUNK];
     for (uint64_t done = 0; done < len;) {
         size_t n = (size_t)MIN(len - done, (uint64_t)sizeof(chunk));

@@ -74,7 +74,7 @@ static void riscv_cpu_irq_handler(void *opaque, int n, int level)
     riscv_cpu_update_interrupts(cpu);
 }
 
-void riscv_cpu_update_stimecmp(RISCVCPU *cpu)
+static void update_stimecmp_locked(RISCVCPU *cpu)
 {
     CPURISCVState *env = &cpu->env;
     if (!riscv_has_ext(cpu, RISCV_EXT_SSTC) || !(env->menvcfg & ENVCFG_STCE)) {
@@ -82,7 +82,6 @@ void riscv_cpu_update_stimecmp(RISCVCPU *cpu)
         if (cpu->stimecmp_timer) {
             timer_del(cpu->stimecmp_timer);
         }
-        riscv_cpu_update_interrupts(cpu);
         return;
     }
     uint64_t now = riscv_cpu_get_time(cpu);
@@ -100,6 +99,13 @@ void riscv_cpu_update_stimecmp(RISCVCPU *cpu)
             timer_mod_ns(cpu->stimecmp_timer, ns > INT64_MAX ? INT64_MAX : (int64_t)ns);
         }
     }
+}
+
+void riscv_cpu_update_stimecmp(RISCVCPU *cpu)
+{
+    g_mutex_lock(&cpu->stimecmp_lock);
+    update_stimecmp_locked(cpu);
+    g_mutex_unlock(&cpu->stimecmp_lock);
     riscv_cpu_update_interrupts(cpu);
 }
 
@@ -360,6 +366,7 @@ static void riscv_cpu_unrealize(DeviceState *dev)
         timer_free(cpu->stimecmp_timer);
         cpu->stimecmp_timer = NULL;
     }
+    g_mutex_clear(&cpu->stimecmp_lock);
 }
 
 static void riscv_cpu_instance_init(Object *obj)
@@ -367,6 +374,7 @@ static void riscv_cpu_instance_init(Object *obj)
     RISCVCPU *cpu = RISCV_CPU(obj);
     device_init_irq_in(DEVICE(obj), riscv_cpu_irq_handler, RISCV_NUM_IRQ_PINS);
     cpu->env.load_res = UINT64_MAX;
+    g_mutex_init(&cpu->stimecmp_lock);
 }
 
 static void riscv_cpu_instance_finalize(Object *obj)

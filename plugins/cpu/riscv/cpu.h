@@ -273,6 +273,10 @@ typedef struct RISCVCPU {
     /* STIP as driven by the Sstc comparator. */
     volatile uint64_t sstc_stip;
     Timer *stimecmp_timer;
+    /* Serialises riscv_cpu_update_stimecmp() between the vCPU thread (CSR
+     * writes) and the main loop (timer expiry), so a recomputation from a
+     * stale stimecmp can never cancel the timer a newer one armed. */
+    GMutex stimecmp_lock;
 
     /* Properties. */
     uint64_t hartid;

@@ -30,7 +30,6 @@ static void interp_free_code(TcgBackend *be, TcgVcpu *v, TcgTb *tb)
 {
     InterpCode *code = tb->code;
     if (code) {
-        g_free(code->insns);
         g_free(code->consts);
         g_free(code);
         tb->code = NULL;

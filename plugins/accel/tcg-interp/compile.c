@@ -686,10 +686,10 @@ bool interp_compile(InterpBackend *be, TcgVcpu *v, const IrBlock *ir, TcgTb *tb)
     bool ok = !c.overflow;
     InterpCode *code = NULL;
     if (ok) {
-        code = g_new0(InterpCode, 1);
+        code = g_malloc(sizeof(*code) + c.recs->len * sizeof(InterpInsn));
         code->ninsns = c.recs->len;
-        code->insns = (InterpInsn *)g_array_free(c.recs, FALSE);
-        c.recs = NULL;
+        memcpy(code->insns, c.recs->data, c.recs->len * sizeof(InterpInsn));
+        /* Records pointing at records (branch targets) are fixed up below. */
         code->consts = c.consts;
         code->nconsts = c.nconsts;
         c.consts = NULL;

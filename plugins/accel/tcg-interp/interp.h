@@ -104,12 +104,13 @@ typedef enum InterpHandler {
     IH_COUNT
 } InterpHandler;
 
-/* A compiled block (TcgTb.code). */
+/* A compiled block (TcgTb.code); the records follow the header in the same
+ * allocation, so entering a block costs no extra pointer load. */
 typedef struct InterpCode {
-    InterpInsn *insns;
-    unsigned ninsns;
     uint64_t *consts;
     unsigned nconsts;
+    unsigned ninsns;
+    InterpInsn insns[];
 } InterpCode;
 
 /* Per-vCPU state (TcgVcpu.backend_data). */

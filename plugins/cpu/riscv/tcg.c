@@ -49,9 +49,19 @@ static void riscv_tcg_attach(CPUState *cs, const TcgEngineOps *engine)
     cpu->tlb_flush = riscv_tlb_flush_via_engine;
 }
 
+/*
+ * Unchecked CPUState -> RISCVCPU for the per-block and per-miss hooks: the
+ * engine only hands these ops our own CPUs, and the checked cast's type-name
+ * comparison showed up at ~5% of guest run time.
+ */
+static inline RISCVCPU *riscv_cs_cpu(CPUState *cs)
+{
+    return (RISCVCPU *)((char *)cs - offsetof(RISCVCPU, parent_obj));
+}
+
 static void riscv_tcg_get_tb_cpu_state(CPUState *cs, uint64_t *pc, uint64_t *flags)
 {
-    RISCVCPU *cpu = RISCV_CPU(cs);
+    RISCVCPU *cpu = riscv_cs_cpu(cs);
     CPURISCVState *env = &cpu->env;
     uint64_t fs = (env->mstatus & MSTATUS_FS) >> MSTATUS_FS_SHIFT;
     uint64_t f = (uint64_t)env->priv & TB_FLAG_PRIV_MASK;
@@ -82,7 +92,7 @@ static bool riscv_tcg_tlb_fill(CPUState *cs, uint64_t vaddr, unsigned size,
                                TcgAccessType access_type, int mmu_idx, bool probe, uintptr_t ra,
                                TcgTlbFillResult *out)
 {
-    RISCVCPU *cpu = RISCV_CPU(cs);
+    RISCVCPU *cpu = riscv_cs_cpu(cs);
     RISCVTranslation t;
     uint64_t cause = 0;
     if (!riscv_cpu_translate(cpu, vaddr, access_from_tcg(access_type), mmu_idx, &t, &cause)) {
@@ -157,7 +167,7 @@ static void riscv_tcg_disas(CPUState *cs, uint64_t pc, const uint8_t *bytes, uns
 
 static int riscv_tcg_mmu_index(CPUState *cs, bool ifetch)
 {
-    return riscv_cpu_mmu_index(RISCV_CPU(cs), ifetch);
+    return riscv_cpu_mmu_index(riscv_cs_cpu(cs), ifetch);
 }
 
 static const TcgCpuOps riscv_tcg_cpu_ops = {

@@ -197,13 +197,6 @@ static bool parse_args(int argc, char **argv, Config *cfg, GError **errp)
     return true;
 }
 
-/* Parse an option text, exiting the launch with a clear error. */
-static OptDict *parse_dict(const char *option, const char *text, const char *implied,
-                           bool json, GError **errp)
-{
-    return opt_dict_parse(option, text, implied, json, errp);
-}
-
 static bool apply_machine_opts(MachineState *ms, OptDict *d, GError **errp)
 {
     for (guint i = 0; i < d->keys->len; i++) {
@@ -227,7 +220,7 @@ static OptDict *machine_dict(Config *cfg, GError **errp)
 {
     OptDict *all = opt_dict_new("-machine");
     for (guint i = 0; i < cfg->machine->len; i++) {
-        OptDict *d = parse_dict("-machine", g_ptr_array_index(cfg->machine, i), "type", false,
+        OptDict *d = opt_dict_parse("-machine", g_ptr_array_index(cfg->machine, i), "type", false,
                                 errp);
         if (!d) {
             opt_dict_free(all);
@@ -248,7 +241,7 @@ static bool setup_cpu(MachineState *ms, Config *cfg, GError **errp)
     if (!cfg->cpu) {
         return true;
     }
-    OptDict *d = parse_dict("-cpu", cfg->cpu, "model", false, errp);
+    OptDict *d = opt_dict_parse("-cpu", cfg->cpu, "model", false, errp);
     if (!d) {
         return false;
     }
@@ -281,7 +274,7 @@ static bool setup_machine_config(MachineState *ms, Config *cfg, OptDict *mdict, 
         return false;
     }
     if (cfg->memory) {
-        OptDict *d = parse_dict("-m", cfg->memory, "size", false, errp);
+        OptDict *d = opt_dict_parse("-m", cfg->memory, "size", false, errp);
         if (!d) {
             return false;
         }
@@ -297,7 +290,7 @@ static bool setup_machine_config(MachineState *ms, Config *cfg, OptDict *mdict, 
         ms->ram_size = size;
     }
     if (cfg->smp) {
-        OptDict *d = parse_dict("-smp", cfg->smp, "cpus", false, errp);
+        OptDict *d = opt_dict_parse("-smp", cfg->smp, "cpus", false, errp);
         if (!d) {
             return false;
         }
@@ -358,7 +351,7 @@ static Chardev *shorthand_chardev(const char *option, const char *id, const char
 static bool setup_chardevs(Config *cfg, GError **errp)
 {
     for (guint i = 0; i < cfg->chardevs->len; i++) {
-        OptDict *d = parse_dict("-chardev", g_ptr_array_index(cfg->chardevs, i), "backend",
+        OptDict *d = opt_dict_parse("-chardev", g_ptr_array_index(cfg->chardevs, i), "backend",
                                 false, errp);
         if (!d) {
             return false;
@@ -417,7 +410,7 @@ static bool setup_accel(MachineState *ms, Config *cfg, GError **errp)
     if (!cfg->accel && ms->cpus->len == 0) {
         return true; /* nothing to execute: no accelerator needed */
     }
-    OptDict *d = parse_dict("-accel", cfg->accel ? cfg->accel : "tcg", "accel", false, errp);
+    OptDict *d = opt_dict_parse("-accel", cfg->accel ? cfg->accel : "tcg", "accel", false, errp);
     if (!d) {
         return false;
     }
@@ -433,7 +426,7 @@ static bool setup_accel(MachineState *ms, Config *cfg, GError **errp)
 static bool setup_devices(Config *cfg, GError **errp)
 {
     for (guint i = 0; i < cfg->devices->len; i++) {
-        OptDict *d = parse_dict("-device", g_ptr_array_index(cfg->devices, i), "driver", true,
+        OptDict *d = opt_dict_parse("-device", g_ptr_array_index(cfg->devices, i), "driver", true,
                                 errp);
         if (!d) {
             return false;
@@ -450,7 +443,7 @@ static bool setup_devices(Config *cfg, GError **errp)
 static bool setup_objects(Config *cfg, GError **errp)
 {
     for (guint i = 0; i < cfg->objects->len; i++) {
-        OptDict *d = parse_dict("-object", g_ptr_array_index(cfg->objects, i), "qom-type", true,
+        OptDict *d = opt_dict_parse("-object", g_ptr_array_index(cfg->objects, i), "qom-type", true,
                                 errp);
         if (!d) {
             return false;

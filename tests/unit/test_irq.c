@@ -81,11 +81,20 @@ END_TEST
 
 START_TEST(test_irq_unconnected)
 {
+    /* Driving an unconnected pin reaches nobody; connecting it later
+     * delivers only what is driven after. */
+    TestIntc intc = { 0 };
     TestDev dev = { .irq = NULL };
     irq_set(dev.irq, 1);
     irq_raise(dev.irq);
     irq_lower(dev.irq);
     irq_pulse(dev.irq);
+    dev.irq = irq_new(intc_set_irq, &intc, 2);
+    ck_assert_uint_eq(intc.nevents, 0);
+    irq_raise(dev.irq);
+    ck_assert_uint_eq(intc.nevents, 1);
+    ck_assert_int_eq(intc.levels[2], 1);
+    irq_free(dev.irq);
     /* A line without a handler is inert too. */
     IRQLine *dangling = irq_new(NULL, NULL, 0);
     irq_raise(dangling);

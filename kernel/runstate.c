@@ -48,6 +48,7 @@ typedef struct RunStateInfo {
     int reset_req;
     int powerdown_req;
     ShutdownCause exit_cause;  /* the shutdown that ended the main loop */
+    gint exit_status;          /* carried by a guest power-off */
 } RunStateInfo;
 
 static RunStateInfo rs;
@@ -227,6 +228,17 @@ void system_request_shutdown(ShutdownCause cause)
     g_assert(cause != SHUTDOWN_CAUSE_NONE);
     g_atomic_int_set(&rs.shutdown_req, cause);
     main_loop_wakeup();
+}
+
+void system_request_shutdown_status(int status)
+{
+    g_atomic_int_set(&rs.exit_status, status);
+    system_request_shutdown(SHUTDOWN_CAUSE_GUEST_SHUTDOWN);
+}
+
+int runstate_exit_status(void)
+{
+    return g_atomic_int_get(&rs.exit_status);
 }
 
 void system_request_reset(ShutdownCause cause)

@@ -87,16 +87,13 @@ void runstate_set_reset_hook(void (*fn)(void *opaque), void *opaque);
 
 void runstate_reset_for_tests(void);
 
-/* ---- added for guest exit codes (riscv-virt helper; impl kernel/runstate_status.c) ---- */
 /*
- * Guest-requested power off carrying a process exit status (sifive_test:
- * 0x5555 -> 0, 0x3333|(code<<16) -> code).  Records the status, then
- * system_request_shutdown(SHUTDOWN_CAUSE_GUEST_SHUTDOWN).  The main loop /
- * main() should return runstate_exit_status() for that cause.
+ * Guest-requested power off carrying a process exit status (sifive_test's
+ * fail code, HTIF's exit value): records it, then requests a guest
+ * shutdown; main_loop_run() returns it.
  */
 void system_request_shutdown_status(int status);
-/* Exit status recorded by the last system_request_shutdown_status(), 0 if none. */
+/* Status recorded by the last system_request_shutdown_status(), 0 if none. */
 int runstate_exit_status(void);
-/* ---- end of block ---- */
 
 #endif

@@ -112,6 +112,24 @@ void device_mmio_map(DeviceState *dev, int n, MemoryRegion *container, hwaddr ad
     dev->mmio_addr[n] = addr;
 }
 
+AddressSpace *device_dma_address_space(DeviceState *dev)
+{
+    for (int i = 0; i < dev->num_mmio; i++) {
+        MemoryRegion *mr = dev->mmio[i];
+        if (!mr->container) {
+            continue;
+        }
+        while (mr->container) {
+            mr = mr->container;
+        }
+        if (mr->spaces) {
+            return mr->spaces->data;
+        }
+    }
+    MachineState *ms = machine_current();
+    return ms ? &ms->address_space : NULL;
+}
+
 bool device_realize(DeviceState *dev, GError **errp)
 {
     if (dev->realized) {

@@ -65,6 +65,10 @@ void device_connect_irq_out(DeviceState *dev, int n, IRQLine *line);
 /* Map MMIO region @n at @addr in @container (priority 0). */
 void device_mmio_map(DeviceState *dev, int n, MemoryRegion *container, hwaddr addr);
 
+/* The address space a device's DMA reaches: the one its first mapped MMIO
+ * region belongs to, else the current machine's; NULL when neither. */
+AddressSpace *device_dma_address_space(DeviceState *dev);
+
 bool device_realize(DeviceState *dev, GError **errp);
 void device_unrealize(DeviceState *dev);
 void device_reset(DeviceState *dev);

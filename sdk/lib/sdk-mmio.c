@@ -5,7 +5,6 @@
  */
 #include "sdk-internal.h"
 
-#include "kernel/machine.h"
 
 #define SDK_DEFAULT_MIN_ACCESS 1
 #define SDK_DEFAULT_MAX_ACCESS 4
@@ -94,27 +93,9 @@ uint64_t tsr_region_size(const TsrRegion *region)
 
 /* The address space the device's first mapped region belongs to, else the
  * machine's; NULL when there is neither. */
-static AddressSpace *sdk_dma_space(TsrDevice *dev)
-{
-    for (guint i = 0; i < dev->regions->len; i++) {
-        MemoryRegion *mr = &((TsrRegion *)g_ptr_array_index(dev->regions, i))->mr;
-        if (!mr->container) {
-            continue;
-        }
-        while (mr->container) {
-            mr = mr->container;
-        }
-        if (mr->spaces) {
-            return mr->spaces->data;
-        }
-    }
-    MachineState *ms = machine_current();
-    return ms ? &ms->address_space : NULL;
-}
-
 bool tsr_dma_read(TsrDevice *dev, uint64_t addr, void *buf, size_t len)
 {
-    AddressSpace *as = sdk_dma_space(dev);
+    AddressSpace *as = device_dma_address_space(&dev->parent_obj);
     if (!as) {
         memset(buf, 0, len);
         tsr_log_guest_error(dev, "DMA read at 0x%" PRIx64 " with no memory to read", addr);
@@ -125,7 +106,7 @@ bool tsr_dma_read(TsrDevice *dev, uint64_t addr, void *buf, size_t len)
 
 bool tsr_dma_write(TsrDevice *dev, uint64_t addr, const void *buf, size_t len)
 {
-    AddressSpace *as = sdk_dma_space(dev);
+    AddressSpace *as = device_dma_address_space(&dev->parent_obj);
     if (!as) {
         tsr_log_guest_error(dev, "DMA write at 0x%" PRIx64 " with no memory to write", addr);
         return false;

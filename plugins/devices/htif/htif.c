@@ -43,7 +43,6 @@
 #include "kernel/device.h"
 #include "kernel/fdt.h"
 #include "kernel/log.h"
-#include "kernel/machine.h"
 #include "kernel/module.h"
 #include "kernel/runstate.h"
 
@@ -158,12 +157,6 @@ static void htif_exit(HtifState *s, int status)
     }
 }
 
-static AddressSpace *htif_dma_space(void)
-{
-    MachineState *ms = machine_current();
-    return ms ? &ms->address_space : NULL;
-}
-
 static int64_t htif_sys_write(HtifState *s, AddressSpace *as, uint64_t fd, uint64_t buf,
                               uint64_t len)
 {
@@ -191,7 +184,7 @@ static int64_t htif_sys_write(HtifState *s, AddressSpace *as, uint64_t fd, uint6
 /* Run the syscall described by the magic-memory block at @addr. */
 static void htif_syscall(HtifState *s, uint64_t addr)
 {
-    AddressSpace *as = htif_dma_space();
+    AddressSpace *as = device_dma_address_space(DEVICE(s));
     uint64_t mm[HTIF_MAGIC_WORDS];
     if (!as || address_space_read_buf(as, addr, mm, sizeof(mm)) != MEMTX_OK) {
         log_mask(LOG_GUEST_ERROR, "htif: syscall block at 0x%" PRIx64

@@ -23,6 +23,7 @@ typedef struct TlbAccess {
     uint8_t *host;       /* RAM: host address of the accessed byte; else NULL */
     uint64_t paddr;      /* guest physical address of the accessed byte */
     bool notdirty;       /* RAM page holding code (writes invalidate) */
+    bool uncached;       /* served without a TLB entry: may be RAM behind fine PMP */
 } TlbAccess;
 
 static inline TcgVcpuState *vstate(CPUState *cpu)
@@ -195,6 +196,7 @@ static bool tlb_resolve(TcgVcpuState *v, uint64_t vaddr, unsigned size, TcgAcces
             out->paddr = res.paddr;
             out->host = NULL;
             out->notdirty = false;
+            out->uncached = true;
             return true;
         }
         if (res.page_size > TCG_PAGE_SIZE) {
@@ -241,6 +243,7 @@ static bool tlb_resolve(TcgVcpuState *v, uint64_t vaddr, unsigned size, TcgAcces
     uint64_t off = vaddr & ~TCG_PAGE_MASK;
     out->paddr = v->tlb_full[mmu][idx].paddr_page | off;
     out->notdirty = (cmp & TCG_TLB_NOTDIRTY) != 0;
+    out->uncached = false;
     out->host = (cmp & TCG_TLB_MMIO) ? NULL : (uint8_t *)(uintptr_t)(vaddr + e->addend);
     return true;
 }
@@ -354,8 +357,12 @@ static void st_in_page(TcgVcpuState *v, uint64_t vaddr, uint64_t val, unsigned s
         return;
     }
     mmio_write(v->pub.cpu, t->paddr, val, size);
-    /* Stores that bypassed the TLB cache (MMIO, uncacheable) may still hit code. */
-    tcg_tb_invalidate_phys_range(v->accel, t->paddr, size);
+    /* A store served without a TLB entry may have written RAM holding code.
+     * Stores to devices or ROM cannot: translated code only comes from RAM
+     * pages, so they skip the TB lock. */
+    if (t->uncached) {
+        tcg_tb_invalidate_phys_range(v->accel, t->paddr, size);
+    }
 }
 
 static uint64_t extend(uint64_t val, unsigned memop)

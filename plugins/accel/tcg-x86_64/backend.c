@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The "x86_64" TCG backend: compiles IR blocks to native x86-64 code
+ * (gen.c) held in per-vCPU chunks of executable memory.  Supports direct
+ * chaining (goto_tb follows tb->jmp_target at run time).
+ * Selected with -accel tcg,backend=x86_64.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "kernel/core.h"
+#include "kernel/module.h"
+#include "plugins/accel/tcg-x86_64/x86.h"
+
+typedef struct X86Backend {
+    TcgBackend parent_obj;
+} X86Backend;
+
+OBJECT_DECLARE_SIMPLE_TYPE(X86Backend, X86_64_BACKEND, TYPE_X86_64_TCG_BACKEND)
+
+static void *x86_map_exec(size_t size)
+{
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE | PROT_EXEC,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void x86_chunk_free(X86Chunk *c)
+{
+    munmap(c->base, X86_CHUNK_SIZE);
+    g_free(c);
+}
+
+static bool x86_vcpu_init(TcgBackend *be, TcgVcpu *v, GError **errp)
+{
+    if (!__builtin_cpu_supports("popcnt")) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_UNSUPPORTED,
+                    "-accel tcg,backend=x86_64: the host CPU lacks POPCNT");
+        return false;
+    }
+    X86Vcpu *xv = g_new0(X86Vcpu, 1);
+    xv->frame = g_new0(uint64_t, X86_FRAME_SLOTS);
+    xv->chunks = g_ptr_array_new();
+    xv->stub = x86_map_exec(TCG_PAGE_SIZE);
+    if (!xv->stub) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_UNSUPPORTED,
+                    "-accel tcg,backend=x86_64: cannot map executable memory: %s",
+                    g_strerror(errno));
+        g_ptr_array_free(xv->chunks, TRUE);
+        g_free(xv->frame);
+        g_free(xv);
+        return false;
+    }
+    GByteArray *stub = x86_gen_entry_stub(v, xv->frame);
+    g_assert(stub->len <= TCG_PAGE_SIZE);
+    memcpy(xv->stub, stub->data, stub->len);
+    g_byte_array_free(stub, TRUE);
+    xv->entry = (X86EntryFn)(uintptr_t)xv->stub;
+    v->backend_data = xv;
+    return true;
+}
+
+static void x86_vcpu_cleanup(TcgBackend *be, TcgVcpu *v)
+{
+    X86Vcpu *xv = v->backend_data;
+    if (!xv) {
+        return;
+    }
+    for (guint i = 0; i < xv->chunks->len; i++) {
+        x86_chunk_free(g_ptr_array_index(xv->chunks, i));
+    }
+    g_ptr_array_free(xv->chunks, TRUE);
+    munmap(xv->stub, TCG_PAGE_SIZE);
+    g_free(xv->frame);
+    g_free(xv);
+    v->backend_data = NULL;
+}
+
+/* Room for @size bytes (16-byte aligned) in the current chunk or a new one. */
+static uint8_t *x86_alloc(X86Vcpu *xv, size_t size, X86Chunk **chunk)
+{
+    size = (size + 15) & ~(size_t)15;
+    if (size > X86_CHUNK_SIZE) {
+        return NULL;
+    }
+    if (!xv->cur || xv->cur->used + size > X86_CHUNK_SIZE) {
+        X86Chunk *c = g_new0(X86Chunk, 1);
+        c->base = x86_map_exec(X86_CHUNK_SIZE);
+        if (!c->base) {
+            g_free(c);
+            return NULL;
+        }
+        g_ptr_array_add(xv->chunks, c);
+        /* The old current chunk goes once its last block is freed. */
+        if (xv->cur && !xv->cur->live) {
+            g_ptr_array_remove(xv->chunks, xv->cur);
+            x86_chunk_free(xv->cur);
+        }
+        xv->cur = c;
+    }
+    uint8_t *p = xv->cur->base + xv->cur->used;
+    xv->cur->used += size;
+    xv->cur->live++;
+    *chunk = xv->cur;
+    return p;
+}
+
+static bool x86_compile(TcgBackend *be, TcgVcpu *v, const IrBlock *ir, TcgTb *tb)
+{
+    X86Vcpu *xv = v->backend_data;
+    GByteArray *code = x86_gen_block(v, ir, tb);
+    if (!code) {
+        return false;
+    }
+    X86Chunk *chunk = NULL;
+    size_t total = sizeof(X86CodeHeader) + code->len;
+    uint8_t *p = x86_alloc(xv, total, &chunk);
+    if (!p) {
+        g_byte_array_free(code, TRUE);
+        return false;
+    }
+    X86CodeHeader hdr = { .chunk = chunk, .size = total };
+    memcpy(p, &hdr, sizeof(hdr));
+    memcpy(p + sizeof(hdr), code->data, code->len);
+    tb->code = p + sizeof(hdr);
+    tb->code_size = total;
+    g_byte_array_free(code, TRUE);
+    return true;
+}
+
+static void x86_free_code(TcgBackend *be, TcgVcpu *v, TcgTb *tb)
+{
+    X86Vcpu *xv = v->backend_data;
+    if (!tb->code) {
+        return;
+    }
+    X86CodeHeader hdr;
+    memcpy(&hdr, (uint8_t *)tb->code - sizeof(hdr), sizeof(hdr));
+    tb->code = NULL;
+    X86Chunk *c = hdr.chunk;
+    g_assert(c->live > 0);
+    if (--c->live) {
+        return;
+    }
+    if (c == xv->cur) {
+        c->used = 0;                /* empty: reuse from the start */
+    } else {
+        g_ptr_array_remove(xv->chunks, c);
+        x86_chunk_free(c);
+    }
+}
+
+static TcgTb *x86_exec(TcgBackend *be, TcgVcpu *v, TcgTb *tb, int *exit_slot)
+{
+    X86Vcpu *xv = v->backend_data;
+    *exit_slot = -1;
+    return xv->entry(v, tb->code, exit_slot);
+}
+
+static unsigned x86_find_insn(TcgBackend *be, TcgVcpu *v, TcgTb *tb, uintptr_t ra)
+{
+    /* Compiled code stores the instruction index before every call-out. */
+    return v->cur_insn;
+}
+
+static const TcgBackendOps x86_ops = {
+    .vcpu_init = x86_vcpu_init,
+    .vcpu_cleanup = x86_vcpu_cleanup,
+    .compile = x86_compile,
+    .free_code = x86_free_code,
+    .exec = x86_exec,
+    .find_insn = x86_find_insn,
+};
+
+static void x86_class_init(ObjectClass *klass, const void *data)
+{
+    TcgBackendClass *bc = TCG_BACKEND_CLASS(klass);
+    bc->ops = &x86_ops;
+    bc->chaining = true;
+}
+
+static const TypeInfo x86_type_info = {
+    .name = TYPE_X86_64_TCG_BACKEND,
+    .parent = TYPE_TCG_BACKEND,
+    .instance_size = sizeof(X86Backend),
+    .class_size = sizeof(TcgBackendClass),
+    .class_init = x86_class_init,
+};
+
+static void x86_register_types(void)
+{
+    type_register_static(&x86_type_info);
+}
+
+static const TesseraTypeDesc x86_types[] = {
+    {
+        .name = TYPE_X86_64_TCG_BACKEND,
+        .parent = TYPE_TCG_BACKEND,
+        .category = "tcg-backend",
+        .description = "native x86-64 code generator",
+    },
+    { .name = NULL },
+};
+
+static const char *const x86_requires[] = { "accel-tcg", NULL };
+
+TESSERA_MODULE(.name = "tcg-x86_64", .kind = "tcg-backend", .types = x86_types,
+               .requires = x86_requires, .register_types = x86_register_types);

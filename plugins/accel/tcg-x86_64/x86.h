@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The x86-64 native TCG backend: shared declarations of the code generator
+ * (gen.c) and the module glue (backend.c).
+ *
+ * Generated code keeps every IR temp in memory (globals in env, block temps
+ * in a per-vCPU frame, constants as immediates) and computes in rax, rcx,
+ * rdx.  Fixed registers while a block runs:
+ *   rbx = env, r12 = temp frame, r13 = TcgVcpu *, r14 = int *exit_slot,
+ *   r15 = the TcgTb being executed (set at every block entry).
+ * A per-vCPU entry stub saves the callee-saved registers, loads the fixed
+ * ones and jumps to the block; exits restore them and return the block in
+ * rax.  The stack stays 16-byte aligned inside blocks, so helpers are called
+ * directly (SysV ABI).
+ */
+#ifndef TESSERA_TCG_X86_64_H
+#define TESSERA_TCG_X86_64_H
+
+#include "plugins/accel/tcg/tcg-backend.h"
+
+#define TYPE_X86_64_TCG_BACKEND "x86_64-tcg-backend"
+
+/* Temp slots per vCPU frame; bigger blocks are retranslated smaller. */
+#define X86_FRAME_SLOTS 4096
+/* Size of one executable code chunk. */
+#define X86_CHUNK_SIZE (4u << 20)
+
+/* A chunk of RWX memory that blocks are bump-allocated from. */
+typedef struct X86Chunk {
+    uint8_t *base;
+    size_t used;
+    unsigned live;          /* blocks allocated here and not yet freed */
+} X86Chunk;
+
+/* Header in front of each block's code (tb->code points after it). */
+typedef struct X86CodeHeader {
+    X86Chunk *chunk;
+    uint64_t size;
+} X86CodeHeader;
+
+typedef TcgTb *(*X86EntryFn)(TcgVcpu *v, const void *code, int *exit_slot);
+
+/* Per-vCPU state (TcgVcpu.backend_data). */
+typedef struct X86Vcpu {
+    uint64_t *frame;        /* X86_FRAME_SLOTS slots */
+    uint8_t *stub;          /* mmap'd page holding the entry stub */
+    X86EntryFn entry;
+    GPtrArray *chunks;      /* X86Chunk * */
+    X86Chunk *cur;          /* chunk new blocks go to */
+} X86Vcpu;
+
+/* gen.c: machine code for @ir into a new byte array (NULL: block too big). */
+GByteArray *x86_gen_block(TcgVcpu *v, const IrBlock *ir, TcgTb *tb);
+/* gen.c: the entry stub for @v. */
+GByteArray *x86_gen_entry_stub(TcgVcpu *v, uint64_t *frame);
+
+#endif

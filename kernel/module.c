@@ -678,7 +678,13 @@ static bool load_info(ModuleInfo *m, int depth, GError **errp)
     }
     g_hash_table_insert(mods.handles, g_strdup(m->name), h);
     m->loaded = true;
-    if (d->register_types) {
+    /* A program that links a module's code directly (a test) has its types
+     * already: registering them again would be a programming error. */
+    bool all_registered = true;
+    for (const TesseraTypeDesc *t = d->types; t->name; t++) {
+        all_registered &= type_lookup(t->name) != NULL;
+    }
+    if (d->register_types && !all_registered) {
         d->register_types();
     }
     for (const TesseraTypeDesc *t = d->types; t->name; t++) {

@@ -22,12 +22,12 @@ def need(path, package):
 
 
 class Linux(unittest.TestCase):
-    def boot(self, smp, command, expect):
+    def boot(self, smp, command, expect, extra=()):
         image = tt.linux_image()
         initrd = os.path.join(tt.guest_dir(), 'initramfs.cpio.gz')
         c = tt.Console(['-M', 'virt', '-m', '256', '-smp', str(smp), '-nographic',
                         '-kernel', image, '-initrd', initrd,
-                        '-append', 'console=ttyS0 guest.run=' + command])
+                        '-append', 'console=ttyS0 guest.run=' + command] + list(extra))
         try:
             c.expect(r'OpenSBI v\d', timeout=30)
             c.expect(r'BOOT-OK [\d.]+ riscv64', timeout=120)
@@ -40,6 +40,10 @@ class Linux(unittest.TestCase):
     def test_smp1_runs_command_and_powers_off(self):
         out = self.boot(1, 'echo+result-$((6*7))', r'result-42')
         self.assertIn('Power down', out)
+
+    def test_interpreter_backend(self):
+        """The portable interpreter, whatever the default backend is."""
+        self.boot(2, 'echo+interp-$((6*7))', r'interp-42', ['-accel', 'tcg,backend=interp'])
 
     def test_smp4_sees_four_cpus(self):
         self.boot(4, 'grep+-c+^processor+/proc/cpuinfo', r'(?m)^4\r?$')

@@ -17,9 +17,8 @@
 #include "kernel/module.h"
 #include "plugins/accel/tcg/tcg-internal.h"
 
-/* Backends in order of preference for the default (interp first until the
- * native x86_64 backend has proven itself; select it with backend=x86_64). */
-static const char *const tcg_backend_preference[] = { "interp", "x86_64", NULL };
+/* Backends in order of preference for the default: the best installed. */
+static const char *const tcg_backend_preference[] = { "x86_64", "interp", NULL };
 
 static void tcg_as_commit(AddressSpace *as, void *opaque);
 

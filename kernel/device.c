@@ -13,6 +13,7 @@
 #include "kernel/options.h"
 
 typedef struct GlobalProp {
+    char *origin;               /* what the user wrote, for messages */
     char *driver;
     char *property;
     char *value;
@@ -21,12 +22,15 @@ typedef struct GlobalProp {
 /* -global settings, in command-line order (set before any device exists). */
 static GPtrArray *globals;
 
-void device_add_global(const char *driver, const char *property, const char *value)
+void device_add_global(const char *origin, const char *driver, const char *property,
+                       const char *value)
 {
     if (!globals) {
         globals = g_ptr_array_new();
     }
     GlobalProp *g = g_new0(GlobalProp, 1);
+    g->origin = origin ? g_strdup(origin)
+                       : g_strdup_printf("-global %s.%s=%s", driver, property, value);
     g->driver = g_strdup(driver);
     g->property = g_strdup(property);
     g->value = g_strdup(value);
@@ -44,8 +48,8 @@ static void device_post_init(Object *obj)
         }
         GError *err = NULL;
         if (!object_property_parse(obj, g->property, g->value, &err)) {
-            g_set_error(&dev->pending_error, err->domain, err->code, "-global %s.%s=%s: %s",
-                        g->driver, g->property, g->value, err->message);
+            g_set_error(&dev->pending_error, err->domain, err->code, "%s: %s", g->origin,
+                        err->message);
             g_error_free(err);
         }
     }

@@ -85,8 +85,11 @@ DeviceState *device_create_from_opts(OptDict *opts, bool hotplug, GError **errp)
 /* Remove a user device by id or path (device_del). */
 bool device_delete(const char *id, GError **errp);
 
-/* -global DRIVER.PROP=VALUE: applied to every new device of DRIVER. */
-void device_add_global(const char *driver, const char *property, const char *value);
+/* -global DRIVER.PROP=VALUE: applied to every new device of DRIVER.  Errors
+ * name @origin (what the user wrote, e.g. "-cpu rv64,zbb=x"), or the
+ * -global form when NULL. */
+void device_add_global(const char *origin, const char *driver, const char *property,
+                       const char *value);
 void device_types_init(void);
 
 #endif

@@ -258,7 +258,8 @@ static bool setup_cpu(MachineState *ms, Config *cfg, GError **errp)
     for (guint i = 0; i < d->keys->len; i++) {
         const char *key = g_ptr_array_index(d->keys, i);
         if (strcmp(key, "model")) {
-            device_add_global(type, key, opt_dict_get(d, key));
+            g_autofree char *origin = g_strdup_printf("-cpu %s", cfg->cpu);
+            device_add_global(origin, type, key, opt_dict_get(d, key));
         }
     }
     g_free(type);
@@ -470,7 +471,7 @@ static bool setup_globals(Config *cfg, GError **errp)
         }
         g_autofree char *driver = g_strndup(g, dot - g);
         g_autofree char *prop = g_strndup(dot + 1, eq - dot - 1);
-        device_add_global(driver, prop, eq + 1);
+        device_add_global(NULL, driver, prop, eq + 1);
     }
     return true;
 }

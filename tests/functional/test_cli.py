@@ -109,6 +109,14 @@ class BadInput(unittest.TestCase):
     def test_bad_debug_item(self):
         self.check_one_line_error(['-M', 'none', '-d', 'nonsense'], 'nonsense')
 
+    def test_bad_cpu_option_names_the_cpu_option(self):
+        r = tt.run(['-M', 'virt', '-cpu', 'rv64,zbb=maybe', '-nographic'],
+                   link='tessera-system-riscv64')
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        self.assertIn('-cpu rv64,zbb=maybe', r.stderr)
+        self.assertIn("'zbb'", r.stderr)
+
     def test_bad_global(self):
         self.check_one_line_error(['-M', 'none', '-global', 'noequals'], '-global', 'noequals')
 

@@ -213,8 +213,17 @@ static lt_dlhandle open_descriptor(const char *path, const TesseraModuleDesc **o
         h = dlopen_local(path);
     }
     if (!h) {
+        /* libltdl only says "file not found" when every loader failed; ask
+         * the dynamic linker for the real reason (bad ELF, missing symbol). */
+        const char *why = lt_dlerror();
+        void *probe = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        if (probe) {
+            dlclose(probe);
+        } else {
+            why = dlerror();
+        }
         g_set_error(errp, MODULE_ERROR, MODULE_ERROR_LOAD, "cannot load module %s: %s", path,
-                    lt_dlerror());
+                    why);
         return NULL;
     }
     const TesseraModuleDesc *d = lt_dlsym(h, TESSERA_MODULE_SYMBOL);
@@ -437,7 +446,7 @@ bool module_update_index(const char *dir, GError **errp)
     GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
     GPtrArray *list = scan_dir(dir, warnings);
     for (guint i = 0; i < warnings->len; i++) {
-        warn_report("skipping %s", (char *)g_ptr_array_index(warnings, i));
+        warn_report("%s; skipped", (char *)g_ptr_array_index(warnings, i));
     }
     g_ptr_array_unref(warnings);
     g_autoptr(GKeyFile) kf = g_key_file_new();

@@ -8,7 +8,6 @@
 #include "kernel/machine.h"
 #include "kernel/module.h"
 #include "kernel/options.h"
-#include "monitor/monitor.h"
 
 #include <string.h>
 
@@ -23,7 +22,6 @@ void core_init(const char *progname, const char *module_dir)
         machine_types_init();
         accel_types_init();
         chardev_types_init();
-        monitor_types_init();
         g_once_init_leave(&once, 1);
     }
     module_init(module_dir);

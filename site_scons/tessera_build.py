@@ -60,7 +60,7 @@ def configure_and_build(g):
     env['VARIANT'] = variant
     env['BUILD_ID'] = _build_id(root) + ('-' + mode)
     env.Append(CCFLAGS=['-std=gnu11', '-fPIC', '-pthread'] + WARNINGS,
-               CPPPATH=['#', '#sdk/include'],
+               CPPPATH=['#', '#sdk/include', '#plugins/include'],
                CPPDEFINES=[('TESSERA_VERSION', '\\"0.1.0\\"'),
                            'G_LOG_DOMAIN=\\"tessera\\"'],
                LINKFLAGS=['-pthread'])
@@ -162,7 +162,10 @@ def configure_and_build(g):
     core_objs = [env.SharedObject(s) for s in state['core']] + build_id_obj
     lib = env.SharedLibrary(out + '/lib/tessera', core_objs,
                             SHLINKFLAGS=env['SHLINKFLAGS'] + ['-Wl,-soname,libtessera.so'])
-    main = env.TesseraProgram('tessera', [variant + '/obj/kernel/main.c'])
+    # The launcher sits above kernel and monitor: it is the only code that
+    # wires both together, and it lives in the executable, not the library.
+    env.VariantDir(variant + '/obj/launcher', '#launcher', duplicate=False)
+    main = env.TesseraProgram('tessera', Glob(variant + '/obj/launcher/*.c'))
     for dirpath, dirs, files in sorted(os.walk(os.path.join(root, 'plugins'))):
         dirs.sort()
         if 'SConscript' in files:

@@ -12,7 +12,7 @@
 #ifndef TESSERA_TCG_INTERP_H
 #define TESSERA_TCG_INTERP_H
 
-#include "plugins/accel/tcg/tcg-backend.h"
+#include "tcg/tcg-backend.h"
 
 #define TYPE_INTERP_TCG_BACKEND "interp-tcg-backend"
 

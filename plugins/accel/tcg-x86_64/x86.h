@@ -16,7 +16,7 @@
 #ifndef TESSERA_TCG_X86_64_H
 #define TESSERA_TCG_X86_64_H
 
-#include "plugins/accel/tcg/tcg-backend.h"
+#include "tcg/tcg-backend.h"
 
 #define TYPE_X86_64_TCG_BACKEND "x86_64-tcg-backend"
 

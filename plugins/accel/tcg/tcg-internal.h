@@ -20,7 +20,7 @@
 #include "kernel/accel.h"
 #include "kernel/log.h"
 #include "kernel/runstate.h"
-#include "plugins/accel/tcg/tcg-backend.h"
+#include "tcg/tcg-backend.h"
 
 #define TYPE_TCG_ACCEL "tcg-accel"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The RISC-V side of the tcg engine contract (plugins/accel/tcg/tcg-cpu.h):
+ * The RISC-V side of the tcg engine contract (tcg/tcg-cpu.h):
  * the TcgCpuOps hooks and the helpers translated code calls.  The engine's
  * services are reached only through the TcgEngineOps handed to attach().
  */

@@ -6,7 +6,7 @@
 #ifndef TESSERA_RISCV_TRANSLATE_H
 #define TESSERA_RISCV_TRANSLATE_H
 
-#include "plugins/accel/tcg/tcg-cpu.h"
+#include "tcg/tcg-cpu.h"
 #include "plugins/cpu/riscv/cpu.h"
 
 /* Globals the IR addresses directly: x1..x31, pc, f0..f31. */

@@ -33,7 +33,7 @@
 #define TESSERA_TCG_CPU_H
 
 #include "kernel/accel.h"
-#include "plugins/accel/tcg/ir.h"
+#include "tcg/ir.h"
 
 /* Version of this interface; TcgCpuOps.abi_version must equal it. */
 #define TCG_CPU_ABI_VERSION 1

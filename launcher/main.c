@@ -654,6 +654,7 @@ int main(int argc, char **argv)
         .libdirs = g_ptr_array_new_with_free_func(g_free),
     };
     core_init(PROGNAME, NULL);
+    monitor_types_init();
     GError *err = NULL;
     if (!parse_args(argc, argv, &cfg, &err)) {
         error_report("%s", err->message);

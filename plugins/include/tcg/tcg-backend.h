@@ -22,7 +22,7 @@
 
 #include <setjmp.h>
 
-#include "plugins/accel/tcg/tcg-cpu.h"
+#include "tcg/tcg-cpu.h"
 
 #define TYPE_TCG_BACKEND "tcg-backend"
 #define TYPE_TCG_BACKEND_SUFFIX "-tcg-backend"

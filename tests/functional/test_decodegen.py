@@ -130,23 +130,28 @@ class BadTables(unittest.TestCase):
 GOOD = '''
 prefix toy
 features TOY_
+include "toyfn.h"
 field rd     11:7
 field rs1    19:15
 field imm    sext 31:20
 field off    sext 31 7 30:25 11:8 <<1
 field cr     4:2 +8
 field cimm   12 6:2
+field hi     31:28 -1 call=toy_square
 args i rd rs1 imm
 args b rs1 imm
 args c rd imm
+args h rd imm
 format I i "{rd:reg}, {rs1:reg}, {imm}"
 format B b imm=off "{rs1:reg}, {imm:pc}"
 format CLI c rd=cr imm=cimm "{rd:reg}, {imm}"
+format H h imm=hi
 
 decoder toy32 32
 addi   ............ ..... 000 ..... 0010011  I
 xori   ............ ..... 100 ..... 0010011  I  need=X
 beq    ....... ..... ..... 000 ..... 1100011 B
+sq     .... ................ ..... 0101011  H "{rd:reg}, {imm}"
 {
   reserved 000000000000 00000 000 00000 0001011
   first    000000000000 ..... 000 ..... 0001011  I
@@ -181,6 +186,7 @@ static bool trans_first(DisasContext *c, arg_i *a)
 }
 static bool trans_second(DisasContext *c, arg_i *a) { return rec(c, "second", a->rd, a->rs1, a->imm); }
 static bool trans_cli(DisasContext *c, arg_c *a) { return rec(c, "cli", a->rd, a->imm, 0); }
+static bool trans_sq(DisasContext *c, arg_h *a) { return rec(c, "sq", a->rd, a->imm, 0); }
 
 static bool reg(const char *kind, int64_t v, char *buf, size_t size)
 {
@@ -231,6 +237,11 @@ int main(void)
     CHECK(toy32_lookup(w, 0, &a) == TOY_ROW_SECOND);
     toy_disas_row(TOY_ROW_SECOND, &a, 0, buf, sizeof(buf), reg);
     CHECK(!strcmp(buf, "second 0x21"));
+    /* derived field: (bits 31:28 - 1) squared */
+    w = 0x5000002bu | (7u << 7);
+    CHECK(toy32_lookup(w, 0, &a) == TOY_ROW_SQ && a.h.rd == 7 && a.h.imm == 16);
+    toy_disas_row(TOY_ROW_SQ, &a, 0, buf, sizeof(buf), reg);
+    CHECK(!strcmp(buf, "sq r7, 16"));
     /* unknown */
     CHECK(toy32_lookup(0xffffffffu, TOY_X, &a) == -1);
     CHECK(!toy32(&ctx, 0xffffffffu, TOY_X));
@@ -260,9 +271,13 @@ class GoodTable(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             with open(os.path.join(d, 'toy.decode.h')) as fh:
                 header = fh.read()
-            # A tree, not a scan: the 32-bit decoder switches on the bits
-            # every row fixes (opcode and funct3 here).
-            self.assertIn('switch (insn & 0x0000707fu)', header)
+            # A tree, not a scan: the 32-bit decoder switches on the bits every
+            # row fixes (the opcode), then on what rows under one case fix.
+            for sw in ('switch (insn & 0x0000007fu)', 'switch (insn & 0x00007000u)'):
+                self.assertTrue(sw in header, 'no "%s" in the generated decoder' % sw)
+            with open(os.path.join(d, 'toyfn.h'), 'w') as fh:
+                fh.write('#include <stdint.h>\n'
+                         'static inline int64_t toy_square(int64_t v) { return v * v; }\n')
             drv = os.path.join(d, 'driver.c')
             with open(drv, 'w') as fh:
                 fh.write('#define TOY_X 1u\n' + DRIVER.replace('#define TOY_X 1u\n', ''))

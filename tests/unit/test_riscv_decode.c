@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plugins/cpu/riscv/decode.c"
+#include "tests/unit/test_riscv_all.h"
 
 #define ALL_EXTS 0xffffffffu
 
@@ -268,14 +268,6 @@ static const KnownEncoding known[] = {
     { 0x0000ffd6, 2, "c.sdsp", -1, 2, 21, true, 504 },
 };
 
-/* disas.c names CSRs through csr.c, which needs a whole CPU: this test
- * double knows the one CSR the disassembly cases below use. */
-const char *riscv_csr_name(int csrno)
-{
-    return csrno == 0x300 ? "mstatus" : NULL;
-}
-
-#include "plugins/cpu/riscv/disas.c"
 
 static bool rows_overlap(uint32_t mask_a, uint32_t match_a, uint32_t mask_b, uint32_t match_b)
 {

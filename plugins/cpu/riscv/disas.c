@@ -11,16 +11,13 @@
 #include "plugins/cpu/riscv/cpu.h"
 #include "plugins/cpu/riscv/decode.h"
 
-#define gpr_names riscv_gpr_names
-#define fpr_names riscv_fpr_names
-
 /* Operand kinds of insn.decode's templates beyond the generic d/x/pc. */
 static bool riscv_operand(const char *kind, int64_t v, char *buf, size_t size)
 {
     if (!strcmp(kind, "gpr") && v >= 0 && v < 32) {
-        snprintf(buf, size, "%s", gpr_names[v]);
+        snprintf(buf, size, "%s", riscv_gpr_names[v]);
     } else if (!strcmp(kind, "fpr") && v >= 0 && v < 32) {
-        snprintf(buf, size, "%s", fpr_names[v]);
+        snprintf(buf, size, "%s", riscv_fpr_names[v]);
     } else if (!strcmp(kind, "csr")) {
         const char *name = riscv_csr_name((int)v);
         if (name) {

@@ -13,6 +13,8 @@ packages=(
   # tests: firmware, guest toolchain, clients
   opensbi u-boot-qemu gcc-riscv64-unknown-elf device-tree-compiler
   socat strace xz-utils cpio
+  # network backends: -netdev user
+  libslirp-dev
   # benchmarks: side-by-side reference only, never used by Tessera itself
   qemu-system-misc time
 )

@@ -19,9 +19,10 @@ static const MonitorNetHooks *hooks_or_print(GString *out)
     return h;
 }
 
-static void print_result(GString *out, bool ok, GError *err)
+/* Call after the command ran (not in its argument list: @err is set by it). */
+static void print_error(GString *out, GError *err)
 {
-    if (!ok) {
+    if (err) {
         g_string_append_printf(out, "Error: %s\n", err->message);
         g_error_free(err);
     }
@@ -48,7 +49,8 @@ void hmp_netdev_add(GString *out, JsonObject *args)
     const MonitorNetHooks *h = hooks_or_print(out);
     GError *err = NULL;
     if (h) {
-        print_result(out, h->netdev_add_text(qmp_arg_str(args, "args", ""), &err), err);
+        h->netdev_add_text(qmp_arg_str(args, "args", ""), &err);
+        print_error(out, err);
     }
 }
 
@@ -67,7 +69,8 @@ void hmp_set_link(GString *out, JsonObject *args)
     const MonitorNetHooks *h = hooks_or_print(out);
     GError *err = NULL;
     if (h) {
-        print_result(out, h->set_link(qmp_arg_str(args, "name", ""), up, &err), err);
+        h->set_link(qmp_arg_str(args, "name", ""), up, &err);
+        print_error(out, err);
     }
 }
 
@@ -81,8 +84,12 @@ static void hostfwd(GString *out, JsonObject *args, bool add)
     const MonitorNetHooks *h = hooks_or_print(out);
     GError *err = NULL;
     if (h) {
-        bool ok = add ? h->hostfwd_add(netdev, rule, &err) : h->hostfwd_remove(netdev, rule, &err);
-        print_result(out, ok, err);
+        if (add) {
+            h->hostfwd_add(netdev, rule, &err);
+        } else {
+            h->hostfwd_remove(netdev, rule, &err);
+        }
+        print_error(out, err);
     }
 }
 

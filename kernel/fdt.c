@@ -66,6 +66,15 @@ FdtBuilder *fdt_builder_new_from_blob(const void *blob, size_t size, GError **er
         g_set_error(errp, FDT_ERROR, FDT_ERROR_INVALID, "not a valid device tree blob");
         return NULL;
     }
+    /* The blob comes from the user: the header check above trusts the
+     * block offsets and the structure, and libfdt's read-write functions
+     * assume both are sane, so check the whole tree first. */
+    int check = fdt_check_full(blob, fdt_totalsize(blob));
+    if (check != 0) {
+        g_set_error(errp, FDT_ERROR, FDT_ERROR_INVALID, "invalid device tree blob: %s",
+                    fdt_strerror(check));
+        return NULL;
+    }
     FdtBuilder *fdt = builder_alloc();
     fdt->bufsize = MAX(FDT_INITIAL_SIZE, (size_t)fdt_totalsize(blob) * 2);
     fdt->buf = g_malloc0(fdt->bufsize);

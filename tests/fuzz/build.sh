@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Build every libFuzzer target of tests/fuzz/ (see docs/fuzzing.md):
+#   bash tests/fuzz/build.sh            -> build/fuzz/<target>_fuzz
+# clang with -fsanitize=fuzzer,address,undefined; the core (objmodel/,
+# kernel/, monitor/) is compiled once, instrumented, and linked into each.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=build/fuzz
+targets=(qmp hmp options loader dtb)
+command -v clang >/dev/null || { echo "fuzz build: clang is missing; run scripts/setup.sh" >&2; exit 1; }
+mkdir -p "$out/obj"
+san=(-fsanitize=address,undefined -fno-sanitize-recover=undefined)
+cflags=(-std=gnu11 -g -O1 -fno-omit-frame-pointer -pthread -I. -Isdk/include -Iplugins/include
+        $(pkg-config --cflags glib-2.0 json-glib-1.0)
+        -DTESSERA_VERSION='"0.1.0"' -DG_LOG_DOMAIN='"tessera"')
+libs=($(pkg-config --libs glib-2.0 gthread-2.0 json-glib-1.0) -lfdt -lltdl -lm -pthread)
+printf '/* SPDX-License-Identifier: MIT */\n/* generated */\nconst char tessera_build_id_str[] = "fuzz";\n' \
+    > "$out/obj/build-id.c"
+srcs=$(ls objmodel/*.c kernel/*.c monitor/*.c tests/fuzz/fuzz_common.c "$out/obj/build-id.c")
+# Compile the core once, two at a time, only what changed.
+objs=()
+todo=()
+for s in $srcs; do
+    o="$out/obj/$(echo "$s" | tr / _ | sed 's/\.c$/.o/')"
+    objs+=("$o")
+    if [ ! -e "$o" ] || [ "$s" -nt "$o" ] || [ -n "$(find objmodel kernel monitor sdk tests/fuzz -name '*.h' -newer "$o" | head -1)" ]; then
+        todo+=("$s:$o")
+    fi
+done
+if [ ${#todo[@]} -gt 0 ]; then
+    printf '%s\n' "${todo[@]}" | xargs -P2 -I{} sh -c \
+        'src=${1%%:*}; obj=${1#*:}; shift; exec clang "$@" -fsanitize=fuzzer-no-link -c "$src" -o "$obj"' \
+        _ {} "${cflags[@]}" "${san[@]}"
+fi
+for t in "${targets[@]}"; do
+    clang "${cflags[@]}" "${san[@]}" -fsanitize=fuzzer tests/fuzz/${t}_fuzz.c "${objs[@]}" \
+        -o "$out/${t}_fuzz" "${libs[@]}"
+    echo "built $out/${t}_fuzz"
+done

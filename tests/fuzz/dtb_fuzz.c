@@ -35,18 +35,29 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-/* Visit the first nodes of the user's tree by path, as a board looking
- * for its own nodes would. */
+/* Look up the first nodes of the user's tree by path, as a board looking
+ * for its own nodes would.  (Paths are built here from node names rather
+ * than with libfdt's fdt_get_path, which Tessera does not use.) */
 static void visit_paths(FdtBuilder *fdt, const void *blob)
 {
+    enum { MAX_DEPTH = 8 };
+    GString *path = g_string_new(NULL);
+    size_t start[MAX_DEPTH + 1] = { 0 };
     int depth = 0, n = 0;
     for (int off = fdt_next_node(blob, 0, &depth); off >= 0 && n < 32;
          off = fdt_next_node(blob, off, &depth), n++) {
-        char path[256];
-        if (fdt_get_path(blob, off, path, sizeof(path)) == 0) {
-            fdt_builder_node_exists(fdt, path);
+        int len;
+        const char *name = fdt_get_name(blob, off, &len);
+        if (!name || depth < 1 || depth > MAX_DEPTH) {
+            continue;
         }
+        g_string_truncate(path, start[depth - 1]);
+        g_string_append_c(path, '/');
+        g_string_append_len(path, name, len);
+        start[depth] = path->len;
+        fdt_builder_node_exists(fdt, path->str);
     }
+    g_string_free(path, TRUE);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

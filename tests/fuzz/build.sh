@@ -4,6 +4,9 @@
 #   bash tests/fuzz/build.sh            -> build/fuzz/<target>_fuzz
 # clang with -fsanitize=fuzzer,address,undefined; the core (objmodel/,
 # kernel/, monitor/) is compiled once, instrumented, and linked into each.
+# The device fuzzers (device_fuzz.c, one per board in fuzz_boards.py) need
+# the board modules instrumented too: the whole tree is built by scons with
+# clang (tests/fuzz/fuzzcc) into build/debug-fuzzcc-san/, and they load their modules from there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=build/fuzz
@@ -37,4 +40,19 @@ for t in "${targets[@]}"; do
     clang "${cflags[@]}" "${san[@]}" -fsanitize=fuzzer tests/fuzz/${t}_fuzz.c "${objs[@]}" \
         -o "$out/${t}_fuzz" "${libs[@]}"
     echo "built $out/${t}_fuzz"
+done
+
+# Device fuzzers: the tree with clang, then one executable per board.
+[ -e plugins/accel/qtest/protocol.c ] || { echo "no qtest protocol: device fuzzers not built"; exit 0; }
+scons -Q -j2 CC="$PWD/tests/fuzz/fuzzcc" werror=0 sanitize=fuzzer-no-link,address,undefined >/dev/null
+var=$PWD/build/debug-fuzzcc-san
+python3 tests/fuzz/fuzz_boards.py | while read -r name board devices; do
+    [ "$devices" != - ] || devices=
+    clang "${cflags[@]}" "${san[@]}" -fsanitize=fuzzer \
+        -DFUZZ_BOARD="\"$board\"" -DFUZZ_DEVICES="\"$devices\"" \
+        -DFUZZ_MODULE_DIR="\"$var/lib/tessera/modules\"" \
+        tests/fuzz/device_fuzz.c tests/fuzz/fuzz_common.c plugins/accel/qtest/protocol.c \
+        "$var/gen/build-id.os" -L"$var/lib" -ltessera -Wl,-rpath,"$var/lib" \
+        -o "$out/${name}_fuzz" "${libs[@]}"
+    echo "built $out/${name}_fuzz"
 done

@@ -21,6 +21,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * commands have a QOM tree and memory to work on. */
 void fuzz_core_setup(const char *progname, bool with_machine);
 
+/* The same start-up with the modules of @module_dir (NULL: next to the
+ * executable) and no machine. */
+void fuzz_core_setup_modules(const char *progname, const char *module_dir);
+
 /* Undo what one input may have switched on for the next (logging). */
 void fuzz_reset_state(void);
 

@@ -37,12 +37,17 @@ static const TypeInfo fuzz_machine_info = {
     .class_init = fuzz_machine_class_init,
 };
 
-void fuzz_core_setup(const char *progname, bool with_machine)
+void fuzz_core_setup_modules(const char *progname, const char *module_dir)
 {
     /* Plain malloc for GLib so that the sanitizers see every block. */
     setenv("G_SLICE", "always-malloc", 1);
     unsetenv("TESSERA_MODULE_DIR");
-    core_init(progname, "/nonexistent");
+    core_init(progname, module_dir);
+}
+
+void fuzz_core_setup(const char *progname, bool with_machine)
+{
+    fuzz_core_setup_modules(progname, "/nonexistent");
     if (!with_machine) {
         return;
     }

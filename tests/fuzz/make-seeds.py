@@ -150,8 +150,26 @@ def dtb_seeds():
         write('dtb', 'seed-%d' % i, blob)
 
 
+def device_seeds():
+    """Op streams for device_fuzz.c: every op kind on every region index
+    (regions are numbered in the board's memory order; the index is taken
+    modulo their count, so the same seeds serve every board)."""
+    import random
+    rng = random.Random(17)
+    for name in ('device-virt', 'device-spike'):
+        for region in range(10):
+            ops = b''
+            for width in range(4):
+                for off in (0, 1, 4, 8, 0x10, 0x1c, 0x4000, 0xbff8):
+                    ops += bytes([0, width, region]) + struct.pack('<IQ', off, rng.getrandbits(64))
+                    ops += bytes([3, width, region]) + struct.pack('<I', off)
+            ops += bytes([5, 15]) + struct.pack('<I', 0x100) + bytes(range(16))
+            ops += bytes([6]) + struct.pack('<I', 1000000) + bytes([7])
+            write(name, 'seed-region-%d' % region, ops)
+
+
 def main():
-    for t in ['qmp', 'hmp', 'options', 'loader', 'dtb']:
+    for t in ['qmp', 'hmp', 'options', 'loader', 'dtb', 'device-virt', 'device-spike']:
         shutil.rmtree(os.path.join(CORPUS, t), ignore_errors=True)
     for i, l in enumerate(qmp_lines()):
         write('qmp', 'seed-%02d' % i, l + '\n')
@@ -159,6 +177,7 @@ def main():
     options_seeds()
     loader_seeds()
     dtb_seeds()
+    device_seeds()
 
 
 if __name__ == '__main__':

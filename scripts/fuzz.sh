@@ -16,11 +16,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-1800}
 shift || true
-all=(options dtb loader hmp qmp)
-targets=("${@:-${all[@]}}")
-[ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 case "$secs" in ''|*[!0-9]*) echo "fuzz.sh: SECONDS_PER_TARGET must be a number, not '$secs'" >&2; exit 2;; esac
 bash tests/fuzz/build.sh
+all=(options dtb loader hmp qmp)
+# The device fuzzers exist once the qtest protocol does (tests/fuzz/build.sh).
+for d in $(python3 tests/fuzz/fuzz_boards.py | cut -d' ' -f1); do
+    [ -x "build/fuzz/${d}_fuzz" ] && all+=("$d")
+done
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
+# Modules each export a `tessera_module` descriptor: not an ODR violation.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_odr_violation=0}
 command -v /usr/bin/time >/dev/null || { echo "fuzz.sh: /usr/bin/time is missing (package time)" >&2; exit 1; }
 mkdir -p build/fuzz/logs
 summary=()

@@ -285,6 +285,8 @@ void fdt_builder_prop_u64(FdtBuilder *fdt, const char *path, const char *name, u
     fdt_builder_prop_cells(fdt, path, name, cells, 2);
 }
 
+#define FDT_MAX_CELLS 4
+
 /* Cell count property of the node at @off, or @def when absent. */
 static int node_cells(FdtBuilder *fdt, int off, const char *name, int def)
 {
@@ -316,6 +318,14 @@ void fdt_builder_prop_reg(FdtBuilder *fdt, const char *path, const uint64_t *pai
     if (parent >= 0) {
         acells = node_cells(fdt, parent, "#address-cells", FDT_DEFAULT_ADDRESS_CELLS);
         scells = node_cells(fdt, parent, "#size-cells", FDT_DEFAULT_SIZE_CELLS);
+    }
+    /* The parent may come from the user's -dtb: a cell count is at most 4
+     * (PCI addresses take 3), never billions. */
+    if (acells < 0 || acells > FDT_MAX_CELLS || scells < 0 || scells > FDT_MAX_CELLS) {
+        builder_fail(fdt, FDT_ERROR_INVALID,
+                     "device tree node %s: the parent's #address-cells/#size-cells (%d/%d) "
+                     "are not 0 to %d", path, acells, scells, FDT_MAX_CELLS);
+        return;
     }
     GArray *cells = g_array_new(false, false, sizeof(uint32_t));
     for (size_t i = 0; i < count; i++) {

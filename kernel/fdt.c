@@ -66,6 +66,15 @@ FdtBuilder *fdt_builder_new_from_blob(const void *blob, size_t size, GError **er
         g_set_error(errp, FDT_ERROR, FDT_ERROR_INVALID, "not a valid device tree blob");
         return NULL;
     }
+    /* Versions before 16 name nodes by full path, which libfdt's checker
+     * (1.6.1) dereferences NULL on when a name has no '/'; dtc has written
+     * version 17 for 15 years, so refuse the old forms. */
+    if (fdt_version(blob) < 16) {
+        g_set_error(errp, FDT_ERROR, FDT_ERROR_INVALID,
+                    "device tree blob version %u is not supported (16 or later)",
+                    fdt_version(blob));
+        return NULL;
+    }
     /* The blob comes from the user: the header check above trusts the
      * block offsets and the structure, and libfdt's read-write functions
      * assume both are sane, so check the whole tree first. */

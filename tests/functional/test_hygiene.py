@@ -35,8 +35,11 @@ WARMUP = 200
 # So: fail above 512 KiB.
 RSS_TOLERANCE_KB = 512
 # The sanitized build's allocator keeps freed blocks in a quarantine, which
-# grows RSS without any leak; turn it off for the measured process.
-SAN_ENV = {'ASAN_OPTIONS': 'detect_leaks=0:quarantine_size_mb=0:thread_local_quarantine_size_kb=0'}
+# grows RSS without any leak; turn it off for the measured process (on top
+# of the options the build sets).
+SAN_ENV = {'ASAN_OPTIONS': ':'.join(filter(None, [
+    os.environ.get('ASAN_OPTIONS', ''),
+    'quarantine_size_mb=0:thread_local_quarantine_size_kb=0']))}
 
 
 def rss_kb(pid):

@@ -688,7 +688,7 @@ static void run_line(QTestSession *s, char *line, GString *reply)
     const QTestCommand *cmd = find_command(argv[0]);
     if (!cmd) {
         g_autofree char *e = echo_word(argv[0]);
-        fail(reply, "unknown command '%s'", e);
+        fail(reply, "Unknown command '%s'", e);
         return;
     }
     int nargs = argc - 1;

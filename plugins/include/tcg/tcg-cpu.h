@@ -174,6 +174,17 @@ typedef struct TcgCpuOps {
      * or for ordinary data accesses.  The engine uses the fetch index to
      * look code up; translators normally embed data indexes in the IR. */
     int (*mmu_index)(CPUState *cpu, bool ifetch);
+
+    /*
+     * Optional: an access reached nothing (@result MEMTX_DECODE_ERROR) or a
+     * device refused it (MEMTX_ERROR).  Record the guest's access fault for
+     * @vaddr and call engine->raise_exception(cpu, ra) (no return).  The
+     * engine has logged it under -d guest_errors and released the device
+     * lock.  NULL: reads return 0 and writes are dropped.
+     */
+    void (*do_transaction_failed)(CPUState *cpu, uint64_t vaddr, uint64_t paddr, unsigned size,
+                                  TcgAccessType access_type, int mmu_idx, MemTxResult result,
+                                  uintptr_t ra);
 } TcgCpuOps;
 
 /*

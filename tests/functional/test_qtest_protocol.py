@@ -205,7 +205,8 @@ class Transports(unittest.TestCase):
         for args in (['-chardev', 'socket,id=qt0,path=%s,server=on,wait=off' % path,
                       '-accel', 'qtest,chardev=qt0'],
                      ['-chardev', 'socket,id=qt0,path=%s,server=on,wait=off' % path,
-                      '-qtest', 'chardev:qt0']):
+                      '-qtest', 'chardev:qt0'],
+                     ['-qtest', 'unix:%s,server=on,wait=off' % path]):
             p = subprocess.Popen([tt.tessera_path(LINK)] + virt() + args,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             try:

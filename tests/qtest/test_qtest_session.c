@@ -43,6 +43,20 @@ static void rig_init(Rig *r)
     r->s = qtest_session_new(&r->as, collect, r->emitted);
 }
 
+static void rig_fini(Rig *r)
+{
+    qtest_session_free(r->s);
+    g_string_free(r->emitted, TRUE);
+    address_space_destroy(&r->as);
+    memory_region_del_subregion(&r->root, r->rtc->mmio[0]);
+    memory_region_destroy(&r->root);
+    object_unparent(OBJECT(r->rtc));
+    object_unref(OBJECT(r->rtc));
+    for (int i = 0; i < r->pins.count; i++) {
+        irq_free(r->pins.lines[i]);
+    }
+}
+
 /* Run @line and compare everything it produced with @want. */
 static void expect(Rig *r, const char *line, const char *want)
 {
@@ -84,6 +98,7 @@ START_TEST(test_command_returns_irq_notes_then_reply)
     /* Intercepted: the board's (here the test's) connection saw nothing. */
     ck_assert_uint_eq(r.pins.changes[0], 0);
     ck_assert_str_eq(r.emitted->str, "");
+    rig_fini(&r);
 }
 END_TEST
 
@@ -98,7 +113,7 @@ START_TEST(test_free_restores_the_connection)
     g_autofree char *want = g_strdup_printf("OK %" PRId64 "\n", clock_get_ns(CLOCK_VIRTUAL) + 10);
     expect(&r, "clock_step 10", want);
     ck_assert_int_eq(r.pins.level[0], 1);
-    qtest_session_free(r.s);
+    rig_fini(&r);
 }
 END_TEST
 
@@ -113,7 +128,7 @@ START_TEST(test_feed_splits_lines_and_emits)
     ck_assert_str_eq(r.emitted->str, "OK\nOK 0x0000000000000001\n"
                                      "FAIL read of 1 byte at 0x9000: unmapped address\n");
     qtest_session_reset(r.s);
-    qtest_session_free(r.s);
+    rig_fini(&r);
 }
 END_TEST
 
@@ -130,6 +145,7 @@ START_TEST(test_overlong_line_in_pieces)
     g_autofree char *want = g_strdup_printf("FAIL command line longer than %d bytes\nOK little\n",
                                             QTEST_MAX_LINE);
     ck_assert_str_eq(r.emitted->str, want);
+    rig_fini(&r);
 }
 END_TEST
 

@@ -203,7 +203,10 @@ static const TcgCpuOps riscv_tcg_cpu_ops = {
     .do_transaction_failed = riscv_tcg_do_transaction_failed,
 };
 
-const void *const riscv_tcg_cpu_ops_ptr = &riscv_tcg_cpu_ops;
+const CPUAccelOps riscv_accel_ops[] = {
+    { .accel = "tcg", .ops = &riscv_tcg_cpu_ops },
+    { NULL },
+};
 
 /* ---- helpers called from translated code ---------------------------------------- */
 

@@ -2,7 +2,7 @@
 /*
  * The contract between the tcg accelerator (the engine) and CPU modules.
  *
- * A CPU class sets CPUClass.accel_ops to a const TcgCpuOps.  The engine
+ * A CPU class lists a const TcgCpuOps under "tcg" in CPUClass.accel_ops.  The engine
  * calls those hooks; in exchange it hands each vCPU a const TcgEngineOps
  * (through TcgCpuOps.attach) whose functions the CPU module's helpers call.
  * The CPU module links no engine symbol: everything goes through these two
@@ -87,7 +87,7 @@ typedef struct TcgGlobalDesc {
 typedef struct TcgEngineOps TcgEngineOps;
 
 /*
- * Hooks a CPU module provides (CPUClass.accel_ops points to one).
+ * Hooks a CPU module provides (listed under "tcg" in CPUClass.accel_ops).
  * Required unless marked optional.
  */
 typedef struct TcgCpuOps {
@@ -259,7 +259,7 @@ struct TcgEngineOps {
 /* The TcgCpuOps of @cpu's class (NULL when it has none). */
 static inline const TcgCpuOps *tcg_cpu_ops(CPUState *cpu)
 {
-    return (const TcgCpuOps *)CPU_GET_CLASS(cpu)->accel_ops;
+    return (const TcgCpuOps *)cpu_accel_ops(cpu, "tcg");
 }
 /* The env pointer of @cpu. */
 static inline void *tcg_cpu_env(CPUState *cpu)

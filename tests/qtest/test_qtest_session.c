@@ -160,6 +160,42 @@ START_TEST(test_session_without_address_space_uses_the_machine)
 }
 END_TEST
 
+static void count_fire(void *opaque)
+{
+    (*(int *)opaque)++;
+}
+
+START_TEST(test_overdue_timers_fire_on_any_clock_command)
+{
+    QTestSession *s = qtest_session_new(NULL, NULL, NULL);
+    int fired = 0;
+    Timer *t = timer_new_ns(CLOCK_VIRTUAL, count_fire, &fired);
+    g_autofree char *r1 = qtest_session_command(s, "clock_set 1000");
+    ck_assert_str_eq(r1, "OK 1000\n");
+    timer_mod_ns(t, 400); /* already overdue: nothing moves the clock on its own */
+    g_autofree char *r2 = qtest_session_command(s, "clock_step 0");
+    ck_assert_str_eq(r2, "OK 1000\n");
+    ck_assert_int_eq(fired, 1);
+    timer_mod_ns(t, 10);
+    g_autofree char *r3 = qtest_session_command(s, "clock_set 5");
+    ck_assert_str_eq(r3, "OK 1000\n");
+    ck_assert_int_eq(fired, 2);
+    timer_mod_ns(t, 20);
+    g_autofree char *r4 = qtest_session_command(s, "clock_step");
+    ck_assert_str_eq(r4, "OK 1000\n");
+    ck_assert_int_eq(fired, 3);
+    /* No timer: clock_step without an argument leaves the clock alone. */
+    g_autofree char *r5 = qtest_session_command(s, "clock_step");
+    ck_assert_str_eq(r5, "OK 1000\n");
+    timer_mod_ns(t, 2500);
+    g_autofree char *r6 = qtest_session_command(s, "clock_step");
+    ck_assert_str_eq(r6, "OK 2500\n");
+    ck_assert_int_eq(fired, 4);
+    timer_free(t);
+    qtest_session_free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("qtest-session");
@@ -169,6 +205,7 @@ int main(void)
     tcase_add_test(tc, test_feed_splits_lines_and_emits);
     tcase_add_test(tc, test_overlong_line_in_pieces);
     tcase_add_test(tc, test_session_without_address_space_uses_the_machine);
+    tcase_add_test(tc, test_overdue_timers_fire_on_any_clock_command);
     suite_add_tcase(s, tc);
     return devtest_run(s);
 }

@@ -425,13 +425,12 @@ static void reply_clock(GString *reply)
     g_string_printf(reply, "OK %" PRId64, clock_get_ns(CLOCK_VIRTUAL));
 }
 
-/* Advance virtual time to @target (never backwards), firing due timers. */
+/* Advance virtual time to @target (never backwards), firing due timers,
+ * those already overdue included (a clock_step of 0 runs them). */
 static void clock_advance_to(int64_t target)
 {
     int64_t now = clock_get_ns(CLOCK_VIRTUAL);
-    if (target > now) {
-        clock_step(target - now);
-    }
+    clock_step(target > now ? target - now : 0);
 }
 
 static bool arg_time(const char *text, int64_t *out, GString *reply)
@@ -455,9 +454,7 @@ static void cmd_clock_step(QTestSession *s, const QTestCommand *cmd, char **argv
     if (argc == 0) {
         /* To the next timer, if there is one. */
         int64_t next = clock_virtual_next_deadline();
-        if (next >= 0) {
-            clock_advance_to(next);
-        }
+        clock_advance_to(next >= 0 ? next : now);
         reply_clock(reply);
         return;
     }

@@ -160,26 +160,12 @@ static void qtest_accel_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo qtest_type_info = {
     .name = TYPE_QTEST_ACCEL,
     .parent = TYPE_ACCEL,
+    .category = "accel",
+    .description = "qtest: devices driven by a test, CPUs never run",
     .instance_size = sizeof(QTestAccel),
     .class_size = sizeof(AccelClass),
     .class_init = qtest_accel_class_init,
     .instance_finalize = qtest_accel_finalize,
 };
 
-static void qtest_register_types(void)
-{
-    type_register_static(&qtest_type_info);
-}
-
-static const TesseraTypeDesc qtest_types[] = {
-    {
-        .name = TYPE_QTEST_ACCEL,
-        .parent = TYPE_ACCEL,
-        .category = "accel",
-        .description = "qtest: devices driven by a test, CPUs never run",
-    },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "accel-qtest", .kind = "accel", .types = qtest_types,
-               .register_types = qtest_register_types);
+TESSERA_MODULE(.name = "accel-qtest", .kind = "accel", .types = TESSERA_TYPES(&qtest_type_info));

@@ -238,6 +238,12 @@ DeviceState *device_create_from_opts(OptDict *opts, bool hotplug, GError **errp)
         return NULL;
     }
     const char *id = opt_dict_get(opts, "id");
+    if (id && !object_id_check(id, &err)) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-device %s: %s", driver,
+                    err->message);
+        g_error_free(err);
+        return NULL;
+    }
     Object *peripheral = container_get(id ? "/machine/peripheral" : "/machine/peripheral-anon");
     if (id && object_resolve_child(peripheral, id)) {
         g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-device %s: duplicate id '%s'",
@@ -262,8 +268,15 @@ DeviceState *device_create_from_opts(OptDict *opts, bool hotplug, GError **errp)
     }
     dev->id = g_strdup(id);
     g_autofree char *name = id ? g_strdup(id) : anon_name(peripheral);
-    object_property_add_child(peripheral, name, obj, NULL);
+    bool placed = id ? object_add_user_child(peripheral, name, obj, &err)
+                     : object_property_add_child(peripheral, name, obj, &err);
     object_unref(obj);
+    if (!placed) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-device %s: %s", driver,
+                    err->message);
+        g_error_free(err);
+        return NULL;
+    }
     MachineState *ms = machine_current();
     MachineClass *mc = ms ? MACHINE_GET_CLASS(ms) : NULL;
     if (!device_realize(dev, &err) ||

@@ -26,11 +26,21 @@ const char *machine_serial_chardev_id(int index)
     return index >= 0 && index < MAX_SERIAL_PORTS ? serial_ids[index] : NULL;
 }
 
-void machine_set_serial_chardev_id(int index, const char *id)
+int machine_max_serial_ports(void)
 {
-    g_assert(index >= 0 && index < MAX_SERIAL_PORTS);
+    return MAX_SERIAL_PORTS;
+}
+
+bool machine_set_serial_chardev_id(int index, const char *id, GError **errp)
+{
+    if (index < 0 || index >= MAX_SERIAL_PORTS) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                    "too many serial ports (at most %d)", MAX_SERIAL_PORTS);
+        return false;
+    }
     g_free(serial_ids[index]);
     serial_ids[index] = g_strdup(id);
+    return true;
 }
 
 char *machine_name_from_type(const char *type_name)

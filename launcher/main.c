@@ -370,12 +370,18 @@ static bool setup_chardevs(Config *cfg, GError **errp)
     for (guint i = 0; i < serials->len; i++) {
         g_autofree char *id = g_strdup_printf("serial%u", i);
         const char *text = g_ptr_array_index(serials, i);
+        if (i >= (guint)machine_max_serial_ports()) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                        "-serial %s: too many serial ports (at most %d)", text,
+                        machine_max_serial_ports());
+            return false;
+        }
         Chardev *chr = shorthand_chardev("-serial", id, text, true, errp);
         if (!chr && *errp) {
             return false;
         }
         if (chr) {
-            machine_set_serial_chardev_id(i, chr->label);
+            machine_set_serial_chardev_id(i, chr->label, NULL); /* index checked above */
         }
     }
     struct { GPtrArray *texts; const char *option; const char *prefix;

@@ -217,9 +217,8 @@ static void qtree_device(GString *out, DeviceState *dev)
         if (!v) {
             continue;
         }
-        if (g_variant_is_of_type(v, G_VARIANT_TYPE_STRING)) {
-            g_string_append_printf(out, "    %s = \"%s\"\n", p->name,
-                                   g_variant_get_string(v, NULL));
+        if (prop_string_peek(v)) {
+            g_string_append_printf(out, "    %s = \"%s\"\n", p->name, prop_string_peek(v));
         } else if (g_variant_is_of_type(v, G_VARIANT_TYPE_BOOLEAN)) {
             g_string_append_printf(out, "    %s = %s\n", p->name,
                                    g_variant_get_boolean(v) ? "true" : "false");

@@ -173,8 +173,18 @@ JsonNode *qmp_call(const QmpCommand *cmd, JsonObject *args, GError **errp)
     if (!qmp_check_args(cmd, args, errp)) {
         return NULL;
     }
-    JsonNode *ret = cmd->handler(args, errp);
-    g_assert(ret || !errp || *errp);
+    GError *err = NULL;
+    JsonNode *ret = cmd->handler(args, &err);
+    if (!ret && !err) {
+        /* A handler bug must not take the process down: report it instead. */
+        g_set_error(&err, QMP_ERROR, QMP_ERROR_GENERIC,
+                    "%s failed without giving a reason (a Tessera bug: please report it)",
+                    cmd->name);
+    }
+    if (err) {
+        g_clear_pointer(&ret, json_node_unref);
+        g_propagate_error(errp, err);
+    }
     return ret;
 }
 

@@ -54,8 +54,8 @@ static JsonNode *variant_to_json(GVariant *v)
     } else if (g_variant_is_of_type(v, G_VARIANT_TYPE_UINT64)) {
         json_node_unref(n);
         return qmp_json_uint(g_variant_get_uint64(v));
-    } else if (g_variant_is_of_type(v, G_VARIANT_TYPE_STRING)) {
-        json_node_set_string(n, g_variant_get_string(v, NULL));
+    } else if (prop_string_peek(v)) {
+        json_node_set_string(n, prop_string_peek(v)); /* made valid on output */
     } else {
         g_autofree char *text = g_variant_print(v, FALSE);
         json_node_set_string(n, text);

@@ -5,6 +5,8 @@
  */
 #include "objmodel/internal.h"
 
+#include <string.h>
+
 /* ---- generic access --------------------------------------------------- */
 
 static Property *prop_lookup(Object *obj, const char *name, GError **errp)
@@ -109,7 +111,7 @@ bool object_property_set_uint(Object *obj, const char *name, uint64_t v, GError 
 
 bool object_property_set_str(Object *obj, const char *name, const char *v, GError **errp)
 {
-    return object_property_set(obj, name, g_variant_new_string(v), errp);
+    return object_property_set(obj, name, prop_string_new(v), errp);
 }
 
 bool object_property_set_link(Object *obj, const char *name, Object *target, GError **errp)
@@ -147,7 +149,8 @@ static GVariant *get_typed(Object *obj, const char *name, const char *vtype, con
                            GError **errp)
 {
     GVariant *v = object_property_get(obj, name, errp);
-    bool ok = !v || (vtype ? g_variant_is_of_type(v, G_VARIANT_TYPE(vtype))
+    bool ok = !v || (vtype && !strcmp(vtype, "s") ? prop_string_peek(v) != NULL :
+                     vtype ? g_variant_is_of_type(v, G_VARIANT_TYPE(vtype))
                            : g_variant_is_of_type(v, G_VARIANT_TYPE_INT64) ||
                              g_variant_is_of_type(v, G_VARIANT_TYPE_UINT64));
     if (!ok) {
@@ -207,7 +210,7 @@ uint64_t object_property_get_uint(Object *obj, const char *name, GError **errp)
 char *object_property_get_str(Object *obj, const char *name, GError **errp)
 {
     GVariant *v = get_typed(obj, name, "s", "a string", errp);
-    char *s = v ? g_variant_dup_string(v, NULL) : NULL;
+    char *s = v ? g_strdup(prop_string_peek(v)) : NULL;
     if (v) {
         g_variant_unref(v);
     }

@@ -354,7 +354,8 @@ static bool parse_inet(OptDict *opts, const char *rest, GError **errp)
         host++;
     }
     guint64 num;
-    if (!*port || !g_ascii_string_to_unsigned(port, 10, 0, G_MAXUINT16, &num, NULL)) {
+    if (!g_ascii_isdigit(*port) || !g_ascii_string_to_unsigned(port, 10, 0, G_MAXUINT16, &num,
+                                                                 NULL)) {
         g_set_error(errp, CHARDEV_ERROR, CHARDEV_ERROR_INVALID,
                     "invalid port '%s' (expected 0 to 65535)", port);
         return false;
@@ -557,6 +558,21 @@ int chardev_write(Chardev *chr, const uint8_t *buf, int len)
             off += w;
         }
     }
+    devlock_unlock();
+    return n;
+}
+
+void chardev_set_keep_output(Chardev *chr, bool on)
+{
+    devlock_lock();
+    chr->keep_output = on;
+    devlock_unlock();
+}
+
+size_t chardev_output_pending(Chardev *chr)
+{
+    devlock_lock();
+    size_t n = chr->stream && chr->stream->pending ? chr->stream->pending->len : 0;
     devlock_unlock();
     return n;
 }

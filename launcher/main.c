@@ -626,6 +626,11 @@ static int run(Config *cfg, const char *progname)
     if (ms->dumpdtb) {
         return 0; /* the board wrote the blob, as QEMU does, and we quit */
     }
+    /* Built: what qom-get reports from now on is what runs. */
+    object_freeze_properties(OBJECT(ms));
+    if (ms->accel) {
+        object_freeze_properties(OBJECT(ms->accel));
+    }
     system_reset();
     if (ms->accel) {
         AccelClass *ac = ACCEL_GET_CLASS(ms->accel);

@@ -517,9 +517,12 @@ static void qmp_monitor_write(void *opaque, const char *data, size_t len)
     chardev_write(m->chr, (const uint8_t *)data, (int)len);
 }
 
+/* Nothing is dropped: while replies wait for the client to read them,
+ * its next requests wait too (input resumes when the output has left). */
 static int qmp_monitor_can_read(void *opaque)
 {
-    return QMP_READ_CHUNK;
+    QmpMonitor *m = opaque;
+    return chardev_output_pending(m->chr) ? 0 : QMP_READ_CHUNK;
 }
 
 static void qmp_monitor_read(void *opaque, const uint8_t *buf, int len)
@@ -555,6 +558,7 @@ bool monitor_init_qmp(Chardev *chr, GError **errp)
         runstate_add_listener(on_run_event, NULL);
         listening = true;
     }
+    chardev_set_keep_output(chr, true);
     bool ok = object_dynamic_cast(OBJECT(chr), TYPE_CHARDEV_MUX)
                   ? mux_add_frontend(chr, &qmp_monitor_handlers, m, errp)
                   : chardev_set_handlers(chr, &qmp_monitor_handlers, m, errp);

@@ -69,6 +69,7 @@ struct Object {
     Object *parent;           /* composition parent (not refcounted) */
     char *name;               /* name of the child<> property in parent */
     GHashTable *properties;   /* instance properties: name -> Property * */
+    bool frozen;              /* object_freeze_properties() was called */
 };
 
 typedef struct TypeInfo {
@@ -328,6 +329,13 @@ GPtrArray *object_class_property_list(ObjectClass *klass);
  * floating @value (g_variant_ref_sink semantics); a link value must resolve
  * to an object of the target type ("" clears).  get returns a full
  * reference (g_variant_unref). */
+/*
+ * The configuration of @obj is fixed (the machine was built from it): every
+ * later set fails with OBJECT_ERROR_READ_ONLY, so that a value reported by
+ * a get is always the one in effect.  For the machine and accelerator once
+ * the machine is built.
+ */
+void object_freeze_properties(Object *obj);
 bool object_property_set(Object *obj, const char *name, GVariant *value, GError **errp);
 GVariant *object_property_get(Object *obj, const char *name, GError **errp);
 /* Parse a command-line string ("on", "0x10", "64M", "path") into the

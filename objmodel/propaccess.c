@@ -29,6 +29,10 @@ bool object_property_set(Object *obj, const char *name, GVariant *value, GError 
     if (p && !p->set) {
         g_set_error(errp, OBJECT_ERROR, OBJECT_ERROR_READ_ONLY, "Property '%s' is read-only",
                     name);
+    } else if (p && obj->frozen) {
+        g_set_error(errp, OBJECT_ERROR, OBJECT_ERROR_READ_ONLY,
+                    "Property '%s' of a %s cannot change once the machine is built", name,
+                    object_get_typename(obj));
     } else if (p && prop_check_value(p, value, errp) &&
                (p->kind != PROP_KIND_LINK ||
                 prop_link_check(p, g_variant_get_string(value, NULL), &target, errp))) {
@@ -36,6 +40,11 @@ bool object_property_set(Object *obj, const char *name, GVariant *value, GError 
     }
     g_variant_unref(value);
     return ok;
+}
+
+void object_freeze_properties(Object *obj)
+{
+    obj->frozen = true;
 }
 
 GVariant *object_property_get(Object *obj, const char *name, GError **errp)

@@ -73,6 +73,11 @@ AccelState *accel_create(OptDict *opts, GError **errp)
     return ACCEL(obj);
 }
 
+static void cpu_class_init(ObjectClass *klass, const void *data)
+{
+    DEVICE_CLASS(klass)->bus_type = NULL; /* CPUs sit on no bus */
+}
+
 static const TypeInfo accel_types[] = {
     {
         .name = TYPE_ACCEL,
@@ -87,6 +92,7 @@ static const TypeInfo accel_types[] = {
         .abstract = true,
         .instance_size = sizeof(CPUState),
         .class_size = sizeof(CPUClass),
+        .class_init = cpu_class_init,
     },
 };
 

@@ -8,7 +8,7 @@
 #include "kernel/accel.h"
 #include "kernel/hostfile.h"
 #include "kernel/runstate.h"
-#include "plugins/devices/riscv-common/riscv-board.h"
+#include "riscv/board.h"
 
 #define MiB (1024ULL * 1024)
 #define GiB (1024 * MiB)

@@ -56,6 +56,26 @@ static void device_post_init(Object *obj)
     }
 }
 
+/* A board that sets a property a -global also names would silently undo
+ * it: refuse instead (values given with -device win, as in QEMU). */
+static bool device_globals_held(DeviceState *dev, GError **errp)
+{
+    for (guint i = 0; globals && !dev->user_created && i < globals->len; i++) {
+        GlobalProp *g = g_ptr_array_index(globals, i);
+        Property *p = object_property_find(OBJECT(dev), g->property);
+        if (p && p->get && object_dynamic_cast(OBJECT(dev), g->driver) &&
+            !object_property_value_is(OBJECT(dev), g->property, g->value)) {
+            g_autofree char *now = object_property_print(OBJECT(dev), g->property, NULL);
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                        "%s: the machine sets %s of its %s to %s itself, so this cannot take"
+                        " effect", g->origin, g->property, object_get_typename(OBJECT(dev)),
+                        now ? now : "?");
+            return false;
+        }
+    }
+    return true;
+}
+
 static void device_instance_init(Object *obj)
 {
     DeviceState *dev = DEVICE(obj);
@@ -129,6 +149,9 @@ bool device_realize(DeviceState *dev, GError **errp)
     }
     if (dev->pending_error) {
         g_propagate_error(errp, g_steal_pointer(&dev->pending_error));
+        return false;
+    }
+    if (!device_globals_held(dev, errp)) {
         return false;
     }
     DeviceClass *dc = DEVICE_GET_CLASS(dev);

@@ -274,38 +274,11 @@ static bool setup_machine_config(MachineState *ms, Config *cfg, OptDict *mdict, 
     if (!apply_machine_opts(ms, mdict, errp)) {
         return false;
     }
-    if (cfg->memory) {
-        OptDict *d = opt_dict_parse("-m", cfg->memory, "size", false, errp);
-        if (!d) {
-            return false;
-        }
-        uint64_t size;
-        const char *s = opt_dict_get(d, "size");
-        bool ok = s && opt_parse_size(s, 1024 * 1024, &size) && size > 0;
-        opt_dict_free(d);
-        if (!ok) {
-            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-m %s: invalid RAM size",
-                        cfg->memory);
-            return false;
-        }
-        ms->ram_size = size;
+    if (cfg->memory && !machine_parse_memory(ms, cfg->memory, errp)) {
+        return false;
     }
-    if (cfg->smp) {
-        OptDict *d = opt_dict_parse("-smp", cfg->smp, "cpus", false, errp);
-        if (!d) {
-            return false;
-        }
-        const char *s = opt_dict_get(d, "cpus");
-        char *end = NULL;
-        guint64 n = s ? g_ascii_strtoull(s, &end, 10) : 0;
-        bool ok = s && *s && !*end && n > 0 && n <= 4096;
-        opt_dict_free(d);
-        if (!ok) {
-            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-smp %s: invalid CPU count",
-                        cfg->smp);
-            return false;
-        }
-        ms->smp_cpus = n;
+    if (cfg->smp && !machine_parse_smp(ms, cfg->smp, errp)) {
+        return false;
     }
     struct { char *value; const char *prop; } files[] = {
         { cfg->kernel, "kernel" }, { cfg->initrd, "initrd" }, { cfg->append, "append" },

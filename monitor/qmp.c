@@ -59,7 +59,12 @@ static void session_reply(QmpSession *s, JsonNode *ret, const GError *err, JsonN
         json_object_set_member(o, "return", ret);
     }
     if (id) {
-        json_object_set_member(o, "id", json_node_copy(id));
+        JsonNode *copy = json_node_copy(id);
+        uint64_t big;
+        if (qmp_json_is_big_uint(id, &big)) {
+            qmp_json_mark_uint(copy, big); /* the copy is echoed exactly too */
+        }
+        json_object_set_member(o, "id", copy);
     }
     JsonNode *n = json_node_new(JSON_NODE_OBJECT);
     json_node_take_object(n, o);

@@ -337,6 +337,9 @@ GPtrArray *object_class_property_list(ObjectClass *klass);
  */
 void object_freeze_properties(Object *obj);
 bool object_property_set(Object *obj, const char *name, GVariant *value, GError **errp);
+/* The property currently has the value @text parses to (false when it
+ * cannot be read or @text is not a valid value). */
+bool object_property_value_is(Object *obj, const char *name, const char *text);
 GVariant *object_property_get(Object *obj, const char *name, GError **errp);
 /* Parse a command-line string ("on", "0x10", "64M", "path") into the
  * property's kind and set it. */

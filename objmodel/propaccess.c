@@ -70,6 +70,21 @@ bool object_property_parse(Object *obj, const char *name, const char *text, GErr
     return ok;
 }
 
+bool object_property_value_is(Object *obj, const char *name, const char *text)
+{
+    Property *p = object_property_find(obj, name);
+    GVariant *want = p && p->get ? prop_value_parse(p, text, NULL) : NULL;
+    GVariant *have = want ? object_property_get(obj, name, NULL) : NULL;
+    bool same = have && g_variant_equal(want, have);
+    if (want) {
+        g_variant_unref(want);
+    }
+    if (have) {
+        g_variant_unref(have);
+    }
+    return same;
+}
+
 char *object_property_print(Object *obj, const char *name, GError **errp)
 {
     GVariant *v = object_property_get(obj, name, errp);

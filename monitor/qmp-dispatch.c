@@ -586,6 +586,16 @@ static const char doc_intro[] =
     "- Messages are JSON objects framed by their braces; each reply ends with CR LF. "
     "Malformed JSON gets a `GenericError` (\"JSON parse error, ...\"), as does a message "
     "over 1 MiB or nested deeper than 1024 levels; the session goes on either way.\n"
+    "- Integers must fit in int64, or in uint64 when positive: any other integer refuses the "
+    "message (\"JSON parse error, integer N is out of range ...\"), never wraps. Values above "
+    "INT64_MAX reach uint64 properties exactly and are returned exactly; an `int` argument "
+    "refuses them.\n"
+    "- No reply or event is ever dropped: while a client has not read its output, the "
+    "monitor reads no more of its requests (a slow reader is slowed down, not cut short).\n"
+    "- Strings given to string properties may hold any bytes through HMP; text that is not "
+    "UTF-8 is returned with each invalid byte as U+FFFD.\n"
+    "- The machine's and the accelerator's properties are fixed once the machine is built: "
+    "`qom-set` on them fails (\"... cannot change once the machine is built\").\n"
     "- `query-qmp-schema` returns this schema in QEMU's SchemaInfo format; types keep their "
     "names, argument lists are `q_obj_COMMAND-arg` and the empty object is `q_empty`.\n";
 

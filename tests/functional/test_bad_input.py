@@ -108,8 +108,9 @@ class UserIds(Refusal):
             line = self.assertRefused(['-M', 'virt', '-display', 'none',
                                        '-device', 'goldfish-rtc,id=' + bad], '-device')
             self.assertRegex(line, 'invalid id|empty id')
-        r = run(['-M', 'virt,dumpdtb=/dev/null', '-display', 'none',
-                 '-device', 'goldfish-rtc,id=Ok.1-a_b'])
+        with tempfile.TemporaryDirectory() as d:
+            r = run(['-M', 'virt,dumpdtb=' + os.path.join(d, 'x.dtb'), '-display', 'none',
+                     '-device', 'goldfish-rtc,id=Ok.1-a_b'])
         self.assertEqual(r.returncode, 0, r.stderr)
 
     def test_object_and_chardev_ids(self):

@@ -90,7 +90,7 @@ def relay_mbps(exe, mib):
         shutil.rmtree(d, ignore_errors=True)
 
 
-def write_section(rows, runs, mib):
+def write_section(rows, runs, mib, load):
     path = os.path.join(ROOT, 'docs', 'performance.md')
     with open(path) as f:
         text = f.read()
@@ -104,6 +104,8 @@ def write_section(rows, runs, mib):
     lines += ['',
               '- Relay: `-M none` with two `-netdev stream` servers on unix sockets joined by '
               '`hubport`s on hub 0; 1500-byte frames in one, out of the other. No guest, no NIC.',
+              '- Load average when the runs started: %.1f on %d cores (a shared machine: single '
+              'runs vary a lot, hence medians).' % (load, os.cpu_count()),
               '- Guest throughput through hostfwd and guest-to-guest over `-netdev stream` need '
               'virtio-net (issue 13) and are not measured yet.', '']
     with open(path, 'w') as f:
@@ -122,12 +124,13 @@ def main():
         sys.exit('%s not found: build it (scons mode=release)' % exe)
     if not shutil.which(QEMU):
         sys.exit('%s not found: install qemu-system-misc (scripts/setup.sh)' % QEMU)
+    load = os.getloadavg()[0]
     t = statistics.median(relay_mbps(exe, args.mib) for _ in range(args.runs))
     q = statistics.median(relay_mbps(QEMU, args.mib) for _ in range(args.runs))
     rows = [('stream -> hub -> stream relay (MB/s)', t, q)]
     for title, tv, qv in rows:
         print('%-45s Tessera %8.1f  QEMU %8.1f  ratio %.2f' % (title, tv, qv, tv / qv))
-    write_section(rows, args.runs, args.mib)
+    write_section(rows, args.runs, args.mib, load)
 
 
 if __name__ == '__main__':

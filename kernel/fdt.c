@@ -374,6 +374,20 @@ void fdt_builder_set_irq(FdtBuilder *fdt, const DeviceState *dev, int pin,
     g_array_append_val(fdt->irqs, r);
 }
 
+bool fdt_builder_get_irq(const FdtBuilder *fdt, const DeviceState *dev, int pin,
+                         const char **parent_label, uint32_t *irq)
+{
+    for (guint i = 0; i < fdt->irqs->len; i++) {
+        const FdtIrqRoute *r = &g_array_index(fdt->irqs, FdtIrqRoute, i);
+        if (r->dev == dev && r->pin == pin) {
+            *parent_label = r->parent_label;
+            *irq = r->irq;
+            return true;
+        }
+    }
+    return false;
+}
+
 static gint route_cmp_pin(gconstpointer a, gconstpointer b)
 {
     const FdtIrqRoute *ra = *(FdtIrqRoute *const *)a, *rb = *(FdtIrqRoute *const *)b;

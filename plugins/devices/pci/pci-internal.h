@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* Inside the pci library module: what its files share. */
+#ifndef TESSERA_PCI_INTERNAL_H
+#define TESSERA_PCI_INTERNAL_H
+
+#include "pci/pci.h"
+
+#define PCI_CAP_FIRST 0x40
+#define PCI_MSI_CAP_SIZE 24
+
+/* Config writes that touched the MSI / MSI-X capability. */
+void msi_write_config(PCIDevice *dev);
+void msix_write_config(PCIDevice *dev);
+
+void pci_bus_register_types(void);
+void pci_device_register_types(void);
+void pci_bridge_register_types(void);
+
+#endif

@@ -417,9 +417,7 @@ static void pci_device_unrealize(DeviceState *d)
         dev->intx_asserted = false;
         intx_propagate(dev, pin - 1, -1);
     }
-    if (pc->exit) {
-        pc->exit(dev);
-    }
+    /* BARs leave the bus before the device frees their regions. */
     for (int n = 0; n < PCI_NUM_REGIONS; n++) {
         PCIIORegion *r = &dev->io_regions[n];
         if (r->size && r->addr != PCI_BAR_UNMAPPED) {
@@ -428,6 +426,9 @@ static void pci_device_unrealize(DeviceState *d)
                                         r->mr);
         }
         *r = (PCIIORegion){ 0 };
+    }
+    if (pc->exit) {
+        pc->exit(dev);
     }
     msix_uninit(dev);
     if (dev->bm_ready) {

@@ -48,6 +48,10 @@
 /* PLIC sources for PCIe INTA..D, as QEMU's virt. */
 #define VIRT_PCIE_IRQ 32
 #define VIRT_PCIE_NUM_IRQS 4
+/* virtio-mmio slots: 0x1000 apart from the "virtio" entry, PLIC 1..8. */
+#define VIRT_VIRTIO_COUNT 8
+#define VIRT_VIRTIO_IRQ 1
+#define VIRT_VIRTIO_SLOT 0x1000
 /* PLIC sources for user devices (UART0 10, RTC 11, virtio 1..8, PCIe 32..35):
  * 64..95, above QEMU's own numbers. */
 #define VIRT_USER_IRQ_FIRST 64
@@ -85,7 +89,7 @@ static const VirtRegion virt_memmap[] = {
     [VIRT_CLINT] = { .name = "clint", .base = 0x2000000, .size = 0x10000 },
     [VIRT_PLIC] = { .name = "plic", .base = 0xc000000, .size = 0x600000 },
     [VIRT_UART0] = { .name = "uart0", .base = 0x10000000, .size = 0x100 },
-    /* Eight virtio-mmio slots of 0x1000, IRQs 1..8: left empty for now. */
+    /* Eight virtio-mmio slots of 0x1000, PLIC sources 1..8. */
     [VIRT_VIRTIO] = { .name = "virtio", .base = 0x10001000, .size = 0x8000 },
     /* Sixteen 4 KiB slots for -device MMIO devices (user-devices.c). */
     [VIRT_USER] = { .name = "user", .base = 0x10010000, .size = 0x10000 },
@@ -135,6 +139,7 @@ typedef struct VirtMachineState {
     bool aclint;               /* property: ACLINT device tree nodes */
     DeviceState *devs[G_N_ELEMENTS(virt_devices)];
     DeviceState *pcie;         /* gpex-pcihost */
+    DeviceState *virtio[VIRT_VIRTIO_COUNT];
     VirtUserWindow user;       /* placement of -device MMIO devices */
 } VirtMachineState;
 
@@ -235,6 +240,34 @@ static bool virt_create_pcie(VirtMachineState *s, GError **errp)
     return true;
 }
 
+static bool virt_configure_nothing(void *opaque, Object *obj, GError **errp)
+{
+    return true;
+}
+
+/* The virtio-mmio slots, in order: -device virtio-X-device takes the first
+ * free one. */
+static bool virt_create_virtio_mmio(VirtMachineState *s, GError **errp)
+{
+    MachineState *ms = MACHINE(s);
+    DeviceState *plic = s->devs[VIRT_DEV_PLIC];
+    char *label = fdt_device_label(plic);
+    bool ok = true;
+    for (int i = 0; i < VIRT_VIRTIO_COUNT && ok; i++) {
+        g_autofree char *name = g_strdup_printf("virtio-mmio[%d]", i);
+        s->virtio[i] = riscv_board_new_device(&s->board, name, "virtio-mmio",
+                                              virt_configure_nothing, NULL, errp);
+        ok = s->virtio[i] != NULL;
+        if (ok) {
+            device_mmio_map(s->virtio[i], 0, &ms->system_memory,
+                            virt_memmap[VIRT_VIRTIO].base + (hwaddr)i * VIRT_VIRTIO_SLOT);
+            riscv_board_wire(&s->board, s->virtio[i], 0, plic, VIRT_VIRTIO_IRQ + i, label);
+        }
+    }
+    g_free(label);
+    return ok;
+}
+
 /* PLIC contexts and CLINT pins to each hart's local interrupt inputs. */
 static void virt_wire_harts(VirtMachineState *s)
 {
@@ -287,7 +320,7 @@ static bool virt_init(MachineState *ms, GError **errp)
         return false;
     }
     if (!riscv_board_init(&s->board, &info, ms, errp) || !virt_create_devices(s, errp) ||
-        !virt_create_pcie(s, errp)) {
+        !virt_create_pcie(s, errp) || !virt_create_virtio_mmio(s, errp)) {
         return false;
     }
     virt_wire_harts(s);

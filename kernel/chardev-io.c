@@ -303,6 +303,7 @@ void chardev_stream_init(ChardevStream *st, Chardev *chr, size_t pending_max,
         .pending_max = pending_max,
         .hangup = hangup,
     };
+    chr->stream = st;
 }
 
 void chardev_stream_set_fds(ChardevStream *st, int in_fd, int out_fd)
@@ -358,6 +359,9 @@ void chardev_stream_destroy(ChardevStream *st)
     g_byte_array_unref(st->pending);
     st->pending = NULL;
     st->in_fd = st->out_fd = -1;
+    if (st->chr && st->chr->stream == st) {
+        st->chr->stream = NULL;
+    }
     devlock_unlock();
 }
 

@@ -61,6 +61,7 @@ struct Chardev {
     bool fe_open;               /* backend connected */
     int logfd;                  /* logfile= copy of the output, -1 if unused */
     bool closed;                /* host side released (close() was called) */
+    struct ChardevStream *stream; /* the backend's output stream, if it has one */
 };
 
 typedef struct ChardevClass {
@@ -127,6 +128,10 @@ void chardev_clear_handlers(Chardev *chr);
 int chardev_write(Chardev *chr, const uint8_t *buf, int len);
 /* Frontend has room again. */
 void chardev_accept_input(Chardev *chr);
+/* Bytes chardev_write() takes now without dropping held output (a
+ * frontend with its own flow control, e.g. virtio-serial, writes no more
+ * and tries again later); SIZE_MAX for backends that never hold output. */
+size_t chardev_write_room(Chardev *chr);
 
 /* Backend side (device lock held). */
 int chardev_be_can_read(Chardev *chr);

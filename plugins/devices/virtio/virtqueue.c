@@ -136,7 +136,14 @@ VirtQueueElement *virtqueue_pop(VirtQueue *vq)
     uint16_t idx = avail_idx(avail);
     uint16_t pending = (uint16_t)(idx - vq->last_avail_idx);
     if (!pending) {
-        return NULL;
+        /* Ask for a notification at the next buffer, then look once more
+         * so one made available meanwhile is not missed. */
+        virtqueue_update_avail_event(vq);
+        idx = avail_idx(avail);
+        pending = (uint16_t)(idx - vq->last_avail_idx);
+        if (!pending) {
+            return NULL;
+        }
     }
     if (pending > num) {
         virtio_error(vdev, "queue %u: available index %u is %u ahead of %u, more than the "
@@ -227,6 +234,9 @@ VirtQueueElement *virtqueue_pop(VirtQueue *vq)
     }
     vq->last_avail_idx++;
     vq->inuse++;
+    /* Whoever takes requests outside a notification (a chardev, a timer)
+     * still gets the driver's next kick. */
+    virtqueue_update_avail_event(vq);
     return e;
 fail:
     g_free(e);

@@ -339,15 +339,20 @@ void device_unplug_complete(DeviceState *dev)
     }
 }
 
-/* The first device on one of @dev's own buses, or NULL. */
+/* The first user-created device on one of @dev's own buses, or NULL. */
 static DeviceState *held_device(DeviceState *dev, BusState **on)
 {
     g_autoptr(GPtrArray) kids = object_get_children(OBJECT(dev));
     for (guint i = 0; i < kids->len; i++) {
         BusState *b = (BusState *)object_dynamic_cast(g_ptr_array_index(kids, i), TYPE_BUS);
-        if (b && b->children->len) {
-            *on = b;
-            return g_ptr_array_index(b->children, 0);
+        for (guint j = 0; b && j < b->children->len; j++) {
+            /* Parts the device made itself (a -pci proxy's virtio device) go
+             * with it; devices the user plugged there must go first. */
+            DeviceState *d = g_ptr_array_index(b->children, j);
+            if (d->user_created) {
+                *on = b;
+                return d;
+            }
         }
     }
     return NULL;

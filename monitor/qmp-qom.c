@@ -353,7 +353,7 @@ static bool require_machine(const char *cmd, GError **errp)
 
 JsonNode *qmp_device_add(JsonObject *args, GError **errp)
 {
-    static const char *const skip[] = { "bus", NULL };
+    static const char *const skip[] = { NULL };
     if (!require_machine("device_add", errp)) {
         return NULL;
     }

@@ -275,8 +275,8 @@ static const QmpMember typename_args[] = {
 
 static const QmpMember device_add_args[] = {
     MEMBER("driver", "str", "the device type (as for -device)"),
-    OPTIONAL("bus", "str", "accepted for compatibility; Tessera boards place devices "
-                          "themselves"),
+    OPTIONAL("bus", "str", "the bus to plug into by name (\"rp1\" for a root port with "
+                          "id=rp1); default: the first bus of the device's kind with room"),
     OPTIONAL("id", "str", "the device's id: it appears at /machine/peripheral/ID"),
     END
 };

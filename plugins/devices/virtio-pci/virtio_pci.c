@@ -315,7 +315,9 @@ static bool proxy_realize(PCIDevice *d, GError **errp)
     Object *o = OBJECT(d);
     Object *backend = object_resolve_child(o, "virtio-backend");
     g_assert(backend);
-    s->bus = virtio_bus_new(DEVICE(d), NULL, &proxy_bus_ops);
+    /* Named "virtio-bus" as in QEMU, so "<id>.0" stays free for the buses
+     * of the device itself (virtio-serial's ports). */
+    s->bus = virtio_bus_new(DEVICE(d), "virtio-bus", &proxy_bus_ops);
     if (!bus_plug(BUS(s->bus), DEVICE(backend), errp) ||
         !device_realize(DEVICE(backend), errp)) {
         return false;

@@ -425,11 +425,13 @@ static bool socket_parse(SocketChardev *s, OptDict *opts, GError **errp)
                     "'wait' is only for servers (server=on)");
         return false;
     }
+    uint64_t port_num;
+    if (!chardev_opt_uint(opts, "port", 0, 65535, 0, &port_num, errp)) {
+        return false;
+    }
     if (reconnect) {
-        guint64 v;
-        if (!g_ascii_string_to_unsigned(reconnect, 10, 0, SOCKET_MAX_RECONNECT, &v, NULL)) {
-            g_set_error(errp, CHARDEV_ERROR, CHARDEV_ERROR_INVALID,
-                        "invalid value '%s' for 'reconnect' (expected seconds)", reconnect);
+        uint64_t v;
+        if (!chardev_opt_uint(opts, "reconnect", 0, SOCKET_MAX_RECONNECT, 0, &v, errp)) {
             return false;
         }
         if (s->server) {
@@ -547,26 +549,13 @@ static void socket_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo socket_type_info = {
     .name = TYPE_CHARDEV_SOCKET,
     .parent = TYPE_CHARDEV,
+    .category = "chardev",
+    .description = "Unix (path=) or TCP (host=, port=) socket; server=, wait=, reconnect=",
     .instance_size = sizeof(SocketChardev),
     .class_size = sizeof(ChardevClass),
     .instance_init = socket_instance_init,
     .class_init = socket_class_init,
 };
 
-static void socket_register_types(void)
-{
-    type_register_static(&socket_type_info);
-}
-
-static const TesseraTypeDesc socket_types[] = {
-    {
-        .name = TYPE_CHARDEV_SOCKET,
-        .parent = TYPE_CHARDEV,
-        .category = "chardev",
-        .description = "Unix (path=) or TCP (host=, port=) socket; server=, wait=, reconnect=",
-    },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "chardev-socket", .kind = "backend", .types = socket_types,
-               .register_types = socket_register_types);
+TESSERA_MODULE(.name = "chardev-socket", .kind = "backend",
+               .types = TESSERA_TYPES(&socket_type_info));

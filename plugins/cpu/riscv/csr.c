@@ -4,6 +4,7 @@
  * each CSR named in csr.def (privileged spec 1.12 chapter 3 and 4, Sstc,
  * Svpbmt, Zicntr).  WARL fields are legalised on write.
  */
+#include <inttypes.h>
 #include <string.h>
 
 #include "kernel/log.h"
@@ -622,8 +623,21 @@ RISCVCSRResult riscv_csr_access(RISCVCPU *cpu, int csrno, uint64_t *old, uint64_
                                 uint64_t write_mask, bool is_write)
 {
     const CSRDesc *d = csr_find(csrno);
-    if (!d || cpu->env.priv < CSR_PRIV(csrno) || (is_write && CSR_READ_ONLY(csrno)) ||
-        !d->pred(cpu, csrno)) {
+    const char *why = !d ? NULL
+                    : cpu->env.priv < CSR_PRIV(csrno) ? "needs a higher privilege level"
+                    : is_write && CSR_READ_ONLY(csrno) ? "is read-only"
+                    : !d->pred(cpu, csrno) ? "is not accessible now (extension off or"
+                                             " counter disabled)"
+                    : "";
+    if (!d) {
+        log_mask(LOG_UNIMP, "riscv: %s of CSR 0x%03x at pc 0x%016" PRIx64 ": not implemented"
+                 " (illegal instruction)\n", is_write ? "write" : "read", csrno, cpu->env.pc);
+        return RISCV_CSR_ILLEGAL;
+    }
+    if (*why) {
+        log_mask(LOG_GUEST_ERROR, "riscv: illegal %s of CSR %s (0x%03x) at pc 0x%016" PRIx64
+                 " in %c-mode: it %s\n", is_write ? "write" : "read", d->name, csrno,
+                 cpu->env.pc, "US?M"[cpu->env.priv & 3], why);
         return RISCV_CSR_ILLEGAL;
     }
     uint64_t val = 0;
@@ -688,4 +702,54 @@ void riscv_csr_dump(RISCVCPU *cpu, GString *out)
     if (col % 3) {
         g_string_append_c(out, '\n');
     }
+}
+
+/* ---- debugger access --------------------------------------------------------- */
+
+/* Does the hart have CSR @d at all?  Predicates also say whether it is
+ * accessible now; evaluate them as in M-mode with the FPU on, which is
+ * what a debugger sees. */
+static bool csr_exists(RISCVCPU *cpu, const CSRDesc *d, int csrno)
+{
+    CPURISCVState *env = &cpu->env;
+    int priv = env->priv;
+    uint64_t mstatus = env->mstatus;
+    env->priv = PRV_M;
+    env->mstatus |= MSTATUS_FS;
+    bool ok = d->pred(cpu, csrno);
+    env->priv = priv;
+    env->mstatus = mstatus;
+    return ok;
+}
+
+void riscv_csr_gdb_xml(RISCVCPU *cpu, GString *out, int first_regnum)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(csr_table); i++) {
+        const CSRDesc *d = &csr_table[i];
+        if (!csr_exists(cpu, d, d->num)) {
+            continue;
+        }
+        for (int n = d->num; n < d->num + d->count; n++) {
+            char name[24];
+            csr_format_name(d, n, name, sizeof(name));
+            g_string_append_printf(out, "  <reg name=\"%s\" bitsize=\"64\" regnum=\"%d\""
+                                   " group=\"csr\"/>\n", name, first_regnum + n);
+        }
+    }
+}
+
+RISCVCSRResult riscv_csr_debug_access(RISCVCPU *cpu, int csrno, uint64_t *val, bool is_write)
+{
+    const CSRDesc *d = csr_find(csrno);
+    /* The debugger sees every CSR the hart has, whatever its privilege. */
+    if (!d || !csr_exists(cpu, d, csrno)) {
+        return RISCV_CSR_ILLEGAL;
+    }
+    if (!is_write) {
+        return d->read(cpu, csrno, val);
+    }
+    if (CSR_READ_ONLY(csrno) || !d->write) {
+        return RISCV_CSR_ILLEGAL;
+    }
+    return d->write(cpu, csrno, *val);
 }

@@ -33,21 +33,13 @@ static void rng_builtin_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo rng_builtin_info = {
     .name = TYPE_RNG_BUILTIN,
     .parent = TYPE_RNG_BACKEND,
+    .category = "object",
+    .description = "entropy from the host kernel (getrandom)",
+    .user_creatable = true,
     .instance_size = sizeof(RngBackend),
     .class_size = sizeof(RngBackendClass),
     .class_init = rng_builtin_class_init,
 };
 
-static void rng_builtin_register(void)
-{
-    type_register_static(&rng_builtin_info);
-}
-
-static const TesseraTypeDesc rng_builtin_types[] = {
-    { .name = TYPE_RNG_BUILTIN, .parent = TYPE_RNG_BACKEND, .category = "object",
-      .description = "entropy from the host kernel (getrandom)", .user_creatable = true },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "rng-builtin", .kind = "backend", .types = rng_builtin_types,
-               .register_types = rng_builtin_register);
+TESSERA_MODULE(.name = "rng-builtin", .kind = "backend",
+               .types = TESSERA_TYPES(&rng_builtin_info));

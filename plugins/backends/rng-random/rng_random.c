@@ -101,6 +101,9 @@ static void rng_random_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo rng_random_info = {
     .name = TYPE_RNG_RANDOM,
     .parent = TYPE_RNG_BACKEND,
+    .category = "object",
+    .description = "entropy from a host file (default /dev/urandom)",
+    .user_creatable = true,
     .instance_size = sizeof(RngRandom),
     .class_size = sizeof(RngBackendClass),
     .instance_init = rng_random_init,
@@ -108,17 +111,5 @@ static const TypeInfo rng_random_info = {
     .class_init = rng_random_class_init,
 };
 
-static void rng_random_register(void)
-{
-    type_register_static(&rng_random_info);
-}
-
-static const TesseraTypeDesc rng_random_types[] = {
-    { .name = TYPE_RNG_RANDOM, .parent = TYPE_RNG_BACKEND, .category = "object",
-      .description = "entropy from a host file (default /dev/urandom)",
-      .user_creatable = true },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "rng-random", .kind = "backend", .types = rng_random_types,
-               .register_types = rng_random_register);
+TESSERA_MODULE(.name = "rng-random", .kind = "backend",
+               .types = TESSERA_TYPES(&rng_random_info));

@@ -13,10 +13,11 @@
  * PCI memory addresses equal CPU addresses (windows mapped at their base).
  * IRQ outputs 0..3: INTA..INTD after the root bus's swizzle.
  * Properties: ecam-size, mmio32-base/-size, mmio64-base/-size, pio-base,
- * pio-size, msi (the board delivers MSI writes: devices may offer MSI/MSI-X).
+ * pio-size, msi (the board delivers MSI writes: devices may offer MSI/MSI-X),
+ * intc-address-cells (the interrupt controller's #address-cells).
  * The device-tree node (fdt_node) describes windows, bus range and the
  * interrupt-map for slots 0..3 from the routes the board recorded for the
- * four outputs (an interrupt parent with one specifier cell, like the PLIC).
+ * four outputs (any number of specifier cells: PLIC 1, GIC 3).
  */
 #include "kernel/fdt.h"
 #include "kernel/log.h"
@@ -39,6 +40,7 @@ typedef struct GpexHostState {
     uint64_t ecam_size;
     uint64_t mmio32_base, mmio32_size, mmio64_base, mmio64_size, pio_base, pio_size;
     bool msi;
+    uint32_t intc_address_cells;
 } GpexHostState;
 
 OBJECT_DECLARE_SIMPLE_TYPE(GpexHostState, GPEX_HOST, TYPE_GPEX_HOST)
@@ -151,28 +153,33 @@ static void gpex_fdt_node(DeviceState *dev, FdtBuilder *fdt)
     }
     fdt_builder_prop_cells(fdt, path, "ranges", (const uint32_t *)ranges->data, ranges->len);
     g_array_free(ranges, true);
-    /* Slot s, pin p (1..4) reaches output (s + p - 1) % 4 (pci_swizzle_map_irq). */
-    const char *label;
-    uint32_t irq[GPEX_NUM_IRQS];
-    bool routed = true;
+    /* Slot s, pin p (1..4) reaches output (s + p - 1) % 4 (pci_swizzle_map_irq):
+     * child address (3 cells) and pin, the controller's phandle, its unit
+     * address ("intc-address-cells" zeros) and the specifier the board
+     * recorded for that output (one cell for the PLIC, three for a GIC). */
+    const char *label[GPEX_NUM_IRQS];
+    const uint32_t *cells[GPEX_NUM_IRQS];
+    unsigned ncells[GPEX_NUM_IRQS];
     for (int i = 0; i < GPEX_NUM_IRQS; i++) {
-        routed &= fdt_builder_get_irq(fdt, dev, i, &label, &irq[i]);
-    }
-    if (!routed) {
-        return;
-    }
-    uint32_t phandle = fdt_builder_phandle(fdt, label);
-    uint32_t map[4 * GPEX_NUM_IRQS * 6];
-    unsigned n = 0;
-    for (uint32_t slot = 0; slot < 4; slot++) {
-        for (uint32_t pin = 1; pin <= 4; pin++) {
-            uint32_t e[6] = { slot << 11, 0, 0, pin, phandle, irq[(slot + pin - 1) % 4] };
-            for (int k = 0; k < 6; k++) {
-                map[n++] = e[k];
-            }
+        if (!fdt_builder_get_irq(fdt, dev, i, &label[i], &cells[i], &ncells[i])) {
+            return;
         }
     }
-    fdt_builder_prop_cells(fdt, path, "interrupt-map", map, n);
+    GArray *map = g_array_new(false, false, sizeof(uint32_t));
+    for (uint32_t slot = 0; slot < 4; slot++) {
+        for (uint32_t pin = 1; pin <= 4; pin++) {
+            unsigned out = (slot + pin - 1) % 4;
+            uint32_t head[5] = { slot << 11, 0, 0, pin, fdt_builder_phandle(fdt, label[out]) };
+            g_array_append_vals(map, head, 5);
+            for (uint32_t k = 0; k < s->intc_address_cells; k++) {
+                uint32_t zero = 0;
+                g_array_append_val(map, zero);
+            }
+            g_array_append_vals(map, cells[out], ncells[out]);
+        }
+    }
+    fdt_builder_prop_cells(fdt, path, "interrupt-map", (const uint32_t *)map->data, map->len);
+    g_array_free(map, true);
     uint32_t mask[4] = { 3 << 11, 0, 0, 7 };
     fdt_builder_prop_cells(fdt, path, "interrupt-map-mask", mask, 4);
 }
@@ -189,6 +196,9 @@ static const PropertyInfo gpex_props[] = {
     PROP_SIZE("mmio64-size", GpexHostState, mmio64_size, 0x400000000ULL,
               "size of the 64-bit memory window"),
     PROP_SIZE("pio-size", GpexHostState, pio_size, 0x10000, "size of the I/O window"),
+    PROP_UINT32("intc-address-cells", GpexHostState, intc_address_cells, 0,
+                "#address-cells of the interrupt controller (interrupt-map's parent unit "
+                "address; 0 for the PLIC)"),
     PROP_BOOL("msi", GpexHostState, msi, false,
               "the platform delivers MSI writes (devices may offer MSI and MSI-X)"),
     PROP_END
@@ -197,8 +207,6 @@ static const PropertyInfo gpex_props[] = {
 static void gpex_host_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
-    dc->desc = "Generic PCI Express host bridge (ECAM)";
-    dc->category = "bridge";
     dc->realize = gpex_host_realize;
     dc->fdt_node = gpex_fdt_node;
     object_class_add_field_properties(klass, gpex_props);
@@ -208,8 +216,6 @@ static void gpex_root_class_init(ObjectClass *klass, const void *data)
 {
     PCIDeviceClass *pc = PCI_DEVICE_CLASS(klass);
     DeviceClass *dc = DEVICE_CLASS(klass);
-    dc->desc = "Host bridge function of gpex-pcihost";
-    dc->category = "bridge";
     dc->hotpluggable = false;
     pc->vendor_id = PCI_VENDOR_ID_REDHAT;
     pc->device_id = PCI_DEVICE_ID_REDHAT_PCIE_HOST;
@@ -218,36 +224,26 @@ static void gpex_root_class_init(ObjectClass *klass, const void *data)
     pc->class_id = PCI_CLASS_BRIDGE_HOST;
 }
 
-static const TypeInfo gpex_types[] = {
-    {
-        .name = TYPE_GPEX_HOST,
-        .parent = TYPE_DEVICE,
-        .instance_size = sizeof(GpexHostState),
-        .class_size = sizeof(DeviceClass),
-        .instance_init = gpex_host_init,
-        .class_init = gpex_host_class_init,
-    },
-    {
-        .name = TYPE_GPEX_ROOT,
-        .parent = TYPE_PCI_DEVICE,
-        .instance_size = sizeof(PCIDevice),
-        .class_size = sizeof(PCIDeviceClass),
-        .class_init = gpex_root_class_init,
-    },
+static const TypeInfo gpex_host_info = {
+    .name = TYPE_GPEX_HOST,
+    .parent = TYPE_DEVICE,
+    .category = "bridge",
+    .description = "Generic PCI Express host bridge (ECAM)",
+    .instance_size = sizeof(GpexHostState),
+    .class_size = sizeof(DeviceClass),
+    .instance_init = gpex_host_init,
+    .class_init = gpex_host_class_init,
 };
 
-static void gpex_register(void)
-{
-    type_register_static_array(gpex_types, G_N_ELEMENTS(gpex_types));
-}
-
-static const TesseraTypeDesc gpex_type_descs[] = {
-    { .name = TYPE_GPEX_HOST, .parent = "device", .category = "bridge",
-      .description = "Generic PCI Express host bridge (ECAM)" },
-    { .name = TYPE_GPEX_ROOT, .parent = TYPE_PCI_DEVICE, .category = "bridge",
-      .description = "Host bridge function of gpex-pcihost" },
-    { .name = NULL },
+static const TypeInfo gpex_root_info = {
+    .name = TYPE_GPEX_ROOT,
+    .parent = TYPE_PCI_DEVICE,
+    .category = "bridge",
+    .description = "Host bridge function of gpex-pcihost",
+    .instance_size = sizeof(PCIDevice),
+    .class_size = sizeof(PCIDeviceClass),
+    .class_init = gpex_root_class_init,
 };
 
-TESSERA_MODULE(.name = "pci-host-gpex", .kind = "device", .types = gpex_type_descs,
-               .register_types = gpex_register);
+TESSERA_MODULE(.name = "pci-host-gpex", .kind = "device",
+               .types = TESSERA_TYPES(&gpex_host_info, &gpex_root_info));

@@ -313,24 +313,21 @@ static void pcie_bus_class_init(ObjectClass *klass, const void *data)
     BUS_CLASS(klass)->name_prefix = "pcie";
 }
 
-static const TypeInfo pci_bus_types[] = {
-    {
-        .name = TYPE_PCI_BUS,
-        .parent = TYPE_BUS,
-        .instance_size = sizeof(PCIBus),
-        .class_size = sizeof(BusClass),
-        .class_init = pci_bus_class_init,
-    },
-    {
-        .name = TYPE_PCIE_BUS,
-        .parent = TYPE_PCI_BUS,
-        .instance_size = sizeof(PCIBus),
-        .class_size = sizeof(BusClass),
-        .class_init = pcie_bus_class_init,
-    },
+const TypeInfo pci_bus_type_info = {
+    .name = TYPE_PCI_BUS,
+    .parent = TYPE_BUS,
+    .description = "PCI bus",
+    .abstract = true,
+    .instance_size = sizeof(PCIBus),
+    .class_size = sizeof(BusClass),
+    .class_init = pci_bus_class_init,
 };
 
-void pci_bus_register_types(void)
-{
-    type_register_static_array(pci_bus_types, G_N_ELEMENTS(pci_bus_types));
-}
+const TypeInfo pcie_bus_type_info = {
+    .name = TYPE_PCIE_BUS,
+    .parent = TYPE_PCI_BUS,
+    .description = "PCI Express bus",
+    .instance_size = sizeof(PCIBus),
+    .class_size = sizeof(BusClass),
+    .class_init = pcie_bus_class_init,
+};

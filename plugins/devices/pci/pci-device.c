@@ -500,9 +500,10 @@ static void pci_device_class_init(ObjectClass *klass, const void *data)
     object_class_add_field_properties(klass, pci_device_props);
 }
 
-static const TypeInfo pci_device_type_info = {
+const TypeInfo pci_device_type_info = {
     .name = TYPE_PCI_DEVICE,
     .parent = TYPE_DEVICE,
+    .description = "PCI device",
     .abstract = true,
     .instance_size = sizeof(PCIDevice),
     .class_size = sizeof(PCIDeviceClass),
@@ -510,7 +511,3 @@ static const TypeInfo pci_device_type_info = {
     .class_init = pci_device_class_init,
 };
 
-void pci_device_register_types(void)
-{
-    type_register_static(&pci_device_type_info);
-}

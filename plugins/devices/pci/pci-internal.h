@@ -12,8 +12,9 @@
 void msi_write_config(PCIDevice *dev);
 void msix_write_config(PCIDevice *dev);
 
-void pci_bus_register_types(void);
-void pci_device_register_types(void);
-void pci_bridge_register_types(void);
+extern const TypeInfo pci_bus_type_info;
+extern const TypeInfo pcie_bus_type_info;
+extern const TypeInfo pci_device_type_info;
+extern const TypeInfo pci_bridge_type_info;
 
 #endif

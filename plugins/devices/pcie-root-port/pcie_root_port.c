@@ -304,11 +304,7 @@ static const PropertyInfo root_port_props[] = {
 
 static void root_port_class_init(ObjectClass *klass, const void *data)
 {
-    DeviceClass *dc = DEVICE_CLASS(klass);
     PCIDeviceClass *pc = PCI_DEVICE_CLASS(klass);
-    dc->desc = "PCI Express Root Port";
-    dc->category = "bridge";
-    dc->user_creatable = true;
     pc->vendor_id = PCI_VENDOR_ID_REDHAT;
     pc->device_id = PCI_DEVICE_ID_REDHAT_PCIE_RP;
     pc->is_express = true;
@@ -322,21 +318,13 @@ static void root_port_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo root_port_info = {
     .name = TYPE_PCIE_ROOT_PORT,
     .parent = TYPE_PCI_BRIDGE,
+    .category = "bridge",
+    .description = "PCI Express Root Port",
+    .user_creatable = true,
     .instance_size = sizeof(PCIERootPort),
     .class_size = sizeof(PCIDeviceClass),
     .class_init = root_port_class_init,
 };
 
-static void root_port_register(void)
-{
-    type_register_static(&root_port_info);
-}
-
-static const TesseraTypeDesc root_port_types[] = {
-    { .name = TYPE_PCIE_ROOT_PORT, .parent = TYPE_PCI_BRIDGE, .category = "bridge",
-      .description = "PCI Express Root Port", .user_creatable = true },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "pcie-root-port", .kind = "device", .types = root_port_types,
-               .register_types = root_port_register);
+TESSERA_MODULE(.name = "pcie-root-port", .kind = "device",
+               .types = TESSERA_TYPES(&root_port_info));

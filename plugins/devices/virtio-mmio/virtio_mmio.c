@@ -270,8 +270,6 @@ static void virtio_mmio_reset(DeviceState *dev)
 static void virtio_mmio_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
-    dc->desc = "virtio-mmio transport (version 2)";
-    dc->category = "bridge";
     dc->realize = virtio_mmio_realize;
     dc->reset = virtio_mmio_reset;
     dc->fdt_node = virtio_mmio_fdt_node;
@@ -280,22 +278,13 @@ static void virtio_mmio_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo virtio_mmio_info = {
     .name = TYPE_VIRTIO_MMIO,
     .parent = TYPE_DEVICE,
+    .category = "bridge",
+    .description = "virtio-mmio transport (version 2)",
     .instance_size = sizeof(VirtioMmioState),
     .class_size = sizeof(DeviceClass),
     .instance_init = virtio_mmio_init,
     .class_init = virtio_mmio_class_init,
 };
 
-static void virtio_mmio_register(void)
-{
-    type_register_static(&virtio_mmio_info);
-}
-
-static const TesseraTypeDesc virtio_mmio_types[] = {
-    { .name = TYPE_VIRTIO_MMIO, .parent = "device", .category = "bridge",
-      .description = "virtio-mmio transport (version 2)" },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "virtio-mmio", .kind = "device", .types = virtio_mmio_types,
-               .register_types = virtio_mmio_register);
+TESSERA_MODULE(.name = "virtio-mmio", .kind = "device",
+               .types = TESSERA_TYPES(&virtio_mmio_info));

@@ -424,7 +424,7 @@ static bool fwd_set(Object *obj, Property *prop, GVariant *value, GError **errp)
     return object_property_set(b, prop->name, value, errp);
 }
 
-static void proxy_instance_init(Object *obj)
+void virtio_pci_proxy_instance_init(Object *obj)
 {
     VirtIOPCIProxyClass *k = VIRTIO_PCI_GET_CLASS(obj);
     Object *backend = object_new(k->info->device_type);
@@ -432,7 +432,7 @@ static void proxy_instance_init(Object *obj)
     object_unref(backend);
 }
 
-static void proxy_class_init(ObjectClass *klass, const void *data)
+void virtio_pci_proxy_class_init(ObjectClass *klass, const void *data)
 {
     const VirtioPCIDeviceTypeInfo *info = data;
     VirtIOPCIProxyClass *k = VIRTIO_PCI_CLASS(klass);
@@ -441,9 +441,6 @@ static void proxy_class_init(ObjectClass *klass, const void *data)
     ObjectClass *inner = object_class_by_name(info->device_type);
     g_assert(inner);
     k->info = info;
-    dc->desc = info->desc;
-    dc->category = DEVICE_CLASS(inner)->category;
-    dc->user_creatable = true;
     dc->hotpluggable = true;
     pc->class_id = info->class_id;
     pc->device_id = VIRTIO_PCI_DEVICE_BASE + VIRTIO_DEVICE_CLASS(inner)->device_id;
@@ -471,41 +468,15 @@ static void proxy_class_init(ObjectClass *klass, const void *data)
     }
 }
 
-void virtio_pci_register_proxy(const VirtioPCIDeviceTypeInfo *info)
-{
-    /* Lives as long as the process, like a static table. */
-    TypeInfo *t = g_new0(TypeInfo, 1);
-    *t = (TypeInfo){
-        .name = info->name,
-        .parent = TYPE_VIRTIO_PCI,
-        .instance_size = sizeof(VirtIOPCIProxy),
-        .class_size = sizeof(VirtIOPCIProxyClass),
-        .instance_init = proxy_instance_init,
-        .class_init = proxy_class_init,
-        .class_data = info,
-    };
-    type_register_static(t);
-}
-
 static const TypeInfo virtio_pci_info = {
     .name = TYPE_VIRTIO_PCI,
     .parent = TYPE_PCI_DEVICE,
+    .description = "virtio PCI transport",
     .abstract = true,
     .instance_size = sizeof(VirtIOPCIProxy),
     .class_size = sizeof(VirtIOPCIProxyClass),
     .class_init = virtio_pci_class_init,
 };
 
-static void virtio_pci_register(void)
-{
-    type_register_static(&virtio_pci_info);
-}
-
-static const TesseraTypeDesc virtio_pci_types[] = {
-    { .name = TYPE_VIRTIO_PCI, .parent = TYPE_PCI_DEVICE, .description = "virtio PCI transport",
-      .abstract = true },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "virtio-pci", .kind = "library", .types = virtio_pci_types,
-               .register_types = virtio_pci_register);
+TESSERA_MODULE(.name = "virtio-pci", .kind = "library",
+               .types = TESSERA_TYPES(&virtio_pci_info));

@@ -164,11 +164,7 @@ static const PropertyInfo rng_props[] = {
 
 static void rng_class_init(ObjectClass *klass, const void *data)
 {
-    DeviceClass *dc = DEVICE_CLASS(klass);
     VirtIODeviceClass *vdc = VIRTIO_DEVICE_CLASS(klass);
-    dc->desc = "virtio entropy source";
-    dc->category = "misc";
-    dc->user_creatable = true;
     vdc->device_id = VIRTIO_ID_RNG;
     vdc->realize = rng_realize;
     vdc->unrealize = rng_unrealize;
@@ -179,31 +175,26 @@ static void rng_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo rng_info = {
     .name = TYPE_VIRTIO_RNG,
     .parent = TYPE_VIRTIO_DEVICE,
+    .category = "misc",
+    .description = "virtio entropy source",
+    .user_creatable = true,
     .instance_size = sizeof(VirtIORNG),
     .class_size = sizeof(VirtIODeviceClass),
     .class_init = rng_class_init,
 };
 
-static const VirtioPCIDeviceTypeInfo rng_pci_info = {
-    .name = TYPE_VIRTIO_RNG_PCI,
+static const VirtioPCIDeviceTypeInfo rng_pci = {
     .device_type = TYPE_VIRTIO_RNG,
     .class_id = 0x00ff,
-    .desc = "virtio entropy source (PCI)",
 };
 
-static void rng_register(void)
-{
-    type_register_static(&rng_info);
-    virtio_pci_register_proxy(&rng_pci_info);
-}
-
-static const TesseraTypeDesc rng_types[] = {
-    { .name = TYPE_VIRTIO_RNG, .parent = TYPE_VIRTIO_DEVICE, .category = "misc",
-      .description = "virtio entropy source", .user_creatable = true },
-    { .name = TYPE_VIRTIO_RNG_PCI, .parent = TYPE_VIRTIO_PCI, .category = "misc",
-      .description = "virtio entropy source (PCI)", .user_creatable = true },
-    { .name = NULL },
+static const TypeInfo rng_pci_info = {
+    VIRTIO_PCI_PROXY_FIELDS(&rng_pci),
+    .name = TYPE_VIRTIO_RNG_PCI,
+    .category = "misc",
+    .description = "virtio entropy source (PCI)",
+    .user_creatable = true,
 };
 
-TESSERA_MODULE(.name = "virtio-rng", .kind = "device", .types = rng_types,
-               .register_types = rng_register);
+TESSERA_MODULE(.name = "virtio-rng", .kind = "device",
+               .types = TESSERA_TYPES(&rng_info, &rng_pci_info));

@@ -260,7 +260,6 @@ static void port_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     dc->bus_type = TYPE_VIRTIO_SERIAL_BUS;
-    dc->category = "input";
     dc->realize = port_realize;
     dc->unrealize = port_unrealize;
     object_class_add_field_properties(klass, port_props);
@@ -270,44 +269,38 @@ static void port_class_init(ObjectClass *klass, const void *data)
 
 static void console_class_init(ObjectClass *klass, const void *data)
 {
-    DEVICE_CLASS(klass)->desc = "virtio console port (hvc)";
-    DEVICE_CLASS(klass)->user_creatable = true;
     VIRTIO_SERIAL_PORT_CLASS(klass)->is_console = true;
 }
 
-static void serialport_class_init(ObjectClass *klass, const void *data)
-{
-    DEVICE_CLASS(klass)->desc = "virtio serial port";
-    DEVICE_CLASS(klass)->user_creatable = true;
-}
-
-static const TypeInfo port_types[] = {
-    {
-        .name = TYPE_VIRTIO_SERIAL_PORT,
-        .parent = TYPE_DEVICE,
-        .abstract = true,
-        .instance_size = sizeof(VirtIOSerialPort),
-        .class_size = sizeof(VirtIOSerialPortClass),
-        .instance_init = port_instance_init,
-        .class_init = port_class_init,
-    },
-    {
-        .name = TYPE_VIRTCONSOLE,
-        .parent = TYPE_VIRTIO_SERIAL_PORT,
-        .instance_size = sizeof(VirtIOSerialPort),
-        .class_size = sizeof(VirtIOSerialPortClass),
-        .class_init = console_class_init,
-    },
-    {
-        .name = TYPE_VIRTSERIALPORT,
-        .parent = TYPE_VIRTIO_SERIAL_PORT,
-        .instance_size = sizeof(VirtIOSerialPort),
-        .class_size = sizeof(VirtIOSerialPortClass),
-        .class_init = serialport_class_init,
-    },
+const TypeInfo virtio_serial_port_info = {
+    .name = TYPE_VIRTIO_SERIAL_PORT,
+    .parent = TYPE_DEVICE,
+    .category = "input",
+    .description = "virtio serial port",
+    .abstract = true,
+    .instance_size = sizeof(VirtIOSerialPort),
+    .class_size = sizeof(VirtIOSerialPortClass),
+    .instance_init = port_instance_init,
+    .class_init = port_class_init,
 };
 
-void virtio_serial_port_register_types(void)
-{
-    type_register_static_array(port_types, G_N_ELEMENTS(port_types));
-}
+const TypeInfo virtconsole_info = {
+    .name = TYPE_VIRTCONSOLE,
+    .parent = TYPE_VIRTIO_SERIAL_PORT,
+    .category = "input",
+    .description = "virtio console port (hvc)",
+    .user_creatable = true,
+    .instance_size = sizeof(VirtIOSerialPort),
+    .class_size = sizeof(VirtIOSerialPortClass),
+    .class_init = console_class_init,
+};
+
+const TypeInfo virtserialport_info = {
+    .name = TYPE_VIRTSERIALPORT,
+    .parent = TYPE_VIRTIO_SERIAL_PORT,
+    .category = "input",
+    .description = "virtio serial port",
+    .user_creatable = true,
+    .instance_size = sizeof(VirtIOSerialPort),
+    .class_size = sizeof(VirtIOSerialPortClass),
+};

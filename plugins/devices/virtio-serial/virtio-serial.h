@@ -86,6 +86,8 @@ void virtio_serial_port_rx_ready(VirtIOSerialPort *port);
 void virtio_serial_port_guest_ready(VirtIOSerialPort *port);
 void virtio_serial_port_set_guest_open(VirtIOSerialPort *port, bool open);
 void virtio_serial_port_reset(VirtIOSerialPort *port);
-void virtio_serial_port_register_types(void);
+extern const TypeInfo virtio_serial_port_info;
+extern const TypeInfo virtconsole_info;
+extern const TypeInfo virtserialport_info;
 
 #endif

@@ -342,11 +342,7 @@ static const PropertyInfo serial_props[] = {
 
 static void serial_class_init(ObjectClass *klass, const void *data)
 {
-    DeviceClass *dc = DEVICE_CLASS(klass);
     VirtIODeviceClass *vdc = VIRTIO_DEVICE_CLASS(klass);
-    dc->desc = "virtio serial ports and consoles";
-    dc->category = "input";
-    dc->user_creatable = true;
     vdc->device_id = VIRTIO_ID_CONSOLE;
     vdc->realize = serial_realize;
     vdc->unrealize = serial_unrealize;
@@ -360,52 +356,40 @@ static void serial_bus_class_init(ObjectClass *klass, const void *data)
     BUS_CLASS(klass)->name_prefix = TYPE_VIRTIO_SERIAL_BUS;
 }
 
-static const TypeInfo serial_types[] = {
-    {
-        .name = TYPE_VIRTIO_SERIAL,
-        .parent = TYPE_VIRTIO_DEVICE,
-        .instance_size = sizeof(VirtIOSerial),
-        .class_size = sizeof(VirtIODeviceClass),
-        .class_init = serial_class_init,
-    },
-    {
-        .name = TYPE_VIRTIO_SERIAL_BUS,
-        .parent = TYPE_BUS,
-        .instance_size = sizeof(BusState),
-        .class_size = sizeof(BusClass),
-        .class_init = serial_bus_class_init,
-    },
+static const TypeInfo serial_info = {
+    .name = TYPE_VIRTIO_SERIAL,
+    .parent = TYPE_VIRTIO_DEVICE,
+    .category = "input",
+    .description = "virtio serial ports and consoles",
+    .user_creatable = true,
+    .instance_size = sizeof(VirtIOSerial),
+    .class_size = sizeof(VirtIODeviceClass),
+    .class_init = serial_class_init,
 };
 
-static const VirtioPCIDeviceTypeInfo serial_pci_info = {
-    .name = TYPE_VIRTIO_SERIAL_PCI,
+static const TypeInfo serial_bus_info = {
+    .name = TYPE_VIRTIO_SERIAL_BUS,
+    .parent = TYPE_BUS,
+    .description = "virtio serial bus",
+    .instance_size = sizeof(BusState),
+    .class_size = sizeof(BusClass),
+    .class_init = serial_bus_class_init,
+};
+
+static const VirtioPCIDeviceTypeInfo serial_pci = {
     .device_type = TYPE_VIRTIO_SERIAL,
     .class_id = 0x0780,
-    .desc = "virtio serial ports and consoles (PCI)",
 };
 
-static void serial_register(void)
-{
-    type_register_static_array(serial_types, G_N_ELEMENTS(serial_types));
-    virtio_serial_port_register_types();
-    virtio_pci_register_proxy(&serial_pci_info);
-}
-
-static const TesseraTypeDesc serial_type_descs[] = {
-    { .name = TYPE_VIRTIO_SERIAL, .parent = TYPE_VIRTIO_DEVICE, .category = "input",
-      .description = "virtio serial ports and consoles", .user_creatable = true },
-    { .name = TYPE_VIRTIO_SERIAL_PCI, .parent = TYPE_VIRTIO_PCI, .category = "input",
-      .description = "virtio serial ports and consoles (PCI)", .user_creatable = true },
-    { .name = TYPE_VIRTIO_SERIAL_BUS, .parent = "bus", .description = "virtio serial bus",
-      .abstract = true },
-    { .name = TYPE_VIRTIO_SERIAL_PORT, .parent = "device", .description = "virtio serial port",
-      .abstract = true },
-    { .name = TYPE_VIRTCONSOLE, .parent = TYPE_VIRTIO_SERIAL_PORT, .category = "input",
-      .description = "virtio console port (hvc)", .user_creatable = true },
-    { .name = TYPE_VIRTSERIALPORT, .parent = TYPE_VIRTIO_SERIAL_PORT, .category = "input",
-      .description = "virtio serial port", .user_creatable = true },
-    { .name = NULL },
+static const TypeInfo serial_pci_info = {
+    VIRTIO_PCI_PROXY_FIELDS(&serial_pci),
+    .name = TYPE_VIRTIO_SERIAL_PCI,
+    .category = "input",
+    .description = "virtio serial ports and consoles (PCI)",
+    .user_creatable = true,
 };
 
-TESSERA_MODULE(.name = "virtio-serial", .kind = "device", .types = serial_type_descs,
-               .register_types = serial_register);
+TESSERA_MODULE(.name = "virtio-serial", .kind = "device",
+               .types = TESSERA_TYPES(&serial_info, &serial_bus_info, &virtio_serial_port_info,
+                                      &virtconsole_info, &virtserialport_info,
+                                      &serial_pci_info));

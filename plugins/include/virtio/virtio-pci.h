@@ -36,12 +36,10 @@ typedef struct VirtIOPCIProxy {
     unsigned nvectors;         /* MSI-X vectors, 0 without MSI-X */
 } VirtIOPCIProxy;
 
-/* What a device module says about its -pci twin. */
+/* What a device module says about its -pci twin (the class data). */
 typedef struct VirtioPCIDeviceTypeInfo {
-    const char *name;          /* "virtio-rng-pci" */
-    const char *device_type;   /* "virtio-rng-device" (registered first) */
+    const char *device_type;   /* "virtio-rng-device", listed before the twin */
     uint16_t class_id;         /* PCI class, e.g. 0x00ff */
-    const char *desc;          /* for -device help */
 } VirtioPCIDeviceTypeInfo;
 
 typedef struct VirtIOPCIProxyClass {
@@ -51,8 +49,23 @@ typedef struct VirtIOPCIProxyClass {
 
 OBJECT_DECLARE_TYPE(VirtIOPCIProxy, VirtIOPCIProxyClass, VIRTIO_PCI, TYPE_VIRTIO_PCI)
 
-/* Register the proxy type described by @info (which must outlive the
- * process: a static const table). */
-void virtio_pci_register_proxy(const VirtioPCIDeviceTypeInfo *info);
+void virtio_pci_proxy_instance_init(Object *obj);
+void virtio_pci_proxy_class_init(ObjectClass *klass, const void *data);
+
+/*
+ * The fields of a -pci twin's TypeInfo besides what users see:
+ *   static const VirtioPCIDeviceTypeInfo rng_pci = { .device_type = TYPE_VIRTIO_RNG,
+ *                                                    .class_id = 0x00ff };
+ *   static const TypeInfo rng_pci_info = { VIRTIO_PCI_PROXY_FIELDS(&rng_pci),
+ *       .name = "virtio-rng-pci", .category = "misc", .description = "...",
+ *       .user_creatable = true };
+ */
+#define VIRTIO_PCI_PROXY_FIELDS(typeinfo)                    \
+    .parent = TYPE_VIRTIO_PCI,                               \
+    .instance_size = sizeof(VirtIOPCIProxy),                 \
+    .class_size = sizeof(VirtIOPCIProxyClass),               \
+    .instance_init = virtio_pci_proxy_instance_init,         \
+    .class_init = virtio_pci_proxy_class_init,               \
+    .class_data = (typeinfo)
 
 #endif

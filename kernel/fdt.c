@@ -418,13 +418,14 @@ void fdt_builder_set_irq(FdtBuilder *fdt, const DeviceState *dev, int pin,
 }
 
 bool fdt_builder_get_irq(const FdtBuilder *fdt, const DeviceState *dev, int pin,
-                         const char **parent_label, const uint32_t **cells, unsigned *ncells)
+                         const char **parent_label, uint32_t cells[FDT_MAX_IRQ_CELLS],
+                         unsigned *ncells)
 {
     for (guint i = 0; i < fdt->irqs->len; i++) {
         const FdtIrqRoute *r = &g_array_index(fdt->irqs, FdtIrqRoute, i);
         if (r->dev == dev && r->pin == pin) {
             *parent_label = r->parent_label;
-            *cells = r->cells;
+            memcpy(cells, r->cells, r->ncells * sizeof(uint32_t));
             *ncells = r->ncells;
             return true;
         }

@@ -25,7 +25,7 @@ TEST = 0x100000
 RAM = 0x80000000
 UART_PLIC_SOURCE = 10
 USER_WINDOW = 0x10010000
-USER_IRQ_FIRST = 64  # user-device window (PCIe INTA..D take 32..35)
+USER_IRQ_FIRST = 64
 
 # 16550 registers and bits
 THR, IER, IIR, FCR, LCR, LSR = 0, 1, 2, 2, 3, 5

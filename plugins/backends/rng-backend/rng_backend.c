@@ -13,5 +13,4 @@ static const TypeInfo rng_backend_info = {
     .class_size = sizeof(RngBackendClass),
 };
 
-TESSERA_MODULE(.name = "rng-backend", .kind = "library",
-               .types = TESSERA_TYPES(&rng_backend_info));
+TESSERA_MODULE(.name = "rng-backend", .kind = "library", .types = TESSERA_TYPES(&rng_backend_info));

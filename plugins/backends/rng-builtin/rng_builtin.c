@@ -41,5 +41,4 @@ static const TypeInfo rng_builtin_info = {
     .class_init = rng_builtin_class_init,
 };
 
-TESSERA_MODULE(.name = "rng-builtin", .kind = "backend",
-               .types = TESSERA_TYPES(&rng_builtin_info));
+TESSERA_MODULE(.name = "rng-builtin", .kind = "backend", .types = TESSERA_TYPES(&rng_builtin_info));

@@ -111,5 +111,4 @@ static const TypeInfo rng_random_info = {
     .class_init = rng_random_class_init,
 };
 
-TESSERA_MODULE(.name = "rng-random", .kind = "backend",
-               .types = TESSERA_TYPES(&rng_random_info));
+TESSERA_MODULE(.name = "rng-random", .kind = "backend", .types = TESSERA_TYPES(&rng_random_info));

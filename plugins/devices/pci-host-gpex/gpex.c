@@ -13,11 +13,10 @@
  * PCI memory addresses equal CPU addresses (windows mapped at their base).
  * IRQ outputs 0..3: INTA..INTD after the root bus's swizzle.
  * Properties: ecam-size, mmio32-base/-size, mmio64-base/-size, pio-base,
- * pio-size, msi (the board delivers MSI writes: devices may offer MSI/MSI-X),
- * intc-address-cells (the interrupt controller's #address-cells).
+ * pio-size, msi (the board delivers MSI writes: devices may offer MSI/MSI-X).
  * The device-tree node (fdt_node) describes windows, bus range and the
  * interrupt-map for slots 0..3 from the routes the board recorded for the
- * four outputs (any number of specifier cells: PLIC 1, GIC 3).
+ * four outputs (an interrupt parent with one specifier cell, like the PLIC).
  */
 #include "kernel/fdt.h"
 #include "kernel/log.h"
@@ -40,7 +39,6 @@ typedef struct GpexHostState {
     uint64_t ecam_size;
     uint64_t mmio32_base, mmio32_size, mmio64_base, mmio64_size, pio_base, pio_size;
     bool msi;
-    uint32_t intc_address_cells;
 } GpexHostState;
 
 OBJECT_DECLARE_SIMPLE_TYPE(GpexHostState, GPEX_HOST, TYPE_GPEX_HOST)
@@ -153,33 +151,32 @@ static void gpex_fdt_node(DeviceState *dev, FdtBuilder *fdt)
     }
     fdt_builder_prop_cells(fdt, path, "ranges", (const uint32_t *)ranges->data, ranges->len);
     g_array_free(ranges, true);
-    /* Slot s, pin p (1..4) reaches output (s + p - 1) % 4 (pci_swizzle_map_irq):
-     * child address (3 cells) and pin, the controller's phandle, its unit
-     * address ("intc-address-cells" zeros) and the specifier the board
-     * recorded for that output (one cell for the PLIC, three for a GIC). */
-    const char *label[GPEX_NUM_IRQS];
-    const uint32_t *cells[GPEX_NUM_IRQS];
+    /* Slot s, pin p (1..4) reaches output (s + p - 1) % 4 (pci_swizzle_map_irq). */
+    /* Each output's specifier at its controller (PLIC: 1 cell; a GIC: 3). */
+    const char *label;
+    uint32_t irq[GPEX_NUM_IRQS][FDT_MAX_IRQ_CELLS];
     unsigned ncells[GPEX_NUM_IRQS];
+    bool routed = true;
     for (int i = 0; i < GPEX_NUM_IRQS; i++) {
-        if (!fdt_builder_get_irq(fdt, dev, i, &label[i], &cells[i], &ncells[i])) {
-            return;
-        }
+        routed &= fdt_builder_get_irq(fdt, dev, i, &label, irq[i], &ncells[i]);
     }
-    GArray *map = g_array_new(false, false, sizeof(uint32_t));
+    if (!routed) {
+        return;
+    }
+    uint32_t phandle = fdt_builder_phandle(fdt, label);
+    uint32_t map[4 * GPEX_NUM_IRQS * (5 + FDT_MAX_IRQ_CELLS)];
+    unsigned n = 0;
     for (uint32_t slot = 0; slot < 4; slot++) {
         for (uint32_t pin = 1; pin <= 4; pin++) {
             unsigned out = (slot + pin - 1) % 4;
-            uint32_t head[5] = { slot << 11, 0, 0, pin, fdt_builder_phandle(fdt, label[out]) };
-            g_array_append_vals(map, head, 5);
-            for (uint32_t k = 0; k < s->intc_address_cells; k++) {
-                uint32_t zero = 0;
-                g_array_append_val(map, zero);
-            }
-            g_array_append_vals(map, cells[out], ncells[out]);
+            uint32_t head[5] = { slot << 11, 0, 0, pin, phandle };
+            memcpy(&map[n], head, sizeof(head));
+            n += 5;
+            memcpy(&map[n], irq[out], ncells[out] * sizeof(uint32_t));
+            n += ncells[out];
         }
     }
-    fdt_builder_prop_cells(fdt, path, "interrupt-map", (const uint32_t *)map->data, map->len);
-    g_array_free(map, true);
+    fdt_builder_prop_cells(fdt, path, "interrupt-map", map, n);
     uint32_t mask[4] = { 3 << 11, 0, 0, 7 };
     fdt_builder_prop_cells(fdt, path, "interrupt-map-mask", mask, 4);
 }
@@ -196,9 +193,6 @@ static const PropertyInfo gpex_props[] = {
     PROP_SIZE("mmio64-size", GpexHostState, mmio64_size, 0x400000000ULL,
               "size of the 64-bit memory window"),
     PROP_SIZE("pio-size", GpexHostState, pio_size, 0x10000, "size of the I/O window"),
-    PROP_UINT32("intc-address-cells", GpexHostState, intc_address_cells, 0,
-                "#address-cells of the interrupt controller (interrupt-map's parent unit "
-                "address; 0 for the PLIC)"),
     PROP_BOOL("msi", GpexHostState, msi, false,
               "the platform delivers MSI writes (devices may offer MSI and MSI-X)"),
     PROP_END
@@ -224,26 +218,26 @@ static void gpex_root_class_init(ObjectClass *klass, const void *data)
     pc->class_id = PCI_CLASS_BRIDGE_HOST;
 }
 
-static const TypeInfo gpex_host_info = {
-    .name = TYPE_GPEX_HOST,
-    .parent = TYPE_DEVICE,
-    .category = "bridge",
-    .description = "Generic PCI Express host bridge (ECAM)",
-    .instance_size = sizeof(GpexHostState),
-    .class_size = sizeof(DeviceClass),
-    .instance_init = gpex_host_init,
-    .class_init = gpex_host_class_init,
+static const TypeInfo gpex_types[] = {
+    {
+        .name = TYPE_GPEX_HOST,
+        .parent = TYPE_DEVICE,
+        .category = "bridge",
+        .description = "Generic PCI Express host bridge (ECAM)",
+        .instance_size = sizeof(GpexHostState),
+        .class_size = sizeof(DeviceClass),
+        .instance_init = gpex_host_init,
+        .class_init = gpex_host_class_init,
+    },
+    {
+        .name = TYPE_GPEX_ROOT,
+        .parent = TYPE_PCI_DEVICE,
+        .category = "bridge",
+        .description = "Host bridge function of gpex-pcihost",
+        .instance_size = sizeof(PCIDevice),
+        .class_size = sizeof(PCIDeviceClass),
+        .class_init = gpex_root_class_init,
+    },
 };
 
-static const TypeInfo gpex_root_info = {
-    .name = TYPE_GPEX_ROOT,
-    .parent = TYPE_PCI_DEVICE,
-    .category = "bridge",
-    .description = "Host bridge function of gpex-pcihost",
-    .instance_size = sizeof(PCIDevice),
-    .class_size = sizeof(PCIDeviceClass),
-    .class_init = gpex_root_class_init,
-};
-
-TESSERA_MODULE(.name = "pci-host-gpex", .kind = "device",
-               .types = TESSERA_TYPES(&gpex_host_info, &gpex_root_info));
+TESSERA_MODULE(.name = "pci-host-gpex", .kind = "device", .types = TESSERA_TYPES(&gpex_types[0], &gpex_types[1]));

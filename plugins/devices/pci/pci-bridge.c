@@ -147,6 +147,7 @@ static void pci_bridge_reset(PCIDevice *dev)
 static void pci_bridge_class_init(ObjectClass *klass, const void *data)
 {
     PCIDeviceClass *pc = PCI_DEVICE_CLASS(klass);
+    DEVICE_CLASS(klass)->category = "bridge";
     pc->is_bridge = true;
     pc->class_id = PCI_CLASS_BRIDGE_PCI;
     pc->config_write = pci_bridge_write_config;
@@ -156,11 +157,9 @@ static void pci_bridge_class_init(ObjectClass *klass, const void *data)
 const TypeInfo pci_bridge_type_info = {
     .name = TYPE_PCI_BRIDGE,
     .parent = TYPE_PCI_DEVICE,
-    .category = "bridge",
     .description = "PCI-to-PCI bridge",
     .abstract = true,
     .instance_size = sizeof(PCIBridge),
     .class_size = sizeof(PCIDeviceClass),
     .class_init = pci_bridge_class_init,
 };
-

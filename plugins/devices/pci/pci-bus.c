@@ -313,21 +313,21 @@ static void pcie_bus_class_init(ObjectClass *klass, const void *data)
     BUS_CLASS(klass)->name_prefix = "pcie";
 }
 
-const TypeInfo pci_bus_type_info = {
-    .name = TYPE_PCI_BUS,
-    .parent = TYPE_BUS,
-    .description = "PCI bus",
-    .abstract = true,
-    .instance_size = sizeof(PCIBus),
-    .class_size = sizeof(BusClass),
-    .class_init = pci_bus_class_init,
-};
-
-const TypeInfo pcie_bus_type_info = {
-    .name = TYPE_PCIE_BUS,
-    .parent = TYPE_PCI_BUS,
-    .description = "PCI Express bus",
-    .instance_size = sizeof(PCIBus),
-    .class_size = sizeof(BusClass),
-    .class_init = pcie_bus_class_init,
+const TypeInfo pci_bus_types[2] = {
+    {
+        .name = TYPE_PCI_BUS,
+        .parent = TYPE_BUS,
+        .description = "PCI bus",
+        .instance_size = sizeof(PCIBus),
+        .class_size = sizeof(BusClass),
+        .class_init = pci_bus_class_init,
+    },
+    {
+        .name = TYPE_PCIE_BUS,
+        .parent = TYPE_PCI_BUS,
+        .description = "PCI Express bus",
+        .instance_size = sizeof(PCIBus),
+        .class_size = sizeof(BusClass),
+        .class_init = pcie_bus_class_init,
+    },
 };

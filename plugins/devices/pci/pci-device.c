@@ -510,4 +510,3 @@ const TypeInfo pci_device_type_info = {
     .instance_init = pci_device_instance_init,
     .class_init = pci_device_class_init,
 };
-

@@ -12,8 +12,8 @@
 void msi_write_config(PCIDevice *dev);
 void msix_write_config(PCIDevice *dev);
 
-extern const TypeInfo pci_bus_type_info;
-extern const TypeInfo pcie_bus_type_info;
+/* The library's abstract types, listed by its descriptor (module.c). */
+extern const TypeInfo pci_bus_types[2];      /* pci-bus, pcie-bus */
 extern const TypeInfo pci_device_type_info;
 extern const TypeInfo pci_bridge_type_info;
 

@@ -326,5 +326,4 @@ static const TypeInfo root_port_info = {
     .class_init = root_port_class_init,
 };
 
-TESSERA_MODULE(.name = "pcie-root-port", .kind = "device",
-               .types = TESSERA_TYPES(&root_port_info));
+TESSERA_MODULE(.name = "pcie-root-port", .kind = "device", .types = TESSERA_TYPES(&root_port_info));

@@ -286,5 +286,4 @@ static const TypeInfo virtio_mmio_info = {
     .class_init = virtio_mmio_class_init,
 };
 
-TESSERA_MODULE(.name = "virtio-mmio", .kind = "device",
-               .types = TESSERA_TYPES(&virtio_mmio_info));
+TESSERA_MODULE(.name = "virtio-mmio", .kind = "device", .types = TESSERA_TYPES(&virtio_mmio_info));

@@ -478,5 +478,4 @@ static const TypeInfo virtio_pci_info = {
     .class_init = virtio_pci_class_init,
 };
 
-TESSERA_MODULE(.name = "virtio-pci", .kind = "library",
-               .types = TESSERA_TYPES(&virtio_pci_info));
+TESSERA_MODULE(.name = "virtio-pci", .kind = "library", .types = TESSERA_TYPES(&virtio_pci_info));

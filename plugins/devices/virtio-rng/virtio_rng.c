@@ -183,18 +183,9 @@ static const TypeInfo rng_info = {
     .class_init = rng_class_init,
 };
 
-static const VirtioPCIDeviceTypeInfo rng_pci = {
-    .device_type = TYPE_VIRTIO_RNG,
-    .class_id = 0x00ff,
-};
-
-static const TypeInfo rng_pci_info = {
-    VIRTIO_PCI_PROXY_FIELDS(&rng_pci),
-    .name = TYPE_VIRTIO_RNG_PCI,
-    .category = "misc",
-    .description = "virtio entropy source (PCI)",
-    .user_creatable = true,
-};
+static const TypeInfo rng_pci_info =
+    VIRTIO_PCI_PROXY_TYPE(TYPE_VIRTIO_RNG_PCI, TYPE_VIRTIO_RNG, 0x00ff, "misc",
+                          "virtio entropy source (PCI)");
 
 TESSERA_MODULE(.name = "virtio-rng", .kind = "device",
                .types = TESSERA_TYPES(&rng_info, &rng_pci_info));

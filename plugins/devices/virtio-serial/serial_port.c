@@ -4,11 +4,10 @@
  * /dev/virtio-ports/NAME in the guest) and virtconsole (an hvc console),
  * each wired to a chardev ("chardev=ID") in both directions.
  *
- * Guest to host: the chardev keeps all output (chardev_set_keep_output)
- * and the port's transmit queue is written no faster than the host side
- * takes it: with a chunk or more still held, the port waits and tries
- * again 1 ms later, so nothing is dropped and the guest sees
- * back-pressure.  Host to guest: the chardev delivers into one
+ * Guest to host: the port's transmit queue is written to the chardev no
+ * faster than it takes output (chardev_write_room); when it is full the
+ * port waits and tries again 1 ms later, so nothing is dropped and the
+ * guest sees back-pressure.  Host to guest: the chardev delivers into one
  * receive buffer at a time (can_read is that buffer's room) while a guest
  * program has the port open; each delivery completes the buffer.
  * The chardev connecting or disconnecting sends PORT_OPEN to the guest.
@@ -49,13 +48,12 @@ void virtio_serial_port_flush_out(VirtIOSerialPort *port)
         }
         VirtQueueElement *e = port->out_elem;
         while (port->out_offset < e->out_len && port->chr) {
-            /* The chardev keeps all output (keep_output); write more only
-             * once what it holds is below one chunk. */
-            if (chardev_output_pending(port->chr) >= PORT_OUT_CHUNK) {
+            size_t room = chardev_write_room(port->chr);
+            if (!room) {
                 timer_mod_ns(port->out_retry, clock_get_ns(CLOCK_HOST) + PORT_RETRY_NS);
                 goto out;
             }
-            size_t n = MIN((size_t)PORT_OUT_CHUNK, e->out_len - port->out_offset);
+            size_t n = MIN(MIN(room, (size_t)PORT_OUT_CHUNK), e->out_len - port->out_offset);
             n = iov_to_buf(e->out_sg, e->out_num, port->out_offset, port->scratch, n);
             chardev_write(port->chr, port->scratch, (int)n);
             port->out_offset += n;
@@ -207,7 +205,6 @@ static bool port_realize(DeviceState *dev, GError **errp)
             return false;
         }
         port->host_connected = port->chr->fe_open;
-        chardev_set_keep_output(port->chr, true);
     }
     port->scratch = g_malloc(PORT_OUT_CHUNK);
     port->out_retry = timer_new_ns(CLOCK_HOST, port_out_retry, port);
@@ -218,7 +215,6 @@ static void port_unrealize(DeviceState *dev)
 {
     VirtIOSerialPort *port = VIRTIO_SERIAL_PORT(dev);
     if (port->chr) {
-        chardev_set_keep_output(port->chr, false);
         chardev_clear_handlers(port->chr);
         port->chr = NULL;
     }
@@ -272,35 +268,40 @@ static void console_class_init(ObjectClass *klass, const void *data)
     VIRTIO_SERIAL_PORT_CLASS(klass)->is_console = true;
 }
 
-const TypeInfo virtio_serial_port_info = {
-    .name = TYPE_VIRTIO_SERIAL_PORT,
-    .parent = TYPE_DEVICE,
-    .category = "input",
-    .description = "virtio serial port",
-    .abstract = true,
-    .instance_size = sizeof(VirtIOSerialPort),
-    .class_size = sizeof(VirtIOSerialPortClass),
-    .instance_init = port_instance_init,
-    .class_init = port_class_init,
-};
+static void serialport_class_init(ObjectClass *klass, const void *data)
+{
+}
 
-const TypeInfo virtconsole_info = {
-    .name = TYPE_VIRTCONSOLE,
-    .parent = TYPE_VIRTIO_SERIAL_PORT,
-    .category = "input",
-    .description = "virtio console port (hvc)",
-    .user_creatable = true,
-    .instance_size = sizeof(VirtIOSerialPort),
-    .class_size = sizeof(VirtIOSerialPortClass),
-    .class_init = console_class_init,
-};
-
-const TypeInfo virtserialport_info = {
-    .name = TYPE_VIRTSERIALPORT,
-    .parent = TYPE_VIRTIO_SERIAL_PORT,
-    .category = "input",
-    .description = "virtio serial port",
-    .user_creatable = true,
-    .instance_size = sizeof(VirtIOSerialPort),
-    .class_size = sizeof(VirtIOSerialPortClass),
+const TypeInfo virtio_serial_port_types[3] = {
+    {
+        .name = TYPE_VIRTIO_SERIAL_PORT,
+        .parent = TYPE_DEVICE,
+        .category = "input",
+        .description = "virtio serial port",
+        .abstract = true,
+        .instance_size = sizeof(VirtIOSerialPort),
+        .class_size = sizeof(VirtIOSerialPortClass),
+        .instance_init = port_instance_init,
+        .class_init = port_class_init,
+    },
+    {
+        .name = TYPE_VIRTCONSOLE,
+        .parent = TYPE_VIRTIO_SERIAL_PORT,
+        .category = "input",
+        .description = "virtio console port (hvc)",
+        .user_creatable = true,
+        .instance_size = sizeof(VirtIOSerialPort),
+        .class_size = sizeof(VirtIOSerialPortClass),
+        .class_init = console_class_init,
+    },
+    {
+        .name = TYPE_VIRTSERIALPORT,
+        .parent = TYPE_VIRTIO_SERIAL_PORT,
+        .category = "input",
+        .description = "virtio serial port",
+        .user_creatable = true,
+        .instance_size = sizeof(VirtIOSerialPort),
+        .class_size = sizeof(VirtIOSerialPortClass),
+        .class_init = serialport_class_init,
+    },
 };

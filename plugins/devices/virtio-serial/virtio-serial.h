@@ -86,8 +86,7 @@ void virtio_serial_port_rx_ready(VirtIOSerialPort *port);
 void virtio_serial_port_guest_ready(VirtIOSerialPort *port);
 void virtio_serial_port_set_guest_open(VirtIOSerialPort *port, bool open);
 void virtio_serial_port_reset(VirtIOSerialPort *port);
-extern const TypeInfo virtio_serial_port_info;
-extern const TypeInfo virtconsole_info;
-extern const TypeInfo virtserialport_info;
+/* The port types (serial_port.c), listed by the module descriptor. */
+extern const TypeInfo virtio_serial_port_types[3];
 
 #endif

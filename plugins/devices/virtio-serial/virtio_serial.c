@@ -356,40 +356,32 @@ static void serial_bus_class_init(ObjectClass *klass, const void *data)
     BUS_CLASS(klass)->name_prefix = TYPE_VIRTIO_SERIAL_BUS;
 }
 
-static const TypeInfo serial_info = {
-    .name = TYPE_VIRTIO_SERIAL,
-    .parent = TYPE_VIRTIO_DEVICE,
-    .category = "input",
-    .description = "virtio serial ports and consoles",
-    .user_creatable = true,
-    .instance_size = sizeof(VirtIOSerial),
-    .class_size = sizeof(VirtIODeviceClass),
-    .class_init = serial_class_init,
+static const TypeInfo serial_types[] = {
+    {
+        .name = TYPE_VIRTIO_SERIAL,
+        .parent = TYPE_VIRTIO_DEVICE,
+        .category = "input",
+        .description = "virtio serial ports and consoles",
+        .user_creatable = true,
+        .instance_size = sizeof(VirtIOSerial),
+        .class_size = sizeof(VirtIODeviceClass),
+        .class_init = serial_class_init,
+    },
+    {
+        .name = TYPE_VIRTIO_SERIAL_BUS,
+        .parent = TYPE_BUS,
+        .description = "virtio serial bus",
+        .instance_size = sizeof(BusState),
+        .class_size = sizeof(BusClass),
+        .class_init = serial_bus_class_init,
+    },
 };
 
-static const TypeInfo serial_bus_info = {
-    .name = TYPE_VIRTIO_SERIAL_BUS,
-    .parent = TYPE_BUS,
-    .description = "virtio serial bus",
-    .instance_size = sizeof(BusState),
-    .class_size = sizeof(BusClass),
-    .class_init = serial_bus_class_init,
-};
-
-static const VirtioPCIDeviceTypeInfo serial_pci = {
-    .device_type = TYPE_VIRTIO_SERIAL,
-    .class_id = 0x0780,
-};
-
-static const TypeInfo serial_pci_info = {
-    VIRTIO_PCI_PROXY_FIELDS(&serial_pci),
-    .name = TYPE_VIRTIO_SERIAL_PCI,
-    .category = "input",
-    .description = "virtio serial ports and consoles (PCI)",
-    .user_creatable = true,
-};
+static const TypeInfo serial_pci_info =
+    VIRTIO_PCI_PROXY_TYPE(TYPE_VIRTIO_SERIAL_PCI, TYPE_VIRTIO_SERIAL, 0x0780, "input",
+                          "virtio serial ports and consoles (PCI)");
 
 TESSERA_MODULE(.name = "virtio-serial", .kind = "device",
-               .types = TESSERA_TYPES(&serial_info, &serial_bus_info, &virtio_serial_port_info,
-                                      &virtconsole_info, &virtserialport_info,
-                                      &serial_pci_info));
+               .types = TESSERA_TYPES(&serial_types[0], &serial_types[1], &serial_pci_info,
+                                      &virtio_serial_port_types[0], &virtio_serial_port_types[1],
+                                      &virtio_serial_port_types[2]));

@@ -342,24 +342,24 @@ static void virtio_device_class_init(ObjectClass *klass, const void *data)
     dc->reset = virtio_device_reset;
 }
 
-static const TypeInfo virtio_bus_info = {
-    .name = TYPE_VIRTIO_BUS,
-    .parent = TYPE_BUS,
-    .description = "virtio bus",
-    .instance_size = sizeof(VirtioBusState),
-    .class_size = sizeof(BusClass),
-    .class_init = virtio_bus_class_init,
+static const TypeInfo virtio_types[] = {
+    {
+        .name = TYPE_VIRTIO_BUS,
+        .parent = TYPE_BUS,
+        .description = "virtio bus",
+        .instance_size = sizeof(VirtioBusState),
+        .class_size = sizeof(BusClass),
+        .class_init = virtio_bus_class_init,
+    },
+    {
+        .name = TYPE_VIRTIO_DEVICE,
+        .parent = TYPE_DEVICE,
+        .description = "virtio device",
+        .abstract = true,
+        .instance_size = sizeof(VirtIODevice),
+        .class_size = sizeof(VirtIODeviceClass),
+        .class_init = virtio_device_class_init,
+    },
 };
 
-static const TypeInfo virtio_device_info = {
-    .name = TYPE_VIRTIO_DEVICE,
-    .parent = TYPE_DEVICE,
-    .description = "virtio device",
-    .abstract = true,
-    .instance_size = sizeof(VirtIODevice),
-    .class_size = sizeof(VirtIODeviceClass),
-    .class_init = virtio_device_class_init,
-};
-
-TESSERA_MODULE(.name = "virtio", .kind = "library",
-               .types = TESSERA_TYPES(&virtio_bus_info, &virtio_device_info));
+TESSERA_MODULE(.name = "virtio", .kind = "library", .types = TESSERA_TYPES(&virtio_types[0], &virtio_types[1]));

@@ -36,10 +36,12 @@ typedef struct VirtIOPCIProxy {
     unsigned nvectors;         /* MSI-X vectors, 0 without MSI-X */
 } VirtIOPCIProxy;
 
-/* What a device module says about its -pci twin (the class data). */
+/* What a device module says about its -pci twin. */
 typedef struct VirtioPCIDeviceTypeInfo {
-    const char *device_type;   /* "virtio-rng-device", listed before the twin */
+    const char *name;          /* "virtio-rng-pci" */
+    const char *device_type;   /* "virtio-rng-device" (registered first) */
     uint16_t class_id;         /* PCI class, e.g. 0x00ff */
+    const char *desc;          /* for -device help */
 } VirtioPCIDeviceTypeInfo;
 
 typedef struct VirtIOPCIProxyClass {
@@ -53,19 +55,21 @@ void virtio_pci_proxy_instance_init(Object *obj);
 void virtio_pci_proxy_class_init(ObjectClass *klass, const void *data);
 
 /*
- * The fields of a -pci twin's TypeInfo besides what users see:
- *   static const VirtioPCIDeviceTypeInfo rng_pci = { .device_type = TYPE_VIRTIO_RNG,
- *                                                    .class_id = 0x00ff };
- *   static const TypeInfo rng_pci_info = { VIRTIO_PCI_PROXY_FIELDS(&rng_pci),
- *       .name = "virtio-rng-pci", .category = "misc", .description = "...",
- *       .user_creatable = true };
+ * The TypeInfo of a virtio device's PCI proxy ("virtio-rng-pci"), declared
+ * once like any other type and listed in the device module's descriptor:
+ *   static const TypeInfo rng_pci_info = VIRTIO_PCI_PROXY_TYPE(
+ *       TYPE_VIRTIO_RNG_PCI, TYPE_VIRTIO_RNG, 0x00ff, "misc", "virtio entropy source (PCI)");
  */
-#define VIRTIO_PCI_PROXY_FIELDS(typeinfo)                    \
-    .parent = TYPE_VIRTIO_PCI,                               \
-    .instance_size = sizeof(VirtIOPCIProxy),                 \
-    .class_size = sizeof(VirtIOPCIProxyClass),               \
-    .instance_init = virtio_pci_proxy_instance_init,         \
-    .class_init = virtio_pci_proxy_class_init,               \
-    .class_data = (typeinfo)
+#define VIRTIO_PCI_PROXY_TYPE(type_name, dev_type, pci_class, cat, descr)                  \
+    {                                                                                    \
+        .name = (type_name), .parent = TYPE_VIRTIO_PCI, .category = (cat),               \
+        .description = (descr), .user_creatable = true,                                  \
+        .instance_size = sizeof(VirtIOPCIProxy), .class_size = sizeof(VirtIOPCIProxyClass), \
+        .instance_init = virtio_pci_proxy_instance_init,                                 \
+        .class_init = virtio_pci_proxy_class_init,                                       \
+        .class_data = &(const VirtioPCIDeviceTypeInfo){                                  \
+            .name = (type_name), .device_type = (dev_type), .class_id = (pci_class),     \
+            .desc = (descr) },                                                           \
+    }
 
 #endif

@@ -11,6 +11,7 @@
  */
 #include <string.h>
 
+#include "monitor/qmp-block.h"
 #include "monitor/qmp-handlers.h"
 
 #define END { .name = NULL }
@@ -153,6 +154,7 @@ const QmpStruct qmp_structs[] = {
       .members = object_property_info_members },
     { .name = "ObjectTypeInfo", .doc = "One type of the object model.",
       .members = object_type_info_members },
+    QMP_BLOCK_STRUCTS
     END
 };
 
@@ -313,6 +315,7 @@ const QmpCommand qmp_commands[] = {
       .doc = "Run one HMP command line and return its output.",
       .example = "{\"execute\": \"human-monitor-command\", \"arguments\": "
                  "{\"command-line\": \"info status\"}}" },
+    QMP_BLOCK_COMMANDS
     END
 };
 
@@ -341,6 +344,7 @@ const QmpEvent qmp_events[] = {
       .data = NULL },
     { .name = "DEVICE_DELETED", .doc = "A device was removed (device_del).",
       .data = device_deleted_data },
+    QMP_BLOCK_EVENTS
     END
 };
 

@@ -6,6 +6,7 @@ Folder SConscripts call one of:
   env.TesseraModule(name, kind, sources, libs=[], pkgs=[], target=None)
   env.TesseraTest(name, sources, libs=[], pkgs=[], modules=[])
   env.TesseraProgram(name, sources)             extra core tools
+  env.DecodeTree('insn.decode')                 generated decoder headers (decodegen.py)
 and this file turns them into libtessera.so, module .so files, the module
 index, the tessera executable and its links, test programs and aliases.
 """
@@ -79,7 +80,10 @@ def configure_and_build(g):
         # Memory errors and undefined behaviour fail loudly.  Leak checking
         # is left to an explicit audit (ASAN_OPTIONS=detect_leaks=1): test
         # fixtures and the process's lifetime objects are not torn down.
-        env['ENV'].setdefault('ASAN_OPTIONS', 'detect_leaks=0')
+        # Every module exports its descriptor under the same name
+        # (tessera_module, looked up per handle with dlsym), and a module
+        # linked against a library module sees both: not an ODR violation.
+        env['ENV'].setdefault('ASAN_OPTIONS', 'detect_leaks=0:detect_odr_violation=0')
         env['ENV'].setdefault('UBSAN_OPTIONS', 'halt_on_error=1:print_stacktrace=1')
     for pkg in CORE_PKGS + ['libfdt']:
         if pkg == 'libfdt':
@@ -103,6 +107,21 @@ def configure_and_build(g):
     build_id_obj = env.SharedObject(out + '/gen/build-id.os', gen)
     state = {'core': [], 'modules': [], 'tests': [], 'programs': [], 'cpu_targets': set(),
              'test_progs': [], 'test_progs_deps': [], 'sources': {}, 'module_requires': {}}
+
+    # Generated headers live under <variant>/gen/<source path>, found through
+    # CPPPATH as "plugins/cpu/<target>/insn.decode.h".
+    env.Append(CPPPATH=[out + '/gen'])
+
+    def DecodeTree(e, source):
+        """insn.decode -> insn.decode.h (lookup, rows) + insn.trans.h (dispatch)."""
+        src = e.File(source).srcnode()
+        rel = os.path.relpath(src.abspath, root)
+        stem = os.path.splitext(rel)[0]
+        targets = [out + '/gen/' + rel + '.h', out + '/gen/' + stem + '.trans.h']
+        gen_py = File('#site_scons/decodegen.py')
+        return e.Command(targets, [src, gen_py],
+                         'python3 ${SOURCES[1]} ${SOURCES[0]} --decode-h ${TARGETS[0]} '
+                         '--trans-h ${TARGETS[1]} --include-as %s.h' % rel)
 
     def CoreSources(e, sources):
         state['core'].extend(e.File(s) for s in sources)
@@ -183,6 +202,7 @@ def configure_and_build(g):
         return prog
 
     AddMethod(Environment, CoreSources)
+    AddMethod(Environment, DecodeTree)
     AddMethod(Environment, TesseraModule)
     AddMethod(Environment, TesseraTest)
     AddMethod(Environment, TesseraProgram)

@@ -112,7 +112,7 @@ CPUState *riscv_board_hart(const RiscvBoard *b, unsigned i)
 
 char *riscv_board_hart_intc_label(unsigned h)
 {
-    return g_strdup_printf(FDT_HART_INTC_LABEL_FMT, h);
+    return g_strdup_printf(RISCV_HART_INTC_LABEL_FMT, h);
 }
 
 static bool riscv_board_create_harts(RiscvBoard *b, GError **errp)

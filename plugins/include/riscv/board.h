@@ -67,6 +67,9 @@ typedef struct RiscvBootInfo {
     uint64_t initrd_size;
 } RiscvBootInfo;
 
+/* Label of hart @index's local interrupt controller ("hart0-intc"). */
+#define RISCV_HART_INTC_LABEL_FMT "hart%u-intc"
+
 /* Sets on @obj the properties a new on-board device needs before realize. */
 typedef bool (*RiscvBoardConfigureFn)(void *opaque, Object *obj, GError **errp);
 

@@ -339,27 +339,19 @@ static const BlockDriver host_device_driver = {
     .truncate = file_truncate,
 };
 
-static const TypeInfo file_types[] = {
-    { .name = TYPE_BLOCK_DRIVER_PREFIX "file", .parent = TYPE_BLOCK_DRIVER,
-      .class_size = sizeof(BlockDriverClass), .class_init = block_driver_class_init,
-      .class_data = &file_driver },
-    { .name = TYPE_BLOCK_DRIVER_PREFIX "host_device", .parent = TYPE_BLOCK_DRIVER,
-      .class_size = sizeof(BlockDriverClass), .class_init = block_driver_class_init,
-      .class_data = &host_device_driver },
+static const TypeInfo file_type = {
+    .name = TYPE_BLOCK_DRIVER_PREFIX "file", .parent = TYPE_BLOCK_DRIVER,
+    .category = "block-driver", .description = "protocol: regular host files",
+    .class_size = sizeof(BlockDriverClass), .class_init = block_driver_class_init,
+    .class_data = &file_driver,
 };
 
-static void file_register(void)
-{
-    type_register_static_array(file_types, G_N_ELEMENTS(file_types));
-}
-
-static const TesseraTypeDesc file_type_descs[] = {
-    { .name = TYPE_BLOCK_DRIVER_PREFIX "file", .parent = TYPE_BLOCK_DRIVER,
-      .category = "block-driver", .description = "protocol: regular host files" },
-    { .name = TYPE_BLOCK_DRIVER_PREFIX "host_device", .parent = TYPE_BLOCK_DRIVER,
-      .category = "block-driver", .description = "protocol: host block devices" },
-    { .name = NULL },
+static const TypeInfo host_device_type = {
+    .name = TYPE_BLOCK_DRIVER_PREFIX "host_device", .parent = TYPE_BLOCK_DRIVER,
+    .category = "block-driver", .description = "protocol: host block devices",
+    .class_size = sizeof(BlockDriverClass), .class_init = block_driver_class_init,
+    .class_data = &host_device_driver,
 };
 
-TESSERA_MODULE(.name = "block-file", .kind = "backend", .types = file_type_descs,
-               .register_types = file_register);
+TESSERA_MODULE(.name = "block-file", .kind = "backend",
+               .types = TESSERA_TYPES(&file_type, &host_device_type));

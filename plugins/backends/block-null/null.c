@@ -97,20 +97,9 @@ static const BlockDriver null_driver = {
 
 static const TypeInfo null_type = {
     .name = TYPE_BLOCK_DRIVER_PREFIX "null-co", .parent = TYPE_BLOCK_DRIVER,
+    .category = "block-driver", .description = "protocol: discards writes (benchmarks)",
     .class_size = sizeof(BlockDriverClass), .class_init = block_driver_class_init,
     .class_data = &null_driver,
 };
 
-static void null_register(void)
-{
-    type_register_static(&null_type);
-}
-
-static const TesseraTypeDesc null_type_descs[] = {
-    { .name = TYPE_BLOCK_DRIVER_PREFIX "null-co", .parent = TYPE_BLOCK_DRIVER,
-      .category = "block-driver", .description = "protocol: discards writes (benchmarks)" },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "block-null", .kind = "backend", .types = null_type_descs,
-               .register_types = null_register);
+TESSERA_MODULE(.name = "block-null", .kind = "backend", .types = TESSERA_TYPES(&null_type));

@@ -150,20 +150,9 @@ static const BlockDriver raw_driver = {
 
 static const TypeInfo raw_type = {
     .name = TYPE_BLOCK_DRIVER_PREFIX "raw", .parent = TYPE_BLOCK_DRIVER,
+    .category = "block-driver", .description = "format: raw image (offset, size)",
     .class_size = sizeof(BlockDriverClass), .class_init = block_driver_class_init,
     .class_data = &raw_driver,
 };
 
-static void raw_register(void)
-{
-    type_register_static(&raw_type);
-}
-
-static const TesseraTypeDesc raw_type_descs[] = {
-    { .name = TYPE_BLOCK_DRIVER_PREFIX "raw", .parent = TYPE_BLOCK_DRIVER,
-      .category = "block-driver", .description = "format: raw image (offset, size)" },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "block-raw", .kind = "backend", .types = raw_type_descs,
-               .register_types = raw_register);
+TESSERA_MODULE(.name = "block-raw", .kind = "backend", .types = TESSERA_TYPES(&raw_type));

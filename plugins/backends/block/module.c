@@ -68,23 +68,18 @@ static const BlockHookOps block_hook_ops = {
 static const TypeInfo block_driver_type = {
     .name = TYPE_BLOCK_DRIVER,
     .parent = TYPE_OBJECT,
+    .category = "block-driver",
+    .description = "block driver (abstract)",
     .abstract = true,
     .class_size = sizeof(BlockDriverClass),
 };
 
-static void block_register(void)
+static void block_init(void)
 {
-    type_register_static(&block_driver_type);
     if (!block_hook_state()) {
         block_hook_register(&block_hook_ops, block_graph_new());
     }
 }
 
-static const TesseraTypeDesc block_types[] = {
-    { .name = TYPE_BLOCK_DRIVER, .parent = TYPE_OBJECT, .category = "block-driver",
-      .description = "block driver (abstract)", .abstract = true },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "block", .kind = "library", .types = block_types,
-               .register_types = block_register);
+TESSERA_MODULE(.name = "block", .kind = "library", .types = TESSERA_TYPES(&block_driver_type),
+               .init = block_init);

@@ -187,6 +187,29 @@ void blk_set_removable(BlockBackend *blk, bool removable)
     blk->removable = removable;
 }
 
+bool blk_is_removable(BlockBackend *blk)
+{
+    return blk->removable;
+}
+
+bool blk_is_tray_open(BlockBackend *blk)
+{
+    return blk->tray_open;
+}
+
+void blk_guest_set_tray(BlockBackend *blk, bool open)
+{
+    if (blk->tray_open != open) {
+        blk->tray_open = open;
+        block_emit_tray_moved(blk);
+    }
+}
+
+void blk_set_locked(BlockBackend *blk, bool locked)
+{
+    blk->locked = locked;
+}
+
 int blk_in_flight(BlockBackend *blk)
 {
     return blk->in_flight;

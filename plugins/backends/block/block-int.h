@@ -83,6 +83,7 @@ void block_node_free_if_unused(BlockNode *bs);
 BlockChild *block_backend_edge_new(BlockBackend *blk, BlockNode *bs, GError **errp);
 
 /* qmp.c */
+void block_emit_tray_moved(BlockBackend *blk);
 JsonNode *block_qmp_dispatch(const char *command, JsonObject *args, GError **errp);
 void block_hmp_info(const char *what, const char *arg, GString *out);
 

@@ -412,6 +412,11 @@ static void tray_event(BlockBackend *blk, bool open)
     qmp_event_emit("DEVICE_TRAY_MOVED", d);
 }
 
+void block_emit_tray_moved(BlockBackend *blk)
+{
+    tray_event(blk, blk->tray_open);
+}
+
 static bool open_tray(BlockBackend *blk, bool force, GError **errp)
 {
     if (!blk->removable) {

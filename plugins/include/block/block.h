@@ -291,6 +291,12 @@ void blk_set_error_actions(BlockBackend *blk, BlockErrorAction on_read,
 void blk_set_write_cache(BlockBackend *blk, bool writeback);
 bool blk_get_write_cache(BlockBackend *blk);
 void blk_set_removable(BlockBackend *blk, bool removable);
+bool blk_is_removable(BlockBackend *blk);
+/* Removable media: the tray, as the guest moves it (DEVICE_TRAY_MOVED
+ * follows a change) and locks it (PREVENT ALLOW MEDIUM REMOVAL). */
+bool blk_is_tray_open(BlockBackend *blk);
+void blk_guest_set_tray(BlockBackend *blk, bool open);
+void blk_set_locked(BlockBackend *blk, bool locked);
 
 /* Asynchronous requests: @cb runs in the main loop with 0 or -errno.
  * @iov is copied (the buffers it points at must stay valid). */

@@ -32,7 +32,7 @@ static void setup(void)
     DeviceState *hba = DEVICE(object_new(TYPE_TEST_HBA));
     object_property_add_child(object_root(), "hba", OBJECT(hba), NULL);
     ck_assert(device_realize(hba, NULL));
-    bus = scsi_bus_new(hba, &test_bus_info);
+    bus = scsi_bus_new(hba, NULL, &test_bus_info);
 }
 
 /* -device TYPE,drive=...,... on the test bus; NULL and *error on failure. */

@@ -91,9 +91,9 @@ void scsi_device_set_ua(SCSIDevice *dev, SCSISense sense)
 
 /* ---- the bus --------------------------------------------------------------- */
 
-SCSIBus *scsi_bus_new(DeviceState *hba, const SCSIBusInfo *info)
+SCSIBus *scsi_bus_new(DeviceState *hba, const char *name, const SCSIBusInfo *info)
 {
-    SCSIBus *bus = (SCSIBus *)bus_new(TYPE_SCSI_BUS, OBJECT(hba), NULL);
+    SCSIBus *bus = (SCSIBus *)bus_new(TYPE_SCSI_BUS, OBJECT(hba), name);
     bus->info = info;
     return bus;
 }

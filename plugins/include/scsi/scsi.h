@@ -111,8 +111,8 @@ typedef struct SCSIDeviceClass {
 
 OBJECT_DECLARE_TYPE(SCSIDevice, SCSIDeviceClass, SCSI_DEVICE, TYPE_SCSI_DEVICE)
 
-/* A bus owned by @hba. */
-SCSIBus *scsi_bus_new(DeviceState *hba, const SCSIBusInfo *info);
+/* A bus owned by @hba, called @name (NULL: "<hba id>.0", else "scsi.N"). */
+SCSIBus *scsi_bus_new(DeviceState *hba, const char *name, const SCSIBusInfo *info);
 /* The device at (channel, id, lun), or NULL. */
 SCSIDevice *scsi_bus_find(SCSIBus *bus, unsigned channel, unsigned id, unsigned lun);
 /* Is there any device at (channel, id)? */

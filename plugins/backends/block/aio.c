@@ -175,6 +175,14 @@ void block_aio_retry_held(BlockGraph *g)
     }
 }
 
+void block_aio_fail_held(BlockBackend *blk, int err)
+{
+    BlockRequest *req;
+    while ((req = g_queue_pop_head(&blk->held))) {
+        finish(req, err);
+    }
+}
+
 static void on_run_event(RunEvent ev, ShutdownCause cause, void *opaque)
 {
     if (ev == RUN_EVENT_RESUME) {

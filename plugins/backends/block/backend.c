@@ -35,6 +35,7 @@ BlockBackend *blk_new(BlockGraph *g, const char *name, GError **errp)
 void blk_unref(BlockBackend *blk)
 {
     block_graph_drain(blk->graph);
+    block_aio_fail_held(blk, -EIO);
     blk_remove_node(blk);
     g_ptr_array_remove(blk->graph->backends, blk);
     g_free(blk->name);
@@ -116,6 +117,7 @@ void blk_remove_node(BlockBackend *blk)
 {
     if (blk->root) {
         block_graph_drain(blk->graph);
+        block_aio_fail_held(blk, -ENOMEDIUM);
         BlockChild *c = blk->root;
         blk->root = NULL;
         block_child_detach(c);

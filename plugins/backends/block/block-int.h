@@ -74,6 +74,8 @@ void block_aio_fini(BlockGraph *g);
 void block_aio_submit(BlockRequest *req);
 /* Resubmit requests held by werror/rerror=stop (cont). */
 void block_aio_retry_held(BlockGraph *g);
+/* Complete @blk's held requests with @err (the backend or its medium goes). */
+void block_aio_fail_held(BlockBackend *blk, int err);
 
 /* graph.c */
 bool block_node_name_valid(const char *name);

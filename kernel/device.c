@@ -11,6 +11,7 @@
 #include "kernel/bus.h"
 #include "kernel/core.h"
 #include "kernel/machine.h"
+#include "kernel/module.h"
 #include "kernel/options.h"
 
 typedef struct GlobalProp {
@@ -54,6 +55,26 @@ static void device_post_init(Object *obj)
             g_error_free(err);
         }
     }
+}
+
+/* A board that sets a property a -global also names would silently undo
+ * it: refuse instead (values given with -device win, as in QEMU). */
+static bool device_globals_held(DeviceState *dev, GError **errp)
+{
+    for (guint i = 0; globals && !dev->user_created && i < globals->len; i++) {
+        GlobalProp *g = g_ptr_array_index(globals, i);
+        Property *p = object_property_find(OBJECT(dev), g->property);
+        if (p && p->get && object_dynamic_cast(OBJECT(dev), g->driver) &&
+            !object_property_value_is(OBJECT(dev), g->property, g->value)) {
+            g_autofree char *now = object_property_print(OBJECT(dev), g->property, NULL);
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                        "%s: the machine sets %s of its %s to %s itself, so this cannot take"
+                        " effect", g->origin, g->property, object_get_typename(OBJECT(dev)),
+                        now ? now : "?");
+            return false;
+        }
+    }
+    return true;
 }
 
 static void device_instance_init(Object *obj)
@@ -131,6 +152,9 @@ bool device_realize(DeviceState *dev, GError **errp)
         g_propagate_error(errp, g_steal_pointer(&dev->pending_error));
         return false;
     }
+    if (!device_globals_held(dev, errp)) {
+        return false;
+    }
     DeviceClass *dc = DEVICE_GET_CLASS(dev);
     /* A board's own device goes on the first bus of its type, when the
      * machine (or a test) has one; user devices were plugged already. */
@@ -200,13 +224,35 @@ static char *anon_name(Object *parent)
     }
 }
 
+/* The type an alias names on this machine (MachineClass.device_alias_suffixes),
+ * or @driver itself. */
+static const char *resolve_alias(const char *driver, char **owned)
+{
+    MachineState *ms = machine_current();
+    if (!ms || type_lookup(driver) || module_find_type(driver)) {
+        return driver;
+    }
+    const char *const *sfx = MACHINE_GET_CLASS(ms)->device_alias_suffixes;
+    for (; sfx && *sfx; sfx++) {
+        char *name = g_strconcat(driver, *sfx, NULL);
+        if (type_lookup(name) || module_find_type(name)) {
+            *owned = name;
+            return name;
+        }
+        g_free(name);
+    }
+    return driver;
+}
+
 DeviceState *device_create_from_opts(OptDict *opts, bool hotplug, GError **errp)
 {
+    g_autofree char *alias_target = NULL;
     const char *driver = opt_dict_get(opts, "driver");
     if (!driver) {
         g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-device: missing driver name");
         return NULL;
     }
+    driver = resolve_alias(driver, &alias_target);
     GError *err = NULL;
     TypeImpl *t = type_lookup_or_load(driver, &err);
     if (!t) {
@@ -234,6 +280,12 @@ DeviceState *device_create_from_opts(OptDict *opts, bool hotplug, GError **errp)
         return NULL;
     }
     const char *id = opt_dict_get(opts, "id");
+    if (id && !object_id_check(id, &err)) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-device %s: %s", driver,
+                    err->message);
+        g_error_free(err);
+        return NULL;
+    }
     Object *peripheral = container_get(id ? "/machine/peripheral" : "/machine/peripheral-anon");
     if (id && object_resolve_child(peripheral, id)) {
         g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-device %s: duplicate id '%s'",
@@ -273,8 +325,15 @@ DeviceState *device_create_from_opts(OptDict *opts, bool hotplug, GError **errp)
     dev->id = g_strdup(id);
     dev->user_created = true;
     g_autofree char *name = id ? g_strdup(id) : anon_name(peripheral);
-    object_property_add_child(peripheral, name, obj, NULL);
+    bool placed = id ? object_add_user_child(peripheral, name, obj, &err)
+                     : object_property_add_child(peripheral, name, obj, &err);
     object_unref(obj);
+    if (!placed) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-device %s: %s", driver,
+                    err->message);
+        g_error_free(err);
+        return NULL;
+    }
     if ((dc->bus_type && !bus_plug(bus, dev, &err)) || !bus_realize_plugged(dev, &err)) {
         g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-device %s: %s", driver,
                     err->message);
@@ -286,9 +345,61 @@ DeviceState *device_create_from_opts(OptDict *opts, bool hotplug, GError **errp)
     return dev;
 }
 
-bool device_delete(const char *id, GError **errp)
+typedef struct DeletedListener {
+    DeviceDeletedFn fn;
+    void *opaque;
+} DeletedListener;
+
+/* Listeners for removed devices (the monitor's DEVICE_DELETED). */
+static GArray *deleted_listeners;
+
+void device_add_deleted_listener(DeviceDeletedFn fn, void *opaque)
+{
+    if (!deleted_listeners) {
+        deleted_listeners = g_array_new(false, false, sizeof(DeletedListener));
+    }
+    DeletedListener l = { .fn = fn, .opaque = opaque };
+    g_array_append_val(deleted_listeners, l);
+}
+
+void device_unplug_complete(DeviceState *dev)
+{
+    Object *obj = OBJECT(dev);
+    g_autofree char *path = object_get_canonical_path(obj);
+    g_autofree char *id = g_strdup(dev->id);
+    bus_unplug(dev);
+    object_unparent(obj);
+    for (guint i = 0; deleted_listeners && i < deleted_listeners->len; i++) {
+        DeletedListener *l = &g_array_index(deleted_listeners, DeletedListener, i);
+        l->fn(id, path ? path : "", l->opaque);
+    }
+}
+
+/* The first user-created device on one of @dev's own buses, or NULL. */
+static DeviceState *held_device(DeviceState *dev, BusState **on)
+{
+    g_autoptr(GPtrArray) kids = object_get_children(OBJECT(dev));
+    for (guint i = 0; i < kids->len; i++) {
+        BusState *b = (BusState *)object_dynamic_cast(g_ptr_array_index(kids, i), TYPE_BUS);
+        for (guint j = 0; b && j < b->children->len; j++) {
+            /* Parts the device made itself (a -pci proxy's virtio device) go
+             * with it; devices the user plugged there must go first. */
+            DeviceState *d = g_ptr_array_index(b->children, j);
+            if (d->user_created) {
+                *on = b;
+                return d;
+            }
+        }
+    }
+    return NULL;
+}
+
+bool device_delete(const char *id, bool *pending, GError **errp)
 {
     Object *obj = NULL;
+    if (pending) {
+        *pending = false;
+    }
     if (id[0] == '/') {
         obj = object_resolve_path(id, NULL);
     } else {
@@ -306,8 +417,25 @@ bool device_delete(const char *id, GError **errp)
                     object_get_typename(obj));
         return false;
     }
-    bus_unplug(dev);
-    object_unparent(obj);
+    BusState *held_on = NULL;
+    DeviceState *held = held_device(dev, &held_on);
+    if (held) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                    "Device '%s' still holds device '%s' on its bus '%s'; remove that first", id,
+                    held->id ? held->id : object_get_typename(OBJECT(held)), held_on->name);
+        return false;
+    }
+    BusState *bus = dev->parent_bus;
+    if (bus && bus->hotplug && bus->hotplug->unplug_request) {
+        if (!bus->hotplug->unplug_request(bus->hotplug_opaque, bus, dev, errp)) {
+            return false;
+        }
+        if (pending) {
+            *pending = true;
+        }
+        return true;
+    }
+    device_unplug_complete(dev);
     return true;
 }
 

@@ -5,12 +5,15 @@
  * fdt_open_into() and tries again.
  */
 #include "kernel/fdt.h"
+#include "kernel/hostfile.h"
 
 #include <inttypes.h>
 #include <libfdt.h>
 #include <string.h>
 
 #define FDT_INITIAL_SIZE (64u * 1024)
+/* The largest -dtb file read (real trees are tens of KiB). */
+#define FDT_MAX_FILE_SIZE (16u * 1024 * 1024)
 #define FDT_DEFAULT_ADDRESS_CELLS 2
 #define FDT_DEFAULT_SIZE_CELLS 1
 
@@ -414,6 +417,22 @@ void fdt_builder_set_irq(FdtBuilder *fdt, const DeviceState *dev, int pin,
     fdt_builder_set_irq_cells(fdt, dev, pin, parent_label, &irq, 1);
 }
 
+bool fdt_builder_get_irq(const FdtBuilder *fdt, const DeviceState *dev, int pin,
+                         const char **parent_label, uint32_t cells[FDT_MAX_IRQ_CELLS],
+                         unsigned *ncells)
+{
+    for (guint i = 0; i < fdt->irqs->len; i++) {
+        const FdtIrqRoute *r = &g_array_index(fdt->irqs, FdtIrqRoute, i);
+        if (r->dev == dev && r->pin == pin) {
+            *parent_label = r->parent_label;
+            memcpy(cells, r->cells, r->ncells * sizeof(uint32_t));
+            *ncells = r->ncells;
+            return true;
+        }
+    }
+    return false;
+}
+
 static gint route_cmp_pin(gconstpointer a, gconstpointer b)
 {
     const FdtIrqRoute *ra = *(FdtIrqRoute *const *)a, *rb = *(FdtIrqRoute *const *)b;
@@ -530,9 +549,9 @@ const void *fdt_builder_blob(const FdtBuilder *fdt, size_t *size)
 bool fdt_load_file(const char *filename, void **blob, size_t *size, GError **errp)
 {
     char *data;
-    gsize len;
+    size_t len;
     GError *err = NULL;
-    if (!g_file_get_contents(filename, &data, &len, &err)) {
+    if (!host_file_read(filename, FDT_MAX_FILE_SIZE, &data, &len, &err)) {
         g_set_error(errp, FDT_ERROR, FDT_ERROR_INVALID, "cannot read device tree '%s': %s",
                     filename, err->message);
         g_error_free(err);

@@ -57,6 +57,10 @@ typedef struct MachineClass {
     bool (*pre_plug_device)(MachineState *ms, DeviceState *dev, GError **errp);
     bool (*plug_device)(MachineState *ms, DeviceState *dev, GError **errp);
     void (*unplug_device)(MachineState *ms, DeviceState *dev);
+    /* -device NAME where NAME is no type: NAME + each suffix in turn (virt:
+     * "-pci" then "-device", so "virtio-rng" is virtio-rng-pci, the board's
+     * preferred virtio transport).  NULL-terminated; NULL for none. */
+    const char *const *device_alias_suffixes;
     /* After all -device: build firmware tables, load images. */
     bool (*finalize)(MachineState *ms, GError **errp);
 } MachineClass;
@@ -72,7 +76,14 @@ bool machine_init(MachineState *ms, GError **errp);
 char *machine_name_from_type(const char *type_name);
 /* Chardev id for serial port @index ("serial0"), or NULL when none. */
 const char *machine_serial_chardev_id(int index);
-void machine_set_serial_chardev_id(int index, const char *id);
+bool machine_set_serial_chardev_id(int index, const char *id, GError **errp);
+/* How many -serial options a machine can take (serial0..). */
+int machine_max_serial_ports(void);
+/* -m [size=]SIZE and -smp [cpus=]N[,maxcpus=,sockets=,dies=,clusters=,
+ * cores=,threads=] into @ms, checked as QEMU checks them; errors name the
+ * option and what the user wrote. */
+bool machine_parse_memory(MachineState *ms, const char *text, GError **errp);
+bool machine_parse_smp(MachineState *ms, const char *text, GError **errp);
 void machine_types_init(void);
 
 #endif

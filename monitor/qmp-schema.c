@@ -11,6 +11,7 @@
  */
 #include <string.h>
 
+#include "monitor/qmp-block.h"
 #include "monitor/qmp-handlers.h"
 
 #define END { .name = NULL }
@@ -230,6 +231,7 @@ const QmpStruct qmp_structs[] = {
       .members = object_property_info_members },
     { .name = "ObjectTypeInfo", .doc = "One type of the object model.",
       .members = object_type_info_members },
+    QMP_BLOCK_STRUCTS
     END
 };
 
@@ -402,6 +404,7 @@ const QmpCommand qmp_commands[] = {
       .doc = "Run one HMP command line and return its output.",
       .example = "{\"execute\": \"human-monitor-command\", \"arguments\": "
                  "{\"command-line\": \"info status\"}}" },
+    QMP_BLOCK_COMMANDS
     END
 };
 
@@ -431,6 +434,7 @@ const QmpEvent qmp_events[] = {
     { .name = "DEVICE_DELETED", .doc = "A device was removed (device_del), at once or once "
                                        "the guest released it.",
       .data = device_deleted_data },
+    QMP_BLOCK_EVENTS
     END
 };
 

@@ -17,6 +17,8 @@ packages=(
   socat strace xz-utils cpio
   # benchmarks: side-by-side reference only, never used by Tessera itself
   qemu-system-misc time
+  # block layer: compressed qcow2 clusters; tests: images made with Debian's tools
+  zlib1g-dev libzstd-dev qemu-utils genisoimage e2fsprogs
 )
 
 missing=()

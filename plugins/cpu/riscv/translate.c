@@ -402,7 +402,8 @@ unsigned riscv_translate(CPUState *cs, IrBuilder *b)
 
     for (int n = 0; ; n++) {
         uint64_t used = pc - b->pc_first;
-        if (n >= b->max_insns || used >= page_left) {
+        if (n >= b->max_insns || used >= page_left ||
+            (n > 0 && ctx.engine->debug_stop_before && ctx.engine->debug_stop_before(cs, pc))) {
             gen_goto(&ctx, 0, pc);
             break;
         }

@@ -25,6 +25,8 @@ typedef struct GdbServer {
     char *device;
     GdbSession s;
     bool connected;
+    ChardevHandlers handlers;
+    char *busy;
 } GdbServer;
 
 static GdbServer *gdbserver;
@@ -202,8 +204,12 @@ static void gdb_event(void *opaque, ChardevEvent ev)
     if (ev == CHR_EVENT_OPENED) {
         session_reset(g);
         g->connected = true;
-        /* The stop state the client will ask about with '?'. */
+        /* gdb expects a stopped target when it attaches (all-stop mode),
+         * and asks why with '?'. */
         g->s.c_cpu = g->s.g_cpu = 0;
+        if (runstate_is_running()) {
+            vm_stop();
+        }
     } else if (ev == CHR_EVENT_CLOSED) {
         g->connected = false;
         g->s.running = false;
@@ -216,11 +222,9 @@ static void gdb_event(void *opaque, ChardevEvent ev)
     }
 }
 
-static const ChardevHandlers gdb_handlers = {
-    .can_read = gdb_can_read,
-    .read = gdb_read,
-    .event = gdb_event,
-};
+/* What a second client gets before it is let go: an error packet (gdb
+ * prints its text) on a connection that then closes. */
+#define GDB_BUSY_TEXT "E.busy: another debugger is attached to this gdbserver"
 
 /* ---- starting and stopping -------------------------------------------------------------------- */
 
@@ -236,6 +240,7 @@ static void server_free(GdbServer *g)
     runstate_remove_listener(srv_run_event, g);
     gdb_session_destroy(&g->s);
     g_free(g->device);
+    g_free(g->busy);
     g_free(g);
 }
 
@@ -316,7 +321,16 @@ bool gdbserver_start(const char *device, GError **errp)
         object_ref(OBJECT(g->chr));
         g->own_chr = true;
     }
-    if (!chardev_set_handlers(g->chr, &gdb_handlers, g, &err)) {
+    GString *busy = g_string_new(NULL);
+    gdb_frame_encode(busy, (const uint8_t *)GDB_BUSY_TEXT, strlen(GDB_BUSY_TEXT));
+    g->busy = g_string_free(busy, FALSE);
+    g->handlers = (ChardevHandlers){
+        .can_read = gdb_can_read,
+        .read = gdb_read,
+        .event = gdb_event,
+        .busy_reply = g->busy,
+    };
+    if (!chardev_set_handlers(g->chr, &g->handlers, g, &err)) {
         g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "gdbserver %s: %s", device,
                     err->message);
         g_clear_error(&err);

@@ -232,6 +232,7 @@ void riscv_cpu_reset_state(RISCVCPU *cpu)
 {
     CPURISCVState *env = &cpu->env;
     memset(env, 0, sizeof(*env));
+    riscv_trigger_reset(env);
     env->pc = cpu->resetvec;
     env->priv = PRV_M;
     env->misa = misa_from_ext(cpu->ext);

@@ -72,6 +72,7 @@ static void riscv_tcg_get_tb_cpu_state(CPUState *cs, uint64_t *pc, uint64_t *fla
             f |= TB_FLAG_FS_DIRTY;
         }
     }
+    f |= riscv_trigger_tb_flags(env);
     *pc = env->pc;
     *flags = f;
 }
@@ -209,6 +210,11 @@ const CPUAccelOps riscv_accel_ops[] = {
 };
 
 /* ---- helpers called from translated code ---------------------------------------- */
+
+void riscv_trigger_raise(CPURISCVState *env, uint64_t tval, uintptr_t ra)
+{
+    raise_at(riscv_env_cpu(env), EXCP_BREAKPOINT, tval, ra);
+}
 
 void riscv_helper_raise(CPURISCVState *env, uint64_t cause, uint64_t tval)
 {

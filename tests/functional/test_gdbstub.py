@@ -217,7 +217,8 @@ def objdump_insns(elf, start, count):
     for line in out.splitlines():
         m = re.match(r'\s*([0-9a-f]+):\s+([0-9a-f]+)\s+(\S+)', line)
         if m:
-            insns.append((int(m.group(1), 16), len(m.group(2)) // 2, m.group(3)))
+            insns.append((int(m.group(1), 16), len(m.group(2)) // 2, m.group(3),
+                          int(m.group(2), 16)))
     return insns[:count]
 
 
@@ -282,7 +283,7 @@ class BareMetal(unittest.TestCase):
         x4 = out.split('<x4i>')[1].split('</x4i>')[0]
         got = [(int(a, 16), m) for a, m in
                re.findall(r'(?m)^(?:=>)?\s+0x([0-9a-f]+)(?: <[^>]*>)?:\s+(\S+)', x4)]
-        want = [(a, m) for a, _, m in objdump_insns(elf, after, 4)]
+        want = [(a, m) for a, _, m, _ in objdump_insns(elf, after, 4)]
         self.assertEqual(got, want)
         # The watchpoint stops on the write with both values.
         self.assertRegex(out, r'Hardware watchpoint 2: global_counter\s+Old value = 0\s+'
@@ -484,6 +485,28 @@ class BadClients(unittest.TestCase):
         while b'Disabled gdbserver' not in got and time.time() < deadline:
             got += m.recv(4096)
         m.close()
+
+
+class MonitorDisas(unittest.TestCase):
+    """HMP x/i and xp/i through the target's disassembler, against objdump."""
+
+    def test_x_i_matches_objdump(self):
+        elf = spin()
+        d = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, d, True)
+        mon = os.path.join(d, 'hmp.sock')
+        vm = Vm(['-M', 'virt', '-bios', 'none', '-kernel', elf, '-nographic', '-S',
+                 '-monitor', 'unix:%s,server=on,wait=off' % mon])
+        self.addCleanup(vm.close)
+        for cmd in ('x/8i 0x80000000', 'xp/8i 0x80000000'):
+            out = hmp(mon, cmd)
+            got = [(int(a, 16), len(w) // 2, int(w, 16)) for a, w in
+                   re.findall(r'(?m)^0x([0-9a-f]{16}):\s+([0-9a-f]+)\s+\S', out)]
+            want = [(a, n, w) for a, n, _, w in objdump_insns(elf, 0x80000000, 8)]
+            self.assertEqual(got, want, out)
+            # The mnemonics are the decoder table's, e.g. the compressed add.
+            self.assertRegex(out, r'0x0000000080000010:\s+929a\s+c\.add t0, t1')
+        self.assertIn('Cannot access memory', hmp(mon, 'x/2i 0x4000000000'))
 
 
 class Options(unittest.TestCase):

@@ -346,6 +346,9 @@ void riscv_cpu_reset_state(RISCVCPU *cpu);
 extern const CPUAccelOps riscv_accel_ops[];
 /* CPUClass.debug_ops (gdbstub.c): registers and target description. */
 extern const CPUDebugOps riscv_debug_ops;
+/* CPUClass.disas_insn (disas.c). */
+unsigned riscv_cpu_disas_insn(CPUState *cs, uint64_t pc, const uint8_t *buf, size_t len,
+                              GString *out);
 
 static inline RISCVCPU *riscv_env_cpu(CPURISCVState *env)
 {

@@ -168,14 +168,8 @@ static void riscv_tcg_restore_state_to_opc(CPUState *cs, const uint64_t *data)
 static void riscv_tcg_disas(CPUState *cs, uint64_t pc, const uint8_t *bytes, unsigned len,
                             GString *out)
 {
-    uint32_t raw = 0;
-    char buf[80];
-    RISCVInsn insn;
-    memcpy(&raw, bytes, len < sizeof(raw) ? len : sizeof(raw));
-    raw = GUINT32_FROM_LE(raw);
-    riscv_decode(raw, RISCV_CPU(cs)->ext, &insn);
-    riscv_disas(&insn, pc, buf, sizeof(buf));
-    g_string_append(out, buf);
+    /* The same table-driven disassembler as the monitor's x/i. */
+    riscv_cpu_disas_insn(cs, pc, bytes, len, out);
 }
 
 static int riscv_tcg_mmu_index(CPUState *cs, bool ifetch)

@@ -12,6 +12,7 @@
 
 #include "kernel/gdbstub-internal.h"
 #include "kernel/machine.h"
+#include "kernel/runstate.h"
 
 #define GDB_EINVAL "E22"
 #define GDB_EFAULT "E14"
@@ -528,7 +529,8 @@ static void cmd_thread_extra(GdbSession *s, const GdbPacket *pkt, const char *ar
         return;
     }
     g_autofree char *text = g_strdup_printf("CPU#%d [%s]", cpu->index,
-                                            cpu->halted ? "halted" : "running");
+                                            cpu->halted ? "halted" :
+                                            runstate_is_running() ? "running" : "paused");
     g_autoptr(GString) r = g_string_new(NULL);
     gdb_hex_encode(r, (const uint8_t *)text, strlen(text));
     gdb_send_packet(s, r->str);

@@ -122,7 +122,8 @@ def gdb_batch(elf, target, commands, timeout=60):
     with tempfile.NamedTemporaryFile('w', suffix='.gdb') as f:
         f.write('\n'.join(script) + '\n')
         f.flush()
-        r = subprocess.run([GDB, '-nx', '-batch', '-x', f.name, elf], stdout=subprocess.PIPE,
+        r = subprocess.run([GDB, '-nx', '-batch', '-x', f.name] + ([elf] if elf else []),
+                           stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True, timeout=timeout)
     return r.stdout
 
@@ -485,6 +486,53 @@ class BadClients(unittest.TestCase):
         while b'Disabled gdbserver' not in got and time.time() < deadline:
             got += m.recv(4096)
         m.close()
+
+
+class Linux(unittest.TestCase):
+    """Acceptance line 2 with the guest Linux Image (no vmlinux with symbols
+    exists for it: the breakpoint goes on the kernel entry point, taken
+    from the Image header, and bt can only show that one frame)."""
+
+    def test_kernel_entry_threads_interrupt(self):
+        import struct
+        image = tt.linux_image()
+        initrd = os.path.join(tt.guest_dir(), 'initramfs.cpio.gz')
+        with open(image, 'rb') as f:
+            head = f.read(64)
+        text_offset = struct.unpack_from('<Q', head, 8)[0]
+        entry = 0x80000000 + text_offset       # RAM base of virt + the header's offset
+        port = free_port()
+        vm = Vm(['-M', 'virt', '-m', '256', '-smp', '4', '-kernel', image, '-initrd', initrd,
+                 '-append', 'console=ttyS0', '-nographic', '-gdb', 'tcp::%d' % port, '-S'])
+        self.addCleanup(vm.close)
+        ctrl_c = ('python import threading, os, signal; threading.Timer(%s, '
+                  'lambda: os.kill(os.getpid(), signal.SIGINT)).start()')
+        out = gdb_batch(None, ':%d' % port, [
+            'hbreak *0x%x' % entry, 'continue',
+            'info registers pc priv a0 mhartid',
+            'echo <bytes>\\n', 'x/8xb $pc', 'echo </bytes>\\n',
+            'bt', 'delete',
+            ctrl_c % 2.0, 'continue',
+            'echo <threads>\\n', 'info threads', 'echo </threads>\\n',
+            'thread 3', 'printf "t3hart=%d\\n", $mhartid',
+            ctrl_c % 1.0, 'continue',
+            'kill'], timeout=120)
+        tail = out[-3000:]
+        self.assertRegex(out, r'hit Breakpoint 1, 0x0*%x in' % entry, tail)
+        self.assertRegex(out, r'(?m)^priv\s+0x1\b', tail)        # the kernel runs in S-mode
+        # The boot hart (OpenSBI picks any) enters with its hart id in a0.
+        hart = re.search(r'(?m)^mhartid\s+(0x[0-9a-f]+)', out).group(1)
+        self.assertRegex(out, r'(?m)^a0\s+%s\b' % hart, tail)
+        got = bytes(int(b, 16) for b in re.findall(
+            r'0x([0-9a-f]{2})\b', out.split('<bytes>')[1].split('</bytes>')[0].split(':', 1)[1]))
+        self.assertEqual(got, head[:8])
+        self.assertRegex(out, r'#0\s+0x0*%x in \?\? \(\)' % entry)
+        self.assertIn('received signal SIGINT', out)
+        threads = out.split('<threads>')[1].split('</threads>')[0]
+        self.assertEqual(len(re.findall(r'Thread \d+ \(CPU#\d \[', threads)), 4, threads)
+        self.assertIn('t3hart=2', out)
+        self.assertEqual(len(re.findall(r'received signal SIGINT', out)), 2, tail)
+        self.assertIn('[Inferior 1 (Remote target) killed]', out)
 
 
 class MonitorDisas(unittest.TestCase):

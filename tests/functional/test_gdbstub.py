@@ -248,6 +248,9 @@ class BareMetal(unittest.TestCase):
                 'hbreak report',
                 'continue',
                 'set var answer = 42',
+                'rwatch answer',
+                'continue',
+                'delete',
                 'finish',
                 'monitor info registers',
                 'detach',
@@ -290,8 +293,11 @@ class BareMetal(unittest.TestCase):
         self.assertRegex(out, r'Hardware watchpoint 2: global_counter\s+Old value = 0\s+'
                               r'New value = 13')
         self.assertRegex(out, r'Breakpoint 3, report \(\)')
+        # A read watchpoint reports the value the program reads.
+        self.assertRegex(out, r'Hardware read watchpoint 4: answer\s+Value = 42')
         # finish: back in main after the call to report().
-        self.assertRegex(out, r'report \(\) at .*debugee\.c:26\n.*\n+main \(\) at .*debugee\.c:35')
+        self.assertRegex(out, r'Value = 42\n.*report \(\) at .*debugee\.c:26\n.*\n+'
+                              r'main \(\) at .*debugee\.c:35')
         self.assertRegex(out, r'x10/a0')          # monitor info registers through HMP
         self.assertIn('Inferior 1 (Remote target) detached', out)
         # The program saw the new value and ran to its end after detach.
@@ -320,6 +326,8 @@ class Smp(unittest.TestCase):
                 ctrl_c, 'continue',
                 'echo <threads>\\n', 'info threads', 'echo </threads>\\n',
                 'thread 3', 'info registers a0', 'printf "hart=%d\\n", $mhartid',
+                'printf "s0=%lx\\n", $pc', 'stepi', 'printf "s1=%lx\\n", $pc',
+                'info threads',
                 'printf "c1=%d\\n", ((long *)&counters)[2]',
                 ctrl_c, 'continue',
                 'printf "c2=%d\\n", ((long *)&counters)[2]',
@@ -334,6 +342,12 @@ class Smp(unittest.TestCase):
         self.assertRegex(out, r'Switching to thread 3')
         self.assertRegex(out, r'(?m)^a0\s+0x2\b')
         self.assertIn('hart=2', out)
+        # stepi in thread 3 moves that hart by exactly one instruction of the loop.
+        s0 = int(re.search(r's0=([0-9a-f]+)', out).group(1), 16)
+        s1 = int(re.search(r's1=([0-9a-f]+)', out).group(1), 16)
+        loop = {a: a + n for a, n, _, _ in objdump_insns(elf, 0x80000014, 3)}
+        loop[0x8000001a] = 0x80000014            # the j back to spin_loop
+        self.assertEqual(s1, loop[s0], out[-1500:])
         c1 = int(re.search(r'c1=(\d+)', out).group(1))
         c2 = int(re.search(r'c2=(\d+)', out).group(1))
         self.assertGreater(c1, 0)

@@ -80,8 +80,8 @@ const HmpCommand hmp_commands[] = {
     { .name = "qom-set", .spec = "path:s property:s value:S", .params = "path property value",
       .help = "set QOM property", .qmp = qmp_qom_set },
     { .name = "x", .spec = "fmt:/ addr:i", .params = "/fmt addr",
-      .help = "virtual memory dump starting at 'addr' (fmt: count, then x/d/u/o/c/i and "
-              "b/h/w/g)", .run = hmp_x },
+      .help = "virtual memory dump starting at 'addr' (fmt: count, then x/d/u/o/c and "
+              "b/h/w/g, or i: disassemble count instructions)", .run = hmp_x },
     { .name = "xp", .spec = "fmt:/ addr:i", .params = "/fmt addr",
       .help = "physical memory dump starting at 'addr'", .run = hmp_xp },
     { .name = "gdbserver", .spec = "device:s?", .params = "[device]",

@@ -397,6 +397,18 @@ class BadClients(unittest.TestCase):
         self.assertIn('PacketSize=4000', supported)
         self.assertEqual(c.cmd('qAttached'), '1')
         self.assertEqual(c.cmd('qfThreadInfo'), 'm1')
+        # Physical addressing for m/M/X: a monitor command or QEMU's packet.
+        text = bytes.fromhex(c.cmd('qRcmd,' + b'gdbstub phys on'.hex())[1:]).decode()
+        self.assertIn('physical addresses', text)
+        self.assertEqual(c.reply(), 'OK')
+        self.assertEqual(c.cmd('qqemu.PhyMemMode'), '1')
+        self.assertEqual(c.cmd('m80000000,4'), '732540f1')
+        self.assertEqual(c.cmd('Qqemu.PhyMemMode:0'), 'OK')
+        self.assertEqual(c.cmd('qqemu.PhyMemMode'), '0')
+        # qRcmd reaches HMP.
+        text = bytes.fromhex(c.cmd('qRcmd,' + b'info status'.hex())[1:]).decode()
+        self.assertIn('VM status:', text)
+        self.assertEqual(c.reply(), 'OK')
         self.assertEqual(c.cmd('qsThreadInfo'), 'l')
         c.close()
 

@@ -13,6 +13,7 @@
 #include "kernel/block-hook.h"
 #include "kernel/chardev.h"
 #include "kernel/core.h"
+#include "kernel/gdbstub.h"
 #include "kernel/help.h"
 #include "kernel/log.h"
 #include "kernel/machine.h"
@@ -30,7 +31,7 @@ typedef enum {
     OPT_INITRD, OPT_APPEND, OPT_DTB, OPT_BIOS, OPT_PAUSED, OPT_NO_REBOOT, OPT_NO_SHUTDOWN,
     OPT_DEBUG, OPT_LOGFILE, OPT_LIBDIR, OPT_NODEFAULTS, OPT_VERSION, OPT_HELP, OPT_BLOCKDEV,
     OPT_DRIVE, OPT_NETDEV, OPT_TARGET, OPT_LIST_MODULES, OPT_UPDATE_INDEX, OPT_NAME,
-    OPT_SNAPSHOT, OPT_QTEST,
+    OPT_SNAPSHOT, OPT_QTEST, OPT_GDB, OPT_GDB_DEFAULT,
 } OptionId;
 
 typedef struct CmdOption {
@@ -66,6 +67,9 @@ static const CmdOption cmd_options[] = {
     { "dtb", OPT_DTB, "file", "use this device tree blob" },
     { "bios", OPT_BIOS, "file|default|none", "firmware image" },
     { "S", OPT_PAUSED, NULL, "do not start the CPUs at start-up" },
+    { "gdb", OPT_GDB, "dev", "accept a GDB connection on dev (tcp::PORT, tcp:HOST:PORT,"
+      " unix:PATH,server=on, chardev:ID; docs/gdbstub.md)" },
+    { "s", OPT_GDB_DEFAULT, NULL, "shorthand for -gdb tcp::1234" },
     { "no-reboot", OPT_NO_REBOOT, NULL, "exit instead of rebooting" },
     { "no-shutdown", OPT_NO_SHUTDOWN, NULL, "stop instead of exiting on guest shutdown" },
     { "d", OPT_DEBUG, "item[,...]", "enable logging of items (-d help lists them)" },
@@ -103,6 +107,7 @@ typedef struct Config {
     bool snapshot;
     char *memory, *smp, *cpu, *accel, *display, *kernel, *initrd, *append, *dtb, *bios;
     char *debug, *logfile, *target, *update_index, *name, *qtest;
+    char *gdb;                /* -gdb / -s device */
     bool nographic, paused, no_reboot, no_shutdown, nodefaults, version, help, list_modules;
 } Config;
 
@@ -196,6 +201,8 @@ static bool parse_args(int argc, char **argv, Config *cfg, GError **errp)
         case OPT_TARGET: set_string(&cfg->target, val); break;
         case OPT_NAME: set_string(&cfg->name, val); break;
         case OPT_QTEST: set_string(&cfg->qtest, val); break;
+        case OPT_GDB: set_string(&cfg->gdb, val); break;
+        case OPT_GDB_DEFAULT: set_string(&cfg->gdb, "tcp::1234"); break;
         case OPT_UPDATE_INDEX: set_string(&cfg->update_index, val); break;
         case OPT_NOGRAPHIC: cfg->nographic = true; break;
         case OPT_PAUSED: cfg->paused = true; break;
@@ -570,7 +577,7 @@ static void config_free(Config *cfg)
                            cfg->blockdevs, cfg->drives };
     char *strings[] = { cfg->memory, cfg->smp, cfg->cpu, cfg->accel, cfg->display, cfg->kernel,
                         cfg->initrd, cfg->append, cfg->dtb, cfg->bios, cfg->debug, cfg->logfile,
-                        cfg->target, cfg->update_index, cfg->name, cfg->qtest };
+                        cfg->target, cfg->update_index, cfg->name, cfg->qtest, cfg->gdb };
     for (size_t i = 0; i < G_N_ELEMENTS(lists); i++) {
         g_ptr_array_unref(lists[i]);
     }
@@ -670,6 +677,10 @@ static int run(Config *cfg, const char *progname)
     object_freeze_properties(OBJECT(ms));
     if (ms->accel) {
         object_freeze_properties(OBJECT(ms->accel));
+    }
+    if (cfg->gdb && !gdbserver_start(cfg->gdb, &err)) {
+        g_prefix_error(&err, "-gdb: ");
+        goto fail;
     }
     system_reset();
     if (ms->accel) {

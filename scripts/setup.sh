@@ -15,6 +15,8 @@ packages=(
   # tests: firmware, guest toolchain, clients
   opensbi u-boot-qemu gcc-riscv64-unknown-elf device-tree-compiler
   socat strace xz-utils cpio
+  # gdbstub tests: the debugger, and objdump to compare disassembly with
+  gdb-multiarch binutils-riscv64-unknown-elf
   # benchmarks: side-by-side reference only, never used by Tessera itself
   qemu-system-misc time
   # block layer: compressed qcow2 clusters; tests: images made with Debian's tools

@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=build/fuzz
-targets=(qmp hmp options loader dtb)
+targets=(qmp hmp options loader dtb gdb)
 command -v clang >/dev/null || { echo "fuzz build: clang is missing; run scripts/setup.sh" >&2; exit 1; }
 mkdir -p "$out/obj"
 san=(-fsanitize=address,undefined -fno-sanitize-recover=undefined)

@@ -11,10 +11,10 @@ packages=(
   # coverage
   gcovr
   # tests: firmware, guest toolchain, clients
-  opensbi u-boot-qemu gcc-riscv64-unknown-elf device-tree-compiler
+  opensbi u-boot-qemu gcc-riscv64-unknown-elf gcc-aarch64-linux-gnu device-tree-compiler
   socat strace xz-utils cpio
   # benchmarks: side-by-side reference only, never used by Tessera itself
-  qemu-system-misc time
+  qemu-system-misc qemu-system-arm time
 )
 
 missing=()

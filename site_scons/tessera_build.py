@@ -6,6 +6,7 @@ Folder SConscripts call one of:
   env.TesseraModule(name, kind, sources, libs=[], pkgs=[], target=None)
   env.TesseraTest(name, sources, libs=[], pkgs=[], modules=[])
   env.TesseraProgram(name, sources)             extra core tools
+  env.DecodeTree('insn.decode')                 generated decoder headers (decodegen.py)
 and this file turns them into libtessera.so, module .so files, the module
 index, the tessera executable and its links, test programs and aliases.
 """
@@ -103,6 +104,21 @@ def configure_and_build(g):
     state = {'core': [], 'modules': [], 'tests': [], 'programs': [], 'cpu_targets': set(),
              'test_progs': [], 'test_progs_deps': []}
 
+    # Generated headers live under <variant>/gen/<source path>, found through
+    # CPPPATH as "plugins/cpu/<target>/insn.decode.h".
+    env.Append(CPPPATH=[out + '/gen'])
+
+    def DecodeTree(e, source):
+        """insn.decode -> insn.decode.h (lookup, rows) + insn.trans.h (dispatch)."""
+        src = e.File(source).srcnode()
+        rel = os.path.relpath(src.abspath, root)
+        stem = os.path.splitext(rel)[0]
+        targets = [out + '/gen/' + rel + '.h', out + '/gen/' + stem + '.trans.h']
+        gen_py = File('#site_scons/decodegen.py')
+        return e.Command(targets, [src, gen_py],
+                         'python3 ${SOURCES[1]} ${SOURCES[0]} --decode-h ${TARGETS[0]} '
+                         '--trans-h ${TARGETS[1]} --include-as %s.h' % rel)
+
     def CoreSources(e, sources):
         state['core'].extend(e.File(s) for s in sources)
 
@@ -150,6 +166,7 @@ def configure_and_build(g):
         return prog
 
     AddMethod(Environment, CoreSources)
+    AddMethod(Environment, DecodeTree)
     AddMethod(Environment, TesseraModule)
     AddMethod(Environment, TesseraTest)
     AddMethod(Environment, TesseraProgram)

@@ -368,7 +368,7 @@ void arm_cpu_take_interrupt(ARMCPU *cpu, int kind);
 
 int arm_mmu_index(ARMCPU *cpu, bool ifetch);
 /* Stage-1 translation in regime @mmu_idx; false with *fault on failure. */
-bool arm_translate(ARMCPU *cpu, uint64_t vaddr, ARMAccessType access, int mmu_idx,
+bool arm_mmu_translate(ARMCPU *cpu, uint64_t vaddr, ARMAccessType access, int mmu_idx,
                    ARMTranslation *out, ARMFault *fault);
 bool arm_cpu_debug_translate(CPUState *cs, uint64_t vaddr, uint64_t *paddr);
 /* The EL an mmu index belongs to (0, 1 or 2). */
@@ -415,6 +415,10 @@ const ARMSysregInfo *arm_sysreg_table(size_t *count);
 uint64_t arm_sysreg_read(ARMCPU *cpu, const ARMSysregInfo *ri);
 void arm_sysreg_write(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v);
 void arm_sysreg_dump(ARMCPU *cpu, GString *out);
+
+/* ---- disas.c: one line of disassembly (TcgCpuOps.disas) ---------------------- */
+
+void arm_disas_insn(CPUState *cs, uint64_t pc, const uint8_t *bytes, unsigned len, GString *out);
 
 /* ---- psci.c ---------------------------------------------------------------------- */
 

@@ -91,7 +91,7 @@ void arm_cpu_eret(ARMCPU *cpu)
     uint32_t spsr = (uint32_t)env->spsr_el[cur];
     uint64_t elr = env->elr_el[cur];
     unsigned new_el = (spsr >> PSTATE_M_EL_SHIFT) & 3;
-    bool illegal = (spsr & PSTATE_nRW) || new_el > cur || new_el > arm_highest_el(cpu) ||
+    bool illegal = (spsr & PSTATE_nRW) || new_el > cur || (int)new_el > arm_highest_el(cpu) ||
                    (new_el == 0 && (spsr & PSTATE_SP)) || (spsr & PSTATE_IL);
     env->excl_addr = UINT64_MAX;
     if (illegal) {

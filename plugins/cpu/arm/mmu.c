@@ -144,7 +144,7 @@ static bool fail(ARMFault *f, unsigned fsc)
     return false;
 }
 
-bool arm_translate(ARMCPU *cpu, uint64_t vaddr, ARMAccessType access, int mmu_idx,
+bool arm_mmu_translate(ARMCPU *cpu, uint64_t vaddr, ARMAccessType access, int mmu_idx,
                    ARMTranslation *out, ARMFault *fault)
 {
     const CPUARMState *env = &cpu->env;
@@ -275,7 +275,7 @@ bool arm_cpu_debug_translate(CPUState *cs, uint64_t vaddr, uint64_t *paddr)
     ARMCPU *cpu = ARM_CPU(cs);
     ARMTranslation t;
     ARMFault f;
-    if (!arm_translate(cpu, vaddr, ARM_ACCESS_LOAD, arm_mmu_index(cpu, false), &t, &f)) {
+    if (!arm_mmu_translate(cpu, vaddr, ARM_ACCESS_LOAD, arm_mmu_index(cpu, false), &t, &f)) {
         return false;
     }
     *paddr = t.paddr;

@@ -277,7 +277,7 @@ static void sr_at(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
                 : (op2 & 2) ? ARM_MMUIDX_E10_0 : ARM_MMUIDX_E10_1;
     ARMTranslation t;
     ARMFault f;
-    if (arm_translate(cpu, v, write ? ARM_ACCESS_STORE : ARM_ACCESS_LOAD, mmu_idx, &t, &f)) {
+    if (arm_mmu_translate(cpu, v, write ? ARM_ACCESS_STORE : ARM_ACCESS_LOAD, mmu_idx, &t, &f)) {
         cpu->env.par_el1 = ((uint64_t)t.attrs << 56) | (t.paddr & 0xfffffffff000ull) |
                            (3ull << 7) /* SH: inner shareable */;
     } else {

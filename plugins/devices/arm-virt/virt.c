@@ -7,6 +7,11 @@
  * flash, RTC, virtio, PCIe, fw_cfg, the device tree and firmware boot come
  * with the next issue's board.
  *
+ * Type name: "arm-virt-machine" (-M arm-virt, also the aarch64 default
+ * machine) until the module index can hold one type name per target (it
+ * keys types by name alone, so a second "virt-machine" would hide the
+ * riscv64 one); then it becomes "virt-machine" like QEMU's.
+ *
  * Boot: -kernel ELF is loaded and CPU 0 starts at its entry at the highest
  * EL (EL1, or EL2 with virtualization=on); the other CPUs stay powered off
  * (PSCI CPU_ON is not implemented yet).  Properties: virtualization.
@@ -18,7 +23,7 @@
 #include "kernel/module.h"
 #include "kernel/runstate.h"
 
-#define TYPE_ARM_VIRT_MACHINE "virt-machine"
+#define TYPE_ARM_VIRT_MACHINE "arm-virt-machine"
 #define ARM_VIRT_ERROR (g_quark_from_static_string("arm-virt"))
 
 #define VIRT_MAX_CPUS 8
@@ -209,7 +214,7 @@ static void virt_instance_finalize(Object *obj)
 static void virt_class_init(ObjectClass *klass, const void *data)
 {
     MachineClass *mc = MACHINE_CLASS(klass);
-    mc->name = "virt";
+    mc->name = "arm-virt";
     mc->desc = "ARM Virtual Machine (bare-metal subset)";
     mc->target = "aarch64";
     mc->is_default = true;

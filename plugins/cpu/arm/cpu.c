@@ -55,7 +55,11 @@ static void arm_cpu_irq_handler(void *opaque, int n, int level)
 static bool arm_cpu_has_work(CPUState *cs)
 {
     ARMCPU *cpu = ARM_CPU(cs);
-    return !cpu->powered_off && __atomic_load_n(&cpu->irq_lines, __ATOMIC_SEQ_CST) != 0;
+    if (__atomic_exchange_n(&cpu->power_on_pending, false, __ATOMIC_ACQ_REL)) {
+        return true;
+    }
+    return !__atomic_load_n(&cpu->powered_off, __ATOMIC_ACQUIRE) &&
+           __atomic_load_n(&cpu->irq_lines, __ATOMIC_SEQ_CST) != 0;
 }
 
 /* ---- ID registers ------------------------------------------------------------ */
@@ -107,6 +111,7 @@ void arm_cpu_reset_state(ARMCPU *cpu)
     env->vpidr_el2 = cpu->id.midr;
     env->vmpidr_el2 = (1ull << 31) | cpu->mp_affinity;
     cpu->powered_off = cpu->start_powered_off;
+    cpu->power_on_pending = false;
     for (int t = 0; t < ARM_NUM_TIMERS; t++) {
         arm_timer_update(cpu, t);
     }

@@ -290,6 +290,8 @@ typedef struct ARMCPU {
     /* PSCI CPU_OFF / SYSTEM_OFF (or start-powered-off): no work until
      * reset; has_work ignores interrupts. */
     bool powered_off;
+    /* Set by another CPU's PSCI CPU_ON: has_work wakes us once. */
+    bool power_on_pending;
 
     /* Derived at realize. */
     int psci_conduit;          /* ARM_PSCI_* */

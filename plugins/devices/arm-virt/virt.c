@@ -182,6 +182,10 @@ static bool virt_finalize(MachineState *ms, GError **errp)
                     "virt (aarch64): no firmware support yet: give -kernel PROGRAM.elf");
         return false;
     }
+    uint64_t size;
+    if (!loader_file_size(ms->kernel_filename, 0, &size, errp)) {
+        return false;
+    }
     if (!loader_is_elf(ms->kernel_filename)) {
         g_set_error(errp, ARM_VIRT_ERROR, 0,
                     "virt (aarch64): -kernel %s: only ELF programs are supported so far",

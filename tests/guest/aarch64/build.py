@@ -15,7 +15,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # off in most tests: Device memory), no branch protection.
 CFLAGS = ['-O2', '-g', '-ffreestanding', '-fno-builtin', '-nostdlib', '-nostartfiles',
           '-mgeneral-regs-only', '-mstrict-align', '-mbranch-protection=none',
-          '-march=armv8.1-a+crc', '-fno-pie', '-no-pie', '-fno-stack-protector',
+          '-march=armv8.1-a+crc+rcpc', '-fno-pie', '-no-pie', '-fno-stack-protector',
           '-Wall', '-Werror', '-I' + HERE, '-T', os.path.join(HERE, 'common', 'link.ld'),
           '-Wl,--no-warn-rwx-segments', '-Wl,--build-id=none']
 COMMON = [os.path.join(HERE, 'common', 'crt.S'), os.path.join(HERE, 'common', 'lib.c')]

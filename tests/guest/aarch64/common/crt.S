@@ -28,6 +28,27 @@ _start:
     bl      test_exit
 5:  b       5b
 
+/*
+ * Secondary CPUs (PSCI CPU_ON with entry = secondary_entry, context = the
+ * top of their stack): vectors, stack, secondary_main(), then CPU_OFF.
+ */
+    .global secondary_entry
+secondary_entry:
+    mov     sp, x0
+    adr     x1, vectors
+    mrs     x2, CurrentEL
+    cmp     x2, #8
+    b.eq    1f
+    msr     vbar_el1, x1
+    b       2f
+1:  msr     vbar_el2, x1
+2:  isb
+    mrs     x0, mpidr_el1
+    and     x0, x0, #0xff
+    bl      secondary_main
+    bl      psci_cpu_off
+3:  b       3b
+
 /* Vector entry: 32 instructions at most. */
     .macro VENTRY kind
     .balign 0x80

@@ -76,18 +76,42 @@ void check_failed(const char *file, int line, const char *expr, uint64_t a, uint
     putc_uart('\n');
 }
 
-/* PSCI SYSTEM_OFF: HVC at EL1, SMC at EL2 (the board's conduit). */
-static void __attribute__((noreturn)) system_off(void)
+/* PSCI call: HVC at EL1, SMC at EL2 (the board's conduit). */
+uint64_t psci_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
 {
-    register uint64_t x0 asm("x0") = 0x84000008;
+    register uint64_t x0 asm("x0") = fn;
+    register uint64_t x1 asm("x1") = a1;
+    register uint64_t x2 asm("x2") = a2;
+    register uint64_t x3 asm("x3") = a3;
     if (current_el() == 2) {
-        asm volatile("smc #0" : "+r"(x0) :: "memory");
+        asm volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) :: "memory");
     } else {
-        asm volatile("hvc #0" : "+r"(x0) :: "memory");
+        asm volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) :: "memory");
     }
+    return x0;
+}
+
+void psci_cpu_off(void)
+{
+    psci_call(PSCI_CPU_OFF, 0, 0, 0);
     for (;;) {
         asm volatile("wfi");
     }
+}
+
+static void __attribute__((noreturn)) system_off(void)
+{
+    psci_call(PSCI_SYSTEM_OFF, 0, 0, 0);
+    for (;;) {
+        asm volatile("wfi");
+    }
+}
+
+extern char secondary_entry[];
+
+int start_cpu(unsigned cpu, void *stack_top)
+{
+    return (int)psci_call(PSCI_CPU_ON, cpu, (uint64_t)secondary_entry, (uint64_t)stack_top);
 }
 
 void test_exit(int nfail)
@@ -141,4 +165,8 @@ void exc_dispatch(uint64_t kind, ExcFrame *f)
     } else {
         sysreg_write(elr_el1, elr);
     }
+}
+
+__attribute__((weak)) void secondary_main(unsigned cpu)
+{
 }

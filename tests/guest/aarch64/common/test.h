@@ -33,6 +33,19 @@ extern int failures;
 /* Interrupt hook (kind 1 IRQ, 2 FIQ); must silence the source. */
 extern void (*irq_hook)(int kind);
 
+#define PSCI_VERSION 0x84000000u
+#define PSCI_CPU_OFF 0x84000002u
+#define PSCI_CPU_ON 0xc4000003u
+#define PSCI_AFFINITY_INFO 0xc4000004u
+#define PSCI_SYSTEM_OFF 0x84000008u
+#define PSCI_FEATURES 0x8400000au
+
+uint64_t psci_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
+void psci_cpu_off(void) __attribute__((noreturn));
+/* PSCI CPU_ON of CPU @cpu (Aff0) at secondary_main(cpu) on @stack_top. */
+int start_cpu(unsigned cpu, void *stack_top);
+/* Provided by tests that start other CPUs. */
+void secondary_main(unsigned cpu);
 void puts_uart(const char *s);
 void print_hex(uint64_t v);
 void test_exit(int failures);

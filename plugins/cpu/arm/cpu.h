@@ -411,8 +411,15 @@ typedef struct ARMSysregInfo {
 
 /* The row for encoding @enc, or NULL (UNDEFINED). */
 const ARMSysregInfo *arm_sysreg_find(uint32_t enc);
-/* May the current state access @ri (min_el, EL2 presence, access hook)? */
-bool arm_sysreg_accessible(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write);
+/* May the current state access @ri?  UNDEF for the static rules (min_el,
+ * EL2 presence, read-only/write-only), TRAP when the access hook refuses
+ * (a configurable trap: EC 0x18 to EL1). */
+typedef enum ARMSysregAccess {
+    ARM_SR_OK,
+    ARM_SR_UNDEF,
+    ARM_SR_TRAP,
+} ARMSysregAccess;
+ARMSysregAccess arm_sysreg_accessible(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write);
 const ARMSysregInfo *arm_sysreg_table(size_t *count);
 uint64_t arm_sysreg_read(ARMCPU *cpu, const ARMSysregInfo *ri);
 void arm_sysreg_write(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v);

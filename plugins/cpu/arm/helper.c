@@ -92,7 +92,7 @@ void arm_cpu_eret(ARMCPU *cpu)
     uint64_t elr = env->elr_el[cur];
     unsigned new_el = (spsr >> PSTATE_M_EL_SHIFT) & 3;
     bool illegal = (spsr & PSTATE_nRW) || new_el > cur || (int)new_el > arm_highest_el(cpu) ||
-                   (new_el == 0 && (spsr & PSTATE_SP)) || (spsr & PSTATE_IL);
+                   (new_el == 0 && (spsr & PSTATE_SP));
     env->excl_addr = UINT64_MAX;
     if (illegal) {
         /* Illegal return: PSTATE.IL set, EL and SP unchanged, the flags and

@@ -374,18 +374,21 @@ const ARMSysregInfo *arm_sysreg_find(uint32_t enc)
     return NULL;
 }
 
-bool arm_sysreg_accessible(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
+ARMSysregAccess arm_sysreg_accessible(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
 {
     unsigned el = cpu->env.el;
     if (ri->min_el > arm_highest_el(cpu) || el < ri->min_el) {
-        return false;
+        return ARM_SR_UNDEF;
     }
     if (is_write ? (ri->kind == SR_FIELD_RO || ri->kind == SR_ID || ri->kind == SR_CONST ||
                     (ri->kind == SR_FUNC && !ri->write) || (ri->el0_ro && el == 0))
                  : (ri->wo || (ri->kind == SR_FUNC && !ri->read))) {
-        return false;
+        return ARM_SR_UNDEF;
     }
-    return !ri->access || ri->access(cpu, ri, is_write);
+    if (ri->access && !ri->access(cpu, ri, is_write)) {
+        return ARM_SR_TRAP;
+    }
+    return ARM_SR_OK;
 }
 
 uint64_t arm_sysreg_read(ARMCPU *cpu, const ARMSysregInfo *ri)

@@ -238,14 +238,27 @@ void arm_helper_smc(CPUARMState *env, uint64_t imm)
     raise_sync(cpu, arm_syndrome(EC_UNCATEGORIZED, 0), arm_sync_target_el(cpu), 0);
 }
 
+/* Refused system-register access: UNDEFINED, or the EC 0x18 trap with
+ * @syndrome for the configurable traps (CNTKCTL, SCTLR.UCT/DZE...). */
+static void check_sysreg(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write,
+                         uint64_t syndrome, uintptr_t ra)
+{
+    switch (arm_sysreg_accessible(cpu, ri, is_write)) {
+    case ARM_SR_OK:
+        return;
+    case ARM_SR_TRAP:
+        raise_sync(cpu, syndrome, arm_sync_target_el(cpu), ra);
+    default:
+        raise_sync(cpu, arm_syndrome(EC_UNCATEGORIZED, 0), arm_sync_target_el(cpu), ra);
+    }
+}
+
 uint64_t arm_helper_mrs(CPUARMState *env, uint64_t index, uint64_t syndrome)
 {
     ARMCPU *cpu = arm_env_cpu(env);
     size_t n;
     const ARMSysregInfo *ri = &arm_sysreg_table(&n)[index];
-    if (!arm_sysreg_accessible(cpu, ri, false)) {
-        raise_sync(cpu, syndrome, arm_sync_target_el(cpu), TCG_GETPC());
-    }
+    check_sysreg(cpu, ri, false, syndrome, TCG_GETPC());
     return arm_sysreg_read(cpu, ri);
 }
 
@@ -255,9 +268,7 @@ void arm_helper_msr(CPUARMState *env, uint64_t index, uint64_t value, uint64_t s
     size_t n;
     const ARMSysregInfo *ri = &arm_sysreg_table(&n)[index];
     uintptr_t ra = TCG_GETPC();
-    if (!arm_sysreg_accessible(cpu, ri, true)) {
-        raise_sync(cpu, syndrome, arm_sync_target_el(cpu), ra);
-    }
+    check_sysreg(cpu, ri, true, syndrome, ra);
     cpu->sysreg_ra = ra;
     arm_sysreg_write(cpu, ri, value);
     cpu->sysreg_ra = 0;

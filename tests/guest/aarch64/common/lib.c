@@ -150,6 +150,7 @@ void exc_dispatch(uint64_t kind, ExcFrame *f)
         }
         return;
     }
+    last_exc.prev_esr = last_exc.esr;
     last_exc.esr = esr;
     last_exc.far = el == 2 ? sysreg_read(far_el2) : sysreg_read(far_el1);
     last_exc.count++;
@@ -157,8 +158,18 @@ void exc_dispatch(uint64_t kind, ExcFrame *f)
     if (ec == 0x15 && (esr & 0xffff) == 0xffff && (kind & 0x10)) {
         el0_return(f->x[0]);
     }
-    if (ec != 0x15 && ec != 0x16 && ec != 0x17) {
-        elr += 4;   /* resume after the faulting instruction */
+    if (ec == 0x22) {
+        elr = f->x30;   /* PC alignment fault: resume at the link register */
+    } else if (ec != 0x15 && ec != 0x16 && ec != 0x17) {
+        elr += 4;       /* resume after the faulting instruction */
+    }
+    if (ec == 0x0e) {
+        /* Illegal execution state: clear SPSR.IL or we fault again. */
+        if (el == 2) {
+            sysreg_write(spsr_el2, sysreg_read(spsr_el2) & ~(1ull << 20));
+        } else {
+            sysreg_write(spsr_el1, sysreg_read(spsr_el1) & ~(1ull << 20));
+        }
     }
     if (el == 2) {
         sysreg_write(elr_el2, elr);

@@ -23,6 +23,7 @@ typedef struct ExcRecord {
     volatile uint64_t count;
     volatile uint64_t kind;        /* vector: 0-3 current EL, 0x10-0x13 lower EL */
     volatile uint64_t esr;
+    volatile uint64_t prev_esr;    /* ESR of the synchronous exception before */
     volatile uint64_t far;
     volatile uint64_t elr;
     volatile uint64_t spsr;

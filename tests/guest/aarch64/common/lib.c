@@ -158,8 +158,8 @@ void exc_dispatch(uint64_t kind, ExcFrame *f)
     if (ec == 0x15 && (esr & 0xffff) == 0xffff && (kind & 0x10)) {
         el0_return(f->x[0]);
     }
-    if (ec == 0x22) {
-        elr = f->x30;   /* PC alignment fault: resume at the link register */
+    if (ec == 0x22 || ec == 0x20 || ec == 0x21) {
+        elr = f->x30;   /* PC alignment / instruction abort: resume at the link register */
     } else if (ec != 0x15 && ec != 0x16 && ec != 0x17) {
         elr += 4;       /* resume after the faulting instruction */
     }

@@ -38,8 +38,17 @@ static void flush_tlb_all_cpus(ARMCPU *cpu)
 
 /* ---- functions named by the table ----------------------------------------- */
 
+/* With EL2, EL1 reads of MIDR/MPIDR return VPIDR_EL2/VMPIDR_EL2. */
+static uint64_t sr_read_midr(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return (cpu->has_el2 && cpu->env.el == 1) ? cpu->env.vpidr_el2 : cpu->id.midr;
+}
+
 static uint64_t sr_read_mpidr(ARMCPU *cpu, const ARMSysregInfo *ri)
 {
+    if (cpu->has_el2 && cpu->env.el == 1) {
+        return cpu->env.vmpidr_el2;
+    }
     /* Bit 31 RES1; U (bit 30) = 0: part of a multiprocessor system. */
     return (1ull << 31) | (cpu->mp_affinity & 0xff00ffffffull);
 }

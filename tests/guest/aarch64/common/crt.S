@@ -133,6 +133,34 @@ run_el0:
 el0_exit:
     svc     #0xffff
 
+/*
+ * uint64_t run_el1(uint64_t (*fn)(uint64_t), uint64_t arg): from EL2, run
+ * fn(arg) at EL1h on the lower stack; fn returns into HVC #0xffff.
+ */
+    .global run_el1
+run_el1:
+    ldr     x9, =el0_ctx
+    stp     x19, x20, [x9, #0]
+    stp     x21, x22, [x9, #16]
+    stp     x23, x24, [x9, #32]
+    stp     x25, x26, [x9, #48]
+    stp     x27, x28, [x9, #64]
+    stp     x29, x30, [x9, #80]
+    mov     x10, sp
+    str     x10, [x9, #96]
+    msr     elr_el2, x0
+    mov     x0, x1
+    mov     x10, #0x3c5         /* EL1h, DAIF masked */
+    msr     spsr_el2, x10
+    ldr     x10, =__el0_stack_top
+    msr     sp_el1, x10
+    adr     x10, vectors
+    msr     vbar_el1, x10
+    adr     x30, el1_exit
+    eret
+el1_exit:
+    hvc     #0xffff
+
 /* Called by exc_dispatch with EL0's x0: unwind to run_el0's caller. */
     .global el0_return
 el0_return:

@@ -155,13 +155,15 @@ void exc_dispatch(uint64_t kind, ExcFrame *f)
     last_exc.far = el == 2 ? sysreg_read(far_el2) : sysreg_read(far_el1);
     last_exc.count++;
     unsigned ec = ESR_EC(esr);
-    if (ec == 0x15 && (esr & 0xffff) == 0xffff && (kind & 0x10)) {
+    if ((ec == 0x15 || ec == 0x16) && (esr & 0xffff) == 0xffff && (kind & 0x10)) {
         el0_return(f->x[0]);
     }
     if (ec == 0x22 || ec == 0x20 || ec == 0x21) {
         elr = f->x30;   /* PC alignment / instruction abort: resume at the link register */
-    } else if (ec != 0x15 && ec != 0x16 && ec != 0x17) {
-        elr += 4;       /* resume after the faulting instruction */
+    } else if (ec != 0x15 && ec != 0x16) {
+        /* Resume after the faulting instruction (SMC reaches us only as
+         * an HCR_EL2.TSC trap, whose preferred return is the SMC). */
+        elr += 4;
     }
     if (ec == 0x0e) {
         /* Illegal execution state: clear SPSR.IL or we fault again. */

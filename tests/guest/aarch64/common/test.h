@@ -51,6 +51,8 @@ void puts_uart(const char *s);
 void print_hex(uint64_t v);
 void test_exit(int failures);
 uint64_t run_el0(uint64_t (*fn)(uint64_t), uint64_t arg);
+/* From EL2: run fn(arg) at EL1h. */
+uint64_t run_el1(uint64_t (*fn)(uint64_t), uint64_t arg);
 unsigned current_el(void);
 void check_failed(const char *file, int line, const char *expr, uint64_t a, uint64_t b);
 

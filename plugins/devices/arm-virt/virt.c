@@ -16,6 +16,8 @@
  * EL (EL1, or EL2 with virtualization=on); the other CPUs stay powered off
  * (PSCI CPU_ON is not implemented yet).  Properties: virtualization.
  */
+#include <string.h>
+
 #include "kernel/accel.h"
 #include "kernel/loader.h"
 #include "kernel/log.h"
@@ -65,6 +67,41 @@ static CPUState *virt_cpu(MachineState *ms, unsigned i)
     return g_ptr_array_index(ms->cpus, i);
 }
 
+/*
+ * The board chooses these CPU properties; a -cpu/-global value for them
+ * would be overwritten, so it is refused instead of ignored.
+ */
+static bool virt_check_board_props(Object *cpu, GError **errp)
+{
+    static const struct {
+        const char *prop;
+        const char *instead;
+    } board_props[] = {
+        { "mp-affinity", "the board numbers CPUs itself" },
+        { "reset-pc", "the board starts CPU 0 at the -kernel entry" },
+        { "has-el2", "use -M arm-virt,virtualization=on" },
+        { "start-powered-off", "secondary CPUs start with PSCI CPU_ON" },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(board_props); i++) {
+        const char *p = board_props[i].prop;
+        bool set = !strcmp(p, "has-el2") || !strcmp(p, "start-powered-off")
+                       ? object_property_get_bool(cpu, p, NULL)
+                       : object_property_get_uint(cpu, p, NULL) != 0;
+        if (set) {
+            g_set_error(errp, ARM_VIRT_ERROR, 0, "virt (aarch64): the CPU property %s is "
+                        "set by the board (%s)", p, board_props[i].instead);
+            return false;
+        }
+    }
+    g_autofree char *conduit = object_property_get_str(cpu, "psci-conduit", NULL);
+    if (conduit && conduit[0]) {
+        g_set_error(errp, ARM_VIRT_ERROR, 0, "virt (aarch64): the CPU property psci-conduit "
+                    "is set by the board (HVC, or SMC with virtualization=on)");
+        return false;
+    }
+    return true;
+}
+
 static bool virt_create_cpus(ArmVirtMachineState *s, GError **errp)
 {
     MachineState *ms = MACHINE(s);
@@ -82,6 +119,10 @@ static bool virt_create_cpus(ArmVirtMachineState *s, GError **errp)
         }
         if (!object_dynamic_cast(obj, TYPE_CPU)) {
             g_set_error(errp, ARM_VIRT_ERROR, 0, "'%s' is not a CPU type", type);
+            object_unref(obj);
+            return false;
+        }
+        if (!virt_check_board_props(obj, errp)) {
             object_unref(obj);
             return false;
         }

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "kernel/bus.h"
 #include "kernel/core.h"
 
 #define MAX_SERIAL_PORTS 4
@@ -73,6 +74,37 @@ MachineState *machine_create(const char *name, GError **errp)
     return current_machine;
 }
 
+/* The main system bus's handler: the board places user-created devices;
+ * its own devices it maps itself. */
+static bool sysbus_pre_plug(void *opaque, BusState *bus, DeviceState *dev, GError **errp)
+{
+    MachineState *ms = opaque;
+    MachineClass *mc = MACHINE_GET_CLASS(ms);
+    return !dev->user_created || !mc->pre_plug_device || mc->pre_plug_device(ms, dev, errp);
+}
+
+static bool sysbus_plug(void *opaque, BusState *bus, DeviceState *dev, GError **errp)
+{
+    MachineState *ms = opaque;
+    MachineClass *mc = MACHINE_GET_CLASS(ms);
+    return !dev->user_created || !mc->plug_device || mc->plug_device(ms, dev, errp);
+}
+
+static void sysbus_unplug(void *opaque, BusState *bus, DeviceState *dev)
+{
+    MachineState *ms = opaque;
+    MachineClass *mc = MACHINE_GET_CLASS(ms);
+    if (dev->user_created && mc->unplug_device) {
+        mc->unplug_device(ms, dev);
+    }
+}
+
+static const BusHotplugOps sysbus_hotplug_ops = {
+    .pre_plug = sysbus_pre_plug,
+    .plug = sysbus_plug,
+    .unplug = sysbus_unplug,
+};
+
 bool machine_init(MachineState *ms, GError **errp)
 {
     MachineClass *mc = MACHINE_GET_CLASS(ms);
@@ -88,6 +120,10 @@ bool machine_init(MachineState *ms, GError **errp)
         return false;
     }
     ms->cpus = g_ptr_array_new();
+    ms->sysbus = bus_new(TYPE_SYSTEM_BUS, OBJECT(ms), "main-system-bus");
+    ms->sysbus->dma_as = &ms->address_space;
+    ms->sysbus->hotpluggable = true;
+    bus_set_hotplug_handler(ms->sysbus, &sysbus_hotplug_ops, ms);
     if (!ms->cpu_type && mc->default_cpu_type) {
         ms->cpu_type = g_strdup(mc->default_cpu_type);
     }

@@ -48,7 +48,8 @@ typedef struct TesseraModuleDesc {
     const char *build_id;          /* in-tree tier; NULL for SDK plugins */
     uint16_t sdk_major, sdk_minor; /* SDK tier */
     const char *name;
-    /* "cpu", "accel", "tcg-backend", "device", "board", "backend", "ui" */
+    /* "cpu", "accel", "tcg-backend", "device", "board", "backend", "ui",
+     * "library" (exports functions to the modules that require it) */
     const char *kind;
     const TesseraTypeDesc *types;  /* terminated by an entry with name NULL */
     const char *const *requires;   /* NULL-terminated module names, or NULL */
@@ -71,7 +72,21 @@ extern const char tessera_build_id_str[] __attribute__((visibility("hidden")));
     __attribute__((visibility("default"))) const TesseraModuleDesc          \
         tessera_module = { .magic = TESSERA_MODULE_MAGIC,                    \
                            .desc_size = sizeof(TesseraModuleDesc),           \
-                           .build_id = tessera_build_id_str, __VA_ARGS__ }
+                           .build_id = tessera_build_id_str,                 \
+                           TESSERA_MODULE_REQUIRES_INIT __VA_ARGS__ }
+
+/*
+ * Requirements are written once, in the module's SConscript
+ * (TesseraModule(..., requires=['pci'])): the build links the module
+ * against those library modules and defines TESSERA_MODULE_REQUIRES for
+ * the descriptor.
+ */
+#ifdef TESSERA_MODULE_REQUIRES
+#define TESSERA_MODULE_REQUIRES_INIT \
+    .requires = (const char *const[]){ TESSERA_MODULE_REQUIRES, NULL },
+#else
+#define TESSERA_MODULE_REQUIRES_INIT
+#endif
 
 #define MODULE_ERROR (module_error_quark())
 GQuark module_error_quark(void);

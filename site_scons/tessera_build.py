@@ -11,6 +11,7 @@ and this file turns them into libtessera.so, module .so files, the module
 index, the tessera executable and its links, test programs and aliases.
 """
 import hashlib
+import json
 import os
 import subprocess
 
@@ -102,7 +103,7 @@ def configure_and_build(g):
                       '"%s";\\n\' > $TARGET' % env['BUILD_ID'])
     build_id_obj = env.SharedObject(out + '/gen/build-id.os', gen)
     state = {'core': [], 'modules': [], 'tests': [], 'programs': [], 'cpu_targets': set(),
-             'test_progs': [], 'test_progs_deps': []}
+             'test_progs': [], 'test_progs_deps': [], 'sources': {}, 'module_requires': {}}
 
     # Generated headers live under <variant>/gen/<source path>, found through
     # CPPPATH as "plugins/cpu/<target>/insn.decode.h".
@@ -122,16 +123,42 @@ def configure_and_build(g):
     def CoreSources(e, sources):
         state['core'].extend(e.File(s) for s in sources)
 
-    def TesseraModule(e, name, kind, sources, libs=(), pkgs=(), target=None):
+    def _link_requires(me, name, requires):
+        """A module's requirements are library modules it links against:
+        their exported functions resolve through DT_NEEDED (matched by
+        soname to the copy the loader opened first), with $ORIGIN as the
+        fallback for tools that open a module alone.  The descriptor's
+        list comes from the same place (TESSERA_MODULE_REQUIRES)."""
+        me.Append(SHLINKFLAGS=['-Wl,-soname,%s.so' % name])
+        if requires:
+            me.Append(CPPDEFINES=[('TESSERA_MODULE_REQUIRES',
+                                   ','.join('\\"%s\\"' % r for r in requires))],
+                      RPATH=[me.Literal('\\$$ORIGIN')])
+            me.Prepend(LIBS=[File(out + '/lib/tessera/modules/%s.so' % r) for r in requires])
+
+    def _record_sources(name, sources):
+        for src in sources:
+            path = File(src).srcnode().abspath
+            owner = state['sources'].get(path)
+            if owner and owner != name:
+                print('scons: %s is compiled into both module %s and module %s; make it a'
+                      ' library module that both require' % (path, owner, name))
+                Exit(1)
+            state['sources'][path] = name
+
+    def TesseraModule(e, name, kind, sources, libs=(), pkgs=(), target=None, requires=()):
         me = e.Clone()
         for p in pkgs:
             me.ParseConfig('pkg-config --cflags --libs ' + p)
         me.Prepend(LIBS=['tessera'] + list(libs))
         me.Append(LIBPATH=[out + '/lib'])
+        _link_requires(me, name, requires)
+        _record_sources(name, sources)
         objs = [me.SharedObject(s) for s in sources] + build_id_obj
         so = me.SharedLibrary(out + '/lib/tessera/modules/' + name, objs, SHLIBPREFIX='',
                               LINKFLAGS=me['LINKFLAGS'] + ['-Wl,--no-undefined'])
         state['modules'].append(so[0])
+        state['module_requires'][name] = list(requires)
         if kind == 'cpu' and target:
             state['cpu_targets'].add(target)
         return so
@@ -147,11 +174,17 @@ def configure_and_build(g):
         state['test_progs'].append(prog[0])
         return prog
 
-    def TesseraTestModule(e, name, sources):
+    def TesseraTestModule(e, name, sources, requires=()):
         """A module used only by tests, kept out of the real module dir."""
         me = e.Clone()
         me.Prepend(LIBS=['tessera'])
         me.Append(LIBPATH=[out + '/lib'])
+        me.Append(SHLINKFLAGS=['-Wl,-soname,%s.so' % name])
+        if requires:
+            me.Append(CPPDEFINES=[('TESSERA_MODULE_REQUIRES',
+                                   ','.join('\\"%s\\"' % r for r in requires))],
+                      RPATH=[me.Literal('\\$$ORIGIN')])
+            me.Prepend(LIBS=[File(out + '/tests/modules/%s.so' % r) for r in requires])
         objs = [me.SharedObject(s) for s in sources] + build_id_obj
         so = me.SharedLibrary(out + '/tests/modules/' + name, objs, SHLIBPREFIX='')
         state['test_progs_deps'].append(so[0])
@@ -197,6 +230,16 @@ def configure_and_build(g):
                 SConscript(rel + '/SConscript', exports={'env': env},
                            variant_dir=variant + '/obj/' + rel, duplicate=False)
 
+    # Which sources each module is built from, for the import check test.
+    def write_manifest(target, source, env):
+        with open(str(target[0]), 'w') as fh:
+            json.dump({'sources': state['sources'], 'requires': state['module_requires']}, fh,
+                      indent=1, sort_keys=True)
+
+    manifest = env.Command(out + '/module-sources.json',
+                           env.Value(repr(sorted(state['sources'].items())) +
+                                     repr(sorted(state['module_requires'].items()))),
+                           write_manifest)
     tessera_bin = main[0]
     moddir = out + '/lib/tessera/modules'
     index = env.Command([moddir + '/modules.index', moddir + '/modules.catalog'],
@@ -207,7 +250,7 @@ def configure_and_build(g):
     for t in sorted(state['cpu_targets']):
         links += env.Command(out + '/bin/tessera-system-' + t, tessera_bin,
                              'ln -sf tessera $TARGET')
-    everything = [lib, tessera_bin, index] + state['modules'] + links + state['programs']
+    everything = [lib, tessera_bin, index, manifest] + state['modules'] + links + state['programs']
     Default(everything)
     Alias('build', everything)
 

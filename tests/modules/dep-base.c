@@ -1,7 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* Provides an abstract base type that dep-leaf requires. */
+/* A library module: provides an abstract base type and a function that
+ * dep-leaf imports (tests/modules/dep-base.h). */
 #include "kernel/device.h"
 #include "kernel/module.h"
+#include "tests/modules/dep-base.h"
+
+const char *dep_base_origin(void)
+{
+    return "dep-base";
+}
 
 static const TypeInfo base_info = {
     .name = "test-dep-base",
@@ -22,5 +29,5 @@ static const TesseraTypeDesc types[] = {
     { .name = NULL },
 };
 
-TESSERA_MODULE(.name = "dep-base", .kind = "device", .types = types,
+TESSERA_MODULE(.name = "dep-base", .kind = "library", .types = types,
                .register_types = dep_base_register);

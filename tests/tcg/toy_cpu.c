@@ -295,7 +295,8 @@ static const TcgCpuOps toy_tcg_ops = {
 static void toy_cpu_class_init(ObjectClass *klass, const void *data)
 {
     CPUClass *cc = CPU_CLASS(klass);
-    cc->accel_ops = &toy_tcg_ops;
+    static const CPUAccelOps toy_accel_ops[] = { { "tcg", &toy_tcg_ops }, { NULL } };
+    cc->accel_ops = toy_accel_ops;
     cc->has_work = toy_has_work;
     cc->arch = "toy";
 }

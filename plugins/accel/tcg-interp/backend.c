@@ -94,7 +94,5 @@ static const TesseraTypeDesc interp_types[] = {
     { .name = NULL },
 };
 
-static const char *const interp_requires[] = { "accel-tcg", NULL };
-
 TESSERA_MODULE(.name = "tcg-interp", .kind = "tcg-backend", .types = interp_types,
-               .requires = interp_requires, .register_types = interp_register_types);
+               .register_types = interp_register_types);

@@ -203,7 +203,5 @@ static const TesseraTypeDesc x86_types[] = {
     { .name = NULL },
 };
 
-static const char *const x86_requires[] = { "accel-tcg", NULL };
-
 TESSERA_MODULE(.name = "tcg-x86_64", .kind = "tcg-backend", .types = x86_types,
-               .requires = x86_requires, .register_types = x86_register_types);
+               .register_types = x86_register_types);

@@ -122,7 +122,7 @@ static void vcpu_free(TcgAccel *a, TcgVcpuState *v)
 
 static bool vcpu_create(TcgAccel *a, CPUState *cpu, unsigned index, GError **errp)
 {
-    const TcgCpuOps *ops = CPU_GET_CLASS(cpu)->accel_ops;
+    const TcgCpuOps *ops = tcg_cpu_ops(cpu);
     if (!check_cpu_ops(cpu, ops, errp)) {
         return false;
     }

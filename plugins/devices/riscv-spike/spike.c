@@ -30,7 +30,7 @@
 #include "kernel/log.h"
 #include "kernel/machine.h"
 #include "kernel/module.h"
-#include "plugins/devices/riscv-common/riscv-board.h"
+#include "riscv/board.h"
 
 #define TYPE_SPIKE_MACHINE "spike-machine"
 #define SPIKE_ERROR_DOMAIN "tessera-riscv-spike-error"

@@ -28,7 +28,7 @@
 #include "kernel/log.h"
 #include "kernel/machine.h"
 #include "kernel/module.h"
-#include "plugins/devices/riscv-common/riscv-board.h"
+#include "riscv/board.h"
 #include "plugins/devices/riscv-virt/user-devices.h"
 
 #define TYPE_VIRT_MACHINE "virt-machine"

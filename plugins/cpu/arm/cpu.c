@@ -215,11 +215,12 @@ static void arm_cpu_instance_init(Object *obj)
 static void arm_cpu_instance_finalize(Object *obj)
 {
     ARMCPU *cpu = ARM_CPU(obj);
+    if (cpu->gdb_xml) {
+        g_hash_table_destroy(cpu->gdb_xml);
+    }
     arm_timer_destroy(cpu);
     g_mutex_clear(&cpu->timer_lock);
 }
-
-extern const void *const arm_tcg_cpu_ops_ptr;
 
 static void arm_cpu_class_init(ObjectClass *klass, const void *data)
 {
@@ -234,7 +235,8 @@ static void arm_cpu_class_init(ObjectClass *klass, const void *data)
     cc->dump_state = arm_cpu_dump_state;
     cc->has_work = arm_cpu_has_work;
     cc->debug_translate = arm_cpu_debug_translate;
-    cc->accel_ops = arm_tcg_cpu_ops_ptr;
+    cc->accel_ops = arm_accel_ops;
+    cc->debug_ops = &arm_debug_ops;
     cc->arch = "aarch64";
     object_class_add_field_properties(klass, arm_cpu_props);
 }

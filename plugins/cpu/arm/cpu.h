@@ -299,6 +299,8 @@ typedef struct ARMCPU {
 
     /* The translation engine's services (tcg.c), or NULL. */
     const struct TcgEngineOps *engine;
+    /* gdbstub.c: target description files by name (built on first use). */
+    GHashTable *gdb_xml;
     /* Return address of the helper running a system-register access, for
      * precise faults in DC ZVA (0 outside translated code). */
     uintptr_t sysreg_ra;
@@ -409,6 +411,26 @@ typedef struct ARMSysregInfo {
     (((uint32_t)(op0) << 14) | ((uint32_t)(op1) << 11) | ((uint32_t)(crn) << 7) | \
      ((uint32_t)(crm) << 3) | (uint32_t)(op2))
 
+/* Number of rows of sysreg.def (ARM_SYSREG_COUNT). */
+enum {
+#define SR_COUNT_(NAME) ARM_SYSREG_ROW_##NAME,
+#define SR_F(NAME, ...) SR_COUNT_(NAME)
+#define SR_FX(NAME, ...) SR_COUNT_(NAME)
+#define SR_I(NAME, ...) SR_COUNT_(NAME)
+#define SR_C(NAME, ...) SR_COUNT_(NAME)
+#define SR_X(NAME, ...) SR_COUNT_(NAME)
+#define SR_N(NAME, ...) SR_COUNT_(NAME)
+#include "plugins/cpu/arm/sysreg.def"
+#undef SR_F
+#undef SR_FX
+#undef SR_I
+#undef SR_C
+#undef SR_X
+#undef SR_N
+#undef SR_COUNT_
+    ARM_SYSREG_COUNT
+};
+
 /* The row for encoding @enc, or NULL (UNDEFINED). */
 const ARMSysregInfo *arm_sysreg_find(uint32_t enc);
 /* May the current state access @ri?  UNDEF for the static rules (min_el,
@@ -424,6 +446,11 @@ const ARMSysregInfo *arm_sysreg_table(size_t *count);
 uint64_t arm_sysreg_read(ARMCPU *cpu, const ARMSysregInfo *ri);
 void arm_sysreg_write(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v);
 void arm_sysreg_dump(ARMCPU *cpu, GString *out);
+
+/* ---- tcg.c, gdbstub.c: CPUClass.accel_ops ("tcg") and .debug_ops -------- */
+
+extern const CPUAccelOps arm_accel_ops[];
+extern const CPUDebugOps arm_debug_ops;
 
 /* ---- disas.c: one line of disassembly (TcgCpuOps.disas) ---------------------- */
 

@@ -137,7 +137,7 @@ static bool read_desc(ARMCPU *cpu, uint64_t addr, uint64_t *desc)
     return true;
 }
 
-static bool fail(ARMFault *f, unsigned fsc)
+static bool walk_fault(ARMFault *f, unsigned fsc)
 {
     f->fsc = fsc;
     f->s1ptw = false;
@@ -155,7 +155,7 @@ bool arm_mmu_translate(ARMCPU *cpu, uint64_t vaddr, ARMAccessType access, int mm
     if (!(sctlr & SCTLR_M)) {
         /* MMU off: flat, Device-nGnRnE for data, everything allowed. */
         if (vaddr >> PA_BITS) {
-            return fail(fault, FSC_ADDR_SIZE + 0);
+            return walk_fault(fault, FSC_ADDR_SIZE + 0);
         }
         out->paddr = vaddr;
         out->prot = ARM_PROT_READ | ARM_PROT_WRITE | ARM_PROT_EXEC;
@@ -166,7 +166,7 @@ bool arm_mmu_translate(ARMCPU *cpu, uint64_t vaddr, ARMAccessType access, int mm
 
     WalkParams p;
     if (!walk_params(cpu, mmu_idx, vaddr, ifetch, &p) || p.epd) {
-        return fail(fault, FSC_TRANSLATION + 0);
+        return walk_fault(fault, FSC_TRANSLATION + 0);
     }
     unsigned tsz = p.tsz < 16 ? 16 : p.tsz > 39 ? 39 : p.tsz;
     unsigned in_bits = 64 - tsz;
@@ -176,7 +176,7 @@ bool arm_mmu_translate(ARMCPU *cpu, uint64_t vaddr, ARMAccessType access, int mm
     uint64_t oa_mask = ((1ull << PA_BITS) - 1);
     uint64_t table = p.ttbr & oa_mask & ~((1ull << 1) - 1);
     if (table >> p.pa_bits) {
-        return fail(fault, FSC_ADDR_SIZE + (unsigned)level);
+        return walk_fault(fault, FSC_ADDR_SIZE + (unsigned)level);
     }
     /* The first table is aligned to its own size. */
     unsigned first_bits = in_bits - (g + (unsigned)(3 - level) * stride);
@@ -189,15 +189,15 @@ bool arm_mmu_translate(ARMCPU *cpu, uint64_t vaddr, ARMAccessType access, int mm
         unsigned bits = level == start ? in_bits - shift : stride;
         uint64_t index = (vaddr >> shift) & ((1ull << bits) - 1);
         if (!read_desc(cpu, table + index * 8, &desc)) {
-            return fail(fault, FSC_WALK_EXTABT + (unsigned)level);
+            return walk_fault(fault, FSC_WALK_EXTABT + (unsigned)level);
         }
         if (!(desc & DESC_VALID)) {
-            return fail(fault, FSC_TRANSLATION + (unsigned)level);
+            return walk_fault(fault, FSC_TRANSLATION + (unsigned)level);
         }
         uint64_t oa = desc & oa_mask & ~((1ull << g) - 1);
         if (level < 3 && (desc & DESC_TABLE)) {
             if (oa >> p.pa_bits) {
-                return fail(fault, FSC_ADDR_SIZE + (unsigned)level);
+                return walk_fault(fault, FSC_ADDR_SIZE + (unsigned)level);
             }
             ap1_ok &= !(desc & TABLE_AP1);
             ap2_ro |= (desc & TABLE_AP2) != 0;
@@ -209,17 +209,17 @@ bool arm_mmu_translate(ARMCPU *cpu, uint64_t vaddr, ARMAccessType access, int mm
         /* Block (levels 1-2 for 4K, level 2 otherwise) or page (level 3). */
         bool block_ok = level == 2 || (level == 1 && g == 12);
         if (level < 3 && !block_ok) {
-            return fail(fault, FSC_TRANSLATION + (unsigned)level);
+            return walk_fault(fault, FSC_TRANSLATION + (unsigned)level);
         }
         if (level == 3 && !(desc & DESC_TABLE)) {
-            return fail(fault, FSC_TRANSLATION + (unsigned)level);
+            return walk_fault(fault, FSC_TRANSLATION + (unsigned)level);
         }
         oa = desc & oa_mask & ~((1ull << shift) - 1);
         if (oa >> p.pa_bits) {
-            return fail(fault, FSC_ADDR_SIZE + (unsigned)level);
+            return walk_fault(fault, FSC_ADDR_SIZE + (unsigned)level);
         }
         if (!(desc & DESC_AF)) {
-            return fail(fault, FSC_ACCESS_FLAG + (unsigned)level);
+            return walk_fault(fault, FSC_ACCESS_FLAG + (unsigned)level);
         }
         out->paddr = oa | (vaddr & ((1ull << shift) - 1));
         out->lg_page = (int)shift;
@@ -262,7 +262,7 @@ bool arm_mmu_translate(ARMCPU *cpu, uint64_t vaddr, ARMAccessType access, int mm
     int need = ifetch ? ARM_PROT_EXEC : access == ARM_ACCESS_STORE ? ARM_PROT_WRITE
                                                                    : ARM_PROT_READ;
     if (!(prot & need)) {
-        return fail(fault, FSC_PERMISSION + (unsigned)level);
+        return walk_fault(fault, FSC_PERMISSION + (unsigned)level);
     }
     if (out->lg_page > 30) {
         out->lg_page = 30;

@@ -367,6 +367,8 @@ static const ARMSysregInfo arm_sysregs[] = {
 #undef SR_X
 #undef SR_N
 
+G_STATIC_ASSERT(G_N_ELEMENTS(arm_sysregs) == ARM_SYSREG_COUNT);
+
 const ARMSysregInfo *arm_sysreg_table(size_t *count)
 {
     *count = G_N_ELEMENTS(arm_sysregs);

@@ -136,6 +136,15 @@ static void arm_tcg_do_unaligned_access(CPUState *cs, uint64_t vaddr, TcgAccessT
     raise_abort(cpu, vaddr, access_type, FSC_ALIGNMENT, false, ra);
 }
 
+/* A bus error (nothing at the address, or a device refused): synchronous
+ * external abort, FSC 0x10, on the data or instruction side. */
+static void arm_tcg_do_transaction_failed(CPUState *cs, uint64_t vaddr, uint64_t paddr,
+                                          unsigned size, TcgAccessType access_type,
+                                          int mmu_idx, MemTxResult result, uintptr_t ra)
+{
+    raise_abort(arm_cs_cpu(cs), vaddr, access_type, 0x10, false, ra);
+}
+
 static void arm_tcg_do_interrupt(CPUState *cs)
 {
     arm_cpu_do_exception(arm_cs_cpu(cs));
@@ -182,9 +191,13 @@ static const TcgCpuOps arm_tcg_cpu_ops = {
     .restore_state_to_opc = arm_tcg_restore_state_to_opc,
     .disas = arm_disas_insn,
     .mmu_index = arm_tcg_mmu_index,
+    .do_transaction_failed = arm_tcg_do_transaction_failed,
 };
 
-const void *const arm_tcg_cpu_ops_ptr = &arm_tcg_cpu_ops;
+const CPUAccelOps arm_accel_ops[] = {
+    { .accel = "tcg", .ops = &arm_tcg_cpu_ops },
+    { NULL },
+};
 
 /* ---- helpers called from translated code ---------------------------------------------- */
 

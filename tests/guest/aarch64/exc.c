@@ -164,6 +164,12 @@ static void test_alignment(void)
     asm volatile("ldrb %w0, [%1]" : "=r"(v) : "r"(p));   /* bytes are always aligned */
     sysreg_write(sctlr_el1, sctlr);
     asm volatile("isb");
+    /* Nothing at this physical address: synchronous external abort. */
+    EXPECT_EXC(0x25, asm volatile("ldr %0, [%1]" : "=r"(v) : "r"(0x09800000ull) : "memory"));
+    CHECK_EQ(last_exc.esr & 0x3f, 0x10);
+    CHECK_EQ(last_exc.far, 0x09800000ull);
+    EXPECT_EXC(0x25, asm volatile("str %0, [%1]" :: "r"(v), "r"(0x09800008ull) : "memory"));
+    CHECK_EQ(last_exc.esr & 0x7f, 0x50);
     /* Branch to a misaligned address: PC alignment fault, FAR = target. */
     uint64_t target = (uint64_t)&test_alignment + 2;
     EXPECT_EXC(0x22, asm volatile("adr x30, 1f\n\tbr %0\n1:" :: "r"(target) : "x30"));

@@ -111,6 +111,24 @@ class GuestPrograms(unittest.TestCase):
         self.assertIn('ID_AA64ISAR0_EL1 0000000000210000', out)
 
 
+class Differential(unittest.TestCase):
+    """Random integer sequences (difftest.py), fixed seeds, against QEMU."""
+
+    def test_random_sequences_match_qemu(self):
+        import difftest
+        self.assertTrue(shutil.which('qemu-system-aarch64'),
+                        'qemu-system-aarch64 not found: install qemu-system-arm')
+        elf, asm = difftest.build_program(os.path.join(tt.build_dir(), 'difftest'), 11, 300, 40)
+        oracle, _ = difftest.run(['qemu-system-aarch64', '-M', 'virt', '-cpu', 'max', '-nic',
+                                  'none'], elf, 120)
+        self.assertEqual(len(oracle), 300)
+        for backend in BACKENDS:
+            with self.subTest(backend=backend):
+                mine, out = difftest.run([tt.tessera_path(LINK), '-accel', 'tcg,backend=' + backend],
+                                         elf, 120)
+                self.assertEqual(difftest.compare(mine, oracle, 300, asm), '', out[-1000:])
+
+
 class CommandLine(unittest.TestCase):
     def test_link_and_cpu_help(self):
         r = tt.run(['-cpu', 'help'], link=LINK)

@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Differential testing of the A64 integer instructions against an oracle.
+
+Generates random sequences of data-processing instructions (every integer
+class: arithmetic with and without flags, logical with immediates and
+shifted registers, moves, bitfields, extract, conditional select and
+compare, multiply, divide, variable shifts, bit reversal, CRC32) operating
+on x0..x28 from random initial values and flags, builds them into one
+bare-metal program, runs it under two emulators and compares the final
+registers and NZCV of every sequence.
+
+usage: difftest.py [--seed N] [--count N] [--length N] TESSERA_CMD... -- ORACLE_CMD...
+  (each command gets "-kernel ELF -nographic" appended)
+The default oracle is qemu-system-aarch64 -M virt -cpu max -nic none.
+Exits non-zero and prints the first differences when the emulators disagree.
+"""
+import argparse
+import os
+import random
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import build  # noqa: E402
+
+REGS = 29           # x0..x28 are random state; x29/x30/sp belong to the harness
+CONDS = ['eq', 'ne', 'cs', 'cc', 'mi', 'pl', 'vs', 'vc', 'hi', 'ls', 'ge', 'lt', 'gt', 'le',
+         'al']
+SHIFTS = ['lsl', 'lsr', 'asr']
+EXTENDS = ['uxtb', 'uxth', 'uxtw', 'uxtx', 'sxtb', 'sxth', 'sxtw', 'sxtx']
+
+
+def logical_imm(rnd, width):
+    """A random valid logical immediate of @width bits."""
+    esize = rnd.choice([e for e in (2, 4, 8, 16, 32, 64) if e <= width])
+    ones = rnd.randrange(1, esize)
+    rot = rnd.randrange(esize)
+    elem = (1 << ones) - 1
+    elem = ((elem >> rot) | (elem << (esize - rot))) & ((1 << esize) - 1)
+    v = 0
+    for i in range(0, width, esize):
+        v |= elem << i
+    return v
+
+
+def gen_insn(rnd):
+    sf = rnd.random() < 0.6
+    w = 64 if sf else 32
+    R = 'x' if sf else 'w'
+
+    def r():
+        return '%s%d' % (R, rnd.randrange(REGS))
+
+    def x():
+        return 'x%d' % rnd.randrange(REGS)
+
+    def wr():
+        return 'w%d' % rnd.randrange(REGS)
+
+    kind = rnd.randrange(22)
+    if kind == 0:
+        op = rnd.choice(['add', 'adds', 'sub', 'subs'])
+        return '%s %s, %s, #%d%s' % (op, r(), r(), rnd.randrange(4096),
+                                     rnd.choice(['', ', lsl #12']))
+    if kind == 1:
+        op = rnd.choice(['add', 'adds', 'sub', 'subs'])
+        return '%s %s, %s, %s, %s #%d' % (op, r(), r(), r(), rnd.choice(SHIFTS),
+                                         rnd.randrange(w))
+    if kind == 2:
+        op = rnd.choice(['add', 'adds', 'sub', 'subs'])
+        ext = rnd.choice(EXTENDS if sf else EXTENDS[:3] + EXTENDS[4:7])
+        src = x() if (sf and ext in ('uxtx', 'sxtx')) else wr()
+        return '%s %s, %s, %s, %s #%d' % (op, r(), r(), src, ext, rnd.randrange(5))
+    if kind == 3:
+        op = rnd.choice(['adc', 'adcs', 'sbc', 'sbcs', 'ngc', 'ngcs'])
+        if op.startswith('ngc'):
+            return '%s %s, %s' % (op, r(), r())
+        return '%s %s, %s, %s' % (op, r(), r(), r())
+    if kind == 4:
+        op = rnd.choice(['and', 'orr', 'eor', 'ands', 'bic', 'orn', 'eon', 'bics'])
+        return '%s %s, %s, %s, %s #%d' % (op, r(), r(), r(), rnd.choice(SHIFTS + ['ror']),
+                                         rnd.randrange(w))
+    if kind == 5:
+        op = rnd.choice(['and', 'orr', 'eor', 'ands'])
+        return '%s %s, %s, #0x%x' % (op, r(), r(), logical_imm(rnd, w))
+    if kind == 6:
+        op = rnd.choice(['movz', 'movn', 'movk'])
+        return '%s %s, #0x%x, lsl #%d' % (op, r(), rnd.randrange(65536),
+                                          16 * rnd.randrange(4 if sf else 2))
+    if kind == 7:
+        op = rnd.choice(['sbfm', 'bfm', 'ubfm'])
+        return '%s %s, %s, #%d, #%d' % (op, r(), r(), rnd.randrange(w), rnd.randrange(w))
+    if kind == 8:
+        return 'extr %s, %s, %s, #%d' % (r(), r(), r(), rnd.randrange(w))
+    if kind == 9:
+        op = rnd.choice(['csel', 'csinc', 'csinv', 'csneg'])
+        return '%s %s, %s, %s, %s' % (op, r(), r(), r(), rnd.choice(CONDS))
+    if kind == 10:
+        op = rnd.choice(['ccmp', 'ccmn'])
+        b = r() if rnd.random() < 0.5 else '#%d' % rnd.randrange(32)
+        return '%s %s, %s, #%d, %s' % (op, r(), b, rnd.randrange(16), rnd.choice(CONDS))
+    if kind == 11:
+        op = rnd.choice(['madd', 'msub'])
+        return '%s %s, %s, %s, %s' % (op, r(), r(), r(), r())
+    if kind == 12:
+        op = rnd.choice(['smaddl', 'smsubl', 'umaddl', 'umsubl'])
+        return '%s %s, %s, %s, %s' % (op, x(), wr(), wr(), x())
+    if kind == 13:
+        return '%s %s, %s, %s' % (rnd.choice(['smulh', 'umulh']), x(), x(), x())
+    if kind == 14:
+        return '%s %s, %s, %s' % (rnd.choice(['udiv', 'sdiv']), r(), r(), r())
+    if kind == 15:
+        return '%s %s, %s, %s' % (rnd.choice(['lslv', 'lsrv', 'asrv', 'rorv']), r(), r(), r())
+    if kind == 16:
+        ops = ['rbit', 'rev16', 'rev', 'clz', 'cls'] + (['rev32'] if sf else [])
+        return '%s %s, %s' % (rnd.choice(ops), r(), r())
+    if kind == 17:
+        sz = rnd.choice(['b', 'h', 'w', 'x'])
+        c = rnd.choice(['', 'c'])
+        return 'crc32%s%s %s, %s, %s' % (c, sz, wr(), wr(), x() if sz == 'x' else wr())
+    if kind == 18:
+        # Flag-setting compare forms feeding later conditional instructions.
+        op = rnd.choice(['cmp', 'cmn', 'tst'])
+        return '%s %s, %s' % (op, r(), r())
+    if kind == 19:
+        return 'cset %s, %s' % (r(), rnd.choice(CONDS[:-1]))
+    if kind == 20:
+        return 'mul %s, %s, %s' % (r(), r(), r())
+    return 'neg%s %s, %s, %s #%d' % (rnd.choice(['', 's']), r(), r(), rnd.choice(SHIFTS),
+                                     rnd.randrange(w))
+
+
+def special_value(rnd):
+    return rnd.choice([0, 1, 2, 0x7fffffff, 0x80000000, 0xffffffff, 0x100000000,
+                       0x7fffffffffffffff, 0x8000000000000000, 0xffffffffffffffff,
+                       rnd.getrandbits(64), rnd.getrandbits(64), rnd.getrandbits(32),
+                       rnd.getrandbits(8), (1 << rnd.randrange(64))])
+
+
+def generate(seed, count, length):
+    rnd = random.Random(seed)
+    out = ['/* SPDX-License-Identifier: MIT */', '/* generated by difftest.py, seed %d */' % seed,
+           '\t.text']
+    for i in range(count):
+        out += ['\t.balign 4', 'seq_%d:' % i,
+                '\tsub sp, sp, #112',
+                '\tstp x19, x20, [sp, #0]', '\tstp x21, x22, [sp, #16]',
+                '\tstp x23, x24, [sp, #32]', '\tstp x25, x26, [sp, #48]',
+                '\tstp x27, x28, [sp, #64]', '\tstp x29, x30, [sp, #80]',
+                '\tstr x0, [sp, #96]', '\tmov x30, x0',
+                '\tldr x29, [x30, #232]', '\tmsr nzcv, x29']
+        for r in range(0, REGS - 1, 2):
+            out.append('\tldp x%d, x%d, [x30, #%d]' % (r, r + 1, 8 * r))
+        out.append('\tldr x28, [x30, #224]')
+        for _ in range(length):
+            out.append('\t' + gen_insn(rnd))
+        out.append('\tldr x30, [sp, #96]')
+        for r in range(0, REGS - 1, 2):
+            out.append('\tstp x%d, x%d, [x30, #%d]' % (r, r + 1, 8 * r))
+        out += ['\tstr x28, [x30, #224]', '\tmrs x29, nzcv', '\tstr x29, [x30, #232]',
+                '\tldp x19, x20, [sp, #0]', '\tldp x21, x22, [sp, #16]',
+                '\tldp x23, x24, [sp, #32]', '\tldp x25, x26, [sp, #48]',
+                '\tldp x27, x28, [sp, #64]', '\tldp x29, x30, [sp, #80]',
+                '\tadd sp, sp, #112', '\tret']
+    out += ['\t.section .rodata', '\t.balign 8', '\t.global diff_seqs', 'diff_seqs:']
+    out += ['\t.quad seq_%d' % i for i in range(count)]
+    out += ['\t.global diff_nseqs', 'diff_nseqs:', '\t.quad %d' % count,
+            '\t.data', '\t.balign 8', '\t.global diff_init', 'diff_init:']
+    for i in range(count):
+        vals = [special_value(rnd) for _ in range(REGS)] + [rnd.randrange(16) << 28]
+        out.append('\t.quad ' + ', '.join('0x%x' % v for v in vals))
+    return '\n'.join(out) + '\n'
+
+
+def build_program(out_dir, seed, count, length):
+    os.makedirs(out_dir, exist_ok=True)
+    asm = os.path.join(out_dir, 'diff-%d-%d-%d.S' % (seed, count, length))
+    elf = asm[:-2] + '.elf'
+    with open(asm, 'w') as f:
+        f.write(generate(seed, count, length))
+    cmd = [build.DEFAULT_CC] + build.CFLAGS + ['-o', elf] + build.COMMON + \
+          [os.path.join(HERE, 'difftest', 'driver.c'), asm]
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        raise RuntimeError('difftest: build failed:\n' + r.stdout[-3000:])
+    return elf, asm
+
+
+def run(cmd, elf, timeout):
+    r = subprocess.run(cmd + ['-kernel', elf, '-nographic'], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       timeout=timeout)
+    lines = [l for l in r.stdout.splitlines() if l.startswith('S0x')]
+    return lines, r.stdout
+
+
+def compare(a_lines, b_lines, count, asm):
+    """Differences as text (empty when equal)."""
+    msgs = []
+    if len(a_lines) != count or len(b_lines) != count:
+        msgs.append('sequence lines: %d vs %d (expected %d)' % (len(a_lines), len(b_lines), count))
+    names = ['x%d' % i for i in range(REGS)] + ['nzcv']
+    for la, lb in zip(a_lines, b_lines):
+        if la != lb:
+            fa, fb = la.split(), lb.split()
+            regs = [names[i - 1] for i in range(1, min(len(fa), len(fb)))
+                    if fa[i] != fb[i]]
+            msgs.append('%s differs in %s' % (fa[0], ', '.join(regs)))
+            for i in range(1, min(len(fa), len(fb))):
+                if fa[i] != fb[i]:
+                    msgs.append('   %-5s %s vs %s' % (names[i - 1], fa[i], fb[i]))
+            if len(msgs) > 40:
+                break
+    if msgs:
+        msgs.append('(program: %s)' % asm)
+    return '\n'.join(msgs)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--seed', type=int, default=1)
+    ap.add_argument('--count', type=int, default=200)
+    ap.add_argument('--length', type=int, default=40)
+    ap.add_argument('--out', default=os.path.join(HERE, '..', '..', '..', 'build', 'difftest'))
+    ap.add_argument('--timeout', type=float, default=120)
+    ap.add_argument('cmds', nargs=argparse.REMAINDER)
+    a = ap.parse_args()
+    cmds = a.cmds
+    if '--' in cmds:
+        i = cmds.index('--')
+        first, oracle = cmds[:i], cmds[i + 1:]
+    else:
+        first, oracle = cmds, ['qemu-system-aarch64', '-M', 'virt', '-cpu', 'max', '-nic', 'none']
+    if not first:
+        ap.error('give the emulator command to test')
+    elf, asm = build_program(os.path.abspath(a.out), a.seed, a.count, a.length)
+    la, _ = run(first, elf, a.timeout)
+    lb, _ = run(oracle, elf, a.timeout)
+    diff = compare(la, lb, a.count, asm)
+    if diff:
+        print(diff)
+        print('difftest: %d sequences, seed %d: DIFFERENCES' % (a.count, a.seed))
+        return 1
+    print('difftest: %d sequences of %d instructions, seed %d: identical' %
+          (a.count, a.length, a.seed))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

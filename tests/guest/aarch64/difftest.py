@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: MIT
 """Differential testing of the A64 integer instructions against an oracle.
 
-Generates random sequences of data-processing instructions (every integer
+Generates random sequences of integer instructions (every data-processing
 class: arithmetic with and without flags, logical with immediates and
 shifted registers, moves, bitfields, extract, conditional select and
-compare, multiply, divide, variable shifts, bit reversal, CRC32) operating
-on x0..x28 from random initial values and flags, builds them into one
-bare-metal program, runs it under two emulators and compares the final
-registers and NZCV of every sequence.
+compare, multiply, divide, variable shifts, bit reversal, CRC32; and
+loads/stores of every size and extension, pairs, exclusives,
+acquire/release, LSE atomics and CAS on a scratch buffer that x27 points
+into) operating on x0..x28 from random initial values and flags, builds
+them into one bare-metal program, runs it under two emulators and compares
+the final registers, NZCV and the scratch buffer of every sequence.
 
 usage: difftest.py [--seed N] [--count N] [--length N] TESSERA_CMD... -- ORACLE_CMD...
   (each command gets "-kernel ELF -nographic" appended)
@@ -26,6 +28,7 @@ sys.path.insert(0, HERE)
 import build  # noqa: E402
 
 REGS = 29           # x0..x28 are random state; x29/x30/sp belong to the harness
+BASE = 27           # x27: the scratch-buffer pointer, never written by sequences
 CONDS = ['eq', 'ne', 'cs', 'cc', 'mi', 'pl', 'vs', 'vc', 'hi', 'ls', 'ge', 'lt', 'gt', 'le',
          'al']
 SHIFTS = ['lsl', 'lsr', 'asr']
@@ -45,7 +48,80 @@ def logical_imm(rnd, width):
     return v
 
 
+def gen_mem(rnd):
+    """A load, store or atomic on [x27 + small aligned offset]."""
+    def d():
+        return rnd.choice([i for i in range(REGS) if i != BASE])
+
+    kind = rnd.randrange(8)
+    if kind == 0:
+        size = rnd.randrange(4)
+        op = rnd.choice(['ldr', 'str'] + (['ldrs'] if size < 3 else []))
+        suffix = ['b', 'h', '', ''][size]
+        reg = 'x' if size == 3 or (op == 'ldrs' and rnd.random() < 0.5) else 'w'
+        if op == 'ldrs' and size == 2:
+            reg = 'x'
+        off = rnd.randrange(-32, 32) * (1 << size)
+        name = op + suffix if op != 'ldrs' else 'ldrs' + ['b', 'h', 'w'][size]
+        if off < 0:
+            name = name.replace('ldr', 'ldur').replace('str', 'stur')
+        return '%s %s%d, [x%d, #%d]' % (name, reg, d(), BASE, off)
+    if kind == 1:
+        x = rnd.random() < 0.5
+        op = rnd.choice(['ldp', 'stp'] + (['ldpsw'] if not x else []))
+        r = 'x' if x or op == 'ldpsw' else 'w'
+        a, b = d(), d()
+        if op != 'stp':
+            while b == a:
+                b = d()
+        return '%s %s%d, %s%d, [x%d, #%d]' % (op, r, a, r, b, BASE,
+                                             rnd.randrange(-16, 16) * (8 if x else 4))
+    if kind == 2:
+        size = rnd.randrange(4)
+        sfx = ['b', 'h', '', ''][size]
+        r = 'x' if size == 3 else 'w'
+        t, s_, v = d(), d(), d()
+        while s_ == t:
+            s_ = d()
+        acq = rnd.choice(['', 'a'])
+        rel = rnd.choice(['', 'l'])
+        return ('ld%sxr%s %s%d, [x%d]\n\tst%sxr%s w%d, %s%d, [x%d]' %
+                (acq, sfx, r, t, BASE, rel, sfx, s_, r, v, BASE))
+    if kind == 3:
+        size = rnd.randrange(4)
+        sfx = ['b', 'h', '', ''][size]
+        r = 'x' if size == 3 else 'w'
+        op = rnd.choice(['ldadd', 'ldclr', 'ldeor', 'ldset', 'ldsmax', 'ldsmin', 'ldumax',
+                         'ldumin', 'swp'])
+        order = rnd.choice(['', 'a', 'l', 'al'])
+        return '%s%s%s %s%d, %s%d, [x%d]' % (op, order, sfx, r, d(), r, d(), BASE)
+    if kind == 4:
+        size = rnd.randrange(4)
+        sfx = ['b', 'h', '', ''][size]
+        r = 'x' if size == 3 else 'w'
+        return 'cas%s%s %s%d, %s%d, [x%d]' % (rnd.choice(['', 'a', 'l', 'al']), sfx, r, d(), r,
+                                              d(), BASE)
+    if kind == 5:
+        size = rnd.randrange(4)
+        sfx = ['b', 'h', '', ''][size]
+        r = 'x' if size == 3 else 'w'
+        return '%s%s %s%d, [x%d]' % (rnd.choice(['ldar', 'stlr', 'ldapr']), sfx, r, d(), BASE)
+    if kind == 6:
+        # A store then a load of a different size: byte order and extension.
+        return 'str x%d, [x%d, #8]\n\tldrsh w%d, [x%d, #10]' % (d(), BASE, d(), BASE)
+    return 'ldr x%d, [x%d, #%d]' % (d(), BASE, 8 * rnd.randrange(-32, 64))
+
+
 def gen_insn(rnd):
+    while True:
+        text = gen_alu(rnd) if rnd.random() < 0.75 else gen_mem(rnd)
+        first = text.split()[1].rstrip(',')
+        if first not in ('x%d' % BASE, 'w%d' % BASE) or text.split()[0] in (
+                'cmp', 'cmn', 'tst', 'ccmp', 'ccmn') or text.startswith('st'):
+            return text
+
+
+def gen_alu(rnd):
     sf = rnd.random() < 0.6
     w = 64 if sf else 32
     R = 'x' if sf else 'w'
@@ -201,7 +277,7 @@ def compare(a_lines, b_lines, count, asm):
     msgs = []
     if len(a_lines) != count or len(b_lines) != count:
         msgs.append('sequence lines: %d vs %d (expected %d)' % (len(a_lines), len(b_lines), count))
-    names = ['x%d' % i for i in range(REGS)] + ['nzcv']
+    names = ['x%d' % i for i in range(REGS)] + ['nzcv', 'memory']
     for la, lb in zip(a_lines, b_lines):
         if la != lb:
             fa, fb = la.split(), lb.split()

@@ -106,6 +106,7 @@ void arm_cpu_reset_state(ARMCPU *cpu)
     env->sctlr_el[1] = SCTLR_EL1_RES1;
     env->sctlr_el[2] = SCTLR_EL2_RES1;
     env->hcr_el2 = cpu->has_el2 ? HCR_RW : 0;
+    env->cptr_el2 = 0x33ff;            /* RES1 bits; TFP (bit 10) clear */
     env->cntfrq = cpu->cntfrq_hz;
     env->excl_addr = UINT64_MAX;
     env->vpidr_el2 = cpu->id.midr;

@@ -46,6 +46,7 @@
 enum {
     EC_UNCATEGORIZED = 0x00,
     EC_WFX = 0x01,
+    EC_FP_ACCESS = 0x07,
     EC_ILLEGAL_STATE = 0x0e,
     EC_SVC64 = 0x15,
     EC_HVC64 = 0x16,
@@ -201,6 +202,8 @@ typedef struct ARMGenericTimer {
 typedef struct CPUARMState {
     /* x0..x30, then the current stack pointer at [31]. */
     uint64_t xregs[32];
+    /* FP/SIMD registers V0..V31: [0] low 64 bits, [1] high 64 bits. */
+    uint64_t vregs[32][2];
     uint64_t pc;
     /* NZCV in translation-friendly form: N = bit 63 of nf, Z = (zf == 0),
      * C = cf (0/1), V = bit 63 of vf. */
@@ -399,6 +402,7 @@ typedef struct ARMSysregInfo {
     bool end_tb;               /* a write may change TB flags / MMU */
     bool wo;                   /* write-only (TLBI, DC, IC, AT) */
     bool el0_ro;               /* EL0 may read but not write */
+    bool fp;                   /* an FP register: CPACR/CPTR FP traps apply */
     ptrdiff_t offset;          /* env field (SR_FIELD/_RO), ARMIdRegs (SR_ID) */
     uint64_t value;            /* SR_CONST value; SR_FIELD writable mask (0 = all) */
     uint64_t (*read)(ARMCPU *cpu, const struct ARMSysregInfo *ri);

@@ -25,6 +25,10 @@ static bool a64_operand(const char *kind, int64_t v, char *buf, size_t size)
         }
         return true;
     }
+    if (!strcmp(kind, "v")) {
+        snprintf(buf, size, "v%d", (int)v);
+        return true;
+    }
     if (!strcmp(kind, "cond")) {
         snprintf(buf, size, "%s", cond_names[v & 15]);
         return true;

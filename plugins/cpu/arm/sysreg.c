@@ -15,6 +15,7 @@ enum {
     SRF_END_TB = 1 << 1,
     SRF_WO = 1 << 2,
     SRF_EL0RO = 1 << 3,
+    SRF_FP = 1 << 4,
 };
 
 #define ENV_OFF(f) ((ptrdiff_t)offsetof(CPUARMState, f))
@@ -332,7 +333,8 @@ static void sr_tlbi_va_is(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 #define SR_COMMON(NAME, op0, op1, crn, crm, op2, el, flags)                         \
     .name = #NAME, .enc = ARM_SYSREG_ENC(op0, op1, crn, crm, op2), .min_el = (el),  \
     .dump = ((flags) & SRF_DUMP) != 0, .end_tb = ((flags) & SRF_END_TB) != 0,        \
-    .wo = ((flags) & SRF_WO) != 0, .el0_ro = ((flags) & SRF_EL0RO) != 0
+    .wo = ((flags) & SRF_WO) != 0, .el0_ro = ((flags) & SRF_EL0RO) != 0,             \
+    .fp = ((flags) & SRF_FP) != 0
 
 #define SR_F(NAME, op0, op1, crn, crm, op2, el, flags, field, wmask) \
     { SR_COMMON(NAME, op0, op1, crn, crm, op2, el, flags), .kind = SR_FIELD, \

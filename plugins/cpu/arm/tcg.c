@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kernel/log.h"
+#include "plugins/cpu/arm/fpu.h"
 #include "plugins/cpu/arm/translate.h"
 
 #define GX(i) { .name = "x" #i, .offset = offsetof(CPUARMState, xregs[i]), .type = IR_I64 }
@@ -85,6 +86,7 @@ static void arm_tcg_get_tb_cpu_state(CPUState *cs, uint64_t *pc, uint64_t *flags
     if (env->sctlr_el[env->el == 2 ? 2 : 1] & SCTLR_A) {
         f |= TB_FLAG_ALIGN;
     }
+    f |= (uint64_t)arm_fp_trap_el(cpu) << TB_FLAG_FPTRAP_SHIFT;
     *pc = env->pc;
     *flags = f;
 }
@@ -431,4 +433,71 @@ uint64_t arm_helper_ldp128(CPUARMState *env, uint64_t addr)
     env->excl_val = lo;
     env->excl_val2 = hi;
     return 0;
+}
+
+/* ---- floating point ---------------------------------------------------------------- */
+
+/* CPACR_EL1.FPEN traps EL0 (01) or EL0 and EL1 (00, 10) to EL1;
+ * CPTR_EL2.TFP traps EL0-EL2 to EL2. */
+unsigned arm_fp_trap_el(ARMCPU *cpu)
+{
+    const CPUARMState *env = &cpu->env;
+    unsigned fpen = (env->cpacr_el1 >> 20) & 3;
+    if (env->el <= 1 && (fpen == 0 || fpen == 2 || (fpen == 1 && env->el == 0))) {
+        return 1;
+    }
+    if (cpu->has_el2 && (env->cptr_el2 & (1u << 10))) {
+        return 2;
+    }
+    return 0;
+}
+
+void arm_helper_exception_to(CPUARMState *env, uint64_t syndrome, uint64_t target_el)
+{
+    raise_sync(arm_env_cpu(env), syndrome, (unsigned)target_el, TCG_GETPC());
+}
+
+uint64_t arm_helper_fp2(CPUARMState *env, uint64_t op, uint64_t ft, uint64_t a, uint64_t b)
+{
+    return arm_fp_op2(env, (ARMFpOp2)op, (unsigned)ft, a, b);
+}
+
+uint64_t arm_helper_fma(CPUARMState *env, uint64_t desc, uint64_t a, uint64_t n, uint64_t m)
+{
+    return arm_fp_fma(env, desc & 0xff, a, n, m, (desc >> 8) & 1, (desc >> 9) & 1);
+}
+
+uint64_t arm_helper_fsqrt(CPUARMState *env, uint64_t ft, uint64_t a)
+{
+    return arm_fp_sqrt(env, (unsigned)ft, a);
+}
+
+uint64_t arm_helper_fcvt(CPUARMState *env, uint64_t desc, uint64_t a)
+{
+    return arm_fp_convert(env, desc & 0xff, (desc >> 8) & 0xff, a);
+}
+
+uint64_t arm_helper_frint(CPUARMState *env, uint64_t desc, uint64_t a)
+{
+    return arm_fp_rint(env, desc & 0xff, a, (desc >> 8) & 0xff, (desc >> 16) & 1);
+}
+
+void arm_helper_fcmp(CPUARMState *env, uint64_t desc, uint64_t a, uint64_t b)
+{
+    uint32_t nzcv = arm_fp_compare(env, desc & 0xff, a, b, (desc >> 8) & 1);
+    env->nf = (nzcv & PSTATE_N) ? UINT64_MAX : 0;
+    env->zf = (nzcv & PSTATE_Z) ? 0 : 1;
+    env->cf = (nzcv & PSTATE_C) ? 1 : 0;
+    env->vf = (nzcv & PSTATE_V) ? UINT64_MAX : 0;
+}
+
+uint64_t arm_helper_cvtf(CPUARMState *env, uint64_t desc, uint64_t v)
+{
+    return arm_fp_from_int(env, desc & 0xff, v, (desc >> 8) & 1);
+}
+
+uint64_t arm_helper_fcvt_int(CPUARMState *env, uint64_t desc, uint64_t a)
+{
+    return arm_fp_to_int(env, desc & 0xff, a, (desc >> 8) & 0xff, (desc >> 16) & 1,
+                         (desc >> 17) & 1);
 }

@@ -4,8 +4,9 @@
  * IR emitted through the builder the engine hands us (ir.h).  Decoding is
  * the generated a64_decode() of a64.decode, which calls one trans_<row>
  * per matched row; those are here and in the included parts
- * translate-mem.c.inc (loads, stores, exclusives, atomics) and
- * translate-sys.c.inc (branches, exceptions, system instructions), which
+ * translate-mem.c.inc (loads, stores, exclusives, atomics),
+ * translate-sys.c.inc (branches, exceptions, system instructions) and
+ * translate-fp.c.inc (scalar floating point, SIMD&FP loads/stores), which
  * must share this translation unit with the generated dispatcher.
  *
  * Flags live in four globals (see CPUARMState): N = bit 63 of nf, Z =
@@ -16,6 +17,7 @@
  * system-register writes that change translation or interrupt state,
  * ISB, WFI and ERET.
  */
+#include "plugins/cpu/arm/fpu.h"
 #include "plugins/cpu/arm/translate.h"
 
 typedef struct DisasContext {
@@ -28,6 +30,7 @@ typedef struct DisasContext {
     unsigned el;
     int mem_idx;
     bool align;             /* SCTLR_ELx.A: every access must be aligned */
+    unsigned fp_trap_el;    /* FP/SIMD accesses trap to this EL (0: allowed) */
     bool ended;             /* the block's last op has been emitted */
 } DisasContext;
 
@@ -132,6 +135,20 @@ static void gen_exception(DisasContext *ctx, uint64_t syndrome)
 static void gen_undef(DisasContext *ctx)
 {
     gen_exception(ctx, arm_syndrome(EC_UNCATEGORIZED, 0));
+}
+
+/* FP access trap (EC 0x07) when FP is disabled at this EL; true: go on. */
+static bool fp_access_check(DisasContext *ctx)
+{
+    if (!ctx->fp_trap_el) {
+        return true;
+    }
+    ir_call3(ctx->b, helper_fn(arm_helper_exception_to), IR_CALL_NO_WRITE_GLOBALS, IR_NO_TEMP,
+             IR_TEMP_ENV, cst(ctx, arm_syndrome(EC_FP_ACCESS, 1u << 24 | 0xeu << 20)),
+             cst(ctx, ctx->fp_trap_el));
+    ir_exit_tb(ctx->b, IR_EXIT_NO_CHAIN);
+    ctx->ended = true;
+    return false;
 }
 
 /* ---- conditions ----------------------------------------------------------------- */
@@ -921,6 +938,7 @@ static bool trans_cls(DisasContext *ctx, arg_r1 *a)
 
 #include "plugins/cpu/arm/translate-sys.c.inc"
 #include "plugins/cpu/arm/translate-mem.c.inc"
+#include "plugins/cpu/arm/translate-fp.c.inc"
 
 /* ---- the block loop --------------------------------------------------------------------- */
 
@@ -934,6 +952,7 @@ unsigned arm_translate(CPUState *cs, IrBuilder *b)
         .el = b->flags & TB_FLAG_EL_MASK,
         .mem_idx = (int)((b->flags & TB_FLAG_MMUIDX_MASK) >> TB_FLAG_MMUIDX_SHIFT),
         .align = (b->flags & TB_FLAG_ALIGN) != 0,
+        .fp_trap_el = (unsigned)((b->flags & TB_FLAG_FPTRAP_MASK) >> TB_FLAG_FPTRAP_SHIFT),
     };
     uint64_t pc = b->pc_first;
     uint64_t page_end = (pc & TCG_PAGE_MASK) + TCG_PAGE_SIZE;

@@ -25,6 +25,9 @@
 #define TB_FLAG_MMUIDX_MASK (0x7ull << TB_FLAG_MMUIDX_SHIFT)
 #define TB_FLAG_IL (1ull << 5)
 #define TB_FLAG_ALIGN (1ull << 6)
+/* EL that FP/SIMD accesses trap to (0: they do not). */
+#define TB_FLAG_FPTRAP_SHIFT 7
+#define TB_FLAG_FPTRAP_MASK (3ull << TB_FLAG_FPTRAP_SHIFT)
 
 extern const TcgGlobalDesc arm_tcg_globals[ARM_NUM_GLOBALS];
 
@@ -55,6 +58,18 @@ uint64_t arm_helper_crc32(uint64_t acc, uint64_t val, uint64_t bytes, uint64_t c
 uint64_t arm_helper_cas128(CPUARMState *env, uint64_t addr, uint64_t cmp_lo, uint64_t cmp_hi,
                            uint64_t new_lo, uint64_t new_hi);
 uint64_t arm_helper_ldp128(CPUARMState *env, uint64_t addr);
+void arm_helper_exception_to(CPUARMState *env, uint64_t syndrome, uint64_t target_el);
+/* Scalar FP (fpu.c); @desc packs ftype and the operation's options. */
+uint64_t arm_helper_fp2(CPUARMState *env, uint64_t op, uint64_t ft, uint64_t a, uint64_t b);
+uint64_t arm_helper_fma(CPUARMState *env, uint64_t desc, uint64_t a, uint64_t n, uint64_t m);
+uint64_t arm_helper_fsqrt(CPUARMState *env, uint64_t ft, uint64_t a);
+uint64_t arm_helper_fcvt(CPUARMState *env, uint64_t desc, uint64_t a);
+uint64_t arm_helper_frint(CPUARMState *env, uint64_t desc, uint64_t a);
+void arm_helper_fcmp(CPUARMState *env, uint64_t desc, uint64_t a, uint64_t b);
+uint64_t arm_helper_cvtf(CPUARMState *env, uint64_t desc, uint64_t v);
+uint64_t arm_helper_fcvt_int(CPUARMState *env, uint64_t desc, uint64_t a);
+/* EL that FP/SIMD instructions trap to now (0: none). */
+unsigned arm_fp_trap_el(ARMCPU *cpu);
 
 /* Identifiers of MSR (immediate) fields for arm_helper_msr_i. */
 enum {

@@ -1,0 +1,493 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A64 scalar floating point on the host's IEEE 754 unit: the rounding mode
+ * is set through <fenv.h> and the accrued exceptions are read back into
+ * FPSR.  The Arm rules the host does not follow are applied here:
+ *  - NaN operands: the first signalling NaN (quietened, with Invalid
+ *    Operation), else the first quiet NaN, in operand order; with FPCR.DN
+ *    the default NaN instead; FMADD and friends raise Invalid for inf*0
+ *    even with a quiet NaN addend;
+ *  - FPCR.FZ flushes subnormal inputs (IDC) and outputs (UFC) to zero;
+ *  - min/max (with the NaN-ignoring NM forms), comparisons and conversions
+ *    to integer (saturating, Invalid on overflow or NaN) are software.
+ * Known difference: the host detects tininess after rounding, Arm before,
+ * so UFC can differ for results that round up to the smallest normal.
+ * Volatile temporaries keep the arithmetic between fesetround/fetestexcept.
+ */
+#include <fenv.h>
+#include <math.h>
+#include <string.h>
+
+#include "plugins/cpu/arm/fpu.h"
+
+#define S_SIGN 0x80000000u
+#define S_EXP 0x7f800000u
+#define S_FRAC 0x007fffffu
+#define S_QUIET 0x00400000u
+#define S_DEFAULT_NAN 0x7fc00000u
+#define D_SIGN 0x8000000000000000ull
+#define D_EXP 0x7ff0000000000000ull
+#define D_FRAC 0x000fffffffffffffull
+#define D_QUIET 0x0008000000000000ull
+#define D_DEFAULT_NAN 0x7ff8000000000000ull
+
+static float sf(uint64_t v)
+{
+    uint32_t b = (uint32_t)v;
+    float f;
+    memcpy(&f, &b, 4);
+    return f;
+}
+
+static uint64_t sbits(float f)
+{
+    uint32_t b;
+    memcpy(&b, &f, 4);
+    return b;
+}
+
+static double df(uint64_t v)
+{
+    double d;
+    memcpy(&d, &v, 8);
+    return d;
+}
+
+static uint64_t dbits(double d)
+{
+    uint64_t b;
+    memcpy(&b, &d, 8);
+    return b;
+}
+
+/* ---- classification ---------------------------------------------------------- */
+
+static bool is_nan(unsigned ft, uint64_t v)
+{
+    return ft == ARM_FT_D ? (v & D_EXP) == D_EXP && (v & D_FRAC)
+                          : (v & S_EXP) == S_EXP && (v & S_FRAC);
+}
+
+static bool is_snan(unsigned ft, uint64_t v)
+{
+    return is_nan(ft, v) && !(v & (ft == ARM_FT_D ? D_QUIET : S_QUIET));
+}
+
+static bool is_denormal(unsigned ft, uint64_t v)
+{
+    return ft == ARM_FT_D ? !(v & D_EXP) && (v & D_FRAC) : !(v & S_EXP) && (v & S_FRAC);
+}
+
+static bool is_zero(unsigned ft, uint64_t v)
+{
+    return !(v & (ft == ARM_FT_D ? ~D_SIGN : (uint64_t)~S_SIGN & 0xffffffffu));
+}
+
+static bool is_inf(unsigned ft, uint64_t v)
+{
+    return ft == ARM_FT_D ? (v & ~D_SIGN) == D_EXP : (v & ~(uint64_t)S_SIGN) == S_EXP;
+}
+
+static uint64_t sign_bit(unsigned ft)
+{
+    return ft == ARM_FT_D ? D_SIGN : S_SIGN;
+}
+
+static uint64_t default_nan(unsigned ft)
+{
+    return ft == ARM_FT_D ? D_DEFAULT_NAN : S_DEFAULT_NAN;
+}
+
+static uint64_t quiet(unsigned ft, uint64_t v)
+{
+    return v | (ft == ARM_FT_D ? D_QUIET : S_QUIET);
+}
+
+/* ---- environment ---------------------------------------------------------------- */
+
+typedef struct FpEnv {
+    CPUARMState *env;
+    int saved_rm;
+    uint32_t flags;          /* FPSR bits raised in software */
+} FpEnv;
+
+static unsigned fpcr_rmode(const CPUARMState *env)
+{
+    return (env->fpcr >> FPCR_RMODE_SHIFT) & 3;
+}
+
+static int host_rm(unsigned rm)
+{
+    switch (rm) {
+    case ARM_RM_RP: return FE_UPWARD;
+    case ARM_RM_RM: return FE_DOWNWARD;
+    case ARM_RM_RZ: return FE_TOWARDZERO;
+    default: return FE_TONEAREST;
+    }
+}
+
+static void fp_begin(FpEnv *f, CPUARMState *env, unsigned rm)
+{
+    f->env = env;
+    f->flags = 0;
+    f->saved_rm = fegetround();
+    feclearexcept(FE_ALL_EXCEPT);
+    fesetround(host_rm(rm == ARM_RM_FPCR ? fpcr_rmode(env) : rm));
+}
+
+/* Accrue the host's flags (unless @host is false) and ours. */
+static void fp_end(FpEnv *f, bool host)
+{
+    uint32_t bits = f->flags;
+    if (host) {
+        int e = fetestexcept(FE_ALL_EXCEPT);
+        bits |= (e & FE_INVALID ? FPSR_IOC : 0) | (e & FE_DIVBYZERO ? FPSR_DZC : 0) |
+                (e & FE_OVERFLOW ? FPSR_OFC : 0) | (e & FE_UNDERFLOW ? FPSR_UFC : 0) |
+                (e & FE_INEXACT ? FPSR_IXC : 0);
+    }
+    fesetround(f->saved_rm);
+    f->env->fpsr |= bits;
+}
+
+/* FPCR.FZ on an input: subnormals become zero of the same sign (IDC). */
+static uint64_t flush_in(FpEnv *f, unsigned ft, uint64_t v)
+{
+    if ((f->env->fpcr & FPCR_FZ) && is_denormal(ft, v)) {
+        f->flags |= FPSR_IDC;
+        return v & sign_bit(ft);
+    }
+    return v;
+}
+
+/* FPCR.FZ on a result: a subnormal becomes zero and raises Underflow
+ * instead of Inexact.  Returns true when it flushed. */
+static bool flush_out(FpEnv *f, unsigned ft, uint64_t *v)
+{
+    if ((f->env->fpcr & FPCR_FZ) && is_denormal(ft, *v)) {
+        *v &= sign_bit(ft);
+        f->flags |= FPSR_UFC;
+        return true;
+    }
+    return false;
+}
+
+/* NaN operands of a two-operand operation: true with *out set when one is
+ * a NaN (Arm's FPProcessNaNs). */
+static bool process_nans(FpEnv *f, unsigned ft, const uint64_t *ops, int n, uint64_t *out)
+{
+    int pick = -1;
+    for (int i = 0; i < n && pick < 0; i++) {
+        if (is_snan(ft, ops[i])) {
+            pick = i;
+            f->flags |= FPSR_IOC;
+        }
+    }
+    for (int i = 0; i < n && pick < 0; i++) {
+        if (is_nan(ft, ops[i])) {
+            pick = i;
+        }
+    }
+    if (pick < 0) {
+        return false;
+    }
+    *out = (f->env->fpcr & FPCR_DN) ? default_nan(ft) : quiet(ft, ops[pick]);
+    return true;
+}
+
+/* A NaN produced by the host (invalid operation) becomes the default NaN. */
+static uint64_t fix_result(FpEnv *f, unsigned ft, uint64_t r, bool *flushed)
+{
+    if (is_nan(ft, r)) {
+        return default_nan(ft);
+    }
+    *flushed = flush_out(f, ft, &r);
+    return r;
+}
+
+/* ---- arithmetic ------------------------------------------------------------------- */
+
+static uint64_t host_op2(ARMFpOp2 op, unsigned ft, uint64_t a, uint64_t b)
+{
+    if (ft == ARM_FT_D) {
+        volatile double x = df(a), y = df(b), r;
+        switch (op) {
+        case ARM_FOP_MUL: case ARM_FOP_NMUL: r = x * y; break;
+        case ARM_FOP_DIV: r = x / y; break;
+        case ARM_FOP_ADD: r = x + y; break;
+        default: r = x - y; break;
+        }
+        return dbits(r);
+    }
+    volatile float x = sf(a), y = sf(b), r;
+    switch (op) {
+    case ARM_FOP_MUL: case ARM_FOP_NMUL: r = x * y; break;
+    case ARM_FOP_DIV: r = x / y; break;
+    case ARM_FOP_ADD: r = x + y; break;
+    default: r = x - y; break;
+    }
+    return sbits(r);
+}
+
+/* a < b on non-NaN values (exact, with -0 < +0 for min/max). */
+static bool less(unsigned ft, uint64_t a, uint64_t b)
+{
+    if (is_zero(ft, a) && is_zero(ft, b)) {
+        return (a & sign_bit(ft)) && !(b & sign_bit(ft));
+    }
+    return ft == ARM_FT_D ? df(a) < df(b) : sf(a) < sf(b);
+}
+
+static uint64_t minmax(FpEnv *f, ARMFpOp2 op, unsigned ft, uint64_t a, uint64_t b)
+{
+    bool nm = op == ARM_FOP_MAXNM || op == ARM_FOP_MINNM;
+    if (nm) {
+        /* One quiet NaN and a number: the number. */
+        bool qa = is_nan(ft, a) && !is_snan(ft, a), qb = is_nan(ft, b) && !is_snan(ft, b);
+        if (qa && !is_nan(ft, b)) {
+            a = b;
+        } else if (qb && !is_nan(ft, a)) {
+            b = a;
+        }
+    }
+    uint64_t ops[2] = { a, b }, r;
+    if (process_nans(f, ft, ops, 2, &r)) {
+        return r;
+    }
+    bool max = op == ARM_FOP_MAX || op == ARM_FOP_MAXNM;
+    return (less(ft, a, b) == max) ? b : a;
+}
+
+uint64_t arm_fp_op2(CPUARMState *env, ARMFpOp2 op, unsigned ft, uint64_t a, uint64_t b)
+{
+    FpEnv f;
+    uint64_t r;
+    fp_begin(&f, env, ARM_RM_FPCR);
+    a = flush_in(&f, ft, a);
+    b = flush_in(&f, ft, b);
+    if (op >= ARM_FOP_MAX && op <= ARM_FOP_MINNM) {
+        r = minmax(&f, op, ft, a, b);
+        fp_end(&f, false);
+        return r;
+    }
+    uint64_t ops[2] = { a, b };
+    if (process_nans(&f, ft, ops, 2, &r)) {
+        fp_end(&f, false);
+    } else {
+        bool flushed = false;
+        r = fix_result(&f, ft, host_op2(op, ft, a, b), &flushed);
+        if (flushed) {
+            feclearexcept(FE_INEXACT | FE_UNDERFLOW);
+        }
+        fp_end(&f, true);
+    }
+    if (op == ARM_FOP_NMUL) {
+        r ^= sign_bit(ft);
+    }
+    return r;
+}
+
+uint64_t arm_fp_sqrt(CPUARMState *env, unsigned ft, uint64_t a)
+{
+    FpEnv f;
+    uint64_t r;
+    fp_begin(&f, env, ARM_RM_FPCR);
+    a = flush_in(&f, ft, a);
+    if (process_nans(&f, ft, &a, 1, &r)) {
+        fp_end(&f, false);
+        return r;
+    }
+    bool flushed = false;
+    if (ft == ARM_FT_D) {
+        volatile double x = df(a), y = sqrt(x);
+        r = dbits(y);
+    } else {
+        volatile float x = sf(a), y = sqrtf(x);
+        r = sbits(y);
+    }
+    r = fix_result(&f, ft, r, &flushed);
+    fp_end(&f, true);
+    return r;
+}
+
+uint64_t arm_fp_fma(CPUARMState *env, unsigned ft, uint64_t a, uint64_t n, uint64_t m,
+                    bool neg_acc, bool neg_prod)
+{
+    FpEnv f;
+    uint64_t r;
+    if (neg_acc) {
+        a ^= sign_bit(ft);
+    }
+    if (neg_prod) {
+        n ^= sign_bit(ft);
+    }
+    fp_begin(&f, env, ARM_RM_FPCR);
+    a = flush_in(&f, ft, a);
+    n = flush_in(&f, ft, n);
+    m = flush_in(&f, ft, m);
+    bool inf_zero = (is_inf(ft, n) && is_zero(ft, m)) || (is_zero(ft, n) && is_inf(ft, m));
+    if (is_nan(ft, a) && !is_snan(ft, a) && inf_zero) {
+        f.flags |= FPSR_IOC;
+        fp_end(&f, false);
+        return default_nan(ft);
+    }
+    uint64_t ops[3] = { a, n, m };
+    if (process_nans(&f, ft, ops, 3, &r)) {
+        fp_end(&f, false);
+        return r;
+    }
+    bool flushed = false;
+    if (ft == ARM_FT_D) {
+        volatile double x = df(n), y = df(m), z = df(a), w = fma(x, y, z);
+        r = dbits(w);
+    } else {
+        volatile float x = sf(n), y = sf(m), z = sf(a), w = fmaf(x, y, z);
+        r = sbits(w);
+    }
+    r = fix_result(&f, ft, r, &flushed);
+    if (flushed) {
+        feclearexcept(FE_INEXACT | FE_UNDERFLOW);
+    }
+    fp_end(&f, true);
+    return r;
+}
+
+uint64_t arm_fp_rint(CPUARMState *env, unsigned ft, uint64_t a, unsigned rm, bool exact)
+{
+    FpEnv f;
+    uint64_t r;
+    fp_begin(&f, env, rm);
+    a = flush_in(&f, ft, a);
+    if (process_nans(&f, ft, &a, 1, &r)) {
+        fp_end(&f, false);
+        return r;
+    }
+    if (ft == ARM_FT_D) {
+        volatile double x = df(a), y = rm == ARM_RM_RA ? round(x) : nearbyint(x);
+        r = dbits(y);
+        if (exact && y != x) {
+            f.flags |= FPSR_IXC;
+        }
+    } else {
+        volatile float x = sf(a), y = rm == ARM_RM_RA ? roundf(x) : nearbyintf(x);
+        r = sbits(y);
+        if (exact && y != x) {
+            f.flags |= FPSR_IXC;
+        }
+    }
+    fp_end(&f, false);
+    return r;
+}
+
+uint32_t arm_fp_compare(CPUARMState *env, unsigned ft, uint64_t a, uint64_t b, bool signal)
+{
+    FpEnv f;
+    uint32_t nzcv;
+    fp_begin(&f, env, ARM_RM_FPCR);
+    a = flush_in(&f, ft, a);
+    b = flush_in(&f, ft, b);
+    if (is_nan(ft, a) || is_nan(ft, b)) {
+        if (signal || is_snan(ft, a) || is_snan(ft, b)) {
+            f.flags |= FPSR_IOC;
+        }
+        nzcv = PSTATE_C | PSTATE_V;
+    } else {
+        double x = ft == ARM_FT_D ? df(a) : sf(a), y = ft == ARM_FT_D ? df(b) : sf(b);
+        nzcv = x == y ? PSTATE_Z | PSTATE_C : x < y ? PSTATE_N : PSTATE_C;
+    }
+    fp_end(&f, false);
+    return nzcv;
+}
+
+/* ---- conversions ------------------------------------------------------------------- */
+
+uint64_t arm_fp_convert(CPUARMState *env, unsigned from, unsigned to, uint64_t a)
+{
+    FpEnv f;
+    uint64_t r;
+    fp_begin(&f, env, ARM_RM_FPCR);
+    a = flush_in(&f, from, a);
+    if (is_nan(from, a)) {
+        if (is_snan(from, a)) {
+            f.flags |= FPSR_IOC;
+        }
+        if (env->fpcr & FPCR_DN) {
+            r = default_nan(to);
+        } else if (from == ARM_FT_D) {
+            /* Sign, quiet bit and the top 22 payload bits. */
+            r = ((a >> 32) & S_SIGN) | S_EXP | S_QUIET | ((a >> 29) & S_FRAC);
+        } else {
+            r = ((a & S_SIGN) << 32) | D_EXP | D_QUIET | ((a & S_FRAC) << 29);
+        }
+        fp_end(&f, false);
+        return r;
+    }
+    bool flushed = false;
+    if (to == ARM_FT_S) {
+        volatile double x = df(a);
+        volatile float y = (float)x;
+        r = sbits(y);
+    } else {
+        volatile float x = sf(a);
+        volatile double y = x;
+        r = dbits(y);
+    }
+    flushed = flush_out(&f, to, &r);
+    if (flushed) {
+        feclearexcept(FE_INEXACT | FE_UNDERFLOW);
+    }
+    fp_end(&f, true);
+    return r;
+}
+
+uint64_t arm_fp_to_int(CPUARMState *env, unsigned ft, uint64_t a, unsigned rm, bool is_signed,
+                       bool is64)
+{
+    FpEnv f;
+    uint64_t r;
+    fp_begin(&f, env, rm);
+    a = flush_in(&f, ft, a);
+    if (is_nan(ft, a)) {
+        f.flags |= FPSR_IOC;
+        fp_end(&f, false);
+        return 0;
+    }
+    volatile double x = ft == ARM_FT_D ? df(a) : (double)sf(a);
+    volatile double i = rm == ARM_RM_RA ? round(x) : nearbyint(x);
+    /* Valid results: [low, limit). */
+    double limit = is_signed ? (is64 ? 0x1p63 : 0x1p31) : (is64 ? 0x1p64 : 0x1p32);
+    double low = is_signed ? -limit : 0.0;
+    if (i < low) {
+        f.flags |= FPSR_IOC;
+        r = is_signed ? (is64 ? (uint64_t)INT64_MIN : (uint64_t)(uint32_t)INT32_MIN) : 0;
+    } else if (i >= limit) {
+        f.flags |= FPSR_IOC;
+        r = is_signed ? (is64 ? (uint64_t)INT64_MAX : (uint64_t)INT32_MAX)
+                      : (is64 ? UINT64_MAX : UINT32_MAX);
+    } else {
+        if (i != x) {
+            f.flags |= FPSR_IXC;
+        }
+        r = is_signed ? (uint64_t)(int64_t)i : (uint64_t)i;
+        if (!is64) {
+            r &= 0xffffffffu;
+        }
+    }
+    fp_end(&f, false);
+    return r;
+}
+
+uint64_t arm_fp_from_int(CPUARMState *env, unsigned ft, uint64_t v, bool is_signed)
+{
+    FpEnv f;
+    uint64_t r;
+    fp_begin(&f, env, ARM_RM_FPCR);
+    if (ft == ARM_FT_D) {
+        volatile double d = is_signed ? (double)(int64_t)v : (double)v;
+        r = dbits(d);
+    } else {
+        volatile float s = is_signed ? (float)(int64_t)v : (float)v;
+        r = sbits(s);
+    }
+    fp_end(&f, true);
+    return r;
+}

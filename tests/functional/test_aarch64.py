@@ -115,19 +115,26 @@ class GuestPrograms(unittest.TestCase):
 class Differential(unittest.TestCase):
     """Random integer sequences (difftest.py), fixed seeds, against QEMU."""
 
-    def test_random_sequences_match_qemu(self):
+    def check(self, fp, seed, count, length):
         import difftest
         self.assertTrue(shutil.which('qemu-system-aarch64'),
                         'qemu-system-aarch64 not found: install qemu-system-arm')
-        elf, asm = difftest.build_program(os.path.join(tt.build_dir(), 'difftest'), 11, 300, 40)
+        elf, asm = difftest.build_program(os.path.join(tt.build_dir(), 'difftest'), seed, count,
+                                          length, fp)
         oracle, _ = difftest.run(['qemu-system-aarch64', '-M', 'virt', '-cpu', 'max', '-nic',
                                   'none'], elf, 120)
-        self.assertEqual(len(oracle), 300)
+        self.assertEqual(len(oracle), count)
         for backend in BACKENDS:
             with self.subTest(backend=backend):
                 mine, out = difftest.run([tt.tessera_path(LINK), '-accel', 'tcg,backend=' + backend],
                                          elf, 120)
-                self.assertEqual(difftest.compare(mine, oracle, 300, asm), '', out[-1000:])
+                self.assertEqual(difftest.compare(mine, oracle, count, asm, fp), '', out[-1000:])
+
+    def test_random_integer_sequences_match_qemu(self):
+        self.check(False, 11, 300, 40)
+
+    def test_random_fp_sequences_match_qemu(self):
+        self.check(True, 12, 300, 30)
 
 
 class CommandLine(unittest.TestCase):

@@ -10,8 +10,9 @@
  *  - FPCR.FZ flushes subnormal inputs (IDC) and outputs (UFC) to zero;
  *  - min/max (with the NaN-ignoring NM forms), comparisons and conversions
  *    to integer (saturating, Invalid on overflow or NaN) are software.
- * Known difference: the host detects tininess after rounding, Arm before,
- * so UFC can differ for results that round up to the smallest normal.
+ *  - tininess is detected before rounding (the host does it after): a
+ *    result that rounded to the smallest normal magnitude is recomputed
+ *    towards zero, which is tiny exactly when the unrounded value was.
  * Volatile temporaries keep the arithmetic between fesetround/fetestexcept.
  */
 #include <fenv.h>
@@ -159,18 +160,6 @@ static uint64_t flush_in(FpEnv *f, unsigned ft, uint64_t v)
     return v;
 }
 
-/* FPCR.FZ on a result: a subnormal becomes zero and raises Underflow
- * instead of Inexact.  Returns true when it flushed. */
-static bool flush_out(FpEnv *f, unsigned ft, uint64_t *v)
-{
-    if ((f->env->fpcr & FPCR_FZ) && is_denormal(ft, *v)) {
-        *v &= sign_bit(ft);
-        f->flags |= FPSR_UFC;
-        return true;
-    }
-    return false;
-}
-
 /* NaN operands of a two-operand operation: true with *out set when one is
  * a NaN (Arm's FPProcessNaNs). */
 static bool process_nans(FpEnv *f, unsigned ft, const uint64_t *ops, int n, uint64_t *out)
@@ -194,13 +183,72 @@ static bool process_nans(FpEnv *f, unsigned ft, const uint64_t *ops, int n, uint
     return true;
 }
 
-/* A NaN produced by the host (invalid operation) becomes the default NaN. */
-static uint64_t fix_result(FpEnv *f, unsigned ft, uint64_t r, bool *flushed)
+/* An operation the host computes (for the tininess recomputation). */
+typedef struct HostOp {
+    enum { HOP_OP2, HOP_FMA, HOP_CVT_DS } kind;
+    ARMFpOp2 op;
+    unsigned ft;
+    uint64_t a, b, c;
+} HostOp;
+
+static uint64_t host_op2(ARMFpOp2 op, unsigned ft, uint64_t a, uint64_t b);
+
+static uint64_t host_compute(const HostOp *h)
 {
+    switch (h->kind) {
+    case HOP_OP2:
+        return host_op2(h->op, h->ft, h->a, h->b);
+    case HOP_FMA:
+        if (h->ft == ARM_FT_D) {
+            volatile double x = df(h->b), y = df(h->c), z = df(h->a), w = fma(x, y, z);
+            return dbits(w);
+        } else {
+            volatile float x = sf(h->b), y = sf(h->c), z = sf(h->a), w = fmaf(x, y, z);
+            return sbits(w);
+        }
+    default: {
+        volatile double x = df(h->a);
+        volatile float y = (float)x;
+        return sbits(y);
+    }
+    }
+}
+
+static bool is_min_normal(unsigned ft, uint64_t v)
+{
+    return ft == ARM_FT_D ? (v & ~D_SIGN) == 0x0010000000000000ull
+                          : (v & ~(uint64_t)S_SIGN) == 0x00800000u;
+}
+
+/*
+ * Compute @h on the host and post-process: a NaN becomes the default NaN,
+ * tininess is decided before rounding, FZ flushes tiny results (UFC, no
+ * IXC).  Host flags are accrued by fp_end.
+ */
+static uint64_t compute(FpEnv *f, const HostOp *h, unsigned ft)
+{
+    uint64_t r = host_compute(h);
     if (is_nan(ft, r)) {
         return default_nan(ft);
     }
-    *flushed = flush_out(f, ft, &r);
+    /* Tiny after rounding (the host's Underflow, or a subnormal) is also
+     * tiny before rounding. */
+    bool tiny = is_denormal(ft, r) || fetestexcept(FE_UNDERFLOW);
+    if (is_min_normal(ft, r) && fetestexcept(FE_INEXACT)) {
+        int saved = fegetround();
+        fesetround(FE_TOWARDZERO);
+        uint64_t t = host_compute(h);
+        fesetround(saved);
+        if (is_denormal(ft, t) || is_zero(ft, t)) {
+            tiny = true;
+            f->flags |= FPSR_UFC;
+        }
+    }
+    if (tiny && (f->env->fpcr & FPCR_FZ)) {
+        feclearexcept(FE_INEXACT | FE_UNDERFLOW);
+        f->flags = (f->flags & ~(uint32_t)FPSR_IXC) | FPSR_UFC;
+        r &= sign_bit(ft);
+    }
     return r;
 }
 
@@ -273,11 +321,8 @@ uint64_t arm_fp_op2(CPUARMState *env, ARMFpOp2 op, unsigned ft, uint64_t a, uint
     if (process_nans(&f, ft, ops, 2, &r)) {
         fp_end(&f, false);
     } else {
-        bool flushed = false;
-        r = fix_result(&f, ft, host_op2(op, ft, a, b), &flushed);
-        if (flushed) {
-            feclearexcept(FE_INEXACT | FE_UNDERFLOW);
-        }
+        HostOp h = { .kind = HOP_OP2, .op = op, .ft = ft, .a = a, .b = b };
+        r = compute(&f, &h, ft);
         fp_end(&f, true);
     }
     if (op == ARM_FOP_NMUL) {
@@ -296,7 +341,6 @@ uint64_t arm_fp_sqrt(CPUARMState *env, unsigned ft, uint64_t a)
         fp_end(&f, false);
         return r;
     }
-    bool flushed = false;
     if (ft == ARM_FT_D) {
         volatile double x = df(a), y = sqrt(x);
         r = dbits(y);
@@ -304,7 +348,9 @@ uint64_t arm_fp_sqrt(CPUARMState *env, unsigned ft, uint64_t a)
         volatile float x = sf(a), y = sqrtf(x);
         r = sbits(y);
     }
-    r = fix_result(&f, ft, r, &flushed);
+    if (is_nan(ft, r)) {
+        r = default_nan(ft);
+    }
     fp_end(&f, true);
     return r;
 }
@@ -335,18 +381,8 @@ uint64_t arm_fp_fma(CPUARMState *env, unsigned ft, uint64_t a, uint64_t n, uint6
         fp_end(&f, false);
         return r;
     }
-    bool flushed = false;
-    if (ft == ARM_FT_D) {
-        volatile double x = df(n), y = df(m), z = df(a), w = fma(x, y, z);
-        r = dbits(w);
-    } else {
-        volatile float x = sf(n), y = sf(m), z = sf(a), w = fmaf(x, y, z);
-        r = sbits(w);
-    }
-    r = fix_result(&f, ft, r, &flushed);
-    if (flushed) {
-        feclearexcept(FE_INEXACT | FE_UNDERFLOW);
-    }
+    HostOp h = { .kind = HOP_FMA, .ft = ft, .a = a, .b = n, .c = m };
+    r = compute(&f, &h, ft);
     fp_end(&f, true);
     return r;
 }
@@ -421,19 +457,13 @@ uint64_t arm_fp_convert(CPUARMState *env, unsigned from, unsigned to, uint64_t a
         fp_end(&f, false);
         return r;
     }
-    bool flushed = false;
     if (to == ARM_FT_S) {
-        volatile double x = df(a);
-        volatile float y = (float)x;
-        r = sbits(y);
+        HostOp h = { .kind = HOP_CVT_DS, .ft = ARM_FT_S, .a = a };
+        r = compute(&f, &h, ARM_FT_S);
     } else {
         volatile float x = sf(a);
         volatile double y = x;
         r = dbits(y);
-    }
-    flushed = flush_out(&f, to, &r);
-    if (flushed) {
-        feclearexcept(FE_INEXACT | FE_UNDERFLOW);
     }
     fp_end(&f, true);
     return r;

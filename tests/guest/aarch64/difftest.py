@@ -12,7 +12,13 @@ into) operating on x0..x28 from random initial values and flags, builds
 them into one bare-metal program, runs it under two emulators and compares
 the final registers, NZCV and the scratch buffer of every sequence.
 
-usage: difftest.py [--seed N] [--count N] [--length N] TESSERA_CMD... -- ORACLE_CMD...
+With --fp the sequences are scalar floating-point instructions (single and
+double precision arithmetic, FMA, min/max, compares, selects, conversions,
+round-to-integral, moves) from special and random values under random
+FPCR rounding modes, DN and FZ; the vector registers, x0..x15, NZCV and
+FPSR are compared.
+
+usage: difftest.py [--fp] [--seed N] [--count N] [--length N] TESSERA_CMD... -- ORACLE_CMD...
   (each command gets "-kernel ELF -nographic" appended)
 The default oracle is qemu-system-aarch64 -M virt -cpu max -nic none.
 Exits non-zero and prints the first differences when the emulators disagree.
@@ -250,14 +256,139 @@ def generate(seed, count, length):
     return '\n'.join(out) + '\n'
 
 
-def build_program(out_dir, seed, count, length):
+# ---- floating point -------------------------------------------------------------------
+
+F32_SPECIAL = [0x00000000, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00000, 0x7fc12345,
+               0xffc00001, 0x7f800001, 0x7fa00000, 0x00000001, 0x807fffff, 0x00800000,
+               0x3f800000, 0xbf800000, 0x40200000, 0x3fc00000, 0x7f7fffff, 0x4f000000,
+               0xcf000000, 0x5f800000, 0x3effffff, 0x00400000]
+F64_SPECIAL = [0x0, 0x8000000000000000, 0x7ff0000000000000, 0xfff0000000000000,
+               0x7ff8000000000000, 0x7ff8000000012345, 0xfff8000000000001,
+               0x7ff0000000000001, 0x7ff4000000000000, 0x1, 0x800fffffffffffff,
+               0x0010000000000000, 0x3ff0000000000000, 0xbff0000000000000,
+               0x4004000000000000, 0x3ff8000000000000, 0x7fefffffffffffff,
+               0x43e0000000000000, 0xc3e0000000000000, 0x43f0000000000000,
+               0x41e0000000000000, 0x3fdfffffffffffff, 0x0008000000000000,
+               0x36a0000000000000, 0x47efffffe0000000]
+
+
+def fp_value(rnd):
+    k = rnd.randrange(6)
+    if k == 0:
+        return rnd.choice(F32_SPECIAL)
+    if k == 1:
+        return rnd.choice(F64_SPECIAL)
+    if k == 2:
+        # A random single with a small exponent range (meaningful sums).
+        return (rnd.getrandbits(1) << 31) | (rnd.randrange(100, 160) << 23) | rnd.getrandbits(23)
+    if k == 3:
+        return (rnd.getrandbits(1) << 63) | (rnd.randrange(960, 1090) << 52) | rnd.getrandbits(52)
+    if k == 4:
+        return rnd.getrandbits(64)
+    return rnd.getrandbits(32)
+
+
+def gen_fp_insn(rnd):
+    t = rnd.choice('sd')
+
+    def v():
+        return '%s%d' % (t, rnd.randrange(32))
+
+    def xw(sf):
+        return '%s%d' % ('x' if sf else 'w', rnd.randrange(16))
+
+    kind = rnd.randrange(14)
+    if kind == 0:
+        op = rnd.choice(['fadd', 'fsub', 'fmul', 'fdiv', 'fnmul', 'fmax', 'fmin', 'fmaxnm',
+                         'fminnm'])
+        return '%s %s, %s, %s' % (op, v(), v(), v())
+    if kind == 1:
+        op = rnd.choice(['fabs', 'fneg', 'fsqrt', 'fmov', 'frintn', 'frintp', 'frintm',
+                         'frintz', 'frinta', 'frintx', 'frinti'])
+        return '%s %s, %s' % (op, v(), v())
+    if kind == 2:
+        op = rnd.choice(['fmadd', 'fmsub', 'fnmadd', 'fnmsub'])
+        return '%s %s, %s, %s, %s' % (op, v(), v(), v(), v())
+    if kind == 3:
+        op = rnd.choice(['fcmp', 'fcmpe'])
+        return '%s %s, %s' % (op, v(), '#0.0' if rnd.random() < 0.2 else v())
+    if kind == 4:
+        op = rnd.choice(['fccmp', 'fccmpe'])
+        return '%s %s, %s, #%d, %s' % (op, v(), v(), rnd.randrange(16), rnd.choice(CONDS))
+    if kind == 5:
+        return 'fcsel %s, %s, %s, %s' % (v(), v(), v(), rnd.choice(CONDS))
+    if kind == 6:
+        a, b = rnd.randrange(32), rnd.randrange(32)
+        return 'fcvt %s%d, %s%d' % ('d' if t == 's' else 's', a, t, b)
+    if kind == 7:
+        sf = rnd.random() < 0.5
+        return '%s %s, %s' % (rnd.choice(['scvtf', 'ucvtf']), v(), xw(sf))
+    if kind == 8:
+        sf = rnd.random() < 0.5
+        op = rnd.choice(['fcvtns', 'fcvtnu', 'fcvtps', 'fcvtpu', 'fcvtms', 'fcvtmu', 'fcvtzs',
+                         'fcvtzu', 'fcvtas', 'fcvtau'])
+        return '%s %s, %s' % (op, xw(sf), v())
+    if kind == 9:
+        sf = t == 'd'
+        if rnd.random() < 0.5:
+            return 'fmov %s, %s' % (xw(sf), v())
+        return 'fmov %s, %s' % (v(), xw(sf))
+    if kind == 10:
+        return 'fmov %s, #%s' % (v(), rnd.choice(['1.0', '-2.5', '0.125', '31.0', '-0.1875']))
+    if kind == 11:
+        return 'fmov v%d.d[1], x%d' % (rnd.randrange(32), rnd.randrange(16))
+    if kind == 12:
+        return 'fmov x%d, v%d.d[1]' % (rnd.randrange(16), rnd.randrange(32))
+    return 'mov v%d.16b, v%d.16b' % (rnd.randrange(32), rnd.randrange(32)) if False else \
+        'fmov %s, %s' % (v(), v())
+
+
+def generate_fp(seed, count, length):
+    rnd = random.Random(seed)
+    out = ['/* SPDX-License-Identifier: MIT */', '/* generated by difftest.py --fp, seed %d */'
+           % seed, '\t.text']
+    # State: [0..31] V low, [32..63] V high, [64..79] x0..x15, [80] nzcv, [81] fpcr, [82] fpsr.
+    for i in range(count):
+        out += ['\t.balign 4', 'seq_%d:' % i, '\tstp x29, x30, [sp, #-16]!', '\tmov x30, x0',
+                '\tldr x29, [x30, #640]', '\tmsr nzcv, x29',
+                '\tldr x29, [x30, #648]', '\tmsr fpcr, x29', '\tmsr fpsr, xzr']
+        for r in range(32):
+            out.append('\tldr d%d, [x30, #%d]' % (r, 8 * r))
+        for r in range(16):
+            out.append('\tldr x%d, [x30, #%d]' % (r, 512 + 8 * r))
+        for _ in range(length):
+            out.append('\t' + gen_fp_insn(rnd))
+        for r in range(32):
+            out.append('\tstr d%d, [x30, #%d]' % (r, 8 * r))
+            out.append('\tfmov x29, v%d.d[1]' % r)
+            out.append('\tstr x29, [x30, #%d]' % (256 + 8 * r))
+        for r in range(16):
+            out.append('\tstr x%d, [x30, #%d]' % (r, 512 + 8 * r))
+        out += ['\tmrs x29, nzcv', '\tstr x29, [x30, #640]', '\tmrs x29, fpsr',
+                '\tstr x29, [x30, #656]', '\tmsr fpcr, xzr', '\tldp x29, x30, [sp], #16',
+                '\tret']
+    out += ['\t.section .rodata', '\t.balign 8', '\t.global diff_seqs', 'diff_seqs:']
+    out += ['\t.quad seq_%d' % i for i in range(count)]
+    out += ['\t.global diff_nseqs', 'diff_nseqs:', '\t.quad %d' % count,
+            '\t.data', '\t.balign 8', '\t.global diff_init', 'diff_init:']
+    for i in range(count):
+        vals = [fp_value(rnd) for _ in range(32)] + [0] * 32 + \
+               [special_value(rnd) for _ in range(16)] + [rnd.randrange(16) << 28]
+        fpcr = (rnd.randrange(4) << 22) | (rnd.getrandbits(1) << 25) | \
+               ((1 << 24) if rnd.random() < 0.25 else 0)
+        vals += [fpcr, 0]
+        out.append('\t.quad ' + ', '.join('0x%x' % v for v in vals))
+    return '\n'.join(out) + '\n'
+
+
+def build_program(out_dir, seed, count, length, fp=False):
     os.makedirs(out_dir, exist_ok=True)
-    asm = os.path.join(out_dir, 'diff-%d-%d-%d.S' % (seed, count, length))
+    asm = os.path.join(out_dir, 'diff%s-%d-%d-%d.S' % ('fp' if fp else '', seed, count, length))
     elf = asm[:-2] + '.elf'
     with open(asm, 'w') as f:
-        f.write(generate(seed, count, length))
+        f.write((generate_fp if fp else generate)(seed, count, length))
     cmd = [build.DEFAULT_CC] + build.CFLAGS + ['-o', elf] + build.COMMON + \
-          [os.path.join(HERE, 'difftest', 'driver.c'), asm]
+          [os.path.join(HERE, 'difftest', 'driver_fp.c' if fp else 'driver.c'), asm]
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if r.returncode != 0:
         raise RuntimeError('difftest: build failed:\n' + r.stdout[-3000:])
@@ -272,12 +403,16 @@ def run(cmd, elf, timeout):
     return lines, r.stdout
 
 
-def compare(a_lines, b_lines, count, asm):
+FP_NAMES = (['v%d.lo' % i for i in range(32)] + ['v%d.hi' % i for i in range(32)] +
+            ['x%d' % i for i in range(16)] + ['nzcv', 'fpcr', 'fpsr'])
+
+
+def compare(a_lines, b_lines, count, asm, fp=False):
     """Differences as text (empty when equal)."""
     msgs = []
     if len(a_lines) != count or len(b_lines) != count:
         msgs.append('sequence lines: %d vs %d (expected %d)' % (len(a_lines), len(b_lines), count))
-    names = ['x%d' % i for i in range(REGS)] + ['nzcv', 'memory']
+    names = FP_NAMES if fp else ['x%d' % i for i in range(REGS)] + ['nzcv', 'memory']
     for la, lb in zip(a_lines, b_lines):
         if la != lb:
             fa, fb = la.split(), lb.split()
@@ -297,6 +432,7 @@ def compare(a_lines, b_lines, count, asm):
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--fp', action='store_true', help='floating-point sequences')
     ap.add_argument('--seed', type=int, default=1)
     ap.add_argument('--count', type=int, default=200)
     ap.add_argument('--length', type=int, default=40)
@@ -312,10 +448,10 @@ def main():
         first, oracle = cmds, ['qemu-system-aarch64', '-M', 'virt', '-cpu', 'max', '-nic', 'none']
     if not first:
         ap.error('give the emulator command to test')
-    elf, asm = build_program(os.path.abspath(a.out), a.seed, a.count, a.length)
+    elf, asm = build_program(os.path.abspath(a.out), a.seed, a.count, a.length, a.fp)
     la, _ = run(first, elf, a.timeout)
     lb, _ = run(oracle, elf, a.timeout)
-    diff = compare(la, lb, a.count, asm)
+    diff = compare(la, lb, a.count, asm, a.fp)
     if diff:
         print(diff)
         print('difftest: %d sequences, seed %d: DIFFERENCES' % (a.count, a.seed))

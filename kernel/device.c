@@ -311,6 +311,21 @@ bool device_delete(const char *id, GError **errp)
     return true;
 }
 
+/* What users see of a device type is declared once, in its TypeInfo. */
+static void device_class_base_init(ObjectClass *klass, const void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    const TypeInfo *ti = type_get_info(klass->type);
+    if (!ti) {
+        return;
+    }
+    dc->desc = ti->description;
+    if (ti->category) {
+        dc->category = ti->category;
+    }
+    dc->user_creatable = ti->user_creatable;
+}
+
 static void device_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
@@ -328,6 +343,7 @@ static const TypeInfo device_type_info = {
     .instance_post_init = device_post_init,
     .instance_finalize = device_finalize,
     .class_init = device_class_init,
+    .class_base_init = device_class_base_init,
 };
 
 void device_types_init(void)

@@ -42,6 +42,13 @@ char *machine_name_from_type(const char *type_name)
     return g_strdup(type_name);
 }
 
+/* machine_name_from_type() for class set-up: the result is interned. */
+static const char *machine_name_from_type_static(const char *type_name)
+{
+    g_autofree char *n = machine_name_from_type(type_name);
+    return g_intern_string(n);
+}
+
 MachineState *machine_create(const char *name, GError **errp)
 {
     g_autofree char *type = g_strconcat(name, TYPE_MACHINE_SUFFIX, NULL);
@@ -159,6 +166,21 @@ static void machine_class_init(ObjectClass *klass, const void *data)
     object_class_add_field_properties(klass, machine_props);
 }
 
+/* A board's name, description, target and default-ness are declared once,
+ * in its TypeInfo ("virt-machine" is -M virt). */
+static void machine_class_base_init(ObjectClass *klass, const void *data)
+{
+    MachineClass *mc = MACHINE_CLASS(klass);
+    const TypeInfo *ti = type_get_info(klass->type);
+    if (!ti) {
+        return;
+    }
+    mc->name = machine_name_from_type_static(ti->name);
+    mc->desc = ti->description;
+    mc->target = ti->target;
+    mc->is_default = ti->is_default;
+}
+
 static const TypeInfo machine_type_info = {
     .name = TYPE_MACHINE,
     .parent = TYPE_OBJECT,
@@ -166,6 +188,7 @@ static const TypeInfo machine_type_info = {
     .instance_size = sizeof(MachineState),
     .class_size = sizeof(MachineClass),
     .class_init = machine_class_init,
+    .class_base_init = machine_class_base_init,
     .instance_finalize = machine_finalize,
 };
 

@@ -551,11 +551,16 @@ class Table:
         o.append('    %s_NUM_ROWS' % P)
         o.append('} %sRow;' % self.camel())
         o.append('')
+        for a in self.used_args():
+            o.append('__attribute__((unused)) static const char *const %s_members_%s[] = { %s };'
+                     % (p, a.name, ', '.join(['"%s"' % m for m in a.members] + ['NULL'])))
+        o.append('')
         o += ['/* One table row: what the generator knew about it. */',
               'typedef struct {',
               '    const char *name;        /* row name in the table */',
               '    const char *mnemonic;    /* name with "_" shown as "." */',
               '    const char *args;        /* args set name */',
+              '    const char *const *members;  /* its members, NULL-terminated */',
               '    const char *trans;       /* trans_<trans> translates it */',
               '    const char *disas;       /* operands; {N:kind} = member N */',
               '    uint32_t mask, match;',
@@ -568,13 +573,28 @@ class Table:
         o.append('__attribute__((unused)) static const %sRowInfo %s_rows[%s_NUM_ROWS] = {'
                  % (self.camel(), p, P))
         for r in self.rows:
-            o.append('    [%s] = { .name = "%s", .mnemonic = "%s", .args = "%s", .trans = "%s",'
-                     % (self.row_enum(r), r.name, r.name.replace('_', '.'), r.args.name,
-                        r.trans))
+            o.append('    [%s] = { .name = "%s", .mnemonic = "%s", .args = "%s",'
+                     % (self.row_enum(r), r.name, r.name.replace('_', '.'), r.args.name))
+            o.append('        .members = %s_members_%s, .trans = "%s",' % (p, r.args.name, r.trans))
             o.append('        .disas = "%s", .mask = 0x%08xu, .match = 0x%08xu, .need = %s,'
                      % (c_escape(r.template), r.mask, r.match, self.need_expr(r)))
             o.append('        .width = %d, .decoder = %d, .group = %d, .line = %d },'
                      % (r.decoder.width, self.decoders.index(r.decoder), r.group, r.line))
+        o.append('};')
+        o.append('')
+        res = [r for d in self.decoders for r in d.rows if r.reserved]
+        o.append('/* The reserved encodings (illegal even where a group row would match). */')
+        o.append('typedef struct {')
+        o.append('    uint32_t mask, match;')
+        o.append('    uint8_t decoder;')
+        o.append('    uint16_t group, line;')
+        o.append('} %sReserved;' % self.camel())
+        o.append('#define %s_NUM_RESERVED %d' % (P, len(res)))
+        o.append('__attribute__((unused)) static const %sReserved %s_reserved[%d] = {'
+                 % (self.camel(), p, max(1, len(res))))
+        for r in res:
+            o.append('    { .mask = 0x%08xu, .match = 0x%08xu, .decoder = %d, .group = %d, .line = %d },'
+                     % (r.mask, r.match, self.decoders.index(r.decoder), r.group, r.line))
         o.append('};')
         o.append('')
         for d in self.decoders:

@@ -13,21 +13,11 @@ const char *dep_base_origin(void)
 static const TypeInfo base_info = {
     .name = "test-dep-base",
     .parent = TYPE_DEVICE,
+    .category = "misc",
+    .description = "abstract base for tests",
     .abstract = true,
     .instance_size = sizeof(DeviceState) + 16,
     .class_size = sizeof(DeviceClass),
 };
 
-static void dep_base_register(void)
-{
-    type_register_static(&base_info);
-}
-
-static const TesseraTypeDesc types[] = {
-    { .name = "test-dep-base", .parent = TYPE_DEVICE, .category = "misc",
-      .description = "abstract base for tests", .abstract = true },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "dep-base", .kind = "library", .types = types,
-               .register_types = dep_base_register);
+TESSERA_MODULE(.name = "dep-base", .kind = "library", .types = TESSERA_TYPES(&base_info));

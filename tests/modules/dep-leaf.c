@@ -26,8 +26,6 @@ static GVariant *leaf_get_origin(Object *obj, Property *prop)
 static void leaf_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
-    dc->desc = "test leaf device";
-    dc->user_creatable = true;
     dc->hotpluggable = true;
     object_class_add_field_properties(klass, leaf_props);
     object_class_property_add(klass, "origin", PROP_KIND_STRING, leaf_get_origin, NULL, NULL);
@@ -36,21 +34,12 @@ static void leaf_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo leaf_info = {
     .name = "test-dep-leaf",
     .parent = "test-dep-base",
+    .category = "misc",
+    .description = "test leaf device",
+    .user_creatable = true,
     .instance_size = sizeof(LeafState),
     .class_size = sizeof(DeviceClass),
     .class_init = leaf_class_init,
 };
 
-static void dep_leaf_register(void)
-{
-    type_register_static(&leaf_info);
-}
-
-static const TesseraTypeDesc types[] = {
-    { .name = "test-dep-leaf", .parent = "test-dep-base", .category = "misc",
-      .description = "test leaf device", .user_creatable = true },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "dep-leaf", .kind = "device", .types = types,
-               .register_types = dep_leaf_register);
+TESSERA_MODULE(.name = "dep-leaf", .kind = "device", .types = TESSERA_TYPES(&leaf_info));

@@ -36,7 +36,7 @@ static void make_cpu(bool el2)
     if (!types_done) {
         device_types_init();
         accel_types_init();
-        arm_cpu_register_types();
+        type_register_static_array(arm_cpu_types, G_N_ELEMENTS(arm_cpu_types));
         types_done = true;
     }
     cpu = ARM_CPU(object_new(TYPE_ARM_CPU_MAX));

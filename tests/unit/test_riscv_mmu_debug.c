@@ -27,7 +27,7 @@ static void setup(void)
     if (!types_done) {
         device_types_init();
         accel_types_init();
-        riscv_cpu_register_types();
+        type_register_static_array(riscv_cpu_types, G_N_ELEMENTS(riscv_cpu_types));
         types_done = true;
     }
     next_table = PT_ROOT + 0x1000;

@@ -254,6 +254,9 @@ static const TypeInfo arm_cpu_types[] = {
     {
         .name = TYPE_ARM_CPU,
         .parent = TYPE_CPU,
+        .category = "cpu",
+        .description = "AArch64 CPU (abstract base)",
+        .target = "aarch64",
         .abstract = true,
         .instance_size = sizeof(ARMCPU),
         .class_size = sizeof(ARMCPUClass),
@@ -264,34 +267,12 @@ static const TypeInfo arm_cpu_types[] = {
     {
         .name = TYPE_ARM_CPU_MAX,
         .parent = TYPE_ARM_CPU,
+        .category = "cpu",
+        .description = "A64 integer base with LSE, CRC32, LRCPC; EL0-EL2; 4/16/64K MMU",
+        .target = "aarch64",
         .class_init = arm_cpu_max_class_init,
     },
 };
 
-static void arm_cpu_register_types(void)
-{
-    type_register_static_array(arm_cpu_types, G_N_ELEMENTS(arm_cpu_types));
-}
-
-static const TesseraTypeDesc arm_cpu_type_descs[] = {
-    {
-        .name = TYPE_ARM_CPU,
-        .parent = TYPE_CPU,
-        .category = "cpu",
-        .target = "aarch64",
-        .description = "AArch64 CPU (abstract base)",
-        .abstract = true,
-    },
-    {
-        .name = TYPE_ARM_CPU_MAX,
-        .parent = TYPE_ARM_CPU,
-        .category = "cpu",
-        .target = "aarch64",
-        .description = "A64 integer base with LSE, CRC32, LRCPC; EL0-EL2; 4/16/64K MMU",
-        .is_default = false,
-    },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "cpu-arm", .kind = "cpu", .types = arm_cpu_type_descs,
-               .register_types = arm_cpu_register_types);
+TESSERA_MODULE(.name = "cpu-arm", .kind = "cpu",
+               .types = TESSERA_TYPES(&arm_cpu_types[0], &arm_cpu_types[1]));

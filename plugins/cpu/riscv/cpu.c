@@ -405,9 +405,6 @@ static void riscv_cpu_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     CPUClass *cc = CPU_CLASS(klass);
-    dc->desc = "RISC-V RV64GC hart";
-    dc->category = "cpu";
-    dc->user_creatable = false;
     dc->realize = riscv_cpu_realize;
     dc->unrealize = riscv_cpu_unrealize;
     dc->reset = riscv_cpu_reset;
@@ -443,6 +440,9 @@ static const TypeInfo riscv_cpu_types[] = {
     {
         .name = TYPE_RISCV_CPU,
         .parent = TYPE_CPU,
+        .category = "cpu",
+        .description = "RISC-V CPU (abstract base)",
+        .target = "riscv64",
         .abstract = true,
         .instance_size = sizeof(RISCVCPU),
         .class_size = sizeof(RISCVCPUClass),
@@ -453,45 +453,22 @@ static const TypeInfo riscv_cpu_types[] = {
     {
         .name = TYPE_RISCV_CPU_RV64,
         .parent = TYPE_RISCV_CPU,
+        .category = "cpu",
+        .description = "RV64GC with Zba/Zbb/Zbc/Zbs, Sstc, Svpbmt; Sv39/48/57, PMP",
+        .target = "riscv64",
         .class_init = riscv_cpu_rv64_class_init,
     },
     {
         .name = TYPE_RISCV_CPU_MAX,
         .parent = TYPE_RISCV_CPU,
+        .category = "cpu",
+        .description = "All extensions this emulator supports",
+        .target = "riscv64",
         .class_init = riscv_cpu_max_class_init,
     },
 };
 
-static void riscv_cpu_register_types(void)
-{
-    type_register_static_array(riscv_cpu_types, G_N_ELEMENTS(riscv_cpu_types));
-}
-
-static const TesseraTypeDesc riscv_cpu_type_descs[] = {
-    {
-        .name = TYPE_RISCV_CPU,
-        .parent = TYPE_CPU,
-        .category = "cpu",
-        .target = "riscv64",
-        .description = "RISC-V CPU (abstract base)",
-        .abstract = true,
-    },
-    {
-        .name = TYPE_RISCV_CPU_RV64,
-        .parent = TYPE_RISCV_CPU,
-        .category = "cpu",
-        .target = "riscv64",
-        .description = "RV64GC with Zba/Zbb/Zbc/Zbs, Sstc, Svpbmt; Sv39/48/57, PMP",
-    },
-    {
-        .name = TYPE_RISCV_CPU_MAX,
-        .parent = TYPE_RISCV_CPU,
-        .category = "cpu",
-        .target = "riscv64",
-        .description = "All extensions this emulator supports",
-    },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "cpu-riscv", .kind = "cpu", .types = riscv_cpu_type_descs,
-               .register_types = riscv_cpu_register_types);
+TESSERA_MODULE(.name = "cpu-riscv", .kind = "cpu",
+               .types = TESSERA_TYPES(&riscv_cpu_types[0],
+                                           &riscv_cpu_types[1],
+                                           &riscv_cpu_types[2]));

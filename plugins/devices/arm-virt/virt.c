@@ -274,28 +274,14 @@ static void virt_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo virt_machine_info = {
     .name = TYPE_ARM_VIRT_MACHINE,
     .parent = TYPE_MACHINE,
+    .category = "machine",
+    .description = "ARM Virtual Machine (bare-metal subset)",
+    .target = "aarch64",
+    .is_default = true,
     .instance_size = sizeof(ArmVirtMachineState),
     .class_size = sizeof(MachineClass),
     .instance_finalize = virt_instance_finalize,
     .class_init = virt_class_init,
 };
 
-static void virt_register(void)
-{
-    type_register_static(&virt_machine_info);
-}
-
-static const TesseraTypeDesc virt_types[] = {
-    {
-        .name = TYPE_ARM_VIRT_MACHINE,
-        .parent = TYPE_MACHINE,
-        .category = "machine",
-        .target = "aarch64",
-        .description = "ARM Virtual Machine (bare-metal subset)",
-        .is_default = true,
-    },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "board-arm-virt", .kind = "board", .types = virt_types,
-               .register_types = virt_register);
+TESSERA_MODULE(.name = "board-arm-virt", .kind = "board", .types = TESSERA_TYPES(&virt_machine_info));

@@ -297,8 +297,6 @@ static void pl011_reset(DeviceState *dev)
 static void pl011_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
-    dc->desc = "ARM PrimeCell PL011 UART";
-    dc->category = "input";
     dc->user_creatable = false;
     dc->realize = pl011_realize;
     dc->unrealize = pl011_unrealize;
@@ -310,26 +308,12 @@ static void pl011_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo pl011_info = {
     .name = TYPE_PL011,
     .parent = TYPE_DEVICE,
+    .category = "input",
+    .description = "ARM PrimeCell PL011 UART",
     .instance_size = sizeof(PL011State),
     .class_size = sizeof(DeviceClass),
     .instance_init = pl011_init,
     .class_init = pl011_class_init,
 };
 
-static void pl011_register(void)
-{
-    type_register_static(&pl011_info);
-}
-
-static const TesseraTypeDesc pl011_types[] = {
-    {
-        .name = TYPE_PL011,
-        .parent = TYPE_DEVICE,
-        .category = "input",
-        .description = "ARM PrimeCell PL011 UART",
-    },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "pl011", .kind = "device", .types = pl011_types,
-               .register_types = pl011_register);
+TESSERA_MODULE(.name = "pl011", .kind = "device", .types = TESSERA_TYPES(&pl011_info));

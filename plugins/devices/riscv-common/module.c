@@ -2,8 +2,4 @@
 /* The riscv-board library module: exports riscv-board.h to the boards. */
 #include "kernel/module.h"
 
-static const TesseraTypeDesc riscv_board_types[] = {
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "riscv-board", .kind = "library", .types = riscv_board_types);
+TESSERA_MODULE(.name = "riscv-board", .kind = "library", .types = TESSERA_NO_TYPES);

@@ -17,6 +17,7 @@ enum {
     SRF_END_TB = 1 << 1,
     SRF_WO = 1 << 2,
     SRF_EL0RO = 1 << 3,
+    SRF_FP = 1 << 4,
 };
 
 typedef struct Row {
@@ -100,7 +101,7 @@ START_TEST(test_el0_set)
         "CTR_EL0", "DCZID_EL0", "NZCV", "TPIDR_EL0", "TPIDRRO_EL0", "CNTFRQ_EL0",
         "CNTPCT_EL0", "CNTVCT_EL0", "CNTP_TVAL_EL0", "CNTP_CTL_EL0", "CNTP_CVAL_EL0",
         "CNTV_TVAL_EL0", "CNTV_CTL_EL0", "CNTV_CVAL_EL0", "IC_IVAU", "DC_ZVA", "DC_CVAC",
-        "DC_CVAU", "DC_CVAP", "DC_CIVAC",
+        "DC_CVAU", "DC_CVAP", "DC_CIVAC", "FPCR", "FPSR",
     };
     size_t n = 0;
     for (size_t i = 0; i < NROWS; i++) {
@@ -116,6 +117,11 @@ START_TEST(test_el0_set)
     ck_assert_uint_eq(n, sizeof(el0) / sizeof(el0[0]));
     ck_assert(find("TPIDRRO_EL0")->flags & SRF_EL0RO);
     ck_assert(find("CNTFRQ_EL0")->flags & SRF_EL0RO);
+    /* The FP registers obey the FP access traps, and only they do. */
+    for (size_t i = 0; i < NROWS; i++) {
+        bool fp = !strcmp(rows[i].name, "FPCR") || !strcmp(rows[i].name, "FPSR");
+        ck_assert_msg(!(rows[i].flags & SRF_FP) == !fp, "%s: SRF_FP", rows[i].name);
+    }
 }
 END_TEST
 
@@ -146,6 +152,7 @@ START_TEST(test_arm_arm_encodings)
         { "AT_S1E1R", 1, 0, 7, 8, 0 },      { "TLBI_VMALLE1IS", 1, 0, 8, 3, 0 },
         { "TLBI_VAE1", 1, 0, 8, 7, 1 },     { "TLBI_ALLE2", 1, 4, 8, 7, 0 },
         { "MDSCR_EL1", 2, 0, 0, 2, 2 },     { "OSLAR_EL1", 2, 0, 1, 0, 4 },
+        { "FPCR", 3, 3, 4, 4, 0 },          { "FPSR", 3, 3, 4, 4, 1 },
     };
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
         const Row *r = find(want[i].name);

@@ -253,6 +253,10 @@ typedef struct CPUARMState {
     uint64_t actlr_el[3];
     uint64_t csselr_el1;
     uint64_t mdscr_el1;
+    /* Breakpoint and watchpoint registers (2 of each, as ID_AA64DFR0
+     * says); state only for now: no debug exceptions are generated. */
+    uint64_t dbgbvr[2], dbgbcr[2], dbgwvr[2], dbgwcr[2];
+    uint64_t mdccint_el1;
     uint64_t oslsr_el1;
     uint64_t hcr_el2;
     uint64_t cptr_el2;

@@ -470,7 +470,7 @@ uint64_t arm_fp_convert(CPUARMState *env, unsigned from, unsigned to, uint64_t a
 }
 
 uint64_t arm_fp_to_int(CPUARMState *env, unsigned ft, uint64_t a, unsigned rm, bool is_signed,
-                       bool is64)
+                       bool is64, unsigned fbits)
 {
     FpEnv f;
     uint64_t r;
@@ -481,7 +481,9 @@ uint64_t arm_fp_to_int(CPUARMState *env, unsigned ft, uint64_t a, unsigned rm, b
         fp_end(&f, false);
         return 0;
     }
-    volatile double x = ft == ARM_FT_D ? df(a) : (double)sf(a);
+    /* Scaling by 2^fbits (<= 64) is exact in double, overflow aside,
+     * which saturates below as the unscaled value would. */
+    volatile double x = ldexp(ft == ARM_FT_D ? df(a) : (double)sf(a), (int)fbits);
     volatile double i = rm == ARM_RM_RA ? round(x) : nearbyint(x);
     /* Valid results: [low, limit). */
     double limit = is_signed ? (is64 ? 0x1p63 : 0x1p31) : (is64 ? 0x1p64 : 0x1p32);
@@ -506,16 +508,21 @@ uint64_t arm_fp_to_int(CPUARMState *env, unsigned ft, uint64_t a, unsigned rm, b
     return r;
 }
 
-uint64_t arm_fp_from_int(CPUARMState *env, unsigned ft, uint64_t v, bool is_signed)
+uint64_t arm_fp_from_int(CPUARMState *env, unsigned ft, uint64_t v, bool is_signed,
+                         unsigned fbits)
 {
     FpEnv f;
     uint64_t r;
     fp_begin(&f, env, ARM_RM_FPCR);
+    /* One rounding: the conversion; dividing by 2^fbits (<= 64) after it
+     * is exact (no result gets near the subnormal range). */
     if (ft == ARM_FT_D) {
         volatile double d = is_signed ? (double)(int64_t)v : (double)v;
+        d = ldexp(d, -(int)fbits);
         r = dbits(d);
     } else {
         volatile float s = is_signed ? (float)(int64_t)v : (float)v;
+        s = ldexpf(s, -(int)fbits);
         r = sbits(s);
     }
     fp_end(&f, true);

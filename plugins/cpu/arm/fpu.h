@@ -61,10 +61,13 @@ uint64_t arm_fp_rint(CPUARMState *env, unsigned ft, uint64_t a, unsigned rm, boo
 uint32_t arm_fp_compare(CPUARMState *env, unsigned ft, uint64_t a, uint64_t b, bool signal);
 /* Precision conversion between S, D and H. */
 uint64_t arm_fp_convert(CPUARMState *env, unsigned from, unsigned to, uint64_t a);
-/* To integer of 32 or 64 bits (@is64), signed or not, rounding @rm. */
+/* To integer of 32 or 64 bits (@is64), signed or not, rounding @rm; the
+ * value is first scaled by 2^@fbits (fixed point; 0 for integers). */
 uint64_t arm_fp_to_int(CPUARMState *env, unsigned ft, uint64_t a, unsigned rm, bool is_signed,
-                       bool is64);
-/* From a signed or unsigned 64-bit integer (already extended). */
-uint64_t arm_fp_from_int(CPUARMState *env, unsigned ft, uint64_t v, bool is_signed);
+                       bool is64, unsigned fbits);
+/* From a signed or unsigned 64-bit integer (already extended), divided by
+ * 2^@fbits (fixed point; 0 for integers). */
+uint64_t arm_fp_from_int(CPUARMState *env, unsigned ft, uint64_t v, bool is_signed,
+                         unsigned fbits);
 
 #endif

@@ -493,11 +493,11 @@ void arm_helper_fcmp(CPUARMState *env, uint64_t desc, uint64_t a, uint64_t b)
 
 uint64_t arm_helper_cvtf(CPUARMState *env, uint64_t desc, uint64_t v)
 {
-    return arm_fp_from_int(env, desc & 0xff, v, (desc >> 8) & 1);
+    return arm_fp_from_int(env, desc & 0xff, v, (desc >> 8) & 1, (desc >> 24) & 0x7f);
 }
 
 uint64_t arm_helper_fcvt_int(CPUARMState *env, uint64_t desc, uint64_t a)
 {
     return arm_fp_to_int(env, desc & 0xff, a, (desc >> 8) & 0xff, (desc >> 16) & 1,
-                         (desc >> 17) & 1);
+                         (desc >> 17) & 1, (desc >> 24) & 0x7f);
 }

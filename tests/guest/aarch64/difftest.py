@@ -297,7 +297,7 @@ def gen_fp_insn(rnd):
     def xw(sf):
         return '%s%d' % ('x' if sf else 'w', rnd.randrange(16))
 
-    kind = rnd.randrange(14)
+    kind = rnd.randrange(15)
     if kind == 0:
         op = rnd.choice(['fadd', 'fsub', 'fmul', 'fdiv', 'fnmul', 'fmax', 'fmin', 'fmaxnm',
                          'fminnm'])
@@ -339,8 +339,13 @@ def gen_fp_insn(rnd):
         return 'fmov v%d.d[1], x%d' % (rnd.randrange(32), rnd.randrange(16))
     if kind == 12:
         return 'fmov x%d, v%d.d[1]' % (rnd.randrange(16), rnd.randrange(32))
-    return 'mov v%d.16b, v%d.16b' % (rnd.randrange(32), rnd.randrange(32)) if False else \
-        'fmov %s, %s' % (v(), v())
+    if kind == 13:
+        sf = rnd.random() < 0.5
+        fbits = rnd.randrange(1, 65 if sf else 33)
+        if rnd.random() < 0.5:
+            return '%s %s, %s, #%d' % (rnd.choice(['scvtf', 'ucvtf']), v(), xw(sf), fbits)
+        return '%s %s, %s, #%d' % (rnd.choice(['fcvtzs', 'fcvtzu']), xw(sf), v(), fbits)
+    return 'fmov %s, %s' % (v(), v())
 
 
 def generate_fp(seed, count, length):

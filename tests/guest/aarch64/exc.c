@@ -202,6 +202,21 @@ static void test_pstate(void)
     sysreg_write(vbar_el1, sysreg_read(vbar_el1));
     CHECK_EQ(sysreg_read(mpidr_el1) & 0xff00ffffffull, 0);
     CHECK(sysreg_read(mpidr_el1) & (1ull << 31));
+    /* Breakpoint/watchpoint registers exist as ID_AA64DFR0 counts them
+     * (BRPs and WRPs fields: count - 1). */
+    uint64_t dfr0 = sysreg_read(id_aa64dfr0_el1);
+    CHECK((dfr0 >> 12) & 0xf);
+    CHECK((dfr0 >> 20) & 0xf);
+    sysreg_write(dbgbvr0_el1, 0x40001000);
+    sysreg_write(dbgbcr1_el1, 0x1e4);                 /* BAS 0xf, PMC 2, disabled */
+    sysreg_write(dbgwvr1_el1, 0x40002008);
+    sysreg_write(dbgwcr0_el1, 0x1f4);                 /* BAS 0xff, LSC 2, PAC 2, disabled */
+    CHECK_EQ(sysreg_read(dbgbvr0_el1), 0x40001000);
+    CHECK_EQ(sysreg_read(dbgbcr1_el1), 0x1e4);
+    CHECK_EQ(sysreg_read(dbgwvr1_el1), 0x40002008);
+    CHECK_EQ(sysreg_read(dbgwcr0_el1), 0x1f4);
+    sysreg_write(dbgbcr1_el1, 0);
+    sysreg_write(dbgwcr0_el1, 0);
     /* ID registers: EL0 and EL1 present, no EL2 or EL3 on this board. */
     uint64_t pfr0 = sysreg_read(id_aa64pfr0_el1);
     CHECK(pfr0 & 0xf);

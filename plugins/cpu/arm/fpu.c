@@ -528,3 +528,148 @@ uint64_t arm_fp_from_int(CPUARMState *env, unsigned ft, uint64_t v, bool is_sign
     fp_end(&f, true);
     return r;
 }
+
+/* ---- half precision (IEEE, FPCR.AHP not supported) ----------------------------------- */
+
+#define H_SIGN 0x8000u
+#define H_QUIET 0x0200u
+
+/* Shift @m right by @drop bits rounding in @rm; *inexact when bits were lost. */
+static uint64_t round_shift(uint64_t m, unsigned drop, unsigned rm, bool sign, bool *inexact)
+{
+    if (drop == 0) {
+        *inexact = false;
+        return m;
+    }
+    uint64_t q = drop >= 64 ? 0 : m >> drop;
+    uint64_t rem = drop >= 64 ? m : m & ((1ull << drop) - 1);
+    *inexact = rem != 0;
+    if (!rem) {
+        return q;
+    }
+    bool up;
+    switch (rm) {
+    case ARM_RM_RP: up = !sign; break;
+    case ARM_RM_RM: up = sign; break;
+    case ARM_RM_RZ: up = false; break;
+    default: {
+        /* Nearest, ties to even: compare rem with half an ulp. */
+        if (drop > 64) {
+            up = false;
+        } else {
+            uint64_t half = 1ull << (drop - 1);
+            up = rem > half || (rem == half && (q & 1));
+        }
+        break;
+    }
+    }
+    return q + (up ? 1 : 0);
+}
+
+/* Single or double (as a double, exact) to half, rounding per FPCR. */
+static uint64_t to_half(FpEnv *f, unsigned from, uint64_t a)
+{
+    if (from == ARM_FT_S && is_nan(ARM_FT_S, a)) {
+        /* Widen the NaN by hand: the host would quieten it. */
+        a = ((a & S_SIGN) << 32) | D_EXP | ((a & S_FRAC) << 29);
+        from = ARM_FT_D;
+    }
+    uint64_t d = from == ARM_FT_D ? a : dbits((double)sf(a));
+    bool sign = d >> 63;
+    unsigned rm = fpcr_rmode(f->env);
+    int e = (int)((d >> 52) & 0x7ff);
+    uint64_t frac = d & D_FRAC;
+    uint64_t hs = sign ? H_SIGN : 0;
+    if (e == 0x7ff) {
+        if (!frac) {
+            return hs | 0x7c00;
+        }
+        if (!(frac & D_QUIET)) {
+            f->flags |= FPSR_IOC;
+        }
+        if (f->env->fpcr & FPCR_DN) {
+            return 0x7e00;
+        }
+        return hs | 0x7c00 | H_QUIET | ((frac >> 42) & 0x3ff);
+    }
+    if (e == 0 && frac == 0) {
+        return hs;
+    }
+    /* value = m * 2^(exp - 52) with m of 53 bits (normalised). */
+    uint64_t m = e ? frac | (1ull << 52) : frac;
+    int exp = e ? e - 1023 : -1022;
+    while (!(m & (1ull << 52))) {
+        m <<= 1;
+        exp--;
+    }
+    bool tiny = exp < -14;
+    unsigned drop = tiny ? (unsigned)(42 + (-14 - exp)) : 42;
+    bool inexact;
+    uint64_t q = round_shift(m, drop, rm, sign, &inexact);
+    int hexp;
+    if (tiny) {
+        /* Subnormal (q < 2^10) or rounded up to the smallest normal. */
+        hexp = q >= 0x400 ? 1 : 0;
+        q &= 0x3ff;
+    } else {
+        if (q >= 0x800) {
+            q >>= 1;
+            exp++;
+        }
+        hexp = exp + 15;
+        q &= 0x3ff;
+    }
+    if (hexp >= 31) {
+        f->flags |= FPSR_OFC | FPSR_IXC;
+        bool to_inf = rm == ARM_RM_RN || (rm == ARM_RM_RP && !sign) || (rm == ARM_RM_RM && sign);
+        return hs | (to_inf ? 0x7c00 : 0x7bff);
+    }
+    if (inexact) {
+        f->flags |= FPSR_IXC | (tiny ? FPSR_UFC : 0);
+    }
+    return hs | (uint64_t)hexp << 10 | q;
+}
+
+/* Half to single or double: exact. */
+static uint64_t from_half(FpEnv *f, unsigned to, uint64_t a)
+{
+    bool sign = (a >> 15) & 1;
+    unsigned e = (a >> 10) & 0x1f;
+    uint64_t frac = a & 0x3ff;
+    if (e == 31 && frac) {
+        if (!(frac & H_QUIET)) {
+            f->flags |= FPSR_IOC;
+        }
+        if (f->env->fpcr & FPCR_DN) {
+            return default_nan(to);
+        }
+        return to == ARM_FT_D ? (uint64_t)sign << 63 | D_EXP | D_QUIET | frac << 42
+                              : (uint64_t)sign << 31 | S_EXP | S_QUIET | frac << 13;
+    }
+    double v;
+    if (e == 31) {
+        v = INFINITY;
+    } else if (e == 0) {
+        v = ldexp((double)frac, -24);
+    } else {
+        v = ldexp((double)(frac | 0x400), (int)e - 25);
+    }
+    if (sign) {
+        v = -v;
+    }
+    return to == ARM_FT_D ? dbits(v) : sbits((float)v);
+}
+
+uint64_t arm_fp_convert_half(CPUARMState *env, unsigned from, unsigned to, uint64_t a)
+{
+    FpEnv f;
+    uint64_t r;
+    fp_begin(&f, env, ARM_RM_FPCR);
+    if (to == ARM_FT_H) {
+        r = to_half(&f, from, flush_in(&f, from, a));
+    } else {
+        r = from_half(&f, to, a);
+    }
+    fp_end(&f, false);
+    return r;
+}

@@ -14,7 +14,7 @@
 #define FPCR_FZ (1u << 24)
 #define FPCR_DN (1u << 25)
 #define FPCR_AHP (1u << 26)
-#define FPCR_MASK 0x07f79f00u     /* writable bits (traps read as zero below) */
+
 #define FPSR_IOC (1u << 0)
 #define FPSR_DZC (1u << 1)
 #define FPSR_OFC (1u << 2)
@@ -61,6 +61,8 @@ uint64_t arm_fp_rint(CPUARMState *env, unsigned ft, uint64_t a, unsigned rm, boo
 uint32_t arm_fp_compare(CPUARMState *env, unsigned ft, uint64_t a, uint64_t b, bool signal);
 /* Precision conversion between S, D and H. */
 uint64_t arm_fp_convert(CPUARMState *env, unsigned from, unsigned to, uint64_t a);
+/* Conversions to (@to ARM_FT_H) or from (@from ARM_FT_H) half precision. */
+uint64_t arm_fp_convert_half(CPUARMState *env, unsigned from, unsigned to, uint64_t a);
 /* To integer of 32 or 64 bits (@is64), signed or not, rounding @rm; the
  * value is first scaled by 2^@fbits (fixed point; 0 for integers). */
 uint64_t arm_fp_to_int(CPUARMState *env, unsigned ft, uint64_t a, unsigned rm, bool is_signed,

@@ -474,7 +474,11 @@ uint64_t arm_helper_fsqrt(CPUARMState *env, uint64_t ft, uint64_t a)
 
 uint64_t arm_helper_fcvt(CPUARMState *env, uint64_t desc, uint64_t a)
 {
-    return arm_fp_convert(env, desc & 0xff, (desc >> 8) & 0xff, a);
+    unsigned from = desc & 0xff, to = (desc >> 8) & 0xff;
+    if (from == ARM_FT_H || to == ARM_FT_H) {
+        return arm_fp_convert_half(env, from, to, a);
+    }
+    return arm_fp_convert(env, from, to, a);
 }
 
 uint64_t arm_helper_frint(CPUARMState *env, uint64_t desc, uint64_t a)

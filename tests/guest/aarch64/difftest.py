@@ -319,7 +319,9 @@ def gen_fp_insn(rnd):
         return 'fcsel %s, %s, %s, %s' % (v(), v(), v(), rnd.choice(CONDS))
     if kind == 6:
         a, b = rnd.randrange(32), rnd.randrange(32)
-        return 'fcvt %s%d, %s%d' % ('d' if t == 's' else 's', a, t, b)
+        dst, src = rnd.choice([('d', 's'), ('s', 'd'), ('h', 's'), ('h', 'd'), ('s', 'h'),
+                               ('d', 'h')])
+        return 'fcvt %s%d, %s%d' % (dst, a, src, b)
     if kind == 7:
         sf = rnd.random() < 0.5
         return '%s %s, %s' % (rnd.choice(['scvtf', 'ucvtf']), v(), xw(sf))

@@ -37,6 +37,13 @@ static uint64_t take_fpsr(void)
  * letter reg ("s" -> %w, "d" -> %x). */
 #define G_s "w"
 #define G_d "x"
+#define G_h "w"
+/* The register name fmov moves a value of that size through (h via s:
+ * FMOV of H registers needs FEAT_FP16; the upper bits are zero). */
+#define FM_s "s"
+#define FM_d "d"
+#define FM_h "s"
+#define FM(reg) FM_##reg
 #define G(reg) G_##reg
 #define FOP2(insn, reg, a, b) ({ uint64_t r_; \
     asm volatile("fmov " #reg "0, %" G(reg) "1\n\tfmov " #reg "1, %" G(reg) "2\n\t" \
@@ -229,8 +236,8 @@ static void test_convert(void)
     take_fpsr();
     uint64_t r;
 #define CVT(insn, dst, src, v) ({ \
-    asm volatile("fmov " #src "0, %" G(src) "1\n\t" insn " " #dst "1, " #src "0\n\t" \
-                 "fmov %" G(dst) "0, " #dst "1" \
+    asm volatile("fmov " FM(src) "0, %" G(src) "1\n\t" insn " " #dst "1, " #src "0\n\t" \
+                 "fmov %" G(dst) "0, " FM(dst) "1" \
                  : "=r"(r) : "r"((uint64_t)(v)) : "v0", "v1"); r; })
     CHECK_EQ(CVT("fcvt", d, s, 0x3f800000u), D_ONE);
     CHECK_EQ(CVT("fcvt", s, d, 0x3fd5555555555555ull), 0x3eaaaaabu);
@@ -270,6 +277,27 @@ static void test_convert(void)
     CHECK_EQ(FROMINT("scvtf", s, "%w1", 0x80000000u), 0xcf000000u);
     CHECK_EQ(FROMINT("ucvtf", s, "%w1", 0x80000000u), 0x4f000000u);
     CHECK_EQ(FROMINT("ucvtf", s, "%w1", 0xffffffffu), 0x4f800000u);
+}
+
+static void test_half(void)
+{
+    uint64_t r;
+    set_fpcr(0);
+    take_fpsr();
+    CHECK_EQ(CVT("fcvt", h, s, 0x3f800000u) & 0xffff, 0x3c00);               /* 1.0 */
+    CHECK_EQ(CVT("fcvt", h, d, 0x40effe0000000000ull) & 0xffff, 0x7c00);     /* 65520 -> inf */
+    CHECK_EQ(take_fpsr(), OFC | IXC);
+    CHECK_EQ(CVT("fcvt", h, s, 0x322bcc77u) & 0xffff, 0);                    /* 1e-8 */
+    CHECK_EQ(take_fpsr(), UFC | IXC);
+    CHECK_EQ(CVT("fcvt", h, s, 0x33800000u) & 0xffff, 0x0001);               /* 2^-24 */
+    CHECK_EQ(take_fpsr(), 0);
+    CHECK_EQ(CVT("fcvt", s, h, 0x7c01), 0x7fc02000u);                       /* SNaN */
+    CHECK_EQ(take_fpsr(), IOC);
+    CHECK_EQ(CVT("fcvt", d, h, 0x8001), 0xbe70000000000000ull);             /* -2^-24 */
+    set_fpcr(3ull << 22);
+    CHECK_EQ(CVT("fcvt", h, d, 0x40effe0000000000ull) & 0xffff, 0x7bff);     /* RZ: max */
+    set_fpcr(0);
+    take_fpsr();
 }
 
 static void test_moves_and_memory(void)
@@ -337,6 +365,7 @@ int main(void)
     test_rounding();
     test_compare();
     test_convert();
+    test_half();
     test_moves_and_memory();
     test_flush_to_zero();
     return failures;

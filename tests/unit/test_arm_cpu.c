@@ -16,6 +16,7 @@
 #include "plugins/cpu/arm/gdbstub.c"
 #include "plugins/cpu/arm/helper.c"
 #include "plugins/cpu/arm/mmu.c"
+#include "plugins/cpu/arm/pmu.c"
 #include "plugins/cpu/arm/psci.c"
 #include "plugins/cpu/arm/sysreg.c"
 #include "plugins/cpu/arm/tcg.c"

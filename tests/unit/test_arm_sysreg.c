@@ -101,7 +101,9 @@ START_TEST(test_el0_set)
         "CTR_EL0", "DCZID_EL0", "NZCV", "TPIDR_EL0", "TPIDRRO_EL0", "CNTFRQ_EL0",
         "CNTPCT_EL0", "CNTVCT_EL0", "CNTP_TVAL_EL0", "CNTP_CTL_EL0", "CNTP_CVAL_EL0",
         "CNTV_TVAL_EL0", "CNTV_CTL_EL0", "CNTV_CVAL_EL0", "IC_IVAU", "DC_ZVA", "DC_CVAC",
-        "DC_CVAU", "DC_CVAP", "DC_CIVAC", "FPCR", "FPSR",
+        "DC_CVAU", "DC_CVAP", "DC_CIVAC", "FPCR", "FPSR", "PMCR_EL0", "PMCNTENSET_EL0",
+        "PMCNTENCLR_EL0", "PMOVSCLR_EL0", "PMSWINC_EL0", "PMSELR_EL0", "PMCEID0_EL0",
+        "PMCEID1_EL0", "PMCCNTR_EL0", "PMUSERENR_EL0", "PMOVSSET_EL0", "PMCCFILTR_EL0",
     };
     size_t n = 0;
     for (size_t i = 0; i < NROWS; i++) {
@@ -153,6 +155,9 @@ START_TEST(test_arm_arm_encodings)
         { "TLBI_VAE1", 1, 0, 8, 7, 1 },     { "TLBI_ALLE2", 1, 4, 8, 7, 0 },
         { "MDSCR_EL1", 2, 0, 0, 2, 2 },     { "OSLAR_EL1", 2, 0, 1, 0, 4 },
         { "FPCR", 3, 3, 4, 4, 0 },          { "FPSR", 3, 3, 4, 4, 1 },
+        { "PMCR_EL0", 3, 3, 9, 12, 0 },     { "PMCCNTR_EL0", 3, 3, 9, 13, 0 },
+        { "PMCCFILTR_EL0", 3, 3, 14, 15, 7 }, { "PMUSERENR_EL0", 3, 3, 9, 14, 0 },
+        { "PMINTENSET_EL1", 3, 0, 9, 14, 1 }, { "PMOVSSET_EL0", 3, 3, 9, 14, 3 },
     };
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
         const Row *r = find(want[i].name);

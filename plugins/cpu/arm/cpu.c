@@ -3,7 +3,7 @@
  * AArch64 CPU types: "arm-cpu" (abstract) and "max-arm-cpu" (everything
  * this emulator implements: the A64 integer base with LSE atomics, CRC32
  * and LDAPR; EL0, EL1 and optionally EL2; VMSAv8-64 stage 1 with 4/16/64
- * KiB granules; PAN; the generic timer).  FP/AdvSIMD are not implemented,
+ * KiB granules; PAN; the generic timer; PMUv3 with the cycle counter).  FP/AdvSIMD are not implemented,
  * and ID_AA64PFR0 says so (FP = AdvSIMD = 0xf).
  *
  * Properties: mp-affinity (MPIDR Aff fields), reset-pc (RVBAR: the pc at
@@ -71,8 +71,9 @@ static void max_init_ids(ARMIdRegs *id)
         /* EL0 and EL1 AArch64 only; FP and AdvSIMD not implemented; EL2
          * is added at realize when has-el2 is on. */
         .id_aa64pfr0 = 0x1 | (0x1 << 4) | (0xfull << 16) | (0xfull << 20),
-        /* Debug v8.0 with 2 breakpoints and 2 watchpoints; no PMU. */
-        .id_aa64dfr0 = 0x6 | (0x1 << 12) | (0x1 << 20),
+        /* Debug v8.0 with 2 breakpoints and 2 watchpoints; PMUv3 (the
+         * cycle counter only, PMCR_EL0.N = 0). */
+        .id_aa64dfr0 = 0x6 | (0x1 << 8) | (0x1 << 12) | (0x1 << 20),
         /* CRC32, LSE atomics. */
         .id_aa64isar0 = (0x1 << 16) | (0x2 << 20),
         /* LRCPC (LDAPR). */
@@ -107,6 +108,7 @@ void arm_cpu_reset_state(ARMCPU *cpu)
     env->sctlr_el[2] = SCTLR_EL2_RES1;
     env->hcr_el2 = cpu->has_el2 ? HCR_RW : 0;
     env->cptr_el2 = 0x33ff;            /* RES1 bits; TFP (bit 10) clear */
+    env->pmu_last_ns = clock_get_ns(CLOCK_VIRTUAL);
     env->cntfrq = cpu->cntfrq_hz;
     env->excl_addr = UINT64_MAX;
     env->vpidr_el2 = cpu->id.midr;

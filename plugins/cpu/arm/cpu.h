@@ -257,6 +257,16 @@ typedef struct CPUARMState {
      * says); state only for now: no debug exceptions are generated. */
     uint64_t dbgbvr[2], dbgbcr[2], dbgwvr[2], dbgwcr[2];
     uint64_t mdccint_el1;
+    /* PMUv3 with the cycle counter only (PMCR_EL0.N = 0), pmu.c. */
+    uint64_t pmcr;
+    uint64_t pmcnten;          /* bit 31: cycle counter enabled */
+    uint64_t pmovs;
+    uint64_t pmintens;
+    uint64_t pmuserenr;
+    uint64_t pmselr;
+    uint64_t pmccfiltr;
+    uint64_t pmccntr;          /* value at pmu_last_ns */
+    int64_t pmu_last_ns;
     uint64_t oslsr_el1;
     uint64_t hcr_el2;
     uint64_t cptr_el2;
@@ -343,6 +353,12 @@ static inline int arm_highest_el(const ARMCPU *cpu)
 {
     return cpu->has_el2 ? 2 : 1;
 }
+
+/* ---- pmu.c ------------------------------------------------------------------- */
+
+/* Bring PMCCNTR up to date; call before anything that changes whether it
+ * counts (EL, PMCR, PMCNTEN, PMCCFILTR) and before reading it. */
+void arm_pmu_sync(ARMCPU *cpu);
 
 /* ---- timer.c --------------------------------------------------------------- */
 

@@ -145,6 +145,7 @@ static int arm_gdb_write_register(CPUState *cs, const uint8_t *buf, size_t len, 
         if ((v & PSTATE_nRW) || (int)el > arm_highest_el(cpu)) {
             return 0;
         }
+        arm_pmu_sync(cpu);
         arm_pstate_write(cpu, (uint32_t)v);
         arm_cpu_update_interrupts(cpu);
     } else {

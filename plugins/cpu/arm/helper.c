@@ -51,6 +51,7 @@ static void take_exception(ARMCPU *cpu, unsigned kind, unsigned target)
     unsigned from = env->el;
     uint64_t offset = target > from ? 0x400 : (env->pstate & PSTATE_SP) ? 0x200 : 0;
 
+    arm_pmu_sync(cpu);
     log_mask(LOG_INT, "arm: cpu %d %s to EL%u from EL%u pc=0x%" G_GINT64_MODIFIER
              "x esr=0x%" G_GINT64_MODIFIER "x far=0x%" G_GINT64_MODIFIER "x\n",
              CPU(cpu)->index, kind == EXCP_KIND_SYNC ? "exception" :
@@ -91,6 +92,7 @@ void arm_cpu_eret(ARMCPU *cpu)
     uint32_t spsr = (uint32_t)env->spsr_el[cur];
     uint64_t elr = env->elr_el[cur];
     unsigned new_el = (spsr >> PSTATE_M_EL_SHIFT) & 3;
+    arm_pmu_sync(cpu);
     bool illegal = (spsr & PSTATE_nRW) || new_el > cur || (int)new_el > arm_highest_el(cpu) ||
                    (new_el == 0 && (spsr & PSTATE_SP));
     env->excl_addr = UINT64_MAX;

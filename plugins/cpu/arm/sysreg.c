@@ -167,6 +167,139 @@ static void sr_write_daif(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
     arm_cpu_update_interrupts(cpu);
 }
 
+/* ---- PMU (the counting itself is in pmu.c) ---------------------------------------- */
+
+#define PMU_CYCLE_BIT (1ull << 31)
+
+/* EL0 access: PMUSERENR_EL0.EN (bit 0); SW (bit 1) for PMSWINC, CR
+ * (bit 2) for reading PMCCNTR. */
+static bool sr_access_pmu(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
+{
+    return cpu->env.el > 0 || (cpu->env.pmuserenr & 1);
+}
+
+static bool sr_access_pmswinc(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
+{
+    return cpu->env.el > 0 || (cpu->env.pmuserenr & 3);
+}
+
+static bool sr_access_pmccntr(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
+{
+    return cpu->env.el > 0 || (cpu->env.pmuserenr & 1) ||
+           (!is_write && (cpu->env.pmuserenr & 4));
+}
+
+static uint64_t sr_read_zero(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return 0;
+}
+
+/* PMCR: N (bits 15:11) = 0 event counters, IMP 0 (not an Arm part). */
+static uint64_t sr_read_pmcr(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return cpu->env.pmcr;
+}
+
+static void sr_write_pmcr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    arm_pmu_sync(cpu);
+    if (v & (1u << 2)) {
+        cpu->env.pmccntr = 0;          /* C: reset the cycle counter */
+    }
+    /* E, D, X, DP, LC are kept; P and C read as zero. */
+    cpu->env.pmcr = v & 0x79;
+    arm_pmu_sync(cpu);
+}
+
+static uint64_t sr_read_pmcnten(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return cpu->env.pmcnten;
+}
+
+static void sr_write_pmcntenset(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    arm_pmu_sync(cpu);
+    cpu->env.pmcnten |= v & PMU_CYCLE_BIT;
+}
+
+static void sr_write_pmcntenclr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    arm_pmu_sync(cpu);
+    cpu->env.pmcnten &= ~(v & PMU_CYCLE_BIT);
+}
+
+static uint64_t sr_read_pmovs(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    arm_pmu_sync(cpu);
+    return cpu->env.pmovs;
+}
+
+static void sr_write_pmovsclr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    arm_pmu_sync(cpu);
+    cpu->env.pmovs &= ~(v & PMU_CYCLE_BIT);
+}
+
+static void sr_write_pmovsset(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    arm_pmu_sync(cpu);
+    cpu->env.pmovs |= v & PMU_CYCLE_BIT;
+}
+
+/* No event counters: software increments count nothing. */
+static void sr_write_pmswinc(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+}
+
+static uint64_t sr_read_pmselr(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return cpu->env.pmselr;
+}
+
+static void sr_write_pmselr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    cpu->env.pmselr = v & 0x1f;
+}
+
+static uint64_t sr_read_pmccntr(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    arm_pmu_sync(cpu);
+    return cpu->env.pmccntr;
+}
+
+static void sr_write_pmccntr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    arm_pmu_sync(cpu);
+    cpu->env.pmccntr = v;
+}
+
+static uint64_t sr_read_pmintens(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return cpu->env.pmintens;
+}
+
+static void sr_write_pmintenset(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    cpu->env.pmintens |= v & PMU_CYCLE_BIT;
+}
+
+static void sr_write_pmintenclr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    cpu->env.pmintens &= ~(v & PMU_CYCLE_BIT);
+}
+
+static uint64_t sr_read_pmccfiltr(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return cpu->env.pmccfiltr;
+}
+
+static void sr_write_pmccfiltr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    arm_pmu_sync(cpu);
+    cpu->env.pmccfiltr = v & 0xf8000000ull;
+    arm_pmu_sync(cpu);
+}
+
 /* ---- timer -------------------------------------------------------------------- */
 
 static int timer_index(const ARMSysregInfo *ri)

@@ -226,6 +226,69 @@ static void test_pstate(void)
     CHECK_EQ((sysreg_read(id_aa64isar0_el1) >> 16) & 0xf, 1);     /* CRC32 */
 }
 
+static uint64_t el0_read_pmccntr(uint64_t x)
+{
+    return sysreg_read(pmccntr_el0);
+}
+
+static uint64_t el0_write_pmccntr(uint64_t x)
+{
+    sysreg_write(pmccntr_el0, x);
+    return x;
+}
+
+static void spin(void)
+{
+    for (volatile int i = 0; i < 20000; i++) {
+    }
+}
+
+static void test_pmu(void)
+{
+    uint64_t pmuver = (sysreg_read(id_aa64dfr0_el1) >> 8) & 0xf;
+    CHECK(pmuver != 0 && pmuver != 0xf);                          /* PMUv3 */
+    sysreg_write(pmccfiltr_el0, 0);
+    sysreg_write(pmcr_el0, 1 | 4);                                /* E, reset PMCCNTR */
+    sysreg_write(pmcntenset_el0, 1ull << 31);
+    uint64_t a = sysreg_read(pmccntr_el0);
+    spin();
+    uint64_t b = sysreg_read(pmccntr_el0);
+    CHECK(b > a);
+    CHECK(sysreg_read(pmcntenset_el0) & (1ull << 31));
+    /* Disabled: frozen. */
+    sysreg_write(pmcntenclr_el0, 1ull << 31);
+    a = sysreg_read(pmccntr_el0);
+    spin();
+    CHECK_EQ(sysreg_read(pmccntr_el0), a);
+    CHECK_EQ(sysreg_read(pmcntenset_el0) & (1ull << 31), 0);
+    /* Filtered out at EL1: frozen while we run here. */
+    sysreg_write(pmcntenset_el0, 1ull << 31);
+    sysreg_write(pmccfiltr_el0, 1ull << 31);
+    a = sysreg_read(pmccntr_el0);
+    spin();
+    CHECK_EQ(sysreg_read(pmccntr_el0), a);
+    sysreg_write(pmccfiltr_el0, 0);
+    sysreg_write(pmccntr_el0, 12345);
+    CHECK(sysreg_read(pmccntr_el0) >= 12345);
+    /* EL0: denied without PMUSERENR; CR allows reads only. */
+    sysreg_write(pmuserenr_el0, 0);
+    uint64_t n = last_exc.count;
+    run_el0(el0_read_pmccntr, 0);
+    CHECK_EQ(last_exc.count, n + 2);
+    CHECK_EQ(ESR_EC(last_exc.prev_esr), 0x18);
+    sysreg_write(pmuserenr_el0, 4);
+    CHECK(run_el0(el0_read_pmccntr, 0) >= 12345);
+    n = last_exc.count;
+    run_el0(el0_write_pmccntr, 7);
+    CHECK_EQ(last_exc.count, n + 2);
+    CHECK_EQ(ESR_EC(last_exc.prev_esr), 0x18);
+    sysreg_write(pmuserenr_el0, 1);
+    CHECK_EQ(run_el0(el0_write_pmccntr, 0), 0);
+    sysreg_write(pmuserenr_el0, 0);
+    sysreg_write(pmcntenclr_el0, 1ull << 31);
+    sysreg_write(pmcr_el0, 0);
+}
+
 static void test_illegal_return(void)
 {
     /* ERET to EL2, which does not exist: illegal return, PSTATE.IL set,
@@ -281,5 +344,6 @@ int main(void)
     test_pstate();
     test_illegal_return();
     test_timer();
+    test_pmu();
     return failures;
 }

@@ -106,8 +106,11 @@ class GuestPrograms(unittest.TestCase):
         self.assertIn('PC=0000000040080000', out)
         self.assertIn('EL1h', out)
         self.assertIn('SCTLR_EL1', out)
+        self.assertIn('V31=0000000000000000:0000000000000000', out)
+        self.assertIn('FPCR', out)
         # -cpu max advertises what is implemented: no FP/AdvSIMD (0xff in
-        # bits 23:16), AArch64 EL0/EL1 only; LSE (2) and CRC32 (1).
+        # bits 23:16: AdvSIMD is missing and the two go together), AArch64
+        # EL0/EL1 only; LSE (2) and CRC32 (1).
         self.assertIn('ID_AA64PFR0_EL1  0000000000ff0011', out)
         self.assertIn('ID_AA64ISAR0_EL1 0000000000210000', out)
 

@@ -121,7 +121,10 @@ START_TEST(test_gdb_description_and_registers)
     ck_assert_ptr_null(strstr(sys, "\"hcr_el2\""));       /* no EL2 on this CPU */
     ck_assert_ptr_null(strstr(sys, "\"tlbi_vmalle1is\"")); /* write-only */
     ck_assert_ptr_null(ops->gdb_xml(cs, "nosuch.xml"));
-    ck_assert_int_eq(ops->gdb_num_regs, 34 + ARM_SYSREG_COUNT);
+    ck_assert_int_eq(ops->gdb_num_regs, 68 + ARM_SYSREG_COUNT);
+    const char *fpu = ops->gdb_xml(cs, "aarch64-fpu.xml");
+    ck_assert_ptr_nonnull(strstr(fpu, "name=\"v31\" bitsize=\"128\""));
+    ck_assert_ptr_nonnull(strstr(ops->gdb_xml(cs, "target.xml"), "aarch64-fpu.xml"));
 
     env->xregs[5] = 0x1122334455667788ull;
     env->pc = 0x40001000;
@@ -148,13 +151,27 @@ START_TEST(test_gdb_description_and_registers)
         midr = !strcmp(t[i].name, "MIDR_EL1") ? (int)i : midr;
         hcr = !strcmp(t[i].name, "HCR_EL2") ? (int)i : hcr;
     }
-    ck_assert_int_eq(ops->gdb_write_register(cs, v, 8, 34 + ttbr0), 8);
+    ck_assert_int_eq(ops->gdb_write_register(cs, v, 8, 68 + ttbr0), 8);
     ck_assert_uint_eq(env->ttbr0_el[1], 0x40002000ull);
-    ck_assert_int_eq(ops->gdb_write_register(cs, v, 8, 34 + midr), 0);     /* read-only */
-    ck_assert_int_eq(ops->gdb_write_register(cs, v, 8, 34 + hcr), 0);      /* no EL2 */
+    ck_assert_int_eq(ops->gdb_write_register(cs, v, 8, 68 + midr), 0);     /* read-only */
+    ck_assert_int_eq(ops->gdb_write_register(cs, v, 8, 68 + hcr), 0);      /* no EL2 */
     ck_assert_int_eq(ops->gdb_write_register(cs, v, 4, 7), 0);             /* too short */
     ck_assert_int_eq(ops->gdb_write_register(cs, v, 8, 31), 8);            /* sp */
     ck_assert_uint_eq(env->xregs[31], 0x40002000ull);
+    /* V registers: 128 bits, low half first. */
+    env->vregs[3][0] = 0x0706050403020100ull;
+    env->vregs[3][1] = 0x0f0e0d0c0b0a0908ull;
+    GByteArray *vb = g_byte_array_new();
+    ck_assert_int_eq(ops->gdb_read_register(cs, vb, 34 + 3), 16);
+    for (int i = 0; i < 16; i++) {
+        ck_assert_uint_eq(vb->data[i], i);
+    }
+    ck_assert_int_eq(ops->gdb_write_register(cs, vb->data, 16, 34 + 9), 16);
+    ck_assert_uint_eq(env->vregs[9][1], 0x0f0e0d0c0b0a0908ull);
+    g_byte_array_unref(vb);
+    const uint8_t fpcr[4] = { 0, 0, 0xc0, 0x03 };
+    ck_assert_int_eq(ops->gdb_write_register(cs, fpcr, 4, 67), 4);
+    ck_assert_uint_eq(env->fpcr, 0x03c00000u);
     /* cpsr to EL2 is refused on a CPU without EL2. */
     const uint8_t el2h[4] = { 0xc9, 0x03, 0, 0 };
     ck_assert_int_eq(ops->gdb_write_register(cs, el2h, 4, 33), 0);

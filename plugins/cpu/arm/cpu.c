@@ -144,6 +144,10 @@ static void arm_cpu_dump_state(CPUState *cs, GString *out)
                                (i % 4) == 3 ? "\n" : "");
     }
     g_string_append_printf(out, "  SP=%016" PRIx64 "\n", env->xregs[31]);
+    for (int i = 0; i < 32; i++) {
+        g_string_append_printf(out, " V%02d=%016" PRIx64 ":%016" PRIx64 "%s", i,
+                               env->vregs[i][1], env->vregs[i][0], (i % 2) == 1 ? "\n" : "");
+    }
     arm_sysreg_dump(cpu, out);
 }
 

@@ -7,10 +7,11 @@
  *   31         sp
  *   32         pc
  *   33         cpsr (32 bits)
- *   34 + i     row i of the system-register table (sysreg.def) that can be
+ *   34..65     v0..v31 (128 bits)  feature org.gnu.gdb.aarch64.fpu
+ *   66, 67     fpsr, fpcr (32 bits)
+ *   68 + i     row i of the system-register table (sysreg.def) that can be
  *              read, in feature org.tessera.aarch64.sysregs
- * Values are little-endian.  FP/AdvSIMD registers are not described (not
- * implemented).
+ * Values are little-endian.
  */
 #include <string.h>
 
@@ -19,7 +20,10 @@
 #define GDB_SP 31
 #define GDB_PC 32
 #define GDB_CPSR 33
-#define GDB_SYSREG0 34
+#define GDB_V0 34
+#define GDB_FPSR 66
+#define GDB_FPCR 67
+#define GDB_SYSREG0 68
 
 #define XML_HEAD "<?xml version=\"1.0\"?>\n<!DOCTYPE feature SYSTEM \"gdb-target.dtd\">\n"
 
@@ -52,6 +56,19 @@ static char *xml_core(void)
     return g_string_free(x, false);
 }
 
+static char *xml_fpu(void)
+{
+    GString *x = g_string_new(XML_HEAD "<feature name=\"org.gnu.gdb.aarch64.fpu\">\n");
+    for (int i = 0; i < 32; i++) {
+        g_string_append_printf(x, "  <reg name=\"v%d\" bitsize=\"128\" type=\"uint128\""
+                               " regnum=\"%d\"/>\n", i, GDB_V0 + i);
+    }
+    g_string_append_printf(x, "  <reg name=\"fpsr\" bitsize=\"32\" regnum=\"%d\"/>\n"
+                              "  <reg name=\"fpcr\" bitsize=\"32\" regnum=\"%d\"/>\n"
+                              "</feature>\n", GDB_FPSR, GDB_FPCR);
+    return g_string_free(x, false);
+}
+
 static char *xml_sysregs(ARMCPU *cpu)
 {
     size_t count;
@@ -78,9 +95,11 @@ static const char *arm_gdb_xml(CPUState *cs, const char *annex)
                                      "<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
                                      "<target>\n  <architecture>aarch64</architecture>\n"
                                      "  <xi:include href=\"aarch64-core.xml\"/>\n"
+                                     "  <xi:include href=\"aarch64-fpu.xml\"/>\n"
                                      "  <xi:include href=\"aarch64-sysregs.xml\"/>\n"
                                      "</target>\n"));
         g_hash_table_insert(cpu->gdb_xml, "aarch64-core.xml", xml_core());
+        g_hash_table_insert(cpu->gdb_xml, "aarch64-fpu.xml", xml_fpu());
         g_hash_table_insert(cpu->gdb_xml, "aarch64-sysregs.xml", xml_sysregs(cpu));
     }
     return g_hash_table_lookup(cpu->gdb_xml, annex);
@@ -119,6 +138,15 @@ static int arm_gdb_read_register(CPUState *cs, GByteArray *buf, int n)
         append_le(buf, arm_pstate_read(env), 4);
         return 4;
     }
+    if (n >= GDB_V0 && n < GDB_V0 + 32) {
+        append_le(buf, env->vregs[n - GDB_V0][0], 8);
+        append_le(buf, env->vregs[n - GDB_V0][1], 8);
+        return 16;
+    }
+    if (n == GDB_FPSR || n == GDB_FPCR) {
+        append_le(buf, n == GDB_FPSR ? env->fpsr : env->fpcr, 4);
+        return 4;
+    }
     const ARMSysregInfo *ri = gdb_sysreg(cpu, n);
     if (!ri) {
         return 0;
@@ -131,15 +159,23 @@ static int arm_gdb_write_register(CPUState *cs, const uint8_t *buf, size_t len, 
 {
     ARMCPU *cpu = ARM_CPU(cs);
     CPUARMState *env = &cpu->env;
-    int size = n == GDB_CPSR ? 4 : 8;
+    int size = n == GDB_CPSR || n == GDB_FPSR || n == GDB_FPCR ? 4
+               : (n >= GDB_V0 && n < GDB_V0 + 32) ? 16 : 8;
     if (len < (size_t)size) {
         return 0;
     }
-    uint64_t v = get_le(buf, size);
+    uint64_t v = get_le(buf, size > 8 ? 8 : size);
     if (n >= 0 && n <= GDB_SP) {
         env->xregs[n] = v;
     } else if (n == GDB_PC) {
         env->pc = v;
+    } else if (n >= GDB_V0 && n < GDB_V0 + 32) {
+        env->vregs[n - GDB_V0][0] = v;
+        env->vregs[n - GDB_V0][1] = get_le(buf + 8, 8);
+    } else if (n == GDB_FPSR) {
+        env->fpsr = v & 0x0800009fu;
+    } else if (n == GDB_FPCR) {
+        env->fpcr = v & 0x03c00000u;
     } else if (n == GDB_CPSR) {
         unsigned el = (v >> PSTATE_M_EL_SHIFT) & 3;
         if ((v & PSTATE_nRW) || (int)el > arm_highest_el(cpu)) {

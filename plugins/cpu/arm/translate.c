@@ -18,6 +18,7 @@
  * ISB, WFI and ERET.
  */
 #include "plugins/cpu/arm/fpu.h"
+#include "plugins/cpu/arm/simd.h"
 #include "plugins/cpu/arm/translate.h"
 
 typedef struct DisasContext {
@@ -939,6 +940,7 @@ static bool trans_cls(DisasContext *ctx, arg_r1 *a)
 #include "plugins/cpu/arm/translate-sys.c.inc"
 #include "plugins/cpu/arm/translate-mem.c.inc"
 #include "plugins/cpu/arm/translate-fp.c.inc"
+#include "plugins/cpu/arm/translate-simd.c.inc"
 
 /* ---- the block loop --------------------------------------------------------------------- */
 

@@ -288,7 +288,89 @@ def fp_value(rnd):
     return rnd.getrandbits(32)
 
 
+ARR = {(0, 0): '8b', (0, 1): '16b', (1, 0): '4h', (1, 1): '8h', (2, 0): '2s', (2, 1): '4s',
+       (3, 1): '2d'}
+
+
+def gen_simd_insn(rnd):
+    def vr():
+        return rnd.randrange(32)
+
+    def arr(max_size=3, need_q_for_d=True):
+        size = rnd.randrange(max_size + 1)
+        q = 1 if size == 3 else rnd.randrange(2)
+        return ARR[(size, q)], size, q
+
+    kind = rnd.randrange(6)
+    if kind == 0:
+        op = rnd.choice(['and', 'bic', 'orr', 'orn', 'eor', 'bsl', 'bit', 'bif'])
+        t = rnd.choice(['8b', '16b'])
+        return '%s v%d.%s, v%d.%s, v%d.%s' % (op, vr(), t, vr(), t, vr(), t)
+    if kind == 1:
+        op, maxs = rnd.choice([('add', 3), ('sub', 3), ('cmeq', 3), ('cmtst', 3), ('cmgt', 3),
+                               ('cmge', 3), ('cmhi', 3), ('cmhs', 3), ('smax', 2), ('smin', 2),
+                               ('umax', 2), ('umin', 2), ('sabd', 2), ('uabd', 2), ('mul', 2),
+                               ('addp', 3), ('smaxp', 2), ('uminp', 2)])
+        t, _, _ = arr(maxs)
+        return '%s v%d.%s, v%d.%s, v%d.%s' % (op, vr(), t, vr(), t, vr(), t)
+    if kind == 2:
+        op, maxs = rnd.choice([('abs', 3), ('neg', 3), ('cmeq', 3), ('cmge', 3), ('cmgt', 3),
+                               ('cmle', 3), ('cmlt', 3), ('rev64', 2), ('rev32', 1),
+                               ('rev16', 0), ('cnt', 0), ('not', 0)])
+        t, _, _ = arr(maxs)
+        zero = ', #0' if op.startswith('cm') else ''
+        return '%s v%d.%s, v%d.%s%s' % (op, vr(), t, vr(), t, zero)
+    if kind == 3:
+        size = rnd.randrange(4)
+        el = 'bhsd'[size]
+        idx = rnd.randrange(16 >> size)
+        c = rnd.randrange(5)
+        if c == 0:
+            t, _, _ = arr(size)
+            t = ARR[(size, 1 if size == 3 else rnd.randrange(2))]
+            return 'dup v%d.%s, v%d.%s[%d]' % (vr(), t, vr(), el, idx)
+        if c == 1:
+            t = ARR[(size, 1 if size == 3 else rnd.randrange(2))]
+            return 'dup v%d.%s, %s%d' % (vr(), t, 'x' if size == 3 else 'w', rnd.randrange(16))
+        if c == 2:
+            return 'ins v%d.%s[%d], %s%d' % (vr(), el, idx, 'x' if size == 3 else 'w',
+                                              rnd.randrange(16))
+        if c == 3:
+            return 'ins v%d.%s[%d], v%d.%s[%d]' % (vr(), el, idx, vr(), el,
+                                                  rnd.randrange(16 >> size))
+        if size == 3 or rnd.random() < 0.5:
+            return 'umov %s%d, v%d.%s[%d]' % ('x' if size == 3 else 'w', rnd.randrange(16), vr(),
+                                              el, idx)
+        size = rnd.randrange(3)
+        el = 'bhs'[size]
+        return 'smov %s%d, v%d.%s[%d]' % ('x' if size == 2 or rnd.random() < 0.5 else 'w',
+                                          rnd.randrange(16), vr(), el, rnd.randrange(16 >> size)) \
+            if size < 2 else 'smov x%d, v%d.s[%d]' % (rnd.randrange(16), vr(), rnd.randrange(4))
+    if kind == 4:
+        c = rnd.randrange(6)
+        imm = rnd.randrange(256)
+        if c == 0:
+            return 'movi v%d.%s, #%d' % (vr(), rnd.choice(['8b', '16b']), imm)
+        if c == 1:
+            return '%s v%d.%s, #%d, lsl #%d' % (rnd.choice(['movi', 'mvni', 'orr', 'bic']), vr(),
+                                               rnd.choice(['2s', '4s']), imm, 8 * rnd.randrange(4))
+        if c == 2:
+            return '%s v%d.%s, #%d, lsl #%d' % (rnd.choice(['movi', 'mvni', 'orr', 'bic']), vr(),
+                                               rnd.choice(['4h', '8h']), imm, 8 * rnd.randrange(2))
+        if c == 3:
+            return '%s v%d.%s, #%d, msl #%d' % (rnd.choice(['movi', 'mvni']), vr(),
+                                               rnd.choice(['2s', '4s']), imm, rnd.choice([8, 16]))
+        if c == 4:
+            mask = ''.join(rnd.choice(['00', 'ff']) for _ in range(8))
+            return 'movi v%d.2d, #0x%s' % (vr(), mask)
+        return 'fmov v%d.%s, #%s' % (vr(), rnd.choice(['2s', '4s', '2d']),
+                                     rnd.choice(['1.0', '-2.5', '0.125', '31.0']))
+    return 'mov v%d.16b, v%d.16b' % (vr(), vr())
+
+
 def gen_fp_insn(rnd):
+    if rnd.random() < 0.3:
+        return gen_simd_insn(rnd)
     t = rnd.choice('sd')
 
     def v():

@@ -343,6 +343,36 @@ static void test_moves_and_memory(void)
     CHECK_EQ(buf[0], 0x0000000011111111ull);
 }
 
+static void test_ld1_st1(void)
+{
+    static uint64_t src[8] __attribute__((aligned(16))) = {
+        0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull, 0x1716151413121110ull,
+        0x1f1e1d1c1b1a1918ull, 0x2726252423222120ull, 0x2f2e2d2c2b2a2928ull,
+        0x3736353433323130ull, 0x3f3e3d3c3b3a3938ull,
+    };
+    static uint64_t dst[8] __attribute__((aligned(16)));
+    uint64_t p = (uint64_t)src, q = (uint64_t)dst, lo, hi;
+    asm volatile("ld1 {v4.16b, v5.16b}, [%0], #32\n\tst1 {v4.2d, v5.2d}, [%1]"
+                 : "+r"(p) : "r"(q) : "v4", "v5", "memory");
+    CHECK_EQ(p, (uint64_t)src + 32);
+    for (int i = 0; i < 4; i++) {
+        CHECK_EQ(dst[i], src[i]);
+    }
+    uint64_t step = 8;
+    asm volatile("ld1 {v6.8b, v7.8b, v8.8b}, [%2], %3\n\tfmov %0, d8\n\tfmov %1, v8.d[1]"
+                 : "=&r"(lo), "=&r"(hi), "+r"(p) : "r"(step) : "v6", "v7", "v8", "memory");
+    CHECK_EQ(lo, src[6]);
+    CHECK_EQ(hi, 0);                         /* 64-bit arrangement clears the top */
+    CHECK_EQ(p, (uint64_t)src + 40);
+    asm volatile("movi v0.16b, #0xab\n\tst1 {v0.4s}, [%0]" :: "r"(q) : "v0", "memory");
+    CHECK_EQ(dst[0], 0xababababababababull);
+    CHECK_EQ(dst[1], 0xababababababababull);
+    asm volatile("ld1 {v1.4s}, [%2]\n\tumov %w0, v1.s[3]\n\tsmov %1, v1.b[1]"
+                 : "=r"(lo), "=r"(hi) : "r"(src) : "v1", "memory");
+    CHECK_EQ(lo, 0x0f0e0d0c);
+    CHECK_EQ(hi, 1);
+}
+
 static void test_flush_to_zero(void)
 {
     set_fpcr(1u << 24);                                            /* FZ */
@@ -367,6 +397,7 @@ int main(void)
     test_convert();
     test_half();
     test_moves_and_memory();
+    test_ld1_st1();
     test_flush_to_zero();
     return failures;
 }

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Advanced SIMD helpers (a first subset): element-wise integer operations
+ * on the 128-bit V registers in env, with Q = 0 forms clearing the upper
+ * half of the destination.
+ */
+#include <string.h>
+
+#include "plugins/cpu/arm/simd.h"
+
+static uint64_t get_elem(const uint8_t *v, unsigned esize, unsigned i)
+{
+    uint64_t x = 0;
+    memcpy(&x, v + i * esize, esize);
+    return x;
+}
+
+static void set_elem(uint8_t *v, unsigned esize, unsigned i, uint64_t x)
+{
+    memcpy(v + i * esize, &x, esize);
+}
+
+static int64_t sext(uint64_t x, unsigned bits)
+{
+    return bits == 64 ? (int64_t)x : (int64_t)(x << (64 - bits)) >> (64 - bits);
+}
+
+static void vload(const CPUARMState *env, int r, uint8_t out[16])
+{
+    memcpy(out, &env->vregs[r][0], 8);
+    memcpy(out + 8, &env->vregs[r][1], 8);
+}
+
+static void vstore(CPUARMState *env, int r, const uint8_t in[16], bool q)
+{
+    memcpy(&env->vregs[r][0], in, 8);
+    if (q) {
+        memcpy(&env->vregs[r][1], in + 8, 8);
+    } else {
+        env->vregs[r][1] = 0;
+    }
+}
+
+/* One element of a three-same operation; *ok false for an unhandled op. */
+static uint64_t op3(unsigned op, bool u, unsigned bits, uint64_t a, uint64_t b, uint64_t d)
+{
+    uint64_t mask = bits == 64 ? UINT64_MAX : (1ull << bits) - 1;
+    int64_t sa = sext(a, bits), sb = sext(b, bits);
+    switch (op) {
+    case 0x06: return (u ? a > b : sa > sb) ? mask : 0;          /* CMHI / CMGT */
+    case 0x07: return (u ? a >= b : sa >= sb) ? mask : 0;        /* CMHS / CMGE */
+    case 0x0c: return u ? (a > b ? a : b) : (uint64_t)(sa > sb ? sa : sb);
+    case 0x0d: return u ? (a < b ? a : b) : (uint64_t)(sa < sb ? sa : sb);
+    case 0x0e: return u ? (a > b ? a - b : b - a) : (uint64_t)(sa > sb ? sa - sb : sb - sa);
+    case 0x10: return u ? a - b : a + b;                        /* SUB / ADD */
+    case 0x11: return u ? (a == b ? mask : 0) : ((a & b) ? mask : 0);  /* CMEQ / CMTST */
+    case 0x13: {                                                /* MUL / PMUL */
+        if (!u) {
+            return a * b;
+        }
+        uint64_t r = 0;
+        for (unsigned i = 0; i < bits; i++) {
+            if ((b >> i) & 1) {
+                r ^= a << i;
+            }
+        }
+        return r;
+    }
+    default: return d;
+    }
+}
+
+void arm_simd_3same(CPUARMState *env, unsigned desc)
+{
+    unsigned rd = desc & 31, rn = (desc >> 5) & 31, rm = (desc >> 10) & 31;
+    unsigned op = (desc >> 15) & 31, size = (desc >> 20) & 3;
+    bool q = (desc >> 22) & 1, u = (desc >> 23) & 1;
+    uint8_t a[16], b[16], d[16], r[16];
+    unsigned bytes = q ? 16 : 8;
+    vload(env, (int)rn, a);
+    vload(env, (int)rm, b);
+    vload(env, (int)rd, d);
+    if (op == 0x03) {                                           /* logical */
+        for (unsigned i = 0; i < 16; i++) {
+            uint8_t x = a[i], y = b[i], z = d[i];
+            switch (u << 2 | size) {
+            case 0: r[i] = x & y; break;                        /* AND */
+            case 1: r[i] = x & ~y; break;                       /* BIC */
+            case 2: r[i] = x | y; break;                        /* ORR */
+            case 3: r[i] = x | ~y; break;                       /* ORN */
+            case 4: r[i] = x ^ y; break;                        /* EOR */
+            case 5: r[i] = (z & x) | (~z & y); break;           /* BSL */
+            case 6: r[i] = (z & ~y) | (x & y); break;           /* BIT */
+            default: r[i] = (z & y) | (x & ~y); break;          /* BIF */
+            }
+        }
+        vstore(env, (int)rd, r, q);
+        return;
+    }
+    unsigned esize = 1u << size, bits = 8 * esize, n = bytes / esize;
+    memset(r, 0, sizeof(r));
+    if (op == 0x14 || op == 0x15 || op == 0x17) {              /* pairwise */
+        for (unsigned i = 0; i < n; i++) {
+            const uint8_t *src = i < n / 2 ? a : b;
+            unsigned j = (i % (n / 2)) * 2;
+            uint64_t x = get_elem(src, esize, j), y = get_elem(src, esize, j + 1);
+            uint64_t v = op == 0x17 ? x + y : op3(op == 0x14 ? 0x0c : 0x0d, u, bits, x, y, 0);
+            set_elem(r, esize, i, v);
+        }
+    } else {
+        for (unsigned i = 0; i < n; i++) {
+            set_elem(r, esize, i, op3(op, u, bits, get_elem(a, esize, i), get_elem(b, esize, i),
+                                      get_elem(d, esize, i)));
+        }
+    }
+    vstore(env, (int)rd, r, q);
+}
+
+void arm_simd_2misc(CPUARMState *env, unsigned desc)
+{
+    unsigned rd = desc & 31, rn = (desc >> 5) & 31, op = (desc >> 10) & 31;
+    unsigned size = (desc >> 15) & 3;
+    bool q = (desc >> 17) & 1, u = (desc >> 18) & 1;
+    uint8_t a[16], r[16];
+    unsigned esize = 1u << size, bits = 8 * esize, n = (q ? 16 : 8) / esize;
+    uint64_t mask = bits == 64 ? UINT64_MAX : (1ull << bits) - 1;
+    vload(env, (int)rn, a);
+    memset(r, 0, sizeof(r));
+    if (op <= 1) {                                              /* REV64/REV32/REV16 */
+        unsigned container = op == 1 ? 2 : u ? 4 : 8;
+        for (unsigned i = 0; i < (q ? 16u : 8u); i += container) {
+            for (unsigned j = 0; j < container; j += esize) {
+                memcpy(r + i + j, a + i + container - esize - j, esize);
+            }
+        }
+        vstore(env, (int)rd, r, q);
+        return;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t x = get_elem(a, esize, i), v;
+        int64_t sx = sext(x, bits);
+        switch (op) {
+        case 0x05: v = u ? ~x : (uint64_t)__builtin_popcountll(x); break;  /* NOT / CNT */
+        case 0x08: v = (u ? sx >= 0 : sx > 0) ? mask : 0; break;         /* CMGE/CMGT #0 */
+        case 0x09: v = (u ? sx <= 0 : sx == 0) ? mask : 0; break;        /* CMLE/CMEQ #0 */
+        case 0x0a: v = sx < 0 ? mask : 0; break;                          /* CMLT #0 */
+        default: v = u ? (uint64_t)-sx : (uint64_t)(sx < 0 ? -sx : sx); break;  /* NEG/ABS */
+        }
+        set_elem(r, esize, i, v);
+    }
+    vstore(env, (int)rd, r, q);
+}
+
+uint64_t arm_simd_copy(CPUARMState *env, unsigned desc, uint64_t gval)
+{
+    unsigned rd = desc & 31, rn = (desc >> 5) & 31, imm5 = (desc >> 10) & 31;
+    unsigned imm4 = (desc >> 15) & 15;
+    bool q = (desc >> 19) & 1, op = (desc >> 20) & 1;
+    unsigned size = (unsigned)__builtin_ctz(imm5), esize = 1u << size;
+    unsigned idx = imm5 >> (size + 1);
+    uint8_t a[16], d[16];
+    vload(env, (int)rn, a);
+    vload(env, (int)rd, d);
+    if (op) {                                                   /* INS (element) */
+        unsigned src = imm4 >> size;
+        set_elem(d, esize, idx, get_elem(a, esize, src));
+        vstore(env, (int)rd, d, true);
+        return 0;
+    }
+    switch (imm4) {
+    case 0x0:                                                   /* DUP (element) */
+    case 0x1: {                                                 /* DUP (general) */
+        uint64_t v = imm4 ? gval : get_elem(a, esize, idx);
+        for (unsigned i = 0; i < (q ? 16u : 8u) / esize; i++) {
+            set_elem(d, esize, i, v);
+        }
+        vstore(env, (int)rd, d, q);
+        return 0;
+    }
+    case 0x3:                                                   /* INS (general) */
+        set_elem(d, esize, idx, gval);
+        vstore(env, (int)rd, d, true);
+        return 0;
+    case 0x5:                                                   /* SMOV */
+        return (uint64_t)sext(get_elem(a, esize, idx), 8 * esize);
+    default:                                                    /* UMOV */
+        return get_elem(a, esize, idx);
+    }
+}

@@ -18,6 +18,7 @@
 #include "plugins/cpu/arm/mmu.c"
 #include "plugins/cpu/arm/pmu.c"
 #include "plugins/cpu/arm/psci.c"
+#include "plugins/cpu/arm/simd.c"
 #include "plugins/cpu/arm/sysreg.c"
 #include "plugins/cpu/arm/tcg.c"
 #include "plugins/cpu/arm/timer.c"

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "plugins/cpu/arm/fpu.h"
 #include "plugins/cpu/arm/simd.h"
 
 static uint64_t get_elem(const uint8_t *v, unsigned esize, unsigned i)
@@ -112,6 +113,73 @@ void arm_simd_3same(CPUARMState *env, unsigned desc)
             set_elem(r, esize, i, op3(op, u, bits, get_elem(a, esize, i), get_elem(b, esize, i),
                                       get_elem(d, esize, i)));
         }
+    }
+    vstore(env, (int)rd, r, q);
+}
+
+/* Floating-point three-same: @op is opcode | U << 5 | a << 6 (a = size
+ * bit 1); elements are S or D by @sz. */
+static uint64_t fp3(CPUARMState *env, unsigned op, unsigned ft, uint64_t x, uint64_t y,
+                    uint64_t d)
+{
+    uint64_t ones = ft == ARM_FT_D ? UINT64_MAX : 0xffffffffu;
+    uint64_t sign = ft == ARM_FT_D ? 1ull << 63 : 1ull << 31;
+    uint32_t f;
+    switch (op) {
+    case 0x18: return arm_fp_op2(env, ARM_FOP_MAXNM, ft, x, y);
+    case 0x19: return arm_fp_fma(env, ft, d, x, y, false, false);        /* FMLA */
+    case 0x1a: return arm_fp_op2(env, ARM_FOP_ADD, ft, x, y);
+    case 0x1c: return (arm_fp_compare(env, ft, x, y, false) & PSTATE_Z) ? ones : 0;  /* FCMEQ */
+    case 0x1e: return arm_fp_op2(env, ARM_FOP_MAX, ft, x, y);
+    case 0x58: return arm_fp_op2(env, ARM_FOP_MINNM, ft, x, y);
+    case 0x59: return arm_fp_fma(env, ft, d, x, y, false, true);         /* FMLS */
+    case 0x5a: return arm_fp_op2(env, ARM_FOP_SUB, ft, x, y);
+    case 0x5e: return arm_fp_op2(env, ARM_FOP_MIN, ft, x, y);
+    case 0x3b: return arm_fp_op2(env, ARM_FOP_MUL, ft, x, y);
+    case 0x3f: return arm_fp_op2(env, ARM_FOP_DIV, ft, x, y);
+    case 0x7a: return arm_fp_op2(env, ARM_FOP_SUB, ft, x, y) & ~sign;    /* FABD */
+    case 0x3c: case 0x7c: case 0x3d: case 0x7d:                          /* FCMGE/GT, FACGE/GT */
+        if (op & 1) {
+            x &= ~sign;
+            y &= ~sign;
+        }
+        f = arm_fp_compare(env, ft, x, y, true);
+        if (!(f & PSTATE_C) || (f & PSTATE_V)) {
+            return 0;
+        }
+        return (op & 0x40) && (f & PSTATE_Z) ? 0 : ones;
+    default: return 0;
+    }
+}
+
+void arm_simd_fp3same(CPUARMState *env, unsigned desc)
+{
+    unsigned rd = desc & 31, rn = (desc >> 5) & 31, rm = (desc >> 10) & 31;
+    unsigned op = (desc >> 15) & 0x7f, sz = (desc >> 22) & 1;
+    bool q = (desc >> 23) & 1;
+    unsigned ft = sz ? ARM_FT_D : ARM_FT_S, esize = sz ? 8 : 4, n = (q ? 16 : 8) / esize;
+    uint8_t a[16], b[16], d[16], r[16];
+    vload(env, (int)rn, a);
+    vload(env, (int)rm, b);
+    vload(env, (int)rd, d);
+    memset(r, 0, sizeof(r));
+    bool pairwise = op == 0x38 || op == 0x3a || op == 0x3e || op == 0x78 || op == 0x7e;
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t x, y, v;
+        if (pairwise) {
+            const uint8_t *src = i < n / 2 ? a : b;
+            unsigned j = (i % (n / 2)) * 2;
+            x = get_elem(src, esize, j);
+            y = get_elem(src, esize, j + 1);
+            unsigned plain = op == 0x38 ? 0x18 : op == 0x3a ? 0x1a : op == 0x3e ? 0x1e
+                           : op == 0x78 ? 0x58 : 0x5e;
+            v = fp3(env, plain, ft, x, y, 0);
+        } else {
+            x = get_elem(a, esize, i);
+            y = get_elem(b, esize, i);
+            v = fp3(env, op, ft, x, y, get_elem(d, esize, i));
+        }
+        set_elem(r, esize, i, v);
     }
     vstore(env, (int)rd, r, q);
 }

@@ -10,6 +10,8 @@
 
 /* rd | rn << 5 | rm << 10 | opcode << 15 | size << 20 | Q << 22 | U << 23 */
 void arm_simd_3same(CPUARMState *env, unsigned desc);
+/* rd | rn << 5 | rm << 10 | (opcode | U << 5 | a << 6) << 15 | sz << 22 | Q << 23 */
+void arm_simd_fp3same(CPUARMState *env, unsigned desc);
 /* rd | rn << 5 | opcode << 10 | size << 15 | Q << 17 | U << 18 */
 void arm_simd_2misc(CPUARMState *env, unsigned desc);
 /* rd | rn << 5 | imm5 << 10 | imm4 << 15 | Q << 19 | op << 20; returns

@@ -301,7 +301,13 @@ def gen_simd_insn(rnd):
         q = 1 if size == 3 else rnd.randrange(2)
         return ARR[(size, q)], size, q
 
-    kind = rnd.randrange(6)
+    kind = rnd.randrange(7)
+    if kind == 6:
+        op = rnd.choice(['fadd', 'fsub', 'fmul', 'fdiv', 'fmax', 'fmin', 'fmaxnm', 'fminnm',
+                         'fmla', 'fmls', 'fabd', 'fcmeq', 'fcmge', 'fcmgt', 'facge', 'facgt',
+                         'faddp', 'fmaxp', 'fminp', 'fmaxnmp', 'fminnmp'])
+        t = rnd.choice(['2s', '4s', '2d'])
+        return '%s v%d.%s, v%d.%s, v%d.%s' % (op, vr(), t, vr(), t, vr(), t)
     if kind == 0:
         op = rnd.choice(['and', 'bic', 'orr', 'orn', 'eor', 'bsl', 'bit', 'bif'])
         t = rnd.choice(['8b', '16b'])

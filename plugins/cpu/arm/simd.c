@@ -255,3 +255,43 @@ uint64_t arm_simd_copy(CPUARMState *env, unsigned desc, uint64_t gval)
         return get_elem(a, esize, idx);
     }
 }
+
+void arm_simd_permute(CPUARMState *env, unsigned desc)
+{
+    unsigned rd = desc & 31, rn = (desc >> 5) & 31, rm = (desc >> 10) & 31;
+    unsigned op = (desc >> 15) & 15, size = (desc >> 19) & 3;
+    bool q = (desc >> 21) & 1, ext = (desc >> 22) & 1;
+    unsigned bytes = q ? 16 : 8;
+    uint8_t a[16], b[16], r[16];
+    vload(env, (int)rn, a);
+    vload(env, (int)rm, b);
+    memset(r, 0, sizeof(r));
+    if (ext) {
+        /* EXT: bytes op.. of the concatenation Vm:Vn (Vn lowest). */
+        for (unsigned i = 0; i < bytes; i++) {
+            unsigned k = op + i;
+            r[i] = k < bytes ? a[k] : b[k - bytes];
+        }
+        vstore(env, (int)rd, r, q);
+        return;
+    }
+    unsigned esize = 1u << size, n = bytes / esize, part = (op >> 2) & 1;
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t v;
+        switch (op & 3) {
+        case 1:                                                   /* UZP1/UZP2 */
+            v = 2 * i + part < n ? get_elem(a, esize, 2 * i + part)
+                                 : get_elem(b, esize, 2 * i + part - n);
+            break;
+        case 2:                                                   /* TRN1/TRN2 */
+            v = (i & 1) ? get_elem(b, esize, (i & ~1u) + part)
+                        : get_elem(a, esize, i + part);
+            break;
+        default:                                                  /* ZIP1/ZIP2 */
+            v = get_elem((i & 1) ? b : a, esize, part * (n / 2) + i / 2);
+            break;
+        }
+        set_elem(r, esize, i, v);
+    }
+    vstore(env, (int)rd, r, q);
+}

@@ -18,4 +18,8 @@ void arm_simd_2misc(CPUARMState *env, unsigned desc);
  * the general-register result of SMOV/UMOV. */
 uint64_t arm_simd_copy(CPUARMState *env, unsigned desc, uint64_t gval);
 
+/* rd | rn << 5 | rm << 10 | op << 15 | size << 19 | Q << 21 | ext << 22:
+ * UZP/TRN/ZIP (op = opcode) or EXT (op = byte index). */
+void arm_simd_permute(CPUARMState *env, unsigned desc);
+
 #endif

@@ -301,7 +301,15 @@ def gen_simd_insn(rnd):
         q = 1 if size == 3 else rnd.randrange(2)
         return ARR[(size, q)], size, q
 
-    kind = rnd.randrange(7)
+    kind = rnd.randrange(8)
+    if kind == 7:
+        if rnd.random() < 0.3:
+            t = rnd.choice(['8b', '16b'])
+            return 'ext v%d.%s, v%d.%s, v%d.%s, #%d' % (vr(), t, vr(), t, vr(), t,
+                                                        rnd.randrange(8 if t == '8b' else 16))
+        op = rnd.choice(['zip1', 'zip2', 'uzp1', 'uzp2', 'trn1', 'trn2'])
+        t, _, _ = arr(3)
+        return '%s v%d.%s, v%d.%s, v%d.%s' % (op, vr(), t, vr(), t, vr(), t)
     if kind == 6:
         op = rnd.choice(['fadd', 'fsub', 'fmul', 'fdiv', 'fmax', 'fmin', 'fmaxnm', 'fminnm',
                          'fmla', 'fmls', 'fabd', 'fcmeq', 'fcmge', 'fcmgt', 'facge', 'facgt',

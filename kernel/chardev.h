@@ -138,6 +138,10 @@ void chardev_accept_input(Chardev *chr);
 void chardev_set_keep_output(Chardev *chr, bool on);
 /* Output bytes written but not yet taken by the host side. */
 size_t chardev_output_pending(Chardev *chr);
+/* Bytes chardev_write() takes now without dropping held output (a
+ * frontend with its own flow control, e.g. virtio-serial, writes no more
+ * and tries again later); SIZE_MAX for backends that never hold output. */
+size_t chardev_write_room(Chardev *chr);
 
 /* Backend side (device lock held). */
 int chardev_be_can_read(Chardev *chr);

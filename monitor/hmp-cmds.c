@@ -345,6 +345,7 @@ const HmpInfoCommand hmp_info_commands[] = {
     { .name = "qom-tree", .params = "[path]", .help = "show QOM composition tree",
       .run = info_qom_tree },
     { .name = "mtree", .params = "", .help = "show memory tree", .run = info_mtree },
+    { .name = "pci", .params = "", .help = "show PCI info", .run = hmp_info_pci },
     { .name = "registers", .params = "", .help = "show the cpu registers",
       .run = info_registers },
     { .name = "cpus", .params = "", .help = "show infos for each CPU", .run = info_cpus },

@@ -57,4 +57,8 @@ void hmp_set_link(GString *out, JsonObject *args);
 void hmp_hostfwd_add(GString *out, JsonObject *args);
 void hmp_hostfwd_remove(GString *out, JsonObject *args);
 
+/* monitor/qmp-pci.c: PCI buses described by their bus classes */
+JsonNode *qmp_query_pci(JsonObject *args, GError **errp);
+void hmp_info_pci(GString *out, const char *arg);
+
 #endif

@@ -142,8 +142,15 @@ def write_report(rows, runs, build):
         '- Guest images: ../shared/guests/riscv64 (Linux 6.1, busybox initramfs).',
         '',
     ]
+    # Sections other benchmarks write (bench/net.py) are kept.
+    kept = ''
+    if os.path.exists(path):
+        with open(path) as f:
+            old = f.read()
+        marker = old.find('<!-- network section')
+        kept = old[marker:] if marker >= 0 else ''
     with open(path, 'w') as f:
-        f.write('\n'.join(lines))
+        f.write('\n'.join(lines) + ('\n' + kept if kept else ''))
     print('wrote', path)
 
 

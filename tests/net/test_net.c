@@ -290,6 +290,50 @@ START_TEST(test_netdev_errors)
 }
 END_TEST
 
+/* A backend carrying vnet headers (as tap vnet_hdr=on). */
+static bool hdr_has(NetClientState *nc)
+{
+    return true;
+}
+
+static int hdr_len_set;
+static NetOffloads hdr_offloads;
+
+static void hdr_set(NetClientState *nc, bool on, int len)
+{
+    hdr_len_set = on ? len : 0;
+    nc->vnet_hdr_len = hdr_len_set;
+}
+
+static void hdr_offload(NetClientState *nc, const NetOffloads *o)
+{
+    hdr_offloads = *o;
+}
+
+START_TEST(test_vnet_hdr_negotiation)
+{
+    static NetClientInfo be_info;
+    be_info = tn_info;
+    be_info.has_vnet_hdr = hdr_has;
+    be_info.set_vnet_hdr = hdr_set;
+    be_info.set_offload = hdr_offload;
+    TestNic *be = (TestNic *)net_client_new(&be_info, sizeof(TestNic), NULL, "tap", "be", NULL);
+    be->room = -1;
+    TestNic *plain = tn_new("plain", NULL, -1);
+    TestNic *nic = tn_new("nic", &be->nc, -1);
+    TestNic *nic2 = tn_new("nic2", &plain->nc, -1);
+    ck_assert(net_peer_has_vnet_hdr(&nic->nc));
+    ck_assert(!net_peer_has_vnet_hdr(&nic2->nc));   /* no headers without support */
+    net_peer_set_vnet_hdr(&nic->nc, 12);
+    ck_assert_int_eq(hdr_len_set, 12);
+    NetOffloads o = { .csum = true, .tso4 = true };
+    net_peer_set_offload(&nic->nc, &o);
+    ck_assert(hdr_offloads.csum && hdr_offloads.tso4 && !hdr_offloads.ufo);
+    net_peer_set_vnet_hdr(&nic2->nc, 12);            /* a no-op on a plain backend */
+    ck_assert_int_eq(plain->nc.vnet_hdr_len, 0);
+}
+END_TEST
+
 static Suite *net_suite(void)
 {
     Suite *s = suite_create("net");
@@ -303,6 +347,7 @@ static Suite *net_suite(void)
         { "/net/peer", test_peer_in_use_and_free },
         { "/net/options", test_opts_repeat_and_parse },
         { "/net/netdev/errors", test_netdev_errors },
+        { "/net/vnet-hdr", test_vnet_hdr_negotiation },
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         TCase *tc = tcase_create(cases[i].name);

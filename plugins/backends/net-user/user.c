@@ -299,6 +299,7 @@ static void user_cleanup(NetClientState *nc)
         GuestFwd *g = g_ptr_array_index(s->guestfwds, i);
         if (g->chr) {
             chardev_clear_handlers(g->chr);
+            chardev_delete(g->chr);
         }
         g_free(g);
     }

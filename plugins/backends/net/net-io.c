@@ -108,22 +108,28 @@ static bool stream_parse(NetStreamConn *c)
 static gboolean stream_readable(gint fd, GIOCondition cond, gpointer opaque)
 {
     NetStreamConn *c = opaque;
-    ssize_t n = recv(fd, c->rbuf + c->rlen, RBUF_SIZE - c->rlen, 0);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-        c->in_src = NULL; /* returning FALSE drops the source */
-        GSource *self = g_main_current_source();
-        g_source_unref(self);
-        stream_hangup(c);
-        return G_SOURCE_REMOVE;
-    }
-    if (n > 0) {
-        c->rlen += n;
-        if (!stream_parse(c) && c->fd >= 0 && c->paused) {
-            /* Stop reading until the peer takes the frame. */
-            GSource *self = c->in_src;
-            c->in_src = NULL;
-            g_source_unref(self);
+    /* A few reads per wake-up (bounded, so the main loop stays responsive). */
+    for (int i = 0; i < 4; i++) {
+        ssize_t n = recv(fd, c->rbuf + c->rlen, RBUF_SIZE - c->rlen, MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+            break;
+        }
+        if (n <= 0) {
+            c->in_src = NULL; /* returning FALSE drops the source */
+            g_source_unref(g_main_current_source());
+            stream_hangup(c);
             return G_SOURCE_REMOVE;
+        }
+        c->rlen += n;
+        if (!stream_parse(c)) {
+            if (c->fd >= 0 && c->paused) {
+                /* Stop reading until the peer takes the frame. */
+                GSource *self = c->in_src;
+                c->in_src = NULL;
+                g_source_unref(self);
+                return G_SOURCE_REMOVE;
+            }
+            break; /* hung up inside (a bad frame) */
         }
     }
     return G_SOURCE_CONTINUE;

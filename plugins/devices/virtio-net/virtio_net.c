@@ -62,7 +62,7 @@ typedef struct VirtIONet VirtIONet;
 typedef struct NetQueuePair {
     NetClientState nc;          /* first: the client struct embeds it */
     VirtIONet *n;
-    VirtQueue *rx, *tx;
+    unsigned rx_index, tx_index;  /* queue numbers: the core owns the queues */
     bool tx_waiting;            /* the netdev holds our last packet */
 } NetQueuePair;
 
@@ -77,7 +77,6 @@ struct VirtIONet {
     uint8_t mac[6];
     NetQueuePair *pairs[MAX_PAIRS];
     unsigned max_pairs, cur_pairs;
-    VirtQueue *ctrl;
     bool peer_vnet_hdr;         /* headers pass through to the netdev */
     uint16_t status;
     bool promisc, allmulti, alluni, nomulti, nouni, nobcast;
@@ -90,6 +89,16 @@ struct VirtIONet {
 
 OBJECT_DECLARE_SIMPLE_TYPE(VirtIONet, VIRTIO_NET, TYPE_VIRTIO_NET)
 
+static VirtQueue *rxq(NetQueuePair *q)
+{
+    return virtio_get_queue(&q->n->parent_obj, q->rx_index);
+}
+
+static VirtQueue *txq(NetQueuePair *q)
+{
+    return virtio_get_queue(&q->n->parent_obj, q->tx_index);
+}
+
 static bool has(VirtIONet *n, unsigned bit)
 {
     return virtio_has_feature(&n->parent_obj, bit);
@@ -100,14 +109,14 @@ static bool has(VirtIONet *n, unsigned bit)
 static bool rx_ready(NetQueuePair *q)
 {
     VirtIODevice *vdev = &q->n->parent_obj;
-    return virtio_is_ready(vdev) && q->rx->ready && !vdev->broken &&
+    return virtio_is_ready(vdev) && rxq(q)->ready && !vdev->broken &&
            (vdev->status & VIRTIO_CONFIG_S_DRIVER_OK);
 }
 
 static bool net_can_receive(NetClientState *nc)
 {
     NetQueuePair *q = (NetQueuePair *)nc;
-    return rx_ready(q) && virtqueue_has_work(q->rx);
+    return rx_ready(q) && virtqueue_has_work(rxq(q));
 }
 
 static bool mac_in(const uint8_t (*table)[6], unsigned count, const uint8_t *mac)
@@ -179,25 +188,26 @@ static ssize_t net_receive(NetClientState *nc, const struct iovec *iov, int iovc
     size_t pkt_len = total - in_hdr;
     size_t need = NET_HDR_LEN + pkt_len;
     bool mrg = has(n, F_MRG_RXBUF);
+    VirtQueue *rx = rxq(q);
     VirtQueueElement *elems[VIRTQUEUE_MAX_SIZE];
     size_t lens[VIRTQUEUE_MAX_SIZE];
     unsigned count = 0;
     size_t done = 0, room = 0;
     while (done < need) {
-        VirtQueueElement *e = virtqueue_pop(q->rx);
+        VirtQueueElement *e = virtqueue_pop(rx);
         if (!e) {
             /* Not enough buffers yet: give them back and wait. */
             while (count) {
-                virtqueue_unpop(q->rx, elems[--count]);
+                virtqueue_unpop(rx, elems[--count]);
             }
             return vdev->broken ? (ssize_t)total : 0;
         }
         if (!e->in_num || (count == 0 && e->in_len < NET_HDR_LEN)) {
             virtio_error(vdev, "virtio-net: rx buffer too small for the header (%zu bytes)",
                          e->in_len);
-            virtqueue_push(q->rx, e, 0);
+            virtqueue_push(rx, e, 0);
             while (count) {
-                virtqueue_push(q->rx, elems[--count], 0);
+                virtqueue_push(rx, elems[--count], 0);
             }
             return total;
         }
@@ -233,9 +243,9 @@ static ssize_t net_receive(NetClientState *nc, const struct iovec *iov, int iovc
         size_t got = net_iov_to_buf(iov, iovcnt, src_off, tmp, chunk);
         iov_from_buf(e->in_sg, e->in_num, off, tmp, got);
         src_off += got;
-        virtqueue_push(q->rx, e, off + got);
+        virtqueue_push(rx, e, off + got);
     }
-    virtio_notify(vdev, q->rx);
+    virtio_notify(vdev, rx);
     return total;
 }
 
@@ -243,7 +253,7 @@ static void rx_handle(VirtIODevice *vdev, VirtQueue *vq)
 {
     VirtIONet *n = VIRTIO_NET(vdev);
     for (unsigned i = 0; i < n->max_pairs; i++) {
-        if (n->pairs[i]->rx == vq) {
+        if (n->pairs[i]->rx_index == vq->index) {
             net_client_flush(&n->pairs[i]->nc);
         }
     }
@@ -265,15 +275,16 @@ static void tx_flush(NetQueuePair *q)
     VirtIONet *n = q->n;
     VirtIODevice *vdev = &n->parent_obj;
     bool pushed = false;
+    VirtQueue *tx = txq(q);
     while (!q->tx_waiting && !vdev->broken) {
-        VirtQueueElement *e = virtqueue_pop(q->tx);
+        VirtQueueElement *e = virtqueue_pop(tx);
         if (!e) {
             break;
         }
         if (e->out_len < NET_HDR_LEN) {
             virtio_error(vdev, "virtio-net: tx request of %zu bytes, shorter than its header",
                          e->out_len);
-            virtqueue_push(q->tx, e, 0);
+            virtqueue_push(tx, e, 0);
             return;
         }
         /* Skip our header unless the netdev takes it. */
@@ -290,14 +301,14 @@ static void tx_flush(NetQueuePair *q)
             skip = 0;
         }
         ssize_t r = net_send_iov(&q->nc, sg, cnt, tx_complete);
-        virtqueue_push(q->tx, e, 0);
+        virtqueue_push(tx, e, 0);
         pushed = true;
         if (r == 0) {
             q->tx_waiting = true; /* the layer copied it; wait for its completion */
         }
     }
     if (pushed) {
-        virtio_notify(vdev, q->tx);
+        virtio_notify(vdev, tx);
     }
 }
 
@@ -305,7 +316,7 @@ static void tx_handle(VirtIODevice *vdev, VirtQueue *vq)
 {
     VirtIONet *n = VIRTIO_NET(vdev);
     for (unsigned i = 0; i < n->max_pairs; i++) {
-        if (n->pairs[i]->tx == vq) {
+        if (n->pairs[i]->tx_index == vq->index) {
             tx_flush(n->pairs[i]);
         }
     }
@@ -657,13 +668,13 @@ static bool net_realize(VirtIODevice *vdev, GError **errp)
         }
         q->n = n;
         n->pairs[i] = q;
-        q->rx = virtio_add_queue(vdev, QUEUE_SIZE, rx_handle);
-        q->tx = virtio_add_queue(vdev, QUEUE_SIZE, tx_handle);
+        q->rx_index = virtio_add_queue(vdev, QUEUE_SIZE, rx_handle)->index;
+        q->tx_index = virtio_add_queue(vdev, QUEUE_SIZE, tx_handle)->index;
         net_client_set_info_str(&q->nc, "model=%s,macaddr=%02x:%02x:%02x:%02x:%02x:%02x",
                                 object_get_typename(OBJECT(vdev)), n->mac[0], n->mac[1],
                                 n->mac[2], n->mac[3], n->mac[4], n->mac[5]);
     }
-    n->ctrl = virtio_add_queue(vdev, 64, ctrl_handle);
+    virtio_add_queue(vdev, 64, ctrl_handle);
     n->peer_vnet_hdr = net_peer_has_vnet_hdr(&n->pairs[0]->nc);
     if (n->peer_vnet_hdr) {
         for (unsigned i = 0; i < n->max_pairs; i++) {
@@ -746,19 +757,18 @@ static const TypeInfo net_info = {
     .class_init = net_class_init,
 };
 
-static const VirtioPCIDeviceTypeInfo net_pci_info = {
-    .name = TYPE_VIRTIO_NET_PCI,
+static const VirtioPCIDeviceTypeInfo net_pci = {
     .device_type = TYPE_VIRTIO_NET,
     .class_id = 0x0200, /* Ethernet controller */
-    .desc = "virtio network card (PCI)",
 };
 
-static void net_module_init(void)
-{
-    virtio_pci_register_proxy(&net_pci_info);
-}
+static const TypeInfo net_pci_info = {
+    VIRTIO_PCI_PROXY_FIELDS(&net_pci),
+    .name = TYPE_VIRTIO_NET_PCI,
+    .category = "network",
+    .description = "virtio network card (PCI)",
+    .user_creatable = true,
+};
 
-/* TODO when the virtio core lands on main: list the -pci proxy's TypeInfo
- * as the virtio helper's design says, so the index names it. */
-TESSERA_MODULE(.name = "virtio-net", .kind = "device", .types = TESSERA_TYPES(&net_info),
-               .init = net_module_init);
+TESSERA_MODULE(.name = "virtio-net", .kind = "device",
+               .types = TESSERA_TYPES(&net_info, &net_pci_info));

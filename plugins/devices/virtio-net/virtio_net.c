@@ -757,18 +757,9 @@ static const TypeInfo net_info = {
     .class_init = net_class_init,
 };
 
-static const VirtioPCIDeviceTypeInfo net_pci = {
-    .device_type = TYPE_VIRTIO_NET,
-    .class_id = 0x0200, /* Ethernet controller */
-};
-
-static const TypeInfo net_pci_info = {
-    VIRTIO_PCI_PROXY_FIELDS(&net_pci),
-    .name = TYPE_VIRTIO_NET_PCI,
-    .category = "network",
-    .description = "virtio network card (PCI)",
-    .user_creatable = true,
-};
+static const TypeInfo net_pci_info =
+    VIRTIO_PCI_PROXY_TYPE(TYPE_VIRTIO_NET_PCI, TYPE_VIRTIO_NET, 0x0200 /* Ethernet */, "network",
+                          "virtio network card (PCI)");
 
 TESSERA_MODULE(.name = "virtio-net", .kind = "device",
                .types = TESSERA_TYPES(&net_info, &net_pci_info));

@@ -5,12 +5,15 @@
  * fdt_open_into() and tries again.
  */
 #include "kernel/fdt.h"
+#include "kernel/hostfile.h"
 
 #include <inttypes.h>
 #include <libfdt.h>
 #include <string.h>
 
 #define FDT_INITIAL_SIZE (64u * 1024)
+/* The largest -dtb file read (real trees are tens of KiB). */
+#define FDT_MAX_FILE_SIZE (16u * 1024 * 1024)
 #define FDT_DEFAULT_ADDRESS_CELLS 2
 #define FDT_DEFAULT_SIZE_CELLS 1
 
@@ -584,9 +587,9 @@ const void *fdt_builder_blob(const FdtBuilder *fdt, size_t *size)
 bool fdt_load_file(const char *filename, void **blob, size_t *size, GError **errp)
 {
     char *data;
-    gsize len;
+    size_t len;
     GError *err = NULL;
-    if (!g_file_get_contents(filename, &data, &len, &err)) {
+    if (!host_file_read(filename, FDT_MAX_FILE_SIZE, &data, &len, &err)) {
         g_set_error(errp, FDT_ERROR, FDT_ERROR_INVALID, "cannot read device tree '%s': %s",
                     filename, err->message);
         g_error_free(err);

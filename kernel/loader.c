@@ -12,6 +12,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include "kernel/hostfile.h"
 
 /* No guest image segment is larger than this (a crafted p_memsz must not
  * make the loader ask the host for exabytes). */
@@ -130,26 +133,31 @@ void loader_images_replay(LoaderImages *imgs)
 
 /* ---- files -------------------------------------------------------------- */
 
+/* Host-file errors in the loader's domain. */
+static bool as_io_error(GError **errp, GError *err)
+{
+    g_set_error_literal(errp, LOADER_ERROR, LOADER_ERROR_IO, err->message);
+    g_error_free(err);
+    return false;
+}
+
 bool loader_file_size(const char *filename, uint64_t max_size, uint64_t *size, GError **errp)
 {
-    struct stat st;
-    if (stat(filename, &st) != 0) {
-        g_set_error(errp, LOADER_ERROR, LOADER_ERROR_IO, "cannot open '%s': %s", filename,
-                    g_strerror(errno));
-        return false;
+    GError *err = NULL;
+    uint64_t st_size;
+    int fd = host_file_open_read(filename, 0, &st_size, &err);
+    if (fd < 0) {
+        return as_io_error(errp, err);
     }
-    if (!S_ISREG(st.st_mode)) {
-        g_set_error(errp, LOADER_ERROR, LOADER_ERROR_IO, "'%s' is not a regular file", filename);
-        return false;
-    }
-    if (max_size && (uint64_t)st.st_size > max_size) {
+    close(fd);
+    if (max_size && st_size > max_size) {
         g_set_error(errp, LOADER_ERROR, LOADER_ERROR_TOO_BIG,
                     "'%s' is too large (%" PRIu64 " bytes, at most %" PRIu64 " fit)",
-                    filename, (uint64_t)st.st_size, max_size);
+                    filename, st_size, max_size);
         return false;
     }
     if (size) {
-        *size = (uint64_t)st.st_size;
+        *size = st_size;
     }
     return true;
 }
@@ -161,24 +169,23 @@ static bool read_file(const char *filename, uint64_t max_size, char **data, gsiz
         return false;
     }
     GError *err = NULL;
-    if (!g_file_get_contents(filename, data, len, &err)) {
-        g_set_error(errp, LOADER_ERROR, LOADER_ERROR_IO, "cannot read '%s': %s", filename,
-                    err->message);
-        g_error_free(err);
-        return false;
+    size_t n;
+    if (!host_file_read(filename, max_size, data, &n, &err)) {
+        return as_io_error(errp, err);
     }
+    *len = n;
     return true;
 }
 
 bool loader_is_elf(const char *filename)
 {
     unsigned char magic[SELFMAG];
-    FILE *f = fopen(filename, "rb");
-    if (!f) {
-        return false;
+    int fd = host_file_open_read(filename, 0, NULL, NULL);
+    if (fd < 0) {
+        return false; /* the load that follows reports why */
     }
-    bool ok = fread(magic, 1, SELFMAG, f) == SELFMAG && memcmp(magic, ELFMAG, SELFMAG) == 0;
-    fclose(f);
+    bool ok = read(fd, magic, SELFMAG) == SELFMAG && memcmp(magic, ELFMAG, SELFMAG) == 0;
+    close(fd);
     return ok;
 }
 

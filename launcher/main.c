@@ -278,38 +278,11 @@ static bool setup_machine_config(MachineState *ms, Config *cfg, OptDict *mdict, 
     if (!apply_machine_opts(ms, mdict, errp)) {
         return false;
     }
-    if (cfg->memory) {
-        OptDict *d = opt_dict_parse("-m", cfg->memory, "size", false, errp);
-        if (!d) {
-            return false;
-        }
-        uint64_t size;
-        const char *s = opt_dict_get(d, "size");
-        bool ok = s && opt_parse_size(s, 1024 * 1024, &size) && size > 0;
-        opt_dict_free(d);
-        if (!ok) {
-            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-m %s: invalid RAM size",
-                        cfg->memory);
-            return false;
-        }
-        ms->ram_size = size;
+    if (cfg->memory && !machine_parse_memory(ms, cfg->memory, errp)) {
+        return false;
     }
-    if (cfg->smp) {
-        OptDict *d = opt_dict_parse("-smp", cfg->smp, "cpus", false, errp);
-        if (!d) {
-            return false;
-        }
-        const char *s = opt_dict_get(d, "cpus");
-        char *end = NULL;
-        guint64 n = s ? g_ascii_strtoull(s, &end, 10) : 0;
-        bool ok = s && *s && !*end && n > 0 && n <= 4096;
-        opt_dict_free(d);
-        if (!ok) {
-            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-smp %s: invalid CPU count",
-                        cfg->smp);
-            return false;
-        }
-        ms->smp_cpus = n;
+    if (cfg->smp && !machine_parse_smp(ms, cfg->smp, errp)) {
+        return false;
     }
     struct { char *value; const char *prop; } files[] = {
         { cfg->kernel, "kernel" }, { cfg->initrd, "initrd" }, { cfg->append, "append" },
@@ -374,12 +347,18 @@ static bool setup_chardevs(Config *cfg, GError **errp)
     for (guint i = 0; i < serials->len; i++) {
         g_autofree char *id = g_strdup_printf("serial%u", i);
         const char *text = g_ptr_array_index(serials, i);
+        if (i >= (guint)machine_max_serial_ports()) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                        "-serial %s: too many serial ports (at most %d)", text,
+                        machine_max_serial_ports());
+            return false;
+        }
         Chardev *chr = shorthand_chardev("-serial", id, text, true, errp);
         if (!chr && *errp) {
             return false;
         }
         if (chr) {
-            machine_set_serial_chardev_id(i, chr->label);
+            machine_set_serial_chardev_id(i, chr->label, NULL); /* index checked above */
         }
     }
     struct { GPtrArray *texts; const char *option; const char *prefix;
@@ -650,6 +629,11 @@ static int run(Config *cfg, const char *progname)
     }
     if (ms->dumpdtb) {
         return 0; /* the board wrote the blob, as QEMU does, and we quit */
+    }
+    /* Built: what qom-get reports from now on is what runs. */
+    object_freeze_properties(OBJECT(ms));
+    if (ms->accel) {
+        object_freeze_properties(OBJECT(ms->accel));
     }
     system_reset();
     if (ms->accel) {

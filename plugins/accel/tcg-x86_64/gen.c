@@ -11,6 +11,7 @@
 
 G_STATIC_ASSERT(G_BYTE_ORDER == G_LITTLE_ENDIAN);
 G_STATIC_ASSERT(sizeof(TcgTlbEntry) == 32);
+G_STATIC_ASSERT(sizeof(X86CodeHeader) % 16 == 0);
 
 /* Host registers. */
 enum {
@@ -49,6 +50,8 @@ typedef struct XGen {
      * offset rax_pos (no label in between either). */
     uint64_t rax_temp;
     unsigned rax_pos;
+    uint32_t *jmp_off;       /* goto_tb rel32 offsets (X86CodeHeader) */
+    GArray *aborts;          /* rel32 positions of jumps to the entry abort */
 } XGen;
 
 static const uint8_t xg_cc[] = {
@@ -782,33 +785,89 @@ static void xg_enter_rax(XGen *g)
     xg_rm(g, 0xff, false, 4, RAX, offsetof(TcgTb, code));   /* jmp [rax+code] */
 }
 
+/* goto_tb: a jmp rel32 that the backend's link() patches to the target's
+ * code (whose entry checks exit requests); 0 falls through to the exit. */
 static void xg_goto_tb(XGen *g, uint64_t slot)
 {
     g_assert(slot < IR_MAX_GOTO_TB);
-    xg_movi(g, true, RAX, (uint64_t)(uintptr_t)&g->tb->jmp_target[slot]);
-    xg_rm(g, 0x8b, true, RAX, RAX, 0);
-    xg_rr(g, 0x85, true, RAX, RAX);
-    unsigned skip1 = xg_jcc(g, CC_E);
-    xg_rm(g, 0x83, false, AR_CMP, R_VCPU, offsetof(TcgVcpu, exit_flag));
-    xg_b(g, 0);
-    unsigned skip2 = xg_jcc(g, CC_NE);
-    xg_rm(g, 0x8b, false, RCX, RAX, offsetof(TcgTb, verified_gen));
-    xg_rm(g, 0x3b, false, RCX, R_VCPU, offsetof(TcgVcpu, icache_gen));
-    unsigned skip3 = xg_jcc(g, CC_NE);
-    xg_enter_rax(g);
-    xg_patch_here(g, skip1);
-    xg_patch_here(g, skip2);
-    xg_patch_here(g, skip3);
+    while ((xg_pos(g) + 1) & 3) {
+        xg_b(g, 0x90);                                   /* nop: align the rel32 */
+    }
+    g->jmp_off[slot] = xg_jmp(g);
 }
 
+/* Jump to the block for the current pc if the jump cache holds it for this
+ * block's flags (see TcgVcpu.jmp_cache); else ask the engine. */
 static void xg_lookup_and_goto(XGen *g)
 {
+    unsigned miss[4], nmiss = 0;
+    if (g->v->pc_offset >= 0) {
+        xg_rm(g, 0x8b, true, RCX, R_VCPU, offsetof(TcgVcpu, jmp_cache));
+        xg_rr(g, 0x85, true, RCX, RCX);
+        miss[nmiss++] = xg_jcc(g, CC_E);
+        xg_rm(g, 0x8b, true, RAX, R_ENV, (int32_t)g->v->pc_offset);
+        xg_mov_rr(g, true, RDX, RAX);
+        xg_shift_ri(g, SH_SHR, true, RDX, 12);
+        xg_rr(g, 0x31, true, RAX, RDX);                  /* xor rdx, rax */
+        xg_shift_ri(g, SH_SHR, true, RDX, 1);
+        xg_arith_ri(g, AR_AND, false, RDX, TCG_JMP_CACHE_SIZE - 1);
+        xg_shift_ri(g, SH_SHL, true, RDX, 3);
+        xg_rr(g, 0x01, true, RCX, RDX);                  /* add rdx, rcx */
+        xg_rm(g, 0x8b, true, RDX, RDX, 0);               /* rdx = entry */
+        xg_rr(g, 0x85, true, RDX, RDX);
+        miss[nmiss++] = xg_jcc(g, CC_E);
+        xg_rm(g, 0x3b, true, RAX, RDX, offsetof(TcgTb, pc));
+        miss[nmiss++] = xg_jcc(g, CC_NE);
+        xg_movi(g, true, RCX, g->tb->flags);
+        xg_rm(g, 0x3b, true, RCX, RDX, offsetof(TcgTb, flags));
+        miss[nmiss++] = xg_jcc(g, CC_NE);
+        xg_rm(g, 0xff, false, 4, RDX, offsetof(TcgTb, code));   /* jmp [rdx+code] */
+    }
+    for (unsigned i = 0; i < nmiss; i++) {
+        xg_patch_here(g, miss[i]);
+    }
     xg_mov_rr(g, true, RDI, R_VCPU);
     xg_call_mem(g, R_VCPU, offsetof(TcgVcpu, lookup_tb));
     xg_rr(g, 0x85, true, RAX, RAX);
-    unsigned miss = xg_jcc(g, CC_E);
+    unsigned nothing = xg_jcc(g, CC_E);
     xg_enter_rax(g);
-    xg_patch_here(g, miss);
+    xg_patch_here(g, nothing);
+    xg_exit(g, -1);
+}
+
+/*
+ * Block entry (from the loop, a chained goto_tb or a jump-cache hit):
+ * r15 = this block; leave before running anything when an exit was
+ * requested, the block was invalidated or fence.i has happened since its
+ * code was last checked.
+ */
+static void xg_entry(XGen *g)
+{
+    xg_movi(g, true, R_TB, (uint64_t)(uintptr_t)g->tb);
+    xg_rm(g, 0x83, false, AR_CMP, R_VCPU, offsetof(TcgVcpu, exit_flag));
+    xg_b(g, 0);
+    unsigned a1 = xg_jcc(g, CC_NE);
+    xg_rm(g, 0x83, false, AR_CMP, R_TB, offsetof(TcgTb, invalid));
+    xg_b(g, 0);
+    unsigned a2 = xg_jcc(g, CC_NE);
+    xg_rm(g, 0x8b, false, RAX, R_TB, offsetof(TcgTb, verified_gen));
+    xg_rm(g, 0x3b, false, RAX, R_VCPU, offsetof(TcgVcpu, icache_gen));
+    unsigned a3 = xg_jcc(g, CC_NE);
+    g_array_append_val(g->aborts, a1);
+    g_array_append_val(g->aborts, a2);
+    g_array_append_val(g->aborts, a3);
+    xg_rm(g, 0x89, true, R_TB, R_VCPU, offsetof(TcgVcpu, cur_tb));
+}
+
+/* The entry's way out: the guest state goes back to this block's start. */
+static void xg_entry_abort(XGen *g)
+{
+    for (guint i = 0; i < g->aborts->len; i++) {
+        xg_patch_here(g, g_array_index(g->aborts, unsigned, i));
+    }
+    xg_mov_rr(g, true, RDI, R_VCPU);
+    xg_mov_rr(g, true, RSI, R_TB);
+    xg_call_mem(g, R_VCPU, offsetof(TcgVcpu, enter_abort));
     xg_exit(g, -1);
 }
 
@@ -899,7 +958,8 @@ static void xg_op(XGen *g, const IrOp *op)
     }
 }
 
-GByteArray *x86_gen_block(TcgVcpu *v, const IrBlock *ir, TcgTb *tb)
+GByteArray *x86_gen_block(TcgVcpu *v, const IrBlock *ir, TcgTb *tb,
+                          uint32_t jmp_off[IR_MAX_GOTO_TB])
 {
     if (ir->ntemps > ir->first_local + X86_FRAME_SLOTS) {
         return NULL;
@@ -910,18 +970,20 @@ GByteArray *x86_gen_block(TcgVcpu *v, const IrBlock *ir, TcgTb *tb)
         .fixups = g_array_new(FALSE, FALSE, sizeof(uint64_t)),
         .label_pos = g_new(int, ir->nlabels + 1),
         .rax_temp = IR_NO_TEMP,
+        .jmp_off = jmp_off,
+        .aborts = g_array_new(FALSE, FALSE, sizeof(unsigned)),
     };
     for (unsigned i = 0; i <= ir->nlabels; i++) {
         g.label_pos[i] = -1;
     }
-    /* Entry: r15 = this block, v->cur_tb = this block. */
-    xg_movi(&g, true, R_TB, (uint64_t)(uintptr_t)tb);
-    xg_rm(&g, 0x89, true, R_TB, R_VCPU, offsetof(TcgVcpu, cur_tb));
+    xg_entry(&g);
     for (unsigned i = 0; i < ir->nops; i++) {
         xg_op(&g, &ir->ops[i]);
     }
     /* A block must not fall off its end; guard against translator bugs. */
     xg_exit(&g, -1);
+    xg_entry_abort(&g);
+    g_array_free(g.aborts, TRUE);
     for (guint i = 0; i < g.fixups->len; i += 2) {
         unsigned at = (unsigned)g_array_index(g.fixups, uint64_t, i);
         uint64_t label = g_array_index(g.fixups, uint64_t, i + 1);

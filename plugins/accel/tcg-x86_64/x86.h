@@ -36,6 +36,10 @@ typedef struct X86Chunk {
 typedef struct X86CodeHeader {
     X86Chunk *chunk;
     uint64_t size;
+    /* Offset from the code start of each goto_tb's patchable rel32 (4-byte
+     * aligned; 0: slot unused). */
+    uint32_t jmp_off[IR_MAX_GOTO_TB];
+    uint64_t pad;
 } X86CodeHeader;
 
 typedef TcgTb *(*X86EntryFn)(TcgVcpu *v, const void *code, int *exit_slot);
@@ -50,7 +54,8 @@ typedef struct X86Vcpu {
 } X86Vcpu;
 
 /* gen.c: machine code for @ir into a new byte array (NULL: block too big). */
-GByteArray *x86_gen_block(TcgVcpu *v, const IrBlock *ir, TcgTb *tb);
+GByteArray *x86_gen_block(TcgVcpu *v, const IrBlock *ir, TcgTb *tb,
+                          uint32_t jmp_off[IR_MAX_GOTO_TB]);
 /* gen.c: the entry stub for @v. */
 GByteArray *x86_gen_entry_stub(TcgVcpu *v, uint64_t *frame);
 

@@ -39,6 +39,30 @@ enum {
 enum { AR_ADD = 0, AR_OR = 1, AR_AND = 4, AR_SUB = 5, AR_XOR = 6, AR_CMP = 7 };
 enum { SH_ROL = 0, SH_ROR = 1, SH_SHL = 4, SH_SHR = 5, SH_SAR = 7 };
 
+/*
+ * Register cache: IR temps (globals and block temps) live in a few host
+ * registers between their home slots' loads and stores.  Ops still compute
+ * in rax/rcx/rdx; reading a cached temp is a register move, writing one
+ * leaves it dirty in its register.  Dirty values go home (globals to env,
+ * block temps to the frame) where ir.h needs them in memory: globals
+ * before guest memory accesses, calls that read globals and block exits;
+ * everything at branches and labels (which then start with an empty
+ * cache); caller-saved registers around calls and slow paths.  rbp
+ * survives calls; rsi, rdi, r8, r9 and r10 do not.  Temps past their last
+ * use are dropped without being written back (unless the block branches
+ * backwards).
+ */
+#define X86_NCACHE 6
+typedef struct XCacheReg {
+    int reg;                 /* host register */
+    bool callee_saved;
+    int64_t temp;            /* -1: free */
+    bool dirty;
+    unsigned stamp;          /* last use, for eviction */
+} XCacheReg;
+
+static const int xg_cache_regs[X86_NCACHE] = { RBP, RSI, RDI, R8, R9, R10 };
+
 typedef struct XGen {
     TcgVcpu *v;
     const IrBlock *ir;
@@ -52,6 +76,13 @@ typedef struct XGen {
     unsigned rax_pos;
     uint32_t *jmp_off;       /* goto_tb rel32 offsets (X86CodeHeader) */
     GArray *aborts;          /* rel32 positions of jumps to the entry abort */
+    /* Register cache (see "register cache" below). */
+    XCacheReg cache[X86_NCACHE];
+    int8_t *temp_reg;        /* per temp: cache index or -1 */
+    uint32_t *last_use;      /* per temp: index of the last op reading or writing it */
+    unsigned cur_op;
+    unsigned stamp;
+    bool spilled;            /* slow path: caller-saved cache regs unusable */
 } XGen;
 
 static const uint8_t xg_cc[] = {
@@ -237,6 +268,158 @@ static int32_t xg_slot_disp(XGen *g, uint64_t t)
     return (int32_t)((t - g->ir->first_local) * sizeof(uint64_t));
 }
 
+/* Home of temp @t: [base + disp]. */
+static void xg_home(XGen *g, uint64_t t, int *base, int32_t *disp)
+{
+    const IrTempInfo *ti = &g->ir->temps[t];
+    if (ti->kind == IR_TEMP_KIND_GLOBAL) {
+        *base = R_ENV;
+        *disp = (int32_t)ti->env_offset;
+    } else {
+        g_assert(ti->kind == IR_TEMP_KIND_LOCAL);
+        *base = R_FRAME;
+        *disp = xg_slot_disp(g, t);
+    }
+}
+
+static bool xg_is_i64(XGen *g, uint64_t t)
+{
+    return g->ir->temps[t].type == IR_I64;
+}
+
+static bool xg_is_global(XGen *g, uint64_t t)
+{
+    return g->ir->temps[t].kind == IR_TEMP_KIND_GLOBAL;
+}
+
+/* Write cache entry @c's value home if dirty (it stays cached, clean). */
+static void xg_cache_writeback(XGen *g, XCacheReg *c)
+{
+    if (c->temp >= 0 && c->dirty) {
+        int base;
+        int32_t disp;
+        xg_home(g, (uint64_t)c->temp, &base, &disp);
+        xg_rm(g, 0x89, xg_is_i64(g, (uint64_t)c->temp), c->reg, base, disp);
+        c->dirty = false;
+    }
+}
+
+static void xg_cache_drop(XGen *g, XCacheReg *c)
+{
+    if (c->temp >= 0) {
+        g->temp_reg[c->temp] = -1;
+        c->temp = -1;
+        c->dirty = false;
+    }
+}
+
+/* Globals home (before accesses that may fault, calls reading them, exits). */
+static void xg_sync_globals(XGen *g)
+{
+    for (unsigned i = 0; i < X86_NCACHE; i++) {
+        XCacheReg *c = &g->cache[i];
+        if (c->temp >= 0 && xg_is_global(g, (uint64_t)c->temp)) {
+            xg_cache_writeback(g, c);
+        }
+    }
+}
+
+/* Everything home; @drop: forget it all (labels, branch targets). */
+static void xg_sync_all(XGen *g, bool drop)
+{
+    for (unsigned i = 0; i < X86_NCACHE; i++) {
+        xg_cache_writeback(g, &g->cache[i]);
+        if (drop) {
+            xg_cache_drop(g, &g->cache[i]);
+        }
+    }
+}
+
+/* Before a call: caller-saved registers home and forgotten. */
+static void xg_spill_caller_saved(XGen *g)
+{
+    for (unsigned i = 0; i < X86_NCACHE; i++) {
+        XCacheReg *c = &g->cache[i];
+        if (!c->callee_saved) {
+            xg_cache_writeback(g, c);
+            xg_cache_drop(g, c);
+        }
+    }
+}
+
+/* After a call that may write globals: cached globals are stale. */
+static void xg_forget_globals(XGen *g)
+{
+    for (unsigned i = 0; i < X86_NCACHE; i++) {
+        XCacheReg *c = &g->cache[i];
+        if (c->temp >= 0 && xg_is_global(g, (uint64_t)c->temp)) {
+            g_assert(!c->dirty);
+            xg_cache_drop(g, c);
+        }
+    }
+}
+
+/* Slow path entry: dirty caller-saved values home; reads come from memory
+ * until xg_slow_path_end() reloads the registers. */
+static void xg_slow_path_begin(XGen *g)
+{
+    for (unsigned i = 0; i < X86_NCACHE; i++) {
+        XCacheReg *c = &g->cache[i];
+        if (!c->callee_saved && c->temp >= 0 && c->dirty) {
+            int base;
+            int32_t disp;
+            xg_home(g, (uint64_t)c->temp, &base, &disp);
+            xg_rm(g, 0x89, xg_is_i64(g, (uint64_t)c->temp), c->reg, base, disp);
+        }
+    }
+    g->spilled = true;
+}
+
+static void xg_slow_path_end(XGen *g)
+{
+    g->spilled = false;
+    for (unsigned i = 0; i < X86_NCACHE; i++) {
+        XCacheReg *c = &g->cache[i];
+        if (!c->callee_saved && c->temp >= 0) {
+            int base;
+            int32_t disp;
+            xg_home(g, (uint64_t)c->temp, &base, &disp);
+            xg_rm(g, 0x8b, xg_is_i64(g, (uint64_t)c->temp), c->reg, base, disp);
+        }
+    }
+}
+
+/* A cache register for temp @t (evicting the least recently used). */
+static XCacheReg *xg_cache_alloc(XGen *g, uint64_t t)
+{
+    XCacheReg *best = NULL;
+    for (unsigned i = 0; i < X86_NCACHE; i++) {
+        XCacheReg *c = &g->cache[i];
+        if (c->temp < 0) {
+            best = c;
+            break;
+        }
+        if (!best || c->stamp < best->stamp) {
+            best = c;
+        }
+    }
+    xg_cache_writeback(g, best);
+    xg_cache_drop(g, best);
+    best->temp = (int64_t)t;
+    g->temp_reg[t] = (int8_t)(best - g->cache);
+    return best;
+}
+
+static XCacheReg *xg_cached(XGen *g, uint64_t t)
+{
+    int i = g->temp_reg[t];
+    if (i < 0 || (g->spilled && !g->cache[i].callee_saved)) {
+        return NULL;
+    }
+    g->cache[i].stamp = ++g->stamp;
+    return &g->cache[i];
+}
+
 /* reg = temp @t (i32 temps zero-extended). */
 static void xg_ld(XGen *g, int reg, uint64_t t)
 {
@@ -249,17 +432,30 @@ static void xg_ld(XGen *g, int reg, uint64_t t)
     switch (ti->kind) {
     case IR_TEMP_KIND_ENV:
         xg_mov_rr(g, true, reg, R_ENV);
-        break;
+        return;
     case IR_TEMP_KIND_CONST:
         xg_movi(g, w, reg, ti->value);
-        break;
-    case IR_TEMP_KIND_GLOBAL:
-        xg_rm(g, 0x8b, w, reg, R_ENV, (int32_t)ti->env_offset);
-        break;
+        return;
     default:
-        xg_rm(g, 0x8b, w, reg, R_FRAME, xg_slot_disp(g, t));
         break;
     }
+    XCacheReg *c = xg_cached(g, t);
+    if (c) {
+        xg_mov_rr(g, true, reg, c->reg);
+        return;
+    }
+    int base;
+    int32_t disp;
+    xg_home(g, t, &base, &disp);
+    if (ti->kind == IR_TEMP_KIND_GLOBAL && !g->spilled) {
+        /* Globals are read again soon: keep them (clean). */
+        c = xg_cache_alloc(g, t);
+        c->stamp = ++g->stamp;
+        xg_rm(g, 0x8b, w, c->reg, base, disp);
+        xg_mov_rr(g, true, reg, c->reg);
+        return;
+    }
+    xg_rm(g, 0x8b, w, reg, base, disp);
 }
 
 /* temp @t = reg (32 bits for i32 temps). */
@@ -268,19 +464,30 @@ static void xg_st(XGen *g, int reg, uint64_t t)
     g_assert(t < g->ir->ntemps);
     const IrTempInfo *ti = &g->ir->temps[t];
     bool w = ti->type == IR_I64;
-    switch (ti->kind) {
-    case IR_TEMP_KIND_GLOBAL:
-        xg_rm(g, 0x89, w, reg, R_ENV, (int32_t)ti->env_offset);
-        break;
-    case IR_TEMP_KIND_LOCAL:
-        xg_rm(g, 0x89, w, reg, R_FRAME, xg_slot_disp(g, t));
-        break;
-    default:
-        g_assert_not_reached();
+    g_assert(ti->kind == IR_TEMP_KIND_GLOBAL || ti->kind == IR_TEMP_KIND_LOCAL);
+    g_assert(!g->spilled);
+    XCacheReg *c = xg_cached(g, t);
+    if (!c) {
+        c = xg_cache_alloc(g, t);
+        c->stamp = ++g->stamp;
     }
+    xg_mov_rr(g, w, c->reg, reg);
+    c->dirty = true;
     if (reg == RAX && w) {
         g->rax_temp = t;
         g->rax_pos = xg_pos(g);
+    }
+}
+
+/* After op @i: block temps used for the last time leave the cache unsaved. */
+static void xg_release_dead(XGen *g, unsigned i)
+{
+    for (unsigned k = 0; k < X86_NCACHE; k++) {
+        XCacheReg *c = &g->cache[k];
+        if (c->temp >= 0 && !xg_is_global(g, (uint64_t)c->temp) &&
+            g->last_use[c->temp] <= i) {
+            xg_cache_drop(g, c);
+        }
     }
 }
 
@@ -366,12 +573,14 @@ static void xg_guest_ld(XGen *g, const IrOp *op)
     const uint64_t *a = op->args;
     unsigned memop = (unsigned)a[2];
     int mmu = (int)a[3];
+    xg_sync_globals(g);
     xg_ld(g, RAX, a[1]);
     unsigned slow = xg_tlb_check(g, memop, mmu, offsetof(TcgTlbEntry, addr_read));
     xg_rm(g, 0x03, true, RAX, RDX, offsetof(TcgTlbEntry, addend));
     xg_load_mem(g, memop, RAX, RAX, 0);
     unsigned done = xg_jmp(g);
     xg_patch_here(g, slow);
+    xg_slow_path_begin(g);
     xg_set_insn(g, op);
     xg_mov_rr(g, true, RSI, RAX);
     xg_mov_rr(g, true, RDI, R_VCPU);
@@ -379,6 +588,7 @@ static void xg_guest_ld(XGen *g, const IrOp *op)
     xg_movi(g, false, RCX, (uint32_t)mmu);
     xg_movi(g, false, R8, 1);
     xg_call_mem(g, R_VCPU, offsetof(TcgVcpu, slow_ld));
+    xg_slow_path_end(g);
     xg_patch_here(g, done);
     xg_st(g, RAX, a[0]);
 }
@@ -388,21 +598,26 @@ static void xg_guest_st(XGen *g, const IrOp *op)
     const uint64_t *a = op->args;
     unsigned memop = (unsigned)a[2];
     int mmu = (int)a[3];
+    xg_sync_globals(g);
+    /* Both operands before the paths split (the cache must not change in
+     * one of them): the value in r11. */
+    xg_ld(g, R11, a[0]);
     xg_ld(g, RAX, a[1]);
     unsigned slow = xg_tlb_check(g, memop, mmu, offsetof(TcgTlbEntry, addr_write));
     xg_rm(g, 0x03, true, RAX, RDX, offsetof(TcgTlbEntry, addend));
-    xg_ld(g, RCX, a[0]);
-    xg_store_mem(g, memop, RCX, RAX, 0);
+    xg_store_mem(g, memop, R11, RAX, 0);
     unsigned done = xg_jmp(g);
     xg_patch_here(g, slow);
+    xg_slow_path_begin(g);
     xg_set_insn(g, op);
     xg_mov_rr(g, true, RSI, RAX);
     xg_mov_rr(g, true, RDI, R_VCPU);
-    xg_ld(g, RDX, a[0]);
+    xg_mov_rr(g, true, RDX, R11);
     xg_movi(g, false, RCX, memop);
     xg_movi(g, false, R8, (uint32_t)mmu);
     xg_movi(g, false, R9, 1);
     xg_call_mem(g, R_VCPU, offsetof(TcgVcpu, slow_st));
+    xg_slow_path_end(g);
     xg_patch_here(g, done);
 }
 
@@ -410,6 +625,9 @@ static void xg_guest_st(XGen *g, const IrOp *op)
 static void xg_atomic(XGen *g, const IrOp *op)
 {
     const uint64_t *a = op->args;
+    xg_sync_globals(g);
+    xg_spill_caller_saved(g);
+    g->spilled = true;
     xg_set_insn(g, op);
     xg_ld(g, RSI, a[1]);
     xg_ld(g, RDX, a[2]);
@@ -429,6 +647,7 @@ static void xg_atomic(XGen *g, const IrOp *op)
     xg_call_mem(g, R_VCPU, op->opc == IR_OP_ATOMIC_CMPXCHG ? offsetof(TcgVcpu, atomic_cmpxchg)
                                                             : offsetof(TcgVcpu, atomic_rmw));
     xg_arith_ri(g, AR_ADD, true, RSP, 16);
+    g->spilled = false;
     xg_st(g, RAX, a[0]);
 }
 
@@ -437,14 +656,44 @@ static void xg_call(XGen *g, const IrOp *op)
     static const int argregs[IR_MAX_CALL_ARGS] = { RDI, RSI, RDX, RCX, R8, R9 };
     const uint64_t *a = op->args;
     unsigned nargs = (unsigned)a[3];
+    unsigned flags = (unsigned)a[2];
+    bool writes = !(flags & IR_CALL_NO_WRITE_GLOBALS);
     g_assert(nargs <= IR_MAX_CALL_ARGS);
+    if (writes || !(flags & IR_CALL_NO_READ_GLOBALS)) {
+        xg_sync_globals(g);
+    }
+    xg_spill_caller_saved(g);
+    g->spilled = true;
     for (unsigned i = 0; i < nargs; i++) {
         xg_ld(g, argregs[i], a[4 + i]);
     }
     xg_set_insn(g, op);
     xg_call_abs(g, (const void *)(uintptr_t)a[1]);
+    g->spilled = false;
+    if (writes) {
+        xg_forget_globals(g);
+    }
     if (a[0] != IR_NO_TEMP) {
         xg_st(g, RAX, a[0]);
+    }
+}
+
+/* An env load/store at [off, off + size) may alias cached globals. */
+static void xg_env_alias(XGen *g, int64_t off, unsigned size, bool is_store)
+{
+    for (unsigned i = 0; i < X86_NCACHE; i++) {
+        XCacheReg *c = &g->cache[i];
+        if (c->temp < 0 || !xg_is_global(g, (uint64_t)c->temp)) {
+            continue;
+        }
+        const IrTempInfo *ti = &g->ir->temps[c->temp];
+        int64_t lo = ti->env_offset, hi = lo + (ti->type == IR_I64 ? 8 : 4);
+        if (lo < off + (int64_t)size && off < hi) {
+            xg_cache_writeback(g, c);
+            if (is_store) {
+                xg_cache_drop(g, c);
+            }
+        }
     }
 }
 
@@ -540,11 +789,11 @@ static void xg_binop(XGen *g, IrOpcode opc, bool w)
         break;
     case IR_OP_MULSUH:
         /* unsigned high half minus (a < 0 ? b : 0) */
-        xg_mov_rr(g, true, R8, RAX);
+        xg_mov_rr(g, true, R11, RAX);
         xg_rr(g, 0xf7, w, 4, RCX);
-        xg_shift_ri(g, SH_SAR, w, R8, w ? 63 : 31);
-        xg_rr(g, 0x21, w, RCX, R8);                      /* and r8, rcx */
-        xg_rr(g, 0x29, w, R8, RDX);                      /* sub rdx, r8 */
+        xg_shift_ri(g, SH_SAR, w, R11, w ? 63 : 31);
+        xg_rr(g, 0x21, w, RCX, R11);                     /* and r11, rcx */
+        xg_rr(g, 0x29, w, R11, RDX);                     /* sub rdx, r11 */
         xg_mov_rr(g, true, RAX, RDX);
         break;
     case IR_OP_ANDC:
@@ -871,6 +1120,157 @@ static void xg_entry_abort(XGen *g)
     xg_exit(g, -1);
 }
 
+/* ---- ops straight on cache registers -------------------------------------------- */
+
+/* The cache register holding temp @t (a global is loaded into one), or -1. */
+static int xg_operand_reg(XGen *g, uint64_t t)
+{
+    const IrTempInfo *ti = &g->ir->temps[t];
+    if (ti->kind != IR_TEMP_KIND_GLOBAL && ti->kind != IR_TEMP_KIND_LOCAL) {
+        return -1;
+    }
+    XCacheReg *c = xg_cached(g, t);
+    if (!c && ti->kind == IR_TEMP_KIND_GLOBAL) {
+        int base;
+        int32_t disp;
+        xg_home(g, t, &base, &disp);
+        c = xg_cache_alloc(g, t);
+        c->stamp = ++g->stamp;
+        xg_rm(g, 0x8b, ti->type == IR_I64, c->reg, base, disp);
+    }
+    return c ? c->reg : -1;
+}
+
+/* The cache register for result @t (now dirty); operands just used keep
+ * theirs (their stamps are newer than any other). */
+static int xg_result_reg(XGen *g, uint64_t t)
+{
+    XCacheReg *c = xg_cached(g, t);
+    if (!c) {
+        c = xg_cache_alloc(g, t);
+        c->stamp = ++g->stamp;
+    }
+    c->dirty = true;
+    return c->reg;
+}
+
+static bool xg_is_var(XGen *g, uint64_t t)
+{
+    uint8_t k = g->ir->temps[t].kind;
+    return k == IR_TEMP_KIND_GLOBAL || k == IR_TEMP_KIND_LOCAL;
+}
+
+/* d = a op b for add/sub/and/or/xor/mul and shifts by constants, computed in
+ * d's register.  False: use the generic path. */
+static bool xg_binop_direct(XGen *g, IrOpcode opc, bool w, uint64_t d, uint64_t x, uint64_t y)
+{
+    static const uint8_t rr_op[] = {
+        [IR_OP_ADD] = 0x01, [IR_OP_SUB] = 0x29, [IR_OP_AND] = 0x21, [IR_OP_OR] = 0x09,
+        [IR_OP_XOR] = 0x31,
+    };
+    static const int8_t ar_op[] = {
+        [IR_OP_ADD] = AR_ADD, [IR_OP_SUB] = AR_SUB, [IR_OP_AND] = AR_AND, [IR_OP_OR] = AR_OR,
+        [IR_OP_XOR] = AR_XOR,
+    };
+    bool shift = opc == IR_OP_SHL || opc == IR_OP_SHR || opc == IR_OP_SAR;
+    bool arith = opc == IR_OP_ADD || opc == IR_OP_SUB || opc == IR_OP_AND || opc == IR_OP_OR ||
+                 opc == IR_OP_XOR;
+    bool comm = opc != IR_OP_SUB && !shift;
+    if ((!arith && !shift && opc != IR_OP_MUL) || !xg_is_var(g, d) || g->spilled) {
+        return false;
+    }
+    int32_t imm = 0;
+    bool is_imm = xg_imm32(g, y, w, &imm);
+    if (!is_imm && comm && xg_imm32(g, x, w, &imm)) {
+        uint64_t t = x;
+        x = y;
+        y = t;
+        is_imm = true;
+    }
+    if (shift && !is_imm) {
+        return false;
+    }
+    if (!is_imm && d == y && d != x) {
+        if (!comm) {
+            return false;
+        }
+        uint64_t t = x;
+        x = y;
+        y = t;
+    }
+    int rx = xg_operand_reg(g, x);
+    if (rx < 0) {
+        return false;
+    }
+    int ry = -1;
+    if (!is_imm) {
+        ry = xg_operand_reg(g, y);
+        if (ry < 0) {
+            return false;
+        }
+        xg_cached(g, x);            /* refresh x's stamp past y's allocation */
+    }
+    int rd = xg_result_reg(g, d);
+    if (rd != rx) {
+        xg_mov_rr(g, w, rd, rx);
+    }
+    if (shift) {
+        unsigned cnt = (unsigned)imm & (w ? 63 : 31);
+        xg_shift_ri(g, opc == IR_OP_SHL ? SH_SHL : opc == IR_OP_SHR ? SH_SHR : SH_SAR, w, rd,
+                    cnt);
+    } else if (opc == IR_OP_MUL) {
+        if (is_imm) {
+            xg_rr(g, 0x69, w, rd, rd);                   /* imul rd, rd, imm32 */
+            xg_b4(g, (uint32_t)imm);
+        } else {
+            xg_rr(g, P_0F | 0xaf, w, rd, ry);
+        }
+    } else if (is_imm) {
+        xg_arith_ri(g, ar_op[opc], w, rd, imm);
+    } else {
+        xg_rr(g, rr_op[opc], w, ry, rd);
+    }
+    return true;
+}
+
+/* d = s and the extensions between registers. */
+static bool xg_unop_direct(XGen *g, IrOpcode opc, bool w, uint64_t d, uint64_t src)
+{
+    if (!xg_is_var(g, d) || g->spilled) {
+        return false;
+    }
+    const IrTempInfo *si = &g->ir->temps[src];
+    if (opc == IR_OP_MOV && si->kind == IR_TEMP_KIND_CONST) {
+        int rd = xg_result_reg(g, d);
+        xg_movi(g, w, rd, si->value);
+        return true;
+    }
+    int rs = xg_operand_reg(g, src);
+    if (rs < 0) {
+        return false;
+    }
+    int rd;
+    switch (opc) {
+    case IR_OP_MOV:
+        rd = xg_result_reg(g, d);
+        xg_mov_rr(g, w, rd, rs);
+        return true;
+    case IR_OP_EXT32S:
+    case IR_OP_EXTS_I32_I64:
+        rd = xg_result_reg(g, d);
+        xg_rr(g, 0x63, true, rd, rs);                    /* movsxd */
+        return true;
+    case IR_OP_EXT32U:
+    case IR_OP_EXTU_I32_I64:
+    case IR_OP_EXTRL_I64_I32:
+        rd = xg_result_reg(g, d);
+        xg_mov_rr(g, false, rd, rs);
+        return true;
+    default:
+        return false;
+    }
+}
+
 static void xg_op(XGen *g, const IrOp *op)
 {
     const uint64_t *a = op->args;
@@ -882,6 +1282,9 @@ static void xg_op(XGen *g, const IrOp *op)
     case IR_OP_ROTR: case IR_OP_DIV: case IR_OP_DIVU: case IR_OP_REM: case IR_OP_REMU:
     case IR_OP_MULSH: case IR_OP_MULUH: case IR_OP_MULSUH: case IR_OP_ANDC: case IR_OP_ORC:
     case IR_OP_EQV:
+        if (xg_binop_direct(g, opc, w, a[0], a[1], a[2])) {
+            return;
+        }
         xg_ld(g, RAX, a[1]);
         if (!xg_binop_imm(g, opc, w, a[2])) {
             xg_ld(g, RCX, a[2]);
@@ -894,6 +1297,9 @@ static void xg_op(XGen *g, const IrOp *op)
     case IR_OP_EXT16S: case IR_OP_EXT16U: case IR_OP_EXT32S: case IR_OP_EXT32U:
     case IR_OP_EXTU_I32_I64: case IR_OP_EXTS_I32_I64: case IR_OP_EXTRL_I64_I32:
     case IR_OP_EXTRH_I64_I32:
+        if (xg_unop_direct(g, opc, w, a[0], a[1])) {
+            return;
+        }
         xg_ld(g, RAX, a[1]);
         xg_unop(g, opc, w);
         xg_st(g, RAX, a[0]);
@@ -903,25 +1309,32 @@ static void xg_op(XGen *g, const IrOp *op)
     case IR_OP_DEPOSIT:
         xg_bitfield(g, op, w);
         return;
+    case IR_OP_BRCOND:
+        xg_sync_all(g, false);
+        xg_cond(g, op, w);
+        return;
     case IR_OP_SETCOND:
     case IR_OP_MOVCOND:
-    case IR_OP_BRCOND:
         xg_cond(g, op, w);
         return;
     case IR_OP_BR:
+        xg_sync_all(g, false);
         xg_branch_to(g, xg_jmp(g), a[0]);
         return;
     case IR_OP_SET_LABEL:
         g_assert(a[0] < g->ir->nlabels);
+        xg_sync_all(g, true);
         g->label_pos[a[0]] = (int)xg_pos(g);
         g->rax_temp = IR_NO_TEMP;
         return;
     case IR_OP_LD:
+        xg_env_alias(g, (int64_t)a[1], ir_memop_size((unsigned)a[2]), false);
         xg_load_mem(g, (unsigned)a[2], RAX, R_ENV, (int32_t)a[1]);
         xg_st(g, RAX, a[0]);
         return;
     case IR_OP_ST:
         xg_ld(g, RAX, a[0]);
+        xg_env_alias(g, (int64_t)a[1], ir_memop_size((unsigned)a[2]), true);
         xg_store_mem(g, (unsigned)a[2], RAX, R_ENV, (int32_t)a[1]);
         return;
     case IR_OP_GUEST_LD:
@@ -940,12 +1353,15 @@ static void xg_op(XGen *g, const IrOp *op)
     case IR_OP_INSN_START:
         return;
     case IR_OP_GOTO_TB:
+        xg_sync_globals(g);
         xg_goto_tb(g, a[0]);
         return;
     case IR_OP_EXIT_TB:
+        xg_sync_globals(g);
         xg_exit(g, a[0] == IR_EXIT_NO_CHAIN ? -1 : (int)a[0]);
         return;
     case IR_OP_LOOKUP_AND_GOTO_PTR:
+        xg_sync_globals(g);
         xg_lookup_and_goto(g);
         return;
     case IR_OP_MB:
@@ -955,6 +1371,68 @@ static void xg_op(XGen *g, const IrOp *op)
         return;
     default:
         g_assert_not_reached();
+    }
+}
+
+/* Operand counts per opcode (CALL handled apart). */
+static const uint8_t xg_nout[] = {
+#define XG_NOUT_(name, o, i, c) [IR_OP_##name] = o,
+    IR_OPCODES(XG_NOUT_)
+#undef XG_NOUT_
+};
+static const uint8_t xg_nin[] = {
+#define XG_NIN_(name, o, i, c) [IR_OP_##name] = i,
+    IR_OPCODES(XG_NIN_)
+#undef XG_NIN_
+};
+
+static void xg_use(XGen *g, uint64_t t, unsigned i)
+{
+    if (t < g->ir->ntemps) {
+        g->last_use[t] = i;
+    }
+}
+
+/* Last use of every temp; with a backward branch, block temps live to the end. */
+static void xg_liveness(XGen *g)
+{
+    const IrBlock *ir = g->ir;
+    g->temp_reg = g_new(int8_t, ir->ntemps);
+    memset(g->temp_reg, -1, ir->ntemps);
+    g->last_use = g_new0(uint32_t, ir->ntemps);
+    g_autofree int *label_at = g_new(int, ir->nlabels + 1);
+    for (unsigned i = 0; i <= ir->nlabels; i++) {
+        label_at[i] = -1;
+    }
+    bool backward = false;
+    for (unsigned i = 0; i < ir->nops; i++) {
+        const IrOp *op = &ir->ops[i];
+        if (op->opc == IR_OP_CALL) {
+            if (op->args[0] != IR_NO_TEMP) {
+                xg_use(g, op->args[0], i);
+            }
+            for (unsigned k = 0; k < op->args[3] && k < IR_MAX_CALL_ARGS; k++) {
+                xg_use(g, op->args[4 + k], i);
+            }
+            continue;
+        }
+        unsigned n = xg_nout[op->opc] + xg_nin[op->opc];
+        for (unsigned k = 0; k < n; k++) {
+            xg_use(g, op->args[k], i);
+        }
+        if (op->opc == IR_OP_SET_LABEL && op->args[0] < ir->nlabels) {
+            label_at[op->args[0]] = (int)i;
+        }
+        uint64_t target = op->opc == IR_OP_BR ? op->args[0] :
+                          op->opc == IR_OP_BRCOND ? op->args[3] : UINT64_MAX;
+        if (target < ir->nlabels && label_at[target] >= 0) {
+            backward = true;
+        }
+    }
+    if (backward) {
+        for (unsigned t = ir->first_local; t < ir->ntemps; t++) {
+            g->last_use[t] = UINT32_MAX;
+        }
     }
 }
 
@@ -976,11 +1454,19 @@ GByteArray *x86_gen_block(TcgVcpu *v, const IrBlock *ir, TcgTb *tb,
     for (unsigned i = 0; i <= ir->nlabels; i++) {
         g.label_pos[i] = -1;
     }
+    xg_liveness(&g);
+    for (unsigned i = 0; i < X86_NCACHE; i++) {
+        g.cache[i] = (XCacheReg){ .reg = xg_cache_regs[i], .temp = -1,
+                                  .callee_saved = xg_cache_regs[i] == RBP };
+    }
     xg_entry(&g);
     for (unsigned i = 0; i < ir->nops; i++) {
+        g.cur_op = i;
         xg_op(&g, &ir->ops[i]);
+        xg_release_dead(&g, i);
     }
     /* A block must not fall off its end; guard against translator bugs. */
+    xg_sync_globals(&g);
     xg_exit(&g, -1);
     xg_entry_abort(&g);
     g_array_free(g.aborts, TRUE);
@@ -993,6 +1479,8 @@ GByteArray *x86_gen_block(TcgVcpu *v, const IrBlock *ir, TcgTb *tb,
     }
     g_array_free(g.fixups, TRUE);
     g_free(g.label_pos);
+    g_free(g.temp_reg);
+    g_free(g.last_use);
     return g.buf;
 }
 

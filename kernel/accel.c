@@ -73,6 +73,32 @@ AccelState *accel_create(OptDict *opts, GError **errp)
     return ACCEL(obj);
 }
 
+const void *cpu_accel_ops(CPUState *cpu, const char *accel)
+{
+    for (const CPUAccelOps *o = CPU_GET_CLASS(cpu)->accel_ops; o && o->accel; o++) {
+        if (!strcmp(o->accel, accel)) {
+            return o->ops;
+        }
+    }
+    return NULL;
+}
+
+static void cpu_instance_finalize(Object *obj)
+{
+    CPUState *cpu = CPU(obj);
+    if (cpu->breakpoints) {
+        g_array_unref(cpu->breakpoints);
+    }
+    if (cpu->watchpoints) {
+        g_array_unref(cpu->watchpoints);
+    }
+}
+
+static void cpu_class_init(ObjectClass *klass, const void *data)
+{
+    DEVICE_CLASS(klass)->bus_type = NULL; /* CPUs sit on no bus */
+}
+
 static const TypeInfo accel_types[] = {
     {
         .name = TYPE_ACCEL,
@@ -87,6 +113,8 @@ static const TypeInfo accel_types[] = {
         .abstract = true,
         .instance_size = sizeof(CPUState),
         .class_size = sizeof(CPUClass),
+        .class_init = cpu_class_init,
+        .instance_finalize = cpu_instance_finalize,
     },
 };
 

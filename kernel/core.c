@@ -2,6 +2,7 @@
 #include "kernel/core.h"
 
 #include "kernel/accel.h"
+#include "kernel/bus.h"
 #include "kernel/chardev.h"
 #include "kernel/device.h"
 #include "kernel/log.h"
@@ -19,6 +20,7 @@ void core_init(const char *progname, const char *module_dir)
     error_set_progname(progname);
     if (g_once_init_enter(&once)) {
         device_types_init();
+        bus_types_init();
         machine_types_init();
         accel_types_init();
         chardev_types_init();

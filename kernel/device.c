@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "kernel/bus.h"
 #include "kernel/core.h"
 #include "kernel/machine.h"
 #include "kernel/options.h"
@@ -118,20 +119,7 @@ void device_mmio_map(DeviceState *dev, int n, MemoryRegion *container, hwaddr ad
 
 AddressSpace *device_dma_address_space(DeviceState *dev)
 {
-    for (int i = 0; i < dev->num_mmio; i++) {
-        MemoryRegion *mr = dev->mmio[i];
-        if (!mr->container) {
-            continue;
-        }
-        while (mr->container) {
-            mr = mr->container;
-        }
-        if (mr->spaces) {
-            return mr->spaces->data;
-        }
-    }
-    MachineState *ms = machine_current();
-    return ms ? &ms->address_space : NULL;
+    return dev->parent_bus ? bus_dma_address_space(dev->parent_bus, dev) : NULL;
 }
 
 bool device_realize(DeviceState *dev, GError **errp)
@@ -144,6 +132,14 @@ bool device_realize(DeviceState *dev, GError **errp)
         return false;
     }
     DeviceClass *dc = DEVICE_GET_CLASS(dev);
+    /* A board's own device goes on the first bus of its type, when the
+     * machine (or a test) has one; user devices were plugged already. */
+    if (!dev->parent_bus && dc->bus_type) {
+        BusState *bus = bus_find_free(dc->bus_type);
+        if (bus && !bus_plug(bus, dev, errp)) {
+            return false;
+        }
+    }
     if (dc->realize && !dc->realize(dev, errp)) {
         return false;
     }
@@ -249,7 +245,7 @@ DeviceState *device_create_from_opts(OptDict *opts, bool hotplug, GError **errp)
     dev->hotplugged = hotplug;
     for (guint i = 0; i < opts->keys->len; i++) {
         const char *key = g_ptr_array_index(opts->keys, i);
-        if (!strcmp(key, "driver") || !strcmp(key, "id")) {
+        if (!strcmp(key, "driver") || !strcmp(key, "id") || !strcmp(key, "bus")) {
             continue;
         }
         if (!object_property_parse(obj, key, opt_dict_get(opts, key), &err)) {
@@ -260,18 +256,30 @@ DeviceState *device_create_from_opts(OptDict *opts, bool hotplug, GError **errp)
             return NULL;
         }
     }
+    const char *bus_name = opt_dict_get(opts, "bus");
+    BusState *bus = NULL;
+    if (bus_name && !dc->bus_type) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                    "-device %s: bus=%s given, but the device plugs into no bus", driver, bus_name);
+        object_unref(obj);
+        return NULL;
+    }
+    if (bus_name && !(bus = bus_find(bus_name))) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_NOT_FOUND, "-device %s: Bus '%s' not found",
+                    driver, bus_name);
+        object_unref(obj);
+        return NULL;
+    }
     dev->id = g_strdup(id);
+    dev->user_created = true;
     g_autofree char *name = id ? g_strdup(id) : anon_name(peripheral);
     object_property_add_child(peripheral, name, obj, NULL);
     object_unref(obj);
-    MachineState *ms = machine_current();
-    MachineClass *mc = ms ? MACHINE_GET_CLASS(ms) : NULL;
-    if (!device_realize(dev, &err) ||
-        (mc && mc->plug_device && !mc->plug_device(ms, dev, &err))) {
+    if ((dc->bus_type && !bus_plug(bus, dev, &err)) || !bus_realize_plugged(dev, &err)) {
         g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-device %s: %s", driver,
                     err->message);
         g_error_free(err);
-        device_unrealize(dev);
+        bus_unplug(dev);
         object_unparent(obj);
         return NULL;
     }
@@ -298,20 +306,31 @@ bool device_delete(const char *id, GError **errp)
                     object_get_typename(obj));
         return false;
     }
-    MachineState *ms = machine_current();
-    MachineClass *mc = ms ? MACHINE_GET_CLASS(ms) : NULL;
-    if (mc && mc->unplug_device) {
-        mc->unplug_device(ms, dev);
-    }
-    device_unrealize(dev);
+    bus_unplug(dev);
     object_unparent(obj);
     return true;
+}
+
+/* What users see of a device type is declared once, in its TypeInfo. */
+static void device_class_base_init(ObjectClass *klass, const void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    const TypeInfo *ti = type_get_info(klass->type);
+    if (!ti) {
+        return;
+    }
+    dc->desc = ti->description;
+    if (ti->category) {
+        dc->category = ti->category;
+    }
+    dc->user_creatable = ti->user_creatable;
 }
 
 static void device_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     dc->category = "misc";
+    dc->bus_type = TYPE_SYSTEM_BUS;
 }
 
 static const TypeInfo device_type_info = {
@@ -324,6 +343,7 @@ static const TypeInfo device_type_info = {
     .instance_post_init = device_post_init,
     .instance_finalize = device_finalize,
     .class_init = device_class_init,
+    .class_base_init = device_class_base_init,
 };
 
 void device_types_init(void)

@@ -17,6 +17,7 @@
 #define TYPE_DEVICE "device"
 
 typedef struct DeviceState DeviceState;
+typedef struct BusState BusState;
 typedef struct FdtBuilder FdtBuilder;
 
 #define DEVICE_MAX_MMIO 8
@@ -27,6 +28,8 @@ struct DeviceState {
     char *id;                  /* user-given id, or NULL */
     bool realized;
     bool hotplugged;
+    bool user_created;         /* by -device or device_add */
+    BusState *parent_bus;      /* the bus it is plugged into, or NULL */
     int num_mmio;
     MemoryRegion *mmio[DEVICE_MAX_MMIO];
     hwaddr mmio_addr[DEVICE_MAX_MMIO]; /* where mapped, or HWADDR_UNMAPPED */
@@ -45,6 +48,9 @@ typedef struct DeviceClass {
     const char *category;      /* see TesseraTypeDesc.category */
     bool user_creatable;       /* may be given with -device */
     bool hotpluggable;         /* may be added/removed while running */
+    /* The bus type it plugs into (default TYPE_SYSTEM_BUS "system-bus");
+     * NULL: on no bus (CPUs).  See kernel/bus.h. */
+    const char *bus_type;
     bool (*realize)(DeviceState *dev, GError **errp);
     void (*unrealize)(DeviceState *dev);
     void (*reset)(DeviceState *dev);
@@ -65,8 +71,8 @@ void device_connect_irq_out(DeviceState *dev, int n, IRQLine *line);
 /* Map MMIO region @n at @addr in @container (priority 0). */
 void device_mmio_map(DeviceState *dev, int n, MemoryRegion *container, hwaddr addr);
 
-/* The address space a device's DMA reaches: the one its first mapped MMIO
- * region belongs to, else the current machine's; NULL when neither. */
+/* The address space a device's DMA reaches: its bus's (kernel/bus.h);
+ * NULL for a device on no bus. */
 AddressSpace *device_dma_address_space(DeviceState *dev);
 
 bool device_realize(DeviceState *dev, GError **errp);

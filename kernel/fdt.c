@@ -18,7 +18,8 @@ typedef struct FdtIrqRoute {
     const DeviceState *dev;
     int pin;
     char *parent_label;
-    uint32_t irq;
+    uint32_t cells[FDT_MAX_IRQ_CELLS];   /* the interrupt specifier */
+    unsigned ncells;
 } FdtIrqRoute;
 
 struct FdtBuilder {
@@ -357,21 +358,32 @@ char *fdt_device_label(const DeviceState *dev)
 
 /* ---- interrupt routing -------------------------------------------------- */
 
+void fdt_builder_set_irq_cells(FdtBuilder *fdt, const DeviceState *dev, int pin,
+                               const char *parent_label, const uint32_t *cells, unsigned ncells)
+{
+    g_assert(ncells >= 1 && ncells <= FDT_MAX_IRQ_CELLS);
+    FdtIrqRoute *r = NULL;
+    for (guint i = 0; i < fdt->irqs->len && !r; i++) {
+        FdtIrqRoute *x = &g_array_index(fdt->irqs, FdtIrqRoute, i);
+        if (x->dev == dev && x->pin == pin) {
+            r = x;
+            g_free(r->parent_label);
+        }
+    }
+    if (!r) {
+        FdtIrqRoute fresh = { .dev = dev, .pin = pin };
+        g_array_append_val(fdt->irqs, fresh);
+        r = &g_array_index(fdt->irqs, FdtIrqRoute, fdt->irqs->len - 1);
+    }
+    r->parent_label = g_strdup(parent_label);
+    memcpy(r->cells, cells, ncells * sizeof(uint32_t));
+    r->ncells = ncells;
+}
+
 void fdt_builder_set_irq(FdtBuilder *fdt, const DeviceState *dev, int pin,
                          const char *parent_label, uint32_t irq)
 {
-    for (guint i = 0; i < fdt->irqs->len; i++) {
-        FdtIrqRoute *r = &g_array_index(fdt->irqs, FdtIrqRoute, i);
-        if (r->dev == dev && r->pin == pin) {
-            g_free(r->parent_label);
-            r->parent_label = g_strdup(parent_label);
-            r->irq = irq;
-            return;
-        }
-    }
-    FdtIrqRoute r = { .dev = dev, .pin = pin, .parent_label = g_strdup(parent_label),
-                      .irq = irq };
-    g_array_append_val(fdt->irqs, r);
+    fdt_builder_set_irq_cells(fdt, dev, pin, parent_label, &irq, 1);
 }
 
 static gint route_cmp_pin(gconstpointer a, gconstpointer b)
@@ -415,7 +427,7 @@ static void write_irqs(FdtBuilder *fdt, const char *path, const DeviceState *dev
             uint32_t ph = fdt_builder_phandle(fdt, r->parent_label);
             g_array_append_val(cells, ph);
         }
-        g_array_append_val(cells, r->irq);
+        g_array_append_vals(cells, r->cells, r->ncells);
     }
     if (one_parent) {
         fdt_builder_prop_u32(fdt, path, "interrupt-parent",

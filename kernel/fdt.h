@@ -41,8 +41,8 @@ typedef enum {
 /* The blob never grows past this (libfdt offsets are ints). */
 #define FDT_BUILDER_MAX_SIZE (64u * 1024 * 1024)
 
-/* Label of hart @index's local interrupt controller ("hart0-intc"). */
-#define FDT_HART_INTC_LABEL_FMT "hart%u-intc"
+/* Most cells in one interrupt specifier (GICv3: 3, with affinity 4). */
+#define FDT_MAX_IRQ_CELLS 4
 
 /* New tree with an empty root node (no properties yet). */
 FdtBuilder *fdt_builder_new(void);
@@ -97,9 +97,13 @@ char *fdt_device_label(const DeviceState *dev);
 
 /*
  * Interrupt routing, recorded by the board: output pin @pin of @dev reaches
- * the controller labelled @parent_label as interrupt specifier @irq
- * (one cell).
+ * the controller labelled @parent_label as the interrupt specifier @cells
+ * (as many as the controller's #interrupt-cells, at most FDT_MAX_IRQ_CELLS;
+ * a GIC takes 3: type, number, flags).  fdt_builder_set_irq is the
+ * one-cell form (PLIC, a hart's local controller).
  */
+void fdt_builder_set_irq_cells(FdtBuilder *fdt, const DeviceState *dev, int pin,
+                               const char *parent_label, const uint32_t *cells, unsigned ncells);
 void fdt_builder_set_irq(FdtBuilder *fdt, const DeviceState *dev, int pin,
                          const char *parent_label, uint32_t irq);
 /*

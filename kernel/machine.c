@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "kernel/bus.h"
 #include "kernel/core.h"
 
 #define MAX_SERIAL_PORTS 4
@@ -39,6 +40,13 @@ char *machine_name_from_type(const char *type_name)
         return g_strndup(type_name, strlen(type_name) - strlen(TYPE_MACHINE_SUFFIX));
     }
     return g_strdup(type_name);
+}
+
+/* machine_name_from_type() for class set-up: the result is interned. */
+static const char *machine_name_from_type_static(const char *type_name)
+{
+    g_autofree char *n = machine_name_from_type(type_name);
+    return g_intern_string(n);
 }
 
 MachineState *machine_create(const char *name, GError **errp)
@@ -73,6 +81,37 @@ MachineState *machine_create(const char *name, GError **errp)
     return current_machine;
 }
 
+/* The main system bus's handler: the board places user-created devices;
+ * its own devices it maps itself. */
+static bool sysbus_pre_plug(void *opaque, BusState *bus, DeviceState *dev, GError **errp)
+{
+    MachineState *ms = opaque;
+    MachineClass *mc = MACHINE_GET_CLASS(ms);
+    return !dev->user_created || !mc->pre_plug_device || mc->pre_plug_device(ms, dev, errp);
+}
+
+static bool sysbus_plug(void *opaque, BusState *bus, DeviceState *dev, GError **errp)
+{
+    MachineState *ms = opaque;
+    MachineClass *mc = MACHINE_GET_CLASS(ms);
+    return !dev->user_created || !mc->plug_device || mc->plug_device(ms, dev, errp);
+}
+
+static void sysbus_unplug(void *opaque, BusState *bus, DeviceState *dev)
+{
+    MachineState *ms = opaque;
+    MachineClass *mc = MACHINE_GET_CLASS(ms);
+    if (dev->user_created && mc->unplug_device) {
+        mc->unplug_device(ms, dev);
+    }
+}
+
+static const BusHotplugOps sysbus_hotplug_ops = {
+    .pre_plug = sysbus_pre_plug,
+    .plug = sysbus_plug,
+    .unplug = sysbus_unplug,
+};
+
 bool machine_init(MachineState *ms, GError **errp)
 {
     MachineClass *mc = MACHINE_GET_CLASS(ms);
@@ -88,6 +127,10 @@ bool machine_init(MachineState *ms, GError **errp)
         return false;
     }
     ms->cpus = g_ptr_array_new();
+    ms->sysbus = bus_new(TYPE_SYSTEM_BUS, OBJECT(ms), "main-system-bus");
+    ms->sysbus->dma_as = &ms->address_space;
+    ms->sysbus->hotpluggable = true;
+    bus_set_hotplug_handler(ms->sysbus, &sysbus_hotplug_ops, ms);
     if (!ms->cpu_type && mc->default_cpu_type) {
         ms->cpu_type = g_strdup(mc->default_cpu_type);
     }
@@ -123,6 +166,21 @@ static void machine_class_init(ObjectClass *klass, const void *data)
     object_class_add_field_properties(klass, machine_props);
 }
 
+/* A board's name, description, target and default-ness are declared once,
+ * in its TypeInfo ("virt-machine" is -M virt). */
+static void machine_class_base_init(ObjectClass *klass, const void *data)
+{
+    MachineClass *mc = MACHINE_CLASS(klass);
+    const TypeInfo *ti = type_get_info(klass->type);
+    if (!ti) {
+        return;
+    }
+    mc->name = machine_name_from_type_static(ti->name);
+    mc->desc = ti->description;
+    mc->target = ti->target;
+    mc->is_default = ti->is_default;
+}
+
 static const TypeInfo machine_type_info = {
     .name = TYPE_MACHINE,
     .parent = TYPE_OBJECT,
@@ -130,6 +188,7 @@ static const TypeInfo machine_type_info = {
     .instance_size = sizeof(MachineState),
     .class_size = sizeof(MachineClass),
     .class_init = machine_class_init,
+    .class_base_init = machine_class_base_init,
     .instance_finalize = machine_finalize,
 };
 

@@ -35,6 +35,7 @@ typedef struct MachineState {
     AddressSpace address_space;
     MemoryRegion ram;
     GPtrArray *cpus;           /* CPUState * */
+    BusState *sysbus;          /* "main-system-bus": board MMIO devices */
     AccelState *accel;
 } MachineState;
 
@@ -49,7 +50,11 @@ typedef struct MachineClass {
     unsigned max_cpus;
     /* Whether -device may add devices the board places itself. */
     bool (*init)(MachineState *ms, GError **errp);
-    /* Place a user-created device (map MMIO, wire IRQs, FDT); NULL: refuse. */
+    /* The main system bus's hotplug handler for user-created devices
+     * (kernel/bus.h): refuse or choose a place before realize (optional),
+     * map MMIO and wire IRQs after realize, undo at unplug.  A board
+     * without plug_device leaves user devices unmapped. */
+    bool (*pre_plug_device)(MachineState *ms, DeviceState *dev, GError **errp);
     bool (*plug_device)(MachineState *ms, DeviceState *dev, GError **errp);
     void (*unplug_device)(MachineState *ms, DeviceState *dev);
     /* After all -device: build firmware tables, load images. */

@@ -241,6 +241,43 @@ static lt_dlhandle open_descriptor(const char *path, const TesseraModuleDesc **o
     return h;
 }
 
+/* The two tiers share their first fields and requires. */
+#define SAME_FIELD(f)                                                                  \
+    _Static_assert(offsetof(TesseraModule, f) == offsetof(TesseraModuleDesc, f) &&    \
+                       sizeof(((TesseraModule *)0)->f) == sizeof(((TesseraModuleDesc *)0)->f), \
+                   "TesseraModule." #f " differs from TesseraModuleDesc")
+SAME_FIELD(magic);
+SAME_FIELD(desc_size);
+SAME_FIELD(build_id);
+SAME_FIELD(name);
+SAME_FIELD(kind);
+SAME_FIELD(types);
+SAME_FIELD(requires);
+
+/* An in-tree module's descriptor (build id set), else NULL. */
+static const TesseraModule *in_tree(const TesseraModuleDesc *d)
+{
+    return d->build_id ? (const TesseraModule *)d : NULL;
+}
+
+static ModuleTypeEntry *entry_new(const char *module, const char *name, const char *parent,
+                                  const char *category, const char *target,
+                                  const char *description, bool user_creatable,
+                                  bool is_default, bool abstract)
+{
+    ModuleTypeEntry *e = g_new0(ModuleTypeEntry, 1);
+    e->name = g_strdup(name);
+    e->parent = g_strdup(parent);
+    e->category = g_strdup(category);
+    e->target = g_strdup(target);
+    e->description = g_strdup(description);
+    e->module = g_strdup(module);
+    e->user_creatable = user_creatable;
+    e->is_default = is_default;
+    e->abstract = abstract;
+    return e;
+}
+
 static ModuleInfo *info_from_descriptor(const TesseraModuleDesc *d, const char *path)
 {
     ModuleInfo *m = g_new0(ModuleInfo, 1);
@@ -254,18 +291,17 @@ static ModuleInfo *info_from_descriptor(const TesseraModuleDesc *d, const char *
     m->requires = g_strv_builder_end(rb);
     g_strv_builder_unref(rb);
     m->types = g_ptr_array_new_with_free_func(type_entry_free);
-    for (const TesseraTypeDesc *t = d->types; t->name; t++) {
-        ModuleTypeEntry *e = g_new0(ModuleTypeEntry, 1);
-        e->name = g_strdup(t->name);
-        e->parent = g_strdup(t->parent);
-        e->category = g_strdup(t->category);
-        e->target = g_strdup(t->target);
-        e->description = g_strdup(t->description);
-        e->module = g_strdup(d->name);
-        e->user_creatable = t->user_creatable;
-        e->is_default = t->is_default;
-        e->abstract = t->abstract;
-        g_ptr_array_add(m->types, e);
+    const TesseraModule *it = in_tree(d);
+    for (const TypeInfo *const *ti = it ? it->types : NULL; ti && *ti; ti++) {
+        const TypeInfo *t = *ti;
+        g_ptr_array_add(m->types, entry_new(d->name, t->name, t->parent, t->category, t->target,
+                                            t->description, t->user_creatable, t->is_default,
+                                            t->abstract));
+    }
+    for (const TesseraTypeDesc *t = it ? NULL : d->types; t && t->name; t++) {
+        g_ptr_array_add(m->types, entry_new(d->name, t->name, t->parent, t->category, t->target,
+                                            t->description, t->user_creatable, t->is_default,
+                                            t->abstract));
     }
     return m;
 }
@@ -690,19 +726,38 @@ static bool load_info(ModuleInfo *m, int depth, GError **errp)
     /* A program that links a module's code directly (a test) has its types
      * already: registering them again would be a programming error. */
     bool all_registered = true;
-    for (const TesseraTypeDesc *t = d->types; t->name; t++) {
-        all_registered &= type_lookup(t->name) != NULL;
+    for (guint i = 0; i < m->types->len; i++) {
+        all_registered &= type_lookup(((ModuleTypeEntry *)g_ptr_array_index(m->types, i))->name)
+                          != NULL;
     }
-    if (d->register_types && !all_registered) {
-        d->register_types();
+    const TesseraModule *it = in_tree(d);
+    if (!all_registered) {
+        for (const TypeInfo *const *ti = it ? it->types : NULL; ti && *ti; ti++) {
+            type_register_static(*ti);
+        }
+        void (*init)(void) = it ? it->init : d->register_types;
+        if (init) {
+            init();
+        }
     }
-    for (const TesseraTypeDesc *t = d->types; t->name; t++) {
-        if (!type_lookup(t->name)) {
+    for (guint i = 0; i < m->types->len; i++) {
+        const char *name = ((ModuleTypeEntry *)g_ptr_array_index(m->types, i))->name;
+        if (!type_lookup(name)) {
             warn_report("%s: module '%s' declares type '%s' but did not register it", m->path,
-                        m->name, t->name);
+                        m->name, name);
         }
     }
     return true;
+}
+
+void module_register_linked(const TesseraModule *m)
+{
+    for (const TypeInfo *const *t = m->types; t && *t; t++) {
+        type_register_static(*t);
+    }
+    if (m->init) {
+        m->init();
+    }
 }
 
 bool module_load(const char *name, GError **errp)

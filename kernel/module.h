@@ -16,8 +16,11 @@
 #define TESSERA_KERNEL_MODULE_H
 
 #include <glib.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "objmodel/object.h"
 
 #define TESSERA_MODULE_MAGIC 0x54455353u /* "TESS" */
 #define TESSERA_MODULE_SYMBOL "tessera_module"
@@ -48,7 +51,8 @@ typedef struct TesseraModuleDesc {
     const char *build_id;          /* in-tree tier; NULL for SDK plugins */
     uint16_t sdk_major, sdk_minor; /* SDK tier */
     const char *name;
-    /* "cpu", "accel", "tcg-backend", "device", "board", "backend", "ui" */
+    /* "cpu", "accel", "tcg-backend", "device", "board", "backend", "ui",
+     * "library" (exports functions to the modules that require it) */
     const char *kind;
     const TesseraTypeDesc *types;  /* terminated by an entry with name NULL */
     const char *const *requires;   /* NULL-terminated module names, or NULL */
@@ -62,16 +66,54 @@ const char *tessera_build_id(void);
 extern const char tessera_build_id_str[] __attribute__((visibility("hidden")));
 
 /*
- * In-tree module descriptor:
+ * The in-tree tier's descriptor: the same first fields as
+ * TesseraModuleDesc (the loader tells the tiers apart by build_id), but
+ * each type is declared once, by its TypeInfo, which carries the category,
+ * description, target and user-creatability that the index lists:
+ *
+ *   static const TypeInfo uart_info = { .name = TYPE_NS16550A, .parent = TYPE_DEVICE,
+ *       .category = "input", .description = "NS16550A UART", .user_creatable = true,
+ *       .instance_size = ..., .class_init = ... };
  *   TESSERA_MODULE(.name = "uart16550", .kind = "device",
- *                  .types = uart_types, .register_types = uart_register);
- * tessera_build_id_str is the build's generated id (see site_scons/).
+ *                  .types = TESSERA_TYPES(&uart_info));
+ *
+ * The loader registers the listed types, then calls @init if given.
+ * Requirements come from the SConscript (see below).
  */
+typedef struct TesseraModule {
+    uint32_t magic;
+    uint32_t desc_size;
+    const char *build_id;          /* tessera_build_id_str */
+    uint16_t sdk_major, sdk_minor; /* unused (0) */
+    const char *name;
+    const char *kind;
+    const TypeInfo *const *types;  /* NULL-terminated */
+    const char *const *requires;   /* NULL-terminated module names, or NULL */
+    void (*init)(void);            /* optional, after the types are registered */
+} TesseraModule;
+
+/*
+ * Requirements are written once, in the module's SConscript
+ * (TesseraModule(..., requires=['pci'])): the build links the module
+ * against those library modules and defines TESSERA_MODULE_REQUIRES for
+ * the descriptor.
+ */
+#ifdef TESSERA_MODULE_REQUIRES
+#define TESSERA_MODULE_REQUIRES_INIT \
+    .requires = (const char *const[]){ TESSERA_MODULE_REQUIRES, NULL },
+#else
+#define TESSERA_MODULE_REQUIRES_INIT
+#endif
+
+#define TESSERA_TYPES(...) ((const TypeInfo *const[]){ __VA_ARGS__, NULL })
+#define TESSERA_NO_TYPES ((const TypeInfo *const[]){ NULL })
+
 #define TESSERA_MODULE(...)                                                  \
-    __attribute__((visibility("default"))) const TesseraModuleDesc          \
+    __attribute__((visibility("default"))) const TesseraModule              \
         tessera_module = { .magic = TESSERA_MODULE_MAGIC,                    \
-                           .desc_size = sizeof(TesseraModuleDesc),           \
-                           .build_id = tessera_build_id_str, __VA_ARGS__ }
+                           .desc_size = sizeof(TesseraModule),               \
+                           .build_id = tessera_build_id_str,                 \
+                           TESSERA_MODULE_REQUIRES_INIT __VA_ARGS__ }
 
 #define MODULE_ERROR (module_error_quark())
 GQuark module_error_quark(void);
@@ -128,6 +170,9 @@ const ModuleTypeEntry *module_find_type(const char *name);
 /* Load the module providing @typename (and its requirements). */
 bool module_load_for_type(const char *typename, GError **errp);
 bool module_load(const char *name, GError **errp);
+/* Register the types of a module whose code is linked into the program
+ * (tests that compile a module's sources), then run its init. */
+void module_register_linked(const TesseraModule *m);
 /* Load one file directly (tests, SDK harness). */
 bool module_load_file(const char *path, GError **errp);
 bool module_is_loaded(const char *name);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "kernel/accel.h"
+#include "kernel/bus.h"
 #include "kernel/device.h"
 #include "kernel/log.h"
 #include "kernel/machine.h"
@@ -203,65 +204,9 @@ static void info_qom_tree(GString *out, const char *arg)
     g_ptr_array_unref(children);
 }
 
-static void qtree_device(GString *out, DeviceState *dev)
-{
-    g_string_append_printf(out, "  dev: %s, id \"%s\"\n", object_get_typename(OBJECT(dev)),
-                           dev->id ? dev->id : "");
-    GPtrArray *props = object_property_list(OBJECT(dev));
-    for (guint i = 0; i < props->len; i++) {
-        Property *p = g_ptr_array_index(props, i);
-        if (p->kind == PROP_KIND_CHILD || !p->get) {
-            continue;
-        }
-        GVariant *v = object_property_get(OBJECT(dev), p->name, NULL);
-        if (!v) {
-            continue;
-        }
-        if (g_variant_is_of_type(v, G_VARIANT_TYPE_STRING)) {
-            g_string_append_printf(out, "    %s = \"%s\"\n", p->name,
-                                   g_variant_get_string(v, NULL));
-        } else if (g_variant_is_of_type(v, G_VARIANT_TYPE_BOOLEAN)) {
-            g_string_append_printf(out, "    %s = %s\n", p->name,
-                                   g_variant_get_boolean(v) ? "true" : "false");
-        } else if (g_variant_is_of_type(v, G_VARIANT_TYPE_INT64)) {
-            int64_t x = g_variant_get_int64(v);
-            g_string_append_printf(out, "    %s = %" PRId64 " (0x%" PRIx64 ")\n", p->name, x,
-                                   (uint64_t)x);
-        } else if (g_variant_is_of_type(v, G_VARIANT_TYPE_UINT64)) {
-            uint64_t x = g_variant_get_uint64(v);
-            g_string_append_printf(out, "    %s = %" PRIu64 " (0x%" PRIx64 ")\n", p->name, x, x);
-        }
-        g_variant_unref(v);
-    }
-    g_ptr_array_unref(props);
-    for (int i = 0; i < dev->num_mmio; i++) {
-        if (dev->mmio_addr[i] != HWADDR_UNMAPPED) {
-            g_string_append_printf(out, "    mmio %016" PRIx64 "/%016" PRIx64 "\n",
-                                   dev->mmio_addr[i], memory_region_size(dev->mmio[i]));
-        }
-    }
-}
-
-static void qtree_walk(GString *out, Object *obj)
-{
-    DeviceState *dev = (DeviceState *)object_dynamic_cast(obj, TYPE_DEVICE);
-    if (dev) {
-        qtree_device(out, dev);
-    }
-    GPtrArray *children = object_get_children(obj);
-    for (guint i = 0; i < children->len; i++) {
-        qtree_walk(out, g_ptr_array_index(children, i));
-    }
-    g_ptr_array_unref(children);
-}
-
 static void info_qtree(GString *out, const char *arg)
 {
-    /* Tessera has no buses: every device hangs off the system bus. */
-    g_string_append(out, "bus: main-system-bus\n  type System\n");
-    if (machine_current()) {
-        qtree_walk(out, OBJECT(machine_current()));
-    }
+    qtree_print(out);
 }
 
 static MachineState *machine_with_memory(GString *out)

@@ -184,6 +184,11 @@ const char *type_name(const TypeImpl *t)
     return t->name;
 }
 
+const TypeInfo *type_get_info(const TypeImpl *t)
+{
+    return t->info;
+}
+
 TypeImpl *type_parent(const TypeImpl *t)
 {
     g_rec_mutex_lock(&registry_lock);

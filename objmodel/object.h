@@ -74,6 +74,18 @@ struct Object {
 typedef struct TypeInfo {
     const char *name;
     const char *parent;
+    /* What users see, written once here: help, the module index
+     * (kernel/module.h) and the device/machine classes read these.
+     * category: the heading in -device help ("storage", "network",
+     * "input", "misc", "cpu", "machine", "accel", "chardev", ...; NULL:
+     * the parent's); description: one line; target: "riscv64", or NULL
+     * for any target; user_creatable: may be given with -device/-object;
+     * is_default: the default machine of its target. */
+    const char *category;
+    const char *description;
+    const char *target;
+    bool user_creatable;
+    bool is_default;
     bool abstract;
     size_t instance_size;
     size_t class_size;
@@ -109,6 +121,8 @@ void type_register_static_array(const TypeInfo *infos, size_t n);
 /* Look up a registered type; NULL when absent (no module loading here). */
 TypeImpl *type_lookup(const char *name);
 const char *type_name(const TypeImpl *t);
+/* The TypeInfo @t was registered with (NULL for interface implementations). */
+const TypeInfo *type_get_info(const TypeImpl *t);
 TypeImpl *type_parent(const TypeImpl *t);
 bool type_is_abstract(const TypeImpl *t);
 /* True when @t is @ancestor, derives from it, or implements it as interface. */

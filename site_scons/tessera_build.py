@@ -6,10 +6,12 @@ Folder SConscripts call one of:
   env.TesseraModule(name, kind, sources, libs=[], pkgs=[], target=None)
   env.TesseraTest(name, sources, libs=[], pkgs=[], modules=[])
   env.TesseraProgram(name, sources)             extra core tools
+  env.DecodeTree('insn.decode')                 generated decoder headers (decodegen.py)
 and this file turns them into libtessera.so, module .so files, the module
 index, the tessera executable and its links, test programs and aliases.
 """
 import hashlib
+import json
 import os
 import subprocess
 
@@ -78,7 +80,10 @@ def configure_and_build(g):
         # Memory errors and undefined behaviour fail loudly.  Leak checking
         # is left to an explicit audit (ASAN_OPTIONS=detect_leaks=1): test
         # fixtures and the process's lifetime objects are not torn down.
-        env['ENV'].setdefault('ASAN_OPTIONS', 'detect_leaks=0')
+        # Every module exports its descriptor under the same name
+        # (tessera_module, looked up per handle with dlsym), and a module
+        # linked against a library module sees both: not an ODR violation.
+        env['ENV'].setdefault('ASAN_OPTIONS', 'detect_leaks=0:detect_odr_violation=0')
         env['ENV'].setdefault('UBSAN_OPTIONS', 'halt_on_error=1:print_stacktrace=1')
     for pkg in CORE_PKGS + ['libfdt']:
         if pkg == 'libfdt':
@@ -101,21 +106,62 @@ def configure_and_build(g):
                       '"%s";\\n\' > $TARGET' % env['BUILD_ID'])
     build_id_obj = env.SharedObject(out + '/gen/build-id.os', gen)
     state = {'core': [], 'modules': [], 'tests': [], 'programs': [], 'cpu_targets': set(),
-             'test_progs': [], 'test_progs_deps': []}
+             'test_progs': [], 'test_progs_deps': [], 'sources': {}, 'module_requires': {}}
+
+    # Generated headers live under <variant>/gen/<source path>, found through
+    # CPPPATH as "plugins/cpu/<target>/insn.decode.h".
+    env.Append(CPPPATH=[out + '/gen'])
+
+    def DecodeTree(e, source):
+        """insn.decode -> insn.decode.h (lookup, rows) + insn.trans.h (dispatch)."""
+        src = e.File(source).srcnode()
+        rel = os.path.relpath(src.abspath, root)
+        stem = os.path.splitext(rel)[0]
+        targets = [out + '/gen/' + rel + '.h', out + '/gen/' + stem + '.trans.h']
+        gen_py = File('#site_scons/decodegen.py')
+        return e.Command(targets, [src, gen_py],
+                         'python3 ${SOURCES[1]} ${SOURCES[0]} --decode-h ${TARGETS[0]} '
+                         '--trans-h ${TARGETS[1]} --include-as %s.h' % rel)
 
     def CoreSources(e, sources):
         state['core'].extend(e.File(s) for s in sources)
 
-    def TesseraModule(e, name, kind, sources, libs=(), pkgs=(), target=None):
+    def _link_requires(me, name, requires):
+        """A module's requirements are library modules it links against:
+        their exported functions resolve through DT_NEEDED (matched by
+        soname to the copy the loader opened first), with $ORIGIN as the
+        fallback for tools that open a module alone.  The descriptor's
+        list comes from the same place (TESSERA_MODULE_REQUIRES)."""
+        me.Append(SHLINKFLAGS=['-Wl,-soname,%s.so' % name])
+        if requires:
+            me.Append(CPPDEFINES=[('TESSERA_MODULE_REQUIRES',
+                                   ','.join('\\"%s\\"' % r for r in requires))],
+                      RPATH=[me.Literal('\\$$ORIGIN')])
+            me.Prepend(LIBS=[File(out + '/lib/tessera/modules/%s.so' % r) for r in requires])
+
+    def _record_sources(name, sources):
+        for src in sources:
+            path = File(src).srcnode().abspath
+            owner = state['sources'].get(path)
+            if owner and owner != name:
+                print('scons: %s is compiled into both module %s and module %s; make it a'
+                      ' library module that both require' % (path, owner, name))
+                Exit(1)
+            state['sources'][path] = name
+
+    def TesseraModule(e, name, kind, sources, libs=(), pkgs=(), target=None, requires=()):
         me = e.Clone()
         for p in pkgs:
             me.ParseConfig('pkg-config --cflags --libs ' + p)
         me.Prepend(LIBS=['tessera'] + list(libs))
         me.Append(LIBPATH=[out + '/lib'])
+        _link_requires(me, name, requires)
+        _record_sources(name, sources)
         objs = [me.SharedObject(s) for s in sources] + build_id_obj
         so = me.SharedLibrary(out + '/lib/tessera/modules/' + name, objs, SHLIBPREFIX='',
                               LINKFLAGS=me['LINKFLAGS'] + ['-Wl,--no-undefined'])
         state['modules'].append(so[0])
+        state['module_requires'][name] = list(requires)
         if kind == 'cpu' and target:
             state['cpu_targets'].add(target)
         return so
@@ -131,11 +177,17 @@ def configure_and_build(g):
         state['test_progs'].append(prog[0])
         return prog
 
-    def TesseraTestModule(e, name, sources):
+    def TesseraTestModule(e, name, sources, requires=()):
         """A module used only by tests, kept out of the real module dir."""
         me = e.Clone()
         me.Prepend(LIBS=['tessera'])
         me.Append(LIBPATH=[out + '/lib'])
+        me.Append(SHLINKFLAGS=['-Wl,-soname,%s.so' % name])
+        if requires:
+            me.Append(CPPDEFINES=[('TESSERA_MODULE_REQUIRES',
+                                   ','.join('\\"%s\\"' % r for r in requires))],
+                      RPATH=[me.Literal('\\$$ORIGIN')])
+            me.Prepend(LIBS=[File(out + '/tests/modules/%s.so' % r) for r in requires])
         objs = [me.SharedObject(s) for s in sources] + build_id_obj
         so = me.SharedLibrary(out + '/tests/modules/' + name, objs, SHLIBPREFIX='')
         state['test_progs_deps'].append(so[0])
@@ -150,6 +202,7 @@ def configure_and_build(g):
         return prog
 
     AddMethod(Environment, CoreSources)
+    AddMethod(Environment, DecodeTree)
     AddMethod(Environment, TesseraModule)
     AddMethod(Environment, TesseraTest)
     AddMethod(Environment, TesseraProgram)
@@ -180,6 +233,16 @@ def configure_and_build(g):
                 SConscript(rel + '/SConscript', exports={'env': env},
                            variant_dir=variant + '/obj/' + rel, duplicate=False)
 
+    # Which sources each module is built from, for the import check test.
+    def write_manifest(target, source, env):
+        with open(str(target[0]), 'w') as fh:
+            json.dump({'sources': state['sources'], 'requires': state['module_requires']}, fh,
+                      indent=1, sort_keys=True)
+
+    manifest = env.Command(out + '/module-sources.json',
+                           env.Value(repr(sorted(state['sources'].items())) +
+                                     repr(sorted(state['module_requires'].items()))),
+                           write_manifest)
     tessera_bin = main[0]
     moddir = out + '/lib/tessera/modules'
     index = env.Command([moddir + '/modules.index', moddir + '/modules.catalog'],
@@ -190,7 +253,7 @@ def configure_and_build(g):
     for t in sorted(state['cpu_targets']):
         links += env.Command(out + '/bin/tessera-system-' + t, tessera_bin,
                              'ln -sf tessera $TARGET')
-    everything = [lib, tessera_bin, index] + state['modules'] + links + state['programs']
+    everything = [lib, tessera_bin, index, manifest] + state['modules'] + links + state['programs']
     Default(everything)
     Alias('build', everything)
 

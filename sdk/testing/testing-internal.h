@@ -3,6 +3,7 @@
 #ifndef TESSERA_SDK_TESTING_INTERNAL_H
 #define TESSERA_SDK_TESTING_INTERNAL_H
 
+#include "kernel/bus.h"
 #include "kernel/chardev.h"
 #include "kernel/device.h"
 #include "kernel/memory.h"
@@ -12,6 +13,7 @@ struct TsrTestBus {
     Object *container;         /* /tsr-test/busN: parent of the bus's devices */
     MemoryRegion root;         /* the whole 64-bit space */
     AddressSpace as;
+    BusState *sysbus;          /* devices plug here; DMA reaches @as */
     GPtrArray *devices;        /* TsrTestDevice * */
     GPtrArray *chardevs;       /* TsrTestChardev * */
     GPtrArray *ram;            /* MemoryRegion * */

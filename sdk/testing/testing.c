@@ -87,6 +87,9 @@ TsrTestBus *tsr_test_bus_new(void)
     object_unref(bus->container);
     memory_region_init(&bus->root, bus->container, "tsr-test-bus", UINT64_MAX);
     address_space_init(&bus->as, &bus->root, "tsr-test-bus");
+    g_autofree char *bus_name = g_strdup_printf("%s.sysbus", object_get_name(bus->container));
+    bus->sysbus = bus_new(TYPE_SYSTEM_BUS, bus->container, bus_name);
+    bus->sysbus->dma_as = &bus->as;
     bus->devices = g_ptr_array_new();
     bus->chardevs = g_ptr_array_new();
     bus->ram = g_ptr_array_new();
@@ -96,7 +99,7 @@ TsrTestBus *tsr_test_bus_new(void)
 
 static void test_device_free(TsrTestDevice *d)
 {
-    device_unrealize(d->dev);
+    bus_unplug(d->dev);
     object_unparent(OBJECT(d->dev));
     for (guint i = 0; i < d->pins->len; i++) {
         TestPin *pin = g_ptr_array_index(d->pins, i);
@@ -211,6 +214,13 @@ TsrTestDevice *tsr_test_device_new(TsrTestBus *bus, const char *type)
         }
     }
     object_unref(OBJECT(d->dev));
+    if (!bus_plug(bus->sysbus, d->dev, &err)) {
+        bus_set_error(bus, err);
+        object_unparent(OBJECT(d->dev));
+        g_ptr_array_unref(d->pins);
+        g_free(d);
+        return NULL;
+    }
     test_device_connect_pins(d);
     g_ptr_array_add(bus->devices, d);
     return d;

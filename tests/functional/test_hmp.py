@@ -115,6 +115,18 @@ class Info(HmpTest):
         self.assertIn('    level = 9 (0x9)\n', qtree)
         self.assertIn('    label = "leaf"\n', qtree)
 
+    def test_qtree_of_virt_with_a_user_device(self):
+        h = self.vm(['-target', 'riscv64', '-M', 'virt', '-S',
+                     '-device', 'ns16550a,id=u1']).hmp()
+        qtree = h.run('info qtree')
+        self.assertTrue(qtree.startswith('bus: main-system-bus\n  type system-bus\n'), qtree)
+        # Board devices and the user device sit on the system bus with their
+        # MMIO placement; CPUs sit on no bus.
+        self.assertIn('  dev: riscv-plic, id ""\n', qtree)
+        self.assertRegex(qtree, r'  dev: ns16550a, id "u1"\n(    .*\n)*'
+                                r'    mmio 0000000010010000/0000000000000100\n')
+        self.assertNotIn('rv64', qtree)
+
     def test_mtree_registers_cpus_on_none(self):
         h = self.vm(['-M', 'none', '-m', '1M']).hmp()
         mtree = h.run('info mtree')

@@ -293,7 +293,7 @@ class Qom(MonitorTest):
         self.assertEqual(props['label']['default-value'], 'leaf')
         modules = q.cmd('human-monitor-command', command_line='info modules')
         self.assertRegex(modules, r'(?m)^dep-leaf\s+device\s+yes')
-        self.assertRegex(modules, r'(?m)^dep-base\s+device\s+yes')
+        self.assertRegex(modules, r'(?m)^dep-base\s+library\s+yes')
         self.assertRegex(modules, r'(?m)^test-object\s+device\s+no')
         self.assertRaisesQmp('DeviceNotFound', q.cmd, 'device-list-properties',
                              typename='nosuch')

@@ -50,6 +50,33 @@ static void test_misaligned(void)
     CHECK_EQ(*(volatile uint32_t *)addr, 0xdeadbeef);
 }
 
+/* An address with nothing behind it on virt and spike (above RAM and the
+ * 64-bit PCI window). */
+#define UNMAPPED 0x2000000000ul
+
+/* Accesses to unmapped space are access faults with mtval = the address. */
+static void test_access_faults(void)
+{
+    uint64_t v = 0;
+    EXPECT_TRAP(5, v = *(volatile uint64_t *)UNMAPPED);
+    CHECK_EQ(last_trap.tval, UNMAPPED);
+    EXPECT_TRAP(5, v = *(volatile uint8_t *)(UNMAPPED + 3));
+    CHECK_EQ(last_trap.tval, UNMAPPED + 3);
+    EXPECT_TRAP(7, *(volatile uint32_t *)(UNMAPPED + 8) = 1);
+    CHECK_EQ(last_trap.tval, UNMAPPED + 8);
+    /* AMOs raise store/AMO access faults; QEMU 7.2 reports a load fault. */
+    uint64_t n = last_trap.count;
+    asm volatile("amoadd.d %0, %1, (%2)" : "=r"(v) : "r"(1), "r"(UNMAPPED) : "memory");
+    CHECK_EQ(last_trap.count, n + 1);
+    CHECK(last_trap.cause == 7 || (QEMU_REFERENCE && last_trap.cause == 5));
+    CHECK_EQ(last_trap.tval, UNMAPPED);
+    /* A fetch: the handler returns to ra. */
+    EXPECT_TRAP(1, asm volatile("jalr ra, 0(%0)" :: "r"(UNMAPPED + 0x40) : "ra", "memory"));
+    CHECK_EQ(last_trap.tval, UNMAPPED + 0x40);
+    CHECK_EQ(last_trap.epc, UNMAPPED + 0x40);
+    (void)v;
+}
+
 static void test_user_mode(void)
 {
     uint64_t n = last_trap.count;
@@ -122,6 +149,7 @@ int main(void)
 {
     test_m_mode_exceptions();
     test_misaligned();
+    test_access_faults();
     test_user_mode();
     test_supervisor_mode();
     test_delegation();

@@ -2,6 +2,7 @@
 /* A user-creatable device deriving from dep-base's type; requires dep-base. */
 #include "kernel/device.h"
 #include "kernel/module.h"
+#include "tests/modules/dep-base.h"
 
 typedef struct LeafState {
     DeviceState parent_obj;
@@ -16,35 +17,29 @@ static const PropertyInfo leaf_props[] = {
     PROP_END
 };
 
+/* "origin" comes from a function of the library module dep-base. */
+static GVariant *leaf_get_origin(Object *obj, Property *prop)
+{
+    return g_variant_new_string(dep_base_origin());
+}
+
 static void leaf_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
-    dc->desc = "test leaf device";
-    dc->user_creatable = true;
     dc->hotpluggable = true;
     object_class_add_field_properties(klass, leaf_props);
+    object_class_property_add(klass, "origin", PROP_KIND_STRING, leaf_get_origin, NULL, NULL);
 }
 
 static const TypeInfo leaf_info = {
     .name = "test-dep-leaf",
     .parent = "test-dep-base",
+    .category = "misc",
+    .description = "test leaf device",
+    .user_creatable = true,
     .instance_size = sizeof(LeafState),
     .class_size = sizeof(DeviceClass),
     .class_init = leaf_class_init,
 };
 
-static void dep_leaf_register(void)
-{
-    type_register_static(&leaf_info);
-}
-
-static const TesseraTypeDesc types[] = {
-    { .name = "test-dep-leaf", .parent = "test-dep-base", .category = "misc",
-      .description = "test leaf device", .user_creatable = true },
-    { .name = NULL },
-};
-
-static const char *const requires[] = { "dep-base", NULL };
-
-TESSERA_MODULE(.name = "dep-leaf", .kind = "device", .types = types, .requires = requires,
-               .register_types = dep_leaf_register);
+TESSERA_MODULE(.name = "dep-leaf", .kind = "device", .types = TESSERA_TYPES(&leaf_info));

@@ -27,8 +27,6 @@ static void test_object_class_init(ObjectClass *klass, const void *data)
 static void cold_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
-    dc->desc = "test device that cannot be hot-plugged";
-    dc->user_creatable = true;
     dc->hotpluggable = false;
 }
 
@@ -36,6 +34,9 @@ static const TypeInfo test_object_types[] = {
     {
         .name = "test-object",
         .parent = TYPE_OBJECT,
+        .category = "object",
+        .description = "test object",
+        .user_creatable = true,
         .instance_size = sizeof(TestObject),
         .class_size = sizeof(ObjectClass),
         .class_init = test_object_class_init,
@@ -43,24 +44,14 @@ static const TypeInfo test_object_types[] = {
     {
         .name = "test-cold-device",
         .parent = TYPE_DEVICE,
+        .category = "misc",
+        .description = "test device that cannot be hot-plugged",
+        .user_creatable = true,
         .instance_size = sizeof(DeviceState),
         .class_size = sizeof(DeviceClass),
         .class_init = cold_class_init,
     },
 };
 
-static void test_object_register(void)
-{
-    type_register_static_array(test_object_types, G_N_ELEMENTS(test_object_types));
-}
-
-static const TesseraTypeDesc types[] = {
-    { .name = "test-object", .parent = TYPE_OBJECT, .category = "object",
-      .description = "test object", .user_creatable = true },
-    { .name = "test-cold-device", .parent = TYPE_DEVICE, .category = "misc",
-      .description = "test device that cannot be hot-plugged", .user_creatable = true },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "test-object", .kind = "device", .types = types,
-               .register_types = test_object_register);
+TESSERA_MODULE(.name = "test-object", .kind = "device",
+               .types = TESSERA_TYPES(&test_object_types[0], &test_object_types[1]));

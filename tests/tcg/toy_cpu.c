@@ -12,8 +12,8 @@
 #define TYPE_TOY_CPU "toy-tcg-cpu"
 
 /* Module descriptors of the engine and the interpreter, renamed at build. */
-extern const TesseraModuleDesc tcg_accel_module_desc;
-extern const TesseraModuleDesc tcg_interp_module_desc;
+extern const TesseraModule tcg_accel_module_desc;
+extern const TesseraModule tcg_interp_module_desc;
 
 static ToyCPU *toy_cpu(CPUState *cpu)
 {
@@ -295,7 +295,8 @@ static const TcgCpuOps toy_tcg_ops = {
 static void toy_cpu_class_init(ObjectClass *klass, const void *data)
 {
     CPUClass *cc = CPU_CLASS(klass);
-    cc->accel_ops = &toy_tcg_ops;
+    static const CPUAccelOps toy_accel_ops[] = { { "tcg", &toy_tcg_ops }, { NULL } };
+    cc->accel_ops = toy_accel_ops;
     cc->has_work = toy_has_work;
     cc->arch = "toy";
 }
@@ -349,8 +350,8 @@ ToyHarness *toy_setup(unsigned ncpus, const char *accel_opts)
     GError *err = NULL;
     core_init("unit-tcg", NULL);
     if (g_once_init_enter(&once)) {
-        tcg_accel_module_desc.register_types();
-        tcg_interp_module_desc.register_types();
+        module_register_linked(&tcg_accel_module_desc);
+        module_register_linked(&tcg_interp_module_desc);
         type_register_static(&toy_cpu_type);
         g_once_init_leave(&once, 1);
     }

@@ -245,6 +245,39 @@ START_TEST(test_irqs_several_parents_use_extended)
 }
 END_TEST
 
+/* A GIC-style controller: three cells per specifier, mixed with one-cell
+ * routes of another device. */
+START_TEST(test_irqs_three_cell_specifiers)
+{
+    FdtBuilder *fdt = fdt_builder_new();
+    fdt_builder_add_node(fdt, "/uart");
+    fdt_builder_add_node(fdt, "/mix");
+    const uint32_t spi1[] = { 0, 1, 4 }, ppi[] = { 1, 13, 0xf04 };
+    fdt_builder_set_irq_cells(fdt, DEV_A, 0, "gic", spi1, 3);
+    fdt_builder_prop_irqs(fdt, "/uart", DEV_A);
+    fdt_builder_set_irq_cells(fdt, DEV_B, 0, "gic", ppi, 3);
+    fdt_builder_set_irq(fdt, DEV_B, 1, "plic", 7);
+    fdt_builder_prop_irqs(fdt, "/mix", DEV_B);
+    uint32_t gic = fdt_builder_phandle(fdt, "gic"), plic = fdt_builder_phandle(fdt, "plic");
+    const void *blob = finish(fdt);
+    int len;
+    const fdt32_t *v = getprop(blob, "/uart", "interrupts", &len);
+    ck_assert_int_eq(len, 12);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_uint_eq(fdt32_to_cpu(v[i]), spi1[i]);
+    }
+    v = getprop(blob, "/uart", "interrupt-parent", &len);
+    ck_assert_uint_eq(fdt32_to_cpu(v[0]), gic);
+    v = getprop(blob, "/mix", "interrupts-extended", &len);
+    const uint32_t expect[] = { gic, 1, 13, 0xf04, plic, 7 };
+    ck_assert_int_eq(len, (int)sizeof(expect));
+    for (int i = 0; i < 6; i++) {
+        ck_assert_uint_eq(fdt32_to_cpu(v[i]), expect[i]);
+    }
+    fdt_builder_free(fdt);
+}
+END_TEST
+
 START_TEST(test_irqs_subset_of_pins)
 {
     FdtBuilder *fdt = fdt_builder_new();
@@ -322,6 +355,7 @@ static Suite *fdt_suite(void)
     tcase_add_test(tc, test_irqs_single_parent);
     tcase_add_test(tc, test_irqs_several_parents_use_extended);
     tcase_add_test(tc, test_irqs_subset_of_pins);
+    tcase_add_test(tc, test_irqs_three_cell_specifiers);
     suite_add_tcase(s, tc);
     tc = tcase_create("/fdt/file");
     tcase_add_test(tc, test_load_file_names_the_file);

@@ -101,7 +101,30 @@ START_TEST(test_lookup_loads_module_and_requirements)
     Object *obj = object_new("test-dep-leaf");
     ck_assert(object_dynamic_cast(obj, "test-dep-base") != NULL);
     ck_assert_uint_eq(object_property_get_uint(obj, "level", NULL), 3);
+    /* A function imported from the library module dep-base. */
+    GError *err2 = NULL;
+    g_autofree char *origin = object_property_get_str(obj, "origin", &err2);
+    ck_assert_msg(origin, "%s", err2 ? err2->message : "?");
+    ck_assert_str_eq(origin, "dep-base");
     object_unref(obj);
+}
+END_TEST
+
+START_TEST(test_missing_requirement_named)
+{
+    g_autofree char *dir = make_dir_with(dep_modules);
+    init_with_dir(dir);
+    ck_assert(module_update_index(dir, NULL));
+    /* The library module dep-leaf links against is removed afterwards. */
+    g_autofree char *base = g_build_filename(dir, "dep-base.so", NULL);
+    ck_assert_int_eq(g_unlink(base), 0);
+    init_with_dir(dir);
+    GError *err = NULL;
+    ck_assert(!type_lookup_or_load("test-dep-leaf", &err));
+    ck_assert_msg(strstr(err->message, "module 'dep-leaf' requires 'dep-base'") &&
+                  !strchr(err->message, '\n'), "%s", err->message);
+    ck_assert(!module_is_loaded("dep-leaf"));
+    g_error_free(err);
 }
 END_TEST
 
@@ -248,6 +271,7 @@ static Suite *module_suite(void)
         { "/module/missing/named-from-catalog", test_missing_module_named_from_catalog },
         { "/module/missing/index-entry-without-file", test_index_entry_without_file },
         { "/module/missing/unknown-type", test_unknown_type },
+        { "/module/missing/requirement-named", test_missing_requirement_named },
         { "/module/search/first-dir-wins", test_search_order_first_dir_wins },
         { "/module/search/target-filter", test_target_filter },
     };

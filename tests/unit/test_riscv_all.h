@@ -12,6 +12,7 @@
 #include "plugins/cpu/riscv/decode.c"
 #include "plugins/cpu/riscv/disas.c"
 #include "plugins/cpu/riscv/fpu.c"
+#include "plugins/cpu/riscv/gdbstub.c"
 #include "plugins/cpu/riscv/helper.c"
 #include "plugins/cpu/riscv/mmu.c"
 #include "plugins/cpu/riscv/tcg.c"

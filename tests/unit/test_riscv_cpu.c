@@ -24,7 +24,7 @@ static void setup_types(void)
     if (!done) {
         device_types_init();
         accel_types_init();
-        riscv_cpu_register_types();
+        type_register_static_array(riscv_cpu_types, G_N_ELEMENTS(riscv_cpu_types));
         done = true;
     }
 }

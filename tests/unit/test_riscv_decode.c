@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The RISC-V instruction table and decoder: no two rows match the same
- * word, and words produced by the GNU assembler decode to the row binutils
- * names with the same operands.
+ * The RISC-V instruction table (insn.decode) and its generated decoder: no
+ * two rows match the same word outside an overlap group, the generated tree
+ * agrees with a plain scan of the table, words produced by the GNU
+ * assembler decode to the row binutils names with the same operands, and
+ * the disassembler prints them.
  */
 #include <check.h>
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "plugins/cpu/riscv/decode.c"
+#include "tests/unit/test_riscv_all.h"
 
 #define ALL_EXTS 0xffffffffu
 
@@ -265,71 +268,165 @@ static const KnownEncoding known[] = {
     { 0x0000ffd6, 2, "c.sdsp", -1, 2, 21, true, 504 },
 };
 
-/* Does some word match both rows?  Disjoint when a fixed bit differs, or
- * when one row's exclusion covers every word the other matches. */
-static bool excludes(const RISCVInsnDesc *a, const RISCVInsnDesc *b)
+
+static bool rows_overlap(uint32_t mask_a, uint32_t match_a, uint32_t mask_b, uint32_t match_b)
 {
-    return a->excl_mask && (a->excl_mask & ~b->mask) == 0 &&
-           (b->match & a->excl_mask) == a->excl_match;
+    return ((match_a ^ match_b) & mask_a & mask_b) == 0;
 }
 
 START_TEST(test_no_overlap)
 {
-    for (int i = 0; i < RISCV_OP_COUNT; i++) {
-        const RISCVInsnDesc *a = &riscv_insn_table[i];
+    for (int i = 0; i < RISCV_NUM_ROWS; i++) {
+        const RiscvRowInfo *a = &riscv_rows[i];
         ck_assert_msg((a->match & ~a->mask) == 0, "%s: match has bits outside mask", a->name);
-        for (int j = i + 1; j < RISCV_OP_COUNT; j++) {
-            const RISCVInsnDesc *b = &riscv_insn_table[j];
-            bool disjoint = ((a->match ^ b->match) & a->mask & b->mask) != 0 ||
-                            excludes(a, b) || excludes(b, a);
-            ck_assert_msg(disjoint, "%s and %s overlap", a->name, b->name);
+        ck_assert_msg(a->width == 32 || (a->mask >> 16) == 0, "%s: 16-bit row with high bits",
+                      a->name);
+        for (int j = i + 1; j < RISCV_NUM_ROWS; j++) {
+            const RiscvRowInfo *b = &riscv_rows[j];
+            if (a->decoder != b->decoder || !rows_overlap(a->mask, a->match, b->mask, b->match)) {
+                continue;
+            }
+            ck_assert_msg(a->group && a->group == b->group,
+                          "%s (line %u) and %s (line %u) overlap outside an overlap group",
+                          a->name, a->line, b->name, b->line);
         }
+    }
+    for (int i = 0; i < RISCV_NUM_RESERVED; i++) {
+        ck_assert_msg(riscv_reserved[i].group, "reserved row at line %u is in no group",
+                      riscv_reserved[i].line);
     }
 }
 END_TEST
 
-START_TEST(test_every_row_has_semantics)
+/* The table read the slow way: rows and reserved encodings of @decoder in
+ * file order, the first that matches (with its features on) wins. */
+static int scan_table(unsigned decoder, uint32_t w, uint64_t features)
 {
-    for (int i = 0; i < RISCV_OP_COUNT; i++) {
-        const RISCVInsnDesc *d = &riscv_insn_table[i];
-        const RISCVInsnDesc *base = &riscv_insn_table[d->base];
-        /* A compressed row expands to a 32-bit row that is its own base. */
-        ck_assert_int_eq(base->base, d->base);
-        ck_assert_msg((base->match & 3) == 3, "%s expands to a compressed row", d->name);
+    int best = -1;
+    unsigned best_line = UINT_MAX;
+    for (int i = 0; i < RISCV_NUM_ROWS; i++) {
+        const RiscvRowInfo *r = &riscv_rows[i];
+        if (r->decoder == decoder && (w & r->mask) == r->match &&
+            (features & r->need) == r->need && r->line < best_line) {
+            best = i;
+            best_line = r->line;
+        }
+    }
+    for (int i = 0; i < RISCV_NUM_RESERVED; i++) {
+        const RiscvReserved *r = &riscv_reserved[i];
+        if (r->decoder == decoder && (w & r->mask) == r->match && r->line < best_line) {
+            best = -1;
+            best_line = r->line;
+        }
+    }
+    return best;
+}
+
+static const uint64_t feature_sets[] = {
+    ALL_EXTS,
+    ALL_EXTS & ~RISCV_EXT_M,
+    ALL_EXTS & ~RISCV_EXT_D,
+    ALL_EXTS & ~(RISCV_EXT_F | RISCV_EXT_D | RISCV_EXT_C),
+    RISCV_EXT_I | RISCV_EXT_C,
+};
+
+START_TEST(test_tree_agrees_with_table_scan)
+{
+    riscv_args a;
+    for (size_t f = 0; f < G_N_ELEMENTS(feature_sets); f++) {
+        uint64_t feat = feature_sets[f];
+        for (uint32_t w = 0; w <= 0xffff; w++) {
+            int got = riscv_insn16_lookup(w, feat, &a);
+            ck_assert_msg(got == scan_table(1, w, feat), "16-bit 0x%04x: tree %d, table %d", w,
+                          got, scan_table(1, w, feat));
+        }
+        /* Every 32-bit row with its free bits clear, set and random. */
+        GRand *rand = g_rand_new_with_seed(42);
+        for (int i = 0; i < RISCV_NUM_ROWS; i++) {
+            const RiscvRowInfo *r = &riscv_rows[i];
+            if (r->width != 32) {
+                continue;
+            }
+            uint32_t words[18] = { r->match, r->match | ~r->mask };
+            for (int k = 2; k < 18; k++) {
+                words[k] = r->match | (g_rand_int(rand) & ~r->mask);
+            }
+            for (int k = 0; k < 18; k++) {
+                int got = riscv_insn32_lookup(words[k], feat, &a);
+                ck_assert_msg(got == scan_table(0, words[k], feat),
+                              "0x%08x (%s pattern): tree %d, table %d", words[k], r->name, got,
+                              scan_table(0, words[k], feat));
+            }
+        }
+        for (int k = 0; k < 200000; k++) {
+            uint32_t w = g_rand_int(rand) | 3;
+            int got = riscv_insn32_lookup(w, feat, &a);
+            ck_assert_msg(got == scan_table(0, w, feat), "0x%08x: tree %d, table %d", w, got,
+                          scan_table(0, w, feat));
+        }
+        g_rand_free(rand);
     }
 }
 END_TEST
+
+static void check_operand(const KnownEncoding *k, const RISCVInsn *insn, const char *name,
+                          int64_t want)
+{
+    int64_t v;
+    ck_assert_msg(riscv_insn_operand(insn, name, &v), "%s: row has no operand %s", k->name,
+                  name);
+    ck_assert_msg(v == want, "%s: %s %" G_GINT64_FORMAT " != %" G_GINT64_FORMAT, k->name, name,
+                  v, want);
+}
 
 START_TEST(test_known_encodings)
 {
-    int checked_rows[RISCV_OP_COUNT] = { 0 };
+    int checked_rows[RISCV_NUM_ROWS] = { 0 };
     for (size_t i = 0; i < G_N_ELEMENTS(known); i++) {
         const KnownEncoding *k = &known[i];
         RISCVInsn insn;
         riscv_decode(k->raw, ALL_EXTS, &insn);
-        ck_assert_msg(insn.op != RISCV_OP_ILLEGAL, "0x%08x (%s) decodes as illegal", k->raw,
-                      k->name);
-        ck_assert_msg(!strcmp(riscv_insn_table[insn.row].name, k->name),
+        ck_assert_msg(insn.row >= 0, "0x%08x (%s) decodes as illegal", k->raw, k->name);
+        ck_assert_msg(!strcmp(riscv_rows[insn.row].mnemonic, k->name),
                       "0x%08x: expected %s, got %s", k->raw, k->name,
-                      riscv_insn_table[insn.row].name);
+                      riscv_rows[insn.row].mnemonic);
         ck_assert_int_eq(insn.len, k->len);
         if (k->rd >= 0) {
-            ck_assert_msg(insn.rd == k->rd, "%s: rd %d != %d", k->name, insn.rd, k->rd);
+            check_operand(k, &insn, "rd", k->rd);
         }
         if (k->rs1 >= 0) {
-            ck_assert_msg(insn.rs1 == k->rs1, "%s: rs1 %d != %d", k->name, insn.rs1, k->rs1);
+            check_operand(k, &insn, "rs1", k->rs1);
         }
         if (k->rs2 >= 0) {
-            ck_assert_msg(insn.rs2 == k->rs2, "%s: rs2 %d != %d", k->name, insn.rs2, k->rs2);
+            check_operand(k, &insn, "rs2", k->rs2);
         }
         if (k->has_imm) {
-            ck_assert_msg(insn.imm == k->imm, "%s: imm %" G_GINT64_FORMAT " != %"
-                          G_GINT64_FORMAT, k->name, insn.imm, k->imm);
+            check_operand(k, &insn, "imm", k->imm);
         }
         checked_rows[insn.row]++;
     }
-    for (int i = 0; i < RISCV_OP_COUNT; i++) {
-        ck_assert_msg(checked_rows[i], "row %s has no known encoding", riscv_insn_table[i].name);
+    for (int i = 0; i < RISCV_NUM_ROWS; i++) {
+        ck_assert_msg(checked_rows[i], "row %s has no known encoding", riscv_rows[i].name);
+    }
+}
+END_TEST
+
+/* A compressed row is translated by its 32-bit twin's trans_ function with
+ * the same operand struct, so each operation has one translation. */
+START_TEST(test_compressed_rows_share_32bit_semantics)
+{
+    for (int i = 0; i < RISCV_NUM_ROWS; i++) {
+        const RiscvRowInfo *c = &riscv_rows[i];
+        if (c->width != 16) {
+            continue;
+        }
+        bool found = false;
+        for (int j = 0; j < RISCV_NUM_ROWS && !found; j++) {
+            const RiscvRowInfo *b = &riscv_rows[j];
+            found = b->width == 32 && !strcmp(b->trans, c->trans) && !strcmp(b->args, c->args) &&
+                    !strcmp(b->name, c->trans);
+        }
+        ck_assert_msg(found, "%s calls trans_%s, which is no 32-bit row's", c->name, c->trans);
     }
 }
 END_TEST
@@ -338,11 +435,13 @@ START_TEST(test_disabled_extension_is_illegal)
 {
     RISCVInsn insn;
     riscv_decode(0x02c58533 /* mul a0,a1,a2 */, ALL_EXTS & ~RISCV_EXT_M, &insn);
-    ck_assert_int_eq(insn.op, RISCV_OP_ILLEGAL);
+    ck_assert_int_eq(insn.row, -1);
     riscv_decode(0x1501 /* c.addi */, ALL_EXTS & ~RISCV_EXT_C, &insn);
-    ck_assert_int_eq(insn.op, RISCV_OP_ILLEGAL);
+    ck_assert_int_eq(insn.row, -1);
     riscv_decode(0x3de8 /* c.fld */, ALL_EXTS & ~RISCV_EXT_D, &insn);
-    ck_assert_int_eq(insn.op, RISCV_OP_ILLEGAL);
+    ck_assert_int_eq(insn.row, -1);
+    riscv_decode(0x3de8 /* c.fld */, ALL_EXTS, &insn);
+    ck_assert_int_eq(insn.row, RISCV_ROW_C_FLD);
 }
 END_TEST
 
@@ -359,8 +458,8 @@ START_TEST(test_reserved_compressed_are_illegal)
     for (size_t i = 0; i < G_N_ELEMENTS(reserved); i++) {
         RISCVInsn insn;
         riscv_decode(reserved[i], ALL_EXTS, &insn);
-        ck_assert_msg(insn.op == RISCV_OP_ILLEGAL, "0x%04x decodes as %s", reserved[i],
-                      riscv_insn_table[insn.row].name);
+        ck_assert_msg(insn.row == -1, "0x%04x decodes as %s", reserved[i],
+                      insn.row >= 0 ? riscv_rows[insn.row].name : "?");
     }
 }
 END_TEST
@@ -369,12 +468,47 @@ START_TEST(test_compressed_expands_to_base)
 {
     RISCVInsn insn;
     riscv_decode(0x8efa /* c.mv t4,t5 */, ALL_EXTS, &insn);
-    ck_assert_int_eq(insn.op, RISCV_OP_ADD);
+    ck_assert_str_eq(riscv_rows[insn.row].trans, "add");
+    ck_assert_int_eq(insn.args.r.rs1, 0);
     riscv_decode(0x9f82 /* c.jalr t6 */, ALL_EXTS, &insn);
-    ck_assert_int_eq(insn.op, RISCV_OP_JALR);
-    ck_assert_int_eq(insn.rd, 1);
+    ck_assert_str_eq(riscv_rows[insn.row].trans, "jalr");
+    ck_assert_int_eq(insn.args.i.rd, 1);
     riscv_decode(0xffffffff, ALL_EXTS, &insn);   /* 48-bit+ lengths are not supported */
-    ck_assert_int_eq(insn.op, RISCV_OP_ILLEGAL);
+    ck_assert_int_eq(insn.row, -1);
+}
+END_TEST
+
+START_TEST(test_disassembly)
+{
+    static const struct {
+        uint32_t raw;
+        uint64_t pc;
+        const char *text;
+    } cases[] = {
+        { 0xff958513, 0, "addi a0, a1, -7" },
+        { 0x00b51463, 0x1000, "bne a0, a1, 0x1008" },
+        { 0x12345537, 0, "lui a0, 0x12345" },
+        { 0x30059573, 0, "csrrw a0, mstatus, a1" },
+        { 0x7c00e573, 0, "csrrsi a0, 0x7c0, 1" },
+        { 0x7ff13683, 0, "ld a3, 2047(sp)" },
+        { 0x0cc5a52f, 0, "amoswap.w a0, a2, (a1)" },
+        { 0x00c5c553, 0, "fadd.s fa0, fa1, fa2" },
+        { 0xfeb53c27, 0, "fsd fa1, -8(a0)" },
+        { 0xa0c5a553, 0, "feq.s a0, fa1, fa2" },
+        { 0x60059513, 0, "clz a0, a1" },
+        { 0x00001501, 0, "c.addi a0, -32" },
+        { 0x0000b001, 0x800, "c.j 0x0" },
+        { 0x00000073, 0, "ecall" },
+        { 0x0000006b, 0, "illegal 0x0000006b" },
+        { 0x00000000, 0, "illegal 0x0000" },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        RISCVInsn insn;
+        char buf[80];
+        riscv_decode(cases[i].raw, ALL_EXTS, &insn);
+        riscv_disas(&insn, cases[i].pc, buf, sizeof(buf));
+        ck_assert_str_eq(buf, cases[i].text);
+    }
 }
 END_TEST
 
@@ -382,12 +516,15 @@ int main(void)
 {
     Suite *s = suite_create("riscv-decode");
     TCase *tc = tcase_create("/riscv/decode");
+    tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_no_overlap);
-    tcase_add_test(tc, test_every_row_has_semantics);
+    tcase_add_test(tc, test_tree_agrees_with_table_scan);
     tcase_add_test(tc, test_known_encodings);
+    tcase_add_test(tc, test_compressed_rows_share_32bit_semantics);
     tcase_add_test(tc, test_disabled_extension_is_illegal);
     tcase_add_test(tc, test_reserved_compressed_are_illegal);
     tcase_add_test(tc, test_compressed_expands_to_base);
+    tcase_add_test(tc, test_disassembly);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

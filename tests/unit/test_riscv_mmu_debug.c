@@ -27,7 +27,7 @@ static void setup(void)
     if (!types_done) {
         device_types_init();
         accel_types_init();
-        riscv_cpu_register_types();
+        type_register_static_array(riscv_cpu_types, G_N_ELEMENTS(riscv_cpu_types));
         types_done = true;
     }
     next_table = PT_ROOT + 0x1000;
@@ -167,6 +167,103 @@ START_TEST(test_debug_walk_follows_privilege)
 }
 END_TEST
 
+/* ---- the debugger interface (CPUClass.debug_ops, cpu_memory_rw_debug) ---- */
+
+static uint64_t read_reg(int n, int expect_size)
+{
+    const CPUDebugOps *d = CPU_GET_CLASS(cpu)->debug_ops;
+    GByteArray *buf = g_byte_array_new();
+    ck_assert_int_eq(d->gdb_read_register(CPU(cpu), buf, n), expect_size);
+    uint64_t v = 0;
+    for (int i = 0; i < expect_size; i++) {
+        v |= (uint64_t)buf->data[i] << (8 * i);
+    }
+    g_byte_array_unref(buf);
+    return v;
+}
+
+static int write_reg(int n, uint64_t v, size_t len)
+{
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++) {
+        b[i] = (uint8_t)(v >> (8 * i));
+    }
+    return CPU_GET_CLASS(cpu)->debug_ops->gdb_write_register(CPU(cpu), b, len, n);
+}
+
+START_TEST(test_gdb_registers_by_number)
+{
+    env->gpr[5] = 0x1122334455667788ull;
+    env->pc = 0x80000abcull;
+    env->fpr[3] = 0xfff0000012345678ull;
+    ck_assert_uint_eq(read_reg(5, 8), 0x1122334455667788ull);
+    ck_assert_uint_eq(read_reg(32, 8), 0x80000abcull);
+    ck_assert_uint_eq(read_reg(33 + 3, 8), 0xfff0000012345678ull);
+    /* CSRs at 65 + number, whatever the privilege; priv at 4161. */
+    env->priv = PRV_U;
+    env->mscratch = 0xabcdef;
+    ck_assert_uint_eq(read_reg(65 + 0x340, 8), 0xabcdef);
+    ck_assert_uint_eq(read_reg(4161, 8), PRV_U);
+    ck_assert_int_eq(write_reg(65 + 0x340, 42, 8), 8);
+    ck_assert_uint_eq(env->mscratch, 42);
+    ck_assert_int_eq(write_reg(4161, PRV_M, 8), 8);
+    ck_assert_int_eq(env->priv, PRV_M);
+    ck_assert_int_eq(write_reg(4161, 2, 8), 0);          /* reserved privilege */
+    /* fcsr is 32 bits wide. */
+    ck_assert_int_eq(write_reg(65 + 3, 0x61, 4), 4);
+    ck_assert_uint_eq(read_reg(65 + 3, 4), 0x61);
+    /* x0 stays zero; short buffers and unknown numbers are refused. */
+    ck_assert_int_eq(write_reg(0, 7, 8), 8);
+    ck_assert_uint_eq(read_reg(0, 8), 0);
+    ck_assert_int_eq(write_reg(10, 7, 4), 0);
+    ck_assert_int_eq(write_reg(65 + 0x7ff, 1, 8), 0);     /* no such CSR */
+    GByteArray *buf = g_byte_array_new();
+    ck_assert_int_eq(CPU_GET_CLASS(cpu)->debug_ops->gdb_read_register(CPU(cpu), buf, 5000), 0);
+    ck_assert_uint_eq(buf->len, 0);
+    g_byte_array_unref(buf);
+}
+END_TEST
+
+START_TEST(test_gdb_target_description)
+{
+    const CPUDebugOps *d = CPU_GET_CLASS(cpu)->debug_ops;
+    const char *target = d->gdb_xml(CPU(cpu), "target.xml");
+    ck_assert_ptr_nonnull(target);
+    ck_assert_ptr_nonnull(strstr(target, "<architecture>riscv:rv64</architecture>"));
+    ck_assert_ptr_nonnull(strstr(target, "href=\"riscv-64bit-fpu.xml\""));
+    const char *cpu_xml = d->gdb_xml(CPU(cpu), "riscv-64bit-cpu.xml");
+    ck_assert_ptr_nonnull(strstr(cpu_xml, "<reg name=\"sp\" bitsize=\"64\" type=\"data_ptr\" regnum=\"2\"/>"));
+    const char *csr_xml = d->gdb_xml(CPU(cpu), "riscv-64bit-csr.xml");
+    ck_assert_ptr_nonnull(strstr(csr_xml, "<reg name=\"mstatus\" bitsize=\"64\" regnum=\"833\""));
+    ck_assert_ptr_null(strstr(csr_xml, "\"fcsr\""));   /* in the fpu feature */
+    ck_assert_ptr_nonnull(strstr(csr_xml, "\"pmpaddr15\""));
+    ck_assert_ptr_nonnull(strstr(d->gdb_xml(CPU(cpu), "riscv-64bit-virtual.xml"),
+                                 "regnum=\"4161\""));
+    ck_assert_ptr_null(d->gdb_xml(CPU(cpu), "../etc/passwd"));
+}
+END_TEST
+
+START_TEST(test_memory_rw_debug_through_mmu)
+{
+    map_page(0x40001000, RAM_BASE + 0x5000, PTE_R, 0);
+    map_page(0x40002000, RAM_BASE + 0x9000, PTE_R, 0);
+    enable_sv39_in_s_mode();
+    /* A write crossing the two virtual pages lands in both physical pages. */
+    const char msg[] = "across pages";
+    ck_assert(cpu_memory_rw_debug(CPU(cpu), 0x40001ffa, (void *)msg, sizeof(msg), true));
+    char back[sizeof(msg)] = { 0 };
+    ck_assert(cpu_memory_rw_debug(CPU(cpu), 0x40001ffa, back, sizeof(back), false));
+    ck_assert_str_eq(back, msg);
+    uint64_t v = 0;
+    ck_assert_int_eq(address_space_read(&as, RAM_BASE + 0x9000, &v, 1), MEMTX_OK);
+    ck_assert_uint_eq(v, (uint8_t)msg[6]);
+    /* Unmapped virtual page, or nothing behind the physical one. */
+    ck_assert(!cpu_memory_rw_debug(CPU(cpu), 0x40003000, back, 4, false));
+    env->priv = PRV_M;
+    ck_assert(!cpu_memory_rw_debug(CPU(cpu), 0x10000000, back, 4, false));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("riscv-mmu-debug");
@@ -176,6 +273,12 @@ int main(void)
     tcase_add_test(tc, test_debug_walk_ignores_permissions);
     tcase_add_test(tc, test_debug_walk_superpage_and_failures);
     tcase_add_test(tc, test_debug_walk_follows_privilege);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("/riscv/debug/gdb");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_gdb_registers_by_number);
+    tcase_add_test(tc, test_gdb_target_description);
+    tcase_add_test(tc, test_memory_rw_debug_through_mmu);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

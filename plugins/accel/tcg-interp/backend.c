@@ -73,28 +73,13 @@ static void interp_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo interp_type_info = {
     .name = TYPE_INTERP_TCG_BACKEND,
     .parent = TYPE_TCG_BACKEND,
+    .category = "tcg-backend",
+    .description = "portable IR interpreter",
     .instance_size = sizeof(InterpBackend),
     .class_size = sizeof(TcgBackendClass),
     .instance_init = interp_instance_init,
     .class_init = interp_class_init,
 };
 
-static void interp_register_types(void)
-{
-    type_register_static(&interp_type_info);
-}
-
-static const TesseraTypeDesc interp_types[] = {
-    {
-        .name = TYPE_INTERP_TCG_BACKEND,
-        .parent = TYPE_TCG_BACKEND,
-        .category = "tcg-backend",
-        .description = "portable IR interpreter",
-    },
-    { .name = NULL },
-};
-
-static const char *const interp_requires[] = { "accel-tcg", NULL };
-
-TESSERA_MODULE(.name = "tcg-interp", .kind = "tcg-backend", .types = interp_types,
-               .requires = interp_requires, .register_types = interp_register_types);
+TESSERA_MODULE(.name = "tcg-interp", .kind = "tcg-backend",
+               .types = TESSERA_TYPES(&interp_type_info));

@@ -217,27 +217,11 @@ static void x86_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo x86_type_info = {
     .name = TYPE_X86_64_TCG_BACKEND,
     .parent = TYPE_TCG_BACKEND,
+    .category = "tcg-backend",
+    .description = "native x86-64 code generator",
     .instance_size = sizeof(X86Backend),
     .class_size = sizeof(TcgBackendClass),
     .class_init = x86_class_init,
 };
 
-static void x86_register_types(void)
-{
-    type_register_static(&x86_type_info);
-}
-
-static const TesseraTypeDesc x86_types[] = {
-    {
-        .name = TYPE_X86_64_TCG_BACKEND,
-        .parent = TYPE_TCG_BACKEND,
-        .category = "tcg-backend",
-        .description = "native x86-64 code generator",
-    },
-    { .name = NULL },
-};
-
-static const char *const x86_requires[] = { "accel-tcg", NULL };
-
-TESSERA_MODULE(.name = "tcg-x86_64", .kind = "tcg-backend", .types = x86_types,
-               .requires = x86_requires, .register_types = x86_register_types);
+TESSERA_MODULE(.name = "tcg-x86_64", .kind = "tcg-backend", .types = TESSERA_TYPES(&x86_type_info));

@@ -122,7 +122,7 @@ static void vcpu_free(TcgAccel *a, TcgVcpuState *v)
 
 static bool vcpu_create(TcgAccel *a, CPUState *cpu, unsigned index, GError **errp)
 {
-    const TcgCpuOps *ops = CPU_GET_CLASS(cpu)->accel_ops;
+    const TcgCpuOps *ops = tcg_cpu_ops(cpu);
     if (!check_cpu_ops(cpu, ops, errp)) {
         return false;
     }
@@ -341,6 +341,8 @@ static const TypeInfo tcg_type_infos[] = {
     {
         .name = TYPE_TCG_ACCEL,
         .parent = TYPE_ACCEL,
+        .category = "accel",
+        .description = "binary translation (tiny code generator style)",
         .instance_size = sizeof(TcgAccel),
         .class_size = sizeof(AccelClass),
         .class_init = tcg_accel_class_init,
@@ -350,33 +352,13 @@ static const TypeInfo tcg_type_infos[] = {
     {
         .name = TYPE_TCG_BACKEND,
         .parent = TYPE_OBJECT,
+        .category = "tcg-backend",
+        .description = "base type of TCG code-generation backends",
         .abstract = true,
         .instance_size = sizeof(TcgBackend),
         .class_size = sizeof(TcgBackendClass),
     },
 };
 
-static void tcg_register_types(void)
-{
-    type_register_static_array(tcg_type_infos, G_N_ELEMENTS(tcg_type_infos));
-}
-
-static const TesseraTypeDesc tcg_types[] = {
-    {
-        .name = TYPE_TCG_ACCEL,
-        .parent = TYPE_ACCEL,
-        .category = "accel",
-        .description = "binary translation (tiny code generator style)",
-    },
-    {
-        .name = TYPE_TCG_BACKEND,
-        .parent = TYPE_OBJECT,
-        .category = "tcg-backend",
-        .description = "base type of TCG code-generation backends",
-        .abstract = true,
-    },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "accel-tcg", .kind = "accel", .types = tcg_types,
-               .register_types = tcg_register_types);
+TESSERA_MODULE(.name = "accel-tcg", .kind = "accel",
+               .types = TESSERA_TYPES(&tcg_type_infos[0], &tcg_type_infos[1]));

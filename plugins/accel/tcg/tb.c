@@ -359,8 +359,9 @@ static void log_in_asm(TcgVcpuState *v, const IrBlock *blk, uint64_t pc, unsigne
     starts[n] = pc + size;
     for (unsigned i = 0; i < n; i++) {
         uint64_t ipc = starts[i];
+        /* Modulo 2^64: a block on the top page may end at or past 0. */
         unsigned len = (unsigned)MIN(starts[i + 1] - ipc, 8u);
-        if (starts[i + 1] <= ipc) {
+        if (!len) {
             len = 4;
         }
         uint8_t bytes[8] = { 0 };

@@ -297,22 +297,50 @@ static void host_store(uint8_t *p, uint64_t val, unsigned size)
     }
 }
 
-static uint64_t mmio_read(CPUState *cpu, uint64_t paddr, unsigned size)
+static const char *const access_names[] = {
+    [TCG_ACCESS_READ] = "read",
+    [TCG_ACCESS_WRITE] = "write",
+    [TCG_ACCESS_FETCH] = "fetch",
+};
+
+/* A bus transaction failed: log it and let the CPU raise its access fault
+ * (called with the device lock released). */
+static void transaction_failed(TcgVcpuState *v, uint64_t vaddr, uint64_t paddr, unsigned size,
+                               TcgAccessType access, int mmu, MemTxResult r, uintptr_t ra)
+{
+    CPUState *cpu = v->pub.cpu;
+    log_mask(LOG_GUEST_ERROR,
+             "cpu %d: %s of %u bytes at 0x%" PRIx64 " (physical 0x%" PRIx64 ") failed: %s\n",
+             cpu->index, access_names[access], size, vaddr, paddr,
+             r == MEMTX_DECODE_ERROR ? "nothing is mapped there" : "the device refused it");
+    if (v->pub.ops->do_transaction_failed) {
+        v->pub.ops->do_transaction_failed(cpu, vaddr, paddr, size, access, mmu, r, ra);
+    }
+}
+
+static uint64_t mmio_read(TcgVcpuState *v, uint64_t vaddr, uint64_t paddr, unsigned size,
+                          TcgAccessType access, int mmu, uintptr_t ra)
 {
     uint64_t val = 0;
     devlock_lock();
-    if (address_space_read(cpu->as, paddr, &val, size) != MEMTX_OK) {
+    MemTxResult r = address_space_read(v->pub.cpu->as, paddr, &val, size);
+    devlock_unlock();
+    if (r != MEMTX_OK) {
+        transaction_failed(v, vaddr, paddr, size, access, mmu, r, ra);
         val = 0;
     }
-    devlock_unlock();
     return val;
 }
 
-static void mmio_write(CPUState *cpu, uint64_t paddr, uint64_t val, unsigned size)
+static void mmio_write(TcgVcpuState *v, uint64_t vaddr, uint64_t paddr, uint64_t val,
+                       unsigned size, int mmu, uintptr_t ra)
 {
     devlock_lock();
-    address_space_write(cpu->as, paddr, val, size);
+    MemTxResult r = address_space_write(v->pub.cpu->as, paddr, val, size);
     devlock_unlock();
+    if (r != MEMTX_OK) {
+        transaction_failed(v, vaddr, paddr, size, TCG_ACCESS_WRITE, mmu, r, ra);
+    }
 }
 
 /* After a store to RAM that may hold code. */
@@ -343,11 +371,11 @@ static uint64_t ld_in_page(TcgVcpuState *v, uint64_t vaddr, unsigned size, int m
     if (t.host) {
         return host_load(t.host, size);
     }
-    return mmio_read(v->pub.cpu, t.paddr, size);
+    return mmio_read(v, vaddr, t.paddr, size, access, mmu, ra);
 }
 
 static void st_in_page(TcgVcpuState *v, uint64_t vaddr, uint64_t val, unsigned size, int mmu,
-                       const TlbAccess *t)
+                       uintptr_t ra, const TlbAccess *t)
 {
     if (t->host) {
         host_store(t->host, val, size);
@@ -356,7 +384,7 @@ static void st_in_page(TcgVcpuState *v, uint64_t vaddr, uint64_t val, unsigned s
         }
         return;
     }
-    mmio_write(v->pub.cpu, t->paddr, val, size);
+    mmio_write(v, vaddr, t->paddr, val, size, mmu, ra);
     /* A store served without a TLB entry may have written RAM holding code.
      * Stores to devices or ROM cannot: translated code only comes from RAM
      * pages, so they skip the TB lock. */
@@ -427,7 +455,7 @@ static void do_st(TcgVcpuState *v, uint64_t vaddr, uint64_t val, unsigned memop,
     TlbAccess t;
     if (!crosses_page(vaddr, size)) {
         tlb_resolve(v, vaddr, size, TCG_ACCESS_WRITE, mmu, false, ra, &t);
-        st_in_page(v, vaddr, val, size, mmu, &t);
+        st_in_page(v, vaddr, val, size, mmu, ra, &t);
         return;
     }
     /* Check both pages before writing anything so a fault is precise. */
@@ -436,7 +464,7 @@ static void do_st(TcgVcpuState *v, uint64_t vaddr, uint64_t val, unsigned memop,
     tlb_resolve(v, vaddr + first, size - first, TCG_ACCESS_WRITE, mmu, false, ra, &t);
     for (unsigned i = 0; i < size; i++) {
         tlb_resolve(v, vaddr + i, 1, TCG_ACCESS_WRITE, mmu, false, ra, &t);
-        st_in_page(v, vaddr + i, val >> (8 * i), 1, mmu, &t);
+        st_in_page(v, vaddr + i, val >> (8 * i), 1, mmu, ra, &t);
     }
 }
 
@@ -554,7 +582,12 @@ static uint64_t do_atomic(TcgVcpuState *v, uint64_t vaddr, int op, uint64_t cmp,
         CPUState *cpu = v->pub.cpu;
         devlock_lock();
         old = 0;
-        address_space_read(cpu->as, t.paddr, &old, size);
+        MemTxResult r = address_space_read(cpu->as, t.paddr, &old, size);
+        if (r != MEMTX_OK) {
+            devlock_unlock();
+            transaction_failed(v, vaddr, t.paddr, size, TCG_ACCESS_WRITE, mmu, r, ra);
+            devlock_lock();
+        }
         old &= mask;
         uint64_t nv = op < 0 ? ((old == (cmp & mask)) ? val : old)
                              : rmw_apply((IrAtomicOp)op, old, val, memop);
@@ -644,7 +677,8 @@ static uint32_t eng_fetch_code(CPUState *cpu, uint64_t vaddr, unsigned size)
             }
         }
         for (unsigned i = 0; i < chunk; i++) {
-            uint64_t byte = t.host ? t.host[i] : mmio_read(cpu, t.paddr + i, 1);
+            uint64_t byte = t.host ? t.host[i]
+                                   : mmio_read(v, a + i, t.paddr + i, 1, TCG_ACCESS_FETCH, mmu, 0);
             val |= (uint32_t)byte << (8 * (done + i));
         }
         done += chunk;

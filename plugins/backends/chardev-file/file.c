@@ -104,26 +104,12 @@ static void file_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo file_type_info = {
     .name = TYPE_CHARDEV_FILE,
     .parent = TYPE_CHARDEV,
+    .category = "chardev",
+    .description = "Writes output to a file (path=, append=)",
     .instance_size = sizeof(FileChardev),
     .class_size = sizeof(ChardevClass),
     .instance_init = file_instance_init,
     .class_init = file_class_init,
 };
 
-static void file_register_types(void)
-{
-    type_register_static(&file_type_info);
-}
-
-static const TesseraTypeDesc file_types[] = {
-    {
-        .name = TYPE_CHARDEV_FILE,
-        .parent = TYPE_CHARDEV,
-        .category = "chardev",
-        .description = "Writes output to a file (path=, append=)",
-    },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "chardev-file", .kind = "backend", .types = file_types,
-               .register_types = file_register_types);
+TESSERA_MODULE(.name = "chardev-file", .kind = "backend", .types = TESSERA_TYPES(&file_type_info));

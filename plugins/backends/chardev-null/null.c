@@ -32,25 +32,11 @@ static void null_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo null_type_info = {
     .name = TYPE_CHARDEV_NULL,
     .parent = TYPE_CHARDEV,
+    .category = "chardev",
+    .description = "Discards output, never delivers input",
     .instance_size = sizeof(Chardev),
     .class_size = sizeof(ChardevClass),
     .class_init = null_class_init,
 };
 
-static void null_register_types(void)
-{
-    type_register_static(&null_type_info);
-}
-
-static const TesseraTypeDesc null_types[] = {
-    {
-        .name = TYPE_CHARDEV_NULL,
-        .parent = TYPE_CHARDEV,
-        .category = "chardev",
-        .description = "Discards output, never delivers input",
-    },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "chardev-null", .kind = "backend", .types = null_types,
-               .register_types = null_register_types);
+TESSERA_MODULE(.name = "chardev-null", .kind = "backend", .types = TESSERA_TYPES(&null_type_info));

@@ -119,26 +119,12 @@ static void pipe_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo pipe_type_info = {
     .name = TYPE_CHARDEV_PIPE,
     .parent = TYPE_CHARDEV,
+    .category = "chardev",
+    .description = "Named pipes PATH.in/PATH.out, or PATH both ways (path=)",
     .instance_size = sizeof(PipeChardev),
     .class_size = sizeof(ChardevClass),
     .instance_init = pipe_instance_init,
     .class_init = pipe_class_init,
 };
 
-static void pipe_register_types(void)
-{
-    type_register_static(&pipe_type_info);
-}
-
-static const TesseraTypeDesc pipe_types[] = {
-    {
-        .name = TYPE_CHARDEV_PIPE,
-        .parent = TYPE_CHARDEV,
-        .category = "chardev",
-        .description = "Named pipes PATH.in/PATH.out, or PATH both ways (path=)",
-    },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "chardev-pipe", .kind = "backend", .types = pipe_types,
-               .register_types = pipe_register_types);
+TESSERA_MODULE(.name = "chardev-pipe", .kind = "backend", .types = TESSERA_TYPES(&pipe_type_info));

@@ -144,26 +144,12 @@ static void pty_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo pty_type_info = {
     .name = TYPE_CHARDEV_PTY,
     .parent = TYPE_CHARDEV,
+    .category = "chardev",
+    .description = "A new pseudo-terminal, announced as /dev/pts/N",
     .instance_size = sizeof(PtyChardev),
     .class_size = sizeof(ChardevClass),
     .instance_init = pty_instance_init,
     .class_init = pty_class_init,
 };
 
-static void pty_register_types(void)
-{
-    type_register_static(&pty_type_info);
-}
-
-static const TesseraTypeDesc pty_types[] = {
-    {
-        .name = TYPE_CHARDEV_PTY,
-        .parent = TYPE_CHARDEV,
-        .category = "chardev",
-        .description = "A new pseudo-terminal, announced as /dev/pts/N",
-    },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "chardev-pty", .kind = "backend", .types = pty_types,
-               .register_types = pty_register_types);
+TESSERA_MODULE(.name = "chardev-pty", .kind = "backend", .types = TESSERA_TYPES(&pty_type_info));

@@ -124,25 +124,12 @@ static void ringbuf_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo ringbuf_type_info = {
     .name = TYPE_CHARDEV_RINGBUF,
     .parent = TYPE_CHARDEV,
+    .category = "chardev",
+    .description = "Keeps the last bytes written in memory (size=, property data)",
     .instance_size = sizeof(RingbufChardev),
     .class_size = sizeof(ChardevClass),
     .class_init = ringbuf_class_init,
 };
 
-static void ringbuf_register_types(void)
-{
-    type_register_static(&ringbuf_type_info);
-}
-
-static const TesseraTypeDesc ringbuf_types[] = {
-    {
-        .name = TYPE_CHARDEV_RINGBUF,
-        .parent = TYPE_CHARDEV,
-        .category = "chardev",
-        .description = "Keeps the last bytes written in memory (size=, property data)",
-    },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "chardev-ringbuf", .kind = "backend", .types = ringbuf_types,
-               .register_types = ringbuf_register_types);
+TESSERA_MODULE(.name = "chardev-ringbuf", .kind = "backend",
+               .types = TESSERA_TYPES(&ringbuf_type_info));

@@ -547,26 +547,13 @@ static void socket_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo socket_type_info = {
     .name = TYPE_CHARDEV_SOCKET,
     .parent = TYPE_CHARDEV,
+    .category = "chardev",
+    .description = "Unix (path=) or TCP (host=, port=) socket; server=, wait=, reconnect=",
     .instance_size = sizeof(SocketChardev),
     .class_size = sizeof(ChardevClass),
     .instance_init = socket_instance_init,
     .class_init = socket_class_init,
 };
 
-static void socket_register_types(void)
-{
-    type_register_static(&socket_type_info);
-}
-
-static const TesseraTypeDesc socket_types[] = {
-    {
-        .name = TYPE_CHARDEV_SOCKET,
-        .parent = TYPE_CHARDEV,
-        .category = "chardev",
-        .description = "Unix (path=) or TCP (host=, port=) socket; server=, wait=, reconnect=",
-    },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "chardev-socket", .kind = "backend", .types = socket_types,
-               .register_types = socket_register_types);
+TESSERA_MODULE(.name = "chardev-socket", .kind = "backend",
+               .types = TESSERA_TYPES(&socket_type_info));

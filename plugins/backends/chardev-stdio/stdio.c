@@ -119,25 +119,12 @@ static void stdio_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo stdio_type_info = {
     .name = TYPE_CHARDEV_STDIO,
     .parent = TYPE_CHARDEV,
+    .category = "chardev",
+    .description = "Standard input and output, raw terminal (signal=on|off)",
     .instance_size = sizeof(StdioChardev),
     .class_size = sizeof(ChardevClass),
     .class_init = stdio_class_init,
 };
 
-static void stdio_register_types(void)
-{
-    type_register_static(&stdio_type_info);
-}
-
-static const TesseraTypeDesc stdio_types[] = {
-    {
-        .name = TYPE_CHARDEV_STDIO,
-        .parent = TYPE_CHARDEV,
-        .category = "chardev",
-        .description = "Standard input and output, raw terminal (signal=on|off)",
-    },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "chardev-stdio", .kind = "backend", .types = stdio_types,
-               .register_types = stdio_register_types);
+TESSERA_MODULE(.name = "chardev-stdio", .kind = "backend",
+               .types = TESSERA_TYPES(&stdio_type_info));

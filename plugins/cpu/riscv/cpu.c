@@ -377,6 +377,18 @@ static void riscv_cpu_instance_init(Object *obj)
     g_mutex_init(&cpu->stimecmp_lock);
 }
 
+const char *const riscv_gpr_names[32] = {
+    "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4",
+    "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4",
+    "t5", "t6",
+};
+
+const char *const riscv_fpr_names[32] = {
+    "ft0", "ft1", "ft2", "ft3", "ft4", "ft5", "ft6", "ft7", "fs0", "fs1", "fa0", "fa1", "fa2",
+    "fa3", "fa4", "fa5", "fa6", "fa7", "fs2", "fs3", "fs4", "fs5", "fs6", "fs7", "fs8", "fs9",
+    "fs10", "fs11", "ft8", "ft9", "ft10", "ft11",
+};
+
 static void riscv_cpu_instance_finalize(Object *obj)
 {
     RISCVCPU *cpu = RISCV_CPU(obj);
@@ -384,22 +396,23 @@ static void riscv_cpu_instance_finalize(Object *obj)
         timer_free(cpu->stimecmp_timer);
         cpu->stimecmp_timer = NULL;
     }
+    if (cpu->gdb_xml) {
+        g_hash_table_unref(cpu->gdb_xml);
+    }
 }
 
 static void riscv_cpu_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     CPUClass *cc = CPU_CLASS(klass);
-    dc->desc = "RISC-V RV64GC hart";
-    dc->category = "cpu";
-    dc->user_creatable = false;
     dc->realize = riscv_cpu_realize;
     dc->unrealize = riscv_cpu_unrealize;
     dc->reset = riscv_cpu_reset;
     cc->dump_state = riscv_cpu_dump_state;
     cc->has_work = riscv_cpu_has_work;
     cc->debug_translate = riscv_cpu_debug_translate;
-    cc->accel_ops = riscv_tcg_cpu_ops_ptr;
+    cc->accel_ops = riscv_accel_ops;
+    cc->debug_ops = &riscv_debug_ops;
     cc->arch = "riscv64";
     object_class_add_field_properties(klass, riscv_cpu_props);
     Property *p = object_class_property_add(klass, "isa-string", PROP_KIND_STRING,
@@ -427,6 +440,9 @@ static const TypeInfo riscv_cpu_types[] = {
     {
         .name = TYPE_RISCV_CPU,
         .parent = TYPE_CPU,
+        .category = "cpu",
+        .description = "RISC-V CPU (abstract base)",
+        .target = "riscv64",
         .abstract = true,
         .instance_size = sizeof(RISCVCPU),
         .class_size = sizeof(RISCVCPUClass),
@@ -437,45 +453,22 @@ static const TypeInfo riscv_cpu_types[] = {
     {
         .name = TYPE_RISCV_CPU_RV64,
         .parent = TYPE_RISCV_CPU,
+        .category = "cpu",
+        .description = "RV64GC with Zba/Zbb/Zbc/Zbs, Sstc, Svpbmt; Sv39/48/57, PMP",
+        .target = "riscv64",
         .class_init = riscv_cpu_rv64_class_init,
     },
     {
         .name = TYPE_RISCV_CPU_MAX,
         .parent = TYPE_RISCV_CPU,
+        .category = "cpu",
+        .description = "All extensions this emulator supports",
+        .target = "riscv64",
         .class_init = riscv_cpu_max_class_init,
     },
 };
 
-static void riscv_cpu_register_types(void)
-{
-    type_register_static_array(riscv_cpu_types, G_N_ELEMENTS(riscv_cpu_types));
-}
-
-static const TesseraTypeDesc riscv_cpu_type_descs[] = {
-    {
-        .name = TYPE_RISCV_CPU,
-        .parent = TYPE_CPU,
-        .category = "cpu",
-        .target = "riscv64",
-        .description = "RISC-V CPU (abstract base)",
-        .abstract = true,
-    },
-    {
-        .name = TYPE_RISCV_CPU_RV64,
-        .parent = TYPE_RISCV_CPU,
-        .category = "cpu",
-        .target = "riscv64",
-        .description = "RV64GC with Zba/Zbb/Zbc/Zbs, Sstc, Svpbmt; Sv39/48/57, PMP",
-    },
-    {
-        .name = TYPE_RISCV_CPU_MAX,
-        .parent = TYPE_RISCV_CPU,
-        .category = "cpu",
-        .target = "riscv64",
-        .description = "All extensions this emulator supports",
-    },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "cpu-riscv", .kind = "cpu", .types = riscv_cpu_type_descs,
-               .register_types = riscv_cpu_register_types);
+TESSERA_MODULE(.name = "cpu-riscv", .kind = "cpu",
+               .types = TESSERA_TYPES(&riscv_cpu_types[0],
+                                           &riscv_cpu_types[1],
+                                           &riscv_cpu_types[2]));

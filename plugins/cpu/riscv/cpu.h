@@ -296,6 +296,8 @@ typedef struct RISCVCPU {
     /* Derived at realize. */
     uint32_t ext;              /* RISCV_EXT_* */
     int max_satp_mode;         /* SATP_MODE_* */
+    /* GDB target description files, built on first request (gdbstub.c). */
+    GHashTable *gdb_xml;       /* annex -> text */
 } RISCVCPU;
 
 typedef struct RISCVCPUClass {
@@ -312,6 +314,10 @@ static inline bool riscv_has_ext(const RISCVCPU *cpu, uint32_t ext)
 
 /* ---- cpu.c ----------------------------------------------------------- */
 
+/* ABI names of x0..x31 and f0..f31 (disassembler, debugger). */
+extern const char *const riscv_gpr_names[32];
+extern const char *const riscv_fpr_names[32];
+
 /* Current time CSR value: virtual ns scaled to the timebase. */
 uint64_t riscv_cpu_get_time(RISCVCPU *cpu);
 /* Effective mip: software bits, device lines, Sstc comparator. */
@@ -327,8 +333,10 @@ void riscv_cpu_reset_state(RISCVCPU *cpu);
 
 /* ---- tcg.c, translate.c ---------------------------------------------- */
 
-/* CPUClass.accel_ops of every RISC-V CPU class (a TcgCpuOps). */
-extern const void *const riscv_tcg_cpu_ops_ptr;
+/* CPUClass.accel_ops of every RISC-V CPU class ("tcg": a TcgCpuOps). */
+extern const CPUAccelOps riscv_accel_ops[];
+/* CPUClass.debug_ops (gdbstub.c): registers and target description. */
+extern const CPUDebugOps riscv_debug_ops;
 
 static inline RISCVCPU *riscv_env_cpu(CPURISCVState *env)
 {
@@ -412,6 +420,10 @@ RISCVCSRResult riscv_csr_access(RISCVCPU *cpu, int csrno, uint64_t *old, uint64_
 const char *riscv_csr_name(int csrno);
 /* Append the CSRs marked for dumping. */
 void riscv_csr_dump(RISCVCPU *cpu, GString *out);
+/* Append a <reg> line per CSR this hart has, numbered first_regnum + csrno. */
+void riscv_csr_gdb_xml(RISCVCPU *cpu, GString *out, int first_regnum);
+/* Read or write a CSR for the debugger, regardless of privilege. */
+RISCVCSRResult riscv_csr_debug_access(RISCVCPU *cpu, int csrno, uint64_t *val, bool is_write);
 
 /* mstatus with SD computed. */
 uint64_t riscv_mstatus_read(const CPURISCVState *env);

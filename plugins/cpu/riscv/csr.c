@@ -689,3 +689,53 @@ void riscv_csr_dump(RISCVCPU *cpu, GString *out)
         g_string_append_c(out, '\n');
     }
 }
+
+/* ---- debugger access --------------------------------------------------------- */
+
+/* Does the hart have CSR @d at all?  Predicates also say whether it is
+ * accessible now; evaluate them as in M-mode with the FPU on, which is
+ * what a debugger sees. */
+static bool csr_exists(RISCVCPU *cpu, const CSRDesc *d, int csrno)
+{
+    CPURISCVState *env = &cpu->env;
+    int priv = env->priv;
+    uint64_t mstatus = env->mstatus;
+    env->priv = PRV_M;
+    env->mstatus |= MSTATUS_FS;
+    bool ok = d->pred(cpu, csrno);
+    env->priv = priv;
+    env->mstatus = mstatus;
+    return ok;
+}
+
+void riscv_csr_gdb_xml(RISCVCPU *cpu, GString *out, int first_regnum)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(csr_table); i++) {
+        const CSRDesc *d = &csr_table[i];
+        if (!csr_exists(cpu, d, d->num)) {
+            continue;
+        }
+        for (int n = d->num; n < d->num + d->count; n++) {
+            char name[24];
+            csr_format_name(d, n, name, sizeof(name));
+            g_string_append_printf(out, "  <reg name=\"%s\" bitsize=\"64\" regnum=\"%d\""
+                                   " group=\"csr\"/>\n", name, first_regnum + n);
+        }
+    }
+}
+
+RISCVCSRResult riscv_csr_debug_access(RISCVCPU *cpu, int csrno, uint64_t *val, bool is_write)
+{
+    const CSRDesc *d = csr_find(csrno);
+    /* The debugger sees every CSR the hart has, whatever its privilege. */
+    if (!d || !csr_exists(cpu, d, csrno)) {
+        return RISCV_CSR_ILLEGAL;
+    }
+    if (!is_write) {
+        return d->read(cpu, csrno, val);
+    }
+    if (CSR_READ_ONLY(csrno) || !d->write) {
+        return RISCV_CSR_ILLEGAL;
+    }
+    return d->write(cpu, csrno, *val);
+}

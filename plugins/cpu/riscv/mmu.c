@@ -150,15 +150,16 @@ int riscv_pmp_uniform_lg(RISCVCPU *cpu, uint64_t addr)
     if (!cpu->pmp) {
         return PAGE_BITS;
     }
+    /* Inclusive last bytes: the page's end wraps to 0 on the top page. */
     uint64_t page = addr & ~(PAGE_SIZE - 1);
-    uint64_t page_end = page + PAGE_SIZE;
+    uint64_t page_last = page + (PAGE_SIZE - 1);
     for (int i = 0; i < RISCV_PMP_ENTRIES; i++) {
         uint64_t lo, hi;
         if (!pmp_range(env, i, &lo, &hi)) {
             continue;
         }
-        bool overlaps = lo < page_end && hi > page;
-        bool covers = lo <= page && hi >= page_end;
+        bool overlaps = lo <= page_last && hi - 1 >= page;
+        bool covers = lo <= page && hi - 1 >= page_last;
         if (overlaps && !covers) {
             return 2;   /* an entry boundary inside the page */
         }

@@ -120,6 +120,18 @@ static void riscv_tcg_do_unaligned_access(CPUState *cs, uint64_t vaddr,
     raise_at(RISCV_CPU(cs), cause, vaddr, ra);
 }
 
+/* An access to nothing (or refused by a device) is an access fault whose
+ * tval is the virtual address (privileged spec, 3.7.1 PMA checks). */
+static void riscv_tcg_do_transaction_failed(CPUState *cs, uint64_t vaddr, uint64_t paddr,
+                                            unsigned size, TcgAccessType access_type,
+                                            int mmu_idx, MemTxResult result, uintptr_t ra)
+{
+    uint64_t cause = access_type == TCG_ACCESS_WRITE ? EXCP_STORE_ACCESS :
+                     access_type == TCG_ACCESS_FETCH ? EXCP_INST_ACCESS :
+                     EXCP_LOAD_ACCESS;
+    raise_at(RISCV_CPU(cs), cause, vaddr, ra);
+}
+
 static void riscv_tcg_do_interrupt(CPUState *cs)
 {
     RISCVCPU *cpu = RISCV_CPU(cs);
@@ -188,9 +200,13 @@ static const TcgCpuOps riscv_tcg_cpu_ops = {
     .restore_state_to_opc = riscv_tcg_restore_state_to_opc,
     .disas = riscv_tcg_disas,
     .mmu_index = riscv_tcg_mmu_index,
+    .do_transaction_failed = riscv_tcg_do_transaction_failed,
 };
 
-const void *const riscv_tcg_cpu_ops_ptr = &riscv_tcg_cpu_ops;
+const CPUAccelOps riscv_accel_ops[] = {
+    { .accel = "tcg", .ops = &riscv_tcg_cpu_ops },
+    { NULL },
+};
 
 /* ---- helpers called from translated code ---------------------------------------- */
 

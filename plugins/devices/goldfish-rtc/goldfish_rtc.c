@@ -229,9 +229,6 @@ static void goldfish_rtc_reset(DeviceState *dev)
 static void goldfish_rtc_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
-    dc->desc = "Goldfish real-time clock";
-    dc->category = "misc";
-    dc->user_creatable = true; /* placed in a board's user-device window */
     dc->realize = goldfish_rtc_realize;
     dc->reset = goldfish_rtc_reset;
     dc->fdt_node = goldfish_rtc_fdt_node;
@@ -240,6 +237,9 @@ static void goldfish_rtc_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo goldfish_rtc_info = {
     .name = TYPE_GOLDFISH_RTC,
     .parent = TYPE_DEVICE,
+    .category = "misc",
+    .description = "Goldfish real-time clock",
+    .user_creatable = true,
     .instance_size = sizeof(GoldfishRtcState),
     .class_size = sizeof(DeviceClass),
     .instance_init = goldfish_rtc_init,
@@ -247,21 +247,5 @@ static const TypeInfo goldfish_rtc_info = {
     .class_init = goldfish_rtc_class_init,
 };
 
-static void goldfish_rtc_register(void)
-{
-    type_register_static(&goldfish_rtc_info);
-}
-
-static const TesseraTypeDesc goldfish_rtc_types[] = {
-    {
-        .name = TYPE_GOLDFISH_RTC,
-        .parent = TYPE_DEVICE,
-        .category = "misc",
-        .description = "Goldfish real-time clock",
-        .user_creatable = true,
-    },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "goldfish-rtc", .kind = "device", .types = goldfish_rtc_types,
-               .register_types = goldfish_rtc_register);
+TESSERA_MODULE(.name = "goldfish-rtc", .kind = "device",
+               .types = TESSERA_TYPES(&goldfish_rtc_info));

@@ -410,9 +410,6 @@ static void htif_reset(DeviceState *dev)
 static void htif_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
-    dc->desc = "Berkeley host-target interface (tohost/fromhost)";
-    dc->category = "misc";
-    dc->user_creatable = false;
     dc->realize = htif_realize;
     dc->unrealize = htif_unrealize;
     dc->reset = htif_reset;
@@ -423,26 +420,12 @@ static void htif_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo htif_info = {
     .name = TYPE_HTIF,
     .parent = TYPE_DEVICE,
+    .category = "misc",
+    .description = "Berkeley host-target interface (tohost/fromhost)",
     .instance_size = sizeof(HtifState),
     .class_size = sizeof(DeviceClass),
     .instance_init = htif_init,
     .class_init = htif_class_init,
 };
 
-static void htif_register(void)
-{
-    type_register_static(&htif_info);
-}
-
-static const TesseraTypeDesc htif_types[] = {
-    {
-        .name = TYPE_HTIF,
-        .parent = TYPE_DEVICE,
-        .category = "misc",
-        .description = "Berkeley host-target interface (tohost/fromhost)",
-    },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "htif", .kind = "device", .types = htif_types,
-               .register_types = htif_register);
+TESSERA_MODULE(.name = "htif", .kind = "device", .types = TESSERA_TYPES(&htif_info));

@@ -25,8 +25,6 @@ static bool none_plug_device(MachineState *ms, DeviceState *dev, GError **errp)
 static void none_class_init(ObjectClass *klass, const void *data)
 {
     MachineClass *mc = MACHINE_CLASS(klass);
-    mc->name = "none";
-    mc->desc = "empty machine";
     mc->max_cpus = 1;
     mc->default_ram_size = 0;
     mc->init = none_init;
@@ -36,21 +34,11 @@ static void none_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo none_machine_info = {
     .name = TYPE_NONE_MACHINE,
     .parent = TYPE_MACHINE,
+    .category = "machine",
+    .description = "empty machine",
     .instance_size = sizeof(MachineState),
     .class_size = sizeof(MachineClass),
     .class_init = none_class_init,
 };
 
-static void none_register_types(void)
-{
-    type_register_static(&none_machine_info);
-}
-
-static const TesseraTypeDesc none_types[] = {
-    { .name = TYPE_NONE_MACHINE, .parent = TYPE_MACHINE, .category = "machine",
-      .description = "empty machine" },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "machine-none", .kind = "board", .types = none_types,
-               .register_types = none_register_types);
+TESSERA_MODULE(.name = "machine-none", .kind = "board", .types = TESSERA_TYPES(&none_machine_info));

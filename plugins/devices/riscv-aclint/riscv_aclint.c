@@ -312,9 +312,6 @@ static void aclint_reset(DeviceState *dev)
 static void aclint_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
-    dc->desc = "RISC-V CLINT/ACLINT timer and software interrupts";
-    dc->category = "misc";
-    dc->user_creatable = false;
     dc->realize = aclint_realize;
     dc->reset = aclint_reset;
     dc->fdt_node = aclint_fdt_node;
@@ -324,6 +321,9 @@ static void aclint_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo aclint_info = {
     .name = TYPE_RISCV_ACLINT,
     .parent = TYPE_DEVICE,
+    .category = "misc",
+    .description = "RISC-V CLINT/ACLINT timer and software interrupts",
+    .target = "riscv64",
     .instance_size = sizeof(AclintState),
     .class_size = sizeof(DeviceClass),
     .instance_init = aclint_init,
@@ -331,21 +331,4 @@ static const TypeInfo aclint_info = {
     .class_init = aclint_class_init,
 };
 
-static void aclint_register(void)
-{
-    type_register_static(&aclint_info);
-}
-
-static const TesseraTypeDesc aclint_types[] = {
-    {
-        .name = TYPE_RISCV_ACLINT,
-        .parent = TYPE_DEVICE,
-        .category = "misc",
-        .target = "riscv64",
-        .description = "RISC-V CLINT/ACLINT timer and software interrupts",
-    },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "riscv-aclint", .kind = "device", .types = aclint_types,
-               .register_types = aclint_register);
+TESSERA_MODULE(.name = "riscv-aclint", .kind = "device", .types = TESSERA_TYPES(&aclint_info));

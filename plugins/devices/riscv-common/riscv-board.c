@@ -7,7 +7,7 @@
 
 #include "kernel/accel.h"
 #include "kernel/runstate.h"
-#include "plugins/devices/riscv-common/riscv-board.h"
+#include "riscv/board.h"
 
 #define MiB (1024ULL * 1024)
 #define GiB (1024 * MiB)
@@ -112,7 +112,7 @@ CPUState *riscv_board_hart(const RiscvBoard *b, unsigned i)
 
 char *riscv_board_hart_intc_label(unsigned h)
 {
-    return g_strdup_printf(FDT_HART_INTC_LABEL_FMT, h);
+    return g_strdup_printf(RISCV_HART_INTC_LABEL_FMT, h);
 }
 
 static bool riscv_board_create_harts(RiscvBoard *b, GError **errp)

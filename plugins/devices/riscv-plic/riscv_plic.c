@@ -314,9 +314,6 @@ static void plic_reset(DeviceState *dev)
 static void plic_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
-    dc->desc = "RISC-V platform-level interrupt controller";
-    dc->category = "misc";
-    dc->user_creatable = false;
     dc->realize = plic_realize;
     dc->reset = plic_reset;
     dc->fdt_node = plic_fdt_node;
@@ -326,26 +323,12 @@ static void plic_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo plic_info = {
     .name = TYPE_RISCV_PLIC,
     .parent = TYPE_DEVICE,
+    .category = "misc",
+    .description = "RISC-V platform-level interrupt controller",
+    .target = "riscv64",
     .instance_size = sizeof(PlicState),
     .class_size = sizeof(DeviceClass),
     .class_init = plic_class_init,
 };
 
-static void plic_register(void)
-{
-    type_register_static(&plic_info);
-}
-
-static const TesseraTypeDesc plic_types[] = {
-    {
-        .name = TYPE_RISCV_PLIC,
-        .parent = TYPE_DEVICE,
-        .category = "misc",
-        .target = "riscv64",
-        .description = "RISC-V platform-level interrupt controller",
-    },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "riscv-plic", .kind = "device", .types = plic_types,
-               .register_types = plic_register);
+TESSERA_MODULE(.name = "riscv-plic", .kind = "device", .types = TESSERA_TYPES(&plic_info));

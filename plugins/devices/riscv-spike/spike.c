@@ -30,7 +30,7 @@
 #include "kernel/log.h"
 #include "kernel/machine.h"
 #include "kernel/module.h"
-#include "plugins/devices/riscv-common/riscv-board.h"
+#include "riscv/board.h"
 
 #define TYPE_SPIKE_MACHINE "spike-machine"
 #define SPIKE_ERROR_DOMAIN "tessera-riscv-spike-error"
@@ -234,10 +234,6 @@ static void spike_instance_finalize(Object *obj)
 static void spike_class_init(ObjectClass *klass, const void *data)
 {
     MachineClass *mc = MACHINE_CLASS(klass);
-    mc->name = "spike";
-    mc->desc = "RISC-V Spike board";
-    mc->target = "riscv64";
-    mc->is_default = false;
     mc->default_cpu_type = SPIKE_DEFAULT_CPU;
     mc->default_ram_size = SPIKE_DEFAULT_RAM;
     mc->max_cpus = SPIKE_MAX_HARTS;
@@ -249,27 +245,14 @@ static void spike_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo spike_machine_info = {
     .name = TYPE_SPIKE_MACHINE,
     .parent = TYPE_MACHINE,
+    .category = "machine",
+    .description = "RISC-V Spike board",
+    .target = "riscv64",
     .instance_size = sizeof(SpikeMachineState),
     .class_size = sizeof(MachineClass),
     .instance_finalize = spike_instance_finalize,
     .class_init = spike_class_init,
 };
 
-static void spike_register(void)
-{
-    type_register_static(&spike_machine_info);
-}
-
-static const TesseraTypeDesc spike_types[] = {
-    {
-        .name = TYPE_SPIKE_MACHINE,
-        .parent = TYPE_MACHINE,
-        .category = "machine",
-        .target = "riscv64",
-        .description = "RISC-V Spike board",
-    },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "board-riscv-spike", .kind = "board", .types = spike_types,
-               .register_types = spike_register);
+TESSERA_MODULE(.name = "board-riscv-spike", .kind = "board",
+               .types = TESSERA_TYPES(&spike_machine_info));

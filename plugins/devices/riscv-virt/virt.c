@@ -28,7 +28,7 @@
 #include "kernel/log.h"
 #include "kernel/machine.h"
 #include "kernel/module.h"
-#include "plugins/devices/riscv-common/riscv-board.h"
+#include "riscv/board.h"
 #include "plugins/devices/riscv-virt/user-devices.h"
 
 #define TYPE_VIRT_MACHINE "virt-machine"
@@ -302,10 +302,6 @@ static void virt_instance_finalize(Object *obj)
 static void virt_class_init(ObjectClass *klass, const void *data)
 {
     MachineClass *mc = MACHINE_CLASS(klass);
-    mc->name = "virt";
-    mc->desc = "RISC-V VirtIO board";
-    mc->target = "riscv64";
-    mc->is_default = true;
     mc->default_cpu_type = VIRT_DEFAULT_CPU;
     mc->default_ram_size = VIRT_DEFAULT_RAM;
     mc->max_cpus = VIRT_MAX_HARTS;
@@ -319,28 +315,15 @@ static void virt_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo virt_machine_info = {
     .name = TYPE_VIRT_MACHINE,
     .parent = TYPE_MACHINE,
+    .category = "machine",
+    .description = "RISC-V VirtIO board",
+    .target = "riscv64",
+    .is_default = true,
     .instance_size = sizeof(VirtMachineState),
     .class_size = sizeof(MachineClass),
     .instance_finalize = virt_instance_finalize,
     .class_init = virt_class_init,
 };
 
-static void virt_register(void)
-{
-    type_register_static(&virt_machine_info);
-}
-
-static const TesseraTypeDesc virt_types[] = {
-    {
-        .name = TYPE_VIRT_MACHINE,
-        .parent = TYPE_MACHINE,
-        .category = "machine",
-        .target = "riscv64",
-        .description = "RISC-V VirtIO board",
-        .is_default = true,
-    },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "board-riscv-virt", .kind = "board", .types = virt_types,
-               .register_types = virt_register);
+TESSERA_MODULE(.name = "board-riscv-virt", .kind = "board",
+               .types = TESSERA_TYPES(&virt_machine_info));

@@ -116,35 +116,18 @@ static void sifive_test_init(Object *obj)
 static void sifive_test_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
-    dc->desc = "SiFive test finisher (power off / reboot)";
-    dc->category = "misc";
-    dc->user_creatable = false;
     dc->fdt_node = sifive_test_fdt_node;
 }
 
 static const TypeInfo sifive_test_info = {
     .name = TYPE_SIFIVE_TEST,
     .parent = TYPE_DEVICE,
+    .category = "misc",
+    .description = "SiFive test finisher (power off / reboot)",
     .instance_size = sizeof(SifiveTestState),
     .class_size = sizeof(DeviceClass),
     .instance_init = sifive_test_init,
     .class_init = sifive_test_class_init,
 };
 
-static void sifive_test_register(void)
-{
-    type_register_static(&sifive_test_info);
-}
-
-static const TesseraTypeDesc sifive_test_types[] = {
-    {
-        .name = TYPE_SIFIVE_TEST,
-        .parent = TYPE_DEVICE,
-        .category = "misc",
-        .description = "SiFive test finisher (power off / reboot)",
-    },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "sifive-test", .kind = "device", .types = sifive_test_types,
-               .register_types = sifive_test_register);
+TESSERA_MODULE(.name = "sifive-test", .kind = "device", .types = TESSERA_TYPES(&sifive_test_info));

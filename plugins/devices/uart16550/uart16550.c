@@ -467,9 +467,6 @@ static void uart_reset(DeviceState *dev)
 static void uart_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
-    dc->desc = "NS16550A UART";
-    dc->category = "input";
-    dc->user_creatable = true; /* placed in a board's user-device window */
     dc->realize = uart_realize;
     dc->unrealize = uart_unrealize;
     dc->reset = uart_reset;
@@ -480,6 +477,9 @@ static void uart_class_init(ObjectClass *klass, const void *data)
 static const TypeInfo uart_info = {
     .name = TYPE_NS16550A,
     .parent = TYPE_DEVICE,
+    .category = "input",
+    .description = "NS16550A UART",
+    .user_creatable = true,
     .instance_size = sizeof(Uart16550State),
     .class_size = sizeof(DeviceClass),
     .instance_init = uart_init,
@@ -487,21 +487,4 @@ static const TypeInfo uart_info = {
     .class_init = uart_class_init,
 };
 
-static void uart_register(void)
-{
-    type_register_static(&uart_info);
-}
-
-static const TesseraTypeDesc uart_types[] = {
-    {
-        .name = TYPE_NS16550A,
-        .parent = TYPE_DEVICE,
-        .category = "input",
-        .description = "NS16550A UART",
-        .user_creatable = true,
-    },
-    { .name = NULL },
-};
-
-TESSERA_MODULE(.name = "uart16550", .kind = "device", .types = uart_types,
-               .register_types = uart_register);
+TESSERA_MODULE(.name = "uart16550", .kind = "device", .types = TESSERA_TYPES(&uart_info));

@@ -2,7 +2,7 @@
 /*
  * The contract between the tcg accelerator (the engine) and CPU modules.
  *
- * A CPU class sets CPUClass.accel_ops to a const TcgCpuOps.  The engine
+ * A CPU class lists a const TcgCpuOps under "tcg" in CPUClass.accel_ops.  The engine
  * calls those hooks; in exchange it hands each vCPU a const TcgEngineOps
  * (through TcgCpuOps.attach) whose functions the CPU module's helpers call.
  * The CPU module links no engine symbol: everything goes through these two
@@ -87,7 +87,7 @@ typedef struct TcgGlobalDesc {
 typedef struct TcgEngineOps TcgEngineOps;
 
 /*
- * Hooks a CPU module provides (CPUClass.accel_ops points to one).
+ * Hooks a CPU module provides (listed under "tcg" in CPUClass.accel_ops).
  * Required unless marked optional.
  */
 typedef struct TcgCpuOps {
@@ -174,6 +174,17 @@ typedef struct TcgCpuOps {
      * or for ordinary data accesses.  The engine uses the fetch index to
      * look code up; translators normally embed data indexes in the IR. */
     int (*mmu_index)(CPUState *cpu, bool ifetch);
+
+    /*
+     * Optional: an access reached nothing (@result MEMTX_DECODE_ERROR) or a
+     * device refused it (MEMTX_ERROR).  Record the guest's access fault for
+     * @vaddr and call engine->raise_exception(cpu, ra) (no return).  The
+     * engine has logged it under -d guest_errors and released the device
+     * lock.  NULL: reads return 0 and writes are dropped.
+     */
+    void (*do_transaction_failed)(CPUState *cpu, uint64_t vaddr, uint64_t paddr, unsigned size,
+                                  TcgAccessType access_type, int mmu_idx, MemTxResult result,
+                                  uintptr_t ra);
 } TcgCpuOps;
 
 /*
@@ -248,7 +259,7 @@ struct TcgEngineOps {
 /* The TcgCpuOps of @cpu's class (NULL when it has none). */
 static inline const TcgCpuOps *tcg_cpu_ops(CPUState *cpu)
 {
-    return (const TcgCpuOps *)CPU_GET_CLASS(cpu)->accel_ops;
+    return (const TcgCpuOps *)cpu_accel_ops(cpu, "tcg");
 }
 /* The env pointer of @cpu. */
 static inline void *tcg_cpu_env(CPUState *cpu)

@@ -5,9 +5,8 @@
  * loading and placement, the reset-ROM trampoline with OpenSBI's
  * fw_dynamic_info, the reset hook and -M ...,dumpdtb=FILE.
  *
- * Shared source, not a module: riscv-board.c is compiled into each board
- * module (modules cannot link each other), and its symbols are hidden so
- * that each module keeps its own copy.
+ * The library module "riscv-board" exports these functions to the board
+ * modules that require it (plugins/devices/riscv-common).
  *
  * Boot placement rules (every image is kept by the board's LoaderImages,
  * which the reset hook rewrites):
@@ -68,10 +67,12 @@ typedef struct RiscvBootInfo {
     uint64_t initrd_size;
 } RiscvBootInfo;
 
+/* Label of hart @index's local interrupt controller ("hart0-intc"). */
+#define RISCV_HART_INTC_LABEL_FMT "hart%u-intc"
+
 /* Sets on @obj the properties a new on-board device needs before realize. */
 typedef bool (*RiscvBoardConfigureFn)(void *opaque, Object *obj, GError **errp);
 
-#pragma GCC visibility push(hidden)
 
 /*
  * Check -smp and -m against @info, map RAM and the reset ROM, create the
@@ -128,6 +129,5 @@ bool riscv_board_place_fdt(RiscvBoard *b, RiscvBootInfo *bi, uint64_t *fdt_addr,
 bool riscv_board_finish_boot(RiscvBoard *b, const RiscvBootInfo *bi, uint64_t fdt_addr,
                              GError **errp);
 
-#pragma GCC visibility pop
 
 #endif

@@ -21,7 +21,7 @@ static ToyHarness *x86_toy_setup(unsigned ncpus, const char *accel_opts)
     static gsize once;
     core_init("unit-tcg", NULL);
     if (g_once_init_enter(&once)) {
-        tcg_x86_64_module_desc.register_types();
+        module_register_linked(&tcg_x86_64_module_desc);
         g_once_init_leave(&once, 1);
     }
     bool no_chain = accel_opts && strstr(accel_opts, "chain=off");

@@ -494,6 +494,7 @@ static void xg_release_dead(XGen *g, unsigned i)
 /* Store the instruction index for find_insn before a call-out. */
 static void xg_set_insn(XGen *g, const IrOp *op)
 {
+    xg_rm(g, 0x89, true, R_TB, R_VCPU, offsetof(TcgVcpu, cur_tb));
     xg_rm(g, 0xc7, false, 0, R_VCPU, (int32_t)offsetof(TcgVcpu, cur_insn));
     xg_b4(g, op->insn);
 }
@@ -964,9 +965,25 @@ static void xg_bitfield(XGen *g, const IrOp *op, bool w)
 }
 
 /* Compare a with b (type of the op): flags set. */
+static int xg_operand_reg(XGen *g, uint64_t t);
+
 static void xg_cmp(XGen *g, uint64_t x, uint64_t y, bool w)
 {
     int32_t imm;
+    int rx = g->spilled ? -1 : xg_operand_reg(g, x);
+    if (rx >= 0) {
+        if (xg_imm32(g, y, w, &imm)) {
+            xg_arith_ri(g, AR_CMP, w, rx, imm);
+            return;
+        }
+        int ry = xg_operand_reg(g, y);
+        if (ry < 0) {
+            ry = RCX;
+            xg_ld(g, RCX, y);
+        }
+        xg_rr(g, 0x39, w, ry, rx);                       /* cmp rx, ry */
+        return;
+    }
     xg_ld(g, RAX, x);
     if (xg_imm32(g, y, w, &imm)) {
         xg_arith_ri(g, AR_CMP, w, RAX, imm);
@@ -1049,7 +1066,7 @@ static void xg_goto_tb(XGen *g, uint64_t slot)
  * block's flags (see TcgVcpu.jmp_cache); else ask the engine. */
 static void xg_lookup_and_goto(XGen *g)
 {
-    unsigned miss[4], nmiss = 0;
+    unsigned miss[5], nmiss = 0;
     if (g->v->pc_offset >= 0) {
         xg_rm(g, 0x8b, true, RCX, R_VCPU, offsetof(TcgVcpu, jmp_cache));
         xg_rr(g, 0x85, true, RCX, RCX);
@@ -1066,6 +1083,9 @@ static void xg_lookup_and_goto(XGen *g)
         xg_rr(g, 0x85, true, RDX, RDX);
         miss[nmiss++] = xg_jcc(g, CC_E);
         xg_rm(g, 0x3b, true, RAX, RDX, offsetof(TcgTb, pc));
+        miss[nmiss++] = xg_jcc(g, CC_NE);
+        xg_rm(g, 0x83, false, AR_CMP, RDX, offsetof(TcgTb, invalid));
+        xg_b(g, 0);
         miss[nmiss++] = xg_jcc(g, CC_NE);
         xg_movi(g, true, RCX, g->tb->flags);
         xg_rm(g, 0x3b, true, RCX, RDX, offsetof(TcgTb, flags));
@@ -1087,8 +1107,10 @@ static void xg_lookup_and_goto(XGen *g)
 /*
  * Block entry (from the loop, a chained goto_tb or a jump-cache hit):
  * r15 = this block; leave before running anything when an exit was
- * requested, the block was invalidated or fence.i has happened since its
- * code was last checked.
+ * requested or fence.i has happened since its code was last checked.
+ * Invalid blocks are not reached: the loop checks, invalidation unlinks
+ * chains, and the jump-cache probe checks.  v->cur_tb is stored before
+ * call-outs (xg_set_insn), not here.
  */
 static void xg_entry(XGen *g)
 {
@@ -1096,16 +1118,11 @@ static void xg_entry(XGen *g)
     xg_rm(g, 0x83, false, AR_CMP, R_VCPU, offsetof(TcgVcpu, exit_flag));
     xg_b(g, 0);
     unsigned a1 = xg_jcc(g, CC_NE);
-    xg_rm(g, 0x83, false, AR_CMP, R_TB, offsetof(TcgTb, invalid));
-    xg_b(g, 0);
-    unsigned a2 = xg_jcc(g, CC_NE);
     xg_rm(g, 0x8b, false, RAX, R_TB, offsetof(TcgTb, verified_gen));
     xg_rm(g, 0x3b, false, RAX, R_VCPU, offsetof(TcgVcpu, icache_gen));
-    unsigned a3 = xg_jcc(g, CC_NE);
+    unsigned a2 = xg_jcc(g, CC_NE);
     g_array_append_val(g->aborts, a1);
     g_array_append_val(g->aborts, a2);
-    g_array_append_val(g->aborts, a3);
-    xg_rm(g, 0x89, true, R_TB, R_VCPU, offsetof(TcgVcpu, cur_tb));
 }
 
 /* The entry's way out: the guest state goes back to this block's start. */
@@ -1265,6 +1282,31 @@ static bool xg_unop_direct(XGen *g, IrOpcode opc, bool w, uint64_t d, uint64_t s
     case IR_OP_EXTRL_I64_I32:
         rd = xg_result_reg(g, d);
         xg_mov_rr(g, false, rd, rs);
+        return true;
+    case IR_OP_EXT16U:
+    case IR_OP_EXT16S:
+        rd = xg_result_reg(g, d);
+        xg_rr(g, P_0F | (opc == IR_OP_EXT16U ? 0xb7 : 0xbf), w && opc == IR_OP_EXT16S, rd, rs);
+        return true;
+    case IR_OP_EXT8U:
+    case IR_OP_EXT8S: {
+        /* movzx/movsx from the low byte: always with a REX prefix so that
+         * registers 4-7 mean spl/bpl/sil/dil, not ah/ch/dh/bh. */
+        rd = xg_result_reg(g, d);
+        bool wide = w && opc == IR_OP_EXT8S;
+        xg_b(g, 0x40 | (wide ? 8 : 0) | ((rd & 8) ? 4 : 0) | ((rs & 8) ? 1 : 0));
+        xg_b(g, 0x0f);
+        xg_b(g, opc == IR_OP_EXT8U ? 0xb6 : 0xbe);
+        xg_b(g, 0xc0 | ((rd & 7) << 3) | (rs & 7));
+        return true;
+    }
+    case IR_OP_NEG:
+    case IR_OP_NOT:
+        rd = xg_result_reg(g, d);
+        if (rd != rs) {
+            xg_mov_rr(g, w, rd, rs);
+        }
+        xg_rr(g, 0xf7, w, opc == IR_OP_NEG ? 3 : 2, rd);
         return true;
     default:
         return false;

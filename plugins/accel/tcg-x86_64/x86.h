@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The x86-64 native TCG backend: shared declarations of the code generator
- * (gen.c) and the module glue (backend.c).
+ * (gen.c, emit.c, regs.c) and the module glue (backend.c).
  *
- * Generated code keeps every IR temp in memory (globals in env, block temps
- * in a per-vCPU frame, constants as immediates) and computes in rax, rcx,
- * rdx.  Fixed registers while a block runs:
+ * IR temps have homes in memory (globals in env, block temps in a per-vCPU
+ * frame; constants are immediates) and are cached in rbp, rsi, rdi, r8-r10
+ * within a block (regs.c); rax, rcx, rdx and r11 are scratch.  Fixed
+ * registers while a block runs:
  *   rbx = env, r12 = temp frame, r13 = TcgVcpu *, r14 = int *exit_slot,
  *   r15 = the TcgTb being executed (set at every block entry).
  * A per-vCPU entry stub saves the callee-saved registers, loads the fixed

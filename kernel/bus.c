@@ -251,8 +251,8 @@ static void print_dev(DeviceState *dev, GString *out, int indent)
             continue;
         }
         g_string_append_printf(out, "%*s%s = ", indent, "", p->name);
-        if (g_variant_is_of_type(v, G_VARIANT_TYPE_STRING)) {
-            g_string_append_printf(out, "\"%s\"\n", g_variant_get_string(v, NULL));
+        if (prop_string_peek(v)) {
+            g_string_append_printf(out, "\"%s\"\n", prop_string_peek(v));
         } else if (g_variant_is_of_type(v, G_VARIANT_TYPE_BOOLEAN)) {
             g_string_append_printf(out, "%s\n", g_variant_get_boolean(v) ? "true" : "false");
         } else if (g_variant_is_of_type(v, G_VARIANT_TYPE_INT64)) {

@@ -60,6 +60,28 @@ bool chardev_opt_bool(OptDict *opts, const char *key, bool def, bool *out, GErro
     return false;
 }
 
+bool chardev_opt_uint(OptDict *opts, const char *key, uint64_t min, uint64_t max, uint64_t def,
+                      uint64_t *out, GError **errp)
+{
+    const char *v = opt_dict_get(opts, key);
+    guint64 n;
+
+    *out = def;
+    if (!v) {
+        return true;
+    }
+    /* Decimal digits only: no sign, no space, no wrap-around. */
+    if (!*v || !g_ascii_isdigit(v[0]) || !g_ascii_string_to_unsigned(v, 10, min, max, &n, NULL)) {
+        g_autofree char *shown = g_utf8_make_valid(v, -1);
+        g_set_error(errp, CHARDEV_ERROR, CHARDEV_ERROR_INVALID,
+                    "invalid value '%s' for '%s' (expected %" G_GUINT64_FORMAT " to %"
+                    G_GUINT64_FORMAT ")", shown, key, min, max);
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
 /* ---- stream ------------------------------------------------------------- */
 
 static void stream_drop_source(GSource **src)
@@ -143,6 +165,10 @@ static void stream_hold(ChardevStream *st, const uint8_t *buf, size_t len)
 {
     size_t excess;
 
+    if (st->chr->keep_output) {
+        g_byte_array_append(st->pending, buf, len);
+        return;
+    }
     if (len >= st->pending_max) {
         excess = st->pending->len + len - st->pending_max;
         g_byte_array_set_size(st->pending, 0);
@@ -194,6 +220,9 @@ static void stream_flush(ChardevStream *st)
     if (!st->pending->len) {
         st->drop_warned = false;
         stream_drop_source(&st->out_src);
+        if (st->chr->keep_output && !st->in_src) {
+            chardev_accept_input(st->chr); /* the frontend may have paused input for it */
+        }
     } else if (!st->out_src) {
         st->out_src = stream_add_source(g_unix_fd_source_new(st->out_fd, G_IO_OUT),
                                         G_SOURCE_FUNC(stream_out_cb), st);
@@ -303,6 +332,7 @@ void chardev_stream_init(ChardevStream *st, Chardev *chr, size_t pending_max,
         .pending_max = pending_max,
         .hangup = hangup,
     };
+    chr->stream = st;
 }
 
 void chardev_stream_set_fds(ChardevStream *st, int in_fd, int out_fd)
@@ -357,6 +387,9 @@ void chardev_stream_destroy(ChardevStream *st)
     stream_drop_source(&st->hup_idle);
     g_byte_array_unref(st->pending);
     st->pending = NULL;
+    if (st->chr && st->chr->stream == st) {
+        st->chr->stream = NULL;
+    }
     st->in_fd = st->out_fd = -1;
     devlock_unlock();
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "kernel/chardev.h"
+#include "kernel/hostfile.h"
 #include "kernel/module.h"
 #include "kernel/runstate.h"
 
@@ -64,13 +65,13 @@ static void chardev_instance_finalize(Object *obj)
 
 static GVariant *chardev_get_label(Object *obj, Property *prop)
 {
-    return g_variant_new_string(CHARDEV(obj)->label ? CHARDEV(obj)->label : "");
+    return prop_string_new(CHARDEV(obj)->label ? CHARDEV(obj)->label : "");
 }
 
 static GVariant *chardev_get_filename(Object *obj, Property *prop)
 {
     g_autofree char *desc = chardev_describe(CHARDEV(obj));
-    return g_variant_new_string(desc);
+    return prop_string_new(desc);
 }
 
 static GVariant *chardev_get_frontend_open(Object *obj, Property *prop)
@@ -125,20 +126,6 @@ static char *option_label(const OptDict *opts)
                                   : g_strconcat("-", opts->option, NULL);
 }
 
-/* Letters, digits, '-', '.', '_', starting with a letter (as QEMU ids). */
-static bool id_wellformed(const char *id)
-{
-    if (!g_ascii_isalpha(id[0])) {
-        return false;
-    }
-    for (const char *p = id; *p; p++) {
-        if (!g_ascii_isalnum(*p) && !strchr("-._", *p)) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static bool key_in(const char *const *list, const char *key)
 {
     for (; list && *list; list++) {
@@ -160,11 +147,11 @@ static bool open_logfile(Chardev *chr, OptDict *opts, GError **errp)
     if (!path) {
         return true;
     }
-    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC);
-    chr->logfd = open(path, flags, 0666);
+    GError *err = NULL;
+    chr->logfd = host_file_open_write(path, append ? O_APPEND : O_TRUNC, &err);
     if (chr->logfd < 0) {
-        g_set_error(errp, CHARDEV_ERROR, CHARDEV_ERROR_HOST,
-                    "logfile: could not open '%s': %s", path, g_strerror(errno));
+        g_set_error(errp, CHARDEV_ERROR, CHARDEV_ERROR_HOST, "logfile: %s", err->message);
+        g_error_free(err);
         return false;
     }
     return true;
@@ -234,10 +221,7 @@ static Chardev *chardev_create(OptDict *opts, const char *ctx, GError **errp)
         g_set_error(&err, CHARDEV_ERROR, CHARDEV_ERROR_INVALID, "'id' is required");
         goto fail;
     }
-    if (!id_wellformed(id)) {
-        g_set_error(&err, CHARDEV_ERROR, CHARDEV_ERROR_INVALID,
-                    "invalid id '%s' (letters, digits, '-', '.', '_', starting with a letter)",
-                    id);
+    if (!object_id_check(id, &err)) {
         goto fail;
     }
     if (chardev_find(id)) {
@@ -370,7 +354,8 @@ static bool parse_inet(OptDict *opts, const char *rest, GError **errp)
         host++;
     }
     guint64 num;
-    if (!*port || !g_ascii_string_to_unsigned(port, 10, 0, G_MAXUINT16, &num, NULL)) {
+    if (!g_ascii_isdigit(*port) || !g_ascii_string_to_unsigned(port, 10, 0, G_MAXUINT16, &num,
+                                                                 NULL)) {
         g_set_error(errp, CHARDEV_ERROR, CHARDEV_ERROR_INVALID,
                     "invalid port '%s' (expected 0 to 65535)", port);
         return false;
@@ -573,6 +558,21 @@ int chardev_write(Chardev *chr, const uint8_t *buf, int len)
             off += w;
         }
     }
+    devlock_unlock();
+    return n;
+}
+
+void chardev_set_keep_output(Chardev *chr, bool on)
+{
+    devlock_lock();
+    chr->keep_output = on;
+    devlock_unlock();
+}
+
+size_t chardev_output_pending(Chardev *chr)
+{
+    devlock_lock();
+    size_t n = chr->stream && chr->stream->pending ? chr->stream->pending->len : 0;
     devlock_unlock();
     return n;
 }

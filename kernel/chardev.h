@@ -37,6 +37,7 @@ typedef enum {
 } ChardevErrorCode;
 
 typedef struct Chardev Chardev;
+typedef struct ChardevStream ChardevStream;
 
 typedef enum {
     CHR_EVENT_OPENED,   /* a client connected / backend ready */
@@ -61,6 +62,8 @@ struct Chardev {
     bool fe_open;               /* backend connected */
     int logfd;                  /* logfile= copy of the output, -1 if unused */
     bool closed;                /* host side released (close() was called) */
+    bool keep_output;           /* hold all output, never drop (the QMP monitor) */
+    ChardevStream *stream;      /* the backend's stream, if it uses one */
 };
 
 typedef struct ChardevClass {
@@ -127,6 +130,14 @@ void chardev_clear_handlers(Chardev *chr);
 int chardev_write(Chardev *chr, const uint8_t *buf, int len);
 /* Frontend has room again. */
 void chardev_accept_input(Chardev *chr);
+/* For a frontend that must lose nothing (QMP): output that the backend
+ * cannot take now is held however much there is, and when it has all left
+ * chardev_accept_input() is called, so a frontend whose can_read() says 0
+ * while chardev_output_pending() is not 0 reads no more input than its
+ * client reads output. */
+void chardev_set_keep_output(Chardev *chr, bool on);
+/* Output bytes written but not yet taken by the host side. */
+size_t chardev_output_pending(Chardev *chr);
 
 /* Backend side (device lock held). */
 int chardev_be_can_read(Chardev *chr);
@@ -137,15 +148,20 @@ void chardev_be_event(Chardev *chr, ChardevEvent ev);
 
 /* Parse an optional on/off backend option; @def when absent. */
 bool chardev_opt_bool(OptDict *opts, const char *key, bool def, bool *out, GError **errp);
+/* Parse an optional decimal option in [@min, @max]; @def when absent.  Every
+ * numeric backend option (ports, seconds, sizes in bytes) goes through it. */
+bool chardev_opt_uint(OptDict *opts, const char *key, uint64_t min, uint64_t max, uint64_t def,
+                      uint64_t *out, GError **errp);
 
 /*
  * A pair of file descriptors driven from the main loop: input is read only
  * while the frontend can take it; output is written without blocking and
- * the rest kept in a bounded buffer (oldest bytes dropped with a warning)
- * until the fd can take it, or until an fd is set at all.  The stream never
+ * the rest kept in a bounded buffer (oldest bytes dropped with a warning,
+ * unless the chardev keeps all output) until the fd can take it, or until
+ * an fd is set at all.  The stream never
  * closes the fds: the backend owns them.
  */
-typedef struct ChardevStream {
+struct ChardevStream {
     Chardev *chr;
     int in_fd;                  /* -1: no input */
     int out_fd;                 /* -1: output is held in @pending */
@@ -161,7 +177,7 @@ typedef struct ChardevStream {
      * device lock held; may call chardev_stream_set_fds(st, -1, -1).  NULL:
      * just stop the failing direction. */
     void (*hangup)(Chardev *chr);
-} ChardevStream;
+};
 
 #define CHARDEV_STREAM_DEFAULT_PENDING (64 * 1024)
 

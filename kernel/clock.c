@@ -153,6 +153,15 @@ void clock_step(int64_t ns)
     devlock_unlock();
 }
 
+int64_t clock_virtual_next_deadline(void)
+{
+    g_mutex_lock(&clocks.lock);
+    Timer *t = clocks.timers[CLOCK_VIRTUAL];
+    int64_t expire = t ? t->expire_ns : -1;
+    g_mutex_unlock(&clocks.lock);
+    return expire;
+}
+
 Timer *timer_new_ns(ClockType type, TimerCallback cb, void *opaque)
 {
     g_assert(type >= 0 && type < CLOCK_COUNT);

@@ -31,6 +31,9 @@ void clock_virtual_enable(bool enabled);
 void clock_virtual_set_manual(bool manual);
 /* Manual mode: advance virtual time by @ns, firing due timers in order. */
 void clock_step(int64_t ns);
+/* Expiry (absolute virtual ns) of the earliest armed CLOCK_VIRTUAL timer,
+ * -1 when none: what a manual-mode driver steps to next (qtest). */
+int64_t clock_virtual_next_deadline(void);
 
 Timer *timer_new_ns(ClockType type, TimerCallback cb, void *opaque);
 void timer_free(Timer *t);

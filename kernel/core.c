@@ -38,10 +38,17 @@ Object *object_create_from_opts(OptDict *opts, GError **errp)
                     type ? "parameter 'id' is missing" : "parameter 'qom-type' is missing");
         return NULL;
     }
-    const ModuleTypeEntry *e = module_find_type(type);
     GError *err = NULL;
+    if (!object_id_check(id, &err)) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-object %s: %s", type, err->message);
+        g_error_free(err);
+        return NULL;
+    }
+    /* Core-internal types (container, chardev-mux...) are in no module
+     * index, so they are not user-creatable, as -object help shows. */
+    const ModuleTypeEntry *e = module_find_type(type);
     TypeImpl *t = type_lookup_or_load(type, &err);
-    if (!t || type_is_abstract(t) || type_is_a(t, TYPE_DEVICE) || (e && !e->user_creatable)) {
+    if (!t || type_is_abstract(t) || type_is_a(t, TYPE_DEVICE) || !e || !e->user_creatable) {
         g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
                     "-object %s: not a user-creatable object type%s%s", type,
                     err ? ": " : "", err ? err->message : "");
@@ -68,7 +75,12 @@ Object *object_create_from_opts(OptDict *opts, GError **errp)
             return NULL;
         }
     }
-    object_property_add_child(parent, id, obj, NULL);
+    bool placed = object_add_user_child(parent, id, obj, &err);
     object_unref(obj);
+    if (!placed) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-object %s: %s", type, err->message);
+        g_error_free(err);
+        return NULL;
+    }
     return obj;
 }

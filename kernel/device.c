@@ -56,6 +56,26 @@ static void device_post_init(Object *obj)
     }
 }
 
+/* A board that sets a property a -global also names would silently undo
+ * it: refuse instead (values given with -device win, as in QEMU). */
+static bool device_globals_held(DeviceState *dev, GError **errp)
+{
+    for (guint i = 0; globals && !dev->user_created && i < globals->len; i++) {
+        GlobalProp *g = g_ptr_array_index(globals, i);
+        Property *p = object_property_find(OBJECT(dev), g->property);
+        if (p && p->get && object_dynamic_cast(OBJECT(dev), g->driver) &&
+            !object_property_value_is(OBJECT(dev), g->property, g->value)) {
+            g_autofree char *now = object_property_print(OBJECT(dev), g->property, NULL);
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                        "%s: the machine sets %s of its %s to %s itself, so this cannot take"
+                        " effect", g->origin, g->property, object_get_typename(OBJECT(dev)),
+                        now ? now : "?");
+            return false;
+        }
+    }
+    return true;
+}
+
 static void device_instance_init(Object *obj)
 {
     DeviceState *dev = DEVICE(obj);
@@ -129,6 +149,9 @@ bool device_realize(DeviceState *dev, GError **errp)
     }
     if (dev->pending_error) {
         g_propagate_error(errp, g_steal_pointer(&dev->pending_error));
+        return false;
+    }
+    if (!device_globals_held(dev, errp)) {
         return false;
     }
     DeviceClass *dc = DEVICE_GET_CLASS(dev);
@@ -234,6 +257,12 @@ DeviceState *device_create_from_opts(OptDict *opts, bool hotplug, GError **errp)
         return NULL;
     }
     const char *id = opt_dict_get(opts, "id");
+    if (id && !object_id_check(id, &err)) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-device %s: %s", driver,
+                    err->message);
+        g_error_free(err);
+        return NULL;
+    }
     Object *peripheral = container_get(id ? "/machine/peripheral" : "/machine/peripheral-anon");
     if (id && object_resolve_child(peripheral, id)) {
         g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-device %s: duplicate id '%s'",
@@ -273,8 +302,15 @@ DeviceState *device_create_from_opts(OptDict *opts, bool hotplug, GError **errp)
     dev->id = g_strdup(id);
     dev->user_created = true;
     g_autofree char *name = id ? g_strdup(id) : anon_name(peripheral);
-    object_property_add_child(peripheral, name, obj, NULL);
+    bool placed = id ? object_add_user_child(peripheral, name, obj, &err)
+                     : object_property_add_child(peripheral, name, obj, &err);
     object_unref(obj);
+    if (!placed) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-device %s: %s", driver,
+                    err->message);
+        g_error_free(err);
+        return NULL;
+    }
     if ((dc->bus_type && !bus_plug(bus, dev, &err)) || !bus_realize_plugged(dev, &err)) {
         g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-device %s: %s", driver,
                     err->message);

@@ -5,12 +5,15 @@
  * fdt_open_into() and tries again.
  */
 #include "kernel/fdt.h"
+#include "kernel/hostfile.h"
 
 #include <inttypes.h>
 #include <libfdt.h>
 #include <string.h>
 
 #define FDT_INITIAL_SIZE (64u * 1024)
+/* The largest -dtb file read (real trees are tens of KiB). */
+#define FDT_MAX_FILE_SIZE (16u * 1024 * 1024)
 #define FDT_DEFAULT_ADDRESS_CELLS 2
 #define FDT_DEFAULT_SIZE_CELLS 1
 
@@ -65,6 +68,24 @@ FdtBuilder *fdt_builder_new_from_blob(const void *blob, size_t size, GError **er
     if (size < sizeof(struct fdt_header) || fdt_check_header(blob) != 0 ||
         fdt_totalsize(blob) > size) {
         g_set_error(errp, FDT_ERROR, FDT_ERROR_INVALID, "not a valid device tree blob");
+        return NULL;
+    }
+    /* Versions before 16 name nodes by full path, which libfdt's checker
+     * (1.6.1) dereferences NULL on when a name has no '/'; dtc has written
+     * version 17 for 15 years, so refuse the old forms. */
+    if (fdt_version(blob) < 16) {
+        g_set_error(errp, FDT_ERROR, FDT_ERROR_INVALID,
+                    "device tree blob version %u is not supported (16 or later)",
+                    fdt_version(blob));
+        return NULL;
+    }
+    /* The blob comes from the user: the header check above trusts the
+     * block offsets and the structure, and libfdt's read-write functions
+     * assume both are sane, so check the whole tree first. */
+    int check = fdt_check_full(blob, fdt_totalsize(blob));
+    if (check != 0) {
+        g_set_error(errp, FDT_ERROR, FDT_ERROR_INVALID, "invalid device tree blob: %s",
+                    fdt_strerror(check));
         return NULL;
     }
     FdtBuilder *fdt = builder_alloc();
@@ -277,6 +298,8 @@ void fdt_builder_prop_u64(FdtBuilder *fdt, const char *path, const char *name, u
     fdt_builder_prop_cells(fdt, path, name, cells, 2);
 }
 
+#define FDT_MAX_CELLS 4
+
 /* Cell count property of the node at @off, or @def when absent. */
 static int node_cells(FdtBuilder *fdt, int off, const char *name, int def)
 {
@@ -308,6 +331,14 @@ void fdt_builder_prop_reg(FdtBuilder *fdt, const char *path, const uint64_t *pai
     if (parent >= 0) {
         acells = node_cells(fdt, parent, "#address-cells", FDT_DEFAULT_ADDRESS_CELLS);
         scells = node_cells(fdt, parent, "#size-cells", FDT_DEFAULT_SIZE_CELLS);
+    }
+    /* The parent may come from the user's -dtb: a cell count is at most 4
+     * (PCI addresses take 3), never billions. */
+    if (acells < 0 || acells > FDT_MAX_CELLS || scells < 0 || scells > FDT_MAX_CELLS) {
+        builder_fail(fdt, FDT_ERROR_INVALID,
+                     "device tree node %s: the parent's #address-cells/#size-cells (%d/%d) "
+                     "are not 0 to %d", path, acells, scells, FDT_MAX_CELLS);
+        return;
     }
     GArray *cells = g_array_new(false, false, sizeof(uint32_t));
     for (size_t i = 0; i < count; i++) {
@@ -502,9 +533,9 @@ const void *fdt_builder_blob(const FdtBuilder *fdt, size_t *size)
 bool fdt_load_file(const char *filename, void **blob, size_t *size, GError **errp)
 {
     char *data;
-    gsize len;
+    size_t len;
     GError *err = NULL;
-    if (!g_file_get_contents(filename, &data, &len, &err)) {
+    if (!host_file_read(filename, FDT_MAX_FILE_SIZE, &data, &len, &err)) {
         g_set_error(errp, FDT_ERROR, FDT_ERROR_INVALID, "cannot read device tree '%s': %s",
                     filename, err->message);
         g_error_free(err);

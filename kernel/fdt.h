@@ -130,7 +130,8 @@ bool fdt_builder_finish(FdtBuilder *fdt, GError **errp);
 /* The blob (valid until the next modification or free) and its size. */
 const void *fdt_builder_blob(const FdtBuilder *fdt, size_t *size);
 
-/* Read a whole DTB file and check its header; errors name the file. */
+/* Read a whole DTB file (a regular file of at most 16 MiB) and check its
+ * header; errors name the file. */
 bool fdt_load_file(const char *filename, void **blob, size_t *size, GError **errp);
 
 #endif

@@ -12,6 +12,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include "kernel/hostfile.h"
 
 /* No guest image segment is larger than this (a crafted p_memsz must not
  * make the loader ask the host for exabytes). */
@@ -59,12 +62,11 @@ void loader_images_clear(LoaderImages *imgs)
     g_ptr_array_set_size(imgs->blobs, 0);
 }
 
-bool loader_images_add(LoaderImages *imgs, const char *name, hwaddr addr,
-                       const void *data, size_t len, GError **errp)
+/* Whether [addr, addr + len) may take a new blob: no wrap, no overlap,
+ * backed by RAM or ROM throughout. */
+static bool images_check_placement(LoaderImages *imgs, const char *name, hwaddr addr,
+                                   uint64_t len, GError **errp)
 {
-    if (len == 0) {
-        return true;
-    }
     if (addr + len < addr) {
         g_set_error(errp, LOADER_ERROR, LOADER_ERROR_PLACEMENT,
                     "%s: 0x%" PRIx64 " bytes at 0x%" HWADDR_PRIx " wrap around the address space",
@@ -93,6 +95,18 @@ bool loader_images_add(LoaderImages *imgs, const char *name, hwaddr addr,
         }
         a += MIN(avail, addr + len - a);
     }
+    return true;
+}
+
+bool loader_images_add(LoaderImages *imgs, const char *name, hwaddr addr,
+                       const void *data, size_t len, GError **errp)
+{
+    if (len == 0) {
+        return true;
+    }
+    if (!images_check_placement(imgs, name, addr, len, errp)) {
+        return false;
+    }
     if (address_space_write_rom(imgs->as, addr, data, len) != MEMTX_OK) {
         g_set_error(errp, LOADER_ERROR, LOADER_ERROR_PLACEMENT,
                     "%s: cannot write 0x%" PRIx64 " bytes at 0x%" HWADDR_PRIx,
@@ -119,26 +133,31 @@ void loader_images_replay(LoaderImages *imgs)
 
 /* ---- files -------------------------------------------------------------- */
 
+/* Host-file errors in the loader's domain. */
+static bool as_io_error(GError **errp, GError *err)
+{
+    g_set_error_literal(errp, LOADER_ERROR, LOADER_ERROR_IO, err->message);
+    g_error_free(err);
+    return false;
+}
+
 bool loader_file_size(const char *filename, uint64_t max_size, uint64_t *size, GError **errp)
 {
-    struct stat st;
-    if (stat(filename, &st) != 0) {
-        g_set_error(errp, LOADER_ERROR, LOADER_ERROR_IO, "cannot open '%s': %s", filename,
-                    g_strerror(errno));
-        return false;
+    GError *err = NULL;
+    uint64_t st_size;
+    int fd = host_file_open_read(filename, 0, &st_size, &err);
+    if (fd < 0) {
+        return as_io_error(errp, err);
     }
-    if (!S_ISREG(st.st_mode)) {
-        g_set_error(errp, LOADER_ERROR, LOADER_ERROR_IO, "'%s' is not a regular file", filename);
-        return false;
-    }
-    if (max_size && (uint64_t)st.st_size > max_size) {
+    close(fd);
+    if (max_size && st_size > max_size) {
         g_set_error(errp, LOADER_ERROR, LOADER_ERROR_TOO_BIG,
                     "'%s' is too large (%" PRIu64 " bytes, at most %" PRIu64 " fit)",
-                    filename, (uint64_t)st.st_size, max_size);
+                    filename, st_size, max_size);
         return false;
     }
     if (size) {
-        *size = (uint64_t)st.st_size;
+        *size = st_size;
     }
     return true;
 }
@@ -150,24 +169,23 @@ static bool read_file(const char *filename, uint64_t max_size, char **data, gsiz
         return false;
     }
     GError *err = NULL;
-    if (!g_file_get_contents(filename, data, len, &err)) {
-        g_set_error(errp, LOADER_ERROR, LOADER_ERROR_IO, "cannot read '%s': %s", filename,
-                    err->message);
-        g_error_free(err);
-        return false;
+    size_t n;
+    if (!host_file_read(filename, max_size, data, &n, &err)) {
+        return as_io_error(errp, err);
     }
+    *len = n;
     return true;
 }
 
 bool loader_is_elf(const char *filename)
 {
     unsigned char magic[SELFMAG];
-    FILE *f = fopen(filename, "rb");
-    if (!f) {
-        return false;
+    int fd = host_file_open_read(filename, 0, NULL, NULL);
+    if (fd < 0) {
+        return false; /* the load that follows reports why */
     }
-    bool ok = fread(magic, 1, SELFMAG, f) == SELFMAG && memcmp(magic, ELFMAG, SELFMAG) == 0;
-    fclose(f);
+    bool ok = read(fd, magic, SELFMAG) == SELFMAG && memcmp(magic, ELFMAG, SELFMAG) == 0;
+    close(fd);
     return ok;
 }
 
@@ -226,41 +244,53 @@ bool loader_load_elf(LoaderImages *imgs, const char *filename, uint16_t machine,
         goto out;
     }
     uint64_t low = UINT64_MAX, high = 0;
-    const Elf64_Phdr *ph = (const Elf64_Phdr *)(data + eh->e_phoff);
     for (unsigned i = 0; i < eh->e_phnum; i++) {
-        if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0) {
+        /* Copied out: the file may place its tables at any offset. */
+        Elf64_Phdr ph;
+        memcpy(&ph, data + eh->e_phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
+        if (ph.p_type != PT_LOAD || ph.p_memsz == 0) {
             continue;
         }
-        if (ph[i].p_filesz > ph[i].p_memsz || !range_ok(len, ph[i].p_offset, ph[i].p_filesz)) {
+        if (ph.p_filesz > ph.p_memsz || !range_ok(len, ph.p_offset, ph.p_filesz)) {
             g_set_error(errp, LOADER_ERROR, LOADER_ERROR_FORMAT,
                         "'%s': segment %u lies outside the file", filename, i);
             goto out;
         }
         char *name = g_strdup_printf("%s (segment %u)", filename, i);
         bool added;
-        if (ph[i].p_filesz == ph[i].p_memsz) {
-            added = loader_images_add(imgs, name, ph[i].p_paddr, data + ph[i].p_offset,
-                                      ph[i].p_filesz, errp);
+        if (ph.p_filesz == ph.p_memsz) {
+            added = loader_images_add(imgs, name, ph.p_paddr, data + ph.p_offset,
+                                      ph.p_filesz, errp);
         } else {
-            /* Zero-fill the bss part, as one blob so reset clears it too. */
-            char *seg = ph[i].p_memsz <= LOADER_MAX_SEGMENT ? g_try_malloc0(ph[i].p_memsz) : NULL;
-            if (!seg) {
-                g_set_error(errp, LOADER_ERROR, LOADER_ERROR_FORMAT,
-                            "'%s': segment %u is too large (%" PRIu64 " bytes in memory)",
-                            filename, i, (uint64_t)ph[i].p_memsz);
+            /* Zero-fill the bss part, as one blob so reset clears it too.
+             * Placement before allocation: a few bytes of header must not
+             * make us allocate more than the guest memory it must fit in. */
+            char *seg = NULL;
+            if (ph.p_memsz <= LOADER_MAX_SEGMENT &&
+                !images_check_placement(imgs, name, ph.p_paddr, ph.p_memsz, errp)) {
                 g_free(name);
                 goto out;
             }
-            memcpy(seg, data + ph[i].p_offset, ph[i].p_filesz);
-            added = loader_images_add(imgs, name, ph[i].p_paddr, seg, ph[i].p_memsz, errp);
+            if (ph.p_memsz <= LOADER_MAX_SEGMENT) {
+                seg = g_try_malloc0(ph.p_memsz);
+            }
+            if (!seg) {
+                g_set_error(errp, LOADER_ERROR, LOADER_ERROR_FORMAT,
+                            "'%s': segment %u is too large (%" PRIu64 " bytes in memory)",
+                            filename, i, (uint64_t)ph.p_memsz);
+                g_free(name);
+                goto out;
+            }
+            memcpy(seg, data + ph.p_offset, ph.p_filesz);
+            added = loader_images_add(imgs, name, ph.p_paddr, seg, ph.p_memsz, errp);
             g_free(seg);
         }
         g_free(name);
         if (!added) {
             goto out;
         }
-        low = MIN(low, ph[i].p_paddr);
-        high = MAX(high, ph[i].p_paddr + ph[i].p_memsz);
+        low = MIN(low, ph.p_paddr);
+        high = MAX(high, ph.p_paddr + ph.p_memsz);
     }
     if (high == 0) {
         g_set_error(errp, LOADER_ERROR, LOADER_ERROR_FORMAT, "'%s' has no loadable segments",
@@ -320,30 +350,34 @@ bool loader_elf_lookup_symbol(const char *filename, const char *name, uint64_t *
                     "'%s' has no usable section headers", filename);
         goto out;
     }
-    const Elf64_Shdr *sh = (const Elf64_Shdr *)(data + eh->e_shoff);
+    /* Headers and symbols are copied out: the file may place its tables
+     * at any offset, aligned or not. */
     for (unsigned i = 0; i < eh->e_shnum; i++) {
-        if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum) {
+        Elf64_Shdr sh, strtab;
+        memcpy(&sh, data + eh->e_shoff + (uint64_t)i * sizeof(sh), sizeof(sh));
+        if (sh.sh_type != SHT_SYMTAB || sh.sh_link >= eh->e_shnum) {
             continue;
         }
-        const Elf64_Shdr *strtab = &sh[sh[i].sh_link];
-        if (!range_ok(len, sh[i].sh_offset, sh[i].sh_size) ||
-            !range_ok(len, strtab->sh_offset, strtab->sh_size)) {
+        memcpy(&strtab, data + eh->e_shoff + (uint64_t)sh.sh_link * sizeof(sh), sizeof(sh));
+        if (!range_ok(len, sh.sh_offset, sh.sh_size) ||
+            !range_ok(len, strtab.sh_offset, strtab.sh_size)) {
             g_set_error(errp, LOADER_ERROR, LOADER_ERROR_FORMAT,
                         "'%s': symbol table lies outside the file", filename);
             goto out;
         }
-        const Elf64_Sym *syms = (const Elf64_Sym *)(data + sh[i].sh_offset);
-        size_t nsyms = sh[i].sh_size / sizeof(Elf64_Sym);
-        const char *strs = data + strtab->sh_offset;
+        size_t nsyms = sh.sh_size / sizeof(Elf64_Sym);
+        const char *strs = data + strtab.sh_offset;
         for (size_t k = 0; k < nsyms; k++) {
-            uint32_t off = syms[k].st_name;
-            if (off >= strtab->sh_size) {
+            Elf64_Sym sym;
+            memcpy(&sym, data + sh.sh_offset + k * sizeof(sym), sizeof(sym));
+            uint32_t off = sym.st_name;
+            if (off >= strtab.sh_size) {
                 continue;
             }
-            size_t maxlen = strtab->sh_size - off;
+            size_t maxlen = strtab.sh_size - off;
             if (strnlen(strs + off, maxlen) < maxlen && !strcmp(strs + off, name) &&
-                syms[k].st_shndx != SHN_UNDEF) {
-                *value = syms[k].st_value;
+                sym.st_shndx != SHN_UNDEF) {
+                *value = sym.st_value;
                 ok = true;
                 goto out;
             }

@@ -11,6 +11,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum {
@@ -42,6 +43,11 @@ void log_mask_printf(unsigned mask, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 bool log_set_mask_str(const char *str, GError **errp);
 bool log_set_file(const char *path, GError **errp);
 FILE *log_file(void);
+/* Wait up to @timeout_ms for queued log and error text to be written;
+ * false if some is still queued (its reader is not reading). */
+bool log_flush(unsigned timeout_ms);
+/* Messages dropped since the output last moved (the queue was full). */
+uint64_t log_dropped_count(void);
 char *log_format_categories(void);
 
 /* The program name used as a prefix ("tessera"). */

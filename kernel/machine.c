@@ -6,12 +6,18 @@
  */
 #include "kernel/machine.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "kernel/bus.h"
 #include "kernel/core.h"
+#include "kernel/options.h"
 
 #define MAX_SERIAL_PORTS 4
+/* RAM sizes are rounded up to this, as QEMU does. */
+#define MACHINE_RAM_ALIGN 8192
+/* The largest CPU count -smp accepts (a board has its own, lower, limit). */
+#define MACHINE_MAX_SMP 4096
 
 /* The machine of this process (one per process; tests may replace it). */
 static MachineState *current_machine;
@@ -27,11 +33,142 @@ const char *machine_serial_chardev_id(int index)
     return index >= 0 && index < MAX_SERIAL_PORTS ? serial_ids[index] : NULL;
 }
 
-void machine_set_serial_chardev_id(int index, const char *id)
+int machine_max_serial_ports(void)
 {
-    g_assert(index >= 0 && index < MAX_SERIAL_PORTS);
+    return MAX_SERIAL_PORTS;
+}
+
+bool machine_set_serial_chardev_id(int index, const char *id, GError **errp)
+{
+    if (index < 0 || index >= MAX_SERIAL_PORTS) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                    "too many serial ports (at most %d)", MAX_SERIAL_PORTS);
+        return false;
+    }
     g_free(serial_ids[index]);
     serial_ids[index] = g_strdup(id);
+    return true;
+}
+
+/* ---- -m and -smp ---------------------------------------------------------- */
+
+/* Keys an option takes; anything else is refused naming it, as QEMU does. */
+static bool only_keys(const OptDict *d, const char *option, const char *text,
+                      const char *const *keys, GError **errp)
+{
+    for (guint i = 0; i < d->keys->len; i++) {
+        const char *key = g_ptr_array_index(d->keys, i);
+        if (!g_strv_contains(keys, key)) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "%s %s: Invalid parameter '%s'",
+                        option, text, key);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool machine_parse_memory(MachineState *ms, const char *text, GError **errp)
+{
+    static const char *const keys[] = { "size", "slots", "maxmem", NULL };
+    OptDict *d = opt_dict_parse("-m", text, "size", false, errp);
+    if (!d) {
+        return false;
+    }
+    bool ok = false;
+    if (!only_keys(d, "-m", text, keys, errp)) {
+        goto out;
+    }
+    if (opt_dict_get(d, "slots") || opt_dict_get(d, "maxmem")) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_UNSUPPORTED,
+                    "-m %s: memory hotplug (slots=, maxmem=) is not supported", text);
+        goto out;
+    }
+    uint64_t size;
+    const char *s = opt_dict_get(d, "size");
+    if (!s || !opt_parse_size(s, 1024 * 1024, &size) || size == 0 ||
+        size > UINT64_MAX - (MACHINE_RAM_ALIGN - 1)) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-m %s: invalid RAM size", text);
+        goto out;
+    }
+    /* Rounded up to 8 KiB, as QEMU does ("-m 1.0000001G"). */
+    ms->ram_size = (size + MACHINE_RAM_ALIGN - 1) & ~(uint64_t)(MACHINE_RAM_ALIGN - 1);
+    ok = true;
+out:
+    opt_dict_free(d);
+    return ok;
+}
+
+/* The -smp keys in QEMU's order; values 0 mean "not given". */
+enum { SMP_CPUS, SMP_MAXCPUS, SMP_SOCKETS, SMP_DIES, SMP_CLUSTERS, SMP_CORES, SMP_THREADS,
+       SMP_N };
+static const char *const smp_keys[] = {
+    [SMP_CPUS] = "cpus", [SMP_MAXCPUS] = "maxcpus", [SMP_SOCKETS] = "sockets",
+    [SMP_DIES] = "dies", [SMP_CLUSTERS] = "clusters", [SMP_CORES] = "cores",
+    [SMP_THREADS] = "threads", [SMP_N] = NULL,
+};
+
+bool machine_parse_smp(MachineState *ms, const char *text, GError **errp)
+{
+    OptDict *d = opt_dict_parse("-smp", text, "cpus", false, errp);
+    if (!d) {
+        return false;
+    }
+    uint64_t v[SMP_N] = { 0 };
+    bool ok = only_keys(d, "-smp", text, smp_keys, errp);
+    for (int k = 0; ok && k < SMP_N; k++) {
+        const char *s = opt_dict_get(d, smp_keys[k]);
+        if (s && (!g_ascii_isdigit(*s) ||
+                  !g_ascii_string_to_unsigned(s, 10, 1, MACHINE_MAX_SMP, &v[k], NULL))) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                        "-smp %s: invalid %s '%s' (expected 1 to %u)", text, smp_keys[k], s,
+                        MACHINE_MAX_SMP);
+            ok = false;
+        }
+    }
+    opt_dict_free(d);
+    if (!ok) {
+        return false;
+    }
+    /* QEMU's rules: absent levels are 1, except that sockets (then cores)
+     * take what is left of maxcpus, or of cpus. */
+    uint64_t dies = v[SMP_DIES] ? v[SMP_DIES] : 1;
+    uint64_t clusters = v[SMP_CLUSTERS] ? v[SMP_CLUSTERS] : 1;
+    uint64_t threads = v[SMP_THREADS] ? v[SMP_THREADS] : 1;
+    uint64_t sockets = v[SMP_SOCKETS], cores = v[SMP_CORES];
+    uint64_t cpus = v[SMP_CPUS], maxcpus = v[SMP_MAXCPUS];
+    if (!cpus) {
+        cpus = maxcpus ? maxcpus
+                       : (sockets ? sockets : 1) * dies * clusters * (cores ? cores : 1) * threads;
+    }
+    maxcpus = maxcpus ? maxcpus : cpus;
+    if (!sockets) {
+        cores = cores ? cores : 1;
+        sockets = maxcpus / (dies * clusters * cores * threads);
+    } else if (!cores) {
+        cores = maxcpus / (sockets * dies * clusters * threads);
+    }
+    if (sockets * dies * clusters * cores * threads != maxcpus) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                    "-smp %s: Invalid CPU topology: product of the hierarchy must match maxcpus:"
+                    " sockets (%" PRIu64 ") * dies (%" PRIu64 ") * clusters (%" PRIu64 ") *"
+                    " cores (%" PRIu64 ") * threads (%" PRIu64 ") != maxcpus (%" PRIu64 ")",
+                    text, sockets, dies, clusters, cores, threads, maxcpus);
+        return false;
+    }
+    if (maxcpus < cpus) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                    "-smp %s: Invalid CPU topology: maxcpus must be equal to or greater than"
+                    " smp: maxcpus (%" PRIu64 ") < smp_cpus (%" PRIu64 ")", text, maxcpus, cpus);
+        return false;
+    }
+    if (maxcpus > cpus) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_UNSUPPORTED,
+                    "-smp %s: CPU hotplug is not supported (maxcpus %" PRIu64 " > cpus %" PRIu64
+                    ")", text, maxcpus, cpus);
+        return false;
+    }
+    ms->smp_cpus = (unsigned)cpus;
+    return true;
 }
 
 char *machine_name_from_type(const char *type_name)

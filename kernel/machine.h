@@ -72,7 +72,14 @@ bool machine_init(MachineState *ms, GError **errp);
 char *machine_name_from_type(const char *type_name);
 /* Chardev id for serial port @index ("serial0"), or NULL when none. */
 const char *machine_serial_chardev_id(int index);
-void machine_set_serial_chardev_id(int index, const char *id);
+bool machine_set_serial_chardev_id(int index, const char *id, GError **errp);
+/* How many -serial options a machine can take (serial0..). */
+int machine_max_serial_ports(void);
+/* -m [size=]SIZE and -smp [cpus=]N[,maxcpus=,sockets=,dies=,clusters=,
+ * cores=,threads=] into @ms, checked as QEMU checks them; errors name the
+ * option and what the user wrote. */
+bool machine_parse_memory(MachineState *ms, const char *text, GError **errp);
+bool machine_parse_smp(MachineState *ms, const char *text, GError **errp);
 void machine_types_init(void);
 
 #endif

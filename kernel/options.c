@@ -141,7 +141,18 @@ static bool parse_keyval(OptDict *d, const char *text, const char *implied_key, 
             opt_dict_set(d, el, "on");
         } else if (eq && key_is_valid(el, eq - el)) {
             char *key = g_strndup(el, eq - el);
-            opt_dict_set(d, key, eq + 1);
+            const char *positional = implied_key && !strcmp(key, implied_key) &&
+                                     !strchr(g_ptr_array_index(elems, 0), '=')
+                                         ? opt_dict_get(d, key) : NULL;
+            if (positional && strcmp(positional, eq + 1)) {
+                /* "-M virt,type=spike": one of the two would be ignored. */
+                g_set_error(errp, OPTIONS_ERROR, OPTIONS_ERROR_INVALID,
+                            "%s: %s given twice ('%s' and '%s')", opt_name(d->option), key,
+                            positional, eq + 1);
+                ok = false;
+            } else {
+                opt_dict_set(d, key, eq + 1);
+            }
             g_free(key);
         } else {
             g_set_error(errp, OPTIONS_ERROR, OPTIONS_ERROR_INVALID,

@@ -29,6 +29,7 @@ typedef enum {
     OPT_INITRD, OPT_APPEND, OPT_DTB, OPT_BIOS, OPT_PAUSED, OPT_NO_REBOOT, OPT_NO_SHUTDOWN,
     OPT_DEBUG, OPT_LOGFILE, OPT_LIBDIR, OPT_NODEFAULTS, OPT_VERSION, OPT_HELP, OPT_BLOCKDEV,
     OPT_DRIVE, OPT_NETDEV, OPT_TARGET, OPT_LIST_MODULES, OPT_UPDATE_INDEX, OPT_NAME,
+    OPT_QTEST,
 } OptionId;
 
 typedef struct CmdOption {
@@ -54,6 +55,8 @@ static const CmdOption cmd_options[] = {
     { "serial", OPT_SERIAL, "dev", "redirect the next serial port to host device dev" },
     { "monitor", OPT_MONITOR, "dev", "human monitor (HMP) on host device dev" },
     { "qmp", OPT_QMP, "dev", "QMP monitor on host device dev (e.g. unix:PATH,server=on,wait=off)" },
+    { "qtest", OPT_QTEST, "dev", "qtest protocol on host device dev (unix:PATH, stdio, chardev:ID);"
+      " implies -accel qtest (docs/qtest.md)" },
     { "display", OPT_DISPLAY, "none", "select the display (only 'none' exists)" },
     { "nographic", OPT_NOGRAPHIC, NULL, "no display; serial port on stdio" },
     { "kernel", OPT_KERNEL, "file", "kernel image (ELF or raw)" },
@@ -92,7 +95,7 @@ typedef struct Config {
     GPtrArray *qmps;          /* -qmp texts */
     GPtrArray *libdirs;
     char *memory, *smp, *cpu, *accel, *display, *kernel, *initrd, *append, *dtb, *bios;
-    char *debug, *logfile, *target, *update_index, *name;
+    char *debug, *logfile, *target, *update_index, *name, *qtest;
     bool nographic, paused, no_reboot, no_shutdown, nodefaults, version, help, list_modules;
 } Config;
 
@@ -182,6 +185,7 @@ static bool parse_args(int argc, char **argv, Config *cfg, GError **errp)
         case OPT_LOGFILE: set_string(&cfg->logfile, val); break;
         case OPT_TARGET: set_string(&cfg->target, val); break;
         case OPT_NAME: set_string(&cfg->name, val); break;
+        case OPT_QTEST: set_string(&cfg->qtest, val); break;
         case OPT_UPDATE_INDEX: set_string(&cfg->update_index, val); break;
         case OPT_NOGRAPHIC: cfg->nographic = true; break;
         case OPT_PAUSED: cfg->paused = true; break;
@@ -274,38 +278,11 @@ static bool setup_machine_config(MachineState *ms, Config *cfg, OptDict *mdict, 
     if (!apply_machine_opts(ms, mdict, errp)) {
         return false;
     }
-    if (cfg->memory) {
-        OptDict *d = opt_dict_parse("-m", cfg->memory, "size", false, errp);
-        if (!d) {
-            return false;
-        }
-        uint64_t size;
-        const char *s = opt_dict_get(d, "size");
-        bool ok = s && opt_parse_size(s, 1024 * 1024, &size) && size > 0;
-        opt_dict_free(d);
-        if (!ok) {
-            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-m %s: invalid RAM size",
-                        cfg->memory);
-            return false;
-        }
-        ms->ram_size = size;
+    if (cfg->memory && !machine_parse_memory(ms, cfg->memory, errp)) {
+        return false;
     }
-    if (cfg->smp) {
-        OptDict *d = opt_dict_parse("-smp", cfg->smp, "cpus", false, errp);
-        if (!d) {
-            return false;
-        }
-        const char *s = opt_dict_get(d, "cpus");
-        char *end = NULL;
-        guint64 n = s ? g_ascii_strtoull(s, &end, 10) : 0;
-        bool ok = s && *s && !*end && n > 0 && n <= 4096;
-        opt_dict_free(d);
-        if (!ok) {
-            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-smp %s: invalid CPU count",
-                        cfg->smp);
-            return false;
-        }
-        ms->smp_cpus = n;
+    if (cfg->smp && !machine_parse_smp(ms, cfg->smp, errp)) {
+        return false;
     }
     struct { char *value; const char *prop; } files[] = {
         { cfg->kernel, "kernel" }, { cfg->initrd, "initrd" }, { cfg->append, "append" },
@@ -370,12 +347,18 @@ static bool setup_chardevs(Config *cfg, GError **errp)
     for (guint i = 0; i < serials->len; i++) {
         g_autofree char *id = g_strdup_printf("serial%u", i);
         const char *text = g_ptr_array_index(serials, i);
+        if (i >= (guint)machine_max_serial_ports()) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                        "-serial %s: too many serial ports (at most %d)", text,
+                        machine_max_serial_ports());
+            return false;
+        }
         Chardev *chr = shorthand_chardev("-serial", id, text, true, errp);
         if (!chr && *errp) {
             return false;
         }
         if (chr) {
-            machine_set_serial_chardev_id(i, chr->label);
+            machine_set_serial_chardev_id(i, chr->label, NULL); /* index checked above */
         }
     }
     struct { GPtrArray *texts; const char *option; const char *prefix;
@@ -406,13 +389,40 @@ static bool setup_chardevs(Config *cfg, GError **errp)
     return true;
 }
 
+/* -qtest DEV: the protocol on chardev "qtest", for the qtest accelerator only. */
+static bool setup_qtest(OptDict *accel, Config *cfg, GError **errp)
+{
+    if (g_strcmp0(opt_dict_get(accel, "accel"), "qtest")) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                    "-qtest %s: needs -accel qtest (CPUs must not run), not -accel %s",
+                    cfg->qtest, opt_dict_get(accel, "accel"));
+        return false;
+    }
+    if (opt_dict_get(accel, "chardev")) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                    "-qtest %s: the qtest chardev is already given by -accel qtest,chardev=%s",
+                    cfg->qtest, opt_dict_get(accel, "chardev"));
+        return false;
+    }
+    Chardev *chr = shorthand_chardev("-qtest", "qtest", cfg->qtest, false, errp);
+    if (chr) {
+        opt_dict_set(accel, "chardev", chr->label);
+    }
+    return chr || !*errp;
+}
+
 static bool setup_accel(MachineState *ms, Config *cfg, GError **errp)
 {
-    if (!cfg->accel && ms->cpus->len == 0) {
+    if (!cfg->accel && !cfg->qtest && ms->cpus->len == 0) {
         return true; /* nothing to execute: no accelerator needed */
     }
-    OptDict *d = opt_dict_parse("-accel", cfg->accel ? cfg->accel : "tcg", "accel", false, errp);
+    const char *deflt = cfg->qtest ? "qtest" : "tcg";
+    OptDict *d = opt_dict_parse("-accel", cfg->accel ? cfg->accel : deflt, "accel", false, errp);
     if (!d) {
+        return false;
+    }
+    if (cfg->qtest && !setup_qtest(d, cfg, errp)) {
+        opt_dict_free(d);
         return false;
     }
     ms->accel = accel_create(d, errp);
@@ -525,7 +535,7 @@ static void config_free(Config *cfg)
                            cfg->serials, cfg->monitors, cfg->qmps, cfg->libdirs };
     char *strings[] = { cfg->memory, cfg->smp, cfg->cpu, cfg->accel, cfg->display, cfg->kernel,
                         cfg->initrd, cfg->append, cfg->dtb, cfg->bios, cfg->debug, cfg->logfile,
-                        cfg->target, cfg->update_index, cfg->name };
+                        cfg->target, cfg->update_index, cfg->name, cfg->qtest };
     for (size_t i = 0; i < G_N_ELEMENTS(lists); i++) {
         g_ptr_array_unref(lists[i]);
     }
@@ -619,6 +629,11 @@ static int run(Config *cfg, const char *progname)
     }
     if (ms->dumpdtb) {
         return 0; /* the board wrote the blob, as QEMU does, and we quit */
+    }
+    /* Built: what qom-get reports from now on is what runs. */
+    object_freeze_properties(OBJECT(ms));
+    if (ms->accel) {
+        object_freeze_properties(OBJECT(ms->accel));
     }
     system_reset();
     if (ms->accel) {

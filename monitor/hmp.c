@@ -208,16 +208,18 @@ void hmp_execute(const HmpCommand *cmd, JsonObject *args, GString *out)
     const QmpCommand *twin = qmp_find_command_by_handler(cmd->qmp);
     g_assert(twin);
     GError *err = NULL;
+    qmp_bignum_scope_begin();
     JsonNode *ret = qmp_call(twin, args, &err);
     if (!ret) {
         g_string_append_printf(out, "Error: %s\n", err->message);
         g_error_free(err);
-        return;
+    } else {
+        if (cmd->print) {
+            cmd->print(out, ret);
+        }
+        json_node_unref(ret);
     }
-    if (cmd->print) {
-        cmd->print(out, ret);
-    }
-    json_node_unref(ret);
+    qmp_bignum_scope_end();
 }
 
 /* "\n" -> "\r\n" for the raw terminal. */

@@ -118,9 +118,17 @@ const char *qmp_arg_str(JsonObject *args, const char *name, const char *def);
 bool qmp_arg_bool(JsonObject *args, const char *name, bool def);
 int64_t qmp_arg_int(JsonObject *args, const char *name, int64_t def);
 bool qmp_arg_has(JsonObject *args, const char *name);
-/* An unsigned number as JSON (a double above INT64_MAX: JSON-GLib's
- * integers are signed). */
+/* An unsigned number as JSON.  JSON-GLib's integers are signed: inside a
+ * bignum scope values above INT64_MAX are kept exactly (and printed so);
+ * outside one they become doubles. */
 JsonNode *qmp_json_uint(uint64_t v);
+/* One request's scope for integers above INT64_MAX (nests). */
+void qmp_bignum_scope_begin(void);
+void qmp_bignum_scope_end(void);
+/* Make @n the integer @v (exact above INT64_MAX inside a scope). */
+void qmp_json_mark_uint(JsonNode *n, uint64_t v);
+/* @n is an integer above INT64_MAX; *v gets it. */
+bool qmp_json_is_big_uint(JsonNode *n, uint64_t *v);
 /* A JSON scalar as option text ("on"/"off", decimal, string as is, other
  * JSON as its text): for device_add and object-add properties. */
 char *qmp_json_to_opt_text(JsonNode *node);

@@ -132,6 +132,13 @@ bool qmp_check_value(const char *type, JsonNode *node, const char *where, GError
         if (!strcmp(type, "str")) {
             ok = is_value_of(node, G_TYPE_STRING);
         } else if (!strcmp(type, "int")) {
+            uint64_t big;
+            if (qmp_json_is_big_uint(node, &big)) {
+                g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC,
+                            "Parameter '%s': %" G_GUINT64_FORMAT " is out of range for int64",
+                            where, big);
+                return false;
+            }
             ok = is_value_of(node, G_TYPE_INT64);
         } else if (!strcmp(type, "number")) {
             ok = is_value_of(node, G_TYPE_INT64) || is_value_of(node, G_TYPE_DOUBLE);
@@ -173,8 +180,18 @@ JsonNode *qmp_call(const QmpCommand *cmd, JsonObject *args, GError **errp)
     if (!qmp_check_args(cmd, args, errp)) {
         return NULL;
     }
-    JsonNode *ret = cmd->handler(args, errp);
-    g_assert(ret || !errp || *errp);
+    GError *err = NULL;
+    JsonNode *ret = cmd->handler(args, &err);
+    if (!ret && !err) {
+        /* A handler bug must not take the process down: report it instead. */
+        g_set_error(&err, QMP_ERROR, QMP_ERROR_GENERIC,
+                    "%s failed without giving a reason (a Tessera bug: please report it)",
+                    cmd->name);
+    }
+    if (err) {
+        g_clear_pointer(&ret, json_node_unref);
+        g_propagate_error(errp, err);
+    }
     return ret;
 }
 
@@ -257,7 +274,10 @@ static void json_append(GString *out, JsonNode *node)
         break;
     case JSON_NODE_VALUE: {
         GType t = json_node_get_value_type(node);
-        if (t == G_TYPE_INT64) {
+        uint64_t big;
+        if (t == G_TYPE_INT64 && qmp_json_is_big_uint(node, &big)) {
+            g_string_append_printf(out, "%" G_GUINT64_FORMAT, big);
+        } else if (t == G_TYPE_INT64) {
             g_string_append_printf(out, "%" G_GINT64_FORMAT, json_node_get_int(node));
         } else if (t == G_TYPE_DOUBLE) {
             double d = json_node_get_double(node);
@@ -316,11 +336,54 @@ int64_t qmp_arg_int(JsonObject *args, const char *name, int64_t def)
     return n && is_value_of(n, G_TYPE_INT64) ? json_node_get_int(n) : def;
 }
 
+/*
+ * JSON-GLib keeps every integer as an int64.  Integers above INT64_MAX (up
+ * to UINT64_MAX, for uint64 properties) are held exactly in this table,
+ * keyed by their node, while one request is handled (qmp_bignum_scope_*);
+ * the node itself holds the same bits as an int64.
+ */
+static GHashTable *big_uints;
+static int bignum_depth;
+
+void qmp_bignum_scope_begin(void)
+{
+    if (bignum_depth++ == 0) {
+        big_uints = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+    }
+}
+
+void qmp_bignum_scope_end(void)
+{
+    g_assert(bignum_depth > 0);
+    if (--bignum_depth == 0) {
+        g_clear_pointer(&big_uints, g_hash_table_unref);
+    }
+}
+
+void qmp_json_mark_uint(JsonNode *n, uint64_t v)
+{
+    json_node_set_int(n, (gint64)v);
+    if (big_uints && v > G_MAXINT64) {
+        g_hash_table_insert(big_uints, n, g_memdup2(&v, sizeof(v)));
+    }
+}
+
+bool qmp_json_is_big_uint(JsonNode *n, uint64_t *v)
+{
+    uint64_t *p = big_uints ? g_hash_table_lookup(big_uints, n) : NULL;
+    if (p && v) {
+        *v = *p;
+    }
+    return p != NULL;
+}
+
 JsonNode *qmp_json_uint(uint64_t v)
 {
     JsonNode *n = json_node_new(JSON_NODE_VALUE);
     if (v <= G_MAXINT64) {
         json_node_set_int(n, (gint64)v);
+    } else if (big_uints) {
+        qmp_json_mark_uint(n, v);
     } else {
         json_node_set_double(n, (double)v);
     }
@@ -334,6 +397,10 @@ char *qmp_json_to_opt_text(JsonNode *node)
     }
     if (is_value_of(node, G_TYPE_BOOLEAN)) {
         return g_strdup(json_node_get_boolean(node) ? "on" : "off");
+    }
+    uint64_t big;
+    if (qmp_json_is_big_uint(node, &big)) {
+        return g_strdup_printf("%" G_GUINT64_FORMAT, big);
     }
     if (is_value_of(node, G_TYPE_INT64)) {
         return g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(node));
@@ -519,6 +586,16 @@ static const char doc_intro[] =
     "- Messages are JSON objects framed by their braces; each reply ends with CR LF. "
     "Malformed JSON gets a `GenericError` (\"JSON parse error, ...\"), as does a message "
     "over 1 MiB or nested deeper than 1024 levels; the session goes on either way.\n"
+    "- Integers must fit in int64, or in uint64 when positive: any other integer refuses the "
+    "message (\"JSON parse error, integer N is out of range ...\"), never wraps. Values above "
+    "INT64_MAX reach uint64 properties exactly and are returned exactly; an `int` argument "
+    "refuses them.\n"
+    "- No reply or event is ever dropped: while a client has not read its output, the "
+    "monitor reads no more of its requests (a slow reader is slowed down, not cut short).\n"
+    "- Strings given to string properties may hold any bytes through HMP; text that is not "
+    "UTF-8 is returned with each invalid byte as U+FFFD.\n"
+    "- The machine's and the accelerator's properties are fixed once the machine is built: "
+    "`qom-set` on them fails (\"... cannot change once the machine is built\").\n"
     "- `query-qmp-schema` returns this schema in QEMU's SchemaInfo format; types keep their "
     "names, argument lists are `q_obj_COMMAND-arg` and the empty object is `q_empty`.\n";
 

@@ -54,8 +54,8 @@ static JsonNode *variant_to_json(GVariant *v)
     } else if (g_variant_is_of_type(v, G_VARIANT_TYPE_UINT64)) {
         json_node_unref(n);
         return qmp_json_uint(g_variant_get_uint64(v));
-    } else if (g_variant_is_of_type(v, G_VARIANT_TYPE_STRING)) {
-        json_node_set_string(n, g_variant_get_string(v, NULL));
+    } else if (prop_string_peek(v)) {
+        json_node_set_string(n, prop_string_peek(v)); /* made valid on output */
     } else {
         g_autofree char *text = g_variant_print(v, FALSE);
         json_node_set_string(n, text);
@@ -87,11 +87,16 @@ static bool set_property_json(Object *obj, Property *p, JsonNode *value, GError 
     case PROP_KIND_UINT16:
     case PROP_KIND_UINT32:
     case PROP_KIND_UINT64:
-    case PROP_KIND_SIZE:
+    case PROP_KIND_SIZE: {
+        uint64_t big;
+        if (qmp_json_is_big_uint(value, &big)) {
+            return object_property_set_uint(obj, p->name, big, errp);
+        }
         if (value_type_is(value, G_TYPE_INT64)) {
             return object_property_set_int(obj, p->name, json_node_get_int(value), errp);
         }
         break;
+    }
     case PROP_KIND_LINK:
         if (JSON_NODE_HOLDS_NULL(value)) {
             return object_property_set_str(obj, p->name, "", errp);

@@ -59,7 +59,12 @@ static void session_reply(QmpSession *s, JsonNode *ret, const GError *err, JsonN
         json_object_set_member(o, "return", ret);
     }
     if (id) {
-        json_object_set_member(o, "id", json_node_copy(id));
+        JsonNode *copy = json_node_copy(id);
+        uint64_t big;
+        if (qmp_json_is_big_uint(id, &big)) {
+            qmp_json_mark_uint(copy, big); /* the copy is echoed exactly too */
+        }
+        json_object_set_member(o, "id", copy);
     }
     JsonNode *n = json_node_new(JSON_NODE_OBJECT);
     json_node_take_object(n, o);
@@ -146,13 +151,121 @@ static void session_execute(QmpSession *s, JsonNode *root)
     g_clear_error(&err);
 }
 
+/* ---- integers outside int64 ----------------------------------------------- */
+
+/*
+ * JSON-GLib wraps or saturates integers outside int64 without a word, so
+ * each message's number tokens are read here first, in document order.  An
+ * integer below INT64_MIN or above UINT64_MAX refuses the message; one in
+ * (INT64_MAX, UINT64_MAX] is matched to its node as the parser reports each
+ * scalar (same order) and kept exactly (qmp_json_mark_uint).
+ */
+typedef struct NumberToken {
+    bool big;                 /* an integer in (INT64_MAX, UINT64_MAX] */
+    uint64_t value;
+} NumberToken;
+
+typedef struct NumberScan {
+    GArray *tokens;           /* NumberToken, in document order */
+    guint next;
+} NumberScan;
+
+/* false (with the token in *bad) if an integer is out of every range. */
+static bool scan_numbers(const char *text, size_t len, GArray *tokens, char **bad)
+{
+    bool in_string = false, escape = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (in_string) {
+            if (escape) {
+                escape = false;
+            } else if (c == '\\') {
+                escape = true;
+            } else if (c == '"') {
+                in_string = false;
+            }
+            continue;
+        }
+        if (c == '"') {
+            in_string = true;
+            escape = false;
+            continue;
+        }
+        if (c != '-' && !g_ascii_isdigit(c)) {
+            continue;
+        }
+        size_t start = i;
+        bool integer = true;
+        while (i < len && (g_ascii_isdigit(text[i]) || strchr("+-.eE", text[i]))) {
+            integer &= g_ascii_isdigit(text[i]) || (i == start && text[i] == '-');
+            i++;
+        }
+        NumberToken t = { 0 };
+        if (integer) {
+            bool neg = text[start] == '-';
+            uint64_t mag = 0;
+            bool overflow = false;
+            for (size_t k = start + neg; k < i; k++) {
+                unsigned d = (unsigned)(text[k] - '0');
+                overflow |= mag > (UINT64_MAX - d) / 10;
+                mag = mag * 10 + d;
+            }
+            if (overflow || (neg && mag > (uint64_t)INT64_MAX + 1)) {
+                *bad = g_strndup(text + start, i - start);
+                return false;
+            }
+            t.big = !neg && mag > INT64_MAX;
+            t.value = mag;
+        }
+        g_array_append_val(tokens, t);
+        i--;
+    }
+    return true;
+}
+
+static void match_number(NumberScan *scan, JsonNode *node)
+{
+    if (!JSON_NODE_HOLDS_VALUE(node) || (json_node_get_value_type(node) != G_TYPE_INT64 &&
+                                         json_node_get_value_type(node) != G_TYPE_DOUBLE)) {
+        return;
+    }
+    if (scan->next < scan->tokens->len) {
+        NumberToken *t = &g_array_index(scan->tokens, NumberToken, scan->next++);
+        if (t->big) {
+            qmp_json_mark_uint(node, t->value);
+        }
+    }
+}
+
+static void on_object_member(JsonParser *p, JsonObject *obj, const char *name, gpointer opaque)
+{
+    match_number(opaque, json_object_get_member(obj, name));
+}
+
+static void on_array_element(JsonParser *p, JsonArray *arr, gint index, gpointer opaque)
+{
+    match_number(opaque, json_array_get_element(arr, (guint)index));
+}
+
 static void session_message(QmpSession *s, const char *text, size_t len)
 {
     if (memchr(text, '\0', len) || !g_utf8_validate(text, len, NULL)) {
         session_error(s, NULL, QMP_ERROR_GENERIC, "JSON parse error, invalid UTF-8 sequence");
         return;
     }
+    NumberScan scan = { .tokens = g_array_new(FALSE, TRUE, sizeof(NumberToken)) };
+    g_autofree char *bad = NULL;
+    if (!scan_numbers(text, len, scan.tokens, &bad)) {
+        session_error(s, NULL, QMP_ERROR_GENERIC,
+                      "JSON parse error, integer %s is out of range (an integer must fit in"
+                      " int64, or uint64 if positive)", bad);
+        g_array_unref(scan.tokens);
+        return;
+    }
+    qmp_bignum_scope_begin();
     JsonParser *p = json_parser_new();
+    g_signal_connect(p, "object-member", G_CALLBACK(on_object_member), &scan);
+    g_signal_connect(p, "array-element", G_CALLBACK(on_array_element), &scan);
     GError *err = NULL;
     if (!json_parser_load_from_data(p, text, len, &err)) {
         /* JSON-GLib names the input "<data>"; the client knows what it sent. */
@@ -168,6 +281,8 @@ static void session_message(QmpSession *s, const char *text, size_t len)
         session_execute(s, json_parser_get_root(p));
     }
     g_object_unref(p);
+    qmp_bignum_scope_end();
+    g_array_unref(scan.tokens);
 }
 
 /* ---- framing --------------------------------------------------------------- */
@@ -407,9 +522,12 @@ static void qmp_monitor_write(void *opaque, const char *data, size_t len)
     chardev_write(m->chr, (const uint8_t *)data, (int)len);
 }
 
+/* Nothing is dropped: while replies wait for the client to read them,
+ * its next requests wait too (input resumes when the output has left). */
 static int qmp_monitor_can_read(void *opaque)
 {
-    return QMP_READ_CHUNK;
+    QmpMonitor *m = opaque;
+    return chardev_output_pending(m->chr) ? 0 : QMP_READ_CHUNK;
 }
 
 static void qmp_monitor_read(void *opaque, const uint8_t *buf, int len)
@@ -445,6 +563,7 @@ bool monitor_init_qmp(Chardev *chr, GError **errp)
         runstate_add_listener(on_run_event, NULL);
         listening = true;
     }
+    chardev_set_keep_output(chr, true);
     bool ok = object_dynamic_cast(OBJECT(chr), TYPE_CHARDEV_MUX)
                   ? mux_add_frontend(chr, &qmp_monitor_handlers, m, errp)
                   : chardev_set_handlers(chr, &qmp_monitor_handlers, m, errp);

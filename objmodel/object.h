@@ -69,6 +69,7 @@ struct Object {
     Object *parent;           /* composition parent (not refcounted) */
     char *name;               /* name of the child<> property in parent */
     GHashTable *properties;   /* instance properties: name -> Property * */
+    bool frozen;              /* object_freeze_properties() was called */
 };
 
 typedef struct TypeInfo {
@@ -220,7 +221,7 @@ typedef enum {
     PROP_KIND_UINT32,  /* "t" */
     PROP_KIND_UINT64,  /* "t" */
     PROP_KIND_SIZE,    /* "t"; string forms "64M", "1G", "4k" accepted by prop parse */
-    PROP_KIND_STRING,  /* "s" */
+    PROP_KIND_STRING,  /* "s", or "ay" (a bytestring) when the bytes are not UTF-8 */
     PROP_KIND_ENUM,    /* "s", one of enum_values */
     PROP_KIND_LINK,    /* "s": canonical path of the target ("" for none) */
     PROP_KIND_CHILD,   /* "s": canonical path of the child (read-only) */
@@ -231,6 +232,17 @@ typedef enum {
  * help and qom-list: the same, except "link<TYPE>" and "child<TYPE>". */
 const char *prop_kind_name(PropKind kind);
 const GVariantType *prop_kind_variant_type(PropKind kind);
+
+/*
+ * String values.  Users may give bytes that are not UTF-8 (Linux file names,
+ * kernel command lines), which GVariant "s" cannot hold: the one conversion
+ * below makes "s" for UTF-8 text and a bytestring "ay" otherwise, and every
+ * reader of a PROP_KIND_STRING value uses prop_string_peek(), which reads
+ * either.  Enum, link and child values are always "s".
+ */
+GVariant *prop_string_new(const char *bytes);
+/* The C string of an "s" or "ay" value (owned by @v); NULL for other types. */
+const char *prop_string_peek(GVariant *v);
 
 /* Getter returns a new (floating or full) GVariant of the kind's type. */
 typedef GVariant *(*PropGetter)(Object *obj, Property *prop);
@@ -331,7 +343,17 @@ GPtrArray *object_class_property_list(ObjectClass *klass);
  * floating @value (g_variant_ref_sink semantics); a link value must resolve
  * to an object of the target type ("" clears).  get returns a full
  * reference (g_variant_unref). */
+/*
+ * The configuration of @obj is fixed (the machine was built from it): every
+ * later set fails with OBJECT_ERROR_READ_ONLY, so that a value reported by
+ * a get is always the one in effect.  For the machine and accelerator once
+ * the machine is built.
+ */
+void object_freeze_properties(Object *obj);
 bool object_property_set(Object *obj, const char *name, GVariant *value, GError **errp);
+/* The property currently has the value @text parses to (false when it
+ * cannot be read or @text is not a valid value). */
+bool object_property_value_is(Object *obj, const char *name, const char *text);
 GVariant *object_property_get(Object *obj, const char *name, GError **errp);
 /* Parse a command-line string ("on", "0x10", "64M", "path") into the
  * property's kind and set it. */
@@ -365,6 +387,18 @@ Object *object_root(void);
 /* Add @child under @parent as property "child<TYPE>" named @name; takes a
  * new reference.  Fails if the name is used. */
 bool object_property_add_child(Object *parent, const char *name, Object *child, GError **errp);
+/*
+ * User-chosen ids (-device id=, -object id=, object-add, chardev ids)
+ * follow QEMU's rule: a letter first, then letters, digits, '-', '.' and
+ * '_'.  object_id_check() fails with "invalid id 'X' (...)"; @id may hold
+ * any bytes.
+ */
+bool object_id_is_valid(const char *id);
+bool object_id_check(const char *id, GError **errp);
+/* Place a user-created object: check @id, then add it as @parent's child.
+ * On failure nothing was added and the caller still owns @child (and must
+ * unref it); on success the parent holds its own reference too. */
+bool object_add_user_child(Object *parent, const char *id, Object *child, GError **errp);
 /* Remove @obj from its parent, dropping the parent's reference. */
 void object_unparent(Object *obj);
 Object *object_get_parent(Object *obj);

@@ -5,6 +5,8 @@
  */
 #include "objmodel/internal.h"
 
+#include <string.h>
+
 /* ---- generic access --------------------------------------------------- */
 
 static Property *prop_lookup(Object *obj, const char *name, GError **errp)
@@ -27,6 +29,10 @@ bool object_property_set(Object *obj, const char *name, GVariant *value, GError 
     if (p && !p->set) {
         g_set_error(errp, OBJECT_ERROR, OBJECT_ERROR_READ_ONLY, "Property '%s' is read-only",
                     name);
+    } else if (p && obj->frozen) {
+        g_set_error(errp, OBJECT_ERROR, OBJECT_ERROR_READ_ONLY,
+                    "Property '%s' of a %s cannot change once the machine is built", name,
+                    object_get_typename(obj));
     } else if (p && prop_check_value(p, value, errp) &&
                (p->kind != PROP_KIND_LINK ||
                 prop_link_check(p, g_variant_get_string(value, NULL), &target, errp))) {
@@ -34,6 +40,11 @@ bool object_property_set(Object *obj, const char *name, GVariant *value, GError 
     }
     g_variant_unref(value);
     return ok;
+}
+
+void object_freeze_properties(Object *obj)
+{
+    obj->frozen = true;
 }
 
 GVariant *object_property_get(Object *obj, const char *name, GError **errp)
@@ -57,6 +68,21 @@ bool object_property_parse(Object *obj, const char *name, const char *text, GErr
     bool ok = object_property_set(obj, name, v, errp);
     g_variant_unref(v);
     return ok;
+}
+
+bool object_property_value_is(Object *obj, const char *name, const char *text)
+{
+    Property *p = object_property_find(obj, name);
+    GVariant *want = p && p->get ? prop_value_parse(p, text, NULL) : NULL;
+    GVariant *have = want ? object_property_get(obj, name, NULL) : NULL;
+    bool same = have && g_variant_equal(want, have);
+    if (want) {
+        g_variant_unref(want);
+    }
+    if (have) {
+        g_variant_unref(have);
+    }
+    return same;
 }
 
 char *object_property_print(Object *obj, const char *name, GError **errp)
@@ -109,7 +135,7 @@ bool object_property_set_uint(Object *obj, const char *name, uint64_t v, GError 
 
 bool object_property_set_str(Object *obj, const char *name, const char *v, GError **errp)
 {
-    return object_property_set(obj, name, g_variant_new_string(v), errp);
+    return object_property_set(obj, name, prop_string_new(v), errp);
 }
 
 bool object_property_set_link(Object *obj, const char *name, Object *target, GError **errp)
@@ -147,7 +173,8 @@ static GVariant *get_typed(Object *obj, const char *name, const char *vtype, con
                            GError **errp)
 {
     GVariant *v = object_property_get(obj, name, errp);
-    bool ok = !v || (vtype ? g_variant_is_of_type(v, G_VARIANT_TYPE(vtype))
+    bool ok = !v || (vtype && !strcmp(vtype, "s") ? prop_string_peek(v) != NULL :
+                     vtype ? g_variant_is_of_type(v, G_VARIANT_TYPE(vtype))
                            : g_variant_is_of_type(v, G_VARIANT_TYPE_INT64) ||
                              g_variant_is_of_type(v, G_VARIANT_TYPE_UINT64));
     if (!ok) {
@@ -207,7 +234,7 @@ uint64_t object_property_get_uint(Object *obj, const char *name, GError **errp)
 char *object_property_get_str(Object *obj, const char *name, GError **errp)
 {
     GVariant *v = get_typed(obj, name, "s", "a string", errp);
-    char *s = v ? g_variant_dup_string(v, NULL) : NULL;
+    char *s = v ? g_strdup(prop_string_peek(v)) : NULL;
     if (v) {
         g_variant_unref(v);
     }

@@ -189,7 +189,7 @@ static void field_store(Object *obj, const Property *p, GVariant *v)
     case PROP_KIND_SIZE: *(uint64_t *)f = g_variant_get_uint64(v); break;
     case PROP_KIND_STRING:
         g_free(*(char **)f);
-        *(char **)f = g_variant_dup_string(v, NULL);
+        *(char **)f = g_strdup(prop_string_peek(v));
         break;
     case PROP_KIND_ENUM: *(int *)f = prop_enum_index(p, g_variant_get_string(v, NULL)); break;
     case PROP_KIND_LINK: {
@@ -219,7 +219,7 @@ static GVariant *field_get(Object *obj, Property *p)
     case PROP_KIND_UINT32: return g_variant_new_uint64(*(uint32_t *)f);
     case PROP_KIND_UINT64:
     case PROP_KIND_SIZE: return g_variant_new_uint64(*(uint64_t *)f);
-    case PROP_KIND_STRING: return g_variant_new_string(*(char **)f ? *(char **)f : "");
+    case PROP_KIND_STRING: return prop_string_new(*(char **)f ? *(char **)f : "");
     case PROP_KIND_ENUM: return g_variant_new_string(p->enum_values[*(int *)f]);
     case PROP_KIND_LINK: {
         char *path = *(Object **)f ? object_get_canonical_path(*(Object **)f) : NULL;

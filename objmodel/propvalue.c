@@ -50,6 +50,32 @@ const GVariantType *prop_kind_variant_type(PropKind kind)
     return G_VARIANT_TYPE(kind_table[kind].vtype);
 }
 
+/* ---- strings ---------------------------------------------------------- */
+
+GVariant *prop_string_new(const char *bytes)
+{
+    if (g_utf8_validate(bytes, -1, NULL)) {
+        return g_variant_new_string(bytes);
+    }
+    return g_variant_new_bytestring(bytes);
+}
+
+const char *prop_string_peek(GVariant *v)
+{
+    if (g_variant_is_of_type(v, G_VARIANT_TYPE_STRING)) {
+        return g_variant_get_string(v, NULL);
+    }
+    if (g_variant_is_of_type(v, G_VARIANT_TYPE_BYTESTRING)) {
+        return g_variant_get_bytestring(v);
+    }
+    return NULL;
+}
+
+static bool is_bytestring(GVariant *v)
+{
+    return g_variant_is_of_type(v, G_VARIANT_TYPE_BYTESTRING);
+}
+
 /* ---- checks ----------------------------------------------------------- */
 
 int prop_enum_index(const Property *p, const char *s)
@@ -64,8 +90,9 @@ int prop_enum_index(const Property *p, const char *s)
 
 char *prop_value_text(GVariant *v)
 {
-    if (g_variant_is_of_type(v, G_VARIANT_TYPE_STRING)) {
-        return g_variant_dup_string(v, NULL);
+    const char *str = prop_string_peek(v);
+    if (str) {
+        return g_strdup(str);
     }
     return g_variant_print(v, FALSE);
 }
@@ -74,6 +101,7 @@ static const char *value_kind_text(GVariant *v)
 {
     static const struct { const char *vtype, *name; } names[] = {
         { "b", "bool" }, { "x", "int64" }, { "t", "uint64" }, { "s", "str" },
+        { "ay", "text that is not UTF-8" },
     };
     for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
         if (!strcmp(g_variant_get_type_string(v), names[i].vtype)) {
@@ -100,7 +128,8 @@ static void wrong_text_error(GError **errp, const Property *p, const char *text,
 
 bool prop_check_value(const Property *p, GVariant *v, GError **errp)
 {
-    if (!g_variant_is_of_type(v, prop_kind_variant_type(p->kind))) {
+    if (!g_variant_is_of_type(v, prop_kind_variant_type(p->kind)) &&
+        !(p->kind == PROP_KIND_STRING && is_bytestring(v))) {
         char *text = prop_value_text(v);
         g_set_error(errp, OBJECT_ERROR, OBJECT_ERROR_WRONG_TYPE,
                     "Property '%s' expects %s, got '%s' (%s)", p->name, p->type_name, text,
@@ -241,7 +270,7 @@ GVariant *prop_value_parse(const Property *prop, const char *text, GError **errp
     } else if (prop_kind_is_signed(prop->kind) || prop_kind_is_unsigned(prop->kind)) {
         v = parse_integer(prop, text, errp);
     } else {
-        v = g_variant_new_string(text);
+        v = prop_string_new(text);
     }
     if (!v) {
         return NULL;
@@ -256,6 +285,9 @@ GVariant *prop_value_parse(const Property *prop, const char *text, GError **errp
 
 char *prop_value_print(const Property *prop, GVariant *value)
 {
+    if (prop_string_peek(value)) {
+        return g_strdup(prop_string_peek(value));
+    }
     if (!g_variant_is_of_type(value, prop_kind_variant_type(prop->kind))) {
         return g_variant_print(value, FALSE);
     }

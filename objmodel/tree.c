@@ -80,6 +80,40 @@ bool object_property_add_child(Object *parent, const char *name, Object *child, 
     return true;
 }
 
+bool object_id_is_valid(const char *id)
+{
+    if (!id || !g_ascii_isalpha(id[0])) {
+        return false;
+    }
+    for (const char *p = id; *p; p++) {
+        if (!g_ascii_isalnum(*p) && !strchr("-._", *p)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool object_id_check(const char *id, GError **errp)
+{
+    if (object_id_is_valid(id)) {
+        return true;
+    }
+    if (!id || !*id) {
+        g_set_error(errp, OBJECT_ERROR, OBJECT_ERROR_INVALID, "an empty id is not allowed");
+        return false;
+    }
+    g_autofree char *shown = g_utf8_make_valid(id, -1);
+    g_set_error(errp, OBJECT_ERROR, OBJECT_ERROR_INVALID,
+                "invalid id '%s' (letters, digits, '-', '.', '_', starting with a letter)",
+                shown);
+    return false;
+}
+
+bool object_add_user_child(Object *parent, const char *id, Object *child, GError **errp)
+{
+    return object_id_check(id, errp) && object_property_add_child(parent, id, child, errp);
+}
+
 void object_child_release(Object *child)
 {
     if (child->klass->unparent) {

@@ -10,6 +10,8 @@ packages=(
   libglib2.0-dev libltdl-dev libfdt-dev check libjson-glib-dev
   # coverage
   gcovr
+  # fuzzing (tests/fuzz/build.sh, scripts/fuzz.sh): clang's libFuzzer and sanitizer runtimes
+  clang libclang-rt-14-dev
   # tests: firmware, guest toolchain, clients
   opensbi u-boot-qemu gcc-riscv64-unknown-elf device-tree-compiler
   socat strace xz-utils cpio

@@ -58,7 +58,9 @@ def configure_and_build(g):
     mode = env['mode']
     if 'coverage' in COMMAND_LINE_TARGETS:
         mode = 'coverage'
-    variant = 'build/' + mode + ('-san' if env['sanitize'] else '')
+    # Another compiler (CC=clang, as tests/fuzz/build.sh uses) builds apart.
+    cc = os.path.basename(env['CC'])
+    variant = 'build/' + mode + ('' if cc == 'gcc' else '-' + cc) + ('-san' if env['sanitize'] else '')
     env['VARIANT'] = variant
     env['BUILD_ID'] = _build_id(root) + ('-' + mode)
     env.Append(CCFLAGS=['-std=gnu11', '-fPIC', '-pthread'] + WARNINGS,

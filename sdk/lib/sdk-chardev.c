@@ -89,7 +89,7 @@ static bool sdk_chardev_prop_set(Object *obj, Property *prop, GVariant *value, G
     }
     TsrChardev *h = &dev->chardevs[GPOINTER_TO_INT(prop->opaque)];
     g_free(h->id);
-    h->id = g_variant_dup_string(value, NULL);
+    h->id = g_strdup(prop_string_peek(value));
     return true;
 }
 

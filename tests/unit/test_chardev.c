@@ -501,8 +501,12 @@ START_TEST(test_shorthand_bad_forms)
         { "tcp:127.0.0.1:4444,nowait", "'wait' is only for servers (server=on)" },
         { "tcp:127.0.0.1:4444,server=on,reconnect=2",
           "'reconnect' is only for clients (server=off)" },
+        { "tcp:127.0.0.1:65537", "invalid port '65537' (expected 0 to 65535)" },
+        { "tcp:127.0.0.1:-1", "invalid port '-1' (expected 0 to 65535)" },
+        { "tcp:127.0.0.1:4444,reconnect=-1",
+          "invalid value '-1' for 'reconnect' (expected 0 to 86400)" },
         { "tcp:127.0.0.1:4444,reconnect=soon",
-          "invalid value 'soon' for 'reconnect' (expected seconds)" },
+          "invalid value 'soon' for 'reconnect' (expected 0 to 86400)" },
         { "telnet:localhost:4444", "'telnet:' is not supported (use tcp:HOST:PORT)" },
         { "vc", "unknown character device (expected stdio, mon:stdio, null, none, pty, "
                 "file:PATH, pipe:PATH, tcp:HOST:PORT, unix:PATH or chardev:ID)" },

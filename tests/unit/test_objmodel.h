@@ -114,12 +114,12 @@ static inline bool test_poke_set(Object *obj, Property *prop, GVariant *value, G
 static inline GVariant *test_mirror_get(Object *obj, Property *prop)
 {
     const char *s = TEST_BASE(obj)->mirror;
-    return g_variant_new_string(s ? s : "");
+    return prop_string_new(s ? s : "");
 }
 
 static inline bool test_mirror_set(Object *obj, Property *prop, GVariant *value, GError **errp)
 {
-    const char *s = g_variant_get_string(value, NULL);
+    const char *s = prop_string_peek(value); /* "s", or "ay" when not UTF-8 */
     if (!strcmp(s, "bad")) {
         g_set_error(errp, OBJECT_ERROR, OBJECT_ERROR_INVALID, "mirror refuses '%s'", s);
         return false;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "kernel/chardev.h"
+#include "kernel/hostfile.h"
 #include "kernel/module.h"
 
 #define TYPE_CHARDEV_FILE TYPE_CHARDEV_PREFIX "file"
@@ -61,10 +62,11 @@ static bool file_open(Chardev *chr, OptDict *opts, GError **errp)
         return false;
     }
     s->path = g_strdup(path);
-    s->fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0666);
+    GError *err = NULL;
+    s->fd = host_file_open_write(path, append ? O_APPEND : O_TRUNC, &err);
     if (s->fd < 0) {
-        g_set_error(errp, CHARDEV_ERROR, CHARDEV_ERROR_HOST, "could not open '%s': %s", path,
-                    g_strerror(errno));
+        g_set_error_literal(errp, CHARDEV_ERROR, CHARDEV_ERROR_HOST, err->message);
+        g_error_free(err);
         return false;
     }
     chardev_be_event(chr, CHR_EVENT_OPENED);

@@ -425,11 +425,13 @@ static bool socket_parse(SocketChardev *s, OptDict *opts, GError **errp)
                     "'wait' is only for servers (server=on)");
         return false;
     }
+    uint64_t port_num;
+    if (!chardev_opt_uint(opts, "port", 0, 65535, 0, &port_num, errp)) {
+        return false;
+    }
     if (reconnect) {
-        guint64 v;
-        if (!g_ascii_string_to_unsigned(reconnect, 10, 0, SOCKET_MAX_RECONNECT, &v, NULL)) {
-            g_set_error(errp, CHARDEV_ERROR, CHARDEV_ERROR_INVALID,
-                        "invalid value '%s' for 'reconnect' (expected seconds)", reconnect);
+        uint64_t v;
+        if (!chardev_opt_uint(opts, "reconnect", 0, SOCKET_MAX_RECONNECT, 0, &v, errp)) {
             return false;
         }
         if (s->server) {

@@ -4,6 +4,7 @@
  * each CSR named in csr.def (privileged spec 1.12 chapter 3 and 4, Sstc,
  * Svpbmt, Zicntr).  WARL fields are legalised on write.
  */
+#include <inttypes.h>
 #include <string.h>
 
 #include "kernel/log.h"
@@ -622,8 +623,21 @@ RISCVCSRResult riscv_csr_access(RISCVCPU *cpu, int csrno, uint64_t *old, uint64_
                                 uint64_t write_mask, bool is_write)
 {
     const CSRDesc *d = csr_find(csrno);
-    if (!d || cpu->env.priv < CSR_PRIV(csrno) || (is_write && CSR_READ_ONLY(csrno)) ||
-        !d->pred(cpu, csrno)) {
+    const char *why = !d ? NULL
+                    : cpu->env.priv < CSR_PRIV(csrno) ? "needs a higher privilege level"
+                    : is_write && CSR_READ_ONLY(csrno) ? "is read-only"
+                    : !d->pred(cpu, csrno) ? "is not accessible now (extension off or"
+                                             " counter disabled)"
+                    : "";
+    if (!d) {
+        log_mask(LOG_UNIMP, "riscv: %s of CSR 0x%03x at pc 0x%016" PRIx64 ": not implemented"
+                 " (illegal instruction)\n", is_write ? "write" : "read", csrno, cpu->env.pc);
+        return RISCV_CSR_ILLEGAL;
+    }
+    if (*why) {
+        log_mask(LOG_GUEST_ERROR, "riscv: illegal %s of CSR %s (0x%03x) at pc 0x%016" PRIx64
+                 " in %c-mode: it %s\n", is_write ? "write" : "read", d->name, csrno,
+                 cpu->env.pc, "US?M"[cpu->env.priv & 3], why);
         return RISCV_CSR_ILLEGAL;
     }
     uint64_t val = 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kernel/accel.h"
+#include "kernel/hostfile.h"
 #include "kernel/runstate.h"
 #include "riscv/board.h"
 
@@ -526,9 +527,9 @@ static bool riscv_board_dump_dtb(RiscvBoard *b, const char *file, GError **errp)
     size_t size;
     const void *blob = fdt_builder_blob(b->fdt, &size);
     GError *err = NULL;
-    if (!g_file_set_contents(file, blob, (gssize)size, &err)) {
-        g_set_error(errp, RISCV_BOARD_ERROR(b), 0, "dumpdtb: cannot write '%s': %s", file,
-                    err->message);
+    /* Through the name as given: never replace a device node or symlink. */
+    if (!host_file_write(file, blob, size, &err)) {
+        g_set_error(errp, RISCV_BOARD_ERROR(b), 0, "dumpdtb: %s", err->message);
         g_error_free(err);
         return false;
     }

@@ -238,10 +238,4 @@ static const TsrDeviceInfo example_timer_info = {
     .fdt_node = example_timer_fdt_node,
 };
 
-static void example_timer_register(void)
-{
-    tsr_device_register(&example_timer_info);
-}
-
-TSR_PLUGIN(.name = "example-timer", .types = example_timer_types,
-           .register_types = example_timer_register);
+TSR_PLUGIN_DEVICES("example-timer", example_timer_types, &example_timer_info);

@@ -151,6 +151,24 @@ typedef struct TsrDeviceInfo {
 void tsr_device_register_abi(const TsrDeviceInfo *info, unsigned sdk_minor);
 #define tsr_device_register(info) tsr_device_register_abi((info), TESSERA_SDK_MINOR)
 
+/*
+ * Declare a plugin of device types in one statement, the way in-tree
+ * modules declare theirs:
+ *   TSR_PLUGIN_DEVICES("acme-timer", acme_types, &acme_timer_info);
+ * @type_table is listed for -device help without loading the plugin; each
+ * TsrDeviceInfo (whose .type points into it) is registered at load.
+ */
+#define TSR_PLUGIN_DEVICES(plugin_name, type_table, ...)                            \
+    static void tsr_plugin_register_devices_(void)                                 \
+    {                                                                               \
+        static const TsrDeviceInfo *const infos_[] = { __VA_ARGS__, NULL };       \
+        for (int i_ = 0; infos_[i_]; i_++) {                                       \
+            tsr_device_register(infos_[i_]);                                        \
+        }                                                                           \
+    }                                                                               \
+    TSR_PLUGIN(.name = (plugin_name), .types = (type_table),                        \
+               .register_types = tsr_plugin_register_devices_)
+
 /* The plugin's state struct of @dev (state_size bytes, zeroed at creation). */
 void *tsr_device_state(TsrDevice *dev);
 /* The type name ("example-timer"). */

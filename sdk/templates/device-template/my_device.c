@@ -126,10 +126,4 @@ static const TsrDeviceInfo my_device_info = {
     .fdt_node = my_device_fdt_node,
 };
 
-static void my_device_register(void)
-{
-    tsr_device_register(&my_device_info);
-}
-
-TSR_PLUGIN(.name = "my-device", .types = my_device_types,
-           .register_types = my_device_register);
+TSR_PLUGIN_DEVICES("my-device", my_device_types, &my_device_info);

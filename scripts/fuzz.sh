@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Run every libFuzzer target of tests/fuzz/ for a given time each, one after
+# the other, at the lowest CPU priority (not part of CI; see docs/fuzzing.md).
+#
+#   bash scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default 1800, all)
+#
+# Builds the targets (tests/fuzz/build.sh), then runs each on its growing
+# corpus build/fuzz/work/<target> (seeded from tests/fuzz/corpus/<target>),
+# with its dictionary when there is one.  When a target fails (crash,
+# sanitizer report, leak, timeout, out-of-memory) its input is kept in
+# build/fuzz/artifacts/<target>/ and the target is restarted for the rest of
+# its time.  Prints one line per target: CPU seconds used, executions,
+# findings; the log of every run is build/fuzz/logs/<target>-N.log.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-1800}
+shift || true
+case "$secs" in ''|*[!0-9]*) echo "fuzz.sh: SECONDS_PER_TARGET must be a number, not '$secs'" >&2; exit 2;; esac
+bash tests/fuzz/build.sh
+all=(options dtb loader hmp qmp)
+# The device fuzzers exist once the qtest protocol does (tests/fuzz/build.sh).
+for d in $(python3 tests/fuzz/fuzz_boards.py | cut -d' ' -f1); do
+    [ -x "build/fuzz/${d}_fuzz" ] && all+=("$d")
+done
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
+# Modules each export a `tessera_module` descriptor: not an ODR violation.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_odr_violation=0}
+command -v /usr/bin/time >/dev/null || { echo "fuzz.sh: /usr/bin/time is missing (package time)" >&2; exit 1; }
+mkdir -p build/fuzz/logs
+summary=()
+for t in "${targets[@]}"; do
+    [ -x "build/fuzz/${t}_fuzz" ] || { echo "fuzz.sh: no target '$t' (have: ${all[*]})" >&2; exit 2; }
+    work=build/fuzz/work/$t art=build/fuzz/artifacts/$t
+    mkdir -p "$work" "$art"
+    dict=()
+    [ -f "tests/fuzz/$t.dict" ] && dict=(-dict="tests/fuzz/$t.dict")
+    cpu=0 execs=0 runs=0
+    start=$(date +%s)
+    while :; do
+        left=$((secs - ($(date +%s) - start)))
+        [ "$left" -gt 5 ] || break
+        runs=$((runs + 1))
+        log=build/fuzz/logs/$t-$runs.log
+        set +e
+        nice -n 19 /usr/bin/time -f 'cpu %U %S' -o "$log.time" \
+            "build/fuzz/${t}_fuzz" "${dict[@]}" -max_total_time="$left" -max_len=4096 \
+            -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$art/" \
+            "$work" "tests/fuzz/corpus/$t" > "$log" 2>&1
+        rc=$?
+        set -e
+        c=$(awk '/^cpu/ {printf "%d", $2 + $3}' "$log.time")
+        cpu=$((cpu + ${c:-0}))
+        e=$(awk '/stat::number_of_executed_units/ {print $2}' "$log" | tail -1)
+        execs=$((execs + ${e:-0}))
+        [ "$rc" -ne 0 ] || break
+        echo "fuzz.sh: $t failed (exit $rc), see $log; restarting for the remaining time" >&2
+        [ "$runs" -lt 50 ] || break
+    done
+    found=$(find "$art" -maxdepth 1 -type f | wc -l)
+    summary+=("$t: ${cpu} CPU s, ${execs} executions, ${runs} run(s), ${found} finding(s) in $art")
+done
+printf '%s\n' "${summary[@]}"

@@ -54,6 +54,8 @@ def idle_peak_rss_kib(cmd, settle=1.0):
         p.wait()
 
 
+KEEP_MARKER = '<!-- kept by bench/run.py: hand-written notes below -->'
+
 QUIT_QMP = '{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n'
 
 
@@ -193,14 +195,25 @@ def write_report(rows, runs, build):
         '',
         'Notes:',
         '',
-        '- Tessera\'s default TCG backend is its first native x86-64 code generator (temps in a',
-        '  memory frame, no register allocation yet); the "interpreter" row runs the portable IR',
-        '  interpreter (`-accel tcg,backend=interp`). QEMU uses its JIT in every row.',
+        '- Tessera\'s default TCG backend is the native x86-64 code generator (register cache,',
+        '  patched chaining, inline jump-cache lookups); the "interpreter" row runs the portable',
+        '  IR interpreter (`-accel tcg,backend=interp`). QEMU uses its JIT in every row.',
+        '- CPU rows: bench/cpu/kernels.c, one bare-metal ELF per kernel; the checksums printed by',
+        '  both emulators must agree (the run stops otherwise); guest instructions are counted',
+        '  once by QEMU with `-icount shift=0`; MIPS = those instructions / Tessera\'s median time.',
+        '- Wall times depend on the machine\'s load (it is shared with other builds); compare the',
+        '  ratios of one run, not times across runs.',
         '- "start-to-quit" starts `-M none -display none -nodefaults -qmp stdio`, negotiates',
         '  capabilities and sends `quit`. Peak RSS is VmHWM of an idle empty machine after 1 s.',
         '- Guest images: ../shared/guests/riscv64 (Linux 6.1, busybox initramfs).',
         '',
     ]
+    # Hand-written analysis below the marker survives regeneration.
+    if os.path.exists(path):
+        with open(path) as f:
+            old = f.read()
+        if KEEP_MARKER in old:
+            lines += [KEEP_MARKER + old.split(KEEP_MARKER, 1)[1].rstrip('\n'), '']
     with open(path, 'w') as f:
         f.write('\n'.join(lines))
     print('wrote', path)

@@ -36,6 +36,11 @@ typedef struct BusHotplugOps {
     bool (*plug)(void *opaque, BusState *bus, DeviceState *dev, GError **errp);
     /* Before unrealize: undo plug.  Optional. */
     void (*unplug)(void *opaque, BusState *bus, DeviceState *dev);
+    /* device_del on a bus whose removal needs the guest's consent (a PCIe
+     * slot's attention button): ask for it and return true; the handler
+     * calls device_unplug_complete() once the guest released the device.
+     * Optional: without it device_del removes the device at once. */
+    bool (*unplug_request)(void *opaque, BusState *bus, DeviceState *dev, GError **errp);
 } BusHotplugOps;
 
 struct BusState {
@@ -59,6 +64,10 @@ typedef struct BusClass {
     AddressSpace *(*dma_as)(BusState *bus, DeviceState *dev);
     /* Optional extra lines for info qtree about @dev on this bus. */
     void (*print_dev)(BusState *bus, DeviceState *dev, GString *out, int indent);
+    /* Optional: this bus and what hangs below it, as a GVariant in the
+     * shape of the monitor's query for the bus kind (PCI: one PciInfo of
+     * query-pci, an a{sv}); the monitor turns it into JSON. */
+    GVariant *(*query)(BusState *bus);
 } BusClass;
 
 OBJECT_DECLARE_TYPE(BusState, BusClass, BUS, TYPE_BUS)

@@ -391,6 +391,9 @@ void chardev_stream_destroy(ChardevStream *st)
         st->chr->stream = NULL;
     }
     st->in_fd = st->out_fd = -1;
+    if (st->chr && st->chr->stream == st) {
+        st->chr->stream = NULL;
+    }
     devlock_unlock();
 }
 

@@ -577,6 +577,18 @@ size_t chardev_output_pending(Chardev *chr)
     return n;
 }
 
+size_t chardev_write_room(Chardev *chr)
+{
+    devlock_lock();
+    size_t room = SIZE_MAX;
+    ChardevStream *st = chr->stream;
+    if (st && st->pending && !chr->closed) {
+        room = st->pending->len < st->pending_max ? st->pending_max - st->pending->len : 0;
+    }
+    devlock_unlock();
+    return room;
+}
+
 void chardev_accept_input(Chardev *chr)
 {
     ChardevClass *cc = CHARDEV_GET_CLASS(chr);

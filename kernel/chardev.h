@@ -52,6 +52,10 @@ typedef struct ChardevHandlers {
     int (*can_read)(void *opaque);
     void (*read)(void *opaque, const uint8_t *buf, int len);
     void (*event)(void *opaque, ChardevEvent ev);
+    /* Optional: a listening backend that serves one client at a time sends
+     * these bytes to a second client that connects meanwhile and closes
+     * it (the gdbstub's "busy" reply).  NULL: the second client waits. */
+    const char *busy_reply;
 } ChardevHandlers;
 
 struct Chardev {
@@ -138,6 +142,10 @@ void chardev_accept_input(Chardev *chr);
 void chardev_set_keep_output(Chardev *chr, bool on);
 /* Output bytes written but not yet taken by the host side. */
 size_t chardev_output_pending(Chardev *chr);
+/* Bytes chardev_write() takes now without dropping held output (a
+ * frontend with its own flow control, e.g. virtio-serial, writes no more
+ * and tries again later); SIZE_MAX for backends that never hold output. */
+size_t chardev_write_room(Chardev *chr);
 
 /* Backend side (device lock held). */
 int chardev_be_can_read(Chardev *chr);

@@ -11,6 +11,7 @@
 #include "kernel/bus.h"
 #include "kernel/core.h"
 #include "kernel/machine.h"
+#include "kernel/module.h"
 #include "kernel/options.h"
 
 typedef struct GlobalProp {
@@ -223,13 +224,35 @@ static char *anon_name(Object *parent)
     }
 }
 
+/* The type an alias names on this machine (MachineClass.device_alias_suffixes),
+ * or @driver itself. */
+static const char *resolve_alias(const char *driver, char **owned)
+{
+    MachineState *ms = machine_current();
+    if (!ms || type_lookup(driver) || module_find_type(driver)) {
+        return driver;
+    }
+    const char *const *sfx = MACHINE_GET_CLASS(ms)->device_alias_suffixes;
+    for (; sfx && *sfx; sfx++) {
+        char *name = g_strconcat(driver, *sfx, NULL);
+        if (type_lookup(name) || module_find_type(name)) {
+            *owned = name;
+            return name;
+        }
+        g_free(name);
+    }
+    return driver;
+}
+
 DeviceState *device_create_from_opts(OptDict *opts, bool hotplug, GError **errp)
 {
+    g_autofree char *alias_target = NULL;
     const char *driver = opt_dict_get(opts, "driver");
     if (!driver) {
         g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-device: missing driver name");
         return NULL;
     }
+    driver = resolve_alias(driver, &alias_target);
     GError *err = NULL;
     TypeImpl *t = type_lookup_or_load(driver, &err);
     if (!t) {
@@ -322,9 +345,61 @@ DeviceState *device_create_from_opts(OptDict *opts, bool hotplug, GError **errp)
     return dev;
 }
 
-bool device_delete(const char *id, GError **errp)
+typedef struct DeletedListener {
+    DeviceDeletedFn fn;
+    void *opaque;
+} DeletedListener;
+
+/* Listeners for removed devices (the monitor's DEVICE_DELETED). */
+static GArray *deleted_listeners;
+
+void device_add_deleted_listener(DeviceDeletedFn fn, void *opaque)
+{
+    if (!deleted_listeners) {
+        deleted_listeners = g_array_new(false, false, sizeof(DeletedListener));
+    }
+    DeletedListener l = { .fn = fn, .opaque = opaque };
+    g_array_append_val(deleted_listeners, l);
+}
+
+void device_unplug_complete(DeviceState *dev)
+{
+    Object *obj = OBJECT(dev);
+    g_autofree char *path = object_get_canonical_path(obj);
+    g_autofree char *id = g_strdup(dev->id);
+    bus_unplug(dev);
+    object_unparent(obj);
+    for (guint i = 0; deleted_listeners && i < deleted_listeners->len; i++) {
+        DeletedListener *l = &g_array_index(deleted_listeners, DeletedListener, i);
+        l->fn(id, path ? path : "", l->opaque);
+    }
+}
+
+/* The first user-created device on one of @dev's own buses, or NULL. */
+static DeviceState *held_device(DeviceState *dev, BusState **on)
+{
+    g_autoptr(GPtrArray) kids = object_get_children(OBJECT(dev));
+    for (guint i = 0; i < kids->len; i++) {
+        BusState *b = (BusState *)object_dynamic_cast(g_ptr_array_index(kids, i), TYPE_BUS);
+        for (guint j = 0; b && j < b->children->len; j++) {
+            /* Parts the device made itself (a -pci proxy's virtio device) go
+             * with it; devices the user plugged there must go first. */
+            DeviceState *d = g_ptr_array_index(b->children, j);
+            if (d->user_created) {
+                *on = b;
+                return d;
+            }
+        }
+    }
+    return NULL;
+}
+
+bool device_delete(const char *id, bool *pending, GError **errp)
 {
     Object *obj = NULL;
+    if (pending) {
+        *pending = false;
+    }
     if (id[0] == '/') {
         obj = object_resolve_path(id, NULL);
     } else {
@@ -342,8 +417,25 @@ bool device_delete(const char *id, GError **errp)
                     object_get_typename(obj));
         return false;
     }
-    bus_unplug(dev);
-    object_unparent(obj);
+    BusState *held_on = NULL;
+    DeviceState *held = held_device(dev, &held_on);
+    if (held) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                    "Device '%s' still holds device '%s' on its bus '%s'; remove that first", id,
+                    held->id ? held->id : object_get_typename(OBJECT(held)), held_on->name);
+        return false;
+    }
+    BusState *bus = dev->parent_bus;
+    if (bus && bus->hotplug && bus->hotplug->unplug_request) {
+        if (!bus->hotplug->unplug_request(bus->hotplug_opaque, bus, dev, errp)) {
+            return false;
+        }
+        if (pending) {
+            *pending = true;
+        }
+        return true;
+    }
+    device_unplug_complete(dev);
     return true;
 }
 

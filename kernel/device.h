@@ -88,8 +88,19 @@ void device_reset_all(Object *root);
  */
 typedef struct OptDict OptDict;
 DeviceState *device_create_from_opts(OptDict *opts, bool hotplug, GError **errp);
-/* Remove a user device by id or path (device_del). */
-bool device_delete(const char *id, GError **errp);
+/*
+ * Remove a user device by id or path (device_del).  A device that still
+ * holds devices on its own buses is refused.  When the bus asks the guest
+ * first (BusHotplugOps.unplug_request), *@pending is set (if non-NULL) and
+ * the device goes later, through device_unplug_complete().
+ */
+bool device_delete(const char *id, bool *pending, GError **errp);
+/* The guest released @dev: unplug and remove it, tell the listeners. */
+void device_unplug_complete(DeviceState *dev);
+/* Called after a user device left the machine (DEVICE_DELETED): its id
+ * (NULL for none) and its former canonical path. */
+typedef void (*DeviceDeletedFn)(const char *id, const char *path, void *opaque);
+void device_add_deleted_listener(DeviceDeletedFn fn, void *opaque);
 
 /* -global DRIVER.PROP=VALUE: applied to every new device of DRIVER.  Errors
  * name @origin (what the user wrote, e.g. "-cpu rv64,zbb=x"), or the

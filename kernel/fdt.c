@@ -417,6 +417,22 @@ void fdt_builder_set_irq(FdtBuilder *fdt, const DeviceState *dev, int pin,
     fdt_builder_set_irq_cells(fdt, dev, pin, parent_label, &irq, 1);
 }
 
+bool fdt_builder_get_irq(const FdtBuilder *fdt, const DeviceState *dev, int pin,
+                         const char **parent_label, uint32_t cells[FDT_MAX_IRQ_CELLS],
+                         unsigned *ncells)
+{
+    for (guint i = 0; i < fdt->irqs->len; i++) {
+        const FdtIrqRoute *r = &g_array_index(fdt->irqs, FdtIrqRoute, i);
+        if (r->dev == dev && r->pin == pin) {
+            *parent_label = r->parent_label;
+            memcpy(cells, r->cells, r->ncells * sizeof(uint32_t));
+            *ncells = r->ncells;
+            return true;
+        }
+    }
+    return false;
+}
+
 static gint route_cmp_pin(gconstpointer a, gconstpointer b)
 {
     const FdtIrqRoute *ra = *(FdtIrqRoute *const *)a, *rb = *(FdtIrqRoute *const *)b;

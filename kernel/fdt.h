@@ -112,6 +112,11 @@ void fdt_builder_set_irq(FdtBuilder *fdt, const DeviceState *dev, int pin,
  * "interrupts-extended".  Nothing when no pin is routed.
  */
 void fdt_builder_prop_irqs(FdtBuilder *fdt, const char *path, const DeviceState *dev);
+/* The route recorded for @dev's @pin: its controller's label (borrowed)
+ * and specifier (@ncells cells); false when the pin is not routed. */
+bool fdt_builder_get_irq(const FdtBuilder *fdt, const DeviceState *dev, int pin,
+                         const char **parent_label, uint32_t cells[FDT_MAX_IRQ_CELLS],
+                         unsigned *ncells);
 /* Write "interrupts-extended" for @dev's routed pins regardless. */
 void fdt_builder_prop_irqs_extended(FdtBuilder *fdt, const char *path, const DeviceState *dev);
 /* The same for the routed pins @first, @first + @stride, ... only (a

@@ -57,6 +57,10 @@ typedef struct MachineClass {
     bool (*pre_plug_device)(MachineState *ms, DeviceState *dev, GError **errp);
     bool (*plug_device)(MachineState *ms, DeviceState *dev, GError **errp);
     void (*unplug_device)(MachineState *ms, DeviceState *dev);
+    /* -device NAME where NAME is no type: NAME + each suffix in turn (virt:
+     * "-pci" then "-device", so "virtio-rng" is virtio-rng-pci, the board's
+     * preferred virtio transport).  NULL-terminated; NULL for none. */
+    const char *const *device_alias_suffixes;
     /* After all -device: build firmware tables, load images. */
     bool (*finalize)(MachineState *ms, GError **errp);
 } MachineClass;

@@ -38,4 +38,8 @@ JsonNode *qmp_device_del(JsonObject *args, GError **errp);
 JsonNode *qmp_object_add(JsonObject *args, GError **errp);
 JsonNode *qmp_object_del(JsonObject *args, GError **errp);
 
+/* monitor/qmp-pci.c: PCI buses described by their bus classes */
+JsonNode *qmp_query_pci(JsonObject *args, GError **errp);
+void hmp_info_pci(GString *out, const char *arg);
+
 #endif

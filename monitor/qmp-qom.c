@@ -358,7 +358,7 @@ static bool require_machine(const char *cmd, GError **errp)
 
 JsonNode *qmp_device_add(JsonObject *args, GError **errp)
 {
-    static const char *const skip[] = { "bus", NULL };
+    static const char *const skip[] = { NULL };
     if (!require_machine("device_add", errp)) {
         return NULL;
     }
@@ -386,19 +386,13 @@ JsonNode *qmp_device_del(JsonObject *args, GError **errp)
         g_set_error(errp, QMP_ERROR, QMP_ERROR_DEVICE_NOT_FOUND, "Device '%s' not found", id);
         return NULL;
     }
-    g_autofree char *path = object_get_canonical_path(obj);
-    g_autofree char *dev_id = g_strdup(dev->id);
     GError *err = NULL;
-    if (!device_delete(id, &err)) {
+    /* DEVICE_DELETED comes from the device-deleted listener (qmp.c), now or
+     * once the guest released the device. */
+    if (!device_delete(id, NULL, &err)) {
         propagate_without_option(errp, err, "-device");
         return NULL;
     }
-    JsonObject *data = json_object_new();
-    if (dev_id) {
-        json_object_set_string_member(data, "device", dev_id);
-    }
-    json_object_set_string_member(data, "path", path ? path : "");
-    qmp_event_emit("DEVICE_DELETED", data);
     return qmp_empty_return();
 }
 

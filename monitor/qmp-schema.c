@@ -11,6 +11,7 @@
  */
 #include <string.h>
 
+#include "monitor/qmp-block.h"
 #include "monitor/qmp-handlers.h"
 
 #define END { .name = NULL }
@@ -138,7 +139,84 @@ static const QmpMember object_type_info_members[] = {
     END
 };
 
+static const QmpMember pci_info_members[] = {
+    MEMBER("bus", "int", "the bus number"),
+    MEMBER("devices", "[PciDeviceInfo]", "the devices on the bus"),
+    END
+};
+
+static const QmpMember pci_device_info_members[] = {
+    MEMBER("bus", "int", "the bus number"),
+    MEMBER("slot", "int", "the slot (device) number"),
+    MEMBER("function", "int", "the function number"),
+    MEMBER("class_info", "PciDeviceClass", "the class code"),
+    MEMBER("id", "PciDeviceId", "vendor, device and subsystem ids"),
+    OPTIONAL("irq", "int", "the interrupt line register, when the device has an INTx pin"),
+    MEMBER("irq_pin", "int", "the INTx pin, 1..4 for INTA..INTD, 0 for none"),
+    MEMBER("qdev_id", "str", "the device's id, \"\" when it has none"),
+    OPTIONAL("pci_bridge", "PciBridgeInfo", "for a bridge: its bus numbers, windows and devices"),
+    MEMBER("regions", "[PciMemoryRegion]", "the BARs the device implements"),
+    END
+};
+
+static const QmpMember pci_device_class_members[] = {
+    OPTIONAL("desc", "str", "the class's name, for the classes Tessera knows"),
+    MEMBER("class", "int", "the class code (base class and subclass)"),
+    END
+};
+
+static const QmpMember pci_device_id_members[] = {
+    MEMBER("device", "int", "device id"),
+    MEMBER("vendor", "int", "vendor id"),
+    OPTIONAL("subsystem", "int", "subsystem id (type 0 headers)"),
+    OPTIONAL("subsystem-vendor", "int", "subsystem vendor id (type 0 headers)"),
+    END
+};
+
+static const QmpMember pci_memory_region_members[] = {
+    MEMBER("bar", "int", "BAR index, 6 for the expansion ROM"),
+    MEMBER("type", "str", "\"io\" or \"memory\""),
+    MEMBER("address", "int", "the bus address, -1 while not decoded"),
+    MEMBER("size", "int", "the size in bytes"),
+    OPTIONAL("prefetch", "bool", "memory BARs: prefetchable"),
+    OPTIONAL("mem_type_64", "bool", "memory BARs: 64-bit"),
+    END
+};
+
+static const QmpMember pci_bridge_info_members[] = {
+    MEMBER("bus", "PciBusInfo", "the bridge's bus numbers and windows"),
+    OPTIONAL("devices", "[PciDeviceInfo]", "the devices behind the bridge"),
+    END
+};
+
+static const QmpMember pci_bus_info_members[] = {
+    MEMBER("number", "int", "primary bus number"),
+    MEMBER("secondary", "int", "secondary bus number"),
+    MEMBER("subordinate", "int", "subordinate bus number"),
+    MEMBER("io_range", "PciMemoryRange", "the I/O window"),
+    MEMBER("memory_range", "PciMemoryRange", "the memory window"),
+    MEMBER("prefetchable_range", "PciMemoryRange", "the prefetchable memory window"),
+    END
+};
+
+static const QmpMember pci_memory_range_members[] = {
+    MEMBER("base", "int", "first address"),
+    MEMBER("limit", "int", "last address"),
+    END
+};
+
 const QmpStruct qmp_structs[] = {
+    { .name = "PciInfo", .doc = "One PCI root bus and what is on it.",
+      .members = pci_info_members },
+    { .name = "PciDeviceInfo", .doc = "One PCI function.", .members = pci_device_info_members },
+    { .name = "PciDeviceClass", .doc = "A PCI class code.", .members = pci_device_class_members },
+    { .name = "PciDeviceId", .doc = "PCI ids.", .members = pci_device_id_members },
+    { .name = "PciMemoryRegion", .doc = "One BAR.", .members = pci_memory_region_members },
+    { .name = "PciBridgeInfo", .doc = "A PCI bridge.", .members = pci_bridge_info_members },
+    { .name = "PciBusInfo", .doc = "A bridge's buses and windows.",
+      .members = pci_bus_info_members },
+    { .name = "PciMemoryRange", .doc = "An address window.",
+      .members = pci_memory_range_members },
     { .name = "VersionTriple", .doc = "A version number.", .members = version_triple_members },
     { .name = "VersionInfo", .doc = "The emulator's version.", .members = version_info_members },
     { .name = "NameInfo", .doc = "The VM's name.", .members = name_info_members },
@@ -153,6 +231,7 @@ const QmpStruct qmp_structs[] = {
       .members = object_property_info_members },
     { .name = "ObjectTypeInfo", .doc = "One type of the object model.",
       .members = object_type_info_members },
+    QMP_BLOCK_STRUCTS
     END
 };
 
@@ -198,8 +277,8 @@ static const QmpMember typename_args[] = {
 
 static const QmpMember device_add_args[] = {
     MEMBER("driver", "str", "the device type (as for -device)"),
-    OPTIONAL("bus", "str", "accepted for compatibility; Tessera boards place devices "
-                          "themselves"),
+    OPTIONAL("bus", "str", "the bus to plug into by name (\"rp1\" for a root port with "
+                          "id=rp1); default: the first bus of the device's kind with room"),
     OPTIONAL("id", "str", "the device's id: it appears at /machine/peripheral/ID"),
     END
 };
@@ -249,6 +328,12 @@ const QmpCommand qmp_commands[] = {
       .doc = "The machine's vCPUs." },
     { .name = "query-chardev", .returns = "[ChardevInfo]", .handler = qmp_query_chardev,
       .doc = "The character devices." },
+    { .name = "query-pci", .returns = "[PciInfo]", .handler = qmp_query_pci,
+      .doc = "The PCI root buses with their devices, bridges and the devices behind them, "
+             "BARs with their bus addresses and sizes, and INTx pins (QEMU's shape).  A BAR the "
+             "guest has not enabled reports address -1 (QEMU prints 2^64-1).  HMP: info pci "
+             "prints the same in QEMU's text form.",
+      .example = "{\"execute\": \"query-pci\"}" },
     { .name = "qom-list", .args = path_args, .returns = "[ObjectPropertyInfo]",
       .handler = qmp_qom_list,
       .doc = "The properties of the object at @path, children (\"child<TYPE>\") and links "
@@ -286,7 +371,13 @@ const QmpCommand qmp_commands[] = {
       .example = "{\"execute\": \"device_add\", \"arguments\": {\"driver\": "
                  "\"test-dep-leaf\", \"id\": \"leaf0\", \"level\": 5}}" },
     { .name = "device_del", .args = device_del_args, .handler = qmp_device_del,
-      .doc = "Unrealize and remove a hot-pluggable device; DEVICE_DELETED follows.",
+      .doc = "Remove a hot-pluggable device; DEVICE_DELETED follows.  On a bus that asks "
+             "the guest first (a pcie-root-port's slot presses its attention button), the "
+             "command returns at once and the event comes once the guest has powered the slot "
+             "off; a request the guest ignores lapses after the port's unplug-timeout (a "
+             "warning, the device stays) and may be repeated.  A device that still holds "
+             "user-plugged devices on its own buses (a root port with a device behind it) is "
+             "refused.",
       .example = "{\"execute\": \"device_del\", \"arguments\": {\"id\": \"leaf0\"}}" },
     { .name = "object-add", .args = object_add_args, .allow_extra = true,
       .handler = qmp_object_add,
@@ -313,6 +404,7 @@ const QmpCommand qmp_commands[] = {
       .doc = "Run one HMP command line and return its output.",
       .example = "{\"execute\": \"human-monitor-command\", \"arguments\": "
                  "{\"command-line\": \"info status\"}}" },
+    QMP_BLOCK_COMMANDS
     END
 };
 
@@ -339,8 +431,10 @@ const QmpEvent qmp_events[] = {
       .data = shutdown_data },
     { .name = "POWERDOWN", .doc = "The power button was pressed (system_powerdown).",
       .data = NULL },
-    { .name = "DEVICE_DELETED", .doc = "A device was removed (device_del).",
+    { .name = "DEVICE_DELETED", .doc = "A device was removed (device_del), at once or once "
+                                       "the guest released it.",
       .data = device_deleted_data },
+    QMP_BLOCK_EVENTS
     END
 };
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kernel/device.h"
 #include "kernel/runstate.h"
 #include "monitor/qmp-handlers.h"
 
@@ -509,6 +510,16 @@ static void on_run_event(RunEvent ev, ShutdownCause cause, void *opaque)
     }
 }
 
+static void on_device_deleted(const char *id, const char *path, void *opaque)
+{
+    JsonObject *data = json_object_new();
+    if (id) {
+        json_object_set_string_member(data, "device", id);
+    }
+    json_object_set_string_member(data, "path", path);
+    qmp_event_emit("DEVICE_DELETED", data);
+}
+
 /* ---- the QMP monitor on a chardev ------------------------------------------ */
 
 typedef struct QmpMonitor {
@@ -561,6 +572,7 @@ bool monitor_init_qmp(Chardev *chr, GError **errp)
     devlock_lock();
     if (!listening) {
         runstate_add_listener(on_run_event, NULL);
+        device_add_deleted_listener(on_device_deleted, NULL);
         listening = true;
     }
     chardev_set_keep_output(chr, true);

@@ -468,12 +468,13 @@ START_TEST(test_user_devices_fill_the_window)
     ck_assert_uint_eq(first->mmio_addr[0], 0x10010000);
     ck_assert_uint_eq(second->mmio_addr[0], 0x10011000);
 
-    /* Second device's IRQ output reaches hart 0's MEIP as PLIC source 33. */
-    mem_write(&b, plic + 4 * 33, 1, 4);
-    mem_write(&b, plic + 0x2000 + 4, 1u << (33 - 32), 4);   /* hart 0 M context */
+    /* Second device's IRQ output reaches hart 0's MEIP as PLIC source 65
+     * (user devices take 64..95; 32..35 are PCIe INTA..D). */
+    mem_write(&b, plic + 4 * 65, 1, 4);
+    mem_write(&b, plic + 0x2000 + 8, 1u << (65 - 64), 4);   /* hart 0 M context */
     irq_raise(*second->irq_out[0]);
     ck_assert_int_eq(hart(&b, 0)->pin[11], 1);
-    ck_assert_uint_eq(mem_read(&b, plic + 0x200004, 4), 33);
+    ck_assert_uint_eq(mem_read(&b, plic + 0x200004, 4), 65);
 
     /* Unplugging frees the slot, which the next device takes. */
     MACHINE_GET_CLASS(b.ms)->unplug_device(b.ms, first);
@@ -486,7 +487,7 @@ START_TEST(test_user_devices_fill_the_window)
     ck_assert(object_property_add_child(OBJECT(b.ms), "rtc-user", OBJECT(third), NULL));
     board_finalize(&b);
     uint32_t plic_ph = phandle_of(&b, "/soc/plic@c000000");
-    ck_assert_uint_eq(cell(&b, "/soc/rtc@10010000", "interrupts", 0), 32);
+    ck_assert_uint_eq(cell(&b, "/soc/rtc@10010000", "interrupts", 0), 64);
     ck_assert_uint_eq(cell(&b, "/soc/rtc@10010000", "interrupt-parent", 0), plic_ph);
 }
 END_TEST

@@ -6,7 +6,7 @@ The example plugin (sdk/examples/timer-device) is built outside the tree
 against a staged `scons install` (test_sdk.py's stage, shared), loaded with
 TESSERA_MODULE_DIR, and placed by `-device example-timer,...` in the virt
 board's user-device window (4 KiB slots from 0x10010000, PLIC inputs
-32..63).  A bare-metal guest (tests/guest/sdk/) finds each timer in the
+64..95).  A bare-metal guest (tests/guest/sdk/) finds each timer in the
 device tree, programs its registers, takes its interrupt through the PLIC,
 claims and completes it, and prints the result.  The board's placement
 rules (explicit and automatic addr/irq, write-back, errors) are checked
@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.join(tt.ROOT, 'tests', 'guest', 'sdk'))
 import build as guest_sdk  # noqa: E402
 
 WINDOW = (0x10010000, 0x1001ffff)
-IRQS = (32, 63)
+IRQS = (64, 95)
 RESULT = (r'example-timer@0x0*%x irq %d: id TIMR, scratch ok, interrupt %d claimed, '
           r'status cleared')
 
@@ -129,18 +129,18 @@ class Acceptance(OnVirt):
         self.assertRegex(r.stdout, r'irq=<uint32>')
 
     def test_guest_uses_the_device_at_a_given_address_and_irq(self):
-        code, out = self.guest(['example-timer,addr=0x10010000,irq=32'])
-        self.assertRegex(out, RESULT % (0x10010000, 32, 32))
+        code, out = self.guest(['example-timer,addr=0x10010000,irq=64'])
+        self.assertRegex(out, RESULT % (0x10010000, 64, 64))
         self.assertIn('timers: 1\nPASSED', out)
         self.assertEqual(code, 0, out)
 
     def test_guest_uses_devices_placed_automatically(self):
         # The explicit one takes the first slot and input; the others get the next free ones.
-        code, out = self.guest(['example-timer,addr=0x10010000,irq=32',
+        code, out = self.guest(['example-timer,addr=0x10010000,irq=64',
                                 'example-timer,id=t1,freq=32768', 'example-timer',
-                                'example-timer,addr=0x1001f000,irq=63'])
-        for addr, irq in ((0x10010000, 32), (0x10011000, 33), (0x10012000, 34),
-                          (0x1001f000, 63)):
+                                'example-timer,addr=0x1001f000,irq=95'])
+        for addr, irq in ((0x10010000, 64), (0x10011000, 65), (0x10012000, 66),
+                          (0x1001f000, 95)):
             self.assertRegex(out, RESULT % (addr, irq, irq))
         self.assertIn('timers: 4\nPASSED', out)
         self.assertEqual(code, 0, out)
@@ -152,9 +152,9 @@ class Acceptance(OnVirt):
         self.assertNotEqual(code, 0)
 
     def test_device_tree_describes_the_device(self):
-        dts = self.dts(['example-timer', 'example-timer,addr=0x10015000,irq=40,freq=32768'])
+        dts = self.dts(['example-timer', 'example-timer,addr=0x10015000,irq=72,freq=32768'])
         plic = self.plic_phandle(dts)
-        for addr, irq, freq in ((0x10010000, 32, 1000000), (0x10015000, 40, 32768)):
+        for addr, irq, freq in ((0x10010000, 64, 1000000), (0x10015000, 72, 32768)):
             node = self.node(dts, 'timer@%x' % addr)
             self.assertIsNotNone(node, dts)
             self.assertIn('compatible = "tessera,example-timer";', node)
@@ -179,8 +179,8 @@ class LinuxSeesTheDevice(OnVirt):
         self.assertEqual(r.returncode, 0, r.stdout[-3000:] + r.stderr)
         self.assertIn('BOOT-OK', r.stdout)
         self.assertIn('tessera,example-timer', r.stdout)
-        # interrupts = <33>; reg = <0 0x10011000 0 0x100>
-        self.assertRegex(r.stdout, r'00 00 00 21 00 00 00 00 10 01 10 00 00 00 00 00\s+'
+        # interrupts = <65>; reg = <0 0x10011000 0 0x100>
+        self.assertRegex(r.stdout, r'00 00 00 41 00 00 00 00 10 01 10 00 00 00 00 00\s+'
                                    r'00 00 01 00')
 
 
@@ -211,7 +211,7 @@ class Placement(OnVirt):
         env['TESSERA_MODULE_DIR'] = self.plugin_dir
         p = subprocess.Popen([exe, '-target', 'riscv64', '-M', 'virt', '-bios', 'none', '-S',
                               '-display', 'none', '-device', 'example-timer,id=a',
-                              '-device', 'example-timer,id=b,addr=0x10018000,irq=50',
+                              '-device', 'example-timer,id=b,addr=0x10018000,irq=82',
                               '-device', 'example-timer,id=c',
                               '-qmp', 'unix:%s,server=on,wait=off' % sock],
                              env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -230,9 +230,9 @@ class Placement(OnVirt):
             p.kill()
             p.wait()
             p.stderr.close()
-        self.assertEqual(got, {('a', 'addr'): 0x10010000, ('a', 'irq'): 32,
-                               ('b', 'addr'): 0x10018000, ('b', 'irq'): 50,
-                               ('c', 'addr'): 0x10011000, ('c', 'irq'): 33})
+        self.assertEqual(got, {('a', 'addr'): 0x10010000, ('a', 'irq'): 64,
+                               ('b', 'addr'): 0x10018000, ('b', 'irq'): 82,
+                               ('c', 'addr'): 0x10011000, ('c', 'irq'): 65})
 
     def test_regions_and_irqs_are_consecutive(self):
         # Region 1 follows region 0 on the next slot; IRQ 1 gets input irq + 1.
@@ -240,18 +240,18 @@ class Placement(OnVirt):
         node = self.node(dts, 'sdktest@10010000')
         self.assertIsNotNone(node, dts)
         self.assertIn('reg = <0x00 0x10010000 0x00 0x100 0x00 0x10011000 0x00 0x40>;', node)
-        self.assertIn('interrupts = <0x20 0x21>;', node)
+        self.assertIn('interrupts = <0x40 0x41>;', node)
         self.assertIn('interrupt-parent = <%s>;' % self.plic_phandle(dts), node)
         timer = self.node(dts, 'timer@10012000')
         self.assertIsNotNone(timer, dts)
-        self.assertIn('interrupts = <0x22>;', timer)
+        self.assertIn('interrupts = <0x42>;', timer)
 
     def test_explicit_placement_skips_taken_slots(self):
-        dts = self.dts(['example-timer,addr=0x10011000,irq=33', 'sdk-test-device'], self.dirs)
-        # Two slots and two inputs: 0x10010000 alone is too small, 32 alone too few.
+        dts = self.dts(['example-timer,addr=0x10011000,irq=65', 'sdk-test-device'], self.dirs)
+        # Two slots and two inputs: 0x10010000 alone is too small, 64 alone too few.
         node = self.node(dts, 'sdktest@10012000')
         self.assertIsNotNone(node, dts)
-        self.assertIn('interrupts = <0x22 0x23>;', node)
+        self.assertIn('interrupts = <0x42 0x43>;', node)
 
     def test_address_outside_the_window_is_refused(self):
         self.refused(['example-timer,addr=0x10020000'],
@@ -272,16 +272,18 @@ class Placement(OnVirt):
 
     def test_irq_outside_the_range_is_refused(self):
         self.refused(['example-timer,irq=10'],
-                     'irq=10 is outside the PLIC inputs for user devices, 32..63')
-        self.refused(['example-timer,irq=64'],
-                     'irq=64 is outside the PLIC inputs for user devices, 32..63')
-        self.refused(['sdk-test-device,irq=63'],
-                     "irq=63: device 'sdk-test-device' needs inputs 63..64, outside the PLIC "
-                     "inputs for user devices, 32..63", self.dirs)
+                     'irq=10 is outside the PLIC inputs for user devices, 64..95')
+        self.refused(['example-timer,irq=32'],
+                     'irq=32 is outside the PLIC inputs for user devices, 64..95')
+        self.refused(['example-timer,irq=96'],
+                     'irq=96 is outside the PLIC inputs for user devices, 64..95')
+        self.refused(['sdk-test-device,irq=95'],
+                     "irq=95: device 'sdk-test-device' needs inputs 95..96, outside the PLIC "
+                     "inputs for user devices, 64..95", self.dirs)
 
     def test_taken_irq_is_refused(self):
-        self.refused(['example-timer', 'example-timer,id=second,irq=32'],
-                     "-device example-timer: irq=32: PLIC input 32 is taken by device "
+        self.refused(['example-timer', 'example-timer,id=second,irq=64'],
+                     "-device example-timer: irq=64: PLIC input 64 is taken by device "
                      "'example-timer'")
 
     def test_full_window_is_refused(self):

@@ -222,7 +222,7 @@ START_TEST(test_unplug_frees_room)
     BusState *b0 = bus_find("c0.0");
     ck_assert(!bus_has_room(b0));
     GError *err = NULL;
-    ck_assert_msg(device_delete("a", &err), "%s", err ? err->message : "?");
+    ck_assert_msg(device_delete("a", NULL, &err), "%s", err ? err->message : "?");
     ck_assert_uint_eq(handler_log.unplugs, 1);
     ck_assert_uint_eq(b0->children->len, 1);
     ck_assert(bus_has_room(b0));

@@ -334,6 +334,7 @@ static void tcg_accel_class_init(ObjectClass *klass, const void *data)
     ac->init_machine = tcg_init_machine;
     ac->start_vcpus = tcg_start_vcpus;
     ac->kick = tcg_kick;
+    ac->update_guest_debug = tcg_update_guest_debug;
     object_class_add_field_properties(klass, tcg_accel_props);
 }
 

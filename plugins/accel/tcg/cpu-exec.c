@@ -68,16 +68,17 @@ void tcg_kick_vcpu(TcgAccel *a, CPUState *cpu)
     g_mutex_unlock(&a->run_lock);
 }
 
-static bool chaining_allowed(TcgAccel *a)
+static bool chaining_allowed(TcgVcpuState *v)
 {
-    /* Per-block logging needs every block to pass through the loop. */
-    return a->chaining && !log_enabled(LOG_EXEC | LOG_CPU);
+    /* Per-block logging and guest debugging need every block to pass
+     * through the loop. */
+    return v->accel->chaining && !log_enabled(LOG_EXEC | LOG_CPU) && !v->debug_active;
 }
 
 TcgTb *tcg_lookup_tb_for_backend(TcgVcpu *pub)
 {
     TcgVcpuState *v = (TcgVcpuState *)pub;
-    if (__atomic_load_n(&pub->exit_flag, __ATOMIC_RELAXED) || !chaining_allowed(v->accel)) {
+    if (__atomic_load_n(&pub->exit_flag, __ATOMIC_RELAXED) || !chaining_allowed(v)) {
         return NULL;
     }
     uint64_t pc, flags;
@@ -159,7 +160,7 @@ static void cpu_exec_loop(TcgVcpuState *v)
             return;
         }
         uint64_t irq = __atomic_load_n(&cpu->interrupt_request, __ATOMIC_SEQ_CST);
-        if (irq) {
+        if (irq && !(v->debug_active && tcg_debug_irqs_blocked(v))) {
             uint64_t old_pc = 0, new_pc = 0, fl;
             if (log_enabled(LOG_INT)) {
                 ops->get_tb_cpu_state(cpu, &old_pc, &fl);
@@ -173,6 +174,10 @@ static void cpu_exec_loop(TcgVcpuState *v)
                 }
             }
         }
+        if ((v->debug_active || v->dbg_inflight) && tcg_debug_exec(v)) {
+            last = NULL;
+            continue;
+        }
         if (cpu->halted) {
             return;
         }
@@ -182,7 +187,7 @@ static void cpu_exec_loop(TcgVcpuState *v)
         if (!tb) {
             tb = tcg_tb_gen_code(v, pc, flags);
         }
-        if (last && slot >= 0 && chaining_allowed(a)) {
+        if (last && slot >= 0 && chaining_allowed(v)) {
             tcg_tb_link(v, last, slot, tb);
         }
         if (log_enabled(LOG_EXEC | LOG_CPU)) {

@@ -414,9 +414,23 @@ static void tb_save_code(TcgVcpuState *v, TcgTb *tb, uint64_t phys)
 
 TcgTb *tcg_tb_gen_code(TcgVcpuState *v, uint64_t pc, uint64_t flags)
 {
+    return tcg_tb_gen_code_n(v, pc, flags, TCG_MAX_INSNS);
+}
+
+void tcg_tb_discard(TcgVcpuState *v, TcgTb *tb)
+{
+    TcgAccel *a = v->accel;
+    g_mutex_lock(&a->tb_lock);
+    if (!tb->invalid) {
+        tb_invalidate_locked(a, tb);
+    }
+    g_mutex_unlock(&a->tb_lock);
+}
+
+TcgTb *tcg_tb_gen_code_n(TcgVcpuState *v, uint64_t pc, uint64_t flags, int max_insns)
+{
     TcgAccel *a = v->accel;
     const TcgCpuOps *ops = v->pub.ops;
-    int max_insns = TCG_MAX_INSNS;
 
     for (;;) {
         IrBuilderImpl *ib = &v->builder;

@@ -155,6 +155,15 @@ struct TcgVcpuState {
     bool parked;
     bool stop_thread;
     GThread *thread;
+
+    /* Guest debugging (debug.c); changed by update_guest_debug while the
+     * VM is paused, otherwise by the vCPU thread only. */
+    bool debug_active;       /* breakpoints, watchpoints or single-step set */
+    bool dbg_watching;       /* watchpoints set */
+    bool watch_step;         /* run the current instruction alone, then stop */
+    bool dbg_inflight;       /* a one-instruction step is running */
+    bool dbg_one_insn;       /* watchpoint hits are recorded, not acted on */
+    CPUDebugEvent watch_hit; /* first watchpoint hit of the step */
 };
 
 static inline TcgVcpuState *tcg_vcpu_of(CPUState *cpu)
@@ -172,6 +181,10 @@ void tcg_tb_cache_destroy(TcgVcpuState *v);
 TcgTb *tcg_tb_lookup(TcgVcpuState *v, uint64_t pc, uint64_t flags, bool may_fault);
 /* Translate and insert a block (may raise a fetch fault). */
 TcgTb *tcg_tb_gen_code(TcgVcpuState *v, uint64_t pc, uint64_t flags);
+/* The same with at most @max_insns guest instructions (single-step: 1). */
+TcgTb *tcg_tb_gen_code_n(TcgVcpuState *v, uint64_t pc, uint64_t flags, int max_insns);
+/* Invalidate one block of this vCPU (freed at its next loop iteration). */
+void tcg_tb_discard(TcgVcpuState *v, TcgTb *tb);
 /* Link last->jmp_target[slot] = next unless either is invalid. */
 void tcg_tb_link(TcgVcpuState *v, TcgTb *last, int slot, TcgTb *next);
 /* Invalidate blocks (of every vCPU) on guest-physical [start, start+len).
@@ -204,6 +217,19 @@ bool tcg_get_code_page(TcgVcpuState *v, uint64_t vaddr, bool may_fault, uint64_t
 extern const TcgEngineOps tcg_engine_ops;
 /* Engine services for backends, installed into TcgVcpu. */
 void tcg_tlb_install_vcpu_hooks(TcgVcpu *v);
+
+/* ---- debug.c ------------------------------------------------------------- */
+
+void tcg_update_guest_debug(AccelState *accel, CPUState *cpu);
+/* Loop hooks: interrupts held back (single-step); handle this iteration
+ * (breakpoint at pc, step, watchpoint re-run) -- true when done. */
+bool tcg_debug_irqs_blocked(TcgVcpuState *v);
+bool tcg_debug_exec(TcgVcpuState *v);
+/* TLB hooks: a watched virtual page; check a slow-path access. */
+bool tcg_debug_page_watched(TcgVcpuState *v, uint64_t vpage);
+void tcg_debug_check_watch(TcgVcpuState *v, uint64_t vaddr, unsigned size, bool is_write,
+                           uintptr_t ra);
+bool tcg_debug_stop_before(CPUState *cpu, uint64_t pc);
 
 /* ---- cpu-exec.c ---------------------------------------------------------- */
 

@@ -9,8 +9,13 @@
  * 2h/2h+1 -> hart h's MEIP (11) / SEIP (9); CLINT pin 2h/2h+1 -> hart h's
  * MSIP (3) / MTIP (7).
  *
+ * PCI Express: a gpex-pcihost with QEMU's windows (ECAM 0x30000000 256 MiB,
+ * MMIO 0x40000000 1 GiB, MMIO64 0x400000000 16 GiB, PIO 0x03000000 64 KiB)
+ * and INTA..INTD on PLIC sources 32..35; PCI devices (-device X-pci) go on
+ * its bus pcie.0 or behind a pcie-root-port.
+ *
  * User devices (-device NAME,...): placed in the "user" window of 4 KiB
- * slots, IRQ outputs wired to PLIC sources 32..63, at the device's
+ * slots, IRQ outputs wired to PLIC sources 64..95, at the device's
  * "addr"/"irq" properties or, when 0, the first free ones
  * (user-devices.c); each writes its own device-tree node.
  *
@@ -40,8 +45,16 @@
 #define VIRT_TIMEBASE_FREQ 10000000
 #define VIRT_PLIC_NUM_SOURCES 96
 #define VIRT_UART_CLOCK 3686400
-/* PLIC sources for user devices (UART0 10, RTC 11, virtio 1..8 below). */
-#define VIRT_USER_IRQ_FIRST 32
+/* PLIC sources for PCIe INTA..D, as QEMU's virt. */
+#define VIRT_PCIE_IRQ 32
+#define VIRT_PCIE_NUM_IRQS 4
+/* virtio-mmio slots: 0x1000 apart from the "virtio" entry, PLIC 1..8. */
+#define VIRT_VIRTIO_COUNT 8
+#define VIRT_VIRTIO_IRQ 1
+#define VIRT_VIRTIO_SLOT 0x1000
+/* PLIC sources for user devices (UART0 10, RTC 11, virtio 1..8, PCIe 32..35):
+ * 64..95, above QEMU's own numbers. */
+#define VIRT_USER_IRQ_FIRST 64
 #define VIRT_USER_IRQ_COUNT 32
 
 #define MiB (1024ULL * 1024)
@@ -49,13 +62,17 @@
 enum {
     VIRT_MROM,
     VIRT_TEST,
+    VIRT_PCIE_PIO,
     VIRT_RTC,
     VIRT_CLINT,
     VIRT_PLIC,
     VIRT_UART0,
     VIRT_VIRTIO,
     VIRT_USER,
+    VIRT_PCIE_ECAM,
+    VIRT_PCIE_MMIO,
     VIRT_DRAM,
+    VIRT_PCIE_MMIO_HIGH,
 };
 
 typedef struct VirtRegion {
@@ -72,11 +89,16 @@ static const VirtRegion virt_memmap[] = {
     [VIRT_CLINT] = { .name = "clint", .base = 0x2000000, .size = 0x10000 },
     [VIRT_PLIC] = { .name = "plic", .base = 0xc000000, .size = 0x600000 },
     [VIRT_UART0] = { .name = "uart0", .base = 0x10000000, .size = 0x100 },
-    /* Eight virtio-mmio slots of 0x1000, IRQs 1..8: left empty for now. */
+    /* Eight virtio-mmio slots of 0x1000, PLIC sources 1..8. */
     [VIRT_VIRTIO] = { .name = "virtio", .base = 0x10001000, .size = 0x8000 },
     /* Sixteen 4 KiB slots for -device MMIO devices (user-devices.c). */
     [VIRT_USER] = { .name = "user", .base = 0x10010000, .size = 0x10000 },
+    [VIRT_PCIE_PIO] = { .name = "pcie-pio", .base = 0x03000000, .size = 0x10000 },
+    [VIRT_PCIE_ECAM] = { .name = "pcie-ecam", .base = 0x30000000, .size = 0x10000000 },
+    [VIRT_PCIE_MMIO] = { .name = "pcie-mmio", .base = 0x40000000, .size = 0x40000000 },
     [VIRT_DRAM] = { .name = "dram", .base = 0x80000000, .size = 0 /* -m */ },
+    [VIRT_PCIE_MMIO_HIGH] = { .name = "pcie-mmio-high", .base = 0x400000000ULL,
+                              .size = 0x400000000ULL },
 };
 
 typedef enum {
@@ -116,6 +138,8 @@ typedef struct VirtMachineState {
     RiscvBoard board;          /* harts, MROM, FDT builder, boot images */
     bool aclint;               /* property: ACLINT device tree nodes */
     DeviceState *devs[G_N_ELEMENTS(virt_devices)];
+    DeviceState *pcie;         /* gpex-pcihost */
+    DeviceState *virtio[VIRT_VIRTIO_COUNT];
     VirtUserWindow user;       /* placement of -device MMIO devices */
 } VirtMachineState;
 
@@ -178,6 +202,72 @@ static bool virt_create_devices(VirtMachineState *s, GError **errp)
     return true;
 }
 
+static bool virt_configure_pcie(void *opaque, Object *obj, GError **errp)
+{
+    return object_property_set_uint(obj, "ecam-size", virt_memmap[VIRT_PCIE_ECAM].size, errp) &&
+           object_property_set_uint(obj, "mmio32-base", virt_memmap[VIRT_PCIE_MMIO].base,
+                                    errp) &&
+           object_property_set_uint(obj, "mmio32-size", virt_memmap[VIRT_PCIE_MMIO].size,
+                                    errp) &&
+           object_property_set_uint(obj, "mmio64-base", virt_memmap[VIRT_PCIE_MMIO_HIGH].base,
+                                    errp) &&
+           object_property_set_uint(obj, "mmio64-size", virt_memmap[VIRT_PCIE_MMIO_HIGH].size,
+                                    errp) &&
+           object_property_set_uint(obj, "pio-size", virt_memmap[VIRT_PCIE_PIO].size, errp);
+}
+
+/* The PCIe host: ECAM, the two memory windows and the I/O window at their
+ * map entries (regions 0..3 of gpex-pcihost), INTA..D to the PLIC. */
+static bool virt_create_pcie(VirtMachineState *s, GError **errp)
+{
+    MachineState *ms = MACHINE(s);
+    static const int regions[] = { VIRT_PCIE_ECAM, VIRT_PCIE_MMIO, VIRT_PCIE_MMIO_HIGH,
+                                   VIRT_PCIE_PIO };
+    s->pcie = riscv_board_new_device(&s->board, "pcie", "gpex-pcihost", virt_configure_pcie,
+                                     s, errp);
+    if (!s->pcie) {
+        return false;
+    }
+    for (int i = 0; i < (int)G_N_ELEMENTS(regions); i++) {
+        device_mmio_map(s->pcie, i, &ms->system_memory, virt_memmap[regions[i]].base);
+    }
+    DeviceState *plic = s->devs[VIRT_DEV_PLIC];
+    char *label = fdt_device_label(plic);
+    for (int pin = 0; pin < VIRT_PCIE_NUM_IRQS; pin++) {
+        riscv_board_wire(&s->board, s->pcie, pin, plic, VIRT_PCIE_IRQ + pin, label);
+    }
+    g_free(label);
+    return true;
+}
+
+static bool virt_configure_nothing(void *opaque, Object *obj, GError **errp)
+{
+    return true;
+}
+
+/* The virtio-mmio slots, in order: -device virtio-X-device takes the first
+ * free one. */
+static bool virt_create_virtio_mmio(VirtMachineState *s, GError **errp)
+{
+    MachineState *ms = MACHINE(s);
+    DeviceState *plic = s->devs[VIRT_DEV_PLIC];
+    char *label = fdt_device_label(plic);
+    bool ok = true;
+    for (int i = 0; i < VIRT_VIRTIO_COUNT && ok; i++) {
+        g_autofree char *name = g_strdup_printf("virtio-mmio[%d]", i);
+        s->virtio[i] = riscv_board_new_device(&s->board, name, "virtio-mmio",
+                                              virt_configure_nothing, NULL, errp);
+        ok = s->virtio[i] != NULL;
+        if (ok) {
+            device_mmio_map(s->virtio[i], 0, &ms->system_memory,
+                            virt_memmap[VIRT_VIRTIO].base + (hwaddr)i * VIRT_VIRTIO_SLOT);
+            riscv_board_wire(&s->board, s->virtio[i], 0, plic, VIRT_VIRTIO_IRQ + i, label);
+        }
+    }
+    g_free(label);
+    return ok;
+}
+
 /* PLIC contexts and CLINT pins to each hart's local interrupt inputs. */
 static void virt_wire_harts(VirtMachineState *s)
 {
@@ -222,7 +312,15 @@ static bool virt_init(MachineState *ms, GError **errp)
         .no_bios_hint = "-bios FILE (or -bios none to start the kernel in M-mode)",
     };
     virt_memmap_check();
-    if (!riscv_board_init(&s->board, &info, ms, errp) || !virt_create_devices(s, errp)) {
+    uint64_t max_ram = virt_memmap[VIRT_PCIE_MMIO_HIGH].base - virt_memmap[VIRT_DRAM].base;
+    if (ms->ram_size > max_ram) {
+        g_set_error(errp, VIRT_ERROR, 0,
+                    "virt: -m %" PRIu64 "M is more than the board's %" PRIu64 "M of RAM space "
+                    "(below the PCIe 64-bit window)", ms->ram_size >> 20, max_ram >> 20);
+        return false;
+    }
+    if (!riscv_board_init(&s->board, &info, ms, errp) || !virt_create_devices(s, errp) ||
+        !virt_create_pcie(s, errp) || !virt_create_virtio_mmio(s, errp)) {
         return false;
     }
     virt_wire_harts(s);
@@ -286,6 +384,9 @@ static void virt_unplug_device(MachineState *ms, DeviceState *dev)
 
 /* ---- type ------------------------------------------------------------------- */
 
+/* -device virtio-X: PCI first, as QEMU's virt. */
+static const char *const virt_alias_suffixes[] = { "-pci", "-device", NULL };
+
 static const PropertyInfo virt_props[] = {
     PROP_BOOL("aclint", VirtMachineState, aclint, false,
               "Describe the CLINT as ACLINT MSWI and MTIMER devices"),
@@ -309,6 +410,7 @@ static void virt_class_init(ObjectClass *klass, const void *data)
     mc->plug_device = virt_plug_device;
     mc->unplug_device = virt_unplug_device;
     mc->finalize = virt_finalize;
+    mc->device_alias_suffixes = virt_alias_suffixes;
     object_class_add_field_properties(klass, virt_props);
 }
 

@@ -12,7 +12,7 @@
  * countdown with the interrupt enabled, wait for the PLIC to raise the
  * M-mode external interrupt, claim it, clear STATUS.EXPIRED, complete it.
  * One line per timer, e.g.
- *   example-timer@0x10010000 irq 32: id TIMR, scratch ok, interrupt 32 claimed, status cleared
+ *   example-timer@0x10010000 irq 64: id TIMR, scratch ok, interrupt 64 claimed, status cleared
  * then "timers: N" and PASSED (exit 0 through sifive_test) or FAILED.
  */
 #include "common/test.h"

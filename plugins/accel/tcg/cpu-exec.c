@@ -174,6 +174,9 @@ static void cpu_exec_loop(TcgVcpuState *v)
                 }
             }
         }
+        /* Compiled code probes the jump cache itself only while chaining is
+         * allowed (not while logging every block or debugging). */
+        v->pub.jmp_cache = chaining_allowed(v) ? v->jmp_cache : NULL;
         if ((v->debug_active || v->dbg_inflight) && tcg_debug_exec(v)) {
             last = NULL;
             continue;
@@ -194,7 +197,6 @@ static void cpu_exec_loop(TcgVcpuState *v)
             log_cpu_state(v, tb);
         }
         v->pub.cur_tb = tb;
-        v->pub.jmp_cache = chaining_allowed(a) ? v->jmp_cache : NULL;
         last = a->bops->exec(a->backend, &v->pub, tb, &slot);
     }
 }

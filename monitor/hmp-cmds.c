@@ -91,6 +91,20 @@ const HmpCommand hmp_commands[] = {
     { .name = "log", .spec = "items:s", .params = "item1[,...]",
       .help = "activate logging of the specified items ('none' stops, 'help' lists)",
       .run = hmp_log },
+    { .name = "netdev_add", .spec = "args:S",
+      .params = "[user|tap|socket|stream|dgram|hubport],id=str[,prop=value][,...]",
+      .help = "add host network device", .run = hmp_netdev_add },
+    { .name = "netdev_del", .spec = "id:s", .params = "id", .help = "remove host network device",
+      .qmp = qmp_netdev_del },
+    { .name = "set_link", .spec = "name:s state:s", .params = "name on|off",
+      .help = "change the link status of a network adapter", .run = hmp_set_link },
+    { .name = "hostfwd_add", .spec = "a:s b:s?",
+      .params = "[netdev_id] [tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport",
+      .help = "redirect TCP or UDP connections from host to guest (user netdev)",
+      .run = hmp_hostfwd_add },
+    { .name = "hostfwd_remove", .spec = "a:s b:s?",
+      .params = "[netdev_id] [tcp|udp]:[hostaddr]:hostport",
+      .help = "remove host-to-guest TCP or UDP redirection", .run = hmp_hostfwd_remove },
     HMP_BLOCK_COMMANDS
     { .name = NULL },
 };
@@ -360,6 +374,10 @@ const HmpInfoCommand hmp_info_commands[] = {
       .run = info_chardev },
     { .name = "irq", .params = "", .help = "show how interrupt lines are wired",
       .run = info_irq },
+    { .name = "network", .params = "", .help = "show the network state",
+      .run = hmp_info_network },
+    { .name = "usernet", .params = "", .help = "show user network stack connection states",
+      .run = hmp_info_usernet },
     HMP_BLOCK_INFO_COMMANDS
     { .name = NULL },
 };

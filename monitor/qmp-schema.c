@@ -41,6 +41,8 @@ const QmpEnum qmp_enums[] = {
              "'host-ui' (Ctrl-A x), 'guest-shutdown', 'guest-reset', 'guest-panic'." },
     { .name = "QMPCapability", .values = qmp_capability_values,
       .doc = "Optional protocol capabilities; none is offered by Tessera." },
+    { .name = "RxState", .values = qmp_rx_state_values,
+      .doc = "A NIC's receive filter state: 'normal' (filtered), 'none' (nothing), 'all'." },
     END
 };
 
@@ -231,6 +233,8 @@ const QmpStruct qmp_structs[] = {
       .members = object_property_info_members },
     { .name = "ObjectTypeInfo", .doc = "One type of the object model.",
       .members = object_type_info_members },
+    { .name = "RxFilterInfo", .doc = "A NIC's receive filter.",
+      .members = qmp_rx_filter_info_members },
     QMP_BLOCK_STRUCTS
     END
 };
@@ -404,6 +408,25 @@ const QmpCommand qmp_commands[] = {
       .doc = "Run one HMP command line and return its output.",
       .example = "{\"execute\": \"human-monitor-command\", \"arguments\": "
                  "{\"command-line\": \"info status\"}}" },
+    { .name = "netdev_add", .args = qmp_netdev_add_args, .allow_extra = true,
+      .handler = qmp_netdev_add,
+      .doc = "Add a network backend, as -netdev does; other arguments are the backend's "
+             "options (hostfwd as a list of strings or {\"str\": ...}; stream/dgram "
+             "addresses as objects).",
+      .example = "{\"execute\": \"netdev_add\", \"arguments\": {\"type\": \"user\", "
+                 "\"id\": \"h0\", \"hostfwd\": [{\"str\": \"tcp::0-:22\"}]}}" },
+    { .name = "netdev_del", .args = qmp_netdev_del_args, .handler = qmp_netdev_del,
+      .doc = "Remove a network backend; a NIC using it stays, unplugged.",
+      .example = "{\"execute\": \"netdev_del\", \"arguments\": {\"id\": \"h0\"}}" },
+    { .name = "set_link", .args = qmp_set_link_args, .handler = qmp_set_link,
+      .doc = "Set the link of a NIC or a netdev up or down; the peer follows (except hub "
+             "ports), so the guest sees its carrier change.",
+      .example = "{\"execute\": \"set_link\", \"arguments\": {\"name\": \"n0\", "
+                 "\"up\": false}}" },
+    { .name = "query-rx-filter", .args = qmp_query_rx_filter_args,
+      .returns = "[RxFilterInfo]", .handler = qmp_query_rx_filter,
+      .doc = "The receive filters of the NICs (or of NIC @name); re-arms "
+             "NIC_RX_FILTER_CHANGED for them." },
     QMP_BLOCK_COMMANDS
     END
 };
@@ -434,6 +457,9 @@ const QmpEvent qmp_events[] = {
     { .name = "DEVICE_DELETED", .doc = "A device was removed (device_del), at once or once "
                                        "the guest released it.",
       .data = device_deleted_data },
+    { .name = "NIC_RX_FILTER_CHANGED",
+      .doc = "A NIC's receive filter changed (sent once until the next query-rx-filter).",
+      .data = qmp_nic_rx_filter_changed_data },
     QMP_BLOCK_EVENTS
     END
 };

@@ -15,6 +15,8 @@ packages=(
   # tests: firmware, guest toolchain, clients
   opensbi u-boot-qemu gcc-riscv64-unknown-elf gcc-aarch64-linux-gnu device-tree-compiler
   socat strace xz-utils cpio
+  # network backends: -netdev user
+  libslirp-dev
   # gdbstub tests: the debugger, and objdump to compare disassembly with
   gdb-multiarch binutils-riscv64-unknown-elf
   # benchmarks: side-by-side reference only, never used by Tessera itself

@@ -54,6 +54,10 @@ def spin():
     return build_guest('spin', ['gdb/spin.S'])
 
 
+def irqspin():
+    return build_guest('irqspin', ['gdb/irqspin.S'])
+
+
 def free_port():
     s = socket.socket()
     s.bind(('127.0.0.1', 0))
@@ -352,6 +356,48 @@ class Smp(unittest.TestCase):
         c2 = int(re.search(r'c2=(\d+)', out).group(1))
         self.assertGreater(c1, 0)
         self.assertGreater(c2, c1, 'continue did not resume hart 2')
+
+
+class StepInterrupts(unittest.TestCase):
+    """stepi masks interrupts by default; "monitor gdbstub step-irq on" lets them in."""
+
+    def test_step_masks_interrupts(self):
+        elf = irqspin()
+        port = free_port()
+        vm = Vm(['-M', 'virt', '-bios', 'none', '-kernel', elf, '-nographic',
+                 '-gdb', 'tcp::%d' % port, '-S'])
+        self.addCleanup(vm.close)
+        out = gdb_batch(elf, ':%d' % port, [
+            'break body', 'continue', 'delete',
+            'printf "irqs=%d\\n", $a3',
+            'stepi', 'printf "p1=%lx\\n", $pc',
+            'stepi', 'printf "p2=%lx\\n", $pc',
+            'stepi', 'printf "p3=%lx\\n", $pc',
+            'stepi', 'printf "p4=%lx\\n", $pc',
+            'stepi', 'printf "p5=%lx\\n", $pc',
+            'printf "irqs=%d\\n", $a3',
+            'monitor gdbstub step-irq on',
+            'stepi', 'printf "p6=%lx\\n", $pc',
+            'printf "mcause=%lx\\n", $mcause',
+            'kill'])
+        sym = {}
+        for line in subprocess.run(['riscv64-unknown-elf-nm', elf], stdout=subprocess.PIPE,
+                                   text=True, check=True).stdout.splitlines():
+            addr, _, name = line.split()
+            sym[name] = int(addr, 16)
+        loop, body, handler = sym['loop'], sym['body'], sym['handler']
+        pcs = [int(re.search(r'p%d=([0-9a-f]+)' % i, out).group(1), 16) for i in range(1, 7)]
+        irqs = [int(n) for n in re.findall(r'irqs=(\d+)', out)]
+        self.assertGreater(irqs[0], 0, 'the timer interrupt is not being taken at all')
+        # Masked: the steps walk the loop; after csrsi at "loop" the interrupt
+        # is pending and enabled, yet the next steps stay in the loop.
+        (a0, n0, _, _), (a1, n1, _, _) = objdump_insns(elf, body, 2)
+        self.assertEqual(pcs[:5], [a0 + n0, a1 + n1, loop, body, a0 + n0], out[-1500:])
+        self.assertEqual(irqs[1], irqs[0], 'an interrupt was taken while stepping')
+        self.assertIn('interrupts taken while stepping', out)
+        # Let in: the pending interrupt is taken and the step ends at its handler.
+        self.assertEqual(pcs[5], handler, out[-1500:])
+        self.assertRegex(out, r'mcause=8000000000000007')
 
 
 class BadClients(unittest.TestCase):

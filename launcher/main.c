@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kernel/accel.h"
+#include "kernel/block-hook.h"
 #include "kernel/chardev.h"
 #include "kernel/core.h"
 #include "kernel/gdbstub.h"
@@ -30,7 +31,7 @@ typedef enum {
     OPT_INITRD, OPT_APPEND, OPT_DTB, OPT_BIOS, OPT_PAUSED, OPT_NO_REBOOT, OPT_NO_SHUTDOWN,
     OPT_DEBUG, OPT_LOGFILE, OPT_LIBDIR, OPT_NODEFAULTS, OPT_VERSION, OPT_HELP, OPT_BLOCKDEV,
     OPT_DRIVE, OPT_NETDEV, OPT_TARGET, OPT_LIST_MODULES, OPT_UPDATE_INDEX, OPT_NAME,
-    OPT_QTEST, OPT_GDB, OPT_GDB_DEFAULT,
+    OPT_SNAPSHOT, OPT_QTEST, OPT_GDB, OPT_GDB_DEFAULT,
 } OptionId;
 
 typedef struct CmdOption {
@@ -79,8 +80,11 @@ static const CmdOption cmd_options[] = {
     { "version", OPT_VERSION, NULL, "print version and exit" },
     { "h", OPT_HELP, NULL, "print this help and exit" },
     { "help", OPT_HELP, NULL, "same as -h" },
-    { "blockdev", OPT_BLOCKDEV, "driver=...", "add a block node", "the block layer is not built yet" },
-    { "drive", OPT_DRIVE, "file=...", "add a drive", "the block layer is not built yet" },
+    { "blockdev", OPT_BLOCKDEV, "driver=D,node-name=N[,...]|JSON",
+      "add a block node (drivers: file, host_device, null-co, raw, qcow2)" },
+    { "drive", OPT_DRIVE, "file=F[,format=,if=none|virtio,id=,media=,readonly=,cache=,...]",
+      "add a drive: nodes for the file plus a backend named by id" },
+    { "snapshot", OPT_SNAPSHOT, NULL, "write to temporary files instead of disk images" },
     { "netdev", OPT_NETDEV, "type,id=...", "add a network backend",
       "the network layer is not built yet" },
     { "target", OPT_TARGET, "arch", "select the target architecture (default: from program name)" },
@@ -98,6 +102,9 @@ typedef struct Config {
     GPtrArray *monitors;      /* -monitor texts */
     GPtrArray *qmps;          /* -qmp texts */
     GPtrArray *libdirs;
+    GPtrArray *blockdevs;     /* -blockdev texts */
+    GPtrArray *drives;        /* -drive texts */
+    bool snapshot;
     char *memory, *smp, *cpu, *accel, *display, *kernel, *initrd, *append, *dtb, *bios;
     char *debug, *logfile, *target, *update_index, *name, *qtest;
     char *gdb;                /* -gdb / -s device */
@@ -145,7 +152,7 @@ static bool parse_args(int argc, char **argv, Config *cfg, GError **errp)
         const char *arg = argv[i];
         if (arg[0] != '-' || !arg[1]) {
             g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
-                        "%s: unexpected argument (disk images are not supported yet)", arg);
+                        "%s: unexpected argument (for a disk image use -drive file=...)", arg);
             return false;
         }
         const CmdOption *o = find_option(arg);
@@ -176,6 +183,9 @@ static bool parse_args(int argc, char **argv, Config *cfg, GError **errp)
         case OPT_MONITOR: g_ptr_array_add(cfg->monitors, g_strdup(val)); break;
         case OPT_QMP: g_ptr_array_add(cfg->qmps, g_strdup(val)); break;
         case OPT_LIBDIR: g_ptr_array_add(cfg->libdirs, g_strdup(val)); break;
+        case OPT_BLOCKDEV: g_ptr_array_add(cfg->blockdevs, g_strdup(val)); break;
+        case OPT_DRIVE: g_ptr_array_add(cfg->drives, g_strdup(val)); break;
+        case OPT_SNAPSHOT: cfg->snapshot = true; break;
         case OPT_MEMORY: set_string(&cfg->memory, val); break;
         case OPT_SMP: set_string(&cfg->smp, val); break;
         case OPT_CPU: set_string(&cfg->cpu, val); break;
@@ -396,6 +406,30 @@ static bool setup_chardevs(Config *cfg, GError **errp)
     return true;
 }
 
+/* -blockdev, -drive and -snapshot, through the block module (loaded only
+ * when one is given); -drive if=virtio adds its device to the -device list. */
+static bool setup_block(Config *cfg, GError **errp)
+{
+    if (!cfg->blockdevs->len && !cfg->drives->len) {
+        return true;
+    }
+    const BlockHookOps *ops = block_hook_get(errp);
+    if (!ops) {
+        return false;
+    }
+    for (guint i = 0; i < cfg->blockdevs->len; i++) {
+        if (!ops->blockdev(g_ptr_array_index(cfg->blockdevs, i), errp)) {
+            return false;
+        }
+    }
+    for (guint i = 0; i < cfg->drives->len; i++) {
+        if (!ops->drive(g_ptr_array_index(cfg->drives, i), cfg->snapshot, cfg->devices, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* -qtest DEV: the protocol on chardev "qtest", for the qtest accelerator only. */
 static bool setup_qtest(OptDict *accel, Config *cfg, GError **errp)
 {
@@ -539,7 +573,8 @@ static bool answer_help(Config *cfg, OptDict *mdict, GError **errp, bool *failed
 static void config_free(Config *cfg)
 {
     GPtrArray *lists[] = { cfg->machine, cfg->devices, cfg->objects, cfg->globals, cfg->chardevs,
-                           cfg->serials, cfg->monitors, cfg->qmps, cfg->libdirs };
+                           cfg->serials, cfg->monitors, cfg->qmps, cfg->libdirs,
+                           cfg->blockdevs, cfg->drives };
     char *strings[] = { cfg->memory, cfg->smp, cfg->cpu, cfg->accel, cfg->display, cfg->kernel,
                         cfg->initrd, cfg->append, cfg->dtb, cfg->bios, cfg->debug, cfg->logfile,
                         cfg->target, cfg->update_index, cfg->name, cfg->qtest, cfg->gdb };
@@ -626,7 +661,8 @@ static int run(Config *cfg, const char *progname)
     g_free(machine_name);
     bool ok = ms && setup_globals(cfg, &err) && setup_machine_config(ms, cfg, mdict, &err);
     opt_dict_free(mdict);
-    if (!ok || !setup_objects(cfg, &err) || !setup_chardevs(cfg, &err) || !machine_init(ms, &err) ||
+    if (!ok || !setup_objects(cfg, &err) || !setup_chardevs(cfg, &err) ||
+        !setup_block(cfg, &err) || !machine_init(ms, &err) ||
         !setup_accel(ms, cfg, &err) || !setup_devices(cfg, &err)) {
         goto fail;
     }
@@ -678,6 +714,8 @@ int main(int argc, char **argv)
         .monitors = g_ptr_array_new_with_free_func(g_free),
         .qmps = g_ptr_array_new_with_free_func(g_free),
         .libdirs = g_ptr_array_new_with_free_func(g_free),
+        .blockdevs = g_ptr_array_new_with_free_func(g_free),
+        .drives = g_ptr_array_new_with_free_func(g_free),
     };
     core_init(PROGNAME, NULL);
     monitor_types_init();

@@ -17,6 +17,7 @@
 #include "kernel/machine.h"
 #include "kernel/module.h"
 #include "kernel/runstate.h"
+#include "monitor/qmp-block.h"
 #include "monitor/qmp-handlers.h"
 
 #ifndef TESSERA_VERSION
@@ -90,6 +91,7 @@ const HmpCommand hmp_commands[] = {
     { .name = "log", .spec = "items:s", .params = "item1[,...]",
       .help = "activate logging of the specified items ('none' stops, 'help' lists)",
       .run = hmp_log },
+    HMP_BLOCK_COMMANDS
     { .name = NULL },
 };
 
@@ -358,6 +360,7 @@ const HmpInfoCommand hmp_info_commands[] = {
       .run = info_chardev },
     { .name = "irq", .params = "", .help = "show how interrupt lines are wired",
       .run = info_irq },
+    HMP_BLOCK_INFO_COMMANDS
     { .name = NULL },
 };
 

@@ -11,6 +11,7 @@
  */
 #include <string.h>
 
+#include "monitor/qmp-block.h"
 #include "monitor/qmp-handlers.h"
 
 #define END { .name = NULL }
@@ -230,6 +231,7 @@ const QmpStruct qmp_structs[] = {
       .members = object_property_info_members },
     { .name = "ObjectTypeInfo", .doc = "One type of the object model.",
       .members = object_type_info_members },
+    QMP_BLOCK_STRUCTS
     END
 };
 
@@ -328,7 +330,10 @@ const QmpCommand qmp_commands[] = {
       .doc = "The character devices." },
     { .name = "query-pci", .returns = "[PciInfo]", .handler = qmp_query_pci,
       .doc = "The PCI root buses with their devices, bridges and the devices behind them, "
-             "BARs with their bus addresses and sizes, and INTx pins (QEMU's shape)." },
+             "BARs with their bus addresses and sizes, and INTx pins (QEMU's shape).  A BAR the "
+             "guest has not enabled reports address -1 (QEMU prints 2^64-1).  HMP: info pci "
+             "prints the same in QEMU's text form.",
+      .example = "{\"execute\": \"query-pci\"}" },
     { .name = "qom-list", .args = path_args, .returns = "[ObjectPropertyInfo]",
       .handler = qmp_qom_list,
       .doc = "The properties of the object at @path, children (\"child<TYPE>\") and links "
@@ -366,7 +371,13 @@ const QmpCommand qmp_commands[] = {
       .example = "{\"execute\": \"device_add\", \"arguments\": {\"driver\": "
                  "\"test-dep-leaf\", \"id\": \"leaf0\", \"level\": 5}}" },
     { .name = "device_del", .args = device_del_args, .handler = qmp_device_del,
-      .doc = "Unrealize and remove a hot-pluggable device; DEVICE_DELETED follows.",
+      .doc = "Remove a hot-pluggable device; DEVICE_DELETED follows.  On a bus that asks "
+             "the guest first (a pcie-root-port's slot presses its attention button), the "
+             "command returns at once and the event comes once the guest has powered the slot "
+             "off; a request the guest ignores lapses after the port's unplug-timeout (a "
+             "warning, the device stays) and may be repeated.  A device that still holds "
+             "user-plugged devices on its own buses (a root port with a device behind it) is "
+             "refused.",
       .example = "{\"execute\": \"device_del\", \"arguments\": {\"id\": \"leaf0\"}}" },
     { .name = "object-add", .args = object_add_args, .allow_extra = true,
       .handler = qmp_object_add,
@@ -393,6 +404,7 @@ const QmpCommand qmp_commands[] = {
       .doc = "Run one HMP command line and return its output.",
       .example = "{\"execute\": \"human-monitor-command\", \"arguments\": "
                  "{\"command-line\": \"info status\"}}" },
+    QMP_BLOCK_COMMANDS
     END
 };
 
@@ -419,8 +431,10 @@ const QmpEvent qmp_events[] = {
       .data = shutdown_data },
     { .name = "POWERDOWN", .doc = "The power button was pressed (system_powerdown).",
       .data = NULL },
-    { .name = "DEVICE_DELETED", .doc = "A device was removed (device_del).",
+    { .name = "DEVICE_DELETED", .doc = "A device was removed (device_del), at once or once "
+                                       "the guest released it.",
       .data = device_deleted_data },
+    QMP_BLOCK_EVENTS
     END
 };
 

@@ -179,6 +179,43 @@ class Hotplug(unittest.TestCase):
             c.close()
 
 
+class GuestTorture(unittest.TestCase):
+    """tests/guest/virtio/torture.c: random descriptor chains from a bare-metal guest."""
+
+    def test_random_chains(self):
+        import shutil
+        import subprocess
+        import sys
+        cc = 'riscv64-unknown-elf-gcc'
+        if not shutil.which(cc):
+            self.fail('%s is missing: install gcc-riscv64-unknown-elf (scripts/setup.sh)' % cc)
+        sys.path.insert(0, os.path.join(tt.ROOT, 'tests', 'guest'))
+        import build
+        out = os.path.join(tt.build_dir(), 'guest')
+        os.makedirs(out, exist_ok=True)
+        elf = os.path.join(out, 'virtio-torture.elf')
+        src = os.path.join(tt.ROOT, 'tests', 'guest', 'virtio', 'torture.c')
+        r = subprocess.run([cc] + build.CFLAGS + ['-o', elf] + build.COMMON + [src],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.assertEqual(r.returncode, 0, r.stdout)
+        log = os.path.join(tempfile.mkdtemp(prefix='tessera-vt-'), 'log')
+        r = tt.run(['-M', 'virt', '-bios', 'none', '-kernel', elf, '-nographic',
+                    '-device', 'virtio-rng-device', '-d', 'guest_errors', '-D', log],
+                   link='tessera-system-riscv64', timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout[-3000:] + r.stderr)
+        self.assertIn('PASSED', r.stdout)
+        m = re.search(r'rounds (0x[0-9a-f]+) served (0x[0-9a-f]+) needs-reset (0x[0-9a-f]+)',
+                      r.stdout)
+        self.assertIsNotNone(m, r.stdout)
+        rounds, served, broken = (int(x, 16) for x in m.groups())
+        print('virtio torture: %d rounds, %d served, %d needs-reset' % (rounds, served, broken))
+        self.assertEqual(rounds, 20000)
+        self.assertEqual(served + broken <= rounds, True)
+        with open(log, errors='replace') as f:
+            text = f.read()
+        self.assertIn('device needs reset', text)
+
+
 class Monitor(unittest.TestCase):
     ARGS = ['-M', 'virt', '-bios', 'none', '-S', '-display', 'none',
             '-device', 'pcie-root-port,id=rp1,chassis=1,slot=3',

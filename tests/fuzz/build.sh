@@ -42,6 +42,22 @@ for t in "${targets[@]}"; do
     echo "built $out/${t}_fuzz"
 done
 
+# qcow2: the block library and the qcow2 driver compiled in, their module
+# descriptors renamed (the target registers their types itself).
+qobjs=()
+for s in plugins/backends/block/*.c plugins/backends/block-qcow2/*.c; do
+    case "$s" in
+    plugins/backends/block/*) desc=fuzz_block_module ;;
+    *) desc=fuzz_qcow2_module ;;
+    esac
+    o="$out/obj/qcow2_$(echo "$s" | tr / _ | sed 's/\.c$/.o/')"
+    clang "${cflags[@]}" "${san[@]}" -fsanitize=fuzzer-no-link -Dtessera_module=$desc -c "$s" -o "$o"
+    qobjs+=("$o")
+done
+clang "${cflags[@]}" "${san[@]}" -fsanitize=fuzzer tests/fuzz/qcow2_fuzz.c "${objs[@]}" "${qobjs[@]}" \
+    -o "$out/qcow2_fuzz" "${libs[@]}" -lz -lzstd
+echo "built $out/qcow2_fuzz"
+
 # Device fuzzers: the tree with clang, then one executable per board.
 [ -e plugins/accel/qtest/protocol.c ] || { echo "no qtest protocol: device fuzzers not built"; exit 0; }
 # Every module exports its own `tessera_module` descriptor; clang's ASan calls

@@ -168,6 +168,41 @@ def device_seeds():
             write(name, 'seed-region-%d' % region, ops)
 
 
+def qcow2_seeds():
+    """Small images made by qemu-img (512-byte clusters keep them under the
+    fuzzers' 4096-byte inputs): v2 and v3, lazy refcounts, 1-bit and 64-bit
+    refcounts, a backing file, a snapshot, zlib and zstd compressed data."""
+    qemu_img = shutil.which('qemu-img')
+    if not qemu_img:
+        sys.exit('make-seeds: qemu-img (qemu-utils) is missing')
+    import tempfile
+    variants = [
+        ('v3', ['-o', 'cluster_size=512']),
+        ('v2', ['-o', 'cluster_size=512,compat=0.10']),
+        ('lazy', ['-o', 'cluster_size=512,lazy_refcounts=on']),
+        ('refbits1', ['-o', 'cluster_size=512,refcount_bits=1']),
+        ('refbits64', ['-o', 'cluster_size=512,refcount_bits=64']),
+        ('backing', ['-o', 'cluster_size=512', '-u', '-b', 'base.raw', '-F', 'raw']),
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        img = os.path.join(tmp, 'x.qcow2')
+        for name, opts in variants:
+            subprocess.run([qemu_img, 'create', '-q', '-f', 'qcow2'] + opts + [img, '64k'],
+                           check=True)
+            write('qcow2', 'seed-' + name, open(img, 'rb').read())
+        subprocess.run([qemu_img, 'create', '-q', '-f', 'qcow2', '-o', 'cluster_size=512', img,
+                        '64k'], check=True)
+        subprocess.run([qemu_img, 'snapshot', '-c', 's1', img], check=True)
+        write('qcow2', 'seed-snapshot', open(img, 'rb').read())
+        raw = os.path.join(tmp, 'd.raw')
+        with open(raw, 'wb') as f:
+            f.write(bytes(range(256)) * 8 + b'\0' * 2048)
+        for comp in ('zlib', 'zstd'):
+            subprocess.run([qemu_img, 'convert', '-c', '-O', 'qcow2', '-o',
+                            'cluster_size=512,compression_type=' + comp, raw, img], check=True)
+            write('qcow2', 'seed-' + comp, open(img, 'rb').read())
+
+
 def gdb_packet(payload):
     body = payload.encode('latin-1') if isinstance(payload, str) else payload
     return b'$' + body + b'#%02x' % (sum(body) & 0xff)
@@ -191,7 +226,8 @@ def gdb_seeds():
 
 
 def main():
-    for t in ['qmp', 'hmp', 'options', 'loader', 'dtb', 'device-virt', 'device-spike', 'gdb']:
+    for t in ['qmp', 'hmp', 'options', 'loader', 'dtb', 'device-virt', 'device-spike', 'qcow2',
+              'gdb']:
         shutil.rmtree(os.path.join(CORPUS, t), ignore_errors=True)
     for i, l in enumerate(qmp_lines()):
         write('qmp', 'seed-%02d' % i, l + '\n')
@@ -201,6 +237,7 @@ def main():
     loader_seeds()
     dtb_seeds()
     device_seeds()
+    qcow2_seeds()
 
 
 if __name__ == '__main__':

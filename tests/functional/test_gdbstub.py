@@ -484,6 +484,8 @@ class BadClients(unittest.TestCase):
         self.assertEqual(c.cmd('Z2,80000100,8'), 'OK')
         c.sock.sendall(packet('vCont;c'))
         self.assertEqual(c.ack(), '+')
+        # Breakpoints cannot change under a running VM: an error, no crash.
+        self.assertEqual(c.cmd('Z0,80000014,4'), 'E10')
         # Vanish in the middle of a packet while the VM runs.
         c.sock.sendall(b'$m8000')
         c.close()

@@ -167,6 +167,7 @@ static void cpu_exec_loop(TcgVcpuState *v)
             }
             if (ops->exec_interrupt(cpu, irq)) {
                 last = NULL;
+                v->dbg_irq_taken = v->debug_active;
                 if (log_enabled(LOG_INT)) {
                     ops->get_tb_cpu_state(cpu, &new_pc, &fl);
                     log_mask_printf(LOG_INT, "cpu %u: interrupt taken at pc 0x%" PRIx64

@@ -163,6 +163,7 @@ struct TcgVcpuState {
     bool watch_step;         /* run the current instruction alone, then stop */
     bool dbg_inflight;       /* a one-instruction step is running */
     bool dbg_one_insn;       /* watchpoint hits are recorded, not acted on */
+    bool dbg_irq_taken;      /* the loop just entered an interrupt handler */
     CPUDebugEvent watch_hit; /* first watchpoint hit of the step */
 };
 

@@ -17,6 +17,7 @@
 #define GDB_EINVAL "E22"
 #define GDB_EFAULT "E14"
 #define GDB_ENOENT "E02"
+#define GDB_EBUSY "E10"
 /* Signals in stop replies. */
 #define GDB_SIGINT 2
 #define GDB_SIGTRAP 5
@@ -566,6 +567,12 @@ static void cmd_breakpoint(GdbSession *s, const GdbPacket *pkt, const char *args
     if (!gdb_parse_hex(&p, &type) || *p++ != ',' || !gdb_parse_hex(&p, &addr) ||
         *p++ != ',' || !gdb_parse_hex(&p, &kind) || (*p && *p != ';') || type > CPU_WP_ACCESS) {
         gdb_send_packet(s, GDB_EINVAL);
+        return;
+    }
+    if (runstate_is_running()) {
+        /* Debug state changes only while the VM is paused (gdb's all-stop
+         * mode never asks otherwise). */
+        gdb_send_packet(s, GDB_EBUSY);
         return;
     }
     guint n = gdb_num_cpus();

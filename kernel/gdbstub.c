@@ -72,6 +72,13 @@ static void clear_debug_state(void)
 
 static void srv_resume(GdbSession *s, const char *actions)
 {
+    if (runstate_is_running()) {
+        /* Resumed by other means (HMP cont): pause quietly, then apply the
+         * actions, since single-step may only change while paused. */
+        s->running = false;
+        vm_stop();
+        s->running = true;
+    }
     for (guint i = 0; i < gdb_num_cpus(); i++) {
         CPUState *cpu = gdb_cpu(i);
         cpu->debug_event.kind = CPU_DEBUG_NONE;

@@ -54,6 +54,10 @@ def spin():
     return build_guest('spin', ['gdb/spin.S'])
 
 
+def irqspin():
+    return build_guest('irqspin', ['gdb/irqspin.S'])
+
+
 def free_port():
     s = socket.socket()
     s.bind(('127.0.0.1', 0))
@@ -153,6 +157,9 @@ def checksum(payload):
 
 def packet(payload):
     return ('$%s#%s' % (payload, checksum(payload))).encode('latin-1')
+
+
+packet_bytes = packet
 
 
 class RawClient:
@@ -354,6 +361,58 @@ class Smp(unittest.TestCase):
         self.assertGreater(c2, c1, 'continue did not resume hart 2')
 
 
+class StepInterrupts(unittest.TestCase):
+    """The stub's own single-step ('s', vCont;s) masks interrupts by default;
+    "monitor gdbstub step-irq on" lets them in.  (gdb-multiarch steps RISC-V
+    with breakpoints of its own, so a raw client sends the packets.)"""
+
+    def test_step_masks_interrupts(self):
+        elf = irqspin()
+        port = free_port()
+        vm = Vm(['-M', 'virt', '-bios', 'none', '-kernel', elf, '-nographic',
+                 '-gdb', 'tcp:127.0.0.1:%d' % port, '-S'])
+        self.addCleanup(vm.close)
+        need('riscv64-unknown-elf-nm', 'binutils-riscv64-unknown-elf')
+        sym = {}
+        for line in subprocess.run(['riscv64-unknown-elf-nm', elf], stdout=subprocess.PIPE,
+                                   text=True, check=True).stdout.splitlines():
+            addr, _, name = line.split()
+            sym[name] = int(addr, 16)
+        loop, body, handler = sym['loop'], sym['body'], sym['handler']
+        c = RawClient(('127.0.0.1', port))
+
+        def reg(n):
+            return int.from_bytes(bytes.fromhex(c.cmd('p%x' % n)), 'little')
+
+        def step(packet='s'):
+            c.sock.sendall(packet_bytes(packet))
+            self.assertEqual(c.ack(), '+')
+            stop = c.reply()
+            self.assertRegex(stop, r'^T05thread:1;')
+            return reg(32)
+
+        self.assertEqual(c.cmd('Z0,%x,2' % body), 'OK')
+        c.sock.sendall(packet_bytes('c'))
+        self.assertEqual(c.ack(), '+')
+        self.assertRegex(c.reply(), r'^T05thread:1;swbreak:;')
+        self.assertEqual(c.cmd('z0,%x,2' % body), 'OK')
+        irqs = reg(13)                                    # a3 counts interrupts
+        self.assertGreater(irqs, 0, 'the timer interrupt is not being taken at all')
+        (a0, n0, _, _), (a1, n1, _, _) = objdump_insns(elf, body, 2)
+        # Masked: the steps walk the loop; after csrsi at "loop" the interrupt is
+        # pending and enabled, yet the following steps stay in the loop.
+        pcs = [step(), step('vCont;s:1'), step(), step(), step('vCont;s:1;c')]
+        self.assertEqual(pcs, [a0 + n0, a1 + n1, loop, body, a0 + n0])
+        self.assertEqual(reg(13), irqs, 'an interrupt was taken while stepping')
+        text = bytes.fromhex(c.cmd('qRcmd,' + b'gdbstub step-irq on'.hex())[1:]).decode()
+        self.assertIn('interrupts taken while stepping', text)
+        self.assertEqual(c.reply(), 'OK')
+        # Let in: the pending interrupt is taken; the step ends at its handler.
+        self.assertEqual(step(), handler)
+        self.assertEqual(reg(65 + 0x342), 0x8000000000000007)     # mcause: M timer
+        c.close()
+
+
 class BadClients(unittest.TestCase):
     """Acceptance line 4: nothing a client sends crashes or wedges the stub."""
 
@@ -425,6 +484,8 @@ class BadClients(unittest.TestCase):
         self.assertEqual(c.cmd('Z2,80000100,8'), 'OK')
         c.sock.sendall(packet('vCont;c'))
         self.assertEqual(c.ack(), '+')
+        # Breakpoints cannot change under a running VM: an error, no crash.
+        self.assertEqual(c.cmd('Z0,80000014,4'), 'E10')
         # Vanish in the middle of a packet while the VM runs.
         c.sock.sendall(b'$m8000')
         c.close()

@@ -87,7 +87,7 @@ class Serial(unittest.TestCase):
         port_path, con_path = os.path.join(d, 'port'), os.path.join(d, 'con')
         cmd = ('cat+/sys/class/virtio-ports/vport0p1/name;'
                'dd+if=/dev/urandom+of=/tmp/g+bs=4096+count=256+2>/dev/null;'
-               'echo+G2H+$(md5sum+</tmp/g);cat+/tmp/g+>/dev/vport0p1;'
+               'echo+G2H+$(md5sum+</tmp/g);cat+/tmp/g+>/dev/vport0p1;echo+WROTE;'
                'echo+H2G+$(head+-c+1048576+/dev/vport0p1|md5sum);'
                'sh+</dev/hvc0+>/dev/hvc0+2>&1')
         c = tt.Console(linux_args('guest.run=' + cmd, [
@@ -97,6 +97,9 @@ class Serial(unittest.TestCase):
             '-chardev', 'socket,id=c2,path=%s,server=on,wait=off' % con_path,
             '-device', 'virtconsole,chardev=c2']))
         got = {}
+        # Linux drops input that reaches a port while a writer has it open
+        # (release discards it), so the host sends once cat has closed it.
+        may_send = threading.Event()
 
         def host_side():
             s = connect_unix(port_path, timeout=60)
@@ -107,6 +110,7 @@ class Serial(unittest.TestCase):
                     break
                 data += chunk
             got['g2h'] = hashlib.md5(data).hexdigest()
+            may_send.wait(120)
             payload = os.urandom(MiB)
             got['h2g'] = hashlib.md5(payload).hexdigest()
             s.sendall(payload)
@@ -119,6 +123,8 @@ class Serial(unittest.TestCase):
             self.assertRegex(c.expect(r'(?m)^org\.test\.0\s*$', 90).group(0).decode(),
                              'org.test.0')
             g2h = c.expect(r'G2H ([0-9a-f]{32})', 120).group(1).decode()
+            c.expect(r'WROTE', 120)
+            may_send.set()
             h2g = c.expect(r'H2G ([0-9a-f]{32})', 120).group(1).decode()
             t.join(30)
             self.assertEqual(g2h, got['g2h'], 'guest to host data differs')

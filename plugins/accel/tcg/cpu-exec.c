@@ -10,6 +10,7 @@
  * loop within one block; the loop then reads interrupt_request.
  */
 #include <inttypes.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -85,6 +86,15 @@ TcgTb *tcg_lookup_tb_for_backend(TcgVcpu *pub)
     return tcg_tb_lookup(v, pc, flags, false);
 }
 
+void tcg_enter_abort(TcgVcpu *pub, TcgTb *tb)
+{
+    const TcgCpuOps *ops = pub->ops;
+    unsigned words = ops->insn_start_words ? ops->insn_start_words : 1;
+    uint64_t data[1 + IR_MAX_INSN_START_EXTRA] = { 0 };
+    memcpy(data, tb->insn_data, words * sizeof(uint64_t));
+    ops->restore_state_to_opc(pub->cpu, data);
+}
+
 /* ---- the loop ------------------------------------------------------------------- */
 
 static bool vcpu_should_stop(TcgVcpuState *v)
@@ -157,6 +167,7 @@ static void cpu_exec_loop(TcgVcpuState *v)
             }
             if (ops->exec_interrupt(cpu, irq)) {
                 last = NULL;
+                v->dbg_irq_taken = v->debug_active;
                 if (log_enabled(LOG_INT)) {
                     ops->get_tb_cpu_state(cpu, &new_pc, &fl);
                     log_mask_printf(LOG_INT, "cpu %u: interrupt taken at pc 0x%" PRIx64
@@ -164,6 +175,9 @@ static void cpu_exec_loop(TcgVcpuState *v)
                 }
             }
         }
+        /* Compiled code probes the jump cache itself only while chaining is
+         * allowed (not while logging every block or debugging). */
+        v->pub.jmp_cache = chaining_allowed(v) ? v->jmp_cache : NULL;
         if ((v->debug_active || v->dbg_inflight) && tcg_debug_exec(v)) {
             last = NULL;
             continue;

@@ -9,7 +9,8 @@
  *    blocks are not chained, so every block start passes the loop.
  *  - single-step: one instruction per freshly translated one-instruction
  *    block, with interrupts masked by default; an exception taken by that
- *    instruction ends the step at its handler.
+ *    instruction ends the step at its handler, and so does an interrupt
+ *    taken when they are let in.
  *  - watchpoints: watched pages get no data TLB entries, so every access
  *    to them takes the slow path, which checks them.  A hit in a normal
  *    run unwinds to the instruction and runs it again alone, then stops:
@@ -131,6 +132,13 @@ bool tcg_debug_exec(TcgVcpuState *v)
          * trap was entered, which ends the step. */
         v->dbg_inflight = false;
         v->dbg_one_insn = false;
+        step_done(v);
+        return true;
+    }
+    bool irq_taken = v->dbg_irq_taken;
+    v->dbg_irq_taken = false;
+    if (irq_taken && cpu->singlestep) {
+        /* Stepping with interrupts let in: entering the handler is the step. */
         step_done(v);
         return true;
     }

@@ -23,13 +23,9 @@ static inline unsigned tb_hash(uint64_t pc, uint64_t flags)
     return (unsigned)(h >> (64 - TCG_TB_HASH_BITS));
 }
 
-/* Blocks of one virtual page share a 64-entry window so that flushing a
- * page could be cheap; pcs are at least 2-byte aligned. */
 static inline unsigned jc_hash(uint64_t pc)
 {
-    unsigned page = (unsigned)(pc >> TCG_PAGE_BITS) & 0x3f;
-    unsigned off = (unsigned)((pc >> 1) ^ (pc >> 7)) & 0x3f;
-    return (page << 6) | off;
+    return tcg_jc_hash(pc);
 }
 
 void tcg_jmp_cache_clear(TcgVcpuState *v)

@@ -26,9 +26,8 @@
 
 /* Default and maximum guest instructions per block. */
 #define TCG_MAX_INSNS 512
-/* Per-vCPU jump cache (virtual pc -> block). */
-#define TCG_JMP_CACHE_BITS 12
-#define TCG_JMP_CACHE_SIZE (1u << TCG_JMP_CACHE_BITS)
+/* Per-vCPU jump cache (virtual pc -> block): TCG_JMP_CACHE_SIZE in
+ * tcg-backend.h, shared with compiled code. */
 /* Per-vCPU block hash table. */
 #define TCG_TB_HASH_BITS 15
 #define TCG_TB_HASH_SIZE (1u << TCG_TB_HASH_BITS)
@@ -164,6 +163,7 @@ struct TcgVcpuState {
     bool watch_step;         /* run the current instruction alone, then stop */
     bool dbg_inflight;       /* a one-instruction step is running */
     bool dbg_one_insn;       /* watchpoint hits are recorded, not acted on */
+    bool dbg_irq_taken;      /* the loop just entered an interrupt handler */
     CPUDebugEvent watch_hit; /* first watchpoint hit of the step */
 };
 
@@ -242,6 +242,7 @@ void tcg_raise_exception(CPUState *cpu, uintptr_t ra) G_GNUC_NORETURN;
 void tcg_loop_exit(CPUState *cpu, uintptr_t ra) G_GNUC_NORETURN;
 void tcg_cpu_exit(CPUState *cpu);
 TcgTb *tcg_lookup_tb_for_backend(TcgVcpu *pub);
+void tcg_enter_abort(TcgVcpu *pub, TcgTb *tb);
 /* Pause/resume/reset hooks for the core (installed by accel.c). */
 void tcg_pause_all(void *opaque);
 void tcg_resume_all(void *opaque);

@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=build/fuzz
-targets=(qmp hmp options loader dtb)
+targets=(qmp hmp options loader dtb gdb)
 command -v clang >/dev/null || { echo "fuzz build: clang is missing; run scripts/setup.sh" >&2; exit 1; }
 mkdir -p "$out/obj"
 san=(-fsanitize=address,undefined -fno-sanitize-recover=undefined)
@@ -63,7 +63,8 @@ echo "built $out/qcow2_fuzz"
 # Every module exports its own `tessera_module` descriptor; clang's ASan calls
 # that an ODR violation when several are loaded (they are never linked together).
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:detect_odr_violation=0}
-scons -Q -j2 CC="$PWD/tests/fuzz/fuzzcc" werror=0 sanitize=fuzzer-no-link,address,undefined >/dev/null
+scons -Q -j2 CC="$PWD/tests/fuzz/fuzzcc" werror=0 sanitize=fuzzer-no-link,address,undefined \
+    > "$out/scons-fuzzcc.log" 2>&1 || { tail -20 "$out/scons-fuzzcc.log"; exit 1; }
 var=$PWD/build/debug-fuzzcc-san
 python3 tests/fuzz/fuzz_boards.py | while read -r name board devices; do
     [ "$devices" != - ] || devices=

@@ -67,6 +67,10 @@ typedef struct MachineClass {
 
 OBJECT_DECLARE_TYPE(MachineState, MachineClass, MACHINE, TYPE_MACHINE)
 
+/* The name of the guest RAM region of every board with RAM (query-machines
+ * reports it as default-ram-id). */
+#define MACHINE_RAM_ID "ram"
+
 /* The current machine, or NULL. */
 MachineState *machine_current(void);
 /* Create /machine from "-M" options (type, then properties). */

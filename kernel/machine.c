@@ -260,7 +260,8 @@ bool machine_init(MachineState *ms, GError **errp)
     }
     memory_region_init(&ms->system_memory, OBJECT(ms), "system", UINT64_MAX);
     address_space_init(&ms->address_space, &ms->system_memory, "memory");
-    if (ms->ram_size && !memory_region_init_ram(&ms->ram, OBJECT(ms), MACHINE_RAM_ID, ms->ram_size, errp)) {
+    if (ms->ram_size &&
+        !memory_region_init_ram(&ms->ram, OBJECT(ms), MACHINE_RAM_ID, ms->ram_size, errp)) {
         return false;
     }
     ms->cpus = g_ptr_array_new();

@@ -15,6 +15,8 @@ packages=(
   # tests: firmware, guest toolchain, clients
   opensbi u-boot-qemu gcc-riscv64-unknown-elf device-tree-compiler
   socat strace xz-utils cpio
+  # libvirt compatibility tests (issue 16): a private libvirtd with the QEMU driver
+  libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients
   # benchmarks: side-by-side reference only, never used by Tessera itself
   qemu-system-misc time
 )

@@ -132,6 +132,8 @@ class DaemonAndPidfile(LibvirtTest):
         self.addCleanup(self.kill, proc.pid)
         wait_for(lambda: os.path.exists(self.sock), what='the QMP socket')
         self.assertEqual(open(self.pidfile).read(), '%d\n' % proc.pid)
+        # The main loop serves (and handles SIGTERM) once QMP answers.
+        self.assertEqual(self.qmp().cmd('query-status')['status'], 'running')
         os.kill(proc.pid, signal.SIGTERM)
         proc.wait(10)
         proc.stdout.close()

@@ -304,6 +304,130 @@ class Probe(LibvirtTest):
         self.assertIn('-uuid not-a-uuid: not a UUID', r.stderr)
 
 
+class MemoryBackends(LibvirtTest):
+    """-object memory-backend-*: the guest RAM really is the backend's memory."""
+
+    def start(self, args):
+        proc = subprocess.Popen([tt.tessera_path(LINK), '-bios', 'none', '-S', '-nodefaults',
+                                 '-qmp', 'unix:%s,server=on,wait=off' % self.sock] + args,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(proc.wait)
+        self.addCleanup(self.kill, proc.pid)
+        wait_for(lambda: os.path.exists(self.sock) or proc.poll() is not None,
+                 what='the QMP socket')
+        if proc.poll() is not None:
+            self.fail('tessera exited: %s' % proc.stderr.read().decode())
+        return proc, self.qmp()
+
+    def guest_bytes(self, q, addr, n):
+        out = q.cmd('human-monitor-command', command_line='xp /%dxb 0x%x' % (n, addr))
+        return bytes(int(v, 16) for v in re.findall(r'0x([0-9a-f]{2})\b', out.split(':', 1)[1]))
+
+    def test_file_backend_shared_with_another_process(self):
+        path = os.path.join(self.dir, 'guest.ram')
+        proc, q = self.start(['-object', 'memory-backend-file,id=mem,size=64M,mem-path=%s,'
+                              'share=on' % path, '-machine', 'virt,memory-backend=mem'])
+        self.assertEqual(os.path.getsize(path), 64 << 20)
+        self.assertEqual(q.cmd('query-memory-size-summary'), {'base-memory': 64 << 20})
+        # Another process writes the file: the guest's RAM (at 0x80000000 on virt) has it.
+        with open(path, 'r+b') as f:
+            f.seek(0x1234)
+            f.write(b'\xde\xad\xbe\xef')
+        self.assertEqual(self.guest_bytes(q, 0x80001234, 4), b'\xde\xad\xbe\xef')
+        props = {p['name'] for p in q.cmd('qom-list-properties', typename='memory-backend-file')}
+        self.assertTrue({'size', 'share', 'mem-path'} <= props)
+
+    def test_memfd_backend_is_mappable_by_another_process(self):
+        import mmap
+        proc, q = self.start(['-object', 'memory-backend-memfd,id=mem,size=32M',
+                              '-machine', 'virt,memory-backend=mem'])
+        fds = [os.path.join('/proc/%d/fd' % proc.pid, n)
+               for n in os.listdir('/proc/%d/fd' % proc.pid)]
+        memfds = [p for p in fds if os.readlink(p).startswith('/memfd:memory-backend-memfd')]
+        self.assertEqual(len(memfds), 1, [os.readlink(p) for p in fds])
+        with open(memfds[0], 'r+b') as f:
+            m = mmap.mmap(f.fileno(), 32 << 20)
+            m[0x40:0x44] = b'\x01\x02\x03\x04'
+            self.assertEqual(self.guest_bytes(q, 0x80000040, 4), b'\x01\x02\x03\x04')
+            m.close()
+
+    def test_ram_backend_and_refusals(self):
+        proc, q = self.start(['-object', 'memory-backend-ram,id=mem,size=16M',
+                              '-machine', 'virt,memory-backend=mem'])
+        self.assertEqual(q.cmd('query-memory-size-summary'), {'base-memory': 16 << 20})
+        cases = [
+            (['-object', 'memory-backend-ram,id=mem,size=16M', '-m', '32M',
+              '-machine', 'virt,memory-backend=mem'], 'differs from -m'),
+            (['-machine', 'virt,memory-backend=nosuch'], 'no -object with this id'),
+            (['-object', 'memory-backend-file,id=mem,size=16M',
+              '-machine', 'virt,memory-backend=mem'], 'mem-path property not set'),
+            (['-object', 'memory-backend-ram,id=mem', '-machine', 'virt,memory-backend=mem'],
+             'size 0'),
+        ]
+        for args, msg in cases:
+            r = tt.run(['-bios', 'none', '-S', '-nodefaults'] + args, link=LINK)
+            self.assertEqual(r.returncode, 1, args)
+            self.assertIn(msg, r.stderr, args)
+
+
+class LibvirtDaemon(LibvirtTest):
+    """Acceptance line 1 with Debian's libvirt 9.0: a private session libvirtd
+    (run as nobody when we are root, with its own XDG directories)."""
+
+    def test_virsh_domcapabilities(self):
+        for tool in ('libvirtd', 'virsh'):
+            if not shutil.which(tool):
+                self.fail('%s is missing: run scripts/setup.sh (libvirt-daemon-system, '
+                          'libvirt-clients)' % tool)
+        home = tempfile.mkdtemp(prefix='tessera-libvirtd-')
+        self.addCleanup(shutil.rmtree, home, ignore_errors=True)
+        env = dict(os.environ, HOME=home, XDG_CONFIG_HOME=home + '/config',
+                   XDG_CACHE_HOME=home + '/cache', XDG_RUNTIME_DIR=home + '/run',
+                   LIBVIRT_LOG_OUTPUTS='1:file:%s/libvirtd.log' % home,
+                   LIBVIRT_LOG_FILTERS='1:qemu.qemu_monitor 3:util 3:rpc 3:object')
+        env.pop('TESSERA_MODULE_DIR', None)
+        os.makedirs(home + '/run', mode=0o700)
+        prefix = []
+        if os.getuid() == 0:  # root's qemu:///session would be the system daemon
+            os.chmod(home, 0o755)
+            subprocess.run(['chown', '-R', 'nobody:nogroup', home], check=True)
+            prefix = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups']
+        daemon = subprocess.Popen(prefix + ['libvirtd'], env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        self.addCleanup(daemon.wait)
+        self.addCleanup(daemon.terminate)
+        wait_for(lambda: os.path.exists(home + '/run/libvirt/libvirt-sock'),
+                 what='the libvirtd socket')
+        argv = prefix + ['virsh', '-c', 'qemu:///session', 'domcapabilities', '--emulatorbin',
+                         tt.tessera_path(LINK), '--arch', 'riscv64', '--virttype', 'qemu',
+                         '--machine', 'virt']
+        runs = [subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, timeout=120) for _ in range(2)]
+        for r in runs:
+            self.assertEqual(r.returncode, 0, r.stderr)
+        xml = runs[0].stdout
+        self.assertEqual(runs[1].stdout, xml)
+        self.assertIn('<path>%s</path>' % tt.tessera_path(LINK), xml)
+        self.assertIn('<machine>virt</machine>', xml)
+        # The board's real limit, as query-machines reports it and -smp enforces it.
+        r = tt.run(['-M', 'virt', '-bios', 'none', '-S', '-nodefaults', '-smp', '9'], link=LINK)
+        self.assertIn('supports 1 to 8 CPUs', r.stderr)
+        self.assertIn("<vcpu max='8'/>", xml)
+        # The memory backends and the rng backends Tessera has.
+        backing = re.search(r"<memoryBacking supported='yes'>(.*?)</memoryBacking>", xml, re.S)
+        self.assertIsNotNone(backing, xml)
+        for v in ('file', 'anonymous', 'memfd'):
+            self.assertIn('<value>%s</value>' % v, backing.group(1))
+        rng = re.search(r"<rng supported='yes'>(.*?)</rng>", xml, re.S).group(1)
+        self.assertIn('<value>virtio</value>', rng)
+        self.assertIn("<tpm supported='no'/>", xml)
+        # One probe: the second answer came from libvirt's capability cache.
+        log = open(home + '/libvirtd.log', errors='replace').read()
+        self.assertEqual(len(re.findall(r'QEMU_MONITOR_SEND_MSG.*"execute":"qmp_capabilities"',
+                                        log)), 1)
+        self.assertNotIn('GenericError', log)
+
+
 def help_options_with_argument():
     """The options -h lists with an argument, built subsystems only."""
     out = tt.run(['-h']).stdout

@@ -119,6 +119,11 @@ typedef struct CPUClass {
     bool (*debug_translate)(CPUState *cpu, uint64_t vaddr, uint64_t *paddr);
     /* Registers and target description for debuggers; NULL: none. */
     const CPUDebugOps *debug_ops;
+    /* Disassemble one instruction at @pc from @buf (@len bytes available)
+     * into @out (monitor x/i, gdbstub); returns its length in bytes, 0
+     * when @len is too short.  NULL: no disassembler. */
+    unsigned (*disas_insn)(CPUState *cpu, uint64_t pc, const uint8_t *buf, size_t len,
+                           GString *out);
 } CPUClass;
 
 OBJECT_DECLARE_TYPE(CPUState, CPUClass, CPU, TYPE_CPU)
@@ -164,6 +169,31 @@ void cpu_breakpoint_remove_all(CPUState *cpu);
 bool cpu_single_step(CPUState *cpu, bool enable);
 /* True when a breakpoint of any kind is set at @pc (for translators). */
 bool cpu_breakpoint_test(CPUState *cpu, uint64_t pc);
+
+/* Breakpoints, watchpoints or single-step set on @cpu. */
+bool cpu_debug_active(CPUState *cpu);
+/* The breakpoint at @pc, or NULL. */
+const CPUBreakpoint *cpu_breakpoint_find(CPUState *cpu, uint64_t pc);
+/* The watchpoint a @len-byte access at @addr triggers, or NULL. */
+const CPUWatchpoint *cpu_watchpoint_hit(CPUState *cpu, uint64_t addr, uint64_t len,
+                                        bool is_write);
+/* Some watchpoint overlaps virtual [page, page + page_size). */
+bool cpu_watchpoint_page_test(CPUState *cpu, uint64_t page, uint64_t page_size);
+/*
+ * Debug stops.  The accelerator, on @cpu's thread, sets cpu->debug_event,
+ * sets cpu->stopped (the vCPU parks) and calls cpu_debug_request_stop().
+ * The main loop then pauses the whole VM, clears every CPU's stopped flag
+ * and calls the handler (the gdbstub) with the first vCPU that stopped.
+ */
+typedef void (*CPUDebugStopFn)(CPUState *cpu, void *opaque);
+void cpu_debug_set_stop_handler(CPUDebugStopFn fn, void *opaque);
+void cpu_debug_request_stop(CPUState *cpu);
+/* A debug stop is on its way to the main loop. */
+bool cpu_debug_stop_pending(void);
+/* Single-step with interrupts masked (default true; gdb's
+ * "maintenance packet qqemu.sstep" / "monitor gdbserver-step-irq"). */
+void cpu_debug_set_step_irqs_masked(bool masked);
+bool cpu_debug_step_irqs_masked(void);
 
 /* Kick through the current machine's accelerator (any thread). */
 void cpu_kick(CPUState *cpu);

@@ -52,6 +52,10 @@ typedef struct ChardevHandlers {
     int (*can_read)(void *opaque);
     void (*read)(void *opaque, const uint8_t *buf, int len);
     void (*event)(void *opaque, ChardevEvent ev);
+    /* Optional: a listening backend that serves one client at a time sends
+     * these bytes to a second client that connects meanwhile and closes
+     * it (the gdbstub's "busy" reply).  NULL: the second client waits. */
+    const char *busy_reply;
 } ChardevHandlers;
 
 struct Chardev {

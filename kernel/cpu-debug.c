@@ -5,6 +5,7 @@
  * accelerator honours.  Used by the gdbstub and the monitor.
  */
 #include "kernel/accel.h"
+#include "kernel/runstate.h"
 
 #include <string.h>
 
@@ -132,6 +133,122 @@ bool cpu_breakpoint_test(CPUState *cpu, uint64_t pc)
 {
     for (guint i = 0; cpu->breakpoints && i < cpu->breakpoints->len; i++) {
         if (g_array_index(cpu->breakpoints, CPUBreakpoint, i).addr == pc) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---- debug stops ------------------------------------------------------------ */
+
+static struct {
+    GMutex lock;
+    CPUDebugStopFn fn;
+    void *opaque;
+    CPUState *pending;          /* first vCPU that stopped, until handled */
+    bool step_irqs_unmasked;    /* default: interrupts masked while stepping */
+} dbg;
+
+void cpu_debug_set_stop_handler(CPUDebugStopFn fn, void *opaque)
+{
+    g_mutex_lock(&dbg.lock);
+    dbg.fn = fn;
+    dbg.opaque = opaque;
+    g_mutex_unlock(&dbg.lock);
+}
+
+static gboolean debug_stop_dispatch(gpointer opaque)
+{
+    (void)opaque;
+    vm_stop();
+    g_mutex_lock(&dbg.lock);
+    CPUState *cpu = dbg.pending;
+    dbg.pending = NULL;
+    CPUDebugStopFn fn = dbg.fn;
+    void *fn_opaque = dbg.opaque;
+    g_mutex_unlock(&dbg.lock);
+    /* Every vCPU is parked now: the VM is paused as a whole. */
+    MachineState *ms = machine_current();
+    for (guint i = 0; ms && ms->cpus && i < ms->cpus->len; i++) {
+        CPUState *c = g_ptr_array_index(ms->cpus, i);
+        c->stopped = false;
+    }
+    if (cpu && fn) {
+        fn(cpu, fn_opaque);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+void cpu_debug_request_stop(CPUState *cpu)
+{
+    g_mutex_lock(&dbg.lock);
+    bool first = dbg.pending == NULL;
+    if (first) {
+        dbg.pending = cpu;
+    }
+    g_mutex_unlock(&dbg.lock);
+    if (first) {
+        GSource *src = g_idle_source_new();
+        g_source_set_callback(src, debug_stop_dispatch, NULL, NULL);
+        g_source_attach(src, main_loop_context());
+        g_source_unref(src);
+    }
+}
+
+bool cpu_debug_stop_pending(void)
+{
+    g_mutex_lock(&dbg.lock);
+    bool pending = dbg.pending != NULL;
+    g_mutex_unlock(&dbg.lock);
+    return pending;
+}
+
+void cpu_debug_set_step_irqs_masked(bool masked)
+{
+    dbg.step_irqs_unmasked = !masked;
+}
+
+bool cpu_debug_step_irqs_masked(void)
+{
+    return !dbg.step_irqs_unmasked;
+}
+
+bool cpu_debug_active(CPUState *cpu)
+{
+    return cpu->singlestep || (cpu->breakpoints && cpu->breakpoints->len) ||
+           (cpu->watchpoints && cpu->watchpoints->len);
+}
+
+const CPUBreakpoint *cpu_breakpoint_find(CPUState *cpu, uint64_t pc)
+{
+    for (guint i = 0; cpu->breakpoints && i < cpu->breakpoints->len; i++) {
+        CPUBreakpoint *bp = &g_array_index(cpu->breakpoints, CPUBreakpoint, i);
+        if (bp->addr == pc) {
+            return bp;
+        }
+    }
+    return NULL;
+}
+
+const CPUWatchpoint *cpu_watchpoint_hit(CPUState *cpu, uint64_t addr, uint64_t len,
+                                        bool is_write)
+{
+    for (guint i = 0; cpu->watchpoints && i < cpu->watchpoints->len; i++) {
+        CPUWatchpoint *wp = &g_array_index(cpu->watchpoints, CPUWatchpoint, i);
+        bool kind = wp->type == CPU_WP_ACCESS || (is_write ? wp->type == CPU_WP_WRITE
+                                                           : wp->type == CPU_WP_READ);
+        if (kind && addr <= wp->addr + wp->len - 1 && wp->addr <= addr + len - 1) {
+            return wp;
+        }
+    }
+    return NULL;
+}
+
+bool cpu_watchpoint_page_test(CPUState *cpu, uint64_t page, uint64_t page_size)
+{
+    for (guint i = 0; cpu->watchpoints && i < cpu->watchpoints->len; i++) {
+        CPUWatchpoint *wp = &g_array_index(cpu->watchpoints, CPUWatchpoint, i);
+        if (page <= wp->addr + wp->len - 1 && wp->addr <= page + page_size - 1) {
             return true;
         }
     }

@@ -10,8 +10,10 @@
 #include <string.h>
 
 #include "kernel/accel.h"
+#include "kernel/block-hook.h"
 #include "kernel/chardev.h"
 #include "kernel/core.h"
+#include "kernel/gdbstub.h"
 #include "kernel/help.h"
 #include "kernel/log.h"
 #include "kernel/machine.h"
@@ -20,6 +22,7 @@
 #include "kernel/runstate.h"
 #include "launcher/compat.h"
 #include "monitor/monitor.h"
+#include "monitor/monitor-net.h"
 
 #define PROGNAME "tessera"
 #define LINK_PREFIX "tessera-system-"
@@ -29,8 +32,9 @@ typedef enum {
     OPT_CHARDEV, OPT_SERIAL, OPT_MONITOR, OPT_QMP, OPT_DISPLAY, OPT_NOGRAPHIC, OPT_KERNEL,
     OPT_INITRD, OPT_APPEND, OPT_DTB, OPT_BIOS, OPT_PAUSED, OPT_NO_REBOOT, OPT_NO_SHUTDOWN,
     OPT_DEBUG, OPT_LOGFILE, OPT_LIBDIR, OPT_NODEFAULTS, OPT_VERSION, OPT_HELP, OPT_BLOCKDEV,
-    OPT_DRIVE, OPT_NETDEV, OPT_TARGET, OPT_LIST_MODULES, OPT_UPDATE_INDEX, OPT_NAME,
-    OPT_QTEST, OPT_NO_USER_CONFIG, OPT_PIDFILE, OPT_DAEMONIZE, OPT_UUID,
+    OPT_DRIVE, OPT_NETDEV, OPT_NET, OPT_NIC, OPT_TARGET, OPT_LIST_MODULES, OPT_UPDATE_INDEX,
+    OPT_NAME, OPT_SNAPSHOT, OPT_QTEST, OPT_GDB, OPT_GDB_DEFAULT,
+    OPT_NO_USER_CONFIG, OPT_PIDFILE, OPT_DAEMONIZE, OPT_UUID,
 } OptionId;
 
 typedef struct CmdOption {
@@ -66,6 +70,9 @@ static const CmdOption cmd_options[] = {
     { "dtb", OPT_DTB, "file", "use this device tree blob" },
     { "bios", OPT_BIOS, "file|default|none", "firmware image" },
     { "S", OPT_PAUSED, NULL, "do not start the CPUs at start-up" },
+    { "gdb", OPT_GDB, "dev", "accept a GDB connection on dev (tcp::PORT, tcp:HOST:PORT,"
+      " unix:PATH,server=on, chardev:ID; docs/gdbstub.md)" },
+    { "s", OPT_GDB_DEFAULT, NULL, "shorthand for -gdb tcp::1234" },
     { "no-reboot", OPT_NO_REBOOT, NULL, "exit instead of rebooting" },
     { "no-shutdown", OPT_NO_SHUTDOWN, NULL, "stop instead of exiting on guest shutdown" },
     { "d", OPT_DEBUG, "item[,...]", "enable logging of items (-d help lists them)" },
@@ -76,10 +83,15 @@ static const CmdOption cmd_options[] = {
     { "version", OPT_VERSION, NULL, "print version and exit" },
     { "h", OPT_HELP, NULL, "print this help and exit" },
     { "help", OPT_HELP, NULL, "same as -h" },
-    { "blockdev", OPT_BLOCKDEV, "driver=...", "add a block node", "the block layer is not built yet" },
-    { "drive", OPT_DRIVE, "file=...", "add a drive", "the block layer is not built yet" },
-    { "netdev", OPT_NETDEV, "type,id=...", "add a network backend",
-      "the network layer is not built yet" },
+    { "blockdev", OPT_BLOCKDEV, "driver=D,node-name=N[,...]|JSON",
+      "add a block node (drivers: file, host_device, null-co, raw, qcow2)" },
+    { "drive", OPT_DRIVE, "file=F[,format=,if=none|virtio,id=,media=,readonly=,cache=,...]",
+      "add a drive: nodes for the file plus a backend named by id" },
+    { "snapshot", OPT_SNAPSHOT, NULL, "write to temporary files instead of disk images" },
+    { "netdev", OPT_NETDEV, "type,id=ID[,...]", "add a network backend (-netdev help)" },
+    { "net", OPT_NET, "nic|user|tap|...[,vlan=N][,...]",
+      "legacy: a NIC or a backend on hub N (default 0)" },
+    { "nic", OPT_NIC, "type[,model=M][,mac=MAC][,...]", "a backend and a NIC joined to it" },
     { "target", OPT_TARGET, "arch", "select the target architecture (default: from program name)" },
     { "list-modules", OPT_LIST_MODULES, NULL, "list installed modules, loaded or not, and exit" },
     { "update-module-index", OPT_UPDATE_INDEX, "dir", "rewrite dir/modules.index and exit" },
@@ -101,8 +113,14 @@ typedef struct Config {
     GPtrArray *monitors;      /* -monitor texts */
     GPtrArray *qmps;          /* -qmp texts */
     GPtrArray *libdirs;
+    GPtrArray *nets;          /* "-netdev TEXT", "-net TEXT", "-nic TEXT", in order */
+    GPtrArray *blockdevs;     /* -blockdev texts */
+    GPtrArray *drives;        /* -drive texts */
+    bool snapshot;
     char *memory, *smp, *cpu, *accel, *display, *kernel, *initrd, *append, *dtb, *bios;
-    char *debug, *logfile, *target, *update_index, *name, *qtest, *pidfile;
+    char *debug, *logfile, *target, *update_index, *name, *qtest;
+    char *gdb;                /* -gdb / -s device */
+    char *pidfile;
     char *machine_accel;      /* -machine accel=A:B fallback list */
     bool daemonize;
     bool nographic, paused, no_reboot, no_shutdown, nodefaults, version, help, list_modules;
@@ -149,7 +167,7 @@ static bool parse_args(int argc, char **argv, Config *cfg, GError **errp)
         const char *arg = argv[i];
         if (arg[0] != '-' || !arg[1]) {
             g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
-                        "%s: unexpected argument (disk images are not supported yet)", arg);
+                        "%s: unexpected argument (for a disk image use -drive file=...)", arg);
             return false;
         }
         const CmdOption *o = find_option(arg);
@@ -180,6 +198,12 @@ static bool parse_args(int argc, char **argv, Config *cfg, GError **errp)
         case OPT_MONITOR: g_ptr_array_add(cfg->monitors, g_strdup(val)); break;
         case OPT_QMP: g_ptr_array_add(cfg->qmps, g_strdup(val)); break;
         case OPT_LIBDIR: g_ptr_array_add(cfg->libdirs, g_strdup(val)); break;
+        case OPT_NETDEV: case OPT_NET: case OPT_NIC:
+            g_ptr_array_add(cfg->nets, g_strdup_printf("-%s %s", o->name, val));
+            break;
+        case OPT_BLOCKDEV: g_ptr_array_add(cfg->blockdevs, g_strdup(val)); break;
+        case OPT_DRIVE: g_ptr_array_add(cfg->drives, g_strdup(val)); break;
+        case OPT_SNAPSHOT: cfg->snapshot = true; break;
         case OPT_MEMORY: set_string(&cfg->memory, val); break;
         case OPT_SMP: set_string(&cfg->smp, val); break;
         case OPT_CPU: set_string(&cfg->cpu, val); break;
@@ -195,6 +219,8 @@ static bool parse_args(int argc, char **argv, Config *cfg, GError **errp)
         case OPT_TARGET: set_string(&cfg->target, val); break;
         case OPT_NAME: set_string(&cfg->name, val); break;
         case OPT_QTEST: set_string(&cfg->qtest, val); break;
+        case OPT_GDB: set_string(&cfg->gdb, val); break;
+        case OPT_GDB_DEFAULT: set_string(&cfg->gdb, "tcp::1234"); break;
         case OPT_UPDATE_INDEX: set_string(&cfg->update_index, val); break;
         case OPT_PIDFILE: set_string(&cfg->pidfile, val); break;
         case OPT_DAEMONIZE: cfg->daemonize = true; break;
@@ -410,6 +436,76 @@ static bool setup_chardevs(Config *cfg, GError **errp)
     return true;
 }
 
+/* -netdev help: the backends the module index knows. */
+static void print_netdev_help(void)
+{
+    GPtrArray *types = module_list_types("netdev");
+    printf("Available netdev backend types:\n");
+    for (guint i = 0; i < types->len; i++) {
+        const ModuleTypeEntry *e = g_ptr_array_index(types, i);
+        if (!e->abstract && g_str_has_prefix(e->name, "netdev-")) {
+            printf("%s\n", e->name + strlen("netdev-"));
+        }
+    }
+    printf("hubport\n");
+    g_ptr_array_unref(types);
+}
+
+/*
+ * -netdev, -net and -nic, in command-line order, through the net module's
+ * hooks; "-net nic" and "-nic" add their NIC to the -device list.  Then
+ * -object filter-dump objects attach to their netdevs.
+ */
+static bool setup_net(Config *cfg, GError **errp)
+{
+    if (!cfg->nets->len) {
+        return true;
+    }
+    const MonitorNetHooks *net = monitor_net_hooks(errp);
+    if (!net) {
+        return false;
+    }
+    for (guint i = 0; i < cfg->nets->len; i++) {
+        const char *entry = g_ptr_array_index(cfg->nets, i);
+        const char *text = strchr(entry, ' ') + 1;
+        g_autofree char *option = g_strndup(entry, text - 1 - entry);
+        char *nic = NULL;
+        bool ok = !strcmp(option, "-netdev") ? net->netdev_add_text(text, errp)
+                                              : net->legacy_add(option, text, &nic, errp);
+        if (!ok) {
+            return false;
+        }
+        if (nic) {
+            g_ptr_array_add(cfg->devices, nic);
+        }
+    }
+    return net->filters_attach(errp);
+}
+
+/* -blockdev, -drive and -snapshot, through the block module (loaded only
+ * when one is given); -drive if=virtio adds its device to the -device list. */
+static bool setup_block(Config *cfg, GError **errp)
+{
+    if (!cfg->blockdevs->len && !cfg->drives->len) {
+        return true;
+    }
+    const BlockHookOps *ops = block_hook_get(errp);
+    if (!ops) {
+        return false;
+    }
+    for (guint i = 0; i < cfg->blockdevs->len; i++) {
+        if (!ops->blockdev(g_ptr_array_index(cfg->blockdevs, i), errp)) {
+            return false;
+        }
+    }
+    for (guint i = 0; i < cfg->drives->len; i++) {
+        if (!ops->drive(g_ptr_array_index(cfg->drives, i), cfg->snapshot, cfg->devices, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* -qtest DEV: the protocol on chardev "qtest", for the qtest accelerator only. */
 static bool setup_qtest(OptDict *accel, Config *cfg, GError **errp)
 {
@@ -562,11 +658,12 @@ static bool answer_help(Config *cfg, OptDict *mdict, GError **errp, bool *failed
 static void config_free(Config *cfg)
 {
     GPtrArray *lists[] = { cfg->machine, cfg->devices, cfg->objects, cfg->globals, cfg->chardevs,
-                           cfg->serials, cfg->monitors, cfg->qmps, cfg->libdirs };
+                           cfg->serials, cfg->monitors, cfg->qmps, cfg->libdirs, cfg->nets,
+                           cfg->blockdevs, cfg->drives };
     char *strings[] = { cfg->memory, cfg->smp, cfg->cpu, cfg->accel, cfg->display, cfg->kernel,
                         cfg->initrd, cfg->append, cfg->dtb, cfg->bios, cfg->debug, cfg->logfile,
-                        cfg->target, cfg->update_index, cfg->name, cfg->qtest, cfg->pidfile,
-                        cfg->machine_accel };
+                        cfg->target, cfg->update_index, cfg->name, cfg->qtest, cfg->gdb,
+                        cfg->pidfile, cfg->machine_accel };
     for (size_t i = 0; i < G_N_ELEMENTS(lists); i++) {
         g_ptr_array_unref(lists[i]);
     }
@@ -668,6 +765,15 @@ static int run(Config *cfg, const char *progname)
     if (!mdict) {
         goto fail;
     }
+    for (guint i = 0; i < cfg->nets->len; i++) {
+        const char *entry = g_ptr_array_index(cfg->nets, i);
+        if (!strcmp(entry, "-netdev help") || !strcmp(entry, "-netdev ?") ||
+            !strcmp(entry, "-nic help") || !strcmp(entry, "-net help")) {
+            opt_dict_free(mdict);
+            print_netdev_help();
+            return 0;
+        }
+    }
     bool failed = false;
     if (answer_help(cfg, mdict, &err, &failed)) {
         opt_dict_free(mdict);
@@ -704,7 +810,8 @@ static int run(Config *cfg, const char *progname)
     g_free(machine_name);
     bool ok = ms && setup_globals(cfg, &err) && setup_machine_config(ms, cfg, mdict, &err);
     opt_dict_free(mdict);
-    if (!ok || !setup_objects(cfg, &err) || !setup_chardevs(cfg, &err) || !machine_init(ms, &err) ||
+    if (!ok || !setup_objects(cfg, &err) || !setup_chardevs(cfg, &err) || !setup_net(cfg, &err) ||
+        !setup_block(cfg, &err) || !machine_init(ms, &err) ||
         !setup_accel(ms, cfg, &err) || !setup_devices(cfg, &err)) {
         goto fail;
     }
@@ -719,6 +826,10 @@ static int run(Config *cfg, const char *progname)
     object_freeze_properties(OBJECT(ms));
     if (ms->accel) {
         object_freeze_properties(OBJECT(ms->accel));
+    }
+    if (cfg->gdb && !gdbserver_start(cfg->gdb, &err)) {
+        g_prefix_error(&err, "-gdb: ");
+        goto fail;
     }
     system_reset();
     if (ms->accel) {
@@ -753,6 +864,9 @@ int main(int argc, char **argv)
         .monitors = g_ptr_array_new_with_free_func(g_free),
         .qmps = g_ptr_array_new_with_free_func(g_free),
         .libdirs = g_ptr_array_new_with_free_func(g_free),
+        .nets = g_ptr_array_new_with_free_func(g_free),
+        .blockdevs = g_ptr_array_new_with_free_func(g_free),
+        .drives = g_ptr_array_new_with_free_func(g_free),
     };
     core_init(PROGNAME, NULL);
     monitor_types_init();

@@ -17,6 +17,7 @@
 #include "kernel/machine.h"
 #include "kernel/module.h"
 #include "kernel/runstate.h"
+#include "monitor/qmp-block.h"
 #include "monitor/qmp-handlers.h"
 
 #ifndef TESSERA_VERSION
@@ -81,12 +82,30 @@ const HmpCommand hmp_commands[] = {
       .help = "set QOM property", .qmp = qmp_qom_set },
     { .name = "x", .spec = "fmt:/ addr:i", .params = "/fmt addr",
       .help = "virtual memory dump starting at 'addr' (fmt: count, then x/d/u/o/c and "
-              "b/h/w/g)", .run = hmp_x },
+              "b/h/w/g, or i: disassemble count instructions)", .run = hmp_x },
     { .name = "xp", .spec = "fmt:/ addr:i", .params = "/fmt addr",
       .help = "physical memory dump starting at 'addr'", .run = hmp_xp },
+    { .name = "gdbserver", .spec = "device:s?", .params = "[device]",
+      .help = "start gdbserver on the given device (default 'tcp::1234'), stop with 'none'",
+      .run = hmp_gdbserver },
     { .name = "log", .spec = "items:s", .params = "item1[,...]",
       .help = "activate logging of the specified items ('none' stops, 'help' lists)",
       .run = hmp_log },
+    { .name = "netdev_add", .spec = "args:S",
+      .params = "[user|tap|socket|stream|dgram|hubport],id=str[,prop=value][,...]",
+      .help = "add host network device", .run = hmp_netdev_add },
+    { .name = "netdev_del", .spec = "id:s", .params = "id", .help = "remove host network device",
+      .qmp = qmp_netdev_del },
+    { .name = "set_link", .spec = "name:s state:s", .params = "name on|off",
+      .help = "change the link status of a network adapter", .run = hmp_set_link },
+    { .name = "hostfwd_add", .spec = "a:s b:s?",
+      .params = "[netdev_id] [tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport",
+      .help = "redirect TCP or UDP connections from host to guest (user netdev)",
+      .run = hmp_hostfwd_add },
+    { .name = "hostfwd_remove", .spec = "a:s b:s?",
+      .params = "[netdev_id] [tcp|udp]:[hostaddr]:hostport",
+      .help = "remove host-to-guest TCP or UDP redirection", .run = hmp_hostfwd_remove },
+    HMP_BLOCK_COMMANDS
     { .name = NULL },
 };
 
@@ -355,6 +374,11 @@ const HmpInfoCommand hmp_info_commands[] = {
       .run = info_chardev },
     { .name = "irq", .params = "", .help = "show how interrupt lines are wired",
       .run = info_irq },
+    { .name = "network", .params = "", .help = "show the network state",
+      .run = hmp_info_network },
+    { .name = "usernet", .params = "", .help = "show user network stack connection states",
+      .run = hmp_info_usernet },
+    HMP_BLOCK_INFO_COMMANDS
     { .name = NULL },
 };
 
@@ -388,15 +412,16 @@ static bool parse_dump_format(const char *text, DumpFormat *f, GString *out)
         case 'w': f->size = 4; break;
         case 'g': f->size = 8; break;
         case 'i':
-            g_string_append(out, "format 'i' needs a disassembler the CPU does not offer to "
-                                 "the monitor yet\n");
-            return false;
+            f->format = 'i';
+            break;
         default:
             g_string_append_printf(out, "invalid char in format: '%c'\n", *p);
             return false;
         }
     }
-    if (f->format == 'c') {
+    if (f->format == 'i') {
+        f->size = 1;   /* count is in instructions; bytes are counted as they go */
+    } else if (f->format == 'c') {
         f->size = 1;
     } else if (!f->size) {
         f->size = DUMP_DEFAULT_SIZE;
@@ -496,6 +521,46 @@ static bool dump_read(MachineState *ms, CPUState *cpu, uint64_t addr, uint8_t *b
     return true;
 }
 
+/* x/i, xp/i: @count instructions through the CPU's disassembler. */
+static void disas_dump(GString *out, MachineState *ms, CPUState *cpu, uint64_t addr,
+                       uint64_t count)
+{
+    CPUState *dcpu = cpu;
+    if (!dcpu && ms->cpus && ms->cpus->len) {
+        dcpu = g_ptr_array_index(ms->cpus, 0);
+    }
+    CPUClass *cc = dcpu ? CPU_GET_CLASS(dcpu) : NULL;
+    if (!cc || !cc->disas_insn) {
+        g_string_append(out, "format 'i': the CPU offers no disassembler\n");
+        return;
+    }
+    enum { MAX_INSN_BYTES = 16 };
+    for (uint64_t i = 0; i < count; i++) {
+        uint8_t buf[MAX_INSN_BYTES];
+        unsigned avail = 0;
+        /* As many bytes as can be read, up to the longest instruction. */
+        g_autoptr(GString) err = g_string_new(NULL);
+        while (avail < MAX_INSN_BYTES && addr + avail >= addr &&
+               dump_read(ms, cpu, addr + avail, buf + avail, 1, err)) {
+            avail++;
+        }
+        g_autoptr(GString) text = g_string_new(NULL);
+        unsigned len = avail ? cc->disas_insn(dcpu, addr, buf, avail, text) : 0;
+        if (!len) {
+            g_string_append_printf(out, "0x%016" PRIx64 ":%s", addr,
+                                   err->len ? err->str : " Cannot access memory\n");
+            return;
+        }
+        uint64_t word = 0;
+        for (unsigned k = 0; k < len && k < 8; k++) {
+            word |= (uint64_t)buf[k] << (8 * k);
+        }
+        g_string_append_printf(out, "0x%016" PRIx64 ":  %0*" PRIx64 "  %s\n", addr,
+                               (int)MIN(len, 8u) * 2, word, text->str);
+        addr += len;
+    }
+}
+
 static void memory_dump(GString *out, JsonObject *args, bool physical)
 {
     DumpFormat f;
@@ -512,6 +577,10 @@ static void memory_dump(GString *out, JsonObject *args, bool physical)
                              "addresses, like 'xp')\n");
     }
     uint64_t addr = (uint64_t)qmp_arg_int(args, "addr", 0);
+    if (f.format == 'i') {
+        disas_dump(out, ms, cpu, addr, f.count);
+        return;
+    }
     uint64_t len = f.count * f.size;
     unsigned line_bytes = f.size == 1 ? DUMP_LINE_BYTES_NARROW : DUMP_LINE_BYTES;
     uint8_t buf[DUMP_LINE_BYTES];

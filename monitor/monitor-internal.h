@@ -200,6 +200,10 @@ typedef struct HmpInfoCommand {
     void (*run)(GString *out, const char *arg);
 } HmpInfoCommand;
 
+/* HMP gdbserver and the gdbstub's monitor hook (monitor/hmp-gdb.c). */
+void hmp_gdbserver(GString *out, JsonObject *args);
+void hmp_gdb_init(void);
+
 extern const HmpCommand hmp_commands[];
 extern const HmpInfoCommand hmp_info_commands[];
 const HmpCommand *hmp_find_command(const char *name);

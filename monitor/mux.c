@@ -315,6 +315,7 @@ static const TypeInfo mux_type_info = {
 void monitor_types_init(void)
 {
     chardev_types_init();
+    hmp_gdb_init();
     if (!type_lookup(TYPE_CHARDEV_MUX)) {
         type_register_static(&mux_type_info);
     }

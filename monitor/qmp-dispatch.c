@@ -629,6 +629,19 @@ static void doc_members(GString *md, const QmpMember *members, const char *what)
     g_string_append(md, "\n");
 }
 
+/* Text for a Markdown table cell: '|' escaped. */
+static char *md_cell(const char *text)
+{
+    GString *out = g_string_new(NULL);
+    for (const char *p = text; *p; p++) {
+        if (*p == '|') {
+            g_string_append_c(out, '\\');
+        }
+        g_string_append_c(out, *p);
+    }
+    return g_string_free(out, FALSE);
+}
+
 char *qmp_schema_doc_markdown(void)
 {
     GString *md = g_string_new(doc_intro);
@@ -663,6 +676,27 @@ char *qmp_schema_doc_markdown(void)
         }
         g_string_append(md, "\n\n");
     }
+    /* The human monitor's own table (HMP commands that have a QMP twin
+     * run it; the rest are HMP only). */
+    g_string_append(md, "## HMP commands\n\n"
+                        "The human monitor (`-monitor`, `-serial mon:stdio`, "
+                        "`human-monitor-command`, gdb's `monitor CMD`):\n\n"
+                        "| command | arguments | description |\n|---|---|---|\n");
+    for (const HmpCommand *c = hmp_commands; c->name; c++) {
+        g_autofree char *help = md_cell(c->help);
+        g_string_append_printf(md, "| `%s`%s%s%s | %s%s%s | %s |\n", c->name,
+                               c->alias ? " (`" : "", c->alias ? c->alias : "",
+                               c->alias ? "`)" : "", c->params && *c->params ? "`" : "",
+                               c->params ? c->params : "", c->params && *c->params ? "`" : "",
+                               help);
+    }
+    for (const HmpInfoCommand *i = hmp_info_commands; i->name; i++) {
+        g_autofree char *help = md_cell(i->help);
+        g_string_append_printf(md, "| `info %s` | %s%s%s | %s |\n", i->name,
+                               *i->params ? "`" : "", i->params, *i->params ? "`" : "",
+                               help);
+    }
+    g_string_append(md, "\n");
     /* One trailing newline, none doubled. */
     while (md->len > 1 && md->str[md->len - 1] == '\n' && md->str[md->len - 2] == '\n') {
         g_string_truncate(md, md->len - 1);

@@ -38,6 +38,25 @@ JsonNode *qmp_device_del(JsonObject *args, GError **errp);
 JsonNode *qmp_object_add(JsonObject *args, GError **errp);
 JsonNode *qmp_object_del(JsonObject *args, GError **errp);
 
+/* monitor/qmp-net.c and hmp-net.c: the network layer through its hooks */
+JsonNode *qmp_netdev_add(JsonObject *args, GError **errp);
+JsonNode *qmp_netdev_del(JsonObject *args, GError **errp);
+JsonNode *qmp_set_link(JsonObject *args, GError **errp);
+JsonNode *qmp_query_rx_filter(JsonObject *args, GError **errp);
+extern const QmpMember qmp_netdev_add_args[];
+extern const QmpMember qmp_netdev_del_args[];
+extern const QmpMember qmp_set_link_args[];
+extern const QmpMember qmp_query_rx_filter_args[];
+extern const QmpMember qmp_rx_filter_info_members[];
+extern const QmpMember qmp_nic_rx_filter_changed_data[];
+extern const char *const qmp_rx_state_values[];
+void hmp_info_network(GString *out, const char *arg);
+void hmp_info_usernet(GString *out, const char *arg);
+void hmp_netdev_add(GString *out, JsonObject *args);
+void hmp_set_link(GString *out, JsonObject *args);
+void hmp_hostfwd_add(GString *out, JsonObject *args);
+void hmp_hostfwd_remove(GString *out, JsonObject *args);
+
 /* monitor/qmp-pci.c: PCI buses described by their bus classes */
 JsonNode *qmp_query_pci(JsonObject *args, GError **errp);
 void hmp_info_pci(GString *out, const char *arg);

@@ -11,6 +11,7 @@
  */
 #include <string.h>
 
+#include "monitor/qmp-block.h"
 #include "monitor/qmp-handlers.h"
 
 #define END { .name = NULL }
@@ -46,6 +47,8 @@ const QmpEnum qmp_enums[] = {
              "'host-ui' (Ctrl-A x), 'guest-shutdown', 'guest-reset', 'guest-panic'." },
     { .name = "QMPCapability", .values = qmp_capability_values,
       .doc = "Optional protocol capabilities; none is offered by Tessera." },
+    { .name = "RxState", .values = qmp_rx_state_values,
+      .doc = "A NIC's receive filter state: 'normal' (filtered), 'none' (nothing), 'all'." },
     { .name = "TpmModel", .values = no_values,
       .doc = "TPM device models: Tessera has none, so the enum is empty." },
     { .name = "TpmType", .values = no_values,
@@ -333,6 +336,9 @@ const QmpStruct qmp_structs[] = {
       .members = object_property_info_members },
     { .name = "ObjectTypeInfo", .doc = "One type of the object model.",
       .members = object_type_info_members },
+    { .name = "RxFilterInfo", .doc = "A NIC's receive filter.",
+      .members = qmp_rx_filter_info_members },
+    QMP_BLOCK_STRUCTS
     { .name = "TargetInfo", .doc = "The target architecture.", .members = target_info_members },
     { .name = "KvmInfo", .doc = "KVM availability.", .members = kvm_info_members },
     { .name = "CommandLineOptionInfo", .doc = "One command-line option.",
@@ -447,7 +453,10 @@ const QmpCommand qmp_commands[] = {
       .doc = "The character devices." },
     { .name = "query-pci", .returns = "[PciInfo]", .handler = qmp_query_pci,
       .doc = "The PCI root buses with their devices, bridges and the devices behind them, "
-             "BARs with their bus addresses and sizes, and INTx pins (QEMU's shape)." },
+             "BARs with their bus addresses and sizes, and INTx pins (QEMU's shape).  A BAR the "
+             "guest has not enabled reports address -1 (QEMU prints 2^64-1).  HMP: info pci "
+             "prints the same in QEMU's text form.",
+      .example = "{\"execute\": \"query-pci\"}" },
     { .name = "qom-list", .args = path_args, .returns = "[ObjectPropertyInfo]",
       .handler = qmp_qom_list,
       .doc = "The properties of the object at @path, children (\"child<TYPE>\") and links "
@@ -485,7 +494,13 @@ const QmpCommand qmp_commands[] = {
       .example = "{\"execute\": \"device_add\", \"arguments\": {\"driver\": "
                  "\"test-dep-leaf\", \"id\": \"leaf0\", \"level\": 5}}" },
     { .name = "device_del", .args = device_del_args, .handler = qmp_device_del,
-      .doc = "Unrealize and remove a hot-pluggable device; DEVICE_DELETED follows.",
+      .doc = "Remove a hot-pluggable device; DEVICE_DELETED follows.  On a bus that asks "
+             "the guest first (a pcie-root-port's slot presses its attention button), the "
+             "command returns at once and the event comes once the guest has powered the slot "
+             "off; a request the guest ignores lapses after the port's unplug-timeout (a "
+             "warning, the device stays) and may be repeated.  A device that still holds "
+             "user-plugged devices on its own buses (a root port with a device behind it) is "
+             "refused.",
       .example = "{\"execute\": \"device_del\", \"arguments\": {\"id\": \"leaf0\"}}" },
     { .name = "object-add", .args = object_add_args, .allow_extra = true,
       .handler = qmp_object_add,
@@ -512,6 +527,26 @@ const QmpCommand qmp_commands[] = {
       .doc = "Run one HMP command line and return its output.",
       .example = "{\"execute\": \"human-monitor-command\", \"arguments\": "
                  "{\"command-line\": \"info status\"}}" },
+    { .name = "netdev_add", .args = qmp_netdev_add_args, .allow_extra = true,
+      .handler = qmp_netdev_add,
+      .doc = "Add a network backend, as -netdev does; other arguments are the backend's "
+             "options (hostfwd as a list of strings or {\"str\": ...}; stream/dgram "
+             "addresses as objects).",
+      .example = "{\"execute\": \"netdev_add\", \"arguments\": {\"type\": \"user\", "
+                 "\"id\": \"h0\", \"hostfwd\": [{\"str\": \"tcp::0-:22\"}]}}" },
+    { .name = "netdev_del", .args = qmp_netdev_del_args, .handler = qmp_netdev_del,
+      .doc = "Remove a network backend; a NIC using it stays, unplugged.",
+      .example = "{\"execute\": \"netdev_del\", \"arguments\": {\"id\": \"h0\"}}" },
+    { .name = "set_link", .args = qmp_set_link_args, .handler = qmp_set_link,
+      .doc = "Set the link of a NIC or a netdev up or down; the peer follows (except hub "
+             "ports), so the guest sees its carrier change.",
+      .example = "{\"execute\": \"set_link\", \"arguments\": {\"name\": \"n0\", "
+                 "\"up\": false}}" },
+    { .name = "query-rx-filter", .args = qmp_query_rx_filter_args,
+      .returns = "[RxFilterInfo]", .handler = qmp_query_rx_filter,
+      .doc = "The receive filters of the NICs (or of NIC @name); re-arms "
+             "NIC_RX_FILTER_CHANGED for them." },
+    QMP_BLOCK_COMMANDS
     /* libvirt's probe and a running domain (monitor/qmp-libvirt.c) */
     { .name = "query-target", .returns = "TargetInfo", .handler = qmp_query_target,
       .doc = "The target architecture (fails for the plain tessera binary without -target)." },
@@ -569,8 +604,13 @@ const QmpEvent qmp_events[] = {
       .data = shutdown_data },
     { .name = "POWERDOWN", .doc = "The power button was pressed (system_powerdown).",
       .data = NULL },
-    { .name = "DEVICE_DELETED", .doc = "A device was removed (device_del).",
+    { .name = "DEVICE_DELETED", .doc = "A device was removed (device_del), at once or once "
+                                       "the guest released it.",
       .data = device_deleted_data },
+    { .name = "NIC_RX_FILTER_CHANGED",
+      .doc = "A NIC's receive filter changed (sent once until the next query-rx-filter).",
+      .data = qmp_nic_rx_filter_changed_data },
+    QMP_BLOCK_EVENTS
     END
 };
 

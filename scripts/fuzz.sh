@@ -11,14 +11,14 @@
 # sanitizer report, leak, timeout, out-of-memory) its input is kept in
 # build/fuzz/artifacts/<target>/ and the target is restarted for the rest of
 # its time.  Prints one line per target: CPU seconds used, executions,
-# findings; the log of every run is build/fuzz/logs/<target>-N.log.
+# findings; the log of every run is build/fuzz/logs/<target>-<start time>-N.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-1800}
 shift || true
 case "$secs" in ''|*[!0-9]*) echo "fuzz.sh: SECONDS_PER_TARGET must be a number, not '$secs'" >&2; exit 2;; esac
 bash tests/fuzz/build.sh
-all=(options dtb loader hmp qmp)
+all=(options dtb loader hmp qmp qcow2)
 # The device fuzzers exist once the qtest protocol does (tests/fuzz/build.sh).
 for d in $(python3 tests/fuzz/fuzz_boards.py | cut -d' ' -f1); do
     [ -x "build/fuzz/${d}_fuzz" ] && all+=("$d")
@@ -29,6 +29,7 @@ targets=("$@")
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_odr_violation=0}
 command -v /usr/bin/time >/dev/null || { echo "fuzz.sh: /usr/bin/time is missing (package time)" >&2; exit 1; }
 mkdir -p build/fuzz/logs
+stamp=$(date +%Y%m%d-%H%M%S)
 summary=()
 for t in "${targets[@]}"; do
     [ -x "build/fuzz/${t}_fuzz" ] || { echo "fuzz.sh: no target '$t' (have: ${all[*]})" >&2; exit 2; }
@@ -42,7 +43,7 @@ for t in "${targets[@]}"; do
         left=$((secs - ($(date +%s) - start)))
         [ "$left" -gt 5 ] || break
         runs=$((runs + 1))
-        log=build/fuzz/logs/$t-$runs.log
+        log=build/fuzz/logs/$t-$stamp-$runs.log
         set +e
         nice -n 19 /usr/bin/time -f 'cpu %U %S' -o "$log.time" \
             "build/fuzz/${t}_fuzz" "${dict[@]}" -max_total_time="$left" -max_len=4096 \

@@ -13,12 +13,18 @@ packages=(
   # fuzzing (tests/fuzz/build.sh, scripts/fuzz.sh): clang's libFuzzer and sanitizer runtimes
   clang libclang-rt-14-dev
   # tests: firmware, guest toolchain, clients
-  opensbi u-boot-qemu gcc-riscv64-unknown-elf device-tree-compiler
+  opensbi u-boot-qemu gcc-riscv64-unknown-elf gcc-aarch64-linux-gnu device-tree-compiler
   socat strace xz-utils cpio
   # libvirt compatibility tests (issue 16): a private libvirtd with the QEMU driver
   libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients
+  # network backends: -netdev user
+  libslirp-dev
+  # gdbstub tests: the debugger, and objdump to compare disassembly with
+  gdb-multiarch binutils-riscv64-unknown-elf
   # benchmarks: side-by-side reference only, never used by Tessera itself
-  qemu-system-misc time
+  qemu-system-misc qemu-system-arm time
+  # block layer: compressed qcow2 clusters; tests: images made with Debian's tools
+  zlib1g-dev libzstd-dev qemu-utils genisoimage e2fsprogs
 )
 
 missing=()

@@ -96,8 +96,7 @@ class BadInput(unittest.TestCase):
         self.check_one_line_error(['-M'], '-M', 'requires an argument')
 
     def test_unbuilt_subsystem(self):
-        self.check_one_line_error(['-drive', 'file=x.img'], '-drive', 'not built yet')
-        self.check_one_line_error(['-netdev', 'user,id=n0'], '-netdev', 'not built yet')
+        self.check_one_line_error(['-drive', 'file=x.img'], '-drive', "Could not open 'x.img'")
 
     def test_bad_memory_size(self):
         self.check_one_line_error(['-M', 'none', '-m', 'lots'], '-m', 'lots')

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "kernel/core.h"
+#include "kernel/gdbstub.h"
 #include "kernel/log.h"
 #include "kernel/machine.h"
 #include "monitor/monitor-internal.h"
@@ -64,4 +65,5 @@ void fuzz_core_setup(const char *progname, bool with_machine)
 void fuzz_reset_state(void)
 {
     log_set_mask_str("", NULL);
+    gdbserver_stop();   /* HMP "gdbserver" (also through qRcmd) */
 }

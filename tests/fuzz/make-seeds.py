@@ -168,16 +168,76 @@ def device_seeds():
             write(name, 'seed-region-%d' % region, ops)
 
 
+def qcow2_seeds():
+    """Small images made by qemu-img (512-byte clusters keep them under the
+    fuzzers' 4096-byte inputs): v2 and v3, lazy refcounts, 1-bit and 64-bit
+    refcounts, a backing file, a snapshot, zlib and zstd compressed data."""
+    qemu_img = shutil.which('qemu-img')
+    if not qemu_img:
+        sys.exit('make-seeds: qemu-img (qemu-utils) is missing')
+    import tempfile
+    variants = [
+        ('v3', ['-o', 'cluster_size=512']),
+        ('v2', ['-o', 'cluster_size=512,compat=0.10']),
+        ('lazy', ['-o', 'cluster_size=512,lazy_refcounts=on']),
+        ('refbits1', ['-o', 'cluster_size=512,refcount_bits=1']),
+        ('refbits64', ['-o', 'cluster_size=512,refcount_bits=64']),
+        ('backing', ['-o', 'cluster_size=512', '-u', '-b', 'base.raw', '-F', 'raw']),
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        img = os.path.join(tmp, 'x.qcow2')
+        for name, opts in variants:
+            subprocess.run([qemu_img, 'create', '-q', '-f', 'qcow2'] + opts + [img, '64k'],
+                           check=True)
+            write('qcow2', 'seed-' + name, open(img, 'rb').read())
+        subprocess.run([qemu_img, 'create', '-q', '-f', 'qcow2', '-o', 'cluster_size=512', img,
+                        '64k'], check=True)
+        subprocess.run([qemu_img, 'snapshot', '-c', 's1', img], check=True)
+        write('qcow2', 'seed-snapshot', open(img, 'rb').read())
+        raw = os.path.join(tmp, 'd.raw')
+        with open(raw, 'wb') as f:
+            f.write(bytes(range(256)) * 8 + b'\0' * 2048)
+        for comp in ('zlib', 'zstd'):
+            subprocess.run([qemu_img, 'convert', '-c', '-O', 'qcow2', '-o',
+                            'cluster_size=512,compression_type=' + comp, raw, img], check=True)
+            write('qcow2', 'seed-' + comp, open(img, 'rb').read())
+
+
+def gdb_packet(payload):
+    body = payload.encode('latin-1') if isinstance(payload, str) else payload
+    return b'$' + body + b'#%02x' % (sum(body) & 0xff)
+
+
+def gdb_seeds():
+    """Packets as gdb sends them when attaching and debugging, and bad ones."""
+    session = ['qSupported:multiprocess+;swbreak+;hwbreak+;qRelocInsn+;vContSupported+',
+               'vMustReplyEmpty', 'Hg0', 'qXfer:features:read:target.xml:0,ffb', 'qTStatus',
+               '?', 'qfThreadInfo', 'qsThreadInfo', 'qAttached', 'Hc-1', 'qC', 'g',
+               'm80000000,40', 'p20', 'P20=0000008000000000', 'Z0,80000010,2', 'z0,80000010,2',
+               'Z1,80000010,4', 'Z2,80001000,8', 'z2,80001000,8', 'vCont?', 'vCont;s:1;c',
+               'qThreadExtraInfo,1', 'T1', 'Hgp1.2', 'qRcmd,696e666f20737461747573',
+               'qqemu.sstepbits', 'Qqemu.sstep=0x1', 'Qqemu.PhyMemMode:1', 'D']
+    write('gdb', 'seed-session', b'+' + b'+'.join(gdb_packet(p) for p in session))
+    write('gdb', 'seed-noack', gdb_packet('QStartNoAckMode') + gdb_packet('m0,4') +
+          b'\x03' + gdb_packet('c'))
+    write('gdb', 'seed-binary', gdb_packet(b'X80000000,4:}\x03}\x04*#') + gdb_packet('M0,2:abcd'))
+    write('gdb', 'seed-bad', b'$g#00$m$$m1,1#zz---++' + gdb_packet('G' + '0' * 31) +
+          gdb_packet('vCont;x') + gdb_packet('Zf,0,0') + b'$' + b'a' * 20000 + b'#00')
+
+
 def main():
-    for t in ['qmp', 'hmp', 'options', 'loader', 'dtb', 'device-virt', 'device-spike']:
+    for t in ['qmp', 'hmp', 'options', 'loader', 'dtb', 'device-virt', 'device-spike', 'qcow2',
+              'gdb']:
         shutil.rmtree(os.path.join(CORPUS, t), ignore_errors=True)
     for i, l in enumerate(qmp_lines()):
         write('qmp', 'seed-%02d' % i, l + '\n')
     hmp_seeds()
+    gdb_seeds()
     options_seeds()
     loader_seeds()
     dtb_seeds()
     device_seeds()
+    qcow2_seeds()
 
 
 if __name__ == '__main__':

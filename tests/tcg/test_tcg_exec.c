@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The TCG engine running a toy guest on the interpreter: block chaining,
+ * The TCG engine running a toy guest on the interpreter (and, through
+ * test_tcg_x86_exec.c, on the x86-64 backend): block chaining,
  * the block cache and its invalidation by guest stores, precise exceptions,
  * MMIO, interrupts reaching a vCPU spinning in chained blocks, WFI, pause
  * and resume, and atomics across vCPU threads.
@@ -182,6 +183,62 @@ START_TEST(test_fence_i_sees_code_written_behind_engine)
 }
 END_TEST
 
+START_TEST(test_chain_unlinked_when_target_rewritten)
+{
+    /* A (0x1000) jumps to B (0x1040): chained once both have run. */
+    const uint32_t a[] = { toy_insn(TOY_J, 0, 0, 16) };
+    const uint32_t b1[] = { toy_insn(TOY_LI, 3, 0, 1), toy_insn(TOY_HALT, 0, 0, 0) };
+    toy_load(h, 0x1000, a, 1);
+    toy_load(h, 0x1040, b1, 2);
+    for (int i = 0; i < 3; i++) {
+        env0()->pc = 0x1000;
+        ck_assert(toy_run_until_done(h, 1, RUN_MS));
+        ck_assert_uint_eq(env0()->r[3], 1);
+    }
+    /* The guest rewrites B, then enters A again: A's link to B must be gone. */
+    const uint32_t writer[] = {
+        toy_insn(TOY_SW, 4, 5, 0),
+        toy_insn(TOY_LI, 6, 0, 0x1000),
+        toy_insn(TOY_JR, 0, 6, 0),
+    };
+    toy_load(h, 0x1800, writer, 3);
+    env0()->r[4] = toy_insn(TOY_LI, 3, 0, 2);
+    env0()->r[5] = 0x1040;
+    env0()->pc = 0x1800;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    ck_assert_uint_eq(env0()->r[3], 2);
+    /* And the new B is chained again and stays correct. */
+    for (int i = 0; i < 3; i++) {
+        env0()->r[3] = 0;
+        env0()->pc = 0x1000;
+        ck_assert(toy_run_until_done(h, 1, RUN_MS));
+        ck_assert_uint_eq(env0()->r[3], 2);
+    }
+}
+END_TEST
+
+START_TEST(test_indirect_loop_counts_and_exits)
+{
+    /* A loop closed by an indirect jump (lookup_and_goto_ptr every turn). */
+    const uint32_t prog[] = {
+        toy_insn(TOY_LI, 1, 0, 3000),
+        toy_insn(TOY_LI, 6, 0, CODE + 12),
+        toy_insn(TOY_LI, 7, 0, CODE + 28),
+        toy_insn(TOY_ADDI, 1, 1, -1),        /* CODE + 12 */
+        toy_insn(TOY_ADDI, 2, 2, 1),
+        toy_insn(TOY_BNE, 1, 0, 2),          /* to CODE + 28 while r1 != 0 */
+        toy_insn(TOY_HALT, 0, 0, 0),
+        toy_insn(TOY_JR, 0, 6, 0),           /* CODE + 28 */
+    };
+    toy_load(h, CODE, prog, G_N_ELEMENTS(prog));
+    env0()->pc = CODE;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    ck_assert_uint_eq(env0()->r[2], 3000);
+    ck_assert_uint_eq(env0()->r[1], 0);
+    ck_assert_int_le(env0()->translations, 6);
+}
+END_TEST
+
 /* ---- exceptions ------------------------------------------------------------------- */
 
 START_TEST(test_precise_load_fault)
@@ -339,6 +396,35 @@ START_TEST(test_interrupt_stops_chained_loop)
 }
 END_TEST
 
+START_TEST(test_interrupt_stops_indirect_loop)
+{
+    /* Spinning through lookup_and_goto_ptr only (no goto_tb). */
+    const uint32_t prog[] = {
+        toy_insn(TOY_LI, 6, 0, CODE + 4),
+        toy_insn(TOY_ADDI, 1, 1, 1),         /* CODE + 4 */
+        toy_insn(TOY_JR, 0, 6, 0),
+    };
+    toy_load(h, CODE, prog, 3);
+    load_handler();
+    env0()->pc = CODE;
+    env0()->done = 0;
+    h->cpus[0]->parent_obj.halted = false;
+    toy_resume(h);
+    g_usleep(20000);
+    ck_assert_int_eq(env0()->done, 0);
+    toy_interrupt(h, 0);
+    gint64 end = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
+    while (!__atomic_load_n(&env0()->done, __ATOMIC_SEQ_CST) && g_get_monotonic_time() < end) {
+        g_usleep(100);
+    }
+    toy_pause(h);
+    ck_assert_int_eq(env0()->done, 1);
+    ck_assert_int_eq(env0()->interrupts, 1);
+    ck_assert(env0()->epc == CODE + 4 || env0()->epc == CODE + 8);
+    ck_assert_uint_gt(env0()->r[1], 1000);
+}
+END_TEST
+
 START_TEST(test_wfi_sleeps_until_interrupt)
 {
     const uint32_t prog[] = { toy_insn(TOY_WFI, 0, 0, 0), toy_insn(TOY_HALT, 0, 0, 0) };
@@ -479,6 +565,8 @@ static Suite *tcg_exec_suite(void)
     tcase_add_test(tc, test_store_to_same_page_data);
     tcase_add_test(tc, test_invalidate_phys_range);
     tcase_add_test(tc, test_fence_i_sees_code_written_behind_engine);
+    tcase_add_test(tc, test_chain_unlinked_when_target_rewritten);
+    tcase_add_test(tc, test_indirect_loop_counts_and_exits);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("/tcg/exceptions");
@@ -493,6 +581,7 @@ static Suite *tcg_exec_suite(void)
     tcase_add_checked_fixture(tc, setup1, teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_interrupt_stops_chained_loop);
+    tcase_add_test(tc, test_interrupt_stops_indirect_loop);
     tcase_add_test(tc, test_wfi_sleeps_until_interrupt);
     tcase_add_test(tc, test_pause_parks_spinning_vcpu);
     suite_add_tcase(s, tc);

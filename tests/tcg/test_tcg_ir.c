@@ -791,6 +791,122 @@ START_TEST(test_calls)
 }
 END_TEST
 
+/*
+ * More live values than a backend has registers, across every kind of
+ * call-out: a pure helper that trashes the caller-saved registers, helpers
+ * that read and write globals, MMIO slow paths, env accesses aliasing
+ * globals, and a branch.  Catches values kept in registers that a call
+ * clobbers, globals not written back before a helper or access reads them,
+ * and stale cached globals after a helper or env store changed them.
+ */
+static uint64_t helper_trash_regs(void)
+{
+#if defined(__x86_64__)
+    __asm__ volatile("mov $-1, %%rsi\n\tmov $-1, %%rdi\n\tmov $-1, %%r8\n\t"
+                     "mov $-1, %%r9\n\tmov $-1, %%r10\n\tmov $-1, %%r11\n\t"
+                     "mov $-1, %%rcx\n\tmov $-1, %%rdx"
+                     ::: "rsi", "rdi", "r8", "r9", "r10", "r11", "rcx", "rdx");
+#endif
+    return 5;
+}
+
+#define REG_TEMPS 10
+
+static void gen_regs(IrBuilder *b, void *opaque)
+{
+    IrTemp t[REG_TEMPS + 1], w32 = ir_temp_new_i32(b), tmp = ir_temp_new_i64(b);
+    for (unsigned i = 0; i <= REG_TEMPS; i++) {
+        t[i] = ir_temp_new_i64(b);
+    }
+    for (unsigned i = 0; i < REG_TEMPS; i++) {
+        ir_mul_i64(b, t[i], TOY_G_R(0), ir_const_i64(b, i + 3));
+        ir_add_i64(b, t[i], t[i], TOY_G_R(1));
+    }
+    ir_extrl_i64_i32(b, w32, TOY_G_R(1));
+    ir_addi_i32(b, w32, w32, 5);
+    /* Dirty globals, then calls. */
+    ir_addi_i64(b, TOY_G_R(0), TOY_G_R(0), 1);
+    ir_addi_i64(b, TOY_G_R(1), TOY_G_R(1), 2);
+    ir_call0(b, (void *)helper_trash_regs, IR_CALL_PURE, tmp);
+    ir_st_i64(b, tmp, OUT_OFF(20));
+    ir_call1(b, (void *)helper_env_sum, 0, tmp, IR_TEMP_ENV);
+    ir_st_i64(b, tmp, OUT_OFF(12));
+    ir_add_i64(b, tmp, TOY_G_R(2), TOY_G_R(2));     /* r2 read (and cached) first */
+    ir_st_i64(b, tmp, OUT_OFF(14));
+    ir_call2(b, (void *)helper_set_r2, 0, IR_NO_TEMP, IR_TEMP_ENV, ir_const_i64(b, 77));
+    ir_add_i64(b, TOY_G_R(3), TOY_G_R(2), t[0]);
+    /* MMIO: both slow paths with everything live. */
+    ir_guest_ld(b, IR_I64, t[REG_TEMPS], TOY_G_R(4), IR_MO_64, 0);
+    ir_addi_i64(b, tmp, TOY_G_R(4), 8);
+    ir_guest_st(b, IR_I64, t[1], tmp, IR_MO_64, 0);
+    /* Env accesses aliasing cached dirty globals. */
+    ir_mov_i64(b, TOY_G_R(6), t[3]);
+    ir_st_i64(b, t[2], (ptrdiff_t)offsetof(ToyEnv, r[6]));
+    ir_mov_i64(b, TOY_G_R(7), t[4]);
+    ir_ld_i64(b, tmp, (ptrdiff_t)offsetof(ToyEnv, r[7]));
+    ir_st_i64(b, tmp, OUT_OFF(13));
+    /* A branch over an update, values live across the label. */
+    IrLabel l = ir_label_new(b);
+    ir_brcond_i64(b, IR_COND_EQ, TOY_G_R(8), ir_const_i64(b, 0), l);
+    ir_addi_i64(b, t[5], t[5], 1);
+    ir_addi_i64(b, TOY_G_R(9), TOY_G_R(9), 1);
+    ir_set_label(b, l);
+    for (unsigned i = 0; i <= REG_TEMPS; i++) {
+        ir_st_i64(b, t[i], OUT_OFF(i));
+    }
+    ir_st_i32(b, w32, OUT_OFF(11));
+}
+
+/* A global read (and kept in a call-preserved register) before a helper
+ * that writes it must be read again after. */
+static void gen_global_after_helper(IrBuilder *b, void *opaque)
+{
+    ir_st_i64(b, TOY_G_R(2), OUT_OFF(15));
+    ir_call2(b, (void *)helper_set_r2, 0, IR_NO_TEMP, IR_TEMP_ENV, ir_const_i64(b, 77));
+    ir_st_i64(b, TOY_G_R(2), OUT_OFF(16));
+}
+
+START_TEST(test_registers_across_calls)
+{
+    env0()->r[2] = 3;
+    toy_run_gen(h, gen_global_after_helper, NULL);
+    ck_assert_uint_eq(env0()->out[15], 3);
+    ck_assert_uint_eq(env0()->out[16], 77);
+
+    for (uint64_t taken = 0; taken < 2; taken++) {
+        ToyEnv *e = env0();
+        memset(e->out, 0, sizeof(e->out));
+        memset(e->r, 0, sizeof(e->r));
+        e->r[0] = 40;
+        e->r[1] = 2;
+        e->r[2] = 3;
+        e->r[4] = TOY_MMIO_BASE + 0x40;
+        e->r[8] = taken ? 0 : 1;
+        toy_run_gen(h, gen_regs, NULL);
+        for (unsigned i = 0; i < REG_TEMPS; i++) {
+            uint64_t want = 40 * (i + 3) + 2 + (i == 5 && !taken ? 1 : 0);
+            ck_assert_msg(e->out[i] == want, "temp %u: %llu, want %llu", i,
+                          (unsigned long long)e->out[i], (unsigned long long)want);
+        }
+        ck_assert_uint_eq(e->out[REG_TEMPS], 0x1122334455667788ull ^ 0x40);
+        ck_assert_uint_eq(e->out[11], 7);
+        ck_assert_uint_eq(e->out[12], 45);
+        ck_assert_uint_eq(e->out[13], 40 * 7 + 2);
+        ck_assert_uint_eq(e->out[14], 6);
+        ck_assert_uint_eq(e->out[20], 5);
+        ck_assert_uint_eq(e->r[0], 41);
+        ck_assert_uint_eq(e->r[1], 4);
+        ck_assert_uint_eq(e->r[2], 77);
+        ck_assert_uint_eq(e->r[3], 77 + 122);
+        ck_assert_uint_eq(e->r[6], 40 * 5 + 2);
+        ck_assert_uint_eq(e->r[7], 40 * 7 + 2);
+        ck_assert_uint_eq(e->r[9], taken ? 0 : 1);
+        ck_assert_uint_eq(h->mmio_last_addr, 0x48);
+        ck_assert_uint_eq(h->mmio_last_val, 40 * 4 + 2);
+    }
+}
+END_TEST
+
 /* ---- atomics ---------------------------------------------------------------------------- */
 
 static void gen_atomics(IrBuilder *b, void *opaque)
@@ -908,6 +1024,7 @@ static Suite *tcg_ir_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_calls);
+    tcase_add_test(tc, test_registers_across_calls);
     suite_add_tcase(s, tc);
     return s;
 }

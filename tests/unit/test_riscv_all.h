@@ -17,5 +17,6 @@
 #include "plugins/cpu/riscv/mmu.c"
 #include "plugins/cpu/riscv/tcg.c"
 #include "plugins/cpu/riscv/translate.c"
+#include "plugins/cpu/riscv/trigger.c"
 
 #endif

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The "x86_64" TCG backend: compiles IR blocks to native x86-64 code
- * (gen.c) held in per-vCPU chunks of executable memory.  Supports direct
- * chaining (goto_tb follows tb->jmp_target at run time).
+ * (gen.c) held in per-vCPU chunks of executable memory.  Direct chaining
+ * patches each goto_tb's jmp rel32 to the target block's code.
  * Selected with -accel tcg,backend=x86_64.
  */
 #include <errno.h>
@@ -109,7 +109,8 @@ static uint8_t *x86_alloc(X86Vcpu *xv, size_t size, X86Chunk **chunk)
 static bool x86_compile(TcgBackend *be, TcgVcpu *v, const IrBlock *ir, TcgTb *tb)
 {
     X86Vcpu *xv = v->backend_data;
-    GByteArray *code = x86_gen_block(v, ir, tb);
+    uint32_t jmp_off[IR_MAX_GOTO_TB] = { 0 };
+    GByteArray *code = x86_gen_block(v, ir, tb, jmp_off);
     if (!code) {
         return false;
     }
@@ -121,6 +122,7 @@ static bool x86_compile(TcgBackend *be, TcgVcpu *v, const IrBlock *ir, TcgTb *tb
         return false;
     }
     X86CodeHeader hdr = { .chunk = chunk, .size = total };
+    memcpy(hdr.jmp_off, jmp_off, sizeof(jmp_off));
     memcpy(p, &hdr, sizeof(hdr));
     memcpy(p + sizeof(hdr), code->data, code->len);
     tb->code = p + sizeof(hdr);
@@ -158,6 +160,37 @@ static TcgTb *x86_exec(TcgBackend *be, TcgVcpu *v, TcgTb *tb, int *exit_slot)
     return xv->entry(v, tb->code, exit_slot);
 }
 
+static const X86CodeHeader *x86_header(const TcgTb *tb)
+{
+    return (const X86CodeHeader *)((const uint8_t *)tb->code - sizeof(X86CodeHeader));
+}
+
+/*
+ * Point goto_tb @slot of @tb at its jmp_target's code, or back at the
+ * fall-through (the exit to the loop).  Called under the engine's tb_lock,
+ * possibly from another thread while @tb runs: the rel32 is 4-byte
+ * aligned, so the store is atomic for the executing thread.  A target out
+ * of rel32 range stays unpatched (the loop then handles that exit).
+ */
+static void x86_link(TcgBackend *be, TcgTb *tb, int slot)
+{
+    if (!tb->code) {
+        return;
+    }
+    uint32_t off = x86_header(tb)->jmp_off[slot];
+    g_assert(off && (off & 3) == 0);
+    uint8_t *site = (uint8_t *)tb->code + off;
+    TcgTb *to = __atomic_load_n(&tb->jmp_target[slot], __ATOMIC_ACQUIRE);
+    int64_t rel = 0;
+    if (to && to->code) {
+        rel = (intptr_t)to->code - (intptr_t)(site + 4);
+        if (rel != (int32_t)rel) {
+            rel = 0;
+        }
+    }
+    __atomic_store_n((int32_t *)site, (int32_t)rel, __ATOMIC_RELEASE);
+}
+
 static unsigned x86_find_insn(TcgBackend *be, TcgVcpu *v, TcgTb *tb, uintptr_t ra)
 {
     /* Compiled code stores the instruction index before every call-out. */
@@ -170,6 +203,7 @@ static const TcgBackendOps x86_ops = {
     .compile = x86_compile,
     .free_code = x86_free_code,
     .exec = x86_exec,
+    .link = x86_link,
     .find_insn = x86_find_insn,
 };
 

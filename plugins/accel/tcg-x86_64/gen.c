@@ -1,292 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The x86-64 backend's code generator: IR block -> x86-64 machine code (see
- * x86.h for the register conventions).  Each op loads its operands into
- * rax/rcx/rdx, computes and stores the result; there is no register
- * allocation.  Every IR op is supported.
+ * x86.h for the register conventions).  Common ALU ops compute straight on
+ * the registers of the register cache (regs.c); the others load their
+ * operands into rax/rcx/rdx, compute and store the result through the
+ * cache.  Every IR op is supported.
  */
-#include <string.h>
-
-#include "plugins/accel/tcg-x86_64/x86.h"
+#include "plugins/accel/tcg-x86_64/xgen.h"
 
 G_STATIC_ASSERT(G_BYTE_ORDER == G_LITTLE_ENDIAN);
 G_STATIC_ASSERT(sizeof(TcgTlbEntry) == 32);
-
-/* Host registers. */
-enum {
-    RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI,
-    R8, R9, R10, R11, R12, R13, R14, R15,
-};
-#define R_ENV RBX
-#define R_FRAME R12
-#define R_VCPU R13
-#define R_EXITP R14
-#define R_TB R15
-
-/* Opcode encoding for xg_op_*: optional prefix, optional 0F escape. */
-#define P_0F 0x100u
-#define P_66 0x10000u
-#define P_F3 0x20000u
-
-/* x86 condition codes. */
-enum {
-    CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_BE = 6, CC_A = 7,
-    CC_L = 0xc, CC_GE = 0xd, CC_LE = 0xe, CC_G = 0xf,
-};
-
-/* Arithmetic group (0x81 /n, 0x83 /n) and shift group (0xc1 /n, 0xd3 /n). */
-enum { AR_ADD = 0, AR_OR = 1, AR_AND = 4, AR_SUB = 5, AR_XOR = 6, AR_CMP = 7 };
-enum { SH_ROL = 0, SH_ROR = 1, SH_SHL = 4, SH_SHR = 5, SH_SAR = 7 };
-
-typedef struct XGen {
-    TcgVcpu *v;
-    const IrBlock *ir;
-    TcgTb *tb;
-    GByteArray *buf;
-    int *label_pos;          /* byte offset of each label, -1 while unset */
-    GArray *fixups;          /* (rel32 position, label) pairs */
-    /* rax holds i64 temp rax_temp while nothing was emitted after byte
-     * offset rax_pos (no label in between either). */
-    uint64_t rax_temp;
-    unsigned rax_pos;
-} XGen;
-
-static const uint8_t xg_cc[] = {
-    [IR_COND_EQ] = CC_E, [IR_COND_NE] = CC_NE, [IR_COND_LT] = CC_L, [IR_COND_GE] = CC_GE,
-    [IR_COND_LE] = CC_LE, [IR_COND_GT] = CC_G, [IR_COND_LTU] = CC_B, [IR_COND_GEU] = CC_AE,
-    [IR_COND_LEU] = CC_BE, [IR_COND_GTU] = CC_A,
-};
-
-/* ---- byte emission --------------------------------------------------------- */
-
-static void xg_b(XGen *g, uint8_t x)
-{
-    g_byte_array_append(g->buf, &x, 1);
-}
-
-static void xg_b4(XGen *g, uint32_t x)
-{
-    g_byte_array_append(g->buf, (const uint8_t *)&x, 4);
-}
-
-static void xg_b8(XGen *g, uint64_t x)
-{
-    g_byte_array_append(g->buf, (const uint8_t *)&x, 8);
-}
-
-static unsigned xg_pos(XGen *g)
-{
-    return g->buf->len;
-}
-
-/* Prefix, REX and opcode bytes. */
-static void xg_opcode(XGen *g, unsigned opc, bool w, int reg, int index, int rm)
-{
-    if (opc & P_66) {
-        xg_b(g, 0x66);
-    }
-    if (opc & P_F3) {
-        xg_b(g, 0xf3);
-    }
-    uint8_t rex = (w ? 8 : 0) | ((reg & 8) ? 4 : 0) | ((index & 8) ? 2 : 0) | ((rm & 8) ? 1 : 0);
-    if (rex) {
-        xg_b(g, 0x40 | rex);
-    }
-    if (opc & P_0F) {
-        xg_b(g, 0x0f);
-    }
-    xg_b(g, opc & 0xff);
-}
-
-/* op reg, rm (register direct). */
-static void xg_rr(XGen *g, unsigned opc, bool w, int reg, int rm)
-{
-    xg_opcode(g, opc, w, reg, 0, rm);
-    xg_b(g, 0xc0 | ((reg & 7) << 3) | (rm & 7));
-}
-
-/* op reg, [base + disp]. */
-static void xg_rm(XGen *g, unsigned opc, bool w, int reg, int base, int32_t disp)
-{
-    xg_opcode(g, opc, w, reg, 0, base);
-    uint8_t r = (reg & 7) << 3;
-    if (disp == 0 && (base & 7) != RBP) {
-        xg_b(g, 0x00 | r | (base & 7));
-        if ((base & 7) == RSP) {
-            xg_b(g, 0x24);
-        }
-    } else if (disp >= -128 && disp <= 127) {
-        xg_b(g, 0x40 | r | (base & 7));
-        if ((base & 7) == RSP) {
-            xg_b(g, 0x24);
-        }
-        xg_b(g, (uint8_t)disp);
-    } else {
-        xg_b(g, 0x80 | r | (base & 7));
-        if ((base & 7) == RSP) {
-            xg_b(g, 0x24);
-        }
-        xg_b4(g, (uint32_t)disp);
-    }
-}
-
-/* reg = imm (full 64-bit value when @w, else 32 bits zero-extended). */
-static void xg_movi(XGen *g, bool w, int reg, uint64_t imm)
-{
-    if (!w || imm <= UINT32_MAX) {
-        xg_opcode(g, 0xb8 + (reg & 7), false, 0, 0, reg);
-        xg_b4(g, (uint32_t)imm);
-    } else if ((int64_t)imm == (int32_t)imm) {
-        xg_rr(g, 0xc7, true, 0, reg);
-        xg_b4(g, (uint32_t)imm);
-    } else {
-        xg_opcode(g, 0xb8 + (reg & 7), true, 0, 0, reg);
-        xg_b8(g, imm);
-    }
-}
-
-/* Arithmetic with a sign-extended 32-bit immediate on a register. */
-static void xg_arith_ri(XGen *g, int ar, bool w, int reg, int32_t imm)
-{
-    if (imm >= -128 && imm <= 127) {
-        xg_rr(g, 0x83, w, ar, reg);
-        xg_b(g, (uint8_t)imm);
-    } else {
-        xg_rr(g, 0x81, w, ar, reg);
-        xg_b4(g, (uint32_t)imm);
-    }
-}
-
-static void xg_shift_ri(XGen *g, int sh, bool w, int reg, unsigned count)
-{
-    xg_rr(g, 0xc1, w, sh, reg);
-    xg_b(g, (uint8_t)count);
-}
-
-static void xg_mov_rr(XGen *g, bool w, int dst, int src)
-{
-    xg_rr(g, 0x89, w, src, dst);
-}
-
-/* Jumps with a rel32 to patch: returns the position of the rel32. */
-static unsigned xg_jcc(XGen *g, int cc)
-{
-    xg_b(g, 0x0f);
-    xg_b(g, 0x80 + cc);
-    unsigned at = xg_pos(g);
-    xg_b4(g, 0);
-    return at;
-}
-
-static unsigned xg_jmp(XGen *g)
-{
-    xg_b(g, 0xe9);
-    unsigned at = xg_pos(g);
-    xg_b4(g, 0);
-    return at;
-}
-
-/* Point the rel32 at @at to the current position. */
-static void xg_patch_here(XGen *g, unsigned at)
-{
-    int32_t rel = (int32_t)(xg_pos(g) - (at + 4));
-    memcpy(g->buf->data + at, &rel, 4);
-}
-
-static void xg_call_abs(XGen *g, const void *fn)
-{
-    xg_movi(g, true, RAX, (uint64_t)(uintptr_t)fn);
-    xg_rr(g, 0xff, false, 2, RAX);
-}
-
-/* call [base + disp] */
-static void xg_call_mem(XGen *g, int base, int32_t disp)
-{
-    xg_rm(g, 0xff, false, 2, base, disp);
-}
-
-static void xg_epilogue(XGen *g)
-{
-    xg_arith_ri(g, AR_ADD, true, RSP, 8);
-    static const int regs[] = { R15, R14, R13, R12, RBX, RBP };
-    for (unsigned i = 0; i < G_N_ELEMENTS(regs); i++) {
-        if (regs[i] & 8) {
-            xg_b(g, 0x41);
-        }
-        xg_b(g, 0x58 + (regs[i] & 7));
-    }
-    xg_b(g, 0xc3);
-}
-
-/* Leave through exit slot @slot (-1: none): *exit_slot = slot, return tb. */
-static void xg_exit(XGen *g, int slot)
-{
-    xg_rm(g, 0xc7, false, 0, R_EXITP, 0);
-    xg_b4(g, (uint32_t)slot);
-    xg_mov_rr(g, true, RAX, R_TB);
-    xg_epilogue(g);
-}
-
-/* ---- temps ------------------------------------------------------------------ */
-
-static int32_t xg_slot_disp(XGen *g, uint64_t t)
-{
-    return (int32_t)((t - g->ir->first_local) * sizeof(uint64_t));
-}
-
-/* reg = temp @t (i32 temps zero-extended). */
-static void xg_ld(XGen *g, int reg, uint64_t t)
-{
-    g_assert(t < g->ir->ntemps);
-    const IrTempInfo *ti = &g->ir->temps[t];
-    bool w = ti->type == IR_I64;
-    if (reg == RAX && t == g->rax_temp && g->rax_pos == xg_pos(g)) {
-        return;
-    }
-    switch (ti->kind) {
-    case IR_TEMP_KIND_ENV:
-        xg_mov_rr(g, true, reg, R_ENV);
-        break;
-    case IR_TEMP_KIND_CONST:
-        xg_movi(g, w, reg, ti->value);
-        break;
-    case IR_TEMP_KIND_GLOBAL:
-        xg_rm(g, 0x8b, w, reg, R_ENV, (int32_t)ti->env_offset);
-        break;
-    default:
-        xg_rm(g, 0x8b, w, reg, R_FRAME, xg_slot_disp(g, t));
-        break;
-    }
-}
-
-/* temp @t = reg (32 bits for i32 temps). */
-static void xg_st(XGen *g, int reg, uint64_t t)
-{
-    g_assert(t < g->ir->ntemps);
-    const IrTempInfo *ti = &g->ir->temps[t];
-    bool w = ti->type == IR_I64;
-    switch (ti->kind) {
-    case IR_TEMP_KIND_GLOBAL:
-        xg_rm(g, 0x89, w, reg, R_ENV, (int32_t)ti->env_offset);
-        break;
-    case IR_TEMP_KIND_LOCAL:
-        xg_rm(g, 0x89, w, reg, R_FRAME, xg_slot_disp(g, t));
-        break;
-    default:
-        g_assert_not_reached();
-    }
-    if (reg == RAX && w) {
-        g->rax_temp = t;
-        g->rax_pos = xg_pos(g);
-    }
-}
-
-/* Store the instruction index for find_insn before a call-out. */
-static void xg_set_insn(XGen *g, const IrOp *op)
-{
-    xg_rm(g, 0xc7, false, 0, R_VCPU, (int32_t)offsetof(TcgVcpu, cur_insn));
-    xg_b4(g, op->insn);
-}
+G_STATIC_ASSERT(sizeof(X86CodeHeader) % 16 == 0);
 
 /* ---- memory access helpers ---------------------------------------------------- */
 
@@ -363,12 +87,14 @@ static void xg_guest_ld(XGen *g, const IrOp *op)
     const uint64_t *a = op->args;
     unsigned memop = (unsigned)a[2];
     int mmu = (int)a[3];
+    xg_sync_globals(g);
     xg_ld(g, RAX, a[1]);
     unsigned slow = xg_tlb_check(g, memop, mmu, offsetof(TcgTlbEntry, addr_read));
     xg_rm(g, 0x03, true, RAX, RDX, offsetof(TcgTlbEntry, addend));
     xg_load_mem(g, memop, RAX, RAX, 0);
     unsigned done = xg_jmp(g);
     xg_patch_here(g, slow);
+    xg_slow_path_begin(g);
     xg_set_insn(g, op);
     xg_mov_rr(g, true, RSI, RAX);
     xg_mov_rr(g, true, RDI, R_VCPU);
@@ -376,6 +102,7 @@ static void xg_guest_ld(XGen *g, const IrOp *op)
     xg_movi(g, false, RCX, (uint32_t)mmu);
     xg_movi(g, false, R8, 1);
     xg_call_mem(g, R_VCPU, offsetof(TcgVcpu, slow_ld));
+    xg_slow_path_end(g);
     xg_patch_here(g, done);
     xg_st(g, RAX, a[0]);
 }
@@ -385,21 +112,26 @@ static void xg_guest_st(XGen *g, const IrOp *op)
     const uint64_t *a = op->args;
     unsigned memop = (unsigned)a[2];
     int mmu = (int)a[3];
+    xg_sync_globals(g);
+    /* Both operands before the paths split (the cache must not change in
+     * one of them): the value in r11. */
+    xg_ld(g, R11, a[0]);
     xg_ld(g, RAX, a[1]);
     unsigned slow = xg_tlb_check(g, memop, mmu, offsetof(TcgTlbEntry, addr_write));
     xg_rm(g, 0x03, true, RAX, RDX, offsetof(TcgTlbEntry, addend));
-    xg_ld(g, RCX, a[0]);
-    xg_store_mem(g, memop, RCX, RAX, 0);
+    xg_store_mem(g, memop, R11, RAX, 0);
     unsigned done = xg_jmp(g);
     xg_patch_here(g, slow);
+    xg_slow_path_begin(g);
     xg_set_insn(g, op);
     xg_mov_rr(g, true, RSI, RAX);
     xg_mov_rr(g, true, RDI, R_VCPU);
-    xg_ld(g, RDX, a[0]);
+    xg_mov_rr(g, true, RDX, R11);
     xg_movi(g, false, RCX, memop);
     xg_movi(g, false, R8, (uint32_t)mmu);
     xg_movi(g, false, R9, 1);
     xg_call_mem(g, R_VCPU, offsetof(TcgVcpu, slow_st));
+    xg_slow_path_end(g);
     xg_patch_here(g, done);
 }
 
@@ -407,6 +139,9 @@ static void xg_guest_st(XGen *g, const IrOp *op)
 static void xg_atomic(XGen *g, const IrOp *op)
 {
     const uint64_t *a = op->args;
+    xg_sync_globals(g);
+    xg_spill_caller_saved(g);
+    g->spilled = true;
     xg_set_insn(g, op);
     xg_ld(g, RSI, a[1]);
     xg_ld(g, RDX, a[2]);
@@ -426,6 +161,7 @@ static void xg_atomic(XGen *g, const IrOp *op)
     xg_call_mem(g, R_VCPU, op->opc == IR_OP_ATOMIC_CMPXCHG ? offsetof(TcgVcpu, atomic_cmpxchg)
                                                             : offsetof(TcgVcpu, atomic_rmw));
     xg_arith_ri(g, AR_ADD, true, RSP, 16);
+    g->spilled = false;
     xg_st(g, RAX, a[0]);
 }
 
@@ -434,14 +170,44 @@ static void xg_call(XGen *g, const IrOp *op)
     static const int argregs[IR_MAX_CALL_ARGS] = { RDI, RSI, RDX, RCX, R8, R9 };
     const uint64_t *a = op->args;
     unsigned nargs = (unsigned)a[3];
+    unsigned flags = (unsigned)a[2];
+    bool writes = !(flags & IR_CALL_NO_WRITE_GLOBALS);
     g_assert(nargs <= IR_MAX_CALL_ARGS);
+    if (writes || !(flags & IR_CALL_NO_READ_GLOBALS)) {
+        xg_sync_globals(g);
+    }
+    xg_spill_caller_saved(g);
+    g->spilled = true;
     for (unsigned i = 0; i < nargs; i++) {
         xg_ld(g, argregs[i], a[4 + i]);
     }
     xg_set_insn(g, op);
     xg_call_abs(g, (const void *)(uintptr_t)a[1]);
+    g->spilled = false;
+    if (writes) {
+        xg_forget_globals(g);
+    }
     if (a[0] != IR_NO_TEMP) {
         xg_st(g, RAX, a[0]);
+    }
+}
+
+/* An env load/store at [off, off + size) may alias cached globals. */
+static void xg_env_alias(XGen *g, int64_t off, unsigned size, bool is_store)
+{
+    for (unsigned i = 0; i < X86_NCACHE; i++) {
+        XCacheReg *c = &g->cache[i];
+        if (c->temp < 0 || !xg_is_global(g, (uint64_t)c->temp)) {
+            continue;
+        }
+        const IrTempInfo *ti = &g->ir->temps[c->temp];
+        int64_t lo = ti->env_offset, hi = lo + (ti->type == IR_I64 ? 8 : 4);
+        if (lo < off + (int64_t)size && off < hi) {
+            xg_cache_writeback(g, c);
+            if (is_store) {
+                xg_cache_drop(g, c);
+            }
+        }
     }
 }
 
@@ -537,11 +303,11 @@ static void xg_binop(XGen *g, IrOpcode opc, bool w)
         break;
     case IR_OP_MULSUH:
         /* unsigned high half minus (a < 0 ? b : 0) */
-        xg_mov_rr(g, true, R8, RAX);
+        xg_mov_rr(g, true, R11, RAX);
         xg_rr(g, 0xf7, w, 4, RCX);
-        xg_shift_ri(g, SH_SAR, w, R8, w ? 63 : 31);
-        xg_rr(g, 0x21, w, RCX, R8);                      /* and r8, rcx */
-        xg_rr(g, 0x29, w, R8, RDX);                      /* sub rdx, r8 */
+        xg_shift_ri(g, SH_SAR, w, R11, w ? 63 : 31);
+        xg_rr(g, 0x21, w, RCX, R11);                     /* and r11, rcx */
+        xg_rr(g, 0x29, w, R11, RDX);                     /* sub rdx, r11 */
         xg_mov_rr(g, true, RAX, RDX);
         break;
     case IR_OP_ANDC:
@@ -562,7 +328,7 @@ static void xg_binop(XGen *g, IrOpcode opc, bool w)
 }
 
 /* Whether temp @t is a constant usable as a sign-extended imm32 at width @w. */
-static bool xg_imm32(XGen *g, uint64_t t, bool w, int32_t *imm)
+G_GNUC_INTERNAL bool xg_imm32(XGen *g, uint64_t t, bool w, int32_t *imm)
 {
     const IrTempInfo *ti = &g->ir->temps[t];
     if (ti->kind != IR_TEMP_KIND_CONST) {
@@ -715,6 +481,20 @@ static void xg_bitfield(XGen *g, const IrOp *op, bool w)
 static void xg_cmp(XGen *g, uint64_t x, uint64_t y, bool w)
 {
     int32_t imm;
+    int rx = g->spilled ? -1 : xg_operand_reg(g, x);
+    if (rx >= 0) {
+        if (xg_imm32(g, y, w, &imm)) {
+            xg_arith_ri(g, AR_CMP, w, rx, imm);
+            return;
+        }
+        int ry = xg_operand_reg(g, y);
+        if (ry < 0) {
+            ry = RCX;
+            xg_ld(g, RCX, y);
+        }
+        xg_rr(g, 0x39, w, ry, rx);                       /* cmp rx, ry */
+        return;
+    }
     xg_ld(g, RAX, x);
     if (xg_imm32(g, y, w, &imm)) {
         xg_arith_ri(g, AR_CMP, w, RAX, imm);
@@ -782,33 +562,89 @@ static void xg_enter_rax(XGen *g)
     xg_rm(g, 0xff, false, 4, RAX, offsetof(TcgTb, code));   /* jmp [rax+code] */
 }
 
+/* goto_tb: a jmp rel32 that the backend's link() patches to the target's
+ * code (whose entry checks exit requests); 0 falls through to the exit. */
 static void xg_goto_tb(XGen *g, uint64_t slot)
 {
     g_assert(slot < IR_MAX_GOTO_TB);
-    xg_movi(g, true, RAX, (uint64_t)(uintptr_t)&g->tb->jmp_target[slot]);
-    xg_rm(g, 0x8b, true, RAX, RAX, 0);
-    xg_rr(g, 0x85, true, RAX, RAX);
-    unsigned skip1 = xg_jcc(g, CC_E);
-    xg_rm(g, 0x83, false, AR_CMP, R_VCPU, offsetof(TcgVcpu, exit_flag));
-    xg_b(g, 0);
-    unsigned skip2 = xg_jcc(g, CC_NE);
-    xg_rm(g, 0x8b, false, RCX, RAX, offsetof(TcgTb, verified_gen));
-    xg_rm(g, 0x3b, false, RCX, R_VCPU, offsetof(TcgVcpu, icache_gen));
-    unsigned skip3 = xg_jcc(g, CC_NE);
-    xg_enter_rax(g);
-    xg_patch_here(g, skip1);
-    xg_patch_here(g, skip2);
-    xg_patch_here(g, skip3);
+    while ((xg_pos(g) + 1) & 3) {
+        xg_b(g, 0x90);                                   /* nop: align the rel32 */
+    }
+    g->jmp_off[slot] = xg_jmp(g);
 }
 
+/* Jump to the block for the current pc if the jump cache holds it for this
+ * block's flags (see TcgVcpu.jmp_cache); else ask the engine. */
 static void xg_lookup_and_goto(XGen *g)
 {
+    unsigned miss[5], nmiss = 0;
+    if (g->v->pc_offset >= 0) {
+        xg_rm(g, 0x8b, true, RCX, R_VCPU, offsetof(TcgVcpu, jmp_cache));
+        xg_rr(g, 0x85, true, RCX, RCX);
+        miss[nmiss++] = xg_jcc(g, CC_E);
+        xg_rm(g, 0x8b, true, RAX, R_ENV, (int32_t)g->v->pc_offset);
+        xg_mov_rr(g, true, RDX, RAX);
+        xg_shift_ri(g, SH_SHR, true, RDX, 12);
+        xg_rr(g, 0x31, true, RAX, RDX);                  /* xor rdx, rax */
+        xg_shift_ri(g, SH_SHR, true, RDX, 1);
+        xg_arith_ri(g, AR_AND, false, RDX, TCG_JMP_CACHE_SIZE - 1);
+        xg_shift_ri(g, SH_SHL, true, RDX, 3);
+        xg_rr(g, 0x01, true, RCX, RDX);                  /* add rdx, rcx */
+        xg_rm(g, 0x8b, true, RDX, RDX, 0);               /* rdx = entry */
+        xg_rr(g, 0x85, true, RDX, RDX);
+        miss[nmiss++] = xg_jcc(g, CC_E);
+        xg_rm(g, 0x3b, true, RAX, RDX, offsetof(TcgTb, pc));
+        miss[nmiss++] = xg_jcc(g, CC_NE);
+        xg_rm(g, 0x83, false, AR_CMP, RDX, offsetof(TcgTb, invalid));
+        xg_b(g, 0);
+        miss[nmiss++] = xg_jcc(g, CC_NE);
+        xg_movi(g, true, RCX, g->tb->flags);
+        xg_rm(g, 0x3b, true, RCX, RDX, offsetof(TcgTb, flags));
+        miss[nmiss++] = xg_jcc(g, CC_NE);
+        xg_rm(g, 0xff, false, 4, RDX, offsetof(TcgTb, code));   /* jmp [rdx+code] */
+    }
+    for (unsigned i = 0; i < nmiss; i++) {
+        xg_patch_here(g, miss[i]);
+    }
     xg_mov_rr(g, true, RDI, R_VCPU);
     xg_call_mem(g, R_VCPU, offsetof(TcgVcpu, lookup_tb));
     xg_rr(g, 0x85, true, RAX, RAX);
-    unsigned miss = xg_jcc(g, CC_E);
+    unsigned nothing = xg_jcc(g, CC_E);
     xg_enter_rax(g);
-    xg_patch_here(g, miss);
+    xg_patch_here(g, nothing);
+    xg_exit(g, -1);
+}
+
+/*
+ * Block entry (from the loop, a chained goto_tb or a jump-cache hit):
+ * r15 = this block; leave before running anything when an exit was
+ * requested or fence.i has happened since its code was last checked.
+ * Invalid blocks are not reached: the loop checks, invalidation unlinks
+ * chains, and the jump-cache probe checks.  v->cur_tb is stored before
+ * call-outs (xg_set_insn), not here.
+ */
+static void xg_entry(XGen *g)
+{
+    xg_movi(g, true, R_TB, (uint64_t)(uintptr_t)g->tb);
+    xg_rm(g, 0x83, false, AR_CMP, R_VCPU, offsetof(TcgVcpu, exit_flag));
+    xg_b(g, 0);
+    unsigned a1 = xg_jcc(g, CC_NE);
+    xg_rm(g, 0x8b, false, RAX, R_TB, offsetof(TcgTb, verified_gen));
+    xg_rm(g, 0x3b, false, RAX, R_VCPU, offsetof(TcgVcpu, icache_gen));
+    unsigned a2 = xg_jcc(g, CC_NE);
+    g_array_append_val(g->aborts, a1);
+    g_array_append_val(g->aborts, a2);
+}
+
+/* The entry's way out: the guest state goes back to this block's start. */
+static void xg_entry_abort(XGen *g)
+{
+    for (guint i = 0; i < g->aborts->len; i++) {
+        xg_patch_here(g, g_array_index(g->aborts, unsigned, i));
+    }
+    xg_mov_rr(g, true, RDI, R_VCPU);
+    xg_mov_rr(g, true, RSI, R_TB);
+    xg_call_mem(g, R_VCPU, offsetof(TcgVcpu, enter_abort));
     xg_exit(g, -1);
 }
 
@@ -823,6 +659,9 @@ static void xg_op(XGen *g, const IrOp *op)
     case IR_OP_ROTR: case IR_OP_DIV: case IR_OP_DIVU: case IR_OP_REM: case IR_OP_REMU:
     case IR_OP_MULSH: case IR_OP_MULUH: case IR_OP_MULSUH: case IR_OP_ANDC: case IR_OP_ORC:
     case IR_OP_EQV:
+        if (xg_binop_direct(g, opc, w, a[0], a[1], a[2])) {
+            return;
+        }
         xg_ld(g, RAX, a[1]);
         if (!xg_binop_imm(g, opc, w, a[2])) {
             xg_ld(g, RCX, a[2]);
@@ -835,6 +674,9 @@ static void xg_op(XGen *g, const IrOp *op)
     case IR_OP_EXT16S: case IR_OP_EXT16U: case IR_OP_EXT32S: case IR_OP_EXT32U:
     case IR_OP_EXTU_I32_I64: case IR_OP_EXTS_I32_I64: case IR_OP_EXTRL_I64_I32:
     case IR_OP_EXTRH_I64_I32:
+        if (xg_unop_direct(g, opc, w, a[0], a[1])) {
+            return;
+        }
         xg_ld(g, RAX, a[1]);
         xg_unop(g, opc, w);
         xg_st(g, RAX, a[0]);
@@ -844,25 +686,32 @@ static void xg_op(XGen *g, const IrOp *op)
     case IR_OP_DEPOSIT:
         xg_bitfield(g, op, w);
         return;
+    case IR_OP_BRCOND:
+        xg_sync_all(g, false);
+        xg_cond(g, op, w);
+        return;
     case IR_OP_SETCOND:
     case IR_OP_MOVCOND:
-    case IR_OP_BRCOND:
         xg_cond(g, op, w);
         return;
     case IR_OP_BR:
+        xg_sync_all(g, false);
         xg_branch_to(g, xg_jmp(g), a[0]);
         return;
     case IR_OP_SET_LABEL:
         g_assert(a[0] < g->ir->nlabels);
+        xg_sync_all(g, true);
         g->label_pos[a[0]] = (int)xg_pos(g);
         g->rax_temp = IR_NO_TEMP;
         return;
     case IR_OP_LD:
+        xg_env_alias(g, (int64_t)a[1], ir_memop_size((unsigned)a[2]), false);
         xg_load_mem(g, (unsigned)a[2], RAX, R_ENV, (int32_t)a[1]);
         xg_st(g, RAX, a[0]);
         return;
     case IR_OP_ST:
         xg_ld(g, RAX, a[0]);
+        xg_env_alias(g, (int64_t)a[1], ir_memop_size((unsigned)a[2]), true);
         xg_store_mem(g, (unsigned)a[2], RAX, R_ENV, (int32_t)a[1]);
         return;
     case IR_OP_GUEST_LD:
@@ -881,15 +730,22 @@ static void xg_op(XGen *g, const IrOp *op)
     case IR_OP_INSN_START:
         return;
     case IR_OP_GOTO_TB:
+        xg_sync_globals(g);
         xg_goto_tb(g, a[0]);
         return;
     case IR_OP_EXIT_TB:
+        xg_sync_globals(g);
         xg_exit(g, a[0] == IR_EXIT_NO_CHAIN ? -1 : (int)a[0]);
         return;
     case IR_OP_LOOKUP_AND_GOTO_PTR:
+        xg_sync_globals(g);
         xg_lookup_and_goto(g);
         return;
     case IR_OP_MB:
+        /* x86-64 is TSO: only store->load ordering needs a fence. */
+        if (!(a[0] & IR_MB_ST_LD)) {
+            return;
+        }
         xg_b(g, 0x0f);
         xg_b(g, 0xae);
         xg_b(g, 0xf0);                                   /* mfence */
@@ -899,7 +755,8 @@ static void xg_op(XGen *g, const IrOp *op)
     }
 }
 
-GByteArray *x86_gen_block(TcgVcpu *v, const IrBlock *ir, TcgTb *tb)
+GByteArray *x86_gen_block(TcgVcpu *v, const IrBlock *ir, TcgTb *tb,
+                          uint32_t jmp_off[IR_MAX_GOTO_TB])
 {
     if (ir->ntemps > ir->first_local + X86_FRAME_SLOTS) {
         return NULL;
@@ -910,18 +767,28 @@ GByteArray *x86_gen_block(TcgVcpu *v, const IrBlock *ir, TcgTb *tb)
         .fixups = g_array_new(FALSE, FALSE, sizeof(uint64_t)),
         .label_pos = g_new(int, ir->nlabels + 1),
         .rax_temp = IR_NO_TEMP,
+        .jmp_off = jmp_off,
+        .aborts = g_array_new(FALSE, FALSE, sizeof(unsigned)),
     };
     for (unsigned i = 0; i <= ir->nlabels; i++) {
         g.label_pos[i] = -1;
     }
-    /* Entry: r15 = this block, v->cur_tb = this block. */
-    xg_movi(&g, true, R_TB, (uint64_t)(uintptr_t)tb);
-    xg_rm(&g, 0x89, true, R_TB, R_VCPU, offsetof(TcgVcpu, cur_tb));
+    xg_liveness(&g);
+    for (unsigned i = 0; i < X86_NCACHE; i++) {
+        g.cache[i] = (XCacheReg){ .reg = xg_cache_regs[i], .temp = -1,
+                                  .callee_saved = xg_cache_regs[i] == RBP };
+    }
+    xg_entry(&g);
     for (unsigned i = 0; i < ir->nops; i++) {
+        g.cur_op = i;
         xg_op(&g, &ir->ops[i]);
+        xg_release_dead(&g, i);
     }
     /* A block must not fall off its end; guard against translator bugs. */
+    xg_sync_globals(&g);
     xg_exit(&g, -1);
+    xg_entry_abort(&g);
+    g_array_free(g.aborts, TRUE);
     for (guint i = 0; i < g.fixups->len; i += 2) {
         unsigned at = (unsigned)g_array_index(g.fixups, uint64_t, i);
         uint64_t label = g_array_index(g.fixups, uint64_t, i + 1);
@@ -931,6 +798,8 @@ GByteArray *x86_gen_block(TcgVcpu *v, const IrBlock *ir, TcgTb *tb)
     }
     g_array_free(g.fixups, TRUE);
     g_free(g.label_pos);
+    g_free(g.temp_reg);
+    g_free(g.last_use);
     return g.buf;
 }
 

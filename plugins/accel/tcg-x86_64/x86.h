@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The x86-64 native TCG backend: shared declarations of the code generator
- * (gen.c) and the module glue (backend.c).
+ * (gen.c, emit.c, regs.c) and the module glue (backend.c).
  *
- * Generated code keeps every IR temp in memory (globals in env, block temps
- * in a per-vCPU frame, constants as immediates) and computes in rax, rcx,
- * rdx.  Fixed registers while a block runs:
+ * IR temps have homes in memory (globals in env, block temps in a per-vCPU
+ * frame; constants are immediates) and are cached in rbp, rsi, rdi, r8-r10
+ * within a block (regs.c); rax, rcx, rdx and r11 are scratch.  Fixed
+ * registers while a block runs:
  *   rbx = env, r12 = temp frame, r13 = TcgVcpu *, r14 = int *exit_slot,
  *   r15 = the TcgTb being executed (set at every block entry).
  * A per-vCPU entry stub saves the callee-saved registers, loads the fixed
@@ -36,6 +37,10 @@ typedef struct X86Chunk {
 typedef struct X86CodeHeader {
     X86Chunk *chunk;
     uint64_t size;
+    /* Offset from the code start of each goto_tb's patchable rel32 (4-byte
+     * aligned; 0: slot unused). */
+    uint32_t jmp_off[IR_MAX_GOTO_TB];
+    uint64_t pad;
 } X86CodeHeader;
 
 typedef TcgTb *(*X86EntryFn)(TcgVcpu *v, const void *code, int *exit_slot);
@@ -50,7 +55,8 @@ typedef struct X86Vcpu {
 } X86Vcpu;
 
 /* gen.c: machine code for @ir into a new byte array (NULL: block too big). */
-GByteArray *x86_gen_block(TcgVcpu *v, const IrBlock *ir, TcgTb *tb);
+GByteArray *x86_gen_block(TcgVcpu *v, const IrBlock *ir, TcgTb *tb,
+                          uint32_t jmp_off[IR_MAX_GOTO_TB]);
 /* gen.c: the entry stub for @v. */
 GByteArray *x86_gen_entry_stub(TcgVcpu *v, uint64_t *frame);
 

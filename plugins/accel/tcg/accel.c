@@ -133,6 +133,13 @@ static bool vcpu_create(TcgAccel *a, CPUState *cpu, unsigned index, GError **err
     v->pub.ops = ops;
     v->pub.env = (char *)cpu + ops->env_offset;
     tcg_tlb_install_vcpu_hooks(&v->pub);
+    v->pub.enter_abort = tcg_enter_abort;
+    v->pub.pc_offset = -1;
+    for (unsigned i = 0; i < ops->num_globals; i++) {
+        if (ops->globals[i].type == IR_I64 && !g_strcmp0(ops->globals[i].name, "pc")) {
+            v->pub.pc_offset = ops->globals[i].offset;
+        }
+    }
     ir_builder_init(&v->builder, ops);
     cpu->accel_data = v;
     if (!tcg_tlb_init(v) || !tcg_tb_cache_init(v) ||
@@ -327,6 +334,7 @@ static void tcg_accel_class_init(ObjectClass *klass, const void *data)
     ac->init_machine = tcg_init_machine;
     ac->start_vcpus = tcg_start_vcpus;
     ac->kick = tcg_kick;
+    ac->update_guest_debug = tcg_update_guest_debug;
     object_class_add_field_properties(klass, tcg_accel_props);
 }
 

@@ -10,6 +10,7 @@
  * loop within one block; the loop then reads interrupt_request.
  */
 #include <inttypes.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -67,21 +68,31 @@ void tcg_kick_vcpu(TcgAccel *a, CPUState *cpu)
     g_mutex_unlock(&a->run_lock);
 }
 
-static bool chaining_allowed(TcgAccel *a)
+static bool chaining_allowed(TcgVcpuState *v)
 {
-    /* Per-block logging needs every block to pass through the loop. */
-    return a->chaining && !log_enabled(LOG_EXEC | LOG_CPU);
+    /* Per-block logging and guest debugging need every block to pass
+     * through the loop. */
+    return v->accel->chaining && !log_enabled(LOG_EXEC | LOG_CPU) && !v->debug_active;
 }
 
 TcgTb *tcg_lookup_tb_for_backend(TcgVcpu *pub)
 {
     TcgVcpuState *v = (TcgVcpuState *)pub;
-    if (__atomic_load_n(&pub->exit_flag, __ATOMIC_RELAXED) || !chaining_allowed(v->accel)) {
+    if (__atomic_load_n(&pub->exit_flag, __ATOMIC_RELAXED) || !chaining_allowed(v)) {
         return NULL;
     }
     uint64_t pc, flags;
     pub->ops->get_tb_cpu_state(pub->cpu, &pc, &flags);
     return tcg_tb_lookup(v, pc, flags, false);
+}
+
+void tcg_enter_abort(TcgVcpu *pub, TcgTb *tb)
+{
+    const TcgCpuOps *ops = pub->ops;
+    unsigned words = ops->insn_start_words ? ops->insn_start_words : 1;
+    uint64_t data[1 + IR_MAX_INSN_START_EXTRA] = { 0 };
+    memcpy(data, tb->insn_data, words * sizeof(uint64_t));
+    ops->restore_state_to_opc(pub->cpu, data);
 }
 
 /* ---- the loop ------------------------------------------------------------------- */
@@ -149,19 +160,27 @@ static void cpu_exec_loop(TcgVcpuState *v)
             return;
         }
         uint64_t irq = __atomic_load_n(&cpu->interrupt_request, __ATOMIC_SEQ_CST);
-        if (irq) {
+        if (irq && !(v->debug_active && tcg_debug_irqs_blocked(v))) {
             uint64_t old_pc = 0, new_pc = 0, fl;
             if (log_enabled(LOG_INT)) {
                 ops->get_tb_cpu_state(cpu, &old_pc, &fl);
             }
             if (ops->exec_interrupt(cpu, irq)) {
                 last = NULL;
+                v->dbg_irq_taken = v->debug_active;
                 if (log_enabled(LOG_INT)) {
                     ops->get_tb_cpu_state(cpu, &new_pc, &fl);
                     log_mask_printf(LOG_INT, "cpu %u: interrupt taken at pc 0x%" PRIx64
                                     " -> 0x%" PRIx64 "\n", v->index, old_pc, new_pc);
                 }
             }
+        }
+        /* Compiled code probes the jump cache itself only while chaining is
+         * allowed (not while logging every block or debugging). */
+        v->pub.jmp_cache = chaining_allowed(v) ? v->jmp_cache : NULL;
+        if ((v->debug_active || v->dbg_inflight) && tcg_debug_exec(v)) {
+            last = NULL;
+            continue;
         }
         if (cpu->halted) {
             return;
@@ -172,7 +191,7 @@ static void cpu_exec_loop(TcgVcpuState *v)
         if (!tb) {
             tb = tcg_tb_gen_code(v, pc, flags);
         }
-        if (last && slot >= 0 && chaining_allowed(a)) {
+        if (last && slot >= 0 && chaining_allowed(v)) {
             tcg_tb_link(v, last, slot, tb);
         }
         if (log_enabled(LOG_EXEC | LOG_CPU)) {

@@ -23,13 +23,9 @@ static inline unsigned tb_hash(uint64_t pc, uint64_t flags)
     return (unsigned)(h >> (64 - TCG_TB_HASH_BITS));
 }
 
-/* Blocks of one virtual page share a 64-entry window so that flushing a
- * page could be cheap; pcs are at least 2-byte aligned. */
 static inline unsigned jc_hash(uint64_t pc)
 {
-    unsigned page = (unsigned)(pc >> TCG_PAGE_BITS) & 0x3f;
-    unsigned off = (unsigned)((pc >> 1) ^ (pc >> 7)) & 0x3f;
-    return (page << 6) | off;
+    return tcg_jc_hash(pc);
 }
 
 void tcg_jmp_cache_clear(TcgVcpuState *v)
@@ -418,9 +414,23 @@ static void tb_save_code(TcgVcpuState *v, TcgTb *tb, uint64_t phys)
 
 TcgTb *tcg_tb_gen_code(TcgVcpuState *v, uint64_t pc, uint64_t flags)
 {
+    return tcg_tb_gen_code_n(v, pc, flags, TCG_MAX_INSNS);
+}
+
+void tcg_tb_discard(TcgVcpuState *v, TcgTb *tb)
+{
+    TcgAccel *a = v->accel;
+    g_mutex_lock(&a->tb_lock);
+    if (!tb->invalid) {
+        tb_invalidate_locked(a, tb);
+    }
+    g_mutex_unlock(&a->tb_lock);
+}
+
+TcgTb *tcg_tb_gen_code_n(TcgVcpuState *v, uint64_t pc, uint64_t flags, int max_insns)
+{
     TcgAccel *a = v->accel;
     const TcgCpuOps *ops = v->pub.ops;
-    int max_insns = TCG_MAX_INSNS;
 
     for (;;) {
         IrBuilderImpl *ib = &v->builder;

@@ -26,9 +26,8 @@
 
 /* Default and maximum guest instructions per block. */
 #define TCG_MAX_INSNS 512
-/* Per-vCPU jump cache (virtual pc -> block). */
-#define TCG_JMP_CACHE_BITS 12
-#define TCG_JMP_CACHE_SIZE (1u << TCG_JMP_CACHE_BITS)
+/* Per-vCPU jump cache (virtual pc -> block): TCG_JMP_CACHE_SIZE in
+ * tcg-backend.h, shared with compiled code. */
 /* Per-vCPU block hash table. */
 #define TCG_TB_HASH_BITS 15
 #define TCG_TB_HASH_SIZE (1u << TCG_TB_HASH_BITS)
@@ -156,6 +155,16 @@ struct TcgVcpuState {
     bool parked;
     bool stop_thread;
     GThread *thread;
+
+    /* Guest debugging (debug.c); changed by update_guest_debug while the
+     * VM is paused, otherwise by the vCPU thread only. */
+    bool debug_active;       /* breakpoints, watchpoints or single-step set */
+    bool dbg_watching;       /* watchpoints set */
+    bool watch_step;         /* run the current instruction alone, then stop */
+    bool dbg_inflight;       /* a one-instruction step is running */
+    bool dbg_one_insn;       /* watchpoint hits are recorded, not acted on */
+    bool dbg_irq_taken;      /* the loop just entered an interrupt handler */
+    CPUDebugEvent watch_hit; /* first watchpoint hit of the step */
 };
 
 static inline TcgVcpuState *tcg_vcpu_of(CPUState *cpu)
@@ -173,6 +182,10 @@ void tcg_tb_cache_destroy(TcgVcpuState *v);
 TcgTb *tcg_tb_lookup(TcgVcpuState *v, uint64_t pc, uint64_t flags, bool may_fault);
 /* Translate and insert a block (may raise a fetch fault). */
 TcgTb *tcg_tb_gen_code(TcgVcpuState *v, uint64_t pc, uint64_t flags);
+/* The same with at most @max_insns guest instructions (single-step: 1). */
+TcgTb *tcg_tb_gen_code_n(TcgVcpuState *v, uint64_t pc, uint64_t flags, int max_insns);
+/* Invalidate one block of this vCPU (freed at its next loop iteration). */
+void tcg_tb_discard(TcgVcpuState *v, TcgTb *tb);
 /* Link last->jmp_target[slot] = next unless either is invalid. */
 void tcg_tb_link(TcgVcpuState *v, TcgTb *last, int slot, TcgTb *next);
 /* Invalidate blocks (of every vCPU) on guest-physical [start, start+len).
@@ -206,6 +219,19 @@ extern const TcgEngineOps tcg_engine_ops;
 /* Engine services for backends, installed into TcgVcpu. */
 void tcg_tlb_install_vcpu_hooks(TcgVcpu *v);
 
+/* ---- debug.c ------------------------------------------------------------- */
+
+void tcg_update_guest_debug(AccelState *accel, CPUState *cpu);
+/* Loop hooks: interrupts held back (single-step); handle this iteration
+ * (breakpoint at pc, step, watchpoint re-run) -- true when done. */
+bool tcg_debug_irqs_blocked(TcgVcpuState *v);
+bool tcg_debug_exec(TcgVcpuState *v);
+/* TLB hooks: a watched virtual page; check a slow-path access. */
+bool tcg_debug_page_watched(TcgVcpuState *v, uint64_t vpage);
+void tcg_debug_check_watch(TcgVcpuState *v, uint64_t vaddr, unsigned size, bool is_write,
+                           uintptr_t ra);
+bool tcg_debug_stop_before(CPUState *cpu, uint64_t pc);
+
 /* ---- cpu-exec.c ---------------------------------------------------------- */
 
 /* The vCPU thread body. */
@@ -216,6 +242,7 @@ void tcg_raise_exception(CPUState *cpu, uintptr_t ra) G_GNUC_NORETURN;
 void tcg_loop_exit(CPUState *cpu, uintptr_t ra) G_GNUC_NORETURN;
 void tcg_cpu_exit(CPUState *cpu);
 TcgTb *tcg_lookup_tb_for_backend(TcgVcpu *pub);
+void tcg_enter_abort(TcgVcpu *pub, TcgTb *tb);
 /* Pause/resume/reset hooks for the core (installed by accel.c). */
 void tcg_pause_all(void *opaque);
 void tcg_resume_all(void *opaque);

@@ -191,7 +191,9 @@ static bool tlb_resolve(TcgVcpuState *v, uint64_t vaddr, unsigned size, TcgAcces
         }
         uint64_t vpage = vaddr & TCG_PAGE_MASK;
         uint64_t ppage = res.paddr & TCG_PAGE_MASK;
-        if (res.page_size < TCG_PAGE_SIZE) {
+        /* A watched page: data accesses always take the slow path. */
+        bool watched = v->dbg_watching && tcg_debug_page_watched(v, vpage);
+        if (res.page_size < TCG_PAGE_SIZE || (watched && access != TCG_ACCESS_FETCH)) {
             /* Not cacheable (fine-grained PMP): serve this access only. */
             out->paddr = res.paddr;
             out->host = NULL;
@@ -224,6 +226,10 @@ static bool tlb_resolve(TcgVcpuState *v, uint64_t vaddr, unsigned size, TcgAcces
             ne.addr_write = vpage | (hw ? 0 : TCG_TLB_MMIO);
         } else if (access == TCG_ACCESS_FETCH && ne.addr_code == TCG_TLB_EMPTY) {
             ne.addr_code = vpage | (hr ? 0 : TCG_TLB_MMIO);
+        }
+        if (watched) {
+            ne.addr_read = TCG_TLB_EMPTY;
+            ne.addr_write = TCG_TLB_EMPTY;
         }
         TcgAccel *a = v->accel;
         v->tlb_used |= 1u << mmu;
@@ -435,6 +441,9 @@ static uint64_t do_ld(TcgVcpuState *v, uint64_t vaddr, unsigned memop, int mmu, 
 {
     unsigned size = ir_memop_size(memop);
     check_align(v, vaddr, memop, access, mmu, ra);
+    if (v->dbg_watching && access != TCG_ACCESS_FETCH) {
+        tcg_debug_check_watch(v, vaddr, size, false, ra);
+    }
     uint64_t val;
     if (!crosses_page(vaddr, size)) {
         val = ld_in_page(v, vaddr, size, mmu, ra, access);
@@ -452,6 +461,9 @@ static void do_st(TcgVcpuState *v, uint64_t vaddr, uint64_t val, unsigned memop,
 {
     unsigned size = ir_memop_size(memop);
     check_align(v, vaddr, memop, TCG_ACCESS_WRITE, mmu, ra);
+    if (v->dbg_watching) {
+        tcg_debug_check_watch(v, vaddr, size, true, ra);
+    }
     TlbAccess t;
     if (!crosses_page(vaddr, size)) {
         tlb_resolve(v, vaddr, size, TCG_ACCESS_WRITE, mmu, false, ra, &t);
@@ -558,6 +570,9 @@ static uint64_t do_atomic(TcgVcpuState *v, uint64_t vaddr, int op, uint64_t cmp,
         g_assert_not_reached();
     }
     uint64_t mask = size_mask(size);
+    if (v->dbg_watching) {
+        tcg_debug_check_watch(v, vaddr, size, true, ra);
+    }
     TlbAccess t;
     tlb_resolve(v, vaddr, size, TCG_ACCESS_WRITE, mmu, false, ra, &t);
     uint64_t old;
@@ -801,4 +816,5 @@ const TcgEngineOps tcg_engine_ops = {
     .tb_invalidate_phys_range = eng_tb_invalidate_phys_range,
     .icache_flush = eng_icache_flush,
     .cpu_exit = tcg_cpu_exit,
+    .debug_stop_before = tcg_debug_stop_before,
 };

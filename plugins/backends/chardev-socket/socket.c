@@ -147,9 +147,16 @@ static GSource *watch_fd(int fd, GIOCondition cond, GUnixFDSourceFunc fn, Socket
 static gboolean socket_accept_cb(gint fd, GIOCondition cond, gpointer opaque);
 static gboolean socket_reconnect_cb(gpointer opaque);
 
+/* The frontend refuses second clients instead of leaving them waiting. */
+static bool socket_refuses_busy(SocketChardev *s)
+{
+    const Chardev *chr = CHARDEV(s);
+    return chr->fe && chr->fe->busy_reply;
+}
+
 static void socket_listen_watch(SocketChardev *s)
 {
-    if (s->listen_fd >= 0 && s->fd < 0 && !s->listen_src) {
+    if (s->listen_fd >= 0 && (s->fd < 0 || socket_refuses_busy(s)) && !s->listen_src) {
         s->listen_src = watch_fd(s->listen_fd, G_IO_IN, socket_accept_cb, s);
     }
 }
@@ -167,7 +174,9 @@ static void socket_connected(SocketChardev *s, int fd)
 {
     int fl = fcntl(fd, F_GETFL);
 
-    drop_source(&s->listen_src); /* one client at a time */
+    if (!socket_refuses_busy(s)) {
+        drop_source(&s->listen_src); /* one client at a time */
+    }
     drop_source(&s->reconnect_src);
     if (fl >= 0) {
         fcntl(fd, F_SETFL, fl | O_NONBLOCK);
@@ -208,7 +217,14 @@ static gboolean socket_accept_cb(gint fd, GIOCondition cond, gpointer opaque)
     devlock_lock();
     if (g_main_current_source() == s->listen_src) {
         int c = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (c >= 0) {
+        if (c >= 0 && s->fd >= 0) {
+            /* Busy: tell the newcomer and let it go (best effort). */
+            const char *msg = CHARDEV(s)->fe ? CHARDEV(s)->fe->busy_reply : NULL;
+            if (msg && send(c, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+                /* nothing more to do for a client we refuse anyway */
+            }
+            close(c);
+        } else if (c >= 0) {
             socket_connected(s, c);
         }
     }

@@ -232,6 +232,7 @@ void riscv_cpu_reset_state(RISCVCPU *cpu)
 {
     CPURISCVState *env = &cpu->env;
     memset(env, 0, sizeof(*env));
+    riscv_trigger_reset(env);
     env->pc = cpu->resetvec;
     env->priv = PRV_M;
     env->misa = misa_from_ext(cpu->ext);
@@ -413,6 +414,7 @@ static void riscv_cpu_class_init(ObjectClass *klass, const void *data)
     cc->debug_translate = riscv_cpu_debug_translate;
     cc->accel_ops = riscv_accel_ops;
     cc->debug_ops = &riscv_debug_ops;
+    cc->disas_insn = riscv_cpu_disas_insn;
     cc->arch = "riscv64";
     object_class_add_field_properties(klass, riscv_cpu_props);
     Property *p = object_class_property_add(klass, "isa-string", PROP_KIND_STRING,

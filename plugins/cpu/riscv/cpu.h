@@ -169,6 +169,8 @@ enum {
 #define COUNTEREN_IR (1u << 2)
 
 #define RISCV_PMP_ENTRIES 16
+/* Sdtrig triggers per hart. */
+#define RISCV_NTRIGGERS 4
 #define PMP_R     0x01
 #define PMP_W     0x02
 #define PMP_X     0x04
@@ -262,6 +264,13 @@ typedef struct CPURISCVState {
     /* Exception recorded for delivery by the engine's do_interrupt. */
     uint64_t excp_cause;
     uint64_t excp_tval;
+
+    /* Sdtrig (trigger.c). */
+    uint64_t tselect;
+    uint64_t tcontrol;
+    uint64_t tdata1[RISCV_NTRIGGERS];
+    uint64_t tdata2[RISCV_NTRIGGERS];
+    uint64_t tdata3[RISCV_NTRIGGERS];
 } CPURISCVState;
 
 typedef struct RISCVCPU {
@@ -337,6 +346,9 @@ void riscv_cpu_reset_state(RISCVCPU *cpu);
 extern const CPUAccelOps riscv_accel_ops[];
 /* CPUClass.debug_ops (gdbstub.c): registers and target description. */
 extern const CPUDebugOps riscv_debug_ops;
+/* CPUClass.disas_insn (disas.c). */
+unsigned riscv_cpu_disas_insn(CPUState *cs, uint64_t pc, const uint8_t *buf, size_t len,
+                              GString *out);
 
 static inline RISCVCPU *riscv_env_cpu(CPURISCVState *env)
 {
@@ -423,6 +435,17 @@ void riscv_csr_dump(RISCVCPU *cpu, GString *out);
 /* Append a <reg> line per CSR this hart has, numbered first_regnum + csrno. */
 void riscv_csr_gdb_xml(RISCVCPU *cpu, GString *out, int first_regnum);
 /* Read or write a CSR for the debugger, regardless of privilege. */
+/* ---- trigger.c (Sdtrig) ------------------------------------------------ */
+
+void riscv_trigger_reset(CPURISCVState *env);
+RISCVCSRResult riscv_trigger_csr_read(RISCVCPU *cpu, int csrno, uint64_t *val);
+RISCVCSRResult riscv_trigger_csr_write(RISCVCPU *cpu, int csrno, uint64_t val);
+/* TB_FLAG_TRIG_* for the current state. */
+uint64_t riscv_trigger_tb_flags(const CPURISCVState *env);
+/* tcontrol.mte/mpte on trap entry into M and on mret. */
+void riscv_trigger_trap_to_m(CPURISCVState *env);
+void riscv_trigger_mret(CPURISCVState *env);
+
 RISCVCSRResult riscv_csr_debug_access(RISCVCPU *cpu, int csrno, uint64_t *val, bool is_write);
 
 /* mstatus with SD computed. */

@@ -42,3 +42,27 @@ void riscv_disas(const RISCVInsn *insn, uint64_t pc, char *buf, size_t size)
     }
     riscv_disas_row(insn->row, &insn->args, pc, buf, size, riscv_operand);
 }
+
+/* CPUClass.disas_insn: the monitor's x/i. */
+unsigned riscv_cpu_disas_insn(CPUState *cs, uint64_t pc, const uint8_t *buf, size_t len,
+                              GString *out)
+{
+    if (len < 2) {
+        return 0;
+    }
+    uint32_t raw = buf[0] | (uint32_t)buf[1] << 8;
+    int ilen = riscv_insn_length((uint16_t)raw);
+    unsigned n = ilen == 2 ? 2 : 4;   /* longer encodings: shown as illegal, 4 bytes */
+    if (len < n) {
+        return 0;
+    }
+    if (n == 4) {
+        raw |= (uint32_t)buf[2] << 16 | (uint32_t)buf[3] << 24;
+    }
+    RISCVInsn insn;
+    char text[96];
+    riscv_decode(raw, RISCV_CPU(cs)->ext, &insn);
+    riscv_disas(&insn, pc, text, sizeof(text));
+    g_string_append(out, text);
+    return n;
+}

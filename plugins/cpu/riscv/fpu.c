@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * RISC-V F/D helpers.  Arithmetic runs on the host's IEEE 754 unit with the
- * rounding mode set through <fenv.h> and the accrued exceptions read back
- * (x86-64 SSE and RISC-V both detect tininess after rounding).  What the
- * host cannot do is done here:
+ * RISC-V F/D helpers.  Arithmetic runs on the host's IEEE 754 unit: a fast
+ * path in the host's resting mode when the flags are known without looking
+ * (see "Fast paths" below), else the exact path with the rounding mode set
+ * and the accrued exceptions read back from MXCSR (x86-64 SSE and RISC-V
+ * both detect tininess after rounding).  What the host cannot do is done
+ * here:
  *  - results that are NaN become the canonical NaN;
  *  - RMM (round to nearest, ties to max magnitude): the operation is done
  *    in round-to-nearest-even, which differs from RMM only on an exact tie,
@@ -16,10 +18,11 @@
  *    addend (the spec requires it; the host need not);
  *  - conversions to integer, min/max, comparisons and fclass are software.
  * Volatile temporaries keep the compiler from moving the arithmetic across
- * the fesetround/fetestexcept calls.
+ * the MXCSR accesses.
  */
 #include <fenv.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "plugins/cpu/riscv/fpu.h"
@@ -113,64 +116,98 @@ static uint32_t resolve_rm(const CPURISCVState *env, uint32_t rm)
     return rm <= RM_RMM ? rm : RM_RNE;
 }
 
-static int host_rounding(uint32_t rm)
+/*
+ * The host unit.  On x86-64 the rounding mode and the exception flags of
+ * SSE arithmetic live in MXCSR, which is read and written directly (glibc's
+ * fesetround/feclearexcept also rewrite the x87 environment, which costs
+ * far more than the operation).  host_begin() installs @rm's rounding mode
+ * with all flags clear and returns the previous MXCSR; host_end() returns
+ * the flags raised since and restores the previous MXCSR, so C code around
+ * the helpers always runs in round-to-nearest-even.  Other hosts use fenv.
+ */
+#if defined(__x86_64__)
+enum {
+    MXCSR_IE = 1 << 0, MXCSR_ZE = 1 << 2, MXCSR_OE = 1 << 3, MXCSR_UE = 1 << 4,
+    MXCSR_PE = 1 << 5, MXCSR_FLAGS = 0x3f, MXCSR_DAZ = 1 << 6, MXCSR_RC_SHIFT = 13,
+    MXCSR_RC = 3 << 13, MXCSR_FTZ = 1 << 15,
+};
+
+typedef uint32_t HostFpState;
+
+static inline uint32_t mxcsr_read(void)
 {
-    switch (rm) {
-    case RM_RTZ:
-        return FE_TOWARDZERO;
-    case RM_RDN:
-        return FE_DOWNWARD;
-    case RM_RUP:
-        return FE_UPWARD;
-    default:
-        return FE_TONEAREST;   /* RNE, and RMM before its fix-up */
-    }
+    uint32_t m;
+    __asm__ volatile("stmxcsr %0" : "=m"(m));
+    return m;
 }
 
-static uint32_t host_flags_to_riscv(int ex)
+static inline void mxcsr_write(uint32_t m)
 {
-    uint32_t f = 0;
-    if (ex & FE_INEXACT) {
-        f |= FFLAG_NX;
-    }
-    if (ex & FE_UNDERFLOW) {
-        f |= FFLAG_UF;
-    }
-    if (ex & FE_OVERFLOW) {
-        f |= FFLAG_OF;
-    }
-    if (ex & FE_DIVBYZERO) {
-        f |= FFLAG_DZ;
-    }
-    if (ex & FE_INVALID) {
-        f |= FFLAG_NV;
-    }
-    return f;
+    __asm__ volatile("ldmxcsr %0" : : "m"(m));
 }
 
-#define HOST_FLAGS (FE_INEXACT | FE_UNDERFLOW | FE_OVERFLOW | FE_DIVBYZERO | FE_INVALID)
-
-static void host_begin(uint32_t rm)
+static inline HostFpState host_begin(uint32_t rm)
 {
-    fesetround(host_rounding(rm));
-    feclearexcept(HOST_FLAGS);
+    /* MXCSR rounding control: 0 nearest, 1 down, 2 up, 3 toward zero. */
+    static const uint8_t rc[] = { [RM_RNE] = 0, [RM_RTZ] = 3, [RM_RDN] = 1, [RM_RUP] = 2,
+                                  [RM_RMM] = 0 };
+    uint32_t old = mxcsr_read();
+    mxcsr_write((old & ~(MXCSR_FLAGS | MXCSR_RC | MXCSR_DAZ | MXCSR_FTZ)) |
+                ((uint32_t)rc[rm] << MXCSR_RC_SHIFT));
+    return old;
 }
 
-static int host_end(void)
+/* RISC-V flags raised since host_begin(). */
+static inline uint32_t host_flags(void)
 {
-    int ex = fetestexcept(HOST_FLAGS);
+    uint32_t m = mxcsr_read();
+    return ((m & MXCSR_PE) ? FFLAG_NX : 0) | ((m & MXCSR_UE) ? FFLAG_UF : 0) |
+           ((m & MXCSR_OE) ? FFLAG_OF : 0) | ((m & MXCSR_ZE) ? FFLAG_DZ : 0) |
+           ((m & MXCSR_IE) ? FFLAG_NV : 0);
+}
+
+static inline void host_end(HostFpState old)
+{
+    mxcsr_write(old);
+}
+#else
+typedef int HostFpState;
+
+static inline HostFpState host_begin(uint32_t rm)
+{
+    static const int mode[] = { [RM_RNE] = FE_TONEAREST, [RM_RTZ] = FE_TOWARDZERO,
+                                [RM_RDN] = FE_DOWNWARD, [RM_RUP] = FE_UPWARD,
+                                [RM_RMM] = FE_TONEAREST };
+    fesetround(mode[rm]);
+    feclearexcept(FE_ALL_EXCEPT);
+    return 0;
+}
+
+static inline uint32_t host_flags(void)
+{
+    int ex = fetestexcept(FE_ALL_EXCEPT);
+    return ((ex & FE_INEXACT) ? FFLAG_NX : 0) | ((ex & FE_UNDERFLOW) ? FFLAG_UF : 0) |
+           ((ex & FE_OVERFLOW) ? FFLAG_OF : 0) | ((ex & FE_DIVBYZERO) ? FFLAG_DZ : 0) |
+           ((ex & FE_INVALID) ? FFLAG_NV : 0);
+}
+
+static inline void host_end(HostFpState old)
+{
+    (void)old;
     fesetround(FE_TONEAREST);
-    return ex;
 }
+#endif
 
 /* ---- NaN boxing ------------------------------------------------------------ */
 
+static inline uint32_t unbox_s(uint64_t reg)
+{
+    return (reg >> 32) == UINT32_MAX ? (uint32_t)reg : RISCV_CANON_NAN_S;
+}
+
 uint32_t riscv_fpu_unbox_s(uint64_t reg)
 {
-    if ((reg & RISCV_NANBOX_S) != RISCV_NANBOX_S) {
-        return RISCV_CANON_NAN_S;
-    }
-    return (uint32_t)reg;
+    return unbox_s(reg);
 }
 
 /* ---- RMM fix-up ------------------------------------------------------------- */
@@ -213,7 +250,7 @@ static long double wide_op(RISCVFpuOp op, long double a, long double b, long dou
 {
     volatile long double va = a, vb = b, vc = c;
     volatile long double r;
-    feclearexcept(HOST_FLAGS);
+    feclearexcept(FE_ALL_EXCEPT);
     switch (op) {
     case FPU_ADD:
         r = va + vb;
@@ -254,13 +291,17 @@ static bool is_fma(RISCVFpuOp op)
 
 /* ---- arithmetic ------------------------------------------------------------ */
 
-uint64_t riscv_fpu_arith_d(CPURISCVState *env, RISCVFpuOp op, uint64_t ia, uint64_t ib,
-                           uint64_t ic, uint32_t rm)
+/*
+ * Exact paths: the host unit in the instruction's rounding mode, flags read
+ * back, RMM and the RISC-V specifics fixed up as described at the top.
+ */
+uint64_t riscv_fpu_arith_d_exact(CPURISCVState *env, RISCVFpuOp op, uint64_t ia, uint64_t ib,
+                                 uint64_t ic, uint32_t rm)
 {
     volatile double a = f64_from_bits(ia), b = f64_from_bits(ib), c = f64_from_bits(ic);
     volatile double r;
     rm = resolve_rm(env, rm);
-    host_begin(rm);
+    HostFpState st = host_begin(rm);
     switch (op) {
     case FPU_ADD:
         r = a + b;
@@ -290,32 +331,32 @@ uint64_t riscv_fpu_arith_d(CPURISCVState *env, RISCVFpuOp op, uint64_t ia, uint6
         r = fma(-a, b, -c);
         break;
     }
-    int ex = fetestexcept(HOST_FLAGS);
+    uint32_t fl = host_flags();
     double res = r;
-    if (rm == RM_RMM && (ex & FE_INEXACT)) {
+    host_end(st);
+    if (rm == RM_RMM && (fl & FFLAG_NX)) {
         bool exact;
         long double w = wide_op(op, a, b, c, &exact);
         if (exact) {
             res = rmm_fix_d(res, w);
         }
     }
-    host_end();
     if (is_fma(op) && ((isinf(a) && b == 0) || (a == 0 && isinf(b)))) {
-        ex |= FE_INVALID;
+        fl |= FFLAG_NV;
     }
-    env->fflags |= host_flags_to_riscv(ex);
+    env->fflags |= fl;
     return isnan(res) ? RISCV_CANON_NAN_D : f64_to_bits(res);
 }
 
-uint64_t riscv_fpu_arith_s(CPURISCVState *env, RISCVFpuOp op, uint64_t ia, uint64_t ib,
-                           uint64_t ic, uint32_t rm)
+uint64_t riscv_fpu_arith_s_exact(CPURISCVState *env, RISCVFpuOp op, uint64_t ia, uint64_t ib,
+                                 uint64_t ic, uint32_t rm)
 {
-    volatile float a = f32_from_bits(riscv_fpu_unbox_s(ia));
-    volatile float b = f32_from_bits(riscv_fpu_unbox_s(ib));
-    volatile float c = f32_from_bits(riscv_fpu_unbox_s(ic));
+    volatile float a = f32_from_bits(unbox_s(ia));
+    volatile float b = f32_from_bits(unbox_s(ib));
+    volatile float c = f32_from_bits(unbox_s(ic));
     volatile float r;
     rm = resolve_rm(env, rm);
-    host_begin(rm);
+    HostFpState st = host_begin(rm);
     switch (op) {
     case FPU_ADD:
         r = a + b;
@@ -345,21 +386,156 @@ uint64_t riscv_fpu_arith_s(CPURISCVState *env, RISCVFpuOp op, uint64_t ia, uint6
         r = fmaf(-a, b, -c);
         break;
     }
-    int ex = fetestexcept(HOST_FLAGS);
+    uint32_t fl = host_flags();
     float res = r;
-    if (rm == RM_RMM && (ex & FE_INEXACT)) {
+    host_end(st);
+    if (rm == RM_RMM && (fl & FFLAG_NX)) {
         bool exact;
         long double w = wide_op(op, a, b, c, &exact);
         if (exact) {
             res = rmm_fix_f(res, w);
         }
     }
-    host_end();
     if (is_fma(op) && ((isinf(a) && b == 0) || (a == 0 && isinf(b)))) {
-        ex |= FE_INVALID;
+        fl |= FFLAG_NV;
     }
-    env->fflags |= host_flags_to_riscv(ex);
+    env->fflags |= fl;
     return riscv_fpu_box_s(isnan(res) ? RISCV_CANON_NAN_S : f32_to_bits(res));
+}
+
+/*
+ * Fast paths: the host unit in its resting mode (round to nearest even)
+ * with no flag read-back, taken only where the flags are known without
+ * looking: the effective mode is RNE, the inexact flag is already accrued
+ * (so whether this result is exact does not matter), every operand is zero
+ * or normal (so no invalid operation, no division by zero, no NaN and no
+ * subnormal input), and the result is normal and finite (so no overflow
+ * and, with tininess detected after rounding, no underflow: a result whose
+ * magnitude is above the smallest normal cannot be tiny).  Anything else
+ * goes to the exact path, which computes the same value with the flags.
+ */
+static inline bool f64_zero_or_normal(uint64_t v)
+{
+    uint64_t e = v & F64_EXP;
+    return e ? e != F64_EXP : !(v & F64_FRAC);
+}
+
+static inline bool f32_zero_or_normal(uint32_t v)
+{
+    uint32_t e = v & F32_EXP;
+    return e ? e != F32_EXP : !(v & F32_FRAC);
+}
+
+/* Whether the operands of @op allow the fast path (given zero-or-normal). */
+static inline bool fast_operands_ok(RISCVFpuOp op, bool b_zero, bool a_neg)
+{
+    switch (op) {
+    case FPU_DIV:
+        return !b_zero;          /* x/0: DZ or NV */
+    case FPU_SQRT:
+        return !a_neg;           /* sqrt(-x): NV (sqrt(-0) is fine but rare) */
+    default:
+        return true;
+    }
+}
+
+static inline bool fast_mode_ok(const CPURISCVState *env, uint32_t rm)
+{
+    return (env->fflags & FFLAG_NX) && (rm == RM_RNE || (rm == RM_DYN && env->frm == RM_RNE));
+}
+
+uint64_t riscv_fpu_arith_d(CPURISCVState *env, RISCVFpuOp op, uint64_t ia, uint64_t ib,
+                           uint64_t ic, uint32_t rm)
+{
+    if (fast_mode_ok(env, rm) && f64_zero_or_normal(ia) &&
+        (op == FPU_SQRT || f64_zero_or_normal(ib)) &&
+        (!is_fma(op) || f64_zero_or_normal(ic)) &&
+        fast_operands_ok(op, !(ib & ~F64_SIGN), (ia & F64_SIGN) != 0)) {
+        double a = f64_from_bits(ia), b = f64_from_bits(ib), c = f64_from_bits(ic), r;
+        switch (op) {
+        case FPU_ADD:
+            r = a + b;
+            break;
+        case FPU_SUB:
+            r = a - b;
+            break;
+        case FPU_MUL:
+            r = a * b;
+            break;
+        case FPU_DIV:
+            r = a / b;
+            break;
+        case FPU_SQRT:
+            r = sqrt(a);
+            break;
+        case FPU_MADD:
+            r = fma(a, b, c);
+            break;
+        case FPU_MSUB:
+            r = fma(a, b, -c);
+            break;
+        case FPU_NMSUB:
+            r = fma(-a, b, c);
+            break;
+        default:
+            r = fma(-a, b, -c);
+            break;
+        }
+        uint64_t bits = f64_to_bits(r);
+        uint64_t e = bits & F64_EXP;
+        /* Normal, finite and above the smallest normal. */
+        if (e != F64_EXP && (e > ((uint64_t)1 << 52) || (e && (bits & F64_FRAC)))) {
+            return bits;
+        }
+    }
+    return riscv_fpu_arith_d_exact(env, op, ia, ib, ic, rm);
+}
+
+uint64_t riscv_fpu_arith_s(CPURISCVState *env, RISCVFpuOp op, uint64_t ia, uint64_t ib,
+                           uint64_t ic, uint32_t rm)
+{
+    uint32_t sa = unbox_s(ia), sb = unbox_s(ib), sc = unbox_s(ic);
+    if (fast_mode_ok(env, rm) && f32_zero_or_normal(sa) &&
+        (op == FPU_SQRT || f32_zero_or_normal(sb)) &&
+        (!is_fma(op) || f32_zero_or_normal(sc)) &&
+        fast_operands_ok(op, !(sb & ~F32_SIGN), (sa & F32_SIGN) != 0)) {
+        float a = f32_from_bits(sa), b = f32_from_bits(sb), c = f32_from_bits(sc), r;
+        switch (op) {
+        case FPU_ADD:
+            r = a + b;
+            break;
+        case FPU_SUB:
+            r = a - b;
+            break;
+        case FPU_MUL:
+            r = a * b;
+            break;
+        case FPU_DIV:
+            r = a / b;
+            break;
+        case FPU_SQRT:
+            r = sqrtf(a);
+            break;
+        case FPU_MADD:
+            r = fmaf(a, b, c);
+            break;
+        case FPU_MSUB:
+            r = fmaf(a, b, -c);
+            break;
+        case FPU_NMSUB:
+            r = fmaf(-a, b, c);
+            break;
+        default:
+            r = fmaf(-a, b, -c);
+            break;
+        }
+        uint32_t bits = f32_to_bits(r);
+        uint32_t e = bits & F32_EXP;
+        if (e != F32_EXP && (e > (1u << 23) || (e && (bits & F32_FRAC)))) {
+            return riscv_fpu_box_s(bits);
+        }
+    }
+    return riscv_fpu_arith_s_exact(env, op, ia, ib, ic, rm);
 }
 
 /* ---- min/max, compare, class, sign injection --------------------------------- */
@@ -390,7 +566,7 @@ uint64_t riscv_fpu_minmax_d(CPURISCVState *env, RISCVFpuMinMax op, uint64_t a, u
 
 uint64_t riscv_fpu_minmax_s(CPURISCVState *env, RISCVFpuMinMax op, uint64_t ra, uint64_t rb)
 {
-    uint32_t a = riscv_fpu_unbox_s(ra), b = riscv_fpu_unbox_s(rb);
+    uint32_t a = unbox_s(ra), b = unbox_s(rb);
     bool an = f32_is_nan(a), bn = f32_is_nan(b);
     if (f32_is_snan(a) || f32_is_snan(b)) {
         env->fflags |= FFLAG_NV;
@@ -440,7 +616,7 @@ uint64_t riscv_fpu_cmp_d(CPURISCVState *env, RISCVFpuCmp op, uint64_t a, uint64_
 
 uint64_t riscv_fpu_cmp_s(CPURISCVState *env, RISCVFpuCmp op, uint64_t ra, uint64_t rb)
 {
-    uint32_t a = riscv_fpu_unbox_s(ra), b = riscv_fpu_unbox_s(rb);
+    uint32_t a = unbox_s(ra), b = unbox_s(rb);
     /* Single to double is exact, so comparing as doubles is exact. */
     return fcmp(env, op, f32_from_bits(a), f32_from_bits(b), f32_is_nan(a) || f32_is_nan(b),
                 f32_is_snan(a) || f32_is_snan(b));
@@ -473,7 +649,7 @@ uint64_t riscv_fpu_class_d(uint64_t a)
 
 uint64_t riscv_fpu_class_s(uint64_t ra)
 {
-    uint32_t a = riscv_fpu_unbox_s(ra);
+    uint32_t a = unbox_s(ra);
     uint32_t e = a & F32_EXP, f = a & F32_FRAC;
     return fclass_generic(a & F32_SIGN, e == F32_EXP && !f, e == F32_EXP && f, f32_is_snan(a),
                           !e && !f, !e && f);
@@ -503,10 +679,26 @@ uint64_t riscv_fpu_sgnj_d(uint64_t a, uint64_t b, uint32_t kind)
 
 uint64_t riscv_fpu_sgnj_s(uint64_t a, uint64_t b, uint32_t kind)
 {
-    return riscv_fpu_box_s(sgnj(riscv_fpu_unbox_s(a), riscv_fpu_unbox_s(b), kind, F32_SIGN));
+    return riscv_fpu_box_s(sgnj(unbox_s(a), unbox_s(b), kind, F32_SIGN));
 }
 
 /* ---- conversions ------------------------------------------------------------ */
+
+/* Round to an integral value, ties to even, without touching the host
+ * environment (glibc's nearbyint saves and restores it). */
+static double round_even(double x)
+{
+    static const double two52 = 4503599627370496.0;
+    double ax = fabs(x);
+    if (!(ax < two52)) {
+        return x;               /* integral already (or NaN) */
+    }
+    /* The host rests in round-to-nearest-even: adding 2^52 rounds away the
+     * fraction; volatile keeps the compiler from folding the pair. */
+    volatile double t = ax + two52;
+    double r = t - two52;
+    return copysign(r, x);
+}
 
 /* Round @x to an integral value in mode @rm (no flags). */
 static double round_integral(double x, uint32_t rm)
@@ -521,7 +713,7 @@ static double round_integral(double x, uint32_t rm)
     case RM_RMM:
         return round(x);
     default:
-        return nearbyint(x);   /* the host mode is round-to-nearest-even here */
+        return round_even(x);
     }
 }
 
@@ -596,7 +788,7 @@ uint64_t riscv_fpu_to_int_d(CPURISCVState *env, RISCVFpuIntKind kind, uint64_t a
 
 uint64_t riscv_fpu_to_int_s(CPURISCVState *env, RISCVFpuIntKind kind, uint64_t ra, uint32_t rm)
 {
-    uint32_t a = riscv_fpu_unbox_s(ra);
+    uint32_t a = unbox_s(ra);
     return to_int(env, kind, f32_from_bits(a), f32_is_nan(a), rm);
 }
 
@@ -615,60 +807,119 @@ static long double int_operand(RISCVFpuIntKind kind, uint64_t x)
     }
 }
 
+/* Integers of at most 53 (double) or 24 (single) significant bits convert
+ * exactly in every mode and raise nothing. */
+static bool int_fits(RISCVFpuIntKind kind, uint64_t x, unsigned bits)
+{
+    uint64_t mag;
+    switch (kind) {
+    case FPU_CVT_W:
+        mag = (uint64_t)llabs((long long)(int32_t)x);
+        break;
+    case FPU_CVT_WU:
+        mag = (uint32_t)x;
+        break;
+    case FPU_CVT_L:
+        mag = (int64_t)x < 0 ? -x : x;
+        break;
+    default:
+        mag = x;
+        break;
+    }
+    return mag < ((uint64_t)1 << bits);
+}
+
+static double int_to_double(RISCVFpuIntKind kind, uint64_t x)
+{
+    switch (kind) {
+    case FPU_CVT_W:
+        return (int32_t)x;
+    case FPU_CVT_WU:
+        return (uint32_t)x;
+    case FPU_CVT_L:
+        return (int64_t)x;
+    default:
+        return x;
+    }
+}
+
+static float int_to_float(RISCVFpuIntKind kind, uint64_t x)
+{
+    switch (kind) {
+    case FPU_CVT_W:
+        return (int32_t)x;
+    case FPU_CVT_WU:
+        return (uint32_t)x;
+    case FPU_CVT_L:
+        return (int64_t)x;
+    default:
+        return x;
+    }
+}
+
 uint64_t riscv_fpu_from_int_d(CPURISCVState *env, RISCVFpuIntKind kind, uint64_t x, uint32_t rm)
 {
-    volatile long double exact = int_operand(kind, x);
-    volatile double r;
-    rm = resolve_rm(env, rm);
-    host_begin(rm);
-    r = (double)exact;
-    int ex = fetestexcept(HOST_FLAGS);
-    double res = r;
-    if (rm == RM_RMM && (ex & FE_INEXACT)) {
-        res = rmm_fix_d(res, exact);
+    if (int_fits(kind, x, 53)) {
+        return f64_to_bits(int_to_double(kind, x));
     }
-    host_end();
-    env->fflags |= host_flags_to_riscv(ex);
+    volatile uint64_t vx = x;
+    rm = resolve_rm(env, rm);
+    HostFpState st = host_begin(rm);
+    volatile double r = int_to_double(kind, vx);
+    uint32_t fl = host_flags();
+    double res = r;
+    host_end(st);
+    if (rm == RM_RMM && (fl & FFLAG_NX)) {
+        res = rmm_fix_d(res, int_operand(kind, x));
+    }
+    env->fflags |= fl;
     return f64_to_bits(res);
 }
 
 uint64_t riscv_fpu_from_int_s(CPURISCVState *env, RISCVFpuIntKind kind, uint64_t x, uint32_t rm)
 {
-    volatile long double exact = int_operand(kind, x);
-    volatile float r;
-    rm = resolve_rm(env, rm);
-    host_begin(rm);
-    r = (float)exact;
-    int ex = fetestexcept(HOST_FLAGS);
-    float res = r;
-    if (rm == RM_RMM && (ex & FE_INEXACT)) {
-        res = rmm_fix_f(res, exact);
+    if (int_fits(kind, x, 24)) {
+        return riscv_fpu_box_s(f32_to_bits(int_to_float(kind, x)));
     }
-    host_end();
-    env->fflags |= host_flags_to_riscv(ex);
+    volatile uint64_t vx = x;
+    rm = resolve_rm(env, rm);
+    HostFpState st = host_begin(rm);
+    volatile float r = int_to_float(kind, vx);
+    uint32_t fl = host_flags();
+    float res = r;
+    host_end(st);
+    if (rm == RM_RMM && (fl & FFLAG_NX)) {
+        res = rmm_fix_f(res, int_operand(kind, x));
+    }
+    env->fflags |= fl;
     return riscv_fpu_box_s(f32_to_bits(res));
 }
 
 uint64_t riscv_fpu_cvt_s_d(CPURISCVState *env, uint64_t a, uint32_t rm)
 {
-    volatile double d = f64_from_bits(a);
-    volatile float r;
+    double in = f64_from_bits(a);
+    float quick = (float)in;
+    if ((double)quick == in && f64_zero_or_normal(a)) {
+        /* Exactly representable: the same in every mode, no flags. */
+        return riscv_fpu_box_s(f32_to_bits(quick));
+    }
+    volatile double d = in;
     rm = resolve_rm(env, rm);
-    host_begin(rm);
-    r = (float)d;
-    int ex = fetestexcept(HOST_FLAGS);
+    HostFpState st = host_begin(rm);
+    volatile float r = (float)d;
+    uint32_t fl = host_flags();
     float res = r;
-    if (rm == RM_RMM && (ex & FE_INEXACT)) {
+    host_end(st);
+    if (rm == RM_RMM && (fl & FFLAG_NX)) {
         res = rmm_fix_f(res, d);
     }
-    host_end();
-    env->fflags |= host_flags_to_riscv(ex);
+    env->fflags |= fl;
     return riscv_fpu_box_s(isnan(res) ? RISCV_CANON_NAN_S : f32_to_bits(res));
 }
 
 uint64_t riscv_fpu_cvt_d_s(CPURISCVState *env, uint64_t ra, uint32_t rm)
 {
-    uint32_t a = riscv_fpu_unbox_s(ra);
+    uint32_t a = unbox_s(ra);
     if (f32_is_nan(a)) {
         if (f32_is_snan(a)) {
             env->fflags |= FFLAG_NV;

@@ -65,6 +65,12 @@ uint64_t riscv_fpu_arith_s(CPURISCVState *env, RISCVFpuOp op, uint64_t a, uint64
                            uint64_t c, uint32_t rm);
 uint64_t riscv_fpu_arith_d(CPURISCVState *env, RISCVFpuOp op, uint64_t a, uint64_t b,
                            uint64_t c, uint32_t rm);
+/* The same without the fast path (always through the exact host-mode path);
+ * for tests comparing the two. */
+uint64_t riscv_fpu_arith_s_exact(CPURISCVState *env, RISCVFpuOp op, uint64_t a, uint64_t b,
+                                 uint64_t c, uint32_t rm);
+uint64_t riscv_fpu_arith_d_exact(CPURISCVState *env, RISCVFpuOp op, uint64_t a, uint64_t b,
+                                 uint64_t c, uint32_t rm);
 uint64_t riscv_fpu_minmax_s(CPURISCVState *env, RISCVFpuMinMax op, uint64_t a, uint64_t b);
 uint64_t riscv_fpu_minmax_d(CPURISCVState *env, RISCVFpuMinMax op, uint64_t a, uint64_t b);
 uint64_t riscv_fpu_cmp_s(CPURISCVState *env, RISCVFpuCmp op, uint64_t a, uint64_t b);

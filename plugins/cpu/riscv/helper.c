@@ -73,6 +73,7 @@ static void riscv_cpu_trap(RISCVCPU *cpu, uint64_t cause, uint64_t tval)
         uint64_t base = env->mtvec & ~3ull;
         bool vectored = (env->mtvec & 3) == 1 && is_irq;
         env->pc = vectored ? base + 4 * code : base;
+        riscv_trigger_trap_to_m(env);
         riscv_cpu_set_priv(cpu, PRV_M);
     }
 }
@@ -124,6 +125,7 @@ bool riscv_cpu_mret(RISCVCPU *cpu, uint64_t *new_pc)
         s &= ~MSTATUS_MPRV;
     }
     env->mstatus = s;
+    riscv_trigger_mret(env);
     *new_pc = env->mepc & (riscv_has_ext(cpu, RISCV_EXT_C) ? ~1ull : ~3ull);
     riscv_cpu_set_priv(cpu, prev);
     riscv_cpu_update_interrupts(cpu);

@@ -72,6 +72,7 @@ static void riscv_tcg_get_tb_cpu_state(CPUState *cs, uint64_t *pc, uint64_t *fla
             f |= TB_FLAG_FS_DIRTY;
         }
     }
+    f |= riscv_trigger_tb_flags(env);
     *pc = env->pc;
     *flags = f;
 }
@@ -167,14 +168,8 @@ static void riscv_tcg_restore_state_to_opc(CPUState *cs, const uint64_t *data)
 static void riscv_tcg_disas(CPUState *cs, uint64_t pc, const uint8_t *bytes, unsigned len,
                             GString *out)
 {
-    uint32_t raw = 0;
-    char buf[80];
-    RISCVInsn insn;
-    memcpy(&raw, bytes, len < sizeof(raw) ? len : sizeof(raw));
-    raw = GUINT32_FROM_LE(raw);
-    riscv_decode(raw, RISCV_CPU(cs)->ext, &insn);
-    riscv_disas(&insn, pc, buf, sizeof(buf));
-    g_string_append(out, buf);
+    /* The same table-driven disassembler as the monitor's x/i. */
+    riscv_cpu_disas_insn(cs, pc, bytes, len, out);
 }
 
 static int riscv_tcg_mmu_index(CPUState *cs, bool ifetch)
@@ -209,6 +204,11 @@ const CPUAccelOps riscv_accel_ops[] = {
 };
 
 /* ---- helpers called from translated code ---------------------------------------- */
+
+void riscv_trigger_raise(CPURISCVState *env, uint64_t tval, uintptr_t ra)
+{
+    raise_at(riscv_env_cpu(env), EXCP_BREAKPOINT, tval, ra);
+}
 
 void riscv_helper_raise(CPURISCVState *env, uint64_t cause, uint64_t tval)
 {

@@ -128,6 +128,28 @@ static IrTemp gen_addr(DisasContext *ctx, int64_t rs1, int64_t imm)
     return a;
 }
 
+/* ---- Sdtrig checks (trigger.c) ------------------------------------------------------- */
+
+enum { TRIG_LOAD = 1, TRIG_STORE = 2 };   /* mcontrol6 load/store bits */
+
+/* Before a load (@data unused) or store of @data at @addr. */
+static void gen_trigger_mem(DisasContext *ctx, IrTemp addr, unsigned kind, IrTemp data)
+{
+    if (ctx->b->flags & TB_FLAG_TRIG_MEM) {
+        ir_call4(ctx->b, helper_fn(riscv_helper_trigger_mem), IR_CALL_NO_WRITE_GLOBALS,
+                 IR_NO_TEMP, IR_TEMP_ENV, addr, cst(ctx, kind), data);
+    }
+}
+
+/* After a load, before its value is used: data-match load triggers. */
+static void gen_trigger_load_data(DisasContext *ctx, IrTemp addr, IrTemp data)
+{
+    if (ctx->b->flags & TB_FLAG_TRIG_MEM) {
+        ir_call3(ctx->b, helper_fn(riscv_helper_trigger_load_data), IR_CALL_NO_WRITE_GLOBALS,
+                 IR_NO_TEMP, IR_TEMP_ENV, addr, data);
+    }
+}
+
 /* ---- shared shapes of the trans_ functions ------------------------------------------ */
 
 typedef void (*BinOp)(IrBuilder *b, IrTemp d, IrTemp x, IrTemp y);
@@ -270,6 +292,14 @@ static bool gen_branch(DisasContext *ctx, arg_b *a, IrCond c)
 static bool gen_load(DisasContext *ctx, arg_i *a, unsigned memop)
 {
     IrTemp addr = gen_addr(ctx, a->rs1, a->imm);
+    if (ctx->b->flags & TB_FLAG_TRIG_MEM) {
+        IrTemp v = ir_temp_new_i64(ctx->b);
+        gen_trigger_mem(ctx, addr, TRIG_LOAD, addr);
+        ir_guest_ld(ctx->b, IR_I64, v, addr, memop, ctx->mem_idx);
+        gen_trigger_load_data(ctx, addr, v);
+        ir_mov_i64(ctx->b, gpr_dst(ctx, a->rd), v);
+        return true;
+    }
     ir_guest_ld(ctx->b, IR_I64, gpr_dst(ctx, a->rd), addr, memop, ctx->mem_idx);
     return true;
 }
@@ -277,6 +307,7 @@ static bool gen_load(DisasContext *ctx, arg_i *a, unsigned memop)
 static bool gen_store(DisasContext *ctx, arg_s *a, unsigned memop)
 {
     IrTemp addr = gen_addr(ctx, a->rs1, a->imm);
+    gen_trigger_mem(ctx, addr, TRIG_STORE, gpr_src(ctx, a->rs2));
     ir_guest_st(ctx->b, IR_I64, gpr_src(ctx, a->rs2), addr, memop, ctx->mem_idx);
     return true;
 }
@@ -402,7 +433,8 @@ unsigned riscv_translate(CPUState *cs, IrBuilder *b)
 
     for (int n = 0; ; n++) {
         uint64_t used = pc - b->pc_first;
-        if (n >= b->max_insns || used >= page_left) {
+        if (n >= b->max_insns || used >= page_left ||
+            (n > 0 && ctx.engine->debug_stop_before && ctx.engine->debug_stop_before(cs, pc))) {
             gen_goto(&ctx, 0, pc);
             break;
         }
@@ -419,6 +451,11 @@ unsigned riscv_translate(CPUState *cs, IrBuilder *b)
         ctx.pc = pc;
         ctx.len = len == 2 ? 2 : 4;      /* longer encodings: illegal, 4 bytes shown */
         ctx.raw = len == 2 ? raw & 0xffff : raw;
+        if (b->flags & TB_FLAG_TRIG_EXEC) {
+            /* Sdtrig execute triggers fire before the instruction. */
+            ir_call3(b, helper_fn(riscv_helper_trigger_exec), IR_CALL_NO_WRITE_GLOBALS,
+                     IR_NO_TEMP, IR_TEMP_ENV, cst(&ctx, pc), cst(&ctx, ctx.raw));
+        }
         ctx.next_pc = pc + ctx.len;
         bool ok = len == 2 ? riscv_insn16(&ctx, ctx.raw, cpu->ext) :
                   len == 4 && riscv_insn32(&ctx, raw, cpu->ext);

@@ -21,6 +21,9 @@
 #define TB_FLAG_MEMIDX_MASK (0x3ull << TB_FLAG_MEMIDX_SHIFT)
 #define TB_FLAG_FS_ON       (1ull << 4)
 #define TB_FLAG_FS_DIRTY    (1ull << 5)
+/* Sdtrig triggers that can fire now: check each instruction / access. */
+#define TB_FLAG_TRIG_EXEC   (1ull << 6)
+#define TB_FLAG_TRIG_MEM    (1ull << 7)
 
 extern const TcgGlobalDesc riscv_tcg_globals[RISCV_NUM_GLOBALS];
 
@@ -29,6 +32,13 @@ unsigned riscv_translate(CPUState *cs, IrBuilder *b);
 /* Helpers called from translated code (tcg.c).  All take and return 64-bit
  * integers or pointers, as IR calls require. */
 void riscv_helper_raise(CPURISCVState *env, uint64_t cause, uint64_t tval);
+/* Sdtrig checks (trigger.c); raise a breakpoint exception on a match. */
+void riscv_helper_trigger_exec(CPURISCVState *env, uint64_t pc, uint64_t insn);
+/* @kind: 1 load (before it, address), 2 store (address or @data). */
+void riscv_helper_trigger_mem(CPURISCVState *env, uint64_t addr, uint64_t kind, uint64_t data);
+void riscv_helper_trigger_load_data(CPURISCVState *env, uint64_t addr, uint64_t data);
+/* Raise the trigger's breakpoint exception at the helper's caller @ra. */
+void riscv_trigger_raise(CPURISCVState *env, uint64_t tval, uintptr_t ra) G_GNUC_NORETURN;
 uint64_t riscv_helper_csr(CPURISCVState *env, uint64_t csrno, uint64_t new_val,
                           uint64_t write_mask, uint64_t insn, uint64_t is_write);
 uint64_t riscv_helper_mret(CPURISCVState *env, uint64_t insn);

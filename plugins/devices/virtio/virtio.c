@@ -238,7 +238,12 @@ void virtio_config_write(VirtIODevice *vdev, uint32_t offset, uint32_t value, un
 VirtQueue *virtio_add_queue(VirtIODevice *vdev, uint16_t num_max, VirtQueueHandler handle)
 {
     g_assert(num_max && num_max <= VIRTQUEUE_MAX_SIZE && !(num_max & (num_max - 1)));
-    vdev->vq = g_renew(VirtQueue, vdev->vq, vdev->num_queues + 1);
+    g_assert(vdev->num_queues < VIRTIO_QUEUE_MAX);
+    /* Allocated once at its largest: devices keep pointers to their queues,
+     * which growing the array would invalidate. */
+    if (!vdev->vq) {
+        vdev->vq = g_new0(VirtQueue, VIRTIO_QUEUE_MAX);
+    }
     VirtQueue *vq = &vdev->vq[vdev->num_queues];
     *vq = (VirtQueue){ .vdev = vdev, .index = vdev->num_queues, .num_max = num_max,
                        .num = num_max, .vector = VIRTIO_NO_VECTOR, .handle = handle };

@@ -98,6 +98,18 @@ static inline unsigned tcg_tlb_index(uint64_t vaddr)
     return (unsigned)(vaddr >> TCG_PAGE_BITS) & (TCG_TLB_SIZE - 1);
 }
 
+/* ---- jump cache ---------------------------------------------------------- */
+
+#define TCG_JMP_CACHE_BITS 12
+#define TCG_JMP_CACHE_SIZE (1u << TCG_JMP_CACHE_BITS)
+
+/* Jump cache index of a virtual pc (pcs are at least 2-byte aligned);
+ * compiled code computes the same: ((pc >> 12) ^ pc) >> 1, masked. */
+static inline unsigned tcg_jc_hash(uint64_t pc)
+{
+    return (unsigned)(((pc >> 12) ^ pc) >> 1) & (TCG_JMP_CACHE_SIZE - 1);
+}
+
 /* ---- translation blocks -------------------------------------------------- */
 
 typedef struct TcgTb TcgTb;
@@ -160,6 +172,26 @@ struct TcgVcpu {
     /* Next block for the current env state from the caches, or NULL
      * (also when exit_flag is set or chaining is disabled). */
     TcgTb *(*lookup_tb)(TcgVcpu *v);
+    /* A chained or jump-cache entry into @tb found it must not run now
+     * (exit_flag set, @tb invalid, or its code not re-checked since the
+     * last fence.i): set the guest state to @tb's first instruction (its
+     * pc; the guest has not started it).  Compiled code then returns to
+     * the loop with no exit slot. */
+    void (*enter_abort)(TcgVcpu *v, TcgTb *tb);
+
+    /*
+     * For inline lookups in compiled code (lookup_and_goto_ptr):
+     * jmp_cache is TCG_JMP_CACHE_SIZE block pointers indexed by
+     * tcg_jc_hash(pc), or NULL while compiled code must not look blocks up
+     * itself (chaining off); entries may be NULL or hold blocks of any
+     * pc/flags, possibly invalid.  pc_offset is the env offset of the
+     * 64-bit guest pc (the CPU's global named "pc"), or -1 if the CPU has
+     * none.  The flags of the block a lookup_and_goto_ptr leaves from are
+     * still the current TB flags (translators end blocks that change them
+     * with exit_tb), so compiled code compares entries with its own.
+     */
+    TcgTb **jmp_cache;
+    ptrdiff_t pc_offset;
 
     /* Where compiled code is: the block being executed and the index of
      * the guest instruction that called out (set before helper calls and

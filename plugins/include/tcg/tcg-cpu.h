@@ -254,6 +254,14 @@ struct TcgEngineOps {
     /* Make @cpu (any vCPU, from any thread) leave translated code at the
      * next block boundary and re-check interrupts. */
     void (*cpu_exit)(CPUState *cpu);
+
+    /* ---- guest debugging (appended) ---- */
+
+    /* The translator calls this before each instruction of a block but
+     * the first, with its pc: true when the block must end there (a
+     * debugger breakpoint is set at @pc; the engine stops before running
+     * the block that starts with it).  End the block as at max_insns. */
+    bool (*debug_stop_before)(CPUState *cpu, uint64_t pc);
 };
 
 /* The TcgCpuOps of @cpu's class (NULL when it has none). */

@@ -59,6 +59,8 @@ GQuark virtio_error_quark(void);
 
 #define VIRTIO_NO_VECTOR 0xffff
 #define VIRTQUEUE_MAX_SIZE 1024
+/* Most queues one device has (virtio_add_queue's pointers stay valid). */
+#define VIRTIO_QUEUE_MAX 1024
 /* Most buffers (iovecs) one request may map. */
 #define VIRTQUEUE_MAX_SG 1024
 

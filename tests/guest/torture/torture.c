@@ -32,12 +32,6 @@
 #define NHARTS 4
 #endif
 #define ITERATIONS 20000
-/* Jumps into the last page of the address space (issue 17 class 1: the
- * translator's page end wraps to 0 and it aborts).  Its fix is another
- * branch's; build.py turns these on (-DTOP_JUMPS=1) once it is merged. */
-#ifndef TOP_JUMPS
-#define TOP_JUMPS 0
-#endif
 
 typedef struct Region {
     const char *name;
@@ -384,18 +378,14 @@ static void phase_jump(void)
         for (unsigned i = 0; i < N(devices) + N(unmapped); i++) {
             const Region *r = i < N(devices) ? &devices[i] : &unmapped[i - N(devices)];
             uint64_t off = (rnd() % r->size) & ~1ull;
-            if (!TOP_JUMPS && r->base + r->size == 0) {
-                continue;
-            }
             if (r->base == 0x1000 && off < 0x100) {
                 off += 0x800;    /* not the reset trampoline: it restarts the program */
             }
             torture_jump(r->base + off, &me->jump);
         }
-#if TOP_JUMPS
-        torture_jump(0xfffffffffffffffeull, &me->jump);   /* last halfword */
+        /* The last bytes of the address space (issue 17 class 1). */
+        torture_jump(0xfffffffffffffffeull, &me->jump);
         torture_jump(0xfffffffffffffffcull, &me->jump);
-#endif
         torture_jump((uint64_t)jump_pad, &me->jump);       /* RAM: zeros, illegal */
     }
 }

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Network layer throughput, Tessera beside Debian's qemu-system-riscv64 (7.2).
+
+Relay: two -netdev stream servers (unix sockets) joined by hub 0 on an empty
+machine; this script writes 1500-byte frames into one and reads them from
+the other.  It measures the network layer alone (framing, queues, hub), with
+no guest and no NIC.  Median of --runs runs; written to the "Network"
+section of docs/performance.md (bench/run.py keeps that section).
+
+  python3 bench/net.py [--build build/release] [--runs 5] [--mib 64]
+"""
+import argparse
+import os
+import select
+import shutil
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+QEMU = 'qemu-system-riscv64'
+MARK = '<!-- network section: bench/net.py -->'
+
+
+def connect(path, proc, timeout=10):
+    deadline = time.time() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError('emulator exited: %s' % proc.stderr.read().decode())
+        try:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(path)
+            return s
+        except OSError:
+            s.close()
+            if time.time() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+def relay_mbps(exe, mib):
+    d = tempfile.mkdtemp(prefix='bench-net-')
+    a, b = os.path.join(d, 'a.sock'), os.path.join(d, 'b.sock')
+    cmd = [exe, '-M', 'none', '-display', 'none', '-nodefaults',
+           '-netdev', 'stream,id=a,server=on,addr.type=unix,addr.path=' + a,
+           '-netdev', 'hubport,id=p1,hubid=0,netdev=a',
+           '-netdev', 'stream,id=b,server=on,addr.type=unix,addr.path=' + b,
+           '-netdev', 'hubport,id=p2,hubid=0,netdev=b']
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    try:
+        wa = connect(a, proc)
+        rb = connect(b, proc)
+        time.sleep(0.2)
+        frame = b'\xff' * 6 + b'\x52\x54\x00\x00\x00\x01' + b'\x08\x00' + b'x' * 1486
+        unit = struct.pack('!I', len(frame)) + frame
+        total = mib * 1024 * 1024 // len(frame) * len(unit)
+        chunk = unit * 64
+        wa.setblocking(False)
+        rb.setblocking(False)
+        sent = got = 0
+        start = time.perf_counter()
+        while got < total:
+            want_w = [wa] if sent < total else []
+            r, w, _ = select.select([rb], want_w, [], 10)
+            if not r and not w:
+                raise RuntimeError('relay stalled at %d of %d bytes' % (got, total))
+            if w:
+                try:
+                    sent += wa.send(chunk[:min(len(chunk), total - sent)])
+                except BlockingIOError:
+                    pass
+            if r:
+                data = rb.recv(1 << 20)
+                if not data:
+                    raise RuntimeError('relay closed at %d bytes' % got)
+                got += len(data)
+        elapsed = time.perf_counter() - start
+        wa.close()
+        rb.close()
+        return got / elapsed / 1e6
+    finally:
+        proc.kill()
+        proc.wait()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def write_section(rows, runs, mib, load):
+    path = os.path.join(ROOT, 'docs', 'performance.md')
+    with open(path) as f:
+        text = f.read()
+    text = text.split(MARK)[0].rstrip('\n') + '\n\n'
+    lines = [MARK, '## Network', '',
+             'Measured by `python3 bench/net.py` (median of %d runs, %d MiB each). Higher is '
+             'better; ratio = Tessera / QEMU.' % (runs, mib), '',
+             '| measure | Tessera | QEMU | ratio |', '|---|---|---|---|']
+    for title, t, q in rows:
+        lines.append('| %s | %.1f | %.1f | %.2f |' % (title, t, q, t / q))
+    lines += ['',
+              '- Relay: `-M none` with two `-netdev stream` servers on unix sockets joined by '
+              '`hubport`s on hub 0; 1500-byte frames in one, out of the other. No guest, no NIC.',
+              '- Load average when the runs started: %.1f on %d cores (a shared machine: single '
+              'runs vary a lot, hence medians).' % (load, os.cpu_count()),
+              '- Guest throughput through hostfwd and guest-to-guest over `-netdev stream` need '
+              'virtio-net (issue 13) and are not measured yet.', '']
+    with open(path, 'w') as f:
+        f.write(text + '\n'.join(lines))
+    print('wrote', path)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--build', default=os.path.join(ROOT, 'build', 'release'))
+    ap.add_argument('--runs', type=int, default=5)
+    ap.add_argument('--mib', type=int, default=64)
+    args = ap.parse_args()
+    exe = os.path.join(args.build, 'bin', 'tessera')
+    if not os.path.exists(exe):
+        sys.exit('%s not found: build it (scons mode=release)' % exe)
+    if not shutil.which(QEMU):
+        sys.exit('%s not found: install qemu-system-misc (scripts/setup.sh)' % QEMU)
+    load = os.getloadavg()[0]
+    t = statistics.median(relay_mbps(exe, args.mib) for _ in range(args.runs))
+    q = statistics.median(relay_mbps(QEMU, args.mib) for _ in range(args.runs))
+    rows = [('stream -> hub -> stream relay (MB/s)', t, q)]
+    for title, tv, qv in rows:
+        print('%-45s Tessera %8.1f  QEMU %8.1f  ratio %.2f' % (title, tv, qv, tv / qv))
+    write_section(rows, args.runs, args.mib, load)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internals of the x86-64 code generator shared by its files: host
+ * registers and encodings, the per-block generator state (XGen), byte and
+ * instruction emission (emit.c), the register cache and ops computed on
+ * cached registers (regs.c); gen.c drives them op by op.
+ */
+#ifndef TESSERA_TCG_X86_64_XGEN_H
+#define TESSERA_TCG_X86_64_XGEN_H
+
+#include <string.h>
+
+#include "plugins/accel/tcg-x86_64/x86.h"
+
+/* Host registers. */
+enum {
+    RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI,
+    R8, R9, R10, R11, R12, R13, R14, R15,
+};
+#define R_ENV RBX
+#define R_FRAME R12
+#define R_VCPU R13
+#define R_EXITP R14
+#define R_TB R15
+
+/* Opcode encoding for xg_op_*: optional prefix, optional 0F escape. */
+#define P_0F 0x100u
+#define P_66 0x10000u
+#define P_F3 0x20000u
+
+/* x86 condition codes. */
+enum {
+    CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_BE = 6, CC_A = 7,
+    CC_L = 0xc, CC_GE = 0xd, CC_LE = 0xe, CC_G = 0xf,
+};
+
+/* Arithmetic group (0x81 /n, 0x83 /n) and shift group (0xc1 /n, 0xd3 /n). */
+enum { AR_ADD = 0, AR_OR = 1, AR_AND = 4, AR_SUB = 5, AR_XOR = 6, AR_CMP = 7 };
+enum { SH_ROL = 0, SH_ROR = 1, SH_SHL = 4, SH_SHR = 5, SH_SAR = 7 };
+
+/*
+ * Register cache: IR temps (globals and block temps) live in a few host
+ * registers between their home slots' loads and stores.  Ops still compute
+ * in rax/rcx/rdx; reading a cached temp is a register move, writing one
+ * leaves it dirty in its register.  Dirty values go home (globals to env,
+ * block temps to the frame) where ir.h needs them in memory: globals
+ * before guest memory accesses, calls that read globals and block exits;
+ * everything at branches and labels (which then start with an empty
+ * cache); caller-saved registers around calls and slow paths.  rbp
+ * survives calls; rsi, rdi, r8, r9 and r10 do not.  Temps past their last
+ * use are dropped without being written back (unless the block branches
+ * backwards).
+ */
+#define X86_NCACHE 6
+typedef struct XCacheReg {
+    int reg;                 /* host register */
+    bool callee_saved;
+    int64_t temp;            /* -1: free */
+    bool dirty;
+    unsigned stamp;          /* last use, for eviction */
+} XCacheReg;
+
+static const int xg_cache_regs[X86_NCACHE] = { RBP, RSI, RDI, R8, R9, R10 };
+
+typedef struct XGen {
+    TcgVcpu *v;
+    const IrBlock *ir;
+    TcgTb *tb;
+    GByteArray *buf;
+    unsigned cap;            /* bytes allocated behind buf->data */
+    int *label_pos;          /* byte offset of each label, -1 while unset */
+    GArray *fixups;          /* (rel32 position, label) pairs */
+    /* rax holds i64 temp rax_temp while nothing was emitted after byte
+     * offset rax_pos (no label in between either). */
+    uint64_t rax_temp;
+    unsigned rax_pos;
+    uint32_t *jmp_off;       /* goto_tb rel32 offsets (X86CodeHeader) */
+    GArray *aborts;          /* rel32 positions of jumps to the entry abort */
+    /* Register cache (see "register cache" below). */
+    XCacheReg cache[X86_NCACHE];
+    int8_t *temp_reg;        /* per temp: cache index or -1 */
+    uint32_t *last_use;      /* per temp: index of the last op reading or writing it */
+    unsigned cur_op;
+    unsigned stamp;
+    bool spilled;            /* slow path: caller-saved cache regs unusable */
+} XGen;
+
+static const uint8_t xg_cc[] = {
+    [IR_COND_EQ] = CC_E, [IR_COND_NE] = CC_NE, [IR_COND_LT] = CC_L, [IR_COND_GE] = CC_GE,
+    [IR_COND_LE] = CC_LE, [IR_COND_GT] = CC_G, [IR_COND_LTU] = CC_B, [IR_COND_GEU] = CC_AE,
+    [IR_COND_LEU] = CC_BE, [IR_COND_GTU] = CC_A,
+};
+
+G_GNUC_INTERNAL uint8_t *xg_room(XGen *g, unsigned n);
+G_GNUC_INTERNAL void xg_b(XGen *g, uint8_t x);
+G_GNUC_INTERNAL void xg_b4(XGen *g, uint32_t x);
+G_GNUC_INTERNAL void xg_b8(XGen *g, uint64_t x);
+G_GNUC_INTERNAL unsigned xg_pos(XGen *g);
+G_GNUC_INTERNAL void xg_opcode(XGen *g, unsigned opc, bool w, int reg, int index, int rm);
+G_GNUC_INTERNAL void xg_rr(XGen *g, unsigned opc, bool w, int reg, int rm);
+G_GNUC_INTERNAL void xg_rm(XGen *g, unsigned opc, bool w, int reg, int base, int32_t disp);
+G_GNUC_INTERNAL void xg_movi(XGen *g, bool w, int reg, uint64_t imm);
+G_GNUC_INTERNAL void xg_arith_ri(XGen *g, int ar, bool w, int reg, int32_t imm);
+G_GNUC_INTERNAL void xg_shift_ri(XGen *g, int sh, bool w, int reg, unsigned count);
+G_GNUC_INTERNAL void xg_mov_rr(XGen *g, bool w, int dst, int src);
+G_GNUC_INTERNAL unsigned xg_jcc(XGen *g, int cc);
+G_GNUC_INTERNAL unsigned xg_jmp(XGen *g);
+G_GNUC_INTERNAL void xg_patch_here(XGen *g, unsigned at);
+G_GNUC_INTERNAL void xg_call_abs(XGen *g, const void *fn);
+G_GNUC_INTERNAL void xg_call_mem(XGen *g, int base, int32_t disp);
+G_GNUC_INTERNAL void xg_epilogue(XGen *g);
+G_GNUC_INTERNAL void xg_exit(XGen *g, int slot);
+G_GNUC_INTERNAL int32_t xg_slot_disp(XGen *g, uint64_t t);
+G_GNUC_INTERNAL void xg_home(XGen *g, uint64_t t, int *base, int32_t *disp);
+G_GNUC_INTERNAL bool xg_is_i64(XGen *g, uint64_t t);
+G_GNUC_INTERNAL bool xg_is_global(XGen *g, uint64_t t);
+G_GNUC_INTERNAL void xg_cache_writeback(XGen *g, XCacheReg *c);
+G_GNUC_INTERNAL void xg_cache_drop(XGen *g, XCacheReg *c);
+G_GNUC_INTERNAL void xg_sync_globals(XGen *g);
+G_GNUC_INTERNAL void xg_sync_all(XGen *g, bool drop);
+G_GNUC_INTERNAL void xg_spill_caller_saved(XGen *g);
+G_GNUC_INTERNAL void xg_forget_globals(XGen *g);
+G_GNUC_INTERNAL void xg_slow_path_begin(XGen *g);
+G_GNUC_INTERNAL void xg_slow_path_end(XGen *g);
+G_GNUC_INTERNAL XCacheReg *xg_cache_alloc(XGen *g, uint64_t t);
+G_GNUC_INTERNAL XCacheReg *xg_cached(XGen *g, uint64_t t);
+G_GNUC_INTERNAL void xg_ld(XGen *g, int reg, uint64_t t);
+G_GNUC_INTERNAL void xg_st(XGen *g, int reg, uint64_t t);
+G_GNUC_INTERNAL void xg_release_dead(XGen *g, unsigned i);
+G_GNUC_INTERNAL void xg_set_insn(XGen *g, const IrOp *op);
+G_GNUC_INTERNAL int xg_operand_reg(XGen *g, uint64_t t);
+G_GNUC_INTERNAL int xg_result_reg(XGen *g, uint64_t t);
+G_GNUC_INTERNAL bool xg_is_var(XGen *g, uint64_t t);
+G_GNUC_INTERNAL bool xg_binop_direct(XGen *g, IrOpcode opc, bool w, uint64_t d, uint64_t x,
+                                     uint64_t y);
+G_GNUC_INTERNAL bool xg_unop_direct(XGen *g, IrOpcode opc, bool w, uint64_t d, uint64_t src);
+G_GNUC_INTERNAL void xg_liveness(XGen *g);
+G_GNUC_INTERNAL bool xg_imm32(XGen *g, uint64_t t, bool w, int32_t *imm);
+
+#endif

@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * AArch64 CPU (A64 only, EL0/EL1 and optionally EL2, no EL3): architectural
+ * state and the interfaces shared by the files of the cpu-arm module.
+ * Nothing here is exported to other modules: boards talk to the CPU through
+ * properties and IRQ pins.
+ */
+#ifndef TESSERA_ARM_CPU_H
+#define TESSERA_ARM_CPU_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/accel.h"
+#include "kernel/clock.h"
+
+#define TYPE_ARM_CPU "arm-cpu"
+#define TYPE_ARM_CPU_MAX "max-arm-cpu"
+#define TYPE_ARM_CPU_A57 "cortex-a57-arm-cpu"
+#define TYPE_ARM_CPU_A72 "cortex-a72-arm-cpu"
+
+/* ---- PSTATE / SPSR ------------------------------------------------------- */
+
+#define PSTATE_N (1u << 31)
+#define PSTATE_Z (1u << 30)
+#define PSTATE_C (1u << 29)
+#define PSTATE_V (1u << 28)
+#define PSTATE_NZCV (PSTATE_N | PSTATE_Z | PSTATE_C | PSTATE_V)
+#define PSTATE_SS (1u << 21)
+#define PSTATE_IL (1u << 20)
+#define PSTATE_PAN (1u << 22)
+#define PSTATE_D (1u << 9)
+#define PSTATE_A (1u << 8)
+#define PSTATE_I (1u << 7)
+#define PSTATE_F (1u << 6)
+#define PSTATE_DAIF (PSTATE_D | PSTATE_A | PSTATE_I | PSTATE_F)
+#define PSTATE_M_EL_SHIFT 2
+#define PSTATE_SP 1u              /* M[0]: SP_ELx selected */
+#define PSTATE_M_MASK 0x1fu
+#define PSTATE_nRW (1u << 4)      /* AArch32 state: never used */
+
+/* ---- exception classes (ESR_ELx.EC) -------------------------------------- */
+
+enum {
+    EC_UNCATEGORIZED = 0x00,
+    EC_WFX = 0x01,
+    EC_FP_ACCESS = 0x07,
+    EC_ILLEGAL_STATE = 0x0e,
+    EC_SVC64 = 0x15,
+    EC_HVC64 = 0x16,
+    EC_SMC64 = 0x17,
+    EC_SYSREG = 0x18,
+    EC_IABORT_LOWER = 0x20,
+    EC_IABORT_SAME = 0x21,
+    EC_PC_ALIGN = 0x22,
+    EC_DABORT_LOWER = 0x24,
+    EC_DABORT_SAME = 0x25,
+    EC_SP_ALIGN = 0x26,
+    EC_BRK64 = 0x3c,
+};
+
+#define ESR_IL (1u << 25)
+#define ESR_EC_SHIFT 26
+
+/* Fault status codes (ESR ISS DFSC/IFSC). */
+enum {
+    FSC_ADDR_SIZE = 0x00,      /* + level */
+    FSC_TRANSLATION = 0x04,    /* + level */
+    FSC_ACCESS_FLAG = 0x08,    /* + level */
+    FSC_PERMISSION = 0x0c,     /* + level */
+    FSC_ALIGNMENT = 0x21,
+};
+
+/* Exception kinds recorded for do_interrupt (index of the vector entry). */
+enum {
+    EXCP_KIND_SYNC = 0,
+    EXCP_KIND_IRQ = 1,
+    EXCP_KIND_FIQ = 2,
+    EXCP_KIND_SERROR = 3,
+};
+
+/* CPUState.interrupt_request bits. */
+#define ARM_INTERRUPT_HARD 1u
+#define ARM_INTERRUPT_FIQ 2u
+
+/* IRQ input pins. */
+enum {
+    ARM_IRQ_PIN_IRQ = 0,
+    ARM_IRQ_PIN_FIQ = 1,
+    ARM_NUM_IRQ_PINS = 2,
+};
+
+/* Generic timer outputs (IRQ output pins, QEMU's numbering). */
+enum {
+    ARM_TIMER_PHYS = 0,
+    ARM_TIMER_VIRT = 1,
+    ARM_TIMER_HYP = 2,
+    ARM_NUM_TIMERS = 3,
+};
+
+#define CNTCTL_ENABLE 1u
+#define CNTCTL_IMASK 2u
+#define CNTCTL_ISTATUS 4u
+
+/* SCTLR_ELx bits used. */
+#define SCTLR_M (1ull << 0)
+#define SCTLR_A (1ull << 1)
+#define SCTLR_C (1ull << 2)
+#define SCTLR_SA (1ull << 3)
+#define SCTLR_SA0 (1ull << 4)
+#define SCTLR_I (1ull << 12)
+#define SCTLR_DZE (1ull << 14)
+#define SCTLR_UCT (1ull << 15)
+#define SCTLR_nTWI (1ull << 16)
+#define SCTLR_nTWE (1ull << 18)
+#define SCTLR_WXN (1ull << 19)
+#define SCTLR_SPAN (1ull << 23)
+#define SCTLR_E0E (1ull << 24)
+#define SCTLR_EE (1ull << 25)
+#define SCTLR_UCI (1ull << 26)
+
+/* HCR_EL2 bits used. */
+#define HCR_VM (1ull << 0)
+#define HCR_FMO (1ull << 3)
+#define HCR_IMO (1ull << 4)
+#define HCR_TGE (1ull << 27)
+#define HCR_RW (1ull << 31)
+#define HCR_E2H (1ull << 34)
+
+/* CPACR_EL1 / CPTR_EL2 are stored; FP/SIMD is not implemented. */
+
+/* ---- MMU ---------------------------------------------------------------- */
+
+/*
+ * MMU indexes (translation regimes cached separately by the engine's TLB).
+ * TTBR/TCR/SCTLR/MAIR writes flush the TLB (entries carry no ASID).
+ */
+enum {
+    ARM_MMUIDX_E10_0 = 0,      /* EL1&0 regime, EL0 access */
+    ARM_MMUIDX_E10_1 = 1,      /* EL1&0 regime, EL1 access */
+    ARM_MMUIDX_E10_1_PAN = 2,  /* EL1&0 regime, EL1 access with PSTATE.PAN */
+    ARM_MMUIDX_E2 = 3,         /* EL2 regime */
+    ARM_NB_MMU_MODES = 4,
+};
+
+#define ARM_PROT_READ 1
+#define ARM_PROT_WRITE 2
+#define ARM_PROT_EXEC 4
+
+typedef enum {
+    ARM_ACCESS_LOAD = 0,
+    ARM_ACCESS_STORE = 1,
+    ARM_ACCESS_FETCH = 2,
+} ARMAccessType;
+
+typedef struct ARMTranslation {
+    uint64_t paddr;
+    int prot;                  /* ARM_PROT_* for the accessing EL */
+    int lg_page;               /* log2 of the mapping size */
+    uint8_t attrs;             /* MAIR attribute byte of the mapping */
+} ARMTranslation;
+
+/* A failed translation: what goes into ESR/FAR. */
+typedef struct ARMFault {
+    unsigned fsc;              /* FSC_* including the level */
+    bool s1ptw;
+} ARMFault;
+
+/* ---- ID registers of a CPU model ---------------------------------------- */
+
+typedef struct ARMIdRegs {
+    uint64_t midr;
+    uint64_t revidr;
+    uint64_t id_aa64pfr0;
+    uint64_t id_aa64pfr1;
+    uint64_t id_aa64dfr0;
+    uint64_t id_aa64dfr1;
+    uint64_t id_aa64afr0;
+    uint64_t id_aa64afr1;
+    uint64_t id_aa64isar0;
+    uint64_t id_aa64isar1;
+    uint64_t id_aa64isar2;
+    uint64_t id_aa64mmfr0;
+    uint64_t id_aa64mmfr1;
+    uint64_t id_aa64mmfr2;
+    uint64_t ctr;
+    uint64_t dczid;
+    uint64_t clidr;
+    uint64_t aidr;
+} ARMIdRegs;
+
+/* ---- state ---------------------------------------------------------------- */
+
+typedef struct ARMGenericTimer {
+    uint64_t cval;
+    uint32_t ctl;
+} ARMGenericTimer;
+
+/* Architectural state (all that `info registers` and reset see). */
+typedef struct CPUARMState {
+    /* x0..x30, then the current stack pointer at [31]. */
+    uint64_t xregs[32];
+    /* FP/SIMD registers V0..V31: [0] low 64 bits, [1] high 64 bits. */
+    uint64_t vregs[32][2];
+    uint64_t pc;
+    /* NZCV in translation-friendly form: N = bit 63 of nf, Z = (zf == 0),
+     * C = cf (0/1), V = bit 63 of vf. */
+    uint64_t nf;
+    uint64_t zf;
+    uint64_t cf;
+    uint64_t vf;
+    /* PSTATE apart from NZCV: DAIF, EL (M[3:2]), SPSel (M[0]), PAN. */
+    uint32_t pstate;
+    uint32_t el;
+    /* Banked stack pointers SP_EL0..SP_EL2 (the current one lives in
+     * xregs[31] and is written back when the selection changes). */
+    uint64_t sp_el[3];
+
+    /* Exclusive monitor: address (or -1) and the value(s) loaded. */
+    uint64_t excl_addr;
+    uint64_t excl_val;
+    uint64_t excl_val2;
+    uint64_t excl_size;
+
+    /* Exception recorded for do_interrupt. */
+    uint32_t excp_kind;        /* EXCP_KIND_* */
+    uint32_t excp_target_el;
+    uint64_t excp_syndrome;
+    uint64_t excp_vaddr;
+    bool excp_has_far;
+
+    /* System registers (the table in sysreg.def names them). */
+    uint64_t elr_el[3];        /* [1], [2] used */
+    uint64_t spsr_el[3];
+    uint64_t esr_el[3];
+    uint64_t far_el[3];
+    uint64_t vbar_el[3];
+    uint64_t sctlr_el[3];
+    uint64_t ttbr0_el[3];
+    uint64_t ttbr1_el[3];
+    uint64_t tcr_el[3];
+    uint64_t mair_el[3];
+    uint64_t amair_el[3];
+    uint64_t tpidr_el[3];      /* TPIDR_EL0 at [0] */
+    uint64_t tpidrro_el0;
+    uint64_t contextidr_el1;
+    uint64_t cpacr_el1;
+    uint64_t par_el1;
+    uint64_t afsr0_el[3];
+    uint64_t afsr1_el[3];
+    uint64_t actlr_el[3];
+    uint64_t csselr_el1;
+    uint64_t mdscr_el1;
+    /* Breakpoint and watchpoint registers (2 of each, as ID_AA64DFR0
+     * says); state only for now: no debug exceptions are generated. */
+    uint64_t dbgbvr[2], dbgbcr[2], dbgwvr[2], dbgwcr[2];
+    uint64_t mdccint_el1;
+    /* PMUv3 with the cycle counter only (PMCR_EL0.N = 0), pmu.c. */
+    uint64_t pmcr;
+    uint64_t pmcnten;          /* bit 31: cycle counter enabled */
+    uint64_t pmovs;
+    uint64_t pmintens;
+    uint64_t pmuserenr;
+    uint64_t pmselr;
+    uint64_t pmccfiltr;
+    uint64_t pmccntr;          /* value at pmu_last_ns */
+    int64_t pmu_last_ns;
+    uint64_t oslsr_el1;
+    uint64_t hcr_el2;
+    uint64_t cptr_el2;
+    uint64_t hstr_el2;
+    uint64_t vttbr_el2;
+    uint64_t vtcr_el2;
+    uint64_t hpfar_el2;
+    uint64_t vpidr_el2;
+    uint64_t vmpidr_el2;
+    uint64_t cntvoff_el2;
+    uint64_t cnthctl_el2;
+    uint64_t cntkctl_el1;
+    uint64_t fpcr;
+    uint64_t fpsr;
+    uint64_t cntfrq;
+    ARMGenericTimer timer[ARM_NUM_TIMERS];
+} CPUARMState;
+
+typedef struct ARMCPU {
+    CPUState parent_obj;
+    CPUARMState env;
+
+    /* Levels of the IRQ/FIQ input pins (bit n = pin n), atomic. */
+    volatile uint64_t irq_lines;
+    /* Timer outputs and their comparators (main loop and vCPU thread). */
+    IRQLine *timer_irq[ARM_NUM_TIMERS];
+    Timer *timer_qt[ARM_NUM_TIMERS];
+    GMutex timer_lock;
+
+    /* Properties. */
+    uint64_t mp_affinity;
+    uint64_t reset_pc;
+    uint64_t cntfrq_hz;
+    bool has_el2;
+    bool start_powered_off;
+    char *psci_conduit_str;
+
+    /* PSCI CPU_OFF / SYSTEM_OFF (or start-powered-off): no work until
+     * reset; has_work ignores interrupts. */
+    bool powered_off;
+    /* Set by another CPU's PSCI CPU_ON: has_work wakes us once. */
+    bool power_on_pending;
+
+    /* Derived at realize. */
+    int psci_conduit;          /* ARM_PSCI_* */
+    ARMIdRegs id;
+
+    /* The translation engine's services (tcg.c), or NULL. */
+    const struct TcgEngineOps *engine;
+    /* gdbstub.c: target description files by name (built on first use). */
+    GHashTable *gdb_xml;
+    /* Return address of the helper running a system-register access, for
+     * precise faults in DC ZVA (0 outside translated code). */
+    uintptr_t sysreg_ra;
+} ARMCPU;
+
+enum {
+    ARM_PSCI_NONE = 0,
+    ARM_PSCI_HVC = 1,
+    ARM_PSCI_SMC = 2,
+};
+
+typedef struct ARMCPUClass {
+    CPUClass parent_class;
+    /* Fills the ID registers of the model. */
+    void (*init_ids)(ARMIdRegs *id);
+} ARMCPUClass;
+
+OBJECT_DECLARE_TYPE(ARMCPU, ARMCPUClass, ARM_CPU, TYPE_ARM_CPU)
+
+static inline ARMCPU *arm_env_cpu(CPUARMState *env)
+{
+    return (ARMCPU *)((char *)env - offsetof(ARMCPU, env));
+}
+
+/* ---- cpu.c ----------------------------------------------------------------- */
+
+/* Architectural reset (used by device reset and the unit tests). */
+void arm_cpu_reset_state(ARMCPU *cpu);
+/* Re-evaluate interrupt_request after DAIF/HCR/EL or line changes. */
+void arm_cpu_update_interrupts(ARMCPU *cpu);
+/* Highest EL implemented (1 or 2). */
+static inline int arm_highest_el(const ARMCPU *cpu)
+{
+    return cpu->has_el2 ? 2 : 1;
+}
+
+/* ---- pmu.c ------------------------------------------------------------------- */
+
+/* Bring PMCCNTR up to date; call before anything that changes whether it
+ * counts (EL, PMCR, PMCNTEN, PMCCFILTR) and before reading it. */
+void arm_pmu_sync(ARMCPU *cpu);
+
+/* ---- timer.c --------------------------------------------------------------- */
+
+/* Physical count (CNTPCT) from virtual time, at cntfrq_hz. */
+uint64_t arm_timer_count(ARMCPU *cpu);
+/* Re-evaluate timer @t's output and comparator after a register write. */
+void arm_timer_update(ARMCPU *cpu, int t);
+uint64_t arm_timer_read_tval(ARMCPU *cpu, int t);
+void arm_timer_write_tval(ARMCPU *cpu, int t, uint64_t v);
+uint32_t arm_timer_read_ctl(ARMCPU *cpu, int t);
+void arm_timer_init(ARMCPU *cpu);
+void arm_timer_destroy(ARMCPU *cpu);
+
+/* ---- helper.c: exceptions ---------------------------------------------------- */
+
+/* PSTATE with NZCV folded in (for SPSR and info registers). */
+uint32_t arm_pstate_read(const CPUARMState *env);
+/* Set PSTATE (NZCV, DAIF, EL, SP) from an SPSR value: banks SP. */
+void arm_pstate_write(ARMCPU *cpu, uint32_t val);
+/* Switch the stack pointer selection to (el, spsel) saving the old one. */
+void arm_swap_sp(CPUARMState *env, unsigned new_el, bool new_spx);
+/* Deliver the exception recorded in env->excp_* (engine do_interrupt). */
+void arm_cpu_do_exception(ARMCPU *cpu);
+/* Target EL of a synchronous exception raised at the current EL. */
+unsigned arm_sync_target_el(const ARMCPU *cpu);
+/* ERET: returns false when the SPSR describes an illegal return. */
+void arm_cpu_eret(ARMCPU *cpu);
+/* Interrupt that may be taken now (EXCP_KIND_IRQ/FIQ), or -1. */
+int arm_cpu_pending_interrupt(ARMCPU *cpu);
+/* Take interrupt @kind. */
+void arm_cpu_take_interrupt(ARMCPU *cpu, int kind);
+
+/* ---- mmu.c ------------------------------------------------------------------- */
+
+int arm_mmu_index(ARMCPU *cpu, bool ifetch);
+/* Stage-1 translation in regime @mmu_idx; false with *fault on failure. */
+bool arm_mmu_translate(ARMCPU *cpu, uint64_t vaddr, ARMAccessType access, int mmu_idx,
+                   ARMTranslation *out, ARMFault *fault);
+bool arm_cpu_debug_translate(CPUState *cs, uint64_t vaddr, uint64_t *paddr);
+/* The EL an mmu index belongs to (0, 1 or 2). */
+unsigned arm_mmu_idx_el(int mmu_idx);
+
+/* ---- sysreg.c ------------------------------------------------------------------ */
+
+/* Row of the system-register table (sysreg.def). */
+typedef enum ARMSysregKind {
+    SR_FIELD,      /* plain env field, read/write */
+    SR_FIELD_RO,   /* env field, read only */
+    SR_ID,         /* read-only value from the model's ARMIdRegs */
+    SR_CONST,      /* read-only constant */
+    SR_FUNC,       /* read/write through functions with side effects */
+    SR_NOP,        /* reads 0, writes ignored (cache maintenance, hints) */
+} ARMSysregKind;
+
+typedef struct ARMSysregInfo {
+    const char *name;
+    uint32_t enc;              /* op0:op1:CRn:CRm:op2, 2+3+4+4+3 bits */
+    uint8_t min_el;            /* lowest EL allowed to access */
+    uint8_t kind;              /* ARMSysregKind */
+    bool dump;                 /* shown by info registers */
+    bool end_tb;               /* a write may change TB flags / MMU */
+    bool wo;                   /* write-only (TLBI, DC, IC, AT) */
+    bool el0_ro;               /* EL0 may read but not write */
+    bool fp;                   /* an FP register: CPACR/CPTR FP traps apply */
+    ptrdiff_t offset;          /* env field (SR_FIELD/_RO), ARMIdRegs (SR_ID) */
+    uint64_t value;            /* SR_CONST value; SR_FIELD writable mask (0 = all) */
+    uint64_t (*read)(ARMCPU *cpu, const struct ARMSysregInfo *ri);
+    void (*write)(ARMCPU *cpu, const struct ARMSysregInfo *ri, uint64_t v);
+    /* Optional run-time check beyond min_el: false = UNDEFINED. */
+    bool (*access)(ARMCPU *cpu, const struct ARMSysregInfo *ri, bool is_write);
+} ARMSysregInfo;
+
+#define ARM_SYSREG_ENC(op0, op1, crn, crm, op2) \
+    (((uint32_t)(op0) << 14) | ((uint32_t)(op1) << 11) | ((uint32_t)(crn) << 7) | \
+     ((uint32_t)(crm) << 3) | (uint32_t)(op2))
+
+/* Number of rows of sysreg.def (ARM_SYSREG_COUNT). */
+enum {
+#define SR_COUNT_(NAME) ARM_SYSREG_ROW_##NAME,
+#define SR_F(NAME, ...) SR_COUNT_(NAME)
+#define SR_FX(NAME, ...) SR_COUNT_(NAME)
+#define SR_I(NAME, ...) SR_COUNT_(NAME)
+#define SR_C(NAME, ...) SR_COUNT_(NAME)
+#define SR_X(NAME, ...) SR_COUNT_(NAME)
+#define SR_N(NAME, ...) SR_COUNT_(NAME)
+#include "plugins/cpu/arm/sysreg.def"
+#undef SR_F
+#undef SR_FX
+#undef SR_I
+#undef SR_C
+#undef SR_X
+#undef SR_N
+#undef SR_COUNT_
+    ARM_SYSREG_COUNT
+};
+
+/* The row for encoding @enc, or NULL (UNDEFINED). */
+const ARMSysregInfo *arm_sysreg_find(uint32_t enc);
+/* May the current state access @ri?  UNDEF for the static rules (min_el,
+ * EL2 presence, read-only/write-only), TRAP when the access hook refuses
+ * (a configurable trap: EC 0x18 to EL1). */
+typedef enum ARMSysregAccess {
+    ARM_SR_OK,
+    ARM_SR_UNDEF,
+    ARM_SR_TRAP,
+} ARMSysregAccess;
+ARMSysregAccess arm_sysreg_accessible(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write);
+const ARMSysregInfo *arm_sysreg_table(size_t *count);
+uint64_t arm_sysreg_read(ARMCPU *cpu, const ARMSysregInfo *ri);
+void arm_sysreg_write(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v);
+void arm_sysreg_dump(ARMCPU *cpu, GString *out);
+
+/* ---- tcg.c, gdbstub.c: CPUClass.accel_ops ("tcg") and .debug_ops -------- */
+
+extern const CPUAccelOps arm_accel_ops[];
+extern const CPUDebugOps arm_debug_ops;
+
+/* ---- disas.c: one line of disassembly (TcgCpuOps.disas) ---------------------- */
+
+void arm_disas_insn(CPUState *cs, uint64_t pc, const uint8_t *bytes, unsigned len, GString *out);
+
+/* ---- psci.c ---------------------------------------------------------------------- */
+
+/* Handle an HVC/SMC as a PSCI call when it is the conduit; true if handled. */
+bool arm_psci_call(ARMCPU *cpu, bool is_smc);
+
+#endif

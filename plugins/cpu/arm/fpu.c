@@ -1,0 +1,675 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A64 scalar floating point on the host's IEEE 754 unit: the rounding mode
+ * is set through <fenv.h> and the accrued exceptions are read back into
+ * FPSR.  The Arm rules the host does not follow are applied here:
+ *  - NaN operands: the first signalling NaN (quietened, with Invalid
+ *    Operation), else the first quiet NaN, in operand order; with FPCR.DN
+ *    the default NaN instead; FMADD and friends raise Invalid for inf*0
+ *    even with a quiet NaN addend;
+ *  - FPCR.FZ flushes subnormal inputs (IDC) and outputs (UFC) to zero;
+ *  - min/max (with the NaN-ignoring NM forms), comparisons and conversions
+ *    to integer (saturating, Invalid on overflow or NaN) are software.
+ *  - tininess is detected before rounding (the host does it after): a
+ *    result that rounded to the smallest normal magnitude is recomputed
+ *    towards zero, which is tiny exactly when the unrounded value was.
+ * Volatile temporaries keep the arithmetic between fesetround/fetestexcept.
+ */
+#include <fenv.h>
+#include <math.h>
+#include <string.h>
+
+#include "plugins/cpu/arm/fpu.h"
+
+#define S_SIGN 0x80000000u
+#define S_EXP 0x7f800000u
+#define S_FRAC 0x007fffffu
+#define S_QUIET 0x00400000u
+#define S_DEFAULT_NAN 0x7fc00000u
+#define D_SIGN 0x8000000000000000ull
+#define D_EXP 0x7ff0000000000000ull
+#define D_FRAC 0x000fffffffffffffull
+#define D_QUIET 0x0008000000000000ull
+#define D_DEFAULT_NAN 0x7ff8000000000000ull
+
+static float sf(uint64_t v)
+{
+    uint32_t b = (uint32_t)v;
+    float f;
+    memcpy(&f, &b, 4);
+    return f;
+}
+
+static uint64_t sbits(float f)
+{
+    uint32_t b;
+    memcpy(&b, &f, 4);
+    return b;
+}
+
+static double df(uint64_t v)
+{
+    double d;
+    memcpy(&d, &v, 8);
+    return d;
+}
+
+static uint64_t dbits(double d)
+{
+    uint64_t b;
+    memcpy(&b, &d, 8);
+    return b;
+}
+
+/* ---- classification ---------------------------------------------------------- */
+
+static bool is_nan(unsigned ft, uint64_t v)
+{
+    return ft == ARM_FT_D ? (v & D_EXP) == D_EXP && (v & D_FRAC)
+                          : (v & S_EXP) == S_EXP && (v & S_FRAC);
+}
+
+static bool is_snan(unsigned ft, uint64_t v)
+{
+    return is_nan(ft, v) && !(v & (ft == ARM_FT_D ? D_QUIET : S_QUIET));
+}
+
+static bool is_denormal(unsigned ft, uint64_t v)
+{
+    return ft == ARM_FT_D ? !(v & D_EXP) && (v & D_FRAC) : !(v & S_EXP) && (v & S_FRAC);
+}
+
+static bool is_zero(unsigned ft, uint64_t v)
+{
+    return !(v & (ft == ARM_FT_D ? ~D_SIGN : (uint64_t)~S_SIGN & 0xffffffffu));
+}
+
+static bool is_inf(unsigned ft, uint64_t v)
+{
+    return ft == ARM_FT_D ? (v & ~D_SIGN) == D_EXP : (v & ~(uint64_t)S_SIGN) == S_EXP;
+}
+
+static uint64_t sign_bit(unsigned ft)
+{
+    return ft == ARM_FT_D ? D_SIGN : S_SIGN;
+}
+
+static uint64_t default_nan(unsigned ft)
+{
+    return ft == ARM_FT_D ? D_DEFAULT_NAN : S_DEFAULT_NAN;
+}
+
+static uint64_t quiet(unsigned ft, uint64_t v)
+{
+    return v | (ft == ARM_FT_D ? D_QUIET : S_QUIET);
+}
+
+/* ---- environment ---------------------------------------------------------------- */
+
+typedef struct FpEnv {
+    CPUARMState *env;
+    int saved_rm;
+    uint32_t flags;          /* FPSR bits raised in software */
+} FpEnv;
+
+static unsigned fpcr_rmode(const CPUARMState *env)
+{
+    return (env->fpcr >> FPCR_RMODE_SHIFT) & 3;
+}
+
+static int host_rm(unsigned rm)
+{
+    switch (rm) {
+    case ARM_RM_RP: return FE_UPWARD;
+    case ARM_RM_RM: return FE_DOWNWARD;
+    case ARM_RM_RZ: return FE_TOWARDZERO;
+    default: return FE_TONEAREST;
+    }
+}
+
+static void fp_begin(FpEnv *f, CPUARMState *env, unsigned rm)
+{
+    f->env = env;
+    f->flags = 0;
+    f->saved_rm = fegetround();
+    feclearexcept(FE_ALL_EXCEPT);
+    fesetround(host_rm(rm == ARM_RM_FPCR ? fpcr_rmode(env) : rm));
+}
+
+/* Accrue the host's flags (unless @host is false) and ours. */
+static void fp_end(FpEnv *f, bool host)
+{
+    uint32_t bits = f->flags;
+    if (host) {
+        int e = fetestexcept(FE_ALL_EXCEPT);
+        bits |= (e & FE_INVALID ? FPSR_IOC : 0) | (e & FE_DIVBYZERO ? FPSR_DZC : 0) |
+                (e & FE_OVERFLOW ? FPSR_OFC : 0) | (e & FE_UNDERFLOW ? FPSR_UFC : 0) |
+                (e & FE_INEXACT ? FPSR_IXC : 0);
+    }
+    fesetround(f->saved_rm);
+    f->env->fpsr |= bits;
+}
+
+/* FPCR.FZ on an input: subnormals become zero of the same sign (IDC). */
+static uint64_t flush_in(FpEnv *f, unsigned ft, uint64_t v)
+{
+    if ((f->env->fpcr & FPCR_FZ) && is_denormal(ft, v)) {
+        f->flags |= FPSR_IDC;
+        return v & sign_bit(ft);
+    }
+    return v;
+}
+
+/* NaN operands of a two-operand operation: true with *out set when one is
+ * a NaN (Arm's FPProcessNaNs). */
+static bool process_nans(FpEnv *f, unsigned ft, const uint64_t *ops, int n, uint64_t *out)
+{
+    int pick = -1;
+    for (int i = 0; i < n && pick < 0; i++) {
+        if (is_snan(ft, ops[i])) {
+            pick = i;
+            f->flags |= FPSR_IOC;
+        }
+    }
+    for (int i = 0; i < n && pick < 0; i++) {
+        if (is_nan(ft, ops[i])) {
+            pick = i;
+        }
+    }
+    if (pick < 0) {
+        return false;
+    }
+    *out = (f->env->fpcr & FPCR_DN) ? default_nan(ft) : quiet(ft, ops[pick]);
+    return true;
+}
+
+/* An operation the host computes (for the tininess recomputation). */
+typedef struct HostOp {
+    enum { HOP_OP2, HOP_FMA, HOP_CVT_DS } kind;
+    ARMFpOp2 op;
+    unsigned ft;
+    uint64_t a, b, c;
+} HostOp;
+
+static uint64_t host_op2(ARMFpOp2 op, unsigned ft, uint64_t a, uint64_t b);
+
+static uint64_t host_compute(const HostOp *h)
+{
+    switch (h->kind) {
+    case HOP_OP2:
+        return host_op2(h->op, h->ft, h->a, h->b);
+    case HOP_FMA:
+        if (h->ft == ARM_FT_D) {
+            volatile double x = df(h->b), y = df(h->c), z = df(h->a), w = fma(x, y, z);
+            return dbits(w);
+        } else {
+            volatile float x = sf(h->b), y = sf(h->c), z = sf(h->a), w = fmaf(x, y, z);
+            return sbits(w);
+        }
+    default: {
+        volatile double x = df(h->a);
+        volatile float y = (float)x;
+        return sbits(y);
+    }
+    }
+}
+
+static bool is_min_normal(unsigned ft, uint64_t v)
+{
+    return ft == ARM_FT_D ? (v & ~D_SIGN) == 0x0010000000000000ull
+                          : (v & ~(uint64_t)S_SIGN) == 0x00800000u;
+}
+
+/*
+ * Compute @h on the host and post-process: a NaN becomes the default NaN,
+ * tininess is decided before rounding, FZ flushes tiny results (UFC, no
+ * IXC).  Host flags are accrued by fp_end.
+ */
+static uint64_t compute(FpEnv *f, const HostOp *h, unsigned ft)
+{
+    uint64_t r = host_compute(h);
+    if (is_nan(ft, r)) {
+        return default_nan(ft);
+    }
+    /* Tiny after rounding (the host's Underflow, or a subnormal) is also
+     * tiny before rounding. */
+    bool tiny = is_denormal(ft, r) || fetestexcept(FE_UNDERFLOW);
+    if (is_min_normal(ft, r) && fetestexcept(FE_INEXACT)) {
+        int saved = fegetround();
+        fesetround(FE_TOWARDZERO);
+        uint64_t t = host_compute(h);
+        fesetround(saved);
+        if (is_denormal(ft, t) || is_zero(ft, t)) {
+            tiny = true;
+            f->flags |= FPSR_UFC;
+        }
+    }
+    if (tiny && (f->env->fpcr & FPCR_FZ)) {
+        feclearexcept(FE_INEXACT | FE_UNDERFLOW);
+        f->flags = (f->flags & ~(uint32_t)FPSR_IXC) | FPSR_UFC;
+        r &= sign_bit(ft);
+    }
+    return r;
+}
+
+/* ---- arithmetic ------------------------------------------------------------------- */
+
+static uint64_t host_op2(ARMFpOp2 op, unsigned ft, uint64_t a, uint64_t b)
+{
+    if (ft == ARM_FT_D) {
+        volatile double x = df(a), y = df(b), r;
+        switch (op) {
+        case ARM_FOP_MUL: case ARM_FOP_NMUL: r = x * y; break;
+        case ARM_FOP_DIV: r = x / y; break;
+        case ARM_FOP_ADD: r = x + y; break;
+        default: r = x - y; break;
+        }
+        return dbits(r);
+    }
+    volatile float x = sf(a), y = sf(b), r;
+    switch (op) {
+    case ARM_FOP_MUL: case ARM_FOP_NMUL: r = x * y; break;
+    case ARM_FOP_DIV: r = x / y; break;
+    case ARM_FOP_ADD: r = x + y; break;
+    default: r = x - y; break;
+    }
+    return sbits(r);
+}
+
+/* a < b on non-NaN values (exact, with -0 < +0 for min/max). */
+static bool less(unsigned ft, uint64_t a, uint64_t b)
+{
+    if (is_zero(ft, a) && is_zero(ft, b)) {
+        return (a & sign_bit(ft)) && !(b & sign_bit(ft));
+    }
+    return ft == ARM_FT_D ? df(a) < df(b) : sf(a) < sf(b);
+}
+
+static uint64_t minmax(FpEnv *f, ARMFpOp2 op, unsigned ft, uint64_t a, uint64_t b)
+{
+    bool nm = op == ARM_FOP_MAXNM || op == ARM_FOP_MINNM;
+    if (nm) {
+        /* One quiet NaN and a number: the number. */
+        bool qa = is_nan(ft, a) && !is_snan(ft, a), qb = is_nan(ft, b) && !is_snan(ft, b);
+        if (qa && !is_nan(ft, b)) {
+            a = b;
+        } else if (qb && !is_nan(ft, a)) {
+            b = a;
+        }
+    }
+    uint64_t ops[2] = { a, b }, r;
+    if (process_nans(f, ft, ops, 2, &r)) {
+        return r;
+    }
+    bool max = op == ARM_FOP_MAX || op == ARM_FOP_MAXNM;
+    return (less(ft, a, b) == max) ? b : a;
+}
+
+uint64_t arm_fp_op2(CPUARMState *env, ARMFpOp2 op, unsigned ft, uint64_t a, uint64_t b)
+{
+    FpEnv f;
+    uint64_t r;
+    fp_begin(&f, env, ARM_RM_FPCR);
+    a = flush_in(&f, ft, a);
+    b = flush_in(&f, ft, b);
+    if (op >= ARM_FOP_MAX && op <= ARM_FOP_MINNM) {
+        r = minmax(&f, op, ft, a, b);
+        fp_end(&f, false);
+        return r;
+    }
+    uint64_t ops[2] = { a, b };
+    if (process_nans(&f, ft, ops, 2, &r)) {
+        fp_end(&f, false);
+    } else {
+        HostOp h = { .kind = HOP_OP2, .op = op, .ft = ft, .a = a, .b = b };
+        r = compute(&f, &h, ft);
+        fp_end(&f, true);
+    }
+    if (op == ARM_FOP_NMUL) {
+        r ^= sign_bit(ft);
+    }
+    return r;
+}
+
+uint64_t arm_fp_sqrt(CPUARMState *env, unsigned ft, uint64_t a)
+{
+    FpEnv f;
+    uint64_t r;
+    fp_begin(&f, env, ARM_RM_FPCR);
+    a = flush_in(&f, ft, a);
+    if (process_nans(&f, ft, &a, 1, &r)) {
+        fp_end(&f, false);
+        return r;
+    }
+    if (ft == ARM_FT_D) {
+        volatile double x = df(a), y = sqrt(x);
+        r = dbits(y);
+    } else {
+        volatile float x = sf(a), y = sqrtf(x);
+        r = sbits(y);
+    }
+    if (is_nan(ft, r)) {
+        r = default_nan(ft);
+    }
+    fp_end(&f, true);
+    return r;
+}
+
+uint64_t arm_fp_fma(CPUARMState *env, unsigned ft, uint64_t a, uint64_t n, uint64_t m,
+                    bool neg_acc, bool neg_prod)
+{
+    FpEnv f;
+    uint64_t r;
+    if (neg_acc) {
+        a ^= sign_bit(ft);
+    }
+    if (neg_prod) {
+        n ^= sign_bit(ft);
+    }
+    fp_begin(&f, env, ARM_RM_FPCR);
+    a = flush_in(&f, ft, a);
+    n = flush_in(&f, ft, n);
+    m = flush_in(&f, ft, m);
+    bool inf_zero = (is_inf(ft, n) && is_zero(ft, m)) || (is_zero(ft, n) && is_inf(ft, m));
+    if (is_nan(ft, a) && !is_snan(ft, a) && inf_zero) {
+        f.flags |= FPSR_IOC;
+        fp_end(&f, false);
+        return default_nan(ft);
+    }
+    uint64_t ops[3] = { a, n, m };
+    if (process_nans(&f, ft, ops, 3, &r)) {
+        fp_end(&f, false);
+        return r;
+    }
+    HostOp h = { .kind = HOP_FMA, .ft = ft, .a = a, .b = n, .c = m };
+    r = compute(&f, &h, ft);
+    fp_end(&f, true);
+    return r;
+}
+
+uint64_t arm_fp_rint(CPUARMState *env, unsigned ft, uint64_t a, unsigned rm, bool exact)
+{
+    FpEnv f;
+    uint64_t r;
+    fp_begin(&f, env, rm);
+    a = flush_in(&f, ft, a);
+    if (process_nans(&f, ft, &a, 1, &r)) {
+        fp_end(&f, false);
+        return r;
+    }
+    if (ft == ARM_FT_D) {
+        volatile double x = df(a), y = rm == ARM_RM_RA ? round(x) : nearbyint(x);
+        r = dbits(y);
+        if (exact && y != x) {
+            f.flags |= FPSR_IXC;
+        }
+    } else {
+        volatile float x = sf(a), y = rm == ARM_RM_RA ? roundf(x) : nearbyintf(x);
+        r = sbits(y);
+        if (exact && y != x) {
+            f.flags |= FPSR_IXC;
+        }
+    }
+    fp_end(&f, false);
+    return r;
+}
+
+uint32_t arm_fp_compare(CPUARMState *env, unsigned ft, uint64_t a, uint64_t b, bool signal)
+{
+    FpEnv f;
+    uint32_t nzcv;
+    fp_begin(&f, env, ARM_RM_FPCR);
+    a = flush_in(&f, ft, a);
+    b = flush_in(&f, ft, b);
+    if (is_nan(ft, a) || is_nan(ft, b)) {
+        if (signal || is_snan(ft, a) || is_snan(ft, b)) {
+            f.flags |= FPSR_IOC;
+        }
+        nzcv = PSTATE_C | PSTATE_V;
+    } else {
+        double x = ft == ARM_FT_D ? df(a) : sf(a), y = ft == ARM_FT_D ? df(b) : sf(b);
+        nzcv = x == y ? PSTATE_Z | PSTATE_C : x < y ? PSTATE_N : PSTATE_C;
+    }
+    fp_end(&f, false);
+    return nzcv;
+}
+
+/* ---- conversions ------------------------------------------------------------------- */
+
+uint64_t arm_fp_convert(CPUARMState *env, unsigned from, unsigned to, uint64_t a)
+{
+    FpEnv f;
+    uint64_t r;
+    fp_begin(&f, env, ARM_RM_FPCR);
+    a = flush_in(&f, from, a);
+    if (is_nan(from, a)) {
+        if (is_snan(from, a)) {
+            f.flags |= FPSR_IOC;
+        }
+        if (env->fpcr & FPCR_DN) {
+            r = default_nan(to);
+        } else if (from == ARM_FT_D) {
+            /* Sign, quiet bit and the top 22 payload bits. */
+            r = ((a >> 32) & S_SIGN) | S_EXP | S_QUIET | ((a >> 29) & S_FRAC);
+        } else {
+            r = ((a & S_SIGN) << 32) | D_EXP | D_QUIET | ((a & S_FRAC) << 29);
+        }
+        fp_end(&f, false);
+        return r;
+    }
+    if (to == ARM_FT_S) {
+        HostOp h = { .kind = HOP_CVT_DS, .ft = ARM_FT_S, .a = a };
+        r = compute(&f, &h, ARM_FT_S);
+    } else {
+        volatile float x = sf(a);
+        volatile double y = x;
+        r = dbits(y);
+    }
+    fp_end(&f, true);
+    return r;
+}
+
+uint64_t arm_fp_to_int(CPUARMState *env, unsigned ft, uint64_t a, unsigned rm, bool is_signed,
+                       bool is64, unsigned fbits)
+{
+    FpEnv f;
+    uint64_t r;
+    fp_begin(&f, env, rm);
+    a = flush_in(&f, ft, a);
+    if (is_nan(ft, a)) {
+        f.flags |= FPSR_IOC;
+        fp_end(&f, false);
+        return 0;
+    }
+    /* Scaling by 2^fbits (<= 64) is exact in double, overflow aside,
+     * which saturates below as the unscaled value would. */
+    volatile double x = ldexp(ft == ARM_FT_D ? df(a) : (double)sf(a), (int)fbits);
+    volatile double i = rm == ARM_RM_RA ? round(x) : nearbyint(x);
+    /* Valid results: [low, limit). */
+    double limit = is_signed ? (is64 ? 0x1p63 : 0x1p31) : (is64 ? 0x1p64 : 0x1p32);
+    double low = is_signed ? -limit : 0.0;
+    if (i < low) {
+        f.flags |= FPSR_IOC;
+        r = is_signed ? (is64 ? (uint64_t)INT64_MIN : (uint64_t)(uint32_t)INT32_MIN) : 0;
+    } else if (i >= limit) {
+        f.flags |= FPSR_IOC;
+        r = is_signed ? (is64 ? (uint64_t)INT64_MAX : (uint64_t)INT32_MAX)
+                      : (is64 ? UINT64_MAX : UINT32_MAX);
+    } else {
+        if (i != x) {
+            f.flags |= FPSR_IXC;
+        }
+        r = is_signed ? (uint64_t)(int64_t)i : (uint64_t)i;
+        if (!is64) {
+            r &= 0xffffffffu;
+        }
+    }
+    fp_end(&f, false);
+    return r;
+}
+
+uint64_t arm_fp_from_int(CPUARMState *env, unsigned ft, uint64_t v, bool is_signed,
+                         unsigned fbits)
+{
+    FpEnv f;
+    uint64_t r;
+    fp_begin(&f, env, ARM_RM_FPCR);
+    /* One rounding: the conversion; dividing by 2^fbits (<= 64) after it
+     * is exact (no result gets near the subnormal range). */
+    if (ft == ARM_FT_D) {
+        volatile double d = is_signed ? (double)(int64_t)v : (double)v;
+        d = ldexp(d, -(int)fbits);
+        r = dbits(d);
+    } else {
+        volatile float s = is_signed ? (float)(int64_t)v : (float)v;
+        s = ldexpf(s, -(int)fbits);
+        r = sbits(s);
+    }
+    fp_end(&f, true);
+    return r;
+}
+
+/* ---- half precision (IEEE, FPCR.AHP not supported) ----------------------------------- */
+
+#define H_SIGN 0x8000u
+#define H_QUIET 0x0200u
+
+/* Shift @m right by @drop bits rounding in @rm; *inexact when bits were lost. */
+static uint64_t round_shift(uint64_t m, unsigned drop, unsigned rm, bool sign, bool *inexact)
+{
+    if (drop == 0) {
+        *inexact = false;
+        return m;
+    }
+    uint64_t q = drop >= 64 ? 0 : m >> drop;
+    uint64_t rem = drop >= 64 ? m : m & ((1ull << drop) - 1);
+    *inexact = rem != 0;
+    if (!rem) {
+        return q;
+    }
+    bool up;
+    switch (rm) {
+    case ARM_RM_RP: up = !sign; break;
+    case ARM_RM_RM: up = sign; break;
+    case ARM_RM_RZ: up = false; break;
+    default: {
+        /* Nearest, ties to even: compare rem with half an ulp. */
+        if (drop > 64) {
+            up = false;
+        } else {
+            uint64_t half = 1ull << (drop - 1);
+            up = rem > half || (rem == half && (q & 1));
+        }
+        break;
+    }
+    }
+    return q + (up ? 1 : 0);
+}
+
+/* Single or double (as a double, exact) to half, rounding per FPCR. */
+static uint64_t to_half(FpEnv *f, unsigned from, uint64_t a)
+{
+    if (from == ARM_FT_S && is_nan(ARM_FT_S, a)) {
+        /* Widen the NaN by hand: the host would quieten it. */
+        a = ((a & S_SIGN) << 32) | D_EXP | ((a & S_FRAC) << 29);
+        from = ARM_FT_D;
+    }
+    uint64_t d = from == ARM_FT_D ? a : dbits((double)sf(a));
+    bool sign = d >> 63;
+    unsigned rm = fpcr_rmode(f->env);
+    int e = (int)((d >> 52) & 0x7ff);
+    uint64_t frac = d & D_FRAC;
+    uint64_t hs = sign ? H_SIGN : 0;
+    if (e == 0x7ff) {
+        if (!frac) {
+            return hs | 0x7c00;
+        }
+        if (!(frac & D_QUIET)) {
+            f->flags |= FPSR_IOC;
+        }
+        if (f->env->fpcr & FPCR_DN) {
+            return 0x7e00;
+        }
+        return hs | 0x7c00 | H_QUIET | ((frac >> 42) & 0x3ff);
+    }
+    if (e == 0 && frac == 0) {
+        return hs;
+    }
+    /* value = m * 2^(exp - 52) with m of 53 bits (normalised). */
+    uint64_t m = e ? frac | (1ull << 52) : frac;
+    int exp = e ? e - 1023 : -1022;
+    while (!(m & (1ull << 52))) {
+        m <<= 1;
+        exp--;
+    }
+    bool tiny = exp < -14;
+    unsigned drop = tiny ? (unsigned)(42 + (-14 - exp)) : 42;
+    bool inexact;
+    uint64_t q = round_shift(m, drop, rm, sign, &inexact);
+    int hexp;
+    if (tiny) {
+        /* Subnormal (q < 2^10) or rounded up to the smallest normal. */
+        hexp = q >= 0x400 ? 1 : 0;
+        q &= 0x3ff;
+    } else {
+        if (q >= 0x800) {
+            q >>= 1;
+            exp++;
+        }
+        hexp = exp + 15;
+        q &= 0x3ff;
+    }
+    if (hexp >= 31) {
+        f->flags |= FPSR_OFC | FPSR_IXC;
+        bool to_inf = rm == ARM_RM_RN || (rm == ARM_RM_RP && !sign) || (rm == ARM_RM_RM && sign);
+        return hs | (to_inf ? 0x7c00 : 0x7bff);
+    }
+    if (inexact) {
+        f->flags |= FPSR_IXC | (tiny ? FPSR_UFC : 0);
+    }
+    return hs | (uint64_t)hexp << 10 | q;
+}
+
+/* Half to single or double: exact. */
+static uint64_t from_half(FpEnv *f, unsigned to, uint64_t a)
+{
+    bool sign = (a >> 15) & 1;
+    unsigned e = (a >> 10) & 0x1f;
+    uint64_t frac = a & 0x3ff;
+    if (e == 31 && frac) {
+        if (!(frac & H_QUIET)) {
+            f->flags |= FPSR_IOC;
+        }
+        if (f->env->fpcr & FPCR_DN) {
+            return default_nan(to);
+        }
+        return to == ARM_FT_D ? (uint64_t)sign << 63 | D_EXP | D_QUIET | frac << 42
+                              : (uint64_t)sign << 31 | S_EXP | S_QUIET | frac << 13;
+    }
+    double v;
+    if (e == 31) {
+        v = INFINITY;
+    } else if (e == 0) {
+        v = ldexp((double)frac, -24);
+    } else {
+        v = ldexp((double)(frac | 0x400), (int)e - 25);
+    }
+    if (sign) {
+        v = -v;
+    }
+    return to == ARM_FT_D ? dbits(v) : sbits((float)v);
+}
+
+uint64_t arm_fp_convert_half(CPUARMState *env, unsigned from, unsigned to, uint64_t a)
+{
+    FpEnv f;
+    uint64_t r;
+    fp_begin(&f, env, ARM_RM_FPCR);
+    if (to == ARM_FT_H) {
+        r = to_half(&f, from, flush_in(&f, from, a));
+    } else {
+        r = from_half(&f, to, a);
+    }
+    fp_end(&f, false);
+    return r;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Scalar floating point (single and double precision, half-precision
+ * conversions) for the A64 translator: helpers on raw bit patterns with
+ * FPCR (rounding mode, DN, FZ) and cumulative FPSR flags.
+ */
+#ifndef TESSERA_ARM_FPU_H
+#define TESSERA_ARM_FPU_H
+
+#include "plugins/cpu/arm/cpu.h"
+
+/* FPCR / FPSR bits. */
+#define FPCR_RMODE_SHIFT 22
+#define FPCR_FZ (1u << 24)
+#define FPCR_DN (1u << 25)
+#define FPCR_AHP (1u << 26)
+
+#define FPSR_IOC (1u << 0)
+#define FPSR_DZC (1u << 1)
+#define FPSR_OFC (1u << 2)
+#define FPSR_UFC (1u << 3)
+#define FPSR_IXC (1u << 4)
+#define FPSR_IDC (1u << 7)
+#define FPSR_QC (1u << 27)
+#define FPSR_MASK 0xf800009fu
+
+/* Rounding modes (FPCR.RMode and the instructions' explicit modes). */
+enum {
+    ARM_RM_RN = 0,   /* to nearest, ties to even */
+    ARM_RM_RP = 1,   /* towards +inf */
+    ARM_RM_RM = 2,   /* towards -inf */
+    ARM_RM_RZ = 3,   /* towards zero */
+    ARM_RM_RA = 4,   /* to nearest, ties away (FCVTA*, FRINTA) */
+    ARM_RM_FPCR = 5, /* as FPCR says */
+};
+
+/* Operand sizes (A64 ftype). */
+enum {
+    ARM_FT_S = 0,
+    ARM_FT_D = 1,
+    ARM_FT_H = 3,
+};
+
+typedef enum {
+    ARM_FOP_MUL, ARM_FOP_DIV, ARM_FOP_ADD, ARM_FOP_SUB, ARM_FOP_MAX, ARM_FOP_MIN,
+    ARM_FOP_MAXNM, ARM_FOP_MINNM, ARM_FOP_NMUL,
+} ARMFpOp2;
+
+typedef enum {
+    ARM_FOP_SQRT, ARM_FOP_RINT,
+} ARMFpOp1;
+
+uint64_t arm_fp_op2(CPUARMState *env, ARMFpOp2 op, unsigned ft, uint64_t a, uint64_t b);
+uint64_t arm_fp_sqrt(CPUARMState *env, unsigned ft, uint64_t a);
+/* Fused multiply-add: (neg_acc ? -a : a) + (neg_prod ? -(n*m) : n*m). */
+uint64_t arm_fp_fma(CPUARMState *env, unsigned ft, uint64_t a, uint64_t n, uint64_t m,
+                    bool neg_acc, bool neg_prod);
+/* Round to integral in @rm (ARM_RM_*); @exact raises inexact (FRINTX). */
+uint64_t arm_fp_rint(CPUARMState *env, unsigned ft, uint64_t a, unsigned rm, bool exact);
+/* Compare: NZCV as PSTATE bits 31:28; @signal: any NaN raises invalid. */
+uint32_t arm_fp_compare(CPUARMState *env, unsigned ft, uint64_t a, uint64_t b, bool signal);
+/* Precision conversion between S, D and H. */
+uint64_t arm_fp_convert(CPUARMState *env, unsigned from, unsigned to, uint64_t a);
+/* Conversions to (@to ARM_FT_H) or from (@from ARM_FT_H) half precision. */
+uint64_t arm_fp_convert_half(CPUARMState *env, unsigned from, unsigned to, uint64_t a);
+/* To integer of 32 or 64 bits (@is64), signed or not, rounding @rm; the
+ * value is first scaled by 2^@fbits (fixed point; 0 for integers). */
+uint64_t arm_fp_to_int(CPUARMState *env, unsigned ft, uint64_t a, unsigned rm, bool is_signed,
+                       bool is64, unsigned fbits);
+/* From a signed or unsigned 64-bit integer (already extended), divided by
+ * 2^@fbits (fixed point; 0 for integers). */
+uint64_t arm_fp_from_int(CPUARMState *env, unsigned ft, uint64_t v, bool is_signed,
+                         unsigned fbits);
+
+#endif

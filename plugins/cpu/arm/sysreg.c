@@ -1,0 +1,591 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * System registers: the table of sysreg.def turned into ARMSysregInfo rows,
+ * and the functions its SR_X/SR_FX rows name.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "kernel/log.h"
+#include "plugins/cpu/arm/cpu.h"
+#include "tcg/tcg-cpu.h"
+
+enum {
+    SRF_DUMP = 1 << 0,
+    SRF_END_TB = 1 << 1,
+    SRF_WO = 1 << 2,
+    SRF_EL0RO = 1 << 3,
+    SRF_FP = 1 << 4,
+};
+
+#define ENV_OFF(f) ((ptrdiff_t)offsetof(CPUARMState, f))
+#define FIELD64(cpu, ri) ((uint64_t *)((char *)&(cpu)->env + (ri)->offset))
+
+/* ---- engine services (absent in unit tests) ------------------------------- */
+
+static void flush_tlb(ARMCPU *cpu)
+{
+    if (cpu->engine) {
+        cpu->engine->tlb_flush(CPU(cpu));
+    }
+}
+
+static void flush_tlb_all_cpus(ARMCPU *cpu)
+{
+    if (cpu->engine) {
+        cpu->engine->tlb_flush_all_cpus(CPU(cpu));
+    }
+}
+
+/* ---- functions named by the table ----------------------------------------- */
+
+/* With EL2, EL1 reads of MIDR/MPIDR return VPIDR_EL2/VMPIDR_EL2. */
+static uint64_t sr_read_midr(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return (cpu->has_el2 && cpu->env.el == 1) ? cpu->env.vpidr_el2 : cpu->id.midr;
+}
+
+static uint64_t sr_read_mpidr(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    if (cpu->has_el2 && cpu->env.el == 1) {
+        return cpu->env.vmpidr_el2;
+    }
+    /* Bit 31 RES1; U (bit 30) = 0: part of a multiprocessor system. */
+    return (1ull << 31) | (cpu->mp_affinity & 0xff00ffffffull);
+}
+
+static uint64_t sr_read_ctr(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return cpu->id.ctr;
+}
+
+static bool sr_access_ctr(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
+{
+    return cpu->env.el > 0 || (cpu->env.sctlr_el[1] & SCTLR_UCT);
+}
+
+static uint64_t sr_read_dczid(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    /* DZP (bit 4): DC ZVA prohibited at EL0 when SCTLR_EL1.DZE is 0. */
+    bool dzp = cpu->env.el == 0 && !(cpu->env.sctlr_el[1] & SCTLR_DZE);
+    return cpu->id.dczid | (dzp ? 0x10 : 0);
+}
+
+static void sr_write_mmu(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    *FIELD64(cpu, ri) = v;
+    flush_tlb(cpu);
+}
+
+static void sr_write_hcr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    /* No AArch32 EL1: RW is RES1.  No VHE: E2H is RES0. */
+    v = (v | HCR_RW) & ~HCR_E2H;
+    if (v & (HCR_VM | HCR_TGE)) {
+        log_mask(LOG_UNIMP, "arm: HCR_EL2.%s is not implemented (stage 2 / TGE)\n",
+                 (v & HCR_VM) ? "VM" : "TGE");
+    }
+    cpu->env.hcr_el2 = v;
+    flush_tlb(cpu);
+    arm_cpu_update_interrupts(cpu);
+}
+
+/* SP_EL0 is reachable through MSR/MRS only while SP_ELx is selected. */
+static bool sr_access_sp_el0(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
+{
+    return (cpu->env.pstate & PSTATE_SP) != 0;
+}
+
+static uint64_t sr_read_sp_el0(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return cpu->env.sp_el[0];
+}
+
+static void sr_write_sp_el0(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    cpu->env.sp_el[0] = v;
+}
+
+/* SP_EL1 from EL2: EL1's stack pointer is banked while we run at EL2. */
+static uint64_t sr_read_sp_el1(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return cpu->env.sp_el[1];
+}
+
+static void sr_write_sp_el1(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    cpu->env.sp_el[1] = v;
+}
+
+static uint64_t sr_read_spsel(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return cpu->env.pstate & PSTATE_SP;
+}
+
+static void sr_write_spsel(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    arm_swap_sp(&cpu->env, cpu->env.el, v & 1);
+}
+
+static uint64_t sr_read_currentel(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return (uint64_t)cpu->env.el << 2;
+}
+
+static uint64_t sr_read_pan(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return cpu->env.pstate & PSTATE_PAN;
+}
+
+static void sr_write_pan(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    cpu->env.pstate = (cpu->env.pstate & ~PSTATE_PAN) | ((uint32_t)v & PSTATE_PAN);
+}
+
+static uint64_t sr_read_nzcv(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return arm_pstate_read(&cpu->env) & PSTATE_NZCV;
+}
+
+static void sr_write_nzcv(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    CPUARMState *env = &cpu->env;
+    env->nf = (v & PSTATE_N) ? UINT64_MAX : 0;
+    env->zf = (v & PSTATE_Z) ? 0 : 1;
+    env->cf = (v & PSTATE_C) ? 1 : 0;
+    env->vf = (v & PSTATE_V) ? UINT64_MAX : 0;
+}
+
+static uint64_t sr_read_daif(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return cpu->env.pstate & PSTATE_DAIF;
+}
+
+static void sr_write_daif(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    cpu->env.pstate = (cpu->env.pstate & ~PSTATE_DAIF) | ((uint32_t)v & PSTATE_DAIF);
+    arm_cpu_update_interrupts(cpu);
+}
+
+/* ---- PMU (the counting itself is in pmu.c) ---------------------------------------- */
+
+#define PMU_CYCLE_BIT (1ull << 31)
+
+/* EL0 access: PMUSERENR_EL0.EN (bit 0); SW (bit 1) for PMSWINC, CR
+ * (bit 2) for reading PMCCNTR. */
+static bool sr_access_pmu(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
+{
+    return cpu->env.el > 0 || (cpu->env.pmuserenr & 1);
+}
+
+static bool sr_access_pmswinc(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
+{
+    return cpu->env.el > 0 || (cpu->env.pmuserenr & 3);
+}
+
+static bool sr_access_pmccntr(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
+{
+    return cpu->env.el > 0 || (cpu->env.pmuserenr & 1) ||
+           (!is_write && (cpu->env.pmuserenr & 4));
+}
+
+static uint64_t sr_read_zero(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return 0;
+}
+
+/* PMCR: N (bits 15:11) = 0 event counters, IMP 0 (not an Arm part). */
+static uint64_t sr_read_pmcr(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return cpu->env.pmcr;
+}
+
+static void sr_write_pmcr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    arm_pmu_sync(cpu);
+    if (v & (1u << 2)) {
+        cpu->env.pmccntr = 0;          /* C: reset the cycle counter */
+    }
+    /* E, D, X, DP, LC are kept; P and C read as zero. */
+    cpu->env.pmcr = v & 0x79;
+    arm_pmu_sync(cpu);
+}
+
+static uint64_t sr_read_pmcnten(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return cpu->env.pmcnten;
+}
+
+static void sr_write_pmcntenset(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    arm_pmu_sync(cpu);
+    cpu->env.pmcnten |= v & PMU_CYCLE_BIT;
+}
+
+static void sr_write_pmcntenclr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    arm_pmu_sync(cpu);
+    cpu->env.pmcnten &= ~(v & PMU_CYCLE_BIT);
+}
+
+static uint64_t sr_read_pmovs(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    arm_pmu_sync(cpu);
+    return cpu->env.pmovs;
+}
+
+static void sr_write_pmovsclr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    arm_pmu_sync(cpu);
+    cpu->env.pmovs &= ~(v & PMU_CYCLE_BIT);
+}
+
+static void sr_write_pmovsset(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    arm_pmu_sync(cpu);
+    cpu->env.pmovs |= v & PMU_CYCLE_BIT;
+}
+
+/* No event counters: software increments count nothing. */
+static void sr_write_pmswinc(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+}
+
+static uint64_t sr_read_pmselr(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return cpu->env.pmselr;
+}
+
+static void sr_write_pmselr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    cpu->env.pmselr = v & 0x1f;
+}
+
+static uint64_t sr_read_pmccntr(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    arm_pmu_sync(cpu);
+    return cpu->env.pmccntr;
+}
+
+static void sr_write_pmccntr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    arm_pmu_sync(cpu);
+    cpu->env.pmccntr = v;
+}
+
+static uint64_t sr_read_pmintens(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return cpu->env.pmintens;
+}
+
+static void sr_write_pmintenset(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    cpu->env.pmintens |= v & PMU_CYCLE_BIT;
+}
+
+static void sr_write_pmintenclr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    cpu->env.pmintens &= ~(v & PMU_CYCLE_BIT);
+}
+
+static uint64_t sr_read_pmccfiltr(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return cpu->env.pmccfiltr;
+}
+
+static void sr_write_pmccfiltr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    arm_pmu_sync(cpu);
+    cpu->env.pmccfiltr = v & 0xf8000000ull;
+    arm_pmu_sync(cpu);
+}
+
+/* ---- timer -------------------------------------------------------------------- */
+
+static int timer_index(const ARMSysregInfo *ri)
+{
+    unsigned op1 = (ri->enc >> 11) & 7, crm = (ri->enc >> 3) & 15;
+    return op1 == 4 ? ARM_TIMER_HYP : crm == 2 ? ARM_TIMER_PHYS : ARM_TIMER_VIRT;
+}
+
+/* EL0 access to the counters and timers: CNTKCTL_EL1 (EL0PCTEN bit 0,
+ * EL0VCTEN bit 1, EL0VTEN bit 8, EL0PTEN bit 9). */
+static bool el0_timer_bit(ARMCPU *cpu, unsigned bit)
+{
+    return cpu->env.el > 0 || ((cpu->env.cntkctl_el1 >> bit) & 1);
+}
+
+static bool sr_access_cntpct(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
+{
+    return el0_timer_bit(cpu, 0);
+}
+
+static bool sr_access_cntvct(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
+{
+    return el0_timer_bit(cpu, 1);
+}
+
+static bool sr_access_cntv(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
+{
+    return el0_timer_bit(cpu, 8);
+}
+
+static bool sr_access_cntp(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
+{
+    return el0_timer_bit(cpu, 9);
+}
+
+static uint64_t sr_read_cntpct(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return arm_timer_count(cpu);
+}
+
+static uint64_t sr_read_cntvct(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return arm_timer_count(cpu) - cpu->env.cntvoff_el2;
+}
+
+static uint64_t sr_read_tval(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return arm_timer_read_tval(cpu, timer_index(ri));
+}
+
+static void sr_write_tval(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    arm_timer_write_tval(cpu, timer_index(ri), v);
+}
+
+static uint64_t sr_read_tctl(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return arm_timer_read_ctl(cpu, timer_index(ri));
+}
+
+static void sr_write_tctl(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    int t = timer_index(ri);
+    cpu->env.timer[t].ctl = (uint32_t)v & (CNTCTL_ENABLE | CNTCTL_IMASK);
+    arm_timer_update(cpu, t);
+}
+
+static uint64_t sr_read_cval(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return cpu->env.timer[timer_index(ri)].cval;
+}
+
+static void sr_write_cval(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    int t = timer_index(ri);
+    cpu->env.timer[t].cval = v;
+    arm_timer_update(cpu, t);
+}
+
+static void sr_write_cntvoff(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    cpu->env.cntvoff_el2 = v;
+    arm_timer_update(cpu, ARM_TIMER_VIRT);
+}
+
+/* ---- system instructions -------------------------------------------------------- */
+
+static void sr_ic_flush(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    if (cpu->engine) {
+        cpu->engine->icache_flush(CPU(cpu));
+    }
+}
+
+static bool sr_access_dc_zva(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
+{
+    return cpu->env.el > 0 || (cpu->env.sctlr_el[1] & SCTLR_DZE);
+}
+
+static void sr_dc_zva(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    uint64_t size = 4ull << (cpu->id.dczid & 0xf);
+    uint64_t addr = v & ~(size - 1);
+    if (!cpu->engine) {
+        return;
+    }
+    int mmu_idx = arm_mmu_index(cpu, false);
+    for (uint64_t off = 0; off < size; off += 8) {
+        cpu->engine->st(CPU(cpu), addr + off, 0, 3 /* IR_MO_64 */, mmu_idx, cpu->sysreg_ra);
+    }
+}
+
+static void sr_at(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    unsigned op1 = (ri->enc >> 11) & 7, op2 = ri->enc & 7;
+    bool write = op2 & 1;
+    int mmu_idx = op1 == 4 ? ARM_MMUIDX_E2
+                : (op2 & 2) ? ARM_MMUIDX_E10_0 : ARM_MMUIDX_E10_1;
+    ARMTranslation t;
+    ARMFault f;
+    if (arm_mmu_translate(cpu, v, write ? ARM_ACCESS_STORE : ARM_ACCESS_LOAD, mmu_idx, &t, &f)) {
+        cpu->env.par_el1 = ((uint64_t)t.attrs << 56) | (t.paddr & 0xfffffffff000ull) |
+                           (3ull << 7) /* SH: inner shareable */;
+    } else {
+        cpu->env.par_el1 = 1 | ((uint64_t)f.fsc << 1) | (f.s1ptw ? 1ull << 9 : 0) |
+                           (1ull << 11);
+    }
+}
+
+static void sr_tlbi_all(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    flush_tlb(cpu);
+}
+
+static void sr_tlbi_all_is(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    flush_tlb_all_cpus(cpu);
+}
+
+/* VA forms: Xt[43:0] is VA[55:12]; entries carry no ASID, so the page is
+ * dropped for every ASID; the top byte is sign-extended from bit 55. */
+static uint64_t tlbi_va(uint64_t v)
+{
+    uint64_t va = (v & 0xfffffffffffull) << 12;
+    return (va & (1ull << 55)) ? va | 0xff00000000000000ull : va;
+}
+
+static void sr_tlbi_va(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    if (cpu->engine) {
+        cpu->engine->tlb_flush_page(CPU(cpu), tlbi_va(v));
+    }
+}
+
+static void sr_tlbi_va_is(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    if (cpu->engine) {
+        cpu->engine->tlb_flush_page_all_cpus(CPU(cpu), tlbi_va(v));
+    }
+}
+
+/* ---- the table ------------------------------------------------------------------------ */
+
+#define SR_COMMON(NAME, op0, op1, crn, crm, op2, el, flags)                         \
+    .name = #NAME, .enc = ARM_SYSREG_ENC(op0, op1, crn, crm, op2), .min_el = (el),  \
+    .dump = ((flags) & SRF_DUMP) != 0, .end_tb = ((flags) & SRF_END_TB) != 0,        \
+    .wo = ((flags) & SRF_WO) != 0, .el0_ro = ((flags) & SRF_EL0RO) != 0,             \
+    .fp = ((flags) & SRF_FP) != 0
+
+#define SR_F(NAME, op0, op1, crn, crm, op2, el, flags, field, wmask) \
+    { SR_COMMON(NAME, op0, op1, crn, crm, op2, el, flags), .kind = SR_FIELD, \
+      .offset = ENV_OFF(field), .value = (wmask) },
+#define SR_FX(NAME, op0, op1, crn, crm, op2, el, flags, field, wr) \
+    { SR_COMMON(NAME, op0, op1, crn, crm, op2, el, flags), .kind = SR_FUNC, \
+      .offset = ENV_OFF(field), .read = sr_read_field, .write = (wr) },
+#define SR_I(NAME, op0, op1, crn, crm, op2, el, flags, field) \
+    { SR_COMMON(NAME, op0, op1, crn, crm, op2, el, flags), .kind = SR_ID, \
+      .offset = (ptrdiff_t)offsetof(ARMIdRegs, field) },
+#define SR_C(NAME, op0, op1, crn, crm, op2, el, flags, val) \
+    { SR_COMMON(NAME, op0, op1, crn, crm, op2, el, flags), .kind = SR_CONST, .value = (val) },
+#define SR_X(NAME, op0, op1, crn, crm, op2, el, flags, rd, wr, acc) \
+    { SR_COMMON(NAME, op0, op1, crn, crm, op2, el, flags), .kind = SR_FUNC, \
+      .read = (rd), .write = (wr), .access = (acc) },
+#define SR_N(NAME, op0, op1, crn, crm, op2, el, flags) \
+    { SR_COMMON(NAME, op0, op1, crn, crm, op2, el, flags), .kind = SR_NOP },
+
+static uint64_t sr_read_field(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return *FIELD64(cpu, ri);
+}
+
+static const ARMSysregInfo arm_sysregs[] = {
+#include "plugins/cpu/arm/sysreg.def"
+};
+
+#undef SR_F
+#undef SR_FX
+#undef SR_I
+#undef SR_C
+#undef SR_X
+#undef SR_N
+
+G_STATIC_ASSERT(G_N_ELEMENTS(arm_sysregs) == ARM_SYSREG_COUNT);
+
+const ARMSysregInfo *arm_sysreg_table(size_t *count)
+{
+    *count = G_N_ELEMENTS(arm_sysregs);
+    return arm_sysregs;
+}
+
+const ARMSysregInfo *arm_sysreg_find(uint32_t enc)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(arm_sysregs); i++) {
+        if (arm_sysregs[i].enc == enc) {
+            return &arm_sysregs[i];
+        }
+    }
+    return NULL;
+}
+
+ARMSysregAccess arm_sysreg_accessible(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
+{
+    unsigned el = cpu->env.el;
+    if (ri->min_el > arm_highest_el(cpu) || el < ri->min_el) {
+        return ARM_SR_UNDEF;
+    }
+    if (is_write ? (ri->kind == SR_FIELD_RO || ri->kind == SR_ID || ri->kind == SR_CONST ||
+                    (ri->kind == SR_FUNC && !ri->write) || (ri->el0_ro && el == 0))
+                 : (ri->wo || (ri->kind == SR_FUNC && !ri->read))) {
+        return ARM_SR_UNDEF;
+    }
+    if (ri->access && !ri->access(cpu, ri, is_write)) {
+        return ARM_SR_TRAP;
+    }
+    return ARM_SR_OK;
+}
+
+uint64_t arm_sysreg_read(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    switch ((ARMSysregKind)ri->kind) {
+    case SR_FIELD:
+    case SR_FIELD_RO:
+        return *FIELD64(cpu, ri);
+    case SR_ID:
+        return *(const uint64_t *)((const char *)&cpu->id + ri->offset);
+    case SR_CONST:
+        return ri->value;
+    case SR_FUNC:
+        return ri->read ? ri->read(cpu, ri) : 0;
+    case SR_NOP:
+        return 0;
+    }
+    return 0;
+}
+
+void arm_sysreg_write(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    switch ((ARMSysregKind)ri->kind) {
+    case SR_FIELD: {
+        uint64_t mask = ri->value ? ri->value : UINT64_MAX;
+        uint64_t *f = FIELD64(cpu, ri);
+        *f = (*f & ~mask) | (v & mask);
+        break;
+    }
+    case SR_FUNC:
+        if (ri->write) {
+            ri->write(cpu, ri, v);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+void arm_sysreg_dump(ARMCPU *cpu, GString *out)
+{
+    int n = 0;
+    for (size_t i = 0; i < G_N_ELEMENTS(arm_sysregs); i++) {
+        const ARMSysregInfo *ri = &arm_sysregs[i];
+        if (!ri->dump || ri->min_el > arm_highest_el(cpu)) {
+            continue;
+        }
+        g_string_append_printf(out, " %-16s %016" PRIx64 "%s", ri->name,
+                               arm_sysreg_read(cpu, ri), (++n % 3) == 0 ? "\n" : "");
+    }
+    if (n % 3) {
+        g_string_append_c(out, '\n');
+    }
+}

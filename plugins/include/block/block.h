@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The block layer's contract (library module "block").
+ *
+ * A BlockGraph holds named BlockNodes.  A node is one driver instance
+ * (format "qcow2" or "raw" over protocol "file", "host_device", "null-co")
+ * with children by role ("file", "backing").  Every edge into a node, from
+ * a parent node or from a BlockBackend (what a device attaches to), carries
+ * the permissions it takes (perm) and those it lets others hold (shared);
+ * attaching an edge whose permissions clash with another's is refused, so
+ * two writers cannot share a node by accident.
+ *
+ * I/O: drivers are synchronous and run on the graph's worker threads, never
+ * on a vCPU thread or in the main loop.  Backends submit requests
+ * asynchronously (blk_aio_*); completions are delivered in the main loop
+ * (with the device lock held, like every main-loop callback), where the
+ * backend's error policy (werror/rerror) is applied.
+ *
+ * Options are flat dictionaries (GHashTable of "key" or "child.key" ->
+ * string), as QEMU's dotted-key syntax writes them; JSON options are
+ * flattened into that form.  JSON null is the empty string.
+ *
+ * Drivers are modules providing a type "block-driver-NAME" (parent
+ * TYPE_BLOCK_DRIVER) whose class points at their BlockDriver table; the
+ * graph finds them by type name, which loads their module.
+ */
+#ifndef TESSERA_BLOCK_BLOCK_H
+#define TESSERA_BLOCK_BLOCK_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "objmodel/object.h"
+
+#define BLOCK_ERROR (block_error_quark())
+GQuark block_error_quark(void);
+typedef enum {
+    BLOCK_ERROR_INVALID,   /* bad option or value */
+    BLOCK_ERROR_NOT_FOUND, /* unknown node, driver, file */
+    BLOCK_ERROR_PERM,      /* permission conflict, read-only */
+    BLOCK_ERROR_IN_USE,    /* node still has users */
+    BLOCK_ERROR_IMAGE,     /* corrupt or unsupported image */
+    BLOCK_ERROR_IO,        /* host I/O error */
+} BlockErrorCode;
+
+typedef struct BlockGraph BlockGraph;
+typedef struct BlockNode BlockNode;
+typedef struct BlockBackend BlockBackend;
+typedef struct BlockDriver BlockDriver;
+
+/* ---- permissions ----------------------------------------------------- */
+
+enum {
+    BLK_PERM_CONSISTENT_READ = 1 << 0,
+    BLK_PERM_WRITE = 1 << 1,
+    BLK_PERM_WRITE_UNCHANGED = 1 << 2,
+    BLK_PERM_RESIZE = 1 << 3,
+    BLK_PERM_ALL = (1 << 4) - 1,
+};
+
+/* "consistent-read, write" for messages (free with g_free). */
+char *block_perm_names(uint32_t perm);
+
+/* ---- scatter lists --------------------------------------------------- */
+
+typedef struct BlockIOV {
+    struct iovec *iov;
+    int niov;
+    uint64_t size;
+} BlockIOV;
+
+/* A one-element list over @buf (no allocation: @one holds the element). */
+void block_iov_from_buf(BlockIOV *v, struct iovec *one, void *buf, uint64_t len);
+/* @dst: the part [off, off+len) of @src; free dst->iov with g_free. */
+void block_iov_slice(BlockIOV *dst, const BlockIOV *src, uint64_t off, uint64_t len);
+void block_iov_to_buf(const BlockIOV *v, uint64_t off, void *buf, uint64_t len);
+void block_iov_from_buf_copy(const BlockIOV *v, uint64_t off, const void *buf, uint64_t len);
+void block_iov_memset(const BlockIOV *v, uint64_t off, int c, uint64_t len);
+bool block_iov_is_zero(const BlockIOV *v);
+
+/* ---- options --------------------------------------------------------- */
+
+typedef GHashTable BlockOpts; /* char * -> char *, owned */
+
+BlockOpts *block_opts_new(void);
+/* Flatten a JSON object ({"file": {"driver": "file"}} -> "file.driver"). */
+bool block_opts_from_json(BlockOpts *opts, JsonObject *obj, const char *prefix,
+                          GError **errp);
+/* Parse "-blockdev" text: JSON ("{...}") or dotted keys. */
+BlockOpts *block_opts_parse(const char *text, GError **errp);
+/* Remove @key and return its value (owned), NULL if absent. */
+char *block_opts_take(BlockOpts *opts, const char *key);
+/* Remove every "prefix.*" key into a new dictionary without the prefix. */
+BlockOpts *block_opts_take_prefix(BlockOpts *opts, const char *prefix);
+bool block_opts_take_bool(BlockOpts *opts, const char *key, bool def, bool *out,
+                          GError **errp);
+bool block_opts_take_uint(BlockOpts *opts, const char *key, uint64_t def, uint64_t *out,
+                          GError **errp);
+/* Size with suffixes ("64M"). */
+bool block_opts_take_size(BlockOpts *opts, const char *key, uint64_t def, uint64_t *out,
+                          GError **errp);
+/* One of @values (NULL-terminated); returns the index or -1 with @errp set. */
+int block_opts_take_enum(BlockOpts *opts, const char *key, const char *const *values, int def,
+                         GError **errp);
+
+/* Refuse whatever is left in @opts, naming the first key. */
+bool block_opts_check_empty(BlockOpts *opts, const char *driver, GError **errp);
+
+/* ---- drivers --------------------------------------------------------- */
+
+enum { BLOCK_WRITE_FUA = 1 << 0 };
+
+struct BlockDriver {
+    const char *name;
+    /* Formats sit on a "file" child; protocols open the host object. */
+    bool is_format;
+    /* Probe score for the first bytes of an image (formats; 0: no). */
+    int (*probe)(const uint8_t *buf, size_t len);
+    /* Open: take the options the driver knows from @opts (what is left is
+     * refused by name).  A format opens bs->file itself is done by the
+     * graph before this; the driver may set bs->backing_file/_format. */
+    bool (*open)(BlockNode *bs, BlockOpts *opts, GError **errp);
+    void (*close)(BlockNode *bs);
+    /* I/O, on a worker thread: 0 or -errno. */
+    int (*preadv)(BlockNode *bs, uint64_t off, uint64_t bytes, const BlockIOV *iov);
+    int (*pwritev)(BlockNode *bs, uint64_t off, uint64_t bytes, const BlockIOV *iov, int flags);
+    int (*flush)(BlockNode *bs);
+    int (*pdiscard)(BlockNode *bs, uint64_t off, uint64_t bytes);
+    /* NULL: the graph writes a zeroed buffer. */
+    int (*pwrite_zeroes)(BlockNode *bs, uint64_t off, uint64_t bytes, bool may_unmap);
+    int64_t (*getlength)(BlockNode *bs);
+    /* Host bytes used, or -1. */
+    int64_t (*allocated_size)(BlockNode *bs);
+    bool (*truncate)(BlockNode *bs, uint64_t size, GError **errp);
+    /* query-block's "image" members beyond the common ones. */
+    void (*query_image)(BlockNode *bs, JsonObject *image);
+    /* blockdev-create: @opts without "driver"; "file" names a node for
+     * formats, "filename" the host file for protocols. */
+    bool (*create)(BlockGraph *g, BlockOpts *opts, GError **errp);
+};
+
+#define TYPE_BLOCK_DRIVER "block-driver"
+#define TYPE_BLOCK_DRIVER_PREFIX "block-driver-"
+
+typedef struct BlockDriverClass {
+    ObjectClass parent_class;
+    const BlockDriver *drv;
+} BlockDriverClass;
+
+/* The driver called @name, loading its module; NULL with an error. */
+const BlockDriver *block_driver_find(const char *name, GError **errp);
+/* class_init helper for driver modules: class_data is the BlockDriver. */
+void block_driver_class_init(ObjectClass *klass, const void *data);
+
+/* ---- nodes ----------------------------------------------------------- */
+
+typedef enum {
+    BLOCK_DETECT_ZEROES_OFF,
+    BLOCK_DETECT_ZEROES_ON,
+    BLOCK_DETECT_ZEROES_UNMAP,
+} BlockDetectZeroes;
+
+typedef struct BlockStats {
+    uint64_t rd_bytes, wr_bytes, unmap_bytes;
+    uint64_t rd_ops, wr_ops, flush_ops, unmap_ops, zone_ops;
+    uint64_t rd_ns, wr_ns, flush_ns, unmap_ns;
+    uint64_t failed_rd, failed_wr, failed_flush, failed_unmap;
+    uint64_t invalid_rd, invalid_wr, invalid_flush, invalid_unmap;
+    int64_t last_ns;
+} BlockStats;
+
+/* One edge: a parent (node or backend) using a child node. */
+typedef struct BlockChild {
+    char *role;               /* "file", "backing", "root" (backend) */
+    BlockNode *parent;        /* NULL for a backend's edge */
+    BlockBackend *blk;        /* the backend, for a backend's edge */
+    BlockNode *node;
+    uint32_t perm, shared;
+} BlockChild;
+
+struct BlockNode {
+    BlockGraph *graph;
+    char *node_name;
+    bool implicit;            /* made for -drive or nested options */
+    bool monitor_owned;       /* blockdev-add / -blockdev top level */
+    const BlockDriver *drv;
+    void *opaque;             /* the driver's state */
+    char *filename;           /* what query-block shows */
+    bool read_only, auto_read_only, cache_direct, cache_no_flush, discard_unmap, force_share;
+    BlockDetectZeroes detect_zeroes;
+    uint32_t request_alignment; /* bytes; 1 unless O_DIRECT or the device wants more */
+    BlockChild *file, *backing;
+    char *backing_file;       /* from the image header (formats) */
+    char *backing_format;
+    GPtrArray *parents;       /* BlockChild * */
+    GMutex stats_lock;
+    BlockStats stats;
+};
+
+/* Open a node (and its nested children) from @opts (consumed); the node
+ * is monitor-owned (-blockdev, blockdev-add). */
+BlockNode *block_node_open(BlockGraph *g, BlockOpts *opts, GError **errp);
+/* Same, for a node owned by its future parent or backend (-drive). */
+BlockNode *block_node_open_implicit(BlockGraph *g, BlockOpts *opts, GError **errp);
+/* The format whose probe scores best on the first bytes of @file. */
+const BlockDriver *block_probe_format(BlockNode *file, GError **errp);
+BlockNode *block_node_find(BlockGraph *g, const char *node_name);
+/* blockdev-del: only monitor-owned nodes without users. */
+bool block_node_delete(BlockGraph *g, const char *node_name, GError **errp);
+int64_t block_node_length(BlockNode *bs);
+/* Chain depth below @bs through backing children. */
+int block_node_backing_depth(BlockNode *bs);
+/* The node whose data @bs's "file" eventually reaches (for messages). */
+const char *block_node_name_for_messages(BlockNode *bs);
+
+/* Synchronous I/O in the calling thread (workers, open, create, tests). */
+int block_node_pread(BlockNode *bs, uint64_t off, uint64_t bytes, void *buf);
+int block_node_pwrite(BlockNode *bs, uint64_t off, uint64_t bytes, const void *buf, int flags);
+int block_node_preadv(BlockNode *bs, uint64_t off, uint64_t bytes, const BlockIOV *iov);
+int block_node_pwritev(BlockNode *bs, uint64_t off, uint64_t bytes, const BlockIOV *iov,
+                       int flags);
+int block_node_flush(BlockNode *bs);
+int block_node_pdiscard(BlockNode *bs, uint64_t off, uint64_t bytes);
+int block_node_pwrite_zeroes(BlockNode *bs, uint64_t off, uint64_t bytes, bool may_unmap);
+
+/* Attach @child to @parent as @role with permissions (checked). */
+BlockChild *block_node_attach_child(BlockNode *parent, BlockNode *child, const char *role,
+                                    uint32_t perm, uint32_t shared, GError **errp);
+void block_child_detach(BlockChild *c);
+/* Change an edge's permissions (checked; unchanged on failure). */
+bool block_child_set_perm(BlockChild *c, uint32_t perm, uint32_t shared, GError **errp);
+
+/* ---- the graph ------------------------------------------------------- */
+
+BlockGraph *block_graph_new(void);
+void block_graph_free(BlockGraph *g);
+/* The process's graph (made when the block module loads). */
+BlockGraph *block_graph_default(void);
+/* Nodes in creation order (borrowed). */
+GPtrArray *block_graph_nodes(BlockGraph *g);
+GPtrArray *block_graph_backends(BlockGraph *g);
+/* Wait until no request of @g is in flight, delivering completions. */
+void block_graph_drain(BlockGraph *g);
+/* blockdev-create with flat options ("driver" required). */
+bool block_create(BlockGraph *g, BlockOpts *opts, GError **errp);
+
+/* ---- backends -------------------------------------------------------- */
+
+typedef enum {
+    BLOCK_ERROR_ACTION_REPORT,
+    BLOCK_ERROR_ACTION_IGNORE,
+    BLOCK_ERROR_ACTION_STOP,
+    BLOCK_ERROR_ACTION_ENOSPC,   /* stop on ENOSPC, report others */
+} BlockErrorAction;
+
+typedef void (*BlockCompletionFn)(void *opaque, int ret);
+
+/* Media change notification for removable devices (scsi-cd, virtio-blk
+ * config change on resize). */
+typedef struct BlockDevOps {
+    void (*change_media)(void *opaque, bool load);
+    void (*resize)(void *opaque);
+    bool (*is_tray_open)(void *opaque);
+} BlockDevOps;
+
+/* A backend called @name (NULL: anonymous) holding no permissions yet. */
+BlockBackend *blk_new(BlockGraph *g, const char *name, GError **errp);
+void blk_unref(BlockBackend *blk);
+BlockBackend *blk_by_name(BlockGraph *g, const char *name);
+/* A device's drive= : a backend name, else a node name (an anonymous
+ * backend is made over it).  Refuses a backend another device holds. */
+BlockBackend *blk_for_device(BlockGraph *g, const char *drive, const char *dev_id,
+                             GError **errp);
+/* The device lets go (unrealize); an anonymous backend is freed. */
+void blk_detach_device(BlockBackend *blk);
+bool blk_insert_node(BlockBackend *blk, BlockNode *bs, GError **errp);
+void blk_remove_node(BlockBackend *blk);
+BlockNode *blk_node(BlockBackend *blk);
+const char *blk_name(BlockBackend *blk);
+bool blk_set_perm(BlockBackend *blk, uint32_t perm, uint32_t shared, GError **errp);
+void blk_set_dev_ops(BlockBackend *blk, const BlockDevOps *ops, void *opaque);
+bool blk_is_read_only(BlockBackend *blk);
+bool blk_is_inserted(BlockBackend *blk);
+int64_t blk_length(BlockBackend *blk);
+void blk_set_error_actions(BlockBackend *blk, BlockErrorAction on_read,
+                           BlockErrorAction on_write);
+/* Writethrough: every write is followed by a flush before it completes. */
+void blk_set_write_cache(BlockBackend *blk, bool writeback);
+bool blk_get_write_cache(BlockBackend *blk);
+void blk_set_removable(BlockBackend *blk, bool removable);
+bool blk_is_removable(BlockBackend *blk);
+/* Removable media: the tray, as the guest moves it (DEVICE_TRAY_MOVED
+ * follows a change) and locks it (PREVENT ALLOW MEDIUM REMOVAL). */
+bool blk_is_tray_open(BlockBackend *blk);
+void blk_guest_set_tray(BlockBackend *blk, bool open);
+void blk_set_locked(BlockBackend *blk, bool locked);
+
+/* Asynchronous requests: @cb runs in the main loop with 0 or -errno.
+ * @iov is copied (the buffers it points at must stay valid). */
+void blk_aio_preadv(BlockBackend *blk, uint64_t off, const BlockIOV *iov,
+                    BlockCompletionFn cb, void *opaque);
+void blk_aio_pwritev(BlockBackend *blk, uint64_t off, const BlockIOV *iov, int flags,
+                     BlockCompletionFn cb, void *opaque);
+void blk_aio_flush(BlockBackend *blk, BlockCompletionFn cb, void *opaque);
+void blk_aio_pdiscard(BlockBackend *blk, uint64_t off, uint64_t bytes,
+                      BlockCompletionFn cb, void *opaque);
+void blk_aio_pwrite_zeroes(BlockBackend *blk, uint64_t off, uint64_t bytes, bool may_unmap,
+                           BlockCompletionFn cb, void *opaque);
+/* Requests in flight (and held by werror=stop). */
+int blk_in_flight(BlockBackend *blk);
+/* Count a request the device refused (bad sector range). */
+void blk_account_invalid(BlockBackend *blk, bool write);
+/* Synchronous helpers (tests, device set-up): submit and drain. */
+int blk_pread(BlockBackend *blk, uint64_t off, uint64_t bytes, void *buf);
+int blk_pwrite(BlockBackend *blk, uint64_t off, uint64_t bytes, const void *buf, int flags);
+int blk_flush(BlockBackend *blk);
+
+/* block_resize: grow or shrink, then tell the device. */
+bool blk_resize(BlockBackend *blk, uint64_t size, GError **errp);
+
+/* ---- command line and monitor (block module) -------------------------- */
+
+/* -blockdev TEXT */
+bool block_cmdline_blockdev(BlockGraph *g, const char *text, GError **errp);
+/* -drive TEXT; -snapshot sets @snapshot_all.  Appends "-device" text for
+ * if=virtio to @devices. */
+bool block_cmdline_drive(BlockGraph *g, const char *text, bool snapshot_all,
+                         GPtrArray *devices, GError **errp);
+
+#endif

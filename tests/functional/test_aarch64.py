@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The aarch64 target from the outside: tessera-system-aarch64, -cpu help,
+the bare-metal guest programs of tests/guest/aarch64 on both TCG backends
+(interpreter and x86-64) and, as the oracle, on QEMU (qemu-system-aarch64,
+comparison only), info registers, -d in_asm and the board's refusals.
+
+Needs Debian's gcc-aarch64-linux-gnu (builds the programs) and
+qemu-system-arm (the oracle); scripts/setup.sh installs both.
+"""
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import unittest
+
+import tessera_test as tt
+
+LINK = 'tessera-system-aarch64'
+sys.path.insert(0, os.path.join(tt.ROOT, 'tests', 'guest', 'aarch64'))
+import build as guest_build  # noqa: E402  (tests/guest/aarch64/build.py)
+
+# Per program: extra Tessera and QEMU arguments.
+PROGRAMS = {
+    'int': ([], []),
+    'mem': ([], []),
+    'exc': ([], []),
+    'mmu': ([], []),
+    'smp': (['-smp', '4'], ['-smp', '4']),
+    'el2': (['-M', 'arm-virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
+    'fp': ([], []),
+}
+BACKENDS = ['interp'] + (['x86_64'] if platform.machine() == 'x86_64' else [])
+
+
+def programs():
+    if not shutil.which(guest_build.DEFAULT_CC):
+        raise AssertionError('%s not found: install gcc-aarch64-linux-gnu (scripts/setup.sh)'
+                             % guest_build.DEFAULT_CC)
+    elfs = guest_build.build(os.path.join(tt.build_dir(), 'guest-aarch64'))
+    if not elfs:
+        raise AssertionError('tests/guest/aarch64/build.py failed')
+    return {os.path.basename(e)[:-4]: e for e in elfs}
+
+
+class GuestPrograms(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.elfs = programs()
+
+    def test_every_program_is_listed(self):
+        self.assertEqual(sorted(self.elfs), sorted(PROGRAMS))
+
+    def run_tessera(self, name, backend, extra=()):
+        args = PROGRAMS[name][0]
+        r = tt.run(args + ['-accel', 'tcg,backend=' + backend, '-kernel', self.elfs[name],
+                           '-nographic'] + list(extra), link=LINK, timeout=60)
+        return r
+
+    def test_programs_pass_on_each_backend(self):
+        for backend in BACKENDS:
+            for name in PROGRAMS:
+                with self.subTest(backend=backend, program=name):
+                    r = self.run_tessera(name, backend)
+                    self.assertEqual(r.returncode, 0, r.stdout[-2000:] + r.stderr[-2000:])
+                    self.assertIn('PASSED', r.stdout, r.stdout[-2000:])
+
+    def test_programs_pass_on_qemu(self):
+        qemu = shutil.which('qemu-system-aarch64')
+        self.assertTrue(qemu, 'qemu-system-aarch64 not found: install qemu-system-arm '
+                              '(scripts/setup.sh); it is the oracle for these programs')
+        for name in PROGRAMS:
+            with self.subTest(program=name):
+                args = PROGRAMS[name][1]
+                if '-M' not in args:
+                    args = ['-M', 'virt'] + args
+                r = subprocess.run([qemu] + args + ['-cpu', 'max', '-nic', 'none', '-kernel',
+                                                    self.elfs[name], '-nographic'],
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True, timeout=60)
+                self.assertIn('PASSED', r.stdout, r.stdout[-2000:])
+
+    def test_failure_is_reported(self):
+        # A failing check must not pass: exc expects the 62.5 MHz counter.
+        r = tt.run(['-cpu', 'max,cntfrq=1000000', '-kernel', self.elfs['exc'],
+                    '-nographic'], link=LINK, timeout=60)
+        self.assertIn('CHECK FAILED', r.stdout)
+        self.assertIn('FAILED', r.stdout)
+        self.assertNotIn('PASSED', r.stdout)
+
+    def test_in_asm_disassembles_from_the_table(self):
+        r = self.run_tessera('int', BACKENDS[-1], ['-d', 'in_asm'])
+        self.assertEqual(r.returncode, 0)
+        log = r.stdout + r.stderr
+        self.assertIn('crc32', log)
+        self.assertIn('msr VBAR_EL1, x0', log)
+        self.assertIn('mrs x1, CURRENTEL', log)
+
+    def test_info_registers(self):
+        p = subprocess.Popen([tt.tessera_path(LINK), '-kernel', self.elfs['int'], '-S',
+                              '-display', 'none', '-monitor', 'stdio'],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+        out, _ = p.communicate('info registers\nquit\n', timeout=30)
+        self.assertIn('PC=0000000040080000', out)
+        self.assertIn('EL1h', out)
+        self.assertIn('SCTLR_EL1', out)
+        self.assertIn('V31=0000000000000000:0000000000000000', out)
+        self.assertIn('FPCR', out)
+        # -cpu max advertises what is implemented: no FP/AdvSIMD (0xff in
+        # bits 23:16: AdvSIMD is missing and the two go together), AArch64
+        # EL0/EL1 only; LSE (2) and CRC32 (1).
+        self.assertIn('ID_AA64PFR0_EL1  0000000000ff0011', out)
+        self.assertIn('ID_AA64ISAR0_EL1 0000000000210000', out)
+
+
+class Differential(unittest.TestCase):
+    """Random integer sequences (difftest.py), fixed seeds, against QEMU."""
+
+    def check(self, fp, seed, count, length):
+        import difftest
+        self.assertTrue(shutil.which('qemu-system-aarch64'),
+                        'qemu-system-aarch64 not found: install qemu-system-arm')
+        elf, asm = difftest.build_program(os.path.join(tt.build_dir(), 'difftest'), seed, count,
+                                          length, fp)
+        oracle, _ = difftest.run(['qemu-system-aarch64', '-M', 'virt', '-cpu', 'max', '-nic',
+                                  'none'], elf, 120)
+        self.assertEqual(len(oracle), count)
+        for backend in BACKENDS:
+            with self.subTest(backend=backend):
+                mine, out = difftest.run([tt.tessera_path(LINK), '-accel', 'tcg,backend=' + backend],
+                                         elf, 120)
+                self.assertEqual(difftest.compare(mine, oracle, count, asm, fp), '', out[-1000:])
+
+    def test_random_integer_sequences_match_qemu(self):
+        self.check(False, 11, 300, 40)
+
+    def test_random_fp_sequences_match_qemu(self):
+        self.check(True, 12, 300, 30)
+
+
+class CommandLine(unittest.TestCase):
+    def test_link_and_cpu_help(self):
+        r = tt.run(['-cpu', 'help'], link=LINK)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('max', r.stdout)
+        self.assertNotIn('rv64', r.stdout)
+        r = tt.run(['-cpu', 'max,help'], link=LINK)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for prop in ('mp-affinity', 'reset-pc', 'cntfrq', 'has-el2', 'psci-conduit'):
+            self.assertIn(prop, r.stdout)
+
+    def test_cpu_property_errors(self):
+        r = tt.run(['-cpu', 'max,cntfrq=0', '-nographic'], link=LINK)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('cntfrq=0', r.stderr)
+        # Properties the board chooses are refused, not silently replaced.
+        for opt in ('psci-conduit=smc', 'has-el2=on', 'mp-affinity=3', 'reset-pc=0x1000'):
+            with self.subTest(opt=opt):
+                r = tt.run(['-cpu', 'max,' + opt, '-nographic'], link=LINK)
+                self.assertNotEqual(r.returncode, 0)
+                self.assertIn(opt.split('=')[0], r.stderr)
+                self.assertIn('set by the board', r.stderr)
+
+    def test_board_refusals(self):
+        r = tt.run(['-nographic'], link=LINK)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('-kernel', r.stderr)
+        r = tt.run(['-kernel', '/no/such/file.elf', '-nographic'], link=LINK)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('/no/such/file.elf', r.stderr)
+        r = tt.run(['-kernel', os.path.join(tt.ROOT, 'README.md'), '-nographic'], link=LINK)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('only ELF', r.stderr)
+        r = tt.run(['-bios', '/dev/null', '-nographic'], link=LINK)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('-bios', r.stderr)
+        r = tt.run(['-smp', '9', '-nographic'], link=LINK)
+        self.assertNotEqual(r.returncode, 0)
+
+
+if __name__ == '__main__':
+    sys.exit(tt.main('aarch64'))

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The cpu-arm module's sources compiled into a unit test (as for RISC-V):
+ * the ID registers -cpu max advertises, the debugger interface (target
+ * description, registers by number, system registers from the table), the
+ * debugger's view of the MMU, the logical-immediate decoder, and exception
+ * entry/return on the bare state.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plugins/cpu/arm/cpu.c"
+#include "plugins/cpu/arm/disas.c"
+#include "plugins/cpu/arm/fpu.c"
+#include "plugins/cpu/arm/gdbstub.c"
+#include "plugins/cpu/arm/helper.c"
+#include "plugins/cpu/arm/mmu.c"
+#include "plugins/cpu/arm/pmu.c"
+#include "plugins/cpu/arm/psci.c"
+#include "plugins/cpu/arm/simd.c"
+#include "plugins/cpu/arm/sysreg.c"
+#include "plugins/cpu/arm/tcg.c"
+#include "plugins/cpu/arm/timer.c"
+#include "plugins/cpu/arm/translate.c"
+
+#define RAM_BASE 0x40000000ull
+#define RAM_SIZE (4ull << 20)
+
+static ARMCPU *cpu;
+static CPUARMState *env;
+static MemoryRegion sysmem, ram;
+static AddressSpace as;
+
+static void make_cpu(bool el2)
+{
+    static bool types_done;
+    GError *err = NULL;
+    if (!types_done) {
+        device_types_init();
+        accel_types_init();
+        type_register_static_array(arm_cpu_types, G_N_ELEMENTS(arm_cpu_types));
+        types_done = true;
+    }
+    cpu = ARM_CPU(object_new(TYPE_ARM_CPU_MAX));
+    ck_assert(object_property_set_bool(OBJECT(cpu), "has-el2", el2, &err));
+    ck_assert(device_realize(DEVICE(cpu), &err));
+    env = &cpu->env;
+    memory_region_init(&sysmem, NULL, "system", UINT64_MAX);
+    ck_assert(memory_region_init_ram(&ram, NULL, "ram", RAM_SIZE, &err));
+    memory_region_add_subregion(&sysmem, RAM_BASE, &ram);
+    address_space_init(&as, &sysmem, "memory");
+    CPU(cpu)->as = &as;
+}
+
+static void setup(void)
+{
+    make_cpu(false);
+}
+
+static void teardown(void)
+{
+    address_space_destroy(&as);
+    memory_region_destroy(&ram);
+    object_unref(OBJECT(cpu));
+}
+
+static uint64_t sysreg(const char *name)
+{
+    size_t n;
+    const ARMSysregInfo *t = arm_sysreg_table(&n);
+    for (size_t i = 0; i < n; i++) {
+        if (!strcmp(t[i].name, name)) {
+            return arm_sysreg_read(cpu, &t[i]);
+        }
+    }
+    ck_abort_msg("no register %s", name);
+    return 0;
+}
+
+START_TEST(test_max_id_registers)
+{
+    /* AArch64-only EL0/EL1, no EL2/EL3, FP and AdvSIMD not implemented. */
+    ck_assert_uint_eq(sysreg("ID_AA64PFR0_EL1"), 0xff0011);
+    ck_assert_uint_eq(sysreg("ID_AA64ISAR0_EL1"), 0x210000);     /* LSE, CRC32 */
+    ck_assert_uint_eq(sysreg("ID_AA64ISAR1_EL1"), 0x100000);     /* LRCPC */
+    ck_assert_uint_eq(sysreg("ID_AA64MMFR0_EL1") & 0xff00000fu, 0x5);  /* 48-bit PA, 4K+64K */
+    ck_assert_uint_eq((sysreg("ID_AA64MMFR0_EL1") >> 20) & 0xf, 1);         /* 16K */
+    ck_assert_uint_eq((sysreg("ID_AA64MMFR1_EL1") >> 20) & 0xf, 1);         /* PAN */
+    ck_assert_uint_eq(sysreg("ID_AA64ZFR0_EL1"), 0);                        /* no SVE */
+    ck_assert_uint_eq(sysreg("MVFR0_EL1"), 0);
+    ck_assert_uint_eq(sysreg("DCZID_EL0"), 4);
+    ck_assert_uint_eq(sysreg("MPIDR_EL1"), 0x80000000ull);
+    ck_assert_uint_eq(env->el, 1);
+    ck_assert_uint_eq(sysreg("CURRENTEL"), 4);
+    ck_assert_uint_eq(sysreg("CNTFRQ_EL0"), 62500000);
+}
+END_TEST
+
+START_TEST(test_el2_model)
+{
+    teardown();
+    make_cpu(true);
+    ck_assert_uint_eq(sysreg("ID_AA64PFR0_EL1"), 0xff0111);
+    ck_assert_uint_eq(env->el, 2);
+    ck_assert(sysreg("HCR_EL2") & HCR_RW);
+}
+END_TEST
+
+START_TEST(test_gdb_description_and_registers)
+{
+    CPUState *cs = CPU(cpu);
+    const CPUDebugOps *ops = CPU_GET_CLASS(cs)->debug_ops;
+    ck_assert_ptr_nonnull(ops);
+    ck_assert_str_eq(ops->gdb_arch, "aarch64");
+    ck_assert_ptr_nonnull(strstr(ops->gdb_xml(cs, "target.xml"), "<architecture>aarch64<"));
+    const char *core = ops->gdb_xml(cs, "aarch64-core.xml");
+    ck_assert_ptr_nonnull(strstr(core, "org.gnu.gdb.aarch64.core"));
+    ck_assert_ptr_nonnull(strstr(core, "name=\"cpsr\" bitsize=\"32\""));
+    const char *sys = ops->gdb_xml(cs, "aarch64-sysregs.xml");
+    ck_assert_ptr_nonnull(strstr(sys, "\"sctlr_el1\""));
+    ck_assert_ptr_null(strstr(sys, "\"hcr_el2\""));       /* no EL2 on this CPU */
+    ck_assert_ptr_null(strstr(sys, "\"tlbi_vmalle1is\"")); /* write-only */
+    ck_assert_ptr_null(ops->gdb_xml(cs, "nosuch.xml"));
+    ck_assert_int_eq(ops->gdb_num_regs, 68 + ARM_SYSREG_COUNT);
+    const char *fpu = ops->gdb_xml(cs, "aarch64-fpu.xml");
+    ck_assert_ptr_nonnull(strstr(fpu, "name=\"v31\" bitsize=\"128\""));
+    ck_assert_ptr_nonnull(strstr(ops->gdb_xml(cs, "target.xml"), "aarch64-fpu.xml"));
+
+    env->xregs[5] = 0x1122334455667788ull;
+    env->pc = 0x40001000;
+    GByteArray *b = g_byte_array_new();
+    ck_assert_int_eq(ops->gdb_read_register(cs, b, 5), 8);
+    ck_assert_uint_eq(b->data[0], 0x88);
+    ck_assert_uint_eq(b->data[7], 0x11);
+    g_byte_array_set_size(b, 0);
+    ck_assert_int_eq(ops->gdb_read_register(cs, b, 32), 8);
+    ck_assert_uint_eq(b->data[1], 0x10);
+    g_byte_array_set_size(b, 0);
+    sr_write_nzcv(cpu, NULL, PSTATE_Z | PSTATE_C);
+    ck_assert_int_eq(ops->gdb_read_register(cs, b, 33), 4);
+    ck_assert_uint_eq(b->data[3], 0x60);                   /* Z, C */
+    ck_assert_uint_eq(b->data[0], 0xc5);                   /* DAIF, EL1h */
+    g_byte_array_unref(b);
+
+    const uint8_t v[8] = { 0x00, 0x20, 0, 0x40, 0, 0, 0, 0 };
+    size_t n;
+    const ARMSysregInfo *t = arm_sysreg_table(&n);
+    int ttbr0 = -1, midr = -1, hcr = -1;
+    for (size_t i = 0; i < n; i++) {
+        ttbr0 = !strcmp(t[i].name, "TTBR0_EL1") ? (int)i : ttbr0;
+        midr = !strcmp(t[i].name, "MIDR_EL1") ? (int)i : midr;
+        hcr = !strcmp(t[i].name, "HCR_EL2") ? (int)i : hcr;
+    }
+    ck_assert_int_eq(ops->gdb_write_register(cs, v, 8, 68 + ttbr0), 8);
+    ck_assert_uint_eq(env->ttbr0_el[1], 0x40002000ull);
+    ck_assert_int_eq(ops->gdb_write_register(cs, v, 8, 68 + midr), 0);     /* read-only */
+    ck_assert_int_eq(ops->gdb_write_register(cs, v, 8, 68 + hcr), 0);      /* no EL2 */
+    ck_assert_int_eq(ops->gdb_write_register(cs, v, 4, 7), 0);             /* too short */
+    ck_assert_int_eq(ops->gdb_write_register(cs, v, 8, 31), 8);            /* sp */
+    ck_assert_uint_eq(env->xregs[31], 0x40002000ull);
+    /* V registers: 128 bits, low half first. */
+    env->vregs[3][0] = 0x0706050403020100ull;
+    env->vregs[3][1] = 0x0f0e0d0c0b0a0908ull;
+    GByteArray *vb = g_byte_array_new();
+    ck_assert_int_eq(ops->gdb_read_register(cs, vb, 34 + 3), 16);
+    for (int i = 0; i < 16; i++) {
+        ck_assert_uint_eq(vb->data[i], i);
+    }
+    ck_assert_int_eq(ops->gdb_write_register(cs, vb->data, 16, 34 + 9), 16);
+    ck_assert_uint_eq(env->vregs[9][1], 0x0f0e0d0c0b0a0908ull);
+    g_byte_array_unref(vb);
+    const uint8_t fpcr[4] = { 0, 0, 0xc0, 0x03 };
+    ck_assert_int_eq(ops->gdb_write_register(cs, fpcr, 4, 67), 4);
+    ck_assert_uint_eq(env->fpcr, 0x03c00000u);
+    /* cpsr to EL2 is refused on a CPU without EL2. */
+    const uint8_t el2h[4] = { 0xc9, 0x03, 0, 0 };
+    ck_assert_int_eq(ops->gdb_write_register(cs, el2h, 4, 33), 0);
+}
+END_TEST
+
+static void put64(uint64_t pa, uint64_t v)
+{
+    ck_assert_int_eq(address_space_write(&as, pa, v, 8), MEMTX_OK);
+}
+
+START_TEST(test_debug_translate)
+{
+    CPUState *cs = CPU(cpu);
+    uint64_t pa = 0;
+    /* MMU off: flat. */
+    ck_assert(arm_cpu_debug_translate(cs, 0x40001234, &pa));
+    ck_assert_uint_eq(pa, 0x40001234);
+    /* 4K granule, T0SZ 25 (start at level 1): VA 0x80201000 -> PA
+     * 0x40300000 through L1 0x40100000, L2 0x40101000, L3 0x40102000. */
+    put64(0x40100000 + 2 * 8, 0x40101000 | 3);
+    put64(0x40101000 + 1 * 8, 0x40102000 | 3);
+    put64(0x40102000 + 1 * 8, 0x40300000 | 3 | (1 << 10));
+    put64(0x40102000 + 2 * 8, 0x40301000 | 3);            /* AF clear */
+    env->ttbr0_el[1] = 0x40100000;
+    env->tcr_el[1] = 25 | (25 << 16) | (5ull << 32);
+    env->sctlr_el[1] |= SCTLR_M;
+    ck_assert(arm_cpu_debug_translate(cs, 0x80201abc, &pa));
+    ck_assert_uint_eq(pa, 0x40300abc);
+    ck_assert(!arm_cpu_debug_translate(cs, 0x80202000, &pa));   /* access flag */
+    ck_assert(!arm_cpu_debug_translate(cs, 0x80203000, &pa));   /* invalid */
+    ARMTranslation t;
+    ARMFault f;
+    ck_assert(!arm_mmu_translate(cpu, 0x80203000, ARM_ACCESS_LOAD, ARM_MMUIDX_E10_1, &t, &f));
+    ck_assert_uint_eq(f.fsc, 0x07);
+    ck_assert(!arm_mmu_translate(cpu, 0x80202000, ARM_ACCESS_LOAD, ARM_MMUIDX_E10_1, &t, &f));
+    ck_assert_uint_eq(f.fsc, 0x0b);
+    ck_assert(!arm_mmu_translate(cpu, 0xc0000000, ARM_ACCESS_LOAD, ARM_MMUIDX_E10_1, &t, &f));
+    ck_assert_uint_eq(f.fsc, 0x05);                               /* L1 entry invalid */
+    /* The page is EL1 read/write, not EL0. */
+    ck_assert(!arm_mmu_translate(cpu, 0x80201000, ARM_ACCESS_LOAD, ARM_MMUIDX_E10_0, &t, &f));
+    ck_assert_uint_eq(f.fsc, 0x0f);
+    ck_assert(arm_mmu_translate(cpu, 0x80201000, ARM_ACCESS_STORE, ARM_MMUIDX_E10_1, &t, &f));
+    ck_assert_int_eq(t.lg_page, 12);
+}
+END_TEST
+
+START_TEST(test_bit_masks)
+{
+    uint64_t m = 0;
+    ck_assert(arm_decode_bit_masks(true, 1, 0, 0, &m));
+    ck_assert_uint_eq(m, 1);
+    ck_assert(arm_decode_bit_masks(false, 0, 0x3c, 0, &m));      /* 2-bit elements */
+    ck_assert_uint_eq(m, 0x55555555);
+    ck_assert(arm_decode_bit_masks(true, 0, 0x30, 1, &m));       /* 8-bit, 1 bit, ror 1 */
+    ck_assert_uint_eq(m, 0x8080808080808080ull);
+    ck_assert(arm_decode_bit_masks(true, 0, 0x38, 1, &m));       /* 4-bit elements */
+    ck_assert_uint_eq(m, 0x8888888888888888ull);
+    ck_assert(arm_decode_bit_masks(true, 1, 62, 0, &m));
+    ck_assert_uint_eq(m, 0x7fffffffffffffffull);
+    ck_assert(!arm_decode_bit_masks(true, 1, 63, 0, &m));        /* all ones: reserved */
+    ck_assert(!arm_decode_bit_masks(false, 1, 0, 0, &m));        /* N=1 with sf=0 */
+    ck_assert(!arm_decode_bit_masks(true, 0, 0x3f, 0, &m));      /* no element size */
+}
+END_TEST
+
+START_TEST(test_exception_entry_and_return)
+{
+    env->pc = 0x40000100;
+    env->vbar_el[1] = 0x40010000;
+    env->xregs[31] = 0x4000f000;       /* SP_EL1 (EL1h) */
+    env->sp_el[0] = 0x1000;
+    /* Drop to EL0t with ERET, then take an SVC back. */
+    env->spsr_el[1] = 0x0;             /* EL0t, flags clear, DAIF clear */
+    env->elr_el[1] = 0x40000200;
+    arm_cpu_eret(cpu);
+    ck_assert_uint_eq(env->el, 0);
+    ck_assert_uint_eq(env->pc, 0x40000200);
+    ck_assert_uint_eq(env->xregs[31], 0x1000);
+    ck_assert_uint_eq(env->sp_el[1], 0x4000f000);
+    env->excp_kind = EXCP_KIND_SYNC;
+    env->excp_target_el = 1;
+    env->excp_syndrome = arm_syndrome(EC_SVC64, 7);
+    env->pc = 0x40000204;
+    env->sctlr_el[1] &= ~SCTLR_SPAN;
+    arm_cpu_do_exception(cpu);
+    ck_assert_uint_eq(env->el, 1);
+    ck_assert_uint_eq(env->pc, 0x40010400);           /* lower EL, AArch64, sync */
+    ck_assert_uint_eq(env->elr_el[1], 0x40000204);
+    ck_assert_uint_eq(env->esr_el[1], 0x56000007);
+    ck_assert_uint_eq(env->spsr_el[1], 0);
+    ck_assert_uint_eq(env->xregs[31], 0x4000f000);
+    ck_assert_uint_eq(env->pstate & PSTATE_DAIF, PSTATE_DAIF);
+    ck_assert(env->pstate & PSTATE_PAN);              /* SCTLR_EL1.SPAN = 0 */
+    /* Same EL, SPx: offset 0x200; IRQ adds 0x80. */
+    env->pstate &= ~PSTATE_I;
+    __atomic_store_n(&cpu->irq_lines, 1, __ATOMIC_SEQ_CST);
+    ck_assert_int_eq(arm_cpu_pending_interrupt(cpu), EXCP_KIND_IRQ);
+    arm_cpu_take_interrupt(cpu, EXCP_KIND_IRQ);
+    ck_assert_uint_eq(env->pc, 0x40010280);
+    ck_assert_int_eq(arm_cpu_pending_interrupt(cpu), -1);   /* now masked */
+    /* Illegal return: to EL2 on a CPU without it. */
+    env->spsr_el[1] = 0x3c9;
+    env->elr_el[1] = 0x40000300;
+    arm_cpu_eret(cpu);
+    ck_assert_uint_eq(env->el, 1);
+    ck_assert(env->pstate & PSTATE_IL);
+    ck_assert_uint_eq(env->pc, 0x40000300);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("arm-cpu");
+    TCase *tc = tcase_create("max");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_max_id_registers);
+    tcase_add_test(tc, test_el2_model);
+    tcase_add_test(tc, test_gdb_description_and_registers);
+    tcase_add_test(tc, test_debug_translate);
+    tcase_add_test(tc, test_bit_masks);
+    tcase_add_test(tc, test_exception_entry_and_return);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -5,6 +5,7 @@
 #include "kernel/bus.h"
 #include "kernel/chardev.h"
 #include "kernel/device.h"
+#include "kernel/hostmem.h"
 #include "kernel/log.h"
 #include "kernel/machine.h"
 #include "kernel/module.h"
@@ -24,6 +25,7 @@ void core_init(const char *progname, const char *module_dir)
         machine_types_init();
         accel_types_init();
         chardev_types_init();
+        hostmem_types_init();
         g_once_init_leave(&once, 1);
     }
     module_init(module_dir);

@@ -11,6 +11,7 @@
 
 #include "kernel/bus.h"
 #include "kernel/core.h"
+#include "kernel/hostmem.h"
 #include "kernel/options.h"
 
 #define MAX_SERIAL_PORTS 4
@@ -92,6 +93,7 @@ bool machine_parse_memory(MachineState *ms, const char *text, GError **errp)
     }
     /* Rounded up to 8 KiB, as QEMU does ("-m 1.0000001G"). */
     ms->ram_size = (size + MACHINE_RAM_ALIGN - 1) & ~(uint64_t)(MACHINE_RAM_ALIGN - 1);
+    ms->ram_size_given = true;
     ok = true;
 out:
     opt_dict_free(d);
@@ -249,6 +251,42 @@ static const BusHotplugOps sysbus_hotplug_ops = {
     .unplug = sysbus_unplug,
 };
 
+/* -machine memory-backend=ID: the guest RAM is the backend's memory. */
+static bool machine_ram_from_backend(MachineState *ms, GError **errp)
+{
+    const char *id = ms->memory_backend;
+    Object *obj = object_resolve_child(container_get("/objects"), id);
+    HostMemoryBackend *b = obj ? (HostMemoryBackend *)object_dynamic_cast(obj,
+                                                                          TYPE_MEMORY_BACKEND)
+                               : NULL;
+    if (!b) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_NOT_FOUND,
+                    "-machine memory-backend=%s: %s", id,
+                    obj ? "not a memory backend object" : "no -object with this id");
+        return false;
+    }
+    if (b->in_use) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                    "-machine memory-backend=%s: the backend is already in use", id);
+        return false;
+    }
+    if (ms->ram_size_given && ms->ram_size != b->size) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                    "-machine memory-backend=%s: its size (%" G_GUINT64_FORMAT
+                    ") differs from -m (%" G_GUINT64_FORMAT "); drop -m or make them equal",
+                    id, b->size, ms->ram_size);
+        return false;
+    }
+    void *ptr = host_memory_backend_map(b, errp);
+    if (!ptr) {
+        return false;
+    }
+    b->in_use = true;
+    ms->ram_size = b->size;
+    memory_region_init_ram_ptr(&ms->ram, OBJECT(ms), MACHINE_RAM_ID, b->size, ptr);
+    return true;
+}
+
 bool machine_init(MachineState *ms, GError **errp)
 {
     MachineClass *mc = MACHINE_GET_CLASS(ms);
@@ -260,7 +298,13 @@ bool machine_init(MachineState *ms, GError **errp)
     }
     memory_region_init(&ms->system_memory, OBJECT(ms), "system", UINT64_MAX);
     address_space_init(&ms->address_space, &ms->system_memory, "memory");
-    if (ms->ram_size && !memory_region_init_ram(&ms->ram, OBJECT(ms), "ram", ms->ram_size, errp)) {
+    if (ms->memory_backend) {
+        if (!machine_ram_from_backend(ms, errp)) {
+            return false;
+        }
+    } else if (ms->ram_size &&
+               !memory_region_init_ram(&ms->ram, OBJECT(ms), MACHINE_RAM_ID, ms->ram_size,
+                                       errp)) {
         return false;
     }
     ms->cpus = g_ptr_array_new();
@@ -295,6 +339,8 @@ static const PropertyInfo machine_props[] = {
     PROP_STRING("dumpdtb", MachineState, dumpdtb, NULL, "Dump current dtb to a file and quit"),
     PROP_STRING("firmware", MachineState, firmware, NULL, "Firmware image"),
     PROP_SIZE("memory-size", MachineState, ram_size, 0, "RAM size in bytes"),
+    PROP_STRING("memory-backend", MachineState, memory_backend, NULL,
+                "id of the memory backend object (-object memory-backend-*) giving the RAM"),
     PROP_END
 };
 

@@ -21,6 +21,7 @@ typedef struct MachineState {
     Object parent_obj;
     /* From the command line. */
     uint64_t ram_size;
+    bool ram_size_given;       /* -m was used */
     unsigned smp_cpus;
     char *cpu_type;            /* full type name; NULL: the board's default */
     char *cpu_opts;            /* "zbb=off,..." after the model name */
@@ -30,6 +31,7 @@ typedef struct MachineState {
     char *dtb;
     char *firmware;            /* -bios */
     char *dumpdtb;
+    char *memory_backend;      /* -machine memory-backend=ID: RAM from /objects/ID */
     /* Built at init. */
     MemoryRegion system_memory;
     AddressSpace address_space;
@@ -66,6 +68,10 @@ typedef struct MachineClass {
 } MachineClass;
 
 OBJECT_DECLARE_TYPE(MachineState, MachineClass, MACHINE, TYPE_MACHINE)
+
+/* The name of the guest RAM region of every board with RAM (query-machines
+ * reports it as default-ram-id). */
+#define MACHINE_RAM_ID "ram"
 
 /* The current machine, or NULL. */
 MachineState *machine_current(void);

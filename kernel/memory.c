@@ -182,6 +182,15 @@ bool memory_region_init_ram(MemoryRegion *mr, Object *owner, const char *name,
     return region_init_backed(mr, MR_RAM, owner, name, size, errp);
 }
 
+void memory_region_init_ram_ptr(MemoryRegion *mr, Object *owner, const char *name,
+                                uint64_t size, void *ptr)
+{
+    g_assert(ptr && size);
+    region_init_common(mr, MR_RAM, owner, name, size);
+    mr->ram = ptr;
+    mr->ram_owned = false;
+}
+
 bool memory_region_init_rom(MemoryRegion *mr, Object *owner, const char *name,
                             uint64_t size, GError **errp)
 {

@@ -138,6 +138,10 @@ void memory_region_init(MemoryRegion *mr, Object *owner, const char *name, uint6
  * RAM is mmap'd anonymous memory, so untouched pages cost no RSS. */
 bool memory_region_init_ram(MemoryRegion *mr, Object *owner, const char *name,
                             uint64_t size, GError **errp);
+/* RAM at @ptr, which the caller owns and keeps mapped for the region's life
+ * (a host memory backend's mapping). */
+void memory_region_init_ram_ptr(MemoryRegion *mr, Object *owner, const char *name,
+                                uint64_t size, void *ptr);
 /* ROM: contents loaded by the board with memory_region_get_ram_ptr(). */
 bool memory_region_init_rom(MemoryRegion *mr, Object *owner, const char *name,
                             uint64_t size, GError **errp);

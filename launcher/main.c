@@ -20,6 +20,7 @@
 #include "kernel/module.h"
 #include "kernel/options.h"
 #include "kernel/runstate.h"
+#include "launcher/compat.h"
 #include "monitor/monitor.h"
 #include "monitor/monitor-net.h"
 
@@ -33,6 +34,7 @@ typedef enum {
     OPT_DEBUG, OPT_LOGFILE, OPT_LIBDIR, OPT_NODEFAULTS, OPT_VERSION, OPT_HELP, OPT_BLOCKDEV,
     OPT_DRIVE, OPT_NETDEV, OPT_NET, OPT_NIC, OPT_TARGET, OPT_LIST_MODULES, OPT_UPDATE_INDEX,
     OPT_NAME, OPT_SNAPSHOT, OPT_QTEST, OPT_GDB, OPT_GDB_DEFAULT,
+    OPT_NO_USER_CONFIG, OPT_PIDFILE, OPT_DAEMONIZE, OPT_UUID,
 } OptionId;
 
 typedef struct CmdOption {
@@ -93,6 +95,12 @@ static const CmdOption cmd_options[] = {
     { "target", OPT_TARGET, "arch", "select the target architecture (default: from program name)" },
     { "list-modules", OPT_LIST_MODULES, NULL, "list installed modules, loaded or not, and exit" },
     { "update-module-index", OPT_UPDATE_INDEX, "dir", "rewrite dir/modules.index and exit" },
+    { "no-user-config", OPT_NO_USER_CONFIG, NULL,
+      "read no user configuration files (Tessera never reads any)" },
+    { "pidfile", OPT_PIDFILE, "file", "write the process id to file, locked, removed at exit" },
+    { "uuid", OPT_UUID, "%08x-%04x-%04x-%04x-%012x", "the VM's UUID (query-uuid)" },
+    { "daemonize", OPT_DAEMONIZE, NULL,
+      "detach once the monitors listen; earlier errors still reach the caller" },
 };
 
 typedef struct Config {
@@ -112,6 +120,9 @@ typedef struct Config {
     char *memory, *smp, *cpu, *accel, *display, *kernel, *initrd, *append, *dtb, *bios;
     char *debug, *logfile, *target, *update_index, *name, *qtest;
     char *gdb;                /* -gdb / -s device */
+    char *pidfile;
+    char *machine_accel;      /* -machine accel=A:B fallback list */
+    bool daemonize;
     bool nographic, paused, no_reboot, no_shutdown, nodefaults, version, help, list_modules;
 } Config;
 
@@ -211,6 +222,18 @@ static bool parse_args(int argc, char **argv, Config *cfg, GError **errp)
         case OPT_GDB: set_string(&cfg->gdb, val); break;
         case OPT_GDB_DEFAULT: set_string(&cfg->gdb, "tcp::1234"); break;
         case OPT_UPDATE_INDEX: set_string(&cfg->update_index, val); break;
+        case OPT_PIDFILE: set_string(&cfg->pidfile, val); break;
+        case OPT_DAEMONIZE: cfg->daemonize = true; break;
+        case OPT_UUID:
+            if (!g_uuid_string_is_valid(val)) {
+                g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                            "-uuid %s: not a UUID (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+                            val);
+                return false;
+            }
+            monitor_set_vm_uuid(val);
+            break;
+        case OPT_NO_USER_CONFIG: break; /* Tessera has no user configuration files */
         case OPT_NOGRAPHIC: cfg->nographic = true; break;
         case OPT_PAUSED: cfg->paused = true; break;
         case OPT_NO_REBOOT: cfg->no_reboot = true; break;
@@ -507,6 +530,15 @@ static bool setup_qtest(OptDict *accel, Config *cfg, GError **errp)
 
 static bool setup_accel(MachineState *ms, Config *cfg, GError **errp)
 {
+    if (cfg->machine_accel) {
+        if (cfg->qtest) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                        "-qtest needs -accel qtest, not -machine accel=%s", cfg->machine_accel);
+            return false;
+        }
+        ms->accel = compat_accel_from_list(ms, cfg->machine_accel, errp);
+        return ms->accel != NULL;
+    }
     if (!cfg->accel && !cfg->qtest && ms->cpus->len == 0) {
         return true; /* nothing to execute: no accelerator needed */
     }
@@ -630,13 +662,62 @@ static void config_free(Config *cfg)
                            cfg->blockdevs, cfg->drives };
     char *strings[] = { cfg->memory, cfg->smp, cfg->cpu, cfg->accel, cfg->display, cfg->kernel,
                         cfg->initrd, cfg->append, cfg->dtb, cfg->bios, cfg->debug, cfg->logfile,
-                        cfg->target, cfg->update_index, cfg->name, cfg->qtest, cfg->gdb };
+                        cfg->target, cfg->update_index, cfg->name, cfg->qtest, cfg->gdb,
+                        cfg->pidfile, cfg->machine_accel };
     for (size_t i = 0; i < G_N_ELEMENTS(lists); i++) {
         g_ptr_array_unref(lists[i]);
     }
     for (size_t i = 0; i < G_N_ELEMENTS(strings); i++) {
         g_free(strings[i]);
     }
+}
+
+/* stdio cannot follow a daemon: QEMU refuses it too. */
+static bool uses_stdio(GPtrArray *texts)
+{
+    for (guint i = 0; i < texts->len; i++) {
+        const char *t = g_ptr_array_index(texts, i);
+        if (!strcmp(t, "stdio") || !strcmp(t, "mon:stdio") || g_str_has_prefix(t, "stdio,")) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* -machine accel=, -daemonize and -pidfile, once the options are known. */
+static bool compat_setup(Config *cfg, OptDict *mdict, GError **errp)
+{
+    const char *accel = opt_dict_get(mdict, "accel");
+    if (accel) {
+        if (cfg->accel) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                        "The -accel and \"-machine accel=\" options are incompatible");
+            return false;
+        }
+        if (!*accel) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-machine accel=: empty list");
+            return false;
+        }
+        set_string(&cfg->machine_accel, accel);
+        opt_dict_remove(mdict, "accel");
+    }
+    if (cfg->daemonize) {
+        if (cfg->nographic && !cfg->nodefaults && !cfg->serials->len) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                        "-nographic cannot be used with -daemonize");
+            return false;
+        }
+        if (uses_stdio(cfg->serials) || uses_stdio(cfg->monitors) || uses_stdio(cfg->qmps) ||
+            uses_stdio(cfg->chardevs) || (cfg->qtest && !strcmp(cfg->qtest, "stdio"))) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                        "-daemonize: cannot use stdio (the daemon has no terminal)");
+            return false;
+        }
+        if (!compat_daemonize_start(errp)) {
+            return false;
+        }
+    }
+    return !cfg->pidfile || compat_pidfile_create(cfg->pidfile, errp);
 }
 
 static const char *target_from_progname(const char *progname)
@@ -652,6 +733,8 @@ static int run(Config *cfg, const char *progname)
         return 0;
     }
     if (cfg->version) {
+        /* QEMU's first line, so scripts that parse it keep working. */
+        printf("QEMU emulator version %s (Tessera %s)\n", TESSERA_QEMU_VERSION, TESSERA_VERSION);
         printf("Tessera emulator version %s (build %s)\n", TESSERA_VERSION, tessera_build_id());
         return 0;
     }
@@ -702,6 +785,10 @@ static int run(Config *cfg, const char *progname)
             help_list_modules(); /* shows what answering the request loaded */
         }
         return 0;
+    }
+    if (!compat_setup(cfg, mdict, &err)) {
+        opt_dict_free(mdict);
+        goto fail;
     }
     char *machine_name = g_strdup(opt_dict_get(mdict, "type"));
     if (!machine_name) {
@@ -754,6 +841,7 @@ static int run(Config *cfg, const char *progname)
     if (!cfg->paused) {
         vm_start();
     }
+    compat_daemonize_ready();
     int status = main_loop_run();
     chardev_close_all();
     return status;
@@ -782,6 +870,15 @@ int main(int argc, char **argv)
     };
     core_init(PROGNAME, NULL);
     monitor_types_init();
+    /* query-command-line-options lists what this table accepts. */
+    static const char *arg_options[G_N_ELEMENTS(cmd_options) + 1];
+    size_t n_arg_options = 0;
+    for (size_t i = 0; i < G_N_ELEMENTS(cmd_options); i++) {
+        if (cmd_options[i].arg && !cmd_options[i].unbuilt) {
+            arg_options[n_arg_options++] = cmd_options[i].name;
+        }
+    }
+    monitor_set_command_line_options(arg_options);
     GError *err = NULL;
     if (!parse_args(argc, argv, &cfg, &err)) {
         error_report("%s", err->message);

@@ -50,4 +50,22 @@ Chardev *monitor_mux_new(const char *id, Chardev *backend, GError **errp);
 /* The VM name shown by "info name" and query-name (-name); NULL: none. */
 void monitor_set_vm_name(const char *name);
 
+/*
+ * The QEMU interface level Tessera implements: query-version's "qemu"
+ * member and the first line of -version ("QEMU emulator version 7.2.0
+ * (Tessera X.Y.Z)").  See docs/qmp.md for what it promises.
+ */
+#define TESSERA_QEMU_MAJOR 7
+#define TESSERA_QEMU_MINOR 2
+#define TESSERA_QEMU_MICRO 0
+#define TESSERA_QEMU_VERSION "7.2.0"
+
+/* The options of the command line that take an argument, for
+ * query-command-line-options (NULL-terminated, borrowed for the process's
+ * life; set by the launcher from its option table). */
+void monitor_set_command_line_options(const char *const *names);
+
+/* -uuid, canonical lowercase form, for query-uuid; NULL: the nil UUID. */
+void monitor_set_vm_uuid(const char *uuid);
+
 #endif

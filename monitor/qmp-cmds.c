@@ -54,15 +54,15 @@ JsonNode *qmp_qmp_capabilities(JsonObject *args, GError **errp)
 
 JsonNode *qmp_query_version(JsonObject *args, GError **errp)
 {
-    unsigned major = 0, minor = 0, micro = 0;
-    sscanf(TESSERA_VERSION, "%u.%u.%u", &major, &minor, &micro);
+    /* The QEMU interface level implemented; Tessera's own version is in
+     * "package" (docs/qmp.md, "Compatibility level"). */
     JsonObject *triple = json_object_new();
-    json_object_set_int_member(triple, "micro", micro);
-    json_object_set_int_member(triple, "minor", minor);
-    json_object_set_int_member(triple, "major", major);
+    json_object_set_int_member(triple, "micro", TESSERA_QEMU_MICRO);
+    json_object_set_int_member(triple, "minor", TESSERA_QEMU_MINOR);
+    json_object_set_int_member(triple, "major", TESSERA_QEMU_MAJOR);
     JsonObject *info = json_object_new();
     json_object_set_object_member(info, "qemu", triple);
-    json_object_set_string_member(info, "package", TESSERA_PACKAGE);
+    json_object_set_string_member(info, "package", TESSERA_PACKAGE " " TESSERA_VERSION);
     return node_take_object(info);
 }
 
@@ -104,9 +104,10 @@ static JsonObject *machine_info(const char *type_name, bool is_default)
 {
     JsonObject *o = json_object_new();
     g_autofree char *name = machine_name_from_type(type_name);
-    /* Only a board whose module is already loaded has a class to ask;
-     * listing must not load modules. */
-    MachineClass *mc = type_lookup(type_name)
+    /* The board's module is loaded to report its real limits (libvirt
+     * sizes domains from cpu-max); a board that fails to load is listed
+     * with what the index says. */
+    MachineClass *mc = type_lookup_or_load(type_name, NULL)
         ? (MachineClass *)object_class_dynamic_cast(object_class_by_name(type_name), TYPE_MACHINE)
         : NULL;
     json_object_set_string_member(o, "name", name);
@@ -119,6 +120,9 @@ static JsonObject *machine_info(const char *type_name, bool is_default)
     json_object_set_boolean_member(o, "deprecated", false);
     if (mc && mc->default_cpu_type) {
         json_object_set_string_member(o, "default-cpu-type", mc->default_cpu_type);
+    }
+    if (mc && mc->default_ram_size) {
+        json_object_set_string_member(o, "default-ram-id", MACHINE_RAM_ID);
     }
     json_object_set_boolean_member(o, "acpi", false);
     return o;

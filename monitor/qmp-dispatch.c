@@ -570,8 +570,8 @@ static const char doc_intro[] =
     "## Protocol\n"
     "\n"
     "- On connection the server sends a greeting:\n"
-    "  `{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 1, \"major\": 0}, "
-    "\"package\": \"tessera\"}, \"capabilities\": []}}`\n"
+    "  `{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7}, "
+    "\"package\": \"tessera 0.1.0\"}, \"capabilities\": []}}`\n"
     "- The client leaves negotiation mode with `{\"execute\": \"qmp_capabilities\"}`. Before "
     "that every other command fails with class `CommandNotFound` (\"Expecting capabilities "
     "negotiation with 'qmp_capabilities'\").\n"
@@ -597,7 +597,23 @@ static const char doc_intro[] =
     "- The machine's and the accelerator's properties are fixed once the machine is built: "
     "`qom-set` on them fails (\"... cannot change once the machine is built\").\n"
     "- `query-qmp-schema` returns this schema in QEMU's SchemaInfo format; types keep their "
-    "names, argument lists are `q_obj_COMMAND-arg` and the empty object is `q_empty`.\n";
+    "names, argument lists are `q_obj_COMMAND-arg` and the empty object is `q_empty`.\n"
+    "\n"
+    "## Compatibility level\n"
+    "\n"
+    "`query-version` (and the greeting) report in `qemu` the QEMU interface level Tessera "
+    "implements, 7.2.0, and Tessera's own name and version in `package` "
+    "(\"tessera 0.1.0\"); `-version` prints \"QEMU emulator version 7.2.0 (Tessera 0.1.0)\" "
+    "first. The level promises, for every command listed below and only for those: "
+    "QEMU 7.2's command and argument names, result shapes and error classes "
+    "(`DeviceNotFound` for an unknown device or class, as QEMU), so that management tools "
+    "written for QEMU 7.2 (libvirt 9.0's capability probe in particular) work unchanged. "
+    "It does not promise every QEMU 7.2 command: a command missing from this page is "
+    "refused with `CommandNotFound`, and `query-qmp-schema` lists exactly what exists. "
+    "Where Tessera lacks a feature the answer says so honestly rather than inventing one: "
+    "`query-kvm` is false/false, `query-tpm-models`, `query-tpm-types`, "
+    "`query-migrate-capabilities` and `query-iothreads` are empty lists, "
+    "`query-hotpluggable-cpus` fails as QEMU does for boards without CPU hotplug.\n";
 
 static void doc_members(GString *md, const QmpMember *members, const char *what)
 {

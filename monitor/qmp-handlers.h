@@ -61,4 +61,17 @@ void hmp_hostfwd_remove(GString *out, JsonObject *args);
 JsonNode *qmp_query_pci(JsonObject *args, GError **errp);
 void hmp_info_pci(GString *out, const char *arg);
 
+/* monitor/qmp-libvirt.c: what libvirt's probe and a running domain ask */
+JsonNode *qmp_query_target(JsonObject *args, GError **errp);
+JsonNode *qmp_query_kvm(JsonObject *args, GError **errp);
+JsonNode *qmp_query_tpm_models(JsonObject *args, GError **errp);
+JsonNode *qmp_query_tpm_types(JsonObject *args, GError **errp);
+JsonNode *qmp_query_command_line_options(JsonObject *args, GError **errp);
+JsonNode *qmp_query_migrate_capabilities(JsonObject *args, GError **errp);
+JsonNode *qmp_query_cpu_definitions(JsonObject *args, GError **errp);
+JsonNode *qmp_query_hotpluggable_cpus(JsonObject *args, GError **errp);
+JsonNode *qmp_query_iothreads(JsonObject *args, GError **errp);
+JsonNode *qmp_query_uuid(JsonObject *args, GError **errp);
+JsonNode *qmp_query_memory_size_summary(JsonObject *args, GError **errp);
+
 #endif

@@ -279,7 +279,7 @@ JsonNode *qmp_qom_list_properties(JsonObject *args, GError **errp)
 {
     const char *name = qmp_arg_str(args, "typename", "");
     if (!type_lookup_or_load(name, NULL)) {
-        g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC, "Class '%s' not found", name);
+        g_set_error(errp, QMP_ERROR, QMP_ERROR_DEVICE_NOT_FOUND, "Class '%s' not found", name);
         return NULL;
     }
     return class_properties(object_class_by_name(name));

@@ -31,6 +31,12 @@ static const char *const shutdown_cause_values[] = {
 
 static const char *const qmp_capability_values[] = { "oob", NULL };
 
+/* libvirt's probe (monitor/qmp-libvirt.c). */
+static const char *const no_values[] = { NULL };
+static const char *const cmdline_param_type_values[] = {
+    "string", "boolean", "number", "size", NULL,
+};
+
 const QmpEnum qmp_enums[] = {
     { .name = "RunState", .values = run_state_values,
       .doc = "The state of the virtual machine: 'prelaunch' before the first start (-S), "
@@ -43,6 +49,14 @@ const QmpEnum qmp_enums[] = {
       .doc = "Optional protocol capabilities; none is offered by Tessera." },
     { .name = "RxState", .values = qmp_rx_state_values,
       .doc = "A NIC's receive filter state: 'normal' (filtered), 'none' (nothing), 'all'." },
+    { .name = "TpmModel", .values = no_values,
+      .doc = "TPM device models: Tessera has none, so the enum is empty." },
+    { .name = "TpmType", .values = no_values,
+      .doc = "TPM backends: Tessera has none, so the enum is empty." },
+    { .name = "MigrationCapability", .values = no_values,
+      .doc = "Migration capabilities: Tessera cannot migrate yet, so the enum is empty." },
+    { .name = "CommandLineParameterType", .values = cmdline_param_type_values,
+      .doc = "The kind of value a command-line option parameter takes." },
     END
 };
 
@@ -99,11 +113,13 @@ static const QmpMember machine_info_members[] = {
     MEMBER("name", "str", "the name for -M"),
     OPTIONAL("is-default", "bool", "present and true for the target's default machine"),
     MEMBER("cpu-max", "int",
-      "the most CPUs the board accepts (1 for boards whose module is not loaded yet)"),
+      "the most CPUs the board accepts (the board's module is loaded to ask it)"),
     MEMBER("hotpluggable-cpus", "bool", "always false"),
     MEMBER("numa-mem-supported", "bool", "always false"),
     MEMBER("deprecated", "bool", "always false"),
     OPTIONAL("default-cpu-type", "str", "the CPU type used without -cpu, when known"),
+    OPTIONAL("default-ram-id", "str",
+      "the name of the board's guest RAM region (\"ram\"); absent for boards without RAM"),
     MEMBER("acpi", "bool", "always false: Tessera boards describe themselves in FDT"),
     END
 };
@@ -207,6 +223,93 @@ static const QmpMember pci_memory_range_members[] = {
     END
 };
 
+/* ---- libvirt's probe (monitor/qmp-libvirt.c) ---------------------------- */
+
+static const QmpMember target_info_members[] = {
+    MEMBER("arch", "str", "the target architecture, such as \"riscv64\""),
+    END
+};
+
+static const QmpMember kvm_info_members[] = {
+    MEMBER("enabled", "bool", "KVM runs the vCPUs: always false"),
+    MEMBER("present", "bool", "KVM is available: always false (Tessera has no KVM accelerator)"),
+    END
+};
+
+static const QmpMember cmdline_option_info_members[] = {
+    MEMBER("option", "str", "the option's name without the dash"),
+    MEMBER("parameters", "[CommandLineParameterInfo]",
+      "its parameters; empty: the option's own parser checks them"),
+    END
+};
+
+static const QmpMember cmdline_param_info_members[] = {
+    MEMBER("name", "str", "the parameter's name"),
+    MEMBER("type", "CommandLineParameterType", "its kind"),
+    OPTIONAL("help", "str", "what it does"),
+    OPTIONAL("default", "str", "its default"),
+    END
+};
+
+static const QmpMember migration_cap_status_members[] = {
+    MEMBER("capability", "MigrationCapability", "the capability"),
+    MEMBER("state", "bool", "enabled or not"),
+    END
+};
+
+static const QmpMember cpu_definition_info_members[] = {
+    MEMBER("name", "str", "the model name -cpu takes"),
+    OPTIONAL("migration-safe", "bool", "absent: Tessera does not migrate"),
+    MEMBER("static", "bool", "always false: models may change between versions"),
+    OPTIONAL("unavailable-features", "[str]", "always empty: every model runs under tcg"),
+    MEMBER("typename", "str", "the model's QOM type"),
+    OPTIONAL("alias-of", "str", "never present"),
+    MEMBER("deprecated", "bool", "always false"),
+    END
+};
+
+static const QmpMember iothread_info_members[] = {
+    MEMBER("id", "str", "the iothread's id"),
+    MEMBER("thread-id", "int", "its host thread id"),
+    MEMBER("poll-max-ns", "int", "polling time"),
+    MEMBER("poll-grow", "int", "polling growth"),
+    MEMBER("poll-shrink", "int", "polling shrink"),
+    MEMBER("aio-max-batch", "int", "batch size"),
+    END
+};
+
+static const QmpMember hotpluggable_cpu_members[] = {
+    MEMBER("type", "str", "the CPU type to plug"),
+    MEMBER("vcpus-count", "int", "vCPUs per entry"),
+    MEMBER("props", "CpuInstanceProperties", "where it goes"),
+    OPTIONAL("qom-path", "str", "the plugged CPU's path"),
+    END
+};
+
+static const QmpMember cpu_instance_props_members[] = {
+    OPTIONAL("node-id", "int", "NUMA node"),
+    OPTIONAL("socket-id", "int", "socket"),
+    OPTIONAL("core-id", "int", "core"),
+    OPTIONAL("thread-id", "int", "thread"),
+    END
+};
+
+static const QmpMember uuid_info_members[] = {
+    MEMBER("UUID", "str", "the -uuid value, or the nil UUID when none was given"),
+    END
+};
+
+static const QmpMember memory_info_members[] = {
+    MEMBER("base-memory", "int", "guest RAM in bytes (0 for boards without RAM)"),
+    OPTIONAL("plugged-memory", "int", "absent: no memory hotplug"),
+    END
+};
+
+static const QmpMember cmdline_options_args[] = {
+    OPTIONAL("option", "str", "only this option (without the dash)"),
+    END
+};
+
 const QmpStruct qmp_structs[] = {
     { .name = "PciInfo", .doc = "One PCI root bus and what is on it.",
       .members = pci_info_members },
@@ -236,6 +339,22 @@ const QmpStruct qmp_structs[] = {
     { .name = "RxFilterInfo", .doc = "A NIC's receive filter.",
       .members = qmp_rx_filter_info_members },
     QMP_BLOCK_STRUCTS
+    { .name = "TargetInfo", .doc = "The target architecture.", .members = target_info_members },
+    { .name = "KvmInfo", .doc = "KVM availability.", .members = kvm_info_members },
+    { .name = "CommandLineOptionInfo", .doc = "One command-line option.",
+      .members = cmdline_option_info_members },
+    { .name = "CommandLineParameterInfo", .doc = "One parameter of a command-line option.",
+      .members = cmdline_param_info_members },
+    { .name = "MigrationCapabilityStatus", .doc = "A migration capability's state.",
+      .members = migration_cap_status_members },
+    { .name = "CpuDefinitionInfo", .doc = "One CPU model.",
+      .members = cpu_definition_info_members },
+    { .name = "IOThreadInfo", .doc = "One iothread.", .members = iothread_info_members },
+    { .name = "HotpluggableCPU", .doc = "A CPU slot.", .members = hotpluggable_cpu_members },
+    { .name = "CpuInstanceProperties", .doc = "A CPU slot's place.",
+      .members = cpu_instance_props_members },
+    { .name = "UuidInfo", .doc = "The VM's UUID.", .members = uuid_info_members },
+    { .name = "MemoryInfo", .doc = "Guest memory sizes.", .members = memory_info_members },
     END
 };
 
@@ -428,6 +547,37 @@ const QmpCommand qmp_commands[] = {
       .doc = "The receive filters of the NICs (or of NIC @name); re-arms "
              "NIC_RX_FILTER_CHANGED for them." },
     QMP_BLOCK_COMMANDS
+    /* libvirt's probe and a running domain (monitor/qmp-libvirt.c) */
+    { .name = "query-target", .returns = "TargetInfo", .handler = qmp_query_target,
+      .doc = "The target architecture (fails for the plain tessera binary without -target)." },
+    { .name = "query-kvm", .returns = "KvmInfo", .handler = qmp_query_kvm,
+      .doc = "Whether KVM is present and enabled: never, Tessera has no KVM accelerator." },
+    { .name = "query-tpm-models", .returns = "[TpmModel]", .handler = qmp_query_tpm_models,
+      .doc = "TPM device models: an empty list (Tessera has no TPM)." },
+    { .name = "query-tpm-types", .returns = "[TpmType]", .handler = qmp_query_tpm_types,
+      .doc = "TPM backends: an empty list (Tessera has no TPM)." },
+    { .name = "query-command-line-options", .args = cmdline_options_args,
+      .returns = "[CommandLineOptionInfo]", .handler = qmp_query_command_line_options,
+      .doc = "The command-line options that take an argument, from the launcher's option "
+             "table.  An unknown @option fails (\"invalid option name: X\").",
+      .example = "{\"execute\": \"query-command-line-options\", \"arguments\": "
+                 "{\"option\": \"machine\"}}" },
+    { .name = "query-migrate-capabilities", .returns = "[MigrationCapabilityStatus]",
+      .handler = qmp_query_migrate_capabilities,
+      .doc = "Migration capabilities: an empty list, Tessera cannot migrate yet." },
+    { .name = "query-cpu-definitions", .returns = "[CpuDefinitionInfo]",
+      .handler = qmp_query_cpu_definitions,
+      .doc = "The CPU models of the current target (from the module index)." },
+    { .name = "query-hotpluggable-cpus", .returns = "[HotpluggableCPU]",
+      .handler = qmp_query_hotpluggable_cpus,
+      .doc = "Fails as QEMU does for boards without CPU hotplug (no Tessera board has it)." },
+    { .name = "query-iothreads", .returns = "[IOThreadInfo]", .handler = qmp_query_iothreads,
+      .doc = "The iothreads: an empty list, Tessera has no iothread objects." },
+    { .name = "query-uuid", .returns = "UuidInfo", .handler = qmp_query_uuid,
+      .doc = "The VM's UUID (-uuid)." },
+    { .name = "query-memory-size-summary", .returns = "MemoryInfo",
+      .handler = qmp_query_memory_size_summary,
+      .doc = "The guest RAM size." },
     END
 };
 

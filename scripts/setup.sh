@@ -15,6 +15,8 @@ packages=(
   # tests: firmware, guest toolchain, clients
   opensbi u-boot-qemu gcc-riscv64-unknown-elf gcc-aarch64-linux-gnu device-tree-compiler
   socat strace xz-utils cpio
+  # libvirt compatibility tests (issue 16): a private libvirtd with the QEMU driver
+  libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients
   # network backends: -netdev user
   libslirp-dev
   # gdbstub tests: the debugger, and objdump to compare disassembly with

@@ -254,9 +254,13 @@ START_TEST(test_qmp_greeting_and_negotiation)
     JsonObject *qmp = json_object_get_object_member(
         json_node_get_object(g_ptr_array_index(msgs, 0)), "QMP");
     JsonObject *version = json_object_get_object_member(qmp, "version");
-    ck_assert_str_eq(json_object_get_string_member(version, "package"), "tessera");
-    ck_assert_int_eq(json_object_get_int_member(
-                         json_object_get_object_member(version, "qemu"), "minor"), 1);
+    /* The QEMU interface level in "qemu", Tessera's own version in "package". */
+    ck_assert_str_eq(json_object_get_string_member(version, "package"),
+                     "tessera " TESSERA_VERSION);
+    JsonObject *qemu = json_object_get_object_member(version, "qemu");
+    ck_assert_int_eq(json_object_get_int_member(qemu, "major"), TESSERA_QEMU_MAJOR);
+    ck_assert_int_eq(json_object_get_int_member(qemu, "minor"), TESSERA_QEMU_MINOR);
+    ck_assert_int_eq(json_object_get_int_member(qemu, "micro"), TESSERA_QEMU_MICRO);
     ck_assert_uint_eq(json_array_get_length(json_object_get_array_member(qmp, "capabilities")),
                       0);
     assert_error(exchange(s, "{\"execute\": \"query-status\"}"), "CommandNotFound",

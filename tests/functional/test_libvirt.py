@@ -1,0 +1,445 @@
+# SPDX-License-Identifier: MIT
+"""libvirt's way of running Tessera (issue 16): the probe command line
+(-no-user-config, -pidfile, -daemonize, -machine none,accel=kvm:tcg) and the
+QMP probe sequence libvirt 9.0 sends, answer by answer, in QEMU 7.2's shapes."""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+import tessera_test as tt
+from qmp_client import QmpClient, QmpError, wait_for
+
+LINK = 'tessera-system-riscv64'
+
+# A sample of the device types libvirt 9.0 asks device-list-properties about.
+LIBVIRT_DEVICES = [
+    'virtio-blk-pci', 'virtio-net-pci', 'virtio-scsi-pci', 'virtio-balloon-pci',
+    'virtio-rng-pci', 'virtio-serial-pci', 'virtio-gpu-pci', 'virtio-keyboard-pci',
+    'virtio-blk-device', 'virtio-net-device', 'pcie-root-port', 'usb-storage', 'scsi-disk',
+    'ide-hd', 'vfio-pci', 'nec-usb-xhci', 'usb-host', 'usb-redir', 'VGA', 'qxl-vga',
+    'nvdimm', 'intel-iommu', 'virtio-iommu-pci', 'vhost-user-fs-device',
+]
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead for our purposes.
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            return f.read().split(')')[-1].split()[0] != 'Z'
+    except FileNotFoundError:
+        return False
+
+
+class LibvirtTest(unittest.TestCase):
+    def setUp(self):
+        if not os.path.exists(tt.tessera_path(LINK)):
+            self.fail('%s is missing from the build: run scons' % LINK)
+        self.dir = tempfile.mkdtemp(prefix='tessera-libvirt-')
+        self.addCleanup(shutil.rmtree, self.dir, ignore_errors=True)
+        self.sock = os.path.join(self.dir, 'qmp.sock')
+        self.pidfile = os.path.join(self.dir, 'tessera.pid')
+
+    def daemon(self, extra=(), pidfile=None, sock=None):
+        """Start tessera exactly as libvirt's probe does; returns the parent's result."""
+        argv = ['-S', '-no-user-config', '-nodefaults', '-nographic',
+                '-machine', 'none,accel=kvm:tcg',
+                '-qmp', 'unix:%s,server=on,wait=off' % (sock or self.sock),
+                '-pidfile', pidfile or self.pidfile, '-daemonize'] + list(extra)
+        r = tt.run(argv, link=LINK, timeout=30)
+        if r.returncode == 0:
+            pid = int(open(pidfile or self.pidfile).read())
+            self.addCleanup(self.kill, pid)
+        return r
+
+    def kill(self, pid):
+        if pid_alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+    def qmp(self, sock=None):
+        q = QmpClient(sock or self.sock)
+        self.addCleanup(q.close)
+        q.cmd('qmp_capabilities')
+        return q
+
+
+class DaemonAndPidfile(LibvirtTest):
+    def test_daemonize_returns_when_ready_with_pidfile(self):
+        r = self.daemon()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # kvm is no Tessera accelerator: QEMU's two lines, then tcg.
+        self.assertEqual(r.stderr.splitlines(),
+                         ['tessera: invalid accelerator kvm', 'tessera: falling back to tcg'])
+        text = open(self.pidfile).read()
+        self.assertRegex(text, r'^\d+\n$')
+        pid = int(text)
+        self.assertTrue(pid_alive(pid))
+        # Detached: its own session, and the monitor already listens.
+        self.assertEqual(os.getsid(pid), pid)
+        self.assertTrue(os.path.exists(self.sock))
+        q = self.qmp()
+        self.assertEqual(q.cmd('query-status')['status'], 'prelaunch')
+        # The accelerator the fallback chose is the one that exists.
+        self.assertEqual(q.cmd('qom-list', path='/machine/accel')[0]['type'] is not None, True)
+        self.assertIn('tcg', q.cmd('qom-get', path='/machine/accel', property='type'))
+        q.execute('quit')
+        wait_for(lambda: not pid_alive(pid), what='the daemon to exit')
+        self.assertFalse(os.path.exists(self.pidfile), 'the pidfile outlived the process')
+
+    def test_early_error_reaches_the_parent(self):
+        r = self.daemon(extra=['-machine', 'nosuch-board'])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('nosuch-board', r.stderr)
+        self.assertFalse(os.path.exists(self.pidfile))
+        self.assertFalse(os.path.exists(self.sock) and self._connectable(self.sock))
+
+    def _connectable(self, path):
+        import socket
+        s = socket.socket(socket.AF_UNIX)
+        try:
+            s.connect(path)
+            return True
+        except OSError:
+            return False
+        finally:
+            s.close()
+
+    def test_second_instance_with_the_same_pidfile_is_refused(self):
+        r = self.daemon()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        first = open(self.pidfile).read()
+        r2 = self.daemon(sock=os.path.join(self.dir, 'other.sock'))
+        self.assertEqual(r2.returncode, 1)
+        self.assertIn('cannot create PID file: Cannot lock pid file', r2.stderr)
+        # The first keeps its file and its pid.
+        self.assertEqual(open(self.pidfile).read(), first)
+        self.assertTrue(pid_alive(int(first)))
+
+    def test_pidfile_without_daemonize(self):
+        proc = subprocess.Popen([tt.tessera_path(LINK), '-M', 'none', '-nodefaults',
+                                 '-pidfile', self.pidfile, '-qmp',
+                                 'unix:%s,server=on,wait=off' % self.sock],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(proc.wait)
+        self.addCleanup(self.kill, proc.pid)
+        wait_for(lambda: os.path.exists(self.sock), what='the QMP socket')
+        self.assertEqual(open(self.pidfile).read(), '%d\n' % proc.pid)
+        # The main loop serves (and handles SIGTERM) once QMP answers.
+        self.assertEqual(self.qmp().cmd('query-status')['status'], 'running')
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(10)
+        proc.stdout.close()
+        proc.stderr.close()
+        self.assertFalse(os.path.exists(self.pidfile))
+
+    def test_unwritable_pidfile(self):
+        r = tt.run(['-M', 'none', '-pidfile', os.path.join(self.dir, 'no', 'such', 'x.pid')],
+                   link=LINK)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('cannot create PID file: Cannot open pid file', r.stderr)
+
+    def test_daemonize_refuses_stdio(self):
+        r = tt.run(['-M', 'none', '-nographic', '-daemonize'], link=LINK)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('-nographic cannot be used with -daemonize', r.stderr)
+        r = tt.run(['-M', 'none', '-nodefaults', '-serial', 'stdio', '-daemonize'], link=LINK)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('cannot use stdio', r.stderr)
+
+
+class AccelList(LibvirtTest):
+    def test_only_unknown_accelerators(self):
+        r = tt.run(['-M', 'none,accel=kvm:hvf', '-nodefaults'], link=LINK)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('tessera: invalid accelerator kvm\n', r.stderr)
+        self.assertIn('tessera: invalid accelerator hvf\n', r.stderr)
+        self.assertNotIn('falling back', r.stderr)
+
+    def test_first_one_works_says_nothing(self):
+        proc = subprocess.Popen([tt.tessera_path(LINK), '-M', 'none,accel=tcg:kvm', '-S',
+                                 '-nodefaults', '-qmp', 'unix:%s,server=on,wait=off' % self.sock],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(self.kill, proc.pid)
+        wait_for(lambda: os.path.exists(self.sock), what='the QMP socket')
+        q = self.qmp()
+        self.assertEqual(q.cmd('qom-get', path='/machine/accel', property='type'), 'tcg-accel')
+        q.execute('quit')
+        proc.wait(10)
+        self.assertEqual(proc.stderr.read(), b'')
+        proc.stdout.close()
+        proc.stderr.close()
+
+    def test_accel_and_machine_accel_conflict(self):
+        r = tt.run(['-M', 'none,accel=tcg', '-accel', 'tcg'], link=LINK)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('The -accel and "-machine accel=" options are incompatible', r.stderr)
+
+    def test_fallback_runs_a_board(self):
+        # The accelerator chosen from the list really runs the vCPUs.
+        proc = subprocess.Popen([tt.tessera_path(LINK), '-M', 'virt,accel=kvm:tcg', '-bios',
+                                 'none', '-S', '-nodefaults', '-qmp',
+                                 'unix:%s,server=on,wait=off' % self.sock],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(self.kill, proc.pid)
+        wait_for(lambda: os.path.exists(self.sock), what='the QMP socket')
+        q = self.qmp()
+        self.assertEqual(len(q.cmd('query-cpus-fast')), 1)
+        q.cmd('cont')
+        self.assertTrue(q.cmd('query-status')['running'])
+        q.execute('quit')
+        proc.wait(10)
+        self.assertIn(b'falling back to tcg', proc.stderr.read())
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+class Probe(LibvirtTest):
+    """libvirt 9.0's QMP probe, in its order, each answer's shape checked."""
+
+    def test_probe_sequence(self):
+        r = self.daemon()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        q = QmpClient(self.sock)
+        self.addCleanup(q.close)
+        self.assertEqual(q.greeting['QMP']['version']['qemu'],
+                         {'major': 7, 'minor': 2, 'micro': 0})
+        q.cmd('qmp_capabilities')
+        ver = q.cmd('query-version')
+        self.assertEqual(ver['qemu'], {'major': 7, 'minor': 2, 'micro': 0})
+        self.assertRegex(ver['package'], r'^tessera \d+\.\d+\.\d+$')
+        self.assertEqual(q.cmd('query-target'), {'arch': 'riscv64'})
+        schema = q.cmd('query-qmp-schema')
+        commands = {c['name'] for c in q.cmd('query-commands')}
+        in_schema = {e['name'] for e in schema if e['meta-type'] == 'command'}
+        self.assertEqual(commands, in_schema)
+        for c in ('query-target', 'query-kvm', 'query-tpm-models', 'query-tpm-types',
+                  'query-command-line-options', 'query-migrate-capabilities',
+                  'query-cpu-definitions', 'query-hotpluggable-cpus', 'query-iothreads',
+                  'query-uuid', 'query-memory-size-summary', 'query-name'):
+            self.assertIn(c, commands)
+        self.assertEqual(q.cmd('query-kvm'), {'enabled': False, 'present': False})
+        types = {t['name'] for t in q.cmd('qom-list-types')}
+        for dev in LIBVIRT_DEVICES:
+            r = q.execute('device-list-properties', {'typename': dev})
+            if dev in types:
+                self.assertIn('return', r, dev)
+                for p in r['return']:
+                    self.assertEqual(set(p) - {'name', 'type', 'description', 'default-value'},
+                                     set(), dev)
+            else:
+                self.assertEqual(r['error']['class'], 'DeviceNotFound', (dev, r))
+                self.assertEqual(r['error']['desc'], "Device '%s' not found" % dev)
+        self.assertIn('virtio-rng-pci', types)  # at least one really answers
+        for backend in ('memory-backend-file', 'memory-backend-memfd'):
+            r = q.execute('qom-list-properties', {'typename': backend})
+            if backend in types:
+                self.assertIn('return', r)
+            else:
+                self.assertEqual(r['error'], {'class': 'DeviceNotFound',
+                                              'desc': "Class '%s' not found" % backend})
+        machines = {m['name']: m for m in q.cmd('query-machines')}
+        virt = machines['virt']
+        self.assertEqual(virt['default-ram-id'], 'ram')
+        self.assertEqual(virt['default-cpu-type'], 'rv64-riscv-cpu')
+        self.assertGreater(virt['cpu-max'], 1)
+        for name, m in machines.items():
+            props = q.cmd('qom-list-properties', typename=name + '-machine')
+            self.assertIn('memory-size', {p['name'] for p in props}, name)
+        self.assertEqual(q.cmd('query-tpm-models'), [])
+        self.assertEqual(q.cmd('query-tpm-types'), [])
+        opts = q.cmd('query-command-line-options')
+        names = {o['option'] for o in opts}
+        self.assertTrue(all(o['parameters'] == [] for o in opts))
+        self.assertEqual(names, help_options_with_argument())
+        self.assertEqual(q.cmd('query-command-line-options', option='machine'),
+                         [{'option': 'machine', 'parameters': []}])
+        with self.assertRaises(QmpError) as cm:
+            q.cmd('query-command-line-options', option='nosuch')
+        self.assertEqual(cm.exception.desc, 'invalid option name: nosuch')
+        self.assertEqual(q.cmd('query-migrate-capabilities'), [])
+        pid = int(open(self.pidfile).read())
+        q.execute('quit')
+        wait_for(lambda: not pid_alive(pid), what='the daemon to exit')
+
+    def test_running_domain_queries(self):
+        uuid = 'C5B6E2A0-1D9A-4E7B-9F00-0123456789AB'
+        proc = subprocess.Popen([tt.tessera_path(LINK), '-M', 'virt', '-m', '256M', '-smp', '2',
+                                 '-bios', 'none', '-S', '-nodefaults', '-uuid', uuid,
+                                 '-name', 'guest1', '-qmp',
+                                 'unix:%s,server=on,wait=off' % self.sock],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(self.kill, proc.pid)
+        wait_for(lambda: os.path.exists(self.sock), what='the QMP socket')
+        q = self.qmp()
+        self.assertEqual(q.cmd('query-uuid'), {'UUID': uuid.lower()})
+        self.assertEqual(q.cmd('query-name'), {'name': 'guest1'})
+        self.assertEqual(q.cmd('query-memory-size-summary'), {'base-memory': 256 << 20})
+        self.assertEqual(q.cmd('query-iothreads'), [])
+        with self.assertRaises(QmpError) as cm:
+            q.cmd('query-hotpluggable-cpus')
+        self.assertEqual(cm.exception.desc, 'machine does not support hot-plugging CPUs')
+        defs = {d['name']: d for d in q.cmd('query-cpu-definitions')}
+        self.assertEqual(defs['rv64']['typename'], 'rv64-riscv-cpu')
+        # Every listed model is one -cpu accepts.
+        for name in defs:
+            r = tt.run(['-M', 'virt', '-cpu', name, '-bios', 'none', '-S', '-nodefaults',
+                        '-machine', 'dumpdtb=%s' % os.path.join(self.dir, 'x.dtb')], link=LINK)
+            self.assertEqual(r.returncode, 0, (name, r.stderr))
+        q.execute('quit')
+        proc.wait(10)
+        proc.stdout.close()
+        proc.stderr.close()
+
+    def test_uuid_nil_and_bad(self):
+        r = tt.run(['-M', 'none', '-uuid', 'not-a-uuid'], link=LINK)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('-uuid not-a-uuid: not a UUID', r.stderr)
+
+
+class MemoryBackends(LibvirtTest):
+    """-object memory-backend-*: the guest RAM really is the backend's memory."""
+
+    def start(self, args):
+        proc = subprocess.Popen([tt.tessera_path(LINK), '-bios', 'none', '-S', '-nodefaults',
+                                 '-qmp', 'unix:%s,server=on,wait=off' % self.sock] + args,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(proc.wait)
+        self.addCleanup(self.kill, proc.pid)
+        wait_for(lambda: os.path.exists(self.sock) or proc.poll() is not None,
+                 what='the QMP socket')
+        if proc.poll() is not None:
+            self.fail('tessera exited: %s' % proc.stderr.read().decode())
+        return proc, self.qmp()
+
+    def guest_bytes(self, q, addr, n):
+        out = q.cmd('human-monitor-command', command_line='xp /%dxb 0x%x' % (n, addr))
+        return bytes(int(v, 16) for v in re.findall(r'0x([0-9a-f]{2})\b', out.split(':', 1)[1]))
+
+    def test_file_backend_shared_with_another_process(self):
+        path = os.path.join(self.dir, 'guest.ram')
+        proc, q = self.start(['-object', 'memory-backend-file,id=mem,size=64M,mem-path=%s,'
+                              'share=on' % path, '-machine', 'virt,memory-backend=mem'])
+        self.assertEqual(os.path.getsize(path), 64 << 20)
+        self.assertEqual(q.cmd('query-memory-size-summary'), {'base-memory': 64 << 20})
+        # Another process writes the file: the guest's RAM (at 0x80000000 on virt) has it.
+        with open(path, 'r+b') as f:
+            f.seek(0x1234)
+            f.write(b'\xde\xad\xbe\xef')
+        self.assertEqual(self.guest_bytes(q, 0x80001234, 4), b'\xde\xad\xbe\xef')
+        props = {p['name'] for p in q.cmd('qom-list-properties', typename='memory-backend-file')}
+        self.assertTrue({'size', 'share', 'mem-path'} <= props)
+
+    def test_memfd_backend_is_mappable_by_another_process(self):
+        import mmap
+        proc, q = self.start(['-object', 'memory-backend-memfd,id=mem,size=32M',
+                              '-machine', 'virt,memory-backend=mem'])
+        fds = [os.path.join('/proc/%d/fd' % proc.pid, n)
+               for n in os.listdir('/proc/%d/fd' % proc.pid)]
+        memfds = [p for p in fds if os.readlink(p).startswith('/memfd:memory-backend-memfd')]
+        self.assertEqual(len(memfds), 1, [os.readlink(p) for p in fds])
+        with open(memfds[0], 'r+b') as f:
+            m = mmap.mmap(f.fileno(), 32 << 20)
+            m[0x40:0x44] = b'\x01\x02\x03\x04'
+            self.assertEqual(self.guest_bytes(q, 0x80000040, 4), b'\x01\x02\x03\x04')
+            m.close()
+
+    def test_ram_backend_and_refusals(self):
+        proc, q = self.start(['-object', 'memory-backend-ram,id=mem,size=16M',
+                              '-machine', 'virt,memory-backend=mem'])
+        self.assertEqual(q.cmd('query-memory-size-summary'), {'base-memory': 16 << 20})
+        cases = [
+            (['-object', 'memory-backend-ram,id=mem,size=16M', '-m', '32M',
+              '-machine', 'virt,memory-backend=mem'], 'differs from -m'),
+            (['-machine', 'virt,memory-backend=nosuch'], 'no -object with this id'),
+            (['-object', 'memory-backend-file,id=mem,size=16M',
+              '-machine', 'virt,memory-backend=mem'], 'mem-path property not set'),
+            (['-object', 'memory-backend-ram,id=mem', '-machine', 'virt,memory-backend=mem'],
+             'size 0'),
+        ]
+        for args, msg in cases:
+            r = tt.run(['-bios', 'none', '-S', '-nodefaults'] + args, link=LINK)
+            self.assertEqual(r.returncode, 1, args)
+            self.assertIn(msg, r.stderr, args)
+
+
+class LibvirtDaemon(LibvirtTest):
+    """Acceptance line 1 with Debian's libvirt 9.0: a private session libvirtd
+    (run as nobody when we are root, with its own XDG directories)."""
+
+    def test_virsh_domcapabilities(self):
+        for tool in ('libvirtd', 'virsh'):
+            if not shutil.which(tool):
+                self.fail('%s is missing: run scripts/setup.sh (libvirt-daemon-system, '
+                          'libvirt-clients)' % tool)
+        home = tempfile.mkdtemp(prefix='tessera-libvirtd-')
+        self.addCleanup(shutil.rmtree, home, ignore_errors=True)
+        env = dict(os.environ, HOME=home, XDG_CONFIG_HOME=home + '/config',
+                   XDG_CACHE_HOME=home + '/cache', XDG_RUNTIME_DIR=home + '/run',
+                   LIBVIRT_LOG_OUTPUTS='1:file:%s/libvirtd.log' % home,
+                   LIBVIRT_LOG_FILTERS='1:qemu.qemu_monitor 3:util 3:rpc 3:object')
+        env.pop('TESSERA_MODULE_DIR', None)
+        os.makedirs(home + '/run', mode=0o700)
+        prefix = []
+        if os.getuid() == 0:  # root's qemu:///session would be the system daemon
+            os.chmod(home, 0o755)
+            subprocess.run(['chown', '-R', 'nobody:nogroup', home], check=True)
+            prefix = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups']
+        daemon = subprocess.Popen(prefix + ['libvirtd'], env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        self.addCleanup(daemon.wait)
+        self.addCleanup(daemon.terminate)
+        wait_for(lambda: os.path.exists(home + '/run/libvirt/libvirt-sock'),
+                 what='the libvirtd socket')
+        argv = prefix + ['virsh', '-c', 'qemu:///session', 'domcapabilities', '--emulatorbin',
+                         tt.tessera_path(LINK), '--arch', 'riscv64', '--virttype', 'qemu',
+                         '--machine', 'virt']
+        runs = [subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, timeout=120) for _ in range(2)]
+        for r in runs:
+            self.assertEqual(r.returncode, 0, r.stderr)
+        xml = runs[0].stdout
+        self.assertEqual(runs[1].stdout, xml)
+        self.assertIn('<path>%s</path>' % tt.tessera_path(LINK), xml)
+        self.assertIn('<machine>virt</machine>', xml)
+        # The board's real limit, as query-machines reports it and -smp enforces it.
+        r = tt.run(['-M', 'virt', '-bios', 'none', '-S', '-nodefaults', '-smp', '9'], link=LINK)
+        self.assertIn('supports 1 to 8 CPUs', r.stderr)
+        self.assertIn("<vcpu max='8'/>", xml)
+        # The memory backends and the rng backends Tessera has.
+        backing = re.search(r"<memoryBacking supported='yes'>(.*?)</memoryBacking>", xml, re.S)
+        self.assertIsNotNone(backing, xml)
+        for v in ('file', 'anonymous', 'memfd'):
+            self.assertIn('<value>%s</value>' % v, backing.group(1))
+        rng = re.search(r"<rng supported='yes'>(.*?)</rng>", xml, re.S).group(1)
+        self.assertIn('<value>virtio</value>', rng)
+        self.assertIn("<tpm supported='no'/>", xml)
+        # One probe: the second answer came from libvirt's capability cache.
+        log = open(home + '/libvirtd.log', errors='replace').read()
+        self.assertEqual(len(re.findall(r'QEMU_MONITOR_SEND_MSG.*"execute":"qmp_capabilities"',
+                                        log)), 1)
+        self.assertNotIn('GenericError', log)
+
+
+def help_options_with_argument():
+    """The options -h lists with an argument, built subsystems only."""
+    out = tt.run(['-h']).stdout
+    names = set()
+    for line in out.splitlines():
+        # "-name ARG  help": one space before the argument; a flag's help
+        # follows padding.
+        m = re.match(r'^  -(\S+) \S', line)
+        if m and '[not built yet]' not in line:
+            names.add(m.group(1))
+    return names
+
+
+if __name__ == '__main__':
+    tt.main('test_libvirt')

@@ -528,6 +528,48 @@ START_TEST(test_smp_code_patched_by_other_vcpu)
 }
 END_TEST
 
+/* Stands for another vCPU storing to 0x2000 while cpu0 translates it,
+ * before the page is known to hold code (so the store invalidates
+ * nothing): the bytes change right after the translator read them. */
+static void patch_while_translating(ToyEnv *env, uint64_t pc, void *opaque)
+{
+    int *patched = opaque;
+    if (pc == 0x2000 && !*patched) {
+        *patched = 1;
+        toy_load(h, 0x2000, (const uint32_t[]){ toy_insn(TOY_LI, 3, 0, 2) }, 1);
+    }
+}
+
+START_TEST(test_code_written_during_translation)
+{
+    h = toy_setup(1, NULL);
+    const uint32_t spin[] = {
+        toy_insn(TOY_LI, 8, 0, 0x2000),
+        toy_insn(TOY_LI, 9, 0, 2),
+        toy_insn(TOY_JR, 0, 8, 0),           /* 0x1008 */
+        toy_insn(TOY_BNE, 3, 9, -1),         /* 0x100c: back to the JR */
+        toy_insn(TOY_HALT, 0, 0, 0),
+    };
+    const uint32_t callee[] = {
+        toy_insn(TOY_LI, 3, 0, 1),           /* becomes LI r3, 2 mid-translation */
+        toy_insn(TOY_LI, 6, 0, 0x100c),
+        toy_insn(TOY_JR, 0, 6, 0),
+    };
+    toy_load(h, 0x1000, spin, G_N_ELEMENTS(spin));
+    toy_load(h, 0x2000, callee, G_N_ELEMENTS(callee));
+    ToyEnv *e = &h->cpus[0]->env;
+    int patched = 0;
+    e->on_fetch = patch_while_translating;
+    e->on_fetch_opaque = &patched;
+    e->pc = 0x1000;
+    /* The block translated from the old bytes may run once; after that
+     * the new code must be seen, with no fence.i. */
+    ck_assert(toy_run_until_done(h, 1, 20000));
+    ck_assert_int_eq(patched, 1);
+    ck_assert_uint_eq(e->r[3], 2);
+}
+END_TEST
+
 START_TEST(test_chaining_off_same_result)
 {
     h = toy_setup(1, "backend=interp,chain=off");
@@ -591,6 +633,7 @@ static Suite *tcg_exec_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_smp_atomic_add);
     tcase_add_test(tc, test_smp_code_patched_by_other_vcpu);
+    tcase_add_test(tc, test_code_written_during_translation);
     tcase_add_test(tc, test_chaining_off_same_result);
     suite_add_tcase(s, tc);
     return s;

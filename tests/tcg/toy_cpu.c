@@ -109,6 +109,9 @@ static bool toy_translate_insn(CPUState *cpu, IrBuilder *b, uint64_t pc)
 {
     ToyEnv *env = toy_env(cpu);
     uint32_t insn = env->engine->fetch_code(cpu, pc, 4);
+    if (env->on_fetch) {
+        env->on_fetch(env, pc, env->on_fetch_opaque);
+    }
     unsigned op = insn & 0xff, rd = (insn >> 8) & 15, rs = (insn >> 12) & 15;
     int64_t imm = (int16_t)(insn >> 16);
     IrTemp t = ir_temp_new_i64(b);

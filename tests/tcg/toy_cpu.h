@@ -63,6 +63,9 @@ typedef struct ToyEnv {
     /* Emit a block body instead of decoding (tests of single ops). */
     void (*gen)(IrBuilder *b, void *opaque);
     void *gen_opaque;
+    /* Called by the translator after fetching each instruction. */
+    void (*on_fetch)(struct ToyEnv *env, uint64_t pc, void *opaque);
+    void *on_fetch_opaque;
     const TcgEngineOps *engine;
 } ToyEnv;
 

@@ -296,22 +296,31 @@ void tcg_tb_cache_destroy(TcgVcpuState *v)
 
 /* ---- lookup -------------------------------------------------------------------------- */
 
+/* Does memory still hold the code @tb was translated from? */
+static bool tb_code_unchanged(const TcgTb *tb)
+{
+    const uint8_t *copy = tb->code_copy;
+    for (int i = 0; i < 2 && copy; i++) {
+        if (tb->host_len[i] && memcmp(tb->host_code[i], copy, tb->host_len[i])) {
+            return false;
+        }
+        copy += tb->host_len[i];
+    }
+    return true;
+}
+
 /* After fence.i: is @tb's code still what was translated? */
 static bool tb_still_valid(TcgVcpuState *v, TcgTb *tb)
 {
     if (tb->verified_gen == v->pub.icache_gen) {
         return true;
     }
-    const uint8_t *copy = tb->code_copy;
-    for (int i = 0; i < 2 && copy; i++) {
-        if (tb->host_len[i] && memcmp(tb->host_code[i], copy, tb->host_len[i])) {
-            TcgAccel *a = v->accel;
-            g_mutex_lock(&a->tb_lock);
-            tb_invalidate_locked(a, tb);
-            g_mutex_unlock(&a->tb_lock);
-            return false;
-        }
-        copy += tb->host_len[i];
+    if (!tb_code_unchanged(tb)) {
+        TcgAccel *a = v->accel;
+        g_mutex_lock(&a->tb_lock);
+        tb_invalidate_locked(a, tb);
+        g_mutex_unlock(&a->tb_lock);
+        return false;
     }
     tb->verified_gen = v->pub.icache_gen;
     return true;
@@ -391,7 +400,9 @@ static void log_ops(TcgVcpuState *v, const IrBlock *blk, const char *what)
     log_mask_printf(LOG_OP, "%s\n", out->str);
 }
 
-/* Keep a copy of the translated guest code (see tb_still_valid). */
+/* Keep a copy of the guest code as translated (see tb_still_valid): the
+ * bytes the translator read, not memory now, which another vCPU may have
+ * written since. */
 static void tb_save_code(TcgVcpuState *v, TcgTb *tb, uint64_t phys)
 {
     unsigned off = (unsigned)(phys & ~TCG_PAGE_MASK);
@@ -405,12 +416,10 @@ static void tb_save_code(TcgVcpuState *v, TcgTb *tb, uint64_t phys)
         tb->host_code[1] = v->tr_host[1];
         tb->host_len[1] = (uint16_t)(tb->size - first);
     }
-    tb->code_copy = g_malloc(tb->size);
-    memcpy(tb->code_copy, tb->host_code[0], first);
-    if (first < tb->size) {
-        memcpy(tb->code_copy + first, tb->host_code[1], tb->size - first);
-    }
+    g_assert(tb->size <= sizeof(v->tr_bytes));
+    tb->code_copy = g_memdup2(v->tr_bytes, tb->size);
 }
+
 
 TcgTb *tcg_tb_gen_code(TcgVcpuState *v, uint64_t pc, uint64_t flags)
 {
@@ -505,6 +514,15 @@ TcgTb *tcg_tb_gen_code_n(TcgVcpuState *v, uint64_t pc, uint64_t flags, int max_i
             if (first < size && v->tr_pages[1] != UINT64_MAX) {
                 tb->phys_page[1] = v->tr_pages[1];
                 page_add_tb(a, v->tr_pages[1], tb, 0, size - first);
+            }
+            /*
+             * Stores from now on invalidate the block; one that another
+             * vCPU made while it was being translated did not.  Then the
+             * block runs this once (the fetch happened before the store)
+             * and is never found again.
+             */
+            if (!tb_code_unchanged(tb)) {
+                tb_invalidate_locked(a, tb);
             }
             g_mutex_unlock(&a->tb_lock);
         }

@@ -150,6 +150,10 @@ struct TcgVcpuState {
     uint64_t tr_pages[2];
     uint8_t *tr_host[2];
     bool tr_mmio;
+    /* The code bytes as the translator read them, by offset from the
+     * block's pc (a block spans at most two pages): what the block means,
+     * checked against memory once its pages are marked as holding code. */
+    uint8_t tr_bytes[2 * TCG_PAGE_SIZE];
     bool translating;
 
     bool parked;

@@ -692,9 +692,13 @@ static uint32_t eng_fetch_code(CPUState *cpu, uint64_t vaddr, unsigned size)
             }
         }
         for (unsigned i = 0; i < chunk; i++) {
-            uint64_t byte = t.host ? t.host[i]
+            uint64_t byte = t.host ? __atomic_load_n(&t.host[i], __ATOMIC_RELAXED)
                                    : mmio_read(v, a + i, t.paddr + i, 1, TCG_ACCESS_FETCH, mmu, 0);
             val |= (uint32_t)byte << (8 * (done + i));
+            uint64_t off = a + i - v->builder.pub.pc_first;   /* modulo 2^64 */
+            if (v->translating && off < sizeof(v->tr_bytes)) {
+                v->tr_bytes[off] = (uint8_t)byte;
+            }
         }
         done += chunk;
     }

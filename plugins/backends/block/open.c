@@ -205,6 +205,8 @@ static BlockNode *open_node(BlockGraph *g, BlockOpts *opts, const BlockNode *inh
     bs->implicit = implicit;
     bs->request_alignment = 1;
     g_mutex_init(&bs->stats_lock);
+    g_rw_lock_init(&bs->notifier_lock);
+    bs->write_notifiers = g_ptr_array_new();
     g_autofree char *driver = block_opts_take(opts, "driver");
     g_autofree char *name = block_opts_take(opts, "node-name");
     const BlockDriver *drv = NULL;

@@ -198,7 +198,29 @@ struct BlockNode {
     GPtrArray *parents;       /* BlockChild * */
     GMutex stats_lock;
     BlockStats stats;
+    GRWLock notifier_lock;    /* guards write_notifiers */
+    GPtrArray *write_notifiers; /* BlockWriteNotifier * */
 };
+
+/* ---- write notifiers ---------------------------------------------------
+ * Users that must see every change of a node's data (dirty bitmaps,
+ * copy-before-write, mirror) register a notifier on the node.  Writes,
+ * zero writes and discards that reach the node's driver call before_write
+ * first (a negative return fails the request with that -errno without
+ * touching the data) and after_write once the driver has returned (with
+ * its result).  Both run on the thread doing the I/O (a worker), with
+ * the node's notifier list read-locked: they must not add or remove
+ * notifiers, and must do their own locking.  The size of the node may be
+ * unknown to them: off/bytes are as the request gave them. */
+typedef struct BlockWriteNotifier {
+    int (*before_write)(void *opaque, BlockNode *bs, uint64_t off, uint64_t bytes);
+    void (*after_write)(void *opaque, BlockNode *bs, uint64_t off, uint64_t bytes, int ret);
+    void *opaque;
+} BlockWriteNotifier;
+
+/* Add/remove (main loop; the notifier must stay valid until removed). */
+void block_node_add_write_notifier(BlockNode *bs, BlockWriteNotifier *n);
+void block_node_remove_write_notifier(BlockNode *bs, BlockWriteNotifier *n);
 
 /* Open a node (and its nested children) from @opts (consumed); the node
  * is monitor-owned (-blockdev, blockdev-add). */

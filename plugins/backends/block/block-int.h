@@ -45,6 +45,8 @@ struct BlockGraph {
     GSource *source;
     int in_flight;            /* submitted, not yet completed (main loop) */
     bool resume_listener;
+    GData *data;              /* block_graph_set_data */
+    GPtrArray *qmp_ext;       /* const BlockQmpExtension * */
 };
 
 struct BlockBackend {

@@ -15,12 +15,16 @@ BlockGraph *block_graph_new(void)
     g->nodes = g_ptr_array_new();
     g->backends = g_ptr_array_new();
     g->jobs = g_ptr_array_new();
+    g->qmp_ext = g_ptr_array_new();
+    g_datalist_init(&g->data);
     block_aio_init(g);
     return g;
 }
 
 void block_graph_free(BlockGraph *g)
 {
+    block_graph_drain(g);
+    g_datalist_clear(&g->data); /* modules' state first: it uses nodes */
     block_graph_drain(g);
     while (g->backends->len) {
         blk_unref(g_ptr_array_index(g->backends, g->backends->len - 1));
@@ -40,7 +44,25 @@ void block_graph_free(BlockGraph *g)
     g_ptr_array_unref(g->nodes);
     g_ptr_array_unref(g->backends);
     g_ptr_array_unref(g->jobs);
+    g_ptr_array_unref(g->qmp_ext);
     g_free(g);
+}
+
+void block_graph_set_data(BlockGraph *g, const char *key, void *data, GDestroyNotify destroy)
+{
+    g_datalist_set_data_full(&g->data, key, data, destroy);
+}
+
+void *block_graph_get_data(BlockGraph *g, const char *key)
+{
+    return g_datalist_get_data(&g->data, key);
+}
+
+void block_qmp_register(BlockGraph *g, const BlockQmpExtension *ext)
+{
+    if (!g_ptr_array_find(g->qmp_ext, ext, NULL)) {
+        g_ptr_array_add(g->qmp_ext, (gpointer)ext);
+    }
 }
 
 BlockGraph *block_graph_default(void)

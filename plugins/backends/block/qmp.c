@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "block-int.h"
+#include "kernel/module.h"
 #include "monitor/monitor-internal.h"
 
 /* ---- result shapes ------------------------------------------------------ */
@@ -524,6 +525,51 @@ static JsonNode *qmp_change_medium(BlockGraph *g, JsonObject *args, GError **err
     return qmp_empty_return();
 }
 
+/* Commands of other modules: the module to load for each. */
+static const struct {
+    const char *command;
+    const char *module;
+} extension_modules[] = {
+    { "nbd-server-start", "nbd-server" },
+    { "nbd-server-stop", "nbd-server" },
+    { "nbd-server-add", "nbd-server" },
+    { "nbd-server-remove", "nbd-server" },
+    { "block-export-add", "nbd-server" },
+    { "block-export-del", "nbd-server" },
+    { "query-block-exports", "nbd-server" },
+};
+
+static const BlockQmpExtension *find_extension(BlockGraph *g, const char *command)
+{
+    for (guint i = 0; i < g->qmp_ext->len; i++) {
+        const BlockQmpExtension *ext = g_ptr_array_index(g->qmp_ext, i);
+        if (g_strv_contains((const char *const *)ext->commands, command)) {
+            return ext;
+        }
+    }
+    return NULL;
+}
+
+static JsonNode *dispatch_extension(BlockGraph *g, const char *command, JsonObject *args,
+                                    GError **errp)
+{
+    const BlockQmpExtension *ext = find_extension(g, command);
+    for (size_t i = 0; !ext && i < G_N_ELEMENTS(extension_modules); i++) {
+        if (!strcmp(extension_modules[i].command, command)) {
+            if (!module_load(extension_modules[i].module, errp)) {
+                return NULL;
+            }
+            ext = find_extension(g, command);
+        }
+    }
+    if (!ext) {
+        g_set_error(errp, QMP_ERROR, QMP_ERROR_COMMAND_NOT_FOUND, "The command %s has not "
+                    "been found", command);
+        return NULL;
+    }
+    return ext->dispatch(g, command, args, errp);
+}
+
 JsonNode *block_qmp_dispatch(const char *command, JsonObject *args, GError **errp)
 {
     BlockGraph *g = block_graph_default();
@@ -551,9 +597,7 @@ JsonNode *block_qmp_dispatch(const char *command, JsonObject *args, GError **err
     } else if (!strcmp(command, "blockdev-change-medium")) {
         return qmp_change_medium(g, args, errp);
     }
-    g_set_error(errp, QMP_ERROR, QMP_ERROR_COMMAND_NOT_FOUND, "The command %s has not been "
-                "found", command);
-    return NULL;
+    return dispatch_extension(g, command, args, errp);
 }
 
 /* ---- HMP ------------------------------------------------------------------ */

@@ -269,6 +269,23 @@ void block_graph_drain(BlockGraph *g);
 /* blockdev-create with flat options ("driver" required). */
 bool block_create(BlockGraph *g, BlockOpts *opts, GError **errp);
 
+/* Process-wide state of a module that works on the graph (NBD server,
+ * jobs): plugins keep no globals, so it hangs off the graph by @key and
+ * @destroy runs when the graph is freed (or the key is set again). */
+void block_graph_set_data(BlockGraph *g, const char *key, void *data, GDestroyNotify destroy);
+void *block_graph_get_data(BlockGraph *g, const char *key);
+
+/* QMP commands served by another module (the monitor forwards every block
+ * command to the block module by name).  The module registers its commands
+ * when it loads; the block module loads the module named for a command in
+ * its table of such commands (qmp.c) on first use. */
+typedef struct BlockQmpExtension {
+    const char *const *commands;   /* NULL-terminated */
+    JsonNode *(*dispatch)(BlockGraph *g, const char *command, JsonObject *args,
+                          GError **errp);
+} BlockQmpExtension;
+void block_qmp_register(BlockGraph *g, const BlockQmpExtension *ext);
+
 /* ---- backends -------------------------------------------------------- */
 
 typedef enum {

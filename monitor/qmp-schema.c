@@ -13,6 +13,7 @@
 
 #include "monitor/qmp-block.h"
 #include "monitor/qmp-nbd.h"
+#include "monitor/qmp-bitmap.h"
 #include "monitor/qmp-handlers.h"
 
 #define END { .name = NULL }
@@ -341,6 +342,7 @@ const QmpStruct qmp_structs[] = {
       .members = qmp_rx_filter_info_members },
     QMP_BLOCK_STRUCTS
     QMP_NBD_STRUCTS
+    QMP_BITMAP_STRUCTS
     { .name = "TargetInfo", .doc = "The target architecture.", .members = target_info_members },
     { .name = "KvmInfo", .doc = "KVM availability.", .members = kvm_info_members },
     { .name = "CommandLineOptionInfo", .doc = "One command-line option.",
@@ -550,6 +552,7 @@ const QmpCommand qmp_commands[] = {
              "NIC_RX_FILTER_CHANGED for them." },
     QMP_BLOCK_COMMANDS
     QMP_NBD_COMMANDS
+    QMP_BITMAP_COMMANDS
     /* libvirt's probe and a running domain (monitor/qmp-libvirt.c) */
     { .name = "query-target", .returns = "TargetInfo", .handler = qmp_query_target,
       .doc = "The target architecture (fails for the plain tessera binary without -target)." },

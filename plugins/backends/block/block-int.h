@@ -91,6 +91,9 @@ void block_emit_tray_moved(BlockBackend *blk);
 JsonNode *block_qmp_dispatch(const char *command, JsonObject *args, GError **errp);
 void block_hmp_info(const char *what, const char *arg, GString *out);
 
+/* bitmap-qmp.c */
+extern const BlockQmpExtension block_bitmap_qmp;
+
 /* stats helper */
 void block_stats_account(GMutex *lock, BlockStats *st, BlockReqType type, uint64_t bytes,
                          int ret, int64_t ns);

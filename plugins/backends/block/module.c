@@ -17,6 +17,7 @@ BlockGraph *block_graph_new(void)
     g->jobs = g_ptr_array_new();
     g->qmp_ext = g_ptr_array_new();
     g_datalist_init(&g->data);
+    block_qmp_register(g, &block_bitmap_qmp);
     block_aio_init(g);
     return g;
 }
@@ -65,6 +66,22 @@ void block_qmp_register(BlockGraph *g, const BlockQmpExtension *ext)
     }
 }
 
+void block_graph_shutdown(BlockGraph *g)
+{
+    block_graph_drain(g);
+    /* Formats first (newest first: overlays before their backing files),
+     * so what they write reaches their files before those are flushed. */
+    for (guint i = g->nodes->len; i-- > 0;) {
+        BlockNode *bs = g_ptr_array_index(g->nodes, i);
+        if (bs->drv->inactivate && !bs->read_only) {
+            bs->drv->inactivate(bs);
+        }
+    }
+    for (guint i = g->nodes->len; i-- > 0;) {
+        block_node_flush(g_ptr_array_index(g->nodes, i));
+    }
+}
+
 BlockGraph *block_graph_default(void)
 {
     return block_hook_state();
@@ -80,7 +97,13 @@ static bool hook_drive(const char *text, bool snapshot_all, GPtrArray *devices, 
     return block_cmdline_drive(block_graph_default(), text, snapshot_all, devices, errp);
 }
 
+static void hook_shutdown(void)
+{
+    block_graph_shutdown(block_graph_default());
+}
+
 static const BlockHookOps block_hook_ops = {
+    .shutdown = hook_shutdown,
     .blockdev = hook_blockdev,
     .drive = hook_drive,
     .qmp = block_qmp_dispatch,

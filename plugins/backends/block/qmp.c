@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "block-int.h"
+#include "block/bitmap.h"
 #include "kernel/module.h"
 #include "monitor/monitor-internal.h"
 
@@ -77,6 +78,9 @@ static JsonObject *node_info(BlockNode *bs, bool writeback)
     json_object_set_boolean_member(cache, "no-flush", bs->cache_no_flush);
     json_object_set_object_member(o, "cache", cache);
     json_object_set_object_member(o, "image", image_info(bs, 0));
+    if (bs->dirty_bitmaps->len) {
+        json_object_set_array_member(o, "dirty-bitmaps", block_node_bitmaps_info(bs));
+    }
     return o;
 }
 
@@ -102,6 +106,10 @@ static JsonObject *block_info(BlockBackend *blk)
                                                   : blk->io_status_failed ? "failed" : "ok");
     if (blk_node(blk)) {
         json_object_set_object_member(o, "inserted", node_info(blk_node(blk), blk->writeback));
+        if (blk_node(blk)->dirty_bitmaps->len) {
+            json_object_set_array_member(o, "dirty-bitmaps",
+                                         block_node_bitmaps_info(blk_node(blk)));
+        }
     }
     return o;
 }

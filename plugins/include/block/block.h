@@ -140,6 +140,15 @@ struct BlockDriver {
     /* blockdev-create: @opts without "driver"; "file" names a node for
      * formats, "filename" the host file for protocols. */
     bool (*create)(BlockGraph *g, BlockOpts *opts, GError **errp);
+    /* Persistent dirty bitmaps (NULL: the format cannot store them).  May
+     * @bs store a bitmap called @name of @granularity bytes? */
+    bool (*can_store_bitmap)(BlockNode *bs, const char *name, uint32_t granularity,
+                             GError **errp);
+    /* Forget the stored copy of a persistent bitmap now (remove). */
+    bool (*remove_persistent_bitmap)(BlockNode *bs, const char *name, GError **errp);
+    /* The process ends: write what must be on disk (persistent bitmaps, the
+     * clean state), leaving the node usable.  Main loop, nothing in flight. */
+    void (*inactivate)(BlockNode *bs);
 };
 
 #define TYPE_BLOCK_DRIVER "block-driver"
@@ -200,6 +209,10 @@ struct BlockNode {
     BlockStats stats;
     GRWLock notifier_lock;    /* guards write_notifiers */
     GPtrArray *write_notifiers; /* BlockWriteNotifier * */
+    /* Dirty bitmaps (block/bitmap.h); bitmap_lock guards the list and bits. */
+    GMutex bitmap_lock;
+    GPtrArray *dirty_bitmaps; /* BlockDirtyBitmap * */
+    void *bitmap_notifier;    /* BlockWriteNotifier while bitmaps exist */
 };
 
 /* ---- write notifiers ---------------------------------------------------
@@ -266,6 +279,9 @@ GPtrArray *block_graph_nodes(BlockGraph *g);
 GPtrArray *block_graph_backends(BlockGraph *g);
 /* Wait until no request of @g is in flight, delivering completions. */
 void block_graph_drain(BlockGraph *g);
+/* The process ends: drain, let every driver write its final state
+ * (inactivate), flush every node. */
+void block_graph_shutdown(BlockGraph *g);
 /* blockdev-create with flat options ("driver" required). */
 bool block_create(BlockGraph *g, BlockOpts *opts, GError **errp);
 

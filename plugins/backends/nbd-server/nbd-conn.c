@@ -167,7 +167,8 @@ static bool attach_export(NbdConn *c, NbdExport *exp)
 /* NBD_OPT_EXPORT_NAME: no error reply is possible; unknown names close. */
 static bool opt_export_name(NbdConn *c, const uint8_t *data, uint32_t len)
 {
-    g_autofree char *name = g_strndup((const char *)data, len);
+    /* (an empty name is the default export: no data at all) */
+    g_autofree char *name = len ? g_strndup((const char *)data, len) : g_strdup("");
     NbdExport *exp = len == strlen(name) ? nbd_server_find_export(c->srv, name) : NULL;
     if (!exp) {
         return false;

@@ -548,6 +548,8 @@ static const BlockDriver qcow2_driver = {
     .getlength = qcow2_getlength,
     .truncate = qcow2_truncate,
     .query_image = qcow2_query_image,
+    .block_status = qcow2_block_status,
+    .change_backing_file = qcow2_change_backing_file,
     .create = qcow2_create,
 };
 

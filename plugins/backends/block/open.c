@@ -205,6 +205,8 @@ static BlockNode *open_node(BlockGraph *g, BlockOpts *opts, const BlockNode *inh
     bs->implicit = implicit;
     bs->request_alignment = 1;
     g_mutex_init(&bs->stats_lock);
+    g_rw_lock_init(&bs->notify_lock);
+    bs->notifiers = g_ptr_array_new();
     g_autofree char *driver = block_opts_take(opts, "driver");
     g_autofree char *name = block_opts_take(opts, "node-name");
     const BlockDriver *drv = NULL;
@@ -346,6 +348,8 @@ fail:
     block_node_unref_children(bs);
     g_ptr_array_unref(bs->parents);
     g_mutex_clear(&bs->stats_lock);
+    g_rw_lock_clear(&bs->notify_lock);
+    g_ptr_array_unref(bs->notifiers);
     g_free(bs->node_name);
     g_free(bs->filename);
     g_free(bs->backing_file);

@@ -319,13 +319,21 @@ static int notify_before(BlockNode *bs, bool notify, uint64_t off, uint64_t byte
     }
     g_rw_lock_reader_lock(&bs->notify_lock);
     int ret = 0;
-    for (guint i = 0; i < bs->notifiers->len && ret >= 0; i++) {
+    guint i;
+    for (i = 0; i < bs->notifiers->len && ret >= 0; i++) {
         BlockWriteNotifier *n = g_ptr_array_index(bs->notifiers, i);
         if (n->before_write) {
             ret = n->before_write(n, bs, off, bytes);
         }
     }
     if (ret < 0) {
+        /* The ones before the failing one saw the write start: it ends. */
+        for (guint j = 0; j + 1 < i; j++) {
+            BlockWriteNotifier *n = g_ptr_array_index(bs->notifiers, j);
+            if (n->after_write) {
+                n->after_write(n, bs, off, bytes, ret);
+            }
+        }
         g_rw_lock_reader_unlock(&bs->notify_lock);
     }
     return ret;

@@ -14,13 +14,14 @@ BlockGraph *block_graph_new(void)
     BlockGraph *g = g_new0(BlockGraph, 1);
     g->nodes = g_ptr_array_new();
     g->backends = g_ptr_array_new();
-    g->jobs = g_ptr_array_new();
     block_aio_init(g);
+    block_jobs_init(g);
     return g;
 }
 
 void block_graph_free(BlockGraph *g)
 {
+    block_jobs_fini(g);
     block_graph_drain(g);
     while (g->backends->len) {
         blk_unref(g_ptr_array_index(g->backends, g->backends->len - 1));
@@ -39,7 +40,6 @@ void block_graph_free(BlockGraph *g)
     block_aio_fini(g);
     g_ptr_array_unref(g->nodes);
     g_ptr_array_unref(g->backends);
-    g_ptr_array_unref(g->jobs);
     g_free(g);
 }
 

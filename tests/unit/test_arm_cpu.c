@@ -19,6 +19,8 @@
 #include "plugins/cpu/arm/pmu.c"
 #include "plugins/cpu/arm/psci.c"
 #include "plugins/cpu/arm/simd.c"
+#include "plugins/cpu/arm/simd-fp.c"
+#include "plugins/cpu/arm/crypto.c"
 #include "plugins/cpu/arm/sysreg.c"
 #include "plugins/cpu/arm/tcg.c"
 #include "plugins/cpu/arm/timer.c"
@@ -80,10 +82,12 @@ static uint64_t sysreg(const char *name)
 
 START_TEST(test_max_id_registers)
 {
-    /* AArch64-only EL0/EL1, no EL2/EL3, FP and AdvSIMD not implemented. */
-    ck_assert_uint_eq(sysreg("ID_AA64PFR0_EL1"), 0xff0011);
-    ck_assert_uint_eq(sysreg("ID_AA64ISAR0_EL1"), 0x210000);     /* LSE, CRC32 */
-    ck_assert_uint_eq(sysreg("ID_AA64ISAR1_EL1"), 0x100000);     /* LRCPC */
+    /* AArch64-only EL0/EL1, no EL2/EL3, FP and AdvSIMD without FP16. */
+    ck_assert_uint_eq(sysreg("ID_AA64PFR0_EL1"), 0x11);
+    /* AES+PMULL, SHA1, SHA2+512, CRC32, LSE, RDM, SHA3, DP, TS = 2. */
+    ck_assert_uint_eq(sysreg("ID_AA64ISAR0_EL1"), 0x0020100110212120ull);
+    /* JSCVT, FCMA, LRCPC, FRINTTS. */
+    ck_assert_uint_eq(sysreg("ID_AA64ISAR1_EL1"), 0x100111000ull);
     ck_assert_uint_eq(sysreg("ID_AA64MMFR0_EL1") & 0xff00000fu, 0x5);  /* 48-bit PA, 4K+64K */
     ck_assert_uint_eq((sysreg("ID_AA64MMFR0_EL1") >> 20) & 0xf, 1);         /* 16K */
     ck_assert_uint_eq((sysreg("ID_AA64MMFR1_EL1") >> 20) & 0xf, 1);         /* PAN */
@@ -101,7 +105,7 @@ START_TEST(test_el2_model)
 {
     teardown();
     make_cpu(true);
-    ck_assert_uint_eq(sysreg("ID_AA64PFR0_EL1"), 0xff0111);
+    ck_assert_uint_eq(sysreg("ID_AA64PFR0_EL1"), 0x111);
     ck_assert_uint_eq(env->el, 2);
     ck_assert(sysreg("HCR_EL2") & HCR_RW);
 }

@@ -263,10 +263,6 @@ END_TEST
 START_TEST(test_unimplemented_is_undefined)
 {
     static const uint32_t words[] = {
-        0x0d400000,   /* ld1 {v0.b}[0], [x0] (single structure: not yet) */
-        0x5ee0b820,   /* abs d0, d1 (AdvSIMD scalar) */
-        0x0e31b800,   /* addv b0, v0.8b (across lanes) */
-        0x0f3f0400,   /* sshr v0.2s, v0.2s, #1 */
         0x04a00000,   /* an SVE encoding */
         0xd50330ff,   /* sb: FEAT_SB is not implemented */
         0x00000000,   /* udf #0 */

@@ -90,6 +90,12 @@ unsigned arm_recip_estimate(unsigned a);
 unsigned arm_rsqrt_estimate(unsigned a);
 /* Called from translated code: desc = ft | rm << 8 | intbits << 16. */
 uint64_t arm_helper_frint_int(CPUARMState *env, uint64_t desc, uint64_t a);
+/* Flag manipulation: op is one of these (RMIF | shift << 8 | mask << 16). */
+enum {
+    ARM_FLAGM_CFINV, ARM_FLAGM_XAFLAG, ARM_FLAGM_AXFLAG, ARM_FLAGM_RMIF, ARM_FLAGM_SETF8,
+    ARM_FLAGM_SETF16,
+};
+void arm_helper_flagm(CPUARMState *env, uint64_t op, uint64_t v);
 /* FJCVTZS: sets NZCV to 0Z00. */
 uint64_t arm_helper_fjcvtzs(CPUARMState *env, uint64_t a);
 

@@ -100,7 +100,7 @@ static unsigned nelem(const F *o)
     return o->scalar ? 1 : (o->q ? 16 : 8) / o->es;
 }
 
-static bool three_same(CPUARMState *env, uint32_t insn, F *o)
+static bool fp_three_same(CPUARMState *env, uint32_t insn, F *o)
 {
     unsigned key = BITS(insn, 15, 11) | o->u << 5 | (o->size >> 1) << 6;
     if (!key3_valid(key, o->scalar) || (o->sz && !o->q && !o->scalar)) {
@@ -207,7 +207,7 @@ static bool key1_valid(unsigned key, bool scalar, unsigned sz)
     }
 }
 
-static bool two_misc(CPUARMState *env, uint32_t insn, F *o)
+static bool fp_two_misc(CPUARMState *env, uint32_t insn, F *o)
 {
     unsigned key = BITS(insn, 16, 12) | o->u << 5 | (o->size >> 1) << 6;
     bool narrow = key == 0x16 || key == 0x36 || key == 0x17;
@@ -336,7 +336,7 @@ static void fcmla(CPUARMState *env, unsigned ft, unsigned rot, uint64_t nre, uin
     *dim = arm_fp_fma(env, ft, *dim, e4, e3, false, false);
 }
 
-static bool indexed(CPUARMState *env, uint32_t insn, F *o)
+static bool fp_indexed(CPUARMState *env, uint32_t insn, F *o)
 {
     unsigned op = BITS(insn, 15, 12), h = BITS(insn, 11, 11), l = BITS(insn, 21, 21);
     bool cmla = o->u && (op & 1) && op < 8;
@@ -420,13 +420,13 @@ bool arm_simd_fp_exec(CPUARMState *env, uint32_t insn)
     o.ft = o.sz ? ARM_FT_D : ARM_FT_S;
     o.es = o.sz ? 8 : 4;
     if (BITS(insn, 24, 24)) {
-        return BITS(insn, 10, 10) ? shift_cvt(env, insn, &o) : indexed(env, insn, &o);
+        return BITS(insn, 10, 10) ? shift_cvt(env, insn, &o) : fp_indexed(env, insn, &o);
     }
     if (!BITS(insn, 21, 21)) {
         return !o.scalar && complex3(env, insn, &o);
     }
     if (BITS(insn, 10, 10)) {
-        return three_same(env, insn, &o);
+        return fp_three_same(env, insn, &o);
     }
-    return BITS(insn, 20, 17) == 0 ? two_misc(env, insn, &o) : reduce(env, insn, &o);
+    return BITS(insn, 20, 17) == 0 ? fp_two_misc(env, insn, &o) : reduce(env, insn, &o);
 }

@@ -4,7 +4,8 @@
  * words produced by the GNU assembler (aarch64-linux-gnu-as, listed below
  * with their source) decode to the intended row with the right operands,
  * every row decodes its own pattern, and encodings of what is not
- * implemented (most of AdvSIMD, SVE) decode to nothing.  The generator itself
+ * implemented (SVE, FEAT_SB) decode to nothing.  AdvSIMD data processing
+ * is one row per class whose validity arm_simd_exec decides (test_arm_cpu).  The generator itself
  * refuses overlapping rows when the table is built.
  */
 #include <check.h>

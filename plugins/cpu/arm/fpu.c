@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A64 scalar floating point on the host's IEEE 754 unit: the rounding mode
- * is set through <fenv.h> and the accrued exceptions are read back into
- * FPSR.  The Arm rules the host does not follow are applied here:
+ * A64 floating point on the host's IEEE 754 unit (the host-FPU contract of
+ * plugins/include/fpu/host-fpu.h): the rounding mode is installed around
+ * each operation and the raised exceptions are read back into FPSR.  The Arm rules the host does not follow are applied here:
  *  - NaN operands: the first signalling NaN (quietened, with Invalid
  *    Operation), else the first quiet NaN, in operand order; with FPCR.DN
  *    the default NaN instead; FMADD and friends raise Invalid for inf*0
@@ -13,11 +13,12 @@
  *  - tininess is detected before rounding (the host does it after): a
  *    result that rounded to the smallest normal magnitude is recomputed
  *    towards zero, which is tiny exactly when the unrounded value was.
- * Volatile temporaries keep the arithmetic between fesetround/fetestexcept.
+ * Volatile temporaries keep the arithmetic between host_fpu_begin/_end.
  */
-#include <fenv.h>
 #include <math.h>
 #include <string.h>
+
+#include "fpu/host-fpu.h"
 
 #include "plugins/cpu/arm/fpu.h"
 
@@ -108,8 +109,8 @@ static uint64_t quiet(unsigned ft, uint64_t v)
 
 typedef struct FpEnv {
     CPUARMState *env;
-    int saved_rm;
-    uint32_t flags;          /* FPSR bits raised in software */
+    HostFpState saved;
+    uint32_t flags;          /* FPSR bits raised in software (or taken from the host) */
 } FpEnv;
 
 static unsigned fpcr_rmode(const CPUARMState *env)
@@ -117,13 +118,13 @@ static unsigned fpcr_rmode(const CPUARMState *env)
     return (env->fpcr >> FPCR_RMODE_SHIFT) & 3;
 }
 
-static int host_rm(unsigned rm)
+static HostRound host_rm(unsigned rm)
 {
     switch (rm) {
-    case ARM_RM_RP: return FE_UPWARD;
-    case ARM_RM_RM: return FE_DOWNWARD;
-    case ARM_RM_RZ: return FE_TOWARDZERO;
-    default: return FE_TONEAREST;
+    case ARM_RM_RP: return HOST_ROUND_UP;
+    case ARM_RM_RM: return HOST_ROUND_DOWN;
+    case ARM_RM_RZ: return HOST_ROUND_TOWARD_ZERO;
+    default: return HOST_ROUND_NEAREST_EVEN;
     }
 }
 
@@ -131,9 +132,7 @@ static void fp_begin(FpEnv *f, CPUARMState *env, unsigned rm)
 {
     f->env = env;
     f->flags = 0;
-    f->saved_rm = fegetround();
-    feclearexcept(FE_ALL_EXCEPT);
-    fesetround(host_rm(rm == ARM_RM_FPCR ? fpcr_rmode(env) : rm));
+    f->saved = host_fpu_begin(host_rm(rm == ARM_RM_FPCR ? fpcr_rmode(env) : rm));
 }
 
 /* Accrue the host's flags (unless @host is false) and ours. */
@@ -141,12 +140,9 @@ static void fp_end(FpEnv *f, bool host)
 {
     uint32_t bits = f->flags;
     if (host) {
-        int e = fetestexcept(FE_ALL_EXCEPT);
-        bits |= (e & FE_INVALID ? FPSR_IOC : 0) | (e & FE_DIVBYZERO ? FPSR_DZC : 0) |
-                (e & FE_OVERFLOW ? FPSR_OFC : 0) | (e & FE_UNDERFLOW ? FPSR_UFC : 0) |
-                (e & FE_INEXACT ? FPSR_IXC : 0);
+        bits |= host_fpu_flags();        /* HOST_FPU_* are FPSR bits 0-4 */
     }
-    fesetround(f->saved_rm);
+    host_fpu_end(f->saved);
     f->env->fpsr |= bits;
 }
 
@@ -228,25 +224,30 @@ static bool is_min_normal(unsigned ft, uint64_t v)
 static uint64_t compute(FpEnv *f, const HostOp *h, unsigned ft)
 {
     uint64_t r = host_compute(h);
+    unsigned hf = host_fpu_flags();
     if (is_nan(ft, r)) {
         return default_nan(ft);
     }
     /* Tiny after rounding (the host's Underflow, or a subnormal) is also
      * tiny before rounding. */
-    bool tiny = is_denormal(ft, r) || fetestexcept(FE_UNDERFLOW);
-    if (is_min_normal(ft, r) && fetestexcept(FE_INEXACT)) {
-        int saved = fegetround();
-        fesetround(FE_TOWARDZERO);
+    bool tiny = is_denormal(ft, r) || (hf & HOST_FPU_UNDERFLOW);
+    if (is_min_normal(ft, r) && (hf & HOST_FPU_INEXACT)) {
+        /* Keep this operation's flags, recompute towards zero, drop that
+         * computation's flags. */
+        f->flags |= hf;
+        HostFpState rz = host_fpu_begin(HOST_ROUND_TOWARD_ZERO);
         uint64_t t = host_compute(h);
-        fesetround(saved);
+        host_fpu_end(rz);
+        host_fpu_clear_flags();
         if (is_denormal(ft, t) || is_zero(ft, t)) {
             tiny = true;
             f->flags |= FPSR_UFC;
         }
     }
     if (tiny && (f->env->fpcr & FPCR_FZ)) {
-        feclearexcept(FE_INEXACT | FE_UNDERFLOW);
-        f->flags = (f->flags & ~(uint32_t)FPSR_IXC) | FPSR_UFC;
+        f->flags |= host_fpu_flags();
+        host_fpu_clear_flags();
+        f->flags = (f->flags & ~(uint32_t)(FPSR_IXC | FPSR_UFC)) | FPSR_UFC;
         r &= sign_bit(ft);
     }
     return r;
@@ -906,7 +907,7 @@ uint64_t arm_fp_cvt_odd(CPUARMState *env, uint64_t a)
     a = flush_in(&f, ARM_FT_D, a);
     HostOp h = { .kind = HOP_CVT_DS, .ft = ARM_FT_S, .a = a };
     r = compute(&f, &h, ARM_FT_S);
-    if (fetestexcept(FE_INEXACT) && !is_inf(ARM_FT_S, r)) {
+    if (((f.flags | host_fpu_flags()) & HOST_FPU_INEXACT) && !is_inf(ARM_FT_S, r)) {
         r |= 1;
     }
     fp_end(&f, true);

@@ -278,7 +278,7 @@ static const TypeInfo arm_cpu_types[] = {
         .name = TYPE_ARM_CPU_MAX,
         .parent = TYPE_ARM_CPU,
         .category = "cpu",
-        .description = "A64 integer base with LSE, CRC32, LRCPC; EL0-EL2; 4/16/64K MMU",
+        .description = "A64 with LSE, CRC32, LRCPC, FP, AdvSIMD, crypto; EL0-EL2; 4/16/64K MMU",
         .target = "aarch64",
         .class_init = arm_cpu_max_class_init,
     },

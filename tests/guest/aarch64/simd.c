@@ -258,6 +258,88 @@ static void test_sha256(void)
     }
 }
 
+static const uint64_t sha512_k[80] = {
+    0x428a2f98d728ae22ull, 0x7137449123ef65cdull, 0xb5c0fbcfec4d3b2full, 0xe9b5dba58189dbbcull,
+    0x3956c25bf348b538ull, 0x59f111f1b605d019ull, 0x923f82a4af194f9bull, 0xab1c5ed5da6d8118ull,
+    0xd807aa98a3030242ull, 0x12835b0145706fbeull, 0x243185be4ee4b28cull, 0x550c7dc3d5ffb4e2ull,
+    0x72be5d74f27b896full, 0x80deb1fe3b1696b1ull, 0x9bdc06a725c71235ull, 0xc19bf174cf692694ull,
+    0xe49b69c19ef14ad2ull, 0xefbe4786384f25e3ull, 0x0fc19dc68b8cd5b5ull, 0x240ca1cc77ac9c65ull,
+    0x2de92c6f592b0275ull, 0x4a7484aa6ea6e483ull, 0x5cb0a9dcbd41fbd4ull, 0x76f988da831153b5ull,
+    0x983e5152ee66dfabull, 0xa831c66d2db43210ull, 0xb00327c898fb213full, 0xbf597fc7beef0ee4ull,
+    0xc6e00bf33da88fc2ull, 0xd5a79147930aa725ull, 0x06ca6351e003826full, 0x142929670a0e6e70ull,
+    0x27b70a8546d22ffcull, 0x2e1b21385c26c926ull, 0x4d2c6dfc5ac42aedull, 0x53380d139d95b3dfull,
+    0x650a73548baf63deull, 0x766a0abb3c77b2a8ull, 0x81c2c92e47edaee6ull, 0x92722c851482353bull,
+    0xa2bfe8a14cf10364ull, 0xa81a664bbc423001ull, 0xc24b8b70d0f89791ull, 0xc76c51a30654be30ull,
+    0xd192e819d6ef5218ull, 0xd69906245565a910ull, 0xf40e35855771202aull, 0x106aa07032bbd1b8ull,
+    0x19a4c116b8d2d0c8ull, 0x1e376c085141ab53ull, 0x2748774cdf8eeb99ull, 0x34b0bcb5e19b48a8ull,
+    0x391c0cb3c5c95a63ull, 0x4ed8aa4ae3418acbull, 0x5b9cca4f7763e373ull, 0x682e6ff3d6b2b8a3ull,
+    0x748f82ee5defb2fcull, 0x78a5636f43172f60ull, 0x84c87814a1f0ab72ull, 0x8cc702081a6439ecull,
+    0x90befffa23631e28ull, 0xa4506cebde82bde9ull, 0xbef9a3f7b2c67915ull, 0xc67178f2e372532bull,
+    0xca273eceea26619cull, 0xd186b8c721c0c207ull, 0xeada7dd6cde0eb1eull, 0xf57d4f7fee6ed178ull,
+    0x06f067aa72176fbaull, 0x0a637dc5a2c898a6ull, 0x113f9804bef90daeull, 0x1b710b35131c471bull,
+    0x28db77f523047d84ull, 0x32caab7b40c72493ull, 0x3c9ebe0a15c9bebcull, 0x431d67c49c100d4cull,
+    0x4cc5d4becb3e42b6ull, 0x597f299cfc657e2aull, 0x5fcb6fab3ad6faecull, 0x6c44198c4a475817ull,
+};
+
+static uint64_t ror64(uint64_t x, unsigned n)
+{
+    return (x >> n) | (x << (64 - n));
+}
+
+/* SHA-512 of "abc": the schedule in software (with SHA512SU0/SU1 checked
+ * against W[16..17]) and two rounds per SHA512H + SHA512H2, the state
+ * rotating through five vectors as in the usual register allocation. */
+static void test_sha512(void)
+{
+    uint64_t w[80];
+    for (unsigned i = 0; i < 16; i++) {
+        w[i] = 0;
+    }
+    w[0] = 0x6162638000000000ull;
+    w[15] = 24;
+    for (unsigned i = 16; i < 80; i++) {
+        uint64_t s0 = ror64(w[i - 15], 1) ^ ror64(w[i - 15], 8) ^ (w[i - 15] >> 7);
+        uint64_t s1 = ror64(w[i - 2], 19) ^ ror64(w[i - 2], 61) ^ (w[i - 2] >> 6);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    V a = { w[0], w[1] }, b = { w[2], w[3] }, c = { w[14], w[15] }, d = { w[9], w[10] };
+    VOP2("sha512su0 v0.2d, v1.2d", &a, &b);
+    VOP3("sha512su1 v0.2d, v1.2d, v2.2d", &a, &c, &d);
+    CHECK_EQ(a.lo, w[16]);
+    CHECK_EQ(a.hi, w[17]);
+    static const uint64_t h0[8] = {
+        0x6a09e667f3bcc908ull, 0xbb67ae8584caa73bull, 0x3c6ef372fe94f82bull,
+        0xa54ff53a5f1d36f1ull, 0x510e527fade682d1ull, 0x9b05688c2b3e6c1full,
+        0x1f83d9abfb41bd6bull, 0x5be0cd19137e2179ull,
+    };
+    static const unsigned char perm[5][5] = {
+        { 0, 1, 2, 3, 4 }, { 3, 0, 4, 2, 1 }, { 2, 3, 1, 4, 0 }, { 4, 2, 0, 1, 3 },
+        { 1, 4, 3, 0, 2 },
+    };
+    V q[5] = { { h0[0], h0[1] }, { h0[2], h0[3] }, { h0[4], h0[5] }, { h0[6], h0[7] }, { 0, 0 } };
+    for (unsigned r = 0; r < 40; r++) {
+        const unsigned char *p = perm[r % 5];
+        V *i0 = &q[p[0]], *i1 = &q[p[1]], *i2 = &q[p[2]], *i3 = &q[p[3]], *i4 = &q[p[4]];
+        V kw = { sha512_k[2 * r + 1] + w[2 * r + 1], sha512_k[2 * r] + w[2 * r] };  /* swapped */
+        V x = { i2->hi, i3->lo }, y = { i1->hi, i2->lo };
+        i3->lo += kw.lo;
+        i3->hi += kw.hi;
+        VOP3("sha512h q0, q1, v2.2d", i3, &x, &y);
+        i4->lo = i1->lo + i3->lo;
+        i4->hi = i1->hi + i3->hi;
+        VOP3("sha512h2 q0, q1, v2.2d", i3, i1, i0);
+    }
+    static const uint64_t want[8] = {
+        0xddaf35a193617abaull, 0xcc417349ae204131ull, 0x12e6fa4e89a97ea2ull,
+        0x0a9eeee64b55d39aull, 0x2192992a274fc1a8ull, 0x36ba3c23a3feebbdull,
+        0x454d4423643ce80eull, 0x2a9ac94fa54ca49full,
+    };
+    for (unsigned i = 0; i < 4; i++) {
+        CHECK_EQ(q[i].lo + h0[2 * i], want[2 * i]);
+        CHECK_EQ(q[i].hi + h0[2 * i + 1], want[2 * i + 1]);
+    }
+}
+
 /* ---- PMULL, SHA-3 helpers ----------------------------------------------------------------- */
 
 static void test_pmull_sha3(void)
@@ -406,6 +488,7 @@ int main(void)
     test_aes();
     test_sha1();
     test_sha256();
+    test_sha512();
     test_pmull_sha3();
     test_structures();
     test_tbl_and_saturation();

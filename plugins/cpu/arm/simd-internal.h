@@ -87,6 +87,11 @@ static inline __int128 wide(uint64_t x, unsigned bits, bool u)
 
 /* Shift a wide value left (@sh > 0) or right (@sh < 0), optionally
  * rounding the right shifts. */
+static inline __int128 wshl(__int128 v, unsigned sh)
+{
+    return v * ((__int128)1 << sh);
+}
+
 static inline __int128 wshift(__int128 v, int sh, bool round)
 {
     if (sh >= 64) {
@@ -94,7 +99,7 @@ static inline __int128 wshift(__int128 v, int sh, bool round)
         return v == 0 ? 0 : v < 0 ? -((__int128)1 << 126) : (__int128)1 << 126;
     }
     if (sh >= 0) {
-        return v << sh;
+        return v * ((__int128)1 << sh);    /* no left shift of a negative value */
     }
     int n = -sh > 65 ? 65 : -sh;
     if (round) {

@@ -34,7 +34,7 @@ static uint64_t sqrdmulh(CPUARMState *env, unsigned bits, uint64_t a, uint64_t b
                          bool round, int accop)
 {
     __int128 p = 2 * (__int128)sx(a, bits) * sx(b, bits);
-    __int128 v = accop ? ((__int128)sx(acc, bits) << bits) + accop * p : p;
+    __int128 v = accop ? wshl(sx(acc, bits), bits) + accop * p : p;
     if (round) {
         v += (__int128)1 << (bits - 1);
     }
@@ -348,7 +348,7 @@ static bool two_misc(CPUARMState *env, Ops *o)
         case 0x08: v = (u ? s >= 0 : s > 0) ? m : 0; break;
         case 0x09: v = (u ? s <= 0 : s == 0) ? m : 0; break;
         case 0x0a: v = s < 0 ? m : 0; break;
-        default: v = u ? (uint64_t)-s : (uint64_t)(s < 0 ? -s : s); break;
+        default: v = u || s < 0 ? 0 - (uint64_t)s : (uint64_t)s; break;   /* NEG / ABS */
         }
         se(o->r, es, i, v & m);
     }
@@ -468,7 +468,7 @@ static bool shift_imm(CPUARMState *env, uint32_t insn, Ops *o)
     if (op == 0x14) {                                        /* SSHLL / USHLL */
         unsigned n = 8 / es;
         for (unsigned i = 0; i < n; i++) {
-            __int128 w = wide(ge(o->a, es, i + (q ? n : 0)), bits, u) << lsh;
+            __int128 w = wshl(wide(ge(o->a, es, i + (q ? n : 0)), bits, u), (unsigned)lsh);
             se(o->r, 2 * es, i, (uint64_t)w);
         }
         vput(env, o->rd, o->r, 16);
@@ -489,8 +489,10 @@ static bool shift_imm(CPUARMState *env, uint32_t insn, Ops *o)
         case 0x0a:                                           /* SHL / SLI */
             v = u ? (d & ~(m << lsh) & m) | ((x << lsh) & m) : (x << lsh) & m;
             break;
-        case 0x0c: v = sat_u(env, wide(x, bits, false) << lsh, bits); break;  /* SQSHLU */
-        default: v = u ? sat_u(env, w << lsh, bits) : sat_s(env, w << lsh, bits); break;
+        case 0x0c: v = sat_u(env, wshl(wide(x, bits, false), (unsigned)lsh), bits); break;
+        default:
+            v = u ? sat_u(env, wshl(w, (unsigned)lsh), bits) : sat_s(env, wshl(w, (unsigned)lsh), bits);
+            break;
         }
         se(o->r, es, i, v);
     }

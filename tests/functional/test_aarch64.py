@@ -28,7 +28,7 @@ PROGRAMS = {
     'exc': ([], []),
     'mmu': ([], []),
     'smp': (['-smp', '4'], ['-smp', '4']),
-    'el2': (['-M', 'arm-virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
+    'el2': (['-M', 'virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
     'fp': ([], []),
 }
 BACKENDS = ['interp'] + (['x86_64'] if platform.machine() == 'x86_64' else [])

@@ -7,10 +7,9 @@
  * flash, RTC, virtio, PCIe, fw_cfg, the device tree and firmware boot come
  * with the next issue's board.
  *
- * Type name: "arm-virt-machine" (-M arm-virt, also the aarch64 default
- * machine) until the module index can hold one type name per target (it
- * keys types by name alone, so a second "virt-machine" would hide the
- * riscv64 one); then it becomes "virt-machine" like QEMU's.
+ * Type name: "virt-machine" for the target aarch64 (-M virt, the aarch64
+ * default machine); riscv64's board has the same name for its target: the
+ * module index tells them apart by target.
  *
  * Boot: -kernel ELF is loaded and CPU 0 starts at its entry at the highest
  * EL (EL1, or EL2 with virtualization=on); the other CPUs stay powered off
@@ -25,7 +24,7 @@
 #include "kernel/module.h"
 #include "kernel/runstate.h"
 
-#define TYPE_ARM_VIRT_MACHINE "arm-virt-machine"
+#define TYPE_ARM_VIRT_MACHINE "virt-machine"
 #define ARM_VIRT_ERROR (g_quark_from_static_string("arm-virt"))
 
 #define VIRT_MAX_CPUS 8
@@ -79,7 +78,7 @@ static bool virt_check_board_props(Object *cpu, GError **errp)
     } board_props[] = {
         { "mp-affinity", "the board numbers CPUs itself" },
         { "reset-pc", "the board starts CPU 0 at the -kernel entry" },
-        { "has-el2", "use -M arm-virt,virtualization=on" },
+        { "has-el2", "use -M virt,virtualization=on" },
         { "start-powered-off", "secondary CPUs start with PSCI CPU_ON" },
     };
     for (size_t i = 0; i < G_N_ELEMENTS(board_props); i++) {
@@ -259,10 +258,6 @@ static void virt_instance_finalize(Object *obj)
 static void virt_class_init(ObjectClass *klass, const void *data)
 {
     MachineClass *mc = MACHINE_CLASS(klass);
-    mc->name = "arm-virt";
-    mc->desc = "ARM Virtual Machine (bare-metal subset)";
-    mc->target = "aarch64";
-    mc->is_default = true;
     mc->default_cpu_type = VIRT_DEFAULT_CPU;
     mc->default_ram_size = VIRT_DEFAULT_RAM;
     mc->max_cpus = VIRT_MAX_CPUS;
@@ -275,7 +270,7 @@ static const TypeInfo virt_machine_info = {
     .name = TYPE_ARM_VIRT_MACHINE,
     .parent = TYPE_MACHINE,
     .category = "machine",
-    .description = "ARM Virtual Machine (bare-metal subset)",
+    .description = "ARM Virtual Machine",
     .target = "aarch64",
     .is_default = true,
     .instance_size = sizeof(ArmVirtMachineState),

@@ -110,8 +110,10 @@ class GuestPrograms(unittest.TestCase):
         self.assertIn('FPCR', out)
         # -cpu max advertises what is implemented: no FP/AdvSIMD (0xff in
         # bits 23:16: AdvSIMD is missing and the two go together), AArch64
-        # EL0/EL1 only; LSE (2) and CRC32 (1).
-        self.assertIn('ID_AA64PFR0_EL1  0000000000ff0011', out)
+        # EL0/EL1 only; the board's GICv3 system-register interface (GIC = 1,
+        # bits 27:24); LSE (2) and CRC32 (1).
+        self.assertIn('ID_AA64PFR0_EL1  0000000001ff0011', out)
+        self.assertIn('ICC_CTLR_EL1     0000000000000400', out)
         self.assertIn('ID_AA64ISAR0_EL1 0000000000210000', out)
 
 
@@ -172,7 +174,7 @@ class CommandLine(unittest.TestCase):
         self.assertIn('/no/such/file.elf', r.stderr)
         r = tt.run(['-kernel', os.path.join(tt.ROOT, 'README.md'), '-nographic'], link=LINK)
         self.assertNotEqual(r.returncode, 0)
-        self.assertIn('only ELF', r.stderr)
+        self.assertIn('neither an ELF program nor an arm64 Image', r.stderr)
         r = tt.run(['-bios', '/dev/null', '-nographic'], link=LINK)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn('-bios', r.stderr)

@@ -3,7 +3,13 @@
 """The aarch64 virt board (-M virt of tessera-system-aarch64): its name
 beside riscv64's board of the same name, and the board itself."""
 import json
+import lzma
+import os
+import re
+import shutil
+import subprocess
 import sys
+import tempfile
 import unittest
 
 import tessera_test as tt
@@ -55,6 +61,117 @@ class MachineLookup(unittest.TestCase):
         r = tt.run(['-M', 'arm-virt', '-nographic'], link=LINK)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("unsupported machine type 'arm-virt'", r.stderr)
+
+
+def aarch64_guest_dir():
+    """../shared/guests/aarch64 (or $TESSERA_GUEST_DIR/aarch64)."""
+    for d in (os.environ.get('TESSERA_GUEST_DIR'),
+              os.path.join(os.path.dirname(tt.ROOT), 'shared', 'guests')):
+        if d and os.path.exists(os.path.join(d, 'aarch64', 'Image.xz')):
+            return os.path.join(d, 'aarch64')
+    raise AssertionError('aarch64 guest images not found: expected ../shared/guests/aarch64 '
+                         '(Image.xz, initramfs.cpio.gz) or TESSERA_GUEST_DIR')
+
+
+def linux_image():
+    """The Linux 6.1 Image, decompressed once into the build directory."""
+    src = os.path.join(aarch64_guest_dir(), 'Image.xz')
+    dst = os.path.join(tt.build_dir(), 'guest-aarch64', 'Image')
+    if not os.path.exists(dst) or os.path.getmtime(dst) < os.path.getmtime(src):
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        with lzma.open(src) as f, open(dst + '.tmp', 'wb') as out:
+            shutil.copyfileobj(f, out)
+        os.replace(dst + '.tmp', dst)
+    return dst
+
+
+# Until the CPU implements AdvSIMD, the kernel (built with general
+# registers only) boots but its userspace dies at the first SIMD
+# instruction; the kernel says so itself.
+NO_SIMD = 'Advanced SIMD is not implemented'
+
+
+class LinuxBoot(unittest.TestCase):
+    """Direct kernel boot of the Linux 6.1 arm64 Image: device tree, GICv3,
+    arch timer, PL011 console, PSCI CPU_ON for secondary CPUs."""
+
+    def boot(self, extra, append='console=ttyAMA0 guest.run=true panic=-1', timeout=600):
+        r = tt.run(['-M', 'virt', '-m', '512', '-nographic', '-no-reboot',
+                    '-kernel', linux_image(), '-append', append] + list(extra),
+                   link=LINK, timeout=timeout)
+        out = r.stdout + r.stderr
+        # panic=-1 and -no-reboot: a dead init resets the board, which ends the
+        # process; a working one powers off through PSCI SYSTEM_OFF.
+        self.assertEqual(r.returncode, 0, out[-3000:])
+        return out
+
+    def check_init(self, out):
+        self.assertIn('Run /init as init process', out, out[-3000:])
+        if NO_SIMD in out:
+            self.assertIn('Attempted to kill init', out, out[-3000:])
+        else:
+            self.assertRegex(out, r'BOOT-OK [0-9.]+ aarch64', out[-3000:])
+
+    def test_boot_one_cpu(self):
+        out = self.boot([])
+        for want in ('Machine model: linux,dummy-virt', 'psci: PSCIv1.1 detected in firmware',
+                     'GICv3: 256 SPIs implemented',
+                     'GICv3: CPU0: found redistributor 0 region 0:0x00000000080a0000',
+                     'arch_timer: cp15 timer(s) running at 62.50MHz',
+                     'ttyAMA0 at MMIO 0x9000000', 'CPU: All CPU(s) started at EL1',
+                     'Kernel command line: console=ttyAMA0 guest.run=true panic=-1'):
+            self.assertIn(want, out, out[-3000:])
+        self.check_init(out)
+
+    def test_boot_four_cpus_with_psci(self):
+        out = self.boot(['-smp', '4'])
+        for cpu in (1, 2, 3):
+            self.assertIn('CPU%d: Booted secondary processor 0x000000000%d' % (cpu, cpu), out,
+                          out[-3000:])
+        self.assertIn('smp: Brought up 1 node, 4 CPUs', out)
+        self.check_init(out)
+
+    def test_separate_initrd(self):
+        initrd = os.path.join(aarch64_guest_dir(), 'initramfs.cpio.gz')
+        out = self.boot(['-initrd', initrd])
+        # The kernel frees the -initrd range after unpacking it: its size is the file's.
+        m = re.search(r'Freeing initrd memory: (\d+)K', out)
+        self.assertTrue(m, out[-3000:])
+        self.assertLessEqual(abs(int(m.group(1)) - os.path.getsize(initrd) // 1024), 4)
+        self.assertNotIn('Initramfs unpacking failed', out)
+        self.check_init(out)
+
+
+class BoardOptions(unittest.TestCase):
+    def test_dumpdtb_is_a_valid_tree(self):
+        dtc = shutil.which('dtc')
+        self.assertTrue(dtc, 'dtc not found: install device-tree-compiler (scripts/setup.sh)')
+        with tempfile.TemporaryDirectory() as d:
+            dtb = os.path.join(d, 'virt.dtb')
+            r = tt.run(['-M', 'virt,dumpdtb=' + dtb, '-smp', '2', '-append', 'x=1'], link=LINK)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            dts = subprocess.run([dtc, '-I', 'dtb', '-O', 'dts', dtb], capture_output=True,
+                                 text=True, check=True).stdout
+        for want in ('compatible = "arm,gic-v3";', 'method = "hvc";', 'cpu@1 {',
+                     'compatible = "arm,armv8-timer\\0arm,armv7-timer";',
+                     'bootargs = "x=1";', 'stdout-path = "/pl011@9000000";'):
+            self.assertIn(want, dts)
+
+    def test_refusals(self):
+        cases = [
+            (['-M', 'virt,gic-version=2', '-kernel', '/dev/null'], 'GICv2 is not implemented'),
+            (['-M', 'virt,gic-version=1'], 'gic-version=1: expected 2, 3 or max'),
+            (['-kernel', os.path.join(tt.ROOT, 'README.md')],
+             'neither an ELF program nor an arm64 Image'),
+            (['-kernel', '/no/such/Image'], '/no/such/Image'),
+            (['-bios', '/dev/null'], '-bios is not supported yet'),
+        ]
+        for args, msg in cases:
+            with self.subTest(args=args):
+                r = tt.run(args + ['-nographic'], link=LINK)
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertIn(msg, r.stderr)
+                self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
 
 
 if __name__ == '__main__':

@@ -1,28 +1,35 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * aarch64 "virt" board, first step: laid out like QEMU's virt machine
- * (the same addresses) with what bare-metal programs need: RAM at
- * 0x40000000, the PL011 UART at 0x09000000, PSCI served by the CPUs
- * (HVC conduit, or SMC with virtualization=on, as QEMU chooses).  The GIC,
- * flash, RTC, virtio, PCIe, fw_cfg, the device tree and firmware boot come
- * with the next issue's board.
+ * aarch64 "virt" board, laid out like QEMU 7.2's virt machine (the same
+ * addresses and interrupt numbers): RAM at 0x40000000, the GIC (GICv3:
+ * distributor 0x08000000, redistributors 0x080a0000), the PL011 UART at
+ * 0x09000000 (SPI 1), the generic timer's PPIs (EL1 physical 14, virtual
+ * 11, EL2 physical 10) and PSCI served by the CPUs (HVC, or SMC with
+ * virtualization=on, as QEMU chooses).
  *
  * Type name: "virt-machine" for the target aarch64 (-M virt, the aarch64
  * default machine); riscv64's board has the same name for its target: the
  * module index tells them apart by target.
  *
- * Boot: -kernel ELF is loaded and CPU 0 starts at its entry at the highest
- * EL (EL1, or EL2 with virtualization=on); the other CPUs stay powered off
- * (PSCI CPU_ON is not implemented yet).  Properties: virtualization.
+ * Boot: -kernel is an arm64 Image (Linux's boot protocol: a generated
+ * device tree, -initrd, -append; a small stub in RAM puts the DTB address
+ * in x0 and jumps to the kernel) or an ELF program (entered at its entry,
+ * no device tree).  CPU 0 starts at EL1, or EL2 with virtualization=on;
+ * the others wait for PSCI CPU_ON.  Properties: virtualization,
+ * gic-version (3 or max; GICv2 is not implemented yet, so the default is
+ * 3 where QEMU's is 2), dumpdtb.
  */
 #include <string.h>
 
 #include "kernel/accel.h"
+#include "kernel/fdt.h"
+#include "kernel/hostfile.h"
 #include "kernel/loader.h"
 #include "kernel/log.h"
 #include "kernel/machine.h"
 #include "kernel/module.h"
 #include "kernel/runstate.h"
+#include "plugins/cpu/arm/cpu.h"
 
 #define TYPE_ARM_VIRT_MACHINE "virt-machine"
 #define ARM_VIRT_ERROR (g_quark_from_static_string("arm-virt"))
@@ -30,12 +37,15 @@
 #define VIRT_MAX_CPUS 8
 #define VIRT_DEFAULT_RAM (128 * MiB)
 #define VIRT_DEFAULT_CPU "max-arm-cpu"
+#define VIRT_NUM_IRQS 256          /* SPIs, as QEMU's virt */
 #define EM_AARCH64 183
 
 #define MiB (1024ULL * 1024)
 #define GiB (1024 * MiB)
 
 enum {
+    VIRT_GIC_DIST,
+    VIRT_GIC_REDIST,
     VIRT_UART,
     VIRT_MEM,
 };
@@ -48,15 +58,43 @@ typedef struct VirtRegion {
 
 /* The board's address map (QEMU's virt addresses). */
 static const VirtRegion virt_memmap[] = {
+    [VIRT_GIC_DIST] = { .name = "gic-dist", .base = 0x08000000, .size = 0x10000 },
+    [VIRT_GIC_REDIST] = { .name = "gic-redist", .base = 0x080a0000, .size = 0xf60000 },
     [VIRT_UART] = { .name = "uart", .base = 0x09000000, .size = 0x1000 },
     [VIRT_MEM] = { .name = "mem", .base = 0x40000000, .size = 255 * GiB },
 };
 
+/* SPI numbers (INTID - 32), QEMU's. */
+enum { VIRT_SPI_UART = 1 };
+
+/* Generic timer PPIs (INTID - 16), QEMU's, by the CPU's timer output. */
+static const struct { int timer; unsigned ppi; } virt_timer_ppis[] = {
+    { ARM_TIMER_PHYS, 14 },
+    { ARM_TIMER_VIRT, 11 },
+    { ARM_TIMER_HYP, 10 },
+};
+
+/* Interrupt specifier flags (include/dt-bindings/interrupt-controller). */
+#define GIC_FDT_SPI 0
+#define GIC_FDT_PPI 1
+#define IRQ_TYPE_LEVEL_HIGH 4
+
+/* arm64 Image header (Documentation/arm64/booting.rst). */
+#define IMAGE_MAGIC 0x644d5241u    /* "ARM\x64" at offset 56 */
+#define IMAGE_HEADER_SIZE 64
+#define IMAGE_KERNEL_OFFSET (2 * MiB)  /* from RAM base; 2 MiB aligned */
+#define VIRT_STUB_ADDR 0x40000000      /* boot stub, then the DTB */
+#define VIRT_FDT_OFFSET 0x10000
+#define VIRT_FDT_MAX (2 * MiB - VIRT_FDT_OFFSET)
+
 typedef struct ArmVirtMachineState {
     MachineState parent_obj;
     bool virtualization;
+    char *gic_version;
+    DeviceState *gic;
     DeviceState *uart;
     LoaderImages *images;
+    FdtBuilder *fdt;
 } ArmVirtMachineState;
 
 OBJECT_DECLARE_SIMPLE_TYPE(ArmVirtMachineState, ARM_VIRT_MACHINE, TYPE_ARM_VIRT_MACHINE)
@@ -149,6 +187,61 @@ static bool virt_create_cpus(ArmVirtMachineState *s, GError **errp)
     return true;
 }
 
+
+static DeviceState *virt_new_device(MachineState *ms, const char *type, const char *name,
+                                    GError **errp)
+{
+    Object *obj = object_new_checked(type, errp);
+    if (!obj) {
+        return NULL;
+    }
+    bool ok = object_property_add_child(OBJECT(ms), name, obj, errp);
+    object_unref(obj);
+    return ok ? DEVICE(obj) : NULL;
+}
+
+static bool virt_check_gic_version(ArmVirtMachineState *s, GError **errp)
+{
+    const char *v = s->gic_version;
+    if (!v || !strcmp(v, "3") || !strcmp(v, "max")) {
+        return true;
+    }
+    if (!strcmp(v, "2")) {
+        g_set_error(errp, ARM_VIRT_ERROR, 0, "virt (aarch64): gic-version=2: GICv2 is not "
+                    "implemented yet; use gic-version=3");
+    } else {
+        g_set_error(errp, ARM_VIRT_ERROR, 0, "virt (aarch64): gic-version=%s: expected 2, 3 "
+                    "or max", v);
+    }
+    return false;
+}
+
+/* GICv3 wired to the CPUs (IRQ/FIQ) and their timers (PPIs). */
+static bool virt_create_gic(ArmVirtMachineState *s, GError **errp)
+{
+    MachineState *ms = MACHINE(s);
+    DeviceState *gic = virt_new_device(ms, "arm-gicv3", "gic", errp);
+    if (!gic || !object_property_set_uint(OBJECT(gic), "num-cpu", ms->smp_cpus, errp) ||
+        !object_property_set_uint(OBJECT(gic), "num-irq", VIRT_NUM_IRQS + 32, errp) ||
+        !device_realize(gic, errp)) {
+        return false;
+    }
+    s->gic = gic;
+    device_mmio_map(gic, 0, &ms->system_memory, virt_memmap[VIRT_GIC_DIST].base);
+    device_mmio_map(gic, 1, &ms->system_memory, virt_memmap[VIRT_GIC_REDIST].base);
+    for (unsigned i = 0; i < ms->smp_cpus; i++) {
+        DeviceState *cpu = DEVICE(virt_cpu(ms, i));
+        device_connect_irq_out(gic, 2 * i, device_get_irq_in(cpu, ARM_IRQ_PIN_IRQ));
+        device_connect_irq_out(gic, 2 * i + 1, device_get_irq_in(cpu, ARM_IRQ_PIN_FIQ));
+        for (size_t t = 0; t < G_N_ELEMENTS(virt_timer_ppis); t++) {
+            int pin = VIRT_NUM_IRQS + 32 * i + 16 + virt_timer_ppis[t].ppi;
+            device_connect_irq_out(cpu, virt_timer_ppis[t].timer,
+                                   device_get_irq_in(gic, pin));
+        }
+    }
+    return true;
+}
+
 static bool virt_init(MachineState *ms, GError **errp)
 {
     ArmVirtMachineState *s = ARM_VIRT_MACHINE(ms);
@@ -163,31 +256,218 @@ static bool virt_init(MachineState *ms, GError **errp)
                     "virt: invalid RAM size %" PRIu64 " (1 byte .. 255 GiB)", ms->ram_size);
         return false;
     }
+    if (!virt_check_gic_version(s, errp)) {
+        return false;
+    }
     memory_region_add_subregion(&ms->system_memory, mem->base, &ms->ram);
     s->images = loader_images_new(&ms->address_space);
-    if (!virt_create_cpus(s, errp)) {
+    if (!virt_create_cpus(s, errp) || !virt_create_gic(s, errp)) {
         return false;
     }
-
-    Object *obj = object_new_checked("pl011", errp);
-    if (!obj) {
+    DeviceState *uart = virt_new_device(ms, "pl011", "uart", errp);
+    if (!uart || (machine_serial_chardev_id(0) &&
+                  !object_property_set_str(OBJECT(uart), "chardev", machine_serial_chardev_id(0),
+                                           errp)) ||
+        !device_realize(uart, errp)) {
         return false;
     }
-    bool ok = (!machine_serial_chardev_id(0) ||
-               object_property_set_str(obj, "chardev", machine_serial_chardev_id(0), errp)) &&
-              object_property_add_child(OBJECT(ms), "uart", obj, errp);
-    object_unref(obj);
-    if (!ok || !device_realize(DEVICE(obj), errp)) {
-        return false;
-    }
-    s->uart = DEVICE(obj);
-    device_mmio_map(s->uart, 0, &ms->system_memory, virt_memmap[VIRT_UART].base);
+    s->uart = uart;
+    device_mmio_map(uart, 0, &ms->system_memory, virt_memmap[VIRT_UART].base);
+    device_connect_irq_out(uart, 0, device_get_irq_in(s->gic, VIRT_SPI_UART));
     return true;
 }
+
+/* ---- device tree ---------------------------------------------------------- */
+
+static void fdt_irq(FdtBuilder *fdt, const char *path, unsigned type, unsigned num)
+{
+    uint32_t cells[] = { type, num, IRQ_TYPE_LEVEL_HIGH };
+    fdt_builder_prop_cells(fdt, path, "interrupts", cells, 3);
+}
+
+static bool virt_build_fdt(ArmVirtMachineState *s, GError **errp)
+{
+    MachineState *ms = MACHINE(s);
+    FdtBuilder *fdt = s->fdt = fdt_builder_new();
+    static const char *const psci_compat[] = { "arm,psci-1.0", "arm,psci-0.2", "arm,psci",
+                                               NULL };
+    static const char *const uart_compat[] = { "arm,pl011", "arm,primecell", NULL };
+    static const char *const clock_names[] = { "uartclk", "apb_pclk", NULL };
+
+    fdt_builder_prop_string(fdt, "/", "compatible", "linux,dummy-virt");
+    fdt_builder_prop_string(fdt, "/", "model", "linux,dummy-virt");
+    fdt_builder_prop_u32(fdt, "/", "#address-cells", 2);
+    fdt_builder_prop_u32(fdt, "/", "#size-cells", 2);
+
+    g_autofree char *gic_label = fdt_device_label(s->gic);
+    DEVICE_GET_CLASS(s->gic)->fdt_node(s->gic, fdt);
+    fdt_builder_prop_u32(fdt, "/", "interrupt-parent", fdt_builder_phandle(fdt, gic_label));
+
+    fdt_builder_add_node(fdt, "/psci");
+    fdt_builder_prop_strings(fdt, "/psci", "compatible", psci_compat);
+    fdt_builder_prop_string(fdt, "/psci", "method", s->virtualization ? "smc" : "hvc");
+    fdt_builder_prop_u32(fdt, "/psci", "cpu_suspend", 0xc4000001);
+    fdt_builder_prop_u32(fdt, "/psci", "cpu_off", 0x84000002);
+    fdt_builder_prop_u32(fdt, "/psci", "cpu_on", 0xc4000003);
+    fdt_builder_prop_u32(fdt, "/psci", "migrate", 0xc4000005);
+
+    fdt_builder_add_node(fdt, "/cpus");
+    fdt_builder_prop_u32(fdt, "/cpus", "#address-cells", 1);
+    fdt_builder_prop_u32(fdt, "/cpus", "#size-cells", 0);
+    /* libfdt puts a new node first: add them last to first. */
+    for (unsigned i = ms->smp_cpus; i-- > 0;) {
+        ARMCPU *cpu = (ARMCPU *)virt_cpu(ms, i);
+        g_autofree char *path = g_strdup_printf("/cpus/cpu@%" PRIx64, cpu->mp_affinity);
+        fdt_builder_add_node(fdt, path);
+        fdt_builder_prop_string(fdt, path, "device_type", "cpu");
+        fdt_builder_prop_string(fdt, path, "compatible", "arm,armv8");
+        fdt_builder_prop_u32(fdt, path, "reg", (uint32_t)cpu->mp_affinity);
+        fdt_builder_prop_string(fdt, path, "enable-method", "psci");
+    }
+
+    static const char *const timer_compat[] = { "arm,armv8-timer", "arm,armv7-timer", NULL };
+    fdt_builder_add_node(fdt, "/timer");
+    fdt_builder_prop_strings(fdt, "/timer", "compatible", timer_compat);
+    /* Secure physical (13, not delivered: no EL3), non-secure physical,
+     * virtual, EL2 physical. */
+    uint32_t timer_irqs[] = { GIC_FDT_PPI, 13, IRQ_TYPE_LEVEL_HIGH, GIC_FDT_PPI, 14,
+                              IRQ_TYPE_LEVEL_HIGH, GIC_FDT_PPI, 11, IRQ_TYPE_LEVEL_HIGH,
+                              GIC_FDT_PPI, 10, IRQ_TYPE_LEVEL_HIGH };
+    fdt_builder_prop_cells(fdt, "/timer", "interrupts", timer_irqs, G_N_ELEMENTS(timer_irqs));
+    fdt_builder_prop_empty(fdt, "/timer", "always-on");
+
+    g_autofree char *mem_path = g_strdup_printf("/memory@%" PRIx64,
+                                                (uint64_t)virt_memmap[VIRT_MEM].base);
+    uint64_t mem_reg[] = { virt_memmap[VIRT_MEM].base, ms->ram_size };
+    fdt_builder_add_node(fdt, mem_path);
+    fdt_builder_prop_string(fdt, mem_path, "device_type", "memory");
+    fdt_builder_prop_reg(fdt, mem_path, mem_reg, 1);
+
+    fdt_builder_add_node(fdt, "/apb-pclk");
+    fdt_builder_prop_string(fdt, "/apb-pclk", "compatible", "fixed-clock");
+    fdt_builder_prop_u32(fdt, "/apb-pclk", "#clock-cells", 0);
+    fdt_builder_prop_u32(fdt, "/apb-pclk", "clock-frequency", 24000000);
+    fdt_builder_prop_string(fdt, "/apb-pclk", "clock-output-names", "clk24mhz");
+    uint32_t clk = fdt_builder_set_phandle(fdt, "/apb-pclk", "apb-pclk");
+
+    g_autofree char *uart_path = g_strdup_printf("/pl011@%" PRIx64,
+                                                 (uint64_t)virt_memmap[VIRT_UART].base);
+    uint64_t uart_reg[] = { virt_memmap[VIRT_UART].base, virt_memmap[VIRT_UART].size };
+    uint32_t clocks[] = { clk, clk };
+    fdt_builder_add_node(fdt, uart_path);
+    fdt_builder_prop_strings(fdt, uart_path, "compatible", uart_compat);
+    fdt_builder_prop_reg(fdt, uart_path, uart_reg, 1);
+    fdt_irq(fdt, uart_path, GIC_FDT_SPI, VIRT_SPI_UART);
+    fdt_builder_prop_cells(fdt, uart_path, "clocks", clocks, 2);
+    fdt_builder_prop_strings(fdt, uart_path, "clock-names", clock_names);
+
+    fdt_builder_add_node(fdt, "/chosen");
+    fdt_builder_prop_string(fdt, "/chosen", "stdout-path", uart_path);
+    if (ms->kernel_cmdline && ms->kernel_cmdline[0]) {
+        fdt_builder_prop_string(fdt, "/chosen", "bootargs", ms->kernel_cmdline);
+    }
+    return fdt_builder_take_error(fdt, errp);
+}
+
+/* ---- boot ----------------------------------------------------------------- */
 
 static void virt_reset_hook(void *opaque)
 {
     loader_images_replay(ARM_VIRT_MACHINE(opaque)->images);
+}
+
+static uint64_t le64_at(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return GUINT64_FROM_LE(v);
+}
+
+/* True with the header's fields when @file is an arm64 Image. */
+static bool read_image_header(const char *file, uint64_t *text_offset, uint64_t *image_size,
+                              GError **errp)
+{
+    uint8_t hdr[IMAGE_HEADER_SIZE];
+    FILE *f = fopen(file, "rb");
+    bool ok = f && fread(hdr, 1, sizeof(hdr), f) == sizeof(hdr);
+    if (f) {
+        fclose(f);
+    }
+    if (!ok || (uint32_t)le64_at(hdr + 56) != IMAGE_MAGIC) {
+        g_set_error(errp, ARM_VIRT_ERROR, 0, "virt (aarch64): -kernel %s: neither an ELF "
+                    "program nor an arm64 Image (no \"ARM\\x64\" magic)", file);
+        return false;
+    }
+    *text_offset = le64_at(hdr + 8);
+    *image_size = le64_at(hdr + 16);
+    return true;
+}
+
+static bool virt_load_linux(ArmVirtMachineState *s, GError **errp)
+{
+    MachineState *ms = MACHINE(s);
+    const VirtRegion *mem = &virt_memmap[VIRT_MEM];
+    uint64_t text_offset, image_size, file_size;
+    if (!loader_file_size(ms->kernel_filename, 0, &file_size, errp) ||
+        !read_image_header(ms->kernel_filename, &text_offset, &image_size, errp)) {
+        return false;
+    }
+    if (!image_size) {
+        image_size = file_size; /* pre-3.17 kernels leave it 0 */
+    }
+    hwaddr kernel = mem->base + IMAGE_KERNEL_OFFSET + text_offset;
+    hwaddr kernel_end = kernel + MAX(image_size, file_size);
+    if (kernel_end > mem->base + ms->ram_size) {
+        g_set_error(errp, ARM_VIRT_ERROR, 0, "virt (aarch64): -kernel %s needs %" PRIu64
+                    " MiB of RAM past 0x%" PRIx64 "; -m is too small", ms->kernel_filename,
+                    (uint64_t)((kernel_end - mem->base + MiB - 1) / MiB), (uint64_t)mem->base);
+        return false;
+    }
+    LoaderImageInfo info;
+    if (!loader_load_raw(s->images, ms->kernel_filename, kernel, 0, &info, errp)) {
+        return false;
+    }
+    if (ms->initrd_filename) {
+        hwaddr initrd = (kernel_end + 2 * MiB - 1) & ~(2 * MiB - 1);
+        uint64_t size;
+        if (!loader_file_size(ms->initrd_filename, 0, &size, errp)) {
+            return false;
+        }
+        if (initrd + size > mem->base + ms->ram_size) {
+            g_set_error(errp, ARM_VIRT_ERROR, 0, "virt (aarch64): -initrd %s does not fit in "
+                        "RAM after the kernel; -m is too small", ms->initrd_filename);
+            return false;
+        }
+        if (!loader_load_raw(s->images, ms->initrd_filename, initrd, 0, &info, errp)) {
+            return false;
+        }
+        fdt_builder_prop_u64(s->fdt, "/chosen", "linux,initrd-start", initrd);
+        fdt_builder_prop_u64(s->fdt, "/chosen", "linux,initrd-end", initrd + size);
+    }
+    if (!fdt_builder_finish(s->fdt, errp)) {
+        return false;
+    }
+    size_t fdt_size;
+    const void *blob = fdt_builder_blob(s->fdt, &fdt_size);
+    if (fdt_size > VIRT_FDT_MAX) {
+        g_set_error(errp, ARM_VIRT_ERROR, 0, "virt (aarch64): the device tree (%zu bytes) is "
+                    "too large", fdt_size);
+        return false;
+    }
+    hwaddr fdt_addr = VIRT_STUB_ADDR + VIRT_FDT_OFFSET;
+    /* ldr x0, dtb; mov x1..x3, xzr; ldr x4, entry; br x4 (booting.rst). */
+    uint32_t stub[10] = { 0x580000c0, 0xaa1f03e1, 0xaa1f03e2, 0xaa1f03e3, 0x58000084,
+                          0xd61f0080 };
+    stub[6] = (uint32_t)fdt_addr;
+    stub[7] = (uint32_t)(fdt_addr >> 32);
+    stub[8] = (uint32_t)kernel;
+    stub[9] = (uint32_t)(kernel >> 32);
+    for (size_t i = 0; i < G_N_ELEMENTS(stub); i++) {
+        stub[i] = GUINT32_TO_LE(stub[i]);
+    }
+    return loader_images_add(s->images, "boot stub", VIRT_STUB_ADDR, stub, sizeof(stub), errp) &&
+           loader_images_add(s->images, "device tree", fdt_addr, blob, fdt_size, errp) &&
+           object_property_set_uint(OBJECT(virt_cpu(ms, 0)), "reset-pc", VIRT_STUB_ADDR, errp);
 }
 
 static bool virt_finalize(MachineState *ms, GError **errp)
@@ -198,43 +478,53 @@ static bool virt_finalize(MachineState *ms, GError **errp)
         const char *option;
     } unsupported[] = {
         { offsetof(MachineState, firmware), "-bios" },
-        { offsetof(MachineState, initrd_filename), "-initrd" },
         { offsetof(MachineState, dtb), "-dtb" },
-        { offsetof(MachineState, dumpdtb), "dumpdtb" },
     };
     for (size_t i = 0; i < G_N_ELEMENTS(unsupported); i++) {
         const char *v = *(char **)((char *)ms + unsupported[i].offset);
         if (v && v[0]) {
             g_set_error(errp, ARM_VIRT_ERROR, 0,
-                        "virt (aarch64): %s is not supported yet; only -kernel with an ELF "
-                        "program", unsupported[i].option);
+                        "virt (aarch64): %s is not supported yet; use -kernel with an arm64 "
+                        "Image or an ELF program", unsupported[i].option);
             return false;
         }
     }
-    if (ms->kernel_cmdline && ms->kernel_cmdline[0]) {
-        g_set_error(errp, ARM_VIRT_ERROR, 0,
-                    "virt (aarch64): -append needs a device tree, which this board does not "
-                    "build yet");
+    if (!virt_build_fdt(s, errp)) {
         return false;
+    }
+    if (ms->dumpdtb) {
+        GError *err = NULL;
+        size_t size;
+        if (!fdt_builder_finish(s->fdt, errp)) {
+            return false;
+        }
+        const void *blob = fdt_builder_blob(s->fdt, &size);
+        if (!host_file_write(ms->dumpdtb, blob, size, &err)) {
+            g_set_error(errp, ARM_VIRT_ERROR, 0, "dumpdtb: %s", err->message);
+            g_error_free(err);
+            return false;
+        }
+        return true;
     }
     if (!ms->kernel_filename) {
         g_set_error(errp, ARM_VIRT_ERROR, 0,
-                    "virt (aarch64): no firmware support yet: give -kernel PROGRAM.elf");
+                    "virt (aarch64): no firmware support yet: give -kernel (an arm64 Image "
+                    "or an ELF program)");
         return false;
     }
-    uint64_t size;
-    if (!loader_file_size(ms->kernel_filename, 0, &size, errp)) {
-        return false;
-    }
-    if (!loader_is_elf(ms->kernel_filename)) {
-        g_set_error(errp, ARM_VIRT_ERROR, 0,
-                    "virt (aarch64): -kernel %s: only ELF programs are supported so far",
-                    ms->kernel_filename);
-        return false;
-    }
-    LoaderImageInfo info;
-    if (!loader_load_elf(s->images, ms->kernel_filename, EM_AARCH64, &info, errp) ||
-        !object_property_set_uint(OBJECT(virt_cpu(ms, 0)), "reset-pc", info.entry, errp)) {
+    if (loader_is_elf(ms->kernel_filename)) {
+        if ((ms->initrd_filename && ms->initrd_filename[0]) ||
+            (ms->kernel_cmdline && ms->kernel_cmdline[0])) {
+            g_set_error(errp, ARM_VIRT_ERROR, 0, "virt (aarch64): -initrd and -append need "
+                        "an arm64 Image (an ELF program gets no device tree)");
+            return false;
+        }
+        LoaderImageInfo info;
+        if (!loader_load_elf(s->images, ms->kernel_filename, EM_AARCH64, &info, errp) ||
+            !object_property_set_uint(OBJECT(virt_cpu(ms, 0)), "reset-pc", info.entry, errp)) {
+            return false;
+        }
+    } else if (!virt_load_linux(s, errp)) {
         return false;
     }
     runstate_set_reset_hook(virt_reset_hook, s);
@@ -244,6 +534,8 @@ static bool virt_finalize(MachineState *ms, GError **errp)
 static const PropertyInfo virt_props[] = {
     PROP_BOOL("virtualization", ArmVirtMachineState, virtualization, false,
               "Implement EL2 and start the CPUs in it (PSCI through SMC)"),
+    PROP_STRING("gic-version", ArmVirtMachineState, gic_version, "3",
+                "GIC version: 3 or max (2 is not implemented yet)"),
     PROP_END
 };
 
@@ -252,6 +544,9 @@ static void virt_instance_finalize(Object *obj)
     ArmVirtMachineState *s = ARM_VIRT_MACHINE(obj);
     if (s->images) {
         loader_images_free(s->images);
+    }
+    if (s->fdt) {
+        fdt_builder_free(s->fdt);
     }
 }
 

@@ -129,7 +129,7 @@ static void enable_cpu(Board *b, unsigned c)
 
 START_TEST(test_gic_identification)
 {
-    Board b = board_new(2, NULL);
+    Board b = board_new(2, "gic-version=3");
     board_init(&b);
     ck_assert_uint_eq(rd(&b, GICD + 0x4, 4), 8 | (9u << 19) | (1u << 5));
     ck_assert_uint_eq(rd(&b, GICD + 0xffe8, 4) >> 4 & 0xf, 3);
@@ -150,7 +150,7 @@ END_TEST
 
 START_TEST(test_uart_spi_routed_acked_and_eoi)
 {
-    Board b = board_new(2, NULL);
+    Board b = board_new(2, "gic-version=3");
     board_init(&b);
     ARMCPU *c1 = cpu_n(&b, 1);
     enable_cpu(&b, 1);
@@ -188,7 +188,7 @@ END_TEST
 
 START_TEST(test_split_eoi_and_deactivate)
 {
-    Board b = board_new(1, NULL);
+    Board b = board_new(1, "gic-version=3");
     board_init(&b);
     ARMCPU *c0 = cpu_n(&b, 0);
     enable_cpu(&b, 0);
@@ -216,7 +216,7 @@ END_TEST
 
 START_TEST(test_timer_ppis_reach_their_cpu)
 {
-    Board b = board_new(2, NULL);
+    Board b = board_new(2, "gic-version=3");
     board_init(&b);
     ARMCPU *c1 = cpu_n(&b, 1);
     enable_cpu(&b, 1);
@@ -238,7 +238,7 @@ END_TEST
 
 START_TEST(test_sgi_to_other_cpu)
 {
-    Board b = board_new(2, NULL);
+    Board b = board_new(2, "gic-version=3");
     board_init(&b);
     enable_cpu(&b, 1);
     wr(&b, GICR_SGI(1) + 0x80, 0xffff, 4);
@@ -257,13 +257,104 @@ START_TEST(test_sgi_to_other_cpu)
 }
 END_TEST
 
-START_TEST(test_gic_version_refused)
+/* ---- GICv2: each CPU sees its own banked view at the same address ---- */
+
+#define GICC 0x08010000ULL
+#define V2M 0x08020000ULL
+
+static uint64_t rd_cpu(Board *b, unsigned c, hwaddr addr, unsigned size)
 {
-    Board b = board_new(1, "gic-version=2");
-    GError *err = NULL;
-    ck_assert(!machine_init(b.ms, &err));
-    ck_assert_ptr_nonnull(strstr(err->message, "gic-version=2"));
-    g_error_free(err);
+    uint64_t v = 0;
+    ck_assert_int_eq(address_space_read(CPU(cpu_n(b, c))->as, addr, &v, size), MEMTX_OK);
+    return v;
+}
+
+static void wr_cpu(Board *b, unsigned c, hwaddr addr, uint64_t v, unsigned size)
+{
+    ck_assert_int_eq(address_space_write(CPU(cpu_n(b, c))->as, addr, v, size), MEMTX_OK);
+}
+
+START_TEST(test_gicv2_is_the_default_and_banked)
+{
+    Board b = board_new(2, NULL);
+    board_init(&b);
+    ck_assert_ptr_null(cpu_n(&b, 0)->gic_ops);      /* no system-register interface */
+    ck_assert_uint_eq(cpu_n(&b, 0)->id.id_aa64pfr0 >> 24 & 0xf, 0);
+    ck_assert_uint_eq(rd(&b, GICD + 0x4, 4), 8 | (1u << 5));
+    /* ITARGETSR0..7 read as the accessing CPU's bit. */
+    ck_assert_uint_eq(rd_cpu(&b, 0, GICD + 0x800, 4), 0x01010101);
+    ck_assert_uint_eq(rd_cpu(&b, 1, GICD + 0x800, 4), 0x02020202);
+    /* Private enables are banked, SPI ones shared. */
+    wr_cpu(&b, 1, GICD + 0x100, 1u << 27, 4);
+    ck_assert_uint_eq(rd_cpu(&b, 1, GICD + 0x100, 4) >> 16, 1u << 11);
+    ck_assert_uint_eq(rd_cpu(&b, 0, GICD + 0x100, 4) >> 16, 0);
+    wr_cpu(&b, 1, GICD + 0x104, 1u << 1, 4);
+    ck_assert_uint_eq(rd_cpu(&b, 0, GICD + 0x104, 4), 1u << 1);
+    /* The rest of the system is the same for both. */
+    wr_cpu(&b, 1, 0x40000000, 0x1234, 4);
+    ck_assert_uint_eq(rd_cpu(&b, 0, 0x40000000, 4), 0x1234);
+}
+END_TEST
+
+static void v2_enable(Board *b, unsigned c)
+{
+    wr_cpu(b, c, GICD, 1, 4);
+    wr_cpu(b, c, GICC + 0x4, 0xf0, 4);   /* PMR */
+    wr_cpu(b, c, GICC, 1, 4);            /* enable */
+}
+
+START_TEST(test_gicv2_sgi_reports_source_and_spi_targets)
+{
+    Board b = board_new(2, NULL);
+    board_init(&b);
+    v2_enable(&b, 0);
+    v2_enable(&b, 1);
+    /* CPU 0 sends SGI 5 to CPU 1 (target list bit 1). */
+    wr_cpu(&b, 0, GICD + 0xf00, (2u << 16) | 5, 4);
+    ck_assert(irq_high(cpu_n(&b, 1)));
+    ck_assert(!irq_high(cpu_n(&b, 0)));
+    ck_assert_uint_eq(rd_cpu(&b, 1, GICC + 0xc, 4), 5);          /* IAR: source CPU 0 */
+    ck_assert(!irq_high(cpu_n(&b, 1)));
+    wr_cpu(&b, 1, GICC + 0x10, 5, 4);                            /* EOIR */
+    /* CPU 1 to "all but self": CPU 0 sees source 1 in bits 12:10. */
+    wr_cpu(&b, 1, GICD + 0xf00, (1u << 24) | 7, 4);
+    ck_assert_uint_eq(rd_cpu(&b, 0, GICC + 0xc, 4), 7 | (1u << 10));
+    /* The UART's SPI goes where ITARGETSR says. */
+    wr_cpu(&b, 0, GICD + 0x104, 1u << 1, 4);
+    wr_cpu(&b, 0, GICD + 0x400 + 33, 0x80, 1);
+    wr_cpu(&b, 0, GICD + 0x800 + 33, 2, 1);
+    IRQLine *spi33 = device_get_irq_in(child(&b, "gic"), 1);
+    irq_set(spi33, 1);
+    ck_assert(irq_high(cpu_n(&b, 1)));
+    ck_assert_uint_eq(rd_cpu(&b, 1, GICC + 0x18, 4), 33);        /* HPPIR */
+    ck_assert_uint_eq(rd_cpu(&b, 1, GICC + 0xc, 4), 33);
+    ck_assert_uint_eq(rd_cpu(&b, 1, GICC + 0x14, 4), 0x80);      /* RPR */
+    /* Split EOI: EOIR drops the priority, DIR deactivates. */
+    wr_cpu(&b, 1, GICC, 1 | (1u << 9), 4);
+    wr_cpu(&b, 1, GICC + 0x10, 33, 4);
+    ck_assert_uint_eq(rd_cpu(&b, 1, GICC + 0x14, 4), 0xff);
+    ck_assert(!irq_high(cpu_n(&b, 1)));                          /* still active */
+    wr_cpu(&b, 1, GICC + 0x1000, 33, 4);
+    ck_assert(irq_high(cpu_n(&b, 1)));                           /* level still high */
+}
+END_TEST
+
+START_TEST(test_gicv2m_msi_raises_its_spi)
+{
+    Board b = board_new(1, NULL);
+    board_init(&b);
+    v2_enable(&b, 0);
+    ck_assert_uint_eq(rd(&b, V2M + 0x8, 4), (80u << 16) | 64);
+    unsigned id = 100;
+    wr(&b, GICD + 0x100 + 4 * (id / 32), 1u << (id % 32), 4);
+    wr(&b, GICD + 0x800 + id, 1, 1);
+    wr(&b, GICD + 0xc00 + 4 * (id / 16), 2u << (2 * (id % 16)), 4);  /* edge */
+    wr(&b, V2M + 0x40, id, 4);
+    ck_assert(irq_high(cpu_n(&b, 0)));
+    ck_assert_uint_eq(rd(&b, GICC + 0xc, 4), id);
+    wr(&b, V2M + 0x40, 79, 4);                                   /* outside: ignored */
+    wr(&b, GICC + 0x10, id, 4);
+    ck_assert(!irq_high(cpu_n(&b, 0)));
 }
 END_TEST
 
@@ -335,7 +426,9 @@ START_TEST(test_image_boot_layout_and_device_tree)
     ck_assert(start && end);
     ck_assert_uint_eq(fdt64_to_cpu(*start), 0x40600000);
     ck_assert_uint_eq(fdt64_to_cpu(*end), 0x40600006);
-    ck_assert_str_eq(fdt_str(fdt, "/intc@8000000", "compatible"), "arm,gic-v3");
+    ck_assert_str_eq(fdt_str(fdt, "/intc@8000000", "compatible"), "arm,cortex-a15-gic");
+    ck_assert_str_eq(fdt_str(fdt, "/intc@8000000/v2m@8020000", "compatible"),
+                     "arm,gic-v2m-frame");
     ck_assert_str_eq(fdt_str(fdt, "/psci", "method"), "hvc");
     ck_assert_str_eq(fdt_str(fdt, "/", "compatible"), "linux,dummy-virt");
     /* CPUs in ascending order, each with PSCI. */
@@ -352,6 +445,7 @@ START_TEST(test_image_boot_layout_and_device_tree)
     const fdt32_t *tirq = fdt_getprop(fdt, fdt_path_offset(fdt, "/timer"), "interrupts", &len);
     ck_assert_int_eq(len, 48);
     ck_assert_uint_eq(fdt32_to_cpu(tirq[4]), 14);
+    ck_assert_uint_eq(fdt32_to_cpu(tirq[5]), 0x304);   /* level-high on CPUs 0 and 1 */
     ck_assert_uint_eq(fdt32_to_cpu(tirq[7]), 11);
     ck_assert_uint_eq(fdt32_to_cpu(tirq[10]), 10);
     /* The interrupt parent is the GIC. */
@@ -404,7 +498,9 @@ int main(void)
     tcase_add_test(tc, test_split_eoi_and_deactivate);
     tcase_add_test(tc, test_timer_ppis_reach_their_cpu);
     tcase_add_test(tc, test_sgi_to_other_cpu);
-    tcase_add_test(tc, test_gic_version_refused);
+    tcase_add_test(tc, test_gicv2_is_the_default_and_banked);
+    tcase_add_test(tc, test_gicv2_sgi_reports_source_and_spi_targets);
+    tcase_add_test(tc, test_gicv2m_msi_raises_its_spi);
     tcase_add_test(tc, test_image_boot_layout_and_device_tree);
     tcase_add_test(tc, test_kernel_refusals);
     tcase_add_test(tc, test_kernel_larger_than_ram);

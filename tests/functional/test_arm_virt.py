@@ -112,15 +112,29 @@ class LinuxBoot(unittest.TestCase):
         else:
             self.assertRegex(out, r'BOOT-OK [0-9.]+ aarch64', out[-3000:])
 
-    def test_boot_one_cpu(self):
+    def test_boot_one_cpu_gicv2(self):
         out = self.boot([])
         for want in ('Machine model: linux,dummy-virt', 'psci: PSCIv1.1 detected in firmware',
-                     'GICv3: 256 SPIs implemented',
-                     'GICv3: CPU0: found redistributor 0 region 0:0x00000000080a0000',
+                     'GICv2m: range[mem 0x08020000-0x08020fff], SPI[80:143]',
                      'arch_timer: cp15 timer(s) running at 62.50MHz',
                      'ttyAMA0 at MMIO 0x9000000', 'CPU: All CPU(s) started at EL1',
                      'Kernel command line: console=ttyAMA0 guest.run=true panic=-1'):
             self.assertIn(want, out, out[-3000:])
+        self.check_init(out)
+
+    def test_boot_gicv3_one_cpu(self):
+        out = self.boot(['-M', 'virt,gic-version=3'])
+        for want in ('GICv3: 256 SPIs implemented',
+                     'GICv3: CPU0: found redistributor 0 region 0:0x00000000080a0000',
+                     'CPU features: detected: GIC system register CPU interface'):
+            self.assertIn(want, out, out[-3000:])
+        self.check_init(out)
+
+    def test_boot_four_cpus_with_psci_gicv3(self):
+        out = self.boot(['-smp', '4', '-M', 'virt,gic-version=max'])
+        for cpu in (1, 2, 3):
+            self.assertIn('GICv3: CPU%d: found redistributor %d region 0:0x%016x'
+                          % (cpu, cpu, 0x80a0000 + 0x20000 * cpu), out, out[-3000:])
         self.check_init(out)
 
     def test_boot_four_cpus_with_psci(self):
@@ -152,14 +166,26 @@ class BoardOptions(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             dts = subprocess.run([dtc, '-I', 'dtb', '-O', 'dts', dtb], capture_output=True,
                                  text=True, check=True).stdout
-        for want in ('compatible = "arm,gic-v3";', 'method = "hvc";', 'cpu@1 {',
+        for want in ('compatible = "arm,cortex-a15-gic";', 'v2m@8020000 {',
+                     'compatible = "arm,gic-v2m-frame";', 'msi-controller;',
+                     'method = "hvc";', 'cpu@1 {',
                      'compatible = "arm,armv8-timer\\0arm,armv7-timer";',
                      'bootargs = "x=1";', 'stdout-path = "/pl011@9000000";'):
             self.assertIn(want, dts)
 
+    def test_info_registers_shows_the_gic_interface(self):
+        # GICv3 adds the system-register CPU interface (ID_AA64PFR0_EL1.GIC =
+        # 1); the default GICv2 is memory-mapped only.
+        for gic, pfr0 in (('2', '0000000000ff0011'), ('3', '0000000001ff0011')):
+            with self.subTest(gic=gic):
+                p = subprocess.run([tt.tessera_path(LINK), '-M', 'virt,gic-version=' + gic,
+                                    '-kernel', linux_image(), '-S', '-display', 'none',
+                                    '-monitor', 'stdio'], input='info registers\nquit\n',
+                                   capture_output=True, text=True, timeout=60)
+                self.assertIn('ID_AA64PFR0_EL1  ' + pfr0, p.stdout, p.stdout + p.stderr)
+
     def test_refusals(self):
         cases = [
-            (['-M', 'virt,gic-version=2', '-kernel', '/dev/null'], 'GICv2 is not implemented'),
             (['-M', 'virt,gic-version=1'], 'gic-version=1: expected 2, 3 or max'),
             (['-kernel', os.path.join(tt.ROOT, 'README.md')],
              'neither an ELF program nor an arm64 Image'),

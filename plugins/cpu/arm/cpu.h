@@ -510,14 +510,18 @@ static inline void arm_cpu_set_gic_cpuif(ARMCPU *cpu, const ARMGicCpuIfOps *ops,
     cpu->id.id_aa64pfr0 = (cpu->id.id_aa64pfr0 & ~(0xfull << 24)) | (ops ? 1ull << 24 : 0);
 }
 
+/* Guest accesses without a hook trap (sr_access_gic); the debugger's and
+ * the monitor's read as 0. */
 static inline uint64_t sr_read_gic(ARMCPU *cpu, const ARMSysregInfo *ri)
 {
-    return cpu->gic_ops->read(cpu->gic_opaque, ri->enc);
+    return cpu->gic_ops ? cpu->gic_ops->read(cpu->gic_opaque, ri->enc) : 0;
 }
 
 static inline void sr_write_gic(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 {
-    cpu->gic_ops->write(cpu->gic_opaque, ri->enc, v);
+    if (cpu->gic_ops) {
+        cpu->gic_ops->write(cpu->gic_opaque, ri->enc, v);
+    }
 }
 
 static inline bool sr_access_gic(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * aarch64 "virt" board, laid out like QEMU 7.2's virt machine (the same
- * addresses and interrupt numbers): RAM at 0x40000000, the GIC (GICv3:
- * distributor 0x08000000, redistributors 0x080a0000), the PL011 UART at
+ * addresses and interrupt numbers): RAM at 0x40000000, the GIC (GICv2:
+ * distributor 0x08000000, CPU interface 0x08010000, GICv2m MSI frame
+ * 0x08020000 for SPIs 80..143; GICv3: distributor 0x08000000,
+ * redistributors 0x080a0000), the PL011 UART at
  * 0x09000000 (SPI 1), the generic timer's PPIs (EL1 physical 14, virtual
  * 11, EL2 physical 10) and PSCI served by the CPUs (HVC, or SMC with
  * virtualization=on, as QEMU chooses).
@@ -16,8 +18,7 @@
  * in x0 and jumps to the kernel) or an ELF program (entered at its entry,
  * no device tree).  CPU 0 starts at EL1, or EL2 with virtualization=on;
  * the others wait for PSCI CPU_ON.  Properties: virtualization,
- * gic-version (3 or max; GICv2 is not implemented yet, so the default is
- * 3 where QEMU's is 2), dumpdtb.
+ * gic-version (2, QEMU 7.2's default; 3; max = 3), dumpdtb.
  */
 #include <string.h>
 
@@ -45,6 +46,8 @@
 
 enum {
     VIRT_GIC_DIST,
+    VIRT_GIC_CPU,
+    VIRT_GIC_V2M,
     VIRT_GIC_REDIST,
     VIRT_UART,
     VIRT_MEM,
@@ -59,13 +62,15 @@ typedef struct VirtRegion {
 /* The board's address map (QEMU's virt addresses). */
 static const VirtRegion virt_memmap[] = {
     [VIRT_GIC_DIST] = { .name = "gic-dist", .base = 0x08000000, .size = 0x10000 },
+    [VIRT_GIC_CPU] = { .name = "gic-cpu", .base = 0x08010000, .size = 0x10000 },
+    [VIRT_GIC_V2M] = { .name = "gic-v2m", .base = 0x08020000, .size = 0x1000 },
     [VIRT_GIC_REDIST] = { .name = "gic-redist", .base = 0x080a0000, .size = 0xf60000 },
     [VIRT_UART] = { .name = "uart", .base = 0x09000000, .size = 0x1000 },
     [VIRT_MEM] = { .name = "mem", .base = 0x40000000, .size = 255 * GiB },
 };
 
 /* SPI numbers (INTID - 32), QEMU's. */
-enum { VIRT_SPI_UART = 1 };
+enum { VIRT_SPI_UART = 1, VIRT_SPI_V2M = 48, VIRT_V2M_SPIS = 64 };
 
 /* Generic timer PPIs (INTID - 16), QEMU's, by the CPU's timer output. */
 static const struct { int timer; unsigned ppi; } virt_timer_ppis[] = {
@@ -91,7 +96,17 @@ typedef struct ArmVirtMachineState {
     MachineState parent_obj;
     bool virtualization;
     char *gic_version;
+    bool gic_v3;
     DeviceState *gic;
+    DeviceState *v2m;
+    /* GICv2: CPUs 1.. see the system through their own address space, where
+     * their banked GIC view overlays the system memory (CPU 0 uses the
+     * system's, which holds its view). */
+    MemoryRegion cpu_mem[VIRT_MAX_CPUS];
+    MemoryRegion cpu_sysmem[VIRT_MAX_CPUS];
+    MemoryRegion gic_view[VIRT_MAX_CPUS];
+    AddressSpace cpu_as[VIRT_MAX_CPUS];
+    bool cpu_as_init[VIRT_MAX_CPUS];
     DeviceState *uart;
     LoaderImages *images;
     FdtBuilder *fdt;
@@ -178,7 +193,7 @@ static bool virt_create_cpus(ArmVirtMachineState *s, GError **errp)
             return false;
         }
         CPUState *cpu = CPU(obj);
-        cpu->as = &ms->address_space;
+        cpu->as = s->cpu_as_init[i] ? &s->cpu_as[i] : &ms->address_space;
         if (!device_realize(DEVICE(cpu), errp)) {
             return false;
         }
@@ -203,32 +218,92 @@ static DeviceState *virt_new_device(MachineState *ms, const char *type, const ch
 static bool virt_check_gic_version(ArmVirtMachineState *s, GError **errp)
 {
     const char *v = s->gic_version;
-    if (!v || !strcmp(v, "3") || !strcmp(v, "max")) {
+    if (!v || !strcmp(v, "2")) {
+        s->gic_v3 = false;
         return true;
     }
-    if (!strcmp(v, "2")) {
-        g_set_error(errp, ARM_VIRT_ERROR, 0, "virt (aarch64): gic-version=2: GICv2 is not "
-                    "implemented yet; use gic-version=3");
-    } else {
-        g_set_error(errp, ARM_VIRT_ERROR, 0, "virt (aarch64): gic-version=%s: expected 2, 3 "
-                    "or max", v);
+    if (!strcmp(v, "3") || !strcmp(v, "max")) {
+        s->gic_v3 = true;
+        return true;
     }
+    g_set_error(errp, ARM_VIRT_ERROR, 0, "virt (aarch64): gic-version=%s: expected 2, 3 or max",
+                v);
     return false;
 }
 
-/* GICv3 wired to the CPUs (IRQ/FIQ) and their timers (PPIs). */
-static bool virt_create_gic(ArmVirtMachineState *s, GError **errp)
+/* GICv2: the address spaces of CPUs 1.., made before the CPUs. */
+static void virt_create_cpu_address_spaces(ArmVirtMachineState *s)
+{
+    MachineState *ms = MACHINE(s);
+    for (unsigned i = 1; i < ms->smp_cpus; i++) {
+        g_autofree char *name = g_strdup_printf("cpu%u-memory", i);
+        memory_region_init(&s->cpu_mem[i], OBJECT(s), name, UINT64_MAX);
+        memory_region_init_alias(&s->cpu_sysmem[i], OBJECT(s), "system", &ms->system_memory, 0,
+                                 UINT64_MAX);
+        memory_region_add_subregion(&s->cpu_mem[i], 0, &s->cpu_sysmem[i]);
+        address_space_init(&s->cpu_as[i], &s->cpu_mem[i], name);
+        s->cpu_as_init[i] = true;
+    }
+}
+
+/* GICv2 and its v2m frame: each CPU's banked view at the GIC's address. */
+static DeviceState *virt_create_gicv2(ArmVirtMachineState *s, GError **errp)
+{
+    MachineState *ms = MACHINE(s);
+    DeviceState *gic = virt_new_device(ms, "arm-gic", "gic", errp);
+    if (!gic || !object_property_set_uint(OBJECT(gic), "num-cpu", ms->smp_cpus, errp) ||
+        !object_property_set_uint(OBJECT(gic), "num-irq", VIRT_NUM_IRQS + 32, errp) ||
+        !object_property_set_uint(OBJECT(gic), "reg-base", virt_memmap[VIRT_GIC_DIST].base,
+                                  errp) ||
+        !device_realize(gic, errp)) {
+        return NULL;
+    }
+    uint64_t stride = virt_memmap[VIRT_GIC_V2M].base - virt_memmap[VIRT_GIC_DIST].base;
+    for (unsigned i = 0; i < ms->smp_cpus; i++) {
+        g_autofree char *name = g_strdup_printf("gic-cpu%u-view", i);
+        memory_region_init_alias(&s->gic_view[i], OBJECT(s), name, gic->mmio[0], stride * i,
+                                 stride);
+        memory_region_add_subregion_overlap(i ? &s->cpu_mem[i] : &ms->system_memory,
+                                            virt_memmap[VIRT_GIC_DIST].base, &s->gic_view[i], 1);
+    }
+    DeviceState *v2m = virt_new_device(ms, "arm-gicv2m", "v2m", errp);
+    if (!v2m || !object_property_set_uint(OBJECT(v2m), "base-spi", VIRT_SPI_V2M + 32, errp) ||
+        !object_property_set_uint(OBJECT(v2m), "num-spi", VIRT_V2M_SPIS, errp) ||
+        !device_realize(v2m, errp)) {
+        return NULL;
+    }
+    s->v2m = v2m;
+    device_mmio_map(v2m, 0, &ms->system_memory, virt_memmap[VIRT_GIC_V2M].base);
+    for (unsigned n = 0; n < VIRT_V2M_SPIS; n++) {
+        device_connect_irq_out(v2m, n, device_get_irq_in(gic, VIRT_SPI_V2M + n));
+    }
+    return gic;
+}
+
+static DeviceState *virt_create_gicv3(ArmVirtMachineState *s, GError **errp)
 {
     MachineState *ms = MACHINE(s);
     DeviceState *gic = virt_new_device(ms, "arm-gicv3", "gic", errp);
     if (!gic || !object_property_set_uint(OBJECT(gic), "num-cpu", ms->smp_cpus, errp) ||
         !object_property_set_uint(OBJECT(gic), "num-irq", VIRT_NUM_IRQS + 32, errp) ||
         !device_realize(gic, errp)) {
+        return NULL;
+    }
+    device_mmio_map(gic, 0, &ms->system_memory, virt_memmap[VIRT_GIC_DIST].base);
+    device_mmio_map(gic, 1, &ms->system_memory, virt_memmap[VIRT_GIC_REDIST].base);
+    return gic;
+}
+
+/* The GIC wired to the CPUs (IRQ/FIQ) and their timers (PPIs); both
+ * versions number their pins alike. */
+static bool virt_create_gic(ArmVirtMachineState *s, GError **errp)
+{
+    MachineState *ms = MACHINE(s);
+    DeviceState *gic = s->gic_v3 ? virt_create_gicv3(s, errp) : virt_create_gicv2(s, errp);
+    if (!gic) {
         return false;
     }
     s->gic = gic;
-    device_mmio_map(gic, 0, &ms->system_memory, virt_memmap[VIRT_GIC_DIST].base);
-    device_mmio_map(gic, 1, &ms->system_memory, virt_memmap[VIRT_GIC_REDIST].base);
     for (unsigned i = 0; i < ms->smp_cpus; i++) {
         DeviceState *cpu = DEVICE(virt_cpu(ms, i));
         device_connect_irq_out(gic, 2 * i, device_get_irq_in(cpu, ARM_IRQ_PIN_IRQ));
@@ -261,6 +336,9 @@ static bool virt_init(MachineState *ms, GError **errp)
     }
     memory_region_add_subregion(&ms->system_memory, mem->base, &ms->ram);
     s->images = loader_images_new(&ms->address_space);
+    if (!s->gic_v3) {
+        virt_create_cpu_address_spaces(s);
+    }
     if (!virt_create_cpus(s, errp) || !virt_create_gic(s, errp)) {
         return false;
     }
@@ -302,6 +380,18 @@ static bool virt_build_fdt(ArmVirtMachineState *s, GError **errp)
     g_autofree char *gic_label = fdt_device_label(s->gic);
     DEVICE_GET_CLASS(s->gic)->fdt_node(s->gic, fdt);
     fdt_builder_prop_u32(fdt, "/", "interrupt-parent", fdt_builder_phandle(fdt, gic_label));
+    if (s->v2m) {
+        static const char *const v2m_compat[] = { "arm,gic-v2m-frame", NULL };
+        g_autofree char *v2m_path = g_strdup_printf(
+            "/intc@%" PRIx64 "/v2m@%" PRIx64, (uint64_t)virt_memmap[VIRT_GIC_DIST].base,
+            (uint64_t)virt_memmap[VIRT_GIC_V2M].base);
+        uint64_t reg[] = { virt_memmap[VIRT_GIC_V2M].base, virt_memmap[VIRT_GIC_V2M].size };
+        fdt_builder_add_node(fdt, v2m_path);
+        fdt_builder_prop_strings(fdt, v2m_path, "compatible", v2m_compat);
+        fdt_builder_prop_empty(fdt, v2m_path, "msi-controller");
+        fdt_builder_prop_reg(fdt, v2m_path, reg, 1);
+        fdt_builder_set_phandle(fdt, v2m_path, "v2m");
+    }
 
     fdt_builder_add_node(fdt, "/psci");
     fdt_builder_prop_strings(fdt, "/psci", "compatible", psci_compat);
@@ -330,9 +420,11 @@ static bool virt_build_fdt(ArmVirtMachineState *s, GError **errp)
     fdt_builder_prop_strings(fdt, "/timer", "compatible", timer_compat);
     /* Secure physical (13, not delivered: no EL3), non-secure physical,
      * virtual, EL2 physical. */
-    uint32_t timer_irqs[] = { GIC_FDT_PPI, 13, IRQ_TYPE_LEVEL_HIGH, GIC_FDT_PPI, 14,
-                              IRQ_TYPE_LEVEL_HIGH, GIC_FDT_PPI, 11, IRQ_TYPE_LEVEL_HIGH,
-                              GIC_FDT_PPI, 10, IRQ_TYPE_LEVEL_HIGH };
+    /* GICv2 specifiers also name the CPUs a PPI exists on (bits 15:8). */
+    uint32_t ppi_flags = IRQ_TYPE_LEVEL_HIGH |
+                         (s->gic_v3 ? 0 : ((1u << ms->smp_cpus) - 1) << 8);
+    uint32_t timer_irqs[] = { GIC_FDT_PPI, 13, ppi_flags, GIC_FDT_PPI, 14, ppi_flags,
+                              GIC_FDT_PPI, 11, ppi_flags, GIC_FDT_PPI, 10, ppi_flags };
     fdt_builder_prop_cells(fdt, "/timer", "interrupts", timer_irqs, G_N_ELEMENTS(timer_irqs));
     fdt_builder_prop_empty(fdt, "/timer", "always-on");
 
@@ -534,14 +626,19 @@ static bool virt_finalize(MachineState *ms, GError **errp)
 static const PropertyInfo virt_props[] = {
     PROP_BOOL("virtualization", ArmVirtMachineState, virtualization, false,
               "Implement EL2 and start the CPUs in it (PSCI through SMC)"),
-    PROP_STRING("gic-version", ArmVirtMachineState, gic_version, "3",
-                "GIC version: 3 or max (2 is not implemented yet)"),
+    PROP_STRING("gic-version", ArmVirtMachineState, gic_version, "2",
+                "GIC version: 2 (with a GICv2m MSI frame), 3, or max (3)"),
     PROP_END
 };
 
 static void virt_instance_finalize(Object *obj)
 {
     ArmVirtMachineState *s = ARM_VIRT_MACHINE(obj);
+    for (unsigned i = 0; i < VIRT_MAX_CPUS; i++) {
+        if (s->cpu_as_init[i]) {
+            address_space_destroy(&s->cpu_as[i]);
+        }
+    }
     if (s->images) {
         loader_images_free(s->images);
     }

@@ -118,6 +118,7 @@ class LinuxBoot(unittest.TestCase):
                      'GICv2m: range[mem 0x08020000-0x08020fff], SPI[80:143]',
                      'arch_timer: cp15 timer(s) running at 62.50MHz',
                      'ttyAMA0 at MMIO 0x9000000', 'CPU: All CPU(s) started at EL1',
+                     'rtc-pl031 9010000.pl031: registered as rtc0',
                      'Kernel command line: console=ttyAMA0 guest.run=true panic=-1'):
             self.assertIn(want, out, out[-3000:])
         self.check_init(out)
@@ -145,6 +146,20 @@ class LinuxBoot(unittest.TestCase):
         self.assertIn('smp: Brought up 1 node, 4 CPUs', out)
         self.check_init(out)
 
+    def test_virtio_mmio_disk(self):
+        disk = os.path.join(tt.build_dir(), 'guest-aarch64', 'disk.img')
+        if not os.path.exists(disk):
+            with lzma.open(os.path.join(aarch64_guest_dir(), 'disk.img.xz')) as f, \
+                    open(disk + '.tmp', 'wb') as out:
+                shutil.copyfileobj(f, out)
+            os.replace(disk + '.tmp', disk)
+        out = self.boot(['-drive', 'file=%s,if=none,format=raw,id=d0,readonly=on' % disk,
+                         '-device', 'virtio-blk-device,drive=d0'])
+        self.assertIn('[vda] 131072 512-byte logical blocks (67.1 MB/64.0 MiB)', out,
+                      out[-3000:])
+        self.assertIn(' vda: vda1 vda2', out)
+        self.check_init(out)
+
     def test_separate_initrd(self):
         initrd = os.path.join(aarch64_guest_dir(), 'initramfs.cpio.gz')
         out = self.boot(['-initrd', initrd])
@@ -167,6 +182,8 @@ class BoardOptions(unittest.TestCase):
             dts = subprocess.run([dtc, '-I', 'dtb', '-O', 'dts', dtb], capture_output=True,
                                  text=True, check=True).stdout
         for want in ('compatible = "arm,cortex-a15-gic";', 'v2m@8020000 {',
+                     'virtio_mmio@a000000 {', 'virtio_mmio@a003e00 {',
+                     'compatible = "arm,pl031\\0arm,primecell";',
                      'compatible = "arm,gic-v2m-frame";', 'msi-controller;',
                      'method = "hvc";', 'cpu@1 {',
                      'compatible = "arm,armv8-timer\\0arm,armv7-timer";',

@@ -50,6 +50,8 @@ enum {
     VIRT_GIC_V2M,
     VIRT_GIC_REDIST,
     VIRT_UART,
+    VIRT_RTC,
+    VIRT_MMIO,
     VIRT_MEM,
 };
 
@@ -66,11 +68,15 @@ static const VirtRegion virt_memmap[] = {
     [VIRT_GIC_V2M] = { .name = "gic-v2m", .base = 0x08020000, .size = 0x1000 },
     [VIRT_GIC_REDIST] = { .name = "gic-redist", .base = 0x080a0000, .size = 0xf60000 },
     [VIRT_UART] = { .name = "uart", .base = 0x09000000, .size = 0x1000 },
+    [VIRT_RTC] = { .name = "rtc", .base = 0x09010000, .size = 0x1000 },
+    [VIRT_MMIO] = { .name = "virtio-mmio", .base = 0x0a000000, .size = 0x200 },
     [VIRT_MEM] = { .name = "mem", .base = 0x40000000, .size = 255 * GiB },
 };
 
 /* SPI numbers (INTID - 32), QEMU's. */
-enum { VIRT_SPI_UART = 1, VIRT_SPI_V2M = 48, VIRT_V2M_SPIS = 64 };
+enum { VIRT_SPI_UART = 1, VIRT_SPI_RTC = 2, VIRT_SPI_MMIO = 16, VIRT_SPI_V2M = 48,
+       VIRT_V2M_SPIS = 64 };
+#define VIRT_MMIO_SLOTS 32
 
 /* Generic timer PPIs (INTID - 16), QEMU's, by the CPU's timer output. */
 static const struct { int timer; unsigned ppi; } virt_timer_ppis[] = {
@@ -108,6 +114,8 @@ typedef struct ArmVirtMachineState {
     AddressSpace cpu_as[VIRT_MAX_CPUS];
     bool cpu_as_init[VIRT_MAX_CPUS];
     DeviceState *uart;
+    DeviceState *rtc;
+    DeviceState *virtio[VIRT_MMIO_SLOTS];
     LoaderImages *images;
     FdtBuilder *fdt;
 } ArmVirtMachineState;
@@ -317,6 +325,40 @@ static bool virt_create_gic(ArmVirtMachineState *s, GError **errp)
     return true;
 }
 
+/* A realized device mapped at @region, its pin 0 wired to SPI @spi. */
+static DeviceState *virt_place(ArmVirtMachineState *s, const char *type, const char *name,
+                               hwaddr base, unsigned spi, GError **errp)
+{
+    MachineState *ms = MACHINE(s);
+    DeviceState *dev = virt_new_device(ms, type, name, errp);
+    if (!dev || !device_realize(dev, errp)) {
+        return NULL;
+    }
+    device_mmio_map(dev, 0, &ms->system_memory, base);
+    device_connect_irq_out(dev, 0, device_get_irq_in(s->gic, spi));
+    return dev;
+}
+
+/* PL031 and the 32 virtio-mmio slots (-device virtio-X-device takes the
+ * first free one). */
+static bool virt_create_platform_devices(ArmVirtMachineState *s, GError **errp)
+{
+    s->rtc = virt_place(s, "pl031", "rtc", virt_memmap[VIRT_RTC].base, VIRT_SPI_RTC, errp);
+    if (!s->rtc) {
+        return false;
+    }
+    for (unsigned i = 0; i < VIRT_MMIO_SLOTS; i++) {
+        g_autofree char *name = g_strdup_printf("virtio-mmio[%u]", i);
+        s->virtio[i] = virt_place(s, "virtio-mmio", name,
+                                  virt_memmap[VIRT_MMIO].base + virt_memmap[VIRT_MMIO].size * i,
+                                  VIRT_SPI_MMIO + i, errp);
+        if (!s->virtio[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool virt_init(MachineState *ms, GError **errp)
 {
     ArmVirtMachineState *s = ARM_VIRT_MACHINE(ms);
@@ -352,7 +394,7 @@ static bool virt_init(MachineState *ms, GError **errp)
     s->uart = uart;
     device_mmio_map(uart, 0, &ms->system_memory, virt_memmap[VIRT_UART].base);
     device_connect_irq_out(uart, 0, device_get_irq_in(s->gic, VIRT_SPI_UART));
-    return true;
+    return virt_create_platform_devices(s, errp);
 }
 
 /* ---- device tree ---------------------------------------------------------- */
@@ -452,6 +494,24 @@ static bool virt_build_fdt(ArmVirtMachineState *s, GError **errp)
     fdt_irq(fdt, uart_path, GIC_FDT_SPI, VIRT_SPI_UART);
     fdt_builder_prop_cells(fdt, uart_path, "clocks", clocks, 2);
     fdt_builder_prop_strings(fdt, uart_path, "clock-names", clock_names);
+
+    static const char *const rtc_compat[] = { "arm,pl031", "arm,primecell", NULL };
+    g_autofree char *rtc_path = g_strdup_printf("/pl031@%" PRIx64,
+                                                (uint64_t)virt_memmap[VIRT_RTC].base);
+    uint64_t rtc_reg[] = { virt_memmap[VIRT_RTC].base, virt_memmap[VIRT_RTC].size };
+    fdt_builder_add_node(fdt, rtc_path);
+    fdt_builder_prop_strings(fdt, rtc_path, "compatible", rtc_compat);
+    fdt_builder_prop_reg(fdt, rtc_path, rtc_reg, 1);
+    fdt_irq(fdt, rtc_path, GIC_FDT_SPI, VIRT_SPI_RTC);
+    fdt_builder_prop_u32(fdt, rtc_path, "clocks", clk);
+    fdt_builder_prop_string(fdt, rtc_path, "clock-names", "apb_pclk");
+
+    /* Last to first: libfdt puts a new node first, so they list in order. */
+    for (unsigned i = VIRT_MMIO_SLOTS; i-- > 0;) {
+        uint32_t cells[] = { GIC_FDT_SPI, VIRT_SPI_MMIO + i, IRQ_TYPE_LEVEL_HIGH };
+        fdt_builder_set_irq_cells(fdt, s->virtio[i], 0, gic_label, cells, 3);
+        DEVICE_GET_CLASS(s->virtio[i])->fdt_node(s->virtio[i], fdt);
+    }
 
     fdt_builder_add_node(fdt, "/chosen");
     fdt_builder_prop_string(fdt, "/chosen", "stdout-path", uart_path);

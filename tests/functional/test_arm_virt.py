@@ -13,7 +13,8 @@ import tempfile
 import unittest
 
 import tessera_test as tt
-from qmp_client import Vm
+from qmp_client import QmpClient, Vm, wait_for
+from qtest_client import QTest
 
 LINK = 'tessera-system-aarch64'
 
@@ -184,6 +185,8 @@ class BoardOptions(unittest.TestCase):
         for want in ('compatible = "arm,cortex-a15-gic";', 'v2m@8020000 {',
                      'virtio_mmio@a000000 {', 'virtio_mmio@a003e00 {',
                      'compatible = "arm,pl031\\0arm,primecell";',
+                     'compatible = "arm,pl061\\0arm,primecell";', 'gpio-keys {',
+                     'linux,code = <0x74>;',
                      'compatible = "arm,gic-v2m-frame";', 'msi-controller;',
                      'method = "hvc";', 'cpu@1 {',
                      'compatible = "arm,armv8-timer\\0arm,armv7-timer";',
@@ -200,6 +203,27 @@ class BoardOptions(unittest.TestCase):
                                     '-monitor', 'stdio'], input='info registers\nquit\n',
                                    capture_output=True, text=True, timeout=60)
                 self.assertIn('ID_AA64PFR0_EL1  ' + pfr0, p.stdout, p.stdout + p.stderr)
+
+    def test_system_powerdown_presses_the_gpio_power_button(self):
+        # The board's power button is PL061 line 3 (gpio-keys in the DT):
+        # system_powerdown raises it, an edge interrupt on it reaches the GIC.
+        d = tempfile.mkdtemp(prefix='tessera-armvirt-')
+        qmp_path = os.path.join(d, 'qmp.sock')
+        with QTest(['-M', 'virt', '-kernel', linux_image(), '-accel', 'qtest',
+                    '-qmp', 'unix:%s,server=on,wait=off' % qmp_path], link=LINK) as qt:
+            gpio, gicd = 0x09030000, 0x08000000
+            qt.writel(gpio + 0x40c, 0x08)            # GPIOIEV: rising
+            qt.writel(gpio + 0x410, 0x08)            # GPIOIE: line 3
+            self.assertEqual(qt.readl(gpio + (0x08 << 2)), 0)
+            q = QmpClient(qmp_path)
+            self.addCleanup(q.close)
+            q.cmd('qmp_capabilities')
+            q.cmd('system_powerdown')
+            wait_for(lambda: qt.readl(gpio + (0x08 << 2)) == 0x08, what='power button')
+            self.assertEqual(qt.readl(gpio + 0x414), 0x08)  # GPIORIS
+            # SPI 7 (interrupt 39) pending at the GIC: GICD_ISPENDR1 bit 7.
+            self.assertEqual(qt.readl(gicd + 0x204) & (1 << 7), 1 << 7)
+        shutil.rmtree(d, ignore_errors=True)
 
     def test_refusals(self):
         cases = [

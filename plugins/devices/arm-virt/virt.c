@@ -51,6 +51,7 @@ enum {
     VIRT_GIC_REDIST,
     VIRT_UART,
     VIRT_RTC,
+    VIRT_GPIO,
     VIRT_MMIO,
     VIRT_MEM,
 };
@@ -69,14 +70,17 @@ static const VirtRegion virt_memmap[] = {
     [VIRT_GIC_REDIST] = { .name = "gic-redist", .base = 0x080a0000, .size = 0xf60000 },
     [VIRT_UART] = { .name = "uart", .base = 0x09000000, .size = 0x1000 },
     [VIRT_RTC] = { .name = "rtc", .base = 0x09010000, .size = 0x1000 },
+    [VIRT_GPIO] = { .name = "gpio", .base = 0x09030000, .size = 0x1000 },
     [VIRT_MMIO] = { .name = "virtio-mmio", .base = 0x0a000000, .size = 0x200 },
     [VIRT_MEM] = { .name = "mem", .base = 0x40000000, .size = 255 * GiB },
 };
 
 /* SPI numbers (INTID - 32), QEMU's. */
-enum { VIRT_SPI_UART = 1, VIRT_SPI_RTC = 2, VIRT_SPI_MMIO = 16, VIRT_SPI_V2M = 48,
+enum { VIRT_SPI_UART = 1, VIRT_SPI_RTC = 2, VIRT_SPI_GPIO = 7, VIRT_SPI_MMIO = 16, VIRT_SPI_V2M = 48,
        VIRT_V2M_SPIS = 64 };
 #define VIRT_MMIO_SLOTS 32
+#define VIRT_GPIO_POWER 3          /* PL061 line of the power button */
+#define KEY_POWER 116
 
 /* Generic timer PPIs (INTID - 16), QEMU's, by the CPU's timer output. */
 static const struct { int timer; unsigned ppi; } virt_timer_ppis[] = {
@@ -115,6 +119,7 @@ typedef struct ArmVirtMachineState {
     bool cpu_as_init[VIRT_MAX_CPUS];
     DeviceState *uart;
     DeviceState *rtc;
+    DeviceState *gpio;
     DeviceState *virtio[VIRT_MMIO_SLOTS];
     LoaderImages *images;
     FdtBuilder *fdt;
@@ -339,14 +344,24 @@ static DeviceState *virt_place(ArmVirtMachineState *s, const char *type, const c
     return dev;
 }
 
-/* PL031 and the 32 virtio-mmio slots (-device virtio-X-device takes the
+/* system_powerdown: press the power button (PL061 line 3, gpio-keys),
+ * held until reset, as QEMU does. */
+static void virt_powerdown(void *opaque)
+{
+    ArmVirtMachineState *s = opaque;
+    irq_raise(device_get_irq_in(s->gpio, VIRT_GPIO_POWER));
+}
+
+/* PL031, PL061 and the 32 virtio-mmio slots (-device virtio-X-device takes the
  * first free one). */
 static bool virt_create_platform_devices(ArmVirtMachineState *s, GError **errp)
 {
     s->rtc = virt_place(s, "pl031", "rtc", virt_memmap[VIRT_RTC].base, VIRT_SPI_RTC, errp);
-    if (!s->rtc) {
+    s->gpio = virt_place(s, "pl061", "gpio", virt_memmap[VIRT_GPIO].base, VIRT_SPI_GPIO, errp);
+    if (!s->rtc || !s->gpio) {
         return false;
     }
+    runstate_set_powerdown_handler(virt_powerdown, s);
     for (unsigned i = 0; i < VIRT_MMIO_SLOTS; i++) {
         g_autofree char *name = g_strdup_printf("virtio-mmio[%u]", i);
         s->virtio[i] = virt_place(s, "virtio-mmio", name,
@@ -506,6 +521,26 @@ static bool virt_build_fdt(ArmVirtMachineState *s, GError **errp)
     fdt_builder_prop_u32(fdt, rtc_path, "clocks", clk);
     fdt_builder_prop_string(fdt, rtc_path, "clock-names", "apb_pclk");
 
+    static const char *const gpio_compat[] = { "arm,pl061", "arm,primecell", NULL };
+    g_autofree char *gpio_path = g_strdup_printf("/pl061@%" PRIx64,
+                                                 (uint64_t)virt_memmap[VIRT_GPIO].base);
+    uint64_t gpio_reg[] = { virt_memmap[VIRT_GPIO].base, virt_memmap[VIRT_GPIO].size };
+    fdt_builder_add_node(fdt, gpio_path);
+    fdt_builder_prop_strings(fdt, gpio_path, "compatible", gpio_compat);
+    fdt_builder_prop_reg(fdt, gpio_path, gpio_reg, 1);
+    fdt_irq(fdt, gpio_path, GIC_FDT_SPI, VIRT_SPI_GPIO);
+    fdt_builder_prop_u32(fdt, gpio_path, "#gpio-cells", 2);
+    fdt_builder_prop_empty(fdt, gpio_path, "gpio-controller");
+    fdt_builder_prop_u32(fdt, gpio_path, "clocks", clk);
+    fdt_builder_prop_string(fdt, gpio_path, "clock-names", "apb_pclk");
+    uint32_t gpio_phandle = fdt_builder_set_phandle(fdt, gpio_path, "pl061");
+    fdt_builder_add_node(fdt, "/gpio-keys/poweroff");
+    fdt_builder_prop_string(fdt, "/gpio-keys", "compatible", "gpio-keys");
+    uint32_t key_gpio[] = { gpio_phandle, VIRT_GPIO_POWER, 0 };
+    fdt_builder_prop_cells(fdt, "/gpio-keys/poweroff", "gpios", key_gpio, 3);
+    fdt_builder_prop_u32(fdt, "/gpio-keys/poweroff", "linux,code", KEY_POWER);
+    fdt_builder_prop_string(fdt, "/gpio-keys/poweroff", "label", "GPIO Key Poweroff");
+
     /* Last to first: libfdt puts a new node first, so they list in order. */
     for (unsigned i = VIRT_MMIO_SLOTS; i-- > 0;) {
         uint32_t cells[] = { GIC_FDT_SPI, VIRT_SPI_MMIO + i, IRQ_TYPE_LEVEL_HIGH };
@@ -525,7 +560,9 @@ static bool virt_build_fdt(ArmVirtMachineState *s, GError **errp)
 
 static void virt_reset_hook(void *opaque)
 {
-    loader_images_replay(ARM_VIRT_MACHINE(opaque)->images);
+    ArmVirtMachineState *s = opaque;
+    loader_images_replay(s->images);
+    irq_lower(device_get_irq_in(s->gpio, VIRT_GPIO_POWER)); /* button released */
 }
 
 static uint64_t le64_at(const uint8_t *p)

@@ -430,6 +430,7 @@ START_TEST(test_image_boot_layout_and_device_tree)
     ck_assert_str_eq(fdt_str(fdt, "/intc@8000000/v2m@8020000", "compatible"),
                      "arm,gic-v2m-frame");
     ck_assert_str_eq(fdt_str(fdt, "/psci", "method"), "hvc");
+    ck_assert_str_eq(fdt_str(fdt, "/fw-cfg@9020000", "compatible"), "qemu,fw-cfg-mmio");
     ck_assert_str_eq(fdt_str(fdt, "/", "compatible"), "linux,dummy-virt");
     /* CPUs in ascending order, each with PSCI. */
     int cpus = fdt_path_offset(fdt, "/cpus");
@@ -452,6 +453,44 @@ START_TEST(test_image_boot_layout_and_device_tree)
     const fdt32_t *ip = fdt_getprop(fdt, 0, "interrupt-parent", NULL);
     ck_assert_int_eq(fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(*ip)),
                      fdt_path_offset(fdt, "/intc@8000000"));
+}
+END_TEST
+
+/* fw_cfg DMA: descriptor at @desc, big-endian fields; returns control after. */
+static uint32_t fw_cfg_dma(Board *b, hwaddr desc, uint32_t control, uint32_t len, hwaddr dst)
+{
+    uint8_t d[16];
+    for (int i = 0; i < 4; i++) {
+        d[i] = (uint8_t)(control >> (24 - 8 * i));
+        d[4 + i] = (uint8_t)(len >> (24 - 8 * i));
+    }
+    for (int i = 0; i < 8; i++) {
+        d[8 + i] = (uint8_t)((uint64_t)dst >> (56 - 8 * i));
+    }
+    ck_assert_int_eq(address_space_write_buf(&b->ms->address_space, desc, d, 16), MEMTX_OK);
+    wr(b, 0x09020010, GUINT32_SWAP_LE_BE((uint32_t)(desc >> 32)), 4);
+    wr(b, 0x09020014, GUINT32_SWAP_LE_BE((uint32_t)desc), 4);
+    return GUINT32_SWAP_LE_BE((uint32_t)rd(b, desc, 4));
+}
+
+START_TEST(test_fw_cfg_dma)
+{
+    Board b = board_new(3, NULL);
+    board_init(&b);
+    const hwaddr desc = 0x40100000, buf = 0x40100100;
+    /* SELECT 0x05 (NB_CPUS) | READ, 2 bytes. */
+    wr(&b, buf, 0xffffffff, 4);
+    ck_assert_uint_eq(fw_cfg_dma(&b, desc, (0x05u << 16) | 0x08 | 0x02, 2, buf), 0);
+    ck_assert_uint_eq(rd(&b, buf, 4), 0xffff0003);
+    /* SELECT signature, SKIP 2, READ 4: "MU" then zeros past the end. */
+    ck_assert_uint_eq(fw_cfg_dma(&b, desc, 0x08 | 0x04, 2, 0), 0);
+    ck_assert_uint_eq(fw_cfg_dma(&b, desc, 0x02, 4, buf), 0);
+    ck_assert_uint_eq(rd(&b, buf, 4), 0x0000554d);
+    /* Items are read-only: WRITE reports an error. */
+    ck_assert_uint_eq(fw_cfg_dma(&b, desc, (0x05u << 16) | 0x08 | 0x10, 2, buf), 1);
+    /* RAM size, 8 bytes little-endian. */
+    ck_assert_uint_eq(fw_cfg_dma(&b, desc, (0x03u << 16) | 0x08 | 0x02, 8, buf), 0);
+    ck_assert_uint_eq(rd(&b, buf, 8), 128 * MiB);
 }
 END_TEST
 
@@ -503,6 +542,7 @@ int main(void)
     tcase_add_test(tc, test_gicv2m_msi_raises_its_spi);
     tcase_add_test(tc, test_image_boot_layout_and_device_tree);
     tcase_add_test(tc, test_kernel_refusals);
+    tcase_add_test(tc, test_fw_cfg_dma);
     tcase_add_test(tc, test_kernel_larger_than_ram);
     tcase_add_test(tc, test_gic_version_unknown);
     suite_add_tcase(s, tc);

@@ -22,6 +22,7 @@
  */
 #include <string.h>
 
+#include "fw-cfg/fw-cfg.h"
 #include "kernel/accel.h"
 #include "kernel/fdt.h"
 #include "kernel/hostfile.h"
@@ -51,6 +52,7 @@ enum {
     VIRT_GIC_REDIST,
     VIRT_UART,
     VIRT_RTC,
+    VIRT_FW_CFG,
     VIRT_GPIO,
     VIRT_MMIO,
     VIRT_MEM,
@@ -70,6 +72,7 @@ static const VirtRegion virt_memmap[] = {
     [VIRT_GIC_REDIST] = { .name = "gic-redist", .base = 0x080a0000, .size = 0xf60000 },
     [VIRT_UART] = { .name = "uart", .base = 0x09000000, .size = 0x1000 },
     [VIRT_RTC] = { .name = "rtc", .base = 0x09010000, .size = 0x1000 },
+    [VIRT_FW_CFG] = { .name = "fw-cfg", .base = 0x09020000, .size = 0x18 },
     [VIRT_GPIO] = { .name = "gpio", .base = 0x09030000, .size = 0x1000 },
     [VIRT_MMIO] = { .name = "virtio-mmio", .base = 0x0a000000, .size = 0x200 },
     [VIRT_MEM] = { .name = "mem", .base = 0x40000000, .size = 255 * GiB },
@@ -120,6 +123,7 @@ typedef struct ArmVirtMachineState {
     DeviceState *uart;
     DeviceState *rtc;
     DeviceState *gpio;
+    DeviceState *fw_cfg;
     DeviceState *virtio[VIRT_MMIO_SLOTS];
     LoaderImages *images;
     FdtBuilder *fdt;
@@ -352,7 +356,7 @@ static void virt_powerdown(void *opaque)
     irq_raise(device_get_irq_in(s->gpio, VIRT_GPIO_POWER));
 }
 
-/* PL031, PL061 and the 32 virtio-mmio slots (-device virtio-X-device takes the
+/* PL031, PL061, fw_cfg and the 32 virtio-mmio slots (-device virtio-X-device takes the
  * first free one). */
 static bool virt_create_platform_devices(ArmVirtMachineState *s, GError **errp)
 {
@@ -362,6 +366,15 @@ static bool virt_create_platform_devices(ArmVirtMachineState *s, GError **errp)
         return false;
     }
     runstate_set_powerdown_handler(virt_powerdown, s);
+    MachineState *ms = MACHINE(s);
+    s->fw_cfg = virt_new_device(ms, TYPE_FW_CFG_MMIO, "fw-cfg", errp);
+    if (!s->fw_cfg || !device_realize(s->fw_cfg, errp)) {
+        return false;
+    }
+    device_mmio_map(s->fw_cfg, 0, &ms->system_memory, virt_memmap[VIRT_FW_CFG].base);
+    fw_cfg_add_u16(s->fw_cfg, FW_CFG_NB_CPUS, (uint16_t)ms->smp_cpus);
+    fw_cfg_add_u16(s->fw_cfg, FW_CFG_MAX_CPUS, (uint16_t)ms->smp_cpus);
+    fw_cfg_add_u64(s->fw_cfg, FW_CFG_RAM_SIZE, ms->ram_size);
     for (unsigned i = 0; i < VIRT_MMIO_SLOTS; i++) {
         g_autofree char *name = g_strdup_printf("virtio-mmio[%u]", i);
         s->virtio[i] = virt_place(s, "virtio-mmio", name,
@@ -540,6 +553,8 @@ static bool virt_build_fdt(ArmVirtMachineState *s, GError **errp)
     fdt_builder_prop_cells(fdt, "/gpio-keys/poweroff", "gpios", key_gpio, 3);
     fdt_builder_prop_u32(fdt, "/gpio-keys/poweroff", "linux,code", KEY_POWER);
     fdt_builder_prop_string(fdt, "/gpio-keys/poweroff", "label", "GPIO Key Poweroff");
+
+    DEVICE_GET_CLASS(s->fw_cfg)->fdt_node(s->fw_cfg, fdt);
 
     /* Last to first: libfdt puts a new node first, so they list in order. */
     for (unsigned i = VIRT_MMIO_SLOTS; i-- > 0;) {

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "block-int.h"
+#include "block/bitmap.h"
 
 const BlockDriver *block_driver_find(const char *name, GError **errp)
 {
@@ -214,10 +215,15 @@ static void node_free(BlockNode *bs)
     if (bs->drv && bs->drv->close && bs->opaque) {
         bs->drv->close(bs);
     }
+    block_node_release_bitmaps(bs);
     block_node_unref_children(bs);
     g_ptr_array_remove(bs->graph->nodes, bs);
     g_ptr_array_unref(bs->parents);
     g_mutex_clear(&bs->stats_lock);
+    g_rw_lock_clear(&bs->notifier_lock);
+    g_ptr_array_unref(bs->write_notifiers);
+    g_mutex_clear(&bs->bitmap_lock);
+    g_ptr_array_unref(bs->dirty_bitmaps);
     g_free(bs->node_name);
     g_free(bs->filename);
     g_free(bs->backing_file);
@@ -276,6 +282,49 @@ const char *block_node_name_for_messages(BlockNode *bs)
     return bs->filename ? bs->filename : bs->node_name;
 }
 
+/* ---- write notifiers ------------------------------------------------- */
+
+void block_node_add_write_notifier(BlockNode *bs, BlockWriteNotifier *n)
+{
+    g_rw_lock_writer_lock(&bs->notifier_lock);
+    g_ptr_array_add(bs->write_notifiers, n);
+    g_rw_lock_writer_unlock(&bs->notifier_lock);
+}
+
+void block_node_remove_write_notifier(BlockNode *bs, BlockWriteNotifier *n)
+{
+    g_rw_lock_writer_lock(&bs->notifier_lock);
+    g_ptr_array_remove(bs->write_notifiers, n);
+    g_rw_lock_writer_unlock(&bs->notifier_lock);
+}
+
+/* Call every before_write; on failure the lock is dropped again. */
+static int notify_before(BlockNode *bs, uint64_t off, uint64_t bytes)
+{
+    g_rw_lock_reader_lock(&bs->notifier_lock);
+    for (guint i = 0; i < bs->write_notifiers->len; i++) {
+        BlockWriteNotifier *n = g_ptr_array_index(bs->write_notifiers, i);
+        int ret = n->before_write ? n->before_write(n->opaque, bs, off, bytes) : 0;
+        if (ret < 0) {
+            g_rw_lock_reader_unlock(&bs->notifier_lock);
+            return ret;
+        }
+    }
+    return 0;
+}
+
+/* Call every after_write and drop the lock notify_before took. */
+static void notify_after(BlockNode *bs, uint64_t off, uint64_t bytes, int ret)
+{
+    for (guint i = 0; i < bs->write_notifiers->len; i++) {
+        BlockWriteNotifier *n = g_ptr_array_index(bs->write_notifiers, i);
+        if (n->after_write) {
+            n->after_write(n->opaque, bs, off, bytes, ret);
+        }
+    }
+    g_rw_lock_reader_unlock(&bs->notifier_lock);
+}
+
 /* ---- synchronous I/O -------------------------------------------------- */
 
 /* Formats have a fixed size; protocols grow when a format writes past
@@ -325,7 +374,12 @@ int block_node_pwritev(BlockNode *bs, uint64_t off, uint64_t bytes, const BlockI
                                        bs->discard_unmap);
         return ret;
     }
-    ret = bytes ? bs->drv->pwritev(bs, off, bytes, iov, flags) : 0;
+    ret = bytes ? notify_before(bs, off, bytes) : 0;
+    if (ret < 0 || !bytes) {
+        return ret;
+    }
+    ret = bs->drv->pwritev(bs, off, bytes, iov, flags);
+    notify_after(bs, off, bytes, ret);
     block_stats_account(&bs->stats_lock, &bs->stats, BLOCK_REQ_WRITE, bytes, ret,
                         (g_get_monotonic_time() - t0) * 1000);
     return ret;
@@ -372,7 +426,12 @@ int block_node_pdiscard(BlockNode *bs, uint64_t off, uint64_t bytes)
         return 0; /* discard=ignore: a hint we may drop */
     }
     int64_t t0 = g_get_monotonic_time();
+    ret = notify_before(bs, off, bytes);
+    if (ret < 0) {
+        return ret;
+    }
     ret = bs->drv->pdiscard(bs, off, bytes);
+    notify_after(bs, off, bytes, ret);
     block_stats_account(&bs->stats_lock, &bs->stats, BLOCK_REQ_DISCARD, bytes, ret,
                         (g_get_monotonic_time() - t0) * 1000);
     return ret;
@@ -388,6 +447,10 @@ int block_node_pwrite_zeroes(BlockNode *bs, uint64_t off, uint64_t bytes, bool m
         return ret;
     }
     int64_t t0 = g_get_monotonic_time();
+    ret = notify_before(bs, off, bytes);
+    if (ret < 0) {
+        return ret;
+    }
     ret = -ENOTSUP;
     if (bs->drv->pwrite_zeroes) {
         ret = bs->drv->pwrite_zeroes(bs, off, bytes, may_unmap && bs->discard_unmap);
@@ -404,6 +467,7 @@ int block_node_pwrite_zeroes(BlockNode *bs, uint64_t off, uint64_t bytes, bool m
             ret = bs->drv->pwritev(bs, off + done, n, &v, 0);
         }
     }
+    notify_after(bs, off, bytes, ret);
     block_stats_account(&bs->stats_lock, &bs->stats, BLOCK_REQ_ZEROES, bytes, ret,
                         (g_get_monotonic_time() - t0) * 1000);
     return ret;

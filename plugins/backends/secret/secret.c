@@ -63,7 +63,8 @@ static bool secret_decrypt(Secret *s, uint8_t **buf, size_t *len, GError **errp)
         return false;
     }
     g_autofree uint8_t *ivb = NULL;
-    size_t ivlen = 0;
+    g_autofree uint8_t *ct = NULL;
+    size_t ivlen = 0, ctlen;
     bool ok = false;
     if (keylen != AES256_KEY_SIZE) {
         g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
@@ -83,8 +84,6 @@ static bool secret_decrypt(Secret *s, uint8_t **buf, size_t *len, GError **errp)
         goto out;
     }
     /* Ciphertext is always base64 (format= describes the plain text). */
-    g_autofree uint8_t *ct = NULL;
-    size_t ctlen;
     if (!base64_decode("secret", (const char *)*buf, *len, &ct, &ctlen, errp)) {
         goto out;
     }
@@ -197,12 +196,7 @@ static void secret_finalize(Object *obj)
     if (s->value) {
         memset(s->value, 0, s->len);
     }
-    g_free(s->value);
-    g_free(s->data);
-    g_free(s->file);
-    g_free(s->format);
-    g_free(s->keyid);
-    g_free(s->iv);
+    g_free(s->value);   /* the string properties are released by the object model */
 }
 
 static void secret_class_init(ObjectClass *klass, const void *data)

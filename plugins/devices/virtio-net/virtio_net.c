@@ -617,10 +617,22 @@ static void net_reset(VirtIODevice *vdev)
     }
 }
 
+/* The device the user named: the -pci proxy that owns us, or ourselves;
+ * its id names the NIC and its type is the model (info network). */
+static DeviceState *net_user_device(VirtIODevice *vdev)
+{
+    Object *parent = object_get_parent(OBJECT(vdev));
+    if (parent && object_dynamic_cast(parent, TYPE_VIRTIO_PCI)) {
+        return DEVICE(parent);
+    }
+    return DEVICE(vdev);
+}
+
 static bool net_realize(VirtIODevice *vdev, GError **errp)
 {
     VirtIONet *n = VIRTIO_NET(vdev);
-    DeviceState *dev = DEVICE(vdev);
+    DeviceState *dev = net_user_device(vdev);
+    const char *model = object_get_typename(OBJECT(dev));
     if (n->mac_str) {
         if (!net_parse_mac(n->mac_str, n->mac)) {
             g_set_error(errp, VIRTIO_ERROR, 0, "%s: invalid mac '%s' (expected "
@@ -645,14 +657,13 @@ static bool net_realize(VirtIODevice *vdev, GError **errp)
         NetQueuePair *q;
         GError *err = NULL;
         if (i == 0) {
-            q = (NetQueuePair *)net_nic_new(&nic_info, sizeof(NetQueuePair), n->netdev,
-                                            object_get_typename(OBJECT(vdev)), id, &err);
+            q = (NetQueuePair *)net_nic_new(&nic_info, sizeof(NetQueuePair), n->netdev, model,
+                                            id, &err);
         } else {
             NetClientState *peer = g_ptr_array_index(queues, i);
             q = (NetQueuePair *)net_client_new(&nic_info, sizeof(NetQueuePair),
                                                peer->peer ? NULL : peer,
-                                               object_get_typename(OBJECT(vdev)),
-                                               n->pairs[0]->nc.name, &err);
+                                               model, n->pairs[0]->nc.name, &err);
             if (q) {
                 q->nc.is_nic = true;
                 q->nc.queue_index = i;
@@ -671,7 +682,7 @@ static bool net_realize(VirtIODevice *vdev, GError **errp)
         q->rx_index = virtio_add_queue(vdev, QUEUE_SIZE, rx_handle)->index;
         q->tx_index = virtio_add_queue(vdev, QUEUE_SIZE, tx_handle)->index;
         net_client_set_info_str(&q->nc, "model=%s,macaddr=%02x:%02x:%02x:%02x:%02x:%02x",
-                                object_get_typename(OBJECT(vdev)), n->mac[0], n->mac[1],
+                                model, n->mac[0], n->mac[1],
                                 n->mac[2], n->mac[3], n->mac[4], n->mac[5]);
     }
     virtio_add_queue(vdev, 64, ctrl_handle);

@@ -4,10 +4,13 @@
 and 7: two Tessera VMs joined by -netdev stream; a guest on a tap (with
 vnet headers) in a network namespace this test makes; hotplug of a second
 NIC through a pcie-root-port; floods both ways with memory and the monitor
-watched.  (Lines 1, 2 and 5 are in test_net_guest.py.)"""
+watched; and malformed descriptor chains from a bare-metal guest
+(tests/guest/virtio/net-torture.c).  (Lines 1, 2 and 5 are in
+test_net_guest.py.)"""
 import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -260,6 +263,47 @@ class HotplugAndFlood(unittest.TestCase):
         finally:
             stop.set()
             g.close()
+            shutil.rmtree(d, ignore_errors=True)
+
+
+class Torture(unittest.TestCase):
+    """Line 7's malformed descriptors: tests/guest/virtio/net-torture.c
+    hands random chains to virtio-net's transmit and receive queues (slirp
+    answering ARP), a header-only frame, then a clean ARP exchange."""
+
+    def test_random_chains(self):
+        import sys
+        cc = 'riscv64-unknown-elf-gcc'
+        if not shutil.which(cc):
+            self.fail('%s is missing: install gcc-riscv64-unknown-elf (scripts/setup.sh)' % cc)
+        sys.path.insert(0, os.path.join(tt.ROOT, 'tests', 'guest'))
+        import build
+        out = os.path.join(tt.build_dir(), 'guest')
+        os.makedirs(out, exist_ok=True)
+        elf = os.path.join(out, 'virtio-net-torture.elf')
+        src = os.path.join(tt.ROOT, 'tests', 'guest', 'virtio', 'net-torture.c')
+        r = subprocess.run([cc] + build.CFLAGS + ['-o', elf] + build.COMMON + [src],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.assertEqual(r.returncode, 0, r.stdout)
+        d = tempfile.mkdtemp(prefix='tessera-nt-')
+        log = os.path.join(d, 'log')
+        try:
+            r = tt.run(['-M', 'virt', '-bios', 'none', '-kernel', elf, '-nographic',
+                        '-netdev', 'user,id=n0', '-device', 'virtio-net-device,netdev=n0',
+                        '-d', 'guest_errors', '-D', log],
+                       link='tessera-system-riscv64', timeout=300)
+            self.assertEqual(r.returncode, 0, r.stdout[-3000:] + r.stderr)
+            self.assertIn('PASSED', r.stdout, r.stdout[-3000:])
+            m = re.search(r'tx (0x[0-9a-f]+) rx (0x[0-9a-f]+) quiet (0x[0-9a-f]+) '
+                          r'needs-reset (0x[0-9a-f]+)', r.stdout)
+            self.assertIsNotNone(m, r.stdout)
+            print('virtio-net torture: %d tx served, %d rx served, %d rx quiet, %d needs-reset'
+                  % tuple(int(x, 16) for x in m.groups()))
+            with open(log, errors='replace') as f:
+                text = f.read()
+            self.assertIn('device needs reset', text)
+            self.assertIn('has no Ethernet header: dropped', text)
+        finally:
             shutil.rmtree(d, ignore_errors=True)
 
 

@@ -44,6 +44,7 @@ enum {
 #define STATUS_ANNOUNCE 2
 
 #define NET_HDR_LEN 12          /* virtio_net_hdr_v1, num_buffers included */
+#define ETH_HDR_LEN 14
 #define HDR_F_NEEDS_CSUM 1
 #define QUEUE_SIZE 256
 #define MAX_PAIRS 8
@@ -299,6 +300,15 @@ static void tx_flush(NetQueuePair *q)
             sg[cnt].iov_base = (uint8_t *)e->out_sg[i].iov_base + skip;
             sg[cnt++].iov_len = l - skip;
             skip = 0;
+        }
+        /* A runt (no whole Ethernet header) is a guest mistake: completed,
+         * never sent, as an empty packet would stay queued forever. */
+        if (e->out_len < NET_HDR_LEN + ETH_HDR_LEN) {
+            log_mask(LOG_GUEST_ERROR, "virtio-net: tx frame of %zu bytes (header included) "
+                     "has no Ethernet header: dropped\n", e->out_len);
+            virtqueue_push(tx, e, 0);
+            pushed = true;
+            continue;
         }
         ssize_t r = net_send_iov(&q->nc, sg, cnt, tx_complete);
         virtqueue_push(tx, e, 0);

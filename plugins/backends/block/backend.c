@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "block-int.h"
+#include "block/bitmap.h"
 
 BlockBackend *blk_new(BlockGraph *g, const char *name, GError **errp)
 {
@@ -347,6 +348,9 @@ bool blk_resize(BlockBackend *blk, uint64_t size, GError **errp)
     block_graph_drain(blk->graph);
     if (!bs->drv->truncate(bs, size, errp)) {
         return false;
+    }
+    for (BlockNode *n = bs; n; n = n->file ? n->file->node : NULL) {
+        block_node_resize_bitmaps(n);
     }
     for (guint i = 0; i < bs->parents->len; i++) {
         BlockChild *c = g_ptr_array_index(bs->parents, i);

@@ -215,25 +215,25 @@ static int cluster_status(Qcow2State *s, uint64_t e, uint64_t pos, uint64_t *n)
     case CL_COMPRESSED:
         return 0;
     case CL_ZERO:
-        return BLOCK_STATUS_HOLE | BLOCK_STATUS_ZERO;
+        return BLOCK_DATA_HOLE | BLOCK_DATA_ZERO;
     case CL_UNALLOCATED:
         break;
     }
     if (!backing) {
-        return BLOCK_STATUS_HOLE | BLOCK_STATUS_ZERO;
+        return BLOCK_DATA_HOLE | BLOCK_DATA_ZERO;
     }
     int64_t blen = block_node_length(backing);
     if (blen < 0) {
         return (int)blen;
     }
     if (pos >= (uint64_t)blen) {
-        return BLOCK_STATUS_HOLE | BLOCK_STATUS_ZERO; /* past the backing file: zeros */
+        return BLOCK_DATA_HOLE | BLOCK_DATA_ZERO; /* past the backing file: zeros */
     }
     *n = MIN(*n, (uint64_t)blen - pos);
-    return block_node_block_status(backing, pos, *n, n);
+    return block_node_data_status(backing, pos, *n, n);
 }
 
-int qcow2_block_status(BlockNode *bs, uint64_t off, uint64_t bytes, uint64_t *pnum)
+int qcow2_data_status(BlockNode *bs, uint64_t off, uint64_t bytes, uint64_t *pnum)
 {
     Qcow2State *s = bs->opaque;
     uint64_t done = 0;

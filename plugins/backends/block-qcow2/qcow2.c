@@ -598,11 +598,13 @@ static const BlockDriver qcow2_driver = {
     .getlength = qcow2_getlength,
     .truncate = qcow2_truncate,
     .query_image = qcow2_query_image,
+    .block_status = qcow2_block_status,
+    .change_backing_file = qcow2_change_backing_file,
     .create = qcow2_create,
     .can_store_bitmap = qcow2_can_store_bitmap,
     .remove_persistent_bitmap = qcow2_remove_persistent_bitmap,
     .inactivate = qcow2_inactivate,
-    .block_status = qcow2_block_status,
+    .data_status = qcow2_data_status,
 };
 
 static const TypeInfo qcow2_type = {

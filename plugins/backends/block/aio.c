@@ -57,7 +57,7 @@ static int run_request(BlockRequest *req)
     case BLOCK_REQ_DISCARD:
         return block_node_pdiscard(bs, req->off, req->bytes);
     case BLOCK_REQ_STATUS:
-        return block_node_block_status(bs, req->off, req->bytes, req->pnum);
+        return block_node_data_status(bs, req->off, req->bytes, req->pnum);
     }
     return -EINVAL;
 }

@@ -283,8 +283,8 @@ void blk_aio_pwrite_zeroes(BlockBackend *blk, uint64_t off, uint64_t bytes, bool
     block_aio_submit(req);
 }
 
-void blk_aio_block_status(BlockBackend *blk, uint64_t off, uint64_t bytes, uint64_t *pnum,
-                          BlockCompletionFn cb, void *opaque)
+void blk_aio_data_status(BlockBackend *blk, uint64_t off, uint64_t bytes, uint64_t *pnum,
+                         BlockCompletionFn cb, void *opaque)
 {
     BlockRequest *req = req_new(blk, BLOCK_REQ_STATUS, off, bytes, cb, opaque);
     req->pnum = pnum;

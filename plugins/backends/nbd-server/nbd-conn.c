@@ -473,7 +473,7 @@ static void status_done(void *opaque, int ret);
 
 static void status_next(NbdConn *c, NbdRequest *r)
 {
-    blk_aio_block_status(c->exp->blk, r->off + r->covered, r->len - r->covered, &r->pnum,
+    blk_aio_data_status(c->exp->blk, r->off + r->covered, r->len - r->covered, &r->pnum,
                          status_done, r);
 }
 
@@ -483,7 +483,7 @@ static void status_done(void *opaque, int ret)
     NbdRequest *r = opaque;
     NbdConn *c = r->conn;
     if (ret >= 0) {
-        uint32_t flags = ret & (BLOCK_STATUS_HOLE | BLOCK_STATUS_ZERO); /* = NBD_STATE_* */
+        uint32_t flags = ret & (BLOCK_DATA_HOLE | BLOCK_DATA_ZERO); /* = NBD_STATE_* */
         if (r->n_extents && r->extents[r->n_extents * 2 - 1] == flags) {
             r->extents[r->n_extents * 2 - 2] += r->pnum; /* same kind: one extent */
         } else {

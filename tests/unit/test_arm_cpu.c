@@ -12,6 +12,7 @@
 
 #include "plugins/cpu/arm/cpu.c"
 #include "plugins/cpu/arm/disas.c"
+#include "plugins/cpu/arm/el2.c"
 #include "plugins/cpu/arm/fpu.c"
 #include "plugins/cpu/arm/gdbstub.c"
 #include "plugins/cpu/arm/helper.c"

@@ -58,6 +58,7 @@ enum {
     EC_DABORT_LOWER = 0x24,
     EC_DABORT_SAME = 0x25,
     EC_SP_ALIGN = 0x26,
+    EC_SERROR = 0x2f,
     EC_BRK64 = 0x3c,
 };
 
@@ -123,11 +124,40 @@ enum {
 
 /* HCR_EL2 bits used. */
 #define HCR_VM (1ull << 0)
+#define HCR_SWIO (1ull << 1)
 #define HCR_FMO (1ull << 3)
 #define HCR_IMO (1ull << 4)
+#define HCR_AMO (1ull << 5)
+#define HCR_VF (1ull << 6)
+#define HCR_VI (1ull << 7)
+#define HCR_VSE (1ull << 8)
+#define HCR_DC (1ull << 12)
+#define HCR_TWI (1ull << 13)
+#define HCR_TWE (1ull << 14)
+#define HCR_TID0 (1ull << 15)
+#define HCR_TID1 (1ull << 16)
+#define HCR_TID2 (1ull << 17)
+#define HCR_TID3 (1ull << 18)
+#define HCR_TSC (1ull << 19)
+#define HCR_TIDCP (1ull << 20)
+#define HCR_TACR (1ull << 21)
+#define HCR_TSW (1ull << 22)
+#define HCR_TPCP (1ull << 23)
+#define HCR_TPU (1ull << 24)
+#define HCR_TTLB (1ull << 25)
+#define HCR_TVM (1ull << 26)
 #define HCR_TGE (1ull << 27)
+#define HCR_TDZ (1ull << 28)
+#define HCR_TRVM (1ull << 30)
 #define HCR_RW (1ull << 31)
 #define HCR_E2H (1ull << 34)
+/* HCR_EL2 bits this CPU implements (the others are RES0). */
+#define HCR_IMPLEMENTED (HCR_VM | HCR_SWIO | (1ull << 2) | HCR_FMO | HCR_IMO | HCR_AMO | \
+                         HCR_VF | HCR_VI | HCR_VSE | (0x1full << 9) | HCR_TWI | HCR_TWE | \
+                         HCR_TID0 | HCR_TID1 | HCR_TID2 | HCR_TID3 | HCR_TSC | HCR_TIDCP | \
+                         HCR_TACR | HCR_TSW | HCR_TPCP | HCR_TPU | HCR_TTLB | HCR_TVM | \
+                         HCR_TGE | HCR_TDZ | (1ull << 29) | HCR_TRVM | HCR_RW | \
+                         (1ull << 32) | (1ull << 33))
 
 /* CPACR_EL1 / CPTR_EL2 are stored; FP/SIMD is not implemented. */
 
@@ -165,7 +195,9 @@ typedef struct ARMTranslation {
 /* A failed translation: what goes into ESR/FAR. */
 typedef struct ARMFault {
     unsigned fsc;              /* FSC_* including the level */
-    bool s1ptw;
+    bool s1ptw;                /* stage 2 fault on a stage-1 table walk */
+    bool stage2;               /* a stage-2 fault: taken to EL2 */
+    uint64_t ipa;              /* stage 2: the faulting IPA (HPFAR_EL2) */
 } ARMFault;
 
 /* ---- ID registers of a CPU model ---------------------------------------- */
@@ -230,6 +262,9 @@ typedef struct CPUARMState {
     uint64_t excp_syndrome;
     uint64_t excp_vaddr;
     bool excp_has_far;
+    /* A stage-2 data abort whose ISS gets the instruction syndrome (ISV)
+     * when it is taken (the instruction is decoded again then). */
+    bool excp_want_isv;
 
     /* System registers (the table in sysreg.def names them). */
     uint64_t elr_el[3];        /* [1], [2] used */
@@ -388,16 +423,29 @@ unsigned arm_sync_target_el(const ARMCPU *cpu);
 void arm_cpu_eret(ARMCPU *cpu);
 /* Interrupt that may be taken now (EXCP_KIND_IRQ/FIQ), or -1. */
 int arm_cpu_pending_interrupt(ARMCPU *cpu);
-/* Take interrupt @kind. */
+/* Take interrupt @kind (as arm_cpu_pending_interrupt returned it). */
 void arm_cpu_take_interrupt(ARMCPU *cpu, int kind);
+/* Flag of a virtual interrupt in arm_cpu_pending_interrupt's result. */
+#define ARM_INT_VIRTUAL 0x100
+/* A virtual IRQ/FIQ/SError is pending in HCR_EL2 (wakes WFI). */
+bool arm_cpu_virq_pending(const ARMCPU *cpu);
+/* ISV..AR bits of a stage-2 data abort's ISS for the instruction at @pc. */
+uint64_t arm_isv_syndrome(ARMCPU *cpu, uint64_t pc);
 
 /* ---- mmu.c ------------------------------------------------------------------- */
 
 int arm_mmu_index(ARMCPU *cpu, bool ifetch);
-/* Stage-1 translation in regime @mmu_idx; false with *fault on failure. */
+/* Translation (stage 1, then stage 2 of the EL1&0 regime when HCR_EL2.VM
+ * is on) in regime @mmu_idx; false with *fault on failure. */
 bool arm_mmu_translate(ARMCPU *cpu, uint64_t vaddr, ARMAccessType access, int mmu_idx,
                    ARMTranslation *out, ARMFault *fault);
 bool arm_cpu_debug_translate(CPUState *cs, uint64_t vaddr, uint64_t *paddr);
+/* Stage 1 only (AT S1E*): the output is an IPA under stage 2, but the
+ * walk itself goes through stage 2. */
+bool arm_mmu_translate_s1(ARMCPU *cpu, uint64_t vaddr, ARMAccessType access, int mmu_idx,
+                          ARMTranslation *out, ARMFault *fault);
+/* HCR_EL2.VM in effect (EL2 present, TGE clear). */
+bool arm_stage2_enabled(const ARMCPU *cpu);
 /* The EL an mmu index belongs to (0, 1 or 2). */
 unsigned arm_mmu_idx_el(int mmu_idx);
 
@@ -464,12 +512,21 @@ typedef enum ARMSysregAccess {
     ARM_SR_OK,
     ARM_SR_UNDEF,
     ARM_SR_TRAP,
+    ARM_SR_TRAP_EL2,
 } ARMSysregAccess;
 ARMSysregAccess arm_sysreg_accessible(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write);
 const ARMSysregInfo *arm_sysreg_table(size_t *count);
 uint64_t arm_sysreg_read(ARMCPU *cpu, const ARMSysregInfo *ri);
 void arm_sysreg_write(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v);
 void arm_sysreg_dump(ARMCPU *cpu, GString *out);
+
+/* ---- el2.c: HCR_EL2 / CNTHCTL_EL2 traps of system registers ------------------- */
+
+/* May some EL2 trap control catch accesses to @ri (translation-time: such
+ * accesses from EL0/EL1 go through the run-time check)? */
+bool arm_el2_sysreg_trappable(const ARMSysregInfo *ri);
+/* Does the current configuration trap this EL0/EL1 access to EL2? */
+bool arm_el2_sysreg_trap(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write);
 
 /* ---- tcg.c, gdbstub.c: CPUClass.accel_ops ("tcg") and .debug_ops -------- */
 

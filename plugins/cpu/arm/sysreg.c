@@ -79,12 +79,9 @@ static void sr_write_mmu(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 
 static void sr_write_hcr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 {
-    /* No AArch32 EL1: RW is RES1.  No VHE: E2H is RES0. */
-    v = (v | HCR_RW) & ~HCR_E2H;
-    if (v & (HCR_VM | HCR_TGE)) {
-        log_mask(LOG_UNIMP, "arm: HCR_EL2.%s is not implemented (stage 2 / TGE)\n",
-                 (v & HCR_VM) ? "VM" : "TGE");
-    }
+    /* No AArch32 EL1: RW is RES1.  No VHE: E2H is RES0, as is every bit
+     * of a feature not implemented. */
+    v = (v | HCR_RW) & HCR_IMPLEMENTED;
     cpu->env.hcr_el2 = v;
     flush_tlb(cpu);
     arm_cpu_update_interrupts(cpu);
@@ -414,18 +411,24 @@ static void sr_dc_zva(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 
 static void sr_at(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 {
+    /* AT S1E1R/W, S1E0R/W, S1E2R/W (stage 1: the IPA) and, op1 = 4 with
+     * op2 4..7, AT S12E1R/W, S12E0R/W (both stages). */
     unsigned op1 = (ri->enc >> 11) & 7, op2 = ri->enc & 7;
-    bool write = op2 & 1;
-    int mmu_idx = op1 == 4 ? ARM_MMUIDX_E2
+    bool write = op2 & 1, s12 = op1 == 4 && (op2 & 4);
+    int mmu_idx = op1 == 4 && !s12 ? ARM_MMUIDX_E2
                 : (op2 & 2) ? ARM_MMUIDX_E10_0 : ARM_MMUIDX_E10_1;
+    ARMAccessType acc = write ? ARM_ACCESS_STORE : ARM_ACCESS_LOAD;
     ARMTranslation t;
     ARMFault f;
-    if (arm_mmu_translate(cpu, v, write ? ARM_ACCESS_STORE : ARM_ACCESS_LOAD, mmu_idx, &t, &f)) {
+    bool ok = s12 ? arm_mmu_translate(cpu, v, acc, mmu_idx, &t, &f)
+                  : arm_mmu_translate_s1(cpu, v, acc, mmu_idx, &t, &f);
+    if (ok) {
         cpu->env.par_el1 = ((uint64_t)t.attrs << 56) | (t.paddr & 0xfffffffff000ull) |
                            (3ull << 7) /* SH: inner shareable */;
     } else {
-        cpu->env.par_el1 = 1 | ((uint64_t)f.fsc << 1) | (f.s1ptw ? 1ull << 9 : 0) |
-                           (1ull << 11);
+        /* F, FST, PTW (bit 8), S (bit 9: stage 2), bit 11 RES1. */
+        cpu->env.par_el1 = 1 | ((uint64_t)f.fsc << 1) | (f.s1ptw ? 1ull << 8 : 0) |
+                           (f.stage2 ? 1ull << 9 : 0) | (1ull << 11);
     }
 }
 
@@ -533,6 +536,9 @@ ARMSysregAccess arm_sysreg_accessible(ARMCPU *cpu, const ARMSysregInfo *ri, bool
     }
     if (ri->access && !ri->access(cpu, ri, is_write)) {
         return ARM_SR_TRAP;
+    }
+    if (el < 2 && cpu->has_el2 && arm_el2_sysreg_trap(cpu, ri, is_write)) {
+        return ARM_SR_TRAP_EL2;
     }
     return ARM_SR_OK;
 }

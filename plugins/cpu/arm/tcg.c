@@ -36,30 +36,43 @@ static G_GNUC_NORETURN void raise_sync(ARMCPU *cpu, uint64_t syndrome, unsigned 
                                        uintptr_t ra)
 {
     CPUARMState *env = &cpu->env;
+    /* HCR_EL2.TGE: what EL0 would take to EL1 goes to EL2. */
+    if (target_el == 1 && env->el == 0 && cpu->has_el2 && (env->hcr_el2 & HCR_TGE)) {
+        target_el = 2;
+    }
     env->excp_kind = EXCP_KIND_SYNC;
     env->excp_target_el = target_el;
     env->excp_syndrome = syndrome;
     cpu->engine->raise_exception(CPU(cpu), ra);
 }
 
+/* Instruction or data abort for @f: stage-1 faults go to EL1 (or EL2 from
+ * EL2 or with TGE), stage-2 faults to EL2 with the IPA in HPFAR_EL2. */
 static G_GNUC_NORETURN void raise_abort(ARMCPU *cpu, uint64_t vaddr, TcgAccessType access,
-                                        unsigned fsc, bool s1ptw, uintptr_t ra)
+                                        const ARMFault *f, uintptr_t ra)
 {
     CPUARMState *env = &cpu->env;
-    unsigned target = arm_sync_target_el(cpu);
+    unsigned target = f->stage2 ? 2 : arm_sync_target_el(cpu);
+    if (target == 1 && env->el == 0 && cpu->has_el2 && (env->hcr_el2 & HCR_TGE)) {
+        target = 2;
+    }
     bool lower = target > env->el;
     unsigned ec;
-    uint32_t iss = fsc & 0x3f;
+    uint32_t iss = f->fsc & 0x3f;
     if (access == TCG_ACCESS_FETCH) {
         ec = lower ? EC_IABORT_LOWER : EC_IABORT_SAME;
     } else {
         ec = lower ? EC_DABORT_LOWER : EC_DABORT_SAME;
         if (access == TCG_ACCESS_WRITE) {
-            iss |= 1u << 6;    /* WnR */
+            iss |= 1u << 6;    /* WnR (of the access, also on an S1PTW fault) */
         }
     }
-    if (s1ptw) {
+    if (f->s1ptw) {
         iss |= 1u << 7;
+    }
+    if (f->stage2) {
+        env->hpfar_el2 = (f->ipa >> 12) << 4;
+        env->excp_want_isv = access != TCG_ACCESS_FETCH && !f->s1ptw;
     }
     env->excp_vaddr = vaddr;
     env->excp_has_far = true;
@@ -116,7 +129,7 @@ static bool arm_tcg_tlb_fill(CPUState *cs, uint64_t vaddr, unsigned size,
         }
         log_mask(LOG_MMU, "arm: fault fsc 0x%x at 0x%" G_GINT64_MODIFIER "x (mmu_idx %d)\n",
                  f.fsc, vaddr, mmu_idx);
-        raise_abort(cpu, vaddr, access_type, f.fsc, f.s1ptw, ra);
+        raise_abort(cpu, vaddr, access_type, &f, ra);
     }
     out->paddr = t.paddr;
     out->prot = (t.prot & ARM_PROT_READ ? TCG_PROT_READ : 0) |
@@ -135,7 +148,8 @@ static void arm_tcg_do_unaligned_access(CPUState *cs, uint64_t vaddr, TcgAccessT
         cpu->env.excp_has_far = true;
         raise_sync(cpu, arm_syndrome(EC_PC_ALIGN, 0), arm_sync_target_el(cpu), ra);
     }
-    raise_abort(cpu, vaddr, access_type, FSC_ALIGNMENT, false, ra);
+    ARMFault f = { .fsc = FSC_ALIGNMENT };
+    raise_abort(cpu, vaddr, access_type, &f, ra);
 }
 
 /* A bus error (nothing at the address, or a device refused): synchronous
@@ -144,7 +158,8 @@ static void arm_tcg_do_transaction_failed(CPUState *cs, uint64_t vaddr, uint64_t
                                           unsigned size, TcgAccessType access_type,
                                           int mmu_idx, MemTxResult result, uintptr_t ra)
 {
-    raise_abort(arm_cs_cpu(cs), vaddr, access_type, 0x10, false, ra);
+    ARMFault f = { .fsc = 0x10 };
+    raise_abort(arm_cs_cpu(cs), vaddr, access_type, &f, ra);
 }
 
 static void arm_tcg_do_interrupt(CPUState *cs)
@@ -263,6 +278,8 @@ static void check_sysreg(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write,
         return;
     case ARM_SR_TRAP:
         raise_sync(cpu, syndrome, arm_sync_target_el(cpu), ra);
+    case ARM_SR_TRAP_EL2:
+        raise_sync(cpu, syndrome, 2, ra);
     default:
         raise_sync(cpu, arm_syndrome(EC_UNCATEGORIZED, 0), arm_sync_target_el(cpu), ra);
     }
@@ -332,11 +349,31 @@ void arm_helper_wfi(CPUARMState *env, uint64_t syndrome)
         env->pc -= 4;
         raise_sync(cpu, syndrome, 1, 0);
     }
+    /* HCR_EL2.TWI traps EL0/EL1 WFI to EL2. */
+    if (env->el < 2 && cpu->has_el2 && (env->hcr_el2 & HCR_TWI)) {
+        env->pc -= 4;
+        raise_sync(cpu, syndrome, 2, 0);
+    }
     if (CPU_GET_CLASS(cs)->has_work(cs)) {
         return;
     }
     cs->halted = true;
     cpu->engine->loop_exit(cs, 0);
+}
+
+/* WFE: no event register, so it behaves as a yield once the traps are
+ * checked (SCTLR_EL1.nTWE for EL0, HCR_EL2.TWE for EL0/EL1). */
+void arm_helper_wfe(CPUARMState *env, uint64_t syndrome)
+{
+    ARMCPU *cpu = arm_env_cpu(env);
+    if (env->el == 0 && !(env->sctlr_el[1] & SCTLR_nTWE)) {
+        env->pc -= 4;
+        raise_sync(cpu, syndrome, 1, 0);
+    }
+    if (env->el < 2 && cpu->has_el2 && (env->hcr_el2 & HCR_TWE)) {
+        env->pc -= 4;
+        raise_sync(cpu, syndrome, 2, 0);
+    }
 }
 
 uint64_t arm_helper_rbit(uint64_t x)

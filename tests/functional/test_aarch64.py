@@ -29,6 +29,7 @@ PROGRAMS = {
     'mmu': ([], []),
     'smp': (['-smp', '4'], ['-smp', '4']),
     'el2': (['-M', 'arm-virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
+    'hyp': (['-M', 'arm-virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
     'fp': ([], []),
 }
 BACKENDS = ['interp'] + (['x86_64'] if platform.machine() == 'x86_64' else [])

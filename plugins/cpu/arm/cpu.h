@@ -527,6 +527,8 @@ void arm_sysreg_dump(ARMCPU *cpu, GString *out);
 bool arm_el2_sysreg_trappable(const ARMSysregInfo *ri);
 /* Does the current configuration trap this EL0/EL1 access to EL2? */
 bool arm_el2_sysreg_trap(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write);
+/* ISR_EL1 (physical or, for a guest, virtual pending interrupts). */
+uint64_t arm_sr_read_isr(ARMCPU *cpu, const ARMSysregInfo *ri);
 
 /* ---- tcg.c, gdbstub.c: CPUClass.accel_ops ("tcg") and .debug_ops -------- */
 

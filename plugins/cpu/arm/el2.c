@@ -106,3 +106,24 @@ bool arm_el2_sysreg_trap(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
     }
     return (env->hcr_el2 & (is_write ? t->hcr : t->rd_hcr)) != 0;
 }
+
+/* ISR_EL1: the pending IRQ (bit 7), FIQ (bit 6) and SError (bit 8); at
+ * EL0/EL1 with IMO/FMO/AMO the virtual ones, else the physical lines. */
+uint64_t arm_sr_read_isr(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    const CPUARMState *env = &cpu->env;
+    uint64_t lines = __atomic_load_n(&cpu->irq_lines, __ATOMIC_SEQ_CST);
+    uint64_t hcr = cpu->has_el2 && !(env->hcr_el2 & HCR_TGE) ? env->hcr_el2 : 0;
+    bool guest = env->el < 2;
+    uint64_t v = 0;
+    if (guest && (hcr & HCR_IMO) ? (hcr & HCR_VI) : (lines & (1u << ARM_IRQ_PIN_IRQ))) {
+        v |= 1u << 7;
+    }
+    if (guest && (hcr & HCR_FMO) ? (hcr & HCR_VF) : (lines & (1u << ARM_IRQ_PIN_FIQ))) {
+        v |= 1u << 6;
+    }
+    if (guest && (hcr & HCR_AMO) && (hcr & HCR_VSE)) {
+        v |= 1u << 8;
+    }
+    return v;
+}

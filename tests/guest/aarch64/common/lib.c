@@ -142,7 +142,7 @@ void exc_dispatch(uint64_t kind, ExcFrame *f)
     last_exc.spsr = el == 2 ? sysreg_read(spsr_el2) : sysreg_read(spsr_el1);
     if (k != 0) {
         last_exc.count++;
-        if (irq_hook && k <= 2) {
+        if (irq_hook) {
             irq_hook((int)k);
         } else {
             puts_uart("unexpected asynchronous exception\n");

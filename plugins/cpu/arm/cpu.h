@@ -20,6 +20,7 @@
 #define TYPE_ARM_CPU_MAX "max-arm-cpu"
 #define TYPE_ARM_CPU_A57 "cortex-a57-arm-cpu"
 #define TYPE_ARM_CPU_A72 "cortex-a72-arm-cpu"
+#define TYPE_ARM_CPU_A53 "cortex-a53-arm-cpu"
 
 /* ---- PSTATE / SPSR ------------------------------------------------------- */
 
@@ -47,6 +48,7 @@ enum {
     EC_UNCATEGORIZED = 0x00,
     EC_WFX = 0x01,
     EC_FP_ACCESS = 0x07,
+    EC_PAC_TRAP = 0x09,
     EC_ILLEGAL_STATE = 0x0e,
     EC_SVC64 = 0x15,
     EC_HVC64 = 0x16,
@@ -151,13 +153,15 @@ enum {
 #define HCR_TRVM (1ull << 30)
 #define HCR_RW (1ull << 31)
 #define HCR_E2H (1ull << 34)
+#define HCR_APK (1ull << 40)
+#define HCR_API (1ull << 41)
 /* HCR_EL2 bits this CPU implements (the others are RES0). */
 #define HCR_IMPLEMENTED (HCR_VM | HCR_SWIO | (1ull << 2) | HCR_FMO | HCR_IMO | HCR_AMO | \
                          HCR_VF | HCR_VI | HCR_VSE | (0x1full << 9) | HCR_TWI | HCR_TWE | \
                          HCR_TID0 | HCR_TID1 | HCR_TID2 | HCR_TID3 | HCR_TSC | HCR_TIDCP | \
                          HCR_TACR | HCR_TSW | HCR_TPCP | HCR_TPU | HCR_TTLB | HCR_TVM | \
                          HCR_TGE | HCR_TDZ | (1ull << 29) | HCR_TRVM | HCR_RW | \
-                         (1ull << 32) | (1ull << 33))
+                         (1ull << 32) | (1ull << 33) | HCR_APK | HCR_API)
 
 /* CPACR_EL1 / CPTR_EL2 are stored; FP/SIMD is not implemented. */
 
@@ -318,7 +322,18 @@ typedef struct CPUARMState {
     uint64_t fpsr;
     uint64_t cntfrq;
     ARMGenericTimer timer[ARM_NUM_TIMERS];
+    /* Pointer-authentication keys APIA, APIB, APDA, APDB, APGA: [0] Lo,
+     * [1] Hi (pauth.c). */
+    uint64_t pauth_keys[5][2];
 } CPUARMState;
+
+enum {
+    ARM_PAUTH_IA = 0,
+    ARM_PAUTH_IB = 1,
+    ARM_PAUTH_DA = 2,
+    ARM_PAUTH_DB = 3,
+    ARM_PAUTH_GA = 4,
+};
 
 typedef struct ARMCPU {
     CPUState parent_obj;
@@ -337,6 +352,8 @@ typedef struct ARMCPU {
     uint64_t cntfrq_hz;
     bool has_el2;
     bool start_powered_off;
+    bool pauth;                /* FEAT_PAuth (max: pauth=on) */
+    bool pauth_impdef;         /* the IMPLEMENTATION DEFINED algorithm */
     char *psci_conduit_str;
 
     /* PSCI CPU_OFF / SYSTEM_OFF (or start-powered-off): no work until
@@ -419,8 +436,8 @@ void arm_swap_sp(CPUARMState *env, unsigned new_el, bool new_spx);
 void arm_cpu_do_exception(ARMCPU *cpu);
 /* Target EL of a synchronous exception raised at the current EL. */
 unsigned arm_sync_target_el(const ARMCPU *cpu);
-/* ERET: returns false when the SPSR describes an illegal return. */
-void arm_cpu_eret(ARMCPU *cpu);
+/* ERET to @elr (ELR_ELx, or its authenticated value for ERETAA/ERETAB). */
+void arm_cpu_eret(ARMCPU *cpu, uint64_t elr);
 /* Interrupt that may be taken now (EXCP_KIND_IRQ/FIQ), or -1. */
 int arm_cpu_pending_interrupt(ARMCPU *cpu);
 /* Take interrupt @kind (as arm_cpu_pending_interrupt returned it). */
@@ -471,6 +488,7 @@ typedef struct ARMSysregInfo {
     bool wo;                   /* write-only (TLBI, DC, IC, AT) */
     bool el0_ro;               /* EL0 may read but not write */
     bool fp;                   /* an FP register: CPACR/CPTR FP traps apply */
+    bool pauth;                /* exists only with pointer authentication */
     ptrdiff_t offset;          /* env field (SR_FIELD/_RO), ARMIdRegs (SR_ID) */
     uint64_t value;            /* SR_CONST value; SR_FIELD writable mask (0 = all) */
     uint64_t (*read)(ARMCPU *cpu, const struct ARMSysregInfo *ri);
@@ -538,6 +556,12 @@ extern const CPUDebugOps arm_debug_ops;
 /* ---- disas.c: one line of disassembly (TcgCpuOps.disas) ---------------------- */
 
 void arm_disas_insn(CPUState *cs, uint64_t pc, const uint8_t *bytes, unsigned len, GString *out);
+
+/* ---- pauth.c ------------------------------------------------------------------------ */
+
+/* ComputePAC with QARMA5, and the IMPLEMENTATION DEFINED algorithm. */
+uint64_t arm_pauth_qarma5(uint64_t data, uint64_t modifier, uint64_t key0, uint64_t key1);
+uint64_t arm_pauth_impdef(uint64_t data, uint64_t modifier, uint64_t key0, uint64_t key1);
 
 /* ---- psci.c ---------------------------------------------------------------------- */
 

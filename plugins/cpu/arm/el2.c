@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * EL2 as a hypervisor: which system-register accesses from EL0/EL1 the
- * HCR_EL2 trap bits (TID1-3, TACR, TVM/TRVM, TTLB, TDZ, TSW, TPCP, TPU)
- * and CNTHCTL_EL2 (EL1PCTEN, EL1PCEN) send to EL2 as EC 0x18, from a
+ * HCR_EL2 trap bits (TID1-3, TACR, TVM/TRVM, TTLB, TDZ, TSW, TPCP, TPU,
+ * APK) and CNTHCTL_EL2 (EL1PCTEN, EL1PCEN) send to EL2 as EC 0x18, from a
  * table of encodings.  WFI/WFE (TWI/TWE), SMC (TSC), the stage-2 MMU,
  * TGE routing and the virtual interrupts live with their instructions,
  * in mmu.c and in helper.c.
@@ -17,6 +17,7 @@ typedef struct El2Trap {
     uint64_t hcr;              /* trap bit for writes (and reads unless @rd_hcr) */
     uint64_t rd_hcr;           /* trap bit for reads when it differs (TRVM) */
     uint32_t cnthctl;          /* CNTHCTL_EL2 enable bit: trap when clear */
+    uint64_t hcr_clear;        /* HCR_EL2 enable bit: trap when clear (APK) */
 } El2Trap;
 
 #define E(op0, op1, crn, crm, op2) ARM_SYSREG_ENC(op0, op1, crn, crm, op2)
@@ -73,6 +74,9 @@ static const El2Trap el2_traps[] = {
      * physical timer registers CNTP_TVAL/CTL/CVAL_EL0. */
     { E(3, 3, 14, 0, 1), ALL, 0, 0, 1u << 0 },
     { E(3, 3, 14, 2, 0), 0x1fffcu, 0, 0, 1u << 1 },
+    /* HCR_EL2.APK clear: the pointer-authentication key registers. */
+    { E(3, 0, 2, 1, 0), 0x1fff8u, 0, 0, 0, HCR_APK },
+    { E(3, 0, 2, 2, 0), 0x1fff0u, 0, 0, 0, HCR_APK },
 };
 
 static const El2Trap *find_trap(uint32_t enc)
@@ -99,6 +103,9 @@ bool arm_el2_sysreg_trap(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
     }
     if (t->cnthctl) {
         return !(env->cnthctl_el2 & t->cnthctl);
+    }
+    if (t->hcr_clear) {
+        return !(env->hcr_el2 & (t->hcr_clear | HCR_TGE));
     }
     if (env->hcr_el2 & HCR_TGE) {
         /* With TGE the EL1&0 regime belongs to the host: no VM traps. */

@@ -128,12 +128,11 @@ void arm_cpu_do_exception(ARMCPU *cpu)
     env->excp_has_far = false;
 }
 
-void arm_cpu_eret(ARMCPU *cpu)
+void arm_cpu_eret(ARMCPU *cpu, uint64_t elr)
 {
     CPUARMState *env = &cpu->env;
     unsigned cur = env->el;
     uint32_t spsr = (uint32_t)env->spsr_el[cur];
-    uint64_t elr = env->elr_el[cur];
     unsigned new_el = (spsr >> PSTATE_M_EL_SHIFT) & 3;
     arm_pmu_sync(cpu);
     bool illegal = (spsr & PSTATE_nRW) || new_el > cur || (int)new_el > arm_highest_el(cpu) ||

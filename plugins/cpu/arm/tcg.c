@@ -46,6 +46,11 @@ static G_GNUC_NORETURN void raise_sync(ARMCPU *cpu, uint64_t syndrome, unsigned 
     cpu->engine->raise_exception(CPU(cpu), ra);
 }
 
+void arm_raise_sync(ARMCPU *cpu, uint64_t syndrome, unsigned target_el, uintptr_t ra)
+{
+    raise_sync(cpu, syndrome, target_el, ra);
+}
+
 /* Instruction or data abort for @f: stage-1 faults go to EL1 (or EL2 from
  * EL2 or with TGE), stage-2 faults to EL2 with the IPA in HPFAR_EL2. */
 static G_GNUC_NORETURN void raise_abort(ARMCPU *cpu, uint64_t vaddr, TcgAccessType access,
@@ -336,7 +341,8 @@ void arm_helper_msr_i(CPUARMState *env, uint64_t field, uint64_t imm, uint64_t s
 
 void arm_helper_eret(CPUARMState *env)
 {
-    arm_cpu_eret(arm_env_cpu(env));
+    ARMCPU *cpu = arm_env_cpu(env);
+    arm_cpu_eret(cpu, env->elr_el[env->el]);
 }
 
 void arm_helper_wfi(CPUARMState *env, uint64_t syndrome)

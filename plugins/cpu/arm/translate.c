@@ -939,6 +939,7 @@ static bool trans_cls(DisasContext *ctx, arg_r1 *a)
 
 #include "plugins/cpu/arm/translate-sys.c.inc"
 #include "plugins/cpu/arm/translate-mem.c.inc"
+#include "plugins/cpu/arm/translate-pauth.c.inc"
 #include "plugins/cpu/arm/translate-fp.c.inc"
 #include "plugins/cpu/arm/translate-simd.c.inc"
 

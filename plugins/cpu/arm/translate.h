@@ -69,6 +69,16 @@ uint64_t arm_helper_frint(CPUARMState *env, uint64_t desc, uint64_t a);
 void arm_helper_fcmp(CPUARMState *env, uint64_t desc, uint64_t a, uint64_t b);
 uint64_t arm_helper_cvtf(CPUARMState *env, uint64_t desc, uint64_t v);
 uint64_t arm_helper_fcvt_int(CPUARMState *env, uint64_t desc, uint64_t a);
+/* Pointer authentication (pauth.c); @key is ARM_PAUTH_*. */
+uint64_t arm_helper_pac(CPUARMState *env, uint64_t ptr, uint64_t modifier, uint64_t key);
+uint64_t arm_helper_aut(CPUARMState *env, uint64_t ptr, uint64_t modifier, uint64_t key);
+uint64_t arm_helper_xpac(CPUARMState *env, uint64_t ptr, uint64_t data);
+uint64_t arm_helper_pacga(CPUARMState *env, uint64_t x, uint64_t modifier);
+/* ERET/ERETAA/ERETAB: @key -1 for plain ERET. */
+void arm_helper_eret_auth(CPUARMState *env, uint64_t key);
+/* Raise a synchronous exception from a helper (tcg.c). */
+G_GNUC_NORETURN void arm_raise_sync(ARMCPU *cpu, uint64_t syndrome, unsigned target_el,
+                                    uintptr_t ra);
 /* EL that FP/SIMD instructions trap to now (0: none). */
 unsigned arm_fp_trap_el(ARMCPU *cpu);
 

@@ -32,6 +32,7 @@ PROGRAMS = {
     'hyp': (['-M', 'arm-virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
     'fp': ([], []),
     'pauth': ([], []),
+    'bti': ([], []),
 }
 # Further runs of a program with other CPU options (Tessera, QEMU).
 VARIANTS = [

@@ -19,6 +19,7 @@ enum {
     SRF_EL0RO = 1 << 3,
     SRF_FP = 1 << 4,
     SRF_PAUTH = 1 << 5,
+    SRF_UAO = 1 << 6,
 };
 
 typedef struct Row {

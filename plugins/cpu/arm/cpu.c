@@ -86,6 +86,10 @@ static void max_init_ids(ARMIdRegs *id)
         .id_aa64mmfr0 = 0x5 | (0x2 << 4) | (0x1 << 20),
         /* PAN. */
         .id_aa64mmfr1 = (0x1 << 20),
+        /* UAO. */
+        .id_aa64mmfr2 = (0x1 << 4),
+        /* BTI. */
+        .id_aa64pfr1 = 0x1,
         /* 64-byte lines, PIPT I-cache, IDC/DIC (the engine keeps code
          * coherent), ERG/CWG 64 bytes. */
         .ctr = (1ull << 31) | (1ull << 29) | (1ull << 28) | (4 << 24) | (4 << 20) |
@@ -271,6 +275,9 @@ static bool arm_cpu_realize(DeviceState *dev, GError **errp)
     if (cpu->has_el2) {
         cpu->id.id_aa64pfr0 |= 0x1 << 8;
     }
+    /* Features the model's ID registers advertise. */
+    cpu->bti = (cpu->id.id_aa64pfr1 & 0xf) != 0;
+    cpu->uao = ((cpu->id.id_aa64mmfr2 >> 4) & 0xf) != 0;
     if (!cpu->pauth && cpu->pauth_impdef) {
         g_set_error(errp, OBJECT_ERROR, OBJECT_ERROR_INVALID,
                     "pauth-impdef=on needs pauth=on");

@@ -32,6 +32,9 @@
 #define PSTATE_SS (1u << 21)
 #define PSTATE_IL (1u << 20)
 #define PSTATE_PAN (1u << 22)
+#define PSTATE_UAO (1u << 23)
+#define PSTATE_BTYPE_SHIFT 10
+#define PSTATE_BTYPE (3u << PSTATE_BTYPE_SHIFT)
 #define PSTATE_D (1u << 9)
 #define PSTATE_A (1u << 8)
 #define PSTATE_I (1u << 7)
@@ -49,6 +52,7 @@ enum {
     EC_WFX = 0x01,
     EC_FP_ACCESS = 0x07,
     EC_PAC_TRAP = 0x09,
+    EC_BTI = 0x0d,
     EC_ILLEGAL_STATE = 0x0e,
     EC_SVC64 = 0x15,
     EC_HVC64 = 0x16,
@@ -194,6 +198,7 @@ typedef struct ARMTranslation {
     int prot;                  /* ARM_PROT_* for the accessing EL */
     int lg_page;               /* log2 of the mapping size */
     uint8_t attrs;             /* MAIR attribute byte of the mapping */
+    bool guarded;              /* stage-1 GP bit: a BTI guarded page */
 } ARMTranslation;
 
 /* A failed translation: what goes into ESR/FAR. */
@@ -354,6 +359,8 @@ typedef struct ARMCPU {
     bool start_powered_off;
     bool pauth;                /* FEAT_PAuth (max: pauth=on) */
     bool pauth_impdef;         /* the IMPLEMENTATION DEFINED algorithm */
+    bool bti;                  /* FEAT_BTI (max) */
+    bool uao;                  /* FEAT_UAO (max) */
     char *psci_conduit_str;
 
     /* PSCI CPU_OFF / SYSTEM_OFF (or start-powered-off): no work until
@@ -489,6 +496,7 @@ typedef struct ARMSysregInfo {
     bool el0_ro;               /* EL0 may read but not write */
     bool fp;                   /* an FP register: CPACR/CPTR FP traps apply */
     bool pauth;                /* exists only with pointer authentication */
+    bool uao;                  /* exists only with FEAT_UAO */
     ptrdiff_t offset;          /* env field (SR_FIELD/_RO), ARMIdRegs (SR_ID) */
     uint64_t value;            /* SR_CONST value; SR_FIELD writable mask (0 = all) */
     uint64_t (*read)(ARMCPU *cpu, const struct ARMSysregInfo *ri);

@@ -37,7 +37,8 @@ void arm_pstate_write(ARMCPU *cpu, uint32_t val)
     env->zf = (val & PSTATE_Z) ? 0 : 1;
     env->cf = (val & PSTATE_C) ? 1 : 0;
     env->vf = (val & PSTATE_V) ? UINT64_MAX : 0;
-    env->pstate = (val & (PSTATE_DAIF | PSTATE_PAN | PSTATE_IL | PSTATE_SP));
+    env->pstate = (val & (PSTATE_DAIF | PSTATE_PAN | PSTATE_IL | PSTATE_SP |
+                          (cpu->uao ? PSTATE_UAO : 0) | (cpu->bti ? PSTATE_BTYPE : 0)));
 }
 
 unsigned arm_sync_target_el(const ARMCPU *cpu)
@@ -111,7 +112,7 @@ static void take_exception(ARMCPU *cpu, unsigned kind, unsigned target)
     }
     arm_swap_sp(env, target, true);
     uint32_t p = env->pstate | PSTATE_DAIF;
-    p &= ~(PSTATE_IL | PSTATE_SS);
+    p &= ~(PSTATE_IL | PSTATE_SS | PSTATE_UAO | PSTATE_BTYPE);
     if (target == 1 && !(env->sctlr_el[1] & SCTLR_SPAN)) {
         p |= PSTATE_PAN;
     }

@@ -8,7 +8,8 @@
  * IPA and PA, concatenated first-level tables at stage 2, top-byte ignore,
  * access flag (no hardware update: a clear AF faults), AP/UXN/PXN with
  * hierarchical APTable/XNTable/PXNTable, WXN, PAN, the rule that
- * EL0-writable memory is never executable at EL1, S2AP/XN at stage 2.
+ * EL0-writable memory is never executable at EL1, S2AP/XN at stage 2,
+ * the GP bit (BTI guarded pages).
  * HCR_EL2.TGE (without E2H) turns stage 1 and 2 of the EL1&0 regime off.
  * Faults report the FSC with the level, the stage and, for stage 2, the
  * faulting IPA (HPFAR_EL2).
@@ -267,6 +268,7 @@ static bool stage2_translate(ARMCPU *cpu, uint64_t ipa, ARMAccessType access, bo
     out->prot = prot;
     out->lg_page = (int)o.shift;
     out->attrs = 0;
+    out->guarded = false;
     return true;
 }
 
@@ -381,6 +383,7 @@ bool arm_mmu_translate_s1(ARMCPU *cpu, uint64_t vaddr, ARMAccessType access, int
         out->prot = ARM_PROT_READ | ARM_PROT_WRITE | ARM_PROT_EXEC;
         out->lg_page = 12;
         out->attrs = 0;
+        out->guarded = false;
         return true;
     }
     Walk w;
@@ -394,6 +397,7 @@ bool arm_mmu_translate_s1(ARMCPU *cpu, uint64_t vaddr, ARMAccessType access, int
     out->paddr = o.oa;
     out->lg_page = (int)o.shift;
     out->prot = stage1_prot(cpu, mmu_idx, &o, sctlr);
+    out->guarded = cpu->bti && ((o.desc >> 50) & 1);
     unsigned attr_idx = (o.desc >> 2) & 7;
     out->attrs = (uint8_t)(env->mair_el[e2 ? 2 : 1] >> (8 * attr_idx));
     if (!(out->prot & need_prot(access))) {

@@ -17,6 +17,7 @@ enum {
     SRF_EL0RO = 1 << 3,
     SRF_FP = 1 << 4,
     SRF_PAUTH = 1 << 5,
+    SRF_UAO = 1 << 6,
 };
 
 #define ENV_OFF(f) ((ptrdiff_t)offsetof(CPUARMState, f))
@@ -138,6 +139,16 @@ static uint64_t sr_read_pan(ARMCPU *cpu, const ARMSysregInfo *ri)
 static void sr_write_pan(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 {
     cpu->env.pstate = (cpu->env.pstate & ~PSTATE_PAN) | ((uint32_t)v & PSTATE_PAN);
+}
+
+static uint64_t sr_read_uao(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return cpu->env.pstate & PSTATE_UAO;
+}
+
+static void sr_write_uao(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    cpu->env.pstate = (cpu->env.pstate & ~PSTATE_UAO) | ((uint32_t)v & PSTATE_UAO);
 }
 
 static uint64_t sr_read_nzcv(ARMCPU *cpu, const ARMSysregInfo *ri)
@@ -471,7 +482,8 @@ static void sr_tlbi_va_is(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
     .name = #NAME, .enc = ARM_SYSREG_ENC(op0, op1, crn, crm, op2), .min_el = (el),  \
     .dump = ((flags) & SRF_DUMP) != 0, .end_tb = ((flags) & SRF_END_TB) != 0,        \
     .wo = ((flags) & SRF_WO) != 0, .el0_ro = ((flags) & SRF_EL0RO) != 0,             \
-    .fp = ((flags) & SRF_FP) != 0, .pauth = ((flags) & SRF_PAUTH) != 0
+    .fp = ((flags) & SRF_FP) != 0, .pauth = ((flags) & SRF_PAUTH) != 0, \
+    .uao = ((flags) & SRF_UAO) != 0
 
 #define SR_F(NAME, op0, op1, crn, crm, op2, el, flags, field, wmask) \
     { SR_COMMON(NAME, op0, op1, crn, crm, op2, el, flags), .kind = SR_FIELD, \
@@ -527,7 +539,8 @@ const ARMSysregInfo *arm_sysreg_find(uint32_t enc)
 ARMSysregAccess arm_sysreg_accessible(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
 {
     unsigned el = cpu->env.el;
-    if (ri->min_el > arm_highest_el(cpu) || el < ri->min_el || (ri->pauth && !cpu->pauth)) {
+    if (ri->min_el > arm_highest_el(cpu) || el < ri->min_el || (ri->pauth && !cpu->pauth) ||
+        (ri->uao && !cpu->uao)) {
         return ARM_SR_UNDEF;
     }
     if (is_write ? (ri->kind == SR_FIELD_RO || ri->kind == SR_ID || ri->kind == SR_CONST ||

@@ -105,6 +105,14 @@ static void arm_tcg_get_tb_cpu_state(CPUState *cs, uint64_t *pc, uint64_t *flags
         f |= TB_FLAG_ALIGN;
     }
     f |= (uint64_t)arm_fp_trap_el(cpu) << TB_FLAG_FPTRAP_SHIFT;
+    f |= (uint64_t)((env->pstate & PSTATE_BTYPE) >> PSTATE_BTYPE_SHIFT) << TB_FLAG_BTYPE_SHIFT;
+    /* SCTLR_EL1.BT0 (bit 35) for EL0, BT1 / SCTLR_EL2.BT (bit 36). */
+    if ((env->sctlr_el[env->el == 2 ? 2 : 1] >> (env->el == 0 ? 35 : 36)) & 1) {
+        f |= TB_FLAG_BT;
+    }
+    if (env->pstate & PSTATE_UAO) {
+        f |= TB_FLAG_UAO;
+    }
     *pc = env->pc;
     *flags = f;
 }
@@ -333,6 +341,9 @@ void arm_helper_msr_i(CPUARMState *env, uint64_t field, uint64_t imm, uint64_t s
         break;
     case ARM_MSRI_PAN:
         env->pstate = (env->pstate & ~PSTATE_PAN) | ((imm & 1) ? PSTATE_PAN : 0);
+        break;
+    case ARM_MSRI_UAO:
+        env->pstate = (env->pstate & ~PSTATE_UAO) | ((imm & 1) ? PSTATE_UAO : 0);
         break;
     default:
         g_assert_not_reached();

@@ -33,6 +33,10 @@ typedef struct DisasContext {
     bool align;             /* SCTLR_ELx.A: every access must be aligned */
     unsigned fp_trap_el;    /* FP/SIMD accesses trap to this EL (0: allowed) */
     bool ended;             /* the block's last op has been emitted */
+    unsigned btype;         /* PSTATE.BTYPE at the block's start */
+    bool bt;                /* SCTLR_ELx.BT: PACIxSP is no landing pad for BTYPE 11 */
+    bool guarded;           /* the block's page is a BTI guarded page */
+    bool uao;               /* PSTATE.UAO: LDTR/STTR use this EL's permissions */
 } DisasContext;
 
 #include "plugins/cpu/arm/a64.trans.h"
@@ -943,6 +947,40 @@ static bool trans_cls(DisasContext *ctx, arg_r1 *a)
 #include "plugins/cpu/arm/translate-fp.c.inc"
 #include "plugins/cpu/arm/translate-simd.c.inc"
 
+/* Is @pc in a BTI guarded page (stage-1 GP bit)? */
+static bool arm_page_guarded(ARMCPU *cpu, uint64_t pc)
+{
+    ARMTranslation t;
+    ARMFault f;
+    return cpu->bti &&
+           arm_mmu_translate_s1(cpu, pc, ARM_ACCESS_FETCH, arm_mmu_index(cpu, true), &t, &f) &&
+           t.guarded;
+}
+
+/* May an instruction after a branch with @btype land here (BTI c/j/jc,
+ * PACIASP/PACIBSP, and BRK/HLT so that breakpoints win)? */
+static bool btype_destination_ok(uint32_t insn, bool bt, unsigned btype)
+{
+    if ((insn & 0xfffff01fu) == 0xd503201fu) {
+        switch ((insn >> 5) & 0x7f) {
+        case 0x19:      /* PACIASP */
+        case 0x1b:      /* PACIBSP */
+            return !bt || btype != 3;
+        case 0x20:      /* BTI */
+            return false;
+        case 0x22:      /* BTI c */
+            return btype != 3;
+        case 0x24:      /* BTI j */
+            return btype != 2;
+        case 0x26:      /* BTI jc */
+            return true;
+        default:
+            return false;
+        }
+    }
+    return (insn & 0xffe0001fu) == 0xd4200000u || (insn & 0xffe0001fu) == 0xd4400000u;
+}
+
 /* ---- the block loop --------------------------------------------------------------------- */
 
 unsigned arm_translate(CPUState *cs, IrBuilder *b)
@@ -956,6 +994,9 @@ unsigned arm_translate(CPUState *cs, IrBuilder *b)
         .mem_idx = (int)((b->flags & TB_FLAG_MMUIDX_MASK) >> TB_FLAG_MMUIDX_SHIFT),
         .align = (b->flags & TB_FLAG_ALIGN) != 0,
         .fp_trap_el = (unsigned)((b->flags & TB_FLAG_FPTRAP_MASK) >> TB_FLAG_FPTRAP_SHIFT),
+        .btype = (unsigned)((b->flags & TB_FLAG_BTYPE_MASK) >> TB_FLAG_BTYPE_SHIFT),
+        .bt = (b->flags & TB_FLAG_BT) != 0,
+        .uao = (b->flags & TB_FLAG_UAO) != 0,
     };
     uint64_t pc = b->pc_first;
     uint64_t page_end = (pc & TCG_PAGE_MASK) + TCG_PAGE_SIZE;
@@ -984,6 +1025,20 @@ unsigned arm_translate(CPUState *cs, IrBuilder *b)
         ir_insn_start(b, pc, 0, 0);
         ctx.pc = pc;
         ctx.next_pc = pc + 4;
+        if (n == 0 && ctx.btype) {
+            /* After an indirect branch: a guarded page wants a landing
+             * pad here (Branch Target exception, EC 0x0d, ISS = BTYPE);
+             * then BTYPE is 00 again. */
+            ctx.guarded = arm_page_guarded(cpu, pc);
+            if (ctx.guarded && !btype_destination_ok(ctx.insn, ctx.bt, ctx.btype)) {
+                gen_exception(&ctx, arm_syndrome(EC_BTI, ctx.btype));
+                pc = ctx.next_pc;
+                break;
+            }
+            gen_set_btype(&ctx, 0);
+        } else if (n == 0 && ctx.cpu->bti) {
+            ctx.guarded = arm_page_guarded(cpu, pc);
+        }
         if (!a64_decode(&ctx, ctx.insn, 0)) {
             gen_undef(&ctx);
         }

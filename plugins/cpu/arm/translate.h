@@ -28,6 +28,11 @@
 /* EL that FP/SIMD accesses trap to (0: they do not). */
 #define TB_FLAG_FPTRAP_SHIFT 7
 #define TB_FLAG_FPTRAP_MASK (3ull << TB_FLAG_FPTRAP_SHIFT)
+/* PSTATE.BTYPE, SCTLR_ELx.BT of the current EL, PSTATE.UAO. */
+#define TB_FLAG_BTYPE_SHIFT 16
+#define TB_FLAG_BTYPE_MASK (3ull << TB_FLAG_BTYPE_SHIFT)
+#define TB_FLAG_BT (1ull << 18)
+#define TB_FLAG_UAO (1ull << 19)
 
 extern const TcgGlobalDesc arm_tcg_globals[ARM_NUM_GLOBALS];
 
@@ -88,6 +93,7 @@ enum {
     ARM_MSRI_DAIFSET,
     ARM_MSRI_DAIFCLR,
     ARM_MSRI_PAN,
+    ARM_MSRI_UAO,
 };
 
 #endif

@@ -165,6 +165,15 @@ void exc_dispatch(uint64_t kind, ExcFrame *f)
          * an HCR_EL2.TSC trap, whose preferred return is the SMC). */
         elr += 4;
     }
+    if (ec == 0x0d) {
+        /* Branch target exception: resuming after the landing instruction
+         * needs SPSR.BTYPE cleared or the next one is checked too. */
+        if (el == 2) {
+            sysreg_write(spsr_el2, sysreg_read(spsr_el2) & ~(3ull << 10));
+        } else {
+            sysreg_write(spsr_el1, sysreg_read(spsr_el1) & ~(3ull << 10));
+        }
+    }
     if (ec == 0x0e) {
         /* Illegal execution state: clear SPSR.IL or we fault again. */
         if (el == 2) {

@@ -33,6 +33,7 @@ PROGRAMS = {
     'fp': ([], []),
     'pauth': ([], []),
     'bti': ([], []),
+    'vhe': (['-M', 'arm-virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
 }
 # Further runs of a program with other CPU options (Tessera, QEMU).
 VARIANTS = [

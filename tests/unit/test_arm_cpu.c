@@ -277,6 +277,28 @@ START_TEST(test_pauth_algorithms)
 }
 END_TEST
 
+/* VHE redirection: EL1 encodings reach EL2 registers at EL2 with E2H; the
+ * EL12/EL02 encodings exist only there. */
+START_TEST(test_vhe_redirect)
+{
+    uint32_t sctlr_el1 = ARM_SYSREG_ENC(3, 0, 1, 0, 0), sctlr_el2 = ARM_SYSREG_ENC(3, 4, 1, 0, 0);
+    uint32_t sctlr_el12 = ARM_SYSREG_ENC(3, 5, 1, 0, 0);
+    uint32_t cntv_ctl = ARM_SYSREG_ENC(3, 3, 14, 3, 1), cntv_ctl_el02 = ARM_SYSREG_ENC(3, 5, 14, 3, 1);
+    ck_assert_uint_eq(arm_sysreg_redirect(sctlr_el1, 2, true), sctlr_el2);
+    ck_assert_uint_eq(arm_sysreg_redirect(sctlr_el1, 2, false), sctlr_el1);
+    ck_assert_uint_eq(arm_sysreg_redirect(sctlr_el1, 1, true), sctlr_el1);
+    ck_assert_uint_eq(arm_sysreg_redirect(sctlr_el12, 2, true), sctlr_el1);
+    ck_assert_uint_eq(arm_sysreg_redirect(sctlr_el12, 2, false), 0);
+    ck_assert_uint_eq(arm_sysreg_redirect(sctlr_el12, 1, true), 0);
+    ck_assert_uint_eq(arm_sysreg_redirect(cntv_ctl, 2, true), ARM_SYSREG_ENC(3, 4, 14, 3, 1));
+    ck_assert_uint_eq(arm_sysreg_redirect(cntv_ctl_el02, 2, true), cntv_ctl);
+    ck_assert_uint_eq(arm_sysreg_redirect(ARM_SYSREG_ENC(3, 5, 0, 0, 0), 2, true), 0);
+    /* Registers without redirection pass through. */
+    ck_assert_uint_eq(arm_sysreg_redirect(ARM_SYSREG_ENC(3, 0, 13, 0, 4), 2, true),
+                      ARM_SYSREG_ENC(3, 0, 13, 0, 4));
+}
+END_TEST
+
 START_TEST(test_bit_masks)
 {
     uint64_t m = 0;
@@ -353,6 +375,7 @@ int main(void)
     tcase_add_test(tc, test_bit_masks);
     tcase_add_test(tc, test_stage2_translate);
     tcase_add_test(tc, test_pauth_algorithms);
+    tcase_add_test(tc, test_vhe_redirect);
     tcase_add_test(tc, test_exception_entry_and_return);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

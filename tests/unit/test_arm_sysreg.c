@@ -20,6 +20,7 @@ enum {
     SRF_FP = 1 << 4,
     SRF_PAUTH = 1 << 5,
     SRF_UAO = 1 << 6,
+    SRF_VHE = 1 << 7,
 };
 
 typedef struct Row {

@@ -14,7 +14,8 @@
  * EL2 and start there), psci-conduit ("none", "hvc", "smc": which call
  * instruction the CPU serves as PSCI, psci.c), start-powered-off.
  * IRQ inputs: 0 IRQ, 1 FIQ (level).  IRQ outputs: the generic timers, 0
- * EL1 physical, 1 EL1 virtual, 2 EL2 physical (high while asserted).
+ * EL1 physical, 1 EL1 virtual, 2 EL2 physical, 3 EL2 virtual (VHE) (high
+ * while asserted).
  */
 #include <inttypes.h>
 #include <string.h>
@@ -275,9 +276,13 @@ static bool arm_cpu_realize(DeviceState *dev, GError **errp)
     if (cpu->has_el2) {
         cpu->id.id_aa64pfr0 |= 0x1 << 8;
     }
+    if (cpu->has_el2 && ARM_CPU_GET_CLASS(cpu)->init_ids == max_init_ids) {
+        cpu->id.id_aa64mmfr1 |= 0x1 << 8;           /* VH: VHE comes with EL2 */
+    }
     /* Features the model's ID registers advertise. */
     cpu->bti = (cpu->id.id_aa64pfr1 & 0xf) != 0;
     cpu->uao = ((cpu->id.id_aa64mmfr2 >> 4) & 0xf) != 0;
+    cpu->vhe = ((cpu->id.id_aa64mmfr1 >> 8) & 0xf) != 0;
     if (!cpu->pauth && cpu->pauth_impdef) {
         g_set_error(errp, OBJECT_ERROR, OBJECT_ERROR_INVALID,
                     "pauth-impdef=on needs pauth=on");

@@ -104,7 +104,8 @@ enum {
     ARM_TIMER_PHYS = 0,
     ARM_TIMER_VIRT = 1,
     ARM_TIMER_HYP = 2,
-    ARM_NUM_TIMERS = 3,
+    ARM_TIMER_HYPVIRT = 3,     /* EL2 virtual timer (FEAT_VHE) */
+    ARM_NUM_TIMERS = 4,
 };
 
 #define CNTCTL_ENABLE 1u
@@ -179,8 +180,11 @@ enum {
     ARM_MMUIDX_E10_0 = 0,      /* EL1&0 regime, EL0 access */
     ARM_MMUIDX_E10_1 = 1,      /* EL1&0 regime, EL1 access */
     ARM_MMUIDX_E10_1_PAN = 2,  /* EL1&0 regime, EL1 access with PSTATE.PAN */
-    ARM_MMUIDX_E2 = 3,         /* EL2 regime */
-    ARM_NB_MMU_MODES = 4,
+    ARM_MMUIDX_E2 = 3,         /* EL2 regime (HCR_EL2.E2H clear) */
+    ARM_MMUIDX_E20_0 = 4,      /* EL2&0 regime (VHE), EL0 access (E2H and TGE) */
+    ARM_MMUIDX_E20_2 = 5,      /* EL2&0 regime, EL2 access */
+    ARM_MMUIDX_E20_2_PAN = 6,  /* EL2&0 regime, EL2 access with PSTATE.PAN */
+    ARM_NB_MMU_MODES = 7,
 };
 
 #define ARM_PROT_READ 1
@@ -290,6 +294,7 @@ typedef struct CPUARMState {
     uint64_t tpidr_el[3];      /* TPIDR_EL0 at [0] */
     uint64_t tpidrro_el0;
     uint64_t contextidr_el1;
+    uint64_t contextidr_el2;   /* FEAT_VHE */
     uint64_t cpacr_el1;
     uint64_t par_el1;
     uint64_t afsr0_el[3];
@@ -360,6 +365,7 @@ typedef struct ARMCPU {
     bool pauth;                /* FEAT_PAuth (max: pauth=on) */
     bool pauth_impdef;         /* the IMPLEMENTATION DEFINED algorithm */
     bool bti;                  /* FEAT_BTI (max) */
+    bool vhe;                  /* FEAT_VHE (max with EL2) */
     bool uao;                  /* FEAT_UAO (max) */
     char *psci_conduit_str;
 
@@ -407,6 +413,25 @@ static inline ARMCPU *arm_env_cpu(CPUARMState *env)
 void arm_cpu_reset_state(ARMCPU *cpu);
 /* Re-evaluate interrupt_request after DAIF/HCR/EL or line changes. */
 void arm_cpu_update_interrupts(ARMCPU *cpu);
+/* HCR_EL2.E2H in effect (VHE: EL2 is a host OS's EL1). */
+static inline bool arm_e2h(const ARMCPU *cpu)
+{
+    return cpu->has_el2 && (cpu->env.hcr_el2 & HCR_E2H);
+}
+
+/* E2H and TGE: EL0 is the host's user space in the EL2&0 regime. */
+static inline bool arm_is_host(const ARMCPU *cpu)
+{
+    return cpu->has_el2 && (cpu->env.hcr_el2 & (HCR_E2H | HCR_TGE)) == (HCR_E2H | HCR_TGE);
+}
+
+/* The SCTLR that governs @el: SCTLR_EL2 for EL2 and for host EL0. */
+static inline uint64_t arm_sctlr(const ARMCPU *cpu, unsigned el)
+{
+    return (el == 2 || (el == 0 && arm_is_host(cpu))) ? cpu->env.sctlr_el[2]
+                                                      : cpu->env.sctlr_el[1];
+}
+
 /* Highest EL implemented (1 or 2). */
 static inline int arm_highest_el(const ARMCPU *cpu)
 {
@@ -497,6 +522,7 @@ typedef struct ARMSysregInfo {
     bool fp;                   /* an FP register: CPACR/CPTR FP traps apply */
     bool pauth;                /* exists only with pointer authentication */
     bool uao;                  /* exists only with FEAT_UAO */
+    bool vhe;                  /* exists only with FEAT_VHE */
     ptrdiff_t offset;          /* env field (SR_FIELD/_RO), ARMIdRegs (SR_ID) */
     uint64_t value;            /* SR_CONST value; SR_FIELD writable mask (0 = all) */
     uint64_t (*read)(ARMCPU *cpu, const struct ARMSysregInfo *ri);
@@ -553,6 +579,10 @@ void arm_sysreg_dump(ARMCPU *cpu, GString *out);
 bool arm_el2_sysreg_trappable(const ARMSysregInfo *ri);
 /* Does the current configuration trap this EL0/EL1 access to EL2? */
 bool arm_el2_sysreg_trap(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write);
+/* VHE redirection (at EL2 with E2H, EL1 register encodings reach the EL2
+ * registers and the EL12 and EL02 encodings the EL1/EL0 ones): the encoding to look up,
+ * or 0 when @enc is UNDEFINED in this state. */
+uint32_t arm_sysreg_redirect(uint32_t enc, unsigned el, bool e2h);
 /* ISR_EL1 (physical or, for a guest, virtual pending interrupts). */
 uint64_t arm_sr_read_isr(ARMCPU *cpu, const ARMSysregInfo *ri);
 

@@ -102,7 +102,9 @@ bool arm_el2_sysreg_trap(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
         return false;
     }
     if (t->cnthctl) {
-        return !(env->cnthctl_el2 & t->cnthctl);
+        /* With E2H, EL1PCTEN/EL1PTEN are bits 10 and 11. */
+        uint64_t bit = arm_e2h(cpu) ? (uint64_t)t->cnthctl << 10 : t->cnthctl;
+        return !(env->cnthctl_el2 & bit);
     }
     if (t->hcr_clear) {
         return !(env->hcr_el2 & (t->hcr_clear | HCR_TGE));
@@ -133,4 +135,53 @@ uint64_t arm_sr_read_isr(ARMCPU *cpu, const ARMSysregInfo *ri)
         v |= 1u << 8;
     }
     return v;
+}
+
+/* ---- VHE register redirection ------------------------------------------------------ */
+
+/* EL1 registers that EL2 with E2H reaches through their EL1 encoding
+ * (the EL2 register instead) or through op1 = 5 (the EL1 register). */
+static const struct {
+    uint32_t el1;
+    uint32_t el2;
+} vhe_redirect[] = {
+    { E(3, 0, 1, 0, 0), E(3, 4, 1, 0, 0) },      /* SCTLR */
+    { E(3, 0, 1, 0, 2), E(3, 4, 1, 1, 2) },      /* CPACR -> CPTR_EL2 */
+    { E(3, 0, 2, 0, 0), E(3, 4, 2, 0, 0) },      /* TTBR0 */
+    { E(3, 0, 2, 0, 1), E(3, 4, 2, 0, 1) },      /* TTBR1 */
+    { E(3, 0, 2, 0, 2), E(3, 4, 2, 0, 2) },      /* TCR */
+    { E(3, 0, 4, 0, 0), E(3, 4, 4, 0, 0) },      /* SPSR */
+    { E(3, 0, 4, 0, 1), E(3, 4, 4, 0, 1) },      /* ELR */
+    { E(3, 0, 5, 1, 0), E(3, 4, 5, 1, 0) },      /* AFSR0 */
+    { E(3, 0, 5, 1, 1), E(3, 4, 5, 1, 1) },      /* AFSR1 */
+    { E(3, 0, 5, 2, 0), E(3, 4, 5, 2, 0) },      /* ESR */
+    { E(3, 0, 6, 0, 0), E(3, 4, 6, 0, 0) },      /* FAR */
+    { E(3, 0, 10, 2, 0), E(3, 4, 10, 2, 0) },    /* MAIR */
+    { E(3, 0, 10, 3, 0), E(3, 4, 10, 3, 0) },    /* AMAIR */
+    { E(3, 0, 12, 0, 0), E(3, 4, 12, 0, 0) },    /* VBAR */
+    { E(3, 0, 13, 0, 1), E(3, 4, 13, 0, 1) },    /* CONTEXTIDR */
+    { E(3, 0, 14, 1, 0), E(3, 4, 14, 1, 0) },    /* CNTKCTL -> CNTHCTL_EL2 */
+    { E(3, 3, 14, 2, 0), E(3, 4, 14, 2, 0) },    /* CNTP_TVAL -> CNTHP */
+    { E(3, 3, 14, 2, 1), E(3, 4, 14, 2, 1) },    /* CNTP_CTL */
+    { E(3, 3, 14, 2, 2), E(3, 4, 14, 2, 2) },    /* CNTP_CVAL */
+    { E(3, 3, 14, 3, 0), E(3, 4, 14, 3, 0) },    /* CNTV_TVAL -> CNTHV */
+    { E(3, 3, 14, 3, 1), E(3, 4, 14, 3, 1) },    /* CNTV_CTL */
+    { E(3, 3, 14, 3, 2), E(3, 4, 14, 3, 2) },    /* CNTV_CVAL */
+};
+
+uint32_t arm_sysreg_redirect(uint32_t enc, unsigned el, bool e2h)
+{
+    bool op1_5 = enc >> 14 == 3 && ((enc >> 11) & 7) == 5;
+    for (size_t i = 0; i < G_N_ELEMENTS(vhe_redirect); i++) {
+        uint32_t el1 = vhe_redirect[i].el1;
+        /* *_EL12 (op1 0 -> 5) and *_EL02 (the timers: op1 3 -> 5). */
+        uint32_t el12 = (el1 & ~(7u << 11)) | (5u << 11);
+        if (op1_5 && enc == el12) {
+            return el == 2 && e2h ? el1 : 0;
+        }
+        if (enc == el1 && el == 2 && e2h) {
+            return vhe_redirect[i].el2;
+        }
+    }
+    return op1_5 ? 0 : enc;
 }

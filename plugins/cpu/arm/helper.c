@@ -116,6 +116,9 @@ static void take_exception(ARMCPU *cpu, unsigned kind, unsigned target)
     if (target == 1 && !(env->sctlr_el[1] & SCTLR_SPAN)) {
         p |= PSTATE_PAN;
     }
+    if (target == 2 && arm_is_host(cpu) && !(env->sctlr_el[2] & SCTLR_SPAN)) {
+        p |= PSTATE_PAN;       /* VHE host: EL2 is the kernel of EL2&0 */
+    }
     env->pstate = p;
     env->excl_addr = UINT64_MAX;
     env->pc = env->vbar_el[target] + offset + 0x80ull * kind;

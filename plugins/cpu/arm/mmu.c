@@ -11,6 +11,9 @@
  * EL0-writable memory is never executable at EL1, S2AP/XN at stage 2,
  * the GP bit (BTI guarded pages).
  * HCR_EL2.TGE (without E2H) turns stage 1 and 2 of the EL1&0 regime off.
+ * With HCR_EL2.E2H (VHE) EL2 uses the EL2&0 regime: two ranges (TTBR0_EL2,
+ * TTBR1_EL2), TCR_EL2 in TCR_EL1's format, EL0 pages and PAN as at EL1;
+ * with TGE too, EL0 runs in it.
  * Faults report the FSC with the level, the stage and, for stage 2, the
  * faulting IPA (HPFAR_EL2).
  */
@@ -35,25 +38,37 @@ unsigned arm_mmu_idx_el(int mmu_idx)
 {
     switch (mmu_idx) {
     case ARM_MMUIDX_E10_0:
+    case ARM_MMUIDX_E20_0:
         return 0;
     case ARM_MMUIDX_E2:
+    case ARM_MMUIDX_E20_2:
+    case ARM_MMUIDX_E20_2_PAN:
         return 2;
     default:
         return 1;
     }
 }
 
+/* Regimes with EL2's registers (EL2, and EL2&0 with VHE). */
+static bool idx_is_el2_regime(int mmu_idx)
+{
+    return mmu_idx >= ARM_MMUIDX_E2;
+}
+
 int arm_mmu_index(ARMCPU *cpu, bool ifetch)
 {
     const CPUARMState *env = &cpu->env;
+    bool pan = !ifetch && (env->pstate & PSTATE_PAN);
     switch (env->el) {
     case 0:
-        return ARM_MMUIDX_E10_0;
+        return arm_is_host(cpu) ? ARM_MMUIDX_E20_0 : ARM_MMUIDX_E10_0;
     case 2:
+        if (arm_e2h(cpu)) {
+            return pan ? ARM_MMUIDX_E20_2_PAN : ARM_MMUIDX_E20_2;
+        }
         return ARM_MMUIDX_E2;
     default:
-        return (!ifetch && (env->pstate & PSTATE_PAN)) ? ARM_MMUIDX_E10_1_PAN
-                                                      : ARM_MMUIDX_E10_1;
+        return pan ? ARM_MMUIDX_E10_1_PAN : ARM_MMUIDX_E10_1;
     }
 }
 
@@ -288,13 +303,15 @@ static bool stage1_params(ARMCPU *cpu, int mmu_idx, uint64_t va, bool ifetch, Wa
         tbi = !ifetch && ((tcr >> 20) & 1);
         w->pa_bits = ips_bits((tcr >> 16) & 7);
     } else {
-        tcr = env->tcr_el[1];
+        /* EL1&0, or EL2&0 (VHE) with TCR_EL2 in TCR_EL1's format. */
+        unsigned r = idx_is_el2_regime(mmu_idx) ? 2 : 1;
+        tcr = env->tcr_el[r];
         upper = (va >> 55) & 1;
         if (upper) {
             if ((tcr >> 23) & 1) {
                 return false;   /* EPD1 */
             }
-            ttbr = env->ttbr1_el[1];
+            ttbr = env->ttbr1_el[r];
             tsz = (tcr >> 16) & 0x3f;
             g = tg1_bits((tcr >> 30) & 3);
             tbi = !ifetch && ((tcr >> 38) & 1);
@@ -302,7 +319,7 @@ static bool stage1_params(ARMCPU *cpu, int mmu_idx, uint64_t va, bool ifetch, Wa
             if ((tcr >> 7) & 1) {
                 return false;   /* EPD0 */
             }
-            ttbr = env->ttbr0_el[1];
+            ttbr = env->ttbr0_el[r];
             tsz = tcr & 0x3f;
             g = tg0_bits((tcr >> 14) & 3);
             tbi = !ifetch && ((tcr >> 37) & 1);
@@ -334,6 +351,9 @@ static int stage1_prot(ARMCPU *cpu, int mmu_idx, const WalkOut *o, uint64_t sctl
     bool el0_access = o->ap1_ok && (desc & DESC_AP1);
     bool ro = o->ap2_ro || (desc & DESC_AP2);
     int prot = 0;
+    if (mmu_idx == ARM_MMUIDX_E20_2 || mmu_idx == ARM_MMUIDX_E20_2_PAN) {
+        el = 1;                /* EL2 in the EL2&0 regime: like EL1 in EL1&0 */
+    }
     if (el == 2) {
         prot = ARM_PROT_READ | (ro ? 0 : ARM_PROT_WRITE);
         if (!(desc & DESC_UXN) && !o->uxn) {
@@ -352,7 +372,7 @@ static int stage1_prot(ARMCPU *cpu, int mmu_idx, const WalkOut *o, uint64_t sctl
         if (!(desc & DESC_PXN) && !o->pxn && !el0_writable) {
             prot |= ARM_PROT_EXEC;
         }
-        if (mmu_idx == ARM_MMUIDX_E10_1_PAN && el0_access) {
+        if ((mmu_idx == ARM_MMUIDX_E10_1_PAN || mmu_idx == ARM_MMUIDX_E20_2_PAN) && el0_access) {
             /* PAN: privileged data accesses to EL0 data fault. */
             prot &= ARM_PROT_EXEC;
         }
@@ -367,8 +387,7 @@ bool arm_mmu_translate_s1(ARMCPU *cpu, uint64_t vaddr, ARMAccessType access, int
                           ARMTranslation *out, ARMFault *fault)
 {
     const CPUARMState *env = &cpu->env;
-    unsigned el = arm_mmu_idx_el(mmu_idx);
-    bool e2 = el == 2;
+    bool e2 = idx_is_el2_regime(mmu_idx);
     uint64_t sctlr = env->sctlr_el[e2 ? 2 : 1];
     /* TGE and DC (without E2H) turn stage 1 of the EL1&0 regime off. */
     bool tge = !e2 && cpu->has_el2 && (env->hcr_el2 & (HCR_TGE | HCR_DC));
@@ -412,7 +431,7 @@ bool arm_mmu_translate(ARMCPU *cpu, uint64_t vaddr, ARMAccessType access, int mm
     if (!arm_mmu_translate_s1(cpu, vaddr, access, mmu_idx, out, fault)) {
         return false;
     }
-    if (arm_mmu_idx_el(mmu_idx) != 2 && arm_stage2_enabled(cpu)) {
+    if (!idx_is_el2_regime(mmu_idx) && arm_stage2_enabled(cpu)) {
         ARMTranslation t2;
         if (!stage2_translate(cpu, out->paddr, access, false, &t2, fault)) {
             return false;

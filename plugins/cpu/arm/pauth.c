@@ -168,15 +168,17 @@ static PacLayout layout(ARMCPU *cpu, uint64_t ptr, bool data)
     const CPUARMState *env = &cpu->env;
     unsigned tsz;
     bool tbi;
-    if (env->el == 2) {
+    /* TCR_EL2 in TCR_EL1's format for the EL2&0 regime (VHE). */
+    unsigned r = (env->el == 2 || (env->el == 0 && arm_is_host(cpu))) ? 2 : 1;
+    if (env->el == 2 && !arm_e2h(cpu)) {
         tsz = env->tcr_el[2] & 0x3f;
         tbi = (env->tcr_el[2] >> 20) & 1;
     } else if ((ptr >> 55) & 1) {
-        tsz = (env->tcr_el[1] >> 16) & 0x3f;
-        tbi = (env->tcr_el[1] >> 38) & 1;
+        tsz = (env->tcr_el[r] >> 16) & 0x3f;
+        tbi = (env->tcr_el[r] >> 38) & 1;
     } else {
-        tsz = env->tcr_el[1] & 0x3f;
-        tbi = (env->tcr_el[1] >> 37) & 1;
+        tsz = env->tcr_el[r] & 0x3f;
+        tbi = (env->tcr_el[r] >> 37) & 1;
     }
     tsz = tsz < 16 ? 16 : tsz > 39 ? 39 : tsz;
     (void)data;
@@ -252,7 +254,7 @@ static void check_trap(ARMCPU *cpu, uintptr_t ra)
 static bool key_enabled(ARMCPU *cpu, unsigned key)
 {
     static const unsigned bit[4] = { 31, 30, 27, 13 };
-    uint64_t sctlr = cpu->env.sctlr_el[cpu->env.el == 2 ? 2 : 1];
+    uint64_t sctlr = arm_sctlr(cpu, cpu->env.el);
     return (sctlr >> bit[key]) & 1;
 }
 

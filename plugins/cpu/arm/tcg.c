@@ -101,17 +101,20 @@ static void arm_tcg_get_tb_cpu_state(CPUState *cs, uint64_t *pc, uint64_t *flags
     if (env->pstate & PSTATE_IL) {
         f |= TB_FLAG_IL;
     }
-    if (env->sctlr_el[env->el == 2 ? 2 : 1] & SCTLR_A) {
+    if (arm_sctlr(cpu, env->el) & SCTLR_A) {
         f |= TB_FLAG_ALIGN;
     }
     f |= (uint64_t)arm_fp_trap_el(cpu) << TB_FLAG_FPTRAP_SHIFT;
     f |= (uint64_t)((env->pstate & PSTATE_BTYPE) >> PSTATE_BTYPE_SHIFT) << TB_FLAG_BTYPE_SHIFT;
     /* SCTLR_EL1.BT0 (bit 35) for EL0, BT1 / SCTLR_EL2.BT (bit 36). */
-    if ((env->sctlr_el[env->el == 2 ? 2 : 1] >> (env->el == 0 ? 35 : 36)) & 1) {
+    if ((arm_sctlr(cpu, env->el) >> (env->el == 0 ? 35 : 36)) & 1) {
         f |= TB_FLAG_BT;
     }
     if (env->pstate & PSTATE_UAO) {
         f |= TB_FLAG_UAO;
+    }
+    if (arm_e2h(cpu)) {
+        f |= TB_FLAG_E2H;
     }
     *pc = env->pc;
     *flags = f;
@@ -329,7 +332,7 @@ void arm_helper_msr_i(CPUARMState *env, uint64_t field, uint64_t imm, uint64_t s
     case ARM_MSRI_DAIFSET:
     case ARM_MSRI_DAIFCLR:
         /* EL0 only with SCTLR_EL1.UMA (bit 9). */
-        if (env->el == 0 && !(env->sctlr_el[1] & (1ull << 9))) {
+        if (env->el == 0 && !(arm_sctlr(cpu, 0) & (1ull << 9))) {
             raise_sync(cpu, syndrome, 1, TCG_GETPC());
         }
         if (field == ARM_MSRI_DAIFSET) {
@@ -362,7 +365,7 @@ void arm_helper_wfi(CPUARMState *env, uint64_t syndrome)
     CPUState *cs = CPU(cpu);
     /* EL0 WFI traps to EL1 unless SCTLR_EL1.nTWI (preferred return: the
      * WFI; the translator set pc to the next instruction). */
-    if (env->el == 0 && !(env->sctlr_el[1] & SCTLR_nTWI)) {
+    if (env->el == 0 && !(arm_sctlr(cpu, 0) & SCTLR_nTWI)) {
         env->pc -= 4;
         raise_sync(cpu, syndrome, 1, 0);
     }
@@ -383,7 +386,7 @@ void arm_helper_wfi(CPUARMState *env, uint64_t syndrome)
 void arm_helper_wfe(CPUARMState *env, uint64_t syndrome)
 {
     ARMCPU *cpu = arm_env_cpu(env);
-    if (env->el == 0 && !(env->sctlr_el[1] & SCTLR_nTWE)) {
+    if (env->el == 0 && !(arm_sctlr(cpu, 0) & SCTLR_nTWE)) {
         env->pc -= 4;
         raise_sync(cpu, syndrome, 1, 0);
     }
@@ -496,6 +499,22 @@ uint64_t arm_helper_ldp128(CPUARMState *env, uint64_t addr)
 unsigned arm_fp_trap_el(ARMCPU *cpu)
 {
     const CPUARMState *env = &cpu->env;
+    if (arm_e2h(cpu)) {
+        /* VHE: CPTR_EL2 has CPACR's format (FPEN, bits 21:20); host EL0
+         * (TGE) obeys it instead of CPACR_EL1. */
+        unsigned fpen2 = (env->cptr_el2 >> 20) & 3;
+        bool host = arm_is_host(cpu);
+        if (env->el <= 1 && !host) {
+            unsigned fpen1 = (env->cpacr_el1 >> 20) & 3;
+            if (fpen1 == 0 || fpen1 == 2 || (fpen1 == 1 && env->el == 0)) {
+                return 1;
+            }
+        }
+        if (fpen2 == 0 || fpen2 == 2 || (fpen2 == 1 && env->el == 0 && host)) {
+            return 2;
+        }
+        return 0;
+    }
     unsigned fpen = (env->cpacr_el1 >> 20) & 3;
     if (env->el <= 1 && (fpen == 0 || fpen == 2 || (fpen == 1 && env->el == 0))) {
         return 1;

@@ -37,6 +37,7 @@ typedef struct DisasContext {
     bool bt;                /* SCTLR_ELx.BT: PACIxSP is no landing pad for BTYPE 11 */
     bool guarded;           /* the block's page is a BTI guarded page */
     bool uao;               /* PSTATE.UAO: LDTR/STTR use this EL's permissions */
+    bool e2h;               /* HCR_EL2.E2H: VHE register redirection */
 } DisasContext;
 
 #include "plugins/cpu/arm/a64.trans.h"
@@ -997,6 +998,7 @@ unsigned arm_translate(CPUState *cs, IrBuilder *b)
         .btype = (unsigned)((b->flags & TB_FLAG_BTYPE_MASK) >> TB_FLAG_BTYPE_SHIFT),
         .bt = (b->flags & TB_FLAG_BT) != 0,
         .uao = (b->flags & TB_FLAG_UAO) != 0,
+        .e2h = (b->flags & TB_FLAG_E2H) != 0,
     };
     uint64_t pc = b->pc_first;
     uint64_t page_end = (pc & TCG_PAGE_MASK) + TCG_PAGE_SIZE;

@@ -33,6 +33,8 @@
 #define TB_FLAG_BTYPE_MASK (3ull << TB_FLAG_BTYPE_SHIFT)
 #define TB_FLAG_BT (1ull << 18)
 #define TB_FLAG_UAO (1ull << 19)
+/* HCR_EL2.E2H (VHE register redirection and LDTR/STTR at EL2). */
+#define TB_FLAG_E2H (1ull << 20)
 
 extern const TcgGlobalDesc arm_tcg_globals[ARM_NUM_GLOBALS];
 

@@ -31,6 +31,7 @@ PROGRAMS = {
     'el2': (['-M', 'arm-virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
     'hyp': (['-M', 'arm-virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
     'fp': ([], []),
+    'simd': ([], []),
     'pauth': ([], []),
     'bti': ([], []),
     'vhe': (['-M', 'arm-virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
@@ -142,18 +143,19 @@ class GuestPrograms(unittest.TestCase):
         self.assertIn('SCTLR_EL1', out)
         self.assertIn('V31=0000000000000000:0000000000000000', out)
         self.assertIn('FPCR', out)
-        # -cpu max advertises what is implemented: no FP/AdvSIMD (0xff in
-        # bits 23:16: AdvSIMD is missing and the two go together), AArch64
-        # EL0/EL1 only; LSE (2) and CRC32 (1).
-        self.assertIn('ID_AA64PFR0_EL1  0000000000ff0011', out)
-        self.assertIn('ID_AA64ISAR0_EL1 0000000000210000', out)
-        # PAuth with QARMA5: APA = GPA = 1.
-        self.assertIn('ID_AA64ISAR1_EL1 0000000001100010', out)
+        # -cpu max advertises what is implemented: FP and AdvSIMD without
+        # FP16 (0 in bits 23:16), AArch64 EL0/EL1 only; AES+PMULL, SHA1,
+        # SHA2+512, CRC32, LSE, RDM, SHA3, DP, FlagM2.
+        self.assertIn('ID_AA64PFR0_EL1  0000000000000011', out)
+        self.assertIn('ID_AA64ISAR0_EL1 0020100110212120', out)
+        # PAuth with QARMA5 (APA = GPA = 1) besides JSCVT, FCMA, LRCPC, FRINTTS.
+        self.assertIn('ID_AA64ISAR1_EL1 0000000101111010', out)
 
     def test_cortex_id_registers(self):
         # The real parts' values clamped to what is implemented: A57 r1p3
         # (MIDR 0x411fd070), 44-bit PA and no 16K granule (MMFR0 0x24), no
-        # LSE or PAuth, CRC32 (ISAR0 0x10000), AArch64-only EL0/EL1.
+        # LSE or PAuth; AES+PMULL, SHA1, SHA2, CRC32 (ISAR0 0x11120, the
+        # real value), FP and AdvSIMD; AArch64-only EL0/EL1.
         for model, midr, mmfr0 in (('cortex-a57', '411fd070', '24'),
                                    ('cortex-a72', '410fd083', '24'),
                                    ('cortex-a53', '410fd034', '22')):
@@ -165,20 +167,20 @@ class GuestPrograms(unittest.TestCase):
                 out, _ = p.communicate('info registers\nquit\n', timeout=30)
                 self.assertIn('MIDR_EL1         00000000' + midr, out)
                 self.assertIn('ID_AA64MMFR0_EL1 00000000000000' + mmfr0, out)
-                self.assertIn('ID_AA64ISAR0_EL1 0000000000010000', out)
+                self.assertIn('ID_AA64ISAR0_EL1 0000000000011120', out)
                 self.assertIn('ID_AA64ISAR1_EL1 0000000000000000', out)
-                self.assertIn('ID_AA64PFR0_EL1  0000000000ff0011', out)
+                self.assertIn('ID_AA64PFR0_EL1  0000000000000011', out)
 
 
 class Differential(unittest.TestCase):
-    """Random integer sequences (difftest.py), fixed seeds, against QEMU."""
+    """Random integer, FP and SIMD sequences (difftest.py), fixed seeds, against QEMU."""
 
-    def check(self, fp, seed, count, length):
+    def check(self, fp, seed, count, length, simd=False):
         import difftest
         self.assertTrue(shutil.which('qemu-system-aarch64'),
                         'qemu-system-aarch64 not found: install qemu-system-arm')
         elf, asm = difftest.build_program(os.path.join(tt.build_dir(), 'difftest'), seed, count,
-                                          length, fp)
+                                          length, fp, simd)
         oracle, _ = difftest.run(['qemu-system-aarch64', '-M', 'virt', '-cpu', 'max', '-nic',
                                   'none'], elf, 120)
         self.assertEqual(len(oracle), count)
@@ -186,13 +188,17 @@ class Differential(unittest.TestCase):
             with self.subTest(backend=backend):
                 mine, out = difftest.run([tt.tessera_path(LINK), '-accel', 'tcg,backend=' + backend],
                                          elf, 120)
-                self.assertEqual(difftest.compare(mine, oracle, count, asm, fp), '', out[-1000:])
+                self.assertEqual(difftest.compare(mine, oracle, count, asm, fp or simd), '',
+                                 out[-1000:])
 
     def test_random_integer_sequences_match_qemu(self):
         self.check(False, 11, 300, 40)
 
     def test_random_fp_sequences_match_qemu(self):
         self.check(True, 12, 300, 30)
+
+    def test_random_simd_sequences_match_qemu(self):
+        self.check(False, 13, 300, 30, simd=True)
 
 
 class CommandLine(unittest.TestCase):

@@ -278,10 +278,10 @@ uint64_t arm_helper_aut(CPUARMState *env, uint64_t ptr, uint64_t modifier, uint6
     return auth(cpu, ptr, modifier, env->pauth_keys[key], key >= ARM_PAUTH_DA, key & 1);
 }
 
+/* XPACI/XPACD/XPACLRI are not trapped by HCR_EL2.API. */
 uint64_t arm_helper_xpac(CPUARMState *env, uint64_t ptr, uint64_t data)
 {
     ARMCPU *cpu = arm_env_cpu(env);
-    check_trap(cpu, TCG_GETPC());
     PacLayout l = layout(cpu, ptr, data != 0);
     return strip(&l, ptr);
 }
@@ -297,10 +297,8 @@ void arm_helper_eret_auth(CPUARMState *env, uint64_t key)
 {
     ARMCPU *cpu = arm_env_cpu(env);
     uint64_t elr = env->elr_el[env->el];
-    if (key != UINT64_MAX && cpu->pauth) {
-        check_trap(cpu, TCG_GETPC());
-    }
     if (key != UINT64_MAX && cpu->pauth && key_enabled(cpu, (unsigned)key)) {
+        check_trap(cpu, TCG_GETPC());
         /* ERETAA/ERETAB: the modifier is the current SP. */
         elr = auth(cpu, elr, env->xregs[31], env->pauth_keys[key], false, key & 1);
     }

@@ -621,7 +621,8 @@ void arm_sysreg_dump(ARMCPU *cpu, GString *out)
     int n = 0;
     for (size_t i = 0; i < G_N_ELEMENTS(arm_sysregs); i++) {
         const ARMSysregInfo *ri = &arm_sysregs[i];
-        if (!ri->dump || ri->min_el > arm_highest_el(cpu)) {
+        if (!ri->dump || ri->min_el > arm_highest_el(cpu) || (ri->pauth && !cpu->pauth) ||
+            (ri->uao && !cpu->uao) || (ri->vhe && !cpu->vhe)) {
             continue;
         }
         g_string_append_printf(out, " %-16s %016" PRIx64 "%s", ri->name,

@@ -66,6 +66,7 @@ static void teardown(void)
 {
     address_space_destroy(&as);
     memory_region_destroy(&ram);
+    memory_region_destroy(&sysmem);
     object_unref(OBJECT(cpu));
 }
 

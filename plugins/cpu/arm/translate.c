@@ -948,40 +948,6 @@ static bool trans_cls(DisasContext *ctx, arg_r1 *a)
 #include "plugins/cpu/arm/translate-fp.c.inc"
 #include "plugins/cpu/arm/translate-simd.c.inc"
 
-/* Is @pc in a BTI guarded page (stage-1 GP bit)? */
-static bool arm_page_guarded(ARMCPU *cpu, uint64_t pc)
-{
-    ARMTranslation t;
-    ARMFault f;
-    return cpu->bti &&
-           arm_mmu_translate_s1(cpu, pc, ARM_ACCESS_FETCH, arm_mmu_index(cpu, true), &t, &f) &&
-           t.guarded;
-}
-
-/* May an instruction after a branch with @btype land here (BTI c/j/jc,
- * PACIASP/PACIBSP, and BRK/HLT so that breakpoints win)? */
-static bool btype_destination_ok(uint32_t insn, bool bt, unsigned btype)
-{
-    if ((insn & 0xfffff01fu) == 0xd503201fu) {
-        switch ((insn >> 5) & 0x7f) {
-        case 0x19:      /* PACIASP */
-        case 0x1b:      /* PACIBSP */
-            return !bt || btype != 3;
-        case 0x20:      /* BTI */
-            return false;
-        case 0x22:      /* BTI c */
-            return btype != 3;
-        case 0x24:      /* BTI j */
-            return btype != 2;
-        case 0x26:      /* BTI jc */
-            return true;
-        default:
-            return false;
-        }
-    }
-    return (insn & 0xffe0001fu) == 0xd4200000u || (insn & 0xffe0001fu) == 0xd4400000u;
-}
-
 /* ---- the block loop --------------------------------------------------------------------- */
 
 unsigned arm_translate(CPUState *cs, IrBuilder *b)

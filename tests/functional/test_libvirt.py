@@ -468,6 +468,8 @@ DOMAIN_XML = """<domain type='qemu'>
     <controller type='pci' index='0' model='pcie-root'/>
     <controller type='pci' index='1' model='pcie-root-port'/>
     <controller type='pci' index='2' model='pcie-root-port'/>
+    <controller type='pci' index='3' model='pcie-root-port'/>
+    <input type='keyboard' bus='virtio'/>
     <serial type='pty'/>
     <console type='pty'/>
     <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>
@@ -490,7 +492,9 @@ class GuestConsole:
         self.buf = b''
 
     def close(self):
-        os.close(self.fd)
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
     def expect(self, pattern, timeout):
         import select
@@ -566,6 +570,30 @@ class LibvirtDomain(LibvirtTest):
         con.run('sleep 2; cat /sys/devices/virtual/misc/hw_random/rng_available',
                 r'virtio_rng\.0 virtio_rng\.1', timeout=120)
         self.assertEqual(ok('dumpxml', 'tessera-test').count('<rng model='), 2)
+        # virsh shutdown: system_powerdown presses the virtio keyboard's Power
+        # key; the guest's input watcher (acpid's job, here shell functions:
+        # lines stay short for busybox's line editing) powers it off.  It
+        # says so only once the event device is open (evdev drops events
+        # nobody has open).
+        con.run('a() { head -c 24 <&3 >/dev/null; poweroff -f; }', r'# ')
+        con.run('w() { exec 3</dev/input/event0; echo armed-$((2+2)); a; }', r'# ')
+        con.run('w &', r'armed-4')
+        ok('shutdown', 'tessera-test')
+        try:
+            wait_for(lambda: virsh(['domstate', 'tessera-test']).stdout.strip() == 'shut off',
+                     timeout=180, what='the guest to power off')
+        except TimeoutError:
+            self.fail('the guest did not power off; console: %r; domain log: %s; monitor: %s'
+                      % (con.buf[-500:], self.domain_log(home),
+                         '\n'.join(l for l in open(home + '/libvirtd.log', errors='replace')
+                                   .read().splitlines()[-2000:] if 'QEMU_MONITOR' in l)[-3000:]))
+        self.assertEqual(ok('domstate', 'tessera-test', '--reason'), 'shut off (shutdown)')
+        con.close()
+        # Start again and pull the plug.
+        ok('start', 'tessera-test')
+        con = GuestConsole(ok('ttyconsole', 'tessera-test'))
+        self.addCleanup(con.close)
+        con.expect(r'BOOT-OK [\d.]+ riscv64', timeout=300)
         ok('destroy', 'tessera-test')
         self.assertEqual(ok('domstate', 'tessera-test', '--reason'), 'shut off (destroyed)')
         ok('undefine', 'tessera-test')

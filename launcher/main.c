@@ -27,6 +27,8 @@
 
 #define PROGNAME "tessera"
 #define LINK_PREFIX "tessera-system-"
+/* What plain `tessera` means by a name several targets provide. */
+#define PLAIN_TESSERA_TARGET "riscv64"
 
 typedef enum {
     OPT_MACHINE, OPT_MEMORY, OPT_SMP, OPT_CPU, OPT_ACCEL, OPT_DEVICE, OPT_OBJECT, OPT_GLOBAL,
@@ -906,6 +908,10 @@ static int run(Config *cfg, const char *progname)
     }
     compat_daemonize_ready();
     int status = main_loop_run();
+    const BlockHookOps *block = block_hook_peek();
+    if (block && block->shutdown) {
+        block->shutdown();
+    }
     chardev_close_all();
     return status;
 fail:
@@ -958,6 +964,9 @@ int main(int argc, char **argv)
     if (target) {
         module_set_target(target);
     }
+    /* Plain `tessera` sees every target; a machine name several targets
+     * share (virt) means the first target's, as before aarch64 had one. */
+    module_set_fallback_target(PLAIN_TESSERA_TARGET);
     int status = run(&cfg, progname);
     config_free(&cfg);
     return status;

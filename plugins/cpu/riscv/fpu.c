@@ -88,6 +88,25 @@ static inline void host_end(HostFpState old)
     host_fpu_end(old);
 }
 
+/*
+ * r = @op(a, b, c) in the type of the operands, with that type's @SQRT and
+ * @FMA (sqrtf/fmaf, sqrt/fma, sqrtl/fmal).
+ */
+#define FPU_COMPUTE(r, op, a, b, c, SQRT, FMA)          \
+    do {                                                 \
+        switch (op) {                                    \
+        case FPU_ADD: r = (a) + (b); break;              \
+        case FPU_SUB: r = (a) - (b); break;              \
+        case FPU_MUL: r = (a) * (b); break;              \
+        case FPU_DIV: r = (a) / (b); break;              \
+        case FPU_SQRT: r = SQRT(a); break;               \
+        case FPU_MADD: r = FMA(a, b, c); break;          \
+        case FPU_MSUB: r = FMA(a, b, -(c)); break;       \
+        case FPU_NMSUB: r = FMA(-(a), b, c); break;      \
+        default: r = FMA(-(a), b, -(c)); break;          \
+        }                                                \
+    } while (0)
+
 /* ---- NaN boxing ------------------------------------------------------------ */
 
 static inline uint32_t unbox_s(uint64_t reg)
@@ -109,35 +128,7 @@ static long double wide_op(RISCVFpuOp op, long double a, long double b, long dou
     volatile long double va = a, vb = b, vc = c;
     volatile long double r;
     feclearexcept(FE_ALL_EXCEPT);
-    switch (op) {
-    case FPU_ADD:
-        r = va + vb;
-        break;
-    case FPU_SUB:
-        r = va - vb;
-        break;
-    case FPU_MUL:
-        r = va * vb;
-        break;
-    case FPU_DIV:
-        r = va / vb;
-        break;
-    case FPU_SQRT:
-        r = sqrtl(va);
-        break;
-    case FPU_MADD:
-        r = fmal(va, vb, vc);
-        break;
-    case FPU_MSUB:
-        r = fmal(va, vb, -vc);
-        break;
-    case FPU_NMSUB:
-        r = fmal(-va, vb, vc);
-        break;
-    default:
-        r = fmal(-va, vb, -vc);
-        break;
-    }
+    FPU_COMPUTE(r, op, va, vb, vc, sqrtl, fmal);
     *exact = !fetestexcept(FE_INEXACT);
     return r;
 }
@@ -160,35 +151,7 @@ uint64_t riscv_fpu_arith_d_exact(CPURISCVState *env, RISCVFpuOp op, uint64_t ia,
     volatile double r;
     rm = resolve_rm(env, rm);
     HostFpState st = host_begin(rm);
-    switch (op) {
-    case FPU_ADD:
-        r = a + b;
-        break;
-    case FPU_SUB:
-        r = a - b;
-        break;
-    case FPU_MUL:
-        r = a * b;
-        break;
-    case FPU_DIV:
-        r = a / b;
-        break;
-    case FPU_SQRT:
-        r = sqrt(a);
-        break;
-    case FPU_MADD:
-        r = fma(a, b, c);
-        break;
-    case FPU_MSUB:
-        r = fma(a, b, -c);
-        break;
-    case FPU_NMSUB:
-        r = fma(-a, b, c);
-        break;
-    default:
-        r = fma(-a, b, -c);
-        break;
-    }
+    FPU_COMPUTE(r, op, a, b, c, sqrt, fma);
     uint32_t fl = host_flags();
     double res = r;
     host_end(st);
@@ -215,35 +178,7 @@ uint64_t riscv_fpu_arith_s_exact(CPURISCVState *env, RISCVFpuOp op, uint64_t ia,
     volatile float r;
     rm = resolve_rm(env, rm);
     HostFpState st = host_begin(rm);
-    switch (op) {
-    case FPU_ADD:
-        r = a + b;
-        break;
-    case FPU_SUB:
-        r = a - b;
-        break;
-    case FPU_MUL:
-        r = a * b;
-        break;
-    case FPU_DIV:
-        r = a / b;
-        break;
-    case FPU_SQRT:
-        r = sqrtf(a);
-        break;
-    case FPU_MADD:
-        r = fmaf(a, b, c);
-        break;
-    case FPU_MSUB:
-        r = fmaf(a, b, -c);
-        break;
-    case FPU_NMSUB:
-        r = fmaf(-a, b, c);
-        break;
-    default:
-        r = fmaf(-a, b, -c);
-        break;
-    }
+    FPU_COMPUTE(r, op, a, b, c, sqrtf, fmaf);
     uint32_t fl = host_flags();
     float res = r;
     host_end(st);
@@ -310,35 +245,7 @@ uint64_t riscv_fpu_arith_d(CPURISCVState *env, RISCVFpuOp op, uint64_t ia, uint6
         (!is_fma(op) || f64_zero_or_normal(ic)) &&
         fast_operands_ok(op, !(ib & ~HOST_F64_SIGN), (ia & HOST_F64_SIGN) != 0)) {
         double a = host_f64(ia), b = host_f64(ib), c = host_f64(ic), r;
-        switch (op) {
-        case FPU_ADD:
-            r = a + b;
-            break;
-        case FPU_SUB:
-            r = a - b;
-            break;
-        case FPU_MUL:
-            r = a * b;
-            break;
-        case FPU_DIV:
-            r = a / b;
-            break;
-        case FPU_SQRT:
-            r = sqrt(a);
-            break;
-        case FPU_MADD:
-            r = fma(a, b, c);
-            break;
-        case FPU_MSUB:
-            r = fma(a, b, -c);
-            break;
-        case FPU_NMSUB:
-            r = fma(-a, b, c);
-            break;
-        default:
-            r = fma(-a, b, -c);
-            break;
-        }
+        FPU_COMPUTE(r, op, a, b, c, sqrt, fma);
         uint64_t bits = host_f64_bits(r);
         uint64_t e = bits & HOST_F64_EXP;
         /* Normal, finite and above the smallest normal. */
@@ -358,35 +265,7 @@ uint64_t riscv_fpu_arith_s(CPURISCVState *env, RISCVFpuOp op, uint64_t ia, uint6
         (!is_fma(op) || f32_zero_or_normal(sc)) &&
         fast_operands_ok(op, !(sb & ~HOST_F32_SIGN), (sa & HOST_F32_SIGN) != 0)) {
         float a = host_f32(sa), b = host_f32(sb), c = host_f32(sc), r;
-        switch (op) {
-        case FPU_ADD:
-            r = a + b;
-            break;
-        case FPU_SUB:
-            r = a - b;
-            break;
-        case FPU_MUL:
-            r = a * b;
-            break;
-        case FPU_DIV:
-            r = a / b;
-            break;
-        case FPU_SQRT:
-            r = sqrtf(a);
-            break;
-        case FPU_MADD:
-            r = fmaf(a, b, c);
-            break;
-        case FPU_MSUB:
-            r = fmaf(a, b, -c);
-            break;
-        case FPU_NMSUB:
-            r = fmaf(-a, b, c);
-            break;
-        default:
-            r = fmaf(-a, b, -c);
-            break;
-        }
+        FPU_COMPUTE(r, op, a, b, c, sqrtf, fmaf);
         uint32_t bits = host_f32_bits(r);
         uint32_t e = bits & HOST_F32_EXP;
         if (e != HOST_F32_EXP && (e > (1u << 23) || (e && (bits & HOST_F32_FRAC)))) {

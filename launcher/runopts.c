@@ -87,6 +87,8 @@ bool runopts_overcommit(const char *text, GError **errp)
                     "CPU power management");
         goto out;
     }
+    /* (AddressSanitizer builds ignore mlockall: their shadow memory cannot
+     * be locked.) */
     if (flags && mlockall(flags) < 0) {
         g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
                     "-overcommit mem-lock=%s: locking memory failed: %s", lock,

@@ -2,7 +2,9 @@
 """libvirt's way of running Tessera (issue 16): the probe command line
 (-no-user-config, -pidfile, -daemonize, -machine none,accel=kvm:tcg) and the
 QMP probe sequence libvirt 9.0 sends, answer by answer, in QEMU 7.2's shapes."""
+import grp
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -468,6 +470,9 @@ DOMAIN_XML = """<domain type='qemu'>
     <controller type='pci' index='0' model='pcie-root'/>
     <controller type='pci' index='1' model='pcie-root-port'/>
     <controller type='pci' index='2' model='pcie-root-port'/>
+    <controller type='pci' index='3' model='pcie-root-port'/>
+    <controller type='pci' index='4' model='pcie-root-port'/>
+    <input type='keyboard' bus='virtio'/>
     <serial type='pty'/>
     <console type='pty'/>
     <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>
@@ -477,6 +482,13 @@ DOMAIN_XML = """<domain type='qemu'>
 """
 
 RNG_XML = """<rng model='virtio'><backend model='builtin'/></rng>
+"""
+
+DISK_XML = """<disk type='file' device='disk'>
+  <driver name='qemu' type='qcow2'/>
+  <source file='{path}'/>
+  <target dev='vdb' bus='virtio'/>
+</disk>
 """
 
 
@@ -490,7 +502,9 @@ class GuestConsole:
         self.buf = b''
 
     def close(self):
-        os.close(self.fd)
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
     def expect(self, pattern, timeout):
         import select
@@ -525,7 +539,14 @@ class LibvirtDomain(LibvirtTest):
         initrd = os.path.join(tt.guest_dir(), 'initramfs.cpio.gz')
         xml = DOMAIN_XML.format(kernel=tt.linux_image(), initrd=initrd,
                                 emulator=tt.tessera_path(LINK))
-        for name, text in (('dom.xml', xml), ('rng.xml', RNG_XML)):
+        if not shutil.which('qemu-img'):
+            self.fail('qemu-img is missing (Debian qemu-utils, scripts/setup.sh)')
+        disk = os.path.join(home, 'second.qcow2')
+        subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', disk, '16M'], check=True)
+        if os.getuid() == 0:
+            os.chown(disk, pwd.getpwnam('nobody').pw_uid, grp.getgrnam('nogroup').gr_gid)
+        for name, text in (('dom.xml', xml), ('rng.xml', RNG_XML),
+                           ('disk.xml', DISK_XML.format(path=disk))):
             with open(os.path.join(home, name), 'w') as f:
                 f.write(text)
             os.chmod(os.path.join(home, name), 0o644)
@@ -566,6 +587,39 @@ class LibvirtDomain(LibvirtTest):
         con.run('sleep 2; cat /sys/devices/virtual/misc/hw_random/rng_available',
                 r'virtio_rng\.0 virtio_rng\.1', timeout=120)
         self.assertEqual(ok('dumpxml', 'tessera-test').count('<rng model='), 2)
+        # Hotplug a qcow2 disk (blockdev-add + device_add virtio-blk-pci): the
+        # guest sees 16 MiB, and a write through it reaches the image.
+        ok('attach-device', 'tessera-test', os.path.join(home, 'disk.xml'), '--live')
+        self.assertRegex(ok('domblklist', 'tessera-test'), r'vdb\s+%s' % re.escape(disk))
+        con.run('sleep 2; cat /sys/block/vda/size', r'\n(\d+)\r?\n', timeout=120)
+        self.assertEqual(con.run('cat /sys/block/vda/size', r'\n(\d+)\r?\n').group(1), b'32768')
+        con.run('echo written-by-guest > /dev/vda; sync; echo synced-$((3+3))', r'synced-6')
+        with open(disk, 'rb') as f:
+            self.assertIn(b'written-by-guest', f.read())
+        # virsh shutdown: system_powerdown presses the virtio keyboard's Power
+        # key; the guest's input watcher (acpid's job, here shell functions:
+        # lines stay short for busybox's line editing) powers it off.  It
+        # says so only once the event device is open (evdev drops events
+        # nobody has open).
+        con.run('a() { head -c 24 <&3 >/dev/null; poweroff -f; }', r'# ')
+        con.run('w() { exec 3</dev/input/event0; echo armed-$((2+2)); a; }', r'# ')
+        con.run('w &', r'armed-4')
+        ok('shutdown', 'tessera-test')
+        try:
+            wait_for(lambda: virsh(['domstate', 'tessera-test']).stdout.strip() == 'shut off',
+                     timeout=180, what='the guest to power off')
+        except TimeoutError:
+            self.fail('the guest did not power off; console: %r; domain log: %s; monitor: %s'
+                      % (con.buf[-500:], self.domain_log(home),
+                         '\n'.join(l for l in open(home + '/libvirtd.log', errors='replace')
+                                   .read().splitlines()[-2000:] if 'QEMU_MONITOR' in l)[-3000:]))
+        self.assertEqual(ok('domstate', 'tessera-test', '--reason'), 'shut off (shutdown)')
+        con.close()
+        # Start again and pull the plug.
+        ok('start', 'tessera-test')
+        con = GuestConsole(ok('ttyconsole', 'tessera-test'))
+        self.addCleanup(con.close)
+        con.expect(r'BOOT-OK [\d.]+ riscv64', timeout=300)
         ok('destroy', 'tessera-test')
         self.assertEqual(ok('domstate', 'tessera-test', '--reason'), 'shut off (destroyed)')
         ok('undefine', 'tessera-test')

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,8 +27,8 @@ static void die_with_parent(gpointer unused)
     prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
-/* Start @argv (a server) and wait until @sock exists (unix) or @port
- * accepts (inet).  Fails the test naming the tool when it is missing. */
+/* Start @argv (a server) and wait until @sock (unix) or @port (inet)
+ * accepts a connection.  Fails the test naming the tool when it is missing. */
 static GPid start_server(const char *const *argv, const char *sock, int port)
 {
     bt_need(argv[0]);
@@ -40,8 +41,14 @@ static GPid start_server(const char *const *argv, const char *sock, int port)
                   "%s: %s", argv[0], err ? err->message : "");
     for (int i = 0; i < 600; i++) {
         if (sock) {
-            struct stat st;
-            if (stat(sock, &st) == 0) {
+            /* The socket file appears at bind(), before listen(): only a
+             * connection that succeeds says the server is ready. */
+            int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+            struct sockaddr_un a = { .sun_family = AF_UNIX };
+            g_strlcpy(a.sun_path, sock, sizeof(a.sun_path));
+            int r = connect(fd, (struct sockaddr *)&a, sizeof(a));
+            close(fd);
+            if (r == 0) {
                 return pid;
             }
         } else {

@@ -725,7 +725,7 @@ static bool load_info(ModuleInfo *m, int depth, GError **errp)
     m->loaded = true;
     /* A program that links a module's code directly (a test) has its types
      * already: registering them again would be a programming error. */
-    bool all_registered = true;
+    bool all_registered = m->types->len > 0; /* a module without types: run its init */
     for (guint i = 0; i < m->types->len; i++) {
         all_registered &= type_lookup(((ModuleTypeEntry *)g_ptr_array_index(m->types, i))->name)
                           != NULL;

@@ -843,6 +843,10 @@ static int run(Config *cfg, const char *progname)
     }
     compat_daemonize_ready();
     int status = main_loop_run();
+    const BlockHookOps *block = block_hook_peek();
+    if (block && block->shutdown) {
+        block->shutdown();
+    }
     chardev_close_all();
     return status;
 fail:

@@ -73,6 +73,7 @@ const QmpMember qmp_block_info_members[] = {
     OPTIONAL("tray_open", "bool", "removable devices: the tray is open"),
     OPTIONAL("io-status", "str", "ok, failed or nospace (after werror/rerror=stop)"),
     OPTIONAL("inserted", "BlockDeviceInfo", "the medium's node, absent when empty"),
+    OPTIONAL("dirty-bitmaps", "[BlockDirtyInfo]", "the inserted node's dirty bitmaps"),
     END
 };
 
@@ -94,6 +95,7 @@ const QmpMember qmp_block_device_info_members[] = {
     MEMBER("write_threshold", "int", "0 (none)"),
     MEMBER("cache", "BlockdevCacheInfo", "the cache mode"),
     MEMBER("image", "ImageInfo", "the image"),
+    OPTIONAL("dirty-bitmaps", "[BlockDirtyInfo]", "the node's dirty bitmaps"),
     END
 };
 

@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "monitor/qmp-block.h"
+#include "monitor/qmp-nbd.h"
+#include "monitor/qmp-bitmap.h"
 #include "monitor/qmp-block-jobs.h"
 #include "monitor/qmp-handlers.h"
 
@@ -340,6 +342,8 @@ const QmpStruct qmp_structs[] = {
     { .name = "RxFilterInfo", .doc = "A NIC's receive filter.",
       .members = qmp_rx_filter_info_members },
     QMP_BLOCK_STRUCTS
+    QMP_NBD_STRUCTS
+    QMP_BITMAP_STRUCTS
     QMP_BLOCK_JOB_STRUCTS
     { .name = "TargetInfo", .doc = "The target architecture.", .members = target_info_members },
     { .name = "KvmInfo", .doc = "KVM availability.", .members = kvm_info_members },
@@ -549,6 +553,8 @@ const QmpCommand qmp_commands[] = {
       .doc = "The receive filters of the NICs (or of NIC @name); re-arms "
              "NIC_RX_FILTER_CHANGED for them." },
     QMP_BLOCK_COMMANDS
+    QMP_NBD_COMMANDS
+    QMP_BITMAP_COMMANDS
     QMP_BLOCK_JOB_COMMANDS
     /* libvirt's probe and a running domain (monitor/qmp-libvirt.c) */
     { .name = "query-target", .returns = "TargetInfo", .handler = qmp_query_target,
@@ -614,6 +620,7 @@ const QmpEvent qmp_events[] = {
       .doc = "A NIC's receive filter changed (sent once until the next query-rx-filter).",
       .data = qmp_nic_rx_filter_changed_data },
     QMP_BLOCK_EVENTS
+    QMP_NBD_EVENTS
     QMP_BLOCK_JOB_EVENTS
     END
 };

@@ -25,6 +25,8 @@ packages=(
   qemu-system-misc qemu-system-arm time
   # block layer: compressed qcow2 clusters; tests: images made with Debian's tools
   zlib1g-dev libzstd-dev qemu-utils genisoimage e2fsprogs
+  # NBD (issue 12): the client driver uses libnbd; tests talk to the real peers
+  libnbd-dev nbdkit libnbd-bin
 )
 
 missing=()

@@ -39,6 +39,8 @@ struct BlockGraph {
     GSource *source;
     int in_flight;            /* submitted, not yet completed (main loop) */
     bool resume_listener;
+    GData *data;              /* block_graph_set_data */
+    GPtrArray *qmp_ext;       /* const BlockQmpExtension * */
 };
 
 struct BlockBackend {
@@ -153,6 +155,9 @@ BlockChild *block_backend_edge_new(BlockBackend *blk, BlockNode *bs, GError **er
 void block_emit_tray_moved(BlockBackend *blk);
 JsonNode *block_qmp_dispatch(const char *command, JsonObject *args, GError **errp);
 void block_hmp_info(const char *what, const char *arg, GString *out);
+
+/* bitmap-qmp.c */
+extern const BlockQmpExtension block_bitmap_qmp;
 
 /* stats helper */
 void block_stats_account(GMutex *lock, BlockStats *st, BlockReqType type, uint64_t bytes,

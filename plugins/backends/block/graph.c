@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "block-int.h"
+#include "block/bitmap.h"
 
 const BlockDriver *block_driver_find(const char *name, GError **errp)
 {
@@ -214,6 +215,7 @@ static void node_free(BlockNode *bs)
     if (bs->drv && bs->drv->close && bs->opaque) {
         bs->drv->close(bs);
     }
+    block_node_release_bitmaps(bs);
     block_node_unref_children(bs);
     g_ptr_array_remove(bs->graph->nodes, bs);
     g_ptr_array_unref(bs->parents);
@@ -221,6 +223,8 @@ static void node_free(BlockNode *bs)
     g_rw_lock_clear(&bs->notify_lock);
     g_ptr_array_unref(bs->notifiers);
     g_free(bs->job_id);
+    g_mutex_clear(&bs->bitmap_lock);
+    g_ptr_array_unref(bs->dirty_bitmaps);
     g_free(bs->node_name);
     g_free(bs->filename);
     g_free(bs->backing_file);

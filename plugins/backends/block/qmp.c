@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 
 #include "block-int.h"
+#include "block/bitmap.h"
+#include "kernel/module.h"
 #include "block/job.h"
 #include "monitor/monitor-internal.h"
 
@@ -77,6 +79,9 @@ static JsonObject *node_info(BlockNode *bs, bool writeback)
     json_object_set_boolean_member(cache, "no-flush", bs->cache_no_flush);
     json_object_set_object_member(o, "cache", cache);
     json_object_set_object_member(o, "image", image_info(bs, 0));
+    if (bs->dirty_bitmaps->len) {
+        json_object_set_array_member(o, "dirty-bitmaps", block_node_bitmaps_info(bs));
+    }
     return o;
 }
 
@@ -102,6 +107,10 @@ static JsonObject *block_info(BlockBackend *blk)
                                                   : blk->io_status_failed ? "failed" : "ok");
     if (blk_node(blk)) {
         json_object_set_object_member(o, "inserted", node_info(blk_node(blk), blk->writeback));
+        if (blk_node(blk)->dirty_bitmaps->len) {
+            json_object_set_array_member(o, "dirty-bitmaps",
+                                         block_node_bitmaps_info(blk_node(blk)));
+        }
     }
     return o;
 }
@@ -472,6 +481,51 @@ static JsonNode *qmp_change_medium(BlockGraph *g, JsonObject *args, GError **err
     return qmp_empty_return();
 }
 
+/* Commands of other modules: the module to load for each. */
+static const struct {
+    const char *command;
+    const char *module;
+} extension_modules[] = {
+    { "nbd-server-start", "nbd-server" },
+    { "nbd-server-stop", "nbd-server" },
+    { "nbd-server-add", "nbd-server" },
+    { "nbd-server-remove", "nbd-server" },
+    { "block-export-add", "nbd-server" },
+    { "block-export-del", "nbd-server" },
+    { "query-block-exports", "nbd-server" },
+};
+
+static const BlockQmpExtension *find_extension(BlockGraph *g, const char *command)
+{
+    for (guint i = 0; i < g->qmp_ext->len; i++) {
+        const BlockQmpExtension *ext = g_ptr_array_index(g->qmp_ext, i);
+        if (g_strv_contains((const char *const *)ext->commands, command)) {
+            return ext;
+        }
+    }
+    return NULL;
+}
+
+static JsonNode *dispatch_extension(BlockGraph *g, const char *command, JsonObject *args,
+                                    GError **errp)
+{
+    const BlockQmpExtension *ext = find_extension(g, command);
+    for (size_t i = 0; !ext && i < G_N_ELEMENTS(extension_modules); i++) {
+        if (!strcmp(extension_modules[i].command, command)) {
+            if (!module_load(extension_modules[i].module, errp)) {
+                return NULL;
+            }
+            ext = find_extension(g, command);
+        }
+    }
+    if (!ext) {
+        g_set_error(errp, QMP_ERROR, QMP_ERROR_COMMAND_NOT_FOUND, "The command %s has not "
+                    "been found", command);
+        return NULL;
+    }
+    return ext->dispatch(g, command, args, errp);
+}
+
 JsonNode *block_qmp_dispatch(const char *command, JsonObject *args, GError **errp)
 {
     BlockGraph *g = block_graph_default();
@@ -500,9 +554,7 @@ JsonNode *block_qmp_dispatch(const char *command, JsonObject *args, GError **err
     if (handled) {
         return ret;
     }
-    g_set_error(errp, QMP_ERROR, QMP_ERROR_COMMAND_NOT_FOUND, "The command %s has not been "
-                "found", command);
-    return NULL;
+    return dispatch_extension(g, command, args, errp);
 }
 
 /* ---- HMP ------------------------------------------------------------------ */

@@ -154,6 +154,15 @@ struct BlockDriver {
     /* blockdev-create: @opts without "driver"; "file" names a node for
      * formats, "filename" the host file for protocols. */
     bool (*create)(BlockGraph *g, BlockOpts *opts, GError **errp);
+    /* Persistent dirty bitmaps (NULL: the format cannot store them).  May
+     * @bs store a bitmap called @name of @granularity bytes? */
+    bool (*can_store_bitmap)(BlockNode *bs, const char *name, uint32_t granularity,
+                             GError **errp);
+    /* Forget the stored copy of a persistent bitmap now (remove). */
+    bool (*remove_persistent_bitmap)(BlockNode *bs, const char *name, GError **errp);
+    /* The process ends: write what must be on disk (persistent bitmaps, the
+     * clean state), leaving the node usable.  Main loop, nothing in flight. */
+    void (*inactivate)(BlockNode *bs);
 };
 
 #define TYPE_BLOCK_DRIVER "block-driver"
@@ -234,6 +243,10 @@ struct BlockNode {
     GRWLock notify_lock;      /* readers: requests calling notifiers */
     GPtrArray *notifiers;     /* BlockWriteNotifier * */
     char *job_id;             /* the job using this node (one at a time), or NULL */
+    /* Dirty bitmaps (block/bitmap.h); bitmap_lock guards the list and bits. */
+    GMutex bitmap_lock;
+    GPtrArray *dirty_bitmaps; /* BlockDirtyBitmap * */
+    void *bitmap_notifier;    /* BlockWriteNotifier while bitmaps exist */
 };
 
 /* Open a node (and its nested children) from @opts (consumed); the node
@@ -297,8 +310,28 @@ GPtrArray *block_graph_nodes(BlockGraph *g);
 GPtrArray *block_graph_backends(BlockGraph *g);
 /* Wait until no request of @g is in flight, delivering completions. */
 void block_graph_drain(BlockGraph *g);
+/* The process ends: drain, let every driver write its final state
+ * (inactivate), flush every node. */
+void block_graph_shutdown(BlockGraph *g);
 /* blockdev-create with flat options ("driver" required). */
 bool block_create(BlockGraph *g, BlockOpts *opts, GError **errp);
+
+/* Process-wide state of a module that works on the graph (NBD server,
+ * jobs): plugins keep no globals, so it hangs off the graph by @key and
+ * @destroy runs when the graph is freed (or the key is set again). */
+void block_graph_set_data(BlockGraph *g, const char *key, void *data, GDestroyNotify destroy);
+void *block_graph_get_data(BlockGraph *g, const char *key);
+
+/* QMP commands served by another module (the monitor forwards every block
+ * command to the block module by name).  The module registers its commands
+ * when it loads; the block module loads the module named for a command in
+ * its table of such commands (qmp.c) on first use. */
+typedef struct BlockQmpExtension {
+    const char *const *commands;   /* NULL-terminated */
+    JsonNode *(*dispatch)(BlockGraph *g, const char *command, JsonObject *args,
+                          GError **errp);
+} BlockQmpExtension;
+void block_qmp_register(BlockGraph *g, const BlockQmpExtension *ext);
 
 /* ---- backends -------------------------------------------------------- */
 

@@ -125,18 +125,18 @@ class BlockJobsGuest(BlockGuestTest):
         run(g, 'dd if=/dev/zero bs=64k count=16 2>/dev/null | tr "\\000" x | '
               'dd of=/dev/vda bs=64k seek=64 conv=fsync 2>/dev/null')
         e = self.qmp_error(q, 'block-commit', device='d0', base_node='nosuch')
-        self.assertEqual((e.args[0], e.args[1]),
+        self.assertEqual((e.klass, e.desc),
                          ('GenericError', "Cannot find device='' nor node-name='nosuch'"))
         e = self.qmp_error(q, 'block-job-complete', device='nosuch')
-        self.assertEqual((e.args[0], e.args[1]), ('DeviceNotActive',
+        self.assertEqual((e.klass, e.desc), ('DeviceNotActive',
                                                   "Block job 'nosuch' not found"))
         q.cmd('block-commit', device='d0', job_id='c0', speed=65536)
         e = self.qmp_error(q, 'block-job-complete', device='c0')
-        self.assertEqual(e.args[0], 'GenericError')
-        self.assertIn("cannot accept command verb 'complete'", e.args[1])
+        self.assertEqual(e.klass, 'GenericError')
+        self.assertIn("cannot accept command verb 'complete'", e.desc)
         e = self.qmp_error(q, 'block-stream', device='d0')
-        self.assertEqual(e.args[0], 'GenericError')
-        self.assertIn('is busy: block device is in use by block job: commit', e.args[1])
+        self.assertEqual(e.klass, 'GenericError')
+        self.assertIn('is busy: block device is in use by block job: commit', e.desc)
         q.cmd('block-job-set-speed', device='c0', speed=0)
         self.wait_job_event(q, 'BLOCK_JOB_READY', 'c0')
         q.cmd('block-job-complete', device='c0')

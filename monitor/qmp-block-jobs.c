@@ -110,7 +110,10 @@ const QmpMember qmp_bj_backup_args[] = {
     JOB_COMMON,
     MEMBER("device", "str", "the source (drive or node name)"),
     MEMBER("target", "str", "the target node"),
-    MEMBER("sync", "str", "full or top"),
+    MEMBER("sync", "str", "full, top, incremental or bitmap"),
+    OPTIONAL("bitmap", "str", "the source's dirty bitmap (sync incremental or bitmap)"),
+    OPTIONAL("bitmap-mode", "str", "on-success, never or always: what becomes of the "
+             "bitmap when the job ends"),
     OPTIONAL("on-source-error", "str", "report, ignore, enospc or stop"),
     OPTIONAL("on-target-error", "str", "report, ignore, enospc or stop"),
     END

@@ -126,8 +126,8 @@ void hmp_block_job_cancel(GString *out, JsonObject *args);
            "{\"execute\": \"block-stream\", \"arguments\": {\"device\": \"top\", "             \
            "\"job-id\": \"s0\"}}")                                                             \
     BJ_CMD("blockdev-backup", qmp_bj_backup_args, qmp_blockdev_backup,                         \
-           "Point-in-time copy of a live node to a target (copy-before-write), sync full or "  \
-           "top.",                                                                             \
+           "Point-in-time copy of a live node to a target (copy-before-write), sync full, "   \
+           "top, or incremental/bitmap with a dirty bitmap.",                                                                             \
            "{\"execute\": \"blockdev-backup\", \"arguments\": {\"job-id\": \"b0\", "           \
            "\"device\": \"d0\", \"target\": \"t0\", \"sync\": \"full\"}}")
 

@@ -114,9 +114,9 @@ START_TEST(test_allocation_and_backing_change)
     blk = bt_drive(g, "file=%s,format=qcow2", top);
     bt_take_write(blk);
     GError *e2 = NULL;
-    ck_assert(block_cmdline_blockdev(g, g_strdup_printf("driver=qcow2,node-name=b0,"
-                                     "read-only=on,file.driver=file,file.filename=%s", base),
-                                     &e2));
+    g_autofree char *spec = g_strdup_printf("driver=qcow2,node-name=b0,read-only=on,"
+                                            "file.driver=file,file.filename=%s", base);
+    ck_assert(block_cmdline_blockdev(g, spec, &e2));
     ck_assert(block_node_set_backing(blk_node(blk), block_node_find(g, "b0"), true, &e2));
     bt_read(blk, 0, buf, sizeof(buf));
     ck_assert_int_eq(buf[0], 0x11);

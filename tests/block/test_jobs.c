@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "blocktest.h"
+#include "block/bitmap.h"
 #include "block/job.h"
 #include "kernel/runstate.h"
 #include "monitor/monitor-internal.h"
@@ -695,7 +696,7 @@ START_TEST(test_backup_point_in_time)
     const char *klass;
     g_autofree char *e1 = cmd_error(g, &klass, "blockdev-backup", "{\"device\": \"d0\", "
                                     "\"target\": \"bk\", \"sync\": \"incremental\"}");
-    ck_assert_msg(strstr(e1, "needs dirty bitmaps"), "%s", e1);
+    ck_assert_str_eq(e1, "must provide a valid bitmap name for 'incremental' sync mode");
     cmd(g, "blockdev-backup", "{\"device\": \"d0\", \"job-id\": \"b0\", \"target\": \"bk\", "
         "\"sync\": \"full\", \"speed\": 1048576}");
     /* Overwrite everything while the backup runs. */
@@ -710,6 +711,69 @@ START_TEST(test_backup_point_in_time)
     block_graph_free(g);
     ck_assert_int_eq(bt_qemu_img_check(dst), 0);
     assert_same(dst, pit);
+}
+END_TEST
+
+START_TEST(test_incremental_backup)
+{
+    bt_need("qemu-img");
+    g_autofree char *src = mkimg("isrc.qcow2", "qcow2", "4M");
+    qemu_io(src, "qcow2", "write -P 0x10 0 4M");
+    g_autofree char *full = mkimg("full.qcow2", "qcow2", "4M");
+    g_autofree char *inc = bt_path("inc1.qcow2");
+    ck_assert_int_eq(bt_sh(NULL, "qemu-img create -q -f qcow2 -b %s -F qcow2 %s", full, inc),
+                     0);
+    BlockGraph *g = bt_graph();
+    QmpSession *s = listen_events();
+    BlockBackend *blk = bt_drive(g, "file=%s,format=qcow2", src);
+    bt_take_write(blk);
+    GError *err = NULL;
+    BlockDirtyBitmap *bm = block_dirty_bitmap_create(blk_node(blk), "b0", 65536, &err);
+    ck_assert_msg(bm, "%s", err ? err->message : "");
+    g_autofree char *spec = g_strdup_printf("driver=qcow2,node-name=full,file.driver=file,"
+                                            "file.filename=%s", full);
+    ck_assert(block_cmdline_blockdev(g, spec, &err));
+    cmd(g, "blockdev-backup", "{\"device\": \"d0\", \"job-id\": \"f\", \"target\": \"full\", "
+        "\"sync\": \"full\"}");
+    wait_gone(g, "f");
+    /* The bitmap saw no write yet: the full backup is the base. */
+    ck_assert_uint_eq(block_dirty_bitmap_count(bm), 0);
+    uint8_t buf[8192];
+    memset(buf, 0xab, sizeof(buf));
+    bt_write(blk, 1 * MIB + 4096, buf, sizeof(buf));
+    bt_write(blk, 3 * MIB, buf, 512);
+    ck_assert_uint_eq(block_dirty_bitmap_count(bm), 2 * 65536);
+    g_free(spec);
+    spec = g_strdup_printf("driver=qcow2,node-name=inc,file.driver=file,file.filename=%s", inc);
+    ck_assert_msg(block_cmdline_blockdev(g, spec, &err), "%s", err ? err->message : "");
+    const char *klass;
+    g_autofree char *e1 = cmd_error(g, &klass, "blockdev-backup", "{\"device\": \"d0\", "
+                                    "\"target\": \"inc\", \"sync\": \"incremental\", "
+                                    "\"bitmap\": \"nosuch\"}");
+    ck_assert_str_eq(e1, "Bitmap 'nosuch' could not be found");
+    cmd(g, "blockdev-backup", "{\"device\": \"d0\", \"job-id\": \"i\", \"target\": \"inc\", "
+        "\"sync\": \"incremental\", \"bitmap\": \"b0\", \"speed\": 65536}");
+    ck_assert(block_dirty_bitmap_busy(bm));
+    /* Written during the incremental backup: in the bitmap for the next one. */
+    memset(buf, 0xcd, sizeof(buf));
+    bt_write(blk, 2 * MIB, buf, 512);
+    wait_gone(g, "i");
+    ck_assert(!saw("\"error\""));
+    ck_assert(!block_dirty_bitmap_busy(bm));
+    ck_assert_uint_eq(block_dirty_bitmap_count(bm), 65536);
+    ck_assert(block_dirty_bitmap_get(bm, 2 * MIB));
+    qmp_session_free(s);
+    block_graph_free(g);
+    ck_assert_int_eq(bt_qemu_img_check(inc), 0);
+    /* full + inc1 is the disk as it was when the incremental backup started. */
+    uint64_t len;
+    g_autofree uint8_t *v = bt_qemu_img_read(inc, &len);
+    ck_assert_uint_eq(len, 4 * MIB);
+    for (uint64_t i = 0; i < len; i++) {
+        uint8_t want = (i >= MIB + 4096 && i < MIB + 4096 + 8192) ||
+                       (i >= 3 * MIB && i < 3 * MIB + 512) ? 0xab : 0x10;
+        ck_assert_msg(v[i] == want, "byte %" G_GUINT64_FORMAT ": %02x", i, v[i]);
+    }
 }
 END_TEST
 
@@ -851,6 +915,7 @@ int main(void)
     tcase_add_test(tc, test_stream_and_intermediate_commit);
     tcase_add_test(tc, test_intermediate_commit_rw_chain);
     tcase_add_test(tc, test_backup_point_in_time);
+    tcase_add_test(tc, test_incremental_backup);
     tcase_add_test(tc, test_transaction_all_or_nothing);
     tcase_add_test(tc, test_enospc_on_target_stops_job);
     tcase_add_test(tc, test_wrong_uses);

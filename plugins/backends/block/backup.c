@@ -7,12 +7,21 @@
  * worker thread) and waits for a granule being copied, so the target ends
  * up with the disk exactly as it was when the job started.  sync=full
  * copies everything, sync=top what the top image holds (the target then
- * has the same backing chain, chosen by the user).
+ * has the same backing chain, chosen by the user), sync=incremental (or
+ * sync=bitmap) what a dirty bitmap of the source marks.
+ *
+ * With a bitmap: at the start its dirty ranges become the granules to
+ * copy and it is cleared (it goes on recording, so it then holds what the
+ * guest writes during the backup).  When the job ends, bitmap-mode says
+ * what happens: on-success (the default) keeps the new bits on success and
+ * adds the copied ranges back on failure, so the next incremental backup
+ * repeats them; never always adds them back; always keeps it cleared.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "block-int.h"
+#include "block/bitmap.h"
 #include "block/job.h"
 #include "monitor/monitor-internal.h"
 
@@ -21,10 +30,15 @@
 
 enum { G_DONE = 0, G_TODO = 1, G_BUSY = 2 };
 
+typedef enum { MODE_ON_SUCCESS, MODE_NEVER, MODE_ALWAYS } BitmapMode;
+
 typedef struct Backup {
     BlockGraph *graph;
     BlockNode *src, *tgt;
     bool top;
+    BlockDirtyBitmap *bitmap;  /* sync=incremental/bitmap */
+    BitmapMode bitmap_mode;
+    GArray *taken;            /* uint64_t pairs: the bitmap's ranges at the start */
     bool initialized, started;
     GranuleMap map;
     BlockWriteNotifier notifier;
@@ -102,8 +116,42 @@ static int before_write(BlockWriteNotifier *n, BlockNode *bs, uint64_t off, uint
     return 0;
 }
 
+static void take_bitmap(Backup *b)
+{
+    b->taken = g_array_new(false, false, sizeof(uint64_t));
+    uint64_t size = block_dirty_bitmap_size(b->bitmap);
+    uint64_t gran = block_dirty_bitmap_granularity(b->bitmap);
+    int64_t off = block_dirty_bitmap_next_dirty(b->bitmap, 0);
+    while (off >= 0 && (uint64_t)off < size) {
+        uint64_t end = (uint64_t)off;
+        while (end < size && block_dirty_bitmap_get(b->bitmap, end)) {
+            end += gran;
+        }
+        end = MIN(end, size);
+        uint64_t pair[2] = { (uint64_t)off, end - (uint64_t)off };
+        g_array_append_vals(b->taken, pair, 2);
+        g_mutex_lock(&b->map.lock);
+        granule_map_set_locked(&b->map, pair[0], pair[1], G_TODO);
+        g_mutex_unlock(&b->map.lock);
+        off = block_dirty_bitmap_next_dirty(b->bitmap, end);
+    }
+    block_dirty_bitmap_clear(b->bitmap);
+}
+
+static void give_back_bitmap(Backup *b)
+{
+    for (guint i = 0; i + 1 < b->taken->len; i += 2) {
+        block_dirty_bitmap_set_range(b->bitmap, g_array_index(b->taken, uint64_t, i),
+                                     g_array_index(b->taken, uint64_t, i + 1));
+    }
+}
+
 static int init_map(Job *job, Backup *b)
 {
+    if (b->bitmap) {
+        take_bitmap(b);
+        return 0;
+    }
     BlockNode *base = b->top && b->src->backing ? b->src->backing->node : NULL;
     for (uint64_t off = 0; off < b->map.length;) {
         uint64_t pnum = b->map.length - off;
@@ -194,9 +242,35 @@ static void backup_clean(Job *job)
     }
 }
 
+static void backup_bitmap_end(Job *job, bool ok)
+{
+    Backup *b = job->opaque;
+    if (!b->bitmap) {
+        return;
+    }
+    block_dirty_bitmap_set_busy(b->bitmap, false);
+    if (b->taken && (b->bitmap_mode == MODE_NEVER ||
+                     (b->bitmap_mode == MODE_ON_SUCCESS && !ok))) {
+        give_back_bitmap(b);
+    }
+}
+
+static void backup_commit(Job *job)
+{
+    backup_bitmap_end(job, true);
+}
+
+static void backup_abort(Job *job)
+{
+    backup_bitmap_end(job, false);
+}
+
 static void backup_free(Job *job)
 {
     Backup *b = job->opaque;
+    if (b->taken) {
+        g_array_unref(b->taken);
+    }
     granule_map_destroy(&b->map);
     g_free(b->buf);
     g_free(b);
@@ -205,6 +279,8 @@ static void backup_free(Job *job)
 static const JobDriver backup_driver = {
     .type = "backup",
     .step = backup_step,
+    .commit = backup_commit,
+    .abort = backup_abort,
     .clean = backup_clean,
     .free = backup_free,
 };
@@ -235,15 +311,45 @@ bool block_backup_prepare(BlockGraph *g, JsonObject *args, BlockAction *a, GErro
 {
     const char *device = qmp_arg_str(args, "device", "");
     const char *sync = qmp_arg_str(args, "sync", "");
-    if (strcmp(sync, "full") && strcmp(sync, "top")) {
-        if (!strcmp(sync, "incremental") || !strcmp(sync, "bitmap")) {
-            g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_INVALID,
-                        "sync=%s needs dirty bitmaps, which this build does not support yet",
-                        sync);
-        } else {
-            g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_INVALID,
-                        "Parameter 'sync' does not accept value '%s'", sync);
+    const char *bitmap = qmp_arg_str(args, "bitmap", NULL);
+    const char *mode = qmp_arg_str(args, "bitmap-mode", NULL);
+    static const char *const modes[] = { [MODE_ON_SUCCESS] = "on-success",
+                                         [MODE_NEVER] = "never", [MODE_ALWAYS] = "always" };
+    int bitmap_mode = MODE_ON_SUCCESS;
+    bool uses_bitmap = !strcmp(sync, "incremental") || !strcmp(sync, "bitmap");
+    if (strcmp(sync, "full") && strcmp(sync, "top") && !uses_bitmap) {
+        g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_INVALID,
+                    "Parameter 'sync' does not accept value '%s'", sync);
+        return false;
+    }
+    if (uses_bitmap && !bitmap) {
+        g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_INVALID,
+                    "must provide a valid bitmap name for '%s' sync mode", sync);
+        return false;
+    }
+    if (!uses_bitmap && (bitmap || mode)) {
+        g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_INVALID,
+                    "a bitmap is only used with sync=incremental or sync=bitmap");
+        return false;
+    }
+    if (mode) {
+        for (bitmap_mode = 0; bitmap_mode < 3 && strcmp(modes[bitmap_mode], mode);
+             bitmap_mode++) {
         }
+        if (bitmap_mode == 3) {
+            g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_INVALID,
+                        "Parameter 'bitmap-mode' does not accept value '%s'", mode);
+            return false;
+        }
+    }
+    if (!strcmp(sync, "incremental") && bitmap_mode != MODE_ON_SUCCESS) {
+        g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_INVALID,
+                    "Bitmap sync mode must be 'on-success' when using sync mode 'incremental'");
+        return false;
+    }
+    if (!strcmp(sync, "bitmap") && !mode) {
+        g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_INVALID,
+                    "Bitmap sync mode must be given when providing a bitmap");
         return false;
     }
     if (!block_job_args_check(args, errp)) {
@@ -271,7 +377,28 @@ bool block_backup_prepare(BlockGraph *g, JsonObject *args, BlockAction *a, GErro
     if (job_node_is_busy(src, errp) || job_node_is_busy(tgt, errp)) {
         return false;
     }
+    BlockDirtyBitmap *bm = NULL;
+    if (bitmap) {
+        bm = block_dirty_bitmap_find(src, bitmap);
+        if (!bm) {
+            g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_NOT_FOUND,
+                        "Bitmap '%s' could not be found", bitmap);
+            return false;
+        }
+        if (block_dirty_bitmap_busy(bm)) {
+            g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_IN_USE, "Bitmap '%s' is currently in "
+                        "use by another operation and cannot be used", bitmap);
+            return false;
+        }
+        if (block_dirty_bitmap_inconsistent(bm)) {
+            g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_INVALID, "Bitmap '%s' is inconsistent "
+                        "and cannot be used", bitmap);
+            return false;
+        }
+    }
     Backup *b = g_new0(Backup, 1);
+    b->bitmap = bm;
+    b->bitmap_mode = bitmap_mode;
     b->graph = g;
     b->src = src;
     b->tgt = tgt;
@@ -294,6 +421,9 @@ bool block_backup_prepare(BlockGraph *g, JsonObject *args, BlockAction *a, GErro
         return false;
     }
     block_job_apply_args(job, args);
+    if (bm) {
+        block_dirty_bitmap_set_busy(bm, true);
+    }
     a->state = job;
     a->commit = action_commit;
     a->abort = action_abort;

@@ -27,6 +27,7 @@
 
 #define MIRROR_CHUNK (1024 * 1024)
 #define MIRROR_DEFAULT_GRAN (64 * 1024)
+#define MIRROR_STEP_US 50000      /* an unlimited step copies for at most about this long */
 
 typedef enum { SYNC_FULL, SYNC_TOP, SYNC_NONE } MirrorSync;
 
@@ -181,7 +182,17 @@ static int mirror_step(Job *job)
         job_progress_set_total(job, (int64_t)(m->map.count * m->map.gran));
         return JOB_STEP_MORE;
     }
-    return mirror_copy_once(job, m, chunk_size(job, m));
+    if (job->speed) {
+        return mirror_copy_once(job, m, chunk_size(job, m));
+    }
+    /* Unlimited: several chunks per step, but a step stays short (pause and
+     * cancel act between steps). */
+    int64_t until = g_get_monotonic_time() + MIRROR_STEP_US;
+    int ret;
+    do {
+        ret = mirror_copy_once(job, m, MIRROR_CHUNK);
+    } while (ret == JOB_STEP_MORE && g_get_monotonic_time() < until);
+    return ret;
 }
 
 static void drop_holds(Mirror *m)

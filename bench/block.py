@@ -11,7 +11,7 @@ In the guest, on a virtio-blk-pci disk (raw, then a fresh qcow2 image):
                          riscv64-linux-gnu-gcc and added to the initramfs)
 Times are the guest's own (busybox dd's report, CLOCK_MONOTONIC in iops),
 so boot time is not counted.  Each figure is the median of --runs boots
-(at least 3).  Both emulators use -drive if=none with their default cache
+(at least 3), the two emulators taking turns.  Both emulators use -drive if=none with their default cache
 mode (writeback) and aio=threads.  Results go to the "Block" section of
 docs/performance.md (bench/run.py and bench/net.py keep it).
 
@@ -119,12 +119,16 @@ def one_run(exe, image, initrd, disk, fmt):
     return int(wb) / float(ws) / 1e6, int(rb) / float(rs) / 1e6, float(iops.group(3))
 
 
-def measure(exe, image, initrd, work, fmt, runs):
-    results = []
+def measure(exes, image, initrd, work, fmt, runs):
+    """Per emulator: the medians and every run's figures.  The emulators take
+    turns, run by run, so that a change in the machine's load hits both."""
+    results = {exe: [] for exe in exes}
     for _ in range(runs):
-        disk = make_disk(work, fmt)   # fresh each run: qcow2 writes allocate every time
-        results.append(one_run(exe, image, initrd, disk, fmt))
-    return [statistics.median(r[i] for r in results) for i in range(3)], results
+        for exe in exes:
+            disk = make_disk(work, fmt)   # fresh each run: qcow2 writes allocate every time
+            results[exe].append(one_run(exe, image, initrd, disk, fmt))
+    return {exe: ([statistics.median(r[i] for r in res) for i in range(3)], res)
+            for exe, res in results.items()}
 
 
 def qemu_version():
@@ -138,7 +142,7 @@ def write_section(rows, runs, load, build):
         text = f.read()
     lines = [MARK, '## Block', '',
              'Measured by `python3 bench/block.py --build %s --runs %d` (median of %d boots each, '
-             'side by side with %s). Higher is better; ratio = Tessera / QEMU; goal: ratio >= 1.'
+             'the two emulators taking turns, side by side with %s). Higher is better; ratio = Tessera / QEMU; goal: ratio >= 1.'
              % (build, runs, runs, qemu_version()), '',
              '| measure | Tessera | QEMU | ratio |', '|---|---|---|---|']
     for title, t, q in rows:
@@ -191,8 +195,8 @@ def main():
         image, initrd = prepare(work)
         rows = []
         for fmt in ('raw', 'qcow2'):
-            t, t_all = measure(exe, image, initrd, work, fmt, args.runs)
-            q, q_all = measure(QEMU, image, initrd, work, fmt, args.runs)
+            m = measure([exe, QEMU], image, initrd, work, fmt, args.runs)
+            (t, t_all), (q, q_all) = m[exe], m[QEMU]
             print('%s: Tessera runs %s' % (fmt, [tuple(round(v, 1) for v in r) for r in t_all]))
             print('%s: QEMU    runs %s' % (fmt, [tuple(round(v, 1) for v in r) for r in q_all]))
             for i, what in enumerate(('dd 256 MiB write, oflag=direct (MB/s)',

@@ -23,6 +23,9 @@ typedef struct BlockHookOps {
     JsonNode *(*qmp)(const char *command, JsonObject *args, GError **errp);
     /* HMP "info block" / "info blockstats" text. */
     void (*hmp_info)(const char *what, const char *arg, GString *out);
+    /* The process ends (after the main loop): images write their final
+     * state (persistent bitmaps, clean flags). */
+    void (*shutdown)(void);
 } BlockHookOps;
 
 /* Called by the block module when it loads; @state is the module's

@@ -163,7 +163,10 @@ static void list_text(const HelpSpec *spec, GPtrArray *entries)
     for (guint i = 0; i < entries->len; i++) {
         ModuleTypeEntry *e = g_ptr_array_index(entries, i);
         g_autofree char *name = user_name(spec, e);
-        if (spec->kind == HELP_MACHINE) {
+        if (spec->kind == HELP_MACHINE && !module_get_target() && e->target) {
+            /* No target chosen: a name may stand for several boards. */
+            printf("%-20s %s (%s)\n", name, e->description ? e->description : "", e->target);
+        } else if (spec->kind == HELP_MACHINE) {
             printf("%-20s %s%s\n", name, e->description ? e->description : "",
                    e->is_default ? " (default)" : "");
         } else if (spec->kind == HELP_CPU || spec->kind == HELP_CHARDEV) {
@@ -195,6 +198,8 @@ static void list_json(const HelpSpec *spec, GPtrArray *entries)
         if (spec->kind == HELP_MACHINE) {
             json_builder_set_member_name(b, "default");
             json_builder_add_boolean_value(b, e->is_default);
+            json_builder_set_member_name(b, "target");
+            json_builder_add_string_value(b, e->target ? e->target : "");
         }
         json_builder_end_object(b);
     }

@@ -22,17 +22,23 @@
 #include "objmodel/object.h"
 #include "tessera/version.h"
 
-#define INDEX_VERSION 1
+#define INDEX_VERSION 2 /* 2: a type's group names its target */
 #define CATALOG_FILE "modules.catalog"
 
 typedef struct ModuleState {
     GPtrArray *dirs;          /* char *, search order */
     GPtrArray *modules;       /* ModuleInfo *, first found wins */
     GHashTable *by_name;      /* name -> ModuleInfo * */
+    /* A type is identified by its name and target: two modules may provide
+     * "virt-machine", one for riscv64 and one for aarch64.  Only the types
+     * of the current target (and untargeted ones) are visible. */
     GHashTable *types;        /* type name -> ModuleTypeEntry * (visible) */
+    GPtrArray *visible;       /* every visible ModuleTypeEntry * (borrowed) */
+    GHashTable *ambiguous;    /* name -> "t1, t2": visible for several targets */
     GHashTable *catalog;      /* type name -> module name, from catalogs */
     GHashTable *handles;      /* module name -> lt_dlhandle */
     char *target;
+    char *fallback_target;    /* resolves shared names when target is NULL */
     bool scanned;
     GRecMutex lock;
 } ModuleState;
@@ -144,6 +150,13 @@ void module_set_target(const char *target)
 const char *module_get_target(void)
 {
     return mods.target;
+}
+
+void module_set_fallback_target(const char *target)
+{
+    g_free(mods.fallback_target);
+    mods.fallback_target = g_strdup(target);
+    mods.scanned = false;
 }
 
 /* ---- descriptors -------------------------------------------------------- */
@@ -380,10 +393,19 @@ static GPtrArray *index_read(const char *path, const char *dir, GError **errp)
             goto fail;
         }
         ModuleTypeEntry *e = g_new0(ModuleTypeEntry, 1);
-        e->name = g_strdup(groups[i] + strlen("type "));
+        const char *tname = groups[i] + strlen("type ");
+        const char *space = strchr(tname, ' ');
+        e->name = space ? g_strndup(tname, space - tname) : g_strdup(tname);
         e->parent = kf_get(kf, groups[i], "parent");
         e->category = kf_get(kf, groups[i], "category");
         e->target = kf_get(kf, groups[i], "target");
+        if (g_strcmp0(space ? space + 1 : NULL, e->target)) {
+            g_set_error(errp, MODULE_ERROR, MODULE_ERROR_INDEX,
+                        "module index %s is corrupt: [%s] has target=%s", path, groups[i],
+                        e->target ? e->target : "");
+            type_entry_free(e);
+            goto fail;
+        }
         e->description = kf_get(kf, groups[i], "description");
         e->module = g_strdup(m->name);
         e->user_creatable = kf_bool(kf, groups[i], "user-creatable");
@@ -399,6 +421,14 @@ fail:
     return NULL;
 }
 
+/* "[type NAME]" for an untargeted type, "[type NAME TARGET]" otherwise, so
+ * that one name may be indexed once per target. */
+static char *type_group_name(const char *name, const char *target)
+{
+    return target && *target ? g_strconcat("type ", name, " ", target, NULL)
+                             : g_strconcat("type ", name, NULL);
+}
+
 static void index_write_module(GKeyFile *kf, const ModuleInfo *m)
 {
     g_autofree char *group = g_strconcat("module ", m->name, NULL);
@@ -409,7 +439,7 @@ static void index_write_module(GKeyFile *kf, const ModuleInfo *m)
                                g_strv_length(m->requires));
     for (guint i = 0; i < m->types->len; i++) {
         const ModuleTypeEntry *e = g_ptr_array_index(m->types, i);
-        g_autofree char *tg = g_strconcat("type ", e->name, NULL);
+        g_autofree char *tg = type_group_name(e->name, e->target);
         g_key_file_set_string(kf, tg, "module", m->name);
         g_key_file_set_string(kf, tg, "parent", e->parent ? e->parent : "");
         g_key_file_set_string(kf, tg, "category", e->category ? e->category : "");
@@ -433,7 +463,9 @@ static int cmp_modules(gconstpointer a, gconstpointer b)
 
 static int cmp_type_entries(gconstpointer a, gconstpointer b)
 {
-    return strcmp((*(ModuleTypeEntry *const *)a)->name, (*(ModuleTypeEntry *const *)b)->name);
+    const ModuleTypeEntry *x = *(ModuleTypeEntry *const *)a, *y = *(ModuleTypeEntry *const *)b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : g_strcmp0(x->target, y->target);
 }
 
 /* Read descriptors of every .so in DIR; problems are collected as warnings. */
@@ -525,13 +557,44 @@ static void add_modules(GPtrArray *list)
         g_hash_table_insert(mods.by_name, m->name, m);
         for (guint j = 0; j < m->types->len; j++) {
             ModuleTypeEntry *e = g_ptr_array_index(m->types, j);
-            if (type_visible(e) && !g_hash_table_contains(mods.types, e->name)) {
-                g_hash_table_insert(mods.types, e->name, e);
+            if (!type_visible(e)) {
+                continue;
             }
+            ModuleTypeEntry *first = g_hash_table_lookup(mods.types, e->name);
+            if (!first) {
+                g_hash_table_insert(mods.types, e->name, e);
+                g_ptr_array_add(mods.visible, e);
+            } else if (g_strcmp0(first->target, e->target)) {
+                /* Only without a current target: the same name for
+                 * several targets cannot be told apart. */
+                GString *targets = g_hash_table_lookup(mods.ambiguous, e->name);
+                if (!targets) {
+                    targets = g_string_new(first->target ? first->target : "any");
+                    g_hash_table_insert(mods.ambiguous, e->name, targets);
+                }
+                g_string_append_printf(targets, ", %s", e->target ? e->target : "any");
+                g_ptr_array_add(mods.visible, e);
+            }
+            /* else: an earlier module of the same target provides it */
         }
     }
     g_ptr_array_set_free_func(list, NULL);
     g_ptr_array_unref(list);
+    /* Without a current target, a name several targets share means the
+     * fallback target's type, if it has one. */
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, mods.ambiguous);
+    while (mods.fallback_target && g_hash_table_iter_next(&it, &key, NULL)) {
+        for (guint i = 0; i < mods.visible->len; i++) {
+            ModuleTypeEntry *e = g_ptr_array_index(mods.visible, i);
+            if (!strcmp(e->name, key) && !g_strcmp0(e->target, mods.fallback_target)) {
+                g_hash_table_insert(mods.types, e->name, e);
+                g_hash_table_iter_remove(&it);
+                break;
+            }
+        }
+    }
 }
 
 static void read_catalog(const char *dir)
@@ -548,12 +611,28 @@ static void read_catalog(const char *dir)
         ModuleInfo *m = g_ptr_array_index(list, i);
         for (guint j = 0; j < m->types->len; j++) {
             ModuleTypeEntry *e = g_ptr_array_index(m->types, j);
-            if (!g_hash_table_contains(mods.catalog, e->name)) {
+            if (type_visible(e) && !g_hash_table_contains(mods.catalog, e->name)) {
                 g_hash_table_insert(mods.catalog, g_strdup(e->name), g_strdup(m->name));
             }
         }
     }
     g_ptr_array_unref(list);
+}
+
+static void string_free(gpointer p)
+{
+    g_string_free(p, TRUE);
+}
+
+static void free_view(void)
+{
+    g_ptr_array_unref(mods.visible);
+    g_hash_table_unref(mods.ambiguous);
+    g_hash_table_unref(mods.types);
+    g_hash_table_unref(mods.by_name);
+    g_hash_table_unref(mods.catalog);
+    g_ptr_array_unref(mods.modules); /* owns the entries: last */
+    mods.modules = NULL;
 }
 
 static void ensure_scanned(void)
@@ -565,14 +644,13 @@ static void ensure_scanned(void)
         module_init(NULL);
     }
     if (mods.modules) {
-        g_ptr_array_unref(mods.modules);
-        g_hash_table_unref(mods.by_name);
-        g_hash_table_unref(mods.types);
-        g_hash_table_unref(mods.catalog);
+        free_view();
     }
     mods.modules = g_ptr_array_new_with_free_func(module_info_free);
     mods.by_name = g_hash_table_new(g_str_hash, g_str_equal);
     mods.types = g_hash_table_new(g_str_hash, g_str_equal);
+    mods.visible = g_ptr_array_new();
+    mods.ambiguous = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, string_free);
     mods.catalog = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     for (guint i = 0; i < mods.dirs->len; i++) {
         const char *dir = g_ptr_array_index(mods.dirs, i);
@@ -648,11 +726,8 @@ GPtrArray *module_list_types(const char *ancestor)
     g_rec_mutex_lock(&mods.lock);
     ensure_scanned();
     GPtrArray *out = g_ptr_array_new();
-    GHashTableIter it;
-    gpointer key, value;
-    g_hash_table_iter_init(&it, mods.types);
-    while (g_hash_table_iter_next(&it, &key, &value)) {
-        ModuleTypeEntry *e = value;
+    for (guint i = 0; i < mods.visible->len; i++) {
+        ModuleTypeEntry *e = g_ptr_array_index(mods.visible, i);
         if (!e->abstract && entry_is_a(e->name, ancestor)) {
             g_ptr_array_add(out, e);
         }
@@ -725,7 +800,7 @@ static bool load_info(ModuleInfo *m, int depth, GError **errp)
     m->loaded = true;
     /* A program that links a module's code directly (a test) has its types
      * already: registering them again would be a programming error. */
-    bool all_registered = true;
+    bool all_registered = m->types->len > 0; /* a module without types: run its init */
     for (guint i = 0; i < m->types->len; i++) {
         all_registered &= type_lookup(((ModuleTypeEntry *)g_ptr_array_index(m->types, i))->name)
                           != NULL;
@@ -775,7 +850,12 @@ bool module_load_for_type(const char *typename, GError **errp)
     ensure_scanned();
     bool ok = false;
     const ModuleTypeEntry *e = g_hash_table_lookup(mods.types, typename);
-    if (e) {
+    GString *targets = g_hash_table_lookup(mods.ambiguous, typename);
+    if (targets) {
+        g_set_error(errp, MODULE_ERROR, MODULE_ERROR_NOT_FOUND,
+                    "type '%s' exists for several targets (%s); choose one"
+                    " (tessera-system-TARGET or -target TARGET)", typename, targets->str);
+    } else if (e) {
         ok = load_by_name(e->module, 0, errp);
     } else if (g_hash_table_contains(mods.catalog, typename)) {
         g_set_error(errp, MODULE_ERROR, MODULE_ERROR_NOT_INSTALLED,
@@ -826,11 +906,7 @@ bool module_load_file(const char *path, GError **errp)
 void module_reset_for_tests(void)
 {
     if (mods.modules) {
-        g_ptr_array_unref(mods.modules);
-        g_hash_table_unref(mods.by_name);
-        g_hash_table_unref(mods.types);
-        g_hash_table_unref(mods.catalog);
-        mods.modules = NULL;
+        free_view();
     }
     if (mods.dirs) {
         g_ptr_array_unref(mods.dirs);

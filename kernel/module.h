@@ -155,6 +155,10 @@ GPtrArray *module_search_dirs(void);
 /* Current target; types with another target are invisible. NULL = all. */
 void module_set_target(const char *target);
 const char *module_get_target(void);
+/* With no current target, a type name that several targets provide is
+ * ambiguous (loading it fails, naming the targets) unless one of them is
+ * this fallback target (the plain `tessera` executable's). */
+void module_set_fallback_target(const char *target);
 
 /* Write DIR/modules.index from the descriptors of the .so files in DIR. */
 bool module_update_index(const char *dir, GError **errp);
@@ -164,8 +168,10 @@ bool module_update_index(const char *dir, GError **errp);
 GPtrArray *module_list(void);
 /* Index entries whose type derives (by the index's parent chain, also
  * through registered core types) from @ancestor, visible for the target,
- * sorted by name. */
+ * sorted by name and target (without a target, one name may be listed once
+ * per target that provides it). */
 GPtrArray *module_list_types(const char *ancestor);
+/* The entry a lookup by @name loads (the current target's; see above). */
 const ModuleTypeEntry *module_find_type(const char *name);
 /* Load the module providing @typename (and its requirements). */
 bool module_load_for_type(const char *typename, GError **errp);

@@ -4,6 +4,7 @@
  * QEMU's (see monitor/qmp-schema.c for the declared types).
  */
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "kernel/accel.h"
@@ -135,13 +136,21 @@ JsonNode *qmp_query_machines(JsonObject *args, GError **errp)
     GPtrArray *types = module_list_types(TYPE_MACHINE);
     for (guint i = 0; i < types->len; i++) {
         const ModuleTypeEntry *e = g_ptr_array_index(types, i);
+        if (module_find_type(e->name) != e) {
+            continue; /* no target chosen: another target's board of that name */
+        }
         g_hash_table_add(seen, e->name);
         json_array_add_object_element(a, machine_info(e->name, e->is_default));
     }
     /* Boards registered without the index (tests, directly loaded files). */
     GSList *classes = object_class_get_list(TYPE_MACHINE, false);
+    const char *target = module_get_target();
     for (GSList *l = classes; l; l = l->next) {
         const char *name = object_class_get_name(l->data);
+        const MachineClass *mc = l->data;
+        if (mc->target && target && strcmp(mc->target, target)) {
+            continue; /* another target's board */
+        }
         if (!g_hash_table_contains(seen, name)) {
             json_array_add_object_element(a, machine_info(name, false));
         }

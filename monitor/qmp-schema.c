@@ -12,6 +12,9 @@
 #include <string.h>
 
 #include "monitor/qmp-block.h"
+#include "monitor/qmp-nbd.h"
+#include "monitor/qmp-bitmap.h"
+#include "monitor/qmp-block-jobs.h"
 #include "monitor/qmp-handlers.h"
 
 #define END { .name = NULL }
@@ -53,8 +56,9 @@ const QmpEnum qmp_enums[] = {
       .doc = "TPM device models: Tessera has none, so the enum is empty." },
     { .name = "TpmType", .values = no_values,
       .doc = "TPM backends: Tessera has none, so the enum is empty." },
-    { .name = "MigrationCapability", .values = no_values,
-      .doc = "Migration capabilities: Tessera cannot migrate yet, so the enum is empty." },
+    { .name = "MigrationCapability", .values = qmp_migration_capability_values,
+      .doc = "Migration capabilities: only 'events' (MIGRATION events), Tessera cannot "
+             "migrate yet." },
     { .name = "CommandLineParameterType", .values = cmdline_param_type_values,
       .doc = "The kind of value a command-line option parameter takes." },
     END
@@ -339,6 +343,9 @@ const QmpStruct qmp_structs[] = {
     { .name = "RxFilterInfo", .doc = "A NIC's receive filter.",
       .members = qmp_rx_filter_info_members },
     QMP_BLOCK_STRUCTS
+    QMP_NBD_STRUCTS
+    QMP_BITMAP_STRUCTS
+    QMP_BLOCK_JOB_STRUCTS
     { .name = "TargetInfo", .doc = "The target architecture.", .members = target_info_members },
     { .name = "KvmInfo", .doc = "KVM availability.", .members = kvm_info_members },
     { .name = "CommandLineOptionInfo", .doc = "One command-line option.",
@@ -359,6 +366,11 @@ const QmpStruct qmp_structs[] = {
 };
 
 /* ---- commands ------------------------------------------------------------ */
+
+static const QmpMember migrate_set_caps_args[] = {
+    MEMBER("capabilities", "[MigrationCapabilityStatus]", "the capabilities to set"),
+    END
+};
 
 static const QmpMember capabilities_args[] = {
     OPTIONAL("enable", "[QMPCapability]",
@@ -547,6 +559,9 @@ const QmpCommand qmp_commands[] = {
       .doc = "The receive filters of the NICs (or of NIC @name); re-arms "
              "NIC_RX_FILTER_CHANGED for them." },
     QMP_BLOCK_COMMANDS
+    QMP_NBD_COMMANDS
+    QMP_BITMAP_COMMANDS
+    QMP_BLOCK_JOB_COMMANDS
     /* libvirt's probe and a running domain (monitor/qmp-libvirt.c) */
     { .name = "query-target", .returns = "TargetInfo", .handler = qmp_query_target,
       .doc = "The target architecture (fails for the plain tessera binary without -target)." },
@@ -564,7 +579,12 @@ const QmpCommand qmp_commands[] = {
                  "{\"option\": \"machine\"}}" },
     { .name = "query-migrate-capabilities", .returns = "[MigrationCapabilityStatus]",
       .handler = qmp_query_migrate_capabilities,
-      .doc = "Migration capabilities: an empty list, Tessera cannot migrate yet." },
+      .doc = "Migration capabilities and their state: 'events' only." },
+    { .name = "migrate-set-capabilities", .args = migrate_set_caps_args,
+      .handler = qmp_migrate_set_capabilities,
+      .doc = "Turn migration capabilities on or off ('events' is the only one).",
+      .example = "{\"execute\": \"migrate-set-capabilities\", \"arguments\": "
+                 "{\"capabilities\": [{\"capability\": \"events\", \"state\": true}]}}" },
     { .name = "query-cpu-definitions", .returns = "[CpuDefinitionInfo]",
       .handler = qmp_query_cpu_definitions,
       .doc = "The CPU models of the current target (from the module index)." },
@@ -611,6 +631,8 @@ const QmpEvent qmp_events[] = {
       .doc = "A NIC's receive filter changed (sent once until the next query-rx-filter).",
       .data = qmp_nic_rx_filter_changed_data },
     QMP_BLOCK_EVENTS
+    QMP_NBD_EVENTS
+    QMP_BLOCK_JOB_EVENTS
     END
 };
 

@@ -18,7 +18,7 @@ secs=${1:-1800}
 shift || true
 case "$secs" in ''|*[!0-9]*) echo "fuzz.sh: SECONDS_PER_TARGET must be a number, not '$secs'" >&2; exit 2;; esac
 bash tests/fuzz/build.sh
-all=(options dtb loader hmp qmp qcow2 gdb)
+all=(options dtb loader hmp qmp qcow2 nbd gdb)
 # The device fuzzers exist once the qtest protocol does (tests/fuzz/build.sh).
 for d in $(python3 tests/fuzz/fuzz_boards.py | cut -d' ' -f1); do
     [ -x "build/fuzz/${d}_fuzz" ] && all+=("$d")

@@ -17,6 +17,10 @@ packages=(
   socat strace xz-utils cpio
   # libvirt compatibility tests (issue 16): a private libvirtd with the QEMU driver
   libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients
+  # -sandbox (seccomp filters) and -object secret keyid/iv (AES-256-CBC)
+  libseccomp-dev nettle-dev
+  # tests: encrypting a secret as libvirt does
+  python3-cryptography
   # network backends: -netdev user
   libslirp-dev
   # gdbstub tests: the debugger, and objdump to compare disassembly with
@@ -25,6 +29,8 @@ packages=(
   qemu-system-misc qemu-system-arm time
   # block layer: compressed qcow2 clusters; tests: images made with Debian's tools
   zlib1g-dev libzstd-dev qemu-utils genisoimage e2fsprogs
+  # NBD (issue 12): the client driver uses libnbd; tests talk to the real peers
+  libnbd-dev nbdkit libnbd-bin
 )
 
 missing=()

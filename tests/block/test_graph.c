@@ -256,6 +256,76 @@ START_TEST(test_werror_report)
 }
 END_TEST
 
+/* Write notifiers see writes, zero writes and discards of their node (not
+ * reads), before and after the driver; a failing before_write fails the
+ * request without touching the data; a removed notifier is not called. */
+typedef struct Seen {
+    int before, after, refuse;
+    uint64_t off, bytes;
+    int last_ret;
+} Seen;
+
+static int seen_before(BlockWriteNotifier *n, BlockNode *bs, uint64_t off, uint64_t bytes)
+{
+    Seen *s = n->opaque;
+    s->before++;
+    s->off = off;
+    s->bytes = bytes;
+    return s->refuse;
+}
+
+static void seen_after(BlockWriteNotifier *n, BlockNode *bs, uint64_t off, uint64_t bytes,
+                       int ret)
+{
+    Seen *s = n->opaque;
+    s->after++;
+    s->last_ret = ret;
+}
+
+START_TEST(test_write_notifiers)
+{
+    BlockGraph *g = bt_graph();
+    g_autofree char *img = bt_path("notify.raw");
+    ck_assert_int_eq(bt_sh(NULL, "truncate -s 1M '%s'", img), 0);
+    BlockBackend *blk = bt_drive(g, "file=%s,format=raw,discard=unmap", img);
+    bt_take_write(blk);
+    Seen seen = { 0 };
+    BlockWriteNotifier n = { .before_write = seen_before, .after_write = seen_after,
+                             .opaque = &seen };
+    block_node_add_write_notifier(blk_node(blk), &n);
+    uint8_t buf[4096];
+    bt_fill(buf, sizeof(buf), 7);
+    bt_write(blk, 8192, buf, sizeof(buf));
+    ck_assert_int_eq(seen.before, 1);
+    ck_assert_int_eq(seen.after, 1);
+    ck_assert_uint_eq(seen.off, 8192);
+    ck_assert_uint_eq(seen.bytes, 4096);
+    bt_read(blk, 0, buf, sizeof(buf));
+    ck_assert_int_eq(seen.before, 1); /* reads are not writes */
+    ck_assert_int_eq(block_node_pwrite_zeroes(blk_node(blk), 65536, 512, false), 0);
+    ck_assert_int_eq(seen.before, 2);
+    ck_assert_uint_eq(seen.off, 65536);
+    ck_assert_int_eq(block_node_pdiscard(blk_node(blk), 131072, 4096), 0);
+    ck_assert_int_eq(seen.before, 3);
+    ck_assert_int_eq(seen.after, 3);
+    /* A refusing notifier fails the write; the data stays. */
+    seen.refuse = -EPERM;
+    uint8_t other[4096];
+    memset(other, 0x5a, sizeof(other));
+    ck_assert_int_eq(blk_pwrite(blk, 8192, sizeof(other), other, 0), -EPERM);
+    ck_assert_int_eq(seen.after, 3);
+    seen.refuse = 0;
+    uint8_t back[4096], want[4096];
+    bt_fill(want, sizeof(want), 7);
+    bt_read(blk, 8192, back, sizeof(back));
+    ck_assert(memcmp(back, want, sizeof(back)) == 0);
+    block_node_remove_write_notifier(blk_node(blk), &n);
+    bt_write(blk, 0, buf, sizeof(buf));
+    ck_assert_int_eq(seen.before, 4);
+    block_graph_free(g);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("block/graph");
@@ -268,6 +338,7 @@ int main(void)
     tcase_add_test(tc, test_requests_in_flight);
     tcase_add_test(tc, test_werror_stop_holds_until_cont);
     tcase_add_test(tc, test_werror_report);
+    tcase_add_test(tc, test_write_notifiers);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

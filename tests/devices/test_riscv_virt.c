@@ -16,6 +16,7 @@
 #include "kernel/accel.h"
 #include "kernel/loader.h"
 #include "kernel/machine.h"
+#include "kernel/module.h"
 #include "kernel/runstate.h"
 
 #define TYPE_TEST_CPU "test-riscv-cpu"
@@ -132,6 +133,7 @@ static Board board_new(unsigned harts)
     ck_assert_ptr_nonnull(b.dir);
     scratch_dir = g_strdup(b.dir);
     GError *err = NULL;
+    module_set_target("riscv64"); /* aarch64 has a "virt" too */
     b.ms = machine_create("virt", &err);
     ck_assert_msg(b.ms, "%s", err ? err->message : "?");
     g_free(b.ms->cpu_type);

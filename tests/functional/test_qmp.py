@@ -144,7 +144,8 @@ class Queries(MonitorTest):
                     self.assertIn(e[key], by_name, e)
         self.assertEqual({e['name'] for e in schema if e['meta-type'] == 'event'},
                          {'STOP', 'RESUME', 'RESET', 'SHUTDOWN', 'POWERDOWN', 'DEVICE_DELETED',
-                          'NIC_RX_FILTER_CHANGED', 'BLOCK_IO_ERROR', 'DEVICE_TRAY_MOVED', 'JOB_STATUS_CHANGE'})
+                          'NIC_RX_FILTER_CHANGED', 'BLOCK_IO_ERROR', 'DEVICE_TRAY_MOVED', 'JOB_STATUS_CHANGE',
+                          'BLOCK_EXPORT_DELETED'})
 
     def test_query_machines(self):
         vm = self.vm()

@@ -58,6 +58,21 @@ clang "${cflags[@]}" "${san[@]}" -fsanitize=fuzzer tests/fuzz/qcow2_fuzz.c "${ob
     -o "$out/qcow2_fuzz" "${libs[@]}" -lz -lzstd
 echo "built $out/qcow2_fuzz"
 
+# nbd: the block library and the NBD server compiled in the same way.
+nobjs=()
+for s in plugins/backends/block/*.c plugins/backends/nbd-server/*.c; do
+    case "$s" in
+    plugins/backends/block/*) desc=fuzz_block_module ;;
+    *) desc=fuzz_nbd_module ;;
+    esac
+    o="$out/obj/nbd_$(echo "$s" | tr / _ | sed 's/\.c$/.o/')"
+    clang "${cflags[@]}" "${san[@]}" -fsanitize=fuzzer-no-link -Dtessera_module=$desc -c "$s" -o "$o"
+    nobjs+=("$o")
+done
+clang "${cflags[@]}" "${san[@]}" -fsanitize=fuzzer tests/fuzz/nbd_fuzz.c "${objs[@]}" "${nobjs[@]}" \
+    -o "$out/nbd_fuzz" "${libs[@]}"
+echo "built $out/nbd_fuzz"
+
 # Device fuzzers: the tree with clang, then one executable per board.
 [ -e plugins/accel/qtest/protocol.c ] || { echo "no qtest protocol: device fuzzers not built"; exit 0; }
 # Every module exports its own `tessera_module` descriptor; clang's ASan calls

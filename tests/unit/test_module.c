@@ -10,6 +10,7 @@
 
 #include "kernel/core.h"
 #include "kernel/device.h"
+#include "kernel/machine.h"
 #include "kernel/module.h"
 
 static char *test_module_dir(void)
@@ -258,6 +259,123 @@ START_TEST(test_target_filter)
 }
 END_TEST
 
+
+/* Two modules provide "test-twin-machine", for tgt-a and for tgt-b. */
+static const char *const twin_modules[] = { "twin-a", "twin-b", NULL };
+
+static unsigned count_twins(void)
+{
+    GPtrArray *machines = module_list_types(TYPE_MACHINE);
+    unsigned n = 0;
+    for (guint i = 0; i < machines->len; i++) {
+        n += !strcmp(((ModuleTypeEntry *)g_ptr_array_index(machines, i))->name,
+                     "test-twin-machine");
+    }
+    g_ptr_array_unref(machines);
+    return n;
+}
+
+static void check_twin_for_target(bool indexed, const char *target, const char *module)
+{
+    g_autofree char *dir = make_dir_with(twin_modules);
+    init_with_dir(dir);
+    if (indexed) {
+        ck_assert(module_update_index(dir, NULL));
+        init_with_dir(dir);
+    }
+    module_set_target(target);
+    const ModuleTypeEntry *e = module_find_type("test-twin-machine");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(e->target, target);
+    ck_assert_str_eq(e->module, module);
+    ck_assert_uint_eq(count_twins(), 1);
+    GError *err = NULL;
+    MachineState *ms = machine_create("test-twin", &err);
+    ck_assert_msg(ms, "%s", err ? err->message : "");
+    ck_assert(module_is_loaded(module));
+    ck_assert(!module_is_loaded(strcmp(module, "twin-a") ? "twin-a" : "twin-b"));
+    ck_assert_str_eq(MACHINE_GET_CLASS(ms)->target, target);
+    g_autofree char *desc = g_strconcat("twin board for ", target, NULL);
+    ck_assert_str_eq(MACHINE_GET_CLASS(ms)->desc, desc);
+}
+
+START_TEST(test_same_name_per_target_indexed_a)
+{
+    check_twin_for_target(true, "tgt-a", "twin-a");
+}
+END_TEST
+
+START_TEST(test_same_name_per_target_indexed_b)
+{
+    check_twin_for_target(true, "tgt-b", "twin-b");
+}
+END_TEST
+
+START_TEST(test_same_name_per_target_scanned)
+{
+    check_twin_for_target(false, "tgt-b", "twin-b");
+}
+END_TEST
+
+START_TEST(test_same_name_index_keeps_both)
+{
+    g_autofree char *dir = make_dir_with(twin_modules);
+    init_with_dir(dir);
+    ck_assert(module_update_index(dir, NULL));
+    g_autofree char *path = g_build_filename(dir, TESSERA_MODULE_INDEX, NULL);
+    g_autofree char *text = NULL;
+    ck_assert(g_file_get_contents(path, &text, NULL, NULL));
+    ck_assert_ptr_nonnull(strstr(text, "[type test-twin-machine tgt-a]"));
+    ck_assert_ptr_nonnull(strstr(text, "[type test-twin-machine tgt-b]"));
+    /* A group whose name and target= disagree is a corrupt index. */
+    g_autofree char *bad = g_strdup(text);
+    char *t = strstr(bad, "target=tgt-b");
+    ck_assert_ptr_nonnull(t);
+    t[strlen("target=tgt-")] = 'c';
+    ck_assert(g_file_set_contents(path, bad, -1, NULL));
+    init_with_dir(dir);
+    module_set_target("tgt-b"); /* corrupt: scanned instead, still right */
+    ck_assert_str_eq(module_find_type("test-twin-machine")->module, "twin-b");
+}
+END_TEST
+
+START_TEST(test_same_name_without_target_is_ambiguous)
+{
+    g_autofree char *dir = make_dir_with(twin_modules);
+    init_with_dir(dir);
+    ck_assert(module_update_index(dir, NULL));
+    init_with_dir(dir);
+    module_set_target(NULL);
+    ck_assert_uint_eq(count_twins(), 2); /* -M help lists both */
+    GError *err = NULL;
+    ck_assert(!module_load_for_type("test-twin-machine", &err));
+    ck_assert_msg(strstr(err->message, "several targets (tgt-a, tgt-b)"), "%s", err->message);
+    ck_assert(!module_is_loaded("twin-a") && !module_is_loaded("twin-b"));
+    g_error_free(err);
+}
+END_TEST
+
+START_TEST(test_same_name_fallback_target)
+{
+    g_autofree char *dir = make_dir_with(twin_modules);
+    init_with_dir(dir);
+    ck_assert(module_update_index(dir, NULL));
+    init_with_dir(dir);
+    module_set_target(NULL);
+    module_set_fallback_target("tgt-b");
+    ck_assert_uint_eq(count_twins(), 2);
+    ck_assert_str_eq(module_find_type("test-twin-machine")->module, "twin-b");
+    GError *err = NULL;
+    ck_assert_msg(module_load_for_type("test-twin-machine", &err), "%s",
+                  err ? err->message : "");
+    ck_assert(module_is_loaded("twin-b") && !module_is_loaded("twin-a"));
+    /* A current target overrides the fallback. */
+    module_set_target("tgt-a");
+    ck_assert_str_eq(module_find_type("test-twin-machine")->module, "twin-a");
+    module_set_fallback_target(NULL);
+}
+END_TEST
+
 static Suite *module_suite(void)
 {
     Suite *s = suite_create("module");
@@ -273,6 +391,12 @@ static Suite *module_suite(void)
         { "/module/missing/unknown-type", test_unknown_type },
         { "/module/missing/requirement-named", test_missing_requirement_named },
         { "/module/search/first-dir-wins", test_search_order_first_dir_wins },
+        { "/module/target/same-name-indexed-a", test_same_name_per_target_indexed_a },
+        { "/module/target/same-name-indexed-b", test_same_name_per_target_indexed_b },
+        { "/module/target/same-name-scanned", test_same_name_per_target_scanned },
+        { "/module/target/index-keeps-both", test_same_name_index_keeps_both },
+        { "/module/target/ambiguous-without-target", test_same_name_without_target_is_ambiguous },
+        { "/module/target/fallback-target", test_same_name_fallback_target },
         { "/module/search/target-filter", test_target_filter },
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {

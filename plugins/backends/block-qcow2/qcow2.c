@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "kernel/log.h"
 #include "kernel/module.h"
 #include "qcow2.h"
 
@@ -71,6 +72,15 @@ static bool parse_extensions(const uint8_t *buf, size_t len, uint64_t start, uin
             BAD("encrypted images are not supported");
         case QCOW2_EXT_DATA_FILE:
             BAD("external data files are not supported");
+        case QCOW2_EXT_BITMAPS:
+            if (elen < 24) {
+                BAD("bitmaps extension of %u bytes is too short", elen);
+            }
+            h->has_bitmaps = true;
+            h->nb_bitmaps = qcow2_be32(buf + p);
+            h->bitmap_dir_size = qcow2_be64(buf + p + 8);
+            h->bitmap_dir_offset = qcow2_be64(buf + p + 16);
+            break;
         default:
             break; /* feature names, bitmaps, unknown: nothing to do */
         }
@@ -281,6 +291,7 @@ static void free_state(Qcow2State *s)
     if (s->snapshots) {
         g_ptr_array_unref(s->snapshots);
     }
+    qcow2_bitmaps_free(s);
     g_mutex_clear(&s->lock);
     g_free(s);
 }
@@ -381,14 +392,25 @@ static bool qcow2_open(BlockNode *bs, BlockOpts *opts, GError **errp)
             }
             s->dirty_set = true; /* cleared on a clean close */
         }
-        if (s->h.version == 3 && s->h.autoclear_features) {
-            /* Autoclear features (bitmaps) we do not maintain become invalid. */
-            s->h.autoclear_features = 0;
-            if (write_header_u64(s, 88, 0) < 0) {
+        /* Autoclear features other than bitmaps become invalid as we write.
+         * After a crash with lazy refcounts the rebuilt refcounts do not
+         * count bitmap clusters: the bitmaps are dropped then. */
+        bool keep_bitmaps = s->h.version == 3 && !s->dirty_set && s->h.has_bitmaps;
+        uint64_t autoclear = keep_bitmaps ? s->h.autoclear_features & QCOW2_AUTOCLEAR_BITMAPS
+                                          : 0;
+        if (!keep_bitmaps) {
+            s->h.has_bitmaps = false;
+        }
+        if (s->h.version == 3 && s->h.autoclear_features != autoclear) {
+            s->h.autoclear_features = autoclear;
+            if (write_header_u64(s, 88, autoclear) < 0) {
                 g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_IO, "%s: cannot update the header",
                             image);
                 goto fail_opened;
             }
+        }
+        if (s->h.version == 3 && !qcow2_bitmaps_load(s, errp)) {
+            goto fail_opened;
         }
     }
     g_free(first);
@@ -408,9 +430,37 @@ static int qcow2_flush(BlockNode *bs)
     return block_node_flush(s->file);
 }
 
+static void store_bitmaps(Qcow2State *s)
+{
+    if (s->bitmaps_loaded || (s->bitmap_dir && s->bs->dirty_bitmaps->len)) {
+        int ret = qcow2_bitmaps_store(s);
+        if (ret < 0) {
+            error_report("%s: could not store the dirty bitmaps: %s",
+                         block_node_name_for_messages(s->file), g_strerror(-ret));
+        }
+        s->bitmaps_loaded = false;
+    }
+}
+
+/* The process ends: bitmaps to disk, the image clean. */
+static void qcow2_inactivate(BlockNode *bs)
+{
+    Qcow2State *s = bs->opaque;
+    store_bitmaps(s);
+    if (s->dirty_set && block_node_flush(s->file) >= 0 &&
+        write_header_u64(s, QH_INCOMPAT, s->h.incompatible_features & ~QCOW2_INCOMPAT_DIRTY)
+            >= 0) {
+        s->dirty_set = false;
+        s->h.incompatible_features &= ~QCOW2_INCOMPAT_DIRTY;
+    }
+}
+
 static void qcow2_close(BlockNode *bs)
 {
     Qcow2State *s = bs->opaque;
+    if (!bs->read_only) {
+        store_bitmaps(s);
+    }
     if (s->dirty_set && !bs->read_only) {
         /* Clean shutdown: everything is on disk, the dirty bit can go. */
         if (block_node_flush(s->file) >= 0 &&
@@ -548,7 +598,12 @@ static const BlockDriver qcow2_driver = {
     .getlength = qcow2_getlength,
     .truncate = qcow2_truncate,
     .query_image = qcow2_query_image,
+    .block_status = qcow2_block_status,
+    .change_backing_file = qcow2_change_backing_file,
     .create = qcow2_create,
+    .can_store_bitmap = qcow2_can_store_bitmap,
+    .remove_persistent_bitmap = qcow2_remove_persistent_bitmap,
+    .inactivate = qcow2_inactivate,
 };
 
 static const TypeInfo qcow2_type = {

@@ -78,7 +78,19 @@ typedef struct Qcow2Header {
     uint8_t compression_type;
     char *backing_file;        /* owned */
     char *backing_format;      /* owned */
+    /* The bitmaps extension, if present (valid only with autoclear bit 0). */
+    bool has_bitmaps;
+    uint32_t nb_bitmaps;
+    uint64_t bitmap_dir_size;
+    uint64_t bitmap_dir_offset;
 } Qcow2Header;
+
+#define QCOW2_AUTOCLEAR_BITMAPS (1ull << 0)
+#define QCOW2_MAX_BITMAPS 65535
+#define QCOW2_MAX_BITMAP_DIR (64u << 20)
+#define QCOW2_BME_IN_USE (1u << 0)
+#define QCOW2_BME_AUTO (1u << 1)
+#define QCOW2_BME_EXTRA_COMPAT (1u << 2)
 
 /* Parse and check the first cluster of an image of @file_size bytes; the
  * message names @image and what is wrong.  Pure: the fuzz target calls it. */
@@ -114,7 +126,21 @@ typedef struct Qcow2State {
     guint cache_max;
     bool dirty_set;            /* we set the dirty bit and must clear it */
     GPtrArray *snapshots;      /* Qcow2Snapshot * */
+    GPtrArray *bitmap_dir;     /* Qcow2BitmapEntry *: the directory on disk */
+    bool bitmaps_loaded;       /* we own the image's bitmaps (rw, marked in use) */
 } Qcow2State;
+
+/* qcow2-bitmap.c */
+typedef struct Qcow2BitmapEntry Qcow2BitmapEntry;
+/* Load the image's persistent bitmaps into the node and mark them in use
+ * (rw opens). */
+bool qcow2_bitmaps_load(Qcow2State *s, GError **errp);
+/* Write every persistent bitmap of the node back (clean, not in use). */
+int qcow2_bitmaps_store(Qcow2State *s);
+void qcow2_bitmaps_free(Qcow2State *s);
+bool qcow2_can_store_bitmap(BlockNode *bs, const char *name, uint32_t granularity,
+                            GError **errp);
+bool qcow2_remove_persistent_bitmap(BlockNode *bs, const char *name, GError **errp);
 
 /* qcow2-refcount.c */
 int qcow2_get_refcount(Qcow2State *s, uint64_t cluster, uint64_t *out);
@@ -134,6 +160,10 @@ int qcow2_pwritev(BlockNode *bs, uint64_t off, uint64_t bytes, const BlockIOV *i
 int qcow2_pdiscard(BlockNode *bs, uint64_t off, uint64_t bytes);
 int qcow2_pwrite_zeroes(BlockNode *bs, uint64_t off, uint64_t bytes, bool may_unmap);
 int qcow2_mark_dirty(Qcow2State *s);
+
+/* qcow2-chain.c */
+int qcow2_block_status(BlockNode *bs, uint64_t off, uint64_t bytes, uint64_t *pnum);
+int qcow2_change_backing_file(BlockNode *bs, const char *file, const char *fmt);
 
 /* qcow2-create.c */
 bool qcow2_create(BlockGraph *g, BlockOpts *opts, GError **errp);

@@ -14,13 +14,19 @@ BlockGraph *block_graph_new(void)
     BlockGraph *g = g_new0(BlockGraph, 1);
     g->nodes = g_ptr_array_new();
     g->backends = g_ptr_array_new();
-    g->jobs = g_ptr_array_new();
+    g->qmp_ext = g_ptr_array_new();
+    g_datalist_init(&g->data);
+    block_qmp_register(g, &block_bitmap_qmp);
     block_aio_init(g);
+    block_jobs_init(g);
     return g;
 }
 
 void block_graph_free(BlockGraph *g)
 {
+    block_jobs_fini(g);
+    block_graph_drain(g);
+    g_datalist_clear(&g->data); /* modules' state first: it uses nodes */
     block_graph_drain(g);
     while (g->backends->len) {
         blk_unref(g_ptr_array_index(g->backends, g->backends->len - 1));
@@ -39,8 +45,41 @@ void block_graph_free(BlockGraph *g)
     block_aio_fini(g);
     g_ptr_array_unref(g->nodes);
     g_ptr_array_unref(g->backends);
-    g_ptr_array_unref(g->jobs);
+    g_ptr_array_unref(g->qmp_ext);
     g_free(g);
+}
+
+void block_graph_set_data(BlockGraph *g, const char *key, void *data, GDestroyNotify destroy)
+{
+    g_datalist_set_data_full(&g->data, key, data, destroy);
+}
+
+void *block_graph_get_data(BlockGraph *g, const char *key)
+{
+    return g_datalist_get_data(&g->data, key);
+}
+
+void block_qmp_register(BlockGraph *g, const BlockQmpExtension *ext)
+{
+    if (!g_ptr_array_find(g->qmp_ext, ext, NULL)) {
+        g_ptr_array_add(g->qmp_ext, (gpointer)ext);
+    }
+}
+
+void block_graph_shutdown(BlockGraph *g)
+{
+    block_graph_drain(g);
+    /* Formats first (newest first: overlays before their backing files),
+     * so what they write reaches their files before those are flushed. */
+    for (guint i = g->nodes->len; i-- > 0;) {
+        BlockNode *bs = g_ptr_array_index(g->nodes, i);
+        if (bs->drv->inactivate && !bs->read_only) {
+            bs->drv->inactivate(bs);
+        }
+    }
+    for (guint i = g->nodes->len; i-- > 0;) {
+        block_node_flush(g_ptr_array_index(g->nodes, i));
+    }
 }
 
 BlockGraph *block_graph_default(void)
@@ -58,7 +97,13 @@ static bool hook_drive(const char *text, bool snapshot_all, GPtrArray *devices, 
     return block_cmdline_drive(block_graph_default(), text, snapshot_all, devices, errp);
 }
 
+static void hook_shutdown(void)
+{
+    block_graph_shutdown(block_graph_default());
+}
+
 static const BlockHookOps block_hook_ops = {
+    .shutdown = hook_shutdown,
     .blockdev = hook_blockdev,
     .drive = hook_drive,
     .qmp = block_qmp_dispatch,

@@ -321,6 +321,10 @@ typedef struct ARMCPU {
     /* Return address of the helper running a system-register access, for
      * precise faults in DC ZVA (0 outside translated code). */
     uintptr_t sysreg_ra;
+    /* GIC CPU interface (ICC_* registers), installed by a GICv3; NULL:
+     * none (see arm_cpu_set_gic_cpuif). */
+    const struct ARMGicCpuIfOps *gic_ops;
+    void *gic_opaque;
 } ARMCPU;
 
 enum {
@@ -484,5 +488,45 @@ void arm_disas_insn(CPUState *cs, uint64_t pc, const uint8_t *bytes, unsigned le
 
 /* Handle an HVC/SMC as a PSCI call when it is the conduit; true if handled. */
 bool arm_psci_call(ARMCPU *cpu, bool is_smc);
+
+/* ---- GIC CPU interface hook ------------------------------------------------------ */
+/*
+ * A GICv3 device serves the system-register CPU interface (the ICC_* rows
+ * of sysreg.def, encodings ARM_SYSREG_ENC(...)) for each CPU it installs
+ * itself on; the calls come from that CPU's thread.  Everything here is
+ * inline so the GIC module needs this header but no link against cpu-arm.
+ * Installing sets ID_AA64PFR0_EL1.GIC = 1 (system registers implemented);
+ * without a hook the ICC_* registers trap.
+ */
+typedef struct ARMGicCpuIfOps {
+    uint64_t (*read)(void *opaque, uint32_t enc);
+    void (*write)(void *opaque, uint32_t enc, uint64_t value);
+} ARMGicCpuIfOps;
+
+static inline void arm_cpu_set_gic_cpuif(ARMCPU *cpu, const ARMGicCpuIfOps *ops, void *opaque)
+{
+    cpu->gic_opaque = opaque;
+    cpu->gic_ops = ops;
+    cpu->id.id_aa64pfr0 = (cpu->id.id_aa64pfr0 & ~(0xfull << 24)) | (ops ? 1ull << 24 : 0);
+}
+
+/* Guest accesses without a hook trap (sr_access_gic); the debugger's and
+ * the monitor's read as 0. */
+static inline uint64_t sr_read_gic(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return cpu->gic_ops ? cpu->gic_ops->read(cpu->gic_opaque, ri->enc) : 0;
+}
+
+static inline void sr_write_gic(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    if (cpu->gic_ops) {
+        cpu->gic_ops->write(cpu->gic_opaque, ri->enc, v);
+    }
+}
+
+static inline bool sr_access_gic(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
+{
+    return cpu->gic_ops != NULL;
+}
 
 #endif

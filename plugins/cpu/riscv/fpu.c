@@ -3,7 +3,7 @@
  * RISC-V F/D helpers.  Arithmetic runs on the host's IEEE 754 unit: a fast
  * path in the host's resting mode when the flags are known without looking
  * (see "Fast paths" below), else the exact path with the rounding mode set
- * and the accrued exceptions read back from MXCSR (x86-64 SSE and RISC-V
+ * and the accrued exceptions read back (plugins/include/fpu/host-fpu.h; SSE and RISC-V
  * both detect tininess after rounding).  What the host cannot do is done
  * here:
  *  - results that are NaN become the canonical NaN;
@@ -25,16 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fpu/host-fpu.h"
 #include "plugins/cpu/riscv/fpu.h"
-
-#define F32_SIGN 0x80000000u
-#define F64_SIGN 0x8000000000000000ull
-#define F32_EXP  0x7f800000u
-#define F64_EXP  0x7ff0000000000000ull
-#define F32_FRAC 0x007fffffu
-#define F64_FRAC 0x000fffffffffffffull
-#define F32_QUIET 0x00400000u
-#define F64_QUIET 0x0008000000000000ull
 
 /* fclass result bits. */
 enum {
@@ -50,55 +42,7 @@ enum {
     FCLASS_QNAN = 1 << 9,
 };
 
-/* ---- bits and rounding modes --------------------------------------------- */
-
-static float f32_from_bits(uint32_t v)
-{
-    float f;
-    memcpy(&f, &v, sizeof(f));
-    return f;
-}
-
-static uint32_t f32_to_bits(float f)
-{
-    uint32_t v;
-    memcpy(&v, &f, sizeof(v));
-    return v;
-}
-
-static double f64_from_bits(uint64_t v)
-{
-    double d;
-    memcpy(&d, &v, sizeof(d));
-    return d;
-}
-
-static uint64_t f64_to_bits(double d)
-{
-    uint64_t v;
-    memcpy(&v, &d, sizeof(v));
-    return v;
-}
-
-static bool f32_is_snan(uint32_t v)
-{
-    return (v & F32_EXP) == F32_EXP && (v & F32_FRAC) && !(v & F32_QUIET);
-}
-
-static bool f64_is_snan(uint64_t v)
-{
-    return (v & F64_EXP) == F64_EXP && (v & F64_FRAC) && !(v & F64_QUIET);
-}
-
-static bool f32_is_nan(uint32_t v)
-{
-    return (v & F32_EXP) == F32_EXP && (v & F32_FRAC);
-}
-
-static bool f64_is_nan(uint64_t v)
-{
-    return (v & F64_EXP) == F64_EXP && (v & F64_FRAC);
-}
+/* ---- rounding modes ------------------------------------------------------ */
 
 bool riscv_fpu_rm_valid(const CPURISCVState *env, uint32_t rm)
 {
@@ -117,86 +61,51 @@ static uint32_t resolve_rm(const CPURISCVState *env, uint32_t rm)
 }
 
 /*
- * The host unit.  On x86-64 the rounding mode and the exception flags of
- * SSE arithmetic live in MXCSR, which is read and written directly (glibc's
- * fesetround/feclearexcept also rewrite the x87 environment, which costs
- * far more than the operation).  host_begin() installs @rm's rounding mode
- * with all flags clear and returns the previous MXCSR; host_end() returns
- * the flags raised since and restores the previous MXCSR, so C code around
- * the helpers always runs in round-to-nearest-even.  Other hosts use fenv.
+ * The host unit (plugins/include/fpu/host-fpu.h): host_begin() installs
+ * @rm's rounding mode with all flags clear, host_flags() gives the RISC-V
+ * flags raised since, host_end() restores the caller's state.
  */
-#if defined(__x86_64__)
-enum {
-    MXCSR_IE = 1 << 0, MXCSR_ZE = 1 << 2, MXCSR_OE = 1 << 3, MXCSR_UE = 1 << 4,
-    MXCSR_PE = 1 << 5, MXCSR_FLAGS = 0x3f, MXCSR_DAZ = 1 << 6, MXCSR_RC_SHIFT = 13,
-    MXCSR_RC = 3 << 13, MXCSR_FTZ = 1 << 15,
-};
-
-typedef uint32_t HostFpState;
-
-static inline uint32_t mxcsr_read(void)
-{
-    uint32_t m;
-    __asm__ volatile("stmxcsr %0" : "=m"(m));
-    return m;
-}
-
-static inline void mxcsr_write(uint32_t m)
-{
-    __asm__ volatile("ldmxcsr %0" : : "m"(m));
-}
-
 static inline HostFpState host_begin(uint32_t rm)
 {
-    /* MXCSR rounding control: 0 nearest, 1 down, 2 up, 3 toward zero. */
-    static const uint8_t rc[] = { [RM_RNE] = 0, [RM_RTZ] = 3, [RM_RDN] = 1, [RM_RUP] = 2,
-                                  [RM_RMM] = 0 };
-    uint32_t old = mxcsr_read();
-    mxcsr_write((old & ~(MXCSR_FLAGS | MXCSR_RC | MXCSR_DAZ | MXCSR_FTZ)) |
-                ((uint32_t)rc[rm] << MXCSR_RC_SHIFT));
-    return old;
-}
-
-/* RISC-V flags raised since host_begin(). */
-static inline uint32_t host_flags(void)
-{
-    uint32_t m = mxcsr_read();
-    return ((m & MXCSR_PE) ? FFLAG_NX : 0) | ((m & MXCSR_UE) ? FFLAG_UF : 0) |
-           ((m & MXCSR_OE) ? FFLAG_OF : 0) | ((m & MXCSR_ZE) ? FFLAG_DZ : 0) |
-           ((m & MXCSR_IE) ? FFLAG_NV : 0);
-}
-
-static inline void host_end(HostFpState old)
-{
-    mxcsr_write(old);
-}
-#else
-typedef int HostFpState;
-
-static inline HostFpState host_begin(uint32_t rm)
-{
-    static const int mode[] = { [RM_RNE] = FE_TONEAREST, [RM_RTZ] = FE_TOWARDZERO,
-                                [RM_RDN] = FE_DOWNWARD, [RM_RUP] = FE_UPWARD,
-                                [RM_RMM] = FE_TONEAREST };
-    fesetround(mode[rm]);
-    feclearexcept(FE_ALL_EXCEPT);
-    return 0;
+    static const uint8_t mode[] = {
+        [RM_RNE] = HOST_ROUND_NEAREST_EVEN, [RM_RTZ] = HOST_ROUND_TOWARD_ZERO,
+        [RM_RDN] = HOST_ROUND_DOWN, [RM_RUP] = HOST_ROUND_UP,
+        [RM_RMM] = HOST_ROUND_NEAREST_EVEN,     /* then fixed up, see the top */
+    };
+    return host_fpu_begin((HostRound)mode[rm]);
 }
 
 static inline uint32_t host_flags(void)
 {
-    int ex = fetestexcept(FE_ALL_EXCEPT);
-    return ((ex & FE_INEXACT) ? FFLAG_NX : 0) | ((ex & FE_UNDERFLOW) ? FFLAG_UF : 0) |
-           ((ex & FE_OVERFLOW) ? FFLAG_OF : 0) | ((ex & FE_DIVBYZERO) ? FFLAG_DZ : 0) |
-           ((ex & FE_INVALID) ? FFLAG_NV : 0);
+    unsigned f = host_fpu_flags();
+    return (f & HOST_FPU_INVALID ? FFLAG_NV : 0) | (f & HOST_FPU_DIVZERO ? FFLAG_DZ : 0) |
+           (f & HOST_FPU_OVERFLOW ? FFLAG_OF : 0) | (f & HOST_FPU_UNDERFLOW ? FFLAG_UF : 0) |
+           (f & HOST_FPU_INEXACT ? FFLAG_NX : 0);
 }
 
 static inline void host_end(HostFpState old)
 {
-    (void)old;
-    fesetround(FE_TONEAREST);
+    host_fpu_end(old);
 }
-#endif
+
+/*
+ * r = @op(a, b, c) in the type of the operands, with that type's @SQRT and
+ * @FMA (sqrtf/fmaf, sqrt/fma, sqrtl/fmal).
+ */
+#define FPU_COMPUTE(r, op, a, b, c, SQRT, FMA)          \
+    do {                                                 \
+        switch (op) {                                    \
+        case FPU_ADD: r = (a) + (b); break;              \
+        case FPU_SUB: r = (a) - (b); break;              \
+        case FPU_MUL: r = (a) * (b); break;              \
+        case FPU_DIV: r = (a) / (b); break;              \
+        case FPU_SQRT: r = SQRT(a); break;               \
+        case FPU_MADD: r = FMA(a, b, c); break;          \
+        case FPU_MSUB: r = FMA(a, b, -(c)); break;       \
+        case FPU_NMSUB: r = FMA(-(a), b, c); break;      \
+        default: r = FMA(-(a), b, -(c)); break;          \
+        }                                                \
+    } while (0)
 
 /* ---- NaN boxing ------------------------------------------------------------ */
 
@@ -212,38 +121,6 @@ uint32_t riscv_fpu_unbox_s(uint64_t reg)
 
 /* ---- RMM fix-up ------------------------------------------------------------- */
 
-/* @r is the RNE result, @exact the exact value (an exact long double).  On
- * a tie return the candidate of larger magnitude. */
-static double rmm_fix_d(double r, long double exact)
-{
-    long double lr = r;
-    if (!isfinite(r) || lr == exact) {
-        return r;
-    }
-    double nb = nextafter(r, exact > lr ? INFINITY : -INFINITY);
-    long double below = fabsl(exact - lr);
-    long double above = fabsl((long double)nb - exact);
-    if (below == above && fabs(nb) > fabs(r)) {
-        return nb;
-    }
-    return r;
-}
-
-static float rmm_fix_f(float r, long double exact)
-{
-    long double lr = r;
-    if (!isfinite(r) || lr == exact) {
-        return r;
-    }
-    float nb = nextafterf(r, exact > lr ? INFINITY : -INFINITY);
-    long double below = fabsl(exact - lr);
-    long double above = fabsl((long double)nb - exact);
-    if (below == above && fabsf(nb) > fabsf(r)) {
-        return nb;
-    }
-    return r;
-}
-
 /* The operation in long double; *exact tells whether it was exact. */
 static long double wide_op(RISCVFpuOp op, long double a, long double b, long double c,
                            bool *exact)
@@ -251,35 +128,7 @@ static long double wide_op(RISCVFpuOp op, long double a, long double b, long dou
     volatile long double va = a, vb = b, vc = c;
     volatile long double r;
     feclearexcept(FE_ALL_EXCEPT);
-    switch (op) {
-    case FPU_ADD:
-        r = va + vb;
-        break;
-    case FPU_SUB:
-        r = va - vb;
-        break;
-    case FPU_MUL:
-        r = va * vb;
-        break;
-    case FPU_DIV:
-        r = va / vb;
-        break;
-    case FPU_SQRT:
-        r = sqrtl(va);
-        break;
-    case FPU_MADD:
-        r = fmal(va, vb, vc);
-        break;
-    case FPU_MSUB:
-        r = fmal(va, vb, -vc);
-        break;
-    case FPU_NMSUB:
-        r = fmal(-va, vb, vc);
-        break;
-    default:
-        r = fmal(-va, vb, -vc);
-        break;
-    }
+    FPU_COMPUTE(r, op, va, vb, vc, sqrtl, fmal);
     *exact = !fetestexcept(FE_INEXACT);
     return r;
 }
@@ -298,39 +147,11 @@ static bool is_fma(RISCVFpuOp op)
 uint64_t riscv_fpu_arith_d_exact(CPURISCVState *env, RISCVFpuOp op, uint64_t ia, uint64_t ib,
                                  uint64_t ic, uint32_t rm)
 {
-    volatile double a = f64_from_bits(ia), b = f64_from_bits(ib), c = f64_from_bits(ic);
+    volatile double a = host_f64(ia), b = host_f64(ib), c = host_f64(ic);
     volatile double r;
     rm = resolve_rm(env, rm);
     HostFpState st = host_begin(rm);
-    switch (op) {
-    case FPU_ADD:
-        r = a + b;
-        break;
-    case FPU_SUB:
-        r = a - b;
-        break;
-    case FPU_MUL:
-        r = a * b;
-        break;
-    case FPU_DIV:
-        r = a / b;
-        break;
-    case FPU_SQRT:
-        r = sqrt(a);
-        break;
-    case FPU_MADD:
-        r = fma(a, b, c);
-        break;
-    case FPU_MSUB:
-        r = fma(a, b, -c);
-        break;
-    case FPU_NMSUB:
-        r = fma(-a, b, c);
-        break;
-    default:
-        r = fma(-a, b, -c);
-        break;
-    }
+    FPU_COMPUTE(r, op, a, b, c, sqrt, fma);
     uint32_t fl = host_flags();
     double res = r;
     host_end(st);
@@ -338,54 +159,26 @@ uint64_t riscv_fpu_arith_d_exact(CPURISCVState *env, RISCVFpuOp op, uint64_t ia,
         bool exact;
         long double w = wide_op(op, a, b, c, &exact);
         if (exact) {
-            res = rmm_fix_d(res, w);
+            res = host_f64_ties_away(res, w);
         }
     }
     if (is_fma(op) && ((isinf(a) && b == 0) || (a == 0 && isinf(b)))) {
         fl |= FFLAG_NV;
     }
     env->fflags |= fl;
-    return isnan(res) ? RISCV_CANON_NAN_D : f64_to_bits(res);
+    return isnan(res) ? RISCV_CANON_NAN_D : host_f64_bits(res);
 }
 
 uint64_t riscv_fpu_arith_s_exact(CPURISCVState *env, RISCVFpuOp op, uint64_t ia, uint64_t ib,
                                  uint64_t ic, uint32_t rm)
 {
-    volatile float a = f32_from_bits(unbox_s(ia));
-    volatile float b = f32_from_bits(unbox_s(ib));
-    volatile float c = f32_from_bits(unbox_s(ic));
+    volatile float a = host_f32(unbox_s(ia));
+    volatile float b = host_f32(unbox_s(ib));
+    volatile float c = host_f32(unbox_s(ic));
     volatile float r;
     rm = resolve_rm(env, rm);
     HostFpState st = host_begin(rm);
-    switch (op) {
-    case FPU_ADD:
-        r = a + b;
-        break;
-    case FPU_SUB:
-        r = a - b;
-        break;
-    case FPU_MUL:
-        r = a * b;
-        break;
-    case FPU_DIV:
-        r = a / b;
-        break;
-    case FPU_SQRT:
-        r = sqrtf(a);
-        break;
-    case FPU_MADD:
-        r = fmaf(a, b, c);
-        break;
-    case FPU_MSUB:
-        r = fmaf(a, b, -c);
-        break;
-    case FPU_NMSUB:
-        r = fmaf(-a, b, c);
-        break;
-    default:
-        r = fmaf(-a, b, -c);
-        break;
-    }
+    FPU_COMPUTE(r, op, a, b, c, sqrtf, fmaf);
     uint32_t fl = host_flags();
     float res = r;
     host_end(st);
@@ -393,14 +186,14 @@ uint64_t riscv_fpu_arith_s_exact(CPURISCVState *env, RISCVFpuOp op, uint64_t ia,
         bool exact;
         long double w = wide_op(op, a, b, c, &exact);
         if (exact) {
-            res = rmm_fix_f(res, w);
+            res = host_f32_ties_away(res, w);
         }
     }
     if (is_fma(op) && ((isinf(a) && b == 0) || (a == 0 && isinf(b)))) {
         fl |= FFLAG_NV;
     }
     env->fflags |= fl;
-    return riscv_fpu_box_s(isnan(res) ? RISCV_CANON_NAN_S : f32_to_bits(res));
+    return riscv_fpu_box_s(isnan(res) ? RISCV_CANON_NAN_S : host_f32_bits(res));
 }
 
 /*
@@ -416,14 +209,14 @@ uint64_t riscv_fpu_arith_s_exact(CPURISCVState *env, RISCVFpuOp op, uint64_t ia,
  */
 static inline bool f64_zero_or_normal(uint64_t v)
 {
-    uint64_t e = v & F64_EXP;
-    return e ? e != F64_EXP : !(v & F64_FRAC);
+    uint64_t e = v & HOST_F64_EXP;
+    return e ? e != HOST_F64_EXP : !(v & HOST_F64_FRAC);
 }
 
 static inline bool f32_zero_or_normal(uint32_t v)
 {
-    uint32_t e = v & F32_EXP;
-    return e ? e != F32_EXP : !(v & F32_FRAC);
+    uint32_t e = v & HOST_F32_EXP;
+    return e ? e != HOST_F32_EXP : !(v & HOST_F32_FRAC);
 }
 
 /* Whether the operands of @op allow the fast path (given zero-or-normal). */
@@ -450,41 +243,13 @@ uint64_t riscv_fpu_arith_d(CPURISCVState *env, RISCVFpuOp op, uint64_t ia, uint6
     if (fast_mode_ok(env, rm) && f64_zero_or_normal(ia) &&
         (op == FPU_SQRT || f64_zero_or_normal(ib)) &&
         (!is_fma(op) || f64_zero_or_normal(ic)) &&
-        fast_operands_ok(op, !(ib & ~F64_SIGN), (ia & F64_SIGN) != 0)) {
-        double a = f64_from_bits(ia), b = f64_from_bits(ib), c = f64_from_bits(ic), r;
-        switch (op) {
-        case FPU_ADD:
-            r = a + b;
-            break;
-        case FPU_SUB:
-            r = a - b;
-            break;
-        case FPU_MUL:
-            r = a * b;
-            break;
-        case FPU_DIV:
-            r = a / b;
-            break;
-        case FPU_SQRT:
-            r = sqrt(a);
-            break;
-        case FPU_MADD:
-            r = fma(a, b, c);
-            break;
-        case FPU_MSUB:
-            r = fma(a, b, -c);
-            break;
-        case FPU_NMSUB:
-            r = fma(-a, b, c);
-            break;
-        default:
-            r = fma(-a, b, -c);
-            break;
-        }
-        uint64_t bits = f64_to_bits(r);
-        uint64_t e = bits & F64_EXP;
+        fast_operands_ok(op, !(ib & ~HOST_F64_SIGN), (ia & HOST_F64_SIGN) != 0)) {
+        double a = host_f64(ia), b = host_f64(ib), c = host_f64(ic), r;
+        FPU_COMPUTE(r, op, a, b, c, sqrt, fma);
+        uint64_t bits = host_f64_bits(r);
+        uint64_t e = bits & HOST_F64_EXP;
         /* Normal, finite and above the smallest normal. */
-        if (e != F64_EXP && (e > ((uint64_t)1 << 52) || (e && (bits & F64_FRAC)))) {
+        if (e != HOST_F64_EXP && (e > ((uint64_t)1 << 52) || (e && (bits & HOST_F64_FRAC)))) {
             return bits;
         }
     }
@@ -498,40 +263,12 @@ uint64_t riscv_fpu_arith_s(CPURISCVState *env, RISCVFpuOp op, uint64_t ia, uint6
     if (fast_mode_ok(env, rm) && f32_zero_or_normal(sa) &&
         (op == FPU_SQRT || f32_zero_or_normal(sb)) &&
         (!is_fma(op) || f32_zero_or_normal(sc)) &&
-        fast_operands_ok(op, !(sb & ~F32_SIGN), (sa & F32_SIGN) != 0)) {
-        float a = f32_from_bits(sa), b = f32_from_bits(sb), c = f32_from_bits(sc), r;
-        switch (op) {
-        case FPU_ADD:
-            r = a + b;
-            break;
-        case FPU_SUB:
-            r = a - b;
-            break;
-        case FPU_MUL:
-            r = a * b;
-            break;
-        case FPU_DIV:
-            r = a / b;
-            break;
-        case FPU_SQRT:
-            r = sqrtf(a);
-            break;
-        case FPU_MADD:
-            r = fmaf(a, b, c);
-            break;
-        case FPU_MSUB:
-            r = fmaf(a, b, -c);
-            break;
-        case FPU_NMSUB:
-            r = fmaf(-a, b, c);
-            break;
-        default:
-            r = fmaf(-a, b, -c);
-            break;
-        }
-        uint32_t bits = f32_to_bits(r);
-        uint32_t e = bits & F32_EXP;
-        if (e != F32_EXP && (e > (1u << 23) || (e && (bits & F32_FRAC)))) {
+        fast_operands_ok(op, !(sb & ~HOST_F32_SIGN), (sa & HOST_F32_SIGN) != 0)) {
+        float a = host_f32(sa), b = host_f32(sb), c = host_f32(sc), r;
+        FPU_COMPUTE(r, op, a, b, c, sqrtf, fmaf);
+        uint32_t bits = host_f32_bits(r);
+        uint32_t e = bits & HOST_F32_EXP;
+        if (e != HOST_F32_EXP && (e > (1u << 23) || (e && (bits & HOST_F32_FRAC)))) {
             return riscv_fpu_box_s(bits);
         }
     }
@@ -542,8 +279,8 @@ uint64_t riscv_fpu_arith_s(CPURISCVState *env, RISCVFpuOp op, uint64_t ia, uint6
 
 uint64_t riscv_fpu_minmax_d(CPURISCVState *env, RISCVFpuMinMax op, uint64_t a, uint64_t b)
 {
-    bool an = f64_is_nan(a), bn = f64_is_nan(b);
-    if (f64_is_snan(a) || f64_is_snan(b)) {
+    bool an = host_f64_is_nan(a), bn = host_f64_is_nan(b);
+    if (host_f64_is_snan(a) || host_f64_is_snan(b)) {
         env->fflags |= FFLAG_NV;
     }
     if (an && bn) {
@@ -555,10 +292,10 @@ uint64_t riscv_fpu_minmax_d(CPURISCVState *env, RISCVFpuMinMax op, uint64_t a, u
     if (bn) {
         return a;
     }
-    double x = f64_from_bits(a), y = f64_from_bits(b);
+    double x = host_f64(a), y = host_f64(b);
     if (x == y) {
         /* Equal (possibly zeros of both signs): -0 < +0. */
-        bool a_neg = (a & F64_SIGN) != 0;
+        bool a_neg = (a & HOST_F64_SIGN) != 0;
         return (op == FPU_MIN) == a_neg ? a : b;
     }
     return (op == FPU_MIN) == (x < y) ? a : b;
@@ -567,8 +304,8 @@ uint64_t riscv_fpu_minmax_d(CPURISCVState *env, RISCVFpuMinMax op, uint64_t a, u
 uint64_t riscv_fpu_minmax_s(CPURISCVState *env, RISCVFpuMinMax op, uint64_t ra, uint64_t rb)
 {
     uint32_t a = unbox_s(ra), b = unbox_s(rb);
-    bool an = f32_is_nan(a), bn = f32_is_nan(b);
-    if (f32_is_snan(a) || f32_is_snan(b)) {
+    bool an = host_f32_is_nan(a), bn = host_f32_is_nan(b);
+    if (host_f32_is_snan(a) || host_f32_is_snan(b)) {
         env->fflags |= FFLAG_NV;
     }
     if (an && bn) {
@@ -580,9 +317,9 @@ uint64_t riscv_fpu_minmax_s(CPURISCVState *env, RISCVFpuMinMax op, uint64_t ra, 
     if (bn) {
         return riscv_fpu_box_s(a);
     }
-    float x = f32_from_bits(a), y = f32_from_bits(b);
+    float x = host_f32(a), y = host_f32(b);
     if (x == y) {
-        bool a_neg = (a & F32_SIGN) != 0;
+        bool a_neg = (a & HOST_F32_SIGN) != 0;
         return riscv_fpu_box_s((op == FPU_MIN) == a_neg ? a : b);
     }
     return riscv_fpu_box_s((op == FPU_MIN) == (x < y) ? a : b);
@@ -610,16 +347,16 @@ static uint64_t fcmp(CPURISCVState *env, RISCVFpuCmp op, double x, double y, boo
 
 uint64_t riscv_fpu_cmp_d(CPURISCVState *env, RISCVFpuCmp op, uint64_t a, uint64_t b)
 {
-    return fcmp(env, op, f64_from_bits(a), f64_from_bits(b), f64_is_nan(a) || f64_is_nan(b),
-                f64_is_snan(a) || f64_is_snan(b));
+    return fcmp(env, op, host_f64(a), host_f64(b), host_f64_is_nan(a) || host_f64_is_nan(b),
+                host_f64_is_snan(a) || host_f64_is_snan(b));
 }
 
 uint64_t riscv_fpu_cmp_s(CPURISCVState *env, RISCVFpuCmp op, uint64_t ra, uint64_t rb)
 {
     uint32_t a = unbox_s(ra), b = unbox_s(rb);
     /* Single to double is exact, so comparing as doubles is exact. */
-    return fcmp(env, op, f32_from_bits(a), f32_from_bits(b), f32_is_nan(a) || f32_is_nan(b),
-                f32_is_snan(a) || f32_is_snan(b));
+    return fcmp(env, op, host_f32(a), host_f32(b), host_f32_is_nan(a) || host_f32_is_nan(b),
+                host_f32_is_snan(a) || host_f32_is_snan(b));
 }
 
 static uint64_t fclass_generic(bool neg, bool is_inf, bool is_nan, bool is_snan, bool is_zero,
@@ -642,17 +379,17 @@ static uint64_t fclass_generic(bool neg, bool is_inf, bool is_nan, bool is_snan,
 
 uint64_t riscv_fpu_class_d(uint64_t a)
 {
-    uint64_t e = a & F64_EXP, f = a & F64_FRAC;
-    return fclass_generic(a & F64_SIGN, e == F64_EXP && !f, e == F64_EXP && f, f64_is_snan(a),
-                          !e && !f, !e && f);
+    uint64_t e = a & HOST_F64_EXP, f = a & HOST_F64_FRAC;
+    return fclass_generic(a & HOST_F64_SIGN, e == HOST_F64_EXP && !f, e == HOST_F64_EXP && f,
+                          host_f64_is_snan(a), !e && !f, !e && f);
 }
 
 uint64_t riscv_fpu_class_s(uint64_t ra)
 {
     uint32_t a = unbox_s(ra);
-    uint32_t e = a & F32_EXP, f = a & F32_FRAC;
-    return fclass_generic(a & F32_SIGN, e == F32_EXP && !f, e == F32_EXP && f, f32_is_snan(a),
-                          !e && !f, !e && f);
+    uint32_t e = a & HOST_F32_EXP, f = a & HOST_F32_FRAC;
+    return fclass_generic(a & HOST_F32_SIGN, e == HOST_F32_EXP && !f, e == HOST_F32_EXP && f,
+                          host_f32_is_snan(a), !e && !f, !e && f);
 }
 
 static uint64_t sgnj(uint64_t a, uint64_t b, uint32_t kind, uint64_t sign)
@@ -674,12 +411,12 @@ static uint64_t sgnj(uint64_t a, uint64_t b, uint32_t kind, uint64_t sign)
 
 uint64_t riscv_fpu_sgnj_d(uint64_t a, uint64_t b, uint32_t kind)
 {
-    return sgnj(a, b, kind, F64_SIGN);
+    return sgnj(a, b, kind, HOST_F64_SIGN);
 }
 
 uint64_t riscv_fpu_sgnj_s(uint64_t a, uint64_t b, uint32_t kind)
 {
-    return riscv_fpu_box_s(sgnj(unbox_s(a), unbox_s(b), kind, F32_SIGN));
+    return riscv_fpu_box_s(sgnj(unbox_s(a), unbox_s(b), kind, HOST_F32_SIGN));
 }
 
 /* ---- conversions ------------------------------------------------------------ */
@@ -783,13 +520,13 @@ static uint64_t to_int(CPURISCVState *env, RISCVFpuIntKind kind, double x, bool 
 
 uint64_t riscv_fpu_to_int_d(CPURISCVState *env, RISCVFpuIntKind kind, uint64_t a, uint32_t rm)
 {
-    return to_int(env, kind, f64_from_bits(a), f64_is_nan(a), rm);
+    return to_int(env, kind, host_f64(a), host_f64_is_nan(a), rm);
 }
 
 uint64_t riscv_fpu_to_int_s(CPURISCVState *env, RISCVFpuIntKind kind, uint64_t ra, uint32_t rm)
 {
     uint32_t a = unbox_s(ra);
-    return to_int(env, kind, f32_from_bits(a), f32_is_nan(a), rm);
+    return to_int(env, kind, host_f32(a), host_f32_is_nan(a), rm);
 }
 
 /* The integer operand of fcvt.{s,d}.{w,wu,l,lu} as an exact long double. */
@@ -860,7 +597,7 @@ static float int_to_float(RISCVFpuIntKind kind, uint64_t x)
 uint64_t riscv_fpu_from_int_d(CPURISCVState *env, RISCVFpuIntKind kind, uint64_t x, uint32_t rm)
 {
     if (int_fits(kind, x, 53)) {
-        return f64_to_bits(int_to_double(kind, x));
+        return host_f64_bits(int_to_double(kind, x));
     }
     volatile uint64_t vx = x;
     rm = resolve_rm(env, rm);
@@ -870,16 +607,16 @@ uint64_t riscv_fpu_from_int_d(CPURISCVState *env, RISCVFpuIntKind kind, uint64_t
     double res = r;
     host_end(st);
     if (rm == RM_RMM && (fl & FFLAG_NX)) {
-        res = rmm_fix_d(res, int_operand(kind, x));
+        res = host_f64_ties_away(res, int_operand(kind, x));
     }
     env->fflags |= fl;
-    return f64_to_bits(res);
+    return host_f64_bits(res);
 }
 
 uint64_t riscv_fpu_from_int_s(CPURISCVState *env, RISCVFpuIntKind kind, uint64_t x, uint32_t rm)
 {
     if (int_fits(kind, x, 24)) {
-        return riscv_fpu_box_s(f32_to_bits(int_to_float(kind, x)));
+        return riscv_fpu_box_s(host_f32_bits(int_to_float(kind, x)));
     }
     volatile uint64_t vx = x;
     rm = resolve_rm(env, rm);
@@ -889,19 +626,19 @@ uint64_t riscv_fpu_from_int_s(CPURISCVState *env, RISCVFpuIntKind kind, uint64_t
     float res = r;
     host_end(st);
     if (rm == RM_RMM && (fl & FFLAG_NX)) {
-        res = rmm_fix_f(res, int_operand(kind, x));
+        res = host_f32_ties_away(res, int_operand(kind, x));
     }
     env->fflags |= fl;
-    return riscv_fpu_box_s(f32_to_bits(res));
+    return riscv_fpu_box_s(host_f32_bits(res));
 }
 
 uint64_t riscv_fpu_cvt_s_d(CPURISCVState *env, uint64_t a, uint32_t rm)
 {
-    double in = f64_from_bits(a);
+    double in = host_f64(a);
     float quick = (float)in;
     if ((double)quick == in && f64_zero_or_normal(a)) {
         /* Exactly representable: the same in every mode, no flags. */
-        return riscv_fpu_box_s(f32_to_bits(quick));
+        return riscv_fpu_box_s(host_f32_bits(quick));
     }
     volatile double d = in;
     rm = resolve_rm(env, rm);
@@ -911,20 +648,20 @@ uint64_t riscv_fpu_cvt_s_d(CPURISCVState *env, uint64_t a, uint32_t rm)
     float res = r;
     host_end(st);
     if (rm == RM_RMM && (fl & FFLAG_NX)) {
-        res = rmm_fix_f(res, d);
+        res = host_f32_ties_away(res, d);
     }
     env->fflags |= fl;
-    return riscv_fpu_box_s(isnan(res) ? RISCV_CANON_NAN_S : f32_to_bits(res));
+    return riscv_fpu_box_s(isnan(res) ? RISCV_CANON_NAN_S : host_f32_bits(res));
 }
 
 uint64_t riscv_fpu_cvt_d_s(CPURISCVState *env, uint64_t ra, uint32_t rm)
 {
     uint32_t a = unbox_s(ra);
-    if (f32_is_nan(a)) {
-        if (f32_is_snan(a)) {
+    if (host_f32_is_nan(a)) {
+        if (host_f32_is_snan(a)) {
             env->fflags |= FFLAG_NV;
         }
         return RISCV_CANON_NAN_D;
     }
-    return f64_to_bits((double)f32_from_bits(a));   /* exact */
+    return host_f64_bits((double)host_f32(a));   /* exact */
 }

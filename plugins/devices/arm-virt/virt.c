@@ -1,43 +1,60 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * aarch64 "virt" board, first step: laid out like QEMU's virt machine
- * (the same addresses) with what bare-metal programs need: RAM at
- * 0x40000000, the PL011 UART at 0x09000000, PSCI served by the CPUs
- * (HVC conduit, or SMC with virtualization=on, as QEMU chooses).  The GIC,
- * flash, RTC, virtio, PCIe, fw_cfg, the device tree and firmware boot come
- * with the next issue's board.
+ * aarch64 "virt" board, laid out like QEMU 7.2's virt machine (the same
+ * addresses and interrupt numbers): RAM at 0x40000000, the GIC (GICv2:
+ * distributor 0x08000000, CPU interface 0x08010000, GICv2m MSI frame
+ * 0x08020000 for SPIs 80..143; GICv3: distributor 0x08000000,
+ * redistributors 0x080a0000), the PL011 UART at
+ * 0x09000000 (SPI 1), the generic timer's PPIs (EL1 physical 14, virtual
+ * 11, EL2 physical 10) and PSCI served by the CPUs (HVC, or SMC with
+ * virtualization=on, as QEMU chooses).
  *
- * Type name: "arm-virt-machine" (-M arm-virt, also the aarch64 default
- * machine) until the module index can hold one type name per target (it
- * keys types by name alone, so a second "virt-machine" would hide the
- * riscv64 one); then it becomes "virt-machine" like QEMU's.
+ * Type name: "virt-machine" for the target aarch64 (-M virt, the aarch64
+ * default machine); riscv64's board has the same name for its target: the
+ * module index tells them apart by target.
  *
- * Boot: -kernel ELF is loaded and CPU 0 starts at its entry at the highest
- * EL (EL1, or EL2 with virtualization=on); the other CPUs stay powered off
- * (PSCI CPU_ON is not implemented yet).  Properties: virtualization.
+ * Boot: -kernel is an arm64 Image (Linux's boot protocol: a generated
+ * device tree, -initrd, -append; a small stub in RAM puts the DTB address
+ * in x0 and jumps to the kernel) or an ELF program (entered at its entry,
+ * no device tree).  CPU 0 starts at EL1, or EL2 with virtualization=on;
+ * the others wait for PSCI CPU_ON.  Properties: virtualization,
+ * gic-version (2, QEMU 7.2's default; 3; max = 3), dumpdtb.
  */
 #include <string.h>
 
+#include "fw-cfg/fw-cfg.h"
 #include "kernel/accel.h"
+#include "kernel/fdt.h"
+#include "kernel/hostfile.h"
 #include "kernel/loader.h"
 #include "kernel/log.h"
 #include "kernel/machine.h"
 #include "kernel/module.h"
 #include "kernel/runstate.h"
+#include "plugins/cpu/arm/cpu.h"
 
-#define TYPE_ARM_VIRT_MACHINE "arm-virt-machine"
+#define TYPE_ARM_VIRT_MACHINE "virt-machine"
 #define ARM_VIRT_ERROR (g_quark_from_static_string("arm-virt"))
 
 #define VIRT_MAX_CPUS 8
 #define VIRT_DEFAULT_RAM (128 * MiB)
 #define VIRT_DEFAULT_CPU "max-arm-cpu"
+#define VIRT_NUM_IRQS 256          /* SPIs, as QEMU's virt */
 #define EM_AARCH64 183
 
 #define MiB (1024ULL * 1024)
 #define GiB (1024 * MiB)
 
 enum {
+    VIRT_GIC_DIST,
+    VIRT_GIC_CPU,
+    VIRT_GIC_V2M,
+    VIRT_GIC_REDIST,
     VIRT_UART,
+    VIRT_RTC,
+    VIRT_FW_CFG,
+    VIRT_GPIO,
+    VIRT_MMIO,
     VIRT_MEM,
 };
 
@@ -49,15 +66,67 @@ typedef struct VirtRegion {
 
 /* The board's address map (QEMU's virt addresses). */
 static const VirtRegion virt_memmap[] = {
+    [VIRT_GIC_DIST] = { .name = "gic-dist", .base = 0x08000000, .size = 0x10000 },
+    [VIRT_GIC_CPU] = { .name = "gic-cpu", .base = 0x08010000, .size = 0x10000 },
+    [VIRT_GIC_V2M] = { .name = "gic-v2m", .base = 0x08020000, .size = 0x1000 },
+    [VIRT_GIC_REDIST] = { .name = "gic-redist", .base = 0x080a0000, .size = 0xf60000 },
     [VIRT_UART] = { .name = "uart", .base = 0x09000000, .size = 0x1000 },
+    [VIRT_RTC] = { .name = "rtc", .base = 0x09010000, .size = 0x1000 },
+    [VIRT_FW_CFG] = { .name = "fw-cfg", .base = 0x09020000, .size = 0x18 },
+    [VIRT_GPIO] = { .name = "gpio", .base = 0x09030000, .size = 0x1000 },
+    [VIRT_MMIO] = { .name = "virtio-mmio", .base = 0x0a000000, .size = 0x200 },
     [VIRT_MEM] = { .name = "mem", .base = 0x40000000, .size = 255 * GiB },
 };
+
+/* SPI numbers (INTID - 32), QEMU's. */
+enum { VIRT_SPI_UART = 1, VIRT_SPI_RTC = 2, VIRT_SPI_GPIO = 7, VIRT_SPI_MMIO = 16, VIRT_SPI_V2M = 48,
+       VIRT_V2M_SPIS = 64 };
+#define VIRT_MMIO_SLOTS 32
+#define VIRT_GPIO_POWER 3          /* PL061 line of the power button */
+#define KEY_POWER 116
+
+/* Generic timer PPIs (INTID - 16), QEMU's, by the CPU's timer output. */
+static const struct { int timer; unsigned ppi; } virt_timer_ppis[] = {
+    { ARM_TIMER_PHYS, 14 },
+    { ARM_TIMER_VIRT, 11 },
+    { ARM_TIMER_HYP, 10 },
+};
+
+/* Interrupt specifier flags (include/dt-bindings/interrupt-controller). */
+#define GIC_FDT_SPI 0
+#define GIC_FDT_PPI 1
+#define IRQ_TYPE_LEVEL_HIGH 4
+
+/* arm64 Image header (Documentation/arm64/booting.rst). */
+#define IMAGE_MAGIC 0x644d5241u    /* "ARM\x64" at offset 56 */
+#define IMAGE_HEADER_SIZE 64
+#define IMAGE_KERNEL_OFFSET (2 * MiB)  /* from RAM base; 2 MiB aligned */
+#define VIRT_STUB_ADDR 0x40000000      /* boot stub, then the DTB */
+#define VIRT_FDT_OFFSET 0x10000
+#define VIRT_FDT_MAX (2 * MiB - VIRT_FDT_OFFSET)
 
 typedef struct ArmVirtMachineState {
     MachineState parent_obj;
     bool virtualization;
+    char *gic_version;
+    bool gic_v3;
+    DeviceState *gic;
+    DeviceState *v2m;
+    /* GICv2: CPUs 1.. see the system through their own address space, where
+     * their banked GIC view overlays the system memory (CPU 0 uses the
+     * system's, which holds its view). */
+    MemoryRegion cpu_mem[VIRT_MAX_CPUS];
+    MemoryRegion cpu_sysmem[VIRT_MAX_CPUS];
+    MemoryRegion gic_view[VIRT_MAX_CPUS];
+    AddressSpace cpu_as[VIRT_MAX_CPUS];
+    bool cpu_as_init[VIRT_MAX_CPUS];
     DeviceState *uart;
+    DeviceState *rtc;
+    DeviceState *gpio;
+    DeviceState *fw_cfg;
+    DeviceState *virtio[VIRT_MMIO_SLOTS];
     LoaderImages *images;
+    FdtBuilder *fdt;
 } ArmVirtMachineState;
 
 OBJECT_DECLARE_SIMPLE_TYPE(ArmVirtMachineState, ARM_VIRT_MACHINE, TYPE_ARM_VIRT_MACHINE)
@@ -79,7 +148,7 @@ static bool virt_check_board_props(Object *cpu, GError **errp)
     } board_props[] = {
         { "mp-affinity", "the board numbers CPUs itself" },
         { "reset-pc", "the board starts CPU 0 at the -kernel entry" },
-        { "has-el2", "use -M arm-virt,virtualization=on" },
+        { "has-el2", "use -M virt,virtualization=on" },
         { "start-powered-off", "secondary CPUs start with PSCI CPU_ON" },
     };
     for (size_t i = 0; i < G_N_ELEMENTS(board_props); i++) {
@@ -141,11 +210,179 @@ static bool virt_create_cpus(ArmVirtMachineState *s, GError **errp)
             return false;
         }
         CPUState *cpu = CPU(obj);
-        cpu->as = &ms->address_space;
+        cpu->as = s->cpu_as_init[i] ? &s->cpu_as[i] : &ms->address_space;
         if (!device_realize(DEVICE(cpu), errp)) {
             return false;
         }
         g_ptr_array_add(ms->cpus, cpu);
+    }
+    return true;
+}
+
+
+static DeviceState *virt_new_device(MachineState *ms, const char *type, const char *name,
+                                    GError **errp)
+{
+    Object *obj = object_new_checked(type, errp);
+    if (!obj) {
+        return NULL;
+    }
+    bool ok = object_property_add_child(OBJECT(ms), name, obj, errp);
+    object_unref(obj);
+    return ok ? DEVICE(obj) : NULL;
+}
+
+static bool virt_check_gic_version(ArmVirtMachineState *s, GError **errp)
+{
+    const char *v = s->gic_version;
+    if (!v || !strcmp(v, "2")) {
+        s->gic_v3 = false;
+        return true;
+    }
+    if (!strcmp(v, "3") || !strcmp(v, "max")) {
+        s->gic_v3 = true;
+        return true;
+    }
+    g_set_error(errp, ARM_VIRT_ERROR, 0, "virt (aarch64): gic-version=%s: expected 2, 3 or max",
+                v);
+    return false;
+}
+
+/* GICv2: the address spaces of CPUs 1.., made before the CPUs. */
+static void virt_create_cpu_address_spaces(ArmVirtMachineState *s)
+{
+    MachineState *ms = MACHINE(s);
+    for (unsigned i = 1; i < ms->smp_cpus; i++) {
+        g_autofree char *name = g_strdup_printf("cpu%u-memory", i);
+        memory_region_init(&s->cpu_mem[i], OBJECT(s), name, UINT64_MAX);
+        memory_region_init_alias(&s->cpu_sysmem[i], OBJECT(s), "system", &ms->system_memory, 0,
+                                 UINT64_MAX);
+        memory_region_add_subregion(&s->cpu_mem[i], 0, &s->cpu_sysmem[i]);
+        address_space_init(&s->cpu_as[i], &s->cpu_mem[i], name);
+        s->cpu_as_init[i] = true;
+    }
+}
+
+/* GICv2 and its v2m frame: each CPU's banked view at the GIC's address. */
+static DeviceState *virt_create_gicv2(ArmVirtMachineState *s, GError **errp)
+{
+    MachineState *ms = MACHINE(s);
+    DeviceState *gic = virt_new_device(ms, "arm-gic", "gic", errp);
+    if (!gic || !object_property_set_uint(OBJECT(gic), "num-cpu", ms->smp_cpus, errp) ||
+        !object_property_set_uint(OBJECT(gic), "num-irq", VIRT_NUM_IRQS + 32, errp) ||
+        !object_property_set_uint(OBJECT(gic), "reg-base", virt_memmap[VIRT_GIC_DIST].base,
+                                  errp) ||
+        !device_realize(gic, errp)) {
+        return NULL;
+    }
+    uint64_t stride = virt_memmap[VIRT_GIC_V2M].base - virt_memmap[VIRT_GIC_DIST].base;
+    for (unsigned i = 0; i < ms->smp_cpus; i++) {
+        g_autofree char *name = g_strdup_printf("gic-cpu%u-view", i);
+        memory_region_init_alias(&s->gic_view[i], OBJECT(s), name, gic->mmio[0], stride * i,
+                                 stride);
+        memory_region_add_subregion_overlap(i ? &s->cpu_mem[i] : &ms->system_memory,
+                                            virt_memmap[VIRT_GIC_DIST].base, &s->gic_view[i], 1);
+    }
+    DeviceState *v2m = virt_new_device(ms, "arm-gicv2m", "v2m", errp);
+    if (!v2m || !object_property_set_uint(OBJECT(v2m), "base-spi", VIRT_SPI_V2M + 32, errp) ||
+        !object_property_set_uint(OBJECT(v2m), "num-spi", VIRT_V2M_SPIS, errp) ||
+        !device_realize(v2m, errp)) {
+        return NULL;
+    }
+    s->v2m = v2m;
+    device_mmio_map(v2m, 0, &ms->system_memory, virt_memmap[VIRT_GIC_V2M].base);
+    for (unsigned n = 0; n < VIRT_V2M_SPIS; n++) {
+        device_connect_irq_out(v2m, n, device_get_irq_in(gic, VIRT_SPI_V2M + n));
+    }
+    return gic;
+}
+
+static DeviceState *virt_create_gicv3(ArmVirtMachineState *s, GError **errp)
+{
+    MachineState *ms = MACHINE(s);
+    DeviceState *gic = virt_new_device(ms, "arm-gicv3", "gic", errp);
+    if (!gic || !object_property_set_uint(OBJECT(gic), "num-cpu", ms->smp_cpus, errp) ||
+        !object_property_set_uint(OBJECT(gic), "num-irq", VIRT_NUM_IRQS + 32, errp) ||
+        !device_realize(gic, errp)) {
+        return NULL;
+    }
+    device_mmio_map(gic, 0, &ms->system_memory, virt_memmap[VIRT_GIC_DIST].base);
+    device_mmio_map(gic, 1, &ms->system_memory, virt_memmap[VIRT_GIC_REDIST].base);
+    return gic;
+}
+
+/* The GIC wired to the CPUs (IRQ/FIQ) and their timers (PPIs); both
+ * versions number their pins alike. */
+static bool virt_create_gic(ArmVirtMachineState *s, GError **errp)
+{
+    MachineState *ms = MACHINE(s);
+    DeviceState *gic = s->gic_v3 ? virt_create_gicv3(s, errp) : virt_create_gicv2(s, errp);
+    if (!gic) {
+        return false;
+    }
+    s->gic = gic;
+    for (unsigned i = 0; i < ms->smp_cpus; i++) {
+        DeviceState *cpu = DEVICE(virt_cpu(ms, i));
+        device_connect_irq_out(gic, 2 * i, device_get_irq_in(cpu, ARM_IRQ_PIN_IRQ));
+        device_connect_irq_out(gic, 2 * i + 1, device_get_irq_in(cpu, ARM_IRQ_PIN_FIQ));
+        for (size_t t = 0; t < G_N_ELEMENTS(virt_timer_ppis); t++) {
+            int pin = VIRT_NUM_IRQS + 32 * i + 16 + virt_timer_ppis[t].ppi;
+            device_connect_irq_out(cpu, virt_timer_ppis[t].timer,
+                                   device_get_irq_in(gic, pin));
+        }
+    }
+    return true;
+}
+
+/* A realized device mapped at @region, its pin 0 wired to SPI @spi. */
+static DeviceState *virt_place(ArmVirtMachineState *s, const char *type, const char *name,
+                               hwaddr base, unsigned spi, GError **errp)
+{
+    MachineState *ms = MACHINE(s);
+    DeviceState *dev = virt_new_device(ms, type, name, errp);
+    if (!dev || !device_realize(dev, errp)) {
+        return NULL;
+    }
+    device_mmio_map(dev, 0, &ms->system_memory, base);
+    device_connect_irq_out(dev, 0, device_get_irq_in(s->gic, spi));
+    return dev;
+}
+
+/* system_powerdown: press the power button (PL061 line 3, gpio-keys),
+ * held until reset, as QEMU does. */
+static void virt_powerdown(void *opaque)
+{
+    ArmVirtMachineState *s = opaque;
+    irq_raise(device_get_irq_in(s->gpio, VIRT_GPIO_POWER));
+}
+
+/* PL031, PL061, fw_cfg and the 32 virtio-mmio slots (-device virtio-X-device takes the
+ * first free one). */
+static bool virt_create_platform_devices(ArmVirtMachineState *s, GError **errp)
+{
+    s->rtc = virt_place(s, "pl031", "rtc", virt_memmap[VIRT_RTC].base, VIRT_SPI_RTC, errp);
+    s->gpio = virt_place(s, "pl061", "gpio", virt_memmap[VIRT_GPIO].base, VIRT_SPI_GPIO, errp);
+    if (!s->rtc || !s->gpio) {
+        return false;
+    }
+    runstate_set_powerdown_handler(virt_powerdown, s);
+    MachineState *ms = MACHINE(s);
+    s->fw_cfg = virt_new_device(ms, TYPE_FW_CFG_MMIO, "fw-cfg", errp);
+    if (!s->fw_cfg || !device_realize(s->fw_cfg, errp)) {
+        return false;
+    }
+    device_mmio_map(s->fw_cfg, 0, &ms->system_memory, virt_memmap[VIRT_FW_CFG].base);
+    fw_cfg_add_u16(s->fw_cfg, FW_CFG_NB_CPUS, (uint16_t)ms->smp_cpus);
+    fw_cfg_add_u16(s->fw_cfg, FW_CFG_MAX_CPUS, (uint16_t)ms->smp_cpus);
+    fw_cfg_add_u64(s->fw_cfg, FW_CFG_RAM_SIZE, ms->ram_size);
+    for (unsigned i = 0; i < VIRT_MMIO_SLOTS; i++) {
+        g_autofree char *name = g_strdup_printf("virtio-mmio[%u]", i);
+        s->virtio[i] = virt_place(s, "virtio-mmio", name,
+                                  virt_memmap[VIRT_MMIO].base + virt_memmap[VIRT_MMIO].size * i,
+                                  VIRT_SPI_MMIO + i, errp);
+        if (!s->virtio[i]) {
+            return false;
+        }
     }
     return true;
 }
@@ -164,31 +401,277 @@ static bool virt_init(MachineState *ms, GError **errp)
                     "virt: invalid RAM size %" PRIu64 " (1 byte .. 255 GiB)", ms->ram_size);
         return false;
     }
+    if (!virt_check_gic_version(s, errp)) {
+        return false;
+    }
     memory_region_add_subregion(&ms->system_memory, mem->base, &ms->ram);
     s->images = loader_images_new(&ms->address_space);
-    if (!virt_create_cpus(s, errp)) {
+    if (!s->gic_v3) {
+        virt_create_cpu_address_spaces(s);
+    }
+    if (!virt_create_cpus(s, errp) || !virt_create_gic(s, errp)) {
         return false;
+    }
+    DeviceState *uart = virt_new_device(ms, "pl011", "uart", errp);
+    if (!uart || (machine_serial_chardev_id(0) &&
+                  !object_property_set_str(OBJECT(uart), "chardev", machine_serial_chardev_id(0),
+                                           errp)) ||
+        !device_realize(uart, errp)) {
+        return false;
+    }
+    s->uart = uart;
+    device_mmio_map(uart, 0, &ms->system_memory, virt_memmap[VIRT_UART].base);
+    device_connect_irq_out(uart, 0, device_get_irq_in(s->gic, VIRT_SPI_UART));
+    return virt_create_platform_devices(s, errp);
+}
+
+/* ---- device tree ---------------------------------------------------------- */
+
+static void fdt_irq(FdtBuilder *fdt, const char *path, unsigned type, unsigned num)
+{
+    uint32_t cells[] = { type, num, IRQ_TYPE_LEVEL_HIGH };
+    fdt_builder_prop_cells(fdt, path, "interrupts", cells, 3);
+}
+
+static bool virt_build_fdt(ArmVirtMachineState *s, GError **errp)
+{
+    MachineState *ms = MACHINE(s);
+    FdtBuilder *fdt = s->fdt = fdt_builder_new();
+    static const char *const psci_compat[] = { "arm,psci-1.0", "arm,psci-0.2", "arm,psci",
+                                               NULL };
+    static const char *const uart_compat[] = { "arm,pl011", "arm,primecell", NULL };
+    static const char *const clock_names[] = { "uartclk", "apb_pclk", NULL };
+
+    fdt_builder_prop_string(fdt, "/", "compatible", "linux,dummy-virt");
+    fdt_builder_prop_string(fdt, "/", "model", "linux,dummy-virt");
+    fdt_builder_prop_u32(fdt, "/", "#address-cells", 2);
+    fdt_builder_prop_u32(fdt, "/", "#size-cells", 2);
+
+    g_autofree char *gic_label = fdt_device_label(s->gic);
+    DEVICE_GET_CLASS(s->gic)->fdt_node(s->gic, fdt);
+    fdt_builder_prop_u32(fdt, "/", "interrupt-parent", fdt_builder_phandle(fdt, gic_label));
+    if (s->v2m) {
+        static const char *const v2m_compat[] = { "arm,gic-v2m-frame", NULL };
+        g_autofree char *v2m_path = g_strdup_printf(
+            "/intc@%" PRIx64 "/v2m@%" PRIx64, (uint64_t)virt_memmap[VIRT_GIC_DIST].base,
+            (uint64_t)virt_memmap[VIRT_GIC_V2M].base);
+        uint64_t reg[] = { virt_memmap[VIRT_GIC_V2M].base, virt_memmap[VIRT_GIC_V2M].size };
+        fdt_builder_add_node(fdt, v2m_path);
+        fdt_builder_prop_strings(fdt, v2m_path, "compatible", v2m_compat);
+        fdt_builder_prop_empty(fdt, v2m_path, "msi-controller");
+        fdt_builder_prop_reg(fdt, v2m_path, reg, 1);
+        fdt_builder_set_phandle(fdt, v2m_path, "v2m");
     }
 
-    Object *obj = object_new_checked("pl011", errp);
-    if (!obj) {
-        return false;
+    fdt_builder_add_node(fdt, "/psci");
+    fdt_builder_prop_strings(fdt, "/psci", "compatible", psci_compat);
+    fdt_builder_prop_string(fdt, "/psci", "method", s->virtualization ? "smc" : "hvc");
+    fdt_builder_prop_u32(fdt, "/psci", "cpu_suspend", 0xc4000001);
+    fdt_builder_prop_u32(fdt, "/psci", "cpu_off", 0x84000002);
+    fdt_builder_prop_u32(fdt, "/psci", "cpu_on", 0xc4000003);
+    fdt_builder_prop_u32(fdt, "/psci", "migrate", 0xc4000005);
+
+    fdt_builder_add_node(fdt, "/cpus");
+    fdt_builder_prop_u32(fdt, "/cpus", "#address-cells", 1);
+    fdt_builder_prop_u32(fdt, "/cpus", "#size-cells", 0);
+    /* libfdt puts a new node first: add them last to first. */
+    for (unsigned i = ms->smp_cpus; i-- > 0;) {
+        ARMCPU *cpu = (ARMCPU *)virt_cpu(ms, i);
+        g_autofree char *path = g_strdup_printf("/cpus/cpu@%" PRIx64, cpu->mp_affinity);
+        fdt_builder_add_node(fdt, path);
+        fdt_builder_prop_string(fdt, path, "device_type", "cpu");
+        fdt_builder_prop_string(fdt, path, "compatible", "arm,armv8");
+        fdt_builder_prop_u32(fdt, path, "reg", (uint32_t)cpu->mp_affinity);
+        fdt_builder_prop_string(fdt, path, "enable-method", "psci");
     }
-    bool ok = (!machine_serial_chardev_id(0) ||
-               object_property_set_str(obj, "chardev", machine_serial_chardev_id(0), errp)) &&
-              object_property_add_child(OBJECT(ms), "uart", obj, errp);
-    object_unref(obj);
-    if (!ok || !device_realize(DEVICE(obj), errp)) {
-        return false;
+
+    static const char *const timer_compat[] = { "arm,armv8-timer", "arm,armv7-timer", NULL };
+    fdt_builder_add_node(fdt, "/timer");
+    fdt_builder_prop_strings(fdt, "/timer", "compatible", timer_compat);
+    /* Secure physical (13, not delivered: no EL3), non-secure physical,
+     * virtual, EL2 physical. */
+    /* GICv2 specifiers also name the CPUs a PPI exists on (bits 15:8). */
+    uint32_t ppi_flags = IRQ_TYPE_LEVEL_HIGH |
+                         (s->gic_v3 ? 0 : ((1u << ms->smp_cpus) - 1) << 8);
+    uint32_t timer_irqs[] = { GIC_FDT_PPI, 13, ppi_flags, GIC_FDT_PPI, 14, ppi_flags,
+                              GIC_FDT_PPI, 11, ppi_flags, GIC_FDT_PPI, 10, ppi_flags };
+    fdt_builder_prop_cells(fdt, "/timer", "interrupts", timer_irqs, G_N_ELEMENTS(timer_irqs));
+    fdt_builder_prop_empty(fdt, "/timer", "always-on");
+
+    g_autofree char *mem_path = g_strdup_printf("/memory@%" PRIx64,
+                                                (uint64_t)virt_memmap[VIRT_MEM].base);
+    uint64_t mem_reg[] = { virt_memmap[VIRT_MEM].base, ms->ram_size };
+    fdt_builder_add_node(fdt, mem_path);
+    fdt_builder_prop_string(fdt, mem_path, "device_type", "memory");
+    fdt_builder_prop_reg(fdt, mem_path, mem_reg, 1);
+
+    fdt_builder_add_node(fdt, "/apb-pclk");
+    fdt_builder_prop_string(fdt, "/apb-pclk", "compatible", "fixed-clock");
+    fdt_builder_prop_u32(fdt, "/apb-pclk", "#clock-cells", 0);
+    fdt_builder_prop_u32(fdt, "/apb-pclk", "clock-frequency", 24000000);
+    fdt_builder_prop_string(fdt, "/apb-pclk", "clock-output-names", "clk24mhz");
+    uint32_t clk = fdt_builder_set_phandle(fdt, "/apb-pclk", "apb-pclk");
+
+    g_autofree char *uart_path = g_strdup_printf("/pl011@%" PRIx64,
+                                                 (uint64_t)virt_memmap[VIRT_UART].base);
+    uint64_t uart_reg[] = { virt_memmap[VIRT_UART].base, virt_memmap[VIRT_UART].size };
+    uint32_t clocks[] = { clk, clk };
+    fdt_builder_add_node(fdt, uart_path);
+    fdt_builder_prop_strings(fdt, uart_path, "compatible", uart_compat);
+    fdt_builder_prop_reg(fdt, uart_path, uart_reg, 1);
+    fdt_irq(fdt, uart_path, GIC_FDT_SPI, VIRT_SPI_UART);
+    fdt_builder_prop_cells(fdt, uart_path, "clocks", clocks, 2);
+    fdt_builder_prop_strings(fdt, uart_path, "clock-names", clock_names);
+
+    static const char *const rtc_compat[] = { "arm,pl031", "arm,primecell", NULL };
+    g_autofree char *rtc_path = g_strdup_printf("/pl031@%" PRIx64,
+                                                (uint64_t)virt_memmap[VIRT_RTC].base);
+    uint64_t rtc_reg[] = { virt_memmap[VIRT_RTC].base, virt_memmap[VIRT_RTC].size };
+    fdt_builder_add_node(fdt, rtc_path);
+    fdt_builder_prop_strings(fdt, rtc_path, "compatible", rtc_compat);
+    fdt_builder_prop_reg(fdt, rtc_path, rtc_reg, 1);
+    fdt_irq(fdt, rtc_path, GIC_FDT_SPI, VIRT_SPI_RTC);
+    fdt_builder_prop_u32(fdt, rtc_path, "clocks", clk);
+    fdt_builder_prop_string(fdt, rtc_path, "clock-names", "apb_pclk");
+
+    static const char *const gpio_compat[] = { "arm,pl061", "arm,primecell", NULL };
+    g_autofree char *gpio_path = g_strdup_printf("/pl061@%" PRIx64,
+                                                 (uint64_t)virt_memmap[VIRT_GPIO].base);
+    uint64_t gpio_reg[] = { virt_memmap[VIRT_GPIO].base, virt_memmap[VIRT_GPIO].size };
+    fdt_builder_add_node(fdt, gpio_path);
+    fdt_builder_prop_strings(fdt, gpio_path, "compatible", gpio_compat);
+    fdt_builder_prop_reg(fdt, gpio_path, gpio_reg, 1);
+    fdt_irq(fdt, gpio_path, GIC_FDT_SPI, VIRT_SPI_GPIO);
+    fdt_builder_prop_u32(fdt, gpio_path, "#gpio-cells", 2);
+    fdt_builder_prop_empty(fdt, gpio_path, "gpio-controller");
+    fdt_builder_prop_u32(fdt, gpio_path, "clocks", clk);
+    fdt_builder_prop_string(fdt, gpio_path, "clock-names", "apb_pclk");
+    uint32_t gpio_phandle = fdt_builder_set_phandle(fdt, gpio_path, "pl061");
+    fdt_builder_add_node(fdt, "/gpio-keys/poweroff");
+    fdt_builder_prop_string(fdt, "/gpio-keys", "compatible", "gpio-keys");
+    uint32_t key_gpio[] = { gpio_phandle, VIRT_GPIO_POWER, 0 };
+    fdt_builder_prop_cells(fdt, "/gpio-keys/poweroff", "gpios", key_gpio, 3);
+    fdt_builder_prop_u32(fdt, "/gpio-keys/poweroff", "linux,code", KEY_POWER);
+    fdt_builder_prop_string(fdt, "/gpio-keys/poweroff", "label", "GPIO Key Poweroff");
+
+    DEVICE_GET_CLASS(s->fw_cfg)->fdt_node(s->fw_cfg, fdt);
+
+    /* Last to first: libfdt puts a new node first, so they list in order. */
+    for (unsigned i = VIRT_MMIO_SLOTS; i-- > 0;) {
+        uint32_t cells[] = { GIC_FDT_SPI, VIRT_SPI_MMIO + i, IRQ_TYPE_LEVEL_HIGH };
+        fdt_builder_set_irq_cells(fdt, s->virtio[i], 0, gic_label, cells, 3);
+        DEVICE_GET_CLASS(s->virtio[i])->fdt_node(s->virtio[i], fdt);
     }
-    s->uart = DEVICE(obj);
-    device_mmio_map(s->uart, 0, &ms->system_memory, virt_memmap[VIRT_UART].base);
-    return true;
+
+    fdt_builder_add_node(fdt, "/chosen");
+    fdt_builder_prop_string(fdt, "/chosen", "stdout-path", uart_path);
+    if (ms->kernel_cmdline && ms->kernel_cmdline[0]) {
+        fdt_builder_prop_string(fdt, "/chosen", "bootargs", ms->kernel_cmdline);
+    }
+    return fdt_builder_take_error(fdt, errp);
 }
+
+/* ---- boot ----------------------------------------------------------------- */
 
 static void virt_reset_hook(void *opaque)
 {
-    loader_images_replay(ARM_VIRT_MACHINE(opaque)->images);
+    ArmVirtMachineState *s = opaque;
+    loader_images_replay(s->images);
+    irq_lower(device_get_irq_in(s->gpio, VIRT_GPIO_POWER)); /* button released */
+}
+
+static uint64_t le64_at(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return GUINT64_FROM_LE(v);
+}
+
+/* True with the header's fields when @file is an arm64 Image. */
+static bool read_image_header(const char *file, uint64_t *text_offset, uint64_t *image_size,
+                              GError **errp)
+{
+    uint8_t hdr[IMAGE_HEADER_SIZE];
+    FILE *f = fopen(file, "rb");
+    bool ok = f && fread(hdr, 1, sizeof(hdr), f) == sizeof(hdr);
+    if (f) {
+        fclose(f);
+    }
+    if (!ok || (uint32_t)le64_at(hdr + 56) != IMAGE_MAGIC) {
+        g_set_error(errp, ARM_VIRT_ERROR, 0, "virt (aarch64): -kernel %s: neither an ELF "
+                    "program nor an arm64 Image (no \"ARM\\x64\" magic)", file);
+        return false;
+    }
+    *text_offset = le64_at(hdr + 8);
+    *image_size = le64_at(hdr + 16);
+    return true;
+}
+
+static bool virt_load_linux(ArmVirtMachineState *s, GError **errp)
+{
+    MachineState *ms = MACHINE(s);
+    const VirtRegion *mem = &virt_memmap[VIRT_MEM];
+    uint64_t text_offset, image_size, file_size;
+    if (!loader_file_size(ms->kernel_filename, 0, &file_size, errp) ||
+        !read_image_header(ms->kernel_filename, &text_offset, &image_size, errp)) {
+        return false;
+    }
+    if (!image_size) {
+        image_size = file_size; /* pre-3.17 kernels leave it 0 */
+    }
+    hwaddr kernel = mem->base + IMAGE_KERNEL_OFFSET + text_offset;
+    hwaddr kernel_end = kernel + MAX(image_size, file_size);
+    if (kernel_end > mem->base + ms->ram_size) {
+        g_set_error(errp, ARM_VIRT_ERROR, 0, "virt (aarch64): -kernel %s needs %" PRIu64
+                    " MiB of RAM past 0x%" PRIx64 "; -m is too small", ms->kernel_filename,
+                    (uint64_t)((kernel_end - mem->base + MiB - 1) / MiB), (uint64_t)mem->base);
+        return false;
+    }
+    LoaderImageInfo info;
+    if (!loader_load_raw(s->images, ms->kernel_filename, kernel, 0, &info, errp)) {
+        return false;
+    }
+    if (ms->initrd_filename) {
+        hwaddr initrd = (kernel_end + 2 * MiB - 1) & ~(2 * MiB - 1);
+        uint64_t size;
+        if (!loader_file_size(ms->initrd_filename, 0, &size, errp)) {
+            return false;
+        }
+        if (initrd + size > mem->base + ms->ram_size) {
+            g_set_error(errp, ARM_VIRT_ERROR, 0, "virt (aarch64): -initrd %s does not fit in "
+                        "RAM after the kernel; -m is too small", ms->initrd_filename);
+            return false;
+        }
+        if (!loader_load_raw(s->images, ms->initrd_filename, initrd, 0, &info, errp)) {
+            return false;
+        }
+        fdt_builder_prop_u64(s->fdt, "/chosen", "linux,initrd-start", initrd);
+        fdt_builder_prop_u64(s->fdt, "/chosen", "linux,initrd-end", initrd + size);
+    }
+    if (!fdt_builder_finish(s->fdt, errp)) {
+        return false;
+    }
+    size_t fdt_size;
+    const void *blob = fdt_builder_blob(s->fdt, &fdt_size);
+    if (fdt_size > VIRT_FDT_MAX) {
+        g_set_error(errp, ARM_VIRT_ERROR, 0, "virt (aarch64): the device tree (%zu bytes) is "
+                    "too large", fdt_size);
+        return false;
+    }
+    hwaddr fdt_addr = VIRT_STUB_ADDR + VIRT_FDT_OFFSET;
+    /* ldr x0, dtb; mov x1..x3, xzr; ldr x4, entry; br x4 (booting.rst). */
+    uint32_t stub[10] = { 0x580000c0, 0xaa1f03e1, 0xaa1f03e2, 0xaa1f03e3, 0x58000084,
+                          0xd61f0080 };
+    stub[6] = (uint32_t)fdt_addr;
+    stub[7] = (uint32_t)(fdt_addr >> 32);
+    stub[8] = (uint32_t)kernel;
+    stub[9] = (uint32_t)(kernel >> 32);
+    for (size_t i = 0; i < G_N_ELEMENTS(stub); i++) {
+        stub[i] = GUINT32_TO_LE(stub[i]);
+    }
+    return loader_images_add(s->images, "boot stub", VIRT_STUB_ADDR, stub, sizeof(stub), errp) &&
+           loader_images_add(s->images, "device tree", fdt_addr, blob, fdt_size, errp) &&
+           object_property_set_uint(OBJECT(virt_cpu(ms, 0)), "reset-pc", VIRT_STUB_ADDR, errp);
 }
 
 static bool virt_finalize(MachineState *ms, GError **errp)
@@ -199,43 +682,53 @@ static bool virt_finalize(MachineState *ms, GError **errp)
         const char *option;
     } unsupported[] = {
         { offsetof(MachineState, firmware), "-bios" },
-        { offsetof(MachineState, initrd_filename), "-initrd" },
         { offsetof(MachineState, dtb), "-dtb" },
-        { offsetof(MachineState, dumpdtb), "dumpdtb" },
     };
     for (size_t i = 0; i < G_N_ELEMENTS(unsupported); i++) {
         const char *v = *(char **)((char *)ms + unsupported[i].offset);
         if (v && v[0]) {
             g_set_error(errp, ARM_VIRT_ERROR, 0,
-                        "virt (aarch64): %s is not supported yet; only -kernel with an ELF "
-                        "program", unsupported[i].option);
+                        "virt (aarch64): %s is not supported yet; use -kernel with an arm64 "
+                        "Image or an ELF program", unsupported[i].option);
             return false;
         }
     }
-    if (ms->kernel_cmdline && ms->kernel_cmdline[0]) {
-        g_set_error(errp, ARM_VIRT_ERROR, 0,
-                    "virt (aarch64): -append needs a device tree, which this board does not "
-                    "build yet");
+    if (!virt_build_fdt(s, errp)) {
         return false;
+    }
+    if (ms->dumpdtb) {
+        GError *err = NULL;
+        size_t size;
+        if (!fdt_builder_finish(s->fdt, errp)) {
+            return false;
+        }
+        const void *blob = fdt_builder_blob(s->fdt, &size);
+        if (!host_file_write(ms->dumpdtb, blob, size, &err)) {
+            g_set_error(errp, ARM_VIRT_ERROR, 0, "dumpdtb: %s", err->message);
+            g_error_free(err);
+            return false;
+        }
+        return true;
     }
     if (!ms->kernel_filename) {
         g_set_error(errp, ARM_VIRT_ERROR, 0,
-                    "virt (aarch64): no firmware support yet: give -kernel PROGRAM.elf");
+                    "virt (aarch64): no firmware support yet: give -kernel (an arm64 Image "
+                    "or an ELF program)");
         return false;
     }
-    uint64_t size;
-    if (!loader_file_size(ms->kernel_filename, 0, &size, errp)) {
-        return false;
-    }
-    if (!loader_is_elf(ms->kernel_filename)) {
-        g_set_error(errp, ARM_VIRT_ERROR, 0,
-                    "virt (aarch64): -kernel %s: only ELF programs are supported so far",
-                    ms->kernel_filename);
-        return false;
-    }
-    LoaderImageInfo info;
-    if (!loader_load_elf(s->images, ms->kernel_filename, EM_AARCH64, &info, errp) ||
-        !object_property_set_uint(OBJECT(virt_cpu(ms, 0)), "reset-pc", info.entry, errp)) {
+    if (loader_is_elf(ms->kernel_filename)) {
+        if ((ms->initrd_filename && ms->initrd_filename[0]) ||
+            (ms->kernel_cmdline && ms->kernel_cmdline[0])) {
+            g_set_error(errp, ARM_VIRT_ERROR, 0, "virt (aarch64): -initrd and -append need "
+                        "an arm64 Image (an ELF program gets no device tree)");
+            return false;
+        }
+        LoaderImageInfo info;
+        if (!loader_load_elf(s->images, ms->kernel_filename, EM_AARCH64, &info, errp) ||
+            !object_property_set_uint(OBJECT(virt_cpu(ms, 0)), "reset-pc", info.entry, errp)) {
+            return false;
+        }
+    } else if (!virt_load_linux(s, errp)) {
         return false;
     }
     runstate_set_reset_hook(virt_reset_hook, s);
@@ -245,24 +738,30 @@ static bool virt_finalize(MachineState *ms, GError **errp)
 static const PropertyInfo virt_props[] = {
     PROP_BOOL("virtualization", ArmVirtMachineState, virtualization, false,
               "Implement EL2 and start the CPUs in it (PSCI through SMC)"),
+    PROP_STRING("gic-version", ArmVirtMachineState, gic_version, "2",
+                "GIC version: 2 (with a GICv2m MSI frame), 3, or max (3)"),
     PROP_END
 };
 
 static void virt_instance_finalize(Object *obj)
 {
     ArmVirtMachineState *s = ARM_VIRT_MACHINE(obj);
+    for (unsigned i = 0; i < VIRT_MAX_CPUS; i++) {
+        if (s->cpu_as_init[i]) {
+            address_space_destroy(&s->cpu_as[i]);
+        }
+    }
     if (s->images) {
         loader_images_free(s->images);
+    }
+    if (s->fdt) {
+        fdt_builder_free(s->fdt);
     }
 }
 
 static void virt_class_init(ObjectClass *klass, const void *data)
 {
     MachineClass *mc = MACHINE_CLASS(klass);
-    mc->name = "arm-virt";
-    mc->desc = "ARM Virtual Machine (bare-metal subset)";
-    mc->target = "aarch64";
-    mc->is_default = true;
     mc->default_cpu_type = VIRT_DEFAULT_CPU;
     mc->default_ram_size = VIRT_DEFAULT_RAM;
     mc->max_cpus = VIRT_MAX_CPUS;
@@ -275,7 +774,7 @@ static const TypeInfo virt_machine_info = {
     .name = TYPE_ARM_VIRT_MACHINE,
     .parent = TYPE_MACHINE,
     .category = "machine",
-    .description = "ARM Virtual Machine (bare-metal subset)",
+    .description = "ARM Virtual Machine",
     .target = "aarch64",
     .is_default = true,
     .instance_size = sizeof(ArmVirtMachineState),

@@ -782,5 +782,9 @@ static const TypeInfo net_pci_info =
     VIRTIO_PCI_PROXY_TYPE(TYPE_VIRTIO_NET_PCI, TYPE_VIRTIO_NET, 0x0200 /* Ethernet */, "network",
                           "virtio network card (PCI)");
 
+static const TypeInfo net_pci_nt_info =
+    VIRTIO_PCI_NON_TRANSITIONAL_TYPE(TYPE_VIRTIO_NET_PCI "-non-transitional", TYPE_VIRTIO_NET_PCI,
+                                     "network", "virtio network card (PCI, modern virtio only)");
+
 TESSERA_MODULE(.name = "virtio-net", .kind = "device",
-               .types = TESSERA_TYPES(&net_info, &net_pci_info));
+               .types = TESSERA_TYPES(&net_info, &net_pci_info, &net_pci_nt_info));

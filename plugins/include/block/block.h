@@ -111,7 +111,12 @@ bool block_opts_check_empty(BlockOpts *opts, const char *driver, GError **errp);
 
 /* ---- drivers --------------------------------------------------------- */
 
-enum { BLOCK_WRITE_FUA = 1 << 0 };
+enum {
+    BLOCK_WRITE_FUA = 1 << 0,
+    /* A job's own write (block_node_pwritev only): write notifiers are not
+     * called; the graph strips the flag before the driver sees it. */
+    BLOCK_WRITE_NO_NOTIFY = 1 << 1,
+};
 
 struct BlockDriver {
     const char *name;
@@ -137,9 +142,27 @@ struct BlockDriver {
     bool (*truncate)(BlockNode *bs, uint64_t size, GError **errp);
     /* query-block's "image" members beyond the common ones. */
     void (*query_image)(BlockNode *bs, JsonObject *image);
+    /* Allocation in this node itself of [off, off+bytes): 1 allocated here
+     * (data or zeros), 0 not (reads fall through to the backing node, or
+     * zeros); *pnum gets how many bytes from @off share the answer (> 0).
+     * <0: -errno.  NULL: everything is allocated (protocols, raw). */
+    int (*block_status)(BlockNode *bs, uint64_t off, uint64_t bytes, uint64_t *pnum);
+    /* Rewrite the backing file name the image header records (NULL: none)
+     * after a job changed the chain (stream, commit).  NULL: the driver
+     * records no backing file (then only a NULL name is accepted). */
+    int (*change_backing_file)(BlockNode *bs, const char *file, const char *fmt);
     /* blockdev-create: @opts without "driver"; "file" names a node for
      * formats, "filename" the host file for protocols. */
     bool (*create)(BlockGraph *g, BlockOpts *opts, GError **errp);
+    /* Persistent dirty bitmaps (NULL: the format cannot store them).  May
+     * @bs store a bitmap called @name of @granularity bytes? */
+    bool (*can_store_bitmap)(BlockNode *bs, const char *name, uint32_t granularity,
+                             GError **errp);
+    /* Forget the stored copy of a persistent bitmap now (remove). */
+    bool (*remove_persistent_bitmap)(BlockNode *bs, const char *name, GError **errp);
+    /* The process ends: write what must be on disk (persistent bitmaps, the
+     * clean state), leaving the node usable.  Main loop, nothing in flight. */
+    void (*inactivate)(BlockNode *bs);
 };
 
 #define TYPE_BLOCK_DRIVER "block-driver"
@@ -162,6 +185,25 @@ typedef enum {
     BLOCK_DETECT_ZEROES_ON,
     BLOCK_DETECT_ZEROES_UNMAP,
 } BlockDetectZeroes;
+
+/*
+ * Write notifiers (jobs, dirty bitmaps): called on the worker thread for
+ * every write, zeroing or discard that reaches the node through
+ * block_node_pwritev/_pwrite_zeroes/_pdiscard (not for BLOCK_WRITE_NO_NOTIFY
+ * writes).  before_write runs before the driver (a negative return fails
+ * the request with it: copy-before-write that could not save the old data);
+ * after_write runs after it with its result.  Either may be NULL.  The
+ * callbacks may block (they run on a worker thread) but must not wait for
+ * the main loop.  Add and remove in the main loop; removal waits for
+ * callbacks in progress.
+ */
+typedef struct BlockWriteNotifier BlockWriteNotifier;
+struct BlockWriteNotifier {
+    int (*before_write)(BlockWriteNotifier *n, BlockNode *bs, uint64_t off, uint64_t bytes);
+    void (*after_write)(BlockWriteNotifier *n, BlockNode *bs, uint64_t off, uint64_t bytes,
+                        int ret);
+    void *opaque;
+};
 
 typedef struct BlockStats {
     uint64_t rd_bytes, wr_bytes, unmap_bytes;
@@ -198,6 +240,13 @@ struct BlockNode {
     GPtrArray *parents;       /* BlockChild * */
     GMutex stats_lock;
     BlockStats stats;
+    GRWLock notify_lock;      /* readers: requests calling notifiers */
+    GPtrArray *notifiers;     /* BlockWriteNotifier * */
+    char *job_id;             /* the job using this node (one at a time), or NULL */
+    /* Dirty bitmaps (block/bitmap.h); bitmap_lock guards the list and bits. */
+    GMutex bitmap_lock;
+    GPtrArray *dirty_bitmaps; /* BlockDirtyBitmap * */
+    void *bitmap_notifier;    /* BlockWriteNotifier while bitmaps exist */
 };
 
 /* Open a node (and its nested children) from @opts (consumed); the node
@@ -226,6 +275,23 @@ int block_node_flush(BlockNode *bs);
 int block_node_pdiscard(BlockNode *bs, uint64_t off, uint64_t bytes);
 int block_node_pwrite_zeroes(BlockNode *bs, uint64_t off, uint64_t bytes, bool may_unmap);
 
+void block_node_add_write_notifier(BlockNode *bs, BlockWriteNotifier *n);
+void block_node_remove_write_notifier(BlockNode *bs, BlockWriteNotifier *n);
+/* Allocation of [off, off+bytes) in @bs itself (see BlockDriver.block_status). */
+int block_node_block_status(BlockNode *bs, uint64_t off, uint64_t bytes, uint64_t *pnum);
+/* Is [off, off+*pnum) allocated somewhere in the chain from @top down to,
+ * not including, @base (NULL: the whole chain)?  1/0 as block_status. */
+int block_node_is_allocated_above(BlockNode *top, BlockNode *base, uint64_t off,
+                                  uint64_t bytes, uint64_t *pnum);
+/* Every user of @from (backends and parent nodes, but not @to's own edges)
+ * is moved onto @to, keeping its permissions; all or nothing.  Call with
+ * the graph drained. */
+bool block_node_replace(BlockNode *from, BlockNode *to, GError **errp);
+/* Make @backing (NULL: none) @bs's backing node, and record it in the
+ * image header when @update_header.  All or nothing. */
+bool block_node_set_backing(BlockNode *bs, BlockNode *backing, bool update_header,
+                            GError **errp);
+
 /* Attach @child to @parent as @role with permissions (checked). */
 BlockChild *block_node_attach_child(BlockNode *parent, BlockNode *child, const char *role,
                                     uint32_t perm, uint32_t shared, GError **errp);
@@ -244,8 +310,28 @@ GPtrArray *block_graph_nodes(BlockGraph *g);
 GPtrArray *block_graph_backends(BlockGraph *g);
 /* Wait until no request of @g is in flight, delivering completions. */
 void block_graph_drain(BlockGraph *g);
+/* The process ends: drain, let every driver write its final state
+ * (inactivate), flush every node. */
+void block_graph_shutdown(BlockGraph *g);
 /* blockdev-create with flat options ("driver" required). */
 bool block_create(BlockGraph *g, BlockOpts *opts, GError **errp);
+
+/* Process-wide state of a module that works on the graph (NBD server,
+ * jobs): plugins keep no globals, so it hangs off the graph by @key and
+ * @destroy runs when the graph is freed (or the key is set again). */
+void block_graph_set_data(BlockGraph *g, const char *key, void *data, GDestroyNotify destroy);
+void *block_graph_get_data(BlockGraph *g, const char *key);
+
+/* QMP commands served by another module (the monitor forwards every block
+ * command to the block module by name).  The module registers its commands
+ * when it loads; the block module loads the module named for a command in
+ * its table of such commands (qmp.c) on first use. */
+typedef struct BlockQmpExtension {
+    const char *const *commands;   /* NULL-terminated */
+    JsonNode *(*dispatch)(BlockGraph *g, const char *command, JsonObject *args,
+                          GError **errp);
+} BlockQmpExtension;
+void block_qmp_register(BlockGraph *g, const BlockQmpExtension *ext);
 
 /* ---- backends -------------------------------------------------------- */
 

@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The aarch64 virt board (-M virt of tessera-system-aarch64): its name
+beside riscv64's board of the same name, and the board itself."""
+import json
+import lzma
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import tessera_test as tt
+from qmp_client import QmpClient, Vm, wait_for
+from qtest_client import QTest
+
+LINK = 'tessera-system-aarch64'
+
+
+class MachineLookup(unittest.TestCase):
+    """The module index keys types by name and target: -M virt is each
+    target's own board."""
+
+    def machines(self, link, extra=()):
+        r = tt.run(['-M', 'help'] + list(extra), link=link)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout.splitlines()[1:]
+
+    def test_each_target_lists_its_own_virt(self):
+        arm = self.machines(LINK)
+        self.assertIn('virt                 ARM Virtual Machine (default)', arm)
+        self.assertFalse([m for m in arm if m.startswith('spike')], arm)
+        rv = self.machines('tessera-system-riscv64')
+        self.assertIn('virt                 RISC-V VirtIO board (default)', rv)
+        self.assertEqual(self.machines(None, ['-target', 'aarch64']), arm)
+
+    def test_plain_tessera_lists_both_with_targets(self):
+        lines = self.machines(None)
+        self.assertIn('virt                 ARM Virtual Machine (aarch64)', lines)
+        self.assertIn('virt                 RISC-V VirtIO board (riscv64)', lines)
+        r = tt.run(['-M', 'help,format=json'])
+        virts = sorted(m['target'] for m in json.loads(r.stdout) if m['name'] == 'virt')
+        self.assertEqual(virts, ['aarch64', 'riscv64'])
+
+    def test_properties_are_the_targets_board(self):
+        r = tt.run(['-M', 'virt,help'], link=LINK)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('virtualization', r.stdout)
+        r = tt.run(['-M', 'virt,help'], link='tessera-system-riscv64')
+        self.assertNotIn('virtualization', r.stdout)
+
+    def test_query_machines_is_the_targets(self):
+        with Vm(['-target', 'aarch64', '-M', 'none', '-S']) as vm:
+            machines = {m['name']: m for m in vm.qmp().cmd('query-machines')}
+        self.assertEqual(machines['virt']['default-cpu-type'], 'max-arm-cpu')
+        self.assertTrue(machines['virt'].get('is-default'))
+        self.assertNotIn('spike', machines)
+
+    def test_no_arm_virt_name(self):
+        r = tt.run(['-M', 'arm-virt', '-nographic'], link=LINK)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("unsupported machine type 'arm-virt'", r.stderr)
+
+
+def aarch64_guest_dir():
+    """../shared/guests/aarch64 (or $TESSERA_GUEST_DIR/aarch64)."""
+    for d in (os.environ.get('TESSERA_GUEST_DIR'),
+              os.path.join(os.path.dirname(tt.ROOT), 'shared', 'guests')):
+        if d and os.path.exists(os.path.join(d, 'aarch64', 'Image.xz')):
+            return os.path.join(d, 'aarch64')
+    raise AssertionError('aarch64 guest images not found: expected ../shared/guests/aarch64 '
+                         '(Image.xz, initramfs.cpio.gz) or TESSERA_GUEST_DIR')
+
+
+def linux_image():
+    """The Linux 6.1 Image, decompressed once into the build directory."""
+    src = os.path.join(aarch64_guest_dir(), 'Image.xz')
+    dst = os.path.join(tt.build_dir(), 'guest-aarch64', 'Image')
+    if not os.path.exists(dst) or os.path.getmtime(dst) < os.path.getmtime(src):
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        with lzma.open(src) as f, open(dst + '.tmp', 'wb') as out:
+            shutil.copyfileobj(f, out)
+        os.replace(dst + '.tmp', dst)
+    return dst
+
+
+# Until the CPU implements AdvSIMD, the kernel (built with general
+# registers only) boots but its userspace dies at the first SIMD
+# instruction; the kernel says so itself.
+NO_SIMD = 'Advanced SIMD is not implemented'
+
+
+class LinuxBoot(unittest.TestCase):
+    """Direct kernel boot of the Linux 6.1 arm64 Image: device tree, GICv3,
+    arch timer, PL011 console, PSCI CPU_ON for secondary CPUs."""
+
+    def boot(self, extra, append='console=ttyAMA0 guest.run=true panic=-1', timeout=600):
+        r = tt.run(['-M', 'virt', '-m', '512', '-nographic', '-no-reboot',
+                    '-kernel', linux_image(), '-append', append] + list(extra),
+                   link=LINK, timeout=timeout)
+        out = r.stdout + r.stderr
+        # panic=-1 and -no-reboot: a dead init resets the board, which ends the
+        # process; a working one powers off through PSCI SYSTEM_OFF.
+        self.assertEqual(r.returncode, 0, out[-3000:])
+        return out
+
+    def check_init(self, out):
+        self.assertIn('Run /init as init process', out, out[-3000:])
+        if NO_SIMD in out:
+            self.assertIn('Attempted to kill init', out, out[-3000:])
+        else:
+            self.assertRegex(out, r'BOOT-OK [0-9.]+ aarch64', out[-3000:])
+
+    def test_boot_one_cpu_gicv2(self):
+        out = self.boot([])
+        for want in ('Machine model: linux,dummy-virt', 'psci: PSCIv1.1 detected in firmware',
+                     'GICv2m: range[mem 0x08020000-0x08020fff], SPI[80:143]',
+                     'arch_timer: cp15 timer(s) running at 62.50MHz',
+                     'ttyAMA0 at MMIO 0x9000000', 'CPU: All CPU(s) started at EL1',
+                     'rtc-pl031 9010000.pl031: registered as rtc0',
+                     'Kernel command line: console=ttyAMA0 guest.run=true panic=-1'):
+            self.assertIn(want, out, out[-3000:])
+        self.check_init(out)
+
+    def test_boot_gicv3_one_cpu(self):
+        out = self.boot(['-M', 'virt,gic-version=3'])
+        for want in ('GICv3: 256 SPIs implemented',
+                     'GICv3: CPU0: found redistributor 0 region 0:0x00000000080a0000',
+                     'CPU features: detected: GIC system register CPU interface'):
+            self.assertIn(want, out, out[-3000:])
+        self.check_init(out)
+
+    def test_boot_four_cpus_with_psci_gicv3(self):
+        out = self.boot(['-smp', '4', '-M', 'virt,gic-version=max'])
+        for cpu in (1, 2, 3):
+            self.assertIn('GICv3: CPU%d: found redistributor %d region 0:0x%016x'
+                          % (cpu, cpu, 0x80a0000 + 0x20000 * cpu), out, out[-3000:])
+        self.check_init(out)
+
+    def test_boot_four_cpus_with_psci(self):
+        out = self.boot(['-smp', '4'])
+        for cpu in (1, 2, 3):
+            self.assertIn('CPU%d: Booted secondary processor 0x000000000%d' % (cpu, cpu), out,
+                          out[-3000:])
+        self.assertIn('smp: Brought up 1 node, 4 CPUs', out)
+        self.check_init(out)
+
+    def test_virtio_mmio_disk(self):
+        disk = os.path.join(tt.build_dir(), 'guest-aarch64', 'disk.img')
+        if not os.path.exists(disk):
+            with lzma.open(os.path.join(aarch64_guest_dir(), 'disk.img.xz')) as f, \
+                    open(disk + '.tmp', 'wb') as out:
+                shutil.copyfileobj(f, out)
+            os.replace(disk + '.tmp', disk)
+        out = self.boot(['-drive', 'file=%s,if=none,format=raw,id=d0,readonly=on' % disk,
+                         '-device', 'virtio-blk-device,drive=d0'])
+        self.assertIn('[vda] 131072 512-byte logical blocks (67.1 MB/64.0 MiB)', out,
+                      out[-3000:])
+        self.assertIn(' vda: vda1 vda2', out)
+        self.check_init(out)
+
+    def test_separate_initrd(self):
+        initrd = os.path.join(aarch64_guest_dir(), 'initramfs.cpio.gz')
+        out = self.boot(['-initrd', initrd])
+        # The kernel frees the -initrd range after unpacking it: its size is the file's.
+        m = re.search(r'Freeing initrd memory: (\d+)K', out)
+        self.assertTrue(m, out[-3000:])
+        self.assertLessEqual(abs(int(m.group(1)) - os.path.getsize(initrd) // 1024), 4)
+        self.assertNotIn('Initramfs unpacking failed', out)
+        self.check_init(out)
+
+
+class BoardOptions(unittest.TestCase):
+    def test_dumpdtb_is_a_valid_tree(self):
+        dtc = shutil.which('dtc')
+        self.assertTrue(dtc, 'dtc not found: install device-tree-compiler (scripts/setup.sh)')
+        with tempfile.TemporaryDirectory() as d:
+            dtb = os.path.join(d, 'virt.dtb')
+            r = tt.run(['-M', 'virt,dumpdtb=' + dtb, '-smp', '2', '-append', 'x=1'], link=LINK)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            dts = subprocess.run([dtc, '-I', 'dtb', '-O', 'dts', dtb], capture_output=True,
+                                 text=True, check=True).stdout
+        for want in ('compatible = "arm,cortex-a15-gic";', 'v2m@8020000 {',
+                     'virtio_mmio@a000000 {', 'virtio_mmio@a003e00 {',
+                     'compatible = "arm,pl031\\0arm,primecell";',
+                     'compatible = "arm,pl061\\0arm,primecell";', 'gpio-keys {',
+                     'linux,code = <0x74>;',
+                     'compatible = "arm,gic-v2m-frame";', 'msi-controller;',
+                     'method = "hvc";', 'cpu@1 {',
+                     'compatible = "arm,armv8-timer\\0arm,armv7-timer";',
+                     'bootargs = "x=1";', 'stdout-path = "/pl011@9000000";'):
+            self.assertIn(want, dts)
+
+    def test_info_registers_shows_the_gic_interface(self):
+        # GICv3 adds the system-register CPU interface (ID_AA64PFR0_EL1.GIC =
+        # 1); the default GICv2 is memory-mapped only.
+        for gic, pfr0 in (('2', '0000000000000011'), ('3', '0000000001000011')):
+            with self.subTest(gic=gic):
+                p = subprocess.run([tt.tessera_path(LINK), '-M', 'virt,gic-version=' + gic,
+                                    '-kernel', linux_image(), '-S', '-display', 'none',
+                                    '-monitor', 'stdio'], input='info registers\nquit\n',
+                                   capture_output=True, text=True, timeout=60)
+                self.assertIn('ID_AA64PFR0_EL1  ' + pfr0, p.stdout, p.stdout + p.stderr)
+
+    def test_system_powerdown_presses_the_gpio_power_button(self):
+        # The board's power button is PL061 line 3 (gpio-keys in the DT):
+        # system_powerdown raises it, an edge interrupt on it reaches the GIC.
+        d = tempfile.mkdtemp(prefix='tessera-armvirt-')
+        qmp_path = os.path.join(d, 'qmp.sock')
+        with QTest(['-M', 'virt', '-kernel', linux_image(), '-accel', 'qtest',
+                    '-qmp', 'unix:%s,server=on,wait=off' % qmp_path], link=LINK) as qt:
+            gpio, gicd = 0x09030000, 0x08000000
+            qt.writel(gpio + 0x40c, 0x08)            # GPIOIEV: rising
+            qt.writel(gpio + 0x410, 0x08)            # GPIOIE: line 3
+            self.assertEqual(qt.readl(gpio + (0x08 << 2)), 0)
+            q = QmpClient(qmp_path)
+            self.addCleanup(q.close)
+            q.cmd('qmp_capabilities')
+            q.cmd('system_powerdown')
+            wait_for(lambda: qt.readl(gpio + (0x08 << 2)) == 0x08, what='power button')
+            self.assertEqual(qt.readl(gpio + 0x414), 0x08)  # GPIORIS
+            # SPI 7 (interrupt 39) pending at the GIC: GICD_ISPENDR1 bit 7.
+            self.assertEqual(qt.readl(gicd + 0x204) & (1 << 7), 1 << 7)
+        shutil.rmtree(d, ignore_errors=True)
+
+    def test_refusals(self):
+        cases = [
+            (['-M', 'virt,gic-version=1'], 'gic-version=1: expected 2, 3 or max'),
+            (['-kernel', os.path.join(tt.ROOT, 'README.md')],
+             'neither an ELF program nor an arm64 Image'),
+            (['-kernel', '/no/such/Image'], '/no/such/Image'),
+            (['-bios', '/dev/null'], '-bios is not supported yet'),
+        ]
+        for args, msg in cases:
+            with self.subTest(args=args):
+                r = tt.run(args + ['-nographic'], link=LINK)
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertIn(msg, r.stderr)
+                self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+
+
+if __name__ == '__main__':
+    sys.exit(tt.main('arm_virt'))

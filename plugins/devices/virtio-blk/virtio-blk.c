@@ -257,7 +257,7 @@ static void handle_request(VirtIOBlock *s, VirtQueue *vq, VirtQueueElement *e)
     case VIRTIO_BLK_T_GET_ID: {
         char id[VIRTIO_BLK_ID_BYTES] = { 0 };
         if (s->serial) {
-            strncpy(id, s->serial, sizeof(id));
+            memcpy(id, s->serial, MIN(strlen(s->serial), sizeof(id))); /* unterminated when 20 */
         }
         size_t n = iov_from_buf(e->in_sg, e->in_num, 0, id, MIN(sizeof(id), e->in_len - 1));
         r->in_len += n;

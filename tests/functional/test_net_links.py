@@ -232,7 +232,7 @@ class HotplugAndFlood(unittest.TestCase):
             print('flood: guest sent %d packets, received %d (host offered %d datagrams); '
                   'host RSS (guest RAM excluded) KiB %s'
                   % (tx1 - tx0, rx1 - rx0, sent[0], samples))
-            self.assertGreater(tx1 - tx0, 1000, 'the guest flood did not run')
+            self.assertGreater(tx1 - tx0, 200, 'the guest flood did not run')
             self.assertGreater(rx1 - rx0, 100, 'the host flood did not reach the guest')
             growth = samples[-1] - samples[2]
             self.assertLess(growth, 16 * 1024, 'Tessera grew by %d KiB while flooded' % growth)

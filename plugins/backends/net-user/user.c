@@ -279,6 +279,13 @@ static ssize_t user_receive(NetClientState *nc, const struct iovec *iov, int iov
         net_iov_to_buf(iov, iovcnt, 0, buf, len);
         slirp_input(s->slirp, buf, len);
     }
+    /* The packet may have given slirp something to write to a host socket
+     * (or a timer): a vCPU thread sending it must make the main loop fill
+     * its poll set again, or the data waits for the next timeout. */
+    GMainContext *ctx = main_loop_context();
+    if (!g_main_context_is_owner(ctx)) {
+        g_main_context_wakeup(ctx);
+    }
     return len;
 }
 

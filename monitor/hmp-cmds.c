@@ -18,6 +18,7 @@
 #include "kernel/module.h"
 #include "kernel/runstate.h"
 #include "monitor/qmp-block.h"
+#include "monitor/qmp-block-jobs.h"
 #include "monitor/qmp-handlers.h"
 
 #ifndef TESSERA_VERSION
@@ -106,6 +107,7 @@ const HmpCommand hmp_commands[] = {
       .params = "[netdev_id] [tcp|udp]:[hostaddr]:hostport",
       .help = "remove host-to-guest TCP or UDP redirection", .run = hmp_hostfwd_remove },
     HMP_BLOCK_COMMANDS
+    HMP_BLOCK_JOB_COMMANDS
     { .name = NULL },
 };
 
@@ -379,6 +381,7 @@ const HmpInfoCommand hmp_info_commands[] = {
     { .name = "usernet", .params = "", .help = "show user network stack connection states",
       .run = hmp_info_usernet },
     HMP_BLOCK_INFO_COMMANDS
+    HMP_BLOCK_JOB_INFO_COMMANDS
     { .name = NULL },
 };
 

@@ -23,6 +23,7 @@ typedef enum {
     QMP_ERROR_GENERIC,           /* "GenericError" */
     QMP_ERROR_COMMAND_NOT_FOUND, /* "CommandNotFound" */
     QMP_ERROR_DEVICE_NOT_FOUND,  /* "DeviceNotFound" */
+    QMP_ERROR_DEVICE_NOT_ACTIVE, /* "DeviceNotActive" (no such block job) */
 } QmpErrorCode;
 
 /* The class name of @err; errors of other domains are "GenericError". */

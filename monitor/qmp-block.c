@@ -30,11 +30,6 @@ const QmpMember qmp_block_create_args[] = {
     END
 };
 
-const QmpMember qmp_block_job_id_args[] = {
-    MEMBER("id", "str", "the job's id"),
-    END
-};
-
 const QmpMember qmp_block_named_nodes_args[] = {
     OPTIONAL("flat", "bool", "omit the backing-image chains"),
     END
@@ -157,16 +152,6 @@ const QmpMember qmp_block_device_stats_members[] = {
     END
 };
 
-const QmpMember qmp_block_job_info_members[] = {
-    MEMBER("id", "str", "the job's id"),
-    MEMBER("type", "str", "the job's type (\"create\")"),
-    MEMBER("status", "str", "its state"),
-    MEMBER("current-progress", "int", "progress so far"),
-    MEMBER("total-progress", "int", "progress at the end"),
-    OPTIONAL("error", "str", "why it failed"),
-    END
-};
-
 const QmpMember qmp_block_io_error_data[] = {
     MEMBER("device", "str", "the drive's name"),
     OPTIONAL("node-name", "str", "the node"),
@@ -181,12 +166,6 @@ const QmpMember qmp_block_tray_data[] = {
     MEMBER("device", "str", "the drive's name"),
     MEMBER("id", "str", "the device's id"),
     MEMBER("tray-open", "bool", "the tray is now open"),
-    END
-};
-
-const QmpMember qmp_block_job_status_data[] = {
-    MEMBER("id", "str", "the job's id"),
-    MEMBER("status", "str", "its new state"),
     END
 };
 
@@ -211,11 +190,6 @@ JsonNode *qmp_blockdev_create(JsonObject *args, GError **errp)
     return forward("blockdev-create", args, errp);
 }
 
-JsonNode *qmp_job_dismiss(JsonObject *args, GError **errp)
-{
-    return forward("job-dismiss", args, errp);
-}
-
 /* Queries answer "none" without loading the block layer. */
 static JsonNode *query(const char *command, JsonObject *args, GError **errp)
 {
@@ -225,11 +199,6 @@ static JsonNode *query(const char *command, JsonObject *args, GError **errp)
         return n;
     }
     return forward(command, args, errp);
-}
-
-JsonNode *qmp_query_jobs(JsonObject *args, GError **errp)
-{
-    return query("query-jobs", args, errp);
 }
 
 JsonNode *qmp_query_block(JsonObject *args, GError **errp)

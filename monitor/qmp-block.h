@@ -12,20 +12,17 @@
 #include "monitor/monitor-internal.h"
 
 extern const QmpMember qmp_block_blockdev_add_args[], qmp_block_node_name_args[],
-    qmp_block_create_args[], qmp_block_job_id_args[], qmp_block_named_nodes_args[],
+    qmp_block_create_args[], qmp_block_named_nodes_args[],
     qmp_block_blockstats_args[], qmp_block_resize_args[], qmp_block_eject_args[],
     qmp_block_change_medium_args[];
 extern const QmpMember qmp_block_info_members[], qmp_block_device_info_members[],
     qmp_block_image_info_members[], qmp_block_cache_info_members[],
-    qmp_block_stats_members[], qmp_block_device_stats_members[], qmp_block_job_info_members[];
-extern const QmpMember qmp_block_io_error_data[], qmp_block_tray_data[],
-    qmp_block_job_status_data[];
+    qmp_block_stats_members[], qmp_block_device_stats_members[];
+extern const QmpMember qmp_block_io_error_data[], qmp_block_tray_data[];
 
 JsonNode *qmp_blockdev_add(JsonObject *args, GError **errp);
 JsonNode *qmp_blockdev_del(JsonObject *args, GError **errp);
 JsonNode *qmp_blockdev_create(JsonObject *args, GError **errp);
-JsonNode *qmp_job_dismiss(JsonObject *args, GError **errp);
-JsonNode *qmp_query_jobs(JsonObject *args, GError **errp);
 JsonNode *qmp_query_block(JsonObject *args, GError **errp);
 JsonNode *qmp_query_named_block_nodes(JsonObject *args, GError **errp);
 JsonNode *qmp_query_blockstats(JsonObject *args, GError **errp);
@@ -53,11 +50,6 @@ void hmp_info_blockstats(GString *out, const char *arg);
       .example = "{\"execute\": \"blockdev-create\", \"arguments\": {\"job-id\": \"j0\", "     \
                  "\"options\": {\"driver\": \"file\", \"filename\": \"/tmp/t.img\", "          \
                  "\"size\": 1048576}}}" },                                                     \
-    { .name = "job-dismiss", .args = qmp_block_job_id_args, .handler = qmp_job_dismiss,        \
-      .doc = "Remove a concluded job (JOB_STATUS_CHANGE 'null').",                             \
-      .example = "{\"execute\": \"job-dismiss\", \"arguments\": {\"id\": \"j0\"}}" },          \
-    { .name = "query-jobs", .returns = "[JobInfo]", .handler = qmp_query_jobs,                 \
-      .doc = "Jobs not yet dismissed." },                                                      \
     { .name = "query-block", .returns = "[BlockInfo]", .handler = qmp_query_block,             \
       .doc = "Every drive (named backend) and every device's backend, with the inserted "      \
              "node's information." },                                                          \
@@ -94,15 +86,13 @@ void hmp_info_blockstats(GString *out, const char *arg);
       .members = qmp_block_stats_members },                                                    \
     { .name = "BlockDeviceStats", .doc = "I/O counters.",                                      \
       .members = qmp_block_device_stats_members },                                             \
-    { .name = "JobInfo", .doc = "A job.", .members = qmp_block_job_info_members },
 
 #define QMP_BLOCK_EVENTS                                                                       \
     { .name = "BLOCK_IO_ERROR", .data = qmp_block_io_error_data,                               \
       .doc = "A request failed; 'action' says what the drive's werror/rerror policy did." },   \
     { .name = "DEVICE_TRAY_MOVED", .data = qmp_block_tray_data,                                \
       .doc = "A removable device's tray opened or closed." },                                  \
-    { .name = "JOB_STATUS_CHANGE", .data = qmp_block_job_status_data,                          \
-      .doc = "A job changed state." },
+
 
 #define HMP_BLOCK_COMMANDS                                                                     \
     { .name = "block_resize", .spec = "device:s size:i", .params = "device size",              \

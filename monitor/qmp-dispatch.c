@@ -50,6 +50,8 @@ const char *qmp_error_class(const GError *err)
             return "CommandNotFound";
         case QMP_ERROR_DEVICE_NOT_FOUND:
             return "DeviceNotFound";
+        case QMP_ERROR_DEVICE_NOT_ACTIVE:
+            return "DeviceNotActive";
         case QMP_ERROR_GENERIC:
             break;
         }
@@ -578,7 +580,8 @@ static const char doc_intro[] =
     "- A command is `{\"execute\": NAME, \"arguments\": {...}, \"id\": ANY}`; `arguments` and "
     "`id` are optional and `id` is echoed in the reply.\n"
     "- Success is `{\"return\": VALUE}`; failure is `{\"error\": {\"class\": CLASS, \"desc\": "
-    "TEXT}}` with CLASS one of `GenericError`, `CommandNotFound`, `DeviceNotFound`.\n"
+    "TEXT}}` with CLASS one of `GenericError`, `CommandNotFound`, `DeviceNotFound`, "
+    "`DeviceNotActive` (no such block job).\n"
     "- Arguments are checked against the schema below: \"Parameter 'path' is missing\", "
     "\"Invalid parameter 'foo'\", \"Parameter 'id' expects string\".\n"
     "- Events arrive between replies: `{\"timestamp\": {\"seconds\": S, \"microseconds\": U}, "

@@ -14,6 +14,7 @@
 #include "monitor/qmp-block.h"
 #include "monitor/qmp-nbd.h"
 #include "monitor/qmp-bitmap.h"
+#include "monitor/qmp-block-jobs.h"
 #include "monitor/qmp-handlers.h"
 
 #define END { .name = NULL }
@@ -343,6 +344,7 @@ const QmpStruct qmp_structs[] = {
     QMP_BLOCK_STRUCTS
     QMP_NBD_STRUCTS
     QMP_BITMAP_STRUCTS
+    QMP_BLOCK_JOB_STRUCTS
     { .name = "TargetInfo", .doc = "The target architecture.", .members = target_info_members },
     { .name = "KvmInfo", .doc = "KVM availability.", .members = kvm_info_members },
     { .name = "CommandLineOptionInfo", .doc = "One command-line option.",
@@ -553,6 +555,7 @@ const QmpCommand qmp_commands[] = {
     QMP_BLOCK_COMMANDS
     QMP_NBD_COMMANDS
     QMP_BITMAP_COMMANDS
+    QMP_BLOCK_JOB_COMMANDS
     /* libvirt's probe and a running domain (monitor/qmp-libvirt.c) */
     { .name = "query-target", .returns = "TargetInfo", .handler = qmp_query_target,
       .doc = "The target architecture (fails for the plain tessera binary without -target)." },
@@ -618,6 +621,7 @@ const QmpEvent qmp_events[] = {
       .data = qmp_nic_rx_filter_changed_data },
     QMP_BLOCK_EVENTS
     QMP_NBD_EVENTS
+    QMP_BLOCK_JOB_EVENTS
     END
 };
 

@@ -265,18 +265,19 @@ typedef struct Seen {
     int last_ret;
 } Seen;
 
-static int seen_before(void *opaque, BlockNode *bs, uint64_t off, uint64_t bytes)
+static int seen_before(BlockWriteNotifier *n, BlockNode *bs, uint64_t off, uint64_t bytes)
 {
-    Seen *s = opaque;
+    Seen *s = n->opaque;
     s->before++;
     s->off = off;
     s->bytes = bytes;
     return s->refuse;
 }
 
-static void seen_after(void *opaque, BlockNode *bs, uint64_t off, uint64_t bytes, int ret)
+static void seen_after(BlockWriteNotifier *n, BlockNode *bs, uint64_t off, uint64_t bytes,
+                       int ret)
 {
-    Seen *s = opaque;
+    Seen *s = n->opaque;
     s->after++;
     s->last_ret = ret;
 }

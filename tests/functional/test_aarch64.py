@@ -30,6 +30,7 @@ PROGRAMS = {
     'smp': (['-smp', '4'], ['-smp', '4']),
     'el2': (['-M', 'virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
     'fp': ([], []),
+    'simd': ([], []),
 }
 BACKENDS = ['interp'] + (['x86_64'] if platform.machine() == 'x86_64' else [])
 
@@ -108,23 +109,23 @@ class GuestPrograms(unittest.TestCase):
         self.assertIn('SCTLR_EL1', out)
         self.assertIn('V31=0000000000000000:0000000000000000', out)
         self.assertIn('FPCR', out)
-        # -cpu max advertises what is implemented: no FP/AdvSIMD (0xff in
-        # bits 23:16: AdvSIMD is missing and the two go together), AArch64
-        # EL0/EL1 only (the default GICv2 has no system-register interface:
-        # GIC = 0 in bits 27:24); LSE (2) and CRC32 (1).
-        self.assertIn('ID_AA64PFR0_EL1  0000000000ff0011', out)
-        self.assertIn('ID_AA64ISAR0_EL1 0000000000210000', out)
+        # -cpu max advertises what is implemented: FP and AdvSIMD without
+        # FP16 (0 in bits 23:16), AArch64 EL0/EL1 only (the default GICv2 has
+        # no system-register interface: GIC = 0 in bits 27:24); AES+PMULL,
+        # SHA1, SHA2+512, CRC32, LSE, RDM, SHA3, DP, FlagM2.
+        self.assertIn('ID_AA64PFR0_EL1  0000000000000011', out)
+        self.assertIn('ID_AA64ISAR0_EL1 0020100110212120', out)
 
 
 class Differential(unittest.TestCase):
-    """Random integer sequences (difftest.py), fixed seeds, against QEMU."""
+    """Random integer, FP and SIMD sequences (difftest.py), fixed seeds, against QEMU."""
 
-    def check(self, fp, seed, count, length):
+    def check(self, fp, seed, count, length, simd=False):
         import difftest
         self.assertTrue(shutil.which('qemu-system-aarch64'),
                         'qemu-system-aarch64 not found: install qemu-system-arm')
         elf, asm = difftest.build_program(os.path.join(tt.build_dir(), 'difftest'), seed, count,
-                                          length, fp)
+                                          length, fp, simd)
         oracle, _ = difftest.run(['qemu-system-aarch64', '-M', 'virt', '-cpu', 'max', '-nic',
                                   'none'], elf, 120)
         self.assertEqual(len(oracle), count)
@@ -132,13 +133,17 @@ class Differential(unittest.TestCase):
             with self.subTest(backend=backend):
                 mine, out = difftest.run([tt.tessera_path(LINK), '-accel', 'tcg,backend=' + backend],
                                          elf, 120)
-                self.assertEqual(difftest.compare(mine, oracle, count, asm, fp), '', out[-1000:])
+                self.assertEqual(difftest.compare(mine, oracle, count, asm, fp or simd), '',
+                                 out[-1000:])
 
     def test_random_integer_sequences_match_qemu(self):
         self.check(False, 11, 300, 40)
 
     def test_random_fp_sequences_match_qemu(self):
         self.check(True, 12, 300, 30)
+
+    def test_random_simd_sequences_match_qemu(self):
+        self.check(False, 13, 300, 30, simd=True)
 
 
 class CommandLine(unittest.TestCase):

@@ -19,6 +19,8 @@
 #include "plugins/cpu/arm/pmu.c"
 #include "plugins/cpu/arm/psci.c"
 #include "plugins/cpu/arm/simd.c"
+#include "plugins/cpu/arm/simd-fp.c"
+#include "plugins/cpu/arm/crypto.c"
 #include "plugins/cpu/arm/sysreg.c"
 #include "plugins/cpu/arm/tcg.c"
 #include "plugins/cpu/arm/timer.c"
@@ -80,10 +82,12 @@ static uint64_t sysreg(const char *name)
 
 START_TEST(test_max_id_registers)
 {
-    /* AArch64-only EL0/EL1, no EL2/EL3, FP and AdvSIMD not implemented. */
-    ck_assert_uint_eq(sysreg("ID_AA64PFR0_EL1"), 0xff0011);
-    ck_assert_uint_eq(sysreg("ID_AA64ISAR0_EL1"), 0x210000);     /* LSE, CRC32 */
-    ck_assert_uint_eq(sysreg("ID_AA64ISAR1_EL1"), 0x100000);     /* LRCPC */
+    /* AArch64-only EL0/EL1, no EL2/EL3, FP and AdvSIMD without FP16. */
+    ck_assert_uint_eq(sysreg("ID_AA64PFR0_EL1"), 0x11);
+    /* AES+PMULL, SHA1, SHA2+512, CRC32, LSE, RDM, SHA3, DP, TS = 2. */
+    ck_assert_uint_eq(sysreg("ID_AA64ISAR0_EL1"), 0x0020100110212120ull);
+    /* JSCVT, FCMA, LRCPC, FRINTTS. */
+    ck_assert_uint_eq(sysreg("ID_AA64ISAR1_EL1"), 0x100111000ull);
     ck_assert_uint_eq(sysreg("ID_AA64MMFR0_EL1") & 0xff00000fu, 0x5);  /* 48-bit PA, 4K+64K */
     ck_assert_uint_eq((sysreg("ID_AA64MMFR0_EL1") >> 20) & 0xf, 1);         /* 16K */
     ck_assert_uint_eq((sysreg("ID_AA64MMFR1_EL1") >> 20) & 0xf, 1);         /* PAN */
@@ -97,11 +101,50 @@ START_TEST(test_max_id_registers)
 }
 END_TEST
 
+/* The AdvSIMD executor's decoding: defined encodings (from the GNU
+ * assembler) and the ones it must refuse (UNDEFINED). */
+START_TEST(test_simd_validity)
+{
+    static const uint32_t defined[] = {
+        0x4e208420,   /* add v0.16b, v1.16b, v0.16b */
+        0x5ee0b820,   /* abs d0, d1 */
+        0x0e31b800,   /* addv b0, v0.8b */
+        0x0f3f0400,   /* sshr v0.2s, v0.2s, #1 */
+        0x4e284800,   /* aese v0.16b, v0.16b */
+        0x5e004020,   /* sha256h q0, q1, v0.4s */
+        0xce608000,   /* sha512h q0, q0, v0.2d */
+        0xce000000,   /* eor3 v0.16b, v0.16b, v0.16b, v0.16b */
+        0x4e809420,   /* sdot v0.4s, v1.16b, v0.16b */
+        0x6e80c420,   /* fcmla v0.4s, v1.4s, v0.4s, #0 */
+        0x0e22e020,   /* pmull v0.8h, v1.8b, v2.8b */
+        0x0ee2e020,   /* pmull v0.1q, v1.1d, v2.1d */
+    };
+    static const uint32_t undefined[] = {
+        0x0e401420,   /* fadd v0.4h, v1.4h, v0.4h: FEAT_FP16 is not implemented */
+        0x0ef8f820,   /* fabs v0.4h, v1.4h */
+        0x4f121020,   /* fmla v0.8h, v1.8h, v2.h[1] */
+        0x0e30c820,   /* fmaxnmv h0, v1.4h */
+        0xcec08400,   /* sm4e v0.4s, v0.4s: FEAT_SM4 is not implemented */
+        0xce60c000,   /* sm3partw1 v0.4s, v0.4s, v0.4s: FEAT_SM3 */
+        0x0ea2e020,   /* pmull with size 2: reserved */
+        0x0e208420 | 3u << 22,   /* add v0.1d (size 3, Q = 0): reserved */
+        0x0f000400,   /* movi v0.2s, #0: modified immediate is the translator's */
+    };
+    for (size_t i = 0; i < sizeof(defined) / sizeof(defined[0]); i++) {
+        ck_assert_msg(arm_simd_exec(NULL, defined[i]), "0x%08x should be defined", defined[i]);
+    }
+    for (size_t i = 0; i < sizeof(undefined) / sizeof(undefined[0]); i++) {
+        ck_assert_msg(!arm_simd_exec(NULL, undefined[i]), "0x%08x should be UNDEFINED",
+                      undefined[i]);
+    }
+}
+END_TEST
+
 START_TEST(test_el2_model)
 {
     teardown();
     make_cpu(true);
-    ck_assert_uint_eq(sysreg("ID_AA64PFR0_EL1"), 0xff0111);
+    ck_assert_uint_eq(sysreg("ID_AA64PFR0_EL1"), 0x111);
     ck_assert_uint_eq(env->el, 2);
     ck_assert(sysreg("HCR_EL2") & HCR_RW);
 }
@@ -291,6 +334,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_max_id_registers);
     tcase_add_test(tc, test_el2_model);
+    tcase_add_test(tc, test_simd_validity);
     tcase_add_test(tc, test_gdb_description_and_registers);
     tcase_add_test(tc, test_debug_translate);
     tcase_add_test(tc, test_bit_masks);

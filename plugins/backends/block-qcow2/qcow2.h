@@ -161,6 +161,10 @@ int qcow2_pdiscard(BlockNode *bs, uint64_t off, uint64_t bytes);
 int qcow2_pwrite_zeroes(BlockNode *bs, uint64_t off, uint64_t bytes, bool may_unmap);
 int qcow2_mark_dirty(Qcow2State *s);
 
+/* qcow2-chain.c */
+int qcow2_block_status(BlockNode *bs, uint64_t off, uint64_t bytes, uint64_t *pnum);
+int qcow2_change_backing_file(BlockNode *bs, const char *file, const char *fmt);
+
 /* qcow2-create.c */
 bool qcow2_create(BlockGraph *g, BlockOpts *opts, GError **errp);
 

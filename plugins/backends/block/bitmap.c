@@ -68,7 +68,8 @@ static bool inner_granules(BlockDirtyBitmap *bm, uint64_t off, uint64_t bytes, u
     return true;
 }
 
-static void after_write(void *opaque, BlockNode *bs, uint64_t off, uint64_t bytes, int ret)
+static void after_write(BlockWriteNotifier *n, BlockNode *bs, uint64_t off, uint64_t bytes,
+                        int ret)
 {
     /* Marked even when the write failed: the data may have changed. */
     g_mutex_lock(&bs->bitmap_lock);

@@ -26,15 +26,9 @@ typedef struct BlockRequest {
     int64_t start_ns;
 } BlockRequest;
 
-/* A finished blockdev-create job, kept until job-dismiss. */
-typedef struct BlockJobRecord {
-    char *id;
-    const char *type;
-    char *error;
-} BlockJobRecord;
-
 struct BlockGraph {
-    GPtrArray *jobs;          /* BlockJobRecord * */
+    GPtrArray *jobs;          /* Job * (block/job.h), not yet dismissed */
+    GThreadPool *job_pool;    /* runs the jobs' steps */
     GPtrArray *nodes;         /* BlockNode *, creation order */
     GPtrArray *backends;      /* BlockBackend * */
     unsigned next_auto_name;
@@ -78,6 +72,77 @@ void block_aio_submit(BlockRequest *req);
 void block_aio_retry_held(BlockGraph *g);
 /* Complete @blk's held requests with @err (the backend or its medium goes). */
 void block_aio_fail_held(BlockBackend *blk, int err);
+
+/* job-util.c */
+typedef struct Job Job;
+BlockNode *block_find_node_or_drive(BlockGraph *g, const char *name, GError **errp);
+BlockNode *block_find_node(BlockGraph *g, const char *name, GError **errp);
+const char *block_node_file_name(BlockNode *bs);
+BlockNode *block_chain_find_file(BlockNode *top, const char *filename);
+bool block_chain_contains(BlockNode *top, BlockNode *bs);
+BlockNode *block_chain_overlay_of(BlockNode *top, BlockNode *bs);
+/* A device (backend) uses the node directly. */
+bool block_node_is_active(BlockNode *bs);
+bool block_job_args_check(JsonObject *args, GError **errp);
+void block_job_apply_args(Job *job, JsonObject *args);
+const char *block_job_id_arg(JsonObject *args, const char *device);
+/* A new image file (qcow2 over @backing, or raw), removed again on failure. */
+bool block_create_image(BlockGraph *g, const char *path, const char *fmt, uint64_t size,
+                        BlockNode *backing, GError **errp);
+/* Open an image as an implicit node (owned by its future users). */
+BlockNode *block_open_image(BlockGraph *g, const char *path, const char *fmt,
+                            const char *node_name, bool no_backing, GError **errp);
+/* An anonymous backend holding @perm on @bs for a job (blk_unref releases). */
+BlockBackend *block_job_hold(BlockGraph *g, BlockNode *bs, uint32_t perm, uint32_t shared,
+                             GError **errp);
+
+/* One byte of state per granule of a disk, with a lock and a condition. */
+typedef struct GranuleMap {
+    uint64_t gran, length, n;
+    uint8_t *state;
+    uint64_t count;           /* granules in state 1 */
+    GMutex lock;
+    GCond cond;
+} GranuleMap;
+void granule_map_init(GranuleMap *m, uint64_t length, uint64_t granularity);
+void granule_map_destroy(GranuleMap *m);
+void granule_map_set_locked(GranuleMap *m, uint64_t off, uint64_t bytes, uint8_t v);
+bool granule_map_next_run_locked(GranuleMap *m, uint64_t from, uint8_t want, uint64_t max_bytes,
+                                 uint64_t *off, uint64_t *bytes);
+
+/* Commands (snapshot.c, mirror.c, commit.c, stream.c, backup.c). */
+JsonNode *block_qmp_snapshot_sync(BlockGraph *g, JsonObject *args, GError **errp);
+JsonNode *block_qmp_snapshot(BlockGraph *g, JsonObject *args, GError **errp);
+JsonNode *block_qmp_transaction(BlockGraph *g, JsonObject *args, GError **errp);
+JsonNode *block_qmp_blockdev_mirror(BlockGraph *g, JsonObject *args, GError **errp);
+JsonNode *block_qmp_drive_mirror(BlockGraph *g, JsonObject *args, GError **errp);
+JsonNode *block_qmp_commit(BlockGraph *g, JsonObject *args, GError **errp);
+JsonNode *block_qmp_stream(BlockGraph *g, JsonObject *args, GError **errp);
+JsonNode *block_qmp_backup(BlockGraph *g, JsonObject *args, GError **errp);
+
+/* Transactionable actions: prepare checks and builds everything that can
+ * fail; commit applies it (cannot fail); abort undoes prepare. */
+typedef struct BlockAction {
+    void *state;
+    void (*commit)(void *state);
+    void (*abort)(void *state);
+} BlockAction;
+bool block_snapshot_sync_prepare(BlockGraph *g, JsonObject *args, BlockAction *a,
+                                 GError **errp);
+bool block_snapshot_prepare(BlockGraph *g, JsonObject *args, BlockAction *a, GError **errp);
+bool block_mirror_prepare(BlockGraph *g, JsonObject *args, bool drive, BlockAction *a,
+                          GError **errp);
+bool block_backup_prepare(BlockGraph *g, JsonObject *args, BlockAction *a, GError **errp);
+
+/* mirror.c: a mirror (or, @commit, an active commit into @tgt) not started. */
+Job *block_mirror_create(BlockGraph *g, const char *id, BlockNode *src, BlockNode *tgt,
+                         bool commit, int sync, uint64_t gran, JsonObject *args,
+                         GError **errp);
+bool block_commit_base_writable(BlockNode *base, GError **errp);
+
+/* job.c */
+void block_jobs_init(BlockGraph *g);
+void block_jobs_fini(BlockGraph *g);
 
 /* graph.c */
 bool block_node_name_valid(const char *name);

@@ -220,8 +220,9 @@ static void node_free(BlockNode *bs)
     g_ptr_array_remove(bs->graph->nodes, bs);
     g_ptr_array_unref(bs->parents);
     g_mutex_clear(&bs->stats_lock);
-    g_rw_lock_clear(&bs->notifier_lock);
-    g_ptr_array_unref(bs->write_notifiers);
+    g_rw_lock_clear(&bs->notify_lock);
+    g_ptr_array_unref(bs->notifiers);
+    g_free(bs->job_id);
     g_mutex_clear(&bs->bitmap_lock);
     g_ptr_array_unref(bs->dirty_bitmaps);
     g_free(bs->node_name);
@@ -282,49 +283,6 @@ const char *block_node_name_for_messages(BlockNode *bs)
     return bs->filename ? bs->filename : bs->node_name;
 }
 
-/* ---- write notifiers ------------------------------------------------- */
-
-void block_node_add_write_notifier(BlockNode *bs, BlockWriteNotifier *n)
-{
-    g_rw_lock_writer_lock(&bs->notifier_lock);
-    g_ptr_array_add(bs->write_notifiers, n);
-    g_rw_lock_writer_unlock(&bs->notifier_lock);
-}
-
-void block_node_remove_write_notifier(BlockNode *bs, BlockWriteNotifier *n)
-{
-    g_rw_lock_writer_lock(&bs->notifier_lock);
-    g_ptr_array_remove(bs->write_notifiers, n);
-    g_rw_lock_writer_unlock(&bs->notifier_lock);
-}
-
-/* Call every before_write; on failure the lock is dropped again. */
-static int notify_before(BlockNode *bs, uint64_t off, uint64_t bytes)
-{
-    g_rw_lock_reader_lock(&bs->notifier_lock);
-    for (guint i = 0; i < bs->write_notifiers->len; i++) {
-        BlockWriteNotifier *n = g_ptr_array_index(bs->write_notifiers, i);
-        int ret = n->before_write ? n->before_write(n->opaque, bs, off, bytes) : 0;
-        if (ret < 0) {
-            g_rw_lock_reader_unlock(&bs->notifier_lock);
-            return ret;
-        }
-    }
-    return 0;
-}
-
-/* Call every after_write and drop the lock notify_before took. */
-static void notify_after(BlockNode *bs, uint64_t off, uint64_t bytes, int ret)
-{
-    for (guint i = 0; i < bs->write_notifiers->len; i++) {
-        BlockWriteNotifier *n = g_ptr_array_index(bs->write_notifiers, i);
-        if (n->after_write) {
-            n->after_write(n->opaque, bs, off, bytes, ret);
-        }
-    }
-    g_rw_lock_reader_unlock(&bs->notifier_lock);
-}
-
 /* ---- synchronous I/O -------------------------------------------------- */
 
 /* Formats have a fixed size; protocols grow when a format writes past
@@ -357,6 +315,51 @@ int block_node_preadv(BlockNode *bs, uint64_t off, uint64_t bytes, const BlockIO
     return ret;
 }
 
+/* Notifiers around a modifying request; @notify false for a job's own. */
+static int notify_before(BlockNode *bs, bool notify, uint64_t off, uint64_t bytes)
+{
+    if (!notify) {
+        return 0;
+    }
+    g_rw_lock_reader_lock(&bs->notify_lock);
+    int ret = 0;
+    guint i;
+    for (i = 0; i < bs->notifiers->len && ret >= 0; i++) {
+        BlockWriteNotifier *n = g_ptr_array_index(bs->notifiers, i);
+        if (n->before_write) {
+            ret = n->before_write(n, bs, off, bytes);
+        }
+    }
+    if (ret < 0) {
+        /* The ones before the failing one saw the write start: it ends. */
+        for (guint j = 0; j + 1 < i; j++) {
+            BlockWriteNotifier *n = g_ptr_array_index(bs->notifiers, j);
+            if (n->after_write) {
+                n->after_write(n, bs, off, bytes, ret);
+            }
+        }
+        g_rw_lock_reader_unlock(&bs->notify_lock);
+    }
+    return ret;
+}
+
+static int notify_after(BlockNode *bs, bool notify, uint64_t off, uint64_t bytes, int ret)
+{
+    if (!notify) {
+        return ret;
+    }
+    for (guint i = 0; i < bs->notifiers->len; i++) {
+        BlockWriteNotifier *n = g_ptr_array_index(bs->notifiers, i);
+        if (n->after_write) {
+            n->after_write(n, bs, off, bytes, ret);
+        }
+    }
+    g_rw_lock_reader_unlock(&bs->notify_lock);
+    return ret;
+}
+
+static int zeroes(BlockNode *bs, uint64_t off, uint64_t bytes, bool may_unmap, bool notify);
+
 int block_node_pwritev(BlockNode *bs, uint64_t off, uint64_t bytes, const BlockIOV *iov,
                        int flags)
 {
@@ -367,22 +370,21 @@ int block_node_pwritev(BlockNode *bs, uint64_t off, uint64_t bytes, const BlockI
     if (ret < 0) {
         return ret;
     }
-    int64_t t0 = g_get_monotonic_time();
+    bool notify = !(flags & BLOCK_WRITE_NO_NOTIFY);
+    flags &= ~BLOCK_WRITE_NO_NOTIFY;
     if (bs->detect_zeroes != BLOCK_DETECT_ZEROES_OFF && block_iov_is_zero(iov)) {
-        ret = block_node_pwrite_zeroes(bs, off, bytes,
-                                       bs->detect_zeroes == BLOCK_DETECT_ZEROES_UNMAP &&
-                                       bs->discard_unmap);
+        return zeroes(bs, off, bytes,
+                      bs->detect_zeroes == BLOCK_DETECT_ZEROES_UNMAP && bs->discard_unmap,
+                      notify);
+    }
+    if ((ret = notify_before(bs, notify, off, bytes)) < 0) {
         return ret;
     }
-    ret = bytes ? notify_before(bs, off, bytes) : 0;
-    if (ret < 0 || !bytes) {
-        return ret;
-    }
-    ret = bs->drv->pwritev(bs, off, bytes, iov, flags);
-    notify_after(bs, off, bytes, ret);
+    int64_t t0 = g_get_monotonic_time();
+    ret = bytes ? bs->drv->pwritev(bs, off, bytes, iov, flags) : 0;
     block_stats_account(&bs->stats_lock, &bs->stats, BLOCK_REQ_WRITE, bytes, ret,
                         (g_get_monotonic_time() - t0) * 1000);
-    return ret;
+    return notify_after(bs, notify, off, bytes, ret);
 }
 
 int block_node_pread(BlockNode *bs, uint64_t off, uint64_t bytes, void *buf)
@@ -425,16 +427,14 @@ int block_node_pdiscard(BlockNode *bs, uint64_t off, uint64_t bytes)
     if (!bs->discard_unmap || !bs->drv->pdiscard) {
         return 0; /* discard=ignore: a hint we may drop */
     }
-    int64_t t0 = g_get_monotonic_time();
-    ret = notify_before(bs, off, bytes);
-    if (ret < 0) {
+    if ((ret = notify_before(bs, true, off, bytes)) < 0) {
         return ret;
     }
+    int64_t t0 = g_get_monotonic_time();
     ret = bs->drv->pdiscard(bs, off, bytes);
-    notify_after(bs, off, bytes, ret);
     block_stats_account(&bs->stats_lock, &bs->stats, BLOCK_REQ_DISCARD, bytes, ret,
                         (g_get_monotonic_time() - t0) * 1000);
-    return ret;
+    return notify_after(bs, true, off, bytes, ret);
 }
 
 int block_node_pwrite_zeroes(BlockNode *bs, uint64_t off, uint64_t bytes, bool may_unmap)
@@ -446,11 +446,16 @@ int block_node_pwrite_zeroes(BlockNode *bs, uint64_t off, uint64_t bytes, bool m
     if (ret < 0) {
         return ret;
     }
-    int64_t t0 = g_get_monotonic_time();
-    ret = notify_before(bs, off, bytes);
+    return zeroes(bs, off, bytes, may_unmap, true);
+}
+
+static int zeroes(BlockNode *bs, uint64_t off, uint64_t bytes, bool may_unmap, bool notify)
+{
+    int ret = notify_before(bs, notify, off, bytes);
     if (ret < 0) {
         return ret;
     }
+    int64_t t0 = g_get_monotonic_time();
     ret = -ENOTSUP;
     if (bs->drv->pwrite_zeroes) {
         ret = bs->drv->pwrite_zeroes(bs, off, bytes, may_unmap && bs->discard_unmap);
@@ -467,8 +472,135 @@ int block_node_pwrite_zeroes(BlockNode *bs, uint64_t off, uint64_t bytes, bool m
             ret = bs->drv->pwritev(bs, off + done, n, &v, 0);
         }
     }
-    notify_after(bs, off, bytes, ret);
     block_stats_account(&bs->stats_lock, &bs->stats, BLOCK_REQ_ZEROES, bytes, ret,
                         (g_get_monotonic_time() - t0) * 1000);
+    return notify_after(bs, notify, off, bytes, ret);
+}
+
+/* ---- hooks for jobs and bitmaps ------------------------------------------ */
+
+void block_node_add_write_notifier(BlockNode *bs, BlockWriteNotifier *n)
+{
+    g_rw_lock_writer_lock(&bs->notify_lock);
+    g_ptr_array_add(bs->notifiers, n);
+    g_rw_lock_writer_unlock(&bs->notify_lock);
+}
+
+void block_node_remove_write_notifier(BlockNode *bs, BlockWriteNotifier *n)
+{
+    g_rw_lock_writer_lock(&bs->notify_lock);
+    g_ptr_array_remove(bs->notifiers, n);
+    g_rw_lock_writer_unlock(&bs->notify_lock);
+}
+
+int block_node_block_status(BlockNode *bs, uint64_t off, uint64_t bytes, uint64_t *pnum)
+{
+    if (!bs->drv->block_status || bytes == 0) {
+        *pnum = bytes;
+        return 1;
+    }
+    int ret = bs->drv->block_status(bs, off, bytes, pnum);
+    if (ret >= 0 && (*pnum == 0 || *pnum > bytes)) {
+        *pnum = bytes;
+    }
     return ret;
+}
+
+int block_node_is_allocated_above(BlockNode *top, BlockNode *base, uint64_t off,
+                                  uint64_t bytes, uint64_t *pnum)
+{
+    for (BlockNode *n = top; n && n != base; n = n->backing ? n->backing->node : NULL) {
+        int64_t len = block_node_length(n);
+        if (len >= 0 && off >= (uint64_t)len) {
+            continue; /* a shorter layer holds nothing there */
+        }
+        uint64_t p;
+        int ret = block_node_block_status(n, off, bytes, &p);
+        if (ret < 0) {
+            return ret;
+        }
+        if (ret) {
+            *pnum = p;
+            return 1;
+        }
+        bytes = MIN(bytes, p);
+    }
+    *pnum = bytes;
+    return 0;
+}
+
+bool block_node_replace(BlockNode *from, BlockNode *to, GError **errp)
+{
+    GPtrArray *moving = g_ptr_array_new();
+    for (guint i = 0; i < from->parents->len; i++) {
+        BlockChild *c = g_ptr_array_index(from->parents, i);
+        if (c->parent == to) {
+            continue;
+        }
+        if (!perm_check(to, NULL, c->perm, c->shared, errp)) {
+            g_ptr_array_unref(moving);
+            return false;
+        }
+        g_ptr_array_add(moving, c);
+    }
+    for (guint i = 0; i < moving->len; i++) {
+        BlockChild *c = g_ptr_array_index(moving, i);
+        g_ptr_array_remove(from->parents, c);
+        c->node = to;
+        g_ptr_array_add(to->parents, c);
+    }
+    g_ptr_array_unref(moving);
+    return true;
+}
+
+bool block_node_set_backing(BlockNode *bs, BlockNode *backing, bool update_header,
+                            GError **errp)
+{
+    if (backing == (bs->backing ? bs->backing->node : NULL)) {
+        return true;
+    }
+    BlockChild *nc = NULL;
+    if (backing) {
+        nc = block_node_attach_child(bs, backing, "backing", BLK_PERM_CONSISTENT_READ,
+                                     BLK_PERM_ALL & ~(BLK_PERM_WRITE | BLK_PERM_RESIZE), errp);
+        if (!nc) {
+            return false;
+        }
+    }
+    const char *file = NULL, *fmt = NULL;
+    if (backing) {
+        BlockNode *f = backing->file ? backing->file->node : backing;
+        file = f->filename;
+        fmt = backing->drv->name;
+        if (!file) {
+            update_header = false; /* nothing a header could name */
+        }
+    }
+    if (update_header) {
+        int ret = bs->drv->change_backing_file ? bs->drv->change_backing_file(bs, file, fmt)
+                  : file ? -ENOTSUP : 0;
+        if (ret < 0) {
+            g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_IO,
+                        "Could not record the backing file in '%s': %s",
+                        block_node_name_for_messages(bs), g_strerror(-ret));
+            if (nc) {
+                /* The new backing node was attached but must not stay. */
+                BlockNode *b = nc->node;
+                g_ptr_array_remove(b->parents, nc);
+                g_free(nc->role);
+                g_free(nc);
+            }
+            return false;
+        }
+        g_free(bs->backing_file);
+        g_free(bs->backing_format);
+        bs->backing_file = g_strdup(file);
+        bs->backing_format = g_strdup(fmt);
+    }
+    BlockChild *old = bs->backing;
+    bs->backing = nc;
+    if (old) {
+        block_child_detach(old);
+    }
+    return true;
 }

@@ -14,16 +14,17 @@ BlockGraph *block_graph_new(void)
     BlockGraph *g = g_new0(BlockGraph, 1);
     g->nodes = g_ptr_array_new();
     g->backends = g_ptr_array_new();
-    g->jobs = g_ptr_array_new();
     g->qmp_ext = g_ptr_array_new();
     g_datalist_init(&g->data);
     block_qmp_register(g, &block_bitmap_qmp);
     block_aio_init(g);
+    block_jobs_init(g);
     return g;
 }
 
 void block_graph_free(BlockGraph *g)
 {
+    block_jobs_fini(g);
     block_graph_drain(g);
     g_datalist_clear(&g->data); /* modules' state first: it uses nodes */
     block_graph_drain(g);
@@ -44,7 +45,6 @@ void block_graph_free(BlockGraph *g)
     block_aio_fini(g);
     g_ptr_array_unref(g->nodes);
     g_ptr_array_unref(g->backends);
-    g_ptr_array_unref(g->jobs);
     g_ptr_array_unref(g->qmp_ext);
     g_free(g);
 }

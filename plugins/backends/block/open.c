@@ -206,8 +206,8 @@ static BlockNode *open_node(BlockGraph *g, BlockOpts *opts, const BlockNode *inh
     bs->implicit = implicit;
     bs->request_alignment = 1;
     g_mutex_init(&bs->stats_lock);
-    g_rw_lock_init(&bs->notifier_lock);
-    bs->write_notifiers = g_ptr_array_new();
+    g_rw_lock_init(&bs->notify_lock);
+    bs->notifiers = g_ptr_array_new();
     g_mutex_init(&bs->bitmap_lock);
     bs->dirty_bitmaps = g_ptr_array_new();
     g_autofree char *driver = block_opts_take(opts, "driver");
@@ -352,8 +352,8 @@ fail:
     block_node_unref_children(bs);
     g_ptr_array_unref(bs->parents);
     g_mutex_clear(&bs->stats_lock);
-    g_rw_lock_clear(&bs->notifier_lock);
-    g_ptr_array_unref(bs->write_notifiers);
+    g_rw_lock_clear(&bs->notify_lock);
+    g_ptr_array_unref(bs->notifiers);
     g_mutex_clear(&bs->bitmap_lock);
     g_ptr_array_unref(bs->dirty_bitmaps);
     g_free(bs->node_name);

@@ -13,6 +13,7 @@
 #include "block-int.h"
 #include "block/bitmap.h"
 #include "kernel/module.h"
+#include "block/job.h"
 #include "monitor/monitor-internal.h"
 
 /* ---- result shapes ------------------------------------------------------ */
@@ -207,30 +208,19 @@ static JsonNode *qmp_blockdev_add(BlockGraph *g, JsonObject *args, GError **errp
     return block_node_open(g, opts, errp) ? qmp_empty_return() : NULL;
 }
 
-static void job_event(const char *id, const char *status)
-{
-    JsonObject *d = json_object_new();
-    json_object_set_string_member(d, "id", id);
-    json_object_set_string_member(d, "status", status);
-    qmp_event_emit("JOB_STATUS_CHANGE", d);
-}
+static const JobDriver create_job_driver = {
+    .type = "create",
+};
 
 /*
  * blockdev-create is a job in QEMU; image creation here is quick and runs
- * to completion inside the command, but the job's life is reported the
- * same way (JOB_STATUS_CHANGE up to "concluded"; job-dismiss ends it) so
- * that clients written for QEMU work.
+ * to completion inside the command, but the job's life is the framework's
+ * (JOB_STATUS_CHANGE up to "concluded"; job-dismiss ends it; query-jobs
+ * shows its error), so that clients written for QEMU work.
  */
 static JsonNode *qmp_blockdev_create(BlockGraph *g, JsonObject *args, GError **errp)
 {
     const char *job_id = qmp_arg_str(args, "job-id", "");
-    for (guint i = 0; i < g->jobs->len; i++) {
-        if (!strcmp(((BlockJobRecord *)g_ptr_array_index(g->jobs, i))->id, job_id)) {
-            g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_INVALID, "Job ID '%s' already in use",
-                        job_id);
-            return NULL;
-        }
-    }
     JsonNode *on = json_object_get_member(args, "options");
     if (!on || !JSON_NODE_HOLDS_OBJECT(on)) {
         g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_INVALID, "Parameter 'options' is missing");
@@ -241,61 +231,19 @@ static JsonNode *qmp_blockdev_create(BlockGraph *g, JsonObject *args, GError **e
         g_hash_table_unref(opts);
         return NULL;
     }
-    BlockJobRecord *job = g_new0(BlockJobRecord, 1);
-    job->id = g_strdup(job_id);
-    job->type = "create";
-    g_ptr_array_add(g->jobs, job);
-    job_event(job_id, "created");
-    job_event(job_id, "running");
+    Job *job = job_create(g, job_id, &create_job_driver, NULL, NULL, 0, errp);
+    if (!job) {
+        g_hash_table_unref(opts);
+        return NULL;
+    }
+    job->is_block_job = false;
+    job->auto_dismiss = false;
     GError *err = NULL;
-    if (!block_create(g, opts, &err)) {
-        job->error = g_strdup(err->message);
-        g_error_free(err);
-    }
+    block_create(g, opts, &err);
     g_hash_table_unref(opts);
-    job_event(job_id, "waiting");
-    job_event(job_id, "pending");
-    job_event(job_id, "concluded");
+    job_finish_sync(job, err ? err->message : NULL);
+    g_clear_error(&err);
     return qmp_empty_return();
-}
-
-static JsonNode *qmp_job_dismiss(BlockGraph *g, JsonObject *args, GError **errp)
-{
-    const char *id = qmp_arg_str(args, "id", "");
-    for (guint i = 0; i < g->jobs->len; i++) {
-        BlockJobRecord *job = g_ptr_array_index(g->jobs, i);
-        if (!strcmp(job->id, id)) {
-            job_event(id, "null");
-            g_ptr_array_remove_index(g->jobs, i);
-            g_free(job->id);
-            g_free(job->error);
-            g_free(job);
-            return qmp_empty_return();
-        }
-    }
-    g_set_error(errp, QMP_ERROR, QMP_ERROR_DEVICE_NOT_FOUND, "Job not found");
-    return NULL;
-}
-
-static JsonNode *qmp_query_jobs(BlockGraph *g)
-{
-    JsonArray *a = json_array_new();
-    for (guint i = 0; i < g->jobs->len; i++) {
-        BlockJobRecord *job = g_ptr_array_index(g->jobs, i);
-        JsonObject *o = json_object_new();
-        json_object_set_string_member(o, "id", job->id);
-        json_object_set_string_member(o, "type", job->type);
-        json_object_set_string_member(o, "status", "concluded");
-        json_object_set_int_member(o, "current-progress", 1);
-        json_object_set_int_member(o, "total-progress", 1);
-        if (job->error) {
-            json_object_set_string_member(o, "error", job->error);
-        }
-        json_array_add_object_element(a, o);
-    }
-    JsonNode *n = json_node_new(JSON_NODE_ARRAY);
-    json_node_take_array(n, a);
-    return n;
 }
 
 static JsonNode *array_node(JsonArray *a)
@@ -588,10 +536,6 @@ JsonNode *block_qmp_dispatch(const char *command, JsonObject *args, GError **err
                ? qmp_empty_return() : NULL;
     } else if (!strcmp(command, "blockdev-create")) {
         return qmp_blockdev_create(g, args, errp);
-    } else if (!strcmp(command, "job-dismiss")) {
-        return qmp_job_dismiss(g, args, errp);
-    } else if (!strcmp(command, "query-jobs")) {
-        return qmp_query_jobs(g);
     } else if (!strcmp(command, "query-block")) {
         return qmp_query_block(g);
     } else if (!strcmp(command, "query-named-block-nodes")) {
@@ -604,6 +548,11 @@ JsonNode *block_qmp_dispatch(const char *command, JsonObject *args, GError **err
         return qmp_eject(g, args, errp);
     } else if (!strcmp(command, "blockdev-change-medium")) {
         return qmp_change_medium(g, args, errp);
+    }
+    bool handled;
+    JsonNode *ret = job_qmp_dispatch(g, command, args, &handled, errp);
+    if (handled) {
+        return ret;
     }
     return dispatch_extension(g, command, args, errp);
 }
@@ -692,5 +641,7 @@ void block_hmp_info(const char *what, const char *arg, GString *out)
         hmp_info_block(g, arg, out);
     } else if (!strcmp(what, "blockstats")) {
         hmp_info_blockstats(g, out);
+    } else if (!strcmp(what, "block-jobs")) {
+        job_hmp_info(g, out);
     }
 }

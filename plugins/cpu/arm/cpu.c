@@ -3,8 +3,9 @@
  * AArch64 CPU types: "arm-cpu" (abstract) and "max-arm-cpu" (everything
  * this emulator implements: the A64 integer base with LSE atomics, CRC32
  * and LDAPR; EL0, EL1 and optionally EL2; VMSAv8-64 stage 1 with 4/16/64
- * KiB granules; PAN; the generic timer; PMUv3 with the cycle counter).  FP/AdvSIMD are not implemented,
- * and ID_AA64PFR0 says so (FP = AdvSIMD = 0xf).
+ * KiB granules; PAN; the generic timer; PMUv3 with the cycle counter; FP and
+ * AdvSIMD without FEAT_FP16, crypto (AES, SHA1/2/3/512, PMULL), dot product,
+ * RDM, FCMA, JSCVT, FRINTTS, FlagM2).
  *
  * Properties: mp-affinity (MPIDR Aff fields), reset-pc (RVBAR: the pc at
  * reset), cntfrq (counter frequency in Hz, 62.5 MHz), has-el2 (implement
@@ -68,16 +69,19 @@ static void max_init_ids(ARMIdRegs *id)
 {
     *id = (ARMIdRegs){
         .midr = 0x000f0510,
-        /* EL0 and EL1 AArch64 only; FP and AdvSIMD not implemented; EL2
-         * is added at realize when has-el2 is on. */
-        .id_aa64pfr0 = 0x1 | (0x1 << 4) | (0xfull << 16) | (0xfull << 20),
+        /* EL0 and EL1 AArch64 only; FP and AdvSIMD without half-precision
+         * arithmetic (FP = AdvSIMD = 0); EL2 is added at realize when
+         * has-el2 is on. */
+        .id_aa64pfr0 = 0x1 | (0x1 << 4),
         /* Debug v8.0 with 2 breakpoints and 2 watchpoints; PMUv3 (the
          * cycle counter only, PMCR_EL0.N = 0). */
         .id_aa64dfr0 = 0x6 | (0x1 << 8) | (0x1 << 12) | (0x1 << 20),
-        /* CRC32, LSE atomics. */
-        .id_aa64isar0 = (0x1 << 16) | (0x2 << 20),
-        /* LRCPC (LDAPR). */
-        .id_aa64isar1 = (0x1ull << 20),
+        /* AES with PMULL, SHA1, SHA256 and SHA512, CRC32, LSE atomics,
+         * RDM (SQRDMLAH), SHA3, dot product, flag manipulation v2. */
+        .id_aa64isar0 = (0x2 << 4) | (0x1 << 8) | (0x2 << 12) | (0x1 << 16) | (0x2 << 20) |
+                        (0x1ull << 28) | (0x1ull << 32) | (0x1ull << 44) | (0x2ull << 52),
+        /* JSCVT (FJCVTZS), FCMA, LRCPC (LDAPR), FRINTTS. */
+        .id_aa64isar1 = (0x1 << 12) | (0x1 << 16) | (0x1ull << 20) | (0x1ull << 32),
         /* 48-bit PA, 16-bit ASID, 4K/16K/64K granules at stage 1. */
         .id_aa64mmfr0 = 0x5 | (0x2 << 4) | (0x1 << 20),
         /* PAN. */
@@ -274,7 +278,7 @@ static const TypeInfo arm_cpu_types[] = {
         .name = TYPE_ARM_CPU_MAX,
         .parent = TYPE_ARM_CPU,
         .category = "cpu",
-        .description = "A64 integer base with LSE, CRC32, LRCPC; EL0-EL2; 4/16/64K MMU",
+        .description = "A64 with LSE, CRC32, LRCPC, FP, AdvSIMD, crypto; EL0-EL2; 4/16/64K MMU",
         .target = "aarch64",
         .class_init = arm_cpu_max_class_init,
     },

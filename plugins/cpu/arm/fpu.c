@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A64 scalar floating point on the host's IEEE 754 unit: the rounding mode
- * is set through <fenv.h> and the accrued exceptions are read back into
- * FPSR.  The Arm rules the host does not follow are applied here:
+ * A64 floating point on the host's IEEE 754 unit (the host-FPU contract of
+ * plugins/include/fpu/host-fpu.h): the rounding mode is installed around
+ * each operation and the raised exceptions are read back into FPSR.  The Arm rules the host does not follow are applied here:
  *  - NaN operands: the first signalling NaN (quietened, with Invalid
  *    Operation), else the first quiet NaN, in operand order; with FPCR.DN
  *    the default NaN instead; FMADD and friends raise Invalid for inf*0
@@ -13,11 +13,12 @@
  *  - tininess is detected before rounding (the host does it after): a
  *    result that rounded to the smallest normal magnitude is recomputed
  *    towards zero, which is tiny exactly when the unrounded value was.
- * Volatile temporaries keep the arithmetic between fesetround/fetestexcept.
+ * Volatile temporaries keep the arithmetic between host_fpu_begin/_end.
  */
-#include <fenv.h>
 #include <math.h>
 #include <string.h>
+
+#include "fpu/host-fpu.h"
 
 #include "plugins/cpu/arm/fpu.h"
 
@@ -108,8 +109,8 @@ static uint64_t quiet(unsigned ft, uint64_t v)
 
 typedef struct FpEnv {
     CPUARMState *env;
-    int saved_rm;
-    uint32_t flags;          /* FPSR bits raised in software */
+    HostFpState saved;
+    uint32_t flags;          /* FPSR bits raised in software (or taken from the host) */
 } FpEnv;
 
 static unsigned fpcr_rmode(const CPUARMState *env)
@@ -117,13 +118,13 @@ static unsigned fpcr_rmode(const CPUARMState *env)
     return (env->fpcr >> FPCR_RMODE_SHIFT) & 3;
 }
 
-static int host_rm(unsigned rm)
+static HostRound host_rm(unsigned rm)
 {
     switch (rm) {
-    case ARM_RM_RP: return FE_UPWARD;
-    case ARM_RM_RM: return FE_DOWNWARD;
-    case ARM_RM_RZ: return FE_TOWARDZERO;
-    default: return FE_TONEAREST;
+    case ARM_RM_RP: return HOST_ROUND_UP;
+    case ARM_RM_RM: return HOST_ROUND_DOWN;
+    case ARM_RM_RZ: return HOST_ROUND_TOWARD_ZERO;
+    default: return HOST_ROUND_NEAREST_EVEN;
     }
 }
 
@@ -131,9 +132,7 @@ static void fp_begin(FpEnv *f, CPUARMState *env, unsigned rm)
 {
     f->env = env;
     f->flags = 0;
-    f->saved_rm = fegetround();
-    feclearexcept(FE_ALL_EXCEPT);
-    fesetround(host_rm(rm == ARM_RM_FPCR ? fpcr_rmode(env) : rm));
+    f->saved = host_fpu_begin(host_rm(rm == ARM_RM_FPCR ? fpcr_rmode(env) : rm));
 }
 
 /* Accrue the host's flags (unless @host is false) and ours. */
@@ -141,12 +140,9 @@ static void fp_end(FpEnv *f, bool host)
 {
     uint32_t bits = f->flags;
     if (host) {
-        int e = fetestexcept(FE_ALL_EXCEPT);
-        bits |= (e & FE_INVALID ? FPSR_IOC : 0) | (e & FE_DIVBYZERO ? FPSR_DZC : 0) |
-                (e & FE_OVERFLOW ? FPSR_OFC : 0) | (e & FE_UNDERFLOW ? FPSR_UFC : 0) |
-                (e & FE_INEXACT ? FPSR_IXC : 0);
+        bits |= host_fpu_flags();        /* HOST_FPU_* are FPSR bits 0-4 */
     }
-    fesetround(f->saved_rm);
+    host_fpu_end(f->saved);
     f->env->fpsr |= bits;
 }
 
@@ -228,25 +224,30 @@ static bool is_min_normal(unsigned ft, uint64_t v)
 static uint64_t compute(FpEnv *f, const HostOp *h, unsigned ft)
 {
     uint64_t r = host_compute(h);
+    unsigned hf = host_fpu_flags();
     if (is_nan(ft, r)) {
         return default_nan(ft);
     }
     /* Tiny after rounding (the host's Underflow, or a subnormal) is also
      * tiny before rounding. */
-    bool tiny = is_denormal(ft, r) || fetestexcept(FE_UNDERFLOW);
-    if (is_min_normal(ft, r) && fetestexcept(FE_INEXACT)) {
-        int saved = fegetround();
-        fesetround(FE_TOWARDZERO);
+    bool tiny = is_denormal(ft, r) || (hf & HOST_FPU_UNDERFLOW);
+    if (is_min_normal(ft, r) && (hf & HOST_FPU_INEXACT)) {
+        /* Keep this operation's flags, recompute towards zero, drop that
+         * computation's flags. */
+        f->flags |= hf;
+        HostFpState rz = host_fpu_begin(HOST_ROUND_TOWARD_ZERO);
         uint64_t t = host_compute(h);
-        fesetround(saved);
+        host_fpu_end(rz);
+        host_fpu_clear_flags();
         if (is_denormal(ft, t) || is_zero(ft, t)) {
             tiny = true;
             f->flags |= FPSR_UFC;
         }
     }
     if (tiny && (f->env->fpcr & FPCR_FZ)) {
-        feclearexcept(FE_INEXACT | FE_UNDERFLOW);
-        f->flags = (f->flags & ~(uint32_t)FPSR_IXC) | FPSR_UFC;
+        f->flags |= host_fpu_flags();
+        host_fpu_clear_flags();
+        f->flags = (f->flags & ~(uint32_t)(FPSR_IXC | FPSR_UFC)) | FPSR_UFC;
         r &= sign_bit(ft);
     }
     return r;
@@ -672,4 +673,360 @@ uint64_t arm_fp_convert_half(CPUARMState *env, unsigned from, unsigned to, uint6
     }
     fp_end(&f, false);
     return r;
+}
+
+/* ---- Advanced SIMD and v8.x additions --------------------------------------------------- */
+
+static uint64_t exp_shift(unsigned ft)
+{
+    return ft == ARM_FT_D ? 52 : 23;
+}
+
+uint64_t arm_fp_mulx(CPUARMState *env, unsigned ft, uint64_t a, uint64_t b)
+{
+    FpEnv f;
+    uint64_t r;
+    fp_begin(&f, env, ARM_RM_FPCR);
+    a = flush_in(&f, ft, a);
+    b = flush_in(&f, ft, b);
+    uint64_t ops[2] = { a, b };
+    if (process_nans(&f, ft, ops, 2, &r)) {
+        fp_end(&f, false);
+        return r;
+    }
+    if ((is_inf(ft, a) && is_zero(ft, b)) || (is_zero(ft, a) && is_inf(ft, b))) {
+        fp_end(&f, false);
+        uint64_t two = ft == ARM_FT_D ? 0x4000000000000000ull : 0x40000000u;
+        return two | ((a ^ b) & sign_bit(ft));
+    }
+    HostOp h = { .kind = HOP_OP2, .op = ARM_FOP_MUL, .ft = ft, .a = a, .b = b };
+    r = compute(&f, &h, ft);
+    fp_end(&f, true);
+    return r;
+}
+
+uint64_t arm_fp_step(CPUARMState *env, unsigned ft, uint64_t a, uint64_t b, bool rsqrt)
+{
+    FpEnv f;
+    uint64_t r;
+    a ^= sign_bit(ft);
+    fp_begin(&f, env, ARM_RM_FPCR);
+    a = flush_in(&f, ft, a);
+    b = flush_in(&f, ft, b);
+    uint64_t ops[2] = { a, b };
+    if (process_nans(&f, ft, ops, 2, &r)) {
+        fp_end(&f, false);
+        return r;
+    }
+    bool d = ft == ARM_FT_D;
+    if ((is_inf(ft, a) && is_zero(ft, b)) || (is_zero(ft, a) && is_inf(ft, b))) {
+        fp_end(&f, false);
+        if (rsqrt) {
+            return d ? 0x3ff8000000000000ull : 0x3fc00000u;
+        }
+        return d ? 0x4000000000000000ull : 0x40000000u;
+    }
+    if (is_inf(ft, a) || is_inf(ft, b)) {
+        fp_end(&f, false);
+        return (d ? D_EXP : S_EXP) | ((a ^ b) & sign_bit(ft));
+    }
+    uint64_t c = rsqrt ? (d ? 0x4008000000000000ull : 0x40400000u)
+                       : (d ? 0x4000000000000000ull : 0x40000000u);
+    if (rsqrt) {
+        /* (3 + a*b) / 2 with one rounding: halve an operand whose halving
+         * is exact (exponent field >= 2), else halve the (then small)
+         * result. */
+        unsigned sh = d ? 52 : 23;
+        uint64_t emask = d ? 0x7ff : 0xff, one = 1ull << sh;
+        c = d ? 0x3ff8000000000000ull : 0x3fc00000u;
+        if (((a >> sh) & emask) >= 2) {
+            a -= one;
+        } else if (((b >> sh) & emask) >= 2) {
+            b -= one;
+        } else {
+            HostOp h = { .kind = HOP_FMA, .ft = ft, .a = c + one, .b = a, .c = b };
+            r = compute(&f, &h, ft);
+            HostOp half = { .kind = HOP_OP2, .op = ARM_FOP_MUL, .ft = ft, .a = r,
+                            .b = d ? 0x3fe0000000000000ull : 0x3f000000u };
+            r = compute(&f, &half, ft);
+            fp_end(&f, true);
+            return r;
+        }
+    }
+    HostOp h = { .kind = HOP_FMA, .ft = ft, .a = c, .b = a, .c = b };
+    r = compute(&f, &h, ft);
+    fp_end(&f, true);
+    return r;
+}
+
+unsigned arm_recip_estimate(unsigned a)
+{
+    a = a * 2 + 1;
+    unsigned b = (1u << 19) / a;
+    return (b + 1) / 2;
+}
+
+unsigned arm_rsqrt_estimate(unsigned a)
+{
+    if (a < 256) {
+        a = a * 2 + 1;
+    } else {
+        a = (a >> 1) << 1;
+        a = (a + 1) * 2;
+    }
+    uint64_t b = 512;
+    while ((uint64_t)a * (b + 1) * (b + 1) < (1ull << 28)) {
+        b++;
+    }
+    return (unsigned)((b + 1) / 2);
+}
+
+/* The fraction as 52 bits and the biased exponent. */
+static void unpack52(unsigned ft, uint64_t a, uint64_t *frac, int *exp)
+{
+    if (ft == ARM_FT_D) {
+        *frac = a & D_FRAC;
+        *exp = (int)((a >> 52) & 0x7ff);
+    } else {
+        *frac = (a & S_FRAC) << 29;
+        *exp = (int)((a >> 23) & 0xff);
+    }
+}
+
+uint64_t arm_fp_recpe(CPUARMState *env, unsigned ft, uint64_t a)
+{
+    FpEnv f;
+    uint64_t r, sign = a & sign_bit(ft);
+    bool d = ft == ARM_FT_D;
+    fp_begin(&f, env, ARM_RM_FPCR);
+    a = flush_in(&f, ft, a);
+    uint64_t frac;
+    int exp;
+    unpack52(ft, a, &frac, &exp);
+    if (process_nans(&f, ft, &a, 1, &r)) {
+        /* r set */
+    } else if (is_inf(ft, a)) {
+        r = sign;
+    } else if (is_zero(ft, a)) {
+        r = sign | (d ? D_EXP : S_EXP);
+        f.flags |= FPSR_DZC;
+    } else if (exp == 0 && frac < (1ull << 50)) {
+        unsigned rm = fpcr_rmode(env);
+        bool to_inf = rm == ARM_RM_RN || (rm == ARM_RM_RP && !sign) || (rm == ARM_RM_RM && sign);
+        r = sign | (to_inf ? (d ? D_EXP : S_EXP) : (d ? D_EXP - 1 : S_EXP - 1));
+        f.flags |= FPSR_OFC | FPSR_IXC;
+    } else if ((env->fpcr & FPCR_FZ) && exp >= (d ? 2045 : 253)) {
+        r = sign;
+        f.flags |= FPSR_UFC;
+    } else {
+        if (exp == 0) {
+            if (!((frac >> 51) & 1)) {
+                exp = -1;
+                frac = (frac << 2) & D_FRAC;
+            } else {
+                frac = (frac << 1) & D_FRAC;
+            }
+        }
+        unsigned est = arm_recip_estimate(256 | (unsigned)(frac >> 44));
+        int rexp = (d ? 2045 : 253) - exp;
+        uint64_t rf = (uint64_t)(est & 0xff) << 44;
+        if (rexp == 0) {
+            rf = (1ull << 51) | (rf >> 1);
+        } else if (rexp == -1) {
+            rf = (1ull << 50) | (rf >> 2);
+            rexp = 0;
+        }
+        r = sign | (uint64_t)rexp << exp_shift(ft) | (rf >> (52 - exp_shift(ft)));
+    }
+    fp_end(&f, false);
+    return r;
+}
+
+uint64_t arm_fp_rsqrte(CPUARMState *env, unsigned ft, uint64_t a)
+{
+    FpEnv f;
+    uint64_t r, sign = a & sign_bit(ft);
+    bool d = ft == ARM_FT_D;
+    fp_begin(&f, env, ARM_RM_FPCR);
+    a = flush_in(&f, ft, a);
+    uint64_t frac;
+    int exp;
+    unpack52(ft, a, &frac, &exp);
+    if (process_nans(&f, ft, &a, 1, &r)) {
+        /* r set */
+    } else if (is_zero(ft, a)) {
+        r = sign | (d ? D_EXP : S_EXP);
+        f.flags |= FPSR_DZC;
+    } else if (sign) {
+        r = default_nan(ft);
+        f.flags |= FPSR_IOC;
+    } else if (is_inf(ft, a)) {
+        r = 0;
+    } else {
+        if (exp == 0) {
+            while (!((frac >> 51) & 1)) {
+                frac = (frac << 1) & D_FRAC;
+                exp--;
+            }
+            frac = (frac << 1) & D_FRAC;
+        }
+        unsigned scaled = (exp & 1) == 0 ? 256 | (unsigned)(frac >> 44)
+                                         : 128 | (unsigned)(frac >> 45);
+        int rexp = ((d ? 3068 : 380) - exp) / 2;
+        unsigned est = arm_rsqrt_estimate(scaled);
+        r = (uint64_t)rexp << exp_shift(ft) | ((uint64_t)(est & 0xff) << (exp_shift(ft) - 8));
+    }
+    fp_end(&f, false);
+    return r;
+}
+
+uint64_t arm_fp_recpx(CPUARMState *env, unsigned ft, uint64_t a)
+{
+    FpEnv f;
+    uint64_t r;
+    fp_begin(&f, env, ARM_RM_FPCR);
+    a = flush_in(&f, ft, a);
+    if (!process_nans(&f, ft, &a, 1, &r)) {
+        unsigned sh = (unsigned)exp_shift(ft);
+        uint64_t emask = ft == ARM_FT_D ? 0x7ff : 0xff;
+        uint64_t e = (a >> sh) & emask;
+        r = (a & sign_bit(ft)) | ((e ? ~e & emask : emask - 1) << sh);
+    }
+    fp_end(&f, false);
+    return r;
+}
+
+uint64_t arm_fp_cvt_odd(CPUARMState *env, uint64_t a)
+{
+    FpEnv f;
+    uint64_t r;
+    if (is_nan(ARM_FT_D, a)) {
+        return arm_fp_convert(env, ARM_FT_D, ARM_FT_S, a);
+    }
+    fp_begin(&f, env, ARM_RM_RZ);
+    a = flush_in(&f, ARM_FT_D, a);
+    HostOp h = { .kind = HOP_CVT_DS, .ft = ARM_FT_S, .a = a };
+    r = compute(&f, &h, ARM_FT_S);
+    if (((f.flags | host_fpu_flags()) & HOST_FPU_INEXACT) && !is_inf(ARM_FT_S, r)) {
+        r |= 1;
+    }
+    fp_end(&f, true);
+    return r;
+}
+
+uint64_t arm_fp_rint_int(CPUARMState *env, unsigned ft, uint64_t a, unsigned rm, unsigned intbits)
+{
+    FpEnv f;
+    uint64_t r;
+    bool d = ft == ARM_FT_D;
+    uint64_t minval = intbits == 32 ? (d ? 0xc1e0000000000000ull : 0xcf000000u)
+                                    : (d ? 0xc3e0000000000000ull : 0xdf000000u);
+    fp_begin(&f, env, rm);
+    a = flush_in(&f, ft, a);
+    if (is_nan(ft, a) || is_inf(ft, a)) {
+        f.flags |= FPSR_IOC;
+        fp_end(&f, false);
+        return minval;
+    }
+    volatile double x = d ? df(a) : (double)sf(a);
+    volatile double y = rm == ARM_RM_RA ? round(x) : nearbyint(x);
+    double lim = intbits == 32 ? 0x1p31 : 0x1p63;
+    if (y >= lim || y < -lim) {
+        f.flags |= FPSR_IOC;
+        r = minval;
+    } else {
+        if (y != x) {
+            f.flags |= FPSR_IXC;
+        }
+        r = d ? dbits(y) : sbits((float)y);
+    }
+    fp_end(&f, false);
+    return r;
+}
+
+uint64_t arm_fp_jcvt(CPUARMState *env, uint64_t a, bool *z)
+{
+    FpEnv f;
+    uint64_t r = 0;
+    fp_begin(&f, env, ARM_RM_RZ);
+    a = flush_in(&f, ARM_FT_D, a);
+    *z = false;
+    if (is_nan(ARM_FT_D, a) || is_inf(ARM_FT_D, a)) {
+        f.flags |= FPSR_IOC;
+    } else {
+        double x = df(a), t = trunc(x);
+        double m = fmod(t, 0x1p32);
+        r = (uint32_t)(int64_t)m;
+        if (t >= 0x1p31 || t < -0x1p31) {
+            f.flags |= FPSR_IOC;
+        } else if (t != x) {
+            f.flags |= FPSR_IXC;
+        } else {
+            *z = a != D_SIGN;
+        }
+    }
+    fp_end(&f, false);
+    return r;
+}
+
+/* ---- helpers called from translated code (translate-fp.c.inc) ----------------------------- */
+
+uint64_t arm_helper_frint_int(CPUARMState *env, uint64_t desc, uint64_t a)
+{
+    return arm_fp_rint_int(env, desc & 0xff, a, (desc >> 8) & 0xff, (unsigned)(desc >> 16));
+}
+
+uint64_t arm_helper_fjcvtzs(CPUARMState *env, uint64_t a)
+{
+    bool z;
+    uint64_t r = arm_fp_jcvt(env, a, &z);
+    env->nf = 0;
+    env->zf = z ? 0 : 1;
+    env->cf = 0;
+    env->vf = 0;
+    return r;
+}
+
+void arm_helper_flagm(CPUARMState *env, uint64_t op, uint64_t v)
+{
+    bool n = env->nf >> 63, z = env->zf == 0, c = env->cf & 1, ov = env->vf >> 63;
+    switch (op & 0xff) {
+    case ARM_FLAGM_CFINV:
+        c = !c;
+        break;
+    case ARM_FLAGM_XAFLAG: {
+        bool nn = !c && !z, nz = z && c, nc = c || z, nv = !c && z;
+        n = nn;
+        z = nz;
+        c = nc;
+        ov = nv;
+        break;
+    }
+    case ARM_FLAGM_AXFLAG:
+        z = z || ov;
+        c = c && !ov;
+        n = false;
+        ov = false;
+        break;
+    case ARM_FLAGM_RMIF: {
+        unsigned sh = (op >> 8) & 63, mask = (op >> 16) & 15;
+        uint64_t t = sh ? (v >> sh) | (v << (64 - sh)) : v;
+        n = mask & 8 ? (t >> 3) & 1 : n;
+        z = mask & 4 ? (t >> 2) & 1 : z;
+        c = mask & 2 ? (t >> 1) & 1 : c;
+        ov = mask & 1 ? t & 1 : ov;
+        break;
+    }
+    default: {                                       /* SETF8 / SETF16 */
+        unsigned top = (op & 0xff) == ARM_FLAGM_SETF8 ? 7 : 15;
+        n = (v >> top) & 1;
+        z = (v & ((2ull << top) - 1)) == 0;
+        ov = ((v >> (top + 1)) ^ (v >> top)) & 1;
+        break;
+    }
+    }
+    env->nf = n ? UINT64_MAX : 0;
+    env->zf = z ? 0 : 1;
+    env->cf = c;
+    env->vf = ov ? UINT64_MAX : 0;
 }

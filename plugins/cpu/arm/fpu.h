@@ -72,4 +72,31 @@ uint64_t arm_fp_to_int(CPUARMState *env, unsigned ft, uint64_t a, unsigned rm, b
 uint64_t arm_fp_from_int(CPUARMState *env, unsigned ft, uint64_t v, bool is_signed,
                          unsigned fbits);
 
+/* Advanced SIMD and later additions (fpu.c). */
+uint64_t arm_fp_mulx(CPUARMState *env, unsigned ft, uint64_t a, uint64_t b);
+/* FRECPS (2 - a*b) or FRSQRTS ((3 - a*b) / 2), fused. */
+uint64_t arm_fp_step(CPUARMState *env, unsigned ft, uint64_t a, uint64_t b, bool rsqrt);
+uint64_t arm_fp_recpe(CPUARMState *env, unsigned ft, uint64_t a);
+uint64_t arm_fp_rsqrte(CPUARMState *env, unsigned ft, uint64_t a);
+uint64_t arm_fp_recpx(CPUARMState *env, unsigned ft, uint64_t a);
+/* Double to single rounding to odd (FCVTXN). */
+uint64_t arm_fp_cvt_odd(CPUARMState *env, uint64_t a);
+/* FRINT32* / FRINT64*: round in @rm to an integral value of @intbits. */
+uint64_t arm_fp_rint_int(CPUARMState *env, unsigned ft, uint64_t a, unsigned rm, unsigned intbits);
+/* FJCVTZS: the low 32 bits; *z the Z flag. */
+uint64_t arm_fp_jcvt(CPUARMState *env, uint64_t a, bool *z);
+/* The Arm ARM's RecipEstimate / RecipSqrtEstimate on 9-bit inputs. */
+unsigned arm_recip_estimate(unsigned a);
+unsigned arm_rsqrt_estimate(unsigned a);
+/* Called from translated code: desc = ft | rm << 8 | intbits << 16. */
+uint64_t arm_helper_frint_int(CPUARMState *env, uint64_t desc, uint64_t a);
+/* Flag manipulation: op is one of these (RMIF | shift << 8 | mask << 16). */
+enum {
+    ARM_FLAGM_CFINV, ARM_FLAGM_XAFLAG, ARM_FLAGM_AXFLAG, ARM_FLAGM_RMIF, ARM_FLAGM_SETF8,
+    ARM_FLAGM_SETF16,
+};
+void arm_helper_flagm(CPUARMState *env, uint64_t op, uint64_t v);
+/* FJCVTZS: sets NZCV to 0Z00. */
+uint64_t arm_helper_fjcvtzs(CPUARMState *env, uint64_t a);
+
 #endif

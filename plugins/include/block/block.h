@@ -111,7 +111,12 @@ bool block_opts_check_empty(BlockOpts *opts, const char *driver, GError **errp);
 
 /* ---- drivers --------------------------------------------------------- */
 
-enum { BLOCK_WRITE_FUA = 1 << 0 };
+enum {
+    BLOCK_WRITE_FUA = 1 << 0,
+    /* A job's own write (block_node_pwritev only): write notifiers are not
+     * called; the graph strips the flag before the driver sees it. */
+    BLOCK_WRITE_NO_NOTIFY = 1 << 1,
+};
 
 struct BlockDriver {
     const char *name;
@@ -137,6 +142,15 @@ struct BlockDriver {
     bool (*truncate)(BlockNode *bs, uint64_t size, GError **errp);
     /* query-block's "image" members beyond the common ones. */
     void (*query_image)(BlockNode *bs, JsonObject *image);
+    /* Allocation in this node itself of [off, off+bytes): 1 allocated here
+     * (data or zeros), 0 not (reads fall through to the backing node, or
+     * zeros); *pnum gets how many bytes from @off share the answer (> 0).
+     * <0: -errno.  NULL: everything is allocated (protocols, raw). */
+    int (*block_status)(BlockNode *bs, uint64_t off, uint64_t bytes, uint64_t *pnum);
+    /* Rewrite the backing file name the image header records (NULL: none)
+     * after a job changed the chain (stream, commit).  NULL: the driver
+     * records no backing file (then only a NULL name is accepted). */
+    int (*change_backing_file)(BlockNode *bs, const char *file, const char *fmt);
     /* blockdev-create: @opts without "driver"; "file" names a node for
      * formats, "filename" the host file for protocols. */
     bool (*create)(BlockGraph *g, BlockOpts *opts, GError **errp);
@@ -171,6 +185,25 @@ typedef enum {
     BLOCK_DETECT_ZEROES_ON,
     BLOCK_DETECT_ZEROES_UNMAP,
 } BlockDetectZeroes;
+
+/*
+ * Write notifiers (jobs, dirty bitmaps): called on the worker thread for
+ * every write, zeroing or discard that reaches the node through
+ * block_node_pwritev/_pwrite_zeroes/_pdiscard (not for BLOCK_WRITE_NO_NOTIFY
+ * writes).  before_write runs before the driver (a negative return fails
+ * the request with it: copy-before-write that could not save the old data);
+ * after_write runs after it with its result.  Either may be NULL.  The
+ * callbacks may block (they run on a worker thread) but must not wait for
+ * the main loop.  Add and remove in the main loop; removal waits for
+ * callbacks in progress.
+ */
+typedef struct BlockWriteNotifier BlockWriteNotifier;
+struct BlockWriteNotifier {
+    int (*before_write)(BlockWriteNotifier *n, BlockNode *bs, uint64_t off, uint64_t bytes);
+    void (*after_write)(BlockWriteNotifier *n, BlockNode *bs, uint64_t off, uint64_t bytes,
+                        int ret);
+    void *opaque;
+};
 
 typedef struct BlockStats {
     uint64_t rd_bytes, wr_bytes, unmap_bytes;
@@ -207,33 +240,14 @@ struct BlockNode {
     GPtrArray *parents;       /* BlockChild * */
     GMutex stats_lock;
     BlockStats stats;
-    GRWLock notifier_lock;    /* guards write_notifiers */
-    GPtrArray *write_notifiers; /* BlockWriteNotifier * */
+    GRWLock notify_lock;      /* readers: requests calling notifiers */
+    GPtrArray *notifiers;     /* BlockWriteNotifier * */
+    char *job_id;             /* the job using this node (one at a time), or NULL */
     /* Dirty bitmaps (block/bitmap.h); bitmap_lock guards the list and bits. */
     GMutex bitmap_lock;
     GPtrArray *dirty_bitmaps; /* BlockDirtyBitmap * */
     void *bitmap_notifier;    /* BlockWriteNotifier while bitmaps exist */
 };
-
-/* ---- write notifiers ---------------------------------------------------
- * Users that must see every change of a node's data (dirty bitmaps,
- * copy-before-write, mirror) register a notifier on the node.  Writes,
- * zero writes and discards that reach the node's driver call before_write
- * first (a negative return fails the request with that -errno without
- * touching the data) and after_write once the driver has returned (with
- * its result).  Both run on the thread doing the I/O (a worker), with
- * the node's notifier list read-locked: they must not add or remove
- * notifiers, and must do their own locking.  The size of the node may be
- * unknown to them: off/bytes are as the request gave them. */
-typedef struct BlockWriteNotifier {
-    int (*before_write)(void *opaque, BlockNode *bs, uint64_t off, uint64_t bytes);
-    void (*after_write)(void *opaque, BlockNode *bs, uint64_t off, uint64_t bytes, int ret);
-    void *opaque;
-} BlockWriteNotifier;
-
-/* Add/remove (main loop; the notifier must stay valid until removed). */
-void block_node_add_write_notifier(BlockNode *bs, BlockWriteNotifier *n);
-void block_node_remove_write_notifier(BlockNode *bs, BlockWriteNotifier *n);
 
 /* Open a node (and its nested children) from @opts (consumed); the node
  * is monitor-owned (-blockdev, blockdev-add). */
@@ -260,6 +274,23 @@ int block_node_pwritev(BlockNode *bs, uint64_t off, uint64_t bytes, const BlockI
 int block_node_flush(BlockNode *bs);
 int block_node_pdiscard(BlockNode *bs, uint64_t off, uint64_t bytes);
 int block_node_pwrite_zeroes(BlockNode *bs, uint64_t off, uint64_t bytes, bool may_unmap);
+
+void block_node_add_write_notifier(BlockNode *bs, BlockWriteNotifier *n);
+void block_node_remove_write_notifier(BlockNode *bs, BlockWriteNotifier *n);
+/* Allocation of [off, off+bytes) in @bs itself (see BlockDriver.block_status). */
+int block_node_block_status(BlockNode *bs, uint64_t off, uint64_t bytes, uint64_t *pnum);
+/* Is [off, off+*pnum) allocated somewhere in the chain from @top down to,
+ * not including, @base (NULL: the whole chain)?  1/0 as block_status. */
+int block_node_is_allocated_above(BlockNode *top, BlockNode *base, uint64_t off,
+                                  uint64_t bytes, uint64_t *pnum);
+/* Every user of @from (backends and parent nodes, but not @to's own edges)
+ * is moved onto @to, keeping its permissions; all or nothing.  Call with
+ * the graph drained. */
+bool block_node_replace(BlockNode *from, BlockNode *to, GError **errp);
+/* Make @backing (NULL: none) @bs's backing node, and record it in the
+ * image header when @update_header.  All or nothing. */
+bool block_node_set_backing(BlockNode *bs, BlockNode *backing, bool update_header,
+                            GError **errp);
 
 /* Attach @child to @parent as @role with permissions (checked). */
 BlockChild *block_node_attach_child(BlockNode *parent, BlockNode *child, const char *role,

@@ -11,7 +11,8 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# No FP/AdvSIMD (not implemented yet), no unaligned accesses (the MMU is
+# C code uses no FP/AdvSIMD registers (the FP and SIMD tests use asm), no
+# unaligned accesses (the MMU is
 # off in most tests: Device memory), no branch protection.
 CFLAGS = ['-O2', '-g', '-ffreestanding', '-fno-builtin', '-nostdlib', '-nostartfiles',
           '-mgeneral-regs-only', '-mstrict-align', '-mbranch-protection=none',

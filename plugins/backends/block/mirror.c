@@ -1,0 +1,538 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mirror (blockdev-mirror, drive-mirror) and active commit (block-commit
+ * of the layer a device writes to): keep a target in sync with a live
+ * source.
+ *
+ * A dirty map (one byte per granule) says what the target lacks.  It
+ * starts with what sync asks for (full: everything; top: what the
+ * source's top image holds; none: nothing; commit: what the layers above
+ * the base hold) and an after-write notifier on the source marks what the
+ * guest writes.  A step takes a run of dirty granules, marks it clean,
+ * reads the source and writes the target; a guest write finishing after
+ * that marks it dirty again, so nothing is lost.  When the map is empty
+ * the job is READY and keeps copying new writes; on block-job-complete the
+ * main loop drains the guest's requests, copies what is left and moves the
+ * source's users onto the target (for commit: the base, dropping the
+ * layers above it).  Cancelled after READY without force, the target is a
+ * consistent copy of the moment the job stopped and nothing pivots.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "block-int.h"
+#include "block/job.h"
+#include "monitor/monitor-internal.h"
+
+#define MIRROR_CHUNK (1024 * 1024)
+#define MIRROR_DEFAULT_GRAN (64 * 1024)
+
+typedef enum { SYNC_FULL, SYNC_TOP, SYNC_NONE } MirrorSync;
+
+typedef struct Mirror {
+    BlockGraph *graph;
+    BlockNode *src, *tgt;
+    bool commit;              /* active commit: tgt is the base in src's chain */
+    bool tgt_was_read_only;
+    bool tgt_zeroed;          /* a target we created reads as zeros */
+    char *created;            /* drive-mirror's new image (removed on failure) */
+    MirrorSync sync;
+    bool initialized;
+    bool started;
+    GranuleMap map;
+    BlockWriteNotifier notifier;
+    bool notifier_on;
+    BlockBackend *hold_src, *hold_tgt;
+    uint64_t cursor;          /* next place to look for dirty data */
+    uint8_t *buf;
+} Mirror;
+
+static void on_write(BlockWriteNotifier *n, BlockNode *bs, uint64_t off, uint64_t bytes,
+                     int ret)
+{
+    Mirror *m = n->opaque;
+    g_mutex_lock(&m->map.lock);
+    granule_map_set_locked(&m->map, off, bytes, 1);
+    g_mutex_unlock(&m->map.lock);
+}
+
+/* First step: fill the dirty map from the sync mode and the allocation. */
+static int init_map(Job *job, Mirror *m)
+{
+    BlockNode *base = NULL;
+    if (m->commit) {
+        base = m->tgt;
+    } else if (m->sync == SYNC_TOP) {
+        base = m->src->backing ? m->src->backing->node : NULL;
+    }
+    if (m->sync == SYNC_NONE && !m->commit) {
+        return 0;
+    }
+    for (uint64_t off = 0; off < m->map.length;) {
+        uint64_t pnum = 0;
+        int ret = m->sync == SYNC_FULL && !m->commit
+                  ? 1 : block_node_is_allocated_above(m->src, base, off, m->map.length - off,
+                                                      &pnum);
+        if (m->sync == SYNC_FULL && !m->commit) {
+            pnum = m->map.length - off;
+        }
+        if (ret < 0) {
+            job->err_is_read = true;
+            return ret;
+        }
+        if (ret) {
+            g_mutex_lock(&m->map.lock);
+            granule_map_set_locked(&m->map, off, pnum, 1);
+            g_mutex_unlock(&m->map.lock);
+        }
+        off += pnum;
+    }
+    return 0;
+}
+
+/* Copy [off, off+bytes) from source to target. */
+static int copy_range(Job *job, Mirror *m, uint64_t off, uint64_t bytes)
+{
+    uint64_t done = 0;
+    while (done < bytes) {
+        uint64_t pnum = bytes - done;
+        int alloc = 1;
+        if (!m->commit) {
+            alloc = block_node_is_allocated_above(m->src, NULL, off + done, bytes - done,
+                                                  &pnum);
+            if (alloc < 0) {
+                job->err_is_read = true;
+                return alloc;
+            }
+        }
+        int ret;
+        if (!alloc) {
+            /* Reads as zeros in the whole chain. */
+            ret = m->tgt_zeroed ? 0 : block_node_pwrite_zeroes(m->tgt, off + done, pnum, false);
+        } else {
+            ret = block_node_pread(m->src, off + done, pnum, m->buf);
+            if (ret < 0) {
+                job->err_is_read = true;
+                return ret;
+            }
+            ret = block_node_pwrite(m->tgt, off + done, pnum, m->buf, BLOCK_WRITE_NO_NOTIFY);
+        }
+        if (ret < 0) {
+            job->err_is_read = false;
+            return ret;
+        }
+        done += pnum;
+    }
+    return 0;
+}
+
+/* One run of dirty data; JOB_STEP_DONE when none is left. */
+static int mirror_copy_once(Job *job, Mirror *m, uint64_t max)
+{
+    uint64_t off, bytes;
+    g_mutex_lock(&m->map.lock);
+    bool found = granule_map_next_run_locked(&m->map, m->cursor, 1, max, &off, &bytes);
+    if (!found && m->cursor) {
+        m->cursor = 0;
+        found = granule_map_next_run_locked(&m->map, 0, 1, max, &off, &bytes);
+    }
+    if (found) {
+        granule_map_set_locked(&m->map, off, bytes, 0);
+    }
+    uint64_t left = m->map.count * m->map.gran;
+    g_mutex_unlock(&m->map.lock);
+    if (!found) {
+        job_progress_set_total(job, __atomic_load_n(&job->progress_current, __ATOMIC_RELAXED));
+        return JOB_STEP_DONE;
+    }
+    int ret = copy_range(job, m, off, bytes);
+    if (ret < 0) {
+        g_mutex_lock(&m->map.lock);
+        granule_map_set_locked(&m->map, off, bytes, 1);
+        g_mutex_unlock(&m->map.lock);
+        return ret;
+    }
+    m->cursor = off + bytes;
+    job_progress_update(job, (int64_t)bytes);
+    job_progress_set_total(job, __atomic_load_n(&job->progress_current, __ATOMIC_RELAXED) +
+                                (int64_t)left);
+    return JOB_STEP_MORE;
+}
+
+static uint64_t chunk_size(Job *job, Mirror *m)
+{
+    uint64_t c = MIRROR_CHUNK;
+    if (job->speed) {
+        c = MIN(c, MAX(job->speed / 4, m->map.gran));
+    }
+    return c;
+}
+
+static int mirror_step(Job *job)
+{
+    Mirror *m = job->opaque;
+    if (!m->initialized) {
+        int ret = init_map(job, m);
+        if (ret < 0) {
+            return ret;
+        }
+        m->initialized = true;
+        job_progress_set_total(job, (int64_t)(m->map.count * m->map.gran));
+        return JOB_STEP_MORE;
+    }
+    return mirror_copy_once(job, m, chunk_size(job, m));
+}
+
+static void drop_holds(Mirror *m)
+{
+    if (m->hold_src) {
+        blk_unref(m->hold_src);
+        m->hold_src = NULL;
+    }
+    if (m->hold_tgt) {
+        blk_unref(m->hold_tgt);
+        m->hold_tgt = NULL;
+    }
+}
+
+/* Main loop, on complete: catch up with the guest stopped at the device
+ * lock, then move the source's users onto the target. */
+static bool mirror_prepare(Job *job, GError **errp)
+{
+    Mirror *m = job->opaque;
+    if (job->cancelled) {
+        return true; /* a READY job cancelled softly: no pivot */
+    }
+    block_graph_drain(m->graph);
+    int ret;
+    while ((ret = mirror_copy_once(job, m, MIRROR_CHUNK)) == JOB_STEP_MORE) {
+    }
+    if (ret < 0) {
+        g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_IO, "Could not copy the last changes: %s",
+                    g_strerror(-ret));
+        return false;
+    }
+    ret = block_node_flush(m->tgt);
+    if (ret < 0) {
+        g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_IO, "Could not flush the target: %s",
+                    g_strerror(-ret));
+        return false;
+    }
+    block_node_remove_write_notifier(m->src, &m->notifier);
+    m->notifier_on = false;
+    /* Keep the target alive while the chain changes under it. */
+    BlockBackend *keep = block_job_hold(m->graph, m->tgt, 0, BLK_PERM_ALL, errp);
+    if (!keep) {
+        return false;
+    }
+    drop_holds(m);
+    if (m->commit) {
+        BlockNode *above = block_chain_overlay_of(m->src, m->tgt);
+        if (above && !block_node_set_backing(above, NULL, false, errp)) {
+            blk_unref(keep);
+            return false;
+        }
+    }
+    bool ok = block_node_replace(m->src, m->tgt, errp);
+    if (ok) {
+        m->tgt_was_read_only = false; /* it is the active layer now */
+        g_clear_pointer(&m->created, g_free);
+    }
+    blk_unref(keep);
+    block_node_free_if_unused(m->src);
+    return ok;
+}
+
+static void mirror_clean(Job *job)
+{
+    Mirror *m = job->opaque;
+    if (m->notifier_on) {
+        block_graph_drain(m->graph);
+        block_node_remove_write_notifier(m->src, &m->notifier);
+        m->notifier_on = false;
+    }
+    drop_holds(m);
+    if (m->commit && m->tgt_was_read_only && g_ptr_array_find(m->graph->nodes, m->tgt, NULL)) {
+        m->tgt->read_only = true;
+    }
+}
+
+static void mirror_abort(Job *job)
+{
+    Mirror *m = job->opaque;
+    mirror_clean(job);
+    if (m->created && !m->started) {
+        /* A transaction undone: the image we made goes again. */
+        unlink(m->created);
+    }
+}
+
+static void mirror_free(Job *job)
+{
+    Mirror *m = job->opaque;
+    granule_map_destroy(&m->map);
+    g_free(m->buf);
+    g_free(m->created);
+    g_free(m);
+}
+
+static const JobDriver mirror_driver = {
+    .type = "mirror",
+    .needs_complete = true,
+    .step = mirror_step,
+    .prepare = mirror_prepare,
+    .abort = mirror_abort,
+    .clean = mirror_clean,
+    .free = mirror_free,
+};
+
+static const JobDriver commit_active_driver = {
+    .type = "commit",
+    .needs_complete = true,
+    .step = mirror_step,
+    .prepare = mirror_prepare,
+    .abort = mirror_abort,
+    .clean = mirror_clean,
+    .free = mirror_free,
+};
+
+static bool granularity_arg(JsonObject *args, uint64_t *gran, GError **errp)
+{
+    int64_t g = qmp_arg_int(args, "granularity", MIRROR_DEFAULT_GRAN);
+    if (g < 512 || g > 64 * 1024 * 1024 || (g & (g - 1))) {
+        g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_INVALID,
+                    "Granularity must be a power of 2 between 512 and 64M");
+        return false;
+    }
+    *gran = (uint64_t)g;
+    return true;
+}
+
+/* A job over @src and @tgt (held with permissions), not started. */
+/* The image @bs writes to must be writable underneath (a backing file
+ * opened read-only cannot be committed into). */
+bool block_commit_base_writable(BlockNode *base, GError **errp)
+{
+    if (base->file && base->file->node->read_only) {
+        g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_PERM,
+                    "Block node '%s' (%s) was opened read-only and cannot be written",
+                    base->node_name, block_node_name_for_messages(base->file->node));
+        return false;
+    }
+    return true;
+}
+
+Job *block_mirror_create(BlockGraph *g, const char *id, BlockNode *src, BlockNode *tgt,
+                         bool commit, int sync, uint64_t gran, JsonObject *args,
+                         GError **errp)
+{
+    BlockNode *nodes[] = { src, tgt };
+    if (job_node_is_busy(src, errp) || job_node_is_busy(tgt, errp)) {
+        return NULL;
+    }
+    int64_t len = block_node_length(src);
+    if (len < 0) {
+        g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_IO, "Could not get the size of '%s'",
+                    src->node_name);
+        return NULL;
+    }
+    Mirror *m = g_new0(Mirror, 1);
+    m->graph = g;
+    m->src = src;
+    m->tgt = tgt;
+    m->commit = commit;
+    m->sync = sync;
+    granule_map_init(&m->map, (uint64_t)len, gran);
+    m->buf = g_malloc(MIRROR_CHUNK);
+    if (!commit) {
+        m->hold_tgt = block_job_hold(g, tgt, BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE,
+                                     BLK_PERM_CONSISTENT_READ | BLK_PERM_WRITE_UNCHANGED,
+                                     errp);
+        if (!m->hold_tgt) {
+            goto fail;
+        }
+    }
+    m->hold_src = block_job_hold(g, src, BLK_PERM_CONSISTENT_READ, BLK_PERM_ALL, errp);
+    if (!m->hold_src) {
+        goto fail;
+    }
+    Job *job = job_create(g, id, commit ? &commit_active_driver : &mirror_driver, m, nodes, 2,
+                          errp);
+    if (!job) {
+        goto fail;
+    }
+    block_job_apply_args(job, args);
+    if (commit) {
+        m->tgt_was_read_only = tgt->read_only;
+        tgt->read_only = false;
+    }
+    m->notifier.after_write = on_write;
+    m->notifier.opaque = m;
+    block_node_add_write_notifier(src, &m->notifier);
+    m->notifier_on = true;
+    return job;
+fail:
+    drop_holds(m);
+    granule_map_destroy(&m->map);
+    g_free(m->buf);
+    g_free(m);
+    return NULL;
+}
+
+static int sync_arg(JsonObject *args, GError **errp)
+{
+    const char *s = qmp_arg_str(args, "sync", "");
+    static const char *const names[] = { [SYNC_FULL] = "full", [SYNC_TOP] = "top",
+                                         [SYNC_NONE] = "none" };
+    for (int i = 0; i < 3; i++) {
+        if (!strcmp(s, names[i])) {
+            return i;
+        }
+    }
+    g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_INVALID,
+                "Parameter 'sync' does not accept value '%s'", s);
+    return -1;
+}
+
+typedef struct MirrorAction {
+    Job *job;
+} MirrorAction;
+
+static void action_commit(void *opaque)
+{
+    Job *job = opaque;
+    ((Mirror *)job->opaque)->started = true;
+    job_start(job);
+}
+
+static void action_abort(void *opaque)
+{
+    Job *job = opaque;
+    job_user_cancel(job, true, NULL);
+}
+
+bool block_mirror_prepare(BlockGraph *g, JsonObject *args, bool drive, BlockAction *a,
+                          GError **errp)
+{
+    const char *device = qmp_arg_str(args, "device", "");
+    int sync = sync_arg(args, errp);
+    uint64_t gran;
+    if (sync < 0 || !granularity_arg(args, &gran, errp) || !block_job_args_check(args, errp)) {
+        return false;
+    }
+    BlockNode *src = block_find_node_or_drive(g, device, errp);
+    if (!src) {
+        return false;
+    }
+    if (job_node_is_busy(src, errp)) {
+        return false;
+    }
+    const char *id = block_job_id_arg(args, device);
+    if (job_find(g, id)) {
+        g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_INVALID, "Job ID '%s' already in use", id);
+        return false;
+    }
+    BlockNode *tgt;
+    g_autofree char *created = NULL;
+    if (drive) {
+        const char *path = qmp_arg_str(args, "target", "");
+        const char *fmt = qmp_arg_str(args, "format", src->drv->is_format ? src->drv->name
+                                                                           : "raw");
+        const char *mode = qmp_arg_str(args, "mode", "absolute-paths");
+        if (strcmp(mode, "absolute-paths") && strcmp(mode, "existing")) {
+            g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_INVALID,
+                        "Parameter 'mode' does not accept value '%s'", mode);
+            return false;
+        }
+        const char *nn = qmp_arg_str(args, "node-name", NULL);
+        if (nn && block_node_find(g, nn)) {
+            g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_INVALID,
+                        "Duplicate nodes with node-name='%s'", nn);
+            return false;
+        }
+        BlockNode *backing = sync == SYNC_FULL || !src->backing ? NULL : src->backing->node;
+        if (!strcmp(mode, "absolute-paths")) {
+            const char *sf = block_node_file_name(src);
+            g_autofree char *a1 = sf ? realpath(sf, NULL) : NULL;
+            g_autofree char *a2 = realpath(path, NULL);
+            if (a1 && a2 && !strcmp(a1, a2)) {
+                g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_INVALID,
+                            "The target '%s' is the source image itself", path);
+                return false;
+            }
+            if (!block_create_image(g, path, fmt, (uint64_t)MAX(block_node_length(src), 0),
+                                    backing, errp)) {
+                return false;
+            }
+            created = g_strdup(path);
+        }
+        tgt = block_open_image(g, path, fmt, nn, false, errp);
+        if (!tgt) {
+            if (created) {
+                unlink(created);
+            }
+            return false;
+        }
+    } else {
+        tgt = block_find_node(g, qmp_arg_str(args, "target", ""), errp);
+        if (!tgt) {
+            return false;
+        }
+        if (tgt == src) {
+            g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_INVALID,
+                        "Can't mirror node into itself");
+            return false;
+        }
+        if (block_chain_contains(src, tgt)) {
+            g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_INVALID,
+                        "Target '%s' is in the source's backing chain", tgt->node_name);
+            return false;
+        }
+    }
+    int64_t sl = block_node_length(src), tl = block_node_length(tgt);
+    Job *job = NULL;
+    if (sl != tl) {
+        g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_INVALID,
+                    "Source and target image have different sizes");
+    } else {
+        job = block_mirror_create(g, id, src, tgt, false, sync, gran, args, errp);
+    }
+    if (!job) {
+        if (drive) {
+            block_node_free_if_unused(tgt);
+            if (created) {
+                unlink(created);
+            }
+        }
+        return false;
+    }
+    Mirror *m = job->opaque;
+    m->tgt_zeroed = created != NULL;
+    m->created = g_steal_pointer(&created);
+    a->state = job;
+    a->commit = action_commit;
+    a->abort = action_abort;
+    return true;
+}
+
+static JsonNode *run_single(bool ok, BlockAction *a)
+{
+    if (!ok) {
+        return NULL;
+    }
+    a->commit(a->state);
+    return qmp_empty_return();
+}
+
+JsonNode *block_qmp_blockdev_mirror(BlockGraph *g, JsonObject *args, GError **errp)
+{
+    BlockAction a = { 0 };
+    return run_single(block_mirror_prepare(g, args, false, &a, errp), &a);
+}
+
+JsonNode *block_qmp_drive_mirror(BlockGraph *g, JsonObject *args, GError **errp)
+{
+    BlockAction a = { 0 };
+    return run_single(block_mirror_prepare(g, args, true, &a, errp), &a);
+}

@@ -40,7 +40,7 @@ static uint64_t rnd(void)
 
 static uint64_t rand_d(void)
 {
-    uint64_t r = rnd(), sign = rnd() & F64_SIGN, frac = rnd() & F64_FRAC;
+    uint64_t r = rnd(), sign = rnd() & HOST_F64_SIGN, frac = rnd() & HOST_F64_FRAC;
     switch (r % 12) {
     case 0:
         return sign;                                         /* zero */
@@ -51,11 +51,11 @@ static uint64_t rand_d(void)
     case 3:
         return sign | ((uint64_t)(0x7fe - rnd() % 4) << 52) | frac;  /* near max */
     case 4:
-        return sign | F64_EXP;                               /* infinity */
+        return sign | HOST_F64_EXP;                               /* infinity */
     case 5:
-        return F64_EXP | F64_QUIET | (frac & 0xff);          /* quiet NaN */
+        return HOST_F64_EXP | HOST_F64_QUIET | (frac & 0xff);          /* quiet NaN */
     case 6:
-        return F64_EXP | ((frac & 0xffff) | 1);              /* signalling NaN */
+        return HOST_F64_EXP | ((frac & 0xffff) | 1);              /* signalling NaN */
     case 7:
         return sign | ((uint64_t)(0x3ff + rnd() % 3) << 52) | (frac & ~0xfffull);  /* short */
     case 8:                                                  /* exponent around 1 */
@@ -69,8 +69,8 @@ static uint64_t rand_d(void)
 
 static uint64_t rand_s(void)
 {
-    uint32_t r = (uint32_t)rnd(), sign = (uint32_t)rnd() & F32_SIGN;
-    uint32_t frac = (uint32_t)rnd() & F32_FRAC;
+    uint32_t r = (uint32_t)rnd(), sign = (uint32_t)rnd() & HOST_F32_SIGN;
+    uint32_t frac = (uint32_t)rnd() & HOST_F32_FRAC;
     uint32_t v;
     switch (r % 13) {
     case 0:
@@ -86,13 +86,13 @@ static uint64_t rand_s(void)
         v = sign | ((0xfe - (uint32_t)rnd() % 4) << 23) | frac;
         break;
     case 4:
-        v = sign | F32_EXP;
+        v = sign | HOST_F32_EXP;
         break;
     case 5:
-        v = F32_EXP | F32_QUIET | (frac & 0xff);
+        v = HOST_F32_EXP | HOST_F32_QUIET | (frac & 0xff);
         break;
     case 6:
-        v = F32_EXP | ((frac & 0xffff) | 1);
+        v = HOST_F32_EXP | ((frac & 0xffff) | 1);
         break;
     case 7:
         v = sign | ((0x7f + (uint32_t)rnd() % 3) << 23) | (frac & ~0xffu);

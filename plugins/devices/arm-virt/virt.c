@@ -5,7 +5,10 @@
  * distributor 0x08000000, CPU interface 0x08010000, GICv2m MSI frame
  * 0x08020000 for SPIs 80..143; GICv3: distributor 0x08000000,
  * redistributors 0x080a0000), the PL011 UART at
- * 0x09000000 (SPI 1), the generic timer's PPIs (EL1 physical 14, virtual
+ * 0x09000000 (SPI 1), PL031 0x09010000, fw_cfg 0x09020000, PL061
+ * 0x09030000 (power button), 32 virtio-mmio slots from 0x0a000000, the
+ * PCIe host (ECAM 0x4010000000, windows 0x10000000 and 0x8000000000, I/O
+ * 0x3eff0000, INTA..D on SPIs 3..6), the generic timer's PPIs (EL1 physical 14, virtual
  * 11, EL2 physical 10) and PSCI served by the CPUs (HVC, or SMC with
  * virtualization=on, as QEMU chooses).
  *
@@ -55,7 +58,11 @@ enum {
     VIRT_FW_CFG,
     VIRT_GPIO,
     VIRT_MMIO,
+    VIRT_PCIE_MMIO,
+    VIRT_PCIE_PIO,
     VIRT_MEM,
+    VIRT_HIGH_PCIE_ECAM,
+    VIRT_HIGH_PCIE_MMIO,
 };
 
 typedef struct VirtRegion {
@@ -75,11 +82,17 @@ static const VirtRegion virt_memmap[] = {
     [VIRT_FW_CFG] = { .name = "fw-cfg", .base = 0x09020000, .size = 0x18 },
     [VIRT_GPIO] = { .name = "gpio", .base = 0x09030000, .size = 0x1000 },
     [VIRT_MMIO] = { .name = "virtio-mmio", .base = 0x0a000000, .size = 0x200 },
+    [VIRT_PCIE_MMIO] = { .name = "pcie-mmio", .base = 0x10000000, .size = 0x2eff0000 },
+    [VIRT_PCIE_PIO] = { .name = "pcie-pio", .base = 0x3eff0000, .size = 0x10000 },
     [VIRT_MEM] = { .name = "mem", .base = 0x40000000, .size = 255 * GiB },
+    [VIRT_HIGH_PCIE_ECAM] = { .name = "pcie-ecam", .base = 0x4010000000ULL, .size = 256 * MiB },
+    [VIRT_HIGH_PCIE_MMIO] = { .name = "pcie-mmio-high", .base = 0x8000000000ULL,
+                              .size = 0x8000000000ULL },
 };
 
 /* SPI numbers (INTID - 32), QEMU's. */
-enum { VIRT_SPI_UART = 1, VIRT_SPI_RTC = 2, VIRT_SPI_GPIO = 7, VIRT_SPI_MMIO = 16, VIRT_SPI_V2M = 48,
+enum { VIRT_SPI_UART = 1, VIRT_SPI_RTC = 2, VIRT_SPI_PCIE = 3, VIRT_SPI_GPIO = 7,
+       VIRT_SPI_MMIO = 16, VIRT_SPI_V2M = 48,
        VIRT_V2M_SPIS = 64 };
 #define VIRT_MMIO_SLOTS 32
 #define VIRT_GPIO_POWER 3          /* PL061 line of the power button */
@@ -124,6 +137,7 @@ typedef struct ArmVirtMachineState {
     DeviceState *rtc;
     DeviceState *gpio;
     DeviceState *fw_cfg;
+    DeviceState *pcie;
     DeviceState *virtio[VIRT_MMIO_SLOTS];
     LoaderImages *images;
     FdtBuilder *fdt;
@@ -356,6 +370,38 @@ static void virt_powerdown(void *opaque)
     irq_raise(device_get_irq_in(s->gpio, VIRT_GPIO_POWER));
 }
 
+/* The PCIe host (gpex) with QEMU's high ECAM and windows, INTA..D on SPIs
+ * 3..6; MSIs through the GICv2m frame (GICv3 has no ITS yet: no MSI). */
+static bool virt_create_pcie(ArmVirtMachineState *s, GError **errp)
+{
+    MachineState *ms = MACHINE(s);
+    DeviceState *pcie = virt_new_device(ms, "gpex-pcihost", "pcie", errp);
+    Object *o = OBJECT(pcie);
+    if (!pcie ||
+        !object_property_set_uint(o, "ecam-size", virt_memmap[VIRT_HIGH_PCIE_ECAM].size,
+                                  errp) ||
+        !object_property_set_uint(o, "mmio32-base", virt_memmap[VIRT_PCIE_MMIO].base, errp) ||
+        !object_property_set_uint(o, "mmio32-size", virt_memmap[VIRT_PCIE_MMIO].size, errp) ||
+        !object_property_set_uint(o, "mmio64-base", virt_memmap[VIRT_HIGH_PCIE_MMIO].base,
+                                  errp) ||
+        !object_property_set_uint(o, "mmio64-size", virt_memmap[VIRT_HIGH_PCIE_MMIO].size,
+                                  errp) ||
+        !object_property_set_uint(o, "pio-size", virt_memmap[VIRT_PCIE_PIO].size, errp) ||
+        !object_property_set_bool(o, "msi", s->v2m != NULL, errp) ||
+        !object_property_set_str(o, "msi-parent", s->v2m ? "v2m" : "", errp) ||
+        !device_realize(pcie, errp)) {
+        return false;
+    }
+    s->pcie = pcie;
+    static const int regions[] = { VIRT_HIGH_PCIE_ECAM, VIRT_PCIE_MMIO, VIRT_HIGH_PCIE_MMIO,
+                                   VIRT_PCIE_PIO };
+    for (int i = 0; i < 4; i++) {
+        device_mmio_map(pcie, i, &ms->system_memory, virt_memmap[regions[i]].base);
+        device_connect_irq_out(pcie, i, device_get_irq_in(s->gic, VIRT_SPI_PCIE + i));
+    }
+    return true;
+}
+
 /* PL031, PL061, fw_cfg and the 32 virtio-mmio slots (-device virtio-X-device takes the
  * first free one). */
 static bool virt_create_platform_devices(ArmVirtMachineState *s, GError **errp)
@@ -384,7 +430,7 @@ static bool virt_create_platform_devices(ArmVirtMachineState *s, GError **errp)
             return false;
         }
     }
-    return true;
+    return virt_create_pcie(s, errp);
 }
 
 static bool virt_init(MachineState *ms, GError **errp)
@@ -555,6 +601,11 @@ static bool virt_build_fdt(ArmVirtMachineState *s, GError **errp)
     fdt_builder_prop_string(fdt, "/gpio-keys/poweroff", "label", "GPIO Key Poweroff");
 
     DEVICE_GET_CLASS(s->fw_cfg)->fdt_node(s->fw_cfg, fdt);
+    for (unsigned i = 0; i < 4; i++) {
+        uint32_t cells[] = { GIC_FDT_SPI, VIRT_SPI_PCIE + i, IRQ_TYPE_LEVEL_HIGH };
+        fdt_builder_set_irq_cells(fdt, s->pcie, (int)i, gic_label, cells, 3);
+    }
+    DEVICE_GET_CLASS(s->pcie)->fdt_node(s->pcie, fdt);
 
     /* Last to first: libfdt puts a new node first, so they list in order. */
     for (unsigned i = VIRT_MMIO_SLOTS; i-- > 0;) {

@@ -280,3 +280,17 @@ void timers_set_notify(void (*notify)(void *opaque), void *opaque)
     clocks.notify_opaque = opaque;
     g_mutex_unlock(&clocks.lock);
 }
+
+/* ---- the guest's RTC base (-rtc base=) ----------------------------------- */
+
+static int64_t rtc_offset_ns;   /* set once by the launcher, before any board */
+
+void clock_rtc_set_offset(int64_t offset_ns)
+{
+    rtc_offset_ns = offset_ns;
+}
+
+int64_t clock_rtc_now_ns(void)
+{
+    return g_get_real_time() * 1000 + rtc_offset_ns;
+}

@@ -48,6 +48,14 @@ int64_t timer_expire_time_ns(Timer *t);
 int64_t timers_deadline_ns(void);
 void timers_run_due(void);
 
+/*
+ * The guest's real-time clock (-rtc base=): boards' RTCs start from
+ * clock_rtc_now_ns() (ns since the Unix epoch: host UTC time plus the
+ * offset -rtc base=localtime|DATE set) and then follow CLOCK_VIRTUAL.
+ */
+void clock_rtc_set_offset(int64_t offset_ns);
+int64_t clock_rtc_now_ns(void);
+
 /* Someone armed a timer earlier than the current deadline: wake the loop. */
 void timers_set_notify(void (*notify)(void *opaque), void *opaque);
 

@@ -77,6 +77,13 @@ Object *object_create_from_opts(OptDict *opts, GError **errp)
             return NULL;
         }
     }
+    ObjectClass *oc = object_get_class(obj);
+    if (oc->complete && !oc->complete(obj, &err)) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-object %s: %s", type, err->message);
+        g_error_free(err);
+        object_unref(obj);
+        return NULL;
+    }
     bool placed = object_add_user_child(parent, id, obj, &err);
     object_unref(obj);
     if (!placed) {
@@ -85,4 +92,16 @@ Object *object_create_from_opts(OptDict *opts, GError **errp)
         return NULL;
     }
     return obj;
+}
+
+static bool debug_threads;   /* set by the launcher before any thread starts */
+
+void core_set_debug_threads(bool on)
+{
+    debug_threads = on;
+}
+
+const char *core_thread_name(const char *name)
+{
+    return debug_threads ? name : NULL;
 }

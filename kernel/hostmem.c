@@ -4,6 +4,7 @@
 
 #include "kernel/core.h"
 #include "kernel/hostmem.h"
+#include "kernel/memory.h"
 
 static const PropertyInfo hostmem_props[] = {
     PROP_SIZE("size", HostMemoryBackend, size, 0, "size of the memory (required)"),
@@ -31,6 +32,7 @@ void *host_memory_backend_map(HostMemoryBackend *b, GError **errp)
     b->ptr = MEMORY_BACKEND_GET_CLASS(b)->map(b, errp);
     if (b->ptr) {
         b->mapped = b->size;
+        memory_ram_advise_dump(b->ptr, b->size);
     }
     return b->ptr;
 }

@@ -81,6 +81,8 @@ static FILE *log_out;          /* the -D file (regular), or NULL */
 static int log_fd = -1;        /* the -D file when it is not regular (FIFO...) */
 static int stderr_regular = -1; /* fstat(2) said regular: -1 unknown */
 static char *progname;
+static bool msg_timestamp;      /* -msg timestamp=on */
+static char *msg_guest_name;    /* -msg guest-name=on: the -name */
 
 static bool fd_is_regular(int fd)
 {
@@ -178,7 +180,7 @@ static void emit_locked(int fd, const char *text)
     g_queue_push_tail(&log_queue, c);
     queued_bytes += len;
     if (!writer) {
-        writer = g_thread_new("log-writer", log_writer, NULL);
+        writer = g_thread_new(core_thread_name("log-writer"), log_writer, NULL);
         atexit(flush_at_exit);
     }
     g_cond_signal(&queue_cond);
@@ -355,13 +357,30 @@ void error_set_progname(const char *name)
     g_mutex_unlock(&log_lock);
 }
 
+void error_set_message_format(bool timestamp, const char *guest_name)
+{
+    g_mutex_lock(&log_lock);
+    msg_timestamp = timestamp;
+    g_free(msg_guest_name);
+    msg_guest_name = g_strdup(guest_name);
+    g_mutex_unlock(&log_lock);
+}
+
 /* One write per message, so concurrent reports do not interleave. */
 static void report(const char *kind, const char *fmt, va_list ap)
 {
     char *msg = g_strdup_vprintf(fmt, ap);
+    g_autofree char *stamp = NULL;
     g_mutex_lock(&log_lock);
-    char *line = g_strdup_printf("%s: %s%s\n", progname ? progname : PROGNAME_DEFAULT, kind,
-                                 msg);
+    if (msg_timestamp) {
+        g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+        g_autofree char *base = g_date_time_format(now, "%Y-%m-%dT%H:%M:%S");
+        stamp = g_strdup_printf("%s.%06dZ ", base, g_date_time_get_microsecond(now));
+    }
+    char *line = g_strdup_printf("%s%s%s%s: %s%s\n", stamp ? stamp : "",
+                                 msg_guest_name ? msg_guest_name : "",
+                                 msg_guest_name ? " " : "",
+                                 progname ? progname : PROGNAME_DEFAULT, kind, msg);
     fflush(stderr); /* anything stdio buffered for stderr goes first */
     emit_locked(STDERR_FILENO, line);
     g_mutex_unlock(&log_lock);

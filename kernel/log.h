@@ -52,6 +52,9 @@ char *log_format_categories(void);
 
 /* The program name used as a prefix ("tessera"). */
 void error_set_progname(const char *name);
+/* -msg: prefix error lines with an ISO 8601 UTC timestamp
+ * ("2026-12-07T00:22:59.889123Z ") and/or the guest name (NULL: none). */
+void error_set_message_format(bool timestamp, const char *guest_name);
 void error_report(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 void warn_report(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 void error_report_gerror(GError *err);

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "kernel/log.h"
 #include "kernel/runstate.h"
@@ -120,6 +121,28 @@ void memory_region_init(MemoryRegion *mr, Object *owner, const char *name, uint6
     mr->subregions = g_ptr_array_new();
 }
 
+static bool dump_guest_core = true;   /* QEMU's default; set before any RAM exists */
+
+void memory_set_dump_guest_core(bool on)
+{
+    dump_guest_core = on;
+}
+
+bool memory_dump_guest_core(void)
+{
+    return dump_guest_core;
+}
+
+void memory_ram_advise_dump(void *p, uint64_t size)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t start = ((uintptr_t)p + page - 1) & ~(page - 1);
+    uintptr_t end = ((uintptr_t)p + size) & ~(page - 1);
+    if (end > start) {
+        madvise((void *)start, end - start, dump_guest_core ? MADV_DODUMP : MADV_DONTDUMP);
+    }
+}
+
 static uint8_t *ram_alloc(uint64_t size, const char *name, GError **errp)
 {
     if (size == 0) {
@@ -144,12 +167,15 @@ static uint8_t *ram_alloc(uint64_t size, const char *name, GError **errp)
                         name, size, g_strerror(errno));
             return NULL;
         }
+        memory_ram_advise_dump(p, size);
         return p;
     }
     uint8_t *p = g_try_malloc0(size);
     if (!p) {
         g_set_error(errp, MEMORY_ERROR, MEMORY_ERROR_ALLOC,
                     "memory region '%s': cannot allocate %" PRIu64 " bytes", name, size);
+    } else {
+        memory_ram_advise_dump(p, size); /* the whole pages inside it */
     }
     return p;
 }

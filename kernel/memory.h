@@ -136,6 +136,17 @@ struct MemoryRegion {
 void memory_region_init(MemoryRegion *mr, Object *owner, const char *name, uint64_t size);
 /* RAM zero-filled; returns false with an error if the host refuses.  Large
  * RAM is mmap'd anonymous memory, so untouched pages cost no RSS. */
+/*
+ * -machine dump-guest-core=on|off (default on): whether guest RAM is part
+ * of a core dump of the process.  Set before the board is built; applied
+ * (madvise MADV_DODUMP/MADV_DONTDUMP) to every page-aligned RAM mapping as
+ * it is made, including memory backends'.
+ */
+void memory_set_dump_guest_core(bool on);
+bool memory_dump_guest_core(void);
+/* Apply the setting to the pages inside [p, p + size). */
+void memory_ram_advise_dump(void *p, uint64_t size);
+
 bool memory_region_init_ram(MemoryRegion *mr, Object *owner, const char *name,
                             uint64_t size, GError **errp);
 /* RAM at @ptr, which the caller owns and keeps mapped for the region's life

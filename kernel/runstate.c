@@ -260,6 +260,16 @@ void runstate_set_powerdown_handler(void (*fn)(void *opaque), void *opaque)
     rs.powerdown_opaque = opaque;
 }
 
+bool runstate_has_powerdown_handler(void)
+{
+    return rs.powerdown_fn != NULL;
+}
+
+void *runstate_powerdown_handler_opaque(void)
+{
+    return rs.powerdown_opaque;
+}
+
 void runstate_set_reset_hook(void (*fn)(void *opaque), void *opaque)
 {
     rs.reset_fn = fn;

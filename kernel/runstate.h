@@ -74,6 +74,10 @@ void system_request_reset(ShutdownCause cause);
 void system_request_powerdown(void);
 /* Guests with a power button subscribe here (system_powerdown). */
 void runstate_set_powerdown_handler(void (*fn)(void *opaque), void *opaque);
+/* Whether a power button is subscribed (a device offering one only takes
+ * the role when the board has none), and whose (the opaque it gave). */
+bool runstate_has_powerdown_handler(void);
+void *runstate_powerdown_handler_opaque(void);
 
 /* Main loop: glib context plus timers; returns when shutdown completes.
  * Returns the process exit status. */

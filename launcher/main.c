@@ -21,6 +21,7 @@
 #include "kernel/options.h"
 #include "kernel/runstate.h"
 #include "launcher/compat.h"
+#include "launcher/runopts.h"
 #include "monitor/monitor.h"
 #include "monitor/monitor-net.h"
 
@@ -37,6 +38,7 @@ typedef enum {
     OPT_DRIVE, OPT_NETDEV, OPT_NET, OPT_NIC, OPT_TARGET, OPT_LIST_MODULES, OPT_UPDATE_INDEX,
     OPT_NAME, OPT_SNAPSHOT, OPT_QTEST, OPT_GDB, OPT_GDB_DEFAULT,
     OPT_NO_USER_CONFIG, OPT_PIDFILE, OPT_DAEMONIZE, OPT_UUID,
+    OPT_OVERCOMMIT, OPT_RTC, OPT_BOOT, OPT_MSG, OPT_MON, OPT_AUDIODEV, OPT_SANDBOX,
 } OptionId;
 
 typedef struct CmdOption {
@@ -103,6 +105,19 @@ static const CmdOption cmd_options[] = {
     { "uuid", OPT_UUID, "%08x-%04x-%04x-%04x-%012x", "the VM's UUID (query-uuid)" },
     { "daemonize", OPT_DAEMONIZE, NULL,
       "detach once the monitors listen; earlier errors still reach the caller" },
+    { "overcommit", OPT_OVERCOMMIT, "mem-lock=on|off|on-fault[,cpu-pm=off]",
+      "mem-lock=on: lock all memory (mlockall)" },
+    { "rtc", OPT_RTC, "base=utc|localtime|DATE[,clock=vm][,driftfix=none]",
+      "the guest RTC's start time" },
+    { "boot", OPT_BOOT, "strict=on|off[,menu=off]",
+      "boot policy (boards boot -kernel/-bios only, never another device)" },
+    { "msg", OPT_MSG, "timestamp=on|off[,guest-name=on|off]", "prefix error lines" },
+    { "mon", OPT_MON, "[chardev=]ID[,mode=control|readline][,id=X]",
+      "a monitor on chardev ID (control: QMP)" },
+    { "audiodev", OPT_AUDIODEV, "none,id=ID|JSON", "an audio backend (only 'none')" },
+    { "sandbox", OPT_SANDBOX,
+      "on|off[,obsolete=deny][,elevateprivileges=deny|children][,spawn=deny]"
+      "[,resourcecontrol=deny]", "seccomp system-call filter" },
 };
 
 typedef struct Config {
@@ -118,6 +133,9 @@ typedef struct Config {
     GPtrArray *nets;          /* "-netdev TEXT", "-net TEXT", "-nic TEXT", in order */
     GPtrArray *blockdevs;     /* -blockdev texts */
     GPtrArray *drives;        /* -drive texts */
+    GPtrArray *mons;          /* -mon texts */
+    GPtrArray *audiodevs;     /* -audiodev texts */
+    char *overcommit, *rtc, *boot, *msg, *sandbox;
     bool snapshot;
     char *memory, *smp, *cpu, *accel, *display, *kernel, *initrd, *append, *dtb, *bios;
     char *debug, *logfile, *target, *update_index, *name, *qtest;
@@ -234,6 +252,17 @@ static bool parse_args(int argc, char **argv, Config *cfg, GError **errp)
                 return false;
             }
             monitor_set_vm_uuid(val);
+            break;
+        case OPT_MON: g_ptr_array_add(cfg->mons, g_strdup(val)); break;
+        case OPT_AUDIODEV: g_ptr_array_add(cfg->audiodevs, g_strdup(val)); break;
+        case OPT_OVERCOMMIT: set_string(&cfg->overcommit, val); break;
+        case OPT_RTC: set_string(&cfg->rtc, val); break;
+        case OPT_BOOT: set_string(&cfg->boot, val); break;
+        case OPT_MSG: set_string(&cfg->msg, val); break;
+        case OPT_SANDBOX:
+            if (!sandbox_parse(val, errp)) {
+                return false;
+            }
             break;
         case OPT_NO_USER_CONFIG: break; /* Tessera has no user configuration files */
         case OPT_NOGRAPHIC: cfg->nographic = true; break;
@@ -433,6 +462,11 @@ static bool setup_chardevs(Config *cfg, GError **errp)
                 g_error_free(err);
                 return false;
             }
+        }
+    }
+    for (guint i = 0; i < cfg->mons->len; i++) {
+        if (!runopts_mon(g_ptr_array_index(cfg->mons, i), errp)) {
+            return false;
         }
     }
     return true;
@@ -661,11 +695,12 @@ static void config_free(Config *cfg)
 {
     GPtrArray *lists[] = { cfg->machine, cfg->devices, cfg->objects, cfg->globals, cfg->chardevs,
                            cfg->serials, cfg->monitors, cfg->qmps, cfg->libdirs, cfg->nets,
-                           cfg->blockdevs, cfg->drives };
+                           cfg->blockdevs, cfg->drives, cfg->mons, cfg->audiodevs };
     char *strings[] = { cfg->memory, cfg->smp, cfg->cpu, cfg->accel, cfg->display, cfg->kernel,
                         cfg->initrd, cfg->append, cfg->dtb, cfg->bios, cfg->debug, cfg->logfile,
                         cfg->target, cfg->update_index, cfg->name, cfg->qtest, cfg->gdb,
-                        cfg->pidfile, cfg->machine_accel };
+                        cfg->pidfile, cfg->machine_accel, cfg->overcommit, cfg->rtc, cfg->boot,
+                        cfg->msg, cfg->sandbox };
     for (size_t i = 0; i < G_N_ELEMENTS(lists); i++) {
         g_ptr_array_unref(lists[i]);
     }
@@ -719,7 +754,34 @@ static bool compat_setup(Config *cfg, OptDict *mdict, GError **errp)
             return false;
         }
     }
-    return !cfg->pidfile || compat_pidfile_create(cfg->pidfile, errp);
+    if (cfg->pidfile && !compat_pidfile_create(cfg->pidfile, errp)) {
+        return false;
+    }
+    /* In the process that lives (mlockall is not inherited by fork). */
+    return (!cfg->overcommit || runopts_overcommit(cfg->overcommit, errp)) &&
+           sandbox_apply(errp);
+}
+
+/* Options applied before the machine exists, in the process that lives. */
+static bool runopts_setup(Config *cfg, OptDict *mdict, GError **errp)
+{
+    g_autofree char *guest = NULL;
+    if (cfg->name && !runopts_name(cfg->name, &guest, errp)) {
+        return false;
+    }
+    if (guest) {
+        monitor_set_vm_name(guest);
+    }
+    if (cfg->msg && !runopts_msg(cfg->msg, guest, errp)) {
+        return false;
+    }
+    for (guint i = 0; i < cfg->audiodevs->len; i++) {
+        if (!runopts_audiodev(g_ptr_array_index(cfg->audiodevs, i), errp)) {
+            return false;
+        }
+    }
+    return runopts_machine(mdict, errp) && (!cfg->rtc || runopts_rtc(cfg->rtc, errp)) &&
+           (!cfg->boot || runopts_boot(cfg->boot, errp));
 }
 
 static const char *target_from_progname(const char *progname)
@@ -788,7 +850,7 @@ static int run(Config *cfg, const char *progname)
         }
         return 0;
     }
-    if (!compat_setup(cfg, mdict, &err)) {
+    if (!runopts_setup(cfg, mdict, &err) || !compat_setup(cfg, mdict, &err)) {
         opt_dict_free(mdict);
         goto fail;
     }
@@ -802,9 +864,6 @@ static int run(Config *cfg, const char *progname)
                     " use -M none or -M help", module_get_target() ? module_get_target() : "any");
         opt_dict_free(mdict);
         goto fail;
-    }
-    if (cfg->name) {
-        monitor_set_vm_name(cfg->name);
     }
     runstate_set_no_reboot(cfg->no_reboot);
     runstate_set_no_shutdown(cfg->no_shutdown);
@@ -821,6 +880,10 @@ static int run(Config *cfg, const char *progname)
     if (mc->finalize && !mc->finalize(ms, &err)) {
         goto fail;
     }
+    /* Where -device/device_add put devices exists even when empty, as in
+     * QEMU: tools list it (qom-list /machine/peripheral) on every start. */
+    container_get("/machine/peripheral");
+    container_get("/machine/peripheral-anon");
     if (ms->dumpdtb) {
         return 0; /* the board wrote the blob, as QEMU does, and we quit */
     }
@@ -873,6 +936,8 @@ int main(int argc, char **argv)
         .nets = g_ptr_array_new_with_free_func(g_free),
         .blockdevs = g_ptr_array_new_with_free_func(g_free),
         .drives = g_ptr_array_new_with_free_func(g_free),
+        .mons = g_ptr_array_new_with_free_func(g_free),
+        .audiodevs = g_ptr_array_new_with_free_func(g_free),
     };
     core_init(PROGNAME, NULL);
     monitor_types_init();

@@ -18,12 +18,16 @@
  */
 #include <string.h>
 
+#include "kernel/log.h"
 #include "kernel/runstate.h"
 #include "monitor/monitor-internal.h"
 
 #define MUX_ESCAPE 0x01            /* Ctrl-A */
 #define MUX_MAX_MONITORS 3
-#define MUX_PENDING 64             /* input held for a busy frontend */
+/* Input held for a frontend that cannot take it yet: a guest reads its
+ * UART a FIFO at a time, far slower than a pipe or a paste delivers, so
+ * this holds a whole burst rather than losing the rest of it. */
+#define MUX_PENDING (64 * 1024)
 /* Index of the ordinary frontend (chr->fe) among the mux's frontends. */
 #define MUX_PRIMARY 0
 #define MUX_NONE (-1)
@@ -42,8 +46,10 @@ typedef struct MuxChardev {
     int focus;                     /* MUX_PRIMARY, 1 + monitor index, or MUX_NONE */
     bool primary_was_attached;
     bool escape;                   /* Ctrl-A seen */
-    uint8_t pending[MUX_PENDING];
+    uint8_t pending[MUX_PENDING];  /* ring: n_pending bytes from pending_head */
+    int pending_head;
     int n_pending;
+    bool drop_warned;
 } MuxChardev;
 
 OBJECT_DECLARE_SIMPLE_TYPE(MuxChardev, MUX_CHARDEV, TYPE_CHARDEV_MUX)
@@ -90,6 +96,7 @@ static void mux_set_focus(MuxChardev *m, int index)
     int old = m->focus;
     m->focus = index;
     m->n_pending = 0;
+    m->pending_head = 0;
     if (old != MUX_NONE) {
         mux_send_event(m, old, CHR_EVENT_MUX_OUT);
     }
@@ -118,13 +125,37 @@ static void mux_flush(MuxChardev *m)
     if (!m->n_pending || !mux_frontend(m, m->focus, &f) || !f.fe->read) {
         return;
     }
-    int room = f.fe->can_read ? f.fe->can_read(f.opaque) : m->n_pending;
-    int n = MIN(room, m->n_pending);
-    if (n > 0) {
-        f.fe->read(f.opaque, m->pending, n);
-        memmove(m->pending, m->pending + n, m->n_pending - n);
+    /* Oldest first, in at most two contiguous pieces of the ring. */
+    while (m->n_pending) {
+        int room = f.fe->can_read ? f.fe->can_read(f.opaque) : m->n_pending;
+        int n = MIN(MIN(room, m->n_pending), MUX_PENDING - m->pending_head);
+        if (n <= 0) {
+            return;
+        }
+        const uint8_t *chunk = m->pending + m->pending_head;
+        m->pending_head = (m->pending_head + n) % MUX_PENDING;
         m->n_pending -= n;
+        f.fe->read(f.opaque, chunk, n);
     }
+    m->pending_head = 0;
+    m->drop_warned = false;
+}
+
+static void mux_hold(MuxChardev *m, uint8_t ch)
+{
+    if (m->n_pending == MUX_PENDING) {
+        mux_flush(m);
+    }
+    if (m->n_pending == MUX_PENDING) {
+        if (!m->drop_warned) {
+            warn_report("chardev '%s': %d bytes of input are waiting for a frontend that "
+                        "reads nothing; dropping more", CHARDEV(m)->label, MUX_PENDING);
+            m->drop_warned = true;
+        }
+        return;
+    }
+    m->pending[(m->pending_head + m->n_pending) % MUX_PENDING] = ch;
+    m->n_pending++;
 }
 
 static void mux_write_backend(MuxChardev *m, const char *text)
@@ -160,10 +191,13 @@ static bool mux_escape_key(MuxChardev *m, uint8_t ch)
 
 /* ---- the mux as the backend's frontend ----------------------------------------- */
 
-/* Flow control holds the backend while the focused frontend is busy, but
- * never completely: one byte at a time still gets through, so that the
- * escape keys work even when the guest has stopped reading its UART
- * (input it cannot take then is dropped, as a real UART overruns). */
+/* Input the focused frontend cannot take yet waits in the mux's buffer
+ * (delivered in order as the frontend makes room: a UART calls
+ * chardev_accept_input() when the guest reads it).  Flow control never
+ * holds the backend completely: one byte at a time still gets through,
+ * so that the escape keys work even when the guest has stopped reading
+ * its UART; only once the buffer is full is further input dropped, as a
+ * real UART overruns. */
 static int mux_be_can_read(void *opaque)
 {
     MuxChardev *m = opaque;
@@ -189,12 +223,7 @@ static void mux_be_read(void *opaque, const uint8_t *buf, int len)
         if (!mux_frontend(m, m->focus, &f)) {
             continue;                /* nobody to deliver to */
         }
-        if (m->n_pending == MUX_PENDING) {
-            mux_flush(m);
-        }
-        if (m->n_pending < MUX_PENDING) {
-            m->pending[m->n_pending++] = ch;
-        }
+        mux_hold(m, ch);
     }
     mux_flush(m);
 }

@@ -74,4 +74,8 @@ JsonNode *qmp_query_iothreads(JsonObject *args, GError **errp);
 JsonNode *qmp_query_uuid(JsonObject *args, GError **errp);
 JsonNode *qmp_query_memory_size_summary(JsonObject *args, GError **errp);
 
+/* monitor/qmp-domain.c: a running domain's management */
+JsonNode *qmp_migrate_set_capabilities(JsonObject *args, GError **errp);
+extern const char *const qmp_migration_capability_values[];
+
 #endif

@@ -98,12 +98,6 @@ JsonNode *qmp_query_command_line_options(JsonObject *args, GError **errp)
     return take_array(a);
 }
 
-JsonNode *qmp_query_migrate_capabilities(JsonObject *args, GError **errp)
-{
-    /* Tessera cannot migrate yet, so it has no migration capability. */
-    return take_array(json_array_new());
-}
-
 JsonNode *qmp_query_cpu_definitions(JsonObject *args, GError **errp)
 {
     JsonArray *a = json_array_new();

@@ -56,8 +56,9 @@ const QmpEnum qmp_enums[] = {
       .doc = "TPM device models: Tessera has none, so the enum is empty." },
     { .name = "TpmType", .values = no_values,
       .doc = "TPM backends: Tessera has none, so the enum is empty." },
-    { .name = "MigrationCapability", .values = no_values,
-      .doc = "Migration capabilities: Tessera cannot migrate yet, so the enum is empty." },
+    { .name = "MigrationCapability", .values = qmp_migration_capability_values,
+      .doc = "Migration capabilities: only 'events' (MIGRATION events), Tessera cannot "
+             "migrate yet." },
     { .name = "CommandLineParameterType", .values = cmdline_param_type_values,
       .doc = "The kind of value a command-line option parameter takes." },
     END
@@ -366,6 +367,11 @@ const QmpStruct qmp_structs[] = {
 
 /* ---- commands ------------------------------------------------------------ */
 
+static const QmpMember migrate_set_caps_args[] = {
+    MEMBER("capabilities", "[MigrationCapabilityStatus]", "the capabilities to set"),
+    END
+};
+
 static const QmpMember capabilities_args[] = {
     OPTIONAL("enable", "[QMPCapability]",
       "capabilities to enable; Tessera offers none, so any entry is refused"),
@@ -573,7 +579,12 @@ const QmpCommand qmp_commands[] = {
                  "{\"option\": \"machine\"}}" },
     { .name = "query-migrate-capabilities", .returns = "[MigrationCapabilityStatus]",
       .handler = qmp_query_migrate_capabilities,
-      .doc = "Migration capabilities: an empty list, Tessera cannot migrate yet." },
+      .doc = "Migration capabilities and their state: 'events' only." },
+    { .name = "migrate-set-capabilities", .args = migrate_set_caps_args,
+      .handler = qmp_migrate_set_capabilities,
+      .doc = "Turn migration capabilities on or off ('events' is the only one).",
+      .example = "{\"execute\": \"migrate-set-capabilities\", \"arguments\": "
+                 "{\"capabilities\": [{\"capability\": \"events\", \"state\": true}]}}" },
     { .name = "query-cpu-definitions", .returns = "[CpuDefinitionInfo]",
       .handler = qmp_query_cpu_definitions,
       .doc = "The CPU models of the current target (from the module index)." },

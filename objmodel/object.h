@@ -55,6 +55,10 @@ struct ObjectClass {
     void (*unparent)(Object *obj);
     /* Own class properties in declaration order (Property *, borrowed). */
     GPtrArray *property_order;
+    /* -object / object-add: called once the properties are set, before the
+     * object joins /objects; false with @errp set refuses the object (a
+     * secret whose file cannot be read).  May be NULL.  Inherited. */
+    bool (*complete)(Object *obj, GError **errp);
 };
 
 struct InterfaceClass {

@@ -17,6 +17,10 @@ packages=(
   socat strace xz-utils cpio
   # libvirt compatibility tests (issue 16): a private libvirtd with the QEMU driver
   libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients
+  # -sandbox (seccomp filters) and -object secret keyid/iv (AES-256-CBC)
+  libseccomp-dev nettle-dev
+  # tests: encrypting a secret as libvirt does
+  python3-cryptography
   # network backends: -netdev user
   libslirp-dev
   # gdbstub tests: the debugger, and objdump to compare disassembly with

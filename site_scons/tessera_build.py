@@ -195,8 +195,10 @@ def configure_and_build(g):
         state['test_progs_deps'].append(so[0])
         return so
 
-    def TesseraProgram(e, name, sources):
+    def TesseraProgram(e, name, sources, pkgs=()):
         pe = e.Clone()
+        for p in pkgs:
+            pe.ParseConfig('pkg-config --cflags --libs ' + p)
         pe.Prepend(LIBS=['tessera'])
         pe.Append(LIBPATH=[out + '/lib'], RPATH=[pe.Literal('\\$$ORIGIN/../lib')])
         prog = pe.Program(out + '/bin/' + name, sources)
@@ -220,7 +222,8 @@ def configure_and_build(g):
     # The launcher sits above kernel and monitor: it is the only code that
     # wires both together, and it lives in the executable, not the library.
     env.VariantDir(variant + '/obj/launcher', '#launcher', duplicate=False)
-    main = env.TesseraProgram('tessera', Glob(variant + '/obj/launcher/*.c'))
+    # libseccomp: -sandbox (launcher/sandbox.c).
+    main = env.TesseraProgram('tessera', Glob(variant + '/obj/launcher/*.c'), pkgs=['libseccomp'])
     for dirpath, dirs, files in sorted(os.walk(os.path.join(root, 'plugins'))):
         dirs.sort()
         if 'SConscript' in files:

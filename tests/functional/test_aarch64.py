@@ -110,9 +110,9 @@ class GuestPrograms(unittest.TestCase):
         self.assertIn('V31=0000000000000000:0000000000000000', out)
         self.assertIn('FPCR', out)
         # -cpu max advertises what is implemented: FP and AdvSIMD without
-        # FP16 (0 in bits 23:16), AArch64 EL0/EL1 only (the default GICv2 has
-        # no system-register interface: GIC = 0 in bits 27:24); AES+PMULL,
-        # SHA1, SHA2+512, CRC32, LSE, RDM, SHA3, DP, FlagM2.
+        # FP16 (0 in bits 23:16), AArch64 EL0/EL1 only, GIC = 0 in bits 27:24
+        # (the default GICv2 has no system-register interface); AES+PMULL, SHA1,
+        # SHA2+512, CRC32, LSE, RDM, SHA3, DP, FlagM2.
         self.assertIn('ID_AA64PFR0_EL1  0000000000000011', out)
         self.assertIn('ID_AA64ISAR0_EL1 0020100110212120', out)
 

@@ -264,7 +264,17 @@ class Probe(LibvirtTest):
         with self.assertRaises(QmpError) as cm:
             q.cmd('query-command-line-options', option='nosuch')
         self.assertEqual(cm.exception.desc, 'invalid option name: nosuch')
-        self.assertEqual(q.cmd('query-migrate-capabilities'), [])
+        self.assertEqual(q.cmd('query-migrate-capabilities'),
+                         [{'capability': 'events', 'state': False}])
+        q.cmd('migrate-set-capabilities', capabilities=[{'capability': 'events',
+                                                         'state': True}])
+        self.assertEqual(q.cmd('query-migrate-capabilities'),
+                         [{'capability': 'events', 'state': True}])
+        with self.assertRaises(QmpError) as cm:
+            q.cmd('migrate-set-capabilities', capabilities=[{'capability': 'xbzrle',
+                                                             'state': True}])
+        self.assertEqual(cm.exception.desc,
+                         "Parameter 'capabilities[0].capability' does not accept value 'xbzrle'")
         pid = int(open(self.pidfile).read())
         q.execute('quit')
         wait_for(lambda: not pid_alive(pid), what='the daemon to exit')
@@ -370,39 +380,52 @@ class MemoryBackends(LibvirtTest):
             self.assertIn(msg, r.stderr, args)
 
 
+def start_libvirtd(test):
+    """A private session libvirtd (as nobody when we are root, with its own
+    XDG directories), stopped at the test's end.  Returns (run, home) where
+    run(args) runs virsh against it."""
+    for tool in ('libvirtd', 'virsh'):
+        if not shutil.which(tool):
+            test.fail('%s is missing: run scripts/setup.sh (libvirt-daemon-system, '
+                      'libvirt-clients)' % tool)
+    home = tempfile.mkdtemp(prefix='tessera-libvirtd-')
+    test.addCleanup(shutil.rmtree, home, ignore_errors=True)
+    env = dict(os.environ, HOME=home, XDG_CONFIG_HOME=home + '/config',
+               XDG_CACHE_HOME=home + '/cache', XDG_RUNTIME_DIR=home + '/run',
+               LIBVIRT_LOG_OUTPUTS='1:file:%s/libvirtd.log' % home,
+               LIBVIRT_LOG_FILTERS='1:qemu.qemu_monitor 3:util 3:rpc 3:object')
+    env.pop('TESSERA_MODULE_DIR', None)
+    os.makedirs(home + '/run', mode=0o700)
+    prefix = []
+    if os.getuid() == 0:  # root's qemu:///session would be the system daemon
+        os.chmod(home, 0o755)
+        subprocess.run(['chown', '-R', 'nobody:nogroup', home], check=True)
+        prefix = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups']
+    daemon = subprocess.Popen(prefix + ['libvirtd'], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    test.addCleanup(daemon.wait)
+    test.addCleanup(daemon.terminate)
+    wait_for(lambda: os.path.exists(home + '/run/libvirt/libvirt-sock') or
+             daemon.poll() is not None, what='the libvirtd socket')
+    if daemon.poll() is not None:
+        test.fail('libvirtd exited at start (status %s)' % daemon.returncode)
+
+    def run(args, timeout=180):
+        return subprocess.run(prefix + ['virsh', '-c', 'qemu:///session'] + list(args),
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, timeout=timeout)
+    return run, home
+
+
 class LibvirtDaemon(LibvirtTest):
     """Acceptance line 1 with Debian's libvirt 9.0: a private session libvirtd
     (run as nobody when we are root, with its own XDG directories)."""
 
     def test_virsh_domcapabilities(self):
-        for tool in ('libvirtd', 'virsh'):
-            if not shutil.which(tool):
-                self.fail('%s is missing: run scripts/setup.sh (libvirt-daemon-system, '
-                          'libvirt-clients)' % tool)
-        home = tempfile.mkdtemp(prefix='tessera-libvirtd-')
-        self.addCleanup(shutil.rmtree, home, ignore_errors=True)
-        env = dict(os.environ, HOME=home, XDG_CONFIG_HOME=home + '/config',
-                   XDG_CACHE_HOME=home + '/cache', XDG_RUNTIME_DIR=home + '/run',
-                   LIBVIRT_LOG_OUTPUTS='1:file:%s/libvirtd.log' % home,
-                   LIBVIRT_LOG_FILTERS='1:qemu.qemu_monitor 3:util 3:rpc 3:object')
-        env.pop('TESSERA_MODULE_DIR', None)
-        os.makedirs(home + '/run', mode=0o700)
-        prefix = []
-        if os.getuid() == 0:  # root's qemu:///session would be the system daemon
-            os.chmod(home, 0o755)
-            subprocess.run(['chown', '-R', 'nobody:nogroup', home], check=True)
-            prefix = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups']
-        daemon = subprocess.Popen(prefix + ['libvirtd'], env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
-        self.addCleanup(daemon.wait)
-        self.addCleanup(daemon.terminate)
-        wait_for(lambda: os.path.exists(home + '/run/libvirt/libvirt-sock'),
-                 what='the libvirtd socket')
-        argv = prefix + ['virsh', '-c', 'qemu:///session', 'domcapabilities', '--emulatorbin',
-                         tt.tessera_path(LINK), '--arch', 'riscv64', '--virttype', 'qemu',
-                         '--machine', 'virt']
-        runs = [subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, timeout=120) for _ in range(2)]
+        virsh, home = start_libvirtd(self)
+        argv = ['domcapabilities', '--emulatorbin', tt.tessera_path(LINK), '--arch', 'riscv64',
+                '--virttype', 'qemu', '--machine', 'virt']
+        runs = [virsh(argv) for _ in range(2)]
         for r in runs:
             self.assertEqual(r.returncode, 0, r.stderr)
         xml = runs[0].stdout
@@ -426,6 +449,150 @@ class LibvirtDaemon(LibvirtTest):
         self.assertEqual(len(re.findall(r'QEMU_MONITOR_SEND_MSG.*"execute":"qmp_capabilities"',
                                         log)), 1)
         self.assertNotIn('GenericError', log)
+
+
+DOMAIN_XML = """<domain type='qemu'>
+  <name>tessera-test</name>
+  <memory unit='MiB'>256</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='riscv64' machine='virt'>hvm</type>
+    <kernel>{kernel}</kernel>
+    <initrd>{initrd}</initrd>
+    <cmdline>console=ttyS0</cmdline>
+  </os>
+  <on_poweroff>destroy</on_poweroff>
+  <devices>
+    <emulator>{emulator}</emulator>
+    <controller type='usb' model='none'/>
+    <controller type='pci' index='0' model='pcie-root'/>
+    <controller type='pci' index='1' model='pcie-root-port'/>
+    <controller type='pci' index='2' model='pcie-root-port'/>
+    <serial type='pty'/>
+    <console type='pty'/>
+    <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+"""
+
+RNG_XML = """<rng model='virtio'><backend model='builtin'/></rng>
+"""
+
+
+class GuestConsole:
+    """The domain's serial pty (the path virsh ttyconsole names)."""
+
+    def __init__(self, path):
+        import tty
+        self.fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+        tty.setraw(self.fd)
+        self.buf = b''
+
+    def close(self):
+        os.close(self.fd)
+
+    def expect(self, pattern, timeout):
+        import select
+        deadline = time.time() + timeout
+        rx = re.compile(pattern.encode())
+        while True:
+            m = rx.search(self.buf)
+            if m:
+                self.buf = self.buf[m.end():]
+                return m
+            left = deadline - time.time()
+            if left <= 0:
+                raise AssertionError('no %r on the guest console; last output: %r'
+                                     % (pattern, self.buf[-500:]))
+            r, _, _ = select.select([self.fd], [], [], min(left, 1.0))
+            if r:
+                self.buf += os.read(self.fd, 65536)
+
+    def run(self, command, answer, timeout=120):
+        """Type a shell command; the match of @answer in its output."""
+        self.buf = b''
+        os.write(self.fd, command.encode() + b'\n')
+        return self.expect(answer, timeout)
+
+
+class LibvirtDomain(LibvirtTest):
+    """Acceptance line 2: a riscv64 domain with Tessera as <emulator>,
+    driven by Debian's libvirt 9.0 from define to undefine."""
+
+    def test_domain_lifecycle(self):
+        virsh, home = start_libvirtd(self)
+        initrd = os.path.join(tt.guest_dir(), 'initramfs.cpio.gz')
+        xml = DOMAIN_XML.format(kernel=tt.linux_image(), initrd=initrd,
+                                emulator=tt.tessera_path(LINK))
+        for name, text in (('dom.xml', xml), ('rng.xml', RNG_XML)):
+            with open(os.path.join(home, name), 'w') as f:
+                f.write(text)
+            os.chmod(os.path.join(home, name), 0o644)
+
+        def ok(*args, timeout=180):
+            r = virsh(args, timeout=timeout)
+            self.assertEqual(r.returncode, 0, (args, r.stderr, self.domain_log(home)))
+            return r.stdout.strip()
+
+        ok('define', os.path.join(home, 'dom.xml'))
+        ok('start', 'tessera-test')
+        self.addCleanup(virsh, ['destroy', 'tessera-test'])
+        self.assertEqual(ok('domstate', 'tessera-test'), 'running')
+        # What libvirt ran: Tessera with libvirt's own start line.
+        cmdline = open(self.domain_log_path(home)).read()
+        for opt in ('-sandbox on', '-mon chardev=charmonitor', 'fd=', '-msg timestamp=on',
+                    'memory-backend=', '-device virtio-rng-pci'):
+            self.assertIn(opt, cmdline)
+        pty = ok('ttyconsole', 'tessera-test')
+        con = GuestConsole(pty)
+        self.addCleanup(con.close)
+        con.expect(r'BOOT-OK [\d.]+ riscv64', timeout=300)
+        con.run('', r'# ', timeout=60)
+        self.assertEqual(con.run('echo answer-$((6*7))', r'answer-(\d+)\r?\n').group(1), b'42')
+        # suspend/resume: the vCPUs stop (the monitor says so), then go on.
+        ok('suspend', 'tessera-test')
+        self.assertEqual(ok('domstate', 'tessera-test', '--reason'), 'paused (user)')
+        self.assertIn('VM status: paused',
+                      ok('qemu-monitor-command', 'tessera-test', '--hmp', 'info status'))
+        os.write(con.fd, b'echo while-$((1+1))\n')
+        ok('resume', 'tessera-test')
+        self.assertEqual(ok('domstate', 'tessera-test', '--reason'), 'running (unpaused)')
+        con.expect(r'while-2', timeout=120)   # typed while paused, answered after
+        self.assertIn('VM status: running',
+                      ok('qemu-monitor-command', 'tessera-test', '--hmp', 'info status'))
+        # Hotplug a second entropy device on the spare root port.
+        ok('attach-device', 'tessera-test', os.path.join(home, 'rng.xml'), '--live')
+        con.run('sleep 2; cat /sys/devices/virtual/misc/hw_random/rng_available',
+                r'virtio_rng\.0 virtio_rng\.1', timeout=120)
+        self.assertEqual(ok('dumpxml', 'tessera-test').count('<rng model='), 2)
+        ok('destroy', 'tessera-test')
+        self.assertEqual(ok('domstate', 'tessera-test', '--reason'), 'shut off (destroyed)')
+        ok('undefine', 'tessera-test')
+        r = virsh(['domstate', 'tessera-test'])
+        self.assertNotEqual(r.returncode, 0)
+        log = open(home + '/libvirtd.log', errors='replace').read()
+        # The QEMU driver's errors (the host's own -- no dnsmasq, no D-Bus --
+        # are not the domain's).
+        errors = [l for l in log.splitlines() if re.search(r'\d+: error : qemu', l)]
+        self.maxDiff = None
+        self.assertEqual(errors, [])
+        # Every reply on the domain's monitor (the probe's is another) succeeded.
+        mon = re.search(r'QEMU_MONITOR_SEND_MSG: mon=(0x[0-9a-f]+) msg=.*"query-chardev"', log)
+        self.assertIsNotNone(mon)
+        replies = [l for l in log.splitlines()
+                   if 'QEMU_MONITOR_RECV_REPLY: mon=%s ' % mon.group(1) in l]
+        self.assertGreater(len(replies), 10)
+        self.assertEqual([l for l in replies if '"error"' in l], [])
+
+    def domain_log_path(self, home):
+        return os.path.join(home, 'cache', 'libvirt', 'qemu', 'log', 'tessera-test.log')
+
+    def domain_log(self, home):
+        try:
+            return open(self.domain_log_path(home)).read()[-3000:]
+        except OSError:
+            return '(no domain log)'
 
 
 def help_options_with_argument():

@@ -7,6 +7,7 @@ import http.server
 import os
 import shutil
 import socket
+import subprocess
 import tempfile
 import threading
 import time
@@ -27,14 +28,31 @@ def free_port():
 
 
 class Guest:
-    def __init__(self, args):
+    """A riscv64 Linux guest driven over its serial console.  @prefix runs
+    Tessera under another command (e.g. unshare -n); @append adds kernel
+    arguments; boot() waits for the shell (separate so that several guests
+    can boot at once)."""
+
+    def __init__(self, args, prefix=(), append='', wait=True):
         image = tt.linux_image()
         initrd = os.path.join(tt.guest_dir(), 'initramfs.cpio.gz')
-        self.c = tt.Console(['-M', 'virt', '-m', '256', '-nographic', '-kernel', image,
-                             '-initrd', initrd, '-append', 'console=ttyS0 quiet'] + args)
-        self.c.expect(r'BOOT-OK', timeout=120)
-        self.c.expect(r'[#$] ', timeout=60)
+        argv = ['-M', 'virt', '-m', '256', '-nographic', '-kernel', image, '-initrd', initrd,
+                '-append', ('console=ttyS0 quiet ' + append).strip()] + list(args)
+        if prefix:
+            self.c = tt.Console.__new__(tt.Console)
+            self.c.output = b''
+            self.c.proc = subprocess.Popen(
+                list(prefix) + [tt.tessera_path('tessera-system-riscv64')] + argv,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        else:
+            self.c = tt.Console(argv)
         self.n = 0
+        if wait:
+            self.boot()
+
+    def boot(self):
+        self.c.expect(r'BOOT-OK', timeout=180)
+        self.c.expect(r'[#$] ', timeout=60)
 
     def send(self, text):
         """Type @text in short pieces: the console must not outrun the UART."""
@@ -49,6 +67,14 @@ class Guest:
         self.send('%s; echo %s-$?-END\n' % (cmd, tag))
         m = self.c.expect(r'%s-(\d+)-END' % tag, timeout=timeout)
         return int(m.group(1))
+
+    def out(self, cmd, timeout=60):
+        """Run @cmd; its output as text (between markers the echo lacks)."""
+        self.n += 1
+        tag = 'O%d' % self.n
+        self.send('echo B""EGIN-%s; %s; echo E""ND-%s\n' % (tag, cmd, tag))
+        m = self.c.expect(r"(?s)BEGIN-%s\r?\n(.*?)END-%s" % (tag, tag), timeout=timeout)
+        return m.group(1).decode(errors='replace').replace('\r\n', '\n')
 
     def dhcp(self, iface='eth0'):
         self.send(DHCP_SCRIPT)

@@ -557,9 +557,12 @@ static int uart_can_read(void *opaque)
     return uart_room;
 }
 
+/* A FIFO of uart_room free bytes: what it takes fills it. */
 static void uart_read(void *opaque, const uint8_t *buf, int len)
 {
+    ck_assert_int_le(len, uart_room);
     g_string_append_len(uart_in, (const char *)buf, len);
+    uart_room -= len;
 }
 
 static const ChardevHandlers uart_handlers = {
@@ -642,6 +645,54 @@ START_TEST(test_mux_escapes_work_while_the_guest_reads_nothing)
     ck_assert_uint_eq(uart_in->len, 0);
     type_into(backend, "\x01" "c" "info version\r");
     ck_assert_msg(strstr(captured->str, "0.1.0 (tessera)\r\n"), "%s", captured->str);
+    g_string_free(uart_in, TRUE);
+}
+END_TEST
+
+/* A UART with a 16-byte FIFO that the guest empties now and then: a burst
+ * typed (or piped) much faster than that reaches it whole and in order. */
+START_TEST(test_mux_holds_a_burst_for_a_slow_guest)
+{
+    if (!type_lookup(TYPE_CHARDEV_FAKE)) {
+        type_register_static(&fake_info);
+    }
+    OptDict *opts = opt_dict_new("-chardev");
+    opt_dict_set(opts, "backend", "testfake");
+    opt_dict_set(opts, "id", "fake2");
+    Chardev *backend = chardev_new_from_opts(opts, NULL);
+    opt_dict_free(opts);
+    chardev_be_event(backend, CHR_EVENT_OPENED);
+    Chardev *mux = monitor_mux_new("mux2", backend, NULL);
+    ck_assert(mux && monitor_init_hmp(mux, NULL));
+    uart_in = g_string_new(NULL);
+    uart_room = 16;
+    ck_assert(chardev_set_handlers(mux, &uart_handlers, NULL, NULL));
+    GString *sent = g_string_new(NULL);
+    for (int i = 0; i < 2000; i++) {
+        g_string_append_printf(sent, "line %d; ", i);
+    }
+    /* The backend delivers as much as the mux says it can take, while the
+     * guest has stopped reading after the first FIFO-full. */
+    size_t off = 0;
+    while (off < sent->len) {
+        int n = chardev_be_can_read(backend);
+        ck_assert_int_gt(n, 0);
+        n = (int)MIN((size_t)n, sent->len - off);
+        chardev_be_read(backend, (const uint8_t *)sent->str + off, n);
+        off += n;
+    }
+    ck_assert_uint_eq(uart_in->len, 16);
+    /* The guest reads its FIFO empty again and again: each time the UART
+     * accepts input and the mux hands over the next 16 bytes. */
+    while (uart_in->len < sent->len) {
+        size_t before = uart_in->len;
+        uart_room = 16;
+        chardev_accept_input(mux);
+        ck_assert_uint_gt(uart_in->len, before);
+    }
+    ck_assert_str_eq(uart_in->str, sent->str);
+    chardev_clear_handlers(mux);
+    g_string_free(sent, TRUE);
     g_string_free(uart_in, TRUE);
 }
 END_TEST
@@ -737,6 +788,7 @@ static Suite *monitor_suite(void)
     tcase_add_checked_fixture(mux, setup, teardown);
     tcase_add_test(mux, test_mux_switches_between_serial_and_monitor);
     tcase_add_test(mux, test_mux_escapes_work_while_the_guest_reads_nothing);
+    tcase_add_test(mux, test_mux_holds_a_burst_for_a_slow_guest);
     tcase_add_test(mux, test_mux_on_option_shares_one_backend);
     tcase_add_test(mux, test_mux_on_option_errors_leave_nothing);
     suite_add_tcase(s, mux);

@@ -233,12 +233,12 @@ static bool tcg_start_vcpus(AccelState *accel, MachineState *ms, GError **errp)
         if (v->thread) {
             continue;
         }
-        g_autofree char *name = g_strdup_printf("tcg-cpu%u", v->index);
+        g_autofree char *name = g_strdup_printf("CPU %u/TCG", v->index);
         GError *err = NULL;
         g_mutex_lock(&a->run_lock);
         a->nthreads++;
         g_mutex_unlock(&a->run_lock);
-        v->thread = g_thread_try_new(name, tcg_vcpu_thread, v, &err);
+        v->thread = g_thread_try_new(core_thread_name(name), tcg_vcpu_thread, v, &err);
         if (!v->thread) {
             g_mutex_lock(&a->run_lock);
             a->nthreads--;

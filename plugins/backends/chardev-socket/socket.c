@@ -3,6 +3,9 @@
  * Socket chardev backend: a stream socket, unix or TCP, as server or client.
  *   -chardev socket,id=ID,path=PATH[,server=on][,wait=off]
  *   -chardev socket,id=ID,host=HOST,port=PORT[,server=on][,wait=off][,nodelay=on]
+ *   -chardev socket,id=ID,fd=N|NAME[,server=on][,wait=off]  (an inherited
+ *       socket, or one passed with QMP getfd: listening for servers,
+ *       connected for clients)
  *   -chardev socket,id=ID,path=PATH|host=..,port=..[,reconnect=SECONDS]
  *   -serial unix:PATH,server=on,wait=off / tcp:HOST:PORT,server=on
  *
@@ -20,6 +23,7 @@
  */
 #define _GNU_SOURCE /* accept4 */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -35,6 +39,7 @@
 #include <glib-unix.h>
 
 #include "kernel/chardev.h"
+#include "kernel/fdpass.h"
 #include "kernel/log.h"
 #include "kernel/module.h"
 #include "kernel/runstate.h"
@@ -55,13 +60,14 @@ typedef struct SocketChardev {
     bool unlink_path;           /* remove the server's socket file on close */
     bool connect_warned;        /* one warning per run of failed attempts */
     int listen_fd, fd, connecting_fd;
+    int given_fd;               /* fd=: the passed socket until it is adopted */
     GSource *listen_src, *connect_src, *reconnect_src;
 } SocketChardev;
 
 OBJECT_DECLARE_SIMPLE_TYPE(SocketChardev, SOCKET_CHARDEV, TYPE_CHARDEV_SOCKET)
 
 static const char *const socket_options[] = {
-    "path", "host", "port", "server", "wait", "reconnect", "nodelay", NULL,
+    "path", "host", "port", "server", "wait", "reconnect", "nodelay", "fd", NULL,
 };
 
 /* ---- addresses ---------------------------------------------------------- */
@@ -410,6 +416,58 @@ static bool socket_wait_first_client(SocketChardev *s, GError **errp)
 
 /* ---- chardev ------------------------------------------------------------ */
 
+/*
+ * fd=: adopt a socket the manager made.  Its address (for describe and
+ * query-chardev) comes from getsockname; a server's must be listening, a
+ * client's connected.
+ */
+static bool socket_parse_fd(SocketChardev *s, const char *text, GError **errp)
+{
+    GError *err = NULL;
+    int fd = fdpass_resolve(text, &err);
+    if (fd < 0) {
+        g_set_error(errp, CHARDEV_ERROR, CHARDEV_ERROR_INVALID, "%s", err->message);
+        g_error_free(err);
+        return false;
+    }
+    int listening = 0, type = 0;
+    socklen_t len = sizeof(listening), tlen = sizeof(type);
+    struct sockaddr_storage ss;
+    socklen_t slen = sizeof(ss);
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0 || type != SOCK_STREAM ||
+        getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 ||
+        getsockname(fd, (struct sockaddr *)&ss, &slen) < 0) {
+        g_set_error(errp, CHARDEV_ERROR, CHARDEV_ERROR_INVALID,
+                    "fd=%s: not a stream socket", text);
+        return false;
+    }
+    if (!!listening != s->server) {
+        g_set_error(errp, CHARDEV_ERROR, CHARDEV_ERROR_INVALID, s->server
+                    ? "fd=%s: server=on needs a listening socket"
+                    : "fd=%s: a client (server=off) needs a connected socket", text);
+        return false;
+    }
+    if (ss.ss_family == AF_UNIX) {
+        const struct sockaddr_un *sun = (const struct sockaddr_un *)&ss;
+        s->path = g_strdup(slen > offsetof(struct sockaddr_un, sun_path) && sun->sun_path[0]
+                           ? sun->sun_path : "");
+        s->host = g_strdup("");
+    } else {
+        char host[NI_MAXHOST], port[NI_MAXSERV];
+        if (getnameinfo((struct sockaddr *)&ss, slen, host, sizeof(host), port, sizeof(port),
+                        NI_NUMERICHOST | NI_NUMERICSERV)) {
+            g_strlcpy(host, "?", sizeof(host));
+            g_strlcpy(port, "?", sizeof(port));
+        }
+        s->host = g_strdup(host);
+        s->port = g_strdup(port);
+    }
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    s->given_fd = fd;
+    return true;
+}
+
 static bool socket_parse(SocketChardev *s, OptDict *opts, GError **errp)
 {
     const char *path = opt_dict_get(opts, "path");
@@ -426,6 +484,16 @@ static bool socket_parse(SocketChardev *s, OptDict *opts, GError **errp)
         g_set_error(errp, CHARDEV_ERROR, CHARDEV_ERROR_INVALID,
                     "'path' (unix) cannot be combined with '%s' (tcp)", host ? "host" : "port");
         return false;
+    }
+    const char *fd = opt_dict_get(opts, "fd");
+    if (fd) {
+        if (path || host || port || reconnect) {
+            g_set_error(errp, CHARDEV_ERROR, CHARDEV_ERROR_INVALID,
+                        "'fd' cannot be combined with '%s'",
+                        path ? "path" : host ? "host" : port ? "port" : "reconnect");
+            return false;
+        }
+        return socket_parse_fd(s, fd, errp);
     }
     if (!path && !port) {
         g_set_error(errp, CHARDEV_ERROR, CHARDEV_ERROR_INVALID,
@@ -472,8 +540,17 @@ static bool socket_open(Chardev *chr, OptDict *opts, GError **errp)
     }
     chardev_stream_init(&s->stream, chr, CHARDEV_STREAM_DEFAULT_PENDING, socket_hangup);
     s->stream.out_socket = true;
+    if (s->given_fd >= 0 && !s->server) {
+        int fd = s->given_fd;
+        s->given_fd = -1;
+        socket_connected(s, fd);
+        return true;
+    }
     if (s->server) {
-        if (!socket_listen(s, errp)) {
+        if (s->given_fd >= 0) {
+            s->listen_fd = s->given_fd;  /* the manager owns the socket file */
+            s->given_fd = -1;
+        } else if (!socket_listen(s, errp)) {
             return false;
         }
         if (s->wait && !socket_wait_first_client(s, errp)) {
@@ -531,6 +608,7 @@ static void socket_close(Chardev *chr)
     close_fd(&s->fd);
     close_fd(&s->connecting_fd);
     close_fd(&s->listen_fd);
+    close_fd(&s->given_fd);
     if (s->unlink_path) {
         unlink(s->path);
         s->unlink_path = false;
@@ -545,7 +623,7 @@ static void socket_instance_init(Object *obj)
 {
     SocketChardev *s = SOCKET_CHARDEV(obj);
 
-    s->listen_fd = s->fd = s->connecting_fd = -1;
+    s->listen_fd = s->fd = s->connecting_fd = s->given_fd = -1;
 }
 
 static void socket_class_init(ObjectClass *klass, const void *data)

@@ -207,7 +207,7 @@ static void goldfish_rtc_finalize(Object *obj)
 static bool goldfish_rtc_realize(DeviceState *dev, GError **errp)
 {
     GoldfishRtcState *s = GOLDFISH_RTC(dev);
-    s->offset_ns = g_get_real_time() * 1000 - clock_get_ns(CLOCK_VIRTUAL);
+    s->offset_ns = clock_rtc_now_ns() - clock_get_ns(CLOCK_VIRTUAL); /* -rtc base= */
     return true;
 }
 

@@ -499,5 +499,9 @@ static const TypeInfo blk_pci_info =
     VIRTIO_PCI_PROXY_TYPE(TYPE_VIRTIO_BLK_PCI, TYPE_VIRTIO_BLK, 0x0100, "storage",
                           "virtio block device (PCI)");
 
+static const TypeInfo blk_pci_nt_info =
+    VIRTIO_PCI_NON_TRANSITIONAL_TYPE(TYPE_VIRTIO_BLK_PCI "-non-transitional", TYPE_VIRTIO_BLK_PCI,
+                                     "storage", "virtio block device (PCI, modern virtio only)");
+
 TESSERA_MODULE(.name = "virtio-blk", .kind = "device",
-               .types = TESSERA_TYPES(&blk_info, &blk_pci_info));
+               .types = TESSERA_TYPES(&blk_info, &blk_pci_info, &blk_pci_nt_info));

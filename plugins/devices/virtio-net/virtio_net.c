@@ -44,6 +44,7 @@ enum {
 #define STATUS_ANNOUNCE 2
 
 #define NET_HDR_LEN 12          /* virtio_net_hdr_v1, num_buffers included */
+#define ETH_HDR_LEN 14
 #define HDR_F_NEEDS_CSUM 1
 #define QUEUE_SIZE 256
 #define MAX_PAIRS 8
@@ -299,6 +300,15 @@ static void tx_flush(NetQueuePair *q)
             sg[cnt].iov_base = (uint8_t *)e->out_sg[i].iov_base + skip;
             sg[cnt++].iov_len = l - skip;
             skip = 0;
+        }
+        /* A runt (no whole Ethernet header) is a guest mistake: completed,
+         * never sent, as an empty packet would stay queued forever. */
+        if (e->out_len < NET_HDR_LEN + ETH_HDR_LEN) {
+            log_mask(LOG_GUEST_ERROR, "virtio-net: tx frame of %zu bytes (header included) "
+                     "has no Ethernet header: dropped\n", e->out_len);
+            virtqueue_push(tx, e, 0);
+            pushed = true;
+            continue;
         }
         ssize_t r = net_send_iov(&q->nc, sg, cnt, tx_complete);
         virtqueue_push(tx, e, 0);
@@ -617,10 +627,22 @@ static void net_reset(VirtIODevice *vdev)
     }
 }
 
+/* The device the user named: the -pci proxy that owns us, or ourselves;
+ * its id names the NIC and its type is the model (info network). */
+static DeviceState *net_user_device(VirtIODevice *vdev)
+{
+    Object *parent = object_get_parent(OBJECT(vdev));
+    if (parent && object_dynamic_cast(parent, TYPE_VIRTIO_PCI)) {
+        return DEVICE(parent);
+    }
+    return DEVICE(vdev);
+}
+
 static bool net_realize(VirtIODevice *vdev, GError **errp)
 {
     VirtIONet *n = VIRTIO_NET(vdev);
-    DeviceState *dev = DEVICE(vdev);
+    DeviceState *dev = net_user_device(vdev);
+    const char *model = object_get_typename(OBJECT(dev));
     if (n->mac_str) {
         if (!net_parse_mac(n->mac_str, n->mac)) {
             g_set_error(errp, VIRTIO_ERROR, 0, "%s: invalid mac '%s' (expected "
@@ -645,14 +667,13 @@ static bool net_realize(VirtIODevice *vdev, GError **errp)
         NetQueuePair *q;
         GError *err = NULL;
         if (i == 0) {
-            q = (NetQueuePair *)net_nic_new(&nic_info, sizeof(NetQueuePair), n->netdev,
-                                            object_get_typename(OBJECT(vdev)), id, &err);
+            q = (NetQueuePair *)net_nic_new(&nic_info, sizeof(NetQueuePair), n->netdev, model,
+                                            id, &err);
         } else {
             NetClientState *peer = g_ptr_array_index(queues, i);
             q = (NetQueuePair *)net_client_new(&nic_info, sizeof(NetQueuePair),
                                                peer->peer ? NULL : peer,
-                                               object_get_typename(OBJECT(vdev)),
-                                               n->pairs[0]->nc.name, &err);
+                                               model, n->pairs[0]->nc.name, &err);
             if (q) {
                 q->nc.is_nic = true;
                 q->nc.queue_index = i;
@@ -671,7 +692,7 @@ static bool net_realize(VirtIODevice *vdev, GError **errp)
         q->rx_index = virtio_add_queue(vdev, QUEUE_SIZE, rx_handle)->index;
         q->tx_index = virtio_add_queue(vdev, QUEUE_SIZE, tx_handle)->index;
         net_client_set_info_str(&q->nc, "model=%s,macaddr=%02x:%02x:%02x:%02x:%02x:%02x",
-                                object_get_typename(OBJECT(vdev)), n->mac[0], n->mac[1],
+                                model, n->mac[0], n->mac[1],
                                 n->mac[2], n->mac[3], n->mac[4], n->mac[5]);
     }
     virtio_add_queue(vdev, 64, ctrl_handle);
@@ -761,5 +782,9 @@ static const TypeInfo net_pci_info =
     VIRTIO_PCI_PROXY_TYPE(TYPE_VIRTIO_NET_PCI, TYPE_VIRTIO_NET, 0x0200 /* Ethernet */, "network",
                           "virtio network card (PCI)");
 
+static const TypeInfo net_pci_nt_info =
+    VIRTIO_PCI_NON_TRANSITIONAL_TYPE(TYPE_VIRTIO_NET_PCI "-non-transitional", TYPE_VIRTIO_NET_PCI,
+                                     "network", "virtio network card (PCI, modern virtio only)");
+
 TESSERA_MODULE(.name = "virtio-net", .kind = "device",
-               .types = TESSERA_TYPES(&net_info, &net_pci_info));
+               .types = TESSERA_TYPES(&net_info, &net_pci_info, &net_pci_nt_info));

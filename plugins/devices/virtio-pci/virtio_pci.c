@@ -391,8 +391,53 @@ static void proxy_reset(PCIDevice *d)
     }
 }
 
+/*
+ * disable-legacy / disable-modern, QEMU's switches: this transport is
+ * modern (virtio 1.0) only, so the only values are the ones saying so
+ * (management tools read the properties' presence to place devices on
+ * PCIe ports).
+ */
+static const char *const on_off_auto[] = { "auto", "on", "off", NULL };
+
+static GVariant *legacy_get(Object *obj, Property *prop)
+{
+    return g_variant_new_string("on");
+}
+
+static bool legacy_set(Object *obj, Property *prop, GVariant *value, GError **errp)
+{
+    if (!strcmp(g_variant_get_string(value, NULL), "off")) {
+        g_set_error(errp, OBJECT_ERROR, OBJECT_ERROR_INVALID,
+                    "disable-legacy=off: legacy virtio is not implemented (modern only)");
+        return false;
+    }
+    return true;
+}
+
+static GVariant *modern_get(Object *obj, Property *prop)
+{
+    return g_variant_new_boolean(false);
+}
+
+static bool modern_set(Object *obj, Property *prop, GVariant *value, GError **errp)
+{
+    if (g_variant_get_boolean(value)) {
+        g_set_error(errp, OBJECT_ERROR, OBJECT_ERROR_INVALID,
+                    "disable-modern=on: this transport is modern (virtio 1.0) only");
+        return false;
+    }
+    return true;
+}
+
 static void virtio_pci_class_init(ObjectClass *klass, const void *data)
 {
+    Property *p = object_class_property_add(klass, "disable-legacy", PROP_KIND_ENUM, legacy_get,
+                                            legacy_set, NULL);
+    property_set_enum_values(p, on_off_auto);
+    property_set_description(p, "legacy virtio off: always (the transport is modern only)");
+    p = object_class_property_add(klass, "disable-modern", PROP_KIND_BOOL, modern_get,
+                                  modern_set, NULL);
+    property_set_description(p, "modern virtio off: never (the transport is modern only)");
     PCIDeviceClass *pc = PCI_DEVICE_CLASS(klass);
     pc->vendor_id = VIRTIO_PCI_VENDOR;
     pc->subsystem_vendor_id = VIRTIO_PCI_VENDOR;

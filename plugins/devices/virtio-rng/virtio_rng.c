@@ -187,5 +187,9 @@ static const TypeInfo rng_pci_info =
     VIRTIO_PCI_PROXY_TYPE(TYPE_VIRTIO_RNG_PCI, TYPE_VIRTIO_RNG, 0x00ff, "misc",
                           "virtio entropy source (PCI)");
 
+static const TypeInfo rng_pci_nt_info =
+    VIRTIO_PCI_NON_TRANSITIONAL_TYPE(TYPE_VIRTIO_RNG_PCI "-non-transitional", TYPE_VIRTIO_RNG_PCI,
+                                     "misc", "virtio entropy source (PCI, modern virtio only)");
+
 TESSERA_MODULE(.name = "virtio-rng", .kind = "device",
-               .types = TESSERA_TYPES(&rng_info, &rng_pci_info));
+               .types = TESSERA_TYPES(&rng_info, &rng_pci_info, &rng_pci_nt_info));

@@ -72,4 +72,16 @@ void virtio_pci_proxy_class_init(ObjectClass *klass, const void *data);
             .desc = (descr) },                                                           \
     }
 
+/*
+ * QEMU's "-non-transitional" twin of a proxy type: the same device, modern
+ * virtio only -- which every Tessera proxy is.  Management tools (libvirt)
+ * read the type's presence to place virtio devices on PCIe root ports.
+ */
+#define VIRTIO_PCI_NON_TRANSITIONAL_TYPE(type_name, proxy_type, cat, descr)           \
+    {                                                                                    \
+        .name = (type_name), .parent = (proxy_type), .category = (cat),                  \
+        .description = (descr), .user_creatable = true,                                  \
+        .instance_size = sizeof(VirtIOPCIProxy), .class_size = sizeof(VirtIOPCIProxyClass), \
+    }
+
 #endif

@@ -201,6 +201,43 @@ class LinuxBoot(unittest.TestCase):
         self.check_init(out)
 
 
+FIRMWARE = '''
+    .text
+    .global _start
+_start:
+    movz x1, #0x0900, lsl #16      // PL011 data register
+    mov w2, #'F'
+    strb w2, [x1]
+    mov w2, #'W'
+    strb w2, [x1]
+    mov w2, #'\\n'
+    strb w2, [x1]
+    movz x3, #0x0400, lsl #16      // flash 1
+    movz w4, #0x40
+    movk w4, #0x40, lsl #16        // word program, both chips
+    str w4, [x3]
+    movz w5, #0x5678
+    movk w5, #0x1234, lsl #16
+    str w5, [x3]
+    movz w4, #0xff
+    movk w4, #0xff, lsl #16        // read array
+    str w4, [x3]
+    ldr w6, [x3]
+    cmp w6, w5
+    b.ne 1f
+    mov w2, #'O'
+    strb w2, [x1]
+    mov w2, #'K'
+    strb w2, [x1]
+    mov w2, #'\\n'
+    strb w2, [x1]
+1:  movz x0, #0x8400, lsl #16
+    movk x0, #0x0008               // PSCI SYSTEM_OFF
+    hvc #0
+    b .
+'''
+
+
 class BoardOptions(unittest.TestCase):
     def test_dumpdtb_is_a_valid_tree(self):
         dtc = shutil.which('dtc')
@@ -215,7 +252,8 @@ class BoardOptions(unittest.TestCase):
                      'virtio_mmio@a000000 {', 'virtio_mmio@a003e00 {',
                      'compatible = "arm,pl031\\0arm,primecell";',
                      'compatible = "arm,pl061\\0arm,primecell";', 'gpio-keys {',
-                     'linux,code = <0x74>;',
+                     'linux,code = <0x74>;', 'flash@0 {', 'bank-width = <0x04>;',
+                     'compatible = "cfi-flash";',
                      'compatible = "arm,gic-v2m-frame";', 'msi-controller;',
                      'method = "hvc";', 'cpu@1 {',
                      'compatible = "arm,armv8-timer\\0arm,armv7-timer";',
@@ -256,6 +294,43 @@ class BoardOptions(unittest.TestCase):
             self.assertEqual(qt.readl(gicd + 0x204) & (1 << 7), 1 << 7)
         shutil.rmtree(d, ignore_errors=True)
 
+    def test_firmware_from_pflash0_programs_pflash1(self):
+        # A tiny firmware in flash 0 (run in place from address 0): prints FW,
+        # programs a word into flash 1 (CFI word program, both chips' lanes),
+        # reads it back, prints OK, and powers off through PSCI.
+        asm = shutil.which('aarch64-linux-gnu-as')
+        objcopy = shutil.which('aarch64-linux-gnu-objcopy')
+        self.assertTrue(asm and objcopy, 'aarch64-linux-gnu-as/objcopy not found: install '
+                        'gcc-aarch64-linux-gnu (scripts/setup.sh)')
+        d = tempfile.mkdtemp(prefix='tessera-pflash-')
+        self.addCleanup(shutil.rmtree, d, True)
+        with open(os.path.join(d, 'fw.S'), 'w') as f:
+            f.write(FIRMWARE)
+        subprocess.run([asm, 'fw.S', '-o', 'fw.o'], cwd=d, check=True)
+        subprocess.run([objcopy, '-O', 'binary', 'fw.o', 'fw.bin'], cwd=d, check=True)
+        code = open(os.path.join(d, 'fw.bin'), 'rb').read()
+        size = 64 << 20
+        with open(os.path.join(d, 'code.fd'), 'wb') as f:
+            f.write(code + b'\0' * (size - len(code)))
+        with open(os.path.join(d, 'vars.fd'), 'wb') as f:
+            f.write(b'\xff' * size)
+        r = tt.run(['-M', 'virt,pflash0=rom,pflash1=vars', '-nographic',
+                    '-blockdev', 'node-name=rom,driver=file,filename=%s,read-only=on'
+                    % os.path.join(d, 'code.fd'),
+                    '-blockdev', 'node-name=vars,driver=file,filename=%s'
+                    % os.path.join(d, 'vars.fd')], link=LINK, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, 'FW\nOK\n')
+        with open(os.path.join(d, 'vars.fd'), 'rb') as f:
+            self.assertEqual(f.read(8), bytes.fromhex('78563412ffffffff'))
+        # A flash image of the wrong size is refused by name.
+        r = tt.run(['-M', 'virt,pflash0=rom', '-nographic', '-blockdev',
+                    'node-name=rom,driver=file,filename=%s' % os.path.join(d, 'fw.bin')],
+                   link=LINK)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('pflash0', r.stderr)
+        self.assertIn('needs exactly 67108864', r.stderr)
+
     def test_refusals(self):
         cases = [
             (['-M', 'virt,gic-version=1'], 'gic-version=1: expected 2, 3 or max'),
@@ -263,6 +338,8 @@ class BoardOptions(unittest.TestCase):
              'neither an ELF program nor an arm64 Image'),
             (['-kernel', '/no/such/Image'], '/no/such/Image'),
             (['-bios', '/dev/null'], '-bios is not supported yet'),
+            (['-M', 'virt'], 'nothing to run'),
+            (['-M', 'virt,pflash0=nonode'], 'nonode'),
         ]
         for args, msg in cases:
             with self.subTest(args=args):

@@ -49,6 +49,7 @@
 #define GiB (1024 * MiB)
 
 enum {
+    VIRT_FLASH,
     VIRT_GIC_DIST,
     VIRT_GIC_CPU,
     VIRT_GIC_V2M,
@@ -73,6 +74,7 @@ typedef struct VirtRegion {
 
 /* The board's address map (QEMU's virt addresses). */
 static const VirtRegion virt_memmap[] = {
+    [VIRT_FLASH] = { .name = "flash", .base = 0x00000000, .size = 0x08000000 },
     [VIRT_GIC_DIST] = { .name = "gic-dist", .base = 0x08000000, .size = 0x10000 },
     [VIRT_GIC_CPU] = { .name = "gic-cpu", .base = 0x08010000, .size = 0x10000 },
     [VIRT_GIC_V2M] = { .name = "gic-v2m", .base = 0x08020000, .size = 0x1000 },
@@ -122,6 +124,8 @@ typedef struct ArmVirtMachineState {
     MachineState parent_obj;
     bool virtualization;
     char *gic_version;
+    char *pflash[2];
+    DeviceState *flash[2];
     bool gic_v3;
     DeviceState *gic;
     DeviceState *v2m;
@@ -348,6 +352,30 @@ static bool virt_create_gic(ArmVirtMachineState *s, GError **errp)
     return true;
 }
 
+/* Two 64 MiB CFI flashes (QEMU's 256 blocks of 256 KiB, 4-byte bank of two
+ * 16-bit chips) at 0 and 0x04000000, from the pflash0/pflash1 nodes. */
+static bool virt_create_flash(ArmVirtMachineState *s, GError **errp)
+{
+    MachineState *ms = MACHINE(s);
+    uint64_t half = virt_memmap[VIRT_FLASH].size / 2;
+    for (unsigned i = 0; i < 2; i++) {
+        g_autofree char *name = g_strdup_printf("flash%u", i);
+        DeviceState *f = virt_new_device(ms, "cfi.pflash01", name, errp);
+        if (!f || !object_property_set_uint(OBJECT(f), "sector-length", 256 * 1024, errp) ||
+            !object_property_set_uint(OBJECT(f), "num-blocks", half / (256 * 1024), errp) ||
+            (s->pflash[i] && !object_property_set_str(OBJECT(f), "drive", s->pflash[i], errp)) ||
+            !device_realize(f, errp)) {
+            if (errp && *errp) {
+                g_prefix_error(errp, "virt (aarch64): pflash%u: ", i);
+            }
+            return false;
+        }
+        device_mmio_map(f, 0, &ms->system_memory, virt_memmap[VIRT_FLASH].base + half * i);
+        s->flash[i] = f;
+    }
+    return true;
+}
+
 /* A realized device mapped at @region, its pin 0 wired to SPI @spi. */
 static DeviceState *virt_place(ArmVirtMachineState *s, const char *type, const char *name,
                                hwaddr base, unsigned spi, GError **errp)
@@ -456,6 +484,9 @@ static bool virt_init(MachineState *ms, GError **errp)
         virt_create_cpu_address_spaces(s);
     }
     if (!virt_create_cpus(s, errp) || !virt_create_gic(s, errp)) {
+        return false;
+    }
+    if (!virt_create_flash(s, errp)) {
         return false;
     }
     DeviceState *uart = virt_new_device(ms, "pl011", "uart", errp);
@@ -614,6 +645,14 @@ static bool virt_build_fdt(ArmVirtMachineState *s, GError **errp)
         DEVICE_GET_CLASS(s->virtio[i])->fdt_node(s->virtio[i], fdt);
     }
 
+    uint64_t half = virt_memmap[VIRT_FLASH].size / 2;
+    uint64_t flash_reg[] = { virt_memmap[VIRT_FLASH].base, half,
+                             virt_memmap[VIRT_FLASH].base + half, half };
+    fdt_builder_add_node(fdt, "/flash@0");
+    fdt_builder_prop_string(fdt, "/flash@0", "compatible", "cfi-flash");
+    fdt_builder_prop_reg(fdt, "/flash@0", flash_reg, 2);
+    fdt_builder_prop_u32(fdt, "/flash@0", "bank-width", 4);
+
     fdt_builder_add_node(fdt, "/chosen");
     fdt_builder_prop_string(fdt, "/chosen", "stdout-path", uart_path);
     if (ms->kernel_cmdline && ms->kernel_cmdline[0]) {
@@ -761,10 +800,30 @@ static bool virt_finalize(MachineState *ms, GError **errp)
         }
         return true;
     }
+    if (s->pflash[0]) {
+        /* Firmware from flash 0: CPU 0 starts at 0, the device tree waits at
+         * the start of RAM (where EDK2 for QEMU's virt looks for it). */
+        if (ms->kernel_filename) {
+            g_set_error(errp, ARM_VIRT_ERROR, 0, "virt (aarch64): -kernel with firmware "
+                        "(pflash0) is not supported yet: the kernel would go through fw_cfg");
+            return false;
+        }
+        size_t fdt_size;
+        if (!fdt_builder_finish(s->fdt, errp)) {
+            return false;
+        }
+        const void *blob = fdt_builder_blob(s->fdt, &fdt_size);
+        if (!loader_images_add(s->images, "device tree", virt_memmap[VIRT_MEM].base, blob,
+                               fdt_size, errp)) {
+            return false;
+        }
+        runstate_set_reset_hook(virt_reset_hook, s);
+        return true;
+    }
     if (!ms->kernel_filename) {
         g_set_error(errp, ARM_VIRT_ERROR, 0,
-                    "virt (aarch64): no firmware support yet: give -kernel (an arm64 Image "
-                    "or an ELF program)");
+                    "virt (aarch64): nothing to run: give -kernel (an arm64 Image or an ELF "
+                    "program) or firmware with pflash0=NODE");
         return false;
     }
     if (loader_is_elf(ms->kernel_filename)) {
@@ -789,6 +848,10 @@ static bool virt_finalize(MachineState *ms, GError **errp)
 static const PropertyInfo virt_props[] = {
     PROP_BOOL("virtualization", ArmVirtMachineState, virtualization, false,
               "Implement EL2 and start the CPUs in it (PSCI through SMC)"),
+    PROP_STRING("pflash0", ArmVirtMachineState, pflash[0], NULL,
+                "block node with the firmware for flash 0 (64 MiB; CPU 0 starts there)"),
+    PROP_STRING("pflash1", ArmVirtMachineState, pflash[1], NULL,
+                "block node for flash 1 (64 MiB, the firmware's variable store)"),
     PROP_STRING("gic-version", ArmVirtMachineState, gic_version, "2",
                 "GIC version: 2 (with a GICv2m MSI frame), 3, or max (3)"),
     PROP_END

@@ -145,7 +145,8 @@ class Queries(MonitorTest):
         self.assertEqual({e['name'] for e in schema if e['meta-type'] == 'event'},
                          {'STOP', 'RESUME', 'RESET', 'SHUTDOWN', 'POWERDOWN', 'DEVICE_DELETED',
                           'NIC_RX_FILTER_CHANGED', 'BLOCK_IO_ERROR', 'DEVICE_TRAY_MOVED', 'JOB_STATUS_CHANGE',
-                          'BLOCK_EXPORT_DELETED'})
+                          'BLOCK_EXPORT_DELETED', 'BLOCK_JOB_READY', 'BLOCK_JOB_COMPLETED',
+                          'BLOCK_JOB_CANCELLED', 'BLOCK_JOB_ERROR'})
 
     def test_query_machines(self):
         vm = self.vm()

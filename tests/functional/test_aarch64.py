@@ -29,9 +29,21 @@ PROGRAMS = {
     'mmu': ([], []),
     'smp': (['-smp', '4'], ['-smp', '4']),
     'el2': (['-M', 'virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
+    'hyp': (['-M', 'virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
     'fp': ([], []),
     'simd': ([], []),
+    'pauth': ([], []),
+    'bti': ([], []),
+    'vhe': (['-M', 'virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
 }
+# Further runs of a program with other CPU options (Tessera, QEMU).
+VARIANTS = [
+    ('pauth', ['-cpu', 'max,pauth-impdef=on'], ['-cpu', 'max,pauth-impdef=on']),
+    ('pauth', ['-cpu', 'max,pauth=off'], ['-cpu', 'max,pauth=off']),
+    ('int', ['-cpu', 'cortex-a57'], ['-cpu', 'cortex-a57']),
+    ('int', ['-cpu', 'cortex-a53'], ['-cpu', 'cortex-a53']),
+    ('el2', ['-cpu', 'cortex-a72'], ['-cpu', 'cortex-a72']),
+]
 BACKENDS = ['interp'] + (['x86_64'] if platform.machine() == 'x86_64' else [])
 
 
@@ -66,6 +78,28 @@ class GuestPrograms(unittest.TestCase):
                     r = self.run_tessera(name, backend)
                     self.assertEqual(r.returncode, 0, r.stdout[-2000:] + r.stderr[-2000:])
                     self.assertIn('PASSED', r.stdout, r.stdout[-2000:])
+
+    def test_variants_pass_on_each_backend(self):
+        for backend in BACKENDS:
+            for name, extra, _ in VARIANTS:
+                with self.subTest(backend=backend, program=name, extra=extra):
+                    r = self.run_tessera(name, backend, extra)
+                    self.assertEqual(r.returncode, 0, r.stdout[-2000:] + r.stderr[-2000:])
+                    self.assertIn('PASSED', r.stdout, r.stdout[-2000:])
+
+    def test_variants_pass_on_qemu(self):
+        qemu = shutil.which('qemu-system-aarch64')
+        self.assertTrue(qemu, 'qemu-system-aarch64 not found: install qemu-system-arm')
+        for name, _, extra in VARIANTS:
+            with self.subTest(program=name, extra=extra):
+                args = PROGRAMS[name][1]
+                if '-M' not in args:
+                    args = ['-M', 'virt'] + args
+                r = subprocess.run([qemu] + args + extra + ['-nic', 'none', '-kernel',
+                                                            self.elfs[name], '-nographic'],
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True, timeout=60)
+                self.assertIn('PASSED', r.stdout, r.stdout[-2000:])
 
     def test_programs_pass_on_qemu(self):
         qemu = shutil.which('qemu-system-aarch64')
@@ -115,6 +149,28 @@ class GuestPrograms(unittest.TestCase):
         # SHA2+512, CRC32, LSE, RDM, SHA3, DP, FlagM2.
         self.assertIn('ID_AA64PFR0_EL1  0000000000000011', out)
         self.assertIn('ID_AA64ISAR0_EL1 0020100110212120', out)
+        # PAuth with QARMA5 (APA = GPA = 1) besides JSCVT, FCMA, LRCPC, FRINTTS.
+        self.assertIn('ID_AA64ISAR1_EL1 0000000101111010', out)
+
+    def test_cortex_id_registers(self):
+        # The real parts' values clamped to what is implemented: A57 r1p3
+        # (MIDR 0x411fd070), 44-bit PA and no 16K granule (MMFR0 0x24), no
+        # LSE or PAuth; AES+PMULL, SHA1, SHA2, CRC32 (ISAR0 0x11120, the
+        # real value), FP and AdvSIMD; AArch64-only EL0/EL1.
+        for model, midr, mmfr0 in (('cortex-a57', '411fd070', '24'),
+                                   ('cortex-a72', '410fd083', '24'),
+                                   ('cortex-a53', '410fd034', '22')):
+            with self.subTest(model=model):
+                p = subprocess.Popen([tt.tessera_path(LINK), '-cpu', model, '-kernel',
+                                      self.elfs['int'], '-S', '-display', 'none', '-monitor',
+                                      'stdio'], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+                out, _ = p.communicate('info registers\nquit\n', timeout=30)
+                self.assertIn('MIDR_EL1         00000000' + midr, out)
+                self.assertIn('ID_AA64MMFR0_EL1 00000000000000' + mmfr0, out)
+                self.assertIn('ID_AA64ISAR0_EL1 0000000000011120', out)
+                self.assertIn('ID_AA64ISAR1_EL1 0000000000000000', out)
+                self.assertIn('ID_AA64PFR0_EL1  0000000000000011', out)
 
 
 class Differential(unittest.TestCase):
@@ -150,12 +206,21 @@ class CommandLine(unittest.TestCase):
     def test_link_and_cpu_help(self):
         r = tt.run(['-cpu', 'help'], link=LINK)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn('max', r.stdout)
+        for model in ('max', 'cortex-a57', 'cortex-a72', 'cortex-a53'):
+            self.assertIn(model, r.stdout)
         self.assertNotIn('rv64', r.stdout)
         r = tt.run(['-cpu', 'max,help'], link=LINK)
         self.assertEqual(r.returncode, 0, r.stderr)
-        for prop in ('mp-affinity', 'reset-pc', 'cntfrq', 'has-el2', 'psci-conduit'):
+        for prop in ('mp-affinity', 'reset-pc', 'cntfrq', 'has-el2', 'psci-conduit', 'pauth',
+                     'pauth-impdef'):
             self.assertIn(prop, r.stdout)
+        # The Cortex models have no pointer authentication to configure.
+        r = tt.run(['-cpu', 'cortex-a57,help'], link=LINK)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn('pauth', r.stdout)
+        r = tt.run(['-cpu', 'max,pauth=off,pauth-impdef=on', '-nographic'], link=LINK)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('pauth-impdef=on needs pauth=on', r.stderr)
 
     def test_cpu_property_errors(self):
         r = tt.run(['-cpu', 'max,cntfrq=0', '-nographic'], link=LINK)

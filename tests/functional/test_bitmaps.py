@@ -239,6 +239,17 @@ class Persistent(BitmapTest):
                           (40 * MIB, 64 * KIB)])
         self.assertEqual(run('qemu-img', 'check', self.img).returncode, 0)
 
+    def test_follows_block_resize(self):
+        v, q = self.start()
+        qmp(q, 'block-dirty-bitmap-add', node='d0', name='b0', persistent=True)
+        qmp(q, 'block_resize', node_name='d0', size=128 * MIB)
+        self.export(q)
+        self.write('write 100M 64k')   # past the old end: recorded
+        self.assertEqual(self.bitmaps(q)['b0']['count'], 64 * KIB)
+        self.quit(v, q)
+        self.assertEqual(self.qemu_map('b0'), [(100 * MIB, 64 * KIB)])
+        self.assertEqual(run('qemu-img', 'check', self.img).returncode, 0)
+
     def test_loads_bitmaps_qemu_wrote(self):
         run('qemu-img', 'bitmap', '--add', '-g', '65536', self.img, 'q0')
         run('qemu-io', '-c', 'write 1M 64k', '-c', 'write 5M 1k', self.img)

@@ -221,6 +221,58 @@ class RealClients(NbdTest):
         self.assertEqual(run('qemu-img', 'check', img).returncode, 0)
 
 
+class BlockStatus(NbdTest):
+    def test_base_allocation(self):
+        need('qemu-img')
+        base = self.path('base.raw')
+        with open(base, 'wb') as f:
+            f.truncate(16 * MIB)
+            f.seek(8 * MIB)
+            f.write(b'\x5a' * 65536)
+        top = self.path('top.qcow2')
+        subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-b', base, '-F', 'raw', top],
+                       check=True)
+        subprocess.run(['qemu-io', '-c', 'write 1M 64k', '-c', 'write -z 4M 128k', top],
+                       check=True, stdout=subprocess.DEVNULL)
+        _, q, sock, uri = self.serve(top, fmt='qcow2')
+        r = run('nbdinfo', '--map', uri)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = [tuple(int(x) for x in l.split()[:3]) for l in r.stdout.splitlines()]
+        self.assertEqual(got, [(0, MIB, 3), (MIB, 65536, 0), (MIB + 65536, 7 * MIB - 65536, 3),
+                               (8 * MIB, 65536, 0), (8 * MIB + 65536, 8 * MIB - 65536, 3)])
+        # qemu-img sees the same through the export as in the chain itself.
+        r = run('qemu-img', 'map', '-f', 'raw', '--output=json', uri)
+        data = [(e['start'], e['length']) for e in __import__('json').loads(r.stdout)
+                if e['data']]
+        self.assertEqual(data, [(MIB, 65536), (8 * MIB, 65536)])
+        # Without the context negotiated, block status is refused; REQ_ONE
+        # answers one extent.
+        c = RawClient(sock)
+        c.go('d0', structured=True)
+        c.request(7, 0, MIB, handle=1)
+        magic, flags, typ, handle, length = struct.unpack('>IHHQI', c.recv(20))
+        self.assertEqual((typ, handle), (32769, 1))
+        self.assertEqual(struct.unpack('>I', c.recv(length)[:4])[0], 22)
+        c = RawClient(sock)
+        c.s.sendall(struct.pack('>I', 3))
+        c.option(8)
+        c.opt_reply()
+        q_ = b'base:allocation'
+        c.option(10, struct.pack('>I', 2) + b'd0' + struct.pack('>I', 1) +
+                 struct.pack('>I', len(q_)) + q_)
+        _, typ, payload = c.opt_reply()
+        self.assertEqual((typ, payload[4:]), (4, q_))
+        ctx = struct.unpack('>I', payload[:4])[0]
+        self.assertEqual(c.opt_reply()[1], 1)
+        c.option(7, struct.pack('>I', 2) + b'd0' + struct.pack('>H', 0))
+        while c.opt_reply()[1] != 1:
+            pass
+        c.request(7, 0, 9 * MIB, handle=2, flags=8)
+        magic, flags, typ, handle, length = struct.unpack('>IHHQI', c.recv(20))
+        self.assertEqual((flags, typ, handle, length), (1, 5, 2, 12))
+        self.assertEqual(struct.unpack('>III', c.recv(12)), (ctx, MIB, 3))
+
+
 class TesseraToTessera(NbdTest):
     def test_client_driver_against_server(self):
         data = os.urandom(2 * MIB)

@@ -12,9 +12,12 @@
 
 #include "plugins/cpu/arm/cpu.c"
 #include "plugins/cpu/arm/disas.c"
+#include "plugins/cpu/arm/el2.c"
+#include "plugins/cpu/arm/flagm.c"
 #include "plugins/cpu/arm/fpu.c"
 #include "plugins/cpu/arm/gdbstub.c"
 #include "plugins/cpu/arm/helper.c"
+#include "plugins/cpu/arm/pauth.c"
 #include "plugins/cpu/arm/mmu.c"
 #include "plugins/cpu/arm/pmu.c"
 #include "plugins/cpu/arm/psci.c"
@@ -64,6 +67,7 @@ static void teardown(void)
 {
     address_space_destroy(&as);
     memory_region_destroy(&ram);
+    memory_region_destroy(&sysmem);
     object_unref(OBJECT(cpu));
 }
 
@@ -86,8 +90,8 @@ START_TEST(test_max_id_registers)
     ck_assert_uint_eq(sysreg("ID_AA64PFR0_EL1"), 0x11);
     /* AES+PMULL, SHA1, SHA2+512, CRC32, LSE, RDM, SHA3, DP, TS = 2. */
     ck_assert_uint_eq(sysreg("ID_AA64ISAR0_EL1"), 0x0020100110212120ull);
-    /* JSCVT, FCMA, LRCPC, FRINTTS. */
-    ck_assert_uint_eq(sysreg("ID_AA64ISAR1_EL1"), 0x100111000ull);
+    /* JSCVT, FCMA, LRCPC, FRINTTS; PAuth: APA, GPA. */
+    ck_assert_uint_eq(sysreg("ID_AA64ISAR1_EL1"), 0x101111010ull);
     ck_assert_uint_eq(sysreg("ID_AA64MMFR0_EL1") & 0xff00000fu, 0x5);  /* 48-bit PA, 4K+64K */
     ck_assert_uint_eq((sysreg("ID_AA64MMFR0_EL1") >> 20) & 0xf, 1);         /* 16K */
     ck_assert_uint_eq((sysreg("ID_AA64MMFR1_EL1") >> 20) & 0xf, 1);         /* PAN */
@@ -263,6 +267,83 @@ START_TEST(test_debug_translate)
 }
 END_TEST
 
+/* Stage 2 (4K, T0SZ 32, SL0 1): IPA 0x80000000 -> PA 0x40300000 through
+ * L1 0x40200000, L2 0x40201000, L3 0x40202000, read-only; stage 1 off. */
+START_TEST(test_stage2_translate)
+{
+    put64(0x40200000 + 2 * 8, 0x40201000 | 3);
+    put64(0x40201000 + 0 * 8, 0x40202000 | 3);
+    put64(0x40202000 + 0 * 8, 0x40300000 | 3 | (1 << 10) | (1 << 6));
+    cpu->has_el2 = true;
+    env->vtcr_el2 = 32 | (1 << 6) | (2ull << 16);
+    env->vttbr_el2 = 0x40200000 | (5ull << 48);
+    env->hcr_el2 = HCR_RW | HCR_VM;
+    ARMTranslation t;
+    ARMFault f;
+    ck_assert(arm_mmu_translate(cpu, 0x80000123, ARM_ACCESS_LOAD, ARM_MMUIDX_E10_1, &t, &f));
+    ck_assert_uint_eq(t.paddr, 0x40300123);
+    ck_assert_int_eq(t.prot, ARM_PROT_READ | ARM_PROT_EXEC);
+    /* Write: stage-2 permission fault at level 3 with the IPA. */
+    ck_assert(!arm_mmu_translate(cpu, 0x80000123, ARM_ACCESS_STORE, ARM_MMUIDX_E10_1, &t, &f));
+    ck_assert_uint_eq(f.fsc, 0x0f);
+    ck_assert(f.stage2 && !f.s1ptw);
+    ck_assert_uint_eq(f.ipa, 0x80000123);
+    /* Nothing at IPA 0xc0000000: level-1 translation fault. */
+    ck_assert(!arm_mmu_translate(cpu, 0xc0000000, ARM_ACCESS_LOAD, ARM_MMUIDX_E10_0, &t, &f));
+    ck_assert_uint_eq(f.fsc, 0x05);
+    ck_assert(f.stage2);
+    /* An IPA beyond the 32-bit input size: level-0 translation fault. */
+    ck_assert(!arm_mmu_translate(cpu, 0x100000000ull, ARM_ACCESS_LOAD, ARM_MMUIDX_E10_1, &t, &f));
+    ck_assert_uint_eq(f.fsc, 0x04);
+    /* SL0 2 with T0SZ 32 (level 0 resolving 0 bits) is inconsistent. */
+    env->vtcr_el2 = 32 | (2 << 6) | (2ull << 16);
+    ck_assert(!arm_mmu_translate(cpu, 0x80000123, ARM_ACCESS_LOAD, ARM_MMUIDX_E10_1, &t, &f));
+    ck_assert_uint_eq(f.fsc, 0x04);
+    /* EL2's own regime and TGE are not translated by stage 2. */
+    env->vtcr_el2 = 32 | (1 << 6) | (2ull << 16);
+    ck_assert(arm_mmu_translate(cpu, 0xc0000000, ARM_ACCESS_LOAD, ARM_MMUIDX_E2, &t, &f));
+    env->hcr_el2 |= HCR_TGE;
+    ck_assert(arm_mmu_translate(cpu, 0xc0000000, ARM_ACCESS_LOAD, ARM_MMUIDX_E10_0, &t, &f));
+}
+END_TEST
+
+/* QARMA5 against the oracle's PACGA (the upper 32 bits it returns), and
+ * the IMPLEMENTATION DEFINED algorithm is another function. */
+START_TEST(test_pauth_algorithms)
+{
+    uint64_t q = arm_pauth_qarma5(0xfb623599da6e8127ull, 0x477d469dec0b8762ull,
+                                  0x84be85ce9804e94bull, 0xec2802d4e0a488e9ull);
+    ck_assert_uint_eq(q >> 32, 0xc003b939u);
+    uint64_t i = arm_pauth_impdef(0xfb623599da6e8127ull, 0x477d469dec0b8762ull,
+                                  0x84be85ce9804e94bull, 0xec2802d4e0a488e9ull);
+    ck_assert_uint_ne(i, q);
+    ck_assert_uint_ne(i, arm_pauth_impdef(0xfb623599da6e8127ull, 0x477d469dec0b8763ull,
+                                          0x84be85ce9804e94bull, 0xec2802d4e0a488e9ull));
+}
+END_TEST
+
+/* VHE redirection: EL1 encodings reach EL2 registers at EL2 with E2H; the
+ * EL12/EL02 encodings exist only there. */
+START_TEST(test_vhe_redirect)
+{
+    uint32_t sctlr_el1 = ARM_SYSREG_ENC(3, 0, 1, 0, 0), sctlr_el2 = ARM_SYSREG_ENC(3, 4, 1, 0, 0);
+    uint32_t sctlr_el12 = ARM_SYSREG_ENC(3, 5, 1, 0, 0);
+    uint32_t cntv_ctl = ARM_SYSREG_ENC(3, 3, 14, 3, 1), cntv_ctl_el02 = ARM_SYSREG_ENC(3, 5, 14, 3, 1);
+    ck_assert_uint_eq(arm_sysreg_redirect(sctlr_el1, 2, true), sctlr_el2);
+    ck_assert_uint_eq(arm_sysreg_redirect(sctlr_el1, 2, false), sctlr_el1);
+    ck_assert_uint_eq(arm_sysreg_redirect(sctlr_el1, 1, true), sctlr_el1);
+    ck_assert_uint_eq(arm_sysreg_redirect(sctlr_el12, 2, true), sctlr_el1);
+    ck_assert_uint_eq(arm_sysreg_redirect(sctlr_el12, 2, false), 0);
+    ck_assert_uint_eq(arm_sysreg_redirect(sctlr_el12, 1, true), 0);
+    ck_assert_uint_eq(arm_sysreg_redirect(cntv_ctl, 2, true), ARM_SYSREG_ENC(3, 4, 14, 3, 1));
+    ck_assert_uint_eq(arm_sysreg_redirect(cntv_ctl_el02, 2, true), cntv_ctl);
+    ck_assert_uint_eq(arm_sysreg_redirect(ARM_SYSREG_ENC(3, 5, 0, 0, 0), 2, true), 0);
+    /* Registers without redirection pass through. */
+    ck_assert_uint_eq(arm_sysreg_redirect(ARM_SYSREG_ENC(3, 0, 13, 0, 4), 2, true),
+                      ARM_SYSREG_ENC(3, 0, 13, 0, 4));
+}
+END_TEST
+
 START_TEST(test_bit_masks)
 {
     uint64_t m = 0;
@@ -291,7 +372,7 @@ START_TEST(test_exception_entry_and_return)
     /* Drop to EL0t with ERET, then take an SVC back. */
     env->spsr_el[1] = 0x0;             /* EL0t, flags clear, DAIF clear */
     env->elr_el[1] = 0x40000200;
-    arm_cpu_eret(cpu);
+    arm_cpu_eret(cpu, cpu->env.elr_el[cpu->env.el]);
     ck_assert_uint_eq(env->el, 0);
     ck_assert_uint_eq(env->pc, 0x40000200);
     ck_assert_uint_eq(env->xregs[31], 0x1000);
@@ -320,7 +401,7 @@ START_TEST(test_exception_entry_and_return)
     /* Illegal return: to EL2 on a CPU without it. */
     env->spsr_el[1] = 0x3c9;
     env->elr_el[1] = 0x40000300;
-    arm_cpu_eret(cpu);
+    arm_cpu_eret(cpu, cpu->env.elr_el[cpu->env.el]);
     ck_assert_uint_eq(env->el, 1);
     ck_assert(env->pstate & PSTATE_IL);
     ck_assert_uint_eq(env->pc, 0x40000300);
@@ -338,6 +419,9 @@ int main(void)
     tcase_add_test(tc, test_gdb_description_and_registers);
     tcase_add_test(tc, test_debug_translate);
     tcase_add_test(tc, test_bit_masks);
+    tcase_add_test(tc, test_stage2_translate);
+    tcase_add_test(tc, test_pauth_algorithms);
+    tcase_add_test(tc, test_vhe_redirect);
     tcase_add_test(tc, test_exception_entry_and_return);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -18,6 +18,9 @@ enum {
     SRF_WO = 1 << 2,
     SRF_EL0RO = 1 << 3,
     SRF_FP = 1 << 4,
+    SRF_PAUTH = 1 << 5,
+    SRF_UAO = 1 << 6,
+    SRF_VHE = 1 << 7,
 };
 
 typedef struct Row {
@@ -135,6 +138,10 @@ START_TEST(test_arm_arm_encodings)
         unsigned op0, op1, crn, crm, op2;
     } want[] = {
         { "MIDR_EL1", 3, 0, 0, 0, 0 },      { "MPIDR_EL1", 3, 0, 0, 0, 5 },
+        { "ISR_EL1", 3, 0, 12, 1, 0 },      { "APIAKEYLO_EL1", 3, 0, 2, 1, 0 },
+        { "APDBKEYHI_EL1", 3, 0, 2, 2, 3 }, { "APGAKEYHI_EL1", 3, 0, 2, 3, 1 },
+        { "AT_S12E1R", 1, 4, 7, 8, 4 },     { "AT_S12E0W", 1, 4, 7, 8, 7 },
+        { "VTTBR_EL2", 3, 4, 2, 1, 0 },     { "HPFAR_EL2", 3, 4, 6, 0, 4 },
         { "ID_AA64PFR0_EL1", 3, 0, 0, 4, 0 }, { "ID_AA64ISAR0_EL1", 3, 0, 0, 6, 0 },
         { "ID_AA64MMFR0_EL1", 3, 0, 0, 7, 0 }, { "SCTLR_EL1", 3, 0, 1, 0, 0 },
         { "CPACR_EL1", 3, 0, 1, 0, 2 },     { "TTBR0_EL1", 3, 0, 2, 0, 0 },

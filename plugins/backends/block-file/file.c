@@ -310,6 +310,25 @@ static bool file_create(BlockGraph *g, BlockOpts *opts, GError **errp)
     return true;
 }
 
+/* Holes of sparse files (SEEK_DATA/SEEK_HOLE); where the file system
+ * cannot tell, everything is data. */
+static int file_data_status(BlockNode *bs, uint64_t off, uint64_t bytes, uint64_t *pnum)
+{
+    FileState *s = bs->opaque;
+    off_t data = lseek(s->fd, off, SEEK_DATA);
+    if (data < 0) {
+        *pnum = bytes;
+        return errno == ENXIO ? BLOCK_DATA_HOLE | BLOCK_DATA_ZERO : 0;
+    }
+    if ((uint64_t)data > off) {
+        *pnum = MIN(bytes, (uint64_t)data - off);
+        return BLOCK_DATA_HOLE | BLOCK_DATA_ZERO;
+    }
+    off_t hole = lseek(s->fd, off, SEEK_HOLE);
+    *pnum = hole > (off_t)off ? MIN(bytes, (uint64_t)hole - off) : bytes;
+    return 0;
+}
+
 static const BlockDriver file_driver = {
     .name = "file",
     .open = file_open,
@@ -323,6 +342,7 @@ static const BlockDriver file_driver = {
     .allocated_size = file_allocated_size,
     .truncate = file_truncate,
     .create = file_create,
+    .data_status = file_data_status,
 };
 
 static const BlockDriver host_device_driver = {

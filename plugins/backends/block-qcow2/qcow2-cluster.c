@@ -206,6 +206,64 @@ int qcow2_preadv(BlockNode *bs, uint64_t off, uint64_t bytes, const BlockIOV *io
     return 0;
 }
 
+/* Status of one run of clusters of the same kind from @pos (at most @n). */
+static int cluster_status(Qcow2State *s, uint64_t e, uint64_t pos, uint64_t *n)
+{
+    BlockNode *backing = s->bs->backing ? s->bs->backing->node : NULL;
+    switch (entry_type(s, e)) {
+    case CL_NORMAL:
+    case CL_COMPRESSED:
+        return 0;
+    case CL_ZERO:
+        return BLOCK_DATA_HOLE | BLOCK_DATA_ZERO;
+    case CL_UNALLOCATED:
+        break;
+    }
+    if (!backing) {
+        return BLOCK_DATA_HOLE | BLOCK_DATA_ZERO;
+    }
+    int64_t blen = block_node_length(backing);
+    if (blen < 0) {
+        return (int)blen;
+    }
+    if (pos >= (uint64_t)blen) {
+        return BLOCK_DATA_HOLE | BLOCK_DATA_ZERO; /* past the backing file: zeros */
+    }
+    *n = MIN(*n, (uint64_t)blen - pos);
+    return block_node_data_status(backing, pos, *n, n);
+}
+
+int qcow2_data_status(BlockNode *bs, uint64_t off, uint64_t bytes, uint64_t *pnum)
+{
+    Qcow2State *s = bs->opaque;
+    uint64_t done = 0;
+    int first = -1;
+    while (done < bytes) {
+        uint64_t pos = off + done;
+        uint64_t n = MIN(bytes - done, s->cluster_size - (pos & (s->cluster_size - 1)));
+        uint64_t e;
+        g_mutex_lock(&s->lock);
+        int ret = get_entry(s, pos, &e);
+        g_mutex_unlock(&s->lock);
+        if (ret >= 0) {
+            ret = cluster_status(s, e, pos, &n);
+        }
+        if (ret < 0) {
+            if (first >= 0) {
+                break; /* report what is known; the rest fails next time */
+            }
+            return ret;
+        }
+        if (first >= 0 && ret != first) {
+            break;
+        }
+        first = ret;
+        done += n;
+    }
+    *pnum = done;
+    return first;
+}
+
 int qcow2_mark_dirty(Qcow2State *s)
 {
     if (s->dirty_set || !(s->h.compatible_features & QCOW2_COMPAT_LAZY_REFCOUNTS)) {

@@ -604,6 +604,7 @@ static const BlockDriver qcow2_driver = {
     .can_store_bitmap = qcow2_can_store_bitmap,
     .remove_persistent_bitmap = qcow2_remove_persistent_bitmap,
     .inactivate = qcow2_inactivate,
+    .data_status = qcow2_data_status,
 };
 
 static const TypeInfo qcow2_type = {

@@ -160,6 +160,7 @@ int qcow2_pwritev(BlockNode *bs, uint64_t off, uint64_t bytes, const BlockIOV *i
 int qcow2_pdiscard(BlockNode *bs, uint64_t off, uint64_t bytes);
 int qcow2_pwrite_zeroes(BlockNode *bs, uint64_t off, uint64_t bytes, bool may_unmap);
 int qcow2_mark_dirty(Qcow2State *s);
+int qcow2_data_status(BlockNode *bs, uint64_t off, uint64_t bytes, uint64_t *pnum);
 
 /* qcow2-chain.c */
 int qcow2_block_status(BlockNode *bs, uint64_t off, uint64_t bytes, uint64_t *pnum);

@@ -132,6 +132,12 @@ static bool raw_create(BlockGraph *g, BlockOpts *opts, GError **errp)
     return fn->drv->truncate(fn, size, errp);
 }
 
+static int raw_data_status(BlockNode *bs, uint64_t off, uint64_t bytes, uint64_t *pnum)
+{
+    RawState *s = bs->opaque;
+    return block_node_data_status(bs->file->node, off + s->offset, bytes, pnum);
+}
+
 static const BlockDriver raw_driver = {
     .name = "raw",
     .is_format = true,
@@ -146,6 +152,7 @@ static const BlockDriver raw_driver = {
     .getlength = raw_getlength,
     .truncate = raw_truncate,
     .create = raw_create,
+    .data_status = raw_data_status,
 };
 
 static const TypeInfo raw_type = {

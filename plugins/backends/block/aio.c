@@ -56,6 +56,8 @@ static int run_request(BlockRequest *req)
         return block_node_flush(bs);
     case BLOCK_REQ_DISCARD:
         return block_node_pdiscard(bs, req->off, req->bytes);
+    case BLOCK_REQ_STATUS:
+        return block_node_data_status(bs, req->off, req->bytes, req->pnum);
     }
     return -EINVAL;
 }
@@ -73,7 +75,7 @@ static void worker(gpointer data, gpointer user_data)
 
 static const char *const op_names[] = {
     [BLOCK_REQ_READ] = "read", [BLOCK_REQ_WRITE] = "write", [BLOCK_REQ_FLUSH] = "write",
-    [BLOCK_REQ_DISCARD] = "write", [BLOCK_REQ_ZEROES] = "write",
+    [BLOCK_REQ_DISCARD] = "write", [BLOCK_REQ_ZEROES] = "write", [BLOCK_REQ_STATUS] = "read",
 };
 
 static void emit_io_error(BlockRequest *req, const char *action)
@@ -112,12 +114,13 @@ static void complete(BlockRequest *req)
 {
     BlockBackend *blk = req->blk;
     if (req->ret >= 0) {
-        finish(req, 0);
+        finish(req, req->type == BLOCK_REQ_STATUS ? req->ret : 0);
         return;
     }
     BlockErrorAction action = req->type == BLOCK_REQ_READ ? blk->on_read_error
                                                           : blk->on_write_error;
-    if (req->type == BLOCK_REQ_DISCARD || req->ret == -EINVAL || req->ret == -ENOMEDIUM) {
+    if (req->type == BLOCK_REQ_DISCARD || req->type == BLOCK_REQ_STATUS ||
+        req->ret == -EINVAL || req->ret == -ENOMEDIUM) {
         action = BLOCK_ERROR_ACTION_REPORT; /* bad requests are the guest's own fault */
     }
     if (action == BLOCK_ERROR_ACTION_ENOSPC) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "block-int.h"
+#include "block/bitmap.h"
 
 BlockBackend *blk_new(BlockGraph *g, const char *name, GError **errp)
 {
@@ -282,6 +283,14 @@ void blk_aio_pwrite_zeroes(BlockBackend *blk, uint64_t off, uint64_t bytes, bool
     block_aio_submit(req);
 }
 
+void blk_aio_data_status(BlockBackend *blk, uint64_t off, uint64_t bytes, uint64_t *pnum,
+                         BlockCompletionFn cb, void *opaque)
+{
+    BlockRequest *req = req_new(blk, BLOCK_REQ_STATUS, off, bytes, cb, opaque);
+    req->pnum = pnum;
+    block_aio_submit(req);
+}
+
 typedef struct SyncWait {
     int ret;
     bool done;
@@ -347,6 +356,9 @@ bool blk_resize(BlockBackend *blk, uint64_t size, GError **errp)
     block_graph_drain(blk->graph);
     if (!bs->drv->truncate(bs, size, errp)) {
         return false;
+    }
+    for (BlockNode *n = bs; n; n = n->file ? n->file->node : NULL) {
+        block_node_resize_bitmaps(n);
     }
     for (guint i = 0; i < bs->parents->len; i++) {
         BlockChild *c = g_ptr_array_index(bs->parents, i);

@@ -174,6 +174,30 @@ void block_node_release_bitmaps(BlockNode *bs)
     }
 }
 
+void block_node_resize_bitmaps(BlockNode *bs)
+{
+    int64_t size = block_node_length(bs);
+    if (size < 0) {
+        return;
+    }
+    g_mutex_lock(&bs->bitmap_lock);
+    for (guint i = 0; i < bs->dirty_bitmaps->len; i++) {
+        BlockDirtyBitmap *bm = g_ptr_array_index(bs->dirty_bitmaps, i);
+        uint64_t granules = ((uint64_t)size + bm->granularity - 1) / bm->granularity;
+        if (granules < bm->granules) {
+            set_bits(bm, granules, bm->granules - 1, false);
+        }
+        uint64_t old_bytes = (bm->granules + 7) / 8 + 1, new_bytes = (granules + 7) / 8 + 1;
+        bm->bits = g_realloc(bm->bits, new_bytes);
+        if (new_bytes > old_bytes) {
+            memset(bm->bits + old_bytes, 0, new_bytes - old_bytes);
+        }
+        bm->granules = granules;
+        bm->size = size;
+    }
+    g_mutex_unlock(&bs->bitmap_lock);
+}
+
 GPtrArray *block_node_list_bitmaps(BlockNode *bs)
 {
     g_mutex_lock(&bs->bitmap_lock);

@@ -11,6 +11,7 @@ typedef enum {
     BLOCK_REQ_FLUSH,
     BLOCK_REQ_DISCARD,
     BLOCK_REQ_ZEROES,
+    BLOCK_REQ_STATUS,
 } BlockReqType;
 
 typedef struct BlockRequest {
@@ -20,6 +21,7 @@ typedef struct BlockRequest {
     BlockIOV iov;             /* iov.iov owned */
     int flags;
     bool may_unmap;
+    uint64_t *pnum;           /* BLOCK_REQ_STATUS */
     BlockCompletionFn cb;
     void *opaque;
     int ret;

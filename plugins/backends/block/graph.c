@@ -437,6 +437,27 @@ int block_node_pdiscard(BlockNode *bs, uint64_t off, uint64_t bytes)
     return notify_after(bs, true, off, bytes, ret);
 }
 
+int block_node_data_status(BlockNode *bs, uint64_t off, uint64_t bytes, uint64_t *pnum)
+{
+    int64_t len = block_node_length(bs);
+    if (len < 0) {
+        return (int)len;
+    }
+    if (off > (uint64_t)len || bytes > (uint64_t)len - off || !bytes) {
+        return -EINVAL;
+    }
+    if (!bs->drv->data_status) {
+        *pnum = bytes;
+        return 0; /* all data, as far as anyone can tell */
+    }
+    *pnum = 0;
+    int ret = bs->drv->data_status(bs, off, bytes, pnum);
+    if (ret >= 0 && (*pnum == 0 || *pnum > bytes)) {
+        return -EIO; /* a driver bug must not loop a client forever */
+    }
+    return ret;
+}
+
 int block_node_pwrite_zeroes(BlockNode *bs, uint64_t off, uint64_t bytes, bool may_unmap)
 {
     if (bs->read_only) {

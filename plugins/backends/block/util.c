@@ -370,6 +370,8 @@ void block_stats_account(GMutex *lock, BlockStats *st, BlockReqType type, uint64
             st->unmap_ns += ns;
         }
         break;
+    case BLOCK_REQ_STATUS:
+        break; /* metadata queries are not I/O */
     }
     st->last_ns = g_get_monotonic_time() * 1000;
     if (lock) {

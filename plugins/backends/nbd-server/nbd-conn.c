@@ -105,6 +105,7 @@ void nbd_conn_free(NbdConn *c)
     release_export(c);
     g_byte_array_unref(c->in);
     g_byte_array_unref(c->out);
+    g_free(c->meta_export);
     g_free(c);
 }
 
@@ -268,9 +269,74 @@ static bool opt_info_go(NbdConn *c, uint32_t opt, const uint8_t *data, uint32_t 
     g_byte_array_unref(b);
     opt_reply(c, opt, NBD_REP_ACK, NULL, 0);
     if (opt == NBD_OPT_GO) {
+        if (c->meta_export && strcmp(c->meta_export, name)) {
+            c->meta_allocation = false; /* contexts were chosen for another export */
+        }
         attach_export(c, exp);
     }
     return true;
+}
+
+/* NBD_OPT_LIST_META_CONTEXT / NBD_OPT_SET_META_CONTEXT: export name, then
+ * queries; "base:allocation" is the one context served. */
+static void opt_meta_context(NbdConn *c, uint32_t opt, const uint8_t *data, uint32_t len)
+{
+    bool set = opt == NBD_OPT_SET_META_CONTEXT;
+    if (!c->structured) {
+        opt_error(c, opt, NBD_REP_ERR_INVALID, "structured replies must be negotiated first");
+        return;
+    }
+    if (len < 8) {
+        opt_error(c, opt, NBD_REP_ERR_INVALID, "option too short");
+        return;
+    }
+    uint32_t nlen = get32(data);
+    if (nlen > NBD_MAX_STRING || (uint64_t)nlen + 8 > len) {
+        opt_error(c, opt, NBD_REP_ERR_INVALID, "bad export name length");
+        return;
+    }
+    g_autofree char *name = g_strndup((const char *)data + 4, nlen);
+    uint32_t nq = get32(data + 4 + nlen);
+    uint64_t p = 8 + (uint64_t)nlen;
+    bool want = !set && nq == 0; /* LIST without queries: everything */
+    for (uint32_t i = 0; i < nq; i++) {
+        if (len - p < 4) {
+            opt_error(c, opt, NBD_REP_ERR_INVALID, "query %u runs past the option", i);
+            return;
+        }
+        uint32_t qlen = get32(data + p);
+        if (qlen > NBD_MAX_STRING || qlen > len - p - 4) {
+            opt_error(c, opt, NBD_REP_ERR_INVALID, "query %u runs past the option", i);
+            return;
+        }
+        const char *q = (const char *)data + p + 4;
+        if ((qlen == 15 && !memcmp(q, "base:allocation", 15)) ||
+            (!set && qlen == 5 && !memcmp(q, "base:", 5))) {
+            want = true;
+        }
+        p += 4 + (uint64_t)qlen;
+    }
+    if (p != len) {
+        opt_error(c, opt, NBD_REP_ERR_INVALID, "trailing data after the queries");
+        return;
+    }
+    if (strlen(name) != nlen || !nbd_server_find_export(c->srv, name)) {
+        opt_error(c, opt, NBD_REP_ERR_UNKNOWN, "export '%s' not present", name);
+        return;
+    }
+    if (want) {
+        GByteArray *b = g_byte_array_new();
+        put32(b, set ? NBD_META_BASE_ALLOCATION : 0);
+        g_byte_array_append(b, (const uint8_t *)"base:allocation", 15);
+        opt_reply(c, opt, NBD_REP_META_CONTEXT, b->data, b->len);
+        g_byte_array_unref(b);
+    }
+    if (set) {
+        c->meta_allocation = want;
+        g_free(c->meta_export);
+        c->meta_export = g_steal_pointer(&name);
+    }
+    opt_reply(c, opt, NBD_REP_ACK, NULL, 0);
 }
 
 /* One option (header and data in c->in); false: close. */
@@ -299,6 +365,10 @@ static bool handle_option(NbdConn *c, uint32_t opt, const uint8_t *data, uint32_
     case NBD_OPT_STARTTLS:
         opt_error(c, opt, NBD_REP_ERR_POLICY, "TLS is not supported by this server");
         return true;
+    case NBD_OPT_LIST_META_CONTEXT:
+    case NBD_OPT_SET_META_CONTEXT:
+        opt_meta_context(c, opt, data, len);
+        return true;
     default:
         opt_error(c, opt, NBD_REP_ERR_UNSUP, "option %u not supported", opt);
         return true;
@@ -313,6 +383,10 @@ typedef struct NbdRequest {
     uint64_t handle, off;
     uint32_t len;
     uint8_t *buf;
+    /* NBD_CMD_BLOCK_STATUS: extents found so far (length, flags pairs). */
+    uint32_t extents[NBD_MAX_EXTENTS * 2];
+    unsigned n_extents;
+    uint64_t covered, pnum;
 } NbdRequest;
 
 static uint32_t nbd_errno(int err)
@@ -366,6 +440,13 @@ static void reply(NbdConn *c, NbdRequest *r, uint32_t err, const char *msg)
         if (mlen) {
             g_byte_array_append(c->out, (const uint8_t *)msg, mlen);
         }
+    } else if (r->type == NBD_CMD_BLOCK_STATUS) {
+        chunk_header(c, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_BLOCK_STATUS, r->handle,
+                     4 + 8 * r->n_extents);
+        put32(c->out, NBD_META_BASE_ALLOCATION);
+        for (unsigned i = 0; i < r->n_extents * 2; i++) {
+            put32(c->out, r->extents[i]);
+        }
     } else if (r->type == NBD_CMD_READ && r->len) {
         chunk_header(c, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_OFFSET_DATA, r->handle, 8 + r->len);
         put64(c->out, r->off);
@@ -386,6 +467,40 @@ static void request_done(void *opaque, int ret)
     g_free(r->buf);
     g_free(r);
     kick(c);
+}
+
+static void status_done(void *opaque, int ret);
+
+static void status_next(NbdConn *c, NbdRequest *r)
+{
+    blk_aio_data_status(c->exp->blk, r->off + r->covered, r->len - r->covered, &r->pnum,
+                         status_done, r);
+}
+
+/* One extent found: ask for the next, or answer. */
+static void status_done(void *opaque, int ret)
+{
+    NbdRequest *r = opaque;
+    NbdConn *c = r->conn;
+    if (ret >= 0) {
+        uint32_t flags = ret & (BLOCK_DATA_HOLE | BLOCK_DATA_ZERO); /* = NBD_STATE_* */
+        if (r->n_extents && r->extents[r->n_extents * 2 - 1] == flags) {
+            r->extents[r->n_extents * 2 - 2] += r->pnum; /* same kind: one extent */
+        } else {
+            r->extents[r->n_extents * 2] = r->pnum;
+            r->extents[r->n_extents * 2 + 1] = flags;
+            r->n_extents++;
+        }
+        r->covered += r->pnum;
+        bool more = r->covered < r->len && r->n_extents < NBD_MAX_EXTENTS &&
+                    !(r->flags & NBD_CMD_FLAG_REQ_ONE);
+        if (more && c->state != NBD_ST_CLOSED && c->exp) {
+            status_next(c, r);
+            return;
+        }
+        ret = 0;
+    }
+    request_done(r, ret);
 }
 
 static void submit(NbdConn *c, NbdRequest *r)
@@ -415,6 +530,9 @@ static void submit(NbdConn *c, NbdRequest *r)
         blk_aio_pwrite_zeroes(blk, r->off, r->len, !(r->flags & NBD_CMD_FLAG_NO_HOLE),
                               request_done, r);
         return;
+    case NBD_CMD_BLOCK_STATUS:
+        status_next(c, r);
+        return;
     }
     g_assert_not_reached();
 }
@@ -425,6 +543,7 @@ static const uint16_t allowed_flags[] = {
     [NBD_CMD_FLUSH] = 0,
     [NBD_CMD_TRIM] = NBD_CMD_FLAG_FUA,
     [NBD_CMD_WRITE_ZEROES] = NBD_CMD_FLAG_FUA | NBD_CMD_FLAG_NO_HOLE,
+    [NBD_CMD_BLOCK_STATUS] = NBD_CMD_FLAG_REQ_ONE,
 };
 
 /* Validate a request; 0 or the NBD errno to answer with (and a message). */
@@ -433,9 +552,17 @@ static uint32_t check_request(NbdConn *c, const NbdRequest *r, const char **msg)
     NbdExport *exp = c->exp;
     bool known = r->type == NBD_CMD_READ || r->type == NBD_CMD_WRITE ||
                  r->type == NBD_CMD_FLUSH || r->type == NBD_CMD_TRIM ||
-                 r->type == NBD_CMD_WRITE_ZEROES;
+                 r->type == NBD_CMD_WRITE_ZEROES || r->type == NBD_CMD_BLOCK_STATUS;
     if (!known) {
         *msg = "unsupported command";
+        return NBD_EINVAL;
+    }
+    if (r->type == NBD_CMD_BLOCK_STATUS && (!c->structured || !c->meta_allocation)) {
+        *msg = "no metadata context was negotiated";
+        return NBD_EINVAL;
+    }
+    if (r->type == NBD_CMD_BLOCK_STATUS && r->len == 0) {
+        *msg = "block status of nothing";
         return NBD_EINVAL;
     }
     if (r->flags & ~allowed_flags[r->type]) {

@@ -103,6 +103,7 @@ enum {
 #define NBD_MAX_IN_FLIGHT 16
 #define NBD_MAX_OUTPUT (64u * 1024 * 1024)
 #define NBD_META_BASE_ALLOCATION 1     /* our context id for base:allocation */
+#define NBD_MAX_EXTENTS 64             /* block status descriptors per reply */
 
 typedef struct NbdServer NbdServer;
 typedef struct NbdConn NbdConn;
@@ -149,7 +150,8 @@ struct NbdConn {
     NbdConnState state;
     bool no_zeroes;
     bool structured;
-    bool meta_allocation;        /* base:allocation selected */
+    bool meta_allocation;        /* base:allocation selected ... */
+    char *meta_export;           /* ... for this export */
     NbdExport *exp;
     int in_flight;
     bool closing;                /* no more input; close once output is sent */

@@ -7,12 +7,16 @@
  * AdvSIMD without FEAT_FP16, crypto (AES, SHA1/2/3/512, PMULL), dot product,
  * RDM, FCMA, JSCVT, FRINTTS, FlagM2).
  *
+ * Models: max (below), cortex-a57, cortex-a72, cortex-a53 (the real parts'
+ * ID registers clamped to what is implemented).  max has pauth (default
+ * on) and pauth-impdef (default off).
  * Properties: mp-affinity (MPIDR Aff fields), reset-pc (RVBAR: the pc at
  * reset), cntfrq (counter frequency in Hz, 62.5 MHz), has-el2 (implement
  * EL2 and start there), psci-conduit ("none", "hvc", "smc": which call
  * instruction the CPU serves as PSCI, psci.c), start-powered-off.
  * IRQ inputs: 0 IRQ, 1 FIQ (level).  IRQ outputs: the generic timers, 0
- * EL1 physical, 1 EL1 virtual, 2 EL2 physical (high while asserted).
+ * EL1 physical, 1 EL1 virtual, 2 EL2 physical, 3 EL2 virtual (VHE) (high
+ * while asserted).
  */
 #include <inttypes.h>
 #include <string.h>
@@ -60,7 +64,8 @@ static bool arm_cpu_has_work(CPUState *cs)
         return true;
     }
     return !__atomic_load_n(&cpu->powered_off, __ATOMIC_ACQUIRE) &&
-           __atomic_load_n(&cpu->irq_lines, __ATOMIC_SEQ_CST) != 0;
+           (__atomic_load_n(&cpu->irq_lines, __ATOMIC_SEQ_CST) != 0 ||
+            arm_cpu_virq_pending(cpu));
 }
 
 /* ---- ID registers ------------------------------------------------------------ */
@@ -86,6 +91,10 @@ static void max_init_ids(ARMIdRegs *id)
         .id_aa64mmfr0 = 0x5 | (0x2 << 4) | (0x1 << 20),
         /* PAN. */
         .id_aa64mmfr1 = (0x1 << 20),
+        /* UAO. */
+        .id_aa64mmfr2 = (0x1 << 4),
+        /* BTI. */
+        .id_aa64pfr1 = 0x1,
         /* 64-byte lines, PIPT I-cache, IDC/DIC (the engine keeps code
          * coherent), ERG/CWG 64 bytes. */
         .ctr = (1ull << 31) | (1ull << 29) | (1ull << 28) | (4 << 24) | (4 << 20) |
@@ -93,6 +102,77 @@ static void max_init_ids(ARMIdRegs *id)
         .dczid = 4,            /* DC ZVA zeroes 64 bytes */
         .clidr = 0x0a200023,
     };
+}
+
+/*
+ * Cortex models: the real parts' ID registers (TRMs; the values QEMU uses
+ * too), with every feature field clamped to what Tessera implements (the
+ * field of max, as signed fields where 0xf means absent: FP, AdvSIMD,
+ * TGran4/64), so a model never advertises what would not work: no
+ * AArch32, no EL3, EL2 per has-el2, FP/AdvSIMD/crypto once implemented.
+ */
+static uint64_t id_clamp(uint64_t real, uint64_t impl, uint16_t signed_fields)
+{
+    uint64_t o = 0;
+    for (unsigned f = 0; f < 16; f++) {
+        unsigned a = (real >> (4 * f)) & 0xf, b = (impl >> (4 * f)) & 0xf, v;
+        if ((signed_fields >> f) & 1) {
+            int sa = a >= 8 ? (int)a - 16 : (int)a, sb = b >= 8 ? (int)b - 16 : (int)b;
+            v = (unsigned)(sa < sb ? sa : sb) & 0xf;
+        } else {
+            v = a < b ? a : b;
+        }
+        o |= (uint64_t)v << (4 * f);
+    }
+    return o;
+}
+
+/* Signed 4-bit fields: ID_AA64PFR0 FP (4), AdvSIMD (5); ID_AA64MMFR0
+ * TGran64 (6), TGran4 (7). */
+#define PFR0_SIGNED 0x0030
+#define MMFR0_SIGNED 0x00c0
+
+static void cortex_ids(ARMIdRegs *id, const ARMIdRegs *real)
+{
+    ARMIdRegs max;
+    max_init_ids(&max);
+    *id = *real;
+    id->id_aa64pfr0 = id_clamp(real->id_aa64pfr0, max.id_aa64pfr0, PFR0_SIGNED);
+    id->id_aa64dfr0 = id_clamp(real->id_aa64dfr0, max.id_aa64dfr0, 0);
+    id->id_aa64isar0 = id_clamp(real->id_aa64isar0, max.id_aa64isar0, 0);
+    id->id_aa64isar1 = id_clamp(real->id_aa64isar1, max.id_aa64isar1, 0);
+    id->id_aa64mmfr0 = id_clamp(real->id_aa64mmfr0, max.id_aa64mmfr0, MMFR0_SIGNED);
+    id->id_aa64mmfr1 = id_clamp(real->id_aa64mmfr1, max.id_aa64mmfr1, 0);
+}
+
+/* Cortex-A57 r1p3, A72 r0p3, A53 r0p4: ARMv8.0, AArch64 and AArch32 at
+ * every EL, FP/AdvSIMD, AES/PMULL/SHA1/SHA2/CRC32, 6 breakpoints and 4
+ * watchpoints, PMUv3, 16-bit ASIDs, 4K and 64K granules (no 16K). */
+static void a57_init_ids(ARMIdRegs *id)
+{
+    cortex_ids(id, &(ARMIdRegs){
+        .midr = 0x411fd070, .id_aa64pfr0 = 0x00002222, .id_aa64dfr0 = 0x10305106,
+        .id_aa64isar0 = 0x00011120, .id_aa64mmfr0 = 0x00001124, .ctr = 0x8444c004,
+        .dczid = 4, .clidr = 0x0a200023,
+    });
+}
+
+static void a72_init_ids(ARMIdRegs *id)
+{
+    cortex_ids(id, &(ARMIdRegs){
+        .midr = 0x410fd083, .id_aa64pfr0 = 0x00002222, .id_aa64dfr0 = 0x10305106,
+        .id_aa64isar0 = 0x00011120, .id_aa64mmfr0 = 0x00001124, .ctr = 0x8444c004,
+        .dczid = 4, .clidr = 0x0a200023,
+    });
+}
+
+static void a53_init_ids(ARMIdRegs *id)
+{
+    cortex_ids(id, &(ARMIdRegs){
+        .midr = 0x410fd034, .id_aa64pfr0 = 0x00002222, .id_aa64dfr0 = 0x10305106,
+        .id_aa64isar0 = 0x00011120, .id_aa64mmfr0 = 0x00001122, .ctr = 0x84448004,
+        .dczid = 4, .clidr = 0x0a200023,
+    });
 }
 
 /* ---- reset, dump ------------------------------------------------------------------ */
@@ -200,6 +280,24 @@ static bool arm_cpu_realize(DeviceState *dev, GError **errp)
     if (cpu->has_el2) {
         cpu->id.id_aa64pfr0 |= 0x1 << 8;
     }
+    if (cpu->has_el2 && ARM_CPU_GET_CLASS(cpu)->init_ids == max_init_ids) {
+        cpu->id.id_aa64mmfr1 |= 0x1 << 8;           /* VH: VHE comes with EL2 */
+    }
+    /* Features the model's ID registers advertise. */
+    cpu->bti = (cpu->id.id_aa64pfr1 & 0xf) != 0;
+    cpu->uao = ((cpu->id.id_aa64mmfr2 >> 4) & 0xf) != 0;
+    cpu->vhe = ((cpu->id.id_aa64mmfr1 >> 8) & 0xf) != 0;
+    if (!cpu->pauth && cpu->pauth_impdef) {
+        g_set_error(errp, OBJECT_ERROR, OBJECT_ERROR_INVALID,
+                    "pauth-impdef=on needs pauth=on");
+        return false;
+    }
+    if (cpu->pauth) {
+        /* FEAT_PAuth (no PAuth2/FPAC): APA+GPA for QARMA5, API+GPI for
+         * the IMPLEMENTATION DEFINED algorithm. */
+        cpu->id.id_aa64isar1 |= cpu->pauth_impdef ? (0x1ull << 8 | 0x1ull << 28)
+                                                  : (0x1ull << 4 | 0x1ull << 24);
+    }
     CPU(cpu)->index = (int)(cpu->mp_affinity & 0xff);
     arm_timer_init(cpu);
     arm_cpu_reset_state(cpu);
@@ -252,10 +350,32 @@ static void arm_cpu_class_init(ObjectClass *klass, const void *data)
     object_class_add_field_properties(klass, arm_cpu_props);
 }
 
+static const PropertyInfo arm_cpu_max_props[] = {
+    PROP_BOOL("pauth", ARMCPU, pauth, true, "Pointer authentication (FEAT_PAuth)"),
+    PROP_BOOL("pauth-impdef", ARMCPU, pauth_impdef, false,
+              "Use the IMPLEMENTATION DEFINED PAC algorithm instead of QARMA5"),
+    PROP_END
+};
+
 static void arm_cpu_max_class_init(ObjectClass *klass, const void *data)
 {
     ARM_CPU_CLASS(klass)->init_ids = max_init_ids;
-    DEVICE_CLASS(klass)->desc = "AArch64 CPU with every feature this emulator implements";
+    object_class_add_field_properties(klass, arm_cpu_max_props);
+}
+
+static void arm_cpu_a57_class_init(ObjectClass *klass, const void *data)
+{
+    ARM_CPU_CLASS(klass)->init_ids = a57_init_ids;
+}
+
+static void arm_cpu_a72_class_init(ObjectClass *klass, const void *data)
+{
+    ARM_CPU_CLASS(klass)->init_ids = a72_init_ids;
+}
+
+static void arm_cpu_a53_class_init(ObjectClass *klass, const void *data)
+{
+    ARM_CPU_CLASS(klass)->init_ids = a53_init_ids;
 }
 
 /* ---- registration ---------------------------------------------------------------------- */
@@ -278,11 +398,37 @@ static const TypeInfo arm_cpu_types[] = {
         .name = TYPE_ARM_CPU_MAX,
         .parent = TYPE_ARM_CPU,
         .category = "cpu",
-        .description = "A64 with LSE, CRC32, LRCPC, FP, AdvSIMD, crypto; EL0-EL2; 4/16/64K MMU",
+        .description = "A64 with LSE, CRC32, LRCPC, FP, AdvSIMD, crypto, PAuth, BTI; EL0-EL2 "
+                       "with stage 2 and VHE; 4/16/64K MMU",
         .target = "aarch64",
         .class_init = arm_cpu_max_class_init,
+    },
+    {
+        .name = TYPE_ARM_CPU_A57,
+        .parent = TYPE_ARM_CPU,
+        .category = "cpu",
+        .description = "ARM Cortex-A57 (ARMv8.0; ID registers of r1p3)",
+        .target = "aarch64",
+        .class_init = arm_cpu_a57_class_init,
+    },
+    {
+        .name = TYPE_ARM_CPU_A72,
+        .parent = TYPE_ARM_CPU,
+        .category = "cpu",
+        .description = "ARM Cortex-A72 (ARMv8.0; ID registers of r0p3)",
+        .target = "aarch64",
+        .class_init = arm_cpu_a72_class_init,
+    },
+    {
+        .name = TYPE_ARM_CPU_A53,
+        .parent = TYPE_ARM_CPU,
+        .category = "cpu",
+        .description = "ARM Cortex-A53 (ARMv8.0; ID registers of r0p4)",
+        .target = "aarch64",
+        .class_init = arm_cpu_a53_class_init,
     },
 };
 
 TESSERA_MODULE(.name = "cpu-arm", .kind = "cpu",
-               .types = TESSERA_TYPES(&arm_cpu_types[0], &arm_cpu_types[1]));
+               .types = TESSERA_TYPES(&arm_cpu_types[0], &arm_cpu_types[1], &arm_cpu_types[2],
+                                      &arm_cpu_types[3], &arm_cpu_types[4]));

@@ -20,6 +20,7 @@
 #define TYPE_ARM_CPU_MAX "max-arm-cpu"
 #define TYPE_ARM_CPU_A57 "cortex-a57-arm-cpu"
 #define TYPE_ARM_CPU_A72 "cortex-a72-arm-cpu"
+#define TYPE_ARM_CPU_A53 "cortex-a53-arm-cpu"
 
 /* ---- PSTATE / SPSR ------------------------------------------------------- */
 
@@ -31,6 +32,9 @@
 #define PSTATE_SS (1u << 21)
 #define PSTATE_IL (1u << 20)
 #define PSTATE_PAN (1u << 22)
+#define PSTATE_UAO (1u << 23)
+#define PSTATE_BTYPE_SHIFT 10
+#define PSTATE_BTYPE (3u << PSTATE_BTYPE_SHIFT)
 #define PSTATE_D (1u << 9)
 #define PSTATE_A (1u << 8)
 #define PSTATE_I (1u << 7)
@@ -47,6 +51,8 @@ enum {
     EC_UNCATEGORIZED = 0x00,
     EC_WFX = 0x01,
     EC_FP_ACCESS = 0x07,
+    EC_PAC_TRAP = 0x09,
+    EC_BTI = 0x0d,
     EC_ILLEGAL_STATE = 0x0e,
     EC_SVC64 = 0x15,
     EC_HVC64 = 0x16,
@@ -58,6 +64,7 @@ enum {
     EC_DABORT_LOWER = 0x24,
     EC_DABORT_SAME = 0x25,
     EC_SP_ALIGN = 0x26,
+    EC_SERROR = 0x2f,
     EC_BRK64 = 0x3c,
 };
 
@@ -97,7 +104,8 @@ enum {
     ARM_TIMER_PHYS = 0,
     ARM_TIMER_VIRT = 1,
     ARM_TIMER_HYP = 2,
-    ARM_NUM_TIMERS = 3,
+    ARM_TIMER_HYPVIRT = 3,     /* EL2 virtual timer (FEAT_VHE) */
+    ARM_NUM_TIMERS = 4,
 };
 
 #define CNTCTL_ENABLE 1u
@@ -123,11 +131,42 @@ enum {
 
 /* HCR_EL2 bits used. */
 #define HCR_VM (1ull << 0)
+#define HCR_SWIO (1ull << 1)
 #define HCR_FMO (1ull << 3)
 #define HCR_IMO (1ull << 4)
+#define HCR_AMO (1ull << 5)
+#define HCR_VF (1ull << 6)
+#define HCR_VI (1ull << 7)
+#define HCR_VSE (1ull << 8)
+#define HCR_DC (1ull << 12)
+#define HCR_TWI (1ull << 13)
+#define HCR_TWE (1ull << 14)
+#define HCR_TID0 (1ull << 15)
+#define HCR_TID1 (1ull << 16)
+#define HCR_TID2 (1ull << 17)
+#define HCR_TID3 (1ull << 18)
+#define HCR_TSC (1ull << 19)
+#define HCR_TIDCP (1ull << 20)
+#define HCR_TACR (1ull << 21)
+#define HCR_TSW (1ull << 22)
+#define HCR_TPCP (1ull << 23)
+#define HCR_TPU (1ull << 24)
+#define HCR_TTLB (1ull << 25)
+#define HCR_TVM (1ull << 26)
 #define HCR_TGE (1ull << 27)
+#define HCR_TDZ (1ull << 28)
+#define HCR_TRVM (1ull << 30)
 #define HCR_RW (1ull << 31)
 #define HCR_E2H (1ull << 34)
+#define HCR_APK (1ull << 40)
+#define HCR_API (1ull << 41)
+/* HCR_EL2 bits this CPU implements (the others are RES0). */
+#define HCR_IMPLEMENTED (HCR_VM | HCR_SWIO | (1ull << 2) | HCR_FMO | HCR_IMO | HCR_AMO | \
+                         HCR_VF | HCR_VI | HCR_VSE | (0x1full << 9) | HCR_TWI | HCR_TWE | \
+                         HCR_TID0 | HCR_TID1 | HCR_TID2 | HCR_TID3 | HCR_TSC | HCR_TIDCP | \
+                         HCR_TACR | HCR_TSW | HCR_TPCP | HCR_TPU | HCR_TTLB | HCR_TVM | \
+                         HCR_TGE | HCR_TDZ | (1ull << 29) | HCR_TRVM | HCR_RW | \
+                         (1ull << 32) | (1ull << 33) | HCR_APK | HCR_API)
 
 /* CPACR_EL1 / CPTR_EL2 are stored; FP/SIMD is not implemented. */
 
@@ -141,8 +180,11 @@ enum {
     ARM_MMUIDX_E10_0 = 0,      /* EL1&0 regime, EL0 access */
     ARM_MMUIDX_E10_1 = 1,      /* EL1&0 regime, EL1 access */
     ARM_MMUIDX_E10_1_PAN = 2,  /* EL1&0 regime, EL1 access with PSTATE.PAN */
-    ARM_MMUIDX_E2 = 3,         /* EL2 regime */
-    ARM_NB_MMU_MODES = 4,
+    ARM_MMUIDX_E2 = 3,         /* EL2 regime (HCR_EL2.E2H clear) */
+    ARM_MMUIDX_E20_0 = 4,      /* EL2&0 regime (VHE), EL0 access (E2H and TGE) */
+    ARM_MMUIDX_E20_2 = 5,      /* EL2&0 regime, EL2 access */
+    ARM_MMUIDX_E20_2_PAN = 6,  /* EL2&0 regime, EL2 access with PSTATE.PAN */
+    ARM_NB_MMU_MODES = 7,
 };
 
 #define ARM_PROT_READ 1
@@ -160,12 +202,15 @@ typedef struct ARMTranslation {
     int prot;                  /* ARM_PROT_* for the accessing EL */
     int lg_page;               /* log2 of the mapping size */
     uint8_t attrs;             /* MAIR attribute byte of the mapping */
+    bool guarded;              /* stage-1 GP bit: a BTI guarded page */
 } ARMTranslation;
 
 /* A failed translation: what goes into ESR/FAR. */
 typedef struct ARMFault {
     unsigned fsc;              /* FSC_* including the level */
-    bool s1ptw;
+    bool s1ptw;                /* stage 2 fault on a stage-1 table walk */
+    bool stage2;               /* a stage-2 fault: taken to EL2 */
+    uint64_t ipa;              /* stage 2: the faulting IPA (HPFAR_EL2) */
 } ARMFault;
 
 /* ---- ID registers of a CPU model ---------------------------------------- */
@@ -230,6 +275,9 @@ typedef struct CPUARMState {
     uint64_t excp_syndrome;
     uint64_t excp_vaddr;
     bool excp_has_far;
+    /* A stage-2 data abort whose ISS gets the instruction syndrome (ISV)
+     * when it is taken (the instruction is decoded again then). */
+    bool excp_want_isv;
 
     /* System registers (the table in sysreg.def names them). */
     uint64_t elr_el[3];        /* [1], [2] used */
@@ -246,6 +294,7 @@ typedef struct CPUARMState {
     uint64_t tpidr_el[3];      /* TPIDR_EL0 at [0] */
     uint64_t tpidrro_el0;
     uint64_t contextidr_el1;
+    uint64_t contextidr_el2;   /* FEAT_VHE */
     uint64_t cpacr_el1;
     uint64_t par_el1;
     uint64_t afsr0_el[3];
@@ -283,7 +332,18 @@ typedef struct CPUARMState {
     uint64_t fpsr;
     uint64_t cntfrq;
     ARMGenericTimer timer[ARM_NUM_TIMERS];
+    /* Pointer-authentication keys APIA, APIB, APDA, APDB, APGA: [0] Lo,
+     * [1] Hi (pauth.c). */
+    uint64_t pauth_keys[5][2];
 } CPUARMState;
+
+enum {
+    ARM_PAUTH_IA = 0,
+    ARM_PAUTH_IB = 1,
+    ARM_PAUTH_DA = 2,
+    ARM_PAUTH_DB = 3,
+    ARM_PAUTH_GA = 4,
+};
 
 typedef struct ARMCPU {
     CPUState parent_obj;
@@ -302,6 +362,11 @@ typedef struct ARMCPU {
     uint64_t cntfrq_hz;
     bool has_el2;
     bool start_powered_off;
+    bool pauth;                /* FEAT_PAuth (max: pauth=on) */
+    bool pauth_impdef;         /* the IMPLEMENTATION DEFINED algorithm */
+    bool bti;                  /* FEAT_BTI (max) */
+    bool vhe;                  /* FEAT_VHE (max with EL2) */
+    bool uao;                  /* FEAT_UAO (max) */
     char *psci_conduit_str;
 
     /* PSCI CPU_OFF / SYSTEM_OFF (or start-powered-off): no work until
@@ -352,6 +417,25 @@ static inline ARMCPU *arm_env_cpu(CPUARMState *env)
 void arm_cpu_reset_state(ARMCPU *cpu);
 /* Re-evaluate interrupt_request after DAIF/HCR/EL or line changes. */
 void arm_cpu_update_interrupts(ARMCPU *cpu);
+/* HCR_EL2.E2H in effect (VHE: EL2 is a host OS's EL1). */
+static inline bool arm_e2h(const ARMCPU *cpu)
+{
+    return cpu->has_el2 && (cpu->env.hcr_el2 & HCR_E2H);
+}
+
+/* E2H and TGE: EL0 is the host's user space in the EL2&0 regime. */
+static inline bool arm_is_host(const ARMCPU *cpu)
+{
+    return cpu->has_el2 && (cpu->env.hcr_el2 & (HCR_E2H | HCR_TGE)) == (HCR_E2H | HCR_TGE);
+}
+
+/* The SCTLR that governs @el: SCTLR_EL2 for EL2 and for host EL0. */
+static inline uint64_t arm_sctlr(const ARMCPU *cpu, unsigned el)
+{
+    return (el == 2 || (el == 0 && arm_is_host(cpu))) ? cpu->env.sctlr_el[2]
+                                                      : cpu->env.sctlr_el[1];
+}
+
 /* Highest EL implemented (1 or 2). */
 static inline int arm_highest_el(const ARMCPU *cpu)
 {
@@ -388,20 +472,33 @@ void arm_swap_sp(CPUARMState *env, unsigned new_el, bool new_spx);
 void arm_cpu_do_exception(ARMCPU *cpu);
 /* Target EL of a synchronous exception raised at the current EL. */
 unsigned arm_sync_target_el(const ARMCPU *cpu);
-/* ERET: returns false when the SPSR describes an illegal return. */
-void arm_cpu_eret(ARMCPU *cpu);
+/* ERET to @elr (ELR_ELx, or its authenticated value for ERETAA/ERETAB). */
+void arm_cpu_eret(ARMCPU *cpu, uint64_t elr);
 /* Interrupt that may be taken now (EXCP_KIND_IRQ/FIQ), or -1. */
 int arm_cpu_pending_interrupt(ARMCPU *cpu);
-/* Take interrupt @kind. */
+/* Take interrupt @kind (as arm_cpu_pending_interrupt returned it). */
 void arm_cpu_take_interrupt(ARMCPU *cpu, int kind);
+/* Flag of a virtual interrupt in arm_cpu_pending_interrupt's result. */
+#define ARM_INT_VIRTUAL 0x100
+/* A virtual IRQ/FIQ/SError is pending in HCR_EL2 (wakes WFI). */
+bool arm_cpu_virq_pending(const ARMCPU *cpu);
+/* ISV..AR bits of a stage-2 data abort's ISS for the instruction at @pc. */
+uint64_t arm_isv_syndrome(ARMCPU *cpu, uint64_t pc);
 
 /* ---- mmu.c ------------------------------------------------------------------- */
 
 int arm_mmu_index(ARMCPU *cpu, bool ifetch);
-/* Stage-1 translation in regime @mmu_idx; false with *fault on failure. */
+/* Translation (stage 1, then stage 2 of the EL1&0 regime when HCR_EL2.VM
+ * is on) in regime @mmu_idx; false with *fault on failure. */
 bool arm_mmu_translate(ARMCPU *cpu, uint64_t vaddr, ARMAccessType access, int mmu_idx,
                    ARMTranslation *out, ARMFault *fault);
 bool arm_cpu_debug_translate(CPUState *cs, uint64_t vaddr, uint64_t *paddr);
+/* Stage 1 only (AT S1E*): the output is an IPA under stage 2, but the
+ * walk itself goes through stage 2. */
+bool arm_mmu_translate_s1(ARMCPU *cpu, uint64_t vaddr, ARMAccessType access, int mmu_idx,
+                          ARMTranslation *out, ARMFault *fault);
+/* HCR_EL2.VM in effect (EL2 present, TGE clear). */
+bool arm_stage2_enabled(const ARMCPU *cpu);
 /* The EL an mmu index belongs to (0, 1 or 2). */
 unsigned arm_mmu_idx_el(int mmu_idx);
 
@@ -427,6 +524,9 @@ typedef struct ARMSysregInfo {
     bool wo;                   /* write-only (TLBI, DC, IC, AT) */
     bool el0_ro;               /* EL0 may read but not write */
     bool fp;                   /* an FP register: CPACR/CPTR FP traps apply */
+    bool pauth;                /* exists only with pointer authentication */
+    bool uao;                  /* exists only with FEAT_UAO */
+    bool vhe;                  /* exists only with FEAT_VHE */
     ptrdiff_t offset;          /* env field (SR_FIELD/_RO), ARMIdRegs (SR_ID) */
     uint64_t value;            /* SR_CONST value; SR_FIELD writable mask (0 = all) */
     uint64_t (*read)(ARMCPU *cpu, const struct ARMSysregInfo *ri);
@@ -468,12 +568,27 @@ typedef enum ARMSysregAccess {
     ARM_SR_OK,
     ARM_SR_UNDEF,
     ARM_SR_TRAP,
+    ARM_SR_TRAP_EL2,
 } ARMSysregAccess;
 ARMSysregAccess arm_sysreg_accessible(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write);
 const ARMSysregInfo *arm_sysreg_table(size_t *count);
 uint64_t arm_sysreg_read(ARMCPU *cpu, const ARMSysregInfo *ri);
 void arm_sysreg_write(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v);
 void arm_sysreg_dump(ARMCPU *cpu, GString *out);
+
+/* ---- el2.c: HCR_EL2 / CNTHCTL_EL2 traps of system registers ------------------- */
+
+/* May some EL2 trap control catch accesses to @ri (translation-time: such
+ * accesses from EL0/EL1 go through the run-time check)? */
+bool arm_el2_sysreg_trappable(const ARMSysregInfo *ri);
+/* Does the current configuration trap this EL0/EL1 access to EL2? */
+bool arm_el2_sysreg_trap(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write);
+/* VHE redirection (at EL2 with E2H, EL1 register encodings reach the EL2
+ * registers and the EL12 and EL02 encodings the EL1/EL0 ones): the encoding to look up,
+ * or 0 when @enc is UNDEFINED in this state. */
+uint32_t arm_sysreg_redirect(uint32_t enc, unsigned el, bool e2h);
+/* ISR_EL1 (physical or, for a guest, virtual pending interrupts). */
+uint64_t arm_sr_read_isr(ARMCPU *cpu, const ARMSysregInfo *ri);
 
 /* ---- tcg.c, gdbstub.c: CPUClass.accel_ops ("tcg") and .debug_ops -------- */
 
@@ -483,6 +598,12 @@ extern const CPUDebugOps arm_debug_ops;
 /* ---- disas.c: one line of disassembly (TcgCpuOps.disas) ---------------------- */
 
 void arm_disas_insn(CPUState *cs, uint64_t pc, const uint8_t *bytes, unsigned len, GString *out);
+
+/* ---- pauth.c ------------------------------------------------------------------------ */
+
+/* ComputePAC with QARMA5, and the IMPLEMENTATION DEFINED algorithm. */
+uint64_t arm_pauth_qarma5(uint64_t data, uint64_t modifier, uint64_t key0, uint64_t key1);
+uint64_t arm_pauth_impdef(uint64_t data, uint64_t modifier, uint64_t key0, uint64_t key1);
 
 /* ---- psci.c ---------------------------------------------------------------------- */
 

@@ -90,7 +90,7 @@ unsigned arm_recip_estimate(unsigned a);
 unsigned arm_rsqrt_estimate(unsigned a);
 /* Called from translated code: desc = ft | rm << 8 | intbits << 16. */
 uint64_t arm_helper_frint_int(CPUARMState *env, uint64_t desc, uint64_t a);
-/* Flag manipulation: op is one of these (RMIF | shift << 8 | mask << 16). */
+/* Flag manipulation (flagm.c): op is one of these (RMIF | shift << 8 | mask << 16). */
 enum {
     ARM_FLAGM_CFINV, ARM_FLAGM_XAFLAG, ARM_FLAGM_AXFLAG, ARM_FLAGM_RMIF, ARM_FLAGM_SETF8,
     ARM_FLAGM_SETF16,

@@ -16,6 +16,9 @@ enum {
     SRF_WO = 1 << 2,
     SRF_EL0RO = 1 << 3,
     SRF_FP = 1 << 4,
+    SRF_PAUTH = 1 << 5,
+    SRF_UAO = 1 << 6,
+    SRF_VHE = 1 << 7,
 };
 
 #define ENV_OFF(f) ((ptrdiff_t)offsetof(CPUARMState, f))
@@ -61,13 +64,13 @@ static uint64_t sr_read_ctr(ARMCPU *cpu, const ARMSysregInfo *ri)
 
 static bool sr_access_ctr(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
 {
-    return cpu->env.el > 0 || (cpu->env.sctlr_el[1] & SCTLR_UCT);
+    return cpu->env.el > 0 || (arm_sctlr(cpu, 0) & SCTLR_UCT);
 }
 
 static uint64_t sr_read_dczid(ARMCPU *cpu, const ARMSysregInfo *ri)
 {
     /* DZP (bit 4): DC ZVA prohibited at EL0 when SCTLR_EL1.DZE is 0. */
-    bool dzp = cpu->env.el == 0 && !(cpu->env.sctlr_el[1] & SCTLR_DZE);
+    bool dzp = cpu->env.el == 0 && !(arm_sctlr(cpu, 0) & SCTLR_DZE);
     return cpu->id.dczid | (dzp ? 0x10 : 0);
 }
 
@@ -79,12 +82,9 @@ static void sr_write_mmu(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 
 static void sr_write_hcr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 {
-    /* No AArch32 EL1: RW is RES1.  No VHE: E2H is RES0. */
-    v = (v | HCR_RW) & ~HCR_E2H;
-    if (v & (HCR_VM | HCR_TGE)) {
-        log_mask(LOG_UNIMP, "arm: HCR_EL2.%s is not implemented (stage 2 / TGE)\n",
-                 (v & HCR_VM) ? "VM" : "TGE");
-    }
+    /* No AArch32 EL1: RW is RES1.  E2H needs FEAT_VHE; every bit of a
+     * feature not implemented is RES0. */
+    v = (v | HCR_RW) & (HCR_IMPLEMENTED | (cpu->vhe ? HCR_E2H : 0));
     cpu->env.hcr_el2 = v;
     flush_tlb(cpu);
     arm_cpu_update_interrupts(cpu);
@@ -140,6 +140,16 @@ static uint64_t sr_read_pan(ARMCPU *cpu, const ARMSysregInfo *ri)
 static void sr_write_pan(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 {
     cpu->env.pstate = (cpu->env.pstate & ~PSTATE_PAN) | ((uint32_t)v & PSTATE_PAN);
+}
+
+static uint64_t sr_read_uao(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    return cpu->env.pstate & PSTATE_UAO;
+}
+
+static void sr_write_uao(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    cpu->env.pstate = (cpu->env.pstate & ~PSTATE_UAO) | ((uint32_t)v & PSTATE_UAO);
 }
 
 static uint64_t sr_read_nzcv(ARMCPU *cpu, const ARMSysregInfo *ri)
@@ -305,14 +315,19 @@ static void sr_write_pmccfiltr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 static int timer_index(const ARMSysregInfo *ri)
 {
     unsigned op1 = (ri->enc >> 11) & 7, crm = (ri->enc >> 3) & 15;
-    return op1 == 4 ? ARM_TIMER_HYP : crm == 2 ? ARM_TIMER_PHYS : ARM_TIMER_VIRT;
+    if (op1 == 4) {
+        return crm == 2 ? ARM_TIMER_HYP : ARM_TIMER_HYPVIRT;
+    }
+    return crm == 2 ? ARM_TIMER_PHYS : ARM_TIMER_VIRT;
 }
 
 /* EL0 access to the counters and timers: CNTKCTL_EL1 (EL0PCTEN bit 0,
  * EL0VCTEN bit 1, EL0VTEN bit 8, EL0PTEN bit 9). */
 static bool el0_timer_bit(ARMCPU *cpu, unsigned bit)
 {
-    return cpu->env.el > 0 || ((cpu->env.cntkctl_el1 >> bit) & 1);
+    /* Host EL0 (VHE with TGE): CNTHCTL_EL2 has CNTKCTL's EL0 bits. */
+    uint64_t ctl = arm_is_host(cpu) ? cpu->env.cnthctl_el2 : cpu->env.cntkctl_el1;
+    return cpu->env.el > 0 || ((ctl >> bit) & 1);
 }
 
 static bool sr_access_cntpct(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
@@ -342,7 +357,23 @@ static uint64_t sr_read_cntpct(ARMCPU *cpu, const ARMSysregInfo *ri)
 
 static uint64_t sr_read_cntvct(ARMCPU *cpu, const ARMSysregInfo *ri)
 {
-    return arm_timer_count(cpu) - cpu->env.cntvoff_el2;
+    /* EL2 with E2H and host EL0 see no virtual offset. */
+    bool no_off = (cpu->env.el == 2 && arm_e2h(cpu)) || (cpu->env.el == 0 && arm_is_host(cpu));
+    return arm_timer_count(cpu) - (no_off ? 0 : cpu->env.cntvoff_el2);
+}
+
+/* CPTR_EL2: TFP (bit 10) without E2H; CPACR's FPEN (21:20) and TTA (28)
+ * with it. */
+static void sr_write_cptr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    uint64_t mask = arm_e2h(cpu) ? 0x10300000ull : 0x400ull;
+    cpu->env.cptr_el2 = (cpu->env.cptr_el2 & ~mask) | (v & mask);
+}
+
+/* CNTHCTL_EL2: bits 10-11 (EL1PCTEN/EL1PTEN with E2H) need VHE. */
+static void sr_write_cnthctl(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    cpu->env.cnthctl_el2 = v & (cpu->vhe ? 0xfffull : 0x3ffull);
 }
 
 static uint64_t sr_read_tval(ARMCPU *cpu, const ARMSysregInfo *ri)
@@ -396,7 +427,7 @@ static void sr_ic_flush(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 
 static bool sr_access_dc_zva(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
 {
-    return cpu->env.el > 0 || (cpu->env.sctlr_el[1] & SCTLR_DZE);
+    return cpu->env.el > 0 || (arm_sctlr(cpu, 0) & SCTLR_DZE);
 }
 
 static void sr_dc_zva(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
@@ -414,18 +445,24 @@ static void sr_dc_zva(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 
 static void sr_at(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 {
+    /* AT S1E1R/W, S1E0R/W, S1E2R/W (stage 1: the IPA) and, op1 = 4 with
+     * op2 4..7, AT S12E1R/W, S12E0R/W (both stages). */
     unsigned op1 = (ri->enc >> 11) & 7, op2 = ri->enc & 7;
-    bool write = op2 & 1;
-    int mmu_idx = op1 == 4 ? ARM_MMUIDX_E2
+    bool write = op2 & 1, s12 = op1 == 4 && (op2 & 4);
+    int mmu_idx = op1 == 4 && !s12 ? (arm_e2h(cpu) ? ARM_MMUIDX_E20_2 : ARM_MMUIDX_E2)
                 : (op2 & 2) ? ARM_MMUIDX_E10_0 : ARM_MMUIDX_E10_1;
+    ARMAccessType acc = write ? ARM_ACCESS_STORE : ARM_ACCESS_LOAD;
     ARMTranslation t;
     ARMFault f;
-    if (arm_mmu_translate(cpu, v, write ? ARM_ACCESS_STORE : ARM_ACCESS_LOAD, mmu_idx, &t, &f)) {
+    bool ok = s12 ? arm_mmu_translate(cpu, v, acc, mmu_idx, &t, &f)
+                  : arm_mmu_translate_s1(cpu, v, acc, mmu_idx, &t, &f);
+    if (ok) {
         cpu->env.par_el1 = ((uint64_t)t.attrs << 56) | (t.paddr & 0xfffffffff000ull) |
                            (3ull << 7) /* SH: inner shareable */;
     } else {
-        cpu->env.par_el1 = 1 | ((uint64_t)f.fsc << 1) | (f.s1ptw ? 1ull << 9 : 0) |
-                           (1ull << 11);
+        /* F, FST, PTW (bit 8), S (bit 9: stage 2), bit 11 RES1. */
+        cpu->env.par_el1 = 1 | ((uint64_t)f.fsc << 1) | (f.s1ptw ? 1ull << 8 : 0) |
+                           (f.stage2 ? 1ull << 9 : 0) | (1ull << 11);
     }
 }
 
@@ -467,7 +504,8 @@ static void sr_tlbi_va_is(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
     .name = #NAME, .enc = ARM_SYSREG_ENC(op0, op1, crn, crm, op2), .min_el = (el),  \
     .dump = ((flags) & SRF_DUMP) != 0, .end_tb = ((flags) & SRF_END_TB) != 0,        \
     .wo = ((flags) & SRF_WO) != 0, .el0_ro = ((flags) & SRF_EL0RO) != 0,             \
-    .fp = ((flags) & SRF_FP) != 0
+    .fp = ((flags) & SRF_FP) != 0, .pauth = ((flags) & SRF_PAUTH) != 0, \
+    .uao = ((flags) & SRF_UAO) != 0, .vhe = ((flags) & SRF_VHE) != 0
 
 #define SR_F(NAME, op0, op1, crn, crm, op2, el, flags, field, wmask) \
     { SR_COMMON(NAME, op0, op1, crn, crm, op2, el, flags), .kind = SR_FIELD, \
@@ -523,7 +561,8 @@ const ARMSysregInfo *arm_sysreg_find(uint32_t enc)
 ARMSysregAccess arm_sysreg_accessible(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
 {
     unsigned el = cpu->env.el;
-    if (ri->min_el > arm_highest_el(cpu) || el < ri->min_el) {
+    if (ri->min_el > arm_highest_el(cpu) || el < ri->min_el || (ri->pauth && !cpu->pauth) ||
+        (ri->uao && !cpu->uao) || (ri->vhe && !cpu->vhe)) {
         return ARM_SR_UNDEF;
     }
     if (is_write ? (ri->kind == SR_FIELD_RO || ri->kind == SR_ID || ri->kind == SR_CONST ||
@@ -533,6 +572,9 @@ ARMSysregAccess arm_sysreg_accessible(ARMCPU *cpu, const ARMSysregInfo *ri, bool
     }
     if (ri->access && !ri->access(cpu, ri, is_write)) {
         return ARM_SR_TRAP;
+    }
+    if (el < 2 && cpu->has_el2 && arm_el2_sysreg_trap(cpu, ri, is_write)) {
+        return ARM_SR_TRAP_EL2;
     }
     return ARM_SR_OK;
 }
@@ -579,7 +621,8 @@ void arm_sysreg_dump(ARMCPU *cpu, GString *out)
     int n = 0;
     for (size_t i = 0; i < G_N_ELEMENTS(arm_sysregs); i++) {
         const ARMSysregInfo *ri = &arm_sysregs[i];
-        if (!ri->dump || ri->min_el > arm_highest_el(cpu)) {
+        if (!ri->dump || ri->min_el > arm_highest_el(cpu) || (ri->pauth && !cpu->pauth) ||
+            (ri->uao && !cpu->uao) || (ri->vhe && !cpu->vhe)) {
             continue;
         }
         g_string_append_printf(out, " %-16s %016" PRIx64 "%s", ri->name,

@@ -36,30 +36,48 @@ static G_GNUC_NORETURN void raise_sync(ARMCPU *cpu, uint64_t syndrome, unsigned 
                                        uintptr_t ra)
 {
     CPUARMState *env = &cpu->env;
+    /* HCR_EL2.TGE: what EL0 would take to EL1 goes to EL2. */
+    if (target_el == 1 && env->el == 0 && cpu->has_el2 && (env->hcr_el2 & HCR_TGE)) {
+        target_el = 2;
+    }
     env->excp_kind = EXCP_KIND_SYNC;
     env->excp_target_el = target_el;
     env->excp_syndrome = syndrome;
     cpu->engine->raise_exception(CPU(cpu), ra);
 }
 
+void arm_raise_sync(ARMCPU *cpu, uint64_t syndrome, unsigned target_el, uintptr_t ra)
+{
+    raise_sync(cpu, syndrome, target_el, ra);
+}
+
+/* Instruction or data abort for @f: stage-1 faults go to EL1 (or EL2 from
+ * EL2 or with TGE), stage-2 faults to EL2 with the IPA in HPFAR_EL2. */
 static G_GNUC_NORETURN void raise_abort(ARMCPU *cpu, uint64_t vaddr, TcgAccessType access,
-                                        unsigned fsc, bool s1ptw, uintptr_t ra)
+                                        const ARMFault *f, uintptr_t ra)
 {
     CPUARMState *env = &cpu->env;
-    unsigned target = arm_sync_target_el(cpu);
+    unsigned target = f->stage2 ? 2 : arm_sync_target_el(cpu);
+    if (target == 1 && env->el == 0 && cpu->has_el2 && (env->hcr_el2 & HCR_TGE)) {
+        target = 2;
+    }
     bool lower = target > env->el;
     unsigned ec;
-    uint32_t iss = fsc & 0x3f;
+    uint32_t iss = f->fsc & 0x3f;
     if (access == TCG_ACCESS_FETCH) {
         ec = lower ? EC_IABORT_LOWER : EC_IABORT_SAME;
     } else {
         ec = lower ? EC_DABORT_LOWER : EC_DABORT_SAME;
         if (access == TCG_ACCESS_WRITE) {
-            iss |= 1u << 6;    /* WnR */
+            iss |= 1u << 6;    /* WnR (of the access, also on an S1PTW fault) */
         }
     }
-    if (s1ptw) {
+    if (f->s1ptw) {
         iss |= 1u << 7;
+    }
+    if (f->stage2) {
+        env->hpfar_el2 = (f->ipa >> 12) << 4;
+        env->excp_want_isv = access != TCG_ACCESS_FETCH && !f->s1ptw;
     }
     env->excp_vaddr = vaddr;
     env->excp_has_far = true;
@@ -83,10 +101,21 @@ static void arm_tcg_get_tb_cpu_state(CPUState *cs, uint64_t *pc, uint64_t *flags
     if (env->pstate & PSTATE_IL) {
         f |= TB_FLAG_IL;
     }
-    if (env->sctlr_el[env->el == 2 ? 2 : 1] & SCTLR_A) {
+    if (arm_sctlr(cpu, env->el) & SCTLR_A) {
         f |= TB_FLAG_ALIGN;
     }
     f |= (uint64_t)arm_fp_trap_el(cpu) << TB_FLAG_FPTRAP_SHIFT;
+    f |= (uint64_t)((env->pstate & PSTATE_BTYPE) >> PSTATE_BTYPE_SHIFT) << TB_FLAG_BTYPE_SHIFT;
+    /* SCTLR_EL1.BT0 (bit 35) for EL0, BT1 / SCTLR_EL2.BT (bit 36). */
+    if ((arm_sctlr(cpu, env->el) >> (env->el == 0 ? 35 : 36)) & 1) {
+        f |= TB_FLAG_BT;
+    }
+    if (env->pstate & PSTATE_UAO) {
+        f |= TB_FLAG_UAO;
+    }
+    if (arm_e2h(cpu)) {
+        f |= TB_FLAG_E2H;
+    }
     *pc = env->pc;
     *flags = f;
 }
@@ -116,7 +145,7 @@ static bool arm_tcg_tlb_fill(CPUState *cs, uint64_t vaddr, unsigned size,
         }
         log_mask(LOG_MMU, "arm: fault fsc 0x%x at 0x%" G_GINT64_MODIFIER "x (mmu_idx %d)\n",
                  f.fsc, vaddr, mmu_idx);
-        raise_abort(cpu, vaddr, access_type, f.fsc, f.s1ptw, ra);
+        raise_abort(cpu, vaddr, access_type, &f, ra);
     }
     out->paddr = t.paddr;
     out->prot = (t.prot & ARM_PROT_READ ? TCG_PROT_READ : 0) |
@@ -135,7 +164,8 @@ static void arm_tcg_do_unaligned_access(CPUState *cs, uint64_t vaddr, TcgAccessT
         cpu->env.excp_has_far = true;
         raise_sync(cpu, arm_syndrome(EC_PC_ALIGN, 0), arm_sync_target_el(cpu), ra);
     }
-    raise_abort(cpu, vaddr, access_type, FSC_ALIGNMENT, false, ra);
+    ARMFault f = { .fsc = FSC_ALIGNMENT };
+    raise_abort(cpu, vaddr, access_type, &f, ra);
 }
 
 /* A bus error (nothing at the address, or a device refused): synchronous
@@ -144,7 +174,8 @@ static void arm_tcg_do_transaction_failed(CPUState *cs, uint64_t vaddr, uint64_t
                                           unsigned size, TcgAccessType access_type,
                                           int mmu_idx, MemTxResult result, uintptr_t ra)
 {
-    raise_abort(arm_cs_cpu(cs), vaddr, access_type, 0x10, false, ra);
+    ARMFault f = { .fsc = 0x10 };
+    raise_abort(arm_cs_cpu(cs), vaddr, access_type, &f, ra);
 }
 
 static void arm_tcg_do_interrupt(CPUState *cs)
@@ -263,6 +294,8 @@ static void check_sysreg(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write,
         return;
     case ARM_SR_TRAP:
         raise_sync(cpu, syndrome, arm_sync_target_el(cpu), ra);
+    case ARM_SR_TRAP_EL2:
+        raise_sync(cpu, syndrome, 2, ra);
     default:
         raise_sync(cpu, arm_syndrome(EC_UNCATEGORIZED, 0), arm_sync_target_el(cpu), ra);
     }
@@ -299,7 +332,7 @@ void arm_helper_msr_i(CPUARMState *env, uint64_t field, uint64_t imm, uint64_t s
     case ARM_MSRI_DAIFSET:
     case ARM_MSRI_DAIFCLR:
         /* EL0 only with SCTLR_EL1.UMA (bit 9). */
-        if (env->el == 0 && !(env->sctlr_el[1] & (1ull << 9))) {
+        if (env->el == 0 && !(arm_sctlr(cpu, 0) & (1ull << 9))) {
             raise_sync(cpu, syndrome, 1, TCG_GETPC());
         }
         if (field == ARM_MSRI_DAIFSET) {
@@ -312,6 +345,9 @@ void arm_helper_msr_i(CPUARMState *env, uint64_t field, uint64_t imm, uint64_t s
     case ARM_MSRI_PAN:
         env->pstate = (env->pstate & ~PSTATE_PAN) | ((imm & 1) ? PSTATE_PAN : 0);
         break;
+    case ARM_MSRI_UAO:
+        env->pstate = (env->pstate & ~PSTATE_UAO) | ((imm & 1) ? PSTATE_UAO : 0);
+        break;
     default:
         g_assert_not_reached();
     }
@@ -319,7 +355,8 @@ void arm_helper_msr_i(CPUARMState *env, uint64_t field, uint64_t imm, uint64_t s
 
 void arm_helper_eret(CPUARMState *env)
 {
-    arm_cpu_eret(arm_env_cpu(env));
+    ARMCPU *cpu = arm_env_cpu(env);
+    arm_cpu_eret(cpu, env->elr_el[env->el]);
 }
 
 void arm_helper_wfi(CPUARMState *env, uint64_t syndrome)
@@ -328,15 +365,35 @@ void arm_helper_wfi(CPUARMState *env, uint64_t syndrome)
     CPUState *cs = CPU(cpu);
     /* EL0 WFI traps to EL1 unless SCTLR_EL1.nTWI (preferred return: the
      * WFI; the translator set pc to the next instruction). */
-    if (env->el == 0 && !(env->sctlr_el[1] & SCTLR_nTWI)) {
+    if (env->el == 0 && !(arm_sctlr(cpu, 0) & SCTLR_nTWI)) {
         env->pc -= 4;
         raise_sync(cpu, syndrome, 1, 0);
+    }
+    /* HCR_EL2.TWI traps EL0/EL1 WFI to EL2. */
+    if (env->el < 2 && cpu->has_el2 && (env->hcr_el2 & HCR_TWI)) {
+        env->pc -= 4;
+        raise_sync(cpu, syndrome, 2, 0);
     }
     if (CPU_GET_CLASS(cs)->has_work(cs)) {
         return;
     }
     cs->halted = true;
     cpu->engine->loop_exit(cs, 0);
+}
+
+/* WFE: no event register, so it behaves as a yield once the traps are
+ * checked (SCTLR_EL1.nTWE for EL0, HCR_EL2.TWE for EL0/EL1). */
+void arm_helper_wfe(CPUARMState *env, uint64_t syndrome)
+{
+    ARMCPU *cpu = arm_env_cpu(env);
+    if (env->el == 0 && !(arm_sctlr(cpu, 0) & SCTLR_nTWE)) {
+        env->pc -= 4;
+        raise_sync(cpu, syndrome, 1, 0);
+    }
+    if (env->el < 2 && cpu->has_el2 && (env->hcr_el2 & HCR_TWE)) {
+        env->pc -= 4;
+        raise_sync(cpu, syndrome, 2, 0);
+    }
 }
 
 uint64_t arm_helper_rbit(uint64_t x)
@@ -442,6 +499,22 @@ uint64_t arm_helper_ldp128(CPUARMState *env, uint64_t addr)
 unsigned arm_fp_trap_el(ARMCPU *cpu)
 {
     const CPUARMState *env = &cpu->env;
+    if (arm_e2h(cpu)) {
+        /* VHE: CPTR_EL2 has CPACR's format (FPEN, bits 21:20); host EL0
+         * (TGE) obeys it instead of CPACR_EL1. */
+        unsigned fpen2 = (env->cptr_el2 >> 20) & 3;
+        bool host = arm_is_host(cpu);
+        if (env->el <= 1 && !host) {
+            unsigned fpen1 = (env->cpacr_el1 >> 20) & 3;
+            if (fpen1 == 0 || fpen1 == 2 || (fpen1 == 1 && env->el == 0)) {
+                return 1;
+            }
+        }
+        if (fpen2 == 0 || fpen2 == 2 || (fpen2 == 1 && env->el == 0 && host)) {
+            return 2;
+        }
+        return 0;
+    }
     unsigned fpen = (env->cpacr_el1 >> 20) & 3;
     if (env->el <= 1 && (fpen == 0 || fpen == 2 || (fpen == 1 && env->el == 0))) {
         return 1;

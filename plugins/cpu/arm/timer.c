@@ -2,8 +2,9 @@
 /*
  * The generic timer's CPU side: the system counter (CNTPCT, from
  * CLOCK_VIRTUAL at the cntfrq property, 62.5 MHz by default like QEMU),
- * and three timers (EL1 physical, EL1 virtual, EL2 physical), each with
- * CTL/CVAL/TVAL and an output line (IRQ output pins 0, 1, 2) that is high
+ * and four timers (EL1 physical, EL1 virtual, EL2 physical, EL2 virtual
+ * with VHE), each with CTL/CVAL/TVAL and an output line (IRQ output pins
+ * 0, 1, 2, 3) that is high
  * while ENABLE && ISTATUS && !IMASK.  A host timer re-evaluates a timer
  * when its comparator is reached.
  */
@@ -19,6 +20,7 @@ uint64_t arm_timer_count(ARMCPU *cpu)
 /* The counter timer @t compares against (the virtual one is offset). */
 static uint64_t timer_counter(ARMCPU *cpu, int t)
 {
+    /* The EL2 virtual timer counts with an offset of zero. */
     uint64_t c = arm_timer_count(cpu);
     return t == ARM_TIMER_VIRT ? c - cpu->env.cntvoff_el2 : c;
 }
@@ -93,12 +95,18 @@ static void hyp_expired(void *opaque)
     timer_expired(opaque, ARM_TIMER_HYP);
 }
 
+static void hypvirt_expired(void *opaque)
+{
+    timer_expired(opaque, ARM_TIMER_HYPVIRT);
+}
+
 void arm_timer_init(ARMCPU *cpu)
 {
     static const TimerCallback cbs[ARM_NUM_TIMERS] = {
         [ARM_TIMER_PHYS] = phys_expired,
         [ARM_TIMER_VIRT] = virt_expired,
         [ARM_TIMER_HYP] = hyp_expired,
+        [ARM_TIMER_HYPVIRT] = hypvirt_expired,
     };
     for (int t = 0; t < ARM_NUM_TIMERS; t++) {
         if (!cpu->timer_qt[t]) {

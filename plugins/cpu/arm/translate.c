@@ -33,6 +33,11 @@ typedef struct DisasContext {
     bool align;             /* SCTLR_ELx.A: every access must be aligned */
     unsigned fp_trap_el;    /* FP/SIMD accesses trap to this EL (0: allowed) */
     bool ended;             /* the block's last op has been emitted */
+    unsigned btype;         /* PSTATE.BTYPE at the block's start */
+    bool bt;                /* SCTLR_ELx.BT: PACIxSP is no landing pad for BTYPE 11 */
+    bool guarded;           /* the block's page is a BTI guarded page */
+    bool uao;               /* PSTATE.UAO: LDTR/STTR use this EL's permissions */
+    bool e2h;               /* HCR_EL2.E2H: VHE register redirection */
 } DisasContext;
 
 #include "plugins/cpu/arm/a64.trans.h"
@@ -939,6 +944,7 @@ static bool trans_cls(DisasContext *ctx, arg_r1 *a)
 
 #include "plugins/cpu/arm/translate-sys.c.inc"
 #include "plugins/cpu/arm/translate-mem.c.inc"
+#include "plugins/cpu/arm/translate-pauth.c.inc"
 #include "plugins/cpu/arm/translate-fp.c.inc"
 #include "plugins/cpu/arm/translate-simd.c.inc"
 
@@ -955,6 +961,10 @@ unsigned arm_translate(CPUState *cs, IrBuilder *b)
         .mem_idx = (int)((b->flags & TB_FLAG_MMUIDX_MASK) >> TB_FLAG_MMUIDX_SHIFT),
         .align = (b->flags & TB_FLAG_ALIGN) != 0,
         .fp_trap_el = (unsigned)((b->flags & TB_FLAG_FPTRAP_MASK) >> TB_FLAG_FPTRAP_SHIFT),
+        .btype = (unsigned)((b->flags & TB_FLAG_BTYPE_MASK) >> TB_FLAG_BTYPE_SHIFT),
+        .bt = (b->flags & TB_FLAG_BT) != 0,
+        .uao = (b->flags & TB_FLAG_UAO) != 0,
+        .e2h = (b->flags & TB_FLAG_E2H) != 0,
     };
     uint64_t pc = b->pc_first;
     uint64_t page_end = (pc & TCG_PAGE_MASK) + TCG_PAGE_SIZE;
@@ -983,6 +993,20 @@ unsigned arm_translate(CPUState *cs, IrBuilder *b)
         ir_insn_start(b, pc, 0, 0);
         ctx.pc = pc;
         ctx.next_pc = pc + 4;
+        if (n == 0 && ctx.btype) {
+            /* After an indirect branch: a guarded page wants a landing
+             * pad here (Branch Target exception, EC 0x0d, ISS = BTYPE);
+             * then BTYPE is 00 again. */
+            ctx.guarded = arm_page_guarded(cpu, pc);
+            if (ctx.guarded && !btype_destination_ok(ctx.insn, ctx.bt, ctx.btype)) {
+                gen_exception(&ctx, arm_syndrome(EC_BTI, ctx.btype));
+                pc = ctx.next_pc;
+                break;
+            }
+            gen_set_btype(&ctx, 0);
+        } else if (n == 0 && ctx.cpu->bti) {
+            ctx.guarded = arm_page_guarded(cpu, pc);
+        }
         if (!a64_decode(&ctx, ctx.insn, 0)) {
             gen_undef(&ctx);
         }

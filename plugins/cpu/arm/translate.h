@@ -28,6 +28,13 @@
 /* EL that FP/SIMD accesses trap to (0: they do not). */
 #define TB_FLAG_FPTRAP_SHIFT 7
 #define TB_FLAG_FPTRAP_MASK (3ull << TB_FLAG_FPTRAP_SHIFT)
+/* PSTATE.BTYPE, SCTLR_ELx.BT of the current EL, PSTATE.UAO. */
+#define TB_FLAG_BTYPE_SHIFT 16
+#define TB_FLAG_BTYPE_MASK (3ull << TB_FLAG_BTYPE_SHIFT)
+#define TB_FLAG_BT (1ull << 18)
+#define TB_FLAG_UAO (1ull << 19)
+/* HCR_EL2.E2H (VHE register redirection and LDTR/STTR at EL2). */
+#define TB_FLAG_E2H (1ull << 20)
 
 extern const TcgGlobalDesc arm_tcg_globals[ARM_NUM_GLOBALS];
 
@@ -53,6 +60,7 @@ void arm_helper_msr(CPUARMState *env, uint64_t index, uint64_t value, uint64_t s
 void arm_helper_msr_i(CPUARMState *env, uint64_t field, uint64_t imm, uint64_t syndrome);
 void arm_helper_eret(CPUARMState *env);
 void arm_helper_wfi(CPUARMState *env, uint64_t syndrome);
+void arm_helper_wfe(CPUARMState *env, uint64_t syndrome);
 uint64_t arm_helper_rbit(uint64_t x);
 uint64_t arm_helper_crc32(uint64_t acc, uint64_t val, uint64_t bytes, uint64_t castagnoli);
 uint64_t arm_helper_cas128(CPUARMState *env, uint64_t addr, uint64_t cmp_lo, uint64_t cmp_hi,
@@ -68,6 +76,16 @@ uint64_t arm_helper_frint(CPUARMState *env, uint64_t desc, uint64_t a);
 void arm_helper_fcmp(CPUARMState *env, uint64_t desc, uint64_t a, uint64_t b);
 uint64_t arm_helper_cvtf(CPUARMState *env, uint64_t desc, uint64_t v);
 uint64_t arm_helper_fcvt_int(CPUARMState *env, uint64_t desc, uint64_t a);
+/* Pointer authentication (pauth.c); @key is ARM_PAUTH_*. */
+uint64_t arm_helper_pac(CPUARMState *env, uint64_t ptr, uint64_t modifier, uint64_t key);
+uint64_t arm_helper_aut(CPUARMState *env, uint64_t ptr, uint64_t modifier, uint64_t key);
+uint64_t arm_helper_xpac(CPUARMState *env, uint64_t ptr, uint64_t data);
+uint64_t arm_helper_pacga(CPUARMState *env, uint64_t x, uint64_t modifier);
+/* ERET/ERETAA/ERETAB: @key -1 for plain ERET. */
+void arm_helper_eret_auth(CPUARMState *env, uint64_t key);
+/* Raise a synchronous exception from a helper (tcg.c). */
+G_GNUC_NORETURN void arm_raise_sync(ARMCPU *cpu, uint64_t syndrome, unsigned target_el,
+                                    uintptr_t ra);
 /* EL that FP/SIMD instructions trap to now (0: none). */
 unsigned arm_fp_trap_el(ARMCPU *cpu);
 
@@ -77,6 +95,7 @@ enum {
     ARM_MSRI_DAIFSET,
     ARM_MSRI_DAIFCLR,
     ARM_MSRI_PAN,
+    ARM_MSRI_UAO,
 };
 
 #endif

@@ -105,6 +105,7 @@ static const struct { int timer; unsigned ppi; } virt_timer_ppis[] = {
     { ARM_TIMER_PHYS, 14 },
     { ARM_TIMER_VIRT, 11 },
     { ARM_TIMER_HYP, 10 },
+    { ARM_TIMER_HYPVIRT, 12 },     /* EL2 virtual timer (VHE) */
 };
 
 /* Interrupt specifier flags (include/dt-bindings/interrupt-controller). */

@@ -79,6 +79,10 @@ void block_dirty_bitmap_deserialize(BlockDirtyBitmap *bm, uint64_t start, uint64
 /* SHA-256 of the serialized bits (hex, free with g_free). */
 char *block_dirty_bitmap_sha256(BlockDirtyBitmap *bm);
 
+/* The node changed size (block_resize): its bitmaps follow; granules
+ * past a new end are dropped, new ones are clean. */
+void block_node_resize_bitmaps(BlockNode *bs);
+
 /* query-block's "dirty-bitmaps" (BlockDirtyInfo) for @bs. */
 JsonArray *block_node_bitmaps_info(BlockNode *bs);
 

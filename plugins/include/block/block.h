@@ -154,6 +154,10 @@ struct BlockDriver {
     /* blockdev-create: @opts without "driver"; "file" names a node for
      * formats, "filename" the host file for protocols. */
     bool (*create)(BlockGraph *g, BlockOpts *opts, GError **errp);
+    /* What [off, off+bytes) holds, as seen by a reader of this node (the
+     * whole chain below it): BLOCK_DATA_* flags (0: data) or -errno; *pnum
+     * (1..bytes) says how far the answer holds.  NULL: everything is data. */
+    int (*data_status)(BlockNode *bs, uint64_t off, uint64_t bytes, uint64_t *pnum);
     /* Persistent dirty bitmaps (NULL: the format cannot store them).  May
      * @bs store a bitmap called @name of @granularity bytes? */
     bool (*can_store_bitmap)(BlockNode *bs, const char *name, uint32_t granularity,
@@ -274,6 +278,11 @@ int block_node_pwritev(BlockNode *bs, uint64_t off, uint64_t bytes, const BlockI
 int block_node_flush(BlockNode *bs);
 int block_node_pdiscard(BlockNode *bs, uint64_t off, uint64_t bytes);
 int block_node_pwrite_zeroes(BlockNode *bs, uint64_t off, uint64_t bytes, bool may_unmap);
+/* What a reader of @bs finds (NBD base:allocation): BLOCK_DATA_HOLE - no
+ * data stored for the range in the chain; BLOCK_DATA_ZERO - it reads as
+ * zeros.  Returns the flags (>= 0) for the first *pnum bytes, or -errno. */
+enum { BLOCK_DATA_HOLE = 1 << 0, BLOCK_DATA_ZERO = 1 << 1 };
+int block_node_data_status(BlockNode *bs, uint64_t off, uint64_t bytes, uint64_t *pnum);
 
 void block_node_add_write_notifier(BlockNode *bs, BlockWriteNotifier *n);
 void block_node_remove_write_notifier(BlockNode *bs, BlockWriteNotifier *n);
@@ -395,6 +404,10 @@ void blk_aio_pdiscard(BlockBackend *blk, uint64_t off, uint64_t bytes,
                       BlockCompletionFn cb, void *opaque);
 void blk_aio_pwrite_zeroes(BlockBackend *blk, uint64_t off, uint64_t bytes, bool may_unmap,
                            BlockCompletionFn cb, void *opaque);
+/* block_node_data_status of [off, off+bytes): @cb gets the flags (>= 0)
+ * or -errno and *pnum how far they hold (@pnum must stay valid until then). */
+void blk_aio_data_status(BlockBackend *blk, uint64_t off, uint64_t bytes, uint64_t *pnum,
+                          BlockCompletionFn cb, void *opaque);
 /* Requests in flight (and held by werror=stop). */
 int blk_in_flight(BlockBackend *blk);
 /* Count a request the device refused (bad sector range). */

@@ -142,7 +142,7 @@ void exc_dispatch(uint64_t kind, ExcFrame *f)
     last_exc.spsr = el == 2 ? sysreg_read(spsr_el2) : sysreg_read(spsr_el1);
     if (k != 0) {
         last_exc.count++;
-        if (irq_hook && k <= 2) {
+        if (irq_hook) {
             irq_hook((int)k);
         } else {
             puts_uart("unexpected asynchronous exception\n");
@@ -164,6 +164,15 @@ void exc_dispatch(uint64_t kind, ExcFrame *f)
         /* Resume after the faulting instruction (SMC reaches us only as
          * an HCR_EL2.TSC trap, whose preferred return is the SMC). */
         elr += 4;
+    }
+    if (ec == 0x0d) {
+        /* Branch target exception: resuming after the landing instruction
+         * needs SPSR.BTYPE cleared or the next one is checked too. */
+        if (el == 2) {
+            sysreg_write(spsr_el2, sysreg_read(spsr_el2) & ~(3ull << 10));
+        } else {
+            sysreg_write(spsr_el1, sysreg_read(spsr_el1) & ~(3ull << 10));
+        }
     }
     if (ec == 0x0e) {
         /* Illegal execution state: clear SPSR.IL or we fault again. */

@@ -31,7 +31,7 @@ typedef struct ExcRecord {
 
 extern ExcRecord last_exc;
 extern int failures;
-/* Interrupt hook (kind 1 IRQ, 2 FIQ); must silence the source. */
+/* Interrupt hook (kind 1 IRQ, 2 FIQ, 3 SError); must silence or mask the source. */
 extern void (*irq_hook)(int kind);
 
 #define PSCI_VERSION 0x84000000u

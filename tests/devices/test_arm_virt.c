@@ -449,6 +449,25 @@ START_TEST(test_image_boot_layout_and_device_tree)
     ck_assert_uint_eq(fdt32_to_cpu(tirq[5]), 0x304);   /* level-high on CPUs 0 and 1 */
     ck_assert_uint_eq(fdt32_to_cpu(tirq[7]), 11);
     ck_assert_uint_eq(fdt32_to_cpu(tirq[10]), 10);
+    /* PCIe: 16 interrupt-map entries of child address (3), pin, GIC phandle,
+     * the GIC's unit address (its #address-cells = 2) and a 3-cell SPI. */
+    const char *pci = "/pci@4010000000";
+    const fdt32_t *imap = fdt_getprop(fdt, fdt_path_offset(fdt, pci), "interrupt-map", &len);
+    ck_assert_ptr_nonnull(imap);
+    ck_assert_int_eq(len, 16 * 10 * 4);
+    /* slot 1, INTA -> INTB's SPI: (1 + 1 - 1) % 4 = 1, SPI 3 + 1 */
+    const fdt32_t *e = imap + 4 * 10;
+    ck_assert_uint_eq(fdt32_to_cpu(e[0]), 1 << 11);
+    ck_assert_uint_eq(fdt32_to_cpu(e[3]), 1);
+    ck_assert_uint_eq(fdt32_to_cpu(e[5]), 0);
+    ck_assert_uint_eq(fdt32_to_cpu(e[6]), 0);
+    ck_assert_uint_eq(fdt32_to_cpu(e[7]), 0);
+    ck_assert_uint_eq(fdt32_to_cpu(e[8]), 4);
+    ck_assert_uint_eq(fdt32_to_cpu(e[9]), 4);
+    const fdt32_t *msi = fdt_getprop(fdt, fdt_path_offset(fdt, pci), "msi-parent", NULL);
+    ck_assert_ptr_nonnull(msi);
+    ck_assert_int_eq(fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(*msi)),
+                     fdt_path_offset(fdt, "/intc@8000000/v2m@8020000"));
     /* The interrupt parent is the GIC. */
     const fdt32_t *ip = fdt_getprop(fdt, 0, "interrupt-parent", NULL);
     ck_assert_int_eq(fdt_node_offset_by_phandle(fdt, fdt32_to_cpu(*ip)),

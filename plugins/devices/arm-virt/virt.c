@@ -5,7 +5,10 @@
  * distributor 0x08000000, CPU interface 0x08010000, GICv2m MSI frame
  * 0x08020000 for SPIs 80..143; GICv3: distributor 0x08000000,
  * redistributors 0x080a0000), the PL011 UART at
- * 0x09000000 (SPI 1), the generic timer's PPIs (EL1 physical 14, virtual
+ * 0x09000000 (SPI 1), PL031 0x09010000, fw_cfg 0x09020000, PL061
+ * 0x09030000 (power button), 32 virtio-mmio slots from 0x0a000000, the
+ * PCIe host (ECAM 0x4010000000, windows 0x10000000 and 0x8000000000, I/O
+ * 0x3eff0000, INTA..D on SPIs 3..6), the generic timer's PPIs (EL1 physical 14, virtual
  * 11, EL2 physical 10) and PSCI served by the CPUs (HVC, or SMC with
  * virtualization=on, as QEMU chooses).
  *
@@ -46,6 +49,7 @@
 #define GiB (1024 * MiB)
 
 enum {
+    VIRT_FLASH,
     VIRT_GIC_DIST,
     VIRT_GIC_CPU,
     VIRT_GIC_V2M,
@@ -55,7 +59,11 @@ enum {
     VIRT_FW_CFG,
     VIRT_GPIO,
     VIRT_MMIO,
+    VIRT_PCIE_MMIO,
+    VIRT_PCIE_PIO,
     VIRT_MEM,
+    VIRT_HIGH_PCIE_ECAM,
+    VIRT_HIGH_PCIE_MMIO,
 };
 
 typedef struct VirtRegion {
@@ -66,6 +74,7 @@ typedef struct VirtRegion {
 
 /* The board's address map (QEMU's virt addresses). */
 static const VirtRegion virt_memmap[] = {
+    [VIRT_FLASH] = { .name = "flash", .base = 0x00000000, .size = 0x08000000 },
     [VIRT_GIC_DIST] = { .name = "gic-dist", .base = 0x08000000, .size = 0x10000 },
     [VIRT_GIC_CPU] = { .name = "gic-cpu", .base = 0x08010000, .size = 0x10000 },
     [VIRT_GIC_V2M] = { .name = "gic-v2m", .base = 0x08020000, .size = 0x1000 },
@@ -75,11 +84,17 @@ static const VirtRegion virt_memmap[] = {
     [VIRT_FW_CFG] = { .name = "fw-cfg", .base = 0x09020000, .size = 0x18 },
     [VIRT_GPIO] = { .name = "gpio", .base = 0x09030000, .size = 0x1000 },
     [VIRT_MMIO] = { .name = "virtio-mmio", .base = 0x0a000000, .size = 0x200 },
+    [VIRT_PCIE_MMIO] = { .name = "pcie-mmio", .base = 0x10000000, .size = 0x2eff0000 },
+    [VIRT_PCIE_PIO] = { .name = "pcie-pio", .base = 0x3eff0000, .size = 0x10000 },
     [VIRT_MEM] = { .name = "mem", .base = 0x40000000, .size = 255 * GiB },
+    [VIRT_HIGH_PCIE_ECAM] = { .name = "pcie-ecam", .base = 0x4010000000ULL, .size = 256 * MiB },
+    [VIRT_HIGH_PCIE_MMIO] = { .name = "pcie-mmio-high", .base = 0x8000000000ULL,
+                              .size = 0x8000000000ULL },
 };
 
 /* SPI numbers (INTID - 32), QEMU's. */
-enum { VIRT_SPI_UART = 1, VIRT_SPI_RTC = 2, VIRT_SPI_GPIO = 7, VIRT_SPI_MMIO = 16, VIRT_SPI_V2M = 48,
+enum { VIRT_SPI_UART = 1, VIRT_SPI_RTC = 2, VIRT_SPI_PCIE = 3, VIRT_SPI_GPIO = 7,
+       VIRT_SPI_MMIO = 16, VIRT_SPI_V2M = 48,
        VIRT_V2M_SPIS = 64 };
 #define VIRT_MMIO_SLOTS 32
 #define VIRT_GPIO_POWER 3          /* PL061 line of the power button */
@@ -110,6 +125,8 @@ typedef struct ArmVirtMachineState {
     MachineState parent_obj;
     bool virtualization;
     char *gic_version;
+    char *pflash[2];
+    DeviceState *flash[2];
     bool gic_v3;
     DeviceState *gic;
     DeviceState *v2m;
@@ -125,6 +142,7 @@ typedef struct ArmVirtMachineState {
     DeviceState *rtc;
     DeviceState *gpio;
     DeviceState *fw_cfg;
+    DeviceState *pcie;
     DeviceState *virtio[VIRT_MMIO_SLOTS];
     LoaderImages *images;
     FdtBuilder *fdt;
@@ -335,6 +353,30 @@ static bool virt_create_gic(ArmVirtMachineState *s, GError **errp)
     return true;
 }
 
+/* Two 64 MiB CFI flashes (QEMU's 256 blocks of 256 KiB, 4-byte bank of two
+ * 16-bit chips) at 0 and 0x04000000, from the pflash0/pflash1 nodes. */
+static bool virt_create_flash(ArmVirtMachineState *s, GError **errp)
+{
+    MachineState *ms = MACHINE(s);
+    uint64_t half = virt_memmap[VIRT_FLASH].size / 2;
+    for (unsigned i = 0; i < 2; i++) {
+        g_autofree char *name = g_strdup_printf("flash%u", i);
+        DeviceState *f = virt_new_device(ms, "cfi.pflash01", name, errp);
+        if (!f || !object_property_set_uint(OBJECT(f), "sector-length", 256 * 1024, errp) ||
+            !object_property_set_uint(OBJECT(f), "num-blocks", half / (256 * 1024), errp) ||
+            (s->pflash[i] && !object_property_set_str(OBJECT(f), "drive", s->pflash[i], errp)) ||
+            !device_realize(f, errp)) {
+            if (errp && *errp) {
+                g_prefix_error(errp, "virt (aarch64): pflash%u: ", i);
+            }
+            return false;
+        }
+        device_mmio_map(f, 0, &ms->system_memory, virt_memmap[VIRT_FLASH].base + half * i);
+        s->flash[i] = f;
+    }
+    return true;
+}
+
 /* A realized device mapped at @region, its pin 0 wired to SPI @spi. */
 static DeviceState *virt_place(ArmVirtMachineState *s, const char *type, const char *name,
                                hwaddr base, unsigned spi, GError **errp)
@@ -355,6 +397,38 @@ static void virt_powerdown(void *opaque)
 {
     ArmVirtMachineState *s = opaque;
     irq_raise(device_get_irq_in(s->gpio, VIRT_GPIO_POWER));
+}
+
+/* The PCIe host (gpex) with QEMU's high ECAM and windows, INTA..D on SPIs
+ * 3..6; MSIs through the GICv2m frame (GICv3 has no ITS yet: no MSI). */
+static bool virt_create_pcie(ArmVirtMachineState *s, GError **errp)
+{
+    MachineState *ms = MACHINE(s);
+    DeviceState *pcie = virt_new_device(ms, "gpex-pcihost", "pcie", errp);
+    Object *o = OBJECT(pcie);
+    if (!pcie ||
+        !object_property_set_uint(o, "ecam-size", virt_memmap[VIRT_HIGH_PCIE_ECAM].size,
+                                  errp) ||
+        !object_property_set_uint(o, "mmio32-base", virt_memmap[VIRT_PCIE_MMIO].base, errp) ||
+        !object_property_set_uint(o, "mmio32-size", virt_memmap[VIRT_PCIE_MMIO].size, errp) ||
+        !object_property_set_uint(o, "mmio64-base", virt_memmap[VIRT_HIGH_PCIE_MMIO].base,
+                                  errp) ||
+        !object_property_set_uint(o, "mmio64-size", virt_memmap[VIRT_HIGH_PCIE_MMIO].size,
+                                  errp) ||
+        !object_property_set_uint(o, "pio-size", virt_memmap[VIRT_PCIE_PIO].size, errp) ||
+        !object_property_set_bool(o, "msi", s->v2m != NULL, errp) ||
+        !object_property_set_str(o, "msi-parent", s->v2m ? "v2m" : "", errp) ||
+        !device_realize(pcie, errp)) {
+        return false;
+    }
+    s->pcie = pcie;
+    static const int regions[] = { VIRT_HIGH_PCIE_ECAM, VIRT_PCIE_MMIO, VIRT_HIGH_PCIE_MMIO,
+                                   VIRT_PCIE_PIO };
+    for (int i = 0; i < 4; i++) {
+        device_mmio_map(pcie, i, &ms->system_memory, virt_memmap[regions[i]].base);
+        device_connect_irq_out(pcie, i, device_get_irq_in(s->gic, VIRT_SPI_PCIE + i));
+    }
+    return true;
 }
 
 /* PL031, PL061, fw_cfg and the 32 virtio-mmio slots (-device virtio-X-device takes the
@@ -385,7 +459,7 @@ static bool virt_create_platform_devices(ArmVirtMachineState *s, GError **errp)
             return false;
         }
     }
-    return true;
+    return virt_create_pcie(s, errp);
 }
 
 static bool virt_init(MachineState *ms, GError **errp)
@@ -411,6 +485,9 @@ static bool virt_init(MachineState *ms, GError **errp)
         virt_create_cpu_address_spaces(s);
     }
     if (!virt_create_cpus(s, errp) || !virt_create_gic(s, errp)) {
+        return false;
+    }
+    if (!virt_create_flash(s, errp)) {
         return false;
     }
     DeviceState *uart = virt_new_device(ms, "pl011", "uart", errp);
@@ -556,6 +633,11 @@ static bool virt_build_fdt(ArmVirtMachineState *s, GError **errp)
     fdt_builder_prop_string(fdt, "/gpio-keys/poweroff", "label", "GPIO Key Poweroff");
 
     DEVICE_GET_CLASS(s->fw_cfg)->fdt_node(s->fw_cfg, fdt);
+    for (unsigned i = 0; i < 4; i++) {
+        uint32_t cells[] = { GIC_FDT_SPI, VIRT_SPI_PCIE + i, IRQ_TYPE_LEVEL_HIGH };
+        fdt_builder_set_irq_cells(fdt, s->pcie, (int)i, gic_label, cells, 3);
+    }
+    DEVICE_GET_CLASS(s->pcie)->fdt_node(s->pcie, fdt);
 
     /* Last to first: libfdt puts a new node first, so they list in order. */
     for (unsigned i = VIRT_MMIO_SLOTS; i-- > 0;) {
@@ -563,6 +645,14 @@ static bool virt_build_fdt(ArmVirtMachineState *s, GError **errp)
         fdt_builder_set_irq_cells(fdt, s->virtio[i], 0, gic_label, cells, 3);
         DEVICE_GET_CLASS(s->virtio[i])->fdt_node(s->virtio[i], fdt);
     }
+
+    uint64_t half = virt_memmap[VIRT_FLASH].size / 2;
+    uint64_t flash_reg[] = { virt_memmap[VIRT_FLASH].base, half,
+                             virt_memmap[VIRT_FLASH].base + half, half };
+    fdt_builder_add_node(fdt, "/flash@0");
+    fdt_builder_prop_string(fdt, "/flash@0", "compatible", "cfi-flash");
+    fdt_builder_prop_reg(fdt, "/flash@0", flash_reg, 2);
+    fdt_builder_prop_u32(fdt, "/flash@0", "bank-width", 4);
 
     fdt_builder_add_node(fdt, "/chosen");
     fdt_builder_prop_string(fdt, "/chosen", "stdout-path", uart_path);
@@ -711,10 +801,30 @@ static bool virt_finalize(MachineState *ms, GError **errp)
         }
         return true;
     }
+    if (s->pflash[0]) {
+        /* Firmware from flash 0: CPU 0 starts at 0, the device tree waits at
+         * the start of RAM (where EDK2 for QEMU's virt looks for it). */
+        if (ms->kernel_filename) {
+            g_set_error(errp, ARM_VIRT_ERROR, 0, "virt (aarch64): -kernel with firmware "
+                        "(pflash0) is not supported yet: the kernel would go through fw_cfg");
+            return false;
+        }
+        size_t fdt_size;
+        if (!fdt_builder_finish(s->fdt, errp)) {
+            return false;
+        }
+        const void *blob = fdt_builder_blob(s->fdt, &fdt_size);
+        if (!loader_images_add(s->images, "device tree", virt_memmap[VIRT_MEM].base, blob,
+                               fdt_size, errp)) {
+            return false;
+        }
+        runstate_set_reset_hook(virt_reset_hook, s);
+        return true;
+    }
     if (!ms->kernel_filename) {
         g_set_error(errp, ARM_VIRT_ERROR, 0,
-                    "virt (aarch64): no firmware support yet: give -kernel (an arm64 Image "
-                    "or an ELF program)");
+                    "virt (aarch64): nothing to run: give -kernel (an arm64 Image or an ELF "
+                    "program) or firmware with pflash0=NODE");
         return false;
     }
     if (loader_is_elf(ms->kernel_filename)) {
@@ -739,6 +849,10 @@ static bool virt_finalize(MachineState *ms, GError **errp)
 static const PropertyInfo virt_props[] = {
     PROP_BOOL("virtualization", ArmVirtMachineState, virtualization, false,
               "Implement EL2 and start the CPUs in it (PSCI through SMC)"),
+    PROP_STRING("pflash0", ArmVirtMachineState, pflash[0], NULL,
+                "block node with the firmware for flash 0 (64 MiB; CPU 0 starts there)"),
+    PROP_STRING("pflash1", ArmVirtMachineState, pflash[1], NULL,
+                "block node for flash 1 (64 MiB, the firmware's variable store)"),
     PROP_STRING("gic-version", ArmVirtMachineState, gic_version, "2",
                 "GIC version: 2 (with a GICv2m MSI frame), 3, or max (3)"),
     PROP_END

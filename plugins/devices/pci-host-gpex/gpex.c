@@ -16,8 +16,14 @@
  * pio-size, msi (the board delivers MSI writes: devices may offer MSI/MSI-X).
  * The device-tree node (fdt_node) describes windows, bus range and the
  * interrupt-map for slots 0..3 from the routes the board recorded for the
- * four outputs (an interrupt parent with one specifier cell, like the PLIC).
+ * four outputs: each entry is the child address and pin, the controller's
+ * phandle, the controller's unit address (its #address-cells zeros: none
+ * for a PLIC, two for a GIC; the controller's node must be in the tree
+ * already) and the specifier the route recorded (PLIC: 1 cell, GIC: 3).
+ * Property "msi-parent" (a phandle label, "" none) adds msi-parent.
  */
+#include <libfdt.h>
+
 #include "kernel/fdt.h"
 #include "kernel/log.h"
 #include "kernel/module.h"
@@ -39,6 +45,7 @@ typedef struct GpexHostState {
     uint64_t ecam_size;
     uint64_t mmio32_base, mmio32_size, mmio64_base, mmio64_size, pio_base, pio_size;
     bool msi;
+    char *msi_parent;
 } GpexHostState;
 
 OBJECT_DECLARE_SIMPLE_TYPE(GpexHostState, GPEX_HOST, TYPE_GPEX_HOST)
@@ -164,7 +171,15 @@ static void gpex_fdt_node(DeviceState *dev, FdtBuilder *fdt)
         return;
     }
     uint32_t phandle = fdt_builder_phandle(fdt, label);
-    uint32_t map[4 * GPEX_NUM_IRQS * (5 + FDT_MAX_IRQ_CELLS)];
+    /* The controller's #address-cells (0 when it has none). */
+    unsigned parent_addr = 0;
+    const void *blob = fdt_builder_blob(fdt, NULL);
+    int node = blob ? fdt_node_offset_by_phandle(blob, phandle) : -1;
+    const fdt32_t *ac = node >= 0 ? fdt_getprop(blob, node, "#address-cells", NULL) : NULL;
+    if (ac) {
+        parent_addr = MIN(fdt32_to_cpu(*ac), 3u);
+    }
+    uint32_t map[4 * GPEX_NUM_IRQS * (5 + 3 + FDT_MAX_IRQ_CELLS)];
     unsigned n = 0;
     for (uint32_t slot = 0; slot < 4; slot++) {
         for (uint32_t pin = 1; pin <= 4; pin++) {
@@ -172,6 +187,8 @@ static void gpex_fdt_node(DeviceState *dev, FdtBuilder *fdt)
             uint32_t head[5] = { slot << 11, 0, 0, pin, phandle };
             memcpy(&map[n], head, sizeof(head));
             n += 5;
+            memset(&map[n], 0, parent_addr * sizeof(uint32_t));
+            n += parent_addr;
             memcpy(&map[n], irq[out], ncells[out] * sizeof(uint32_t));
             n += ncells[out];
         }
@@ -179,6 +196,9 @@ static void gpex_fdt_node(DeviceState *dev, FdtBuilder *fdt)
     fdt_builder_prop_cells(fdt, path, "interrupt-map", map, n);
     uint32_t mask[4] = { 3 << 11, 0, 0, 7 };
     fdt_builder_prop_cells(fdt, path, "interrupt-map-mask", mask, 4);
+    if (s->msi_parent && s->msi_parent[0]) {
+        fdt_builder_prop_u32(fdt, path, "msi-parent", fdt_builder_phandle(fdt, s->msi_parent));
+    }
 }
 
 static const PropertyInfo gpex_props[] = {
@@ -195,6 +215,8 @@ static const PropertyInfo gpex_props[] = {
     PROP_SIZE("pio-size", GpexHostState, pio_size, 0x10000, "size of the I/O window"),
     PROP_BOOL("msi", GpexHostState, msi, false,
               "the platform delivers MSI writes (devices may offer MSI and MSI-X)"),
+    PROP_STRING("msi-parent", GpexHostState, msi_parent, NULL,
+                "device-tree label of the MSI controller (msi-parent), empty for none"),
     PROP_END
 };
 

@@ -28,7 +28,7 @@ import unittest  # noqa: F401
 
 import tessera_test as tt
 
-from acceptance_block_guest import BlockGuestTest, MiB, need
+from test_block_guest import BlockGuestTest, MiB, need
 from qmp_client import QmpError
 
 REC = 512

@@ -366,6 +366,57 @@ class ErrorPolicyAndCdrom(BlockGuestTest):
             self.assertEqual(f.read(len(want)), want)
 
 
+class Hotplug(BlockGuestTest):
+    """blockdev-add + device_add virtio-blk-pci on a root port while the guest
+    runs: it mounts the disk, reads a known file and writes one; device_del
+    + blockdev-del remove both, and the image holds the guest's write.
+    (riscv virt shares the root port's INTx: pciehp polls, as in QEMU 7.2.)"""
+
+    def test_blockdev_add_device_add_mount_then_remove(self):
+        need('mkfs.ext4', 'e2fsprogs')
+        need('debugfs', 'e2fsprogs')
+        src = self.path('tree')
+        os.mkdir(src)
+        with open(os.path.join(src, 'hello.txt'), 'w') as f:
+            f.write('HOTPLUG-DISK-CONTENT\n')
+        raw, img = self.path('hp.ext4'), self.path('hp.qcow2')
+        subprocess.run(['mkfs.ext4', '-q', '-d', src, raw, '16M'], check=True,
+                       stdout=subprocess.DEVNULL)
+        qemu_img('convert', '-O', 'qcow2', raw, img)
+        dev = '/sys/bus/pci/devices/0000:01:00.0'
+        cmd = ('until+[+-e+%s+];do+sleep+0.1;done;sleep+1;mkdir+/mnt/h;mount+/dev/vda+/mnt/h&&'
+               'echo+GOT+$(cat+/mnt/h/hello.txt);echo+hotwrite>/mnt/h/w.txt;umount+/mnt/h;'
+               'echo+UNMOUNTED;while+[+-e+%s+];do+sleep+0.1;done;echo+GONE' % (dev, dev))
+        qmp = self.path('qmp.sock')
+        c = tt.Console(['-M', 'virt', '-m', '256', '-nographic', '-kernel', tt.linux_image(),
+                        '-initrd', os.path.join(tt.guest_dir(), 'initramfs.cpio.gz'),
+                        '-append', 'console=ttyS0 quiet pciehp.pciehp_poll_mode=1 '
+                        'pciehp.pciehp_poll_time=1 guest.run=' + cmd,
+                        '-device', 'pcie-root-port,id=rp1,chassis=1',
+                        '-qmp', 'unix:%s,server=on,wait=off' % qmp])
+        self.addCleanup(c.close)
+        c.expect(r'BOOT-OK', 180)
+        wait_for(lambda: os.path.exists(qmp), what='QMP socket')
+        q = QmpClient(qmp)
+        self.addCleanup(q.close)
+        q.cmd('qmp_capabilities')
+        q.cmd('blockdev-add', driver='qcow2', **{'node-name': 'hd1',
+                                                  'file': {'driver': 'file', 'filename': img}})
+        q.cmd('device_add', driver='virtio-blk-pci', bus='rp1', id='vd1', drive='hd1')
+        c.expect(r'GOT HOTPLUG-DISK-CONTENT', 120)
+        c.expect(r'UNMOUNTED', 60)
+        q.cmd('device_del', id='vd1')
+        self.assertEqual(q.wait_event('DEVICE_DELETED', 60)['data']['device'], 'vd1')
+        c.expect(r'GONE', 60)
+        q.cmd('blockdev-del', **{'node-name': 'hd1'})
+        self.assertEqual(q.cmd('query-named-block-nodes'), [])
+        self.assertEqual(c.wait(120), 0)
+        self.check_clean(img)
+        qemu_img('convert', '-O', 'raw', img, raw)
+        r = subprocess.run(['debugfs', '-R', 'cat /w.txt', raw], capture_output=True, text=True)
+        self.assertEqual(r.stdout.strip(), 'hotwrite', r.stderr)
+
+
 class BadInput(BlockGuestTest):
     """Line 6 on the virt board with the disk devices."""
 

@@ -87,7 +87,9 @@ static void respond(VSReq *r, uint8_t response, uint8_t status, const uint8_t *s
     put_le32(resp + 4, residual);
     resp[10] = status;
     resp[11] = response;
-    memcpy(resp + 12, sense, MIN(sense_len, VIRTIO_SCSI_SENSE_SIZE));
+    if (sense && sense_len) {
+        memcpy(resp + 12, sense, MIN(sense_len, VIRTIO_SCSI_SENSE_SIZE));
+    }
     VirtQueueElement *e = r->elem;
     iov_from_buf(e->in_sg, e->in_num, 0, resp, sizeof(resp));
     virtqueue_push(r->vq, e, sizeof(resp) + data_in);

@@ -232,7 +232,9 @@ static int write_directory(Qcow2State *s, GPtrArray *dir)
             d[17] = e->gran_bits;
             qcow2_put16(d + 18, strlen(e->name));
             qcow2_put32(d + 20, e->extra_size);
-            memcpy(d + 24, e->extra, e->extra_size);
+            if (e->extra_size) {
+                memcpy(d + 24, e->extra, e->extra_size);
+            }
             memcpy(d + 24 + e->extra_size, e->name, strlen(e->name));
             p += entry_bytes(e);
         }

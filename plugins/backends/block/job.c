@@ -495,7 +495,15 @@ static void worker(gpointer data, gpointer user_data)
     StepDone *sd = g_new(StepDone, 1);
     sd->job = job;
     sd->ret = ret;
-    g_main_context_invoke(main_loop_context(), step_done, sd);
+    /* Always through a source on the main loop (never g_main_context_invoke,
+     * which runs the callback right here, on this worker, when the main
+     * context is free at that instant: the job's state would then change
+     * outside the main loop, and a main loop about to block would not be
+     * woken). */
+    GSource *src = g_idle_source_new();
+    g_source_set_callback(src, step_done, sd, NULL);
+    g_source_attach(src, main_loop_context());
+    g_source_unref(src);
 }
 
 static void schedule(Job *job)

@@ -293,10 +293,11 @@ static bool arm_cpu_realize(DeviceState *dev, GError **errp)
         return false;
     }
     if (cpu->pauth) {
-        /* FEAT_PAuth (no PAuth2/FPAC): APA+GPA for QARMA5, API+GPI for
-         * the IMPLEMENTATION DEFINED algorithm. */
-        cpu->id.id_aa64isar1 |= cpu->pauth_impdef ? (0x1ull << 8 | 0x1ull << 28)
-                                                  : (0x1ull << 4 | 0x1ull << 24);
+        /* FEAT_PAuth2 with FEAT_FPAC (APA/API = 4, not FPACCOMBINE):
+         * APA+GPA for QARMA5, API+GPI for the IMPLEMENTATION DEFINED
+         * algorithm. */
+        cpu->id.id_aa64isar1 |= cpu->pauth_impdef ? (0x4ull << 8 | 0x1ull << 28)
+                                                  : (0x4ull << 4 | 0x1ull << 24);
     }
     CPU(cpu)->index = (int)(cpu->mp_affinity & 0xff);
     arm_timer_init(cpu);

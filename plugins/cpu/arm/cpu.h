@@ -58,6 +58,7 @@ enum {
     EC_HVC64 = 0x16,
     EC_SMC64 = 0x17,
     EC_SYSREG = 0x18,
+    EC_PAC_FAIL = 0x1c,        /* FEAT_FPAC */
     EC_IABORT_LOWER = 0x20,
     EC_IABORT_SAME = 0x21,
     EC_PC_ALIGN = 0x22,
@@ -343,6 +344,8 @@ enum {
     ARM_PAUTH_DA = 2,
     ARM_PAUTH_DB = 3,
     ARM_PAUTH_GA = 4,
+    /* Or'ed into arm_helper_aut's key: a combined branch/return/load form. */
+    ARM_PAUTH_COMBINED = 0x100,
 };
 
 typedef struct ARMCPU {

@@ -4,10 +4,9 @@
  * AddPAC/Auth/Strip/ComputePAC): the architected QARMA5 block cipher, an
  * IMPLEMENTATION DEFINED fast algorithm (`-cpu max,pauth-impdef=on`), the
  * PAC field layout from TCR_ELx (T*SZ, TBI), the SCTLR_ELx.EnIA/EnIB/
- * EnDA/EnDB enables and the HCR_EL2.API trap.  The CPU implements FEAT_PAuth
- * without PAuth2/FPAC (ID_AA64ISAR1.APA/API = 1): a failed AUT* does not
- * fault, it writes the error code keynumber:NOT(keynumber) into the top of
- * the pointer so that using it faults.
+ * EnDA/EnDB enables and the HCR_EL2.API trap.  The CPU implements FEAT_PAuth2
+ * and FEAT_FPAC (ID_AA64ISAR1.APA/API = 4): the PAC is XORed into the
+ * pointer, and a failed AUT* raises the PAC fail exception.
  */
 #include "plugins/cpu/arm/translate.h"
 
@@ -207,36 +206,43 @@ static uint64_t pac_compute(ARMCPU *cpu, uint64_t data, uint64_t modifier, const
                              : arm_pauth_qarma5(data, modifier, key[1], key[0]);
 }
 
+/*
+ * AddPAC with FEAT_PAuth2: the PAC is XORed into the extension bits (bit 55
+ * kept, the top byte kept with TBI); a pointer with bad extension bits
+ * therefore authenticates to a non-canonical value without any special
+ * corruption step.
+ */
 static uint64_t add_pac(ARMCPU *cpu, uint64_t ptr, uint64_t modifier, const uint64_t key[2],
                         bool data)
 {
     PacLayout l = layout(cpu, ptr, data);
     uint64_t ext_ptr = strip(&l, ptr);
     uint64_t pac = pac_compute(cpu, ext_ptr, modifier, key);
-    uint64_t m = field_mask(&l);
-    unsigned top = l.tbi ? 55 : 63;
-    /* Bad extension bits: corrupt the PAC (bit top - 1 inverted). */
-    uint64_t ext = ptr & m;
-    if (ext != 0 && ext != m) {
-        pac ^= 1ull << (top - 1);
-    }
-    m &= ~(1ull << 55);
-    return (ptr & ~m) | (pac & m);
+    uint64_t m = field_mask(&l) & ~(1ull << 55);
+    return ptr ^ (pac & m);
 }
 
+/*
+ * Auth with FEAT_PAuth2 and FEAT_FPAC: the PAC is XORed out again; a
+ * pointer whose extension bits are then not all copies of bit 55 failed.
+ * AUT* (not the combined branch/return/load forms: FEAT_FPACCOMBINE is not
+ * implemented) raise the PAC fail exception (EC 0x1c, ISS = data:keyB) for
+ * that; the combined forms use the non-canonical pointer, which faults
+ * when used.
+ */
 static uint64_t auth(ARMCPU *cpu, uint64_t ptr, uint64_t modifier, const uint64_t key[2],
-                     bool data, unsigned keynumber)
+                     bool data, unsigned keynumber, bool combined, uintptr_t ra)
 {
     PacLayout l = layout(cpu, ptr, data);
     uint64_t orig = strip(&l, ptr);
     uint64_t pac = pac_compute(cpu, orig, modifier, key);
     uint64_t m = field_mask(&l) & ~(1ull << 55);
-    if (((pac ^ ptr) & m) == 0) {
-        return orig;
+    uint64_t result = ptr ^ (pac & m);
+    if (result != strip(&l, result) && !combined) {
+        arm_raise_sync(cpu, arm_syndrome(EC_PAC_FAIL, ((unsigned)data << 1) | keynumber),
+                       arm_sync_target_el(cpu), ra);
     }
-    uint64_t err = (uint64_t)((keynumber << 1) | (keynumber ^ 1));
-    unsigned at = l.tbi ? 53 : 61;
-    return (orig & ~(3ull << at)) | (err << at);
+    return result;
 }
 
 /* ---- helpers --------------------------------------------------------------------- */
@@ -268,14 +274,18 @@ uint64_t arm_helper_pac(CPUARMState *env, uint64_t ptr, uint64_t modifier, uint6
     return add_pac(cpu, ptr, modifier, env->pauth_keys[key], key >= ARM_PAUTH_DA);
 }
 
+/* @key: ARM_PAUTH_* | ARM_PAUTH_COMBINED for the branch/return/load forms. */
 uint64_t arm_helper_aut(CPUARMState *env, uint64_t ptr, uint64_t modifier, uint64_t key)
 {
     ARMCPU *cpu = arm_env_cpu(env);
+    bool combined = (key & ARM_PAUTH_COMBINED) != 0;
+    key &= ~(uint64_t)ARM_PAUTH_COMBINED;
     if (!cpu->pauth || !key_enabled(cpu, (unsigned)key)) {
         return ptr;
     }
     check_trap(cpu, TCG_GETPC());
-    return auth(cpu, ptr, modifier, env->pauth_keys[key], key >= ARM_PAUTH_DA, key & 1);
+    return auth(cpu, ptr, modifier, env->pauth_keys[key], key >= ARM_PAUTH_DA, key & 1,
+                combined, TCG_GETPC());
 }
 
 /* XPACI/XPACD/XPACLRI are not trapped by HCR_EL2.API. */
@@ -300,7 +310,8 @@ void arm_helper_eret_auth(CPUARMState *env, uint64_t key)
     if (key != UINT64_MAX && cpu->pauth && key_enabled(cpu, (unsigned)key)) {
         check_trap(cpu, TCG_GETPC());
         /* ERETAA/ERETAB: the modifier is the current SP. */
-        elr = auth(cpu, elr, env->xregs[31], env->pauth_keys[key], false, key & 1);
+        elr = auth(cpu, elr, env->xregs[31], env->pauth_keys[key], false, key & 1, true,
+                   TCG_GETPC());
     }
     arm_cpu_eret(cpu, elr);
 }

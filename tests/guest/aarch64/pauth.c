@@ -3,9 +3,12 @@
  * Pointer authentication at EL1 (MMU off, so TCR_EL1 still places the PAC:
  * T0SZ 16, i.e. PAC bits 54:48 and, without TBI, 63:56): PACIA/PACIB/
  * PACDA/PACDB/PACGA against the architected QARMA5 values (taken from the
- * oracle), AUT* round trips, failures (no FEAT_FPAC: the pointer gets the
- * error code keynumber:NOT(keynumber) in bits 62:61, or 54:53 with TBI, and
- * using it faults), XPACI/XPACD, the hint forms (PACIASP/AUTIASP,
+ * oracle), AUT* round trips, failures (without FEAT_FPAC, as QEMU 7.2's max:
+ * the pointer gets the error code keynumber:NOT(keynumber) in bits 62:61,
+ * or 54:53 with TBI, and using it faults; with FEAT_PAuth2 and FEAT_FPAC,
+ * APA/API >= 4 as Tessera's max: the PAC is XORed into the pointer, AUT*
+ * raise the PAC fail exception EC 0x1c with ISS data:keyB, and the
+ * combined forms fault on the non-canonical pointer), XPACI/XPACD, the hint forms (PACIASP/AUTIASP,
  * PACIA1716), BLRAA/BRAA/RETAA, LDRAA/LDRAB, disabled keys (SCTLR_EL1.EnIA
  * clear: a NOP).  With the IMPLEMENTATION DEFINED algorithm (API, GPI) the
  * round trips and failures are checked and the values must differ from
@@ -113,6 +116,14 @@ static uint64_t ldrab_wb(uint64_t *p)
     return v;
 }
 
+/* AUTIA at EL0 with the wrong modifier (the register keeps @p when it
+ * faults). */
+static uint64_t el0_autia_bad(uint64_t p)
+{
+    asm volatile("autia %0, %1" : "+r"(p) : "r"(MOD + 1));
+    return p;
+}
+
 static uint64_t data[4] = { 0x11, 0x22, 0x33, 0x44 };
 
 static void test_off(void)
@@ -134,8 +145,11 @@ int main(void)
         test_off();
         return failures;
     }
-    /* PAuth without PAuth2/FPAC, one algorithm with its generic form. */
-    CHECK_EQ(apa + api, 1);
+    /* One algorithm with its generic form: PAuth (1) or PAuth2 + FPAC (4). */
+    CHECK(apa == 0 || api == 0);
+    unsigned level = apa + api;
+    CHECK(level == 1 || level == 4);
+    bool fpac = level >= 4;
     CHECK_EQ(apa ? gpa : gpi, 1);
     bool qarma = apa != 0;
     set_keys();
@@ -151,10 +165,21 @@ int main(void)
     CHECK_EQ(db & ~field, PTR);
     CHECK_EQ(ga & 0xffffffffull, 0);
     CHECK(ia != ib && ia != da && da != db);
-    /* A pointer with bad extension bits (bit 48 set): PAC bit 62 inverted. */
+    /* A pointer with bad extension bits (bit 48 set): PAC bit 62 inverted
+     * (PAuth), the PAC XORed into the bad bits (PAuth2); authenticating
+     * fails either way. */
     uint64_t bad = pacia(0x0001000040123450ull, MOD);
     CHECK_EQ(bad & 0x0000ffffffffffffull, PTR);
-    CHECK_EQ(autia(bad, MOD) & (3ull << 61), 1ull << 61);
+    if (fpac) {
+        CHECK_EQ(bad, ia ^ (1ull << 48));
+        uint64_t r = 0;
+        EXPECT_EXC(0x1c, r = autia(bad, MOD));
+        CHECK_EQ(r, bad);
+        CHECK_EQ(last_exc.esr & 0x1ffffff, 0);
+        CHECK_EQ(last_exc.esr >> 25 & 1, 1);
+    } else {
+        CHECK_EQ(autia(bad, MOD) & (3ull << 61), 1ull << 61);
+    }
     /* QARMA5 values (from the oracle); the IMPLEMENTATION DEFINED
      * algorithm must give others. */
     static const uint64_t q[6] = {
@@ -162,7 +187,7 @@ int main(void)
         0x0170000040123450ull, 0x99aede4d00000000ull, 0x381e000040123450ull,
     };
     const uint64_t got[6] = { ia, ib, da, db, ga, bad };
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < (fpac ? 5 : 6); i++) {
         if (qarma) {
             CHECK_EQ(got[i], q[i]);
         } else {
@@ -176,15 +201,43 @@ int main(void)
     CHECK_EQ(autdb(db, MOD), PTR);
     CHECK_EQ(xpaci(ia), PTR);
     CHECK_EQ(xpacd(db), PTR);
-    /* Failures: error code in bits 62:61 (A: 01, B: 10). */
-    CHECK_EQ(autia(ia, MOD + 1), PTR | (1ull << 61));
-    CHECK_EQ(autib(ib, 0), PTR | (2ull << 61));
-    CHECK_EQ(autda(ia, MOD), PTR | (1ull << 61));
-    CHECK_EQ(autdb(da, MOD), PTR | (2ull << 61));
-    /* Upper-half pointer: the field is filled with ones again. */
     uint64_t up = 0xffff800000001000ull;
     CHECK_EQ(autia(pacia(up, 5), 5), up);
-    CHECK_EQ(autia(pacia(up, 5), 6), (up & ~(3ull << 61)) | (1ull << 61));
+    if (fpac) {
+        /* Failures fault: ISS bit 1 data key, bit 0 key B; the register
+         * is not written. */
+        const uint64_t in[4] = { ia, ib, ia, da };
+        for (unsigned i = 0; i < 4; i++) {
+            uint64_t r = 0;
+            switch (i) {
+            case 0: EXPECT_EXC(0x1c, r = autia(in[i], MOD + 1)); break;
+            case 1: EXPECT_EXC(0x1c, r = autib(in[i], 0)); break;
+            case 2: EXPECT_EXC(0x1c, r = autda(in[i], MOD)); break;
+            default: EXPECT_EXC(0x1c, r = autdb(in[i], MOD)); break;
+            }
+            CHECK_EQ(last_exc.esr & 0x1ffffff, i);
+            CHECK_EQ(r, in[i]);
+        }
+        uint64_t pu = pacia(up, 5), r = 0;
+        EXPECT_EXC(0x1c, r = autia(pu, 6));
+        CHECK_EQ(r, pu);
+        CHECK_EQ(last_exc.kind, 0);         /* taken at EL1 from EL1 */
+        /* At EL0 the fault is taken to EL1 from the lower EL (then the
+         * SVC that returns from EL0). */
+        uint64_t n0 = last_exc.count;
+        CHECK_EQ(run_el0(el0_autia_bad, ia), ia);
+        CHECK_EQ(last_exc.count, n0 + 2);
+        CHECK_EQ(ESR_EC(last_exc.prev_esr), 0x1c);
+        CHECK_EQ(last_exc.kind, 0x10);
+    } else {
+        /* Failures: error code in bits 62:61 (A: 01, B: 10). */
+        CHECK_EQ(autia(ia, MOD + 1), PTR | (1ull << 61));
+        CHECK_EQ(autib(ib, 0), PTR | (2ull << 61));
+        CHECK_EQ(autda(ia, MOD), PTR | (1ull << 61));
+        CHECK_EQ(autdb(da, MOD), PTR | (2ull << 61));
+        /* Upper-half pointer: the field is filled with ones again. */
+        CHECK_EQ(autia(pacia(up, 5), 6), (up & ~(3ull << 61)) | (1ull << 61));
+    }
     /* PACIA1716 is PACIA x17, x16. */
     CHECK_EQ(pacia1716(PTR, MOD), ia);
     /* TBI0: the top byte stays, PAC in 54:48, error code in 54:53. */
@@ -194,7 +247,12 @@ int main(void)
     uint64_t t = pacia(tagged, MOD);
     CHECK_EQ(t & ~0x007f000000000000ull, tagged);
     CHECK_EQ(autia(t, MOD), tagged);
-    CHECK_EQ(autia(t, 0), tagged | (1ull << 53));
+    if (fpac) {
+        EXPECT_EXC(0x1c, t = autia(t, 0));
+        CHECK_EQ(t & ~0x007f000000000000ull, tagged);
+    } else {
+        CHECK_EQ(autia(t, 0), tagged | (1ull << 53));
+    }
     sysreg_write(tcr_el1, 0);
     asm volatile("isb");
     /* Combined forms. */
@@ -207,7 +265,15 @@ int main(void)
     call_blraa(fn, 0x78, 5);
     CHECK_EQ(last_exc.count, n + 1);
     CHECK_EQ(last_exc.esr, 0x86000000ull);
-    CHECK_EQ(last_exc.far, (uint64_t)leaf | (1ull << 61));
+    if (fpac) {
+        /* No FPACCOMBINE: the combined form branches to the pointer with
+         * the PAC XORed out (non-canonical) and faults there. */
+        uint64_t want = fn ^ (pacia((uint64_t)leaf, 0x78) & 0xff7f000000000000ull);
+        CHECK_EQ(last_exc.far, want);
+        CHECK(want != (uint64_t)leaf);
+    } else {
+        CHECK_EQ(last_exc.far, (uint64_t)leaf | (1ull << 61));
+    }
     /* LDRAA / LDRAB. */
     uint64_t dp = pacda((uint64_t)data, 0);
     CHECK_EQ(ldraa(dp), 0x22);
@@ -217,7 +283,12 @@ int main(void)
     CHECK_EQ(slot, (uint64_t)&data[1]);
     EXPECT_EXC(0x25, ldraa(cell));
     CHECK_EQ(last_exc.esr & 0x3f, 0);
-    CHECK_EQ(last_exc.far, ((uint64_t)&data[2] | (1ull << 61)) + 8);
+    if (fpac) {
+        uint64_t want = cell ^ (pacda((uint64_t)&data[2], 0) & 0xff7f000000000000ull);
+        CHECK_EQ(last_exc.far, want + 8);
+    } else {
+        CHECK_EQ(last_exc.far, ((uint64_t)&data[2] | (1ull << 61)) + 8);
+    }
     /* Disabled key: PACIA and AUTIA do nothing. */
     sysreg_write(sctlr_el1, sysreg_read(sctlr_el1) & ~(1ull << 31));
     asm volatile("isb");

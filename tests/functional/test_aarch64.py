@@ -34,6 +34,7 @@ PROGRAMS = {
     'simd': ([], []),
     'pauth': ([], []),
     'bti': ([], []),
+    'debug': ([], []),
     'vhe': (['-M', 'virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
 }
 # Further runs of a program with other CPU options (Tessera, QEMU).
@@ -149,8 +150,8 @@ class GuestPrograms(unittest.TestCase):
         # SHA2+512, CRC32, LSE, RDM, SHA3, DP, FlagM2.
         self.assertIn('ID_AA64PFR0_EL1  0000000000000011', out)
         self.assertIn('ID_AA64ISAR0_EL1 0020100110212120', out)
-        # PAuth with QARMA5 (APA = GPA = 1) besides JSCVT, FCMA, LRCPC, FRINTTS.
-        self.assertIn('ID_AA64ISAR1_EL1 0000000101111010', out)
+        # PAuth2 + FPAC with QARMA5 (APA = 4, GPA = 1) besides JSCVT, FCMA, LRCPC, FRINTTS.
+        self.assertIn('ID_AA64ISAR1_EL1 0000000101111040', out)
 
     def test_cortex_id_registers(self):
         # The real parts' values clamped to what is implemented: A57 r1p3

@@ -195,6 +195,7 @@ void arm_cpu_reset_state(ARMCPU *cpu)
     env->pmu_last_ns = clock_get_ns(CLOCK_VIRTUAL);
     env->cntfrq = cpu->cntfrq_hz;
     env->excl_addr = UINT64_MAX;
+    env->oslsr_el1 = 2;                /* OSLK: the OS lock is set at cold reset */
     env->vpidr_el2 = cpu->id.midr;
     env->vmpidr_el2 = (1ull << 31) | cpu->mp_affinity;
     cpu->powered_off = cpu->start_powered_off;

@@ -66,6 +66,12 @@ enum {
     EC_DABORT_SAME = 0x25,
     EC_SP_ALIGN = 0x26,
     EC_SERROR = 0x2f,
+    EC_BREAKPOINT_LOWER = 0x30,
+    EC_BREAKPOINT_SAME = 0x31,
+    EC_SOFTSTEP_LOWER = 0x32,
+    EC_SOFTSTEP_SAME = 0x33,
+    EC_WATCHPOINT_LOWER = 0x34,
+    EC_WATCHPOINT_SAME = 0x35,
     EC_BRK64 = 0x3c,
 };
 
@@ -304,8 +310,14 @@ typedef struct CPUARMState {
     uint64_t csselr_el1;
     uint64_t mdscr_el1;
     /* Breakpoint and watchpoint registers (2 of each, as ID_AA64DFR0
-     * says); state only for now: no debug exceptions are generated. */
+     * says), debug.c. */
     uint64_t dbgbvr[2], dbgbcr[2], dbgwvr[2], dbgwcr[2];
+    /* Software step: bit 0 set while the stepped instruction runs (PSTATE.SS
+     * already 0), bit 1: it is a load-exclusive (ESR EX). */
+    uint32_t ss_stepped;
+    /* MDCR_EL2 (TDE routes debug exceptions to EL2); its register row
+     * belongs to the EL2 code. */
+    uint64_t mdcr_el2;
     uint64_t mdccint_el1;
     /* PMUv3 with the cycle counter only (PMCR_EL0.N = 0), pmu.c. */
     uint64_t pmcr;
@@ -444,6 +456,24 @@ static inline int arm_highest_el(const ARMCPU *cpu)
 {
     return cpu->has_el2 ? 2 : 1;
 }
+
+/* ---- debug.c: self-hosted debug ------------------------------------------------ */
+
+#define ARM_NUM_BRPS 2
+#define ARM_NUM_WRPS 2
+/* EL debug exceptions are taken to (2 with HCR_EL2.TGE or MDCR_EL2.TDE). */
+unsigned arm_debug_target_el(const ARMCPU *cpu);
+/* Debug exceptions may be generated at the current EL (OS lock, KDE, D). */
+bool arm_debug_exceptions_enabled(const ARMCPU *cpu);
+/* TB flags of the armed breakpoints, watchpoints and software step. */
+uint64_t arm_debug_tb_flags(const ARMCPU *cpu);
+/* Exception entry: SPSR.SS to save (@sync: a synchronous exception). */
+uint32_t arm_debug_spsr_ss(ARMCPU *cpu, bool sync);
+/* Exception return with @spsr: PSTATE.SS. */
+void arm_debug_eret(ARMCPU *cpu, uint32_t spsr);
+struct ARMSysregInfo;
+uint64_t arm_sr_read_oslsr(ARMCPU *cpu, const struct ARMSysregInfo *ri);
+void arm_sr_write_oslar(ARMCPU *cpu, const struct ARMSysregInfo *ri, uint64_t v);
 
 /* ---- pmu.c ------------------------------------------------------------------- */
 

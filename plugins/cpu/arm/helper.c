@@ -95,7 +95,8 @@ static void take_exception(ARMCPU *cpu, unsigned kind, unsigned target)
              kind == EXCP_KIND_IRQ ? "irq" : kind == EXCP_KIND_FIQ ? "fiq" : "serror", target, from, env->pc,
              env->excp_syndrome, env->excp_vaddr);
 
-    env->spsr_el[target] = arm_pstate_read(env);
+    env->spsr_el[target] = (arm_pstate_read(env) & ~PSTATE_SS) |
+                           arm_debug_spsr_ss(cpu, kind == EXCP_KIND_SYNC);
     env->elr_el[target] = env->pc;
     if (kind == EXCP_KIND_SERROR) {
         env->esr_el[target] = env->excp_syndrome;
@@ -156,6 +157,7 @@ void arm_cpu_eret(ARMCPU *cpu, uint64_t elr)
     } else {
         arm_pstate_write(cpu, spsr);
     }
+    arm_debug_eret(cpu, illegal ? 0 : spsr);
     env->pc = elr;
     arm_cpu_update_interrupts(cpu);
 }

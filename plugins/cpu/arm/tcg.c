@@ -116,6 +116,7 @@ static void arm_tcg_get_tb_cpu_state(CPUState *cs, uint64_t *pc, uint64_t *flags
     if (arm_e2h(cpu)) {
         f |= TB_FLAG_E2H;
     }
+    f |= arm_debug_tb_flags(cpu);
     *pc = env->pc;
     *flags = f;
 }

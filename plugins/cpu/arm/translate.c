@@ -38,6 +38,8 @@ typedef struct DisasContext {
     bool guarded;           /* the block's page is a BTI guarded page */
     bool uao;               /* PSTATE.UAO: LDTR/STTR use this EL's permissions */
     bool e2h;               /* HCR_EL2.E2H: VHE register redirection */
+    bool dbg_wp;            /* guest watchpoints armed: check every access */
+    bool ss_active;         /* software step: one instruction, no chaining */
 } DisasContext;
 
 #include "plugins/cpu/arm/a64.trans.h"
@@ -111,7 +113,11 @@ static bool same_page(DisasContext *ctx, uint64_t dest)
 static void gen_goto(DisasContext *ctx, unsigned slot, uint64_t dest)
 {
     IrBuilder *b = ctx->b;
-    if (same_page(ctx, dest)) {
+    if (ctx->ss_active) {
+        /* Stepping: back to the loop, whose next block takes the step. */
+        ir_movi_i64(b, pc_global(), dest);
+        ir_exit_tb(b, IR_EXIT_NO_CHAIN);
+    } else if (same_page(ctx, dest)) {
         ir_goto_tb(b, slot);
         ir_movi_i64(b, pc_global(), dest);
         ir_exit_tb(b, slot);
@@ -965,7 +971,10 @@ unsigned arm_translate(CPUState *cs, IrBuilder *b)
         .bt = (b->flags & TB_FLAG_BT) != 0,
         .uao = (b->flags & TB_FLAG_UAO) != 0,
         .e2h = (b->flags & TB_FLAG_E2H) != 0,
+        .dbg_wp = (b->flags & TB_FLAG_DBG_WP) != 0,
+        .ss_active = (b->flags & TB_FLAG_SS_ACTIVE) != 0,
     };
+    bool dbg_bp = (b->flags & TB_FLAG_DBG_BP) != 0;
     uint64_t pc = b->pc_first;
     uint64_t page_end = (pc & TCG_PAGE_MASK) + TCG_PAGE_SIZE;
 
@@ -984,8 +993,20 @@ unsigned arm_translate(CPUState *cs, IrBuilder *b)
         gen_exception(&ctx, arm_syndrome(EC_ILLEGAL_STATE, 0));
         return 4;
     }
+    if (ctx.ss_active && !(b->flags & TB_FLAG_PSTATE_SS)) {
+        /* Software step active-pending: the step exception comes before
+         * this instruction. */
+        ir_insn_start(b, pc, 0, 0);
+        ir_call1(b, helper_fn(arm_helper_ss_exception), IR_CALL_NO_WRITE_GLOBALS, IR_NO_TEMP,
+                 IR_TEMP_ENV);
+        ir_exit_tb(b, IR_EXIT_NO_CHAIN);
+        return 4;
+    }
+    /* Software step active-not-pending: exactly one instruction. */
+    int max_insns = ctx.ss_active ? 1 : b->max_insns;
     for (int n = 0; ; n++) {
-        if (n >= b->max_insns || pc >= page_end || pc < b->pc_first) {
+        if (n >= max_insns || pc >= page_end || pc < b->pc_first ||
+            (n > 0 && ctx.engine->debug_stop_before && ctx.engine->debug_stop_before(cs, pc))) {
             gen_goto(&ctx, 0, pc);
             break;
         }
@@ -993,6 +1014,16 @@ unsigned arm_translate(CPUState *cs, IrBuilder *b)
         ir_insn_start(b, pc, 0, 0);
         ctx.pc = pc;
         ctx.next_pc = pc + 4;
+        if (dbg_bp) {
+            ir_call2(b, helper_fn(arm_helper_check_bp), IR_CALL_NO_WRITE_GLOBALS, IR_NO_TEMP,
+                     IR_TEMP_ENV, cst(&ctx, pc));
+        }
+        if (ctx.ss_active) {
+            /* LDXR/LDAXR/LDXP/LDAXP: the step exception reports EX. */
+            bool ldex = (ctx.insn & 0x3fc00000u) == 0x08400000u;
+            ir_call2(b, helper_fn(arm_helper_ss_begin), IR_CALL_NO_WRITE_GLOBALS, IR_NO_TEMP,
+                     IR_TEMP_ENV, cst(&ctx, ldex));
+        }
         if (n == 0 && ctx.btype) {
             /* After an indirect branch: a guarded page wants a landing
              * pad here (Branch Target exception, EC 0x0d, ISS = BTYPE);

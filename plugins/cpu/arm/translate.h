@@ -35,6 +35,13 @@
 #define TB_FLAG_UAO (1ull << 19)
 /* HCR_EL2.E2H (VHE register redirection and LDTR/STTR at EL2). */
 #define TB_FLAG_E2H (1ull << 20)
+/* Self-hosted debug armed (debug.c): breakpoint checks before each
+ * instruction, watchpoint checks before each access, software step
+ * active with PSTATE.SS. */
+#define TB_FLAG_DBG_BP (1ull << 21)
+#define TB_FLAG_DBG_WP (1ull << 22)
+#define TB_FLAG_SS_ACTIVE (1ull << 23)
+#define TB_FLAG_PSTATE_SS (1ull << 24)
 
 extern const TcgGlobalDesc arm_tcg_globals[ARM_NUM_GLOBALS];
 
@@ -83,6 +90,13 @@ uint64_t arm_helper_xpac(CPUARMState *env, uint64_t ptr, uint64_t data);
 uint64_t arm_helper_pacga(CPUARMState *env, uint64_t x, uint64_t modifier);
 /* ERET/ERETAA/ERETAB: @key -1 for plain ERET. */
 void arm_helper_eret_auth(CPUARMState *env, uint64_t key);
+/* Self-hosted debug (debug.c). */
+void arm_helper_check_bp(CPUARMState *env, uint64_t pc);
+/* @desc: log2 of the size (0..4) | ARM_WP_*. */
+void arm_helper_check_wp(CPUARMState *env, uint64_t addr, uint64_t desc);
+enum { ARM_WP_LOAD = 0, ARM_WP_STORE = 0x100, ARM_WP_RMW = 0x300 };
+void arm_helper_ss_begin(CPUARMState *env, uint64_t is_ldex);
+void arm_helper_ss_exception(CPUARMState *env);
 /* Raise a synchronous exception from a helper (tcg.c). */
 G_GNUC_NORETURN void arm_raise_sync(ARMCPU *cpu, uint64_t syndrome, unsigned target_el,
                                     uintptr_t ra);

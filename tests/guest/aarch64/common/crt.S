@@ -125,6 +125,9 @@ run_el0:
     msr     elr_el1, x0
     mov     x0, x1
     mov     x10, #0x3c0         /* EL0t, DAIF masked */
+    ldr     x11, =el0_spsr_extra
+    ldr     x11, [x11]
+    orr     x10, x10, x11
     msr     spsr_el1, x10
     ldr     x10, =__el0_stack_top
     msr     sp_el0, x10

@@ -4,6 +4,8 @@
 ExcRecord last_exc;
 int failures;
 void (*irq_hook)(int kind);
+uint64_t (*debug_hook)(uint64_t esr, uint64_t elr);
+uint64_t el0_spsr_extra;
 
 void el0_return(uint64_t result) __attribute__((noreturn));
 void exc_dispatch(uint64_t kind, ExcFrame *f);
@@ -155,6 +157,17 @@ void exc_dispatch(uint64_t kind, ExcFrame *f)
     last_exc.far = el == 2 ? sysreg_read(far_el2) : sysreg_read(far_el1);
     last_exc.count++;
     unsigned ec = ESR_EC(esr);
+    if (debug_hook && ec >= 0x30 && ec <= 0x35) {
+        /* Breakpoint, software step, watchpoint: the hook says where to
+         * resume. */
+        elr = debug_hook(esr, elr);
+        if (el == 2) {
+            sysreg_write(elr_el2, elr);
+        } else {
+            sysreg_write(elr_el1, elr);
+        }
+        return;
+    }
     if ((ec == 0x15 || ec == 0x16) && (esr & 0xffff) == 0xffff && (kind & 0x10)) {
         el0_return(f->x[0]);
     }

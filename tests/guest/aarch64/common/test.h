@@ -33,6 +33,10 @@ extern ExcRecord last_exc;
 extern int failures;
 /* Interrupt hook (kind 1 IRQ, 2 FIQ, 3 SError); must silence or mask the source. */
 extern void (*irq_hook)(int kind);
+/* Debug exception hook (EC 0x30-0x35): returns the address to resume at. */
+extern uint64_t (*debug_hook)(uint64_t esr, uint64_t elr);
+/* Bits or'ed into the SPSR run_el0 returns to EL0 with (e.g. SS). */
+extern uint64_t el0_spsr_extra;
 
 #define PSCI_VERSION 0x84000000u
 #define PSCI_CPU_OFF 0x84000002u

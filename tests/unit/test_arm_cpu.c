@@ -24,6 +24,7 @@
 #include "plugins/cpu/arm/simd.c"
 #include "plugins/cpu/arm/simd-fp.c"
 #include "plugins/cpu/arm/crypto.c"
+#include "plugins/cpu/arm/debug.c"
 #include "plugins/cpu/arm/sysreg.c"
 #include "plugins/cpu/arm/tcg.c"
 #include "plugins/cpu/arm/timer.c"
@@ -98,6 +99,8 @@ START_TEST(test_max_id_registers)
     ck_assert_uint_eq(sysreg("ID_AA64ZFR0_EL1"), 0);                        /* no SVE */
     ck_assert_uint_eq(sysreg("MVFR0_EL1"), 0);
     ck_assert_uint_eq(sysreg("DCZID_EL0"), 4);
+    /* The OS lock is implemented (OSLM = 0b10) and set at reset. */
+    ck_assert_uint_eq(sysreg("OSLSR_EL1"), 0xa);
     ck_assert_uint_eq(sysreg("MPIDR_EL1"), 0x80000000ull);
     ck_assert_uint_eq(env->el, 1);
     ck_assert_uint_eq(sysreg("CURRENTEL"), 4);

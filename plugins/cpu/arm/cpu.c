@@ -288,6 +288,9 @@ static bool arm_cpu_realize(DeviceState *dev, GError **errp)
     cpu->bti = (cpu->id.id_aa64pfr1 & 0xf) != 0;
     cpu->uao = ((cpu->id.id_aa64mmfr2 >> 4) & 0xf) != 0;
     cpu->vhe = ((cpu->id.id_aa64mmfr1 >> 8) & 0xf) != 0;
+    /* Scalar FP16 arithmetic: max only, not advertised in ID_AA64PFR0
+     * (FP/AdvSIMD = 1 also promise the Advanced SIMD FP16 forms). */
+    cpu->fp16 = ARM_CPU_GET_CLASS(cpu)->init_ids == max_init_ids;
     if (!cpu->pauth && cpu->pauth_impdef) {
         g_set_error(errp, OBJECT_ERROR, OBJECT_ERROR_INVALID,
                     "pauth-impdef=on needs pauth=on");

@@ -382,6 +382,7 @@ typedef struct ARMCPU {
     bool bti;                  /* FEAT_BTI (max) */
     bool vhe;                  /* FEAT_VHE (max with EL2) */
     bool uao;                  /* FEAT_UAO (max) */
+    bool fp16;                 /* FEAT_FP16 scalar arithmetic (max) */
     char *psci_conduit_str;
 
     /* PSCI CPU_OFF / SYSTEM_OFF (or start-powered-off): no work until

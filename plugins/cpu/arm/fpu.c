@@ -308,6 +308,9 @@ static uint64_t minmax(FpEnv *f, ARMFpOp2 op, unsigned ft, uint64_t a, uint64_t 
 
 uint64_t arm_fp_op2(CPUARMState *env, ARMFpOp2 op, unsigned ft, uint64_t a, uint64_t b)
 {
+    if (ft == ARM_FT_H) {
+        return arm_fp16_op2(env, op, a, b);
+    }
     FpEnv f;
     uint64_t r;
     fp_begin(&f, env, ARM_RM_FPCR);
@@ -334,6 +337,9 @@ uint64_t arm_fp_op2(CPUARMState *env, ARMFpOp2 op, unsigned ft, uint64_t a, uint
 
 uint64_t arm_fp_sqrt(CPUARMState *env, unsigned ft, uint64_t a)
 {
+    if (ft == ARM_FT_H) {
+        return arm_fp16_sqrt(env, a);
+    }
     FpEnv f;
     uint64_t r;
     fp_begin(&f, env, ARM_RM_FPCR);
@@ -359,6 +365,9 @@ uint64_t arm_fp_sqrt(CPUARMState *env, unsigned ft, uint64_t a)
 uint64_t arm_fp_fma(CPUARMState *env, unsigned ft, uint64_t a, uint64_t n, uint64_t m,
                     bool neg_acc, bool neg_prod)
 {
+    if (ft == ARM_FT_H) {
+        return arm_fp16_fma(env, a, n, m, neg_acc, neg_prod);
+    }
     FpEnv f;
     uint64_t r;
     if (neg_acc) {
@@ -390,6 +399,9 @@ uint64_t arm_fp_fma(CPUARMState *env, unsigned ft, uint64_t a, uint64_t n, uint6
 
 uint64_t arm_fp_rint(CPUARMState *env, unsigned ft, uint64_t a, unsigned rm, bool exact)
 {
+    if (ft == ARM_FT_H) {
+        return arm_fp16_rint(env, a, rm, exact);
+    }
     FpEnv f;
     uint64_t r;
     fp_begin(&f, env, rm);
@@ -417,6 +429,9 @@ uint64_t arm_fp_rint(CPUARMState *env, unsigned ft, uint64_t a, unsigned rm, boo
 
 uint32_t arm_fp_compare(CPUARMState *env, unsigned ft, uint64_t a, uint64_t b, bool signal)
 {
+    if (ft == ARM_FT_H) {
+        return arm_fp16_compare(env, a, b, signal);
+    }
     FpEnv f;
     uint32_t nzcv;
     fp_begin(&f, env, ARM_RM_FPCR);
@@ -473,6 +488,9 @@ uint64_t arm_fp_convert(CPUARMState *env, unsigned from, unsigned to, uint64_t a
 uint64_t arm_fp_to_int(CPUARMState *env, unsigned ft, uint64_t a, unsigned rm, bool is_signed,
                        bool is64, unsigned fbits)
 {
+    if (ft == ARM_FT_H) {
+        return arm_fp16_to_int(env, a, rm, is_signed, is64, fbits);
+    }
     FpEnv f;
     uint64_t r;
     fp_begin(&f, env, rm);
@@ -512,6 +530,9 @@ uint64_t arm_fp_to_int(CPUARMState *env, unsigned ft, uint64_t a, unsigned rm, b
 uint64_t arm_fp_from_int(CPUARMState *env, unsigned ft, uint64_t v, bool is_signed,
                          unsigned fbits)
 {
+    if (ft == ARM_FT_H) {
+        return arm_fp16_from_int(env, v, is_signed, fbits);
+    }
     FpEnv f;
     uint64_t r;
     fp_begin(&f, env, ARM_RM_FPCR);

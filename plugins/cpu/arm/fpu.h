@@ -72,6 +72,18 @@ uint64_t arm_fp_to_int(CPUARMState *env, unsigned ft, uint64_t a, unsigned rm, b
 uint64_t arm_fp_from_int(CPUARMState *env, unsigned ft, uint64_t v, bool is_signed,
                          unsigned fbits);
 
+/* Half-precision arithmetic (FEAT_FP16, fpu-half.c); the arm_fp_* entry
+ * points above route ft ARM_FT_H here. */
+uint64_t arm_fp16_op2(CPUARMState *env, ARMFpOp2 op, uint64_t a, uint64_t b);
+uint64_t arm_fp16_sqrt(CPUARMState *env, uint64_t a);
+uint64_t arm_fp16_fma(CPUARMState *env, uint64_t a, uint64_t n, uint64_t m, bool neg_acc,
+                      bool neg_prod);
+uint64_t arm_fp16_rint(CPUARMState *env, uint64_t a, unsigned rm, bool exact);
+uint32_t arm_fp16_compare(CPUARMState *env, uint64_t a, uint64_t b, bool signal);
+uint64_t arm_fp16_to_int(CPUARMState *env, uint64_t a, unsigned rm, bool is_signed, bool is64,
+                         unsigned fbits);
+uint64_t arm_fp16_from_int(CPUARMState *env, uint64_t v, bool is_signed, unsigned fbits);
+
 /* Advanced SIMD and later additions (fpu.c). */
 uint64_t arm_fp_mulx(CPUARMState *env, unsigned ft, uint64_t a, uint64_t b);
 /* FRECPS (2 - a*b) or FRSQRTS ((3 - a*b) / 2), fused. */

@@ -498,6 +498,12 @@ static void sr_tlbi_va_is(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
     }
 }
 
+/* FPCR: RMode, FZ, DN; FZ16 with FEAT_FP16 (AHP is not supported). */
+static void sr_write_fpcr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    cpu->env.fpcr = v & (0x03c00000u | (cpu->fp16 ? 1u << 19 : 0));
+}
+
 /* ---- the table ------------------------------------------------------------------------ */
 
 #define SR_COMMON(NAME, op0, op1, crn, crm, op2, el, flags)                         \

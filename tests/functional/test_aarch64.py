@@ -35,6 +35,7 @@ PROGRAMS = {
     'pauth': ([], []),
     'bti': ([], []),
     'debug': ([], []),
+    'fp16': ([], []),
     'vhe': (['-M', 'virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
 }
 # Further runs of a program with other CPU options (Tessera, QEMU).
@@ -177,12 +178,12 @@ class GuestPrograms(unittest.TestCase):
 class Differential(unittest.TestCase):
     """Random integer, FP and SIMD sequences (difftest.py), fixed seeds, against QEMU."""
 
-    def check(self, fp, seed, count, length, simd=False):
+    def check(self, fp, seed, count, length, simd=False, fp16=False):
         import difftest
         self.assertTrue(shutil.which('qemu-system-aarch64'),
                         'qemu-system-aarch64 not found: install qemu-system-arm')
         elf, asm = difftest.build_program(os.path.join(tt.build_dir(), 'difftest'), seed, count,
-                                          length, fp, simd)
+                                          length, fp, simd, fp16)
         oracle, _ = difftest.run(['qemu-system-aarch64', '-M', 'virt', '-cpu', 'max', '-nic',
                                   'none'], elf, 120)
         self.assertEqual(len(oracle), count)
@@ -190,7 +191,8 @@ class Differential(unittest.TestCase):
             with self.subTest(backend=backend):
                 mine, out = difftest.run([tt.tessera_path(LINK), '-accel', 'tcg,backend=' + backend],
                                          elf, 120)
-                self.assertEqual(difftest.compare(mine, oracle, count, asm, fp or simd), '',
+                self.assertEqual(difftest.compare(mine, oracle, count, asm, fp or simd or fp16),
+                                 '',
                                  out[-1000:])
 
     def test_random_integer_sequences_match_qemu(self):
@@ -198,6 +200,9 @@ class Differential(unittest.TestCase):
 
     def test_random_fp_sequences_match_qemu(self):
         self.check(True, 12, 300, 30)
+
+    def test_random_fp16_sequences_match_qemu(self):
+        self.check(False, 14, 300, 30, fp16=True)
 
     def test_random_simd_sequences_match_qemu(self):
         self.check(False, 13, 300, 30, simd=True)

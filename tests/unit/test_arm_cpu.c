@@ -15,6 +15,7 @@
 #include "plugins/cpu/arm/el2.c"
 #include "plugins/cpu/arm/flagm.c"
 #include "plugins/cpu/arm/fpu.c"
+#include "plugins/cpu/arm/fpu-half.c"
 #include "plugins/cpu/arm/gdbstub.c"
 #include "plugins/cpu/arm/helper.c"
 #include "plugins/cpu/arm/pauth.c"
@@ -87,8 +88,8 @@ static uint64_t sysreg(const char *name)
 
 START_TEST(test_max_id_registers)
 {
-    /* AArch64-only EL0/EL1, no EL2/EL3, FP and AdvSIMD without FP16. */
-    ck_assert_uint_eq(sysreg("ID_AA64PFR0_EL1"), 0x11);
+    /* AArch64-only EL0/EL1, no EL2/EL3, FP and AdvSIMD with FP16. */
+    ck_assert_uint_eq(sysreg("ID_AA64PFR0_EL1"), 0x110011);
     /* AES+PMULL, SHA1, SHA2+512, CRC32, LSE, RDM, SHA3, DP, TS = 2. */
     ck_assert_uint_eq(sysreg("ID_AA64ISAR0_EL1"), 0x0020100110212120ull);
     /* JSCVT, FCMA, LRCPC, FRINTTS; PAuth: APA = 4 (PAuth2 + FPAC), GPA. */
@@ -126,11 +127,24 @@ START_TEST(test_simd_validity)
         0x0e22e020,   /* pmull v0.8h, v1.8b, v2.8b */
         0x0ee2e020,   /* pmull v0.1q, v1.1d, v2.1d */
     };
-    static const uint32_t undefined[] = {
-        0x0e401420,   /* fadd v0.4h, v1.4h, v0.4h: FEAT_FP16 is not implemented */
+    /* FEAT_FP16 forms: defined, and known as FP16 (the translator refuses
+     * them on models without it). */
+    static const uint32_t fp16[] = {
+        0x0e401420,   /* fadd v0.4h, v1.4h, v0.4h */
         0x0ef8f820,   /* fabs v0.4h, v1.4h */
         0x4f121020,   /* fmla v0.8h, v1.8h, v2.h[1] */
         0x0e30c820,   /* fmaxnmv h0, v1.4h */
+        0x5e30d820,   /* faddp h0, v1.2h */
+        0x0f1ee420,   /* scvtf v0.4h, v1.4h, #2 */
+        0x2e42c420,   /* fcmla v0.4h, v1.4h, v2.4h, #0 */
+    };
+    for (size_t i = 0; i < sizeof(fp16) / sizeof(fp16[0]); i++) {
+        ck_assert_msg(arm_simd_exec(NULL, fp16[i]), "0x%08x should be defined", fp16[i]);
+        ck_assert_msg(arm_simd_is_fp16(fp16[i]), "0x%08x is an FP16 form", fp16[i]);
+    }
+    ck_assert(!arm_simd_is_fp16(0x4e21d420));         /* fadd v0.4s */
+    ck_assert(!arm_simd_is_fp16(0x6e80c420));         /* fcmla v0.4s */
+    static const uint32_t undefined[] = {
         0xcec08400,   /* sm4e v0.4s, v0.4s: FEAT_SM4 is not implemented */
         0xce60c000,   /* sm3partw1 v0.4s, v0.4s, v0.4s: FEAT_SM3 */
         0x0ea2e020,   /* pmull with size 2: reserved */
@@ -151,7 +165,7 @@ START_TEST(test_el2_model)
 {
     teardown();
     make_cpu(true);
-    ck_assert_uint_eq(sysreg("ID_AA64PFR0_EL1"), 0x111);
+    ck_assert_uint_eq(sysreg("ID_AA64PFR0_EL1"), 0x110111);
     ck_assert_uint_eq(env->el, 2);
     ck_assert(sysreg("HCR_EL2") & HCR_RW);
 }

@@ -74,10 +74,10 @@ static void max_init_ids(ARMIdRegs *id)
 {
     *id = (ARMIdRegs){
         .midr = 0x000f0510,
-        /* EL0 and EL1 AArch64 only; FP and AdvSIMD without half-precision
-         * arithmetic (FP = AdvSIMD = 0); EL2 is added at realize when
-         * has-el2 is on. */
-        .id_aa64pfr0 = 0x1 | (0x1 << 4),
+        /* EL0 and EL1 AArch64 only; FP and AdvSIMD with half-precision
+         * arithmetic (FEAT_FP16: FP = AdvSIMD = 1); EL2 is added at
+         * realize when has-el2 is on. */
+        .id_aa64pfr0 = 0x1 | (0x1 << 4) | (0x1 << 16) | (0x1 << 20),
         /* Debug v8.0 with 2 breakpoints and 2 watchpoints; PMUv3 (the
          * cycle counter only, PMCR_EL0.N = 0). */
         .id_aa64dfr0 = 0x6 | (0x1 << 8) | (0x1 << 12) | (0x1 << 20),
@@ -288,9 +288,8 @@ static bool arm_cpu_realize(DeviceState *dev, GError **errp)
     cpu->bti = (cpu->id.id_aa64pfr1 & 0xf) != 0;
     cpu->uao = ((cpu->id.id_aa64mmfr2 >> 4) & 0xf) != 0;
     cpu->vhe = ((cpu->id.id_aa64mmfr1 >> 8) & 0xf) != 0;
-    /* Scalar FP16 arithmetic: max only, not advertised in ID_AA64PFR0
-     * (FP/AdvSIMD = 1 also promise the Advanced SIMD FP16 forms). */
-    cpu->fp16 = ARM_CPU_GET_CLASS(cpu)->init_ids == max_init_ids;
+    /* FEAT_FP16 (scalar and Advanced SIMD): ID_AA64PFR0.FP = 1. */
+    cpu->fp16 = ((cpu->id.id_aa64pfr0 >> 16) & 0xf) == 1;
     if (!cpu->pauth && cpu->pauth_impdef) {
         g_set_error(errp, OBJECT_ERROR, OBJECT_ERROR_INVALID,
                     "pauth-impdef=on needs pauth=on");

@@ -60,7 +60,7 @@ typedef struct HalfCtx {
     uint32_t flags;
 } HalfCtx;
 
-static uint64_t flush_in(const HalfCtx *h, uint64_t v)
+static uint64_t h_flush_in(const HalfCtx *h, uint64_t v)
 {
     v &= 0xffff;
     if ((h->env->fpcr & FPCR_FZ16) && !(v & H_EXP) && (v & H_FRAC)) {
@@ -69,7 +69,7 @@ static uint64_t flush_in(const HalfCtx *h, uint64_t v)
     return v;
 }
 
-static bool process_nans(HalfCtx *h, const uint64_t *ops, int n, uint64_t *out)
+static bool h_process_nans(HalfCtx *h, const uint64_t *ops, int n, uint64_t *out)
 {
     int pick = -1;
     for (int i = 0; i < n && pick < 0; i++) {
@@ -90,14 +90,14 @@ static bool process_nans(HalfCtx *h, const uint64_t *ops, int n, uint64_t *out)
     return true;
 }
 
-static uint64_t finish(HalfCtx *h, uint64_t r)
+static uint64_t h_finish(HalfCtx *h, uint64_t r)
 {
     h->env->fpsr |= h->flags;
     return r;
 }
 
 /* Round the double @d (already rounded to odd) to half in the FPCR mode. */
-static uint64_t round_half(HalfCtx *h, double d)
+static uint64_t h_round(HalfCtx *h, double d)
 {
     if (isnan(d)) {
         h->flags |= FPSR_IOC;          /* an invalid operation made it */
@@ -117,18 +117,18 @@ static uint64_t round_half(HalfCtx *h, double d)
 
 /* Host operation in double, rounded to odd; Invalid and Divide-by-zero
  * are kept, the rest comes from the final rounding. */
-typedef enum { HOP_ADD, HOP_SUB, HOP_MUL, HOP_DIV, HOP_SQRT, HOP_FMA } HalfHostOp;
+typedef enum { HH_ADD, HH_SUB, HH_MUL, HH_DIV, HH_SQRT, HH_FMA } HalfHostOp;
 
 static double host_odd(HalfCtx *h, HalfHostOp op, double a, double b, double c)
 {
     HostFpState s = host_fpu_begin(HOST_ROUND_TOWARD_ZERO);
     volatile double x = a, y = b, z = c, r;
     switch (op) {
-    case HOP_ADD: r = x + y; break;
-    case HOP_SUB: r = x - y; break;
-    case HOP_MUL: r = x * y; break;
-    case HOP_DIV: r = x / y; break;
-    case HOP_SQRT: r = sqrt(x); break;
+    case HH_ADD: r = x + y; break;
+    case HH_SUB: r = x - y; break;
+    case HH_MUL: r = x * y; break;
+    case HH_DIV: r = x / y; break;
+    case HH_SQRT: r = sqrt(x); break;
     default: r = fma(x, y, z); break;
     }
     unsigned hf = host_fpu_flags();
@@ -165,8 +165,8 @@ uint64_t arm_fp16_op2(CPUARMState *env, ARMFpOp2 op, uint64_t a, uint64_t b)
 {
     HalfCtx h = { .env = env };
     uint64_t r;
-    a = flush_in(&h, a);
-    b = flush_in(&h, b);
+    a = h_flush_in(&h, a);
+    b = h_flush_in(&h, b);
     if (op >= ARM_FOP_MAX && op <= ARM_FOP_MINNM) {
         if (op == ARM_FOP_MAXNM || op == ARM_FOP_MINNM) {
             bool qa = h_nan(a) && !h_snan(a), qb = h_nan(b) && !h_snan(b);
@@ -177,44 +177,44 @@ uint64_t arm_fp16_op2(CPUARMState *env, ARMFpOp2 op, uint64_t a, uint64_t b)
             }
         }
         uint64_t ops[2] = { a, b };
-        if (process_nans(&h, ops, 2, &r)) {
-            return finish(&h, r);
+        if (h_process_nans(&h, ops, 2, &r)) {
+            return h_finish(&h, r);
         }
         bool max = op == ARM_FOP_MAX || op == ARM_FOP_MAXNM;
-        return finish(&h, h_less(a, b) == max ? b : a);
+        return h_finish(&h, h_less(a, b) == max ? b : a);
     }
     uint64_t ops[2] = { a, b };
-    if (process_nans(&h, ops, 2, &r)) {
+    if (h_process_nans(&h, ops, 2, &r)) {
         /* FNMUL negates whatever FMUL gives, a NaN too. */
-        return finish(&h, op == ARM_FOP_NMUL ? r ^ H_SIGN : r);
+        return h_finish(&h, op == ARM_FOP_NMUL ? r ^ H_SIGN : r);
     }
     static const HalfHostOp host[] = {
-        [ARM_FOP_MUL] = HOP_MUL, [ARM_FOP_DIV] = HOP_DIV, [ARM_FOP_ADD] = HOP_ADD,
-        [ARM_FOP_SUB] = HOP_SUB, [ARM_FOP_NMUL] = HOP_MUL,
+        [ARM_FOP_MUL] = HH_MUL, [ARM_FOP_DIV] = HH_DIV, [ARM_FOP_ADD] = HH_ADD,
+        [ARM_FOP_SUB] = HH_SUB, [ARM_FOP_NMUL] = HH_MUL,
     };
     double d = host_odd(&h, host[op], h_value(a), h_value(b), 0);
     if (op == ARM_FOP_ADD || op == ARM_FOP_SUB) {
         d = zero_sign(&h, d, (a & H_SIGN) != 0, ((b ^ (op == ARM_FOP_SUB ? H_SIGN : 0)) & H_SIGN) != 0);
     }
-    r = round_half(&h, d);
+    r = h_round(&h, d);
     if (op == ARM_FOP_NMUL) {
         r ^= H_SIGN;
     }
-    return finish(&h, r);
+    return h_finish(&h, r);
 }
 
 uint64_t arm_fp16_sqrt(CPUARMState *env, uint64_t a)
 {
     HalfCtx h = { .env = env };
     uint64_t r;
-    a = flush_in(&h, a);
-    if (process_nans(&h, &a, 1, &r)) {
-        return finish(&h, r);
+    a = h_flush_in(&h, a);
+    if (h_process_nans(&h, &a, 1, &r)) {
+        return h_finish(&h, r);
     }
     if (h_zero(a)) {
-        return finish(&h, a);          /* sqrt(-0) = -0 */
+        return h_finish(&h, a);          /* sqrt(-0) = -0 */
     }
-    return finish(&h, round_half(&h, host_odd(&h, HOP_SQRT, h_value(a), 0, 0)));
+    return h_finish(&h, h_round(&h, host_odd(&h, HH_SQRT, h_value(a), 0, 0)));
 }
 
 uint64_t arm_fp16_fma(CPUARMState *env, uint64_t a, uint64_t n, uint64_t m, bool neg_acc,
@@ -228,35 +228,35 @@ uint64_t arm_fp16_fma(CPUARMState *env, uint64_t a, uint64_t n, uint64_t m, bool
     if (neg_prod) {
         n ^= H_SIGN;
     }
-    a = flush_in(&h, a);
-    n = flush_in(&h, n);
-    m = flush_in(&h, m);
+    a = h_flush_in(&h, a);
+    n = h_flush_in(&h, n);
+    m = h_flush_in(&h, m);
     bool inf_zero = (h_inf(n) && h_zero(m)) || (h_zero(n) && h_inf(m));
     if (h_nan(a) && !h_snan(a) && inf_zero) {
         h.flags |= FPSR_IOC;
-        return finish(&h, H_DEFAULT_NAN);
+        return h_finish(&h, H_DEFAULT_NAN);
     }
     uint64_t ops[3] = { a, n, m };
-    if (process_nans(&h, ops, 3, &r)) {
-        return finish(&h, r);
+    if (h_process_nans(&h, ops, 3, &r)) {
+        return h_finish(&h, r);
     }
-    double d = host_odd(&h, HOP_FMA, h_value(n), h_value(m), h_value(a));
+    double d = host_odd(&h, HH_FMA, h_value(n), h_value(m), h_value(a));
     if (!isnan(d)) {
         d = zero_sign(&h, d, ((n ^ m) & H_SIGN) != 0, (a & H_SIGN) != 0);
     }
-    return finish(&h, round_half(&h, d));
+    return h_finish(&h, h_round(&h, d));
 }
 
 uint64_t arm_fp16_rint(CPUARMState *env, uint64_t a, unsigned rm, bool exact)
 {
     HalfCtx h = { .env = env };
     uint64_t r;
-    a = flush_in(&h, a);
-    if (process_nans(&h, &a, 1, &r)) {
-        return finish(&h, r);
+    a = h_flush_in(&h, a);
+    if (h_process_nans(&h, &a, 1, &r)) {
+        return h_finish(&h, r);
     }
     if (h_inf(a) || h_zero(a)) {
-        return finish(&h, a);
+        return h_finish(&h, a);
     }
     if (rm == ARM_RM_FPCR) {
         rm = (env->fpcr >> FPCR_RMODE_SHIFT) & 3;
@@ -273,19 +273,19 @@ uint64_t arm_fp16_rint(CPUARMState *env, uint64_t a, unsigned rm, bool exact)
         h.flags |= FPSR_IXC;
     }
     /* Integral values of half-precision magnitude are representable. */
-    r = round_half(&h, i);
+    r = h_round(&h, i);
     if (i == 0) {
         r = a & H_SIGN;                /* keeps the sign of the operand */
     }
-    return finish(&h, r);
+    return h_finish(&h, r);
 }
 
 uint32_t arm_fp16_compare(CPUARMState *env, uint64_t a, uint64_t b, bool signal)
 {
     HalfCtx h = { .env = env };
     uint32_t nzcv;
-    a = flush_in(&h, a);
-    b = flush_in(&h, b);
+    a = h_flush_in(&h, a);
+    b = h_flush_in(&h, b);
     if (h_nan(a) || h_nan(b)) {
         if (signal || h_snan(a) || h_snan(b)) {
             h.flags |= FPSR_IOC;
@@ -303,7 +303,7 @@ uint64_t arm_fp16_to_int(CPUARMState *env, uint64_t a, unsigned rm, bool is_sign
                          unsigned fbits)
 {
     HalfCtx h = { .env = env };
-    a = flush_in(&h, a);
+    a = h_flush_in(&h, a);
     if (h_nan(a)) {
         env->fpsr |= FPSR_IOC;
         return 0;
@@ -323,5 +323,141 @@ uint64_t arm_fp16_from_int(CPUARMState *env, uint64_t v, bool is_signed, unsigne
     if (hf & HOST_FPU_INEXACT) {
         x = d_of(bits_of(x) | 1);      /* round to odd */
     }
-    return finish(&h, round_half(&h, ldexp(x, -(int)fbits)));
+    return h_finish(&h, h_round(&h, ldexp(x, -(int)fbits)));
+}
+
+/* ---- the Advanced SIMD estimates and steps ----------------------------------------- */
+
+uint64_t arm_fp16_mulx(CPUARMState *env, uint64_t a, uint64_t b)
+{
+    HalfCtx h = { .env = env };
+    uint64_t r;
+    a = h_flush_in(&h, a);
+    b = h_flush_in(&h, b);
+    uint64_t ops[2] = { a, b };
+    if (h_process_nans(&h, ops, 2, &r)) {
+        return h_finish(&h, r);
+    }
+    if ((h_inf(a) && h_zero(b)) || (h_zero(a) && h_inf(b))) {
+        return h_finish(&h, 0x4000 | ((a ^ b) & H_SIGN));        /* +-2.0 */
+    }
+    return h_finish(&h, h_round(&h, host_odd(&h, HH_MUL, h_value(a), h_value(b), 0)));
+}
+
+/* FRECPS: 2 - a*b; FRSQRTS: (3 - a*b) / 2; fused, one rounding. */
+uint64_t arm_fp16_step(CPUARMState *env, uint64_t a, uint64_t b, bool rsqrt)
+{
+    HalfCtx h = { .env = env };
+    uint64_t r;
+    a = h_flush_in(&h, a ^ H_SIGN);
+    b = h_flush_in(&h, b);
+    uint64_t ops[2] = { a, b };
+    if (h_process_nans(&h, ops, 2, &r)) {
+        return h_finish(&h, r);
+    }
+    if ((h_inf(a) && h_zero(b)) || (h_zero(a) && h_inf(b))) {
+        return h_finish(&h, rsqrt ? 0x3e00 : 0x4000);             /* 1.5, 2.0 */
+    }
+    if (h_inf(a) || h_inf(b)) {
+        return h_finish(&h, H_EXP | ((a ^ b) & H_SIGN));
+    }
+    double d = host_odd(&h, HH_FMA, h_value(a), h_value(b), rsqrt ? 3.0 : 2.0);
+    d = zero_sign(&h, d, ((a ^ b) & H_SIGN) != 0, false);
+    if (rsqrt) {
+        d *= 0.5;                      /* exact: keeps the sticky bit */
+    }
+    return h_finish(&h, h_round(&h, d));
+}
+
+uint64_t arm_fp16_recpe(CPUARMState *env, uint64_t a)
+{
+    HalfCtx h = { .env = env };
+    uint64_t r, sign = a & H_SIGN;
+    a = h_flush_in(&h, a);
+    int exp = (int)((a >> 10) & 0x1f);
+    uint64_t frac = (a & H_FRAC) << 42;               /* as 52 fraction bits */
+    if (h_process_nans(&h, &a, 1, &r)) {
+        return h_finish(&h, r);
+    }
+    if (h_inf(a)) {
+        return h_finish(&h, sign);
+    }
+    if (h_zero(a)) {
+        h.flags |= FPSR_DZC;
+        return h_finish(&h, sign | H_EXP);
+    }
+    if (exp == 0 && frac < (1ull << 50)) {
+        unsigned rm = (env->fpcr >> FPCR_RMODE_SHIFT) & 3;
+        bool to_inf = rm == ARM_RM_RN || (rm == ARM_RM_RP && !sign) || (rm == ARM_RM_RM && sign);
+        h.flags |= FPSR_OFC | FPSR_IXC;
+        return h_finish(&h, sign | (to_inf ? H_EXP : H_EXP - 1));
+    }
+    if ((env->fpcr & FPCR_FZ16) && exp >= 29) {
+        h.flags |= FPSR_UFC;
+        return h_finish(&h, sign);
+    }
+    if (exp == 0) {
+        if (!((frac >> 51) & 1)) {
+            exp = -1;
+            frac = (frac << 2) & ((1ull << 52) - 1);
+        } else {
+            frac = (frac << 1) & ((1ull << 52) - 1);
+        }
+    }
+    unsigned est = arm_recip_estimate(256 | (unsigned)(frac >> 44));
+    int rexp = 29 - exp;
+    uint64_t rf = (uint64_t)(est & 0xff) << 44;
+    if (rexp == 0) {
+        rf = (1ull << 51) | (rf >> 1);
+    } else if (rexp == -1) {
+        rf = (1ull << 50) | (rf >> 2);
+        rexp = 0;
+    }
+    return h_finish(&h, sign | (uint64_t)rexp << 10 | (rf >> 42));
+}
+
+uint64_t arm_fp16_rsqrte(CPUARMState *env, uint64_t a)
+{
+    HalfCtx h = { .env = env };
+    uint64_t r, sign = a & H_SIGN;
+    a = h_flush_in(&h, a);
+    int exp = (int)((a >> 10) & 0x1f);
+    uint64_t frac = (a & H_FRAC) << 42;
+    if (h_process_nans(&h, &a, 1, &r)) {
+        return h_finish(&h, r);
+    }
+    if (h_zero(a)) {
+        h.flags |= FPSR_DZC;
+        return h_finish(&h, sign | H_EXP);
+    }
+    if (sign) {
+        h.flags |= FPSR_IOC;
+        return h_finish(&h, H_DEFAULT_NAN);
+    }
+    if (h_inf(a)) {
+        return h_finish(&h, 0);
+    }
+    if (exp == 0) {
+        while (!((frac >> 51) & 1)) {
+            frac = (frac << 1) & ((1ull << 52) - 1);
+            exp--;
+        }
+        frac = (frac << 1) & ((1ull << 52) - 1);
+    }
+    unsigned scaled = (exp & 1) == 0 ? 256 | (unsigned)(frac >> 44) : 128 | (unsigned)(frac >> 45);
+    int rexp = (44 - exp) / 2;
+    unsigned est = arm_rsqrt_estimate(scaled);
+    return h_finish(&h, (uint64_t)rexp << 10 | ((uint64_t)(est & 0xff) << 2));
+}
+
+uint64_t arm_fp16_recpx(CPUARMState *env, uint64_t a)
+{
+    HalfCtx h = { .env = env };
+    uint64_t r;
+    a = h_flush_in(&h, a);
+    if (h_process_nans(&h, &a, 1, &r)) {
+        return h_finish(&h, r);
+    }
+    uint64_t e = (a >> 10) & 0x1f;
+    return h_finish(&h, (a & H_SIGN) | ((e ? ~e & 0x1f : 0x1e) << 10));
 }

@@ -705,6 +705,9 @@ static uint64_t exp_shift(unsigned ft)
 
 uint64_t arm_fp_mulx(CPUARMState *env, unsigned ft, uint64_t a, uint64_t b)
 {
+    if (ft == ARM_FT_H) {
+        return arm_fp16_mulx(env, a, b);
+    }
     FpEnv f;
     uint64_t r;
     fp_begin(&f, env, ARM_RM_FPCR);
@@ -728,6 +731,9 @@ uint64_t arm_fp_mulx(CPUARMState *env, unsigned ft, uint64_t a, uint64_t b)
 
 uint64_t arm_fp_step(CPUARMState *env, unsigned ft, uint64_t a, uint64_t b, bool rsqrt)
 {
+    if (ft == ARM_FT_H) {
+        return arm_fp16_step(env, a, b, rsqrt);
+    }
     FpEnv f;
     uint64_t r;
     a ^= sign_bit(ft);
@@ -816,6 +822,9 @@ static void unpack52(unsigned ft, uint64_t a, uint64_t *frac, int *exp)
 
 uint64_t arm_fp_recpe(CPUARMState *env, unsigned ft, uint64_t a)
 {
+    if (ft == ARM_FT_H) {
+        return arm_fp16_recpe(env, a);
+    }
     FpEnv f;
     uint64_t r, sign = a & sign_bit(ft);
     bool d = ft == ARM_FT_D;
@@ -865,6 +874,9 @@ uint64_t arm_fp_recpe(CPUARMState *env, unsigned ft, uint64_t a)
 
 uint64_t arm_fp_rsqrte(CPUARMState *env, unsigned ft, uint64_t a)
 {
+    if (ft == ARM_FT_H) {
+        return arm_fp16_rsqrte(env, a);
+    }
     FpEnv f;
     uint64_t r, sign = a & sign_bit(ft);
     bool d = ft == ARM_FT_D;
@@ -903,6 +915,9 @@ uint64_t arm_fp_rsqrte(CPUARMState *env, unsigned ft, uint64_t a)
 
 uint64_t arm_fp_recpx(CPUARMState *env, unsigned ft, uint64_t a)
 {
+    if (ft == ARM_FT_H) {
+        return arm_fp16_recpx(env, a);
+    }
     FpEnv f;
     uint64_t r;
     fp_begin(&f, env, ARM_RM_FPCR);

@@ -83,6 +83,11 @@ uint32_t arm_fp16_compare(CPUARMState *env, uint64_t a, uint64_t b, bool signal)
 uint64_t arm_fp16_to_int(CPUARMState *env, uint64_t a, unsigned rm, bool is_signed, bool is64,
                          unsigned fbits);
 uint64_t arm_fp16_from_int(CPUARMState *env, uint64_t v, bool is_signed, unsigned fbits);
+uint64_t arm_fp16_mulx(CPUARMState *env, uint64_t a, uint64_t b);
+uint64_t arm_fp16_step(CPUARMState *env, uint64_t a, uint64_t b, bool rsqrt);
+uint64_t arm_fp16_recpe(CPUARMState *env, uint64_t a);
+uint64_t arm_fp16_rsqrte(CPUARMState *env, uint64_t a);
+uint64_t arm_fp16_recpx(CPUARMState *env, uint64_t a);
 
 /* Advanced SIMD and later additions (fpu.c). */
 uint64_t arm_fp_mulx(CPUARMState *env, unsigned ft, uint64_t a, uint64_t b);

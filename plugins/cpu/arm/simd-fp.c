@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Advanced SIMD floating point, single and double precision (FEAT_FP16
- * is not implemented, so the half-precision arithmetic forms are
- * UNDEFINED): three same, two-register miscellaneous (compares with zero,
+ * Advanced SIMD floating point, half (FEAT_FP16: the "(FP16)" classes,
+ * size 00 by element, immh 001x fixed point, size 01 FCMLA/FCADD; the
+ * translator refuses them without cpu->fp16), single and double
+ * precision: three same, two-register miscellaneous (compares with zero,
  * round to integral, conversions, estimates), across lanes, scalar
  * pairwise, fixed-point conversions by immediate, by element, FCMLA and
  * FCADD.  Every element goes through fpu.c, so FPCR and FPSR behave as for
@@ -12,12 +13,12 @@
 
 static uint64_t ones_of(unsigned ft)
 {
-    return ft == ARM_FT_D ? UINT64_MAX : 0xffffffffu;
+    return ft == ARM_FT_D ? UINT64_MAX : ft == ARM_FT_H ? 0xffffu : 0xffffffffu;
 }
 
 static uint64_t fsign(unsigned ft)
 {
-    return ft == ARM_FT_D ? 1ull << 63 : 1ull << 31;
+    return ft == ARM_FT_D ? 1ull << 63 : ft == ARM_FT_H ? 1ull << 15 : 1ull << 31;
 }
 
 /* key = opcode | U << 5 | a << 6 (a = size bit 1). */
@@ -102,7 +103,9 @@ static unsigned nelem(const F *o)
 
 static bool fp_three_same(CPUARMState *env, uint32_t insn, F *o)
 {
-    unsigned key = BITS(insn, 15, 11) | o->u << 5 | (o->size >> 1) << 6;
+    /* FP16: opcode bits 13:11 are the low bits of the S/D opcode 11xxx. */
+    unsigned op = o->ft == ARM_FT_H ? 0x18 | BITS(insn, 13, 11) : BITS(insn, 15, 11);
+    unsigned key = op | o->u << 5 | BITS(insn, 23, 23) << 6;
     if (!key3_valid(key, o->scalar) || (o->sz && !o->q && !o->scalar)) {
         return false;
     }
@@ -130,12 +133,24 @@ static bool fp_three_same(CPUARMState *env, uint32_t insn, F *o)
 static uint64_t to_int(CPUARMState *env, unsigned ft, uint64_t x, unsigned rm, bool u,
                        unsigned fbits)
 {
-    return arm_fp_to_int(env, ft, x, rm, !u, ft == ARM_FT_D, fbits);
+    uint64_t r = arm_fp_to_int(env, ft, x, rm, !u, ft == ARM_FT_D, fbits);
+    if (ft == ARM_FT_H) {
+        /* 16-bit elements: saturate the 32-bit result (Invalid; a value
+         * that saturates had no fraction left, so no Inexact came). */
+        int64_t v = u ? (int64_t)(uint32_t)r : (int64_t)(int32_t)r;
+        int64_t lo = u ? 0 : -32768, hi = u ? 65535 : 32767;
+        if (v < lo || v > hi) {
+            env->fpsr |= FPSR_IOC;
+            v = v < lo ? lo : hi;
+        }
+        r = (uint64_t)v & 0xffff;
+    }
+    return r;
 }
 
 static uint64_t from_int(CPUARMState *env, unsigned ft, uint64_t x, bool u, unsigned fbits)
 {
-    unsigned bits = ft == ARM_FT_D ? 64 : 32;
+    unsigned bits = ft == ARM_FT_D ? 64 : ft == ARM_FT_H ? 16 : 32;
     uint64_t v = u ? x & mask_of(bits) : (uint64_t)sx(x, bits);
     return arm_fp_from_int(env, ft, v, !u, fbits);
 }
@@ -214,6 +229,10 @@ static bool fp_two_misc(CPUARMState *env, uint32_t insn, F *o)
     if (!key1_valid(key, o->scalar, o->sz) || (!narrow && o->sz && !o->q && !o->scalar)) {
         return false;
     }
+    if (o->ft == ARM_FT_H && (narrow || key == 0x5c || key == 0x7c || key == 0x1e ||
+                              key == 0x1f || key == 0x3e || key == 0x3f)) {
+        return false;          /* no FP16 form */
+    }
     if (!env) {
         return true;
     }
@@ -267,7 +286,12 @@ static bool reduce(CPUARMState *env, uint32_t insn, F *o)
     unsigned op = BITS(insn, 16, 12), a = o->size >> 1;
     unsigned key;
     if (!o->u) {
-        return false;
+        if (o->sz) {
+            return false;
+        }
+        /* U = 0: the FP16 forms (pairs of halves, 4 or 8 lanes). */
+        o->ft = ARM_FT_H;
+        o->es = 2;
     }
     if (op == 0x0c) {
         key = a ? 0x58 : 0x18;
@@ -278,7 +302,7 @@ static bool reduce(CPUARMState *env, uint32_t insn, F *o)
     } else {
         return false;
     }
-    if (!o->scalar && (!o->q || o->sz)) {
+    if (!o->scalar && o->ft != ARM_FT_H && (!o->q || o->sz)) {
         return false;
     }
     if (!env) {
@@ -289,9 +313,18 @@ static bool reduce(CPUARMState *env, uint32_t insn, F *o)
     if (o->scalar) {
         v = arm_simd_fp_elem3(env, key, o->ft, ge(o->a, o->es, 0), ge(o->a, o->es, 1), 0);
     } else {
-        uint64_t lo = arm_simd_fp_elem3(env, key, o->ft, ge(o->a, 4, 0), ge(o->a, 4, 1), 0);
-        uint64_t hi = arm_simd_fp_elem3(env, key, o->ft, ge(o->a, 4, 2), ge(o->a, 4, 3), 0);
-        v = arm_simd_fp_elem3(env, key, o->ft, lo, hi, 0);
+        /* Pairwise tree: (0,1)(2,3)... then the pairs of those. */
+        uint64_t t[8];
+        unsigned n = (o->q ? 16 : 8) / o->es;
+        for (unsigned i = 0; i < n; i++) {
+            t[i] = ge(o->a, o->es, i);
+        }
+        for (; n > 1; n /= 2) {
+            for (unsigned i = 0; i < n / 2; i++) {
+                t[i] = arm_simd_fp_elem3(env, key, o->ft, t[2 * i], t[2 * i + 1], 0);
+            }
+        }
+        v = t[0];
     }
     se(o->r, o->es, 0, v);
     vput(env, o->rd, o->r, o->es);
@@ -307,7 +340,8 @@ static bool shift_cvt(CPUARMState *env, uint32_t insn, F *o)
     }
     unsigned immh = BITS(insn, 22, 19), immhb = BITS(insn, 22, 16);
     unsigned lg = 31 - (unsigned)__builtin_clz(immh), es = 1u << lg;
-    unsigned fbits = 16 * es - immhb, ft = lg == 3 ? ARM_FT_D : ARM_FT_S;
+    unsigned fbits = 16 * es - immhb;
+    unsigned ft = lg == 3 ? ARM_FT_D : lg == 2 ? ARM_FT_S : ARM_FT_H;
     bool cvtf = BITS(insn, 15, 11) == 0x1c;
     fload(env, o);
     o->es = es;
@@ -341,10 +375,11 @@ static bool fp_indexed(CPUARMState *env, uint32_t insn, F *o)
     unsigned op = BITS(insn, 15, 12), h = BITS(insn, 11, 11), l = BITS(insn, 21, 21);
     bool cmla = o->u && (op & 1) && op < 8;
     if (cmla) {
-        if (o->scalar || o->size != 2 || l || !o->q) {
+        /* Single: Q = 1, index H; half: index H:L. */
+        if (o->scalar || (o->size == 2 && (l || !o->q)) || (o->size != 2 && o->size != 1)) {
             return false;
         }
-    } else if (o->size < 2 || (o->size == 3 && (l || (!o->q && !o->scalar)))) {
+    } else if (o->size == 1 || (o->size == 3 && (l || (!o->q && !o->scalar)))) {
         return false;
     }
     if (!env) {
@@ -354,18 +389,27 @@ static bool fp_indexed(CPUARMState *env, uint32_t insn, F *o)
     fload(env, o);
     unsigned n = nelem(o);
     if (cmla) {
-        unsigned rot = BITS(insn, 14, 13);
-        uint64_t mre = ge(o->b, 4, 2 * h), mim = ge(o->b, 4, 2 * h + 1);
-        for (unsigned i = 0; i < n; i += 2) {
-            uint64_t dre = ge(o->d, 4, i), dim = ge(o->d, 4, i + 1);
-            fcmla(env, ARM_FT_S, rot, ge(o->a, 4, i), ge(o->a, 4, i + 1), mre, mim, &dre, &dim);
-            se(o->r, 4, i, dre);
-            se(o->r, 4, i + 1, dim);
+        unsigned rot = BITS(insn, 14, 13), es = o->size == 1 ? 2 : 4;
+        unsigned ft = es == 2 ? ARM_FT_H : ARM_FT_S, idx = es == 2 ? (h << 1 | l) : h;
+        unsigned n2 = (o->q ? 16 : 8) / es, seg = 16 / es;     /* the index is per 128 bits */
+        for (unsigned i = 0; i < n2; i += 2) {
+            unsigned base = (i / seg) * seg;
+            uint64_t mre = ge(o->b, es, base + 2 * idx), mim = ge(o->b, es, base + 2 * idx + 1);
+            uint64_t dre = ge(o->d, es, i), dim = ge(o->d, es, i + 1);
+            fcmla(env, ft, rot, ge(o->a, es, i), ge(o->a, es, i + 1), mre, mim, &dre, &dim);
+            se(o->r, es, i, dre);
+            se(o->r, es, i + 1, dim);
         }
-        vput(env, o->rd, o->r, 16);
+        vput(env, o->rd, o->r, o->q ? 16 : 8);
         return true;
     }
-    unsigned idx = o->sz ? h : (h << 1 | l);
+    if (o->size == 0) {
+        /* FP16: index H:L:M, Rm is V0-V15. */
+        o->rm = BITS(insn, 19, 16);
+        vget(env, o->rm, o->b);
+    }
+    unsigned idx = o->ft == ARM_FT_H ? (h << 2 | l << 1 | BITS(insn, 20, 20))
+                   : o->sz ? h : (h << 1 | l);
     unsigned key = op == 0x1 ? 0x19 : op == 0x5 ? 0x59 : o->u ? 0x1b : 0x3b;
     uint64_t mv = ge(o->b, o->es, idx);
     for (unsigned i = 0; i < n; i++) {
@@ -381,7 +425,7 @@ static bool complex3(CPUARMState *env, uint32_t insn, F *o)
 {
     unsigned op = BITS(insn, 14, 11);
     bool cadd = (op & 0xd) == 0xc;
-    if (!o->u || (!cadd && (op & 0xc) != 0x8) || o->size < 2 || (o->sz && !o->q)) {
+    if (!o->u || (!cadd && (op & 0xc) != 0x8) || o->size < 1 || (o->sz && !o->q)) {
         return false;
     }
     if (!env) {
@@ -419,14 +463,29 @@ bool arm_simd_fp_exec(CPUARMState *env, uint32_t insn)
     o.sz = o.size & 1;
     o.ft = o.sz ? ARM_FT_D : ARM_FT_S;
     o.es = o.sz ? 8 : 4;
+    bool b24 = BITS(insn, 24, 24), b21 = BITS(insn, 21, 21), b10 = BITS(insn, 10, 10);
+    bool half = (!b24 && !b21 && b10 && BITS(insn, 22, 22) && !BITS(insn, 15, 14)) ||
+                (!b24 && b21 && !b10 && BITS(insn, 20, 17) == 0xc) ||
+                (b24 && !b10 && o.size == 0) ||
+                (!b24 && !b21 && b10 && BITS(insn, 15, 15) && o.size == 1);
+    if (half) {
+        /* The FP16 classes: size bit 0 is part of the encoding, not sz. */
+        o.sz = 0;
+        o.ft = ARM_FT_H;
+        o.es = 2;
+    }
     if (BITS(insn, 24, 24)) {
         return BITS(insn, 10, 10) ? shift_cvt(env, insn, &o) : fp_indexed(env, insn, &o);
     }
-    if (!BITS(insn, 21, 21)) {
+    if (!b21) {
+        if (b10 && BITS(insn, 22, 22) && !BITS(insn, 15, 14)) {
+            return fp_three_same(env, insn, &o);                 /* three same (FP16) */
+        }
         return !o.scalar && complex3(env, insn, &o);
     }
-    if (BITS(insn, 10, 10)) {
+    if (b10) {
         return fp_three_same(env, insn, &o);
     }
-    return BITS(insn, 20, 17) == 0 ? fp_two_misc(env, insn, &o) : reduce(env, insn, &o);
+    unsigned cls = BITS(insn, 20, 17);
+    return cls == 0 || cls == 0xc ? fp_two_misc(env, insn, &o) : reduce(env, insn, &o);
 }

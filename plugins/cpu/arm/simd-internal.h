@@ -110,6 +110,7 @@ static inline __int128 wshift(__int128 v, int sh, bool round)
 
 /* Executors: false for an undefined encoding (see above). */
 bool arm_simd_fp_exec(CPUARMState *env, uint32_t insn);
+
 bool arm_crypto_exec(CPUARMState *env, uint32_t insn);
 /* One FP element operation for the indexed and scalar groups (simd-fp.c). */
 uint64_t arm_simd_fp_elem3(CPUARMState *env, unsigned key, unsigned ft, uint64_t a, uint64_t b,

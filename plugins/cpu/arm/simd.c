@@ -425,7 +425,7 @@ static bool shift_imm(CPUARMState *env, uint32_t insn, Ops *o)
     case 0x10: case 0x11: ok = !dsize && (!sc || u); break;
     case 0x12: case 0x13: ok = !dsize; break;
     case 0x14: ok = !sc && !dsize; break;
-    case 0x1c: case 0x1f: ok = lg >= 2 && (sc || !dsize || q); break;
+    case 0x1c: case 0x1f: ok = lg >= 1 && (sc || !dsize || q); break;   /* lg 1: FP16 */
     default: ok = false; break;
     }
     if (!ok) {
@@ -749,6 +749,8 @@ bool arm_simd_exec(CPUARMState *env, uint32_t insn)
         }
         o.op = BITS(insn, 16, 12);
         switch (BITS(insn, 20, 17)) {
+        case 0xc:                                            /* two-register misc (FP16) */
+            return BITS(insn, 22, 22) && arm_simd_fp_exec(env, insn);
         case 0x0:
             if (o.op >= 0x16 || (o.op >= 0x0c && o.op <= 0x0f)) {
                 return arm_simd_fp_exec(env, insn);
@@ -767,6 +769,9 @@ bool arm_simd_exec(CPUARMState *env, uint32_t insn)
         default:
             return false;
         }
+    }
+    if (b10 && BITS(insn, 22, 22) && !BITS(insn, 15, 14)) {
+        return arm_simd_fp_exec(env, insn);                  /* three same (FP16) */
     }
     if (b10 && BITS(insn, 15, 15)) {
         return same_extra(env, insn, &o);
@@ -787,6 +792,41 @@ bool arm_simd_exec(CPUARMState *env, uint32_t insn)
         return ext(env, insn, &o);
     }
     return BITS(insn, 11, 11) ? permute(env, insn, &o) : tbl(env, insn, &o);
+}
+
+bool arm_simd_is_fp16(uint32_t insn)
+{
+    if ((insn >> 24) == 0xce || BITS(insn, 27, 25) != 7) {
+        return false;
+    }
+    bool b10 = BITS(insn, 10, 10), b21 = BITS(insn, 21, 21), u = BITS(insn, 29, 29);
+    unsigned size = BITS(insn, 23, 22);
+    if (BITS(insn, 24, 24)) {
+        if (b10) {                                           /* SCVTF/FCVTZ* #fbits */
+            unsigned op = BITS(insn, 15, 11);
+            return (op == 0x1c || op == 0x1f) && BITS(insn, 22, 19) >= 2 &&
+                   BITS(insn, 22, 19) < 4;
+        }
+        unsigned op = BITS(insn, 15, 12);
+        bool fp = (!u && (op == 0x1 || op == 0x5 || op == 0x9)) || (u && op == 0x9);
+        bool cmla = u && (op & 1) && op < 8;
+        return (fp && size == 0) || (cmla && size == 1);
+    }
+    if (!b21) {
+        if (b10 && BITS(insn, 22, 22) && !BITS(insn, 15, 14)) {
+            return true;                                     /* three same (FP16) */
+        }
+        return b10 && BITS(insn, 15, 15) && BITS(insn, 14, 14) && size == 1;   /* FCMLA/FCADD */
+    }
+    if (!b10 && BITS(insn, 11, 11)) {
+        unsigned cls = BITS(insn, 20, 17), op = BITS(insn, 16, 12);
+        if (cls == 0xc) {
+            return BITS(insn, 22, 22);
+        }
+        return cls == 0x8 && !u && !(size & 1) && (op == 0x0c || op == 0x0f ||
+                                                   (op == 0x0d && BITS(insn, 28, 28)));
+    }
+    return false;
 }
 
 void arm_helper_simd(CPUARMState *env, uint64_t insn)

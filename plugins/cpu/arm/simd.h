@@ -15,6 +15,9 @@
  * encoding (other than the copy and modified-immediate groups)?  With
  * @env: execute it. */
 bool arm_simd_exec(CPUARMState *env, uint32_t insn);
+/* Is @insn one of the FEAT_FP16 Advanced SIMD forms (UNDEFINED without
+ * the feature)? */
+bool arm_simd_is_fp16(uint32_t insn);
 void arm_helper_simd(CPUARMState *env, uint64_t insn);
 
 /* rd | rn << 5 | imm5 << 10 | imm4 << 15 | Q << 19 | op << 20; returns

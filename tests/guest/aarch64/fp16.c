@@ -251,22 +251,62 @@ static void compare_and_move(void)
     CHECK_EQ(x, 0xc100);
 }
 
+/* Advanced SIMD half precision: lanes, reductions, by element, 16-bit
+ * integer conversions with saturation, vector immediates. */
+static void vector(void)
+{
+    static const uint16_t a[8] = { 0x3c00, 0x4000, 0x7bff, 0x8000, 0x7e00, 0x0001, 0xc100, 0x5bff };
+    static const uint16_t b[8] = { 0x3c00, 0x1000, 0x5000, 0x0000, 0x3c00, 0x0001, 0x3800, 0x3c00 };
+    uint16_t r[8], c[8];
+    set_fpcr(RN);
+    asm volatile("ldr q1, [%1]\n\tldr q2, [%2]\n\tfadd v0.8h, v1.8h, v2.8h\n\tstr q0, [%0]"
+                 :: "r"(r), "r"(a), "r"(b) : "v0", "v1", "v2", "memory");
+    static const uint16_t sum[8] = { 0x4000, 0x4000, 0x7c00, 0x0000, 0x7e00, 0x0002, 0xc000,
+                                     0x5c04 };             /* 256.875: tie, to even 257 */
+    for (int i = 0; i < 8; i++) {
+        CHECK_EQ(r[i], sum[i]);
+    }
+    CHECK_EQ(fpsr(), OFC | IXC);
+    /* FMAXNMV ignores the quiet NaN; FMAXV does not. */
+    uint32_t m, mn;
+    asm volatile("ldr q1, [%2]\n\tfmaxnmv h0, v1.8h\n\tfmov %w0, s0\n\t"
+                 "fmaxv h0, v1.8h\n\tfmov %w1, s0"
+                 : "=r"(mn), "=r"(m) : "r"(a) : "v0", "v1");
+    CHECK_EQ(mn, 0x7bff);
+    CHECK_EQ(m, 0x7e00);
+    /* FCVTZS to 16-bit lanes: 65504 and -2.5 after #2 fraction bits. */
+    set_fpcr(RN);
+    asm volatile("ldr q1, [%1]\n\tfcvtzs v0.8h, v1.8h\n\tstr q0, [%0]"
+                 :: "r"(c), "r"(a) : "v0", "v1", "memory");
+    CHECK_EQ(c[1], 2);
+    CHECK_EQ(c[2], 0x7fff);                         /* 65504 saturates */
+    CHECK_EQ(c[4], 0);                              /* NaN */
+    CHECK_EQ(c[6], 0xfffe);                         /* -2.5 -> -2 */
+    CHECK_EQ(fpsr(), IOC | IXC);
+    /* FMLA by element (lane 0 of v2 = 1.0) onto an FMOV vector immediate. */
+    asm volatile("ldr q1, [%1]\n\tldr q2, [%2]\n\tfmov v0.8h, #-2.5\n\t"
+                 "fmla v0.8h, v1.8h, v2.h[0]\n\tstr q0, [%0]"
+                 :: "r"(r), "r"(a), "r"(b) : "v0", "v1", "v2", "memory");
+    CHECK_EQ(r[0], 0xbe00);                         /* -2.5 + 1*1 = -1.5 */
+    CHECK_EQ(r[1], 0xb800);                         /* -2.5 + 2*1 = -0.5 */
+    CHECK_EQ(r[7], 0x5beb);                         /* 255.875 - 2.5 = 253.375 */
+}
+
 int main(void)
 {
     sysreg_write(cpacr_el1, 3ull << 20);           /* FP/SIMD enabled at EL0/EL1 */
     asm volatile("isb");
     uint64_t pfr0 = sysreg_read(id_aa64pfr0_el1);
-    /* FP16 may or may not be advertised (Tessera leaves it out until the
-     * Advanced SIMD forms exist); the scalar forms must work on max. */
-    unsigned fp = (pfr0 >> 16) & 0xf, simd = (pfr0 >> 20) & 0xf;
-    CHECK(fp == 0 || fp == 1);
-    CHECK_EQ(fp, simd);
+    /* max advertises FEAT_FP16 for scalar and Advanced SIMD alike. */
+    CHECK_EQ((pfr0 >> 16) & 0xf, 1);
+    CHECK_EQ((pfr0 >> 20) & 0xf, 1);
     rounding();
     range();
     special();
     fused();
     integral();
     compare_and_move();
+    vector();
     set_fpcr(0);
     return failures;
 }

@@ -10,9 +10,12 @@ qemu-system-arm (the oracle); scripts/setup.sh installs both.
 """
 import os
 import platform
+import re
 import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import unittest
 
 import tessera_test as tt
@@ -206,6 +209,61 @@ class Differential(unittest.TestCase):
 
     def test_random_simd_sequences_match_qemu(self):
         self.check(False, 13, 300, 30, simd=True)
+
+
+class GdbWithGuestDebug(unittest.TestCase):
+    """The gdbstub's breakpoints and stepping beside the guest's own debug
+    registers (the debug program arms a hardware breakpoint on target())."""
+
+    def test_gdb_breakpoint_and_step_beside_guest_breakpoint(self):
+        gdb = shutil.which('gdb-multiarch')
+        self.assertTrue(gdb, 'gdb-multiarch not found: install gdb-multiarch (scripts/setup.sh)')
+        elf = programs()['debug']
+        nm = subprocess.run(['aarch64-linux-gnu-nm', elf], stdout=subprocess.PIPE, text=True,
+                            check=True).stdout
+        syms = {m.group(2): int(m.group(1), 16)
+                for m in re.finditer(r'(?m)^([0-9a-f]+) [tT] (\w+)$', nm)}
+        target, vectors = syms['target'], syms['vectors']
+        sock = socket.socket()
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+        sock.close()
+        log = tempfile.TemporaryFile()
+        vm = subprocess.Popen([tt.tessera_path(LINK), '-M', 'virt', '-kernel', elf,
+                               '-nographic', '-gdb', 'tcp:127.0.0.1:%d' % port, '-S'],
+                              stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            script = ['set pagination off', 'set confirm off',
+                      'target remote :%d' % port,
+                      'break *0x%x' % target, 'continue',
+                      'printf "at-bp=%lx\\n", $pc',
+                      'stepi',
+                      'printf "after-step=%lx\\n", $pc',
+                      'printf "esr=%lx\\n", $esr_el1',
+                      'delete', 'continue']
+            with tempfile.NamedTemporaryFile('w', suffix='.gdb') as f:
+                f.write('\n'.join(script) + '\n')
+                f.flush()
+                r = subprocess.run([gdb, '-nx', '-batch', '-x', f.name, elf],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                   timeout=120)
+            self.assertEqual(vm.wait(60), 0, r.stdout[-2000:])
+            log.seek(0)
+            console = log.read().decode(errors='replace')
+        finally:
+            if vm.poll() is None:
+                vm.kill()
+                vm.wait()
+            log.close()
+        out = r.stdout
+        # gdb stops first, before the guest's check runs.
+        self.assertIn('at-bp=%x' % target, out)
+        # Stepping the instruction with the guest breakpoint armed ends at
+        # the guest's breakpoint exception (EC 0x31, current EL with SPx).
+        self.assertIn('after-step=%x' % (vectors + 0x200), out)
+        self.assertIn('esr=%x' % ((0x31 << 26) | (1 << 25) | 0x22), out)
+        # The guest then sees its own breakpoint as if gdb had not been there.
+        self.assertIn('PASSED', console)
 
 
 class CommandLine(unittest.TestCase):

@@ -5,7 +5,8 @@
  * EL1/EL0 ones; the EL2 virtual timer (CNTHV, also
  * reached as CNTV_*_EL0) and the virtual count without offset; the EL2&0
  * regime with TTBR1_EL2 for the upper range; host EL0 (E2H + TGE) whose
- * SVC goes to EL2.
+ * SVC goes to EL2, and whose hardware breakpoint and software step
+ * exceptions (EC 0x30, 0x32) go to EL2 too (HCR_EL2.TGE routes debug).
  */
 #include "common/test.h"
 
@@ -17,6 +18,31 @@
 #define D_TABLE 2ull
 #define D_AF (1ull << 10)
 #define D_SH (3ull << 8)
+
+static uint64_t __attribute__((noipa, aligned(16))) bp_target(uint64_t x)
+{
+    return x + 100;
+}
+
+static unsigned dbg_n;
+static uint64_t dbg_esr[4], dbg_elr[4];
+
+/* Debug exceptions at EL2: record, disarm, resume at the instruction. */
+static uint64_t dbg_hook(uint64_t esr, uint64_t elr)
+{
+    if (dbg_n < 4) {
+        dbg_esr[dbg_n] = esr;
+        dbg_elr[dbg_n] = elr;
+    }
+    dbg_n++;
+    if (ESR_EC(esr) == 0x30) {
+        sysreg_write(dbgbcr0_el1, 0);
+    } else {
+        sysreg_write(mdscr_el1, 0);
+    }
+    asm volatile("isb");
+    return elr;
+}
 
 static void hcr(uint64_t v)
 {
@@ -119,6 +145,26 @@ int main(void)
     CHECK_EQ(last_exc.count, n + 2);
     CHECK_EQ(last_exc.prev_esr, 0x56000005ull);
     CHECK_EQ(last_exc.kind, 0x10);                  /* lower EL, taken at EL2 */
+    /* Host EL0's breakpoint and software step go to EL2 (TGE). */
+    debug_hook = dbg_hook;
+    sysreg_write(oslar_el1, 0);
+    sysreg_write(dbgbvr0_el1, (uint64_t)bp_target);
+    sysreg_write(dbgbcr0_el1, 1 | 2 << 1 | 0xf << 5);          /* EL0 only */
+    sysreg_write(mdscr_el1, 1u << 15);                         /* MDE */
+    asm volatile("isb");
+    CHECK_EQ(run_el0(bp_target, 1), 101);
+    CHECK_EQ(dbg_n, 1);
+    CHECK_EQ(dbg_esr[0], (0x30ull << 26) | (1ull << 25) | 0x22);
+    CHECK_EQ(dbg_elr[0], (uint64_t)bp_target);
+    sysreg_write(mdscr_el1, 1);                                /* SS */
+    asm volatile("isb");
+    el0_spsr_extra = 1u << 21;
+    CHECK_EQ(run_el0(bp_target, 2), 102);
+    el0_spsr_extra = 0;
+    CHECK_EQ(dbg_n, 2);
+    CHECK_EQ(dbg_esr[1], (0x32ull << 26) | (1ull << 25) | (1ull << 24) | 0x22);
+    CHECK_EQ(dbg_elr[1], (uint64_t)bp_target + 4);
+    debug_hook = 0;
     hcr(0);
     return failures;
 }

@@ -472,6 +472,10 @@ uint64_t arm_debug_tb_flags(const ARMCPU *cpu);
 uint32_t arm_debug_spsr_ss(ARMCPU *cpu, bool sync);
 /* Exception return with @spsr: PSTATE.SS. */
 void arm_debug_eret(ARMCPU *cpu, uint32_t spsr);
+/* Guest watchpoint check of an access of 1 << (desc & 7) bytes at @addr
+ * (desc | ARM_WP_*), raising the exception with return address @ra. */
+enum { ARM_WP_LOAD = 0, ARM_WP_STORE = 0x100, ARM_WP_RMW = 0x300 };
+void arm_debug_check_wp(ARMCPU *cpu, uint64_t addr, uint64_t desc, uintptr_t ra);
 struct ARMSysregInfo;
 uint64_t arm_sr_read_oslsr(ARMCPU *cpu, const struct ARMSysregInfo *ri);
 void arm_sr_write_oslar(ARMCPU *cpu, const struct ARMSysregInfo *ri, uint64_t v);

@@ -126,9 +126,9 @@ void arm_helper_check_bp(CPUARMState *env, uint64_t pc)
 /* @desc: log2 of the access size in bits 2:0, ARM_WP_STORE (bit 8),
  * ARM_WP_RMW (bits 9:8: an atomic, a load and a store; reported as a
  * store). */
-void arm_helper_check_wp(CPUARMState *env, uint64_t addr, uint64_t desc)
+void arm_debug_check_wp(ARMCPU *cpu, uint64_t addr, uint64_t desc, uintptr_t ra)
 {
-    ARMCPU *cpu = arm_env_cpu(env);
+    CPUARMState *env = &cpu->env;
     if (!(env->mdscr_el1 & MDSCR_MDE) || !arm_debug_exceptions_enabled(cpu)) {
         return;
     }
@@ -146,10 +146,14 @@ void arm_helper_check_wp(CPUARMState *env, uint64_t addr, uint64_t desc)
             unsigned ec = target > env->el ? EC_WATCHPOINT_LOWER : EC_WATCHPOINT_SAME;
             env->excp_vaddr = addr < lo ? lo : addr;
             env->excp_has_far = true;
-            arm_raise_sync(cpu, arm_syndrome(ec, (store ? 1u << 6 : 0) | FSC_DEBUG), target,
-                           TCG_GETPC());
+            arm_raise_sync(cpu, arm_syndrome(ec, (store ? 1u << 6 : 0) | FSC_DEBUG), target, ra);
         }
     }
+}
+
+void arm_helper_check_wp(CPUARMState *env, uint64_t addr, uint64_t desc)
+{
+    arm_debug_check_wp(arm_env_cpu(env), addr, desc, TCG_GETPC());
 }
 
 /* The stepped instruction starts (software step active-not-pending):

@@ -438,6 +438,9 @@ static void sr_dc_zva(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
         return;
     }
     int mmu_idx = arm_mmu_index(cpu, false);
+    /* A guest watchpoint on the block: DC ZVA counts as a store. */
+    arm_debug_check_wp(cpu, addr, (unsigned)__builtin_ctzll(size) | ARM_WP_STORE,
+                       cpu->sysreg_ra);
     for (uint64_t off = 0; off < size; off += 8) {
         cpu->engine->st(CPU(cpu), addr + off, 0, 3 /* IR_MO_64 */, mmu_idx, cpu->sysreg_ra);
     }

@@ -92,9 +92,8 @@ uint64_t arm_helper_pacga(CPUARMState *env, uint64_t x, uint64_t modifier);
 void arm_helper_eret_auth(CPUARMState *env, uint64_t key);
 /* Self-hosted debug (debug.c). */
 void arm_helper_check_bp(CPUARMState *env, uint64_t pc);
-/* @desc: log2 of the size (0..4) | ARM_WP_*. */
+/* @desc: log2 of the size (0..7) | ARM_WP_* (cpu.h). */
 void arm_helper_check_wp(CPUARMState *env, uint64_t addr, uint64_t desc);
-enum { ARM_WP_LOAD = 0, ARM_WP_STORE = 0x100, ARM_WP_RMW = 0x300 };
 void arm_helper_ss_begin(CPUARMState *env, uint64_t is_ldex);
 void arm_helper_ss_exception(CPUARMState *env);
 /* Raise a synchronous exception from a helper (tcg.c). */

@@ -83,7 +83,8 @@ static uint64_t __attribute__((noipa, aligned(16))) target(uint64_t x)
     return x * 7 + 1;
 }
 
-static volatile uint64_t cell[4] __attribute__((aligned(64)));
+/* One 64-byte DC ZVA block. */
+static volatile uint64_t cell[8] __attribute__((aligned(64)));
 
 static uint64_t __attribute__((noipa)) el0_load(uint64_t i) { return cell[i]; }
 static uint64_t __attribute__((noipa)) el0_store(uint64_t v) { cell[1] = v; return v; }
@@ -208,11 +209,27 @@ static void test_watchpoints(void)
     CHECK_EQ(rec.esr[1], (0x34ull << 26) | (1ull << 25) | (1u << 6) | 0x22);
     CHECK_EQ(rec.far[1], base + 8);
     CHECK_EQ(cell[1], 77);
+    /* DC ZVA over a watched byte counts as a store (PSTATE.D is set again
+     * since the exception that returned from EL0). */
+    debug_unmask();
+    reset_rec();
+    sysreg_write(dbgwcr0_el1, 0);
+    asm volatile("isb");
+    cell[2] = 0x55;
+    sysreg_write(dbgwvr0_el1, base + 16);
+    sysreg_write(dbgwcr0_el1, WCR(3, 2, 0x01, 0));
+    asm volatile("isb");
+    asm volatile("dc zva, %0" :: "r"(base) : "memory");
+    CHECK_EQ(rec.n, 1);
+    CHECK_EQ(rec.esr[0], (0x35ull << 26) | (1ull << 25) | (1u << 6) | 0x22);
+    CHECK(rec.far[0] >= base && rec.far[0] < base + 64);
+    CHECK_EQ(cell[2], 0);                       /* zeroed on the second try */
     /* EL1-only watchpoint: EL0 accesses pass. */
+    sysreg_write(dbgwvr0_el1, base + 8);
     sysreg_write(dbgwcr0_el1, WCR(1, 3, 0xff, 0));
     asm volatile("isb");
-    CHECK_EQ(run_el0(el0_load, 1), 77);
-    CHECK_EQ(rec.n, 2);
+    CHECK_EQ(run_el0(el0_load, 1), 0);          /* DC ZVA cleared the 77 */
+    CHECK_EQ(rec.n, 1);
     sysreg_write(dbgwcr0_el1, 0);
     debug_mask();
     set_mdscr(0);

@@ -99,7 +99,7 @@ def relay_mbps(exe, mib):
         shutil.rmtree(d, ignore_errors=True)
 
 
-def write_section(rows, runs, mib, load, guest_runs, guest_mib):
+def write_section(rows, runs, mib, load, guest_runs, guest_mib, singles=()):
     path = os.path.join(ROOT, 'docs', 'performance.md')
     with open(path) as f:
         text = f.read()
@@ -131,6 +131,8 @@ def write_section(rows, runs, mib, load, guest_runs, guest_mib):
               'MMIO exits (virtio notify, PLIC claim/complete), which showed as 50-600 ms '
               'pauses of the guest\'s TCP in filter-dump pcaps. The records now stay and '
               'only their events change (plugins/backends/net-user/user.c).']
+    for line in singles:
+        lines.append('- Single guest runs (MB/s), %s.' % line)
     below = [title for title, t, q in rows if 'guest' in title and t < q]
     if below:
         lines.append('- Below the goal in this run: %s.' % ', '.join(below))
@@ -168,12 +170,14 @@ def main():
         rows.append(('stream -> hub -> stream relay (MB/s)', t, q))
     if args.only in (None, 'guest'):
         res = {}
+        singles = []
         for name, e in (('Tessera', exe), ('QEMU', QEMU)):
             fwd = netguest.hostfwd_runs(e, ROOT, args.guest_mib, args.guest_runs)
             g2g = netguest.stream_runs(e, ROOT, args.guest_mib, args.guest_runs)
-            print('%s: host->guest %s, guest->host %s, guest->guest %s MB/s' % (
-                name, ['%.1f' % x for x, _ in fwd], ['%.1f' % y for _, y in fwd],
-                ['%.1f' % z for z in g2g]))
+            singles.append('%s: host -> guest %s, guest -> host %s, guest -> guest %s' % (
+                name, ' '.join('%.1f' % x for x, _ in fwd), ' '.join('%.1f' % y for _, y in fwd),
+                ' '.join('%.1f' % z for z in g2g)))
+            print(singles[-1])
             res[name] = (statistics.median(x for x, _ in fwd),
                          statistics.median(y for _, y in fwd), statistics.median(g2g))
         titles = ['host -> guest TCP via hostfwd (MB/s)', 'guest -> host TCP via hostfwd (MB/s)',
@@ -185,7 +189,8 @@ def main():
     if args.only:
         print('bench: --only: docs/performance.md left as it is')
         return
-    write_section(rows, args.runs, args.mib, load, args.guest_runs, args.guest_mib)
+    write_section(rows, args.runs, args.mib, load, args.guest_runs, args.guest_mib,
+                  singles)
 
 
 if __name__ == '__main__':

@@ -382,6 +382,132 @@ class MemoryBackends(LibvirtTest):
             self.assertIn(msg, r.stderr, args)
 
 
+class FdPassing(LibvirtTest):
+    """-add-fd, QMP getfd/closefd/add-fd/remove-fd/query-fdsets with fds sent
+    over the QMP socket (SCM_RIGHTS), and /dev/fdset/N file names."""
+
+    def send_fd(self, q, name, args, fd):
+        import json
+        import socket
+        socket.send_fds(q.sock, [json.dumps({'execute': name, 'arguments': args}).encode()],
+                        [fd])
+        r = q.reply()
+        if 'error' in r:
+            raise QmpError(r['error']['class'], r['error']['desc'])
+        return r['return']
+
+    def test_fd_sets_and_named_fds(self):
+        log = os.path.join(self.dir, 'console.log')
+        logfd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.write(logfd, b'before\n')
+        # A 3 MiB + 512 image reached only through an fd: its name is gone.
+        img = os.path.join(self.dir, 'disk.raw')
+        with open(img, 'wb') as f:
+            f.truncate((3 << 20) + 512)
+        rw = os.open(img, os.O_RDWR)
+        ro = os.open(img, os.O_RDONLY)
+        os.unlink(img)
+        proc = subprocess.Popen([tt.tessera_path(LINK), '-M', 'virt', '-bios', 'none', '-S',
+                                 '-nodefaults', '-add-fd', 'fd=%d,set=7,opaque=console-log' % logfd,
+                                 '-chardev', 'file,id=log0,path=/dev/fdset/7,append=on',
+                                 '-mon', 'chardev=log0,mode=readline',
+                                 '-qmp', 'unix:%s,server=on,wait=off' % self.sock],
+                                pass_fds=[logfd], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        os.close(logfd)
+        self.addCleanup(proc.wait)
+        self.addCleanup(self.kill, proc.pid)
+        wait_for(lambda: os.path.exists(self.sock) or proc.poll() is not None,
+                 what='the QMP socket')
+        if proc.poll() is not None:
+            self.fail('tessera exited: %s' % proc.stderr.read().decode())
+        q = self.qmp()
+        sets = q.cmd('query-fdsets')
+        self.assertEqual(len(sets), 1)
+        self.assertEqual(sets[0]['fdset-id'], 7)
+        self.assertEqual([f.get('opaque') for f in sets[0]['fds']], ['console-log'])
+        # The HMP monitor's banner went through the set's fd, after what was there.
+        wait_for(lambda: b'monitor' in open(log, 'rb').read(), what='the monitor banner')
+        self.assertTrue(open(log, 'rb').read().startswith(b'before\n'))
+        # add-fd without an fd, then with them: sets numbered from the lowest free id.
+        with self.assertRaises(QmpError) as cm:
+            q.cmd('add-fd')
+        self.assertEqual(cm.exception.desc, 'No file descriptor supplied via SCM_RIGHTS')
+        got_ro = self.send_fd(q, 'add-fd', {'opaque': 'ro'}, ro)
+        self.assertEqual(got_ro['fdset-id'], 0)
+        got_rw = self.send_fd(q, 'add-fd', {'fdset-id': 0, 'opaque': 'rw'}, rw)
+        self.assertEqual(got_rw['fdset-id'], 0)
+        os.close(ro)
+        os.close(rw)
+        sets = {s['fdset-id']: s['fds'] for s in q.cmd('query-fdsets')}
+        self.assertEqual(sorted(sets), [0, 7])
+        self.assertEqual([(f['fd'], f['opaque']) for f in sets[0]],
+                         [(got_ro['fd'], 'ro'), (got_rw['fd'], 'rw')])
+        # A read-write node takes the set's read-write fd: the unlinked image's size.
+        q.cmd('blockdev-add', driver='file', filename='/dev/fdset/0', node_name='disk0')
+        nodes = {n['node-name']: n for n in q.cmd('query-named-block-nodes', flat=True)}
+        self.assertEqual(nodes['disk0']['image']['virtual-size'], (3 << 20) + 512)
+        self.assertFalse(nodes['disk0']['ro'])
+        # Without a read-write fd in the set, a read-write open is refused.
+        q.cmd('remove-fd', fdset_id=0, fd=got_rw['fd'])
+        with self.assertRaises(QmpError) as cm:
+            q.cmd('blockdev-add', driver='file', filename='/dev/fdset/0', node_name='disk1')
+        self.assertIn('Permission denied', cm.exception.desc)
+        with self.assertRaises(QmpError) as cm:
+            q.cmd('blockdev-add', driver='file', filename='/dev/fdset/5', node_name='disk1')
+        self.assertIn('No such file or directory', cm.exception.desc)
+        # The node keeps its own duplicate after the set goes.
+        q.cmd('remove-fd', fdset_id=0)
+        self.assertEqual([s['fdset-id'] for s in q.cmd('query-fdsets')], [7])
+        with self.assertRaises(QmpError) as cm:
+            q.cmd('remove-fd', fdset_id=0)
+        self.assertEqual(cm.exception.desc, "File descriptor named 'fdset-id:0' not found")
+        # getfd/closefd: a packet socket passed by name becomes a tap netdev's fd
+        # (libvirt's way to hot-plug a tap NIC); netdev_del closes it.
+        import socket
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.send_fd(q, 'getfd', {'fdname': 'hostnet1'}, a.fileno())
+        a.close()
+        q.cmd('netdev_add', type='tap', id='hostnet1', fd='hostnet1')
+        self.assertIn('hostnet1', q.cmd('human-monitor-command', command_line='info network'))
+        with self.assertRaises(QmpError) as cm:
+            q.cmd('closefd', fdname='hostnet1')   # the netdev took it
+        self.assertEqual(cm.exception.desc, "File descriptor named 'hostnet1' not found")
+        b.settimeout(10)
+        q.cmd('netdev_del', id='hostnet1')
+        self.assertEqual(b.recv(100), b'')   # Tessera's end is closed
+        c, d = socket.socketpair()
+        self.send_fd(q, 'getfd', {'fdname': 'spare'}, c.fileno())
+        c.close()
+        q.cmd('closefd', fdname='spare')
+        d.settimeout(10)
+        self.assertEqual(d.recv(1), b'')   # Tessera's end is closed
+        d.close()
+        b.close()
+        with self.assertRaises(QmpError) as cm:
+            q.cmd('netdev_add', type='tap', id='n2', fd='hostnet1')
+        self.assertIn("File descriptor named 'hostnet1' has not been found", cm.exception.desc)
+        with self.assertRaises(QmpError) as cm:
+            q.cmd('getfd', fdname='x')
+        self.assertEqual(cm.exception.desc, 'No file descriptor supplied via SCM_RIGHTS')
+        with self.assertRaises(QmpError) as cm:
+            self.send_fd(q, 'getfd', {'fdname': '3x'}, 0)
+        self.assertIn('not starting with a digit', cm.exception.desc)
+        q.execute('quit')
+        proc.wait(10)
+        proc.stdout.close()
+        proc.stderr.close()
+
+    def test_add_fd_errors(self):
+        for arg, msg in (('set=1', 'fd option is required'), ('fd=5', 'set option is required'),
+                         ('fd=1,set=1', 'cannot be a standard I/O stream'),
+                         ('fd=200,set=1', 'fd=200: Bad file descriptor'),
+                         ('fd=5,set=1,bogus=1', 'bogus')):
+            r = tt.run(['-M', 'none', '-add-fd', arg], link=LINK)
+            self.assertEqual(r.returncode, 1, arg)
+            self.assertIn(msg, r.stderr, arg)
+            self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+
+
 def start_libvirtd(test):
     """A private session libvirtd (as nobody when we are root, with its own
     XDG directories), stopped at the test's end.  Returns (run, home) where

@@ -587,7 +587,7 @@ DOMAIN_XML = """<domain type='qemu'>
     <type arch='riscv64' machine='virt'>hvm</type>
     <kernel>{kernel}</kernel>
     <initrd>{initrd}</initrd>
-    <cmdline>console=ttyS0</cmdline>
+    <cmdline>console=ttyS0 pciehp.pciehp_poll_mode=1 pciehp.pciehp_poll_time=1</cmdline>
   </os>
   <on_poweroff>destroy</on_poweroff>
   <devices>
@@ -598,8 +598,19 @@ DOMAIN_XML = """<domain type='qemu'>
     <controller type='pci' index='2' model='pcie-root-port'/>
     <controller type='pci' index='3' model='pcie-root-port'/>
     <controller type='pci' index='4' model='pcie-root-port'/>
+    <controller type='pci' index='5' model='pcie-root-port'/>
+    <controller type='pci' index='6' model='pcie-root-port'/>
     <input type='keyboard' bus='virtio'/>
-    <serial type='pty'/>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='{disk}'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <interface type='user'>
+      <mac address='52:54:00:6e:a7:01'/>
+      <model type='virtio'/>
+    </interface>
+    <serial type='pty'><log file='{log}' append='on'/></serial>
     <console type='pty'/>
     <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>
     <memballoon model='none'/>
@@ -663,16 +674,19 @@ class LibvirtDomain(LibvirtTest):
     def test_domain_lifecycle(self):
         virsh, home = start_libvirtd(self)
         initrd = os.path.join(tt.guest_dir(), 'initramfs.cpio.gz')
-        xml = DOMAIN_XML.format(kernel=tt.linux_image(), initrd=initrd,
-                                emulator=tt.tessera_path(LINK))
         if not shutil.which('qemu-img'):
             self.fail('qemu-img is missing (Debian qemu-utils, scripts/setup.sh)')
-        disk = os.path.join(home, 'second.qcow2')
-        subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', disk, '16M'], check=True)
+        first, second = os.path.join(home, 'first.qcow2'), os.path.join(home, 'second.qcow2')
+        log = os.path.join(home, 'console.log')
+        subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', first, '16M'], check=True)
+        subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', second, '24M'], check=True)
         if os.getuid() == 0:
-            os.chown(disk, pwd.getpwnam('nobody').pw_uid, grp.getgrnam('nogroup').gr_gid)
+            for path in (first, second):
+                os.chown(path, pwd.getpwnam('nobody').pw_uid, grp.getgrnam('nogroup').gr_gid)
+        xml = DOMAIN_XML.format(kernel=tt.linux_image(), initrd=initrd, disk=first, log=log,
+                                emulator=tt.tessera_path(LINK))
         for name, text in (('dom.xml', xml), ('rng.xml', RNG_XML),
-                           ('disk.xml', DISK_XML.format(path=disk))):
+                           ('disk.xml', DISK_XML.format(path=second))):
             with open(os.path.join(home, name), 'w') as f:
                 f.write(text)
             os.chmod(os.path.join(home, name), 0o644)
@@ -686,10 +700,12 @@ class LibvirtDomain(LibvirtTest):
         ok('start', 'tessera-test')
         self.addCleanup(virsh, ['destroy', 'tessera-test'])
         self.assertEqual(ok('domstate', 'tessera-test'), 'running')
-        # What libvirt ran: Tessera with libvirt's own start line.
+        # What libvirt ran: Tessera with libvirt's own start line; the
+        # console log is a file libvirt opened and passed in fd set 0.
         cmdline = open(self.domain_log_path(home)).read()
         for opt in ('-sandbox on', '-mon chardev=charmonitor', 'fd=', '-msg timestamp=on',
-                    'memory-backend=', '-device virtio-rng-pci'):
+                    'memory-backend=', '-device virtio-rng-pci', '-netdev user,id=hostnet0',
+                    '-add-fd set=0,fd=', 'logfile=/dev/fdset/0', 'bootindex=1'):
             self.assertIn(opt, cmdline)
         pty = ok('ttyconsole', 'tessera-test')
         con = GuestConsole(pty)
@@ -697,6 +713,16 @@ class LibvirtDomain(LibvirtTest):
         con.expect(r'BOOT-OK [\d.]+ riscv64', timeout=300)
         con.run('', r'# ', timeout=60)
         self.assertEqual(con.run('echo answer-$((6*7))', r'answer-(\d+)\r?\n').group(1), b'42')
+        self.assertIn(b'BOOT-OK', open(log, 'rb').read())
+        # The disk and the NIC, as libvirt and the guest see them.
+        self.assertRegex(ok('domblklist', 'tessera-test'), r'vda\s+%s' % re.escape(first))
+        self.assertRegex(ok('domiflist', 'tessera-test'),
+                         r'-\s+user\s+-\s+virtio\s+52:54:00:6e:a7:01')
+        self.assertEqual(con.run('cat /sys/block/vda/size', r'\n(\d+)\r?\n').group(1), b'32768')
+        self.assertEqual(con.run('cat /sys/class/net/eth0/address', r'\n(\S+)\r?\n').group(1),
+                         b'52:54:00:6e:a7:01')
+        con.run('ip link set eth0 up; udhcpc -i eth0 -n -q -t 10 2>&1 | tail -3',
+                r'lease of 10\.0\.2\.15 obtained from 10\.0\.2\.2', timeout=120)
         # suspend/resume: the vCPUs stop (the monitor says so), then go on.
         ok('suspend', 'tessera-test')
         self.assertEqual(ok('domstate', 'tessera-test', '--reason'), 'paused (user)')
@@ -710,18 +736,53 @@ class LibvirtDomain(LibvirtTest):
                       ok('qemu-monitor-command', 'tessera-test', '--hmp', 'info status'))
         # Hotplug a second entropy device on the spare root port.
         ok('attach-device', 'tessera-test', os.path.join(home, 'rng.xml'), '--live')
-        con.run('sleep 2; cat /sys/devices/virtual/misc/hw_random/rng_available',
-                r'virtio_rng\.0 virtio_rng\.1', timeout=120)
+        # (wt: wait up to 2 minutes for a file to exist, wg: for a line in one)
+        con.run('wt() { for i in $(seq 120); do [ -e $1 ] && break; sleep 1; done; }', r'# ')
+        con.run('wg() { for i in $(seq 120); do grep -q $1 $2 && break; sleep 1; done; }', r'# ')
+        con.run('R=/sys/class/misc/hw_random/rng_available', r'# ')
+        con.run('wg rng.1 $R; cat $R', r'virtio_rng\.0 virtio_rng\.1', timeout=180)
         self.assertEqual(ok('dumpxml', 'tessera-test').count('<rng model='), 2)
         # Hotplug a qcow2 disk (blockdev-add + device_add virtio-blk-pci): the
-        # guest sees 16 MiB, and a write through it reaches the image.
+        # guest sees 24 MiB, and a write through it reaches the image.
         ok('attach-device', 'tessera-test', os.path.join(home, 'disk.xml'), '--live')
-        self.assertRegex(ok('domblklist', 'tessera-test'), r'vdb\s+%s' % re.escape(disk))
-        con.run('sleep 2; cat /sys/block/vda/size', r'\n(\d+)\r?\n', timeout=120)
-        self.assertEqual(con.run('cat /sys/block/vda/size', r'\n(\d+)\r?\n').group(1), b'32768')
-        con.run('echo written-by-guest > /dev/vda; sync; echo synced-$((3+3))', r'synced-6')
-        with open(disk, 'rb') as f:
+        self.assertRegex(ok('domblklist', 'tessera-test'), r'vdb\s+%s' % re.escape(second))
+        con.run('wt /sys/block/vdb; echo waited-$((1+8))', r'waited-9', timeout=180)
+        self.assertEqual(con.run('cat /sys/block/vdb/size', r'\n(\d+)\r?\n').group(1), b'49152')
+        con.run('echo written-by-guest > /dev/vdb; sync; echo synced-$((3+3))', r'synced-6')
+        with open(second, 'rb') as f:
             self.assertIn(b'written-by-guest', f.read())
+        # Unplug it: the guest (polling its hotplug slots: pciehp_poll_mode on
+        # the kernel command line) lets go, DEVICE_DELETED reaches libvirt,
+        # which deletes the nodes.
+        # (libvirt waits 5 s for the event; a slower guest's comes later.)
+        self.assertIn('detach', ok('detach-device', 'tessera-test',
+                                   os.path.join(home, 'disk.xml'), '--live'))
+        wait_for(lambda: 'vdb' not in ok('domblklist', 'tessera-test'), timeout=120,
+                 what='libvirt to drop vdb')
+        self.assertEqual(con.run('ls /sys/block | grep -c "^vd"; echo gone-$((2+5))',
+                                 r'\n(\d+)\r?\ngone-7').group(1), b'1')
+        libvirt_log = open(home + '/libvirtd.log', errors='replace').read()
+        self.assertRegex(libvirt_log, r'QEMU_MONITOR_RECV_EVENT.*"DEVICE_DELETED".*virtio-disk1')
+        self.assertIn('"blockdev-del","arguments":{"node-name":"libvirt-2-format"}', libvirt_log)
+        # A disk-only external snapshot (blockdev-create + blockdev-snapshot in a
+        # transaction), a write into the overlay, then an active commit that
+        # pivots back: the write is in the base image, the overlay is gone
+        # from the chain.
+        ok('snapshot-create-as', 'tessera-test', 'snap1', '--disk-only', '--atomic',
+           '--no-metadata')
+        overlay = os.path.join(home, 'first.snap1')
+        self.assertRegex(ok('domblklist', 'tessera-test'), r'vda\s+%s' % re.escape(overlay))
+        con.run('echo committed-by-guest > /dev/vda; sync; echo synced-$((4+4))', r'synced-8')
+        with open(overlay, 'rb') as f:
+            self.assertIn(b'committed-by-guest', f.read())
+        self.assertIn('Successfully pivoted',
+                      ok('blockcommit', 'tessera-test', 'vda', '--active', '--pivot',
+                         timeout=300))
+        self.assertRegex(ok('domblklist', 'tessera-test'), r'vda\s+%s' % re.escape(first))
+        with open(first, 'rb') as f:
+            self.assertIn(b'committed-by-guest', f.read())
+        self.assertEqual(con.run('head -c 18 /dev/vda; echo', r'\n(\S+)\r?\n').group(1),
+                         b'committed-by-guest')
         # virsh shutdown: system_powerdown presses the virtio keyboard's Power
         # key; the guest's input watcher (acpid's job, here shell functions:
         # lines stay short for busybox's line editing) powers it off.  It

@@ -572,11 +572,41 @@ class LibvirtDaemon(LibvirtTest):
         rng = re.search(r"<rng supported='yes'>(.*?)</rng>", xml, re.S).group(1)
         self.assertIn('<value>virtio</value>', rng)
         self.assertIn("<tpm supported='no'/>", xml)
+        # Only what Tessera has: the disk buses of its controllers (virtio-blk,
+        # virtio-scsi; no IDE, SATA or USB storage), no video or graphics
+        # devices, the rng backends it has (no egd), the 'max' CPU model.
+        disk_bus = re.search(r"<enum name='bus'>(.*?)</enum>", xml, re.S).group(1)
+        for v in ('virtio', 'scsi'):
+            self.assertIn('<value>%s</value>' % v, disk_bus)
+        for v in ('ide', 'sata', 'usb'):
+            self.assertNotIn('<value>%s</value>' % v, disk_bus)
+        self.assertRegex(xml, r"<video supported='yes'>\s*<enum name='modelType'>\s*"
+                              r"<value>none</value>\s*</enum>")
+        self.assertRegex(xml, r"<graphics supported='yes'>\s*<enum name='type'/>")
+        backends = re.search(r"<enum name='backendModel'>(.*?)</enum>", rng, re.S).group(1)
+        self.assertEqual(re.findall(r'<value>(\w+)</value>', backends), ['random', 'builtin'])
+        self.assertIn("<mode name='maximum' supported='yes'>", xml)
+        self.assertIn("<iothreads supported='no'/>", xml)
+
+        def probes():
+            log = open(home + '/libvirtd.log', errors='replace').read()
+            return log, len(re.findall(r'QEMU_MONITOR_SEND_MSG.*"execute":"qmp_capabilities"',
+                                       log))
         # One probe: the second answer came from libvirt's capability cache.
-        log = open(home + '/libvirtd.log', errors='replace').read()
-        self.assertEqual(len(re.findall(r'QEMU_MONITOR_SEND_MSG.*"execute":"qmp_capabilities"',
-                                        log)), 1)
+        log, n = probes()
+        self.assertEqual(n, 1)
+        # A new build (the binary's times change) invalidates the cache: the
+        # next request probes again, with the same answer.
+        binary = os.path.realpath(tt.tessera_path(LINK))
+        st = os.stat(binary)
+        os.utime(binary, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+        r = virsh(argv)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, xml)
+        log, n = probes()
+        self.assertEqual(n, 2)
         self.assertNotIn('GenericError', log)
+        self.assertEqual([l for l in log.splitlines() if re.search(r'\d+: error : qemu', l)], [])
 
 
 DOMAIN_XML = """<domain type='qemu'>

@@ -316,6 +316,67 @@ class Probe(LibvirtTest):
         self.assertIn('-uuid not-a-uuid: not a UUID', r.stderr)
 
 
+class BootIndex(LibvirtTest):
+    """bootindex (libvirt sets it on a domain's first disk): an index names
+    one device; the boards boot -kernel/-bios, so that is all it does."""
+
+    def test_bootindex_checked(self):
+        img = os.path.join(self.dir, 'd.raw')
+        with open(img, 'wb') as f:
+            f.truncate(1 << 20)
+        base = ['-M', 'virt', '-bios', 'none', '-S', '-nodefaults',
+                '-machine', 'dumpdtb=%s' % os.path.join(self.dir, 'x.dtb')]
+        for n in ('a', 'b'):
+            base += ['-blockdev', 'driver=file,filename=%s,node-name=%s,read-only=on' % (img, n)]
+        r = tt.run(base + ['-device', 'virtio-blk-pci,drive=a,bootindex=1,id=d0',
+                           '-device', 'virtio-blk-pci,drive=b,bootindex=2',
+                           '-netdev', 'user,id=n0', '-device',
+                           'virtio-net-pci,netdev=n0,bootindex=0'], link=LINK)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        cases = [(['-device', 'virtio-blk-pci,drive=a,bootindex=1',
+                   '-device', 'virtio-blk-pci,drive=b,bootindex=1'],
+                  'The bootindex 1 has already been used'),
+                 (['-device', 'virtio-blk-pci,drive=a,bootindex=-2'],
+                  'bootindex -2: must be -1 (none) or at least 0')]
+        for args, msg in cases:
+            r = tt.run(base + args, link=LINK)
+            self.assertEqual(r.returncode, 1, args)
+            self.assertIn(msg, r.stderr)
+
+    def test_bootindex_hotplug(self):
+        img = os.path.join(self.dir, 'd.raw')
+        with open(img, 'wb') as f:
+            f.truncate(1 << 20)
+        proc = subprocess.Popen([tt.tessera_path(LINK), '-M', 'virt', '-bios', 'none', '-S',
+                                 '-nodefaults', '-device', 'pcie-root-port,id=rp1,chassis=1',
+                                 '-device', 'pcie-root-port,id=rp2,chassis=2',
+                                 '-blockdev', 'driver=file,filename=%s,node-name=a' % img,
+                                 '-qmp', 'unix:%s,server=on,wait=off' % self.sock],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(proc.wait)
+        self.addCleanup(self.kill, proc.pid)
+        wait_for(lambda: os.path.exists(self.sock), what='the QMP socket')
+        q = self.qmp()
+        q.cmd('device_add', driver='virtio-blk-pci', drive='a', bootindex=3, id='d0', bus='rp1')
+        self.assertEqual(q.cmd('qom-get', path='/machine/peripheral/d0', property='bootindex'), 3)
+        q.cmd('blockdev-add', driver='file', filename=img, node_name='b', read_only=True)
+        with self.assertRaises(QmpError) as cm:
+            q.cmd('device_add', driver='virtio-blk-pci', drive='b', bootindex=3, id='d1',
+                  bus='rp2')
+        self.assertIn('The bootindex 3 has already been used', cm.exception.desc)
+        # A device that fails to realize gives its index back.
+        with self.assertRaises(QmpError) as cm:
+            q.cmd('device_add', driver='virtio-blk-pci', drive='nosuch', bootindex=4, id='d1',
+                  bus='rp2')
+        self.assertNotIn('bootindex', cm.exception.desc)
+        q.cmd('device_add', driver='virtio-blk-pci', drive='b', bootindex=4, id='d1',
+              bus='rp2')
+        q.execute('quit')
+        proc.wait(10)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
 class MemoryBackends(LibvirtTest):
     """-object memory-backend-*: the guest RAM really is the backend's memory."""
 
@@ -855,6 +916,10 @@ class LibvirtDomain(LibvirtTest):
                    if 'QEMU_MONITOR_RECV_REPLY: mon=%s ' % mon.group(1) in l]
         self.assertGreater(len(replies), 10)
         self.assertEqual([l for l in replies if '"error"' in l], [])
+        # Nor did Tessera report an error (or a sanitizer finding) in the domain log.
+        dlog = open(self.domain_log_path(home), errors='replace').read().splitlines()
+        self.assertEqual([l for l in dlog if re.search(r'(?i)error|sanitizer', l)
+                          and not l.startswith('-')], [])
 
     def domain_log_path(self, home):
         return os.path.join(home, 'cache', 'libvirt', 'qemu', 'log', 'tessera-test.log')

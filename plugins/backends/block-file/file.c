@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "block/block.h"
+#include "kernel/hostfile.h"
 #include "kernel/module.h"
 
 #define FILE_DIRECT_ALIGN 4096
@@ -46,9 +47,9 @@ static bool file_open_common(BlockNode *bs, BlockOpts *opts, bool device, GError
         return false;
     }
     int flags = O_CLOEXEC | (bs->cache_direct ? O_DIRECT : 0);
-    int fd = open(filename, flags | (bs->read_only ? O_RDONLY : O_RDWR));
+    int fd = host_file_open(filename, flags | (bs->read_only ? O_RDONLY : O_RDWR), 0);
     if (fd < 0 && !bs->read_only && bs->auto_read_only && (errno == EACCES || errno == EROFS)) {
-        fd = open(filename, flags | O_RDONLY);
+        fd = host_file_open(filename, flags | O_RDONLY, 0);
         bs->read_only = fd >= 0;
     }
     if (fd < 0) {
@@ -297,7 +298,7 @@ static bool file_create(BlockGraph *g, BlockOpts *opts, GError **errp)
         g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_INVALID, "Parameter 'filename' is missing");
         return false;
     }
-    int fd = open(filename, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = host_file_open(filename, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0 || ftruncate(fd, size) < 0) {
         g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_IO, "Could not create '%s': %s", filename,
                     g_strerror(errno));

@@ -160,6 +160,11 @@ void block_hmp_info(const char *what, const char *arg, GString *out);
 
 /* bitmap-qmp.c */
 extern const BlockQmpExtension block_bitmap_qmp;
+/* Transaction actions (bitmap-qmp.c): an added bitmap goes on abort; a
+ * removal is checked at prepare and done at commit. */
+bool block_bitmap_add_prepare(BlockGraph *g, JsonObject *args, BlockAction *a, GError **errp);
+bool block_bitmap_remove_prepare(BlockGraph *g, JsonObject *args, BlockAction *a,
+                                 GError **errp);
 
 /* stats helper */
 void block_stats_account(GMutex *lock, BlockStats *st, BlockReqType type, uint64_t bytes,

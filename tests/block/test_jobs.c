@@ -854,6 +854,65 @@ START_TEST(test_enospc_on_target_stops_job)
 }
 END_TEST
 
+/* copy-mode=write-blocking: a guest write is on the target when it
+ * completes, even with the job paused; background mode leaves it to the
+ * job.  buf-size: bytes in flight (checked, and a copy made with a small one
+ * is exact). */
+START_TEST(test_mirror_copy_mode_and_buf_size)
+{
+    bt_need("qemu-img");
+    g_autofree char *src = mkimg("wsrc.raw", "raw", "4M");
+    qemu_io(src, "raw", "write -P 0x33 0 4M");
+    g_autofree char *dst = mkimg("wdst.raw", "raw", "4M");
+    BlockGraph *g = bt_graph();
+    QmpSession *s = listen_events();
+    BlockBackend *blk = bt_drive(g, "file=%s,format=raw", src);
+    bt_take_write(blk);
+    GError *err = NULL;
+    g_autofree char *t = g_strdup_printf("driver=raw,node-name=t0,file.driver=file,"
+                                         "file.filename=%s", dst);
+    ck_assert(block_cmdline_blockdev(g, t, &err));
+    const char *klass;
+    g_autofree char *e1 = cmd_error(g, &klass, "blockdev-mirror", "{\"device\": \"d0\", "
+                                    "\"target\": \"t0\", \"sync\": \"none\", \"buf-size\": -1}");
+    ck_assert_str_eq(e1, "Invalid parameter 'buf-size'");
+    g_autofree char *e2 = cmd_error(g, &klass, "blockdev-mirror", "{\"device\": \"d0\", "
+                                    "\"target\": \"t0\", \"sync\": \"none\", "
+                                    "\"copy-mode\": \"eager\"}");
+    ck_assert_str_eq(e2, "Parameter 'copy-mode' does not accept value 'eager'");
+    const char *modes[] = { "background", "write-blocking" };
+    uint8_t buf[65536], back[65536];
+    for (int i = 0; i < 2; i++) {
+        cmd(g, "blockdev-mirror", "{\"device\": \"d0\", \"job-id\": \"w\", \"target\": \"t0\", "
+            "\"sync\": \"none\", \"copy-mode\": \"%s\", \"buf-size\": 131072}", modes[i]);
+        Job *job = job_find(g, "w");
+        wait_status(job, JOB_STATUS_READY);
+        cmd(g, "block-job-pause", "{\"device\": \"w\"}");
+        wait_status(job, JOB_STATUS_STANDBY);
+        bt_fill(buf, sizeof(buf), 40 + i);
+        bt_write(blk, MIB + 1000 + (uint64_t)i * 131072, buf, sizeof(buf));
+        ck_assert_int_eq(block_node_pread(block_node_find(g, "t0"),
+                                          MIB + 1000 + (uint64_t)i * 131072, sizeof(back), back),
+                         0);
+        ck_assert_msg((memcmp(buf, back, sizeof(buf)) == 0) == (i == 1), "copy-mode %s",
+                      modes[i]);
+        cmd(g, "block-job-resume", "{\"device\": \"w\"}");
+        cmd(g, "block-job-cancel", "{\"device\": \"w\"}");
+        wait_gone(g, "w");
+    }
+    /* A full copy with one 192 KiB request in flight at a time. */
+    cmd(g, "blockdev-mirror", "{\"device\": \"d0\", \"job-id\": \"f\", \"target\": \"t0\", "
+        "\"sync\": \"full\", \"buf-size\": 196608}");
+    wait_status(job_find(g, "f"), JOB_STATUS_READY);
+    cmd(g, "block-job-cancel", "{\"device\": \"f\"}");
+    wait_gone(g, "f");
+    ck_assert(!saw("\"error\""));
+    qmp_session_free(s);
+    block_graph_free(g);
+    assert_same(dst, src);
+}
+END_TEST
+
 START_TEST(test_wrong_uses)
 {
     BlockGraph *g = bt_graph();
@@ -918,6 +977,7 @@ int main(void)
     tcase_add_test(tc, test_incremental_backup);
     tcase_add_test(tc, test_transaction_all_or_nothing);
     tcase_add_test(tc, test_enospc_on_target_stops_job);
+    tcase_add_test(tc, test_mirror_copy_mode_and_buf_size);
     tcase_add_test(tc, test_wrong_uses);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -111,6 +111,9 @@ void granule_map_destroy(GranuleMap *m);
 void granule_map_set_locked(GranuleMap *m, uint64_t off, uint64_t bytes, uint8_t v);
 bool granule_map_next_run_locked(GranuleMap *m, uint64_t from, uint8_t want, uint64_t max_bytes,
                                  uint64_t *off, uint64_t *bytes);
+bool granule_map_any_locked(GranuleMap *m, uint64_t off, uint64_t bytes, uint8_t v);
+void granule_map_settle_locked(GranuleMap *m, uint64_t off, uint64_t bytes, uint8_t from,
+                               uint8_t to);
 
 /* Commands (snapshot.c, mirror.c, commit.c, stream.c, backup.c). */
 JsonNode *block_qmp_snapshot_sync(BlockGraph *g, JsonObject *args, GError **errp);

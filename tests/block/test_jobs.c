@@ -11,6 +11,8 @@
  * qemu-img.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -563,6 +565,28 @@ START_TEST(test_snapshot_then_active_commit)
 }
 END_TEST
 
+/* O_RDONLY or O_RDWR: how this process has @path open (-1: not open). */
+static int fd_access_mode(const char *path)
+{
+    g_autoptr(GDir) dir = g_dir_open("/proc/self/fd", 0, NULL);
+    const char *name;
+    int mode = -1;
+    while (dir && (name = g_dir_read_name(dir))) {
+        g_autofree char *link = g_strdup_printf("/proc/self/fd/%s", name);
+        g_autofree char *target = g_file_read_link(link, NULL);
+        if (!target || strcmp(target, path)) {
+            continue;
+        }
+        g_autofree char *info_path = g_strdup_printf("/proc/self/fdinfo/%s", name);
+        g_autofree char *info = NULL;
+        ck_assert(g_file_get_contents(info_path, &info, NULL, NULL));
+        const char *f = strstr(info, "flags:");
+        ck_assert(f);
+        mode = (int)(strtol(f + 6, NULL, 8) & O_ACCMODE);
+    }
+    return mode;
+}
+
 START_TEST(test_stream_and_intermediate_commit)
 {
     bt_need("qemu-img");
@@ -614,11 +638,10 @@ START_TEST(test_stream_and_intermediate_commit)
     bt_take_write(blk);
     BlockNode *mid = blk_node(blk)->backing->node;
     BlockNode *bn = mid->backing->node;
-    /* The chain came from headers, read-only: the base must be writable. */
-    g_autofree char *e2 = cmd_error(g, &klass, "block-commit", "{\"device\": \"d0\", "
-                                    "\"top-node\": \"%s\", \"base-node\": \"%s\"}",
-                                    mid->node_name, bn->node_name);
-    ck_assert_msg(strstr(e2, "was opened read-only"), "%s", e2);
+    /* The chain came from headers, read-only: the base's file is reopened
+     * read-write for the commit and read-only again afterwards. */
+    ck_assert(bn->file->node->read_only);
+    ck_assert_int_eq(fd_access_mode(b), O_RDONLY);
     g_autofree char *e3 = cmd_error(g, &klass, "block-commit", "{\"device\": \"d0\", "
                                     "\"top-node\": \"%s\", \"base-node\": \"%s\"}",
                                     mid->node_name, blk_node(blk)->node_name);
@@ -626,8 +649,29 @@ START_TEST(test_stream_and_intermediate_commit)
     g_autofree char *e4 = cmd_error(g, &klass, "block-commit", "{\"device\": \"d0\", "
                                     "\"top-node\": \"%s\"}", bn->node_name);
     ck_assert_msg(strstr(e4, "has no backing file to commit into"), "%s", e4);
+    cmd(g, "block-commit", "{\"device\": \"d0\", \"job-id\": \"c1\", \"top-node\": \"%s\", "
+        "\"base-node\": \"%s\"}", mid->node_name, bn->node_name);
+    wait_gone(g, "c1");
+    ck_assert(!saw("\"error\""));
+    ck_assert_ptr_eq(blk_node(blk)->backing->node, bn);
+    ck_assert(bn->file->node->read_only);
+    ck_assert_int_eq(fd_access_mode(b), O_RDONLY);
+    /* Active commit into the same base: it becomes the device's disk, writable. */
+    cmd(g, "block-commit", "{\"device\": \"d0\", \"job-id\": \"c2\"}");
+    wait_status(job_find(g, "c2"), JOB_STATUS_READY);
+    ck_assert_int_eq(fd_access_mode(b), O_RDWR);
+    cmd(g, "block-job-complete", "{\"device\": \"c2\"}");
+    wait_gone(g, "c2");
+    ck_assert(!saw("\"error\""));
+    ck_assert_ptr_eq(blk_node(blk), bn);
+    ck_assert(!bn->file->node->read_only);
     qmp_session_free(s);
     block_graph_free(g);
+    ck_assert_int_eq(bt_qemu_img_check(b), 0);
+    /* Before the stream, t2 was the same chain as t: base now holds its view. */
+    g_autofree char *flat0 = bt_path("flat0.raw");
+    ck_assert_int_eq(bt_sh(NULL, "qemu-img convert -O raw %s %s", t2, flat0), 0);
+    assert_same(b, flat0);
 }
 END_TEST
 

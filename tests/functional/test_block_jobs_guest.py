@@ -63,7 +63,9 @@ def run(g, cmd, timeout=300):
     return out[:out.rfind('%s-42' % mark)]
 
 
-class BlockJobsGuest(BlockGuestTest):
+class JobHelpers(BlockGuestTest):
+    """QMP and guest-writer helpers shared by the block job guest tests."""
+
     def qmp_error(self, qmp, name, **args):
         with self.assertRaises(QmpError) as cm:
             qmp.cmd(name, **args)
@@ -81,6 +83,8 @@ class BlockJobsGuest(BlockGuestTest):
         start = self.last_record(g)
         run(g, 'while [ $(cat /tmp/last) -lt %d ]; do sleep 1; done' % (start + n), timeout=600)
 
+
+class BlockJobsGuest(JobHelpers):
     def test_snapshot_commit_mirror_stream_enospc(self):
         need('qemu-io', 'qemu-utils')
         if os.geteuid() != 0:

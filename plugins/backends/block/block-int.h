@@ -143,7 +143,10 @@ bool block_backup_prepare(BlockGraph *g, JsonObject *args, BlockAction *a, GErro
 Job *block_mirror_create(BlockGraph *g, const char *id, BlockNode *src, BlockNode *tgt,
                          bool commit, int sync, uint64_t gran, JsonObject *args,
                          GError **errp);
-bool block_commit_base_writable(BlockNode *base, GError **errp);
+bool block_commit_base_writable(BlockNode *base, bool *reopened, GError **errp);
+void block_commit_base_restore(BlockGraph *g, BlockNode *base, bool reopened);
+/* Set on an active commit's job (mirror.c) after block_mirror_create. */
+void block_mirror_set_base_reopened(Job *job, bool reopened);
 
 /* job.c */
 void block_jobs_init(BlockGraph *g);

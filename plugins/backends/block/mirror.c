@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "block-int.h"
+#include "kernel/log.h"
 #include "block/job.h"
 #include "monitor/monitor-internal.h"
 
@@ -52,6 +53,7 @@ struct Mirror {
     BlockNode *src, *tgt;
     bool commit;              /* active commit: tgt is the base in src's chain */
     bool tgt_was_read_only;
+    bool base_reopened;       /* active commit: base's file reopened read-write */
     bool tgt_zeroed;          /* a target we created reads as zeros */
     bool write_blocking;      /* copy-mode=write-blocking: guest writes copied at once */
     char *created;            /* drive-mirror's new image (removed on failure) */
@@ -350,6 +352,7 @@ static void mirror_clean(Job *job)
     drop_holds(m);
     if (m->commit && m->tgt_was_read_only && g_ptr_array_find(m->graph->nodes, m->tgt, NULL)) {
         m->tgt->read_only = true;
+        block_commit_base_restore(m->graph, m->tgt, m->base_reopened);
     }
 }
 
@@ -432,18 +435,41 @@ static bool granularity_arg(JsonObject *args, uint64_t *gran, GError **errp)
     return true;
 }
 
-/* A job over @src and @tgt (held with permissions), not started. */
-/* The image @bs writes to must be writable underneath (a backing file
- * opened read-only cannot be committed into). */
-bool block_commit_base_writable(BlockNode *base, GError **errp)
+/* Commit writes into @base: a base whose file was opened read-only (a
+ * backing file of a -drive chain) is reopened read-write for the job
+ * (*reopened says so; block_commit_base_restore puts it back). */
+bool block_commit_base_writable(BlockNode *base, bool *reopened, GError **errp)
 {
-    if (base->file && base->file->node->read_only) {
+    *reopened = false;
+    if (!base->file || !base->file->node->read_only) {
+        return true;
+    }
+    BlockNode *f = base->file->node;
+    if (!f->drv->reopen) {
         g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_PERM,
                     "Block node '%s' (%s) was opened read-only and cannot be written",
-                    base->node_name, block_node_name_for_messages(base->file->node));
+                    base->node_name, block_node_name_for_messages(f));
         return false;
     }
+    if (!f->drv->reopen(f, false, errp)) {
+        return false;
+    }
+    *reopened = true;
     return true;
+}
+
+void block_commit_base_restore(BlockGraph *g, BlockNode *base, bool reopened)
+{
+    if (!reopened || !g_ptr_array_find(g->nodes, base, NULL) || !base->file) {
+        return;
+    }
+    BlockNode *f = base->file->node;
+    block_node_flush(base);
+    g_autoptr(GError) err = NULL;
+    if (!f->drv->reopen(f, true, &err)) {
+        log_mask(LOG_GUEST_ERROR, "block-commit: %s stays read-write: %s\n",
+                 block_node_name_for_messages(f), err->message);
+    }
 }
 
 Job *block_mirror_create(BlockGraph *g, const char *id, BlockNode *src, BlockNode *tgt,
@@ -512,6 +538,11 @@ fail:
     drop_holds(m);
     mirror_free_state(m);
     return NULL;
+}
+
+void block_mirror_set_base_reopened(Job *job, bool reopened)
+{
+    ((Mirror *)job->opaque)->base_reopened = reopened;
 }
 
 static int sync_arg(JsonObject *args, GError **errp)

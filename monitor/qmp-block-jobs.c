@@ -70,6 +70,8 @@ const QmpMember qmp_bj_mirror_args[] = {
     OPTIONAL("buf-size", "int", "bytes in flight from source to target (default 16 MiB)"),
     OPTIONAL("copy-mode", "str", "background (default) or write-blocking (guest writes "
              "reach the target before they complete)"),
+    OPTIONAL("filter-node-name", "str", "a name for a mirror_top filter node put above the "
+             "source for the job's life"),
     OPTIONAL("on-source-error", "str", "report, ignore, enospc or stop"),
     OPTIONAL("on-target-error", "str", "report, ignore, enospc or stop"),
     END
@@ -87,6 +89,8 @@ const QmpMember qmp_bj_drive_mirror_args[] = {
     OPTIONAL("buf-size", "int", "bytes in flight from source to target (default 16 MiB)"),
     OPTIONAL("copy-mode", "str", "background (default) or write-blocking (guest writes "
              "reach the target before they complete)"),
+    OPTIONAL("filter-node-name", "str", "a name for a mirror_top filter node put above the "
+             "source for the job's life"),
     OPTIONAL("on-source-error", "str", "report, ignore, enospc or stop"),
     OPTIONAL("on-target-error", "str", "report, ignore, enospc or stop"),
     END

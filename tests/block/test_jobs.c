@@ -957,6 +957,67 @@ START_TEST(test_mirror_copy_mode_and_buf_size)
 }
 END_TEST
 
+/* filter-node-name: a mirror_top node sits above the source while the job
+ * runs (the device's requests pass through it and are mirrored); it goes on
+ * cancel (the device back on the source) and on complete (on the target). */
+START_TEST(test_mirror_filter_node)
+{
+    bt_need("qemu-img");
+    g_autofree char *src = mkimg("fsrc.raw", "raw", "4M");
+    qemu_io(src, "raw", "write -P 0x21 0 4M");
+    g_autofree char *dst = mkimg("fdst.raw", "raw", "4M");
+    BlockGraph *g = bt_graph();
+    QmpSession *s = listen_events();
+    BlockBackend *blk = bt_drive(g, "file=%s,format=raw", src);
+    bt_take_write(blk);
+    BlockNode *orig = blk_node(blk);
+    GError *err = NULL;
+    g_autofree char *t = g_strdup_printf("driver=raw,node-name=t0,file.driver=file,"
+                                         "file.filename=%s", dst);
+    ck_assert(block_cmdline_blockdev(g, t, &err));
+    ck_assert(!block_cmdline_blockdev(g, "driver=mirror_top,node-name=x", &err));
+    ck_assert_msg(strstr(err->message, "used by mirror jobs only"), "%s", err->message);
+    g_clear_error(&err);
+    const char *klass;
+    g_autofree char *e1 = cmd_error(g, &klass, "blockdev-mirror", "{\"device\": \"d0\", "
+                                    "\"target\": \"t0\", \"sync\": \"full\", "
+                                    "\"filter-node-name\": \"t0\"}");
+    ck_assert_str_eq(e1, "Duplicate nodes with node-name='t0'");
+    ck_assert_ptr_eq(blk_node(blk), orig);
+    /* Cancelled: the device is back on its node. */
+    cmd(g, "blockdev-mirror", "{\"device\": \"d0\", \"job-id\": \"m\", \"target\": \"t0\", "
+        "\"sync\": \"full\", \"speed\": 65536, \"filter-node-name\": \"mt\"}");
+    BlockNode *f = block_node_find(g, "mt");
+    ck_assert(f);
+    ck_assert_str_eq(f->drv->name, "mirror_top");
+    ck_assert_ptr_eq(blk_node(blk), f);
+    ck_assert_ptr_eq(f->file->node, orig);
+    cmd(g, "block-job-cancel", "{\"device\": \"m\"}");
+    wait_gone(g, "m");
+    ck_assert_ptr_eq(blk_node(blk), orig);
+    ck_assert(!block_node_find(g, "mt"));
+    /* Completed: writes through the filter reach the target, the device pivots. */
+    cmd(g, "blockdev-mirror", "{\"device\": \"d0\", \"job-id\": \"m\", \"target\": \"t0\", "
+        "\"sync\": \"full\", \"filter-node-name\": \"mt\"}");
+    ck_assert_ptr_eq(blk_node(blk), block_node_find(g, "mt"));
+    uint8_t buf[65536];
+    bt_fill(buf, sizeof(buf), 77);
+    bt_write(blk, 2 * MIB, buf, sizeof(buf));
+    wait_status(job_find(g, "m"), JOB_STATUS_READY);
+    cmd(g, "block-job-complete", "{\"device\": \"m\"}");
+    wait_gone(g, "m");
+    ck_assert(!saw("\"error\""));
+    ck_assert_ptr_eq(blk_node(blk), block_node_find(g, "t0"));
+    ck_assert(!block_node_find(g, "mt"));
+    qmp_session_free(s);
+    block_graph_free(g);
+    assert_same(dst, src);
+    uint64_t len;
+    g_autofree uint8_t *view = bt_qemu_img_read(dst, &len);
+    ck_assert(memcmp(view + 2 * MIB, buf, sizeof(buf)) == 0);
+}
+END_TEST
+
 START_TEST(test_wrong_uses)
 {
     BlockGraph *g = bt_graph();
@@ -1022,6 +1083,7 @@ int main(void)
     tcase_add_test(tc, test_transaction_all_or_nothing);
     tcase_add_test(tc, test_enospc_on_target_stops_job);
     tcase_add_test(tc, test_mirror_copy_mode_and_buf_size);
+    tcase_add_test(tc, test_mirror_filter_node);
     tcase_add_test(tc, test_wrong_uses);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

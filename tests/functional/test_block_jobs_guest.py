@@ -22,6 +22,7 @@
 Needs qemu-utils, the guest images (tests/functional/test_riscv_boot.py) and
 root (tmpfs)."""
 import os
+import re
 import subprocess
 import time
 import unittest  # noqa: F401
@@ -77,7 +78,13 @@ class JobHelpers(BlockGuestTest):
         return ev
 
     def last_record(self, g):
-        return int(run(g, 'cat /tmp/last').split()[-1])
+        # Parsed from a marked line: the echo of the typed command may wrap
+        # or be redrawn on the console.
+        out = run(g, 'echo LAST=$(cat /tmp/last)')
+        found = re.findall(r'LAST=(-?\d+)', out)
+        if not found:
+            raise AssertionError('no record count in the guest output: %r' % out)
+        return int(found[-1])
 
     def wait_records(self, g, n):
         start = self.last_record(g)

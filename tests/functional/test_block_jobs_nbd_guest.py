@@ -14,10 +14,11 @@ boot 2 (same qcow2)
   after the first incremental and what boot 2 writes: a second incremental;
 - mirror to an export of `qemu-nbd`: cancel before READY (the guest stays on
   its disk), cancel after READY with the guest held (qemu-img compare: the
-  copy equals the disk), then READY and complete: the guest goes on on the
-  NBD disk;
+  copy equals the disk), then (copy-mode=write-blocking, buf-size 4 MiB)
+  READY and complete: the guest goes on on the NBD disk;
 - mirror from there to an export of a second Tessera process (its NBD
-  server), READY, complete: the guest goes on on that;
+  server) with a named mirror_top filter above the disk while the job runs
+  (filter-node-name), READY, complete: the guest goes on on that;
 - mirror to a third export whose qemu-nbd is killed (-9) mid-copy: the job
   ends with BLOCK_JOB_COMPLETED carrying an I/O error and the guest stays
   on its disk.
@@ -34,6 +35,7 @@ job, and the writer goes on at once.
 Needs qemu-utils (qemu-img, qemu-nbd) and the guest images."""
 import hashlib
 import os
+import re
 import signal
 import subprocess
 import time
@@ -197,7 +199,8 @@ class BackupAndNbdMirror(JobHelpers):
                             'nbd+unix:///e1?socket=%s' % sock1], capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.release(g)
-        q.cmd('blockdev-mirror', device='d0', job_id='m1', target='n1', sync='full')
+        q.cmd('blockdev-mirror', device='d0', job_id='m1', target='n1', sync='full',
+              copy_mode='write-blocking', buf_size=4 * MiB)
         self.wait_job_event(q, 'BLOCK_JOB_READY', 'm1')
         self.wait_records(g, 3)
         pivot1 = self.last_record(g)
@@ -216,7 +219,10 @@ class BackupAndNbdMirror(JobHelpers):
         q2.execute('block-export-add', {'type': 'nbd', 'id': 'x2', 'node-name': 't2',
                                         'writable': True})
         self.nbd_node(q, 'n2', sock2, 't2')
-        q.cmd('blockdev-mirror', device='d0', job_id='m2', target='n2', sync='full')
+        q.cmd('blockdev-mirror', device='d0', job_id='m2', target='n2', sync='full',
+              filter_node_name='mt2')
+        self.assertEqual(self.drive_node(q)['node-name'], 'mt2')
+        self.assertEqual(self.drive_node(q)['drv'], 'mirror_top')
         self.wait_job_event(q, 'BLOCK_JOB_READY', 'm2')
         self.wait_records(g, 3)
         pivot2 = self.last_record(g)
@@ -245,7 +251,9 @@ class BackupAndNbdMirror(JobHelpers):
         run(g, 'rm /tmp/go; wait')
         last = self.last_record(g)
         out = run(g, 'sync; echo 3 > /proc/sys/vm/drop_caches; sha256sum /dev/vda')
-        guest_sum = out.split()[-2] if len(out.split()) >= 2 else out
+        found = re.findall(r'\b([0-9a-f]{64})\s+/dev/vda', out)
+        self.assertTrue(found, 'no sha256sum in the guest output: %r' % out)
+        guest_sum = found[-1]
         self.assertEqual(g.poweroff(), 0)
         q2.cmd('quit')
         self.assertEqual(v2.proc.wait(60), 0)

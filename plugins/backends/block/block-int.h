@@ -143,6 +143,12 @@ bool block_backup_prepare(BlockGraph *g, JsonObject *args, BlockAction *a, GErro
 Job *block_mirror_create(BlockGraph *g, const char *id, BlockNode *src, BlockNode *tgt,
                          bool commit, int sync, uint64_t gran, JsonObject *args,
                          GError **errp);
+/* mirror-top.c: the filter-node-name filter above @src (its users moved
+ * onto it), and its removal (users moved to @to, the filter freed). */
+extern const TypeInfo block_mirror_top_type;
+BlockNode *block_mirror_filter_insert(BlockGraph *g, BlockNode *src, const char *name,
+                                      GError **errp);
+void block_mirror_filter_remove(BlockNode *f, BlockNode *to);
 bool block_commit_base_writable(BlockNode *base, bool *reopened, GError **errp);
 void block_commit_base_restore(BlockGraph *g, BlockNode *base, bool reopened);
 /* Set on an active commit's job (mirror.c) after block_mirror_create. */

@@ -64,6 +64,7 @@ struct Mirror {
     BlockWriteNotifier notifier;
     bool notifier_on;
     BlockBackend *hold_src, *hold_tgt;
+    BlockNode *filter;        /* filter-node-name: mirror_top above src, or NULL */
     uint64_t cursor;          /* next place to look for dirty data */
     uint64_t chunk;           /* bytes per request */
     unsigned max_ops;         /* requests in flight (buf-size / chunk) */
@@ -331,12 +332,27 @@ static bool mirror_prepare(Job *job, GError **errp)
             return false;
         }
     }
-    bool ok = block_node_replace(m->src, m->tgt, errp);
+    bool ok;
+    if (m->filter) {
+        /* The filter's users go to the target; the filter (and the source,
+         * if nothing else holds it) goes. */
+        block_child_set_perm(m->filter->file, 0, BLK_PERM_ALL, NULL);
+        ok = block_node_replace(m->filter, m->tgt, errp);
+        if (ok) {
+            BlockNode *f = g_steal_pointer(&m->filter);
+            block_node_free_if_unused(f);
+        }
+    } else {
+        ok = block_node_replace(m->src, m->tgt, errp);
+    }
     if (ok) {
         m->tgt_was_read_only = false; /* it is the active layer now */
         g_clear_pointer(&m->created, g_free);
     }
     blk_unref(keep);
+    if (ok && m->filter == NULL && !g_ptr_array_find(m->graph->nodes, m->src, NULL)) {
+        return true; /* the source went with the filter */
+    }
     block_node_free_if_unused(m->src);
     return ok;
 }
@@ -348,6 +364,9 @@ static void mirror_clean(Job *job)
         block_graph_drain(m->graph);
         block_node_remove_write_notifier(m->src, &m->notifier);
         m->notifier_on = false;
+    }
+    if (m->filter) {
+        block_mirror_filter_remove(g_steal_pointer(&m->filter), m->src);
     }
     drop_holds(m);
     if (m->commit && m->tgt_was_read_only && g_ptr_array_find(m->graph->nodes, m->tgt, NULL)) {
@@ -486,7 +505,13 @@ Job *block_mirror_create(BlockGraph *g, const char *id, BlockNode *src, BlockNod
                     src->node_name);
         return NULL;
     }
+    const char *filter_name = commit ? NULL : qmp_arg_str(args, "filter-node-name", NULL);
+    BlockNode *filter = NULL;
+    if (filter_name && !(filter = block_mirror_filter_insert(g, src, filter_name, errp))) {
+        return NULL;
+    }
     Mirror *m = g_new0(Mirror, 1);
+    m->filter = filter;
     m->graph = g;
     m->src = src;
     m->tgt = tgt;
@@ -521,7 +546,7 @@ Job *block_mirror_create(BlockGraph *g, const char *id, BlockNode *src, BlockNod
     }
     Job *job = job_create(g, id, commit ? &commit_active_driver : &mirror_driver, m, nodes, 2,
                           errp);
-    if (!job) {
+    if (!job || (filter && !job_add_node(job, filter, errp))) {
         goto fail;
     }
     block_job_apply_args(job, args);
@@ -536,6 +561,9 @@ Job *block_mirror_create(BlockGraph *g, const char *id, BlockNode *src, BlockNod
     return job;
 fail:
     drop_holds(m);
+    if (m->filter) {
+        block_mirror_filter_remove(m->filter, src);
+    }
     mirror_free_state(m);
     return NULL;
 }

@@ -92,7 +92,15 @@ def make_source(path):
                    stdout=subprocess.DEVNULL)
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of process @pid, all threads."""
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
 def mirror_seconds(exe, src, dst, work):
+    """(elapsed, CPU) seconds from drive-mirror to BLOCK_JOB_COMPLETED."""
     if os.path.exists(dst):
         os.unlink(dst)
     sock = os.path.join(work, 'qmp.sock')
@@ -106,12 +114,14 @@ def mirror_seconds(exe, src, dst, work):
     try:
         q = Qmp(sock, p)
         t0 = time.monotonic()
+        c0 = cpu_seconds(p.pid)
         q.cmd('drive-mirror', device='src', job_id='m', target=dst, format='qcow2',
               sync='full', mode='absolute-paths')
         q.event('BLOCK_JOB_READY')
         q.cmd('block-job-complete', device='m')
         ev = q.event('BLOCK_JOB_COMPLETED')
         took = time.monotonic() - t0
+        cpu = cpu_seconds(p.pid) - c0
         if 'error' in ev['data']:
             raise RuntimeError('mirror failed: %s' % ev['data']['error'])
         q.cmd('quit')
@@ -123,7 +133,7 @@ def mirror_seconds(exe, src, dst, work):
     r = subprocess.run(['qemu-img', 'compare', '-q', src, dst])
     if r.returncode != 0:
         raise RuntimeError('the copy differs from the source')
-    return took
+    return took, cpu
 
 
 class Console:
@@ -238,6 +248,9 @@ def write_section(rows, runs, load, build, where):
               'fsync at a random place of the disk in a loop; each run mirrors the disk the '
               'guest is on to a new qcow2 and pivots (one boot per emulator). Tessera from '
               '`%s`; images in %s.' % (build, where),
+              '- The machine is shared (see the load below): elapsed times of single runs vary '
+              'by 2-3x either way, so the medians move from one invocation to the next; the '
+              'CPU row (all threads, /proc/PID/stat, idle case) does not depend on the load.',
               '- How: the job keeps buf-size (16 MiB by default, as QEMU) in flight as up '
               'to 16 requests of 1 MiB run by a pool of threads, and the qcow2 driver fills '
               'a write over unmapped whole clusters as one run: the refcounts, the data and '
@@ -278,13 +291,20 @@ def main():
         dst = os.path.join(work, 'dst.qcow2')
         make_source(src)
         load = os.getloadavg()[0]
-        ts, qs = [], []
+        ts, qs, tc, qc = [], [], [], []
         for i in range(args.runs):
-            ts.append(mirror_seconds(exe, src, dst, work))
-            qs.append(mirror_seconds(shutil.which(QEMU), src, dst, work))
-            print('run %d: tessera %.2f s, qemu %.2f s' % (i + 1, ts[-1], qs[-1]), flush=True)
+            t, c = mirror_seconds(exe, src, dst, work)
+            ts.append(t)
+            tc.append(c)
+            t, c = mirror_seconds(shutil.which(QEMU), src, dst, work)
+            qs.append(t)
+            qc.append(c)
+            print('run %d: tessera %.2f s (CPU %.2f), qemu %.2f s (CPU %.2f)'
+                  % (i + 1, ts[-1], tc[-1], qs[-1], qc[-1]), flush=True)
         rows = [('mirror 1 GiB, half allocated, idle (s)', statistics.median(ts),
-                 statistics.median(qs))]
+                 statistics.median(qs)),
+                ('same, CPU time of the emulator process (s)', statistics.median(tc),
+                 statistics.median(qc))]
         if not args.idle_only:
             guest = guest_images()
             tg = guest_mirror_seconds(exe, src, work, args.runs, guest)

@@ -90,6 +90,37 @@ static bool file_open_common(BlockNode *bs, BlockOpts *opts, bool device, GError
     return true;
 }
 
+/* The same file opened again with the other access mode, put in place of
+ * the old descriptor (dup2: requests in flight go on on one or the other). */
+static bool file_reopen(BlockNode *bs, bool read_only, GError **errp)
+{
+    FileState *s = bs->opaque;
+    int flags = O_CLOEXEC | (bs->cache_direct ? O_DIRECT : 0);
+    int fd = open(bs->filename, flags | (read_only ? O_RDONLY : O_RDWR));
+    if (fd < 0) {
+        g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_PERM, "Could not reopen '%s' %s: %s",
+                    bs->filename, read_only ? "read-only" : "read-write", g_strerror(errno));
+        return false;
+    }
+    struct stat a, b;
+    if (fstat(fd, &a) < 0 || fstat(s->fd, &b) < 0 || a.st_dev != b.st_dev ||
+        a.st_ino != b.st_ino) {
+        g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_PERM,
+                    "Could not reopen '%s': it is not the file opened before", bs->filename);
+        close(fd);
+        return false;
+    }
+    if (dup2(fd, s->fd) < 0 || fcntl(s->fd, F_SETFD, FD_CLOEXEC) < 0) {
+        g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_PERM, "Could not reopen '%s': %s",
+                    bs->filename, g_strerror(errno));
+        close(fd);
+        return false;
+    }
+    close(fd);
+    bs->read_only = read_only;
+    return true;
+}
+
 static bool file_open(BlockNode *bs, BlockOpts *opts, GError **errp)
 {
     return file_open_common(bs, opts, false, errp);
@@ -344,6 +375,7 @@ static const BlockDriver file_driver = {
     .truncate = file_truncate,
     .create = file_create,
     .data_status = file_data_status,
+    .reopen = file_reopen,
 };
 
 static const BlockDriver host_device_driver = {
@@ -358,6 +390,7 @@ static const BlockDriver host_device_driver = {
     .getlength = file_getlength,
     .allocated_size = file_allocated_size,
     .truncate = file_truncate,
+    .reopen = file_reopen,
 };
 
 static const TypeInfo file_type = {

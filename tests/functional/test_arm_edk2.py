@@ -10,6 +10,7 @@ firmware through fw_cfg.  Device tree boot (the board offers no ACPI)."""
 import os
 import shutil
 import struct
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -118,6 +119,88 @@ class Edk2Boot(unittest.TestCase):
         self.assertIn('Kernel command line: console=ttyAMA0 guest.run=echo+KERNEL-$((6*7))',
                       out, out[-3000:])
         self.assertIn('KERNEL-42', out, out[-3000:])
+
+
+# Code run from flash: runs "mov w0,#'A'; ret" from flash 1, erases and
+# reprograms it with 'B' and runs it again (a stale translation prints A
+# twice), checking on the way that a status read right after a command, in
+# the same translated block, sees the chip (0x80 in both lanes), not the
+# array.
+FLASH_CODE = '''
+    .macro cmd addr, c
+    movz w4, #\\c
+    movk w4, #\\c, lsl #16
+    str w4, [\\addr]
+    .endm
+    .macro prog addr, lo, hi
+    cmd \\addr, 0x40
+    movz w8, #\\lo
+    movk w8, #\\hi, lsl #16
+    str w8, [\\addr]
+    .endm
+    .text
+    .global _start
+_start:
+    movz x1, #0x0900, lsl #16      // PL011 data register
+    movz x3, #0x0400, lsl #16      // flash 1
+    add x9, x3, #4
+    mov x20, #2
+    movz w21, #0x0820
+    movk w21, #0x5280, lsl #16     // mov w0, #'A'
+again:
+    cmd x3, 0x20                   // block erase, both chips
+    cmd x3, 0xd0
+    cmd x3, 0x70                   // read status
+    ldr w6, [x3]
+    movz w5, #0x80
+    movk w5, #0x80, lsl #16
+    cmp w6, w5
+    b.ne fail
+    cmd x3, 0x40                   // word program
+    str w21, [x3]
+    prog x9, 0x03c0, 0xd65f        // ret
+    cmd x3, 0xff                   // read array
+    blr x3
+    strb w0, [x1]
+    add w21, w21, #0x20            // mov w0, #'B'
+    subs x20, x20, #1
+    b.ne again
+    mov w2, #'\\n'
+    strb w2, [x1]
+fail:
+    movz x0, #0x8400, lsl #16
+    movk x0, #0x0008               // PSCI SYSTEM_OFF
+    hvc #0
+    b .
+'''
+
+
+class FlashCode(unittest.TestCase):
+    """The flash's ROM-device mode under the translator."""
+
+    def test_code_in_flash_is_retranslated_after_program(self):
+        asm = shutil.which('aarch64-linux-gnu-as')
+        objcopy = shutil.which('aarch64-linux-gnu-objcopy')
+        self.assertTrue(asm and objcopy, 'aarch64-linux-gnu-as/objcopy not found: install '
+                        'gcc-aarch64-linux-gnu (scripts/setup.sh)')
+        d = tempfile.mkdtemp(prefix='tessera-flashcode-')
+        self.addCleanup(shutil.rmtree, d, True)
+        with open(os.path.join(d, 'fw.S'), 'w') as f:
+            f.write(FLASH_CODE)
+        subprocess.run([asm, 'fw.S', '-o', 'fw.o'], cwd=d, check=True)
+        subprocess.run([objcopy, '-O', 'binary', 'fw.o', 'fw.bin'], cwd=d, check=True)
+        size = 64 << 20
+        with open(os.path.join(d, 'vars.fd'), 'wb') as f:
+            f.truncate(size)
+        r = tt.run(['-M', 'virt,pflash1=vars', '-nographic',
+                    '-bios', os.path.join(d, 'fw.bin'),
+                    '-blockdev', 'node-name=vars,driver=file,filename=%s'
+                    % os.path.join(d, 'vars.fd')], link=LINK, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, 'AB\n')
+        # The second program reached the file: mov w0, #'B'; ret.
+        with open(os.path.join(d, 'vars.fd'), 'rb') as f:
+            self.assertEqual(f.read(8), bytes.fromhex('40088052c0035fd6'))
 
 
 class FwCfgOption(unittest.TestCase):

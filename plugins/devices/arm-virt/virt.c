@@ -779,9 +779,9 @@ static bool virt_load_bios(ArmVirtMachineState *s, const char *file, GError **er
         g_error_free(err);
         return false;
     }
-    if (len > size) {
+    if (len == 0 || len > size) {
         g_set_error(errp, ARM_VIRT_ERROR, 0, "virt (aarch64): -bios '%s' has %zu bytes; flash 0 "
-                    "holds %" PRIu64, file, (size_t)len, size);
+                    "holds 1 to %" PRIu64, file, (size_t)len, size);
         g_free(buf);
         return false;
     }

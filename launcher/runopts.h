@@ -18,6 +18,9 @@
 bool runopts_overcommit(const char *text, GError **errp);
 /* -rtc base=utc|localtime|DATE,clock=vm,driftfix=none */
 bool runopts_rtc(const char *text, GError **errp);
+/* Every -add-fd fd=N,set=M,opaque=TEXT: a duplicate of the inherited fd N
+ * joins set M (kernel/fdpass.h); the fds given are closed once all are in. */
+bool runopts_add_fds(GPtrArray *texts, GError **errp);
 typedef struct MachineState MachineState;
 
 /* -boot strict=on|off,menu=on|off,splash-time=MS; with @ms (NULL: check

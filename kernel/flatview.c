@@ -210,6 +210,43 @@ void memory_region_topology_changed(MemoryRegion *mr)
     g_rec_mutex_unlock(&spaces_lock);
 }
 
+void memory_region_notify_written(MemoryRegion *mr, hwaddr offset, uint64_t len)
+{
+    if (!len) {
+        return;
+    }
+    g_rec_mutex_lock(&spaces_lock);
+    for (GSList *l = spaces_all; l; l = l->next) {
+        AddressSpace *as = l->data;
+        gboolean any_written = FALSE;
+        for (GSList *k = as->listeners; k && !any_written; k = k->next) {
+            any_written = ((AddressSpaceListener *)k->data)->written != NULL;
+        }
+        if (!any_written) {
+            continue;
+        }
+        FlatView *fv = address_space_get_flatview(as);
+        for (unsigned i = 0; i < fv->nr; i++) {
+            const FlatRange *fr = &fv->ranges[i];
+            /* The part of [offset, offset + len) this range shows. */
+            Addr lo = MAX((Addr)offset, (Addr)fr->offset_in_region);
+            Addr hi = MIN((Addr)offset + len, (Addr)fr->offset_in_region + (Addr)fr->size);
+            if (fr->mr != mr || lo >= hi) {
+                continue;
+            }
+            hwaddr addr = fr->start + (hwaddr)(lo - (Addr)fr->offset_in_region);
+            for (GSList *k = as->listeners; k; k = k->next) {
+                AddressSpaceListener *listener = k->data;
+                if (listener->written) {
+                    listener->written(as, addr, (uint64_t)(hi - lo), listener->opaque);
+                }
+            }
+        }
+        flatview_unref(fv);
+    }
+    g_rec_mutex_unlock(&spaces_lock);
+}
+
 void address_space_init(AddressSpace *as, MemoryRegion *root, const char *name)
 {
     g_assert(root);
@@ -256,6 +293,7 @@ static const char *const region_kind_names[] = {
     [MR_ROM] = "rom",
     [MR_MMIO] = "i/o",
     [MR_ALIAS] = "alias",
+    [MR_ROM_DEVICE] = "romd",
 };
 
 static void format_span(GString *out, Addr start, Addr size)

@@ -318,9 +318,31 @@ bool machine_init(MachineState *ms, GError **errp)
     return mc->init ? mc->init(ms, errp) : true;
 }
 
+static void fw_cfg_file_free(gpointer p)
+{
+    MachineFwCfgFile *f = p;
+    g_free(f->name);
+    g_bytes_unref(f->data);
+    g_free(f);
+}
+
+void machine_add_fw_cfg_file(MachineState *ms, const char *name, GBytes *data)
+{
+    if (!ms->fw_cfg_user) {
+        ms->fw_cfg_user = g_ptr_array_new_with_free_func(fw_cfg_file_free);
+    }
+    MachineFwCfgFile *f = g_new0(MachineFwCfgFile, 1);
+    f->name = g_strdup(name);
+    f->data = data;
+    g_ptr_array_add(ms->fw_cfg_user, f);
+}
+
 static void machine_finalize(Object *obj)
 {
     MachineState *ms = MACHINE(obj);
+    if (ms->fw_cfg_user) {
+        g_ptr_array_unref(ms->fw_cfg_user);
+    }
     if (current_machine == ms) {
         current_machine = NULL;
     }

@@ -17,6 +17,12 @@
 typedef struct AccelState AccelState;
 typedef struct CPUState CPUState;
 
+/* A file from -fw_cfg name=NAME,string=STR|file=PATH. */
+typedef struct MachineFwCfgFile {
+    char *name;
+    GBytes *data;
+} MachineFwCfgFile;
+
 typedef struct MachineState {
     Object parent_obj;
     /* From the command line. */
@@ -32,6 +38,14 @@ typedef struct MachineState {
     char *firmware;            /* -bios */
     char *dumpdtb;
     char *memory_backend;      /* -machine memory-backend=ID: RAM from /objects/ID */
+    /* For the board's fw_cfg device (QEMU's firmware configuration), which
+     * publishes them when it is realized and sets fw_cfg_taken (a machine
+     * without one refuses -fw_cfg). */
+    GPtrArray *fw_cfg_user;    /* MachineFwCfgFile *, -fw_cfg in order; NULL: none */
+    bool fw_cfg_taken;
+    bool boot_menu;            /* -boot menu=on */
+    bool boot_splash_time_given;
+    uint16_t boot_splash_time; /* -boot splash-time=MS */
     /* Built at init. */
     MemoryRegion system_memory;
     AddressSpace address_space;
@@ -90,6 +104,8 @@ int machine_max_serial_ports(void);
  * option and what the user wrote. */
 bool machine_parse_memory(MachineState *ms, const char *text, GError **errp);
 bool machine_parse_smp(MachineState *ms, const char *text, GError **errp);
+/* Queue a -fw_cfg file (takes @data). */
+void machine_add_fw_cfg_file(MachineState *ms, const char *name, GBytes *data);
 void machine_types_init(void);
 
 #endif

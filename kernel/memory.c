@@ -240,6 +240,39 @@ void memory_region_init_io(MemoryRegion *mr, Object *owner, const MemoryRegionOp
     mr->opaque = opaque;
 }
 
+bool memory_region_init_rom_device(MemoryRegion *mr, Object *owner, const MemoryRegionOps *ops,
+                                   void *opaque, const char *name, uint64_t size,
+                                   GError **errp)
+{
+    g_assert(ops && ops->read && ops->write);
+    g_assert(ops_size_ok(ops->valid.min_access_size) && ops_size_ok(ops->valid.max_access_size));
+    g_assert(ops_size_ok(ops->impl.min_access_size) && ops_size_ok(ops->impl.max_access_size));
+    if (!region_init_backed(mr, MR_ROM_DEVICE, owner, name, size, errp)) {
+        return false;
+    }
+    mr->ops = ops;
+    mr->opaque = opaque;
+    mr->romd = true;
+    return true;
+}
+
+bool memory_region_is_romd(MemoryRegion *mr)
+{
+    return mr->kind == MR_ROM_DEVICE && __atomic_load_n(&mr->romd, __ATOMIC_ACQUIRE);
+}
+
+void memory_region_rom_device_set_romd(MemoryRegion *mr, bool romd)
+{
+    g_assert(mr->kind == MR_ROM_DEVICE);
+    if (mr->romd == romd) {
+        return;
+    }
+    __atomic_store_n(&mr->romd, romd, __ATOMIC_RELEASE);
+    /* The view's ranges stay; what changes is whether they have a host
+     * pointer, so listeners must drop what they derived (TLB entries). */
+    memory_region_topology_changed(mr);
+}
+
 void memory_region_init_alias(MemoryRegion *mr, Object *owner, const char *name,
                               MemoryRegion *orig, hwaddr offset, uint64_t size)
 {
@@ -477,6 +510,16 @@ static MemTxResult terminal_access(MemoryRegion *mr, hwaddr off, uint64_t *value
         return MEMTX_OK;
     case MR_MMIO:
         return mmio_access(mr, off, value, size, mode != ACCESS_READ);
+    case MR_ROM_DEVICE:
+        if (mode == ACCESS_READ && memory_region_is_romd(mr)) {
+            *value = load_le(mr->ram + off, size);
+            return MEMTX_OK;
+        }
+        if (mode == ACCESS_WRITE_ROM) {
+            store_le(mr->ram + off, *value, size);
+            return MEMTX_OK;
+        }
+        return mmio_access(mr, off, value, size, mode != ACCESS_READ);
     default:
         g_assert_not_reached();
     }
@@ -557,11 +600,15 @@ static MemTxResult flatview_rw_buf(FlatView *fv, hwaddr addr, uint8_t *buf, uint
             hwaddr off = addr - fr->start + fr->offset_in_region;
             MemoryRegion *mr = fr->mr;
             chunk = MIN(len, fr->size - (addr - fr->start));
-            if (mr->kind == MR_MMIO) {
+            bool romd_backed = mr->kind == MR_ROM_DEVICE &&
+                               (mode == ACCESS_WRITE_ROM ||
+                                (mode == ACCESS_READ && memory_region_is_romd(mr)));
+            if (mr->kind == MR_MMIO || (mr->kind == MR_ROM_DEVICE && !romd_backed)) {
                 r = mmio_rw_buf(mr, off, buf, chunk, is_write);
             } else if (mode == ACCESS_READ) {
                 memcpy(buf, mr->ram + off, chunk);
             } else if (mr->kind == MR_RAM || mode == ACCESS_WRITE_ROM) {
+                /* (ROM devices take this path for loaders only.) */
                 memcpy(mr->ram + off, buf, chunk);
             } else {
                 log_mask(LOG_GUEST_ERROR,
@@ -617,7 +664,8 @@ static MemTxResult region_dispatch(MemoryRegion *mr, hwaddr addr, uint64_t *valu
                                    unsigned size, AccessMode mode)
 {
     g_assert(access_size_ok(size));
-    bool terminal = mr->kind == MR_RAM || mr->kind == MR_ROM || mr->kind == MR_MMIO;
+    bool terminal = mr->kind == MR_RAM || mr->kind == MR_ROM || mr->kind == MR_MMIO ||
+                    mr->kind == MR_ROM_DEVICE;
     if (terminal && mr->enabled && addr < mr->size && mr->size - addr >= size) {
         return terminal_access(mr, addr, value, size, mode);
     }
@@ -688,7 +736,8 @@ void *address_space_get_host_ptr(AddressSpace *as, hwaddr addr, bool is_write, u
     void *ptr = NULL;
     FlatView *fv = address_space_get_flatview(as);
     const FlatRange *fr = flatview_lookup(fv, addr);
-    if (fr && (fr->mr->kind == MR_RAM || (fr->mr->kind == MR_ROM && !is_write))) {
+    if (fr && (fr->mr->kind == MR_RAM ||
+               (!is_write && (fr->mr->kind == MR_ROM || memory_region_is_romd(fr->mr))))) {
         ptr = fr->mr->ram + fr->offset_in_region + (addr - fr->start);
         if (plen) {
             *plen = fr->size - (addr - fr->start);

@@ -3,8 +3,10 @@
  * Memory regions and address spaces.
  *
  * A MemoryRegion is RAM (host-backed), ROM (host-backed, guest writes
- * ignored and logged), MMIO (an ops struct), a container of subregions, or
- * an alias of a window of another region.  Subregions sit at an offset with
+ * ignored and logged), MMIO (an ops struct), a ROM device (host-backed
+ * reads while in ROMD mode, an ops struct for writes and, outside ROMD
+ * mode, for reads too: see memory_region_init_rom_device), a container of
+ * subregions, or an alias of a window of another region.  Subregions sit at an offset with
  * a priority; higher priority wins where they overlap, and among equals the
  * one added last wins.  An AddressSpace renders its root region into a flat
  * view (sorted, non-overlapping ranges) used for dispatch; the view is
@@ -106,6 +108,7 @@ typedef enum {
     MR_ROM,
     MR_MMIO,
     MR_ALIAS,
+    MR_ROM_DEVICE,
 } MemoryRegionKind;
 
 /* Regions are plain structs embedded in their owner's state (not objects);
@@ -117,7 +120,8 @@ struct MemoryRegion {
     uint64_t size;
     const MemoryRegionOps *ops;
     void *opaque;
-    uint8_t *ram;               /* RAM and ROM backing */
+    uint8_t *ram;               /* RAM, ROM and ROM-device backing */
+    bool romd;                  /* ROM device: reads served from @ram */
     bool ram_owned;
     MemoryRegion *alias;
     hwaddr alias_offset;
@@ -160,6 +164,35 @@ bool memory_region_init_rom(MemoryRegion *mr, Object *owner, const char *name,
  * @ops must outlive the region. */
 void memory_region_init_io(MemoryRegion *mr, Object *owner, const MemoryRegionOps *ops,
                            void *opaque, const char *name, uint64_t size);
+/*
+ * ROM device (QEMU's "romd"), e.g. NOR flash: @size zero-filled host bytes
+ * the device fills and changes (memory_region_get_ram_ptr), plus @ops.
+ * - ROMD mode (the initial mode): reads are served from the backing like
+ *   ROM, on every fast path (address_space_get_host_ptr, so the TCG TLB,
+ *   instruction fetch and the MMU's page-table walker read it as RAM).
+ * - MMIO mode: reads call @ops->read (status, identifier, query answers).
+ * - Writes always call @ops->write (commands); loaders
+ *   (address_space_write_rom) write the backing directly.
+ * The device switches modes with memory_region_rom_device_set_romd, which
+ * commits like a topology change (listeners flush TLBs, the calling vCPU's
+ * at once, so a load right after a command store in the same translated
+ * block sees the device).  When the device changes backing bytes itself
+ * (program, erase) it calls memory_region_notify_written so that code
+ * translated from them is dropped.
+ */
+bool memory_region_init_rom_device(MemoryRegion *mr, Object *owner, const MemoryRegionOps *ops,
+                                   void *opaque, const char *name, uint64_t size,
+                                   GError **errp);
+void memory_region_rom_device_set_romd(MemoryRegion *mr, bool romd);
+bool memory_region_is_romd(MemoryRegion *mr);
+/*
+ * Host-backed bytes [@offset, @offset + @len) of @mr (RAM, ROM or ROM
+ * device) were changed by a device rather than by a CPU store: every
+ * address space showing them tells its listeners' written hook (TCG drops
+ * translated code there).  DMA into RAM need not call it (see the TCG
+ * engine's icache checks), a ROM device must.
+ */
+void memory_region_notify_written(MemoryRegion *mr, hwaddr offset, uint64_t len);
 /* The window [@offset, @offset + @size) of @orig (any kind, containers
  * included), mapped wherever the alias itself is added. */
 void memory_region_init_alias(MemoryRegion *mr, Object *owner, const char *name,
@@ -198,7 +231,7 @@ MemTxResult memory_region_dispatch_write(MemoryRegion *mr, hwaddr addr, uint64_t
 typedef struct FlatRange {
     hwaddr start;               /* address-space address */
     uint64_t size;
-    MemoryRegion *mr;           /* terminal region: RAM, ROM or MMIO */
+    MemoryRegion *mr;           /* terminal region: RAM, ROM, MMIO or ROM device */
     hwaddr offset_in_region;    /* offset of @start within @mr */
 } FlatRange;
 
@@ -216,9 +249,12 @@ struct AddressSpace {
     GSList *listeners;          /* AddressSpaceListener * */
 };
 
-/* Called after each topology change (e.g. the TCG engine flushes TLBs). */
+/* Called after each topology change (e.g. the TCG engine flushes TLBs), and
+ * (written, optional) when a device changed host-backed bytes at
+ * [@addr, @addr + @len) of the space (memory_region_notify_written). */
 typedef struct AddressSpaceListener {
     void (*commit)(AddressSpace *as, void *opaque);
+    void (*written)(AddressSpace *as, hwaddr addr, uint64_t len, void *opaque);
     void *opaque;
 } AddressSpaceListener;
 
@@ -245,7 +281,7 @@ MemTxResult address_space_write_rom(AddressSpace *as, hwaddr addr, const void *b
 
 /*
  * For accelerators: the host pointer backing guest-physical @addr when it is
- * RAM (or ROM when !@is_write), with *plen set to the bytes contiguous from
+ * RAM (or, when !@is_write, ROM or a ROM device in ROMD mode), with *plen set to the bytes contiguous from
  * there in the same range.  NULL for MMIO or holes.
  */
 void *address_space_get_host_ptr(AddressSpace *as, hwaddr addr, bool is_write, uint64_t *plen);

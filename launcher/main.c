@@ -38,7 +38,8 @@ typedef enum {
     OPT_DRIVE, OPT_NETDEV, OPT_NET, OPT_NIC, OPT_TARGET, OPT_LIST_MODULES, OPT_UPDATE_INDEX,
     OPT_NAME, OPT_SNAPSHOT, OPT_QTEST, OPT_GDB, OPT_GDB_DEFAULT,
     OPT_NO_USER_CONFIG, OPT_PIDFILE, OPT_DAEMONIZE, OPT_UUID,
-    OPT_OVERCOMMIT, OPT_RTC, OPT_BOOT, OPT_MSG, OPT_MON, OPT_AUDIODEV, OPT_SANDBOX, OPT_ADD_FD,
+    OPT_OVERCOMMIT, OPT_RTC, OPT_BOOT, OPT_FW_CFG, OPT_MSG, OPT_MON, OPT_AUDIODEV, OPT_SANDBOX,
+    OPT_ADD_FD,
 } OptionId;
 
 typedef struct CmdOption {
@@ -109,8 +110,11 @@ static const CmdOption cmd_options[] = {
       "mem-lock=on: lock all memory (mlockall)" },
     { "rtc", OPT_RTC, "base=utc|localtime|DATE[,clock=vm][,driftfix=none]",
       "the guest RTC's start time" },
-    { "boot", OPT_BOOT, "strict=on|off[,menu=off]",
-      "boot policy (boards boot -kernel/-bios only, never another device)" },
+    { "boot", OPT_BOOT, "strict=on|off[,menu=on|off][,splash-time=MS]",
+      "boot policy (boards boot -kernel/-bios or what their firmware picks; menu and"
+      " splash-time reach firmware through fw_cfg)" },
+    { "fw_cfg", OPT_FW_CFG, "[name=]NAME,file=PATH|string=STR",
+      "add a named file for the guest's firmware (fw_cfg; names start with opt/)" },
     { "msg", OPT_MSG, "timestamp=on|off[,guest-name=on|off]", "prefix error lines" },
     { "mon", OPT_MON, "[chardev=]ID[,mode=control|readline][,id=X]",
       "a monitor on chardev ID (control: QMP)" },
@@ -137,6 +141,7 @@ typedef struct Config {
     GPtrArray *drives;        /* -drive texts */
     GPtrArray *mons;          /* -mon texts */
     GPtrArray *audiodevs;     /* -audiodev texts */
+    GPtrArray *fw_cfgs;       /* -fw_cfg texts */
     GPtrArray *addfds;        /* -add-fd texts */
     char *overcommit, *rtc, *boot, *msg, *sandbox;
     bool snapshot;
@@ -262,6 +267,7 @@ static bool parse_args(int argc, char **argv, Config *cfg, GError **errp)
         case OPT_OVERCOMMIT: set_string(&cfg->overcommit, val); break;
         case OPT_RTC: set_string(&cfg->rtc, val); break;
         case OPT_BOOT: set_string(&cfg->boot, val); break;
+        case OPT_FW_CFG: g_ptr_array_add(cfg->fw_cfgs, g_strdup(val)); break;
         case OPT_MSG: set_string(&cfg->msg, val); break;
         case OPT_SANDBOX:
             if (!sandbox_parse(val, errp)) {
@@ -373,6 +379,14 @@ static bool setup_machine_config(MachineState *ms, Config *cfg, OptDict *mdict, 
     for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
         if (files[i].value && !object_property_set_str(OBJECT(ms), files[i].prop, files[i].value,
                                                        errp)) {
+            return false;
+        }
+    }
+    if (cfg->boot && !runopts_boot(cfg->boot, ms, errp)) {
+        return false;
+    }
+    for (guint i = 0; i < cfg->fw_cfgs->len; i++) {
+        if (!runopts_fw_cfg(g_ptr_array_index(cfg->fw_cfgs, i), ms, errp)) {
             return false;
         }
     }
@@ -700,7 +714,7 @@ static void config_free(Config *cfg)
     GPtrArray *lists[] = { cfg->machine, cfg->devices, cfg->objects, cfg->globals, cfg->chardevs,
                            cfg->serials, cfg->monitors, cfg->qmps, cfg->libdirs, cfg->nets,
                            cfg->blockdevs, cfg->drives, cfg->mons, cfg->audiodevs,
-                           cfg->addfds };
+                           cfg->fw_cfgs, cfg->addfds };
     char *strings[] = { cfg->memory, cfg->smp, cfg->cpu, cfg->accel, cfg->display, cfg->kernel,
                         cfg->initrd, cfg->append, cfg->dtb, cfg->bios, cfg->debug, cfg->logfile,
                         cfg->target, cfg->update_index, cfg->name, cfg->qtest, cfg->gdb,
@@ -786,7 +800,7 @@ static bool runopts_setup(Config *cfg, OptDict *mdict, GError **errp)
         }
     }
     return runopts_machine(mdict, errp) && (!cfg->rtc || runopts_rtc(cfg->rtc, errp)) &&
-           (!cfg->boot || runopts_boot(cfg->boot, errp));
+           (!cfg->boot || runopts_boot(cfg->boot, NULL, errp));
 }
 
 static const char *target_from_progname(const char *progname)
@@ -881,6 +895,11 @@ static int run(Config *cfg, const char *progname)
         !setup_accel(ms, cfg, &err) || !setup_devices(cfg, &err)) {
         goto fail;
     }
+    if (ms->fw_cfg_user && ms->fw_cfg_user->len && !ms->fw_cfg_taken) {
+        g_set_error(&err, CORE_ERROR, CORE_ERROR_UNSUPPORTED,
+                    "-fw_cfg: machine '%s' has no fw_cfg device", MACHINE_GET_CLASS(ms)->name);
+        goto fail;
+    }
     MachineClass *mc = MACHINE_GET_CLASS(ms);
     if (mc->finalize && !mc->finalize(ms, &err)) {
         goto fail;
@@ -943,6 +962,7 @@ int main(int argc, char **argv)
         .drives = g_ptr_array_new_with_free_func(g_free),
         .mons = g_ptr_array_new_with_free_func(g_free),
         .audiodevs = g_ptr_array_new_with_free_func(g_free),
+        .fw_cfgs = g_ptr_array_new_with_free_func(g_free),
         .addfds = g_ptr_array_new_with_free_func(g_free),
     };
     core_init(PROGNAME, NULL);

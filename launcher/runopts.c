@@ -18,6 +18,7 @@
 #include "kernel/core.h"
 #include "kernel/fdpass.h"
 #include "kernel/log.h"
+#include "kernel/machine.h"
 #include "kernel/memory.h"
 #include "launcher/runopts.h"
 #include "monitor/monitor.h"
@@ -232,12 +233,13 @@ bool runopts_add_fds(GPtrArray *texts, GError **errp)
 /* ---- -boot -------------------------------------------------------------------- */
 
 /*
- * Tessera's boards boot what -kernel/-bios give them: no firmware of theirs
- * searches boot devices.  strict=on ("never boot a device outside the boot
- * order") therefore holds for every board; what would need a boot-device
- * search is refused.
+ * Tessera's boards boot what -kernel/-bios give them, or what their
+ * firmware (EDK2 on virt) finds: strict=on holds for every board; menu= and
+ * splash-time= reach firmware through fw_cfg (FW_CFG_BOOT_MENU and
+ * etc/boot-menu-wait, as QEMU passes them); a boot-device order for a
+ * board's own search is refused.
  */
-bool runopts_boot(const char *text, GError **errp)
+bool runopts_boot(const char *text, MachineState *ms, GError **errp)
 {
     static const char *const keys[] = { "order", "once", "menu", "splash", "splash-time",
                                         "reboot-timeout", "strict", NULL };
@@ -246,24 +248,104 @@ bool runopts_boot(const char *text, GError **errp)
         return false;
     }
     bool ok = false, strict, menu;
-    static const char *const device_keys[] = { "order", "once", "splash", "splash-time",
-                                               "reboot-timeout" };
+    static const char *const device_keys[] = { "order", "once", "splash", "reboot-timeout" };
     for (size_t i = 0; i < G_N_ELEMENTS(device_keys); i++) {
         if (opt_dict_get(d, device_keys[i])) {
             g_set_error(errp, CORE_ERROR, CORE_ERROR_UNSUPPORTED,
-                        "-boot %s=: Tessera's boards boot from -kernel/-bios and search no boot"
-                        " devices", device_keys[i]);
+                        "-boot %s=: Tessera's boards boot from -kernel/-bios or their firmware's"
+                        " own choice and search no boot devices", device_keys[i]);
             goto out;
         }
     }
     if (!get_bool(d, "strict", false, &strict, errp) || !get_bool(d, "menu", false, &menu, errp)) {
         goto out;
     }
-    if (menu) {
-        g_set_error(errp, CORE_ERROR, CORE_ERROR_UNSUPPORTED,
-                    "-boot menu=on: no board firmware of Tessera's has a boot menu");
+    const char *splash = opt_dict_get(d, "splash-time");
+    uint64_t ms_wait = 0;
+    if (splash) {
+        char *end = NULL;
+        errno = 0;
+        ms_wait = g_ascii_strtoull(splash, &end, 0);
+        if (!splash[0] || *end || errno || ms_wait > 0xffff) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                        "-boot splash-time=%s: splash-time is invalid, it should be a value "
+                        "between 0 and 65535", splash);
+            goto out;
+        }
+    }
+    if (ms) {
+        ms->boot_menu = menu;
+        ms->boot_splash_time_given = splash != NULL;
+        ms->boot_splash_time = (uint16_t)ms_wait;
+    }
+    ok = true;
+out:
+    opt_dict_free(d);
+    return ok;
+}
+
+/* ---- -fw_cfg ----------------------------------------------------------------------- */
+
+/* fw_cfg file names have at most 55 bytes (56 with the NUL). */
+#define FW_CFG_MAX_FILE_PATH 56
+
+bool runopts_fw_cfg(const char *text, MachineState *ms, GError **errp)
+{
+    static const char *const keys[] = { "name", "file", "string", "gen_id", NULL };
+    OptDict *d = parse("-fw_cfg", text, "name", keys, false, errp);
+    if (!d) {
+        return false;
+    }
+    bool ok = false;
+    const char *name = opt_dict_get(d, "name");
+    const char *file = opt_dict_get(d, "file");
+    const char *str = opt_dict_get(d, "string");
+    const char *gen_id = opt_dict_get(d, "gen_id");
+    int given = (file && file[0]) + (str && str[0]) + (gen_id && gen_id[0]);
+    if (!name || !name[0] || given != 1) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                    "-fw_cfg %s: name, plus exactly one of file, string and gen_id, are needed",
+                    text);
         goto out;
     }
+    if (strlen(name) > FW_CFG_MAX_FILE_PATH - 1) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                    "-fw_cfg %s: name too long (max. %d char)", text, FW_CFG_MAX_FILE_PATH - 1);
+        goto out;
+    }
+    if (gen_id && gen_id[0]) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_UNSUPPORTED,
+                    "-fw_cfg %s: gen_id= needs a vmgenid device, which Tessera lacks", text);
+        goto out;
+    }
+    if (strncmp(name, "opt/", 4) != 0) {
+        warn_report("externally provided fw_cfg item names should be prefixed with \"opt/\"");
+    }
+    GBytes *data;
+    if (str && str[0]) {
+        data = g_bytes_new(str, strlen(str));   /* no NUL, as QEMU */
+    } else {
+        gchar *buf = NULL;
+        gsize len = 0;
+        GError *err = NULL;
+        if (!g_file_get_contents(file, &buf, &len, &err)) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-fw_cfg %s: can't load %s: %s",
+                        text, file, err->message);
+            g_error_free(err);
+            goto out;
+        }
+        data = g_bytes_new_take(buf, len);
+    }
+    for (guint i = 0; ms->fw_cfg_user && i < ms->fw_cfg_user->len; i++) {
+        MachineFwCfgFile *f = g_ptr_array_index(ms->fw_cfg_user, i);
+        if (!strcmp(f->name, name)) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                        "-fw_cfg %s: duplicate fw_cfg file name: %s", text, name);
+            g_bytes_unref(data);
+            goto out;
+        }
+    }
+    machine_add_fw_cfg_file(ms, name, data);
     ok = true;
 out:
     opt_dict_free(d);

@@ -21,8 +21,14 @@ bool runopts_rtc(const char *text, GError **errp);
 /* Every -add-fd fd=N,set=M,opaque=TEXT: a duplicate of the inherited fd N
  * joins set M (kernel/fdpass.h); the fds given are closed once all are in. */
 bool runopts_add_fds(GPtrArray *texts, GError **errp);
-/* -boot strict=on|off,menu=off (boards boot from -kernel/-bios only) */
-bool runopts_boot(const char *text, GError **errp);
+typedef struct MachineState MachineState;
+
+/* -boot strict=on|off,menu=on|off,splash-time=MS; with @ms (NULL: check
+ * only) menu= and splash-time= are recorded there for the board's fw_cfg. */
+bool runopts_boot(const char *text, MachineState *ms, GError **errp);
+/* -fw_cfg [name=]NAME,string=STR|file=PATH: checked as QEMU checks it and
+ * queued in @ms for the board's fw_cfg device. */
+bool runopts_fw_cfg(const char *text, MachineState *ms, GError **errp);
 /* -msg timestamp=on|off,guest-name=on|off; @guest is -name's guest. */
 bool runopts_msg(const char *text, const char *guest, GError **errp);
 /* -name [guest=]NAME,process=P,debug-threads=on|off: returns the guest

@@ -13,7 +13,7 @@ packages=(
   # fuzzing (tests/fuzz/build.sh, scripts/fuzz.sh): clang's libFuzzer and sanitizer runtimes
   clang libclang-rt-14-dev
   # tests: firmware, guest toolchain, clients
-  opensbi u-boot-qemu gcc-riscv64-unknown-elf gcc-aarch64-linux-gnu device-tree-compiler
+  opensbi u-boot-qemu qemu-efi-aarch64 gcc-riscv64-unknown-elf gcc-aarch64-linux-gnu device-tree-compiler
   socat strace xz-utils cpio
   # libvirt compatibility tests (issue 16): a private libvirtd with the QEMU driver
   libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients

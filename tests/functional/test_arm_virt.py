@@ -369,7 +369,7 @@ class BoardOptions(unittest.TestCase):
             (['-kernel', os.path.join(tt.ROOT, 'README.md')],
              'neither an ELF program nor an arm64 Image'),
             (['-kernel', '/no/such/Image'], '/no/such/Image'),
-            (['-bios', '/dev/null'], '-bios is not supported yet'),
+            (['-bios', '/no/such.fd'], "could not load -bios '/no/such.fd'"),
             (['-M', 'virt'], 'nothing to run'),
             (['-M', 'virt,pflash0=nonode'], 'nonode'),
         ]

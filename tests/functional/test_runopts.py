@@ -43,7 +43,7 @@ class Refusals(unittest.TestCase):
             (['-rtc', 'driftfix=slew'], 'driftfix=slew'),
             (['-rtc', 'base=yesterday'], 'base=yesterday'),
             (['-boot', 'order=dc'], 'order='),
-            (['-boot', 'menu=on'], 'menu=on'),
+            (['-boot', 'splash-time=65536'], 'splash-time is invalid'),
             (['-boot', 'strict=perhaps'], 'expects on or off'),
             (['-msg', 'guest-name=on'], 'needs -name'),
             (['-audiodev', 'pa,id=a'], "driver 'pa' is not available"),

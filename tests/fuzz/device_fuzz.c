@@ -76,7 +76,8 @@ static void collect(MemoryRegion *mr, uint64_t base)
             collect(g_ptr_array_index(mr->subregions, i), at);
         }
         break;
-    case MR_MMIO: {
+    case MR_MMIO:
+    case MR_ROM_DEVICE: {
         Region r = { mr->name, at, mr->size };
         g_array_append_val(mmio, r);
         break;

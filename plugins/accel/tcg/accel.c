@@ -12,6 +12,8 @@
  * resumes and pauses them through the VcpuControl installed here.
  */
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "kernel/core.h"
 #include "kernel/module.h"
@@ -156,14 +158,16 @@ static bool vcpu_create(TcgAccel *a, CPUState *cpu, unsigned index, GError **err
 
 /* ---- memory topology ---------------------------------------------------------------- */
 
-/* (start, size, host) of every RAM/ROM range: blocks depend on these only. */
+/* (start, size, host) of every RAM/ROM/ROM-device range: blocks depend on
+ * these only (a ROM device switching modes keeps its signature: its bytes
+ * did not change; a device changing them says so through the written hook). */
 static GArray *ram_signature(AddressSpace *as)
 {
     GArray *sig = g_array_new(FALSE, FALSE, sizeof(uint64_t));
     FlatView *fv = address_space_get_flatview(as);
     for (unsigned i = 0; fv && i < fv->nr; i++) {
         const FlatRange *r = &fv->ranges[i];
-        if (r->mr->kind == MR_RAM || r->mr->kind == MR_ROM) {
+        if (r->mr->kind == MR_RAM || r->mr->kind == MR_ROM || r->mr->kind == MR_ROM_DEVICE) {
             uint64_t t[3] = { r->start, r->size,
                               (uint64_t)(uintptr_t)(r->mr->ram + r->offset_in_region) };
             g_array_append_vals(sig, t, 3);
@@ -186,11 +190,22 @@ static void tcg_as_commit(AddressSpace *as, void *opaque)
     }
     a->ram_signature = sig;
     int req = TCG_REQ_TLB_FLUSH | (ram_changed ? TCG_REQ_TB_FLUSH : 0);
+    int self = (int)syscall(SYS_gettid);
     for (guint i = 0; i < a->vcpus->len; i++) {
         TcgVcpuState *v = g_ptr_array_index(a->vcpus, i);
+        if (v->pub.cpu->thread_id == self) {
+            /* A vCPU's own store changed the view (a device command): the
+             * rest of its block must already see the new one. */
+            tcg_tlb_flush_local(v);
+        }
         __atomic_fetch_or(&v->requests, req, __ATOMIC_SEQ_CST);
         tcg_cpu_exit(v->pub.cpu);
     }
+}
+
+static void tcg_as_written(AddressSpace *as, hwaddr addr, uint64_t len, void *opaque)
+{
+    tcg_tb_invalidate_phys_range(opaque, addr, len);
 }
 
 /* ---- AccelClass ---------------------------------------------------------------------- */
@@ -212,7 +227,11 @@ static bool tcg_init_machine(AccelState *accel, MachineState *ms, GError **errp)
         CPUState *cpu0 = ((TcgVcpuState *)g_ptr_array_index(a->vcpus, 0))->pub.cpu;
         a->listened_as = cpu0->as ? cpu0->as : &ms->address_space;
         a->ram_signature = ram_signature(a->listened_as);
-        a->as_listener = (AddressSpaceListener){ .commit = tcg_as_commit, .opaque = a };
+        a->as_listener = (AddressSpaceListener){
+            .commit = tcg_as_commit,
+            .written = tcg_as_written,
+            .opaque = a,
+        };
         address_space_add_listener(a->listened_as, &a->as_listener);
     }
     a->vcpu_ctl = (VcpuControl){

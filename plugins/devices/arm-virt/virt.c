@@ -765,6 +765,31 @@ static bool virt_load_linux(ArmVirtMachineState *s, GError **errp)
            object_property_set_uint(OBJECT(virt_cpu(ms, 0)), "reset-pc", VIRT_STUB_ADDR, errp);
 }
 
+/* -bios FILE: the image at the start of flash 0 (the rest erased), as
+ * QEMU loads it; the flash still takes commands but writes no file. */
+static bool virt_load_bios(ArmVirtMachineState *s, const char *file, GError **errp)
+{
+    uint64_t size = virt_memmap[VIRT_FLASH].size / 2;
+    gchar *buf = NULL;
+    gsize len = 0;
+    GError *err = NULL;
+    if (!g_file_get_contents(file, &buf, &len, &err)) {
+        g_set_error(errp, ARM_VIRT_ERROR, 0, "virt (aarch64): could not load -bios '%s': %s",
+                    file, err->message);
+        g_error_free(err);
+        return false;
+    }
+    if (len == 0 || len > size) {
+        g_set_error(errp, ARM_VIRT_ERROR, 0, "virt (aarch64): -bios '%s' has %zu bytes; flash 0 "
+                    "holds 1 to %" PRIu64, file, (size_t)len, size);
+        g_free(buf);
+        return false;
+    }
+    bool ok = loader_images_add(s->images, "bios", virt_memmap[VIRT_FLASH].base, buf, len, errp);
+    g_free(buf);
+    return ok;
+}
+
 static bool virt_finalize(MachineState *ms, GError **errp)
 {
     ArmVirtMachineState *s = ARM_VIRT_MACHINE(ms);
@@ -772,7 +797,6 @@ static bool virt_finalize(MachineState *ms, GError **errp)
         size_t offset;
         const char *option;
     } unsupported[] = {
-        { offsetof(MachineState, firmware), "-bios" },
         { offsetof(MachineState, dtb), "-dtb" },
     };
     for (size_t i = 0; i < G_N_ELEMENTS(unsupported); i++) {
@@ -801,16 +825,22 @@ static bool virt_finalize(MachineState *ms, GError **errp)
         }
         return true;
     }
-    if (s->pflash[0]) {
+    bool bios = ms->firmware && ms->firmware[0];
+    if (bios && s->pflash[0]) {
+        g_set_error(errp, ARM_VIRT_ERROR, 0, "virt (aarch64): the contents of the first flash "
+                    "device may be specified with -bios or with pflash0=, but not both");
+        return false;
+    }
+    if (bios || s->pflash[0]) {
         /* Firmware from flash 0: CPU 0 starts at 0, the device tree waits at
-         * the start of RAM (where EDK2 for QEMU's virt looks for it). */
-        if (ms->kernel_filename) {
-            g_set_error(errp, ARM_VIRT_ERROR, 0, "virt (aarch64): -kernel with firmware "
-                        "(pflash0) is not supported yet: the kernel would go through fw_cfg");
-            return false;
-        }
+         * the start of RAM (where EDK2 for QEMU's virt looks for it), a
+         * -kernel/-initrd/-append go to the firmware through fw_cfg. */
         size_t fdt_size;
-        if (!fdt_builder_finish(s->fdt, errp)) {
+        if ((bios && !virt_load_bios(s, ms->firmware, errp)) ||
+            (ms->kernel_filename &&
+             !fw_cfg_add_kernel_images(s->fw_cfg, ms->kernel_filename, ms->initrd_filename,
+                                       ms->kernel_cmdline, errp)) ||
+            !fdt_builder_finish(s->fdt, errp)) {
             return false;
         }
         const void *blob = fdt_builder_blob(s->fdt, &fdt_size);

@@ -20,6 +20,7 @@
 #include "fw-cfg/fw-cfg.h"
 #include "kernel/fdt.h"
 #include "kernel/log.h"
+#include "kernel/machine.h"
 #include "kernel/memory.h"
 #include "kernel/module.h"
 
@@ -288,6 +289,49 @@ bool fw_cfg_add_file(DeviceState *fw, const char *name, const void *data, size_t
     return true;
 }
 
+static bool add_image(DeviceState *fw, uint16_t size_key, uint16_t data_key, const char *what,
+                      const char *path, GError **errp)
+{
+    gchar *buf = NULL;
+    gsize len = 0;
+    GError *err = NULL;
+    if (!g_file_get_contents(path, &buf, &len, &err)) {
+        g_set_error(errp, OBJECT_ERROR, OBJECT_ERROR_INVALID, "could not load %s '%s': %s",
+                    what, path, err->message);
+        g_error_free(err);
+        return false;
+    }
+    if (len > UINT32_MAX) {
+        g_set_error(errp, OBJECT_ERROR, OBJECT_ERROR_INVALID,
+                    "%s '%s' is too large for fw_cfg (4 GiB at most)", what, path);
+        g_free(buf);
+        return false;
+    }
+    fw_cfg_add_u32(fw, size_key, (uint32_t)len);
+    fw_cfg_add_bytes(fw, data_key, buf, len);
+    g_free(buf);
+    return true;
+}
+
+bool fw_cfg_add_kernel_images(DeviceState *fw, const char *kernel, const char *initrd,
+                              const char *cmdline, GError **errp)
+{
+    if (kernel && !add_image(fw, FW_CFG_KERNEL_SIZE, FW_CFG_KERNEL_DATA, "kernel", kernel,
+                             errp)) {
+        return false;
+    }
+    if (initrd && initrd[0] &&
+        !add_image(fw, FW_CFG_INITRD_SIZE, FW_CFG_INITRD_DATA, "initrd", initrd, errp)) {
+        return false;
+    }
+    if (cmdline && cmdline[0]) {
+        size_t len = strlen(cmdline) + 1;
+        fw_cfg_add_u32(fw, FW_CFG_CMDLINE_SIZE, (uint32_t)len);
+        fw_cfg_add_bytes(fw, FW_CFG_CMDLINE_DATA, cmdline, len);
+    }
+    return true;
+}
+
 /* ---- device ------------------------------------------------------------------------ */
 
 static void fw_cfg_init(Object *obj)
@@ -296,6 +340,36 @@ static void fw_cfg_init(Object *obj)
     memory_region_init_io(&s->mmio, obj, &fw_cfg_ops, s, "fwcfg", FW_CFG_MMIO_SIZE);
     device_init_mmio(DEVICE(obj), &s->mmio);
     rebuild_dir(s);
+}
+
+/* The machine's firmware settings from the command line (see fw-cfg.h). */
+static bool fw_cfg_realize(DeviceState *dev, GError **errp)
+{
+    MachineState *ms = machine_current();
+    if (!ms) {
+        return true;
+    }
+    fw_cfg_add_u16(dev, FW_CFG_BOOT_MENU, ms->boot_menu);
+    if (ms->boot_splash_time_given) {
+        uint8_t wait[2] = { (uint8_t)ms->boot_splash_time, (uint8_t)(ms->boot_splash_time >> 8) };
+        if (!fw_cfg_add_file(dev, "etc/boot-menu-wait", wait, sizeof(wait), errp)) {
+            return false;
+        }
+    }
+    if (!fw_cfg_add_file(dev, "bootorder", "", 0, errp)) {
+        return false;
+    }
+    for (guint i = 0; ms->fw_cfg_user && i < ms->fw_cfg_user->len; i++) {
+        MachineFwCfgFile *f = g_ptr_array_index(ms->fw_cfg_user, i);
+        gsize len = 0;
+        const void *data = g_bytes_get_data(f->data, &len);
+        if (!fw_cfg_add_file(dev, f->name, data ? data : "", len, errp)) {
+            g_prefix_error(errp, "-fw_cfg name=%s: ", f->name);
+            return false;
+        }
+    }
+    ms->fw_cfg_taken = true;
+    return true;
 }
 
 static void fw_cfg_finalize(Object *obj)
@@ -334,6 +408,7 @@ static void fw_cfg_fdt_node(DeviceState *dev, FdtBuilder *fdt)
 static void fw_cfg_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
+    dc->realize = fw_cfg_realize;
     dc->reset = fw_cfg_reset;
     dc->fdt_node = fw_cfg_fdt_node;
 }

@@ -16,9 +16,11 @@
  * never locked).  Unknown commands are logged (guest_errors) and leave the
  * chip reading its array.
  *
- * The region is MMIO: reads in read-array mode return the contents (code
- * runs from it, fetched through the device, as the core has no ROM-device
- * mode yet).
+ * The region is a ROM device: in read-array mode reads (and instruction
+ * fetch, and the MMU's page-table walks: EDK2's first tables live in flash)
+ * are served from host memory like ROM; any other mode switches the region
+ * to MMIO so reads reach the device.  Programs and erases tell the core
+ * which bytes changed, so code translated from them is dropped.
  * Properties: drive, num-blocks, sector-length (bank bytes per block),
  * width (bank bytes: 1, 2 or 4), device-width (chip bytes), id0..id1.
  */
@@ -51,7 +53,7 @@ enum {
 
 typedef struct PFlashState {
     DeviceState parent_obj;
-    MemoryRegion mmio;
+    MemoryRegion mem;
     char *drive;
     uint32_t num_blocks;
     uint64_t sector_len;
@@ -70,6 +72,15 @@ typedef struct PFlashState {
 } PFlashState;
 
 OBJECT_DECLARE_SIMPLE_TYPE(PFlashState, PFLASH_CFI01, TYPE_PFLASH_CFI01)
+
+/* Every mode change goes through here: read-array mode is ROMD mode. */
+static void set_mode(PFlashState *s, int mode)
+{
+    s->mode = mode;
+    if (s->storage) {
+        memory_region_rom_device_set_romd(&s->mem, mode == MODE_ARRAY);
+    }
+}
 
 static unsigned chips(PFlashState *s)
 {
@@ -166,10 +177,12 @@ static void program(PFlashState *s, hwaddr addr, uint64_t value, unsigned size)
         s->status |= SR_PROGRAM_ERROR | SR_LOCKED;
         return;
     }
-    for (unsigned i = 0; i < size && addr + i < s->size; i++) {
-        s->storage[addr + i] = (uint8_t)(value >> (8 * i));
+    unsigned n = 0;
+    for (; n < size && addr + n < s->size; n++) {
+        s->storage[addr + n] = (uint8_t)(value >> (8 * n));
     }
-    if (!commit(s, addr, size)) {
+    memory_region_notify_written(&s->mem, addr, n);
+    if (!commit(s, addr, n)) {
         s->status |= SR_PROGRAM_ERROR;
     }
 }
@@ -182,6 +195,7 @@ static void erase(PFlashState *s, hwaddr addr)
         return;
     }
     memset(s->storage + block, 0xff, s->sector_len);
+    memory_region_notify_written(&s->mem, block, s->sector_len);
     if (!commit(s, block, s->sector_len)) {
         s->status |= SR_ERASE_ERROR;
     }
@@ -196,28 +210,28 @@ static void pflash_write(void *opaque, hwaddr addr, uint64_t value, unsigned siz
         if (cmd == 0xd0) {
             erase(s, addr);
             s->status |= SR_READY;
-            s->mode = MODE_STATUS;
+            set_mode(s, MODE_STATUS);
         } else {
             s->status |= SR_ERASE_ERROR | SR_PROGRAM_ERROR;  /* command sequence error */
-            s->mode = MODE_STATUS;
+            set_mode(s, MODE_STATUS);
         }
         return;
     case MODE_PROGRAM_SETUP:
         program(s, addr, value, size);
         s->status |= SR_READY;
-        s->mode = MODE_STATUS;
+        set_mode(s, MODE_STATUS);
         return;
     case MODE_BUFFER_COUNT: {
         /* Chip words minus one; the bank writes that many + 1 words. */
         uint32_t count = (uint32_t)(value & ((1ull << (8 * s->device_width)) - 1)) + 1;
         if ((uint64_t)count * s->width > (1u << s->cfi[0x2a]) * chips(s)) {
             s->status |= SR_PROGRAM_ERROR;
-            s->mode = MODE_STATUS;
+            set_mode(s, MODE_STATUS);
             return;
         }
         s->buf_left = count;
         s->buf_addr = addr;
-        s->mode = MODE_BUFFER_DATA;
+        set_mode(s, MODE_BUFFER_DATA);
         return;
     }
     case MODE_BUFFER_DATA:
@@ -230,12 +244,12 @@ static void pflash_write(void *opaque, hwaddr addr, uint64_t value, unsigned siz
             s->status |= SR_PROGRAM_ERROR | SR_ERASE_ERROR;
         }
         s->status |= SR_READY;
-        s->mode = MODE_STATUS;
+        set_mode(s, MODE_STATUS);
         return;
     case MODE_LOCK_SETUP:
         /* 0x01 lock, 0xd0 unlock, 0x2f lock-down: blocks stay unlocked. */
         s->status |= SR_READY;
-        s->mode = MODE_STATUS;
+        set_mode(s, MODE_STATUS);
         return;
     default:
         break;
@@ -244,40 +258,40 @@ static void pflash_write(void *opaque, hwaddr addr, uint64_t value, unsigned siz
     case 0xff:
     case 0xf0:
     case 0x00:
-        s->mode = MODE_ARRAY;
+        set_mode(s, MODE_ARRAY);
         break;
     case 0x90:
-        s->mode = MODE_ID;
+        set_mode(s, MODE_ID);
         break;
     case 0x98:
-        s->mode = MODE_CFI;
+        set_mode(s, MODE_CFI);
         break;
     case 0x70:
-        s->mode = MODE_STATUS;
+        set_mode(s, MODE_STATUS);
         break;
     case 0x50:
         s->status = SR_READY;
-        s->mode = MODE_ARRAY;
+        set_mode(s, MODE_ARRAY);
         break;
     case 0x20:
-        s->mode = MODE_ERASE_SETUP;
+        set_mode(s, MODE_ERASE_SETUP);
         break;
     case 0x10:
     case 0x40:
-        s->mode = MODE_PROGRAM_SETUP;
+        set_mode(s, MODE_PROGRAM_SETUP);
         break;
     case 0xe8:
         s->buf_block = addr - addr % s->sector_len;
         s->status |= SR_READY;
-        s->mode = MODE_BUFFER_COUNT;
+        set_mode(s, MODE_BUFFER_COUNT);
         break;
     case 0x60:
-        s->mode = MODE_LOCK_SETUP;
+        set_mode(s, MODE_LOCK_SETUP);
         break;
     default:
         log_mask(LOG_GUEST_ERROR, "cfi.pflash01: unknown command 0x%02x at 0x%" HWADDR_PRIx
                  "\n", cmd, addr);
-        s->mode = MODE_ARRAY;
+        set_mode(s, MODE_ARRAY);
         break;
     }
 }
@@ -325,7 +339,11 @@ static bool pflash_realize(DeviceState *dev, GError **errp)
                     "cfi.pflash01: size %" PRIu64 " is not a power of two", s->size);
         return false;
     }
-    s->storage = g_malloc0(s->size);
+    if (!memory_region_init_rom_device(&s->mem, OBJECT(dev), &pflash_ops, s, "pflash", s->size,
+                                       errp)) {
+        return false;
+    }
+    s->storage = memory_region_get_ram_ptr(&s->mem);
     if (s->drive && s->drive[0]) {
         g_autofree char *id = object_get_canonical_path(OBJECT(dev));
         BlockGraph *g = block_graph_default();
@@ -365,8 +383,7 @@ static bool pflash_realize(DeviceState *dev, GError **errp)
         }
     }
     build_cfi(s);
-    memory_region_init_io(&s->mmio, OBJECT(dev), &pflash_ops, s, "pflash", s->size);
-    device_init_mmio(dev, &s->mmio);
+    device_init_mmio(dev, &s->mem);
     return true;
 }
 
@@ -381,13 +398,17 @@ static void pflash_unrealize(DeviceState *dev)
 
 static void pflash_finalize(Object *obj)
 {
-    g_free(PFLASH_CFI01(obj)->storage);
+    PFlashState *s = PFLASH_CFI01(obj);
+    if (s->storage) {
+        memory_region_destroy(&s->mem);
+        s->storage = NULL;
+    }
 }
 
 static void pflash_reset(DeviceState *dev)
 {
     PFlashState *s = PFLASH_CFI01(dev);
-    s->mode = MODE_ARRAY;
+    set_mode(s, MODE_ARRAY);
     s->status = SR_READY;
 }
 

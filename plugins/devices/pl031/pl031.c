@@ -136,7 +136,9 @@ static const MemoryRegionOps pl031_ops = {
     .read = pl031_read,
     .write = pl031_write,
     .endianness = DEVICE_LITTLE_ENDIAN,
-    .valid = { .min_access_size = 4, .max_access_size = 4 },
+    /* Narrow reads (EDK2 reads the PrimeCell ID bytes with 8-bit loads) take
+     * the bytes of the register, as on the bus. */
+    .valid = { .min_access_size = 1, .max_access_size = 4 },
     .impl = { .min_access_size = 4, .max_access_size = 4 },
 };
 

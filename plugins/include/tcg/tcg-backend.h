@@ -129,10 +129,13 @@ struct TcgTb {
     /* Backend code and its size in bytes (for the cache size limit). */
     void *code;
     size_t code_size;
-    volatile int invalid;   /* invalidated: never enter again */
+    /* Always 0.  With verified_gen it forms the 64-bit word that compiled
+     * code compares, in one load, with TcgVcpu's exit_flag and icache_gen. */
+    uint32_t entry_zero;
     /* TcgVcpu.icache_gen when the code bytes were last checked; compiled
      * code follows a chain link only when it equals the current one. */
     uint32_t verified_gen;
+    volatile int invalid;   /* invalidated: never enter again */
     /* Engine bookkeeping follows (see tcg-internal.h). */
     TcgVcpu *owner;
     TcgTb *hash_next;

@@ -71,6 +71,7 @@ static void riscv_tcg_get_tb_cpu_state(CPUState *cs, uint64_t *pc, uint64_t *fla
         if (fs == FS_DIRTY) {
             f |= TB_FLAG_FS_DIRTY;
         }
+        f |= ((uint64_t)env->frm << TB_FLAG_FRM_SHIFT) & TB_FLAG_FRM_MASK;
     }
     f |= riscv_trigger_tb_flags(env);
     *pc = env->pc;

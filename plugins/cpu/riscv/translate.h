@@ -24,6 +24,10 @@
 /* Sdtrig triggers that can fire now: check each instruction / access. */
 #define TB_FLAG_TRIG_EXEC   (1ull << 6)
 #define TB_FLAG_TRIG_MEM    (1ull << 7)
+/* frm while FS is on (every frm write ends its block): dynamic-rm FP ops
+ * need no run-time frm check or read when it is a valid mode. */
+#define TB_FLAG_FRM_SHIFT   8
+#define TB_FLAG_FRM_MASK    (0x7ull << TB_FLAG_FRM_SHIFT)
 
 extern const TcgGlobalDesc riscv_tcg_globals[RISCV_NUM_GLOBALS];
 

@@ -585,12 +585,17 @@ static void xg_lookup_and_goto(XGen *g)
         xg_rm(g, 0x8b, true, RCX, R_VCPU, offsetof(TcgVcpu, jmp_cache));
         xg_rr(g, 0x85, true, RCX, RCX);
         miss[nmiss++] = xg_jcc(g, CC_E);
+        /* rdx = tcg_jc_hash(pc), r11 scratch */
         xg_rm(g, 0x8b, true, RAX, R_ENV, (int32_t)g->v->pc_offset);
         xg_mov_rr(g, true, RDX, RAX);
-        xg_shift_ri(g, SH_SHR, true, RDX, 12);
-        xg_rr(g, 0x31, true, RAX, RDX);                  /* xor rdx, rax */
-        xg_shift_ri(g, SH_SHR, true, RDX, 1);
-        xg_arith_ri(g, AR_AND, false, RDX, TCG_JMP_CACHE_SIZE - 1);
+        xg_shift_ri(g, SH_SHR, true, RDX, 6);
+        xg_mov_rr(g, true, R11, RDX);
+        xg_arith_ri(g, AR_AND, false, RDX,
+                    (int32_t)((TCG_JMP_CACHE_SIZE - 1) & ~(TCG_JMP_GROUP_SIZE - 1)));
+        xg_rr(g, 0x31, true, RAX, R11);                  /* xor r11, rax */
+        xg_shift_ri(g, SH_SHR, true, R11, 1);
+        xg_arith_ri(g, AR_AND, false, R11, TCG_JMP_GROUP_SIZE - 1);
+        xg_rr(g, 0x09, true, R11, RDX);                  /* or rdx, r11 */
         xg_shift_ri(g, SH_SHL, true, RDX, 3);
         xg_rr(g, 0x01, true, RCX, RDX);                  /* add rdx, rcx */
         xg_rm(g, 0x8b, true, RDX, RDX, 0);               /* rdx = entry */

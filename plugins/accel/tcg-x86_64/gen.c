@@ -596,9 +596,9 @@ static void xg_lookup_and_goto(XGen *g)
         xg_shift_ri(g, SH_SHR, true, R11, 1);
         xg_arith_ri(g, AR_AND, false, R11, TCG_JMP_GROUP_SIZE - 1);
         xg_rr(g, 0x09, true, R11, RDX);                  /* or rdx, r11 */
-        xg_shift_ri(g, SH_SHL, true, RDX, 3);
-        xg_rr(g, 0x01, true, RCX, RDX);                  /* add rdx, rcx */
-        xg_rm(g, 0x8b, true, RDX, RDX, 0);               /* rdx = entry */
+        static const uint8_t load_entry[] = { 0x48, 0x8b, 0x14, 0xd1 };
+        memcpy(xg_room(g, sizeof(load_entry)), load_entry, sizeof(load_entry));
+                                                         /* mov rdx, [rcx + rdx * 8] */
         xg_rr(g, 0x85, true, RDX, RDX);
         miss[nmiss++] = xg_jcc(g, CC_E);
         xg_rm(g, 0x3b, true, RAX, RDX, offsetof(TcgTb, pc));

@@ -268,6 +268,74 @@ static void stream_stop_input(ChardevStream *st)
     st->in_fd = -1;
 }
 
+void chardev_set_msgfds(Chardev *chr, const int *fds, size_t n)
+{
+    for (guint i = 0; chr->msgfds && i < chr->msgfds->len; i++) {
+        close(g_array_index(chr->msgfds, int, i));
+    }
+    if (chr->msgfds) {
+        g_array_set_size(chr->msgfds, 0);
+    }
+    if (n) {
+        if (!chr->msgfds) {
+            chr->msgfds = g_array_new(false, false, sizeof(int));
+        }
+        g_array_append_vals(chr->msgfds, fds, (guint)n);
+    } else if (chr->msgfds) {
+        g_array_unref(chr->msgfds);
+        chr->msgfds = NULL;
+    }
+}
+
+int chardev_take_msgfd(Chardev *chr)
+{
+    if (!chr->msgfds || !chr->msgfds->len) {
+        return -1;
+    }
+    int fd = g_array_index(chr->msgfds, int, 0);
+    g_array_remove_index(chr->msgfds, 0);
+    return fd;
+}
+
+#define STREAM_MAX_MSGFDS 16
+
+/* read(), or on a socket recvmsg() keeping the fds passed with the data. */
+static ssize_t stream_read(ChardevStream *st, int fd, uint8_t *buf, size_t len)
+{
+    if (!st->out_socket) {
+        return read(fd, buf, len);
+    }
+    union {
+        struct cmsghdr align;
+        char space[CMSG_SPACE(sizeof(int) * STREAM_MAX_MSGFDS)];
+    } control;
+    struct iovec iov = { .iov_base = buf, .iov_len = len };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+                          .msg_control = control.space, .msg_controllen = sizeof(control) };
+    ssize_t n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+    int fds[STREAM_MAX_MSGFDS];
+    size_t nfds = 0;
+    for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&msg) : NULL; c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
+            continue;
+        }
+        size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < count; i++) {
+            int passed;
+            memcpy(&passed, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+            if (nfds < STREAM_MAX_MSGFDS) {
+                fds[nfds++] = passed;
+            } else {
+                close(passed);
+            }
+        }
+    }
+    if (nfds) {
+        chardev_set_msgfds(st->chr, fds, nfds);
+    }
+    return n;
+}
+
 static gboolean stream_in_cb(gint fd, GIOCondition cond, gpointer opaque)
 {
     ChardevStream *st = opaque;
@@ -283,7 +351,7 @@ static gboolean stream_in_cb(gint fd, GIOCondition cond, gpointer opaque)
         /* Wait for chardev_stream_accept_input(). */
         stream_drop_source(&st->in_src);
     } else {
-        ssize_t n = read(fd, buf, MIN((size_t)room, sizeof(buf)));
+        ssize_t n = stream_read(st, fd, buf, MIN((size_t)room, sizeof(buf)));
         if (n > 0) {
             chardev_be_read(st->chr, buf, n);
         } else if (n == 0 || (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)) {

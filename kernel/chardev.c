@@ -51,6 +51,7 @@ static void chardev_close(Chardev *chr)
             close(chr->logfd);
             chr->logfd = -1;
         }
+        chardev_set_msgfds(chr, NULL, 0);
     }
     devlock_unlock();
 }

@@ -68,6 +68,8 @@ struct Chardev {
     bool closed;                /* host side released (close() was called) */
     bool keep_output;           /* hold all output, never drop (the QMP monitor) */
     ChardevStream *stream;      /* the backend's stream, if it uses one */
+    GArray *msgfds;             /* fds (int) that came with the last input
+                                 * (SCM_RIGHTS on a socket), not yet taken */
 };
 
 typedef struct ChardevClass {
@@ -132,6 +134,10 @@ bool chardev_set_handlers(Chardev *chr, const ChardevHandlers *fe, void *opaque,
 void chardev_clear_handlers(Chardev *chr);
 /* Never blocks; returns bytes taken. */
 int chardev_write(Chardev *chr, const uint8_t *buf, int len);
+/* The first fd passed with the input being read (SCM_RIGHTS), now the
+ * caller's; -1 when none is left.  Fds not taken are closed when the next
+ * ones arrive or the chardev closes. */
+int chardev_take_msgfd(Chardev *chr);
 /* Frontend has room again. */
 void chardev_accept_input(Chardev *chr);
 /* For a frontend that must lose nothing (QMP): output that the backend
@@ -150,6 +156,9 @@ size_t chardev_write_room(Chardev *chr);
 /* Backend side (device lock held). */
 int chardev_be_can_read(Chardev *chr);
 void chardev_be_read(Chardev *chr, const uint8_t *buf, int len);
+/* Backends: the fds that came with the input (taken; replaces and closes
+ * those not taken yet).  n == 0 closes what is left. */
+void chardev_set_msgfds(Chardev *chr, const int *fds, size_t n);
 void chardev_be_event(Chardev *chr, ChardevEvent ev);
 
 /* ---- helpers for backends (kernel/chardev-io.c) ------------------------ */

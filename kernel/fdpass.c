@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Passed file descriptors (kernel/fdpass.h). */
 #include <errno.h>
+#include <string.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -71,4 +72,156 @@ int fdpass_resolve(const char *text, GError **errp)
         return -1;
     }
     return GPOINTER_TO_INT(fd);
+}
+
+/* ---- fd sets ---------------------------------------------------------------- */
+
+typedef struct Fdset {
+    int64_t id;
+    GArray *fds;                /* FdsetFd */
+} Fdset;
+
+static GMutex set_lock;
+static GPtrArray *fdsets;       /* Fdset *, sorted by id */
+
+static void fdset_fd_clear(gpointer p)
+{
+    FdsetFd *f = p;
+    close(f->fd);
+    g_free(f->opaque);
+}
+
+static guint fdset_index(int64_t id, bool *found)
+{
+    guint i = 0;
+    for (; fdsets && i < fdsets->len; i++) {
+        Fdset *s = g_ptr_array_index(fdsets, i);
+        if (s->id >= id) {
+            *found = s->id == id;
+            return i;
+        }
+    }
+    *found = false;
+    return i;
+}
+
+int64_t fdset_add_fd(int64_t set_id, int fd, const char *opaque, GError **errp)
+{
+    if (set_id < -1) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                    "fdset-id %" G_GINT64_FORMAT ": must be 0 or more", set_id);
+        return -1;
+    }
+    g_mutex_lock(&set_lock);
+    if (!fdsets) {
+        fdsets = g_ptr_array_new();
+    }
+    if (set_id == -1) {
+        /* The lowest id no set has. */
+        set_id = 0;
+        for (guint i = 0; i < fdsets->len; i++) {
+            Fdset *s = g_ptr_array_index(fdsets, i);
+            if (s->id != set_id) {
+                break;
+            }
+            set_id++;
+        }
+    }
+    bool found;
+    guint at = fdset_index(set_id, &found);
+    Fdset *s;
+    if (found) {
+        s = g_ptr_array_index(fdsets, at);
+    } else {
+        s = g_new0(Fdset, 1);
+        s->id = set_id;
+        s->fds = g_array_new(false, false, sizeof(FdsetFd));
+        g_array_set_clear_func(s->fds, fdset_fd_clear);
+        g_ptr_array_insert(fdsets, (gint)at, s);
+    }
+    FdsetFd f = { .fd = fd, .opaque = g_strdup(opaque) };
+    g_array_append_val(s->fds, f);
+    g_mutex_unlock(&set_lock);
+    return set_id;
+}
+
+bool fdset_remove_fd(int64_t set_id, int fd, GError **errp)
+{
+    g_mutex_lock(&set_lock);
+    bool found;
+    guint at = fdset_index(set_id, &found);
+    bool done = false;
+    if (found) {
+        Fdset *s = g_ptr_array_index(fdsets, at);
+        for (guint i = 0; i < s->fds->len; i++) {
+            if (fd == -1 || g_array_index(s->fds, FdsetFd, i).fd == fd) {
+                g_array_remove_index(s->fds, i--);
+                done = true;
+            }
+        }
+        if (!s->fds->len) {
+            g_array_unref(s->fds);
+            g_free(s);
+            g_ptr_array_remove_index(fdsets, at);
+        }
+    }
+    g_mutex_unlock(&set_lock);
+    if (!done) {
+        g_autofree char *what = fd == -1
+            ? g_strdup_printf("fdset-id:%" G_GINT64_FORMAT, set_id)
+            : g_strdup_printf("fdset-id:%" G_GINT64_FORMAT ", fd:%d", set_id, fd);
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_NOT_FOUND,
+                    "File descriptor named '%s' not found", what);
+    }
+    return done;
+}
+
+void fdset_foreach(void (*fn)(int64_t set_id, const FdsetFd *fds, guint n, void *opaque),
+                   void *opaque)
+{
+    g_mutex_lock(&set_lock);
+    for (guint i = 0; fdsets && i < fdsets->len; i++) {
+        Fdset *s = g_ptr_array_index(fdsets, i);
+        fn(s->id, (const FdsetFd *)(void *)s->fds->data, s->fds->len, opaque);
+    }
+    g_mutex_unlock(&set_lock);
+}
+
+bool fdset_path(const char *path, int64_t *set_id)
+{
+    if (!g_str_has_prefix(path, "/dev/fdset/")) {
+        return false;
+    }
+    const char *num = path + strlen("/dev/fdset/");
+    char *end;
+    errno = 0;
+    long long v = g_ascii_isdigit(num[0]) ? strtoll(num, &end, 10) : -1;
+    *set_id = v >= 0 && !errno && !*end ? v : -1;
+    return true;
+}
+
+int fdset_open(int64_t set_id, int flags)
+{
+    g_mutex_lock(&set_lock);
+    bool found;
+    guint at = fdset_index(set_id, &found);
+    int out = -1, err = ENOENT;
+    if (found && set_id >= 0) {
+        Fdset *s = g_ptr_array_index(fdsets, at);
+        err = EACCES;
+        for (guint i = 0; i < s->fds->len; i++) {
+            int fd = g_array_index(s->fds, FdsetFd, i).fd;
+            int fl = fcntl(fd, F_GETFL);
+            if (fl >= 0 && (fl & O_ACCMODE) == (flags & O_ACCMODE)) {
+                out = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+                err = errno;
+                break;
+            }
+        }
+    }
+    g_mutex_unlock(&set_lock);
+    if (out < 0) {
+        errno = err;
+    }
+    return out;
 }

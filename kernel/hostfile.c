@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "kernel/core.h"
+#include "kernel/fdpass.h"
 
 static void file_error(GError **errp, const char *path, const char *what, int err)
 {
@@ -32,11 +33,20 @@ static const char *file_kind(mode_t mode)
          : S_ISSOCK(mode) ? "a socket" : "something else";
 }
 
+int host_file_open(const char *path, int flags, mode_t mode)
+{
+    int64_t set_id;
+    if (fdset_path(path, &set_id)) {
+        return fdset_open(set_id, flags);
+    }
+    return open(path, flags, mode);
+}
+
 int host_file_open_read(const char *path, uint64_t max_size, uint64_t *size, GError **errp)
 {
     g_autofree char *shown = g_utf8_make_valid(path, -1);
     uint64_t limit = max_size ? max_size : HOST_FILE_MAX_READ;
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    int fd = host_file_open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0);
     if (fd < 0) {
         file_error(errp, path, "open", errno);
         return -1;
@@ -121,8 +131,8 @@ bool host_file_read(const char *path, uint64_t max_size, char **data, size_t *le
 
 int host_file_open_write(const char *path, int extra_flags, GError **errp)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | extra_flags,
-                  0666);
+    int fd = host_file_open(path, O_WRONLY | O_CREAT | O_NONBLOCK | O_CLOEXEC | O_NOCTTY |
+                            extra_flags, 0666);
     if (fd < 0 && errno == ENXIO) {
         g_autofree char *shown = g_utf8_make_valid(path, -1);
         g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,

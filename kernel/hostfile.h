@@ -18,6 +18,14 @@
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * open(2) for any file the user names: "/dev/fdset/N" is a duplicate of an
+ * fd of set N passed by the manager (kernel/fdpass.h; O_CREAT, O_TRUNC and
+ * O_APPEND do not apply: the manager opened it), anything else is opened.
+ */
+int host_file_open(const char *path, int flags, mode_t mode);
 
 /* The largest file any reader takes when it gives no bound of its own. */
 #define HOST_FILE_MAX_READ (2ULL << 30)

@@ -38,7 +38,7 @@ typedef enum {
     OPT_DRIVE, OPT_NETDEV, OPT_NET, OPT_NIC, OPT_TARGET, OPT_LIST_MODULES, OPT_UPDATE_INDEX,
     OPT_NAME, OPT_SNAPSHOT, OPT_QTEST, OPT_GDB, OPT_GDB_DEFAULT,
     OPT_NO_USER_CONFIG, OPT_PIDFILE, OPT_DAEMONIZE, OPT_UUID,
-    OPT_OVERCOMMIT, OPT_RTC, OPT_BOOT, OPT_MSG, OPT_MON, OPT_AUDIODEV, OPT_SANDBOX,
+    OPT_OVERCOMMIT, OPT_RTC, OPT_BOOT, OPT_MSG, OPT_MON, OPT_AUDIODEV, OPT_SANDBOX, OPT_ADD_FD,
 } OptionId;
 
 typedef struct CmdOption {
@@ -114,6 +114,8 @@ static const CmdOption cmd_options[] = {
     { "msg", OPT_MSG, "timestamp=on|off[,guest-name=on|off]", "prefix error lines" },
     { "mon", OPT_MON, "[chardev=]ID[,mode=control|readline][,id=X]",
       "a monitor on chardev ID (control: QMP)" },
+    { "add-fd", OPT_ADD_FD, "fd=N,set=M[,opaque=TEXT]",
+      "put inherited fd N in fd set M (files named /dev/fdset/M)" },
     { "audiodev", OPT_AUDIODEV, "none,id=ID|JSON", "an audio backend (only 'none')" },
     { "sandbox", OPT_SANDBOX,
       "on|off[,obsolete=deny][,elevateprivileges=deny|children][,spawn=deny]"
@@ -135,6 +137,7 @@ typedef struct Config {
     GPtrArray *drives;        /* -drive texts */
     GPtrArray *mons;          /* -mon texts */
     GPtrArray *audiodevs;     /* -audiodev texts */
+    GPtrArray *addfds;        /* -add-fd texts */
     char *overcommit, *rtc, *boot, *msg, *sandbox;
     bool snapshot;
     char *memory, *smp, *cpu, *accel, *display, *kernel, *initrd, *append, *dtb, *bios;
@@ -255,6 +258,7 @@ static bool parse_args(int argc, char **argv, Config *cfg, GError **errp)
             break;
         case OPT_MON: g_ptr_array_add(cfg->mons, g_strdup(val)); break;
         case OPT_AUDIODEV: g_ptr_array_add(cfg->audiodevs, g_strdup(val)); break;
+        case OPT_ADD_FD: g_ptr_array_add(cfg->addfds, g_strdup(val)); break;
         case OPT_OVERCOMMIT: set_string(&cfg->overcommit, val); break;
         case OPT_RTC: set_string(&cfg->rtc, val); break;
         case OPT_BOOT: set_string(&cfg->boot, val); break;
@@ -695,7 +699,8 @@ static void config_free(Config *cfg)
 {
     GPtrArray *lists[] = { cfg->machine, cfg->devices, cfg->objects, cfg->globals, cfg->chardevs,
                            cfg->serials, cfg->monitors, cfg->qmps, cfg->libdirs, cfg->nets,
-                           cfg->blockdevs, cfg->drives, cfg->mons, cfg->audiodevs };
+                           cfg->blockdevs, cfg->drives, cfg->mons, cfg->audiodevs,
+                           cfg->addfds };
     char *strings[] = { cfg->memory, cfg->smp, cfg->cpu, cfg->accel, cfg->display, cfg->kernel,
                         cfg->initrd, cfg->append, cfg->dtb, cfg->bios, cfg->debug, cfg->logfile,
                         cfg->target, cfg->update_index, cfg->name, cfg->qtest, cfg->gdb,
@@ -938,6 +943,7 @@ int main(int argc, char **argv)
         .drives = g_ptr_array_new_with_free_func(g_free),
         .mons = g_ptr_array_new_with_free_func(g_free),
         .audiodevs = g_ptr_array_new_with_free_func(g_free),
+        .addfds = g_ptr_array_new_with_free_func(g_free),
     };
     core_init(PROGNAME, NULL);
     monitor_types_init();
@@ -952,6 +958,14 @@ int main(int argc, char **argv)
     monitor_set_command_line_options(arg_options);
     GError *err = NULL;
     if (!parse_args(argc, argv, &cfg, &err)) {
+        error_report("%s", err->message);
+        g_error_free(err);
+        config_free(&cfg);
+        return 1;
+    }
+    /* The inherited fds go into their sets before anything may open a
+     * /dev/fdset name (or -daemonize closes stdio). */
+    if (!runopts_add_fds(cfg.addfds, &err)) {
         error_report("%s", err->message);
         g_error_free(err);
         config_free(&cfg);

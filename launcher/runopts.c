@@ -7,13 +7,16 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "kernel/chardev.h"
 #include "kernel/clock.h"
 #include "kernel/core.h"
+#include "kernel/fdpass.h"
 #include "kernel/log.h"
 #include "kernel/memory.h"
 #include "launcher/runopts.h"
@@ -163,6 +166,66 @@ bool runopts_rtc(const char *text, GError **errp)
     ok = true;
 out:
     opt_dict_free(d);
+    return ok;
+}
+
+/* ---- -add-fd ------------------------------------------------------------------ */
+
+static bool add_fd_number(OptDict *d, const char *key, int64_t max, int64_t *out, GError **errp)
+{
+    const char *v = opt_dict_get(d, key);
+    char *end = NULL;
+    errno = 0;
+    long long n = v && g_ascii_isdigit(v[0]) ? strtoll(v, &end, 10) : -1;
+    if (n < 0 || errno || *end || n > max) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                    "-add-fd: %s option is required and must be non-negative", key);
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
+bool runopts_add_fds(GPtrArray *texts, GError **errp)
+{
+    static const char *const keys[] = { "fd", "set", "opaque", NULL };
+    g_autoptr(GArray) given = g_array_new(false, false, sizeof(int));
+    bool ok = true;
+    for (guint i = 0; ok && i < texts->len; i++) {
+        OptDict *d = parse("-add-fd", g_ptr_array_index(texts, i), NULL, keys, false, errp);
+        int64_t fd, set;
+        ok = d && add_fd_number(d, "fd", G_MAXINT, &fd, errp) &&
+             add_fd_number(d, "set", G_MAXINT64, &set, errp);
+        if (ok && fd <= STDERR_FILENO) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                        "-add-fd: fd cannot be a standard I/O stream");
+            ok = false;
+        }
+        int dup = ok ? fcntl((int)fd, F_DUPFD_CLOEXEC, 0) : -1;
+        if (ok && dup < 0) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                        "-add-fd: fd=%d: %s", (int)fd, g_strerror(errno));
+            ok = false;
+        }
+        if (ok) {
+            int orig = (int)fd;
+            g_array_append_val(given, orig);
+            ok = fdset_add_fd(set, dup, opt_dict_get(d, "opaque"), errp) >= 0;
+        }
+        if (d) {
+            opt_dict_free(d);
+        }
+    }
+    for (guint i = 0; i < given->len; i++) {
+        int fd = g_array_index(given, int, i);
+        bool seen = false;
+        for (guint k = 0; k < i; k++) {
+            seen |= g_array_index(given, int, k) == fd;
+        }
+        if (!seen) {
+            close(fd);
+        }
+    }
     return ok;
 }
 

@@ -18,6 +18,9 @@
 bool runopts_overcommit(const char *text, GError **errp);
 /* -rtc base=utc|localtime|DATE,clock=vm,driftfix=none */
 bool runopts_rtc(const char *text, GError **errp);
+/* Every -add-fd fd=N,set=M,opaque=TEXT: a duplicate of the inherited fd N
+ * joins set M (kernel/fdpass.h); the fds given are closed once all are in. */
+bool runopts_add_fds(GPtrArray *texts, GError **errp);
 /* -boot strict=on|off,menu=off (boards boot from -kernel/-bios only) */
 bool runopts_boot(const char *text, GError **errp);
 /* -msg timestamp=on|off,guest-name=on|off; @guest is -name's guest. */

@@ -134,6 +134,10 @@ bool qmp_json_is_big_uint(JsonNode *n, uint64_t *v);
  * JSON as its text): for device_add and object-add properties. */
 char *qmp_json_to_opt_text(JsonNode *node);
 
+/* The first fd passed (SCM_RIGHTS) with the QMP input being handled, now
+ * the caller's; -1 when none (monitor/qmp.c). */
+int qmp_take_passed_fd(void);
+
 /* ---- events (monitor/qmp.c) --------------------------------------------- */
 
 /* Send an event to every QMP session past negotiation; takes @data

@@ -67,6 +67,11 @@ const QmpMember qmp_bj_mirror_args[] = {
     MEMBER("target", "str", "the target node"),
     MEMBER("sync", "str", "full, top or none"),
     OPTIONAL("granularity", "int", "dirty tracking granularity (power of 2, 512 B-64 MiB)"),
+    OPTIONAL("buf-size", "int", "bytes in flight from source to target (default 16 MiB)"),
+    OPTIONAL("copy-mode", "str", "background (default) or write-blocking (guest writes "
+             "reach the target before they complete)"),
+    OPTIONAL("filter-node-name", "str", "a name for a mirror_top filter node put above the "
+             "source for the job's life"),
     OPTIONAL("on-source-error", "str", "report, ignore, enospc or stop"),
     OPTIONAL("on-target-error", "str", "report, ignore, enospc or stop"),
     END
@@ -81,6 +86,11 @@ const QmpMember qmp_bj_drive_mirror_args[] = {
     MEMBER("sync", "str", "full, top or none"),
     OPTIONAL("mode", "str", "absolute-paths (create the image, the default) or existing"),
     OPTIONAL("granularity", "int", "dirty tracking granularity (power of 2, 512 B-64 MiB)"),
+    OPTIONAL("buf-size", "int", "bytes in flight from source to target (default 16 MiB)"),
+    OPTIONAL("copy-mode", "str", "background (default) or write-blocking (guest writes "
+             "reach the target before they complete)"),
+    OPTIONAL("filter-node-name", "str", "a name for a mirror_top filter node put above the "
+             "source for the job's life"),
     OPTIONAL("on-source-error", "str", "report, ignore, enospc or stop"),
     OPTIONAL("on-target-error", "str", "report, ignore, enospc or stop"),
     END

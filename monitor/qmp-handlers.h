@@ -74,6 +74,13 @@ JsonNode *qmp_query_iothreads(JsonObject *args, GError **errp);
 JsonNode *qmp_query_uuid(JsonObject *args, GError **errp);
 JsonNode *qmp_query_memory_size_summary(JsonObject *args, GError **errp);
 
+/* monitor/qmp-fdpass.c: fds passed over the QMP socket */
+JsonNode *qmp_getfd(JsonObject *args, GError **errp);
+JsonNode *qmp_closefd(JsonObject *args, GError **errp);
+JsonNode *qmp_add_fd(JsonObject *args, GError **errp);
+JsonNode *qmp_remove_fd(JsonObject *args, GError **errp);
+JsonNode *qmp_query_fdsets(JsonObject *args, GError **errp);
+
 /* monitor/qmp-domain.c: a running domain's management */
 JsonNode *qmp_migrate_set_capabilities(JsonObject *args, GError **errp);
 extern const char *const qmp_migration_capability_values[];

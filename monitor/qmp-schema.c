@@ -298,6 +298,24 @@ static const QmpMember cpu_instance_props_members[] = {
     END
 };
 
+static const QmpMember addfd_info_members[] = {
+    MEMBER("fdset-id", "int", "the fd set the fd joined"),
+    MEMBER("fd", "int", "the fd's number in Tessera"),
+    END
+};
+
+static const QmpMember fdset_fd_info_members[] = {
+    MEMBER("fd", "int", "the fd's number in Tessera"),
+    OPTIONAL("opaque", "str", "the text given with it"),
+    END
+};
+
+static const QmpMember fdset_info_members[] = {
+    MEMBER("fdset-id", "int", "the set's id (/dev/fdset/ID)"),
+    MEMBER("fds", "[FdsetFdInfo]", "its fds"),
+    END
+};
+
 static const QmpMember uuid_info_members[] = {
     MEMBER("UUID", "str", "the -uuid value, or the nil UUID when none was given"),
     END
@@ -361,11 +379,31 @@ const QmpStruct qmp_structs[] = {
     { .name = "CpuInstanceProperties", .doc = "A CPU slot's place.",
       .members = cpu_instance_props_members },
     { .name = "UuidInfo", .doc = "The VM's UUID.", .members = uuid_info_members },
+    { .name = "AddfdInfo", .doc = "Where add-fd put the fd.", .members = addfd_info_members },
+    { .name = "FdsetFdInfo", .doc = "One fd of a set.", .members = fdset_fd_info_members },
+    { .name = "FdsetInfo", .doc = "One fd set.", .members = fdset_info_members },
     { .name = "MemoryInfo", .doc = "Guest memory sizes.", .members = memory_info_members },
     END
 };
 
 /* ---- commands ------------------------------------------------------------ */
+
+static const QmpMember getfd_args[] = {
+    MEMBER("fdname", "str", "the name (not starting with a digit)"),
+    END
+};
+
+static const QmpMember add_fd_args[] = {
+    OPTIONAL("fdset-id", "int", "the set (default: a new one, the lowest free id)"),
+    OPTIONAL("opaque", "str", "free text kept with the fd"),
+    END
+};
+
+static const QmpMember remove_fd_args[] = {
+    MEMBER("fdset-id", "int", "the set"),
+    OPTIONAL("fd", "int", "the fd (default: every fd of the set)"),
+    END
+};
 
 static const QmpMember migrate_set_caps_args[] = {
     MEMBER("capabilities", "[MigrationCapabilityStatus]", "the capabilities to set"),
@@ -593,6 +631,22 @@ const QmpCommand qmp_commands[] = {
       .doc = "Fails as QEMU does for boards without CPU hotplug (no Tessera board has it)." },
     { .name = "query-iothreads", .returns = "[IOThreadInfo]", .handler = qmp_query_iothreads,
       .doc = "The iothreads: an empty list, Tessera has no iothread objects." },
+    { .name = "getfd", .args = getfd_args, .handler = qmp_getfd,
+      .doc = "Keep the fd sent with this command (SCM_RIGHTS) under a name, for "
+             "chardev socket fd=NAME; an older fd of that name is closed.",
+      .example = "{\"execute\": \"getfd\", \"arguments\": {\"fdname\": \"fd0\"}}" },
+    { .name = "closefd", .args = getfd_args, .handler = qmp_closefd,
+      .doc = "Close an fd getfd named.",
+      .example = "{\"execute\": \"closefd\", \"arguments\": {\"fdname\": \"fd0\"}}" },
+    { .name = "add-fd", .args = add_fd_args, .returns = "AddfdInfo", .handler = qmp_add_fd,
+      .doc = "Put the fd sent with this command (SCM_RIGHTS) in an fd set; files named "
+             "/dev/fdset/ID open a duplicate of a set's fd with the same access mode.",
+      .example = "{\"execute\": \"add-fd\", \"arguments\": {\"fdset-id\": 1}}" },
+    { .name = "remove-fd", .args = remove_fd_args, .handler = qmp_remove_fd,
+      .doc = "Close an fd of a set, or the whole set; duplicates already opened stay open.",
+      .example = "{\"execute\": \"remove-fd\", \"arguments\": {\"fdset-id\": 1}}" },
+    { .name = "query-fdsets", .returns = "[FdsetInfo]", .handler = qmp_query_fdsets,
+      .doc = "The fd sets and their fds." },
     { .name = "query-uuid", .returns = "UuidInfo", .handler = qmp_query_uuid,
       .doc = "The VM's UUID (-uuid)." },
     { .name = "query-memory-size-summary", .returns = "MemoryInfo",

@@ -541,10 +541,21 @@ static int qmp_monitor_can_read(void *opaque)
     return chardev_output_pending(m->chr) ? 0 : QMP_READ_CHUNK;
 }
 
+/* The chardev whose input is being handled (main loop, device lock held). */
+static Chardev *reading_chr;
+
+int qmp_take_passed_fd(void)
+{
+    return reading_chr ? chardev_take_msgfd(reading_chr) : -1;
+}
+
 static void qmp_monitor_read(void *opaque, const uint8_t *buf, int len)
 {
     QmpMonitor *m = opaque;
+    Chardev *outer = reading_chr;
+    reading_chr = m->chr;
     qmp_session_input(m->session, buf, len);
+    reading_chr = outer;
 }
 
 static void qmp_monitor_event(void *opaque, ChardevEvent ev)

@@ -11,6 +11,8 @@
  * qemu-img.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -563,6 +565,28 @@ START_TEST(test_snapshot_then_active_commit)
 }
 END_TEST
 
+/* O_RDONLY or O_RDWR: how this process has @path open (-1: not open). */
+static int fd_access_mode(const char *path)
+{
+    g_autoptr(GDir) dir = g_dir_open("/proc/self/fd", 0, NULL);
+    const char *name;
+    int mode = -1;
+    while (dir && (name = g_dir_read_name(dir))) {
+        g_autofree char *link = g_strdup_printf("/proc/self/fd/%s", name);
+        g_autofree char *target = g_file_read_link(link, NULL);
+        if (!target || strcmp(target, path)) {
+            continue;
+        }
+        g_autofree char *info_path = g_strdup_printf("/proc/self/fdinfo/%s", name);
+        g_autofree char *info = NULL;
+        ck_assert(g_file_get_contents(info_path, &info, NULL, NULL));
+        const char *f = strstr(info, "flags:");
+        ck_assert(f);
+        mode = (int)(strtol(f + 6, NULL, 8) & O_ACCMODE);
+    }
+    return mode;
+}
+
 START_TEST(test_stream_and_intermediate_commit)
 {
     bt_need("qemu-img");
@@ -614,11 +638,10 @@ START_TEST(test_stream_and_intermediate_commit)
     bt_take_write(blk);
     BlockNode *mid = blk_node(blk)->backing->node;
     BlockNode *bn = mid->backing->node;
-    /* The chain came from headers, read-only: the base must be writable. */
-    g_autofree char *e2 = cmd_error(g, &klass, "block-commit", "{\"device\": \"d0\", "
-                                    "\"top-node\": \"%s\", \"base-node\": \"%s\"}",
-                                    mid->node_name, bn->node_name);
-    ck_assert_msg(strstr(e2, "was opened read-only"), "%s", e2);
+    /* The chain came from headers, read-only: the base's file is reopened
+     * read-write for the commit and read-only again afterwards. */
+    ck_assert(bn->file->node->read_only);
+    ck_assert_int_eq(fd_access_mode(b), O_RDONLY);
     g_autofree char *e3 = cmd_error(g, &klass, "block-commit", "{\"device\": \"d0\", "
                                     "\"top-node\": \"%s\", \"base-node\": \"%s\"}",
                                     mid->node_name, blk_node(blk)->node_name);
@@ -626,8 +649,29 @@ START_TEST(test_stream_and_intermediate_commit)
     g_autofree char *e4 = cmd_error(g, &klass, "block-commit", "{\"device\": \"d0\", "
                                     "\"top-node\": \"%s\"}", bn->node_name);
     ck_assert_msg(strstr(e4, "has no backing file to commit into"), "%s", e4);
+    cmd(g, "block-commit", "{\"device\": \"d0\", \"job-id\": \"c1\", \"top-node\": \"%s\", "
+        "\"base-node\": \"%s\"}", mid->node_name, bn->node_name);
+    wait_gone(g, "c1");
+    ck_assert(!saw("\"error\""));
+    ck_assert_ptr_eq(blk_node(blk)->backing->node, bn);
+    ck_assert(bn->file->node->read_only);
+    ck_assert_int_eq(fd_access_mode(b), O_RDONLY);
+    /* Active commit into the same base: it becomes the device's disk, writable. */
+    cmd(g, "block-commit", "{\"device\": \"d0\", \"job-id\": \"c2\"}");
+    wait_status(job_find(g, "c2"), JOB_STATUS_READY);
+    ck_assert_int_eq(fd_access_mode(b), O_RDWR);
+    cmd(g, "block-job-complete", "{\"device\": \"c2\"}");
+    wait_gone(g, "c2");
+    ck_assert(!saw("\"error\""));
+    ck_assert_ptr_eq(blk_node(blk), bn);
+    ck_assert(!bn->file->node->read_only);
     qmp_session_free(s);
     block_graph_free(g);
+    ck_assert_int_eq(bt_qemu_img_check(b), 0);
+    /* Before the stream, t2 was the same chain as t: base now holds its view. */
+    g_autofree char *flat0 = bt_path("flat0.raw");
+    ck_assert_int_eq(bt_sh(NULL, "qemu-img convert -O raw %s %s", t2, flat0), 0);
+    assert_same(b, flat0);
 }
 END_TEST
 
@@ -854,6 +898,126 @@ START_TEST(test_enospc_on_target_stops_job)
 }
 END_TEST
 
+/* copy-mode=write-blocking: a guest write is on the target when it
+ * completes, even with the job paused; background mode leaves it to the
+ * job.  buf-size: bytes in flight (checked, and a copy made with a small one
+ * is exact). */
+START_TEST(test_mirror_copy_mode_and_buf_size)
+{
+    bt_need("qemu-img");
+    g_autofree char *src = mkimg("wsrc.raw", "raw", "4M");
+    qemu_io(src, "raw", "write -P 0x33 0 4M");
+    g_autofree char *dst = mkimg("wdst.raw", "raw", "4M");
+    BlockGraph *g = bt_graph();
+    QmpSession *s = listen_events();
+    BlockBackend *blk = bt_drive(g, "file=%s,format=raw", src);
+    bt_take_write(blk);
+    GError *err = NULL;
+    g_autofree char *t = g_strdup_printf("driver=raw,node-name=t0,file.driver=file,"
+                                         "file.filename=%s", dst);
+    ck_assert(block_cmdline_blockdev(g, t, &err));
+    const char *klass;
+    g_autofree char *e1 = cmd_error(g, &klass, "blockdev-mirror", "{\"device\": \"d0\", "
+                                    "\"target\": \"t0\", \"sync\": \"none\", \"buf-size\": -1}");
+    ck_assert_str_eq(e1, "Invalid parameter 'buf-size'");
+    g_autofree char *e2 = cmd_error(g, &klass, "blockdev-mirror", "{\"device\": \"d0\", "
+                                    "\"target\": \"t0\", \"sync\": \"none\", "
+                                    "\"copy-mode\": \"eager\"}");
+    ck_assert_str_eq(e2, "Parameter 'copy-mode' does not accept value 'eager'");
+    const char *modes[] = { "background", "write-blocking" };
+    uint8_t buf[65536], back[65536];
+    for (int i = 0; i < 2; i++) {
+        cmd(g, "blockdev-mirror", "{\"device\": \"d0\", \"job-id\": \"w\", \"target\": \"t0\", "
+            "\"sync\": \"none\", \"copy-mode\": \"%s\", \"buf-size\": 131072}", modes[i]);
+        Job *job = job_find(g, "w");
+        wait_status(job, JOB_STATUS_READY);
+        cmd(g, "block-job-pause", "{\"device\": \"w\"}");
+        wait_status(job, JOB_STATUS_STANDBY);
+        bt_fill(buf, sizeof(buf), 40 + i);
+        bt_write(blk, MIB + 1000 + (uint64_t)i * 131072, buf, sizeof(buf));
+        ck_assert_int_eq(block_node_pread(block_node_find(g, "t0"),
+                                          MIB + 1000 + (uint64_t)i * 131072, sizeof(back), back),
+                         0);
+        ck_assert_msg((memcmp(buf, back, sizeof(buf)) == 0) == (i == 1), "copy-mode %s",
+                      modes[i]);
+        cmd(g, "block-job-resume", "{\"device\": \"w\"}");
+        cmd(g, "block-job-cancel", "{\"device\": \"w\"}");
+        wait_gone(g, "w");
+    }
+    /* A full copy with one 192 KiB request in flight at a time. */
+    cmd(g, "blockdev-mirror", "{\"device\": \"d0\", \"job-id\": \"f\", \"target\": \"t0\", "
+        "\"sync\": \"full\", \"buf-size\": 196608}");
+    wait_status(job_find(g, "f"), JOB_STATUS_READY);
+    cmd(g, "block-job-cancel", "{\"device\": \"f\"}");
+    wait_gone(g, "f");
+    ck_assert(!saw("\"error\""));
+    qmp_session_free(s);
+    block_graph_free(g);
+    assert_same(dst, src);
+}
+END_TEST
+
+/* filter-node-name: a mirror_top node sits above the source while the job
+ * runs (the device's requests pass through it and are mirrored); it goes on
+ * cancel (the device back on the source) and on complete (on the target). */
+START_TEST(test_mirror_filter_node)
+{
+    bt_need("qemu-img");
+    g_autofree char *src = mkimg("fsrc.raw", "raw", "4M");
+    qemu_io(src, "raw", "write -P 0x21 0 4M");
+    g_autofree char *dst = mkimg("fdst.raw", "raw", "4M");
+    BlockGraph *g = bt_graph();
+    QmpSession *s = listen_events();
+    BlockBackend *blk = bt_drive(g, "file=%s,format=raw", src);
+    bt_take_write(blk);
+    BlockNode *orig = blk_node(blk);
+    GError *err = NULL;
+    g_autofree char *t = g_strdup_printf("driver=raw,node-name=t0,file.driver=file,"
+                                         "file.filename=%s", dst);
+    ck_assert(block_cmdline_blockdev(g, t, &err));
+    ck_assert(!block_cmdline_blockdev(g, "driver=mirror_top,node-name=x", &err));
+    ck_assert_msg(strstr(err->message, "used by mirror jobs only"), "%s", err->message);
+    g_clear_error(&err);
+    const char *klass;
+    g_autofree char *e1 = cmd_error(g, &klass, "blockdev-mirror", "{\"device\": \"d0\", "
+                                    "\"target\": \"t0\", \"sync\": \"full\", "
+                                    "\"filter-node-name\": \"t0\"}");
+    ck_assert_str_eq(e1, "Duplicate nodes with node-name='t0'");
+    ck_assert_ptr_eq(blk_node(blk), orig);
+    /* Cancelled: the device is back on its node. */
+    cmd(g, "blockdev-mirror", "{\"device\": \"d0\", \"job-id\": \"m\", \"target\": \"t0\", "
+        "\"sync\": \"full\", \"speed\": 65536, \"filter-node-name\": \"mt\"}");
+    BlockNode *f = block_node_find(g, "mt");
+    ck_assert(f);
+    ck_assert_str_eq(f->drv->name, "mirror_top");
+    ck_assert_ptr_eq(blk_node(blk), f);
+    ck_assert_ptr_eq(f->file->node, orig);
+    cmd(g, "block-job-cancel", "{\"device\": \"m\"}");
+    wait_gone(g, "m");
+    ck_assert_ptr_eq(blk_node(blk), orig);
+    ck_assert(!block_node_find(g, "mt"));
+    /* Completed: writes through the filter reach the target, the device pivots. */
+    cmd(g, "blockdev-mirror", "{\"device\": \"d0\", \"job-id\": \"m\", \"target\": \"t0\", "
+        "\"sync\": \"full\", \"filter-node-name\": \"mt\"}");
+    ck_assert_ptr_eq(blk_node(blk), block_node_find(g, "mt"));
+    uint8_t buf[65536];
+    bt_fill(buf, sizeof(buf), 77);
+    bt_write(blk, 2 * MIB, buf, sizeof(buf));
+    wait_status(job_find(g, "m"), JOB_STATUS_READY);
+    cmd(g, "block-job-complete", "{\"device\": \"m\"}");
+    wait_gone(g, "m");
+    ck_assert(!saw("\"error\""));
+    ck_assert_ptr_eq(blk_node(blk), block_node_find(g, "t0"));
+    ck_assert(!block_node_find(g, "mt"));
+    qmp_session_free(s);
+    block_graph_free(g);
+    assert_same(dst, src);
+    uint64_t len;
+    g_autofree uint8_t *view = bt_qemu_img_read(dst, &len);
+    ck_assert(memcmp(view + 2 * MIB, buf, sizeof(buf)) == 0);
+}
+END_TEST
+
 START_TEST(test_wrong_uses)
 {
     BlockGraph *g = bt_graph();
@@ -918,6 +1082,8 @@ int main(void)
     tcase_add_test(tc, test_incremental_backup);
     tcase_add_test(tc, test_transaction_all_or_nothing);
     tcase_add_test(tc, test_enospc_on_target_stops_job);
+    tcase_add_test(tc, test_mirror_copy_mode_and_buf_size);
+    tcase_add_test(tc, test_mirror_filter_node);
     tcase_add_test(tc, test_wrong_uses);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

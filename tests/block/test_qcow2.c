@@ -27,11 +27,16 @@ static void write_file(const char *path, const void *buf, size_t len)
 
 /* Writes through Tessera, including unaligned and cluster-crossing ones;
  * qemu-img check is clean and qemu-img sees exactly what was written. */
+/* Run with 64 KiB clusters and with 4 KiB ones, where the long writes
+ * (filled as runs of new clusters) cross L2 tables and refcount blocks. */
+static const char *const cluster_sizes[] = { "65536", "4096" };
+
 START_TEST(test_write_then_qemu_img_reads)
 {
     bt_need("qemu-img");
     g_autofree char *img = bt_path("w.qcow2");
-    ck_assert_int_eq(bt_sh(NULL, "qemu-img create -q -f qcow2 '%s' 16M", img), 0);
+    ck_assert_int_eq(bt_sh(NULL, "qemu-img create -q -f qcow2 -o cluster_size=%s '%s' 16M",
+                           cluster_sizes[_i], img), 0);
     BlockGraph *g = bt_graph();
     BlockBackend *blk = bt_drive(g, "file=%s,format=qcow2", img);
     bt_take_write(blk);
@@ -39,7 +44,8 @@ START_TEST(test_write_then_qemu_img_reads)
     g_autofree uint8_t *expect = g_malloc0(size);
     struct { uint64_t off, len; } w[] = {
         { 0, 4096 }, { 65536 - 100, 300 }, { MiB + 7, 200000 }, { size - 512, 512 },
-        { 3 * MiB, 2 * MiB }, { 3 * MiB + 4096, 10 },
+        { 3 * MiB, 2 * MiB }, { 3 * MiB + 4096, 10 }, { 6 * MiB, 9 * MiB + 4096 },
+        { 5 * MiB + 512, 2 * MiB },
     };
     for (size_t i = 0; i < G_N_ELEMENTS(w); i++) {
         g_autofree uint8_t *buf = g_malloc(w[i].len);
@@ -443,7 +449,7 @@ int main(int argc, char **argv)
     Suite *s = suite_create("block/qcow2");
     TCase *tc = tcase_create("qcow2");
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_write_then_qemu_img_reads);
+    tcase_add_loop_test(tc, test_write_then_qemu_img_reads, 0, G_N_ELEMENTS(cluster_sizes));
     tcase_add_test(tc, test_reads_qemu_img_images);
     tcase_add_test(tc, test_overwrite_compressed);
     tcase_add_test(tc, test_backing_chain);

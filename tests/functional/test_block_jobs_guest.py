@@ -22,6 +22,7 @@
 Needs qemu-utils, the guest images (tests/functional/test_riscv_boot.py) and
 root (tmpfs)."""
 import os
+import re
 import subprocess
 import time
 import unittest  # noqa: F401
@@ -63,7 +64,9 @@ def run(g, cmd, timeout=300):
     return out[:out.rfind('%s-42' % mark)]
 
 
-class BlockJobsGuest(BlockGuestTest):
+class JobHelpers(BlockGuestTest):
+    """QMP and guest-writer helpers shared by the block job guest tests."""
+
     def qmp_error(self, qmp, name, **args):
         with self.assertRaises(QmpError) as cm:
             qmp.cmd(name, **args)
@@ -75,12 +78,20 @@ class BlockJobsGuest(BlockGuestTest):
         return ev
 
     def last_record(self, g):
-        return int(run(g, 'cat /tmp/last').split()[-1])
+        # Parsed from a marked line: the echo of the typed command may wrap
+        # or be redrawn on the console.
+        out = run(g, 'echo LAST=$(cat /tmp/last)')
+        found = re.findall(r'LAST=(-?\d+)', out)
+        if not found:
+            raise AssertionError('no record count in the guest output: %r' % out)
+        return int(found[-1])
 
     def wait_records(self, g, n):
         start = self.last_record(g)
         run(g, 'while [ $(cat /tmp/last) -lt %d ]; do sleep 1; done' % (start + n), timeout=600)
 
+
+class BlockJobsGuest(JobHelpers):
     def test_snapshot_commit_mirror_stream_enospc(self):
         need('qemu-io', 'qemu-utils')
         if os.geteuid() != 0:

@@ -316,6 +316,67 @@ class Probe(LibvirtTest):
         self.assertIn('-uuid not-a-uuid: not a UUID', r.stderr)
 
 
+class BootIndex(LibvirtTest):
+    """bootindex (libvirt sets it on a domain's first disk): an index names
+    one device; the boards boot -kernel/-bios, so that is all it does."""
+
+    def test_bootindex_checked(self):
+        img = os.path.join(self.dir, 'd.raw')
+        with open(img, 'wb') as f:
+            f.truncate(1 << 20)
+        base = ['-M', 'virt', '-bios', 'none', '-S', '-nodefaults',
+                '-machine', 'dumpdtb=%s' % os.path.join(self.dir, 'x.dtb')]
+        for n in ('a', 'b'):
+            base += ['-blockdev', 'driver=file,filename=%s,node-name=%s,read-only=on' % (img, n)]
+        r = tt.run(base + ['-device', 'virtio-blk-pci,drive=a,bootindex=1,id=d0',
+                           '-device', 'virtio-blk-pci,drive=b,bootindex=2',
+                           '-netdev', 'user,id=n0', '-device',
+                           'virtio-net-pci,netdev=n0,bootindex=0'], link=LINK)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        cases = [(['-device', 'virtio-blk-pci,drive=a,bootindex=1',
+                   '-device', 'virtio-blk-pci,drive=b,bootindex=1'],
+                  'The bootindex 1 has already been used'),
+                 (['-device', 'virtio-blk-pci,drive=a,bootindex=-2'],
+                  'bootindex -2: must be -1 (none) or at least 0')]
+        for args, msg in cases:
+            r = tt.run(base + args, link=LINK)
+            self.assertEqual(r.returncode, 1, args)
+            self.assertIn(msg, r.stderr)
+
+    def test_bootindex_hotplug(self):
+        img = os.path.join(self.dir, 'd.raw')
+        with open(img, 'wb') as f:
+            f.truncate(1 << 20)
+        proc = subprocess.Popen([tt.tessera_path(LINK), '-M', 'virt', '-bios', 'none', '-S',
+                                 '-nodefaults', '-device', 'pcie-root-port,id=rp1,chassis=1',
+                                 '-device', 'pcie-root-port,id=rp2,chassis=2',
+                                 '-blockdev', 'driver=file,filename=%s,node-name=a' % img,
+                                 '-qmp', 'unix:%s,server=on,wait=off' % self.sock],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(proc.wait)
+        self.addCleanup(self.kill, proc.pid)
+        wait_for(lambda: os.path.exists(self.sock), what='the QMP socket')
+        q = self.qmp()
+        q.cmd('device_add', driver='virtio-blk-pci', drive='a', bootindex=3, id='d0', bus='rp1')
+        self.assertEqual(q.cmd('qom-get', path='/machine/peripheral/d0', property='bootindex'), 3)
+        q.cmd('blockdev-add', driver='file', filename=img, node_name='b', read_only=True)
+        with self.assertRaises(QmpError) as cm:
+            q.cmd('device_add', driver='virtio-blk-pci', drive='b', bootindex=3, id='d1',
+                  bus='rp2')
+        self.assertIn('The bootindex 3 has already been used', cm.exception.desc)
+        # A device that fails to realize gives its index back.
+        with self.assertRaises(QmpError) as cm:
+            q.cmd('device_add', driver='virtio-blk-pci', drive='nosuch', bootindex=4, id='d1',
+                  bus='rp2')
+        self.assertNotIn('bootindex', cm.exception.desc)
+        q.cmd('device_add', driver='virtio-blk-pci', drive='b', bootindex=4, id='d1',
+              bus='rp2')
+        q.execute('quit')
+        proc.wait(10)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
 class MemoryBackends(LibvirtTest):
     """-object memory-backend-*: the guest RAM really is the backend's memory."""
 
@@ -382,6 +443,132 @@ class MemoryBackends(LibvirtTest):
             self.assertIn(msg, r.stderr, args)
 
 
+class FdPassing(LibvirtTest):
+    """-add-fd, QMP getfd/closefd/add-fd/remove-fd/query-fdsets with fds sent
+    over the QMP socket (SCM_RIGHTS), and /dev/fdset/N file names."""
+
+    def send_fd(self, q, name, args, fd):
+        import json
+        import socket
+        socket.send_fds(q.sock, [json.dumps({'execute': name, 'arguments': args}).encode()],
+                        [fd])
+        r = q.reply()
+        if 'error' in r:
+            raise QmpError(r['error']['class'], r['error']['desc'])
+        return r['return']
+
+    def test_fd_sets_and_named_fds(self):
+        log = os.path.join(self.dir, 'console.log')
+        logfd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.write(logfd, b'before\n')
+        # A 3 MiB + 512 image reached only through an fd: its name is gone.
+        img = os.path.join(self.dir, 'disk.raw')
+        with open(img, 'wb') as f:
+            f.truncate((3 << 20) + 512)
+        rw = os.open(img, os.O_RDWR)
+        ro = os.open(img, os.O_RDONLY)
+        os.unlink(img)
+        proc = subprocess.Popen([tt.tessera_path(LINK), '-M', 'virt', '-bios', 'none', '-S',
+                                 '-nodefaults', '-add-fd', 'fd=%d,set=7,opaque=console-log' % logfd,
+                                 '-chardev', 'file,id=log0,path=/dev/fdset/7,append=on',
+                                 '-mon', 'chardev=log0,mode=readline',
+                                 '-qmp', 'unix:%s,server=on,wait=off' % self.sock],
+                                pass_fds=[logfd], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        os.close(logfd)
+        self.addCleanup(proc.wait)
+        self.addCleanup(self.kill, proc.pid)
+        wait_for(lambda: os.path.exists(self.sock) or proc.poll() is not None,
+                 what='the QMP socket')
+        if proc.poll() is not None:
+            self.fail('tessera exited: %s' % proc.stderr.read().decode())
+        q = self.qmp()
+        sets = q.cmd('query-fdsets')
+        self.assertEqual(len(sets), 1)
+        self.assertEqual(sets[0]['fdset-id'], 7)
+        self.assertEqual([f.get('opaque') for f in sets[0]['fds']], ['console-log'])
+        # The HMP monitor's banner went through the set's fd, after what was there.
+        wait_for(lambda: b'monitor' in open(log, 'rb').read(), what='the monitor banner')
+        self.assertTrue(open(log, 'rb').read().startswith(b'before\n'))
+        # add-fd without an fd, then with them: sets numbered from the lowest free id.
+        with self.assertRaises(QmpError) as cm:
+            q.cmd('add-fd')
+        self.assertEqual(cm.exception.desc, 'No file descriptor supplied via SCM_RIGHTS')
+        got_ro = self.send_fd(q, 'add-fd', {'opaque': 'ro'}, ro)
+        self.assertEqual(got_ro['fdset-id'], 0)
+        got_rw = self.send_fd(q, 'add-fd', {'fdset-id': 0, 'opaque': 'rw'}, rw)
+        self.assertEqual(got_rw['fdset-id'], 0)
+        os.close(ro)
+        os.close(rw)
+        sets = {s['fdset-id']: s['fds'] for s in q.cmd('query-fdsets')}
+        self.assertEqual(sorted(sets), [0, 7])
+        self.assertEqual([(f['fd'], f['opaque']) for f in sets[0]],
+                         [(got_ro['fd'], 'ro'), (got_rw['fd'], 'rw')])
+        # A read-write node takes the set's read-write fd: the unlinked image's size.
+        q.cmd('blockdev-add', driver='file', filename='/dev/fdset/0', node_name='disk0')
+        nodes = {n['node-name']: n for n in q.cmd('query-named-block-nodes', flat=True)}
+        self.assertEqual(nodes['disk0']['image']['virtual-size'], (3 << 20) + 512)
+        self.assertFalse(nodes['disk0']['ro'])
+        # Without a read-write fd in the set, a read-write open is refused.
+        q.cmd('remove-fd', fdset_id=0, fd=got_rw['fd'])
+        with self.assertRaises(QmpError) as cm:
+            q.cmd('blockdev-add', driver='file', filename='/dev/fdset/0', node_name='disk1')
+        self.assertIn('Permission denied', cm.exception.desc)
+        with self.assertRaises(QmpError) as cm:
+            q.cmd('blockdev-add', driver='file', filename='/dev/fdset/5', node_name='disk1')
+        self.assertIn('No such file or directory', cm.exception.desc)
+        # The node keeps its own duplicate after the set goes.
+        q.cmd('remove-fd', fdset_id=0)
+        self.assertEqual([s['fdset-id'] for s in q.cmd('query-fdsets')], [7])
+        with self.assertRaises(QmpError) as cm:
+            q.cmd('remove-fd', fdset_id=0)
+        self.assertEqual(cm.exception.desc, "File descriptor named 'fdset-id:0' not found")
+        # getfd/closefd: a packet socket passed by name becomes a tap netdev's fd
+        # (libvirt's way to hot-plug a tap NIC); netdev_del closes it.
+        import socket
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.send_fd(q, 'getfd', {'fdname': 'hostnet1'}, a.fileno())
+        a.close()
+        q.cmd('netdev_add', type='tap', id='hostnet1', fd='hostnet1')
+        self.assertIn('hostnet1', q.cmd('human-monitor-command', command_line='info network'))
+        with self.assertRaises(QmpError) as cm:
+            q.cmd('closefd', fdname='hostnet1')   # the netdev took it
+        self.assertEqual(cm.exception.desc, "File descriptor named 'hostnet1' not found")
+        b.settimeout(10)
+        q.cmd('netdev_del', id='hostnet1')
+        self.assertEqual(b.recv(100), b'')   # Tessera's end is closed
+        c, d = socket.socketpair()
+        self.send_fd(q, 'getfd', {'fdname': 'spare'}, c.fileno())
+        c.close()
+        q.cmd('closefd', fdname='spare')
+        d.settimeout(10)
+        self.assertEqual(d.recv(1), b'')   # Tessera's end is closed
+        d.close()
+        b.close()
+        with self.assertRaises(QmpError) as cm:
+            q.cmd('netdev_add', type='tap', id='n2', fd='hostnet1')
+        self.assertIn("File descriptor named 'hostnet1' has not been found", cm.exception.desc)
+        with self.assertRaises(QmpError) as cm:
+            q.cmd('getfd', fdname='x')
+        self.assertEqual(cm.exception.desc, 'No file descriptor supplied via SCM_RIGHTS')
+        with self.assertRaises(QmpError) as cm:
+            self.send_fd(q, 'getfd', {'fdname': '3x'}, 0)
+        self.assertIn('not starting with a digit', cm.exception.desc)
+        q.execute('quit')
+        proc.wait(10)
+        proc.stdout.close()
+        proc.stderr.close()
+
+    def test_add_fd_errors(self):
+        for arg, msg in (('set=1', 'fd option is required'), ('fd=5', 'set option is required'),
+                         ('fd=1,set=1', 'cannot be a standard I/O stream'),
+                         ('fd=200,set=1', 'fd=200: Bad file descriptor'),
+                         ('fd=5,set=1,bogus=1', 'bogus')):
+            r = tt.run(['-M', 'none', '-add-fd', arg], link=LINK)
+            self.assertEqual(r.returncode, 1, arg)
+            self.assertIn(msg, r.stderr, arg)
+            self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+
+
 def start_libvirtd(test):
     """A private session libvirtd (as nobody when we are root, with its own
     XDG directories), stopped at the test's end.  Returns (run, home) where
@@ -446,11 +633,41 @@ class LibvirtDaemon(LibvirtTest):
         rng = re.search(r"<rng supported='yes'>(.*?)</rng>", xml, re.S).group(1)
         self.assertIn('<value>virtio</value>', rng)
         self.assertIn("<tpm supported='no'/>", xml)
+        # Only what Tessera has: the disk buses of its controllers (virtio-blk,
+        # virtio-scsi; no IDE, SATA or USB storage), no video or graphics
+        # devices, the rng backends it has (no egd), the 'max' CPU model.
+        disk_bus = re.search(r"<enum name='bus'>(.*?)</enum>", xml, re.S).group(1)
+        for v in ('virtio', 'scsi'):
+            self.assertIn('<value>%s</value>' % v, disk_bus)
+        for v in ('ide', 'sata', 'usb'):
+            self.assertNotIn('<value>%s</value>' % v, disk_bus)
+        self.assertRegex(xml, r"<video supported='yes'>\s*<enum name='modelType'>\s*"
+                              r"<value>none</value>\s*</enum>")
+        self.assertRegex(xml, r"<graphics supported='yes'>\s*<enum name='type'/>")
+        backends = re.search(r"<enum name='backendModel'>(.*?)</enum>", rng, re.S).group(1)
+        self.assertEqual(re.findall(r'<value>(\w+)</value>', backends), ['random', 'builtin'])
+        self.assertIn("<mode name='maximum' supported='yes'>", xml)
+        self.assertIn("<iothreads supported='no'/>", xml)
+
+        def probes():
+            log = open(home + '/libvirtd.log', errors='replace').read()
+            return log, len(re.findall(r'QEMU_MONITOR_SEND_MSG.*"execute":"qmp_capabilities"',
+                                       log))
         # One probe: the second answer came from libvirt's capability cache.
-        log = open(home + '/libvirtd.log', errors='replace').read()
-        self.assertEqual(len(re.findall(r'QEMU_MONITOR_SEND_MSG.*"execute":"qmp_capabilities"',
-                                        log)), 1)
+        log, n = probes()
+        self.assertEqual(n, 1)
+        # A new build (the binary's times change) invalidates the cache: the
+        # next request probes again, with the same answer.
+        binary = os.path.realpath(tt.tessera_path(LINK))
+        st = os.stat(binary)
+        os.utime(binary, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+        r = virsh(argv)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, xml)
+        log, n = probes()
+        self.assertEqual(n, 2)
         self.assertNotIn('GenericError', log)
+        self.assertEqual([l for l in log.splitlines() if re.search(r'\d+: error : qemu', l)], [])
 
 
 DOMAIN_XML = """<domain type='qemu'>
@@ -461,7 +678,7 @@ DOMAIN_XML = """<domain type='qemu'>
     <type arch='riscv64' machine='virt'>hvm</type>
     <kernel>{kernel}</kernel>
     <initrd>{initrd}</initrd>
-    <cmdline>console=ttyS0</cmdline>
+    <cmdline>console=ttyS0 pciehp.pciehp_poll_mode=1 pciehp.pciehp_poll_time=1</cmdline>
   </os>
   <on_poweroff>destroy</on_poweroff>
   <devices>
@@ -472,8 +689,19 @@ DOMAIN_XML = """<domain type='qemu'>
     <controller type='pci' index='2' model='pcie-root-port'/>
     <controller type='pci' index='3' model='pcie-root-port'/>
     <controller type='pci' index='4' model='pcie-root-port'/>
+    <controller type='pci' index='5' model='pcie-root-port'/>
+    <controller type='pci' index='6' model='pcie-root-port'/>
     <input type='keyboard' bus='virtio'/>
-    <serial type='pty'/>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='{disk}'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <interface type='user'>
+      <mac address='52:54:00:6e:a7:01'/>
+      <model type='virtio'/>
+    </interface>
+    <serial type='pty'><log file='{log}' append='on'/></serial>
     <console type='pty'/>
     <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>
     <memballoon model='none'/>
@@ -537,16 +765,19 @@ class LibvirtDomain(LibvirtTest):
     def test_domain_lifecycle(self):
         virsh, home = start_libvirtd(self)
         initrd = os.path.join(tt.guest_dir(), 'initramfs.cpio.gz')
-        xml = DOMAIN_XML.format(kernel=tt.linux_image(), initrd=initrd,
-                                emulator=tt.tessera_path(LINK))
         if not shutil.which('qemu-img'):
             self.fail('qemu-img is missing (Debian qemu-utils, scripts/setup.sh)')
-        disk = os.path.join(home, 'second.qcow2')
-        subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', disk, '16M'], check=True)
+        first, second = os.path.join(home, 'first.qcow2'), os.path.join(home, 'second.qcow2')
+        log = os.path.join(home, 'console.log')
+        subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', first, '16M'], check=True)
+        subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', second, '24M'], check=True)
         if os.getuid() == 0:
-            os.chown(disk, pwd.getpwnam('nobody').pw_uid, grp.getgrnam('nogroup').gr_gid)
+            for path in (first, second):
+                os.chown(path, pwd.getpwnam('nobody').pw_uid, grp.getgrnam('nogroup').gr_gid)
+        xml = DOMAIN_XML.format(kernel=tt.linux_image(), initrd=initrd, disk=first, log=log,
+                                emulator=tt.tessera_path(LINK))
         for name, text in (('dom.xml', xml), ('rng.xml', RNG_XML),
-                           ('disk.xml', DISK_XML.format(path=disk))):
+                           ('disk.xml', DISK_XML.format(path=second))):
             with open(os.path.join(home, name), 'w') as f:
                 f.write(text)
             os.chmod(os.path.join(home, name), 0o644)
@@ -560,10 +791,12 @@ class LibvirtDomain(LibvirtTest):
         ok('start', 'tessera-test')
         self.addCleanup(virsh, ['destroy', 'tessera-test'])
         self.assertEqual(ok('domstate', 'tessera-test'), 'running')
-        # What libvirt ran: Tessera with libvirt's own start line.
+        # What libvirt ran: Tessera with libvirt's own start line; the
+        # console log is a file libvirt opened and passed in fd set 0.
         cmdline = open(self.domain_log_path(home)).read()
         for opt in ('-sandbox on', '-mon chardev=charmonitor', 'fd=', '-msg timestamp=on',
-                    'memory-backend=', '-device virtio-rng-pci'):
+                    'memory-backend=', '-device virtio-rng-pci', '-netdev user,id=hostnet0',
+                    '-add-fd set=0,fd=', 'logfile=/dev/fdset/0', 'bootindex=1'):
             self.assertIn(opt, cmdline)
         pty = ok('ttyconsole', 'tessera-test')
         con = GuestConsole(pty)
@@ -571,6 +804,16 @@ class LibvirtDomain(LibvirtTest):
         con.expect(r'BOOT-OK [\d.]+ riscv64', timeout=300)
         con.run('', r'# ', timeout=60)
         self.assertEqual(con.run('echo answer-$((6*7))', r'answer-(\d+)\r?\n').group(1), b'42')
+        self.assertIn(b'BOOT-OK', open(log, 'rb').read())
+        # The disk and the NIC, as libvirt and the guest see them.
+        self.assertRegex(ok('domblklist', 'tessera-test'), r'vda\s+%s' % re.escape(first))
+        self.assertRegex(ok('domiflist', 'tessera-test'),
+                         r'-\s+user\s+-\s+virtio\s+52:54:00:6e:a7:01')
+        self.assertEqual(con.run('cat /sys/block/vda/size', r'\n(\d+)\r?\n').group(1), b'32768')
+        self.assertEqual(con.run('cat /sys/class/net/eth0/address', r'\n(\S+)\r?\n').group(1),
+                         b'52:54:00:6e:a7:01')
+        con.run('ip link set eth0 up; udhcpc -i eth0 -n -q -t 10 2>&1 | tail -3',
+                r'lease of 10\.0\.2\.15 obtained from 10\.0\.2\.2', timeout=120)
         # suspend/resume: the vCPUs stop (the monitor says so), then go on.
         ok('suspend', 'tessera-test')
         self.assertEqual(ok('domstate', 'tessera-test', '--reason'), 'paused (user)')
@@ -584,18 +827,53 @@ class LibvirtDomain(LibvirtTest):
                       ok('qemu-monitor-command', 'tessera-test', '--hmp', 'info status'))
         # Hotplug a second entropy device on the spare root port.
         ok('attach-device', 'tessera-test', os.path.join(home, 'rng.xml'), '--live')
-        con.run('sleep 2; cat /sys/devices/virtual/misc/hw_random/rng_available',
-                r'virtio_rng\.0 virtio_rng\.1', timeout=120)
+        # (wt: wait up to 2 minutes for a file to exist, wg: for a line in one)
+        con.run('wt() { for i in $(seq 120); do [ -e $1 ] && break; sleep 1; done; }', r'# ')
+        con.run('wg() { for i in $(seq 120); do grep -q $1 $2 && break; sleep 1; done; }', r'# ')
+        con.run('R=/sys/class/misc/hw_random/rng_available', r'# ')
+        con.run('wg rng.1 $R; cat $R', r'virtio_rng\.0 virtio_rng\.1', timeout=180)
         self.assertEqual(ok('dumpxml', 'tessera-test').count('<rng model='), 2)
         # Hotplug a qcow2 disk (blockdev-add + device_add virtio-blk-pci): the
-        # guest sees 16 MiB, and a write through it reaches the image.
+        # guest sees 24 MiB, and a write through it reaches the image.
         ok('attach-device', 'tessera-test', os.path.join(home, 'disk.xml'), '--live')
-        self.assertRegex(ok('domblklist', 'tessera-test'), r'vdb\s+%s' % re.escape(disk))
-        con.run('sleep 2; cat /sys/block/vda/size', r'\n(\d+)\r?\n', timeout=120)
-        self.assertEqual(con.run('cat /sys/block/vda/size', r'\n(\d+)\r?\n').group(1), b'32768')
-        con.run('echo written-by-guest > /dev/vda; sync; echo synced-$((3+3))', r'synced-6')
-        with open(disk, 'rb') as f:
+        self.assertRegex(ok('domblklist', 'tessera-test'), r'vdb\s+%s' % re.escape(second))
+        con.run('wt /sys/block/vdb; echo waited-$((1+8))', r'waited-9', timeout=180)
+        self.assertEqual(con.run('cat /sys/block/vdb/size', r'\n(\d+)\r?\n').group(1), b'49152')
+        con.run('echo written-by-guest > /dev/vdb; sync; echo synced-$((3+3))', r'synced-6')
+        with open(second, 'rb') as f:
             self.assertIn(b'written-by-guest', f.read())
+        # Unplug it: the guest (polling its hotplug slots: pciehp_poll_mode on
+        # the kernel command line) lets go, DEVICE_DELETED reaches libvirt,
+        # which deletes the nodes.
+        # (libvirt waits 5 s for the event; a slower guest's comes later.)
+        self.assertIn('detach', ok('detach-device', 'tessera-test',
+                                   os.path.join(home, 'disk.xml'), '--live'))
+        wait_for(lambda: 'vdb' not in ok('domblklist', 'tessera-test'), timeout=120,
+                 what='libvirt to drop vdb')
+        self.assertEqual(con.run('ls /sys/block | grep -c "^vd"; echo gone-$((2+5))',
+                                 r'\n(\d+)\r?\ngone-7').group(1), b'1')
+        libvirt_log = open(home + '/libvirtd.log', errors='replace').read()
+        self.assertRegex(libvirt_log, r'QEMU_MONITOR_RECV_EVENT.*"DEVICE_DELETED".*virtio-disk1')
+        self.assertIn('"blockdev-del","arguments":{"node-name":"libvirt-2-format"}', libvirt_log)
+        # A disk-only external snapshot (blockdev-create + blockdev-snapshot in a
+        # transaction), a write into the overlay, then an active commit that
+        # pivots back: the write is in the base image, the overlay is gone
+        # from the chain.
+        ok('snapshot-create-as', 'tessera-test', 'snap1', '--disk-only', '--atomic',
+           '--no-metadata')
+        overlay = os.path.join(home, 'first.snap1')
+        self.assertRegex(ok('domblklist', 'tessera-test'), r'vda\s+%s' % re.escape(overlay))
+        con.run('echo committed-by-guest > /dev/vda; sync; echo synced-$((4+4))', r'synced-8')
+        with open(overlay, 'rb') as f:
+            self.assertIn(b'committed-by-guest', f.read())
+        self.assertIn('Successfully pivoted',
+                      ok('blockcommit', 'tessera-test', 'vda', '--active', '--pivot',
+                         timeout=300))
+        self.assertRegex(ok('domblklist', 'tessera-test'), r'vda\s+%s' % re.escape(first))
+        with open(first, 'rb') as f:
+            self.assertIn(b'committed-by-guest', f.read())
+        self.assertEqual(con.run('head -c 18 /dev/vda; echo', r'\n(\S+)\r?\n').group(1),
+                         b'committed-by-guest')
         # virsh shutdown: system_powerdown presses the virtio keyboard's Power
         # key; the guest's input watcher (acpid's job, here shell functions:
         # lines stay short for busybox's line editing) powers it off.  It
@@ -638,6 +916,10 @@ class LibvirtDomain(LibvirtTest):
                    if 'QEMU_MONITOR_RECV_REPLY: mon=%s ' % mon.group(1) in l]
         self.assertGreater(len(replies), 10)
         self.assertEqual([l for l in replies if '"error"' in l], [])
+        # Nor did Tessera report an error (or a sanitizer finding) in the domain log.
+        dlog = open(self.domain_log_path(home), errors='replace').read().splitlines()
+        self.assertEqual([l for l in dlog if re.search(r'(?i)error|sanitizer', l)
+                          and not l.startswith('-')], [])
 
     def domain_log_path(self, home):
         return os.path.join(home, 'cache', 'libvirt', 'qemu', 'log', 'tessera-test.log')

@@ -499,6 +499,54 @@ class Flood(unittest.TestCase):
         shutil.rmtree(d, ignore_errors=True)
 
 
+class IdleMainLoop(unittest.TestCase):
+    """With -netdev user and nothing to do, the main loop sleeps: slirp's
+    poll records used to be removed and added again before every poll, and
+    each change woke glib's loop, so it spun (one core busy, the device lock
+    taken and dropped without end, the vCPU waiting for it).  Counted in
+    read() calls (every turn of a woken loop reads glib's wakeup eventfd),
+    not in time."""
+
+    def syscr(self, pid):
+        with open('/proc/%d/io' % pid) as f:
+            for line in f:
+                if line.startswith('syscr:'):
+                    return int(line.split()[1])
+        self.fail('/proc/%d/io has no syscr line' % pid)
+
+    def test_user_netdev_loop_sleeps(self):
+        port = free_port()
+        proc = subprocess.Popen([tt.tessera_path(), '-M', 'none', '-display', 'none',
+                                 '-netdev', 'user,id=n0,hostfwd=tcp:127.0.0.1:%d-:22' % port],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        conn = None
+        try:
+            deadline = time.time() + 30
+            while conn is None:
+                if proc.poll() is not None:
+                    self.fail('tessera exited: %s' % proc.stderr.read().decode())
+                try:
+                    # An open forwarded connection gives slirp a second socket.
+                    conn = socket.create_connection(('127.0.0.1', port), timeout=5)
+                except OSError:
+                    self.assertLess(time.time(), deadline, 'hostfwd port never opened')
+                    time.sleep(0.1)
+            time.sleep(0.5)
+            before = self.syscr(proc.pid)
+            time.sleep(2)
+            reads = self.syscr(proc.pid) - before
+            # Slirp's own timers wake it a few times a second; a spinning
+            # loop makes thousands of turns even with a small CPU share.
+            self.assertLess(reads, 100, 'the main loop made %d reads in 2 s while idle' % reads)
+        finally:
+            if conn:
+                conn.close()
+            proc.kill()
+            proc.wait()
+            proc.stderr.close()
+
+
 class Tap(unittest.TestCase):
     """Acceptance line 4 without a guest NIC: Tessera runs in a network
     namespace of its own (unshare -n), its tap gets an address there, and

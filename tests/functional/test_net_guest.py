@@ -135,9 +135,12 @@ class UserNet(unittest.TestCase):
             if not full:
                 return
             # 16 MiB guest -> host through hostfwd.
-            g.assert_ok('dd if=/dev/urandom of=/big bs=1M count=16 2>/dev/null')
+            # The guest's urandom and md5sum run under TCG, slowly on a loaded
+            # host: generous bounds (they only stop a hung guest).
+            g.assert_ok('dd if=/dev/urandom of=/big bs=1M count=16 2>/dev/null', 600)
+            g.assert_ok('[ $(wc -c < /big) = %d ]' % MIB16)
             g.send('md5sum /big\n')
-            want = g.c.expect(r'([0-9a-f]{32})  /big', timeout=60).group(1)
+            want = g.c.expect(r'([0-9a-f]{32})  /big', timeout=300).group(1)
             want = want.decode() if isinstance(want, bytes) else want
             g.send('nc -l -p 22 < /big &\n')
             time.sleep(1)

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "block/block.h"
+#include "kernel/hostfile.h"
 #include "kernel/module.h"
 
 #define FILE_DIRECT_ALIGN 4096
@@ -46,9 +47,9 @@ static bool file_open_common(BlockNode *bs, BlockOpts *opts, bool device, GError
         return false;
     }
     int flags = O_CLOEXEC | (bs->cache_direct ? O_DIRECT : 0);
-    int fd = open(filename, flags | (bs->read_only ? O_RDONLY : O_RDWR));
+    int fd = host_file_open(filename, flags | (bs->read_only ? O_RDONLY : O_RDWR), 0);
     if (fd < 0 && !bs->read_only && bs->auto_read_only && (errno == EACCES || errno == EROFS)) {
-        fd = open(filename, flags | O_RDONLY);
+        fd = host_file_open(filename, flags | O_RDONLY, 0);
         bs->read_only = fd >= 0;
     }
     if (fd < 0) {
@@ -86,6 +87,37 @@ static bool file_open_common(BlockNode *bs, BlockOpts *opts, bool device, GError
     }
     bs->filename = g_steal_pointer(&filename);
     bs->opaque = s;
+    return true;
+}
+
+/* The same file opened again with the other access mode, put in place of
+ * the old descriptor (dup2: requests in flight go on on one or the other). */
+static bool file_reopen(BlockNode *bs, bool read_only, GError **errp)
+{
+    FileState *s = bs->opaque;
+    int flags = O_CLOEXEC | (bs->cache_direct ? O_DIRECT : 0);
+    int fd = open(bs->filename, flags | (read_only ? O_RDONLY : O_RDWR));
+    if (fd < 0) {
+        g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_PERM, "Could not reopen '%s' %s: %s",
+                    bs->filename, read_only ? "read-only" : "read-write", g_strerror(errno));
+        return false;
+    }
+    struct stat a, b;
+    if (fstat(fd, &a) < 0 || fstat(s->fd, &b) < 0 || a.st_dev != b.st_dev ||
+        a.st_ino != b.st_ino) {
+        g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_PERM,
+                    "Could not reopen '%s': it is not the file opened before", bs->filename);
+        close(fd);
+        return false;
+    }
+    if (dup2(fd, s->fd) < 0 || fcntl(s->fd, F_SETFD, FD_CLOEXEC) < 0) {
+        g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_PERM, "Could not reopen '%s': %s",
+                    bs->filename, g_strerror(errno));
+        close(fd);
+        return false;
+    }
+    close(fd);
+    bs->read_only = read_only;
     return true;
 }
 
@@ -297,7 +329,7 @@ static bool file_create(BlockGraph *g, BlockOpts *opts, GError **errp)
         g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_INVALID, "Parameter 'filename' is missing");
         return false;
     }
-    int fd = open(filename, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = host_file_open(filename, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0 || ftruncate(fd, size) < 0) {
         g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_IO, "Could not create '%s': %s", filename,
                     g_strerror(errno));
@@ -343,6 +375,7 @@ static const BlockDriver file_driver = {
     .truncate = file_truncate,
     .create = file_create,
     .data_status = file_data_status,
+    .reopen = file_reopen,
 };
 
 static const BlockDriver host_device_driver = {
@@ -357,6 +390,7 @@ static const BlockDriver host_device_driver = {
     .getlength = file_getlength,
     .allocated_size = file_allocated_size,
     .truncate = file_truncate,
+    .reopen = file_reopen,
 };
 
 static const TypeInfo file_type = {

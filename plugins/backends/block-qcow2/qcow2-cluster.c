@@ -411,6 +411,60 @@ static int write_cluster(Qcow2State *s, uint64_t pos, uint64_t n, const BlockIOV
     return ret;
 }
 
+/* How many whole clusters from @pos (aligned, at most @max, within one L2
+ * table) map nothing at all, so that a write can fill new clusters without
+ * reading anything first; under the lock. */
+static uint64_t fresh_run(Qcow2State *s, uint64_t pos, uint64_t max, int *ret)
+{
+    uint64_t per_l2 = 1ull << s->l2_bits;
+    max = MIN(max, per_l2 - l2_index(s, pos));
+    uint64_t k = 0;
+    *ret = 0;
+    while (k < max) {
+        uint64_t e;
+        if ((*ret = get_entry(s, pos + (k << s->h.cluster_bits), &e)) < 0) {
+            return 0;
+        }
+        if (e != 0 && !(entry_type(s, e) == CL_ZERO && !(e & QCOW2_OFFSET_MASK))) {
+            break;
+        }
+        k++;
+    }
+    return k;
+}
+
+/* Write @k whole clusters at @pos that map nothing yet: @k contiguous new
+ * clusters (refcounts written first, in one write per refcount block), the
+ * data in one request, then the L2 entries in one write.  Lock held on
+ * entry and released. */
+static int write_fresh_clusters(Qcow2State *s, uint64_t pos, uint64_t k, const BlockIOV *iov,
+                                uint64_t iov_off)
+{
+    uint64_t l2_off;
+    int ret;
+    uint8_t *t = l2_table_alloc(s, pos, &l2_off, &ret);
+    int64_t host = t ? qcow2_alloc_cluster_run(s, k) : ret;
+    if (host < 0) {
+        g_mutex_unlock(&s->lock);
+        return (int)host;
+    }
+    uint64_t bytes = k << s->h.cluster_bits;
+    BlockIOV part;
+    block_iov_slice(&part, iov, iov_off, bytes);
+    ret = block_node_pwritev(s->file, (uint64_t)host, bytes, &part, 0);
+    g_free(part.iov);
+    if (ret >= 0) {
+        uint64_t idx = l2_index(s, pos);
+        for (uint64_t i = 0; i < k; i++) {
+            qcow2_put64(t + (idx + i) * 8,
+                        ((uint64_t)host + (i << s->h.cluster_bits)) | QCOW2_OFLAG_COPIED);
+        }
+        ret = block_node_pwrite(s->file, l2_off + idx * 8, k * 8, t + idx * 8, 0);
+    }
+    g_mutex_unlock(&s->lock);
+    return ret;
+}
+
 int qcow2_pwritev(BlockNode *bs, uint64_t off, uint64_t bytes, const BlockIOV *iov, int flags)
 {
     Qcow2State *s = bs->opaque;
@@ -422,8 +476,17 @@ int qcow2_pwritev(BlockNode *bs, uint64_t off, uint64_t bytes, const BlockIOV *i
         uint64_t pos = off + done;
         uint64_t n = MIN(bytes - done, s->cluster_size - (pos & (s->cluster_size - 1)));
         g_mutex_lock(&s->lock);
-        ret = write_cluster(s, pos, n, iov, done);
-        done += n;
+        uint64_t whole = (pos & (s->cluster_size - 1)) ? 0 : (bytes - done) >> s->h.cluster_bits;
+        uint64_t k = whole >= 2 ? fresh_run(s, pos, whole, &ret) : 0;
+        if (ret < 0) {
+            g_mutex_unlock(&s->lock);
+        } else if (k >= 2) {
+            ret = write_fresh_clusters(s, pos, k, iov, done);
+            done += k << s->h.cluster_bits;
+        } else {
+            ret = write_cluster(s, pos, n, iov, done);
+            done += n;
+        }
     }
     if (ret >= 0 && (flags & BLOCK_WRITE_FUA)) {
         ret = block_node_flush(s->file);

@@ -183,6 +183,42 @@ int64_t qcow2_alloc_clusters_contiguous(Qcow2State *s, uint64_t n)
     return (int64_t)(c * s->cluster_size);
 }
 
+int64_t qcow2_alloc_cluster_run(Qcow2State *s, uint64_t n)
+{
+    uint64_t first = s->file_end;
+    s->file_end += n;
+    for (uint64_t c = first; c < first + n;) {
+        uint64_t r = c / s->refblock_entries;
+        uint64_t idx = c % s->refblock_entries;
+        uint64_t cnt = MIN(first + n - c, s->refblock_entries - idx);
+        if (r >= s->reftable_entries) {
+            log_mask(LOG_GUEST_ERROR, "qcow2: %s: refcount table full (growing it is not "
+                     "supported)\n", block_node_name_for_messages(s->file));
+            return -EFBIG;
+        }
+        int ret;
+        if (!s->reftable[r] && (ret = new_refblock(s, r)) < 0) {
+            return ret;
+        }
+        uint8_t *block = qcow2_cache_get(s, s->rb_cache, s->reftable[r], &ret);
+        if (!block) {
+            return ret;
+        }
+        for (uint64_t i = 0; i < cnt; i++) {
+            rb_set(s, block, idx + i, 1);
+        }
+        /* The aligned 8-byte words holding the run. */
+        uint64_t lo = idx * s->refcount_bits / 64 * 8;
+        uint64_t hi = ((idx + cnt) * s->refcount_bits + 63) / 64 * 8;
+        ret = block_node_pwrite(s->file, s->reftable[r] + lo, hi - lo, block + lo, 0);
+        if (ret < 0) {
+            return ret;
+        }
+        c += cnt;
+    }
+    return (int64_t)(first * s->cluster_size);
+}
+
 int qcow2_free_cluster(Qcow2State *s, uint64_t host_off)
 {
     uint64_t c = host_off / s->cluster_size, rc;

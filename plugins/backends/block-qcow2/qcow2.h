@@ -149,6 +149,9 @@ int qcow2_set_refcount(Qcow2State *s, uint64_t cluster, uint64_t value);
 int64_t qcow2_alloc_cluster(Qcow2State *s);
 /* @n contiguous clusters at the end of the file. */
 int64_t qcow2_alloc_clusters_contiguous(Qcow2State *s, uint64_t n);
+/* @n contiguous clusters at the end of the file, their refcounts written
+ * with one write per refcount block (host offset of the first, or -errno). */
+int64_t qcow2_alloc_cluster_run(Qcow2State *s, uint64_t n);
 int qcow2_free_cluster(Qcow2State *s, uint64_t host_off);
 /* Rebuild every refcount from the metadata (dirty image opened rw). */
 int qcow2_rebuild_refcounts(Qcow2State *s, GError **errp);

@@ -9,6 +9,7 @@
 
 #include "block-int.h"
 #include "block/bitmap.h"
+#include "kernel/log.h"
 #include "monitor/monitor-internal.h"
 
 static BlockNode *lookup_node(BlockGraph *g, const char *node, GError **errp)
@@ -211,6 +212,83 @@ static JsonNode *dispatch(BlockGraph *g, const char *command, JsonObject *args, 
         return bitmap_sha256(g, args, errp);
     }
     return bitmap_simple(g, command, args, errp);
+}
+
+/* ---- transaction actions: add (undone on abort), remove (done at commit) ---- */
+
+typedef struct BitmapAction {
+    BlockGraph *g;
+    char *node, *name;
+} BitmapAction;
+
+static BitmapAction *action_new(BlockGraph *g, JsonObject *args)
+{
+    BitmapAction *s = g_new0(BitmapAction, 1);
+    s->g = g;
+    s->node = g_strdup(qmp_arg_str(args, "node", ""));
+    s->name = g_strdup(qmp_arg_str(args, "name", ""));
+    return s;
+}
+
+static void action_free(void *state)
+{
+    BitmapAction *s = state;
+    g_free(s->node);
+    g_free(s->name);
+    g_free(s);
+}
+
+static void add_abort(void *state)
+{
+    BitmapAction *s = state;
+    BlockDirtyBitmap *bm = lookup(s->g, s->node, s->name, NULL);
+    if (bm) {
+        block_dirty_bitmap_release(bm);
+    }
+    action_free(s);
+}
+
+bool block_bitmap_add_prepare(BlockGraph *g, JsonObject *args, BlockAction *a, GError **errp)
+{
+    JsonNode *r = bitmap_add(g, args, errp);
+    if (!r) {
+        return false;
+    }
+    json_node_unref(r);
+    *a = (BlockAction){ .state = action_new(g, args), .commit = action_free,
+                        .abort = add_abort };
+    return true;
+}
+
+static void remove_commit(void *state)
+{
+    BitmapAction *s = state;
+    JsonObject *args = json_object_new();
+    json_object_set_string_member(args, "node", s->node);
+    json_object_set_string_member(args, "name", s->name);
+    GError *err = NULL;
+    JsonNode *r = bitmap_remove(s->g, args, &err);
+    if (r) {
+        json_node_unref(r);
+    } else {
+        warn_report("transaction: block-dirty-bitmap-remove %s: %s", s->name, err->message);
+        g_error_free(err);
+    }
+    json_object_unref(args);
+    action_free(s);
+}
+
+bool block_bitmap_remove_prepare(BlockGraph *g, JsonObject *args, BlockAction *a,
+                                 GError **errp)
+{
+    BlockDirtyBitmap *bm = lookup(g, qmp_arg_str(args, "node", ""),
+                                  qmp_arg_str(args, "name", ""), errp);
+    if (!bm || !modifiable(bm, true, errp)) {
+        return false;
+    }
+    *a = (BlockAction){ .state = action_new(g, args), .commit = remove_commit,
+                        .abort = action_free };
+    return true;
 }
 
 static const char *const bitmap_commands[] = {

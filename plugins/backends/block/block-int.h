@@ -111,6 +111,9 @@ void granule_map_destroy(GranuleMap *m);
 void granule_map_set_locked(GranuleMap *m, uint64_t off, uint64_t bytes, uint8_t v);
 bool granule_map_next_run_locked(GranuleMap *m, uint64_t from, uint8_t want, uint64_t max_bytes,
                                  uint64_t *off, uint64_t *bytes);
+bool granule_map_any_locked(GranuleMap *m, uint64_t off, uint64_t bytes, uint8_t v);
+void granule_map_settle_locked(GranuleMap *m, uint64_t off, uint64_t bytes, uint8_t from,
+                               uint8_t to);
 
 /* Commands (snapshot.c, mirror.c, commit.c, stream.c, backup.c). */
 JsonNode *block_qmp_snapshot_sync(BlockGraph *g, JsonObject *args, GError **errp);
@@ -140,7 +143,16 @@ bool block_backup_prepare(BlockGraph *g, JsonObject *args, BlockAction *a, GErro
 Job *block_mirror_create(BlockGraph *g, const char *id, BlockNode *src, BlockNode *tgt,
                          bool commit, int sync, uint64_t gran, JsonObject *args,
                          GError **errp);
-bool block_commit_base_writable(BlockNode *base, GError **errp);
+/* mirror-top.c: the filter-node-name filter above @src (its users moved
+ * onto it), and its removal (users moved to @to, the filter freed). */
+extern const TypeInfo block_mirror_top_type;
+BlockNode *block_mirror_filter_insert(BlockGraph *g, BlockNode *src, const char *name,
+                                      GError **errp);
+void block_mirror_filter_remove(BlockNode *f, BlockNode *to);
+bool block_commit_base_writable(BlockNode *base, bool *reopened, GError **errp);
+void block_commit_base_restore(BlockGraph *g, BlockNode *base, bool reopened);
+/* Set on an active commit's job (mirror.c) after block_mirror_create. */
+void block_mirror_set_base_reopened(Job *job, bool reopened);
 
 /* job.c */
 void block_jobs_init(BlockGraph *g);
@@ -160,6 +172,11 @@ void block_hmp_info(const char *what, const char *arg, GString *out);
 
 /* bitmap-qmp.c */
 extern const BlockQmpExtension block_bitmap_qmp;
+/* Transaction actions (bitmap-qmp.c): an added bitmap goes on abort; a
+ * removal is checked at prepare and done at commit. */
+bool block_bitmap_add_prepare(BlockGraph *g, JsonObject *args, BlockAction *a, GError **errp);
+bool block_bitmap_remove_prepare(BlockGraph *g, JsonObject *args, BlockAction *a,
+                                 GError **errp);
 
 /* stats helper */
 void block_stats_account(GMutex *lock, BlockStats *st, BlockReqType type, uint64_t bytes,

@@ -21,6 +21,7 @@ typedef struct Commit {
     BlockGraph *graph;
     BlockNode *top, *base, *above;
     bool base_was_read_only;
+    bool base_reopened;       /* base's file reopened read-write for the job */
     uint64_t cursor, length;
     uint8_t *buf;
     BlockBackend *hold_base;
@@ -88,6 +89,7 @@ static void commit_clean(Job *job)
     if (g_ptr_array_find(c->graph->nodes, c->base, NULL)) {
         c->base->read_only = c->base_was_read_only;
     }
+    block_commit_base_restore(c->graph, c->base, c->base_reopened);
 }
 
 static void commit_free(Job *job)
@@ -188,20 +190,24 @@ JsonNode *block_qmp_commit(BlockGraph *g, JsonObject *args, GError **errp)
             break;
         }
     }
-    if (!block_commit_base_writable(base, errp)) {
+    bool reopened;
+    if (!block_commit_base_writable(base, &reopened, errp)) {
         return NULL;
     }
     const char *id = block_job_id_arg(args, device);
     if (top == chain && block_node_is_active(top)) {
         Job *job = block_mirror_create(g, id, top, base, true, 0, 65536, args, errp);
         if (!job) {
+            block_commit_base_restore(g, base, reopened);
             return NULL;
         }
+        block_mirror_set_base_reopened(job, reopened);
         job_start(job);
         return qmp_empty_return();
     }
     BlockNode *above = block_chain_overlay_of(chain, top);
     if (!above) {
+        block_commit_base_restore(g, base, reopened);
         g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_INVALID,
                     "Top image '%s' is not used by a layer above it: commit the active layer "
                     "instead", top->node_name);
@@ -209,6 +215,7 @@ JsonNode *block_qmp_commit(BlockGraph *g, JsonObject *args, GError **errp)
     }
     int64_t len = block_node_length(top);
     if (len < 0) {
+        block_commit_base_restore(g, base, reopened);
         g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_IO, "Could not get the size of '%s'",
                     top->node_name);
         return NULL;
@@ -230,8 +237,10 @@ JsonNode *block_qmp_commit(BlockGraph *g, JsonObject *args, GError **errp)
         }
         g_free(c->buf);
         g_free(c);
+        block_commit_base_restore(g, base, reopened);
         return NULL;
     }
+    c->base_reopened = reopened;
     block_job_apply_args(job, args);
     for (BlockNode *n = top->backing->node; n != base; n = n->backing->node) {
         job_add_node(job, n, NULL);

@@ -284,3 +284,33 @@ bool granule_map_next_run_locked(GranuleMap *m, uint64_t from, uint8_t want, uin
     *bytes = MIN(j * m->gran, m->length) - *off;
     return true;
 }
+
+/* Under the lock: whether a granule of [off, off+bytes) is at @v. */
+bool granule_map_any_locked(GranuleMap *m, uint64_t off, uint64_t bytes, uint8_t v)
+{
+    if (!bytes) {
+        return false;
+    }
+    uint64_t first = off / m->gran, last = MIN((off + bytes - 1) / m->gran, m->n - 1);
+    for (uint64_t i = first; i <= last && i < m->n; i++) {
+        if (m->state[i] == v) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Under the lock: the granules of [off, off+bytes) still at @from go to @to. */
+void granule_map_settle_locked(GranuleMap *m, uint64_t off, uint64_t bytes, uint8_t from,
+                               uint8_t to)
+{
+    if (!bytes) {
+        return;
+    }
+    uint64_t first = off / m->gran, last = MIN((off + bytes - 1) / m->gran, m->n - 1);
+    for (uint64_t i = first; i <= last && i < m->n; i++) {
+        if (m->state[i] == from) {
+            granule_map_set_locked(m, i * m->gran, 1, to);
+        }
+    }
+}

@@ -501,6 +501,9 @@ static void worker(gpointer data, gpointer user_data)
      * outside the main loop, and a main loop about to block would not be
      * woken). */
     GSource *src = g_idle_source_new();
+    /* Default priority: an idle-priority source waits while a running
+     * guest keeps the main loop busy, and the job crawls. */
+    g_source_set_priority(src, G_PRIORITY_DEFAULT);
     g_source_set_callback(src, step_done, sd, NULL);
     g_source_attach(src, main_loop_context());
     g_source_unref(src);

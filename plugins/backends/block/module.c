@@ -126,5 +126,5 @@ static void block_init(void)
     }
 }
 
-TESSERA_MODULE(.name = "block", .kind = "library", .types = TESSERA_TYPES(&block_driver_type),
+TESSERA_MODULE(.name = "block", .kind = "library", .types = TESSERA_TYPES(&block_driver_type, &block_mirror_top_type),
                .init = block_init);

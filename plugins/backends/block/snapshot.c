@@ -269,6 +269,8 @@ static const struct {
     { "blockdev-mirror", prepare_mirror, "blockdev-mirror" },
     { "drive-mirror", prepare_drive_mirror, "drive-mirror" },
     { "blockdev-backup", block_backup_prepare, "blockdev-backup" },
+    { "block-dirty-bitmap-add", block_bitmap_add_prepare, "block-dirty-bitmap-add" },
+    { "block-dirty-bitmap-remove", block_bitmap_remove_prepare, "block-dirty-bitmap-remove" },
     { "abort", prepare_abort, NULL },
 };
 

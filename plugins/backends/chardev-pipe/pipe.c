@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "kernel/chardev.h"
+#include "kernel/hostfile.h"
 #include "kernel/module.h"
 
 #define TYPE_CHARDEV_PIPE TYPE_CHARDEV_PREFIX "pipe"
@@ -39,7 +40,7 @@ static void pipe_accept_input(Chardev *chr)
 
 static int open_fifo(const char *path)
 {
-    return open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    return host_file_open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
 }
 
 static bool pipe_open(Chardev *chr, OptDict *opts, GError **errp)

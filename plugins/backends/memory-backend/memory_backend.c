@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "kernel/core.h"
+#include "kernel/hostfile.h"
 #include "kernel/hostmem.h"
 #include "kernel/module.h"
 
@@ -82,7 +83,7 @@ static void *file_map(HostMemoryBackend *b, GError **errp)
                     "memory-backend-file: mem-path property not set");
         return NULL;
     }
-    int fd = open(f->mem_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600);
+    int fd = host_file_open(f->mem_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0) {
         g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,

@@ -19,6 +19,7 @@
 
 #include <glib-unix.h>
 
+#include "kernel/fdpass.h"
 #include "kernel/module.h"
 #include "kernel/runstate.h"
 #include "net/net.h"
@@ -209,14 +210,14 @@ static NetClientState *tap_init(OptDict *opts, const char *name, NetClientState 
                                 GError **errp)
 {
     bool vnet_hdr;
-    unsigned queues, fdnum;
+    unsigned queues;
+    int passed = -1;
     const char *ifname = opt_dict_get(opts, "ifname");
     const char *script = opt_dict_get(opts, "script");
     const char *downscript = opt_dict_get(opts, "downscript");
     bool has_fd = opt_dict_get(opts, "fd") != NULL;
     if (!net_opt_bool(opts, "vnet_hdr", false, &vnet_hdr, errp) ||
-        !net_opt_uint(opts, "queues", 1, TAP_MAX_QUEUES, &queues, errp) ||
-        !net_opt_uint(opts, "fd", 0, G_MAXINT, &fdnum, errp)) {
+        !net_opt_uint(opts, "queues", 1, TAP_MAX_QUEUES, &queues, errp)) {
         return NULL;
     }
     if (queues == 0) {
@@ -232,15 +233,14 @@ static NetClientState *tap_init(OptDict *opts, const char *name, NetClientState 
                     "fd= cannot be combined with ifname=, script=, downscript= or queues=");
         return NULL;
     }
-    if (has_fd && fcntl(fdnum, F_GETFD) < 0) {
-        g_set_error(errp, NET_ERROR, NET_ERROR_INVALID, "fd=%u is not an open file descriptor",
-                    fdnum);
+    /* fd=: an inherited fd's number, or a name QMP getfd gave one. */
+    if (has_fd && (passed = fdpass_resolve(opt_dict_get(opts, "fd"), errp)) < 0) {
         return NULL;
     }
     NetClientState *first = NULL;
     char actual[IFNAMSIZ] = "";
     for (unsigned q = 0; q < queues; q++) {
-        int fd = has_fd ? (int)fdnum : tap_open(q ? actual : ifname, vnet_hdr, queues > 1,
+        int fd = has_fd ? passed : tap_open(q ? actual : ifname, vnet_hdr, queues > 1,
                                                 actual, errp);
         if (fd < 0) {
             goto fail;

@@ -47,8 +47,9 @@ struct UserState {
     NetClientState nc;
     Slirp *slirp;
     UserSource *source;
-    GArray *polls;              /* GPollFD, index = slirp's */
-    GArray *attached;           /* gboolean per poll: added to the source */
+    GHashTable *pollrecs;       /* fd -> PollRec, each added to the source */
+    GPtrArray *polls;           /* this round's PollRec * (or NULL), index = slirp's */
+    guint round;
     gint64 deadline;            /* monotonic us when slirp's timers need a poll */
     struct in_addr vdhcp;
     GPtrArray *guestfwds;       /* GuestFwd * */
@@ -160,15 +161,32 @@ static const SlirpCb user_callbacks = {
 
 /* ---- polling -------------------------------------------------------------- */
 
+/* Slirp's poll list is rebuilt before every poll, but glib wakes its own
+ * loop whenever a source adds or removes a poll record: doing that for
+ * every socket each round made the main loop spin (never sleeping, and
+ * holding the device lock against the vCPU).  So each socket keeps one
+ * record while slirp wants events on it and only its events change in
+ * place (glib reads them at every query; records stay sorted by fd, as
+ * glib requires); a record is added or removed only when that set
+ * changes (a new socket, or input held back). */
+typedef struct PollRec {
+    GPollFD pfd;
+    guint round;                /* the last round slirp asked for it */
+} PollRec;
+
+static void pollrec_remove(UserState *s, PollRec *r)
+{
+    g_source_remove_poll(&s->source->src, &r->pfd);
+    g_hash_table_remove(s->pollrecs, GINT_TO_POINTER(r->pfd.fd)); /* frees it */
+}
+
 static void detach_polls(UserState *s)
 {
-    for (guint i = 0; i < s->polls->len; i++) {
-        if (g_array_index(s->attached, gboolean, i)) {
-            g_source_remove_poll(&s->source->src, &g_array_index(s->polls, GPollFD, i));
-        }
+    g_autoptr(GList) recs = g_hash_table_get_values(s->pollrecs);
+    for (GList *l = recs; l; l = l->next) {
+        pollrec_remove(s, l->data);
     }
-    g_array_set_size(s->polls, 0);
-    g_array_set_size(s->attached, 0);
+    g_ptr_array_set_size(s->polls, 0);
 }
 
 typedef struct FillCtx {
@@ -179,41 +197,60 @@ typedef struct FillCtx {
 static int user_add_poll(int fd, int events, void *opaque)
 {
     FillCtx *ctx = opaque;
-    GPollFD p = { .fd = fd };
+    UserState *s = ctx->s;
+    gushort ev = 0;
     if ((events & SLIRP_POLL_IN) && ctx->can_input) {
-        p.events |= G_IO_IN;
+        ev |= G_IO_IN;
     }
     if (events & SLIRP_POLL_OUT) {
-        p.events |= G_IO_OUT;
+        ev |= G_IO_OUT;
     }
     if (events & SLIRP_POLL_PRI) {
-        p.events |= G_IO_PRI;
+        ev |= G_IO_PRI;
     }
-    if ((events & SLIRP_POLL_ERR)) {
-        p.events |= G_IO_ERR;
+    if (events & SLIRP_POLL_ERR) {
+        ev |= G_IO_ERR;
     }
-    if ((events & SLIRP_POLL_HUP)) {
-        p.events |= G_IO_HUP;
+    if (events & SLIRP_POLL_HUP) {
+        ev |= G_IO_HUP;
     }
-    g_array_append_val(ctx->s->polls, p);
-    gboolean no = FALSE;
-    g_array_append_val(ctx->s->attached, no);
-    return ctx->s->polls->len - 1;
+    PollRec *r = NULL;
+    /* Nothing wanted (input held back): not polled at all, or a hung-up
+     * socket would wake the loop at once, every round. */
+    if (ev && fd >= 0) {
+        r = g_hash_table_lookup(s->pollrecs, GINT_TO_POINTER(fd));
+        if (!r) {
+            r = g_new0(PollRec, 1);
+            r->pfd.fd = fd;
+            g_hash_table_insert(s->pollrecs, GINT_TO_POINTER(fd), r);
+            g_source_add_poll(&s->source->src, &r->pfd);
+        } else if (r->round == s->round) {
+            ev |= r->pfd.events; /* the same fd twice in one round */
+        }
+        r->pfd.events = ev;
+        r->pfd.revents = 0;
+        r->round = s->round;
+    }
+    g_ptr_array_add(s->polls, r);
+    return s->polls->len - 1;
 }
 
 static gboolean user_prepare(GSource *src, gint *timeout)
 {
     UserState *s = ((UserSource *)src)->s;
-    detach_polls(s);
     FillCtx ctx = { .s = s, .can_input = net_peer_can_receive(&s->nc) };
     uint32_t ms = UINT32_MAX;
+    s->round++;
+    g_ptr_array_set_size(s->polls, 0);
     slirp_pollfds_fill(s->slirp, &ms, user_add_poll, &ctx);
-    /* Add after filling: the array may move while it grows. */
-    for (guint i = 0; i < s->polls->len; i++) {
-        GPollFD *p = &g_array_index(s->polls, GPollFD, i);
-        if (p->events) {
-            g_source_add_poll(src, p);
-            g_array_index(s->attached, gboolean, i) = TRUE;
+    GHashTableIter it;
+    gpointer key, val;
+    g_hash_table_iter_init(&it, s->pollrecs);
+    while (g_hash_table_iter_next(&it, &key, &val)) {
+        PollRec *r = val;
+        if (r->round != s->round) {
+            g_source_remove_poll(src, &r->pfd);
+            g_hash_table_iter_remove(&it);
         }
     }
     if (ms > 1000) {
@@ -228,7 +265,8 @@ static gboolean user_check(GSource *src)
 {
     UserState *s = ((UserSource *)src)->s;
     for (guint i = 0; i < s->polls->len; i++) {
-        if (g_array_index(s->polls, GPollFD, i).revents) {
+        PollRec *r = g_ptr_array_index(s->polls, i);
+        if (r && r->pfd.revents) {
             return TRUE;
         }
     }
@@ -238,10 +276,10 @@ static gboolean user_check(GSource *src)
 static int user_get_revents(int idx, void *opaque)
 {
     UserState *s = opaque;
-    if (idx < 0 || (guint)idx >= s->polls->len) {
+    if (idx < 0 || (guint)idx >= s->polls->len || !g_ptr_array_index(s->polls, idx)) {
         return 0;
     }
-    int r = g_array_index(s->polls, GPollFD, idx).revents, out = 0;
+    int r = ((PollRec *)g_ptr_array_index(s->polls, idx))->pfd.revents, out = 0;
     out |= (r & G_IO_IN) ? SLIRP_POLL_IN : 0;
     out |= (r & G_IO_OUT) ? SLIRP_POLL_OUT : 0;
     out |= (r & G_IO_PRI) ? SLIRP_POLL_PRI : 0;
@@ -255,7 +293,10 @@ static gboolean user_dispatch(GSource *src, GSourceFunc cb, gpointer data)
     UserState *s = ((UserSource *)src)->s;
     slirp_pollfds_poll(s->slirp, 0, user_get_revents, s);
     for (guint i = 0; i < s->polls->len; i++) {
-        g_array_index(s->polls, GPollFD, i).revents = 0;
+        PollRec *r = g_ptr_array_index(s->polls, i);
+        if (r) {
+            r->pfd.revents = 0;
+        }
     }
     return G_SOURCE_CONTINUE;
 }
@@ -322,8 +363,8 @@ static void user_cleanup(NetClientState *nc)
     if (s->guestfwds) {
         g_ptr_array_unref(s->guestfwds);
     }
-    g_array_unref(s->polls);
-    g_array_unref(s->attached);
+    g_ptr_array_unref(s->polls);
+    g_hash_table_unref(s->pollrecs);
     g_free(s->hostname);
     g_free(s->domainname);
     g_free(s->tftp);
@@ -661,8 +702,8 @@ static NetClientState *user_init(OptDict *opts, const char *name, NetClientState
     if (!s) {
         return NULL;
     }
-    s->polls = g_array_new(false, true, sizeof(GPollFD));
-    s->attached = g_array_new(false, true, sizeof(gboolean));
+    s->polls = g_ptr_array_new();
+    s->pollrecs = g_hash_table_new_full(NULL, NULL, NULL, g_free);
     s->timers = g_ptr_array_new();
     s->guestfwds = g_ptr_array_new();
     s->vdhcp = dhcp;

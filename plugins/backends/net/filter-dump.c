@@ -7,9 +7,12 @@
  * command line before their netdev attach once netdevs are created.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "kernel/hostfile.h"
 #include "kernel/log.h"
 #include "net-internal.h"
 
@@ -43,7 +46,13 @@ static bool dump_attach(NetFilterDump *f, GError **errp)
                     "filter-dump: netdev '%s' already has a dump filter", f->netdev);
         return false;
     }
-    FILE *fp = fopen(f->file, "wb");
+    int fd = host_file_open(f->file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    FILE *fp = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (!fp && fd >= 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
     if (!fp) {
         g_set_error(errp, NET_ERROR, NET_ERROR_HOST, "filter-dump: cannot open '%s': %s",
                     f->file, g_strerror(errno));

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kernel/hostfile.h"
 #include "kernel/log.h"
 #include "kernel/module.h"
 #include "rng/rng.h"
@@ -26,7 +27,7 @@ OBJECT_DECLARE_SIMPLE_TYPE(RngRandom, RNG_RANDOM, TYPE_RNG_RANDOM)
 
 static bool open_file(RngRandom *s, const char *name, GError **errp)
 {
-    int fd = open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    int fd = host_file_open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
     if (fd < 0) {
         g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(errno),
                     "rng-random: cannot open '%s': %s", name, g_strerror(errno));

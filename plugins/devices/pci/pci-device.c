@@ -367,6 +367,8 @@ static void init_header(PCIDevice *dev)
     pci_set_byte(w + PCI_INTERRUPT_LINE, 0xff);
 }
 
+static void pci_device_unrealize(DeviceState *d);
+
 static bool pci_device_realize(DeviceState *d, GError **errp)
 {
     PCIDevice *dev = PCI_DEVICE(d);
@@ -399,7 +401,9 @@ static bool pci_device_realize(DeviceState *d, GError **errp)
         dev->bm_ready = true;
     }
     if (pc->realize && !pc->realize(dev, errp)) {
-        bus->devices[dev->devfn] = NULL;
+        /* Undo what both realized (the bus-master address space first of
+         * all: a freed device must not stay among the address spaces). */
+        pci_device_unrealize(d);
         return false;
     }
     dev->reset_config = g_memdup2(dev->config, dev->config_size);

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "block/block.h"
+#include "kernel/bootorder.h"
 #include "kernel/core.h"
 #include "kernel/log.h"
 #include "kernel/module.h"
@@ -83,6 +84,7 @@ typedef struct VirtIOBlock {
     uint16_t queue_size;
     uint32_t logical_block_size, physical_block_size;
     bool discard, write_zeroes, config_wce;
+    int32_t bootindex;
     BlockBackend *blk;
     int in_flight;
 } VirtIOBlock;
@@ -398,6 +400,9 @@ static bool blk_realize(VirtIODevice *vdev, GError **errp)
                     VIRTIO_BLK_ID_BYTES);
         return false;
     }
+    if (!boot_order_add(s->bootindex, s, name, errp)) {
+        return false;
+    }
     GError *err = NULL;
     BlockGraph *g = block_graph_default();
     s->blk = g ? blk_for_device(g, s->drive, name, &err) : NULL;
@@ -405,6 +410,7 @@ static bool blk_realize(VirtIODevice *vdev, GError **errp)
         g_set_error(errp, VIRTIO_ERROR, 0, "%s: %s", name,
                     err ? err->message : "the block layer is not loaded");
         g_clear_error(&err);
+        boot_order_del(s);
         return false;
     }
     if (!blk_is_inserted(s->blk)) {
@@ -434,6 +440,7 @@ static bool blk_realize(VirtIODevice *vdev, GError **errp)
 fail:
     blk_detach_device(s->blk);
     s->blk = NULL;
+    boot_order_del(s);
     return false;
 }
 
@@ -444,6 +451,7 @@ static void blk_unrealize(VirtIODevice *vdev)
         blk_detach_device(s->blk); /* drains: no completion comes after this */
         s->blk = NULL;
     }
+    boot_order_del(s);
 }
 
 static void blk_reset(VirtIODevice *vdev)
@@ -468,6 +476,8 @@ static const PropertyInfo blk_props[] = {
     PROP_BOOL("write-zeroes", VirtIOBlock, write_zeroes, true, "offer WRITE_ZEROES"),
     PROP_BOOL("config-wce", VirtIOBlock, config_wce, true,
               "let the guest switch the write cache (CONFIG_WCE)"),
+    PROP_INT32("bootindex", VirtIOBlock, bootindex, -1,
+               "place in the boot order (-1: none; boards boot -kernel/-bios)"),
     PROP_END
 };
 

@@ -22,6 +22,7 @@
  */
 #include <string.h>
 
+#include "kernel/bootorder.h"
 #include "kernel/log.h"
 #include "kernel/module.h"
 #include "net/net.h"
@@ -73,6 +74,7 @@ struct VirtIONet {
     char *netdev;
     char *mac_str;
     uint16_t mtu;
+    int32_t bootindex;
     bool mq, mrg_rxbuf, csum;
     /* state */
     uint8_t mac[6];
@@ -638,6 +640,12 @@ static DeviceState *net_user_device(VirtIODevice *vdev)
     return DEVICE(vdev);
 }
 
+static const char *id_or_name(VirtIODevice *vdev)
+{
+    DeviceState *dev = net_user_device(vdev);
+    return dev->id ? dev->id : vdev->name;
+}
+
 static bool net_realize(VirtIODevice *vdev, GError **errp)
 {
     VirtIONet *n = VIRTIO_NET(vdev);
@@ -655,6 +663,9 @@ static bool net_realize(VirtIODevice *vdev, GError **errp)
     if (n->mtu && (n->mtu < 68 || n->mtu > 65535 - 14)) {
         g_set_error(errp, VIRTIO_ERROR, 0, "%s: mtu %u out of range (68..65521)", vdev->name,
                     n->mtu);
+        return false;
+    }
+    if (!boot_order_add(n->bootindex, n, id_or_name(vdev), errp)) {
         return false;
     }
     g_autoptr(GPtrArray) queues = n->netdev ? netdev_queues(n->netdev) : g_ptr_array_new();
@@ -685,6 +696,7 @@ static bool net_realize(VirtIODevice *vdev, GError **errp)
                 net_client_free(&n->pairs[k]->nc);
                 n->pairs[k] = NULL;
             }
+            boot_order_del(n);
             return false;
         }
         q->n = n;
@@ -716,6 +728,7 @@ static void net_unrealize(VirtIODevice *vdev)
             n->pairs[i] = NULL;
         }
     }
+    boot_order_del(n);
 }
 
 static GVariant *stat_get(Object *obj, Property *prop)
@@ -738,6 +751,8 @@ static const PropertyInfo net_props[] = {
     PROP_STRING("netdev", VirtIONet, netdev, NULL, "the netdev this NIC is joined to"),
     PROP_STRING("mac", VirtIONet, mac_str, NULL, "MAC address (default 52:54:00:12:34:56+n)"),
     PROP_UINT16("mtu", VirtIONet, mtu, 0, "MTU advertised to the guest (0: none)"),
+    PROP_INT32("bootindex", VirtIONet, bootindex, -1,
+               "place in the boot order (-1: none; boards boot -kernel/-bios)"),
     PROP_BOOL("mq", VirtIONet, mq, false, "one queue pair per netdev queue (multiqueue tap)"),
     PROP_BOOL("mrg_rxbuf", VirtIONet, mrg_rxbuf, true, "mergeable receive buffers"),
     PROP_BOOL("csum", VirtIONet, csum, true,

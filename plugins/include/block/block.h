@@ -164,6 +164,9 @@ struct BlockDriver {
                              GError **errp);
     /* Forget the stored copy of a persistent bitmap now (remove). */
     bool (*remove_persistent_bitmap)(BlockNode *bs, const char *name, GError **errp);
+    /* Switch the host object to read-only or read-write access in place
+     * (block-commit into a backing file opened read-only); NULL: cannot. */
+    bool (*reopen)(BlockNode *bs, bool read_only, GError **errp);
     /* The process ends: write what must be on disk (persistent bitmaps, the
      * clean state), leaving the node usable.  Main loop, nothing in flight. */
     void (*inactivate)(BlockNode *bs);

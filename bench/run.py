@@ -169,7 +169,7 @@ def qemu_version():
     return out.splitlines()[0] if out else 'unknown'
 
 
-def write_report(rows, runs, build):
+def write_report(rows, runs, build, load=None):
     path = os.path.join(ROOT, 'docs', 'performance.md')
     lines = [
         '<!-- SPDX-License-Identifier: MIT -->',
@@ -181,6 +181,8 @@ def write_report(rows, runs, build):
         '- date: %s' % datetime.date.today().isoformat(),
         '- machine: %s, %d cores' % (platform.machine(), os.cpu_count()),
         '- Tessera build: %s' % os.path.relpath(build, ROOT),
+        '- load average (1 min) when the runs started: %s on %d cores'
+        % ('%.1f' % load if load is not None else 'unknown', os.cpu_count()),
         '- QEMU: %s' % qemu_version(),
         '',
         '| measure | Tessera | QEMU | ratio | goal |',
@@ -234,11 +236,12 @@ def main():
         sys.exit('bench: %s not found; build with scons mode=release' % tessera)
     if not shutil.which(QEMU):
         sys.exit('bench: %s not found; run scripts/setup.sh (package qemu-system-misc)' % QEMU)
+    load = os.getloadavg()[0]
     rows = measure(args.runs, tessera, args.only)
     if args.only:
         print('bench: --only: docs/performance.md left as it is')
         return
-    write_report(rows, args.runs, args.build)
+    write_report(rows, args.runs, args.build, load)
 
 
 if __name__ == '__main__':

@@ -70,12 +70,12 @@ static unsigned xg_tlb_check(XGen *g, unsigned memop, int mmu, size_t cmp_off)
 {
     g_assert((unsigned)mmu < g->v->nb_mmu_modes);
     unsigned size = ir_memop_size(memop);
+    /* rdx = tlb[mmu] + ((addr >> PAGE_BITS) & (TLB_SIZE - 1)) * 32 */
+    G_STATIC_ASSERT(TCG_PAGE_BITS >= 5 && ((TCG_TLB_SIZE - 1) << 5) <= INT32_MAX);
     xg_mov_rr(g, true, RDX, RAX);
-    xg_shift_ri(g, SH_SHR, true, RDX, TCG_PAGE_BITS);
-    xg_arith_ri(g, AR_AND, false, RDX, TCG_TLB_SIZE - 1);
-    xg_shift_ri(g, SH_SHL, true, RDX, 5);
-    xg_movi(g, true, RCX, (uint64_t)(uintptr_t)g->v->tlb[mmu]);
-    xg_rr(g, 0x01, true, RCX, RDX);                     /* add rdx, rcx */
+    xg_shift_ri(g, SH_SHR, true, RDX, TCG_PAGE_BITS - 5);
+    xg_arith_ri(g, AR_AND, false, RDX, (TCG_TLB_SIZE - 1) << 5);
+    xg_rm(g, 0x03, true, RDX, R_VCPU, (int32_t)offsetof(TcgVcpu, tlb[mmu]));
     xg_mov_rr(g, true, RCX, RAX);
     xg_arith_ri(g, AR_AND, true, RCX, (int32_t)(TCG_PAGE_MASK | (size - 1)));
     xg_rm(g, 0x3b, true, RCX, RDX, (int32_t)cmp_off);   /* cmp rcx, [rdx+off] */
@@ -567,8 +567,11 @@ static void xg_enter_rax(XGen *g)
 static void xg_goto_tb(XGen *g, uint64_t slot)
 {
     g_assert(slot < IR_MAX_GOTO_TB);
-    while ((xg_pos(g) + 1) & 3) {
-        xg_b(g, 0x90);                                   /* nop: align the rel32 */
+    /* Align the rel32 with one nop instruction of 1-3 bytes. */
+    static const uint8_t nops[3][3] = { { 0x90 }, { 0x66, 0x90 }, { 0x0f, 0x1f, 0x00 } };
+    unsigned pad = (3 - (xg_pos(g) & 3)) & 3;
+    for (unsigned i = 0; i < pad; i++) {
+        xg_b(g, nops[pad - 1][i]);
     }
     g->jmp_off[slot] = xg_jmp(g);
 }
@@ -582,15 +585,20 @@ static void xg_lookup_and_goto(XGen *g)
         xg_rm(g, 0x8b, true, RCX, R_VCPU, offsetof(TcgVcpu, jmp_cache));
         xg_rr(g, 0x85, true, RCX, RCX);
         miss[nmiss++] = xg_jcc(g, CC_E);
+        /* rdx = tcg_jc_hash(pc), r11 scratch */
         xg_rm(g, 0x8b, true, RAX, R_ENV, (int32_t)g->v->pc_offset);
         xg_mov_rr(g, true, RDX, RAX);
-        xg_shift_ri(g, SH_SHR, true, RDX, 12);
-        xg_rr(g, 0x31, true, RAX, RDX);                  /* xor rdx, rax */
-        xg_shift_ri(g, SH_SHR, true, RDX, 1);
-        xg_arith_ri(g, AR_AND, false, RDX, TCG_JMP_CACHE_SIZE - 1);
-        xg_shift_ri(g, SH_SHL, true, RDX, 3);
-        xg_rr(g, 0x01, true, RCX, RDX);                  /* add rdx, rcx */
-        xg_rm(g, 0x8b, true, RDX, RDX, 0);               /* rdx = entry */
+        xg_shift_ri(g, SH_SHR, true, RDX, 6);
+        xg_mov_rr(g, true, R11, RDX);
+        xg_arith_ri(g, AR_AND, false, RDX,
+                    (int32_t)((TCG_JMP_CACHE_SIZE - 1) & ~(TCG_JMP_GROUP_SIZE - 1)));
+        xg_rr(g, 0x31, true, RAX, R11);                  /* xor r11, rax */
+        xg_shift_ri(g, SH_SHR, true, R11, 1);
+        xg_arith_ri(g, AR_AND, false, R11, TCG_JMP_GROUP_SIZE - 1);
+        xg_rr(g, 0x09, true, R11, RDX);                  /* or rdx, r11 */
+        static const uint8_t load_entry[] = { 0x48, 0x8b, 0x14, 0xd1 };
+        memcpy(xg_room(g, sizeof(load_entry)), load_entry, sizeof(load_entry));
+                                                         /* mov rdx, [rcx + rdx * 8] */
         xg_rr(g, 0x85, true, RDX, RDX);
         miss[nmiss++] = xg_jcc(g, CC_E);
         xg_rm(g, 0x3b, true, RAX, RDX, offsetof(TcgTb, pc));
@@ -625,15 +633,15 @@ static void xg_lookup_and_goto(XGen *g)
  */
 static void xg_entry(XGen *g)
 {
+    /* (exit_flag, icache_gen) == (entry_zero, verified_gen) in one compare. */
+    G_STATIC_ASSERT(offsetof(TcgVcpu, icache_gen) == offsetof(TcgVcpu, exit_flag) + 4);
+    G_STATIC_ASSERT(offsetof(TcgTb, verified_gen) == offsetof(TcgTb, entry_zero) + 4);
+    G_STATIC_ASSERT(sizeof(((TcgVcpu *)0)->exit_flag) == 4);
     xg_movi(g, true, R_TB, (uint64_t)(uintptr_t)g->tb);
-    xg_rm(g, 0x83, false, AR_CMP, R_VCPU, offsetof(TcgVcpu, exit_flag));
-    xg_b(g, 0);
+    xg_rm(g, 0x8b, true, RAX, R_VCPU, offsetof(TcgVcpu, exit_flag));
+    xg_rm(g, 0x3b, true, RAX, R_TB, offsetof(TcgTb, entry_zero));
     unsigned a1 = xg_jcc(g, CC_NE);
-    xg_rm(g, 0x8b, false, RAX, R_TB, offsetof(TcgTb, verified_gen));
-    xg_rm(g, 0x3b, false, RAX, R_VCPU, offsetof(TcgVcpu, icache_gen));
-    unsigned a2 = xg_jcc(g, CC_NE);
     g_array_append_val(g->aborts, a1);
-    g_array_append_val(g->aborts, a2);
 }
 
 /* The entry's way out: the guest state goes back to this block's start. */

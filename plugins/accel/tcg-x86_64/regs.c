@@ -278,6 +278,31 @@ G_GNUC_INTERNAL int xg_result_reg(XGen *g, uint64_t t)
     return c->reg;
 }
 
+/*
+ * The result register for d = op(x, ...) when x is a block temp read for the
+ * last time here: x's register is handed over to d (which becomes dirty
+ * there), so no copy is needed.  Otherwise as xg_result_reg().  d must be
+ * neither x nor another operand of the op.
+ */
+static int xg_result_reg_from(XGen *g, uint64_t d, uint64_t x)
+{
+    int xi = g->temp_reg[x];
+    if (xi < 0 || xg_is_global(g, x) || g->last_use[x] != g->cur_op || d == x) {
+        return xg_result_reg(g, d);
+    }
+    int di = g->temp_reg[d];
+    if (di >= 0) {
+        xg_cache_drop(g, &g->cache[di]);         /* its old value is overwritten */
+    }
+    XCacheReg *c = &g->cache[xi];
+    g->temp_reg[x] = -1;
+    c->temp = (int64_t)d;
+    g->temp_reg[d] = (int8_t)xi;
+    c->dirty = true;
+    c->stamp = ++g->stamp;
+    return c->reg;
+}
+
 G_GNUC_INTERNAL bool xg_is_var(XGen *g, uint64_t t)
 {
     uint8_t k = g->ir->temps[t].kind;
@@ -305,6 +330,9 @@ G_GNUC_INTERNAL bool xg_binop_direct(XGen *g, IrOpcode opc, bool w, uint64_t d, 
         return false;
     }
     int32_t imm = 0;
+    if (opc == IR_OP_SUB && xg_imm32(g, x, w, &imm) && imm == 0 && xg_is_var(g, y)) {
+        return xg_unop_direct(g, IR_OP_NEG, w, d, y);     /* 0 - y */
+    }
     bool is_imm = xg_imm32(g, y, w, &imm);
     if (!is_imm && comm && xg_imm32(g, x, w, &imm)) {
         uint64_t t = x;
@@ -335,7 +363,7 @@ G_GNUC_INTERNAL bool xg_binop_direct(XGen *g, IrOpcode opc, bool w, uint64_t d, 
         }
         xg_cached(g, x);            /* refresh x's stamp past y's allocation */
     }
-    int rd = xg_result_reg(g, d);
+    int rd = d == y ? xg_result_reg(g, d) : xg_result_reg_from(g, d, x);
     if (rd != rx) {
         xg_mov_rr(g, w, rd, rx);
     }
@@ -377,8 +405,10 @@ G_GNUC_INTERNAL bool xg_unop_direct(XGen *g, IrOpcode opc, bool w, uint64_t d, u
     int rd;
     switch (opc) {
     case IR_OP_MOV:
-        rd = xg_result_reg(g, d);
-        xg_mov_rr(g, w, rd, rs);
+        rd = xg_result_reg_from(g, d, src);
+        if (rd != rs) {
+            xg_mov_rr(g, w, rd, rs);
+        }
         return true;
     case IR_OP_EXT32S:
     case IR_OP_EXTS_I32_I64:
@@ -410,7 +440,7 @@ G_GNUC_INTERNAL bool xg_unop_direct(XGen *g, IrOpcode opc, bool w, uint64_t d, u
     }
     case IR_OP_NEG:
     case IR_OP_NOT:
-        rd = xg_result_reg(g, d);
+        rd = xg_result_reg_from(g, d, src);
         if (rd != rs) {
             xg_mov_rr(g, w, rd, rs);
         }

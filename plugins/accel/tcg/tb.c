@@ -33,6 +33,16 @@ void tcg_jmp_cache_clear(TcgVcpuState *v)
     memset(v->jmp_cache, 0, sizeof(v->jmp_cache));
 }
 
+/* Drop the entries of blocks starting in @vaddr's page or the one before
+ * (which may extend into it). */
+void tcg_jmp_cache_clear_page(TcgVcpuState *v, uint64_t vaddr)
+{
+    for (int i = 0; i < 2; i++) {
+        uint64_t page = (vaddr & TCG_PAGE_MASK) - (uint64_t)i * TCG_PAGE_SIZE;
+        memset(&v->jmp_cache[tcg_jc_group(page)], 0, TCG_JMP_GROUP_SIZE * sizeof(TcgTb *));
+    }
+}
+
 bool tcg_tb_cache_init(TcgVcpuState *v)
 {
     v->tb_hash = g_new0(TcgTb *, TCG_TB_HASH_SIZE);

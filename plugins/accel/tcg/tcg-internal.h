@@ -204,6 +204,7 @@ GHashTable *tcg_pages_new(void);
 void tcg_tb_process_retired(TcgVcpuState *v);
 void tcg_tb_flush_vcpu(TcgVcpuState *v);
 void tcg_jmp_cache_clear(TcgVcpuState *v);
+void tcg_jmp_cache_clear_page(TcgVcpuState *v, uint64_t vaddr);
 
 /* ---- tlb.c ----------------------------------------------------------------- */
 

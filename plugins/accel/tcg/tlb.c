@@ -85,9 +85,11 @@ void tcg_tlb_flush_page_local(TcgVcpuState *v, uint64_t vaddr)
 {
     uint64_t page = vaddr & TCG_PAGE_MASK;
     unsigned idx = tcg_tlb_index(vaddr);
+    bool large = false;
     for (unsigned m = 0; m < v->pub.nb_mmu_modes; m++) {
         if (v->large_page_mask[m] && (vaddr & v->large_page_mask[m]) == v->large_page_addr[m]) {
             tlb_flush_mmu(v, m);
+            large = true;
             continue;
         }
         TcgTlbEntry *e = &v->pub.tlb[m][idx];
@@ -96,8 +98,14 @@ void tcg_tlb_flush_page_local(TcgVcpuState *v, uint64_t vaddr)
             tlb_entry_clear(e, &v->tlb_full[m][idx]);
         }
     }
-    /* Blocks are found by virtual pc; the mapping of this page changed. */
-    tcg_jmp_cache_clear(v);
+    /* Blocks are found by virtual pc; the mapping of this page (or of a
+     * large page around it, whose other pages' blocks are anywhere in the
+     * jump cache) changed. */
+    if (large) {
+        tcg_jmp_cache_clear(v);
+    } else {
+        tcg_jmp_cache_clear_page(v, vaddr);
+    }
 }
 
 bool tcg_tlb_init(TcgVcpuState *v)

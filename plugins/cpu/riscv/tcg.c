@@ -71,6 +71,7 @@ static void riscv_tcg_get_tb_cpu_state(CPUState *cs, uint64_t *pc, uint64_t *fla
         if (fs == FS_DIRTY) {
             f |= TB_FLAG_FS_DIRTY;
         }
+        f |= ((uint64_t)env->frm << TB_FLAG_FRM_SHIFT) & TB_FLAG_FRM_MASK;
     }
     f |= riscv_trigger_tb_flags(env);
     *pc = env->pc;
@@ -263,13 +264,19 @@ void riscv_helper_wfi(CPURISCVState *env, uint64_t insn)
     cpu->engine->loop_exit(cs, 0);
 }
 
-void riscv_helper_sfence_vma(CPURISCVState *env, uint64_t insn)
+/* sfence.vma rs1, rs2: with rs1 = x0 every translation goes; otherwise
+ * those of @vaddr's page (for every ASID: a superset of what rs2 names). */
+void riscv_helper_sfence_vma(CPURISCVState *env, uint64_t insn, uint64_t vaddr)
 {
     RISCVCPU *cpu = riscv_env_cpu(env);
     if (env->priv == PRV_U || (env->priv == PRV_S && (env->mstatus & MSTATUS_TVM))) {
         raise_at(cpu, EXCP_ILLEGAL_INST, insn, TCG_GETPC());
     }
-    cpu->engine->tlb_flush(CPU(cpu));
+    if (((insn >> 15) & 31) != 0) {
+        cpu->engine->tlb_flush_page(CPU(cpu), vaddr);
+    } else {
+        cpu->engine->tlb_flush(CPU(cpu));
+    }
 }
 
 void riscv_helper_fence_i(CPURISCVState *env)

@@ -28,6 +28,7 @@ typedef struct DisasContext {
     int mem_idx;
     bool fs_on;
     bool fs_dirty;
+    unsigned frm;           /* frm from the TB flags (valid while fs_on) */
     bool ended;             /* the block's last op has been emitted */
     uint32_t raw;           /* instruction bits (16 or 32) */
     unsigned len;           /* 2 or 4 */
@@ -196,6 +197,30 @@ static bool gen_r_w(DisasContext *ctx, arg_r *a, BinOp op32)
 static bool gen_i_w(DisasContext *ctx, arg_i *a, BinOp op32)
 {
     return gen_w(ctx, a->rd, a->rs1, cst(ctx, a->imm), op32);
+}
+
+/*
+ * The *W forms whose low 32 result bits depend only on the operands' low
+ * 32 bits (add, sub, mul, shift left by a constant below 32): a 64-bit op,
+ * then sign extension from bit 31, with no i32 temps in between.
+ */
+static bool gen_w64(DisasContext *ctx, int64_t rd, int64_t rs1, IrTemp y64, BinOp op64)
+{
+    IrBuilder *b = ctx->b;
+    IrTemp r = ir_temp_new_i64(b);
+    op64(b, r, gpr_src(ctx, rs1), y64);
+    ir_ext32s_i64(b, gpr_dst(ctx, rd), r);
+    return true;
+}
+
+static bool gen_r_w64(DisasContext *ctx, arg_r *a, BinOp op64)
+{
+    return gen_w64(ctx, a->rd, a->rs1, gpr_src(ctx, a->rs2), op64);
+}
+
+static bool gen_i_w64(DisasContext *ctx, arg_i *a, BinOp op64)
+{
+    return gen_w64(ctx, a->rd, a->rs1, cst(ctx, a->imm), op64);
 }
 
 /* 32-bit unary op, result zero-extended (clzw, ctzw, cpopw). */
@@ -419,6 +444,7 @@ unsigned riscv_translate(CPUState *cs, IrBuilder *b)
         .mem_idx = (b->flags & TB_FLAG_MEMIDX_MASK) >> TB_FLAG_MEMIDX_SHIFT,
         .fs_on = (b->flags & TB_FLAG_FS_ON) != 0,
         .fs_dirty = (b->flags & TB_FLAG_FS_DIRTY) != 0,
+        .frm = (unsigned)((b->flags & TB_FLAG_FRM_MASK) >> TB_FLAG_FRM_SHIFT),
     };
     uint64_t pc = b->pc_first;
     /*

@@ -24,6 +24,10 @@
 /* Sdtrig triggers that can fire now: check each instruction / access. */
 #define TB_FLAG_TRIG_EXEC   (1ull << 6)
 #define TB_FLAG_TRIG_MEM    (1ull << 7)
+/* frm while FS is on (every frm write ends its block): dynamic-rm FP ops
+ * need no run-time frm check or read when it is a valid mode. */
+#define TB_FLAG_FRM_SHIFT   8
+#define TB_FLAG_FRM_MASK    (0x7ull << TB_FLAG_FRM_SHIFT)
 
 extern const TcgGlobalDesc riscv_tcg_globals[RISCV_NUM_GLOBALS];
 
@@ -44,7 +48,7 @@ uint64_t riscv_helper_csr(CPURISCVState *env, uint64_t csrno, uint64_t new_val,
 uint64_t riscv_helper_mret(CPURISCVState *env, uint64_t insn);
 uint64_t riscv_helper_sret(CPURISCVState *env, uint64_t insn);
 void riscv_helper_wfi(CPURISCVState *env, uint64_t insn);
-void riscv_helper_sfence_vma(CPURISCVState *env, uint64_t insn);
+void riscv_helper_sfence_vma(CPURISCVState *env, uint64_t insn, uint64_t vaddr);
 void riscv_helper_fence_i(CPURISCVState *env);
 void riscv_helper_check_frm(CPURISCVState *env, uint64_t insn);
 uint64_t riscv_helper_farith_s(CPURISCVState *env, uint64_t op, uint64_t a, uint64_t b,

@@ -103,11 +103,25 @@ static inline unsigned tcg_tlb_index(uint64_t vaddr)
 #define TCG_JMP_CACHE_BITS 12
 #define TCG_JMP_CACHE_SIZE (1u << TCG_JMP_CACHE_BITS)
 
-/* Jump cache index of a virtual pc (pcs are at least 2-byte aligned);
- * compiled code computes the same: ((pc >> 12) ^ pc) >> 1, masked. */
+/*
+ * Jump cache index of a virtual pc (pcs are at least 2-byte aligned): the
+ * page's group of TCG_JMP_GROUP_SIZE entries (low page-number bits), then a
+ * slot in the group from the offset bits, so that a page's blocks can be
+ * dropped without clearing the whole cache.  Compiled code computes the
+ * same: ((pc >> 6) & group mask) | (((pc >> 6) ^ pc) >> 1 & slot mask).
+ */
+#define TCG_JMP_GROUP_BITS 6
+#define TCG_JMP_GROUP_SIZE (1u << TCG_JMP_GROUP_BITS)
+G_STATIC_ASSERT(TCG_PAGE_BITS == 2 * TCG_JMP_GROUP_BITS && TCG_JMP_CACHE_BITS == 12);
+static inline unsigned tcg_jc_group(uint64_t vaddr)
+{
+    return (unsigned)((vaddr >> TCG_JMP_GROUP_BITS) &
+                      ((TCG_JMP_CACHE_SIZE - 1) & ~(TCG_JMP_GROUP_SIZE - 1)));
+}
+
 static inline unsigned tcg_jc_hash(uint64_t pc)
 {
-    return (unsigned)(((pc >> 12) ^ pc) >> 1) & (TCG_JMP_CACHE_SIZE - 1);
+    return tcg_jc_group(pc) | ((unsigned)(((pc >> 6) ^ pc) >> 1) & (TCG_JMP_GROUP_SIZE - 1));
 }
 
 /* ---- translation blocks -------------------------------------------------- */
@@ -129,10 +143,13 @@ struct TcgTb {
     /* Backend code and its size in bytes (for the cache size limit). */
     void *code;
     size_t code_size;
-    volatile int invalid;   /* invalidated: never enter again */
+    /* Always 0.  With verified_gen it forms the 64-bit word that compiled
+     * code compares, in one load, with TcgVcpu's exit_flag and icache_gen. */
+    uint32_t entry_zero;
     /* TcgVcpu.icache_gen when the code bytes were last checked; compiled
      * code follows a chain link only when it equals the current one. */
     uint32_t verified_gen;
+    volatile int invalid;   /* invalidated: never enter again */
     /* Engine bookkeeping follows (see tcg-internal.h). */
     TcgVcpu *owner;
     TcgTb *hash_next;

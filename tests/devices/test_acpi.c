@@ -359,7 +359,7 @@ END_TEST
 
 START_TEST(test_ged_selector)
 {
-    DevTestPins pins;
+    DevTestPins pins = { 0 };
     DeviceState *dev = devtest_create(TYPE_ACPI_GED, &pins, NULL);
     ck_assert_uint_eq(devtest_read(dev, 0, 4), 0);
     acpi_ged_event(dev, ACPI_GED_POWER_DOWN);

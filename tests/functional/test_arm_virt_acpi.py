@@ -112,8 +112,8 @@ class AcpiTables(unittest.TestCase):
     def test_gicv2_tables(self):
         b = Board(self)
         tables = self.walk(self.load(b))
-        self.assertEqual(sorted(tables), ['APIC', 'DSDT', 'FACP', 'GTDT', 'IORT', 'MCFG',
-                                          'PPTT', 'SPCR', 'XSDT'])
+        self.assertEqual(sorted(tables), ['APIC', 'DBG2', 'DSDT', 'FACP', 'GTDT', 'IORT',
+                                          'MCFG', 'PPTT', 'SPCR', 'XSDT'])
         fadt = tables['FACP'][1]
         self.assertEqual((len(fadt), fadt[8], fadt[131]), (276, 6, 0))
         self.assertEqual(struct.unpack('<I', fadt[112:116])[0] & (1 << 20), 1 << 20)
@@ -150,6 +150,13 @@ class AcpiTables(unittest.TestCase):
         self.assertEqual((len(spcr), spcr[36]), (80, 3))             # PL011
         self.assertEqual(struct.unpack('<Q', spcr[44:52])[0], 0x09000000)
         self.assertEqual((spcr[52], struct.unpack('<I', spcr[54:58])[0]), (8, 33))
+        dbg2 = tables['DBG2'][1]
+        info = struct.unpack('<I', dbg2[36:40])[0]
+        self.assertEqual(struct.unpack('<HH', dbg2[info + 12:info + 16]), (0x8000, 3))
+        gas = info + struct.unpack('<H', dbg2[info + 18:info + 20])[0]
+        self.assertEqual(struct.unpack('<Q', dbg2[gas + 4:gas + 12])[0], 0x09000000)
+        ns = info + struct.unpack('<H', dbg2[info + 6:info + 8])[0]
+        self.assertEqual(dbg2[ns:ns + 10], b'\\_SB.COM0\0')
         iort = tables['IORT'][1]
         nodes, first = struct.unpack('<II', iort[36:44])
         self.assertEqual(nodes, 2)

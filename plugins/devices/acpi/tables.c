@@ -50,6 +50,9 @@ void acpi_put_padded(GByteArray *b, const char *s, size_t len)
 
 void acpi_put_zeros(GByteArray *b, size_t len)
 {
+    if (!len) {
+        return;                 /* an empty array may have no data (memset from NULL) */
+    }
     size_t old = b->len;
     g_byte_array_set_size(b, (guint)(old + len));
     memset(b->data + old, 0, len);

@@ -3,7 +3,7 @@
  * The aarch64 virt board's ACPI tables (ACPI 6.x; the layout QEMU's virt
  * board gives firmware, so EDK2's ArmVirtQemu installs them unchanged) and
  * SMBIOS, delivered through fw_cfg: etc/acpi/tables holds DSDT, FADT,
- * MADT, GTDT, MCFG, SPCR, IORT, PPTT and XSDT; etc/acpi/rsdp the RSDP;
+ * MADT, GTDT, MCFG, SPCR, DBG2, IORT, PPTT and XSDT; etc/acpi/rsdp the RSDP;
  * etc/table-loader the linker/loader script (allocate both, patch the
  * pointers, redo the checksums); etc/smbios/smbios-tables and
  * etc/smbios/smbios-anchor SMBIOS 3.0.
@@ -405,6 +405,34 @@ static void build_spcr(Build *b)
     acpi_table_end(b->l, TABLES, t, off);
 }
 
+/* The debug port: the PL011, \_SB.COM0 in the DSDT. */
+static void build_dbg2(Build *b)
+{
+    static const char name[] = "\\_SB.COM0";
+    GByteArray *t = b->t;
+    size_t off = listed_begin(b, "DBG2", 0);
+    const uint16_t fixed = 22, gas = 22, size = 34, ns = 38;
+    acpi_put_u32(t, ACPI_HEADER_SIZE + 8);             /* device information at 44 */
+    acpi_put_u32(t, 1);
+    acpi_put_u8(t, 0);                                 /* revision */
+    acpi_put_u16(t, (uint16_t)(ns + sizeof(name)));    /* length */
+    acpi_put_u8(t, 1);                                 /* address registers */
+    acpi_put_u16(t, sizeof(name));
+    acpi_put_u16(t, ns);
+    acpi_put_u16(t, 0);                                /* no OEM data */
+    acpi_put_u16(t, 0);
+    acpi_put_u16(t, 0x8000);                           /* serial port */
+    acpi_put_u16(t, 0x0003);                           /* ARM PL011 */
+    acpi_put_u16(t, 0);
+    acpi_put_u16(t, gas);
+    acpi_put_u16(t, size);
+    g_assert(t->len - off == ACPI_HEADER_SIZE + 8 + fixed);
+    acpi_put_gas(t, ACPI_GAS_MEMORY, 32, 0, 3, b->c->uart.base);
+    acpi_put_u32(t, (uint32_t)b->c->uart.size);
+    acpi_put_bytes(t, name, sizeof(name));
+    acpi_table_end(b->l, TABLES, t, off);
+}
+
 /* One ITS group (ITS 0) and the root complex, all its requester ids mapped
  * to it one to one (GICv2m frames have no IORT node: Linux finds them in
  * the MADT). */
@@ -521,6 +549,7 @@ bool virt_acpi_build(const VirtAcpiConfig *c, VirtAcpiBlobs *out, GError **errp)
         build_gtdt(&b);
         build_mcfg(&b);
         build_spcr(&b);
+        build_dbg2(&b);
         build_iort(&b);
         build_pptt(&b);
         build_rsdp(&b, out->rsdp, build_xsdt(&b));

@@ -31,6 +31,8 @@ packages=(
   gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
   # block layer: compressed qcow2 clusters; tests: images made with Debian's tools
   zlib1g-dev libzstd-dev qemu-utils genisoimage e2fsprogs
+  # ACPI tests: iasl disassembles the aarch64 virt board's tables
+  acpica-tools
   # NBD (issue 12): the client driver uses libnbd; tests talk to the real peers
   libnbd-dev nbdkit libnbd-bin
 )

@@ -25,6 +25,7 @@
  */
 #include <string.h>
 
+#include "acpi/ged.h"
 #include "fw-cfg/fw-cfg.h"
 #include "kernel/accel.h"
 #include "kernel/fdt.h"
@@ -35,6 +36,7 @@
 #include "kernel/module.h"
 #include "kernel/runstate.h"
 #include "plugins/cpu/arm/cpu.h"
+#include "virt-acpi.h"
 
 #define TYPE_ARM_VIRT_MACHINE "virt-machine"
 #define ARM_VIRT_ERROR (g_quark_from_static_string("arm-virt"))
@@ -140,7 +142,10 @@ typedef struct ArmVirtMachineState {
     bool cpu_as_init[VIRT_MAX_CPUS];
     DeviceState *uart;
     DeviceState *rtc;
-    DeviceState *gpio;
+    DeviceState *gpio;         /* PL061 with the power button, or */
+    DeviceState *ged;          /* the ACPI GED (firmware boot with ACPI) */
+    char *acpi;                /* on, off, auto */
+    bool acpi_on;
     DeviceState *fw_cfg;
     DeviceState *pcie;
     DeviceState *virtio[VIRT_MMIO_SLOTS];
@@ -396,7 +401,11 @@ static DeviceState *virt_place(ArmVirtMachineState *s, const char *type, const c
 static void virt_powerdown(void *opaque)
 {
     ArmVirtMachineState *s = opaque;
-    irq_raise(device_get_irq_in(s->gpio, VIRT_GPIO_POWER));
+    if (s->ged) {
+        acpi_ged_event(s->ged, ACPI_GED_POWER_DOWN);
+    } else {
+        irq_raise(device_get_irq_in(s->gpio, VIRT_GPIO_POWER));
+    }
 }
 
 /* The PCIe host (gpex) with QEMU's high ECAM and windows, INTA..D on SPIs
@@ -431,13 +440,93 @@ static bool virt_create_pcie(ArmVirtMachineState *s, GError **errp)
     return true;
 }
 
+/* ---- ACPI (tables in virt-acpi.c) ------------------------------------------- */
+
+/* The GED's event register and interrupt, QEMU's. */
+#define VIRT_GED_BASE 0x09080000
+#define VIRT_SPI_GED 9
+
+static bool virt_firmware_boot(ArmVirtMachineState *s)
+{
+    const char *bios = MACHINE(s)->firmware;
+    return s->pflash[0] || (bios && bios[0] && strcmp(bios, "none"));
+}
+
+static bool virt_check_acpi(ArmVirtMachineState *s, GError **errp)
+{
+    const char *v = s->acpi ? s->acpi : "auto";
+    if (strcmp(v, "on") && strcmp(v, "off") && strcmp(v, "auto")) {
+        g_set_error(errp, ARM_VIRT_ERROR, 0, "virt (aarch64): acpi=%s: expected on, off or "
+                    "auto", v);
+        return false;
+    }
+    s->acpi_on = !strcmp(v, "on") || (!strcmp(v, "auto") && virt_firmware_boot(s));
+    return true;
+}
+
+/* The PL061 with the gpio-keys power button, or with firmware and ACPI the
+ * GED (as QEMU: the firmware boots the OS with ACPI). */
+static bool virt_create_power_button(ArmVirtMachineState *s, GError **errp)
+{
+    if (s->acpi_on && virt_firmware_boot(s)) {
+        s->ged = virt_place(s, TYPE_ACPI_GED, "acpi-ged", VIRT_GED_BASE, VIRT_SPI_GED, errp);
+        return s->ged != NULL;
+    }
+    s->gpio = virt_place(s, "pl061", "gpio", virt_memmap[VIRT_GPIO].base, VIRT_SPI_GPIO, errp);
+    return s->gpio != NULL;
+}
+
+static VirtAcpiRange virt_range(int region)
+{
+    return (VirtAcpiRange){ virt_memmap[region].base, virt_memmap[region].size };
+}
+
+static bool virt_setup_acpi(ArmVirtMachineState *s, GError **errp)
+{
+    MachineState *ms = MACHINE(s);
+    uint64_t mpidr[VIRT_MAX_CPUS];
+    for (unsigned i = 0; i < ms->smp_cpus; i++) {
+        mpidr[i] = ((ARMCPU *)virt_cpu(ms, i))->mp_affinity;
+    }
+    VirtAcpiConfig c = {
+        .cpus = ms->smp_cpus,
+        .mpidr = mpidr,
+        .psci_smc = s->virtualization,
+        .ram = { virt_memmap[VIRT_MEM].base, ms->ram_size },
+        .gic_version = s->gic_v3 ? 3 : 2,
+        .gicd = virt_memmap[VIRT_GIC_DIST].base,
+        .gicc = virt_memmap[VIRT_GIC_CPU].base,
+        .gicr = { virt_memmap[VIRT_GIC_REDIST].base, 0x20000ull * ms->smp_cpus },
+        .v2m = s->v2m ? virt_memmap[VIRT_GIC_V2M].base : 0,
+        .v2m_spi_base = 32 + VIRT_SPI_V2M,
+        .v2m_spi_count = VIRT_V2M_SPIS,
+        .timer_sec_intid = 16 + 13,
+        .timer_phys_intid = 16 + 14,
+        .timer_virt_intid = 16 + 11,
+        .timer_hyp_intid = 16 + 10,
+        .uart = virt_range(VIRT_UART),
+        .uart_intid = 32 + VIRT_SPI_UART,
+        .fw_cfg = virt_range(VIRT_FW_CFG),
+        .virtio = virt_range(VIRT_MMIO),
+        .virtio_count = VIRT_MMIO_SLOTS,
+        .virtio_intid = 32 + VIRT_SPI_MMIO,
+        .ged = { s->ged ? VIRT_GED_BASE : 0, s->ged ? ACPI_GED_MMIO_SIZE : 0 },
+        .ged_intid = 32 + VIRT_SPI_GED,
+        .ecam = virt_range(VIRT_HIGH_PCIE_ECAM),
+        .mmio32 = virt_range(VIRT_PCIE_MMIO),
+        .mmio64 = virt_range(VIRT_HIGH_PCIE_MMIO),
+        .pio = virt_range(VIRT_PCIE_PIO),
+        .pcie_intid = 32 + VIRT_SPI_PCIE,
+    };
+    return virt_acpi_setup(s->fw_cfg, &c, errp);
+}
+
 /* PL031, PL061, fw_cfg and the 32 virtio-mmio slots (-device virtio-X-device takes the
  * first free one). */
 static bool virt_create_platform_devices(ArmVirtMachineState *s, GError **errp)
 {
     s->rtc = virt_place(s, "pl031", "rtc", virt_memmap[VIRT_RTC].base, VIRT_SPI_RTC, errp);
-    s->gpio = virt_place(s, "pl061", "gpio", virt_memmap[VIRT_GPIO].base, VIRT_SPI_GPIO, errp);
-    if (!s->rtc || !s->gpio) {
+    if (!s->rtc || !virt_create_power_button(s, errp)) {
         return false;
     }
     runstate_set_powerdown_handler(virt_powerdown, s);
@@ -476,7 +565,7 @@ static bool virt_init(MachineState *ms, GError **errp)
                     "virt: invalid RAM size %" PRIu64 " (1 byte .. 255 GiB)", ms->ram_size);
         return false;
     }
-    if (!virt_check_gic_version(s, errp)) {
+    if (!virt_check_gic_version(s, errp) || !virt_check_acpi(s, errp)) {
         return false;
     }
     memory_region_add_subregion(&ms->system_memory, mem->base, &ms->ram);
@@ -500,7 +589,7 @@ static bool virt_init(MachineState *ms, GError **errp)
     s->uart = uart;
     device_mmio_map(uart, 0, &ms->system_memory, virt_memmap[VIRT_UART].base);
     device_connect_irq_out(uart, 0, device_get_irq_in(s->gic, VIRT_SPI_UART));
-    return virt_create_platform_devices(s, errp);
+    return virt_create_platform_devices(s, errp) && (!s->acpi_on || virt_setup_acpi(s, errp));
 }
 
 /* ---- device tree ---------------------------------------------------------- */
@@ -509,6 +598,30 @@ static void fdt_irq(FdtBuilder *fdt, const char *path, unsigned type, unsigned n
 {
     uint32_t cells[] = { type, num, IRQ_TYPE_LEVEL_HIGH };
     fdt_builder_prop_cells(fdt, path, "interrupts", cells, 3);
+}
+
+/* The PL061 and its power button (gpio-keys). */
+static void virt_fdt_gpio(ArmVirtMachineState *s, FdtBuilder *fdt, uint32_t clk)
+{
+    static const char *const gpio_compat[] = { "arm,pl061", "arm,primecell", NULL };
+    g_autofree char *gpio_path = g_strdup_printf("/pl061@%" PRIx64,
+                                                 (uint64_t)virt_memmap[VIRT_GPIO].base);
+    uint64_t gpio_reg[] = { virt_memmap[VIRT_GPIO].base, virt_memmap[VIRT_GPIO].size };
+    fdt_builder_add_node(fdt, gpio_path);
+    fdt_builder_prop_strings(fdt, gpio_path, "compatible", gpio_compat);
+    fdt_builder_prop_reg(fdt, gpio_path, gpio_reg, 1);
+    fdt_irq(fdt, gpio_path, GIC_FDT_SPI, VIRT_SPI_GPIO);
+    fdt_builder_prop_u32(fdt, gpio_path, "#gpio-cells", 2);
+    fdt_builder_prop_empty(fdt, gpio_path, "gpio-controller");
+    fdt_builder_prop_u32(fdt, gpio_path, "clocks", clk);
+    fdt_builder_prop_string(fdt, gpio_path, "clock-names", "apb_pclk");
+    uint32_t gpio_phandle = fdt_builder_set_phandle(fdt, gpio_path, "pl061");
+    fdt_builder_add_node(fdt, "/gpio-keys/poweroff");
+    fdt_builder_prop_string(fdt, "/gpio-keys", "compatible", "gpio-keys");
+    uint32_t key_gpio[] = { gpio_phandle, VIRT_GPIO_POWER, 0 };
+    fdt_builder_prop_cells(fdt, "/gpio-keys/poweroff", "gpios", key_gpio, 3);
+    fdt_builder_prop_u32(fdt, "/gpio-keys/poweroff", "linux,code", KEY_POWER);
+    fdt_builder_prop_string(fdt, "/gpio-keys/poweroff", "label", "GPIO Key Poweroff");
 }
 
 static bool virt_build_fdt(ArmVirtMachineState *s, GError **errp)
@@ -612,25 +725,9 @@ static bool virt_build_fdt(ArmVirtMachineState *s, GError **errp)
     fdt_builder_prop_u32(fdt, rtc_path, "clocks", clk);
     fdt_builder_prop_string(fdt, rtc_path, "clock-names", "apb_pclk");
 
-    static const char *const gpio_compat[] = { "arm,pl061", "arm,primecell", NULL };
-    g_autofree char *gpio_path = g_strdup_printf("/pl061@%" PRIx64,
-                                                 (uint64_t)virt_memmap[VIRT_GPIO].base);
-    uint64_t gpio_reg[] = { virt_memmap[VIRT_GPIO].base, virt_memmap[VIRT_GPIO].size };
-    fdt_builder_add_node(fdt, gpio_path);
-    fdt_builder_prop_strings(fdt, gpio_path, "compatible", gpio_compat);
-    fdt_builder_prop_reg(fdt, gpio_path, gpio_reg, 1);
-    fdt_irq(fdt, gpio_path, GIC_FDT_SPI, VIRT_SPI_GPIO);
-    fdt_builder_prop_u32(fdt, gpio_path, "#gpio-cells", 2);
-    fdt_builder_prop_empty(fdt, gpio_path, "gpio-controller");
-    fdt_builder_prop_u32(fdt, gpio_path, "clocks", clk);
-    fdt_builder_prop_string(fdt, gpio_path, "clock-names", "apb_pclk");
-    uint32_t gpio_phandle = fdt_builder_set_phandle(fdt, gpio_path, "pl061");
-    fdt_builder_add_node(fdt, "/gpio-keys/poweroff");
-    fdt_builder_prop_string(fdt, "/gpio-keys", "compatible", "gpio-keys");
-    uint32_t key_gpio[] = { gpio_phandle, VIRT_GPIO_POWER, 0 };
-    fdt_builder_prop_cells(fdt, "/gpio-keys/poweroff", "gpios", key_gpio, 3);
-    fdt_builder_prop_u32(fdt, "/gpio-keys/poweroff", "linux,code", KEY_POWER);
-    fdt_builder_prop_string(fdt, "/gpio-keys/poweroff", "label", "GPIO Key Poweroff");
+    if (s->gpio) {
+        virt_fdt_gpio(s, fdt, clk);
+    }
 
     DEVICE_GET_CLASS(s->fw_cfg)->fdt_node(s->fw_cfg, fdt);
     for (unsigned i = 0; i < 4; i++) {
@@ -668,7 +765,9 @@ static void virt_reset_hook(void *opaque)
 {
     ArmVirtMachineState *s = opaque;
     loader_images_replay(s->images);
-    irq_lower(device_get_irq_in(s->gpio, VIRT_GPIO_POWER)); /* button released */
+    if (s->gpio) {
+        irq_lower(device_get_irq_in(s->gpio, VIRT_GPIO_POWER)); /* button released */
+    }
 }
 
 static uint64_t le64_at(const uint8_t *p)
@@ -883,6 +982,9 @@ static const PropertyInfo virt_props[] = {
                 "block node with the firmware for flash 0 (64 MiB; CPU 0 starts there)"),
     PROP_STRING("pflash1", ArmVirtMachineState, pflash[1], NULL,
                 "block node for flash 1 (64 MiB, the firmware's variable store)"),
+    PROP_STRING("acpi", ArmVirtMachineState, acpi, "auto",
+                "ACPI tables and SMBIOS for the firmware (fw_cfg): on, off, auto (on with "
+                "firmware); with firmware and ACPI the power button is the ACPI GED"),
     PROP_STRING("gic-version", ArmVirtMachineState, gic_version, "2",
                 "GIC version: 2 (with a GICv2m MSI frame), 3, or max (3)"),
     PROP_END

@@ -67,14 +67,14 @@ class Edk2Boot(unittest.TestCase):
         self.assertEqual(r.returncode, 0, out[-3000:])
         self.assertIn('UEFI firmware', out, out[-3000:])
         self.assertIn('EFI stub: Booting Linux Kernel', out, out[-3000:])
-        # No ACPI tables: EDK2 passes its device tree on to Linux.
+        # acpi=off: no ACPI tables, EDK2 passes its device tree on to Linux.
         self.assertIn('Machine model: linux,dummy-virt', out, out[-3000:])
         self.assertRegex(out, r'BOOT-OK [0-9.]+ aarch64', out[-3000:])
         self.assertIn('reboot: Power down', out, out[-3000:])
         return out
 
     def pflash_args(self, vars_fd, disk, guest_cmd):
-        return ['-M', 'virt,pflash0=rom,pflash1=efivars',
+        return ['-M', 'virt,acpi=off,pflash0=rom,pflash1=efivars',
                 '-device', 'virtio-scsi-pci', '-device', 'scsi-hd,drive=hd',
                 '-blockdev', 'driver=raw,node-name=hd,file.driver=file,file.filename=%s,'
                 'read-only=on' % disk,
@@ -113,7 +113,7 @@ class Edk2Boot(unittest.TestCase):
     def test_bios_with_kernel_through_fw_cfg(self):
         # -bios loads the firmware into flash 0; -kernel/-append reach it as
         # fw_cfg's kernel and command-line items (no disk at all).
-        out = self.run_fw(['-M', 'virt', '-bios', firmware('AAVMF_CODE.fd'),
+        out = self.run_fw(['-M', 'virt,acpi=off', '-bios', firmware('AAVMF_CODE.fd'),
                            '-boot', 'menu=on,splash-time=0', '-kernel', linux_image(),
                            '-append', 'console=ttyAMA0 guest.run=echo+KERNEL-$((6*7))'])
         self.assertIn('Kernel command line: console=ttyAMA0 guest.run=echo+KERNEL-$((6*7))',

@@ -168,6 +168,15 @@ enum {
                          HCR_TGE | HCR_TDZ | (1ull << 29) | HCR_TRVM | HCR_RW | \
                          (1ull << 32) | (1ull << 33) | HCR_APK | HCR_API)
 
+/* MDCR_EL2 bits (HPMN is 4:0). */
+#define MDCR_TPMCR (1ull << 5)
+#define MDCR_TPM (1ull << 6)
+#define MDCR_HPME (1ull << 7)
+#define MDCR_TDE (1ull << 8)
+#define MDCR_TDA (1ull << 9)
+#define MDCR_TDOSA (1ull << 10)
+#define MDCR_TDRA (1ull << 11)
+
 /* CPACR_EL1 / CPTR_EL2 are stored; FP/SIMD is not implemented. */
 
 /* ---- MMU ---------------------------------------------------------------- */
@@ -320,6 +329,7 @@ typedef struct CPUARMState {
     uint64_t hcr_el2;
     uint64_t cptr_el2;
     uint64_t hstr_el2;
+    uint64_t mdcr_el2;         /* debug/PMU traps (el2.c) */
     uint64_t vttbr_el2;
     uint64_t vtcr_el2;
     uint64_t hpfar_el2;

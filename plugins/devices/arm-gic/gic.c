@@ -65,6 +65,8 @@ enum {
     GICC_HPPIR = 0x18,
     GICC_ABPR = 0x1c,
     GICC_APR0 = 0xd0,
+    GICC_APR3 = 0xdc,
+    GICC_NSAPR3 = 0xec,
     GICC_IIDR = 0xfc,
     GICC_DIR = 0x1000,
 };
@@ -456,6 +458,10 @@ static uint64_t cpuif_read(void *opaque, hwaddr off, unsigned size)
         break;
     }
     case GICC_APR0: v = c->apr; break;
+    case GICC_APR0 + 4 ... GICC_NSAPR3:
+        /* Five priority bits: APR0 holds every active priority; APR1..3
+         * and the non-secure copies (no Security Extensions) are RAZ/WI. */
+        break;
     case GICC_IIDR: v = 0x0202043b; break;
     default:
         log_mask(LOG_GUEST_ERROR, "arm-gic: read of unknown CPU interface register 0x%" PRIx64
@@ -486,6 +492,7 @@ static void cpuif_write(void *opaque, hwaddr off, uint64_t v, unsigned size)
         break;
     case GICC_DIR: deactivate(s, c, v & 0x3ff); break;
     case GICC_APR0: c->apr = (uint32_t)v; break;
+    case GICC_APR0 + 4 ... GICC_NSAPR3: break;
     default:
         log_mask(LOG_GUEST_ERROR, "arm-gic: write of unknown or read-only CPU interface "
                  "register 0x%" PRIx64 "\n", (uint64_t)off);

@@ -35,6 +35,7 @@ PROGRAMS = {
     'pauth': ([], []),
     'bti': ([], []),
     'vhe': (['-M', 'virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
+    'vgic': (['-M', 'virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
 }
 # Further runs of a program with other CPU options (Tessera, QEMU).
 VARIANTS = [

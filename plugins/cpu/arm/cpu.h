@@ -92,11 +92,14 @@ enum {
 #define ARM_INTERRUPT_HARD 1u
 #define ARM_INTERRUPT_FIQ 2u
 
-/* IRQ input pins. */
+/* IRQ input pins: the physical IRQ and FIQ, and the virtual IRQ and FIQ
+ * a GIC's virtual CPU interface signals (ORed with HCR_EL2.VI/VF). */
 enum {
     ARM_IRQ_PIN_IRQ = 0,
     ARM_IRQ_PIN_FIQ = 1,
-    ARM_NUM_IRQ_PINS = 2,
+    ARM_IRQ_PIN_VIRQ = 2,
+    ARM_IRQ_PIN_VFIQ = 3,
+    ARM_NUM_IRQ_PINS = 4,
 };
 
 /* Generic timer outputs (IRQ output pins, QEMU's numbering). */

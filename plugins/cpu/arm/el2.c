@@ -142,6 +142,9 @@ uint64_t arm_sr_read_isr(ARMCPU *cpu, const ARMSysregInfo *ri)
     const CPUARMState *env = &cpu->env;
     uint64_t lines = __atomic_load_n(&cpu->irq_lines, __ATOMIC_SEQ_CST);
     uint64_t hcr = cpu->has_el2 && !(env->hcr_el2 & HCR_TGE) ? env->hcr_el2 : 0;
+    /* The GIC's virtual IRQ/FIQ lines count as HCR_EL2.VI/VF. */
+    hcr |= (lines & (1u << ARM_IRQ_PIN_VIRQ) ? HCR_VI : 0) |
+           (lines & (1u << ARM_IRQ_PIN_VFIQ) ? HCR_VF : 0);
     bool guest = env->el < 2;
     uint64_t v = 0;
     if (guest && (hcr & HCR_IMO) ? (hcr & HCR_VI) : (lines & (1u << ARM_IRQ_PIN_IRQ))) {

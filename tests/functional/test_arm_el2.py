@@ -5,7 +5,11 @@ CPU starts at EL2, Linux's el2_setup programs MDCR_EL2, CNTHCTL/CNTVOFF,
 VTTBR, HSTR, ICC_SRE_EL2/ICH_HCR_EL2 (GICv3), switches to VHE and runs its
 userland there (the EL0 accesses of a VHE host reach EL2's controls);
 PSCI goes through SMC as the device tree says."""
+import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import unittest
 
 import tessera_test as tt
@@ -45,6 +49,33 @@ class LinuxAtEl2(unittest.TestCase):
         out = self.boot(',gic-version=3')
         for cpu in range(4):
             self.assertIn('GICv3: CPU%d: found redistributor %d' % (cpu, cpu), out)
+
+
+class DeviceTree(unittest.TestCase):
+    """virtualization=on: PSCI through SMC, and the GICv2 node names its
+    GICH and GICV frames and maintenance interrupt (what KVM's vgic-v2
+    probes); without it neither appears."""
+
+    def dts(self, machine):
+        dtc = shutil.which('dtc')
+        self.assertTrue(dtc, 'dtc not found: install device-tree-compiler (scripts/setup.sh)')
+        with tempfile.TemporaryDirectory() as d:
+            dtb = os.path.join(d, 'virt.dtb')
+            r = tt.run(['-M', machine + ',dumpdtb=' + dtb, '-smp', '2'], link=LINK)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return subprocess.run([dtc, '-I', 'dtb', '-O', 'dts', dtb], capture_output=True,
+                                  text=True, check=True).stdout
+
+    def test_gicv2_virtualization_frames(self):
+        dts = self.dts('virt,virtualization=on')
+        self.assertIn('method = "smc";', dts)
+        self.assertIn('reg = <0x00 0x8000000 0x00 0x1000 0x00 0x8010000 0x00 0x2000 '
+                      '0x00 0x8030000 0x00 0x1000 0x00 0x8040000 0x00 0x2000>;', dts)
+        self.assertIn('interrupts = <0x01 0x09 0x304>;', dts)
+        dts = self.dts('virt')
+        self.assertIn('method = "hvc";', dts)
+        self.assertIn('reg = <0x00 0x8000000 0x00 0x1000 0x00 0x8010000 0x00 0x2000>;', dts)
+        self.assertNotIn('0x8030000', dts)
 
 
 if __name__ == '__main__':

@@ -8,7 +8,9 @@
  * -> invalid, GICH_EISR/ELRSR/MISR and the maintenance interrupt (PPI 25,
  * seen pending in the distributor), a hardware entry whose guest EOI
  * deactivates the physical interrupt (an SPI the hypervisor left active),
- * the priority mask, and the underflow / no-pending maintenance reasons.
+ * the priority mask, and the underflow / no-pending maintenance reasons;
+ * last, as KVM does, the guest finds GICV where it expects its GICC
+ * (stage 2 maps IPA 0x08010000 to GICV).
  */
 #include "common/test.h"
 
@@ -49,6 +51,7 @@
 #define HCR_UIE 2u
 #define HCR_NPIE 8u
 
+#define HCR_VM (1ull << 0)
 #define HCR_IMO (1ull << 4)
 #define HCR_RW (1ull << 31)
 
@@ -65,26 +68,28 @@ static void wr(uint64_t base, unsigned off, uint32_t v)
 /* ---- the guest (EL1, MMU off) ------------------------------------------------ */
 
 static volatile uint64_t virq_count, virq_iar;
+/* Where the guest finds its CPU interface (an IPA under stage 2). */
+static volatile uint64_t guest_gicc = GICV;
 
 static void guest_irq_hook(int kind)
 {
     virq_count++;
-    virq_iar = rd(GICV, GICV_IAR);
-    wr(GICV, GICV_EOIR, (uint32_t)virq_iar);
+    virq_iar = rd(guest_gicc, GICV_IAR);
+    wr(guest_gicc, GICV_EOIR, (uint32_t)virq_iar);
 }
 
 /* Enable the virtual CPU interface and take what is pending. */
 static uint64_t guest_take(uint64_t x)
 {
-    wr(GICV, GICV_PMR, 0xf8);
-    wr(GICV, GICV_CTLR, 1);
+    wr(guest_gicc, GICV_PMR, 0xf8);
+    wr(guest_gicc, GICV_CTLR, 1);
     asm volatile("msr daifclr, #2\n\tisb\n\tnop\n\tnop\n\tmsr daifset, #2" ::: "memory");
     return virq_count;
 }
 
 static uint64_t guest_iar(uint64_t x)
 {
-    return rd(GICV, GICV_IAR);
+    return rd(guest_gicc, GICV_IAR);
 }
 
 /* ---- the hypervisor --------------------------------------------------------------- */
@@ -170,6 +175,46 @@ static void test_maintenance_reasons(void)
     wr(GICH, GICH_HCR, HCR_EN);
 }
 
+/* Stage 2 for a 4 GiB IPA space (4 KiB granule, start level 1): RAM and
+ * the UART identity-mapped with blocks; the GIC's 2 MiB with pages, IPA
+ * 0x08010000-0x08011fff -> GICV, the rest of it unmapped. */
+static uint64_t s2_l1[512] __attribute__((aligned(4096)));
+static uint64_t s2_l2[512] __attribute__((aligned(4096)));
+static uint64_t s2_l3[512] __attribute__((aligned(4096)));
+
+#define S2_VALID 1ull
+#define S2_TABLE 2ull
+#define S2_PAGE 3ull
+#define S2_AF (1ull << 10)
+#define S2_RW (3ull << 6)
+#define S2_NORMAL ((0xfull << 2) | (3ull << 8))
+
+static void test_gicv_under_stage2(void)
+{
+    s2_l1[0] = (uint64_t)s2_l2 | S2_VALID | S2_TABLE;
+    s2_l1[1] = 0x40000000 | S2_RW | S2_NORMAL | S2_AF | S2_VALID;
+    s2_l2[0x09000000 >> 21] = 0x09000000 | S2_RW | S2_AF | S2_VALID;
+    s2_l2[0x08000000 >> 21] = (uint64_t)s2_l3 | S2_VALID | S2_TABLE;
+    for (unsigned i = 0; i < 2; i++) {
+        s2_l3[0x10 + i] = (GICV + 0x1000 * i) | S2_RW | S2_AF | S2_PAGE;
+    }
+    sysreg_write(vttbr_el2, (uint64_t)s2_l1);
+    sysreg_write(vtcr_el2, 32 | (1ull << 6) | (1ull << 8) | (1ull << 10) | (3ull << 12) |
+                           (2ull << 16) | (1ull << 31));
+    sysreg_write(hcr_el2, HCR_RW | HCR_IMO | HCR_VM);
+    asm volatile("dsb ishst\n\ttlbi alle1is\n\tdsb ish\n\tisb" ::: "memory");
+    guest_gicc = GICC;
+    virq_count = 0;
+    wr(GICH, GICH_LR(0), LR_PENDING | LR_PRIO(0x30) | 99);
+    CHECK_EQ(run_el1(guest_take, 0), 1);
+    CHECK_EQ(virq_iar, 99);
+    CHECK_EQ(rd(GICH, GICH_LR(0)), LR_PRIO(0x30) | 99);
+    CHECK_EQ(rd(GICH, GICH_ELRSR0), 0xf);
+    guest_gicc = GICV;
+    sysreg_write(hcr_el2, HCR_RW | HCR_IMO);
+    asm volatile("isb");
+}
+
 int main(void)
 {
     CHECK_EQ(current_el(), 2);
@@ -183,6 +228,7 @@ int main(void)
     test_hardware_entry();
     test_priority_mask();
     test_maintenance_reasons();
+    test_gicv_under_stage2();
     wr(GICH, GICH_HCR, 0);
     sysreg_write(hcr_el2, HCR_RW);
     irq_hook = 0;

@@ -36,6 +36,8 @@ PROGRAMS = {
     'bti': ([], []),
     'vhe': (['-M', 'virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
     'vgic': (['-M', 'virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
+    'vgic3': (['-M', 'virt,virtualization=on,gic-version=3'],
+              ['-M', 'virt,virtualization=on,gic-version=3']),
 }
 # Further runs of a program with other CPU options (Tessera, QEMU).
 VARIANTS = [

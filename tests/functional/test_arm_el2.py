@@ -52,9 +52,9 @@ class LinuxAtEl2(unittest.TestCase):
 
 
 class DeviceTree(unittest.TestCase):
-    """virtualization=on: PSCI through SMC, and the GICv2 node names its
-    GICH and GICV frames and maintenance interrupt (what KVM's vgic-v2
-    probes); without it neither appears."""
+    """virtualization=on: PSCI through SMC, the GICv2 node names its GICH
+    and GICV frames and maintenance interrupt (what KVM's vgic-v2 probes),
+    the GICv3 node its maintenance interrupt; without it neither appears."""
 
     def dts(self, machine):
         dtc = shutil.which('dtc')
@@ -76,6 +76,13 @@ class DeviceTree(unittest.TestCase):
         self.assertIn('method = "hvc";', dts)
         self.assertIn('reg = <0x00 0x8000000 0x00 0x1000 0x00 0x8010000 0x00 0x2000>;', dts)
         self.assertNotIn('0x8030000', dts)
+
+    def test_gicv3_maintenance_interrupt(self):
+        dts = self.dts('virt,virtualization=on,gic-version=3')
+        self.assertIn('compatible = "arm,gic-v3";', dts)
+        self.assertIn('interrupts = <0x01 0x09 0x04>;', dts)
+        dts = self.dts('virt,gic-version=3')
+        self.assertNotIn('interrupts = <0x01 0x09 0x04>;', dts)
 
 
 if __name__ == '__main__':

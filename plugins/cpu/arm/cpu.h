@@ -644,17 +644,30 @@ static inline void arm_cpu_set_gic_cpuif(ARMCPU *cpu, const ARMGicCpuIfOps *ops,
     cpu->id.id_aa64pfr0 = (cpu->id.id_aa64pfr0 & ~(0xfull << 24)) | (ops ? 1ull << 24 : 0);
 }
 
+/* Set in the encoding the hook receives for an EL1 ICC_* access that
+ * HCR_EL2.IMO/FMO send to the virtual CPU interface (the ICV_* view). */
+#define ARM_GIC_VIRTUAL (1u << 31)
+
+static inline uint32_t arm_gic_enc(const ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    uint64_t hcr = cpu->env.hcr_el2;
+    bool el1_reg = ((ri->enc >> 11) & 7) == 0 && ri->enc != ARM_SYSREG_ENC(3, 0, 12, 12, 5);
+    bool virt = cpu->has_el2 && cpu->env.el == 1 && !(hcr & HCR_TGE) &&
+                (hcr & (HCR_IMO | HCR_FMO)) && el1_reg;
+    return ri->enc | (virt ? ARM_GIC_VIRTUAL : 0);
+}
+
 /* Guest accesses without a hook trap (sr_access_gic); the debugger's and
  * the monitor's read as 0. */
 static inline uint64_t sr_read_gic(ARMCPU *cpu, const ARMSysregInfo *ri)
 {
-    return cpu->gic_ops ? cpu->gic_ops->read(cpu->gic_opaque, ri->enc) : 0;
+    return cpu->gic_ops ? cpu->gic_ops->read(cpu->gic_opaque, arm_gic_enc(cpu, ri)) : 0;
 }
 
 static inline void sr_write_gic(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 {
     if (cpu->gic_ops) {
-        cpu->gic_ops->write(cpu->gic_opaque, ri->enc, v);
+        cpu->gic_ops->write(cpu->gic_opaque, arm_gic_enc(cpu, ri), v);
     }
 }
 

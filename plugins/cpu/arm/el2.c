@@ -2,10 +2,11 @@
 /*
  * EL2 as a hypervisor: which system-register accesses from EL0/EL1 the
  * HCR_EL2 trap bits (TID1-3, TACR, TVM/TRVM, TTLB, TDZ, TSW, TPCP, TPU,
- * APK), CNTHCTL_EL2 (EL1PCTEN, EL1PCEN) and MDCR_EL2 (TPM, TPMCR, TDA,
- * TDOSA, TDE) send to EL2 as EC 0x18, from a table of encodings.  WFI/WFE (TWI/TWE), SMC (TSC), the stage-2 MMU,
- * TGE routing and the virtual interrupts live with their instructions,
- * in mmu.c and in helper.c.
+ * APK, IMO/FMO for the GICv3 SGI registers), CNTHCTL_EL2 (EL1PCTEN,
+ * EL1PCEN) and MDCR_EL2 (TPM, TPMCR, TDA, TDOSA, TDE) send to EL2 as EC
+ * 0x18, from a table of encodings.  WFI/WFE (TWI/TWE), SMC (TSC), the
+ * stage-2 MMU, TGE routing and the virtual interrupts live with their
+ * instructions, in mmu.c and in helper.c.
  */
 #include "plugins/cpu/arm/cpu.h"
 
@@ -88,6 +89,11 @@ static const El2Trap el2_traps[] = {
      * physical timer registers CNTP_TVAL/CTL/CVAL_EL0. */
     { E(3, 3, 14, 0, 1), ALL, 0, 0, 1u << 0 },
     { E(3, 3, 14, 2, 0), 0x1fffcu, 0, 0, 1u << 1 },
+    /* HCR_EL2.IMO/FMO: EL1 writes of the GICv3 SGI registers (ICC_SGI1R,
+     * ICC_ASGI1R, ICC_SGI0R) go to the hypervisor. */
+    { E(3, 0, 12, 11, 5), ALL, HCR_IMO | HCR_FMO, HCR_IMO | HCR_FMO, 0 },
+    { E(3, 0, 12, 11, 6), ALL, HCR_IMO | HCR_FMO, HCR_IMO | HCR_FMO, 0 },
+    { E(3, 0, 12, 11, 7), ALL, HCR_IMO | HCR_FMO, HCR_IMO | HCR_FMO, 0 },
     /* HCR_EL2.APK clear: the pointer-authentication key registers. */
     { E(3, 0, 2, 1, 0), 0x1fff8u, 0, 0, 0, HCR_APK },
     { E(3, 0, 2, 2, 0), 0x1fff0u, 0, 0, 0, HCR_APK },

@@ -337,6 +337,7 @@ static DeviceState *virt_create_gicv3(ArmVirtMachineState *s, GError **errp)
     MachineState *ms = MACHINE(s);
     DeviceState *gic = virt_new_device(ms, "arm-gicv3", "gic", errp);
     if (!gic || !object_property_set_uint(OBJECT(gic), "num-cpu", ms->smp_cpus, errp) ||
+        !object_property_set_bool(OBJECT(gic), "virt-ext", s->virtualization, errp) ||
         !object_property_set_uint(OBJECT(gic), "num-irq", VIRT_NUM_IRQS + 32, errp) ||
         !device_realize(gic, errp)) {
         return NULL;
@@ -360,8 +361,8 @@ static bool virt_create_gic(ArmVirtMachineState *s, GError **errp)
         DeviceState *cpu = DEVICE(virt_cpu(ms, i));
         device_connect_irq_out(gic, 2 * i, device_get_irq_in(cpu, ARM_IRQ_PIN_IRQ));
         device_connect_irq_out(gic, 2 * i + 1, device_get_irq_in(cpu, ARM_IRQ_PIN_FIQ));
-        if (!s->gic_v3 && s->virtualization) {
-            /* GICv2 virtual CPU interface: virtual IRQ/FIQ after the physical ones. */
+        if (s->virtualization) {
+            /* The virtual CPU interface: virtual IRQ/FIQ after the physical ones. */
             int base = 2 * (int)ms->smp_cpus + 2 * (int)i;
             device_connect_irq_out(gic, base, device_get_irq_in(cpu, ARM_IRQ_PIN_VIRQ));
             device_connect_irq_out(gic, base + 1, device_get_irq_in(cpu, ARM_IRQ_PIN_VFIQ));

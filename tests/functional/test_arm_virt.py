@@ -273,6 +273,38 @@ class BoardOptions(unittest.TestCase):
                 self.assertTrue(m, p.stdout + p.stderr)
                 self.assertEqual(int(m.group(1), 16) >> 24 & 0xf, field, m.group(0))
 
+    def test_interactive_shell_and_monitor_on_the_pl011(self):
+        # Typed input reaches the shell through the PL011 (the chardev holds it
+        # while the UART cannot take it and is told when the guest enables the
+        # receiver), and with -serial mon:stdio Ctrl-A c switches to the
+        # monitor and back.  (Linux drains the receive FIFO when it opens the
+        # console, as on hardware, so typing starts at the prompt.)
+        c = self.shell('mon:stdio')
+        c.send('\x01c')
+        c.expect(r'\(tessera\)', timeout=60)
+        c.send('info status\n')
+        c.expect(r'VM status: running', timeout=60)
+        c.send('\x01c')
+        c.send('echo back-$((8*8))\n')
+        c.expect(r'back-64', timeout=120)
+        c.send('poweroff -f\n')
+        self.assertEqual(c.wait(timeout=120), 0, c.text()[-3000:])
+
+    def test_interactive_shell_on_plain_stdio(self):
+        c = self.shell('stdio')
+        c.send('poweroff -f\n')
+        self.assertEqual(c.wait(timeout=120), 0, c.text()[-3000:])
+
+    def shell(self, serial):
+        c = tt.Console(['-M', 'virt', '-m', '512', '-display', 'none', '-nodefaults',
+                        '-serial', serial, '-kernel', linux_image(),
+                        '-append', 'console=ttyAMA0 panic=-1', '-no-reboot'], link=LINK)
+        self.addCleanup(c.close)
+        c.expect(r'/ # ', timeout=600)
+        c.send('echo typed-$((7*7))\n')
+        c.expect(r'typed-49', timeout=120)
+        return c
+
     def test_system_powerdown_presses_the_gpio_power_button(self):
         # The board's power button is PL061 line 3 (gpio-keys in the DT):
         # system_powerdown raises it, an edge interrupt on it reaches the GIC.

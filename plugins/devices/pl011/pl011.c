@@ -99,6 +99,8 @@ static void pl011_update(PL011State *s)
     irq_set(s->irq, (s->ris & s->imsc) != 0);
 }
 
+static int pl011_can_read(void *opaque);
+
 static uint64_t pl011_read(void *opaque, hwaddr addr, unsigned size)
 {
     PL011State *s = opaque;
@@ -188,6 +190,11 @@ static void pl011_write(void *opaque, hwaddr addr, uint64_t value, unsigned size
         return;
     }
     pl011_update(s);
+    /* Enabling the receiver (or the FIFO) makes room the chardev may be
+     * waiting for: input held back while the UART could not take it. */
+    if (s->chr && pl011_can_read(s) > 0) {
+        chardev_accept_input(s->chr);
+    }
 }
 
 static const MemoryRegionOps pl011_ops = {

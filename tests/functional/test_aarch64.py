@@ -40,6 +40,9 @@ PROGRAMS = {
     'debug': ([], []),
     'fp16': ([], []),
     'vhe': (['-M', 'virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
+    'vgic': (['-M', 'virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
+    'vgic3': (['-M', 'virt,virtualization=on,gic-version=3'],
+              ['-M', 'virt,virtualization=on,gic-version=3']),
 }
 # Further runs of a program with other CPU options (Tessera, QEMU).
 VARIANTS = [

@@ -64,7 +64,8 @@ static bool arm_cpu_has_work(CPUState *cs)
         return true;
     }
     return !__atomic_load_n(&cpu->powered_off, __ATOMIC_ACQUIRE) &&
-           (__atomic_load_n(&cpu->irq_lines, __ATOMIC_SEQ_CST) != 0 ||
+           ((__atomic_load_n(&cpu->irq_lines, __ATOMIC_SEQ_CST) &
+             ((1u << ARM_IRQ_PIN_IRQ) | (1u << ARM_IRQ_PIN_FIQ))) != 0 ||
             arm_cpu_virq_pending(cpu));
 }
 

@@ -99,11 +99,14 @@ enum {
 #define ARM_INTERRUPT_HARD 1u
 #define ARM_INTERRUPT_FIQ 2u
 
-/* IRQ input pins. */
+/* IRQ input pins: the physical IRQ and FIQ, and the virtual IRQ and FIQ
+ * a GIC's virtual CPU interface signals (ORed with HCR_EL2.VI/VF). */
 enum {
     ARM_IRQ_PIN_IRQ = 0,
     ARM_IRQ_PIN_FIQ = 1,
-    ARM_NUM_IRQ_PINS = 2,
+    ARM_IRQ_PIN_VIRQ = 2,
+    ARM_IRQ_PIN_VFIQ = 3,
+    ARM_NUM_IRQ_PINS = 4,
 };
 
 /* Generic timer outputs (IRQ output pins, QEMU's numbering). */
@@ -174,6 +177,15 @@ enum {
                          HCR_TACR | HCR_TSW | HCR_TPCP | HCR_TPU | HCR_TTLB | HCR_TVM | \
                          HCR_TGE | HCR_TDZ | (1ull << 29) | HCR_TRVM | HCR_RW | \
                          (1ull << 32) | (1ull << 33) | HCR_APK | HCR_API)
+
+/* MDCR_EL2 bits (HPMN is 4:0). */
+#define MDCR_TPMCR (1ull << 5)
+#define MDCR_TPM (1ull << 6)
+#define MDCR_HPME (1ull << 7)
+#define MDCR_TDE (1ull << 8)
+#define MDCR_TDA (1ull << 9)
+#define MDCR_TDOSA (1ull << 10)
+#define MDCR_TDRA (1ull << 11)
 
 /* CPACR_EL1 / CPTR_EL2 are stored; FP/SIMD is not implemented. */
 
@@ -315,9 +327,6 @@ typedef struct CPUARMState {
     /* Software step: bit 0 set while the stepped instruction runs (PSTATE.SS
      * already 0), bit 1: it is a load-exclusive (ESR EX). */
     uint32_t ss_stepped;
-    /* MDCR_EL2 (TDE routes debug exceptions to EL2); its register row
-     * belongs to the EL2 code. */
-    uint64_t mdcr_el2;
     uint64_t mdccint_el1;
     /* PMUv3 with the cycle counter only (PMCR_EL0.N = 0), pmu.c. */
     uint64_t pmcr;
@@ -333,6 +342,7 @@ typedef struct CPUARMState {
     uint64_t hcr_el2;
     uint64_t cptr_el2;
     uint64_t hstr_el2;
+    uint64_t mdcr_el2;         /* debug/PMU traps (el2.c); TDE routes debug exceptions */
     uint64_t vttbr_el2;
     uint64_t vtcr_el2;
     uint64_t hpfar_el2;
@@ -669,17 +679,30 @@ static inline void arm_cpu_set_gic_cpuif(ARMCPU *cpu, const ARMGicCpuIfOps *ops,
     cpu->id.id_aa64pfr0 = (cpu->id.id_aa64pfr0 & ~(0xfull << 24)) | (ops ? 1ull << 24 : 0);
 }
 
+/* Set in the encoding the hook receives for an EL1 ICC_* access that
+ * HCR_EL2.IMO/FMO send to the virtual CPU interface (the ICV_* view). */
+#define ARM_GIC_VIRTUAL (1u << 31)
+
+static inline uint32_t arm_gic_enc(const ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    uint64_t hcr = cpu->env.hcr_el2;
+    bool el1_reg = ((ri->enc >> 11) & 7) == 0 && ri->enc != ARM_SYSREG_ENC(3, 0, 12, 12, 5);
+    bool virt = cpu->has_el2 && cpu->env.el == 1 && !(hcr & HCR_TGE) &&
+                (hcr & (HCR_IMO | HCR_FMO)) && el1_reg;
+    return ri->enc | (virt ? ARM_GIC_VIRTUAL : 0);
+}
+
 /* Guest accesses without a hook trap (sr_access_gic); the debugger's and
  * the monitor's read as 0. */
 static inline uint64_t sr_read_gic(ARMCPU *cpu, const ARMSysregInfo *ri)
 {
-    return cpu->gic_ops ? cpu->gic_ops->read(cpu->gic_opaque, ri->enc) : 0;
+    return cpu->gic_ops ? cpu->gic_ops->read(cpu->gic_opaque, arm_gic_enc(cpu, ri)) : 0;
 }
 
 static inline void sr_write_gic(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 {
     if (cpu->gic_ops) {
-        cpu->gic_ops->write(cpu->gic_opaque, ri->enc, v);
+        cpu->gic_ops->write(cpu->gic_opaque, arm_gic_enc(cpu, ri), v);
     }
 }
 

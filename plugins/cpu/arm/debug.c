@@ -22,7 +22,6 @@
 #define MDSCR_MDE (1ull << 15)
 #define OSLSR_OSLK (1ull << 1)
 #define OSLSR_OSLM_IMPL (1ull << 3)    /* OSLM = 0b10: OS lock implemented */
-#define MDCR_TDE (1ull << 8)
 
 /* Fault status code of debug exceptions (ESR ISS IFSC/DFSC). */
 #define FSC_DEBUG 0x22

@@ -2,10 +2,11 @@
 /*
  * EL2 as a hypervisor: which system-register accesses from EL0/EL1 the
  * HCR_EL2 trap bits (TID1-3, TACR, TVM/TRVM, TTLB, TDZ, TSW, TPCP, TPU,
- * APK) and CNTHCTL_EL2 (EL1PCTEN, EL1PCEN) send to EL2 as EC 0x18, from a
- * table of encodings.  WFI/WFE (TWI/TWE), SMC (TSC), the stage-2 MMU,
- * TGE routing and the virtual interrupts live with their instructions,
- * in mmu.c and in helper.c.
+ * APK, IMO/FMO for the GICv3 SGI registers), CNTHCTL_EL2 (EL1PCTEN,
+ * EL1PCEN) and MDCR_EL2 (TPM, TPMCR, TDA, TDOSA, TDE) send to EL2 as EC
+ * 0x18, from a table of encodings.  WFI/WFE (TWI/TWE), SMC (TSC), the
+ * stage-2 MMU, TGE routing and the virtual interrupts live with their
+ * instructions, in mmu.c and in helper.c.
  */
 #include "plugins/cpu/arm/cpu.h"
 
@@ -18,6 +19,7 @@ typedef struct El2Trap {
     uint64_t rd_hcr;           /* trap bit for reads when it differs (TRVM) */
     uint32_t cnthctl;          /* CNTHCTL_EL2 enable bit: trap when clear */
     uint64_t hcr_clear;        /* HCR_EL2 enable bit: trap when clear (APK) */
+    uint64_t mdcr;             /* MDCR_EL2 bits: trap when any is set */
 } El2Trap;
 
 #define E(op0, op1, crn, crm, op2) ARM_SYSREG_ENC(op0, op1, crn, crm, op2)
@@ -25,7 +27,20 @@ typedef struct El2Trap {
 #define VM_REG(op1, crn, crm, op2) \
     { E(3, op1, crn, crm, op2), ALL, HCR_TVM, HCR_TRVM, 0 }
 
+#define MDCR(op0, op1, crn, crm, op2, mask, bits) \
+    { E(op0, op1, crn, crm, op2), (mask), 0, 0, 0, 0, (bits) }
+
 static const El2Trap el2_traps[] = {
+    /* MDCR_EL2.TPMCR (or TPM): PMCR_EL0; TPM: every other PMU register
+     * (CRn 9 CRm 12..14 of op1 3 and 0, PMCCFILTR/PMEVxxx in CRn 14 CRm
+     * 8..15).  TDOSA (or TDE): the OS lock registers (op0 2, CRn 1); TDA
+     * (or TDE): every other debug register (op0 2). */
+    MDCR(3, 3, 9, 12, 0, ALL, MDCR_TPMCR | MDCR_TPM),
+    MDCR(3, 3, 9, 12, 0, 0x1ffe0u, MDCR_TPM),
+    MDCR(3, 0, 9, 12, 0, 0x1ffe0u, MDCR_TPM),
+    MDCR(3, 3, 14, 8, 0, 0x1ffc0u, MDCR_TPM),
+    MDCR(2, 0, 1, 0, 0, 0x1ff80u, MDCR_TDOSA | MDCR_TDE),
+    MDCR(2, 0, 0, 0, 0, 0xc000u, MDCR_TDA | MDCR_TDE),
     /* TID3: ID group 3 (op0 3, op1 0, CRn 0, CRm 1..7), read only. */
     { E(3, 0, 0, 1, 0), 0x1fff8u, HCR_TID3, HCR_TID3, 0 },      /* CRm 1 */
     { E(3, 0, 0, 2, 0), 0x1fff0u, HCR_TID3, HCR_TID3, 0 },      /* CRm 2, 3 */
@@ -74,6 +89,11 @@ static const El2Trap el2_traps[] = {
      * physical timer registers CNTP_TVAL/CTL/CVAL_EL0. */
     { E(3, 3, 14, 0, 1), ALL, 0, 0, 1u << 0 },
     { E(3, 3, 14, 2, 0), 0x1fffcu, 0, 0, 1u << 1 },
+    /* HCR_EL2.IMO/FMO: EL1 writes of the GICv3 SGI registers (ICC_SGI1R,
+     * ICC_ASGI1R, ICC_SGI0R) go to the hypervisor. */
+    { E(3, 0, 12, 11, 5), ALL, HCR_IMO | HCR_FMO, HCR_IMO | HCR_FMO, 0 },
+    { E(3, 0, 12, 11, 6), ALL, HCR_IMO | HCR_FMO, HCR_IMO | HCR_FMO, 0 },
+    { E(3, 0, 12, 11, 7), ALL, HCR_IMO | HCR_FMO, HCR_IMO | HCR_FMO, 0 },
     /* HCR_EL2.APK clear: the pointer-authentication key registers. */
     { E(3, 0, 2, 1, 0), 0x1fff8u, 0, 0, 0, HCR_APK },
     { E(3, 0, 2, 2, 0), 0x1fff0u, 0, 0, 0, HCR_APK },
@@ -101,6 +121,11 @@ bool arm_el2_sysreg_trap(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
     if (!t || env->el >= 2 || !cpu->has_el2) {
         return false;
     }
+    if (t->mdcr) {
+        /* HCR_EL2.TGE makes MDCR_EL2.TDE behave as set. */
+        uint64_t mdcr = env->mdcr_el2 | (env->hcr_el2 & HCR_TGE ? MDCR_TDE : 0);
+        return (mdcr & t->mdcr) != 0;
+    }
     if (t->cnthctl) {
         /* With E2H, EL1PCTEN/EL1PTEN are bits 10 and 11. */
         uint64_t bit = arm_e2h(cpu) ? (uint64_t)t->cnthctl << 10 : t->cnthctl;
@@ -123,6 +148,9 @@ uint64_t arm_sr_read_isr(ARMCPU *cpu, const ARMSysregInfo *ri)
     const CPUARMState *env = &cpu->env;
     uint64_t lines = __atomic_load_n(&cpu->irq_lines, __ATOMIC_SEQ_CST);
     uint64_t hcr = cpu->has_el2 && !(env->hcr_el2 & HCR_TGE) ? env->hcr_el2 : 0;
+    /* The GIC's virtual IRQ/FIQ lines count as HCR_EL2.VI/VF. */
+    hcr |= (lines & (1u << ARM_IRQ_PIN_VIRQ) ? HCR_VI : 0) |
+           (lines & (1u << ARM_IRQ_PIN_VFIQ) ? HCR_VF : 0);
     bool guest = env->el < 2;
     uint64_t v = 0;
     if (guest && (hcr & HCR_IMO) ? (hcr & HCR_VI) : (lines & (1u << ARM_IRQ_PIN_IRQ))) {

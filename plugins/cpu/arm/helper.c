@@ -187,6 +187,14 @@ static bool phys_taken(ARMCPU *cpu, bool fiq, unsigned *target)
     return env->el <= 1 && !(env->pstate & mask);
 }
 
+/* HCR_EL2.VI/VF/VSE, with the GIC's virtual IRQ/FIQ lines ORed into VI/VF. */
+static uint64_t virt_pending_bits(const ARMCPU *cpu)
+{
+    uint64_t lines = __atomic_load_n(&cpu->irq_lines, __ATOMIC_SEQ_CST);
+    return cpu->env.hcr_el2 | (lines & (1u << ARM_IRQ_PIN_VIRQ) ? HCR_VI : 0) |
+           (lines & (1u << ARM_IRQ_PIN_VFIQ) ? HCR_VF : 0);
+}
+
 /* Virtual interrupt @kind pending and unmasked at EL0/EL1. */
 static bool virt_taken(ARMCPU *cpu, int kind)
 {
@@ -198,15 +206,15 @@ static bool virt_taken(ARMCPU *cpu, int kind)
     if (!cpu->has_el2 || env->el >= 2 || (hcr & HCR_TGE) || !(hcr & route[kind])) {
         return false;
     }
-    return (hcr & pend[kind]) && !(env->pstate & mask[kind]);
+    return (virt_pending_bits(cpu) & pend[kind]) && !(env->pstate & mask[kind]);
 }
 
 bool arm_cpu_virq_pending(const ARMCPU *cpu)
 {
-    uint64_t hcr = cpu->env.hcr_el2;
+    uint64_t hcr = cpu->env.hcr_el2, v = virt_pending_bits(cpu);
     return cpu->has_el2 && !(hcr & HCR_TGE) &&
-           (((hcr & HCR_IMO) && (hcr & HCR_VI)) || ((hcr & HCR_FMO) && (hcr & HCR_VF)) ||
-            ((hcr & HCR_AMO) && (hcr & HCR_VSE)));
+           (((hcr & HCR_IMO) && (v & HCR_VI)) || ((hcr & HCR_FMO) && (v & HCR_VF)) ||
+            ((hcr & HCR_AMO) && (v & HCR_VSE)));
 }
 
 /* Which interrupt would be taken now: EXCP_KIND_* plus ARM_INT_VIRTUAL

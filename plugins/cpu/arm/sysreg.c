@@ -90,6 +90,14 @@ static void sr_write_hcr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
     arm_cpu_update_interrupts(cpu);
 }
 
+/* MDCR_EL2: HPMN, TPMCR, TPM, HPME, TDE, TDA, TDOSA, TDRA; the SPE and
+ * trace-buffer fields are RES0 (neither is implemented).  The traps are
+ * checked when the access runs (el2.c). */
+static void sr_write_mdcr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    cpu->env.mdcr_el2 = v & 0xfffull;
+}
+
 /* SP_EL0 is reachable through MSR/MRS only while SP_ELx is selected. */
 static bool sr_access_sp_el0(ARMCPU *cpu, const ARMSysregInfo *ri, bool is_write)
 {

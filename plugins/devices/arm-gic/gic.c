@@ -17,26 +17,15 @@
  * pins (num-irq - 32) + 32 * c + n are its private interrupt n (PPIs).
  * IRQ outputs: pin 2c = CPU c's IRQ, pin 2c + 1 its FIQ (never raised:
  * no group 1 without the Security Extensions' FIQ routing).
- * Properties: "num-cpu" (1..8), "num-irq" (64..1020, a multiple of 32).
+ * Properties: "num-cpu" (1..8), "num-irq" (64..1020, a multiple of 32),
+ * "virt-ext" (the virtualization extensions, gic-virt.c: MMIO 1 holds
+ * each CPU's GICH control interface and GICV virtual CPU interface, IRQ
+ * outputs 2 * num-cpu + 2c and + 1 are CPU c's virtual IRQ and FIQ, and
+ * the maintenance interrupt is PPI 25).
  */
 #include <string.h>
 
-#include "kernel/device.h"
-#include "kernel/fdt.h"
-#include "kernel/log.h"
-#include "kernel/module.h"
-
-#define TYPE_ARM_GIC "arm-gic"
-
-#define GIC_MAX_CPUS 8
-#define GIC_MAX_IRQS 1020
-#define GIC_SPURIOUS 1023
-#define GIC_PRIO_MASK 0xf8u
-#define GIC_IDLE_PRIO 0xffu
-#define GICD_SIZE 0x1000
-#define GICC_SIZE 0x2000
-#define GIC_VIEW_STRIDE 0x20000
-#define GIC_VIEW_CPUIF 0x10000
+#include "plugins/devices/arm-gic/gic.h"
 
 enum {
     GICD_CTLR = 0x000,
@@ -65,44 +54,12 @@ enum {
     GICC_HPPIR = 0x18,
     GICC_ABPR = 0x1c,
     GICC_APR0 = 0xd0,
+    GICC_APR3 = 0xdc,
+    GICC_NSAPR3 = 0xec,
     GICC_IIDR = 0xfc,
     GICC_DIR = 0x1000,
 };
 
-#define GICC_CTLR_ENABLE (1u << 0)
-#define GICC_CTLR_EOIMODE (1u << 9)
-
-typedef struct GicBank {
-    uint32_t enable, latch, active, level, edge;
-} GicBank;
-
-typedef struct GICState GICState;
-
-typedef struct GicCpu {
-    GICState *gic;
-    unsigned index;
-    MemoryRegion dist, cpuif;
-    GicBank priv;
-    uint8_t priv_prio[32];
-    uint8_t sgi_sources[16];      /* pending SGI n from CPU k: bit k */
-    uint32_t ctlr, pmr, bpr, apr;
-    IRQLine *irq, *fiq;
-} GicCpu;
-
-struct GICState {
-    DeviceState parent_obj;
-    MemoryRegion views;
-    uint32_t num_cpu, num_irq;
-    uint64_t reg_base;
-    GRecMutex lock;
-    uint32_t ctlr;
-    GicBank spi[(GIC_MAX_IRQS + 31) / 32];
-    uint8_t prio[GIC_MAX_IRQS];
-    uint8_t targets[GIC_MAX_IRQS];
-    GicCpu cpu[GIC_MAX_CPUS];
-};
-
-OBJECT_DECLARE_SIMPLE_TYPE(GICState, ARM_GIC, TYPE_ARM_GIC)
 
 static GicBank *bank_of(GICState *s, GicCpu *c, unsigned irq)
 {
@@ -164,7 +121,7 @@ static void update_cpu(GICState *s, GicCpu *c)
                     prio < (c->pmr & GIC_PRIO_MASK) && prio < running_prio(c));
 }
 
-static void update(GICState *s)
+void gic_update(GICState *s)
 {
     for (unsigned i = 0; i < s->num_cpu; i++) {
         update_cpu(s, &s->cpu[i]);
@@ -183,7 +140,7 @@ static void gic_set_irq(void *opaque, int n, int level)
         b->latch |= m;
     }
     b->level = level ? b->level | m : b->level & ~m;
-    update(s);
+    gic_update(s);
     g_rec_mutex_unlock(&s->lock);
 }
 
@@ -403,7 +360,7 @@ static void dist_write(void *opaque, hwaddr off, uint64_t v, unsigned size)
     GicCpu *c = opaque;
     g_rec_mutex_lock(&c->gic->lock);
     dist_write_locked(c->gic, c, off, v, size);
-    update(c->gic);
+    gic_update(c->gic);
     g_rec_mutex_unlock(&c->gic->lock);
 }
 
@@ -429,7 +386,7 @@ static uint32_t acknowledge(GICState *s, GicCpu *c)
     return irq | src << 10;
 }
 
-static void deactivate(GICState *s, GicCpu *c, unsigned irq)
+void gic_deactivate(GICState *s, GicCpu *c, unsigned irq)
 {
     if (irq < s->num_irq) {
         bank_of(s, c, irq)->active &= ~(1u << (irq % 32));
@@ -456,6 +413,10 @@ static uint64_t cpuif_read(void *opaque, hwaddr off, unsigned size)
         break;
     }
     case GICC_APR0: v = c->apr; break;
+    case GICC_APR0 + 4 ... GICC_NSAPR3:
+        /* Five priority bits: APR0 holds every active priority; APR1..3
+         * and the non-secure copies (no Security Extensions) are RAZ/WI. */
+        break;
     case GICC_IIDR: v = 0x0202043b; break;
     default:
         log_mask(LOG_GUEST_ERROR, "arm-gic: read of unknown CPU interface register 0x%" PRIx64
@@ -481,16 +442,17 @@ static void cpuif_write(void *opaque, hwaddr off, uint64_t v, unsigned size)
             c->apr &= c->apr - 1; /* drop the running priority */
         }
         if (!(c->ctlr & GICC_CTLR_EOIMODE)) {
-            deactivate(s, c, v & 0x3ff);
+            gic_deactivate(s, c, v & 0x3ff);
         }
         break;
-    case GICC_DIR: deactivate(s, c, v & 0x3ff); break;
+    case GICC_DIR: gic_deactivate(s, c, v & 0x3ff); break;
     case GICC_APR0: c->apr = (uint32_t)v; break;
+    case GICC_APR0 + 4 ... GICC_NSAPR3: break;
     default:
         log_mask(LOG_GUEST_ERROR, "arm-gic: write of unknown or read-only CPU interface "
                  "register 0x%" PRIx64 "\n", (uint64_t)off);
     }
-    update(s);
+    gic_update(s);
     g_rec_mutex_unlock(&s->lock);
 }
 
@@ -518,6 +480,8 @@ static const PropertyInfo gic_props[] = {
                 "Number of interrupt ids (32 private + SPIs), a multiple of 32"),
     PROP_UINT64("reg-base", GICState, reg_base, 0,
                 "Guest address of each CPU's view, for the device tree (0: none)"),
+    PROP_BOOL("virt-ext", GICState, virt_ext, false,
+              "Virtualization extensions (GICH, GICV, maintenance PPI 25)"),
     PROP_END
 };
 
@@ -561,6 +525,9 @@ static bool gic_realize(DeviceState *dev, GError **errp)
         device_init_irq_out(dev, &c->irq);
         device_init_irq_out(dev, &c->fiq);
     }
+    if (s->virt_ext) {
+        gic_virt_realize(s);
+    }
     device_init_irq_in(dev, gic_set_irq, (int)(s->num_irq - 32 + 32 * s->num_cpu));
     return true;
 }
@@ -582,13 +549,17 @@ static void gic_reset(DeviceState *dev)
         memset(c->sgi_sources, 0, sizeof(c->sgi_sources));
         c->ctlr = c->pmr = c->apr = 0;
         c->bpr = 2;
+        c->priv.level &= ~(1u << GIC_MAINT_PPI);
+        gic_virt_reset(c);
+        gic_virt_update(c);
     }
-    update(s);
+    gic_update(s);
     g_rec_mutex_unlock(&s->lock);
 }
 
 /* "arm,cortex-a15-gic" at the "reg-base" property (where the board maps
- * each CPU's view; 0: no node). */
+ * each CPU's view; 0: no node); with virt-ext also GICH and GICV, and the
+ * maintenance interrupt. */
 static void gic_fdt_node(DeviceState *dev, FdtBuilder *fdt)
 {
     hwaddr d = ARM_GIC(dev)->reg_base, c = d + GIC_VIEW_CPUIF;
@@ -597,7 +568,9 @@ static void gic_fdt_node(DeviceState *dev, FdtBuilder *fdt)
     }
     char *path = fdt_builder_device_path(fdt, "intc", d);
     char *label = fdt_device_label(dev);
-    uint64_t reg[] = { d, GICD_SIZE, c, GICC_SIZE };
+    GICState *s = ARM_GIC(dev);
+    uint64_t reg[] = { d, GICD_SIZE, c, GICC_SIZE, d + GIC_HYP_OFFSET, GICH_SIZE,
+                       d + GIC_VCPU_OFFSET, GICC_SIZE };
     fdt_builder_add_node(fdt, path);
     fdt_builder_prop_string(fdt, path, "compatible", "arm,cortex-a15-gic");
     fdt_builder_prop_u32(fdt, path, "#interrupt-cells", 3);
@@ -605,7 +578,12 @@ static void gic_fdt_node(DeviceState *dev, FdtBuilder *fdt)
     fdt_builder_prop_u32(fdt, path, "#size-cells", 2);
     fdt_builder_prop_empty(fdt, path, "ranges");
     fdt_builder_prop_empty(fdt, path, "interrupt-controller");
-    fdt_builder_prop_reg(fdt, path, reg, 2);
+    fdt_builder_prop_reg(fdt, path, reg, s->virt_ext ? 4 : 2);
+    if (s->virt_ext) {
+        /* PPI 9 (interrupt 25), level-high, on every CPU. */
+        uint32_t maint[] = { 1, GIC_MAINT_PPI - 16, (((1u << s->num_cpu) - 1) << 8) | 4 };
+        fdt_builder_prop_cells(fdt, path, "interrupts", maint, 3);
+    }
     fdt_builder_set_phandle(fdt, path, label);
     g_free(label);
     g_free(path);

@@ -2,9 +2,9 @@
 /*
  * Arm GICv3 ("arm-gicv3"), after the GIC architecture specification
  * (IHI 0069): one security state (GICD_CTLR.DS = 1, no EL3), affinity
- * routing always on, no LPIs/ITS yet.  Group 0 interrupts are signalled
- * as FIQ, group 1 as IRQ.  Five bits of priority (32 levels, as QEMU's),
- * so ICC_AP{0,1}R0 bit n is priority group n and the other AP registers
+ * routing always on, no LPIs/ITS yet; a virtual CPU interface for EL2
+ * (gicv3-virt.c).  Group 0 interrupts are signalled as FIQ, group 1 as
+ * IRQ.  Five bits of priority (32 levels, as QEMU's), so ICC_AP{0,1}R0 bit n is priority group n and the other AP registers
  * read as zero.
  *
  * MMIO 0: the distributor (64 KiB).  MMIO 1: the redistributors, one
@@ -18,131 +18,14 @@
  * pins (num-irq - 32) + 32 * c + n are its private interrupt n (PPIs
  * 16..31; SGIs come from ICC_SGI*R only).  Interrupts configured as edge
  * (ICFGR) latch on a rising input; level ones are pending while high.
- * IRQ outputs: pin 2c = CPU c's IRQ, pin 2c + 1 its FIQ.
+ * IRQ outputs: pin 2c = CPU c's IRQ, pin 2c + 1 its FIQ; pins 2 * num-cpu
+ * + 2c and + 1 its virtual IRQ and FIQ (gicv3-virt.c: the ICH_* virtual
+ * interface, maintenance interrupt PPI 25).
  * Properties: "num-cpu" (1..8), "num-irq" (64..1020, a multiple of 32).
  */
 #include <string.h>
 
-#include "kernel/device.h"
-#include "kernel/fdt.h"
-#include "kernel/log.h"
-#include "kernel/machine.h"
-#include "kernel/module.h"
-#include "plugins/cpu/arm/cpu.h"
-
-#define TYPE_ARM_GICV3 "arm-gicv3"
-
-#define GIC_MAX_CPUS 8
-#define GIC_MAX_IRQS 1020
-#define GIC_SPURIOUS 1023
-#define GIC_PRIO_MASK 0xf8u       /* 5 implemented priority bits */
-#define GIC_IDLE_PRIO 0xffu
-#define GICD_SIZE 0x10000
-#define GICR_STRIDE 0x20000
-#define GICR_SGI_OFFSET 0x10000
-
-/* Distributor and redistributor register offsets. */
-enum {
-    GICD_CTLR = 0x0000,
-    GICD_TYPER = 0x0004,
-    GICD_IIDR = 0x0008,
-    GICD_TYPER2 = 0x000c,
-    GICD_STATUSR = 0x0010,
-    GICD_IGROUPR = 0x0080,
-    GICD_ISENABLER = 0x0100,
-    GICD_ICENABLER = 0x0180,
-    GICD_ISPENDR = 0x0200,
-    GICD_ICPENDR = 0x0280,
-    GICD_ISACTIVER = 0x0300,
-    GICD_ICACTIVER = 0x0380,
-    GICD_IPRIORITYR = 0x0400,
-    GICD_ICFGR = 0x0c00,
-    GICD_IGRPMODR = 0x0d00,
-    GICD_IROUTER = 0x6000,
-    GICD_PIDR2 = 0xffe8,
-    GICR_CTLR = 0x0000,
-    GICR_IIDR = 0x0004,
-    GICR_TYPER = 0x0008,
-    GICR_STATUSR = 0x0010,
-    GICR_WAKER = 0x0014,
-    GICR_PIDR2 = 0xffe8,
-};
-
-#define GICD_CTLR_EN_GRP0 (1u << 0)
-#define GICD_CTLR_EN_GRP1 (1u << 1)
-#define GICD_CTLR_ARE (1u << 4)
-#define GICD_CTLR_DS (1u << 6)
-#define GICR_WAKER_PSLEEP (1u << 1)
-#define GICR_WAKER_CASLEEP (1u << 2)
-#define IROUTER_IRM (1ull << 31)
-#define ICC_CTLR_CBPR (1u << 0)
-#define ICC_CTLR_EOIMODE (1u << 1)
-#define ICC_CTLR_PRIBITS (4u << 8) /* five bits */
-#define ARM_GIC_IIDR 0x0300043bu   /* Arm, GICv3 */
-
-/* The ICC_* and ICH_* encodings served (op0, op1, CRn, CRm, op2). */
-enum {
-    ICC_PMR = ARM_SYSREG_ENC(3, 0, 4, 6, 0),
-    ICC_IAR0 = ARM_SYSREG_ENC(3, 0, 12, 8, 0),
-    ICC_EOIR0 = ARM_SYSREG_ENC(3, 0, 12, 8, 1),
-    ICC_HPPIR0 = ARM_SYSREG_ENC(3, 0, 12, 8, 2),
-    ICC_BPR0 = ARM_SYSREG_ENC(3, 0, 12, 8, 3),
-    ICC_AP0R0 = ARM_SYSREG_ENC(3, 0, 12, 8, 4),
-    ICC_AP0R3 = ARM_SYSREG_ENC(3, 0, 12, 8, 7),
-    ICC_AP1R0 = ARM_SYSREG_ENC(3, 0, 12, 9, 0),
-    ICC_AP1R3 = ARM_SYSREG_ENC(3, 0, 12, 9, 3),
-    ICC_DIR = ARM_SYSREG_ENC(3, 0, 12, 11, 1),
-    ICC_RPR = ARM_SYSREG_ENC(3, 0, 12, 11, 3),
-    ICC_SGI1R = ARM_SYSREG_ENC(3, 0, 12, 11, 5),
-    ICC_ASGI1R = ARM_SYSREG_ENC(3, 0, 12, 11, 6),
-    ICC_SGI0R = ARM_SYSREG_ENC(3, 0, 12, 11, 7),
-    ICC_IAR1 = ARM_SYSREG_ENC(3, 0, 12, 12, 0),
-    ICC_EOIR1 = ARM_SYSREG_ENC(3, 0, 12, 12, 1),
-    ICC_HPPIR1 = ARM_SYSREG_ENC(3, 0, 12, 12, 2),
-    ICC_BPR1 = ARM_SYSREG_ENC(3, 0, 12, 12, 3),
-    ICC_CTLR = ARM_SYSREG_ENC(3, 0, 12, 12, 4),
-    ICC_SRE = ARM_SYSREG_ENC(3, 0, 12, 12, 5),
-    ICC_IGRPEN0 = ARM_SYSREG_ENC(3, 0, 12, 12, 6),
-    ICC_IGRPEN1 = ARM_SYSREG_ENC(3, 0, 12, 12, 7),
-    ICC_SRE_EL2 = ARM_SYSREG_ENC(3, 4, 12, 9, 5),
-    ICH_HCR_EL2 = ARM_SYSREG_ENC(3, 4, 12, 11, 0),
-};
-
-/* State of 32 interrupts, one bit each (a word of SPIs or one CPU's
- * private interrupts). */
-typedef struct GicBank {
-    uint32_t enable, latch, active, level, group, edge;
-} GicBank;
-
-typedef struct GICv3State GICv3State;
-
-typedef struct GicCpu {
-    GICv3State *gic;
-    unsigned index;
-    uint64_t affinity;            /* MPIDR Aff3.Aff2.Aff1.Aff0 (bits 39:32, 23:0) */
-    GicBank priv;                 /* SGIs 0-15, PPIs 16-31 */
-    uint8_t priv_prio[32];
-    uint32_t waker;
-    /* CPU interface */
-    uint32_t pmr, bpr0, bpr1, ctlr, igrpen0, igrpen1;
-    uint32_t apr0, apr1;          /* active priority groups (bit n: priority n << 3) */
-    uint64_t ich_hcr;
-    IRQLine *irq, *fiq;
-} GicCpu;
-
-struct GICv3State {
-    DeviceState parent_obj;
-    MemoryRegion dist_mmio, redist_mmio;
-    uint32_t num_cpu, num_irq;
-    GRecMutex lock;
-    uint32_t ctlr;
-    GicBank spi[(GIC_MAX_IRQS + 31) / 32];   /* bank 0 unused (private) */
-    uint8_t prio[GIC_MAX_IRQS];
-    uint64_t irouter[GIC_MAX_IRQS];
-    GicCpu cpu[GIC_MAX_CPUS];
-};
-
-OBJECT_DECLARE_SIMPLE_TYPE(GICv3State, ARM_GICV3, TYPE_ARM_GICV3)
+#include "plugins/devices/arm-gicv3/gicv3.h"
 
 /* ---- per-interrupt state ------------------------------------------------- */
 
@@ -601,7 +484,7 @@ static uint64_t icc_acknowledge(GICv3State *s, GicCpu *c, int grp)
     return irq;
 }
 
-static void icc_deactivate(GICv3State *s, GicCpu *c, unsigned irq)
+void gicv3_deactivate(GICv3State *s, GicCpu *c, unsigned irq)
 {
     if (irq < s->num_irq) {
         bank_of(s, c, irq)->active &= ~(1u << (irq % 32));
@@ -619,7 +502,7 @@ static void icc_eoi(GICv3State *s, GicCpu *c, unsigned irq, int grp)
         c->apr1 &= ~lowest;
     }
     if (!(c->ctlr & ICC_CTLR_EOIMODE)) {
-        icc_deactivate(s, c, irq & 0xffffff);
+        gicv3_deactivate(s, c, irq & 0xffffff);
     }
 }
 
@@ -655,6 +538,12 @@ static uint64_t icc_read(void *opaque, uint32_t enc)
     unsigned prio;
     uint64_t v = 0;
     g_rec_mutex_lock(&s->lock);
+    if (gicv3_virt_read(c, enc, &v)) {
+        gicv3_virt_update(c);
+        gic_update_cpu(s, c);
+        g_rec_mutex_unlock(&s->lock);
+        return v;
+    }
     switch (enc) {
     case ICC_PMR: v = c->pmr; break;
     case ICC_IAR0: v = icc_acknowledge(s, c, 0); break;
@@ -671,7 +560,6 @@ static uint64_t icc_read(void *opaque, uint32_t enc)
     case ICC_SRE_EL2: v = 0xf; break;      /* + Enable (EL1 may use SRE) */
     case ICC_IGRPEN0: v = c->igrpen0; break;
     case ICC_IGRPEN1: v = c->igrpen1; break;
-    case ICH_HCR_EL2: v = c->ich_hcr; break;
     default:
         v = 0; /* ICC_AP{0,1}R1..3: RAZ with five priority bits */
         break;
@@ -686,11 +574,17 @@ static void icc_write(void *opaque, uint32_t enc, uint64_t v)
     GicCpu *c = opaque;
     GICv3State *s = c->gic;
     g_rec_mutex_lock(&s->lock);
+    if (gicv3_virt_write(c, enc, v)) {
+        gicv3_virt_update(c);
+        gic_update(s);
+        g_rec_mutex_unlock(&s->lock);
+        return;
+    }
     switch (enc) {
     case ICC_PMR: c->pmr = v & GIC_PRIO_MASK; break;
     case ICC_EOIR0: icc_eoi(s, c, (unsigned)v, 0); break;
     case ICC_EOIR1: icc_eoi(s, c, (unsigned)v, 1); break;
-    case ICC_DIR: icc_deactivate(s, c, v & 0xffffff); break;
+    case ICC_DIR: gicv3_deactivate(s, c, v & 0xffffff); break;
     case ICC_BPR0: c->bpr0 = MAX(v & 7, 2); break;
     case ICC_BPR1: c->bpr1 = MAX(v & 7, 3); break;
     case ICC_AP0R0: c->apr0 = (uint32_t)v; break;
@@ -701,13 +595,6 @@ static void icc_write(void *opaque, uint32_t enc, uint64_t v)
     case ICC_SGI0R: icc_generate_sgi(s, c, v, false); break;
     case ICC_SGI1R:
     case ICC_ASGI1R: icc_generate_sgi(s, c, v, true); break;
-    case ICH_HCR_EL2:
-        if (v & 1) {
-            log_mask(LOG_UNIMP, "arm-gicv3: ICH_HCR_EL2.En: the virtual CPU interface is "
-                     "not implemented\n");
-        }
-        c->ich_hcr = v;
-        break;
     default:
         break; /* ICC_SRE*: fixed; ICC_AP{0,1}R1..3: WI */
     }
@@ -726,6 +613,9 @@ static const PropertyInfo gic_props[] = {
     PROP_UINT32("num-cpu", GICv3State, num_cpu, 1, "Number of CPUs (redistributors)"),
     PROP_UINT32("num-irq", GICv3State, num_irq, 288,
                 "Number of interrupt ids (32 private + SPIs), a multiple of 32"),
+    PROP_BOOL("virt-ext", GICv3State, virt_ext, false,
+              "A hypervisor uses the virtual CPU interface: the device tree names its "
+              "maintenance interrupt (PPI 25)"),
     PROP_END
 };
 
@@ -777,6 +667,10 @@ static bool gic_realize(DeviceState *dev, GError **errp)
             arm_cpu_set_gic_cpuif(acpu, &icc_ops, c);
         }
     }
+    for (unsigned i = 0; i < s->num_cpu; i++) {
+        device_init_irq_out(dev, &s->cpu[i].v.virq);
+        device_init_irq_out(dev, &s->cpu[i].v.vfiq);
+    }
     return true;
 }
 
@@ -812,7 +706,7 @@ static void gic_reset(DeviceState *dev)
         c->pmr = c->ctlr = c->igrpen0 = c->igrpen1 = c->apr0 = c->apr1 = 0;
         c->bpr0 = 2;
         c->bpr1 = 3;
-        c->ich_hcr = 0;
+        gicv3_virt_reset(c);
     }
     gic_update(s);
     g_rec_mutex_unlock(&s->lock);
@@ -838,6 +732,11 @@ static void gic_fdt_node(DeviceState *dev, FdtBuilder *fdt)
     fdt_builder_prop_empty(fdt, path, "interrupt-controller");
     fdt_builder_prop_u32(fdt, path, "#redistributor-regions", 1);
     fdt_builder_prop_reg(fdt, path, reg, 2);
+    if (s->virt_ext) {
+        /* The virtual interface's maintenance interrupt: PPI 9, level-high. */
+        uint32_t maint[] = { 1, GIC_MAINT_PPI - 16, 4 };
+        fdt_builder_prop_cells(fdt, path, "interrupts", maint, 3);
+    }
     fdt_builder_set_phandle(fdt, path, label);
     g_free(label);
     g_free(path);

@@ -55,6 +55,8 @@ enum {
     VIRT_GIC_DIST,
     VIRT_GIC_CPU,
     VIRT_GIC_V2M,
+    VIRT_GIC_HYP,
+    VIRT_GIC_VCPU,
     VIRT_GIC_REDIST,
     VIRT_UART,
     VIRT_RTC,
@@ -80,6 +82,8 @@ static const VirtRegion virt_memmap[] = {
     [VIRT_GIC_DIST] = { .name = "gic-dist", .base = 0x08000000, .size = 0x10000 },
     [VIRT_GIC_CPU] = { .name = "gic-cpu", .base = 0x08010000, .size = 0x10000 },
     [VIRT_GIC_V2M] = { .name = "gic-v2m", .base = 0x08020000, .size = 0x1000 },
+    [VIRT_GIC_HYP] = { .name = "gic-hyp", .base = 0x08030000, .size = 0x10000 },
+    [VIRT_GIC_VCPU] = { .name = "gic-vcpu", .base = 0x08040000, .size = 0x10000 },
     [VIRT_GIC_REDIST] = { .name = "gic-redist", .base = 0x080a0000, .size = 0xf60000 },
     [VIRT_UART] = { .name = "uart", .base = 0x09000000, .size = 0x1000 },
     [VIRT_RTC] = { .name = "rtc", .base = 0x09010000, .size = 0x1000 },
@@ -138,6 +142,8 @@ typedef struct ArmVirtMachineState {
     MemoryRegion cpu_mem[VIRT_MAX_CPUS];
     MemoryRegion cpu_sysmem[VIRT_MAX_CPUS];
     MemoryRegion gic_view[VIRT_MAX_CPUS];
+    /* virtualization=on: each CPU's GICH and GICV at gic-hyp/gic-vcpu. */
+    MemoryRegion gic_virt_view[VIRT_MAX_CPUS];
     AddressSpace cpu_as[VIRT_MAX_CPUS];
     bool cpu_as_init[VIRT_MAX_CPUS];
     DeviceState *uart;
@@ -296,16 +302,26 @@ static DeviceState *virt_create_gicv2(ArmVirtMachineState *s, GError **errp)
         !object_property_set_uint(OBJECT(gic), "num-irq", VIRT_NUM_IRQS + 32, errp) ||
         !object_property_set_uint(OBJECT(gic), "reg-base", virt_memmap[VIRT_GIC_DIST].base,
                                   errp) ||
+        !object_property_set_bool(OBJECT(gic), "virt-ext", s->virtualization, errp) ||
         !device_realize(gic, errp)) {
         return NULL;
     }
     uint64_t stride = virt_memmap[VIRT_GIC_V2M].base - virt_memmap[VIRT_GIC_DIST].base;
     for (unsigned i = 0; i < ms->smp_cpus; i++) {
+        MemoryRegion *as_root = i ? &s->cpu_mem[i] : &ms->system_memory;
         g_autofree char *name = g_strdup_printf("gic-cpu%u-view", i);
         memory_region_init_alias(&s->gic_view[i], OBJECT(s), name, gic->mmio[0], stride * i,
                                  stride);
-        memory_region_add_subregion_overlap(i ? &s->cpu_mem[i] : &ms->system_memory,
-                                            virt_memmap[VIRT_GIC_DIST].base, &s->gic_view[i], 1);
+        memory_region_add_subregion_overlap(as_root, virt_memmap[VIRT_GIC_DIST].base,
+                                            &s->gic_view[i], 1);
+        if (s->virtualization) {
+            /* The GIC's virtualization extensions: GICH then GICV, 64 KiB apart. */
+            g_autofree char *vname = g_strdup_printf("gic-cpu%u-virt-view", i);
+            memory_region_init_alias(&s->gic_virt_view[i], OBJECT(s), vname, gic->mmio[1],
+                                     stride * i, stride);
+            memory_region_add_subregion_overlap(as_root, virt_memmap[VIRT_GIC_HYP].base,
+                                                &s->gic_virt_view[i], 1);
+        }
     }
     DeviceState *v2m = virt_new_device(ms, "arm-gicv2m", "v2m", errp);
     if (!v2m || !object_property_set_uint(OBJECT(v2m), "base-spi", VIRT_SPI_V2M + 32, errp) ||
@@ -326,6 +342,7 @@ static DeviceState *virt_create_gicv3(ArmVirtMachineState *s, GError **errp)
     MachineState *ms = MACHINE(s);
     DeviceState *gic = virt_new_device(ms, "arm-gicv3", "gic", errp);
     if (!gic || !object_property_set_uint(OBJECT(gic), "num-cpu", ms->smp_cpus, errp) ||
+        !object_property_set_bool(OBJECT(gic), "virt-ext", s->virtualization, errp) ||
         !object_property_set_uint(OBJECT(gic), "num-irq", VIRT_NUM_IRQS + 32, errp) ||
         !device_realize(gic, errp)) {
         return NULL;
@@ -349,6 +366,12 @@ static bool virt_create_gic(ArmVirtMachineState *s, GError **errp)
         DeviceState *cpu = DEVICE(virt_cpu(ms, i));
         device_connect_irq_out(gic, 2 * i, device_get_irq_in(cpu, ARM_IRQ_PIN_IRQ));
         device_connect_irq_out(gic, 2 * i + 1, device_get_irq_in(cpu, ARM_IRQ_PIN_FIQ));
+        if (s->virtualization) {
+            /* The virtual CPU interface: virtual IRQ/FIQ after the physical ones. */
+            int base = 2 * (int)ms->smp_cpus + 2 * (int)i;
+            device_connect_irq_out(gic, base, device_get_irq_in(cpu, ARM_IRQ_PIN_VIRQ));
+            device_connect_irq_out(gic, base + 1, device_get_irq_in(cpu, ARM_IRQ_PIN_VFIQ));
+        }
         for (size_t t = 0; t < G_N_ELEMENTS(virt_timer_ppis); t++) {
             int pin = VIRT_NUM_IRQS + 32 * i + 16 + virt_timer_ppis[t].ppi;
             device_connect_irq_out(cpu, virt_timer_ppis[t].timer,

@@ -8,7 +8,8 @@
  * their own stage-2 tables, TLB maintenance after a remap, AT S12E1R, the
  * HCR_EL2 traps (TVM, TRVM, TID3, TID2, TWI, TTLB, TACR; TWE is not
  * checked: QEMU 7.2, the oracle, never traps WFE) and
- * CNTHCTL_EL2.EL1PCEN with their ESR values, and the virtual IRQ, FIQ and
+ * CNTHCTL_EL2.EL1PCEN and the MDCR_EL2 debug/PMU traps (TPM, TDA, TDOSA)
+ * with their ESR values, and the virtual IRQ, FIQ and
  * SError of HCR_EL2.VI/VF/VSE taken by the guest.
  */
 #include "common/test.h"
@@ -211,6 +212,34 @@ static uint64_t guest_tlbi(uint64_t x)
     return 0;
 }
 
+static uint64_t guest_pmcr(uint64_t x)
+{
+    register uint64_t v asm("x3");
+    asm volatile("mrs x3, pmcr_el0" : "=r"(v) :: "memory");
+    return v;
+}
+
+static uint64_t guest_pmccntr(uint64_t x)
+{
+    register uint64_t v asm("x4");
+    asm volatile("mrs x4, pmccntr_el0" : "=r"(v) :: "memory");
+    return v;
+}
+
+static uint64_t guest_mdscr(uint64_t x)
+{
+    register uint64_t v asm("x5");
+    asm volatile("mrs x5, mdscr_el1" : "=r"(v) :: "memory");
+    return v;
+}
+
+static uint64_t guest_oslsr(uint64_t x)
+{
+    register uint64_t v asm("x6");
+    asm volatile("mrs x6, oslsr_el1" : "=r"(v) :: "memory");
+    return v;
+}
+
 static uint64_t guest_cntp_ctl(uint64_t x)
 {
     register uint64_t v asm("x9");
@@ -386,6 +415,27 @@ static void test_traps(void)
     uint64_t n = last_exc.count;
     run_el1(guest_cntp_ctl, 0);
     CHECK_EQ(last_exc.count, n + 1);
+    /* MDCR_EL2: TPM traps the PMU registers, TDA the debug registers,
+     * TDOSA the OS lock registers; each only its own group. */
+    sysreg_write(mdcr_el2, 1ull << 6);
+    asm volatile("isb");
+    expect_trap(guest_pmcr, esr_iss_sysreg(3, 3, 9, 12, 0, 3, 1));
+    expect_trap(guest_pmccntr, esr_iss_sysreg(3, 3, 9, 13, 0, 4, 1));
+    n = last_exc.count;
+    run_el1(guest_mdscr, 0);
+    CHECK_EQ(last_exc.count, n + 1);
+    sysreg_write(mdcr_el2, 1ull << 9);
+    asm volatile("isb");
+    expect_trap(guest_mdscr, esr_iss_sysreg(2, 0, 0, 2, 2, 5, 1));
+    n = last_exc.count;
+    run_el1(guest_pmcr, 0);
+    run_el1(guest_oslsr, 0);
+    CHECK_EQ(last_exc.count, n + 2);
+    sysreg_write(mdcr_el2, 1ull << 10);
+    asm volatile("isb");
+    expect_trap(guest_oslsr, esr_iss_sysreg(2, 0, 1, 1, 4, 6, 1));
+    sysreg_write(mdcr_el2, 0);
+    asm volatile("isb");
     /* HVC from the guest: EC 0x16 with the immediate. */
     expect_trap(guest_hvc, 0x5a000042ull);
 }

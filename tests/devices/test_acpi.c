@@ -247,11 +247,9 @@ START_TEST(test_table_header_and_checksum)
     ck_assert_uint_eq(acpi_get_le(t->data + 12, 4), 40);
     ck_assert_uint_eq(t->data[16], 3);
     ck_assert_int_eq(memcmp(t->data + 18, "TESSRA", 6), 0);
-    uint8_t sum = 0;
-    for (guint i = 8; i < t->len; i++) {
-        sum += t->data[i];
-    }
-    ck_assert_uint_eq(sum, 0);
+    /* The checksum byte is left 0 for the firmware: EDK2 stores the sum of
+     * the range with that byte in it. */
+    ck_assert_uint_eq(t->data[8 + 9], 0);
     const GByteArray *s = acpi_linker_script(l);
     ck_assert_uint_eq(s->len, 2 * 128);
     /* ADD_CHECKSUM: command 3, file, result offset, start, length. */

@@ -108,7 +108,8 @@ class Loaded:
                 b = self.blobs[c['file']]
                 assert c['start'] + c['length'] <= len(b), c
                 assert c['start'] <= c['result'] < c['start'] + c['length'], c
-                b[c['result']] = 0
+                # EDK2 (ProcessCmdAddChecksum) stores the checksum of the
+                # range with the result byte in it: that byte must come as 0.
                 b[c['result']] = -sum(b[c['start']:c['start'] + c['length']]) & 0xff
 
     def read(self, addr, length):

@@ -116,8 +116,9 @@ void acpi_table_end(AcpiLinker *l, const char *file, GByteArray *tables, size_t 
 {
     size_t len = tables->len - start;
     acpi_set_le(tables, start + 4, len, 4);
+    /* Left 0: firmware sets it after patching pointers (EDK2 stores the
+     * checksum of the whole range, this byte included, so it must be 0). */
     tables->data[start + 9] = 0;
-    tables->data[start + 9] = acpi_checksum(tables->data + start, len);
     acpi_linker_add_checksum(l, file, (uint32_t)start, (uint32_t)len, (uint32_t)(start + 9));
 }
 

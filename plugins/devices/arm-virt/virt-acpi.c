@@ -526,9 +526,8 @@ static void build_rsdp(Build *b, GByteArray *rsdp, size_t xsdt)
     acpi_put_u8(rsdp, 0);                              /* extended checksum */
     acpi_put_zeros(rsdp, 3);
     acpi_linker_add_pointer(b->l, RSDP, 24, 8, TABLES);
-    rsdp->data[8] = acpi_checksum(rsdp->data, 20);
+    /* Both checksums stay 0 here: the loader computes them (see acpi.h). */
     acpi_linker_add_checksum(b->l, RSDP, 0, 20, 8);
-    rsdp->data[32] = acpi_checksum(rsdp->data, 36);
     acpi_linker_add_checksum(b->l, RSDP, 0, 36, 32);
 }
 

@@ -81,9 +81,10 @@ bool acpi_linker_check(const AcpiLinker *l, GError **errp);
 /* Start a table at the end of @tables: a header with its length and
  * checksum left 0; returns its offset. */
 size_t acpi_table_begin(GByteArray *tables, const char *sig, uint8_t revision);
-/* Set the length (the rest of @tables from @start), the checksum as it is
- * now, and ask the loader to redo the checksum after patching pointers
- * (@file is the fw_cfg name of @tables). */
+/* Set the length (the rest of @tables from @start) and ask the loader to
+ * compute the checksum after patching pointers (@file is the fw_cfg name of
+ * @tables).  The checksum byte stays 0 in the blob: EDK2 stores the checksum
+ * of the whole range with that byte in it, as QEMU's tables expect. */
 void acpi_table_end(AcpiLinker *l, const char *file, GByteArray *tables, size_t start);
 
 /* ---- AML --------------------------------------------------------------------- */

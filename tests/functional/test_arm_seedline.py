@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: MIT
+"""Issue 19: the seed's command line (QEMU's system-emulation example) with
+only file names adapted: EDK2 from pflash, ACPI tables through the fw_cfg
+linker/loader, all four CPUs at EL2 (virtualization=on, PSCI over SMC),
+scsi-hd on virtio-scsi-pci, virtio-net-pci on -netdev user with a hostfwd,
+the serial console multiplexed with the monitor.  The guest's command comes
+from fw_cfg (EDK2 boots BOOTAA64.EFI with a fixed command line)."""
+import os
+import shutil
+import socket
+import tempfile
+import unittest
+
+import tessera_test as tt
+from test_arm_edk2 import firmware
+from test_arm_virt import guest_disk
+
+LINK = 'tessera-system-aarch64'
+TIMEOUT = 900
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class SeedLine(unittest.TestCase):
+    def test_seed_line_with_edk2_acpi_el2(self):
+        d = tempfile.mkdtemp(prefix='tessera-seed-')
+        self.addCleanup(shutil.rmtree, d, True)
+        disk = os.path.join(d, 'disk.img')
+        shutil.copyfile(guest_disk(), disk)
+        efivars = os.path.join(d, 'efivars.fd')
+        shutil.copyfile(firmware('AAVMF_VARS.fd'), efivars)
+        cmd = ('dmesg+|+grep+-E+"ACPI:+FACP|All+CPU|Total+of";'
+               'udhcpc+-i+eth0+-n+-q+-s+/etc/udhcpc/default.script;ip+-4+addr+show+eth0')
+        r = tt.run(['-machine', 'type=virt,virtualization=on,pflash0=rom,pflash1=efivars',
+                    '-m', '4096', '-cpu', 'max,pauth-impdef=on', '-smp', '4', '-accel', 'tcg',
+                    '-device', 'virtio-net-pci,netdev=unet', '-device', 'virtio-scsi-pci',
+                    '-device', 'scsi-hd,drive=hd',
+                    '-netdev', 'user,id=unet,hostfwd=tcp:127.0.0.1:%d-:22' % free_port(),
+                    '-blockdev', 'driver=raw,node-name=hd,file.driver=file,file.filename=' + disk,
+                    '-serial', 'mon:stdio', '-display', 'none',
+                    '-blockdev', 'node-name=rom,driver=file,filename=%s,read-only=true'
+                    % firmware('AAVMF_CODE.fd'),
+                    '-blockdev', 'node-name=efivars,driver=file,filename=' + efivars,
+                    '-fw_cfg', 'name=opt/guest.run,string=' + cmd],
+                   link=LINK, timeout=TIMEOUT)
+        out = r.stdout + r.stderr
+        self.assertEqual(r.returncode, 0, out[-3000:])
+        for want in ('UEFI firmware', 'BdsDxe: starting Boot0001', 'EFI stub: Booting Linux Kernel',
+                     'ACPI: FACP', 'CPU: All CPU(s) started at EL2',
+                     'SMP: Total of 4 processors activated',
+                     'DISK-OK /dev/sda2', 'lease of 10.0.2.15 obtained', 'inet 10.0.2.15/24',
+                     'reboot: Power down'):
+            self.assertIn(want, out, out[-3000:])
+
+
+if __name__ == '__main__':
+    tt.main('arm_seedline')

@@ -9,7 +9,9 @@ import os
 import shutil
 import socket
 import tempfile
+import time
 import unittest
+import urllib.request
 
 import tessera_test as tt
 from test_arm_edk2 import firmware
@@ -57,6 +59,59 @@ class SeedLine(unittest.TestCase):
                      'DISK-OK /dev/sda2', 'lease of 10.0.2.15 obtained', 'inet 10.0.2.15/24',
                      'reboot: Power down'):
             self.assertIn(want, out, out[-3000:])
+
+    def test_interactive_seed_line_hostfwd_and_monitor(self):
+        # Line 1 as a user runs it: the shell on the console, DHCP, a server
+        # on guest port 22 reached from the host through the hostfwd, Ctrl-A c
+        # for the monitor (info pci/block/network) and back, poweroff -> 0.
+        d = tempfile.mkdtemp(prefix='tessera-seed-')
+        self.addCleanup(shutil.rmtree, d, True)
+        disk = os.path.join(d, 'disk.img')
+        shutil.copyfile(guest_disk(), disk)
+        efivars = os.path.join(d, 'efivars.fd')
+        shutil.copyfile(firmware('AAVMF_VARS.fd'), efivars)
+        port = free_port()
+        c = tt.Console(['-machine', 'type=virt,virtualization=on,pflash0=rom,pflash1=efivars',
+                        '-m', '4096', '-cpu', 'max,pauth-impdef=on', '-smp', '4', '-accel', 'tcg',
+                        '-device', 'virtio-net-pci,netdev=unet', '-device', 'virtio-scsi-pci',
+                        '-device', 'scsi-hd,drive=hd',
+                        '-netdev', 'user,id=unet,hostfwd=tcp:127.0.0.1:%d-:22' % port,
+                        '-blockdev', 'driver=raw,node-name=hd,file.driver=file,file.filename='
+                        + disk,
+                        '-serial', 'mon:stdio', '-display', 'none',
+                        '-blockdev', 'node-name=rom,driver=file,filename=%s,read-only=true'
+                        % firmware('AAVMF_CODE.fd'),
+                        '-blockdev', 'node-name=efivars,driver=file,filename=' + efivars],
+                       link=LINK)
+        self.addCleanup(c.close)
+        c.expect(r'/ # ', timeout=TIMEOUT)
+        c.send('udhcpc -i eth0 -n -q -s /etc/udhcpc/default.script; echo DHCP-$((1+1))\n')
+        c.expect(r'DHCP-2', timeout=300)
+        self.assertIn('lease of 10.0.2.15 obtained', c.text())
+        c.send('mkdir -p /tmp/www && echo seed-$((6*7)) > /tmp/www/index.html && '
+               'httpd -p 22 -h /tmp/www && echo HTTPD-$((2+2))\n')
+        c.expect(r'HTTPD-4', timeout=120)
+        body, deadline = None, time.time() + 120
+        while body is None and time.time() < deadline:
+            try:
+                with urllib.request.urlopen('http://127.0.0.1:%d/' % port, timeout=30) as f:
+                    body = f.read().decode()
+            except OSError:
+                time.sleep(1)
+        self.assertEqual(body, 'seed-42\n')
+        c.send('\x01c')
+        c.expect(r'\(tessera\)', timeout=60)
+        for cmd, want in (('info pci', r'1af4.*1000|Ethernet controller'),
+                          ('info block', r'hd.*disk\.img'),
+                          ('info network', r'unet.*user')):
+            c.send(cmd + '\n')
+            c.expect(want, timeout=60)
+        c.send('\x01c')
+        c.send('echo back-$((8*8))\n')
+        c.expect(r'back-64', timeout=120)
+        c.send('poweroff -f\n')
+        self.assertEqual(c.wait(timeout=300), 0, c.text()[-3000:])
+        self.assertIn('reboot: Power down', c.text())
 
 
 if __name__ == '__main__':

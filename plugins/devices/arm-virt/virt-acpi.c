@@ -426,7 +426,7 @@ static void build_dbg2(Build *b)
     acpi_put_u16(t, 0);
     acpi_put_u16(t, gas);
     acpi_put_u16(t, size);
-    g_assert(t->len - off == ACPI_HEADER_SIZE + 8 + fixed);
+    g_assert(t->len - off == (size_t)(ACPI_HEADER_SIZE + 8 + fixed));
     acpi_put_gas(t, ACPI_GAS_MEMORY, 32, 0, 3, b->c->uart.base);
     acpi_put_u32(t, (uint32_t)b->c->uart.size);
     acpi_put_bytes(t, name, sizeof(name));

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Run every libFuzzer target of tests/fuzz/ for a given time each, one after
-# the other, at the lowest CPU priority (not part of CI; see docs/fuzzing.md).
+# the other, at the lowest CPU priority (FUZZ_NICE, default 19; not part of CI;
+# see docs/fuzzing.md).
 #
 #   bash scripts/fuzz.sh [--cpu] [SECONDS_PER_TARGET] [TARGET...]   (default 1800, all)
 #
@@ -20,6 +21,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 budget=wall
+nice=${FUZZ_NICE:-19}
+case "$nice" in ''|*[!0-9-]*) echo "fuzz.sh: FUZZ_NICE must be a number, not '$nice'" >&2; exit 2;; esac
 if [ "${1:-}" = --cpu ]; then budget=cpu; shift; fi
 secs=${1:-1800}
 shift || true
@@ -56,7 +59,7 @@ for t in "${targets[@]}"; do
         runs=$((runs + 1))
         log=build/fuzz/logs/$t-$stamp-$runs.log
         set +e
-        nice -n 19 /usr/bin/time -f 'cpu %U %S' -o "$log.time" \
+        nice -n "$nice" /usr/bin/time -f 'cpu %U %S' -o "$log.time" \
             "build/fuzz/${t}_fuzz" "${dict[@]}" -max_total_time="$left" -max_len=4096 \
             -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$art/" \
             "$work" "tests/fuzz/corpus/$t" > "$log" 2>&1

@@ -10,14 +10,16 @@
 #
 # For each GIC version (default: 2 3) it boots `-M virt,virtualization=on
 # -cpu max -smp 2`, checks KVM initialised at EL2 with VHE and its vGIC,
-# then runs the client twice: the basic guest (arithmetic, MMIO exits, PSCI
-# SYSTEM_OFF through HVC) and the timer guest (in-kernel vGIC, the guest's
+# then runs the client three times: the basic guest (arithmetic, MMIO exits,
+# PSCI SYSTEM_OFF through HVC), the same with the guest's stage-1 MMU on
+# (MMIO reached through another VA: the exit address comes from HPFAR_EL2,
+# stage-1 walks go through stage 2) and the timer guest (in-kernel vGIC, the guest's
 # virtual timer interrupt taken in WFI).  Passing qemu-system-aarch64 as the
 # binary runs the same as an oracle.
 import os, subprocess, sys
 exe, image = sys.argv[1], sys.argv[2]
 versions = sys.argv[3:] or ['2', '3']
-run = 'dmesg|grep+-i+-e+kvm+-e+hyp+-e+vgic;kvm-client;echo+rc=$?;kvm-client+timer;echo+rc=$?'
+run = 'dmesg|grep+-i+-e+kvm+-e+hyp+-e+vgic;kvm-client;echo+rc=$?;kvm-client+mmu;echo+rc=$?;kvm-client+timer;echo+rc=$?'
 failed = []
 for v in versions:
     cmd = [exe, '-M', 'virt,virtualization=on,gic-version=%s' % v, '-cpu', 'max', '-smp', '2',
@@ -36,10 +38,10 @@ for v in versions:
              if 'kvm' in l.lower() or 'hyp' in l.lower() or 'vgic' in l.lower() or 'rc=' in l]
     print('\n'.join(lines))
     want = ['kvm [1]: VHE mode initialized successfully', 'kvm-client: PASS\n',
-            'kvm-client: PASS (timer)', 'rc=0']
+            'kvm-client: PASS (mmu)', 'kvm-client: PASS (timer)']
     missing = [w for w in want if w not in out]
-    if out.count('rc=0') != 2:
-        missing.append('two rc=0')
+    if out.count('rc=0') != 3:
+        missing.append('three rc=0')
     if missing:
         print(out[-4000:])
         print('FAIL gic-version=%s: missing %s' % (v, missing))

@@ -4,7 +4,10 @@
 // arithmetic, an MMIO store of the result (KVM_EXIT_MMIO), an MMIO load the
 // client answers, a second store of a value computed from it, then PSCI
 // SYSTEM_OFF through HVC (KVM_EXIT_SYSTEM_EVENT).  With "timer" as argument
-// it also makes an in-kernel vGIC (v2 or v3, whichever the host supports)
+// With "mmu" the guest runs with its stage-1 MMU on and reaches the MMIO
+// page through a different virtual address (0x40100000), so the exit's
+// address comes from the fault IPA (HPFAR_EL2), not the VA.
+// With "timer" it also makes an in-kernel vGIC (v2 or v3, whichever the host supports)
 // and has the guest wait in WFI for its virtual timer interrupt.
 // Build: aarch64-linux-gnu-gcc -static -O2 -o kvm-client kvm-client.c
 #include <errno.h>
@@ -22,6 +25,7 @@
 #define GUEST_BASE 0x10000ULL   // IPA of the one memory slot
 #define GUEST_SIZE 0x10000ULL
 #define MMIO_BASE 0x100000ULL   // unmapped: accesses exit to us
+#define MMIO_VA 0x40100000ULL   // "mmu": VA of MMIO_BASE
 #define GICD_BASE 0x8000000ULL  // vGIC frames (timer mode)
 #define GICC_BASE 0x8010000ULL  // GICv2 CPU interface
 #define GICR_BASE 0x80a0000ULL  // GICv3 redistributors
@@ -37,7 +41,7 @@ __asm__(".pushsection .rodata\n"
         "  add x2, x2, #100\n"          // 142
         "  lsl x2, x2, #32\n"
         "  movk x2, #0x5a\n"           // 0x0000008e0000005a
-        "  movz x3, #0x10, lsl #16\n"   // MMIO_BASE
+        "  mov x3, x19\n"               // MMIO_BASE, or its VA alias (mmu)
         "  str x2, [x3]\n"              // exit 1: write 8 bytes
         "  ldr x4, [x3, #8]\n"          // exit 2: read, client answers
         "  add x5, x4, x2\n"
@@ -118,6 +122,15 @@ static void check(int ok, const char *what)
 static uint64_t core_reg(size_t off)
 {
     return KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | (off / sizeof(uint32_t));
+}
+
+static uint64_t sysreg(unsigned op0, unsigned op1, unsigned crn, unsigned crm, unsigned op2)
+{
+    return KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM64_SYSREG |
+           ((uint64_t)op0 << KVM_REG_ARM64_SYSREG_OP0_SHIFT) |
+           ((uint64_t)op1 << KVM_REG_ARM64_SYSREG_OP1_SHIFT) |
+           ((uint64_t)crn << KVM_REG_ARM64_SYSREG_CRN_SHIFT) |
+           ((uint64_t)crm << KVM_REG_ARM64_SYSREG_CRM_SHIFT) | op2;
 }
 
 static void set_reg(int vcpu, uint64_t id, uint64_t v)
@@ -216,6 +229,7 @@ static void vgic_init(int fd)
 int main(int argc, char **argv)
 {
     int timer = argc > 1 && !strcmp(argv[1], "timer");
+    int mmu = argc > 1 && !strcmp(argv[1], "mmu");
     int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (kvm < 0) {
         perror("kvm-client: /dev/kvm");
@@ -255,6 +269,22 @@ int main(int argc, char **argv)
         }
         int32_t off = (int32_t)(target * 4) - (0x800 + 0x280);
         *vec = 0x14000000u | ((uint32_t)(off / 4) & 0x03ffffffu);
+    }
+    if (mmu) {
+        // 4 KiB granule, 39-bit VA, walk from level 1.  L1[0] -> L2 at
+        // +0x2000 whose entry 0 maps IPA 0-2 MiB as normal memory (the
+        // code); L1[1] -> L2 at +0x3000 whose entry 0 maps VA 1 GiB..+2 MiB
+        // to IPA 0 as device memory (MMIO_VA -> MMIO_BASE).
+        uint64_t *l1 = (uint64_t *)(mem + 0x1000), *l2a = (uint64_t *)(mem + 0x2000),
+                 *l2b = (uint64_t *)(mem + 0x3000);
+        if (code_len > 0x1000) {
+            printf("kvm-client: FAIL guest code layout\n");
+            return 1;
+        }
+        l1[0] = (GUEST_BASE + 0x2000) | 3;
+        l1[1] = (GUEST_BASE + 0x3000) | 3;
+        l2a[0] = 0 | 1ull << 10 | 3ull << 8 | 0 << 2 | 1;   // AF, inner shareable, attr 0
+        l2b[0] = 0 | 1ull << 10 | 1 << 2 | 1;               // AF, attr 1 (device)
     }
     struct kvm_userspace_memory_region region = {
         .slot = 0, .guest_phys_addr = GUEST_BASE, .memory_size = GUEST_SIZE,
@@ -299,13 +329,24 @@ int main(int argc, char **argv)
     }
     set_reg(vcpu, core_reg(offsetof(struct kvm_regs, regs.pc)), GUEST_BASE);
     set_reg(vcpu, core_reg(offsetof(struct kvm_regs, regs.pstate)), 0x3c5); // EL1h, DAIF masked
+    set_reg(vcpu, core_reg(offsetof(struct kvm_regs, regs.regs[19])), mmu ? MMIO_VA : MMIO_BASE);
+    if (mmu) {
+        uint64_t sctlr = 0;
+        struct kvm_one_reg g = {.id = sysreg(3, 0, 1, 0, 0), .addr = (uintptr_t)&sctlr};
+        if (ioctl(vcpu, KVM_GET_ONE_REG, &g) < 0) {
+            perror("KVM_GET_ONE_REG SCTLR_EL1");
+            return 1;
+        }
+        set_reg(vcpu, sysreg(3, 0, 10, 2, 0), 0x00ff);                 // MAIR_EL1
+        set_reg(vcpu, sysreg(3, 0, 2, 0, 2),                            // TCR_EL1
+                25 | 1u << 8 | 1u << 10 | 3u << 12 | 1ull << 23 | 2ull << 32); // T0SZ 25, WBWA, ISH, EPD1, IPS 40
+        set_reg(vcpu, sysreg(3, 0, 2, 0, 0), GUEST_BASE + 0x1000);     // TTBR0_EL1
+        set_reg(vcpu, sysreg(3, 0, 1, 0, 0), sctlr | 1 | 1u << 2 | 1u << 12); // M, C, I
+    }
     if (timer) {
         set_reg(vcpu, core_reg(offsetof(struct kvm_regs, regs.regs[20])), gic == 3);
         // VBAR_EL1 = GUEST_BASE + 0x800 (op0 3, op1 0, CRn 12, CRm 0, op2 0)
-        set_reg(vcpu, KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM64_SYSREG |
-                          (3ull << KVM_REG_ARM64_SYSREG_OP0_SHIFT) |
-                          (12ull << KVM_REG_ARM64_SYSREG_CRN_SHIFT),
-                GUEST_BASE + 0x800);
+        set_reg(vcpu, sysreg(3, 0, 12, 0, 0), GUEST_BASE + 0x800);
     }
 
     int r = vcpu_run(vcpu, run);
@@ -338,6 +379,6 @@ int main(int argc, char **argv)
         ioctl(vcpu, KVM_GET_ONE_REG, &pr);
         printf("kvm-client: exit %d (%s) pc 0x%llx\n", r, exit_name(r), (unsigned long long)pc);
     }
-    printf("kvm-client: %s%s\n", fails ? "FAIL" : "PASS", timer ? " (timer)" : "");
+    printf("kvm-client: %s%s\n", fails ? "FAIL" : "PASS", timer ? " (timer)" : mmu ? " (mmu)" : "");
     return fails ? 1 : 0;
 }

@@ -521,6 +521,11 @@ static bool virt_setup_acpi(ArmVirtMachineState *s, GError **errp)
         .gicc = virt_memmap[VIRT_GIC_CPU].base,
         .gicr = { virt_memmap[VIRT_GIC_REDIST].base, 0x20000ull * ms->smp_cpus },
         .v2m = s->v2m ? virt_memmap[VIRT_GIC_V2M].base : 0,
+        /* With the virtualization extensions: the maintenance interrupt
+         * (PPI 9) and, for GICv2, the GICV/GICH frames (as QEMU's MADT). */
+        .gicv = s->virtualization && !s->gic_v3 ? virt_memmap[VIRT_GIC_VCPU].base : 0,
+        .gich = s->virtualization && !s->gic_v3 ? virt_memmap[VIRT_GIC_HYP].base : 0,
+        .vgic_maint_intid = s->virtualization ? 16 + 9 : 0,
         .v2m_spi_base = 32 + VIRT_SPI_V2M,
         .v2m_spi_count = VIRT_V2M_SPIS,
         .timer_sec_intid = 16 + 13,

@@ -239,12 +239,16 @@ static void run_command(GICv3ITSState *s, const uint64_t *cmd)
     }
     case CMD_INV:
         /* The GIC reads LPI configuration from memory each time: nothing
-         * is cached, only the mapping is checked. */
-        its_lookup(s, devid, eventid, &cpu, "INV");
+         * is cached; the outputs are re-evaluated with the new table. */
+        if (its_lookup(s, devid, eventid, &cpu, "INV")) {
+            gicv3_lpi_invalidate(s->gic);
+        }
         break;
     case CMD_INVALL:
+        gicv3_lpi_invalidate(s->gic);
+        break;
     case CMD_SYNC:
-        /* Likewise; and every command has taken effect when it is read. */
+        /* Every command has taken effect when it is read. */
         break;
     default:
         log_mask(LOG_GUEST_ERROR, "arm-gicv3-its: unknown command 0x%02x\n",

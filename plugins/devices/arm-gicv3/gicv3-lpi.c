@@ -6,7 +6,7 @@
  * GICR_PENDBASER.  LPIs are edge-triggered group 1 interrupts without an
  * active state: acknowledging one clears its pending bit.  The
  * configuration is read from guest memory whenever an LPI is considered
- * (nothing is cached, so INV/INVALL need no work); the pending state is
+ * (nothing is cached: INV/INVALL only re-evaluate); the pending state is
  * held per redistributor in a bitmap.  Only an ITS makes LPIs pending
  * (gicv3_lpi_set).  INTIDs: 16 bits (GICD_TYPER.IDbits = 15), further
  * limited by PROPBASER.IDbits.
@@ -157,6 +157,13 @@ void gicv3_lpi_set(GICv3State *s, unsigned cpu, uint32_t intid, bool pending)
     }
     g_rec_mutex_lock(&s->lock);
     lpi_change(&s->cpu[cpu], intid, pending);
+    gicv3_update(s);
+    g_rec_mutex_unlock(&s->lock);
+}
+
+void gicv3_lpi_invalidate(GICv3State *s)
+{
+    g_rec_mutex_lock(&s->lock);
     gicv3_update(s);
     g_rec_mutex_unlock(&s->lock);
 }

@@ -2,7 +2,8 @@
 /*
  * Arm GICv3 ("arm-gicv3"), after the GIC architecture specification
  * (IHI 0069): one security state (GICD_CTLR.DS = 1, no EL3), affinity
- * routing always on, no LPIs/ITS yet; a virtual CPU interface for EL2
+ * routing always on; LPIs with lpis=on (gicv3-lpi.c) for the ITS
+ * (gicv3-its.c, type arm-gicv3-its); a virtual CPU interface for EL2
  * (gicv3-virt.c).  Group 0 interrupts are signalled as FIQ, group 1 as
  * IRQ.  Five bits of priority (32 levels, as QEMU's), so ICC_AP{0,1}R0 bit n is priority group n and the other AP registers
  * read as zero.
@@ -799,4 +800,5 @@ static const TypeInfo gic_info = {
     .class_init = gic_class_init,
 };
 
-TESSERA_MODULE(.name = "arm-gicv3", .kind = "device", .types = TESSERA_TYPES(&gic_info, &gicv3_its_info));
+TESSERA_MODULE(.name = "arm-gicv3", .kind = "device",
+               .types = TESSERA_TYPES(&gic_info, &gicv3_its_info));

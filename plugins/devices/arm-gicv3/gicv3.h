@@ -187,6 +187,8 @@ void gicv3_lpi_free(GICv3State *s);
 /* For the ITS (gicv3-its.c); these take the lock and update the outputs.
  * Make LPI @intid pending (or not) on redistributor @cpu. */
 void gicv3_lpi_set(GICv3State *s, unsigned cpu, uint32_t intid, bool pending);
+/* INV/INVALL: the configuration table may have changed; re-evaluate. */
+void gicv3_lpi_invalidate(GICv3State *s);
 /* Move the pending state of @intid (all LPIs for UINT32_MAX) from @from to @to. */
 void gicv3_lpi_move(GICv3State *s, unsigned from, unsigned to, uint32_t intid);
 

@@ -6,6 +6,7 @@ scsi-hd on virtio-scsi-pci, virtio-net-pci on -netdev user with a hostfwd,
 the serial console multiplexed with the monitor.  The guest's command comes
 from fw_cfg (EDK2 boots BOOTAA64.EFI with a fixed command line)."""
 import os
+import re
 import shutil
 import socket
 import struct
@@ -111,6 +112,11 @@ class SeedLine(unittest.TestCase):
         # "Firmware Bug" for Linux's GICv3 driver).
         self.assertNotIn('Firmware Bug', out, out[-3000:])
         self.assertRegex(out, r'GICv3 +26 Level +arch_timer', out[-3000:])
+        # MSI-X through the ITS the MADT and IORT describe (its=on by default).
+        self.assertIn('PCI/MSI: ITS@0x8080000 domain created', out, out[-3000:])
+        m = re.search(r'^ *\d+: +(\d+) +(\d+) +(\d+) +(\d+) +ITS-MSI \d+ Edge +virtio\d-request',
+                      out, re.M)
+        self.assertTrue(m and sum(int(g) for g in m.groups()) > 0, out[-3000:])
 
     def test_interactive_seed_line_hostfwd_and_monitor(self):
         # Line 1 as a user runs it: the shell on the console, DHCP, a server

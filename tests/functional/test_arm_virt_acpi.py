@@ -212,7 +212,20 @@ class AcpiTables(unittest.TestCase):
         self.assertEqual(types.count(0xb), 2)
         self.assertIn(0xe, types)
         self.assertNotIn(0xd, types)
+        # The ITS (its=on by default with GICv3): its MADT entry, id 0.
+        self.assertEqual(types.count(0xf), 1)
+        off = 44
+        while madt[off] != 0xf:
+            off += madt[off + 1]
+        self.assertEqual(struct.unpack('<IQ', madt[off + 4:off + 16]), (0, 0x08080000))
         self.iasl(tables)
+        # its=off: no ITS entry.
+        b = Board(self, ',gic-version=3,its=off', cpus=1)
+        madt, types, off = self.walk(self.load(b))['APIC'][1], [], 44
+        while off < len(madt):
+            types.append(madt[off])
+            off += madt[off + 1]
+        self.assertNotIn(0xf, types)
 
     def test_gicv2_virtualization_frames(self):
         b = Board(self, ',virtualization=on', cpus=2)

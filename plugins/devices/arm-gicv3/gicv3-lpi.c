@@ -93,16 +93,22 @@ bool gicv3_lpi_redist_write(GICv3State *s, GicCpu *c, hwaddr off, uint64_t v, un
     }
 }
 
-/* The configuration byte of LPI @intid, 0 (disabled) when unreadable. */
+/* The configuration byte of LPI @intid, 0 (disabled) outside the table
+ * or when the table is not in RAM (read directly: the GIC lock is held,
+ * and MMIO dispatch would take the device lock after it). */
 static uint8_t lpi_config(GICv3State *s, GicCpu *c, uint32_t intid)
 {
-    uint8_t cfg = 0;
-    if (s->dma && intid < lpi_limit(c) &&
-        address_space_read_buf(s->dma, PROPBASER_PA(c->propbaser) + (intid - GIC_LPI_BASE),
-                               &cfg, 1) != MEMTX_OK) {
-        cfg = 0;
+    uint64_t len = 0;
+    const uint8_t *p = s->dma && intid < lpi_limit(c)
+        ? address_space_get_host_ptr(s->dma, PROPBASER_PA(c->propbaser) +
+                                     (intid - GIC_LPI_BASE), false, &len)
+        : NULL;
+    if (!p || !len) {
+        log_mask(LOG_GUEST_ERROR, "arm-gicv3: LPI %u of CPU %u: no configuration in RAM "
+                 "(GICR_PROPBASER 0x%" PRIx64 ")\n", intid, c->index, c->propbaser);
+        return 0;
     }
-    return cfg;
+    return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
 unsigned gicv3_lpi_best(GICv3State *s, GicCpu *c, unsigned *prio)
@@ -138,7 +144,11 @@ static void lpi_change(GicCpu *c, uint32_t intid, bool pending)
         return;
     }
     c->lpi_pending[intid / 64] ^= 1ull << (intid % 64);
-    c->lpi_count += pending ? 1 : -1;
+    if (pending) {
+        c->lpi_count++;
+    } else {
+        c->lpi_count--;
+    }
 }
 
 void gicv3_lpi_clear(GicCpu *c, unsigned intid)

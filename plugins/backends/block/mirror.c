@@ -366,7 +366,7 @@ static void mirror_clean(Job *job)
         m->notifier_on = false;
     }
     if (m->filter) {
-        block_mirror_filter_remove(g_steal_pointer(&m->filter), m->src);
+        block_job_filter_remove(g_steal_pointer(&m->filter), m->src);
     }
     drop_holds(m);
     if (m->commit && m->tgt_was_read_only && g_ptr_array_find(m->graph->nodes, m->tgt, NULL)) {
@@ -505,9 +505,11 @@ Job *block_mirror_create(BlockGraph *g, const char *id, BlockNode *src, BlockNod
                     src->node_name);
         return NULL;
     }
-    const char *filter_name = commit ? NULL : qmp_arg_str(args, "filter-node-name", NULL);
+    /* An active commit's filter is a mirror_top too, as QEMU's. */
+    const char *filter_name = qmp_arg_str(args, "filter-node-name", NULL);
     BlockNode *filter = NULL;
-    if (filter_name && !(filter = block_mirror_filter_insert(g, src, filter_name, errp))) {
+    if (filter_name &&
+        !(filter = block_job_filter_insert(g, src, filter_name, "mirror_top", errp))) {
         return NULL;
     }
     Mirror *m = g_new0(Mirror, 1);
@@ -562,7 +564,7 @@ Job *block_mirror_create(BlockGraph *g, const char *id, BlockNode *src, BlockNod
 fail:
     drop_holds(m);
     if (m->filter) {
-        block_mirror_filter_remove(m->filter, src);
+        block_job_filter_remove(m->filter, src);
     }
     mirror_free_state(m);
     return NULL;

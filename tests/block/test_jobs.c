@@ -1123,6 +1123,41 @@ START_TEST(test_stream_commit_filter_nodes)
 }
 END_TEST
 
+/* Copy offload between qcow2 images on host files (a mirror's copies):
+ * data clusters go by copy_file_range into fresh target clusters; holes,
+ * and target clusters already allocated, are refused (-ENOTSUP) so the
+ * caller reads and writes. */
+START_TEST(test_copy_range_offload)
+{
+    bt_need("qemu-img");
+    g_autofree char *a = mkimg("cra.qcow2", "qcow2", "4M");
+    g_autofree char *b = mkimg("crb.qcow2", "qcow2", "4M");
+    qemu_io(a, "qcow2", "write -P 0x5a 0 2M");
+    qemu_io(b, "qcow2", "write -P 0x01 3M 64k");
+    BlockGraph *g = bt_graph();
+    GError *err = NULL;
+    g_autofree char *sa = g_strdup_printf("driver=qcow2,node-name=ca,file.driver=file,"
+                                          "file.filename=%s", a);
+    g_autofree char *sb = g_strdup_printf("driver=qcow2,node-name=cb,file.driver=file,"
+                                          "file.filename=%s", b);
+    ck_assert(block_cmdline_blockdev(g, sa, &err));
+    ck_assert(block_cmdline_blockdev(g, sb, &err));
+    BlockNode *na = block_node_find(g, "ca"), *nb = block_node_find(g, "cb");
+    ck_assert_int_eq(block_node_copy_range(na, 0, nb, 0, 1 * MIB), 0);
+    ck_assert_int_eq(block_node_copy_range(na, 1 * MIB, nb, 2 * MIB, 64 * 1024), 0);
+    ck_assert_int_eq(block_node_copy_range(na, 2 * MIB, nb, 1 * MIB, 64 * 1024), -ENOTSUP);
+    ck_assert_int_eq(block_node_copy_range(na, 0, nb, 3 * MIB, 64 * 1024), -ENOTSUP);
+    ck_assert_int_eq(block_node_copy_range(na, 0, nb, 1 * MIB + 512, 4096), -ENOTSUP);
+    ck_assert_uint_eq(nb->stats.wr_bytes, 1 * MIB + 64 * 1024);
+    block_graph_free(g);
+    ck_assert_int_eq(bt_qemu_img_check(b), 0);
+    g_autofree char *out = NULL;
+    ck_assert_msg(bt_sh(&out, "qemu-io -f qcow2 -c 'read -P 0x5a 0 1M' -c 'read -P 0 1M 1M' "
+                              "-c 'read -P 0x5a 2M 64k' -c 'read -P 0x01 3M 64k' %s", b) == 0 &&
+                  !strstr(out, "Pattern verification failed"), "%s", out);
+}
+END_TEST
+
 START_TEST(test_wrong_uses)
 {
     BlockGraph *g = bt_graph();
@@ -1190,6 +1225,7 @@ int main(void)
     tcase_add_test(tc, test_mirror_copy_mode_and_buf_size);
     tcase_add_test(tc, test_mirror_filter_node);
     tcase_add_test(tc, test_stream_commit_filter_nodes);
+    tcase_add_test(tc, test_copy_range_offload);
     tcase_add_test(tc, test_wrong_uses);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

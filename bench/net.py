@@ -131,9 +131,10 @@ def write_section(rows, runs, mib, load, guest_runs, guest_mib, singles=()):
               '(QEMU\'s tx=bh); before, the vCPU ran the netdev\'s path itself in its MMIO '
               'exit: perf (dwarf call graphs, guest -> host) put 10.5% of all samples under '
               'tx_flush, nearly all of it slirp\'s send() to the host socket and the context '
-              'switches it causes, during which the guest stood still. Measured by hand '
-              '(debug build, 32 MiB guest -> host, load 9-12): 107-134 ms of CPU per MB '
-              'before, 92-94 after; QEMU 79-96.',
+              'switches it causes, during which the guest stood still. Measured by hand on '
+              'the debug build (load 9-15): guest -> host (32 MiB) 97-134 ms of CPU per MB '
+              'before (6 runs), 88-94 after (4 runs), QEMU 63-96; guest -> guest (16 MiB, '
+              'both VMs) 121 and 196 before, 113 and 120 after, QEMU 119 and 130.',
               '- Cause of the earlier gap (3.0 / 1.6 / 3.1 MB/s): `-netdev user` removed and '
               're-added every slirp socket\'s poll record before each poll, and glib wakes its '
               'own loop on every such change, so the main loop never slept: it spun on one core '

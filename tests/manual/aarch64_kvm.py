@@ -6,7 +6,8 @@
 # with tests/manual/kvm-client.c (static) in its built-in initramfs as
 # /bin/kvm-client: scripts/build-kvm-guest.sh builds both.
 #
-#   python3 tests/manual/aarch64_kvm.py build/debug/bin/tessera-system-aarch64 Image [gic-version...]
+#   python3 tests/manual/aarch64_kvm.py build/debug/bin/tessera-system-aarch64 Image [gic-version...] [extra options...]
+#   (e.g. `... Image 3 -accel tcg,backend=interp` for the interpreter backend)
 #
 # For each GIC version (default: 2 3) it boots `-M virt,virtualization=on
 # -cpu max -smp 2`, checks KVM initialised at EL2 with VHE and its vGIC,
@@ -18,13 +19,15 @@
 # binary runs the same as an oracle.
 import os, subprocess, sys
 exe, image = sys.argv[1], sys.argv[2]
-versions = sys.argv[3:] or ['2', '3']
+rest = sys.argv[3:]
+cut = next((i for i, a in enumerate(rest) if a.startswith('-')), len(rest))
+versions, extra = rest[:cut] or ['2', '3'], rest[cut:]
 run = 'dmesg|grep+-i+-e+kvm+-e+hyp+-e+vgic;kvm-client;echo+rc=$?;kvm-client+mmu;echo+rc=$?;kvm-client+timer;echo+rc=$?'
 failed = []
 for v in versions:
     cmd = [exe, '-M', 'virt,virtualization=on,gic-version=%s' % v, '-cpu', 'max', '-smp', '2',
            '-m', '512', '-nographic', '-no-reboot', '-kernel', image,
-           '-append', 'console=ttyAMA0 panic=-1 guest.run=' + run]
+           '-append', 'console=ttyAMA0 panic=-1 guest.run=' + run] + extra
     if 'qemu' in os.path.basename(exe):
         cmd += ['-nic', 'none']    # QEMU's default NIC wants ipxe-qemu's ROM
     print('$', ' '.join(cmd), flush=True)

@@ -28,26 +28,45 @@ static inline unsigned jc_hash(uint64_t pc)
     return tcg_jc_hash(pc);
 }
 
+void tcg_jmp_cache_clear_set(TcgTlbSet *s)
+{
+    if (s->jc_used) {
+        memset(s->jmp_cache, 0, TCG_JMP_CACHE_SIZE * sizeof(TcgTb *));
+        s->jc_used = false;
+    }
+}
+
 void tcg_jmp_cache_clear(TcgVcpuState *v)
 {
-    memset(v->jmp_cache, 0, sizeof(v->jmp_cache));
+    for (unsigned i = 0; i < v->nsets; i++) {
+        tcg_jmp_cache_clear_set(v->sets[i]);
+    }
 }
 
 /* Drop the entries of blocks starting in @vaddr's page or the one before
  * (which may extend into it). */
-void tcg_jmp_cache_clear_page(TcgVcpuState *v, uint64_t vaddr)
+void tcg_jmp_cache_clear_page(TcgTlbSet *s, uint64_t vaddr)
 {
+    if (!s->jc_used) {
+        return;
+    }
     for (int i = 0; i < 2; i++) {
         uint64_t page = (vaddr & TCG_PAGE_MASK) - (uint64_t)i * TCG_PAGE_SIZE;
-        memset(&v->jmp_cache[tcg_jc_group(page)], 0, TCG_JMP_GROUP_SIZE * sizeof(TcgTb *));
+        memset(&s->jmp_cache[tcg_jc_group(page)], 0, TCG_JMP_GROUP_SIZE * sizeof(TcgTb *));
     }
+}
+
+void tcg_jmp_cache_put(TcgVcpuState *v, TcgTb *tb)
+{
+    TcgTlbSet *s = v->cur;
+    s->jmp_cache[jc_hash(tb->pc)] = tb;
+    s->jc_used = true;
 }
 
 bool tcg_tb_cache_init(TcgVcpuState *v)
 {
     v->tb_hash = g_new0(TcgTb *, TCG_TB_HASH_SIZE);
     v->retired = g_ptr_array_new();
-    tcg_jmp_cache_clear(v);
     return true;
 }
 
@@ -66,6 +85,10 @@ static void page_add_tb(TcgAccel *a, uint64_t page, TcgTb *tb, unsigned start, u
         p->page = page;
         p->refs = g_array_new(FALSE, FALSE, sizeof(TcgPageRef));
         g_hash_table_insert(a->pages, &p->page, p);
+        /* Count first, then look for fast-writable entries: a fill that
+         * misses the count is seen by the scan (tlb.c, lock-free fills). */
+        __atomic_fetch_add(&a->code_count[tcg_code_count_slot(page)], 1, __ATOMIC_SEQ_CST);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
         tcg_tlb_mark_code_page_locked(a, page);
     }
     TcgPageRef r = { .tb = tb, .start = (uint16_t)start, .end = (uint16_t)end };
@@ -96,6 +119,7 @@ static void page_remove_tb(TcgAccel *a, uint64_t page, TcgTb *tb)
     p->code_bitmap = bitmap;
     if (!p->refs->len) {
         g_hash_table_remove(a->pages, &page);   /* frees p */
+        __atomic_fetch_sub(&a->code_count[tcg_code_count_slot(page)], 1, __ATOMIC_SEQ_CST);
     }
 }
 
@@ -242,8 +266,10 @@ static void tb_free(TcgVcpuState *v, TcgTb *tb)
 {
     TcgAccel *a = v->accel;
     unsigned j = jc_hash(tb->pc);
-    if (v->jmp_cache[j] == tb) {
-        v->jmp_cache[j] = NULL;
+    for (unsigned i = 0; i < v->nsets; i++) {
+        if (v->sets[i]->jmp_cache[j] == tb) {
+            v->sets[i]->jmp_cache[j] = NULL;
+        }
     }
     tb_hash_remove(v, tb);
     if (v->pub.cur_tb == tb) {
@@ -339,7 +365,7 @@ static bool tb_still_valid(TcgVcpuState *v, TcgTb *tb)
 TcgTb *tcg_tb_lookup(TcgVcpuState *v, uint64_t pc, uint64_t flags, bool may_fault)
 {
     unsigned j = jc_hash(pc);
-    TcgTb *tb = v->jmp_cache[j];
+    TcgTb *tb = v->cur->jmp_cache[j];
     if (tb && tb->pc == pc && tb->flags == flags && !tb->invalid) {
         return tb_still_valid(v, tb) ? tb : NULL;
     }
@@ -348,12 +374,20 @@ TcgTb *tcg_tb_lookup(TcgVcpuState *v, uint64_t pc, uint64_t flags, bool may_faul
     if (!tcg_get_code_page(v, pc, may_fault, &phys, &host)) {
         return NULL;
     }
-    for (tb = v->tb_hash[tb_hash(pc, flags)]; tb; tb = tb->hash_next) {
+    TcgTb **head = &v->tb_hash[tb_hash(pc, flags)];
+    for (TcgTb **pp = head; (tb = *pp) != NULL; pp = &tb->hash_next) {
         if (tb->pc == pc && tb->flags == flags && tb->phys_pc == phys && !tb->invalid) {
             if (!tb_still_valid(v, tb)) {
                 return NULL;
             }
-            v->jmp_cache[j] = tb;
+            /* Most recently found first: chains are walked on every
+             * jump-cache miss (only this thread touches them). */
+            if (pp != head) {
+                *pp = tb->hash_next;
+                tb->hash_next = *head;
+                *head = tb;
+            }
+            tcg_jmp_cache_put(v, tb);
             return tb;
         }
     }
@@ -511,7 +545,7 @@ TcgTb *tcg_tb_gen_code_n(TcgVcpuState *v, uint64_t pc, uint64_t flags, int max_i
         tb->hash_next = v->tb_hash[h];
         v->tb_hash[h] = tb;
         v->ntbs++;
-        v->jmp_cache[jc_hash(pc)] = tb;
+        tcg_jmp_cache_put(v, tb);
 
         if (!v->tr_mmio) {
             tb_save_code(v, tb, phys);

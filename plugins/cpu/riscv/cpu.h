@@ -271,6 +271,16 @@ typedef struct CPURISCVState {
     uint64_t tdata1[RISCV_NTRIGGERS];
     uint64_t tdata2[RISCV_NTRIGGERS];
     uint64_t tdata3[RISCV_NTRIGGERS];
+
+    /* Derived from pmpcfg/pmpaddr by every write to them (mmu.c), zero
+     * after reset like pmpcfg: the active entries in priority order with
+     * their byte ranges [lo, hi), and whether any is locked (else M-mode
+     * accesses pass PMP without looking). */
+    uint8_t pmp_nactive;
+    bool pmp_any_locked;
+    uint8_t pmp_active[RISCV_PMP_ENTRIES];
+    uint64_t pmp_lo[RISCV_PMP_ENTRIES];
+    uint64_t pmp_hi[RISCV_PMP_ENTRIES];
 } CPURISCVState;
 
 typedef struct RISCVCPU {
@@ -299,6 +309,8 @@ typedef struct RISCVCPU {
     /* Set by the accelerator glue: drop cached translations of addresses
      * (NULL when no engine is attached, e.g. in unit tests). */
     void (*tlb_flush)(struct RISCVCPU *cpu);
+    /* Set by the accelerator glue: satp changed (NULL: no engine). */
+    void (*satp_changed)(struct RISCVCPU *cpu);
     /* The translation engine's services (tcg.c), or NULL. */
     const struct TcgEngineOps *engine;
 
@@ -350,6 +362,21 @@ extern const CPUDebugOps riscv_debug_ops;
 unsigned riscv_cpu_disas_insn(CPUState *cs, uint64_t pc, const uint8_t *buf, size_t len,
                               GString *out);
 
+/*
+ * Unchecked conversions for hot paths (per instruction, TLB fill, interrupt
+ * check): a checked cast (RISCV_CPU(), CPU()) compares type-name strings up
+ * the class chain.  Only for objects known to be RISC-V CPUs.
+ */
+static inline CPUState *riscv_cpu_cs(RISCVCPU *cpu)
+{
+    return &cpu->parent_obj;
+}
+
+static inline RISCVCPU *riscv_cs_cpu(CPUState *cs)
+{
+    return (RISCVCPU *)((char *)cs - offsetof(RISCVCPU, parent_obj));
+}
+
 static inline RISCVCPU *riscv_env_cpu(CPURISCVState *env)
 {
     return (RISCVCPU *)((char *)env - offsetof(RISCVCPU, env));
@@ -376,6 +403,9 @@ typedef struct RISCVTranslation {
     /* log2 of the region over which the result (incl. PMP) is uniform;
      * 12 for a normal page, less when PMP splits the page. */
     int lg_page;
+    /* The same in every address space: a G bit on the walk (or no
+     * translation at all). */
+    bool global;
 } RISCVTranslation;
 
 #define RISCV_PROT_READ  1

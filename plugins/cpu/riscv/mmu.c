@@ -63,6 +63,26 @@ static bool pmp_range(const CPURISCVState *env, int i, uint64_t *lo, uint64_t *h
     }
 }
 
+/* Recompute the active-entry list after a pmpcfg/pmpaddr write. */
+static void pmp_update(CPURISCVState *env)
+{
+    unsigned n = 0;
+    bool locked = false;
+    for (int i = 0; i < RISCV_PMP_ENTRIES; i++) {
+        uint64_t lo, hi;
+        if (!pmp_range(env, i, &lo, &hi)) {
+            continue;
+        }
+        env->pmp_active[n] = (uint8_t)i;
+        env->pmp_lo[n] = lo;
+        env->pmp_hi[n] = hi;
+        locked |= pmp_locked(env, i);
+        n++;
+    }
+    env->pmp_nactive = (uint8_t)n;
+    env->pmp_any_locked = locked;
+}
+
 uint64_t riscv_pmp_read_cfg(RISCVCPU *cpu, int reg_index)
 {
     uint64_t v = 0;
@@ -88,6 +108,7 @@ void riscv_pmp_write_cfg(RISCVCPU *cpu, int reg_index, uint64_t val)
         }
         cpu->env.pmpcfg[e] = cfg;
     }
+    pmp_update(&cpu->env);
 }
 
 void riscv_pmp_write_addr(RISCVCPU *cpu, int i, uint64_t val)
@@ -101,6 +122,7 @@ void riscv_pmp_write_addr(RISCVCPU *cpu, int i, uint64_t val)
         return;    /* the top of a locked TOR region is locked too */
     }
     env->pmpaddr[i] = val & PMPADDR_MASK;
+    pmp_update(env);
 }
 
 static int pmp_access_bit(MMUAccessType access)
@@ -119,15 +141,12 @@ bool riscv_pmp_check(RISCVCPU *cpu, uint64_t addr, uint64_t size, MMUAccessType 
                      int priv)
 {
     const CPURISCVState *env = &cpu->env;
-    if (!cpu->pmp) {
+    if (!cpu->pmp || (priv == PRV_M && !env->pmp_any_locked)) {
         return true;
     }
     uint64_t last = addr + size - 1;
-    for (int i = 0; i < RISCV_PMP_ENTRIES; i++) {
-        uint64_t lo, hi;
-        if (!pmp_range(env, i, &lo, &hi)) {
-            continue;
-        }
+    for (unsigned k = 0; k < env->pmp_nactive; k++) {
+        uint64_t lo = env->pmp_lo[k], hi = env->pmp_hi[k];
         bool first_in = addr >= lo && addr <= hi - 1;
         bool last_in = last >= lo && last <= hi - 1;
         if (!first_in && !last_in) {
@@ -136,6 +155,7 @@ bool riscv_pmp_check(RISCVCPU *cpu, uint64_t addr, uint64_t size, MMUAccessType 
         if (!first_in || !last_in) {
             return false;   /* straddles the entry: fails regardless */
         }
+        int i = env->pmp_active[k];
         if (priv == PRV_M && !pmp_locked(env, i)) {
             return true;
         }
@@ -153,11 +173,8 @@ int riscv_pmp_uniform_lg(RISCVCPU *cpu, uint64_t addr)
     /* Inclusive last bytes: the page's end wraps to 0 on the top page. */
     uint64_t page = addr & ~(PAGE_SIZE - 1);
     uint64_t page_last = page + (PAGE_SIZE - 1);
-    for (int i = 0; i < RISCV_PMP_ENTRIES; i++) {
-        uint64_t lo, hi;
-        if (!pmp_range(env, i, &lo, &hi)) {
-            continue;
-        }
+    for (unsigned k = 0; k < env->pmp_nactive; k++) {
+        uint64_t lo = env->pmp_lo[k], hi = env->pmp_hi[k];
         bool overlaps = lo <= page_last && hi - 1 >= page;
         bool covers = lo <= page && hi - 1 >= page_last;
         if (overlaps && !covers) {
@@ -223,7 +240,7 @@ static int satp_levels(int mode)
 /* Pointer to the PTE in host RAM, or NULL (then: access fault). */
 static uint64_t *pte_host_ptr(RISCVCPU *cpu, uint64_t pte_addr)
 {
-    AddressSpace *as = CPU(cpu)->as;
+    AddressSpace *as = riscv_cpu_cs(cpu)->as;
     uint64_t len = 0;
     if (!as) {
         return NULL;
@@ -327,6 +344,7 @@ static WalkResult page_walk(RISCVCPU *cpu, uint64_t vaddr, MMUAccessType access,
     }
 
     uint64_t table = (env->satp & SATP_PPN_MASK) << PAGE_BITS;
+    bool global = false;
     for (int level = levels - 1; level >= 0; level--) {
         uint64_t vpn = (vaddr >> (PAGE_BITS + level * VPN_BITS)) & ((1u << VPN_BITS) - 1);
         uint64_t pte_addr = table + vpn * PTE_SIZE;
@@ -347,6 +365,8 @@ static WalkResult page_walk(RISCVCPU *cpu, uint64_t vaddr, MMUAccessType access,
             return WALK_PAGE_FAULT;
         }
         uint64_t ppn = (pte >> PTE_PPN_SHIFT) & PTE_PPN_MASK;
+        /* G on a pointer makes every mapping below it global. */
+        global |= (pte & PTE_G) != 0;
         if (!(pte & (PTE_R | PTE_X))) {
             /* Pointer to the next level: A, D, U and PBMT are reserved. */
             if (pte & (PTE_A | PTE_D | PTE_U | PTE_PBMT)) {
@@ -363,6 +383,7 @@ static WalkResult page_walk(RISCVCPU *cpu, uint64_t vaddr, MMUAccessType access,
         uint64_t vpn_low = (vaddr >> PAGE_BITS) & super_mask;
         out->paddr = ((ppn | vpn_low) << PAGE_BITS) | (vaddr & (PAGE_SIZE - 1));
         out->lg_page = PAGE_BITS;
+        out->global = global;
         if (debug) {
             out->prot = RISCV_PROT_READ | RISCV_PROT_WRITE | RISCV_PROT_EXEC;
             return WALK_OK;
@@ -393,6 +414,9 @@ static WalkResult page_walk(RISCVCPU *cpu, uint64_t vaddr, MMUAccessType access,
 /* Restrict @out->prot by PMP over the page (or shrink lg_page). */
 static void apply_pmp_prot(RISCVCPU *cpu, RISCVTranslation *out, int priv)
 {
+    if (!cpu->pmp || (priv == PRV_M && !cpu->env.pmp_any_locked)) {
+        return;   /* PMP allows everything */
+    }
     int lg = riscv_pmp_uniform_lg(cpu, out->paddr);
     uint64_t block = 1ull << lg;
     uint64_t base = out->paddr & ~(block - 1);
@@ -424,6 +448,7 @@ bool riscv_cpu_translate(RISCVCPU *cpu, uint64_t vaddr, MMUAccessType access, in
         out->paddr = vaddr;
         out->prot = RISCV_PROT_READ | RISCV_PROT_WRITE | RISCV_PROT_EXEC;
         out->lg_page = PAGE_BITS;
+        out->global = true;
     } else {
         WalkResult r = WALK_RETRY;
         for (int tries = 0; r == WALK_RETRY && tries < MAX_WALK_RETRIES; tries++) {

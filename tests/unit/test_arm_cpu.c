@@ -88,8 +88,8 @@ static uint64_t sysreg(const char *name)
 
 START_TEST(test_max_id_registers)
 {
-    /* AArch64-only EL0/EL1, no EL2/EL3, FP and AdvSIMD with FP16. */
-    ck_assert_uint_eq(sysreg("ID_AA64PFR0_EL1"), 0x110011);
+    /* AArch64-only EL0/EL1, no EL2/EL3, FP and AdvSIMD with FP16, CSV2, CSV3. */
+    ck_assert_uint_eq(sysreg("ID_AA64PFR0_EL1"), 0x1100000000110011ull);
     /* AES+PMULL, SHA1, SHA2+512, CRC32, LSE, RDM, SHA3, DP, TS = 2. */
     ck_assert_uint_eq(sysreg("ID_AA64ISAR0_EL1"), 0x0020100110212120ull);
     /* JSCVT, FCMA, LRCPC, FRINTTS; PAuth: APA = 4 (PAuth2 + FPAC), GPA. */
@@ -165,7 +165,7 @@ START_TEST(test_el2_model)
 {
     teardown();
     make_cpu(true);
-    ck_assert_uint_eq(sysreg("ID_AA64PFR0_EL1"), 0x110111);
+    ck_assert_uint_eq(sysreg("ID_AA64PFR0_EL1"), 0x1100000000110111ull);
     ck_assert_uint_eq(env->el, 2);
     ck_assert(sysreg("HCR_EL2") & HCR_RW);
 }

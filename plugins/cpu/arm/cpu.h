@@ -437,6 +437,18 @@ static inline ARMCPU *arm_env_cpu(CPUARMState *env)
     return (ARMCPU *)((char *)env - offsetof(ARMCPU, env));
 }
 
+/* Unchecked casts for the hot paths (helpers, TLB fills, translation):
+ * CPU()/ARM_CPU() compare type names. */
+static inline CPUState *arm_cs(ARMCPU *cpu)
+{
+    return &cpu->parent_obj;
+}
+
+static inline ARMCPU *arm_cs_cpu(CPUState *cs)
+{
+    return (ARMCPU *)((char *)cs - offsetof(ARMCPU, parent_obj));
+}
+
 /* ---- cpu.c ----------------------------------------------------------------- */
 
 /* Architectural reset (used by device reset and the unit tests). */

@@ -958,7 +958,7 @@ static bool trans_cls(DisasContext *ctx, arg_r1 *a)
 
 unsigned arm_translate(CPUState *cs, IrBuilder *b)
 {
-    ARMCPU *cpu = ARM_CPU(cs);
+    ARMCPU *cpu = arm_cs_cpu(cs);
     DisasContext ctx = {
         .b = b,
         .cpu = cpu,

@@ -370,6 +370,14 @@ enum {
     ARM_PAUTH_COMBINED = 0x100,
 };
 
+/* One computed QARMA5 PAC (pauth.c): Linux signs its return address at
+ * function entry and authenticates the same (LR, SP) at exit. */
+typedef struct ARMPacCacheEntry {
+    uint64_t data, modifier, key0, key1, pac;
+    bool valid;
+} ARMPacCacheEntry;
+#define ARM_PAC_CACHE_SIZE 256
+
 typedef struct ARMCPU {
     CPUState parent_obj;
     CPUARMState env;
@@ -416,6 +424,8 @@ typedef struct ARMCPU {
      * none (see arm_cpu_set_gic_cpuif). */
     const struct ARMGicCpuIfOps *gic_ops;
     void *gic_opaque;
+    /* Recent QARMA5 results, direct-mapped (vCPU thread only). */
+    ARMPacCacheEntry pac_cache[ARM_PAC_CACHE_SIZE];
 } ARMCPU;
 
 enum {

@@ -131,11 +131,30 @@ static uint64_t strip(const PacLayout *l, uint64_t ptr)
     return ((ptr >> 55) & 1) ? ptr | m : ptr & ~m;
 }
 
+/* QARMA5 through the per-vCPU cache: the AUT of a function's return
+ * address finds the PAC its entry computed (a full compare of all inputs,
+ * so key changes need no invalidation). */
+static uint64_t qarma5_cached(ARMCPU *cpu, uint64_t data, uint64_t modifier, uint64_t key0,
+                              uint64_t key1)
+{
+    uint64_t h = ((data >> 2) ^ (modifier >> 4)) * 0x9e3779b97f4a7c15ull;
+    ARMPacCacheEntry *e = &cpu->pac_cache[h >> (64 - 8)];
+    G_STATIC_ASSERT(ARM_PAC_CACHE_SIZE == 1 << 8);
+    if (e->valid && e->data == data && e->modifier == modifier && e->key0 == key0 &&
+        e->key1 == key1) {
+        return e->pac;
+    }
+    uint64_t pac = arm_pauth_qarma5(data, modifier, key0, key1);
+    *e = (ARMPacCacheEntry){ .data = data, .modifier = modifier, .key0 = key0, .key1 = key1,
+                             .pac = pac, .valid = true };
+    return pac;
+}
+
 static uint64_t pac_compute(ARMCPU *cpu, uint64_t data, uint64_t modifier, const uint64_t key[2])
 {
     /* key[0] = Lo (key1 of ComputePAC), key[1] = Hi (key0). */
     return cpu->pauth_impdef ? arm_pauth_impdef(data, modifier, key[1], key[0])
-                             : arm_pauth_qarma5(data, modifier, key[1], key[0]);
+                             : qarma5_cached(cpu, data, modifier, key[1], key[0]);
 }
 
 /*

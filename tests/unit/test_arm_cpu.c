@@ -15,6 +15,7 @@
 #include "plugins/cpu/arm/el2.c"
 #include "plugins/cpu/arm/flagm.c"
 #include "plugins/cpu/arm/fpu.c"
+#include "plugins/cpu/arm/fpu-fast.c"
 #include "plugins/cpu/arm/fpu-half.c"
 #include "plugins/cpu/arm/gdbstub.c"
 #include "plugins/cpu/arm/helper.c"
@@ -576,11 +577,105 @@ START_TEST(test_exception_entry_and_return)
 }
 END_TEST
 
+/* ---- FP fast paths against the exact path -------------------------------------------- */
+
+static uint64_t rnd64(GRand *r)
+{
+    return (uint64_t)g_rand_int(r) << 32 | g_rand_int(r);
+}
+
+/* An operand of precision @ft: mostly normals of every magnitude (the
+ * extremes included, for overflow and underflow), some near 1 (exact
+ * results), zeros, subnormals, infinities and NaNs of both kinds. */
+static uint64_t fp_operand(GRand *r, unsigned ft)
+{
+    bool d = ft == ARM_FT_D;
+    unsigned ebits = d ? 11 : 8, fbits = d ? 52 : 23, emax = (1u << ebits) - 1;
+    uint64_t sign = (uint64_t)g_rand_int_range(r, 0, 2) << (ebits + fbits);
+    uint64_t frac = rnd64(r) & ((1ull << fbits) - 1), e;
+    switch (g_rand_int_range(r, 0, 18)) {
+    case 0: return sign;                                                    /* zero */
+    case 1: return sign | (frac ? frac : 1);                                /* subnormal */
+    case 2: return sign | (uint64_t)emax << fbits;                          /* infinity */
+    case 3: return sign | (uint64_t)emax << fbits | (frac ? frac : 1);      /* NaN */
+    case 4: e = (uint64_t)g_rand_int_range(r, 1, 4); break;                  /* near min */
+    case 5: e = emax - (uint64_t)g_rand_int_range(r, 1, 4); break;           /* near max */
+    case 6: case 7: case 8:                                                 /* near 1 */
+        e = (emax >> 1) + (uint64_t)g_rand_int_range(r, -2, 3);
+        frac &= ~((1ull << (fbits - 6)) - 1);                               /* few bits */
+        break;
+    case 9:                 /* smallest normal + a few ulps: times the next, results */
+        return sign | 1ull << fbits | (uint64_t)g_rand_int_range(r, 0, 3);
+    case 10:                /* that round to the smallest normal from below (tiny) */
+        return sign | (uint64_t)((emax >> 1) - 1) << fbits |
+               (((1ull << fbits) - 1) - (uint64_t)g_rand_int_range(r, 0, 3));
+    default: e = (uint64_t)g_rand_int_range(r, 1, (int)emax); break;
+    }
+    return sign | e << fbits | frac;
+}
+
+/*
+ * arm_fp_op2/sqrt/fma (host fast path where allowed) give the same result
+ * bits and the same FPSR as the exact path, for random operands, FPCR
+ * rounding modes, FZ and DN, and starting FPSR (IXC mostly already set, so
+ * the fast path is taken often).
+ */
+START_TEST(test_fp_fast_path_matches_exact)
+{
+    GRand *r = g_rand_new_with_seed(19);
+    static const ARMFpOp2 ops[] = { ARM_FOP_MUL, ARM_FOP_DIV, ARM_FOP_ADD, ARM_FOP_SUB,
+                                    ARM_FOP_NMUL, ARM_FOP_MAXNM };
+    unsigned fast = 0;
+    for (unsigned n = 0; n < 3000000; n++) {
+        unsigned ft = n & 1 ? ARM_FT_D : ARM_FT_S, kind = (n >> 1) % 8;
+        uint32_t fpcr = g_rand_int_range(r, 0, 4) ? 0 : (uint32_t)g_rand_int_range(r, 0, 4)
+                                                             << FPCR_RMODE_SHIFT;
+        fpcr |= g_rand_int_range(r, 0, 4) ? 0 : FPCR_FZ;
+        fpcr |= g_rand_int_range(r, 0, 4) ? 0 : FPCR_DN;
+        uint32_t fpsr = (g_rand_int_range(r, 0, 8) ? FPSR_IXC : 0) |
+                        (g_rand_int(r) & (FPSR_IOC | FPSR_UFC | FPSR_QC));
+        uint64_t a = fp_operand(r, ft), b = fp_operand(r, ft), c = fp_operand(r, ft), got, want;
+        bool na = g_rand_int_range(r, 0, 2), np = g_rand_int_range(r, 0, 2);
+        env->fpcr = fpcr;
+        env->fpsr = fpsr;
+        if (kind < G_N_ELEMENTS(ops)) {
+            got = arm_fp_op2(env, ops[kind], ft, a, b);
+        } else if (kind == 6) {
+            got = arm_fp_sqrt(env, ft, a);
+        } else {
+            got = arm_fp_fma(env, ft, a, b, c, na, np);
+        }
+        uint32_t got_fpsr = env->fpsr;
+        env->fpsr = fpsr;
+        if (kind < G_N_ELEMENTS(ops)) {
+            want = arm_fp_op2_exact(env, ops[kind], ft, a, b);
+        } else if (kind == 6) {
+            want = arm_fp_sqrt_exact(env, ft, a);
+        } else {
+            want = arm_fp_fma_exact(env, ft, a, b, c, na, np);
+        }
+        if (got != want || got_fpsr != env->fpsr) {
+            ck_abort_msg("ft %u kind %u fpcr %08x fpsr %08x: a %016" PRIx64 " b %016" PRIx64
+                         " c %016" PRIx64 " neg %d%d: %016" PRIx64 " fpsr %08x, exact %016"
+                         PRIx64 " fpsr %08x", ft, kind, fpcr, fpsr, a, b, c, na, np, got,
+                         got_fpsr, want, (uint32_t)env->fpsr);
+        }
+        /* Count the cases the fast path could take: flags unchanged, RN. */
+        fast += (fpsr & FPSR_IXC) && !(fpcr >> FPCR_RMODE_SHIFT & 3) && got_fpsr == fpsr;
+    }
+    g_rand_free(r);
+    /* The comparison covered the fast path, not only the exact one. */
+    ck_assert_uint_gt(fast, 300000);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("arm-cpu");
     TCase *tc = tcase_create("max");
     tcase_add_checked_fixture(tc, setup, teardown);
+    /* The randomized FP comparison runs millions of operations (sanitized build too). */
+    tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_max_id_registers);
     tcase_add_test(tc, test_el2_model);
     tcase_add_test(tc, test_simd_validity);
@@ -589,6 +684,7 @@ int main(void)
     tcase_add_test(tc, test_bit_masks);
     tcase_add_test(tc, test_stage2_translate);
     tcase_add_test(tc, test_pauth_algorithms);
+    tcase_add_test(tc, test_fp_fast_path_matches_exact);
     tcase_add_test(tc, test_vhe_redirect);
     tcase_add_test(tc, test_exception_entry_and_return);
     suite_add_tcase(s, tc);

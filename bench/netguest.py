@@ -40,6 +40,13 @@ def guest_files(root):
     return image, os.path.join(gdir, 'initramfs.cpio.gz')
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of process @pid, all threads."""
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
@@ -120,7 +127,8 @@ def _connect(port, timeout=30):
 
 
 def hostfwd_runs(exe, root, mib, runs):
-    """[(host->guest MB/s, guest->host MB/s)] for @runs runs on one boot."""
+    """[(host->guest MB/s, guest->host MB/s, guest->host CPU ms per MB)] for
+    @runs runs on one boot (CPU: the emulator process, all threads)."""
     port = free_port()
     g = Guest(exe, root, ['-netdev', 'user,id=n0,hostfwd=tcp:127.0.0.1:%d-:5000' % port,
                           '-device', 'virtio-net-pci,netdev=n0'])
@@ -157,22 +165,25 @@ def hostfwd_runs(exe, root, mib, runs):
                 b = s.recv(1 << 20)
                 if start is None:
                     start = time.perf_counter()
+                    cpu0 = cpu_seconds(g.proc.pid)
                 if not b:
                     break
                 got += len(b)
             g2h = got / (time.perf_counter() - start) / 1e6
+            g2h_cpu = (cpu_seconds(g.proc.pid) - cpu0) * 1000 / (got / 1e6)
             s.close()
             g.ends(tag)
             if got != total:
                 raise RuntimeError('guest -> host: %d of %d bytes' % (got, total))
-            out.append((h2g, g2h))
+            out.append((h2g, g2h, g2h_cpu))
     finally:
         g.close()
     return out
 
 
 def stream_runs(exe, root, mib, runs):
-    """[guest -> guest MB/s] over -netdev stream, @runs runs on one pair of boots."""
+    """[(guest -> guest MB/s, CPU ms per MB of both VMs)] over -netdev stream,
+    @runs runs on one pair of boots."""
     d = tempfile.mkdtemp(prefix='bench-g2g-')
     path = os.path.join(d, 'link.sock')
     a = b = None
@@ -197,12 +208,14 @@ def stream_runs(exe, root, mib, runs):
             tag_b = b.start('nc -l -p 5000 < /dev/null | wc -c')
             time.sleep(1.5)
             start = time.perf_counter()
+            cpu0 = cpu_seconds(a.proc.pid) + cpu_seconds(b.proc.pid)
             a.run('dd if=/dev/zero bs=64k count=%d 2>/dev/null | nc 10.1.0.2 5000'
                   % (total >> 16), 1200)
             b.expect(r'\n(\d+)\s*\r?\n', 120)
             secs = time.perf_counter() - start
+            cpu = cpu_seconds(a.proc.pid) + cpu_seconds(b.proc.pid) - cpu0
             b.ends(tag_b)
-            out.append(total / secs / 1e6)
+            out.append((total / secs / 1e6, cpu * 1000 / (total / 1e6)))
     finally:
         for g in (a, b):
             if g:

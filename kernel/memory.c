@@ -706,6 +706,34 @@ MemTxResult address_space_write(AddressSpace *as, hwaddr addr, uint64_t value, u
     return res;
 }
 
+MemTxResult address_space_write_attrs(AddressSpace *as, hwaddr addr, uint64_t value,
+                                      unsigned size, MemTxAttrs attrs)
+{
+    g_assert(access_size_ok(size));
+    FlatView *fv = address_space_get_flatview(as);
+    const FlatRange *fr = flatview_lookup(fv, addr);
+    MemoryRegion *mr = fr ? fr->mr : NULL;
+    const MemoryRegionOps *ops = mr && mr->kind == MR_MMIO ? mr->ops : NULL;
+    MemTxResult res;
+    if (ops && ops->write_with_attrs && fr->size - (addr - fr->start) >= size &&
+        size >= size_or(ops->impl.min_access_size, DEFAULT_MIN_ACCESS_SIZE) &&
+        size <= MAX(size_or(ops->impl.min_access_size, DEFAULT_MIN_ACCESS_SIZE),
+                    size_or(ops->impl.max_access_size, DEFAULT_MAX_ACCESS_SIZE)) &&
+        !((addr - fr->start + fr->offset_in_region) & (size - 1))) {
+        hwaddr off = addr - fr->start + fr->offset_in_region;
+        uint64_t d = value & size_mask(size);
+        devlock_lock();
+        ops->write_with_attrs(mr->opaque, off, ops_swap(ops) ? bswap_sized(d, size) : d, size,
+                              attrs);
+        devlock_unlock();
+        res = MEMTX_OK;
+    } else {
+        res = flatview_access(fv, addr, &value, size, ACCESS_WRITE);
+    }
+    flatview_unref(fv);
+    return res;
+}
+
 static MemTxResult address_space_rw_buf(AddressSpace *as, hwaddr addr, uint8_t *buf,
                                         size_t len, AccessMode mode)
 {

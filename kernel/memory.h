@@ -86,10 +86,26 @@ typedef enum {
     MEMTX_DECODE_ERROR = 2, /* nothing mapped there */
 } MemTxResult;
 
+/*
+ * What an initiator attaches to an access beside address and data.
+ * requester_id (valid with has_requester_id): the PCI requester ID (bus <<
+ * 8 | devfn) of a device's write, as an MSI controller (the GICv3 ITS)
+ * uses it to tell devices apart.
+ */
+typedef struct MemTxAttrs {
+    uint16_t requester_id;
+    bool has_requester_id;
+} MemTxAttrs;
+
 typedef struct MemoryRegionOps {
     /* @size is one of the implemented sizes; value in host order. */
     uint64_t (*read)(void *opaque, hwaddr addr, unsigned size);
     void (*write)(void *opaque, hwaddr addr, uint64_t value, unsigned size);
+    /* Optional: a write made with address_space_write_attrs() reaches this
+     * instead of write when it fits one implemented access (other writes,
+     * such as a CPU's stores, carry no attributes and use write). */
+    void (*write_with_attrs)(void *opaque, hwaddr addr, uint64_t value, unsigned size,
+                             MemTxAttrs attrs);
     DeviceEndian endianness;
     struct {
         unsigned min_access_size;  /* 0 means 1 */
@@ -274,6 +290,10 @@ const FlatRange *flatview_lookup(FlatView *fv, hwaddr addr);
 /* Accesses of 1,2,4,8 bytes; value in host order; guest errors logged. */
 MemTxResult address_space_read(AddressSpace *as, hwaddr addr, uint64_t *value, unsigned size);
 MemTxResult address_space_write(AddressSpace *as, hwaddr addr, uint64_t value, unsigned size);
+/* A write carrying @attrs (see MemTxAttrs); as address_space_write for
+ * targets without write_with_attrs. */
+MemTxResult address_space_write_attrs(AddressSpace *as, hwaddr addr, uint64_t value,
+                                      unsigned size, MemTxAttrs attrs);
 /* Byte buffers (DMA, loaders).  ROM is writable through address_space_write_rom. */
 MemTxResult address_space_read_buf(AddressSpace *as, hwaddr addr, void *buf, size_t len);
 MemTxResult address_space_write_buf(AddressSpace *as, hwaddr addr, const void *buf, size_t len);

@@ -103,6 +103,8 @@ const QmpMember qmp_bj_commit_args[] = {
     OPTIONAL("top", "str", "the same, by file name"),
     OPTIONAL("base-node", "str", "the node to commit into (default: the bottom)"),
     OPTIONAL("base", "str", "the same, by file name"),
+    OPTIONAL("filter-node-name", "str", "a name for the job's filter node (commit_top above "
+             "top, or mirror_top above an active layer) for the job's life"),
     OPTIONAL("on-error", "str", "report, ignore, enospc or stop"),
     END
 };
@@ -112,6 +114,8 @@ const QmpMember qmp_bj_stream_args[] = {
     MEMBER("device", "str", "the node to stream into"),
     OPTIONAL("base-node", "str", "the image whose data stays below (default: none)"),
     OPTIONAL("base", "str", "the same, by file name"),
+    OPTIONAL("filter-node-name", "str", "a name for a copy-on-read filter node put above the "
+             "node for the job's life"),
     OPTIONAL("on-error", "str", "report, ignore, enospc or stop"),
     END
 };

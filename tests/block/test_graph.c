@@ -198,6 +198,38 @@ START_TEST(test_requests_in_flight)
 }
 END_TEST
 
+/* `stop` drains: when vm_stop returns, every request the guest had in
+ * flight has completed (its completion delivered) and the device's node
+ * was flushed, so an external reader sees a stable image. */
+START_TEST(test_stop_drains_guest_io)
+{
+    BlockGraph *g = bt_graph();
+    blockdev(g, "driver=null-co,node-name=n0,latency-ns=100000000,read-zeroes=on");
+    char *e;
+    BlockBackend *blk = backend_on(g, "n0", WRITE_PERM, DEVICE_SHARED, &e);
+    ck_assert(blk);
+    BlockNode *bs = block_node_find(g, "n0");
+    vm_start();
+    Done d = { 0 };
+    static uint8_t bufs[4][512];
+    for (int i = 0; i < 4; i++) {
+        struct iovec one;
+        BlockIOV v;
+        block_iov_from_buf(&v, &one, bufs[i], sizeof(bufs[i]));
+        blk_aio_pwritev(blk, i * 512, &v, 0, on_done, &d);
+    }
+    ck_assert_int_eq(blk_in_flight(blk), 4);
+    ck_assert_uint_eq(bs->stats.flush_ops, 0);
+    vm_stop();
+    ck_assert_int_eq(blk_in_flight(blk), 0);
+    ck_assert_int_eq(d.count, 4);
+    ck_assert_int_eq(d.ret, 0);
+    ck_assert(d.thread == g_thread_self());
+    ck_assert_uint_eq(bs->stats.flush_ops, 1);
+    block_graph_free(g);
+}
+END_TEST
+
 /* werror=stop on a full file system: the write is held (not failed), and
  * resumes when the VM does, after space was freed. */
 START_TEST(test_werror_stop_holds_until_cont)
@@ -336,6 +368,7 @@ int main(void)
     tcase_add_test(tc, test_formats_hold_their_file);
     tcase_add_test(tc, test_blockdev_del_rules);
     tcase_add_test(tc, test_requests_in_flight);
+    tcase_add_test(tc, test_stop_drains_guest_io);
     tcase_add_test(tc, test_werror_stop_holds_until_cont);
     tcase_add_test(tc, test_werror_report);
     tcase_add_test(tc, test_write_notifiers);

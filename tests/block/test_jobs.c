@@ -1018,6 +1018,146 @@ START_TEST(test_mirror_filter_node)
 }
 END_TEST
 
+/* filter-node-name on block-stream (copy-on-read), an intermediate
+ * block-commit (commit_top) and an active commit (mirror_top): the filter
+ * node of that name is in the graph (query-named-block-nodes) above the
+ * node the job works on while it runs, and goes when it ends. */
+START_TEST(test_stream_commit_filter_nodes)
+{
+    bt_need("qemu-img");
+    g_autofree char *b = mkimg("fb.qcow2", "qcow2", "4M");
+    g_autofree char *m = bt_path("fm.qcow2");
+    g_autofree char *t = bt_path("ft.qcow2");
+    qemu_io(b, "qcow2", "write -P 0x11 0 1M");
+    ck_assert_int_eq(bt_sh(NULL, "qemu-img create -q -f qcow2 -b %s -F qcow2 %s && "
+                              "qemu-img create -q -f qcow2 -b %s -F qcow2 %s", b, m, m, t), 0);
+    qemu_io(m, "qcow2", "write -P 0x22 512k 1M");
+    qemu_io(t, "qcow2", "write -P 0x33 1M 256k");
+    g_autofree char *flat = bt_path("fflat.raw");
+    ck_assert_int_eq(bt_sh(NULL, "qemu-img convert -O raw %s %s", t, flat), 0);
+    g_autofree char *t2 = bt_path("ft2.qcow2");
+    ck_assert_int_eq(bt_sh(NULL, "cp %s %s", t, t2), 0);
+
+    /* Stream, slowed down so that it is still running when looked at. */
+    BlockGraph *g = bt_graph();
+    QmpSession *s = listen_events();
+    BlockBackend *blk = bt_drive(g, "file=%s,format=qcow2", t);
+    bt_take_write(blk);
+    BlockNode *top = blk_node(blk);
+    const char *klass;
+    g_autofree char *e1 = cmd_error(g, &klass, "block-stream", "{\"device\": \"d0\", "
+                                    "\"filter-node-name\": \"%s\"}", top->node_name);
+    ck_assert_msg(strstr(e1, "Invalid node-name"), "%s", e1);
+    ck_assert(!job_find(g, "d0"));
+    ck_assert_ptr_eq(blk_node(blk), top);
+    cmd(g, "block-stream", "{\"device\": \"d0\", \"job-id\": \"s0\", \"speed\": 1, "
+        "\"filter-node-name\": \"cor\"}");
+    BlockNode *f = block_node_find(g, "cor");
+    ck_assert(f);
+    ck_assert_str_eq(f->drv->name, "copy-on-read");
+    ck_assert_ptr_eq(blk_node(blk), f);
+    ck_assert_ptr_eq(f->file->node, top);
+    /* A read through the filter copies what it reads up into the top. */
+    uint64_t pnum;
+    ck_assert_int_eq(block_node_block_status(top, 0, 65536, &pnum), 0);
+    uint8_t buf[65536];
+    bt_read(blk, 0, buf, sizeof(buf));
+    ck_assert_int_eq(buf[0], 0x11);
+    ck_assert_int_eq(block_node_block_status(top, 0, 65536, &pnum), 1);
+    g_autofree char *e2 = cmd_error(g, &klass, "block-stream", "{\"device\": \"cor\"}");
+    ck_assert_msg(strstr(e2, "has no backing chain to stream"), "%s", e2);
+    cmd(g, "block-job-set-speed", "{\"device\": \"s0\", \"speed\": 0}");
+    wait_gone(g, "s0");
+    ck_assert(!saw("\"error\""));
+    ck_assert(!block_node_find(g, "cor"));
+    ck_assert_ptr_eq(blk_node(blk), top);
+    ck_assert(!top->backing);
+    qmp_session_free(s);
+    block_graph_free(g);
+    assert_same(t, flat);
+
+    /* Intermediate commit: cancelled, then completed. */
+    g = bt_graph();
+    s = listen_events();
+    blk = bt_drive(g, "file=%s,format=qcow2", t2);
+    bt_take_write(blk);
+    top = blk_node(blk);
+    BlockNode *mid = top->backing->node;
+    BlockNode *bn = mid->backing->node;
+    cmd(g, "block-commit", "{\"device\": \"d0\", \"job-id\": \"c1\", \"top-node\": \"%s\", "
+        "\"speed\": 1, \"filter-node-name\": \"ct\"}", mid->node_name);
+    f = block_node_find(g, "ct");
+    ck_assert(f);
+    ck_assert_str_eq(f->drv->name, "commit_top");
+    ck_assert_ptr_eq(top->backing->node, f);
+    ck_assert_ptr_eq(f->file->node, mid);
+    bt_read(blk, 512 * 1024, buf, sizeof(buf)); /* reads pass through */
+    ck_assert_int_eq(buf[0], 0x22);
+    cmd(g, "block-job-cancel", "{\"device\": \"c1\", \"force\": true}");
+    wait_gone(g, "c1");
+    ck_assert(!block_node_find(g, "ct"));
+    ck_assert_ptr_eq(top->backing->node, mid);
+    cmd(g, "block-commit", "{\"device\": \"d0\", \"job-id\": \"c1\", \"top-node\": \"%s\", "
+        "\"filter-node-name\": \"ct\"}", mid->node_name);
+    wait_gone(g, "c1");
+    ck_assert(!saw("\"error\""));
+    ck_assert(!block_node_find(g, "ct"));
+    ck_assert_ptr_eq(top->backing->node, bn);
+    /* Active commit: a mirror_top, as QEMU's. */
+    cmd(g, "block-commit", "{\"device\": \"d0\", \"job-id\": \"c2\", "
+        "\"filter-node-name\": \"at\"}");
+    f = block_node_find(g, "at");
+    ck_assert(f);
+    ck_assert_str_eq(f->drv->name, "mirror_top");
+    ck_assert_ptr_eq(blk_node(blk), f);
+    wait_status(job_find(g, "c2"), JOB_STATUS_READY);
+    cmd(g, "block-job-complete", "{\"device\": \"c2\"}");
+    wait_gone(g, "c2");
+    ck_assert(!saw("\"error\""));
+    ck_assert(!block_node_find(g, "at"));
+    ck_assert_ptr_eq(blk_node(blk), bn);
+    qmp_session_free(s);
+    block_graph_free(g);
+    ck_assert_int_eq(bt_qemu_img_check(b), 0);
+    assert_same(b, flat);
+}
+END_TEST
+
+/* Copy offload between qcow2 images on host files (a mirror's copies):
+ * data clusters go by copy_file_range into fresh target clusters; holes,
+ * and target clusters already allocated, are refused (-ENOTSUP) so the
+ * caller reads and writes. */
+START_TEST(test_copy_range_offload)
+{
+    bt_need("qemu-img");
+    g_autofree char *a = mkimg("cra.qcow2", "qcow2", "4M");
+    g_autofree char *b = mkimg("crb.qcow2", "qcow2", "4M");
+    qemu_io(a, "qcow2", "write -P 0x5a 0 2M");
+    qemu_io(b, "qcow2", "write -P 0x01 3M 64k");
+    BlockGraph *g = bt_graph();
+    GError *err = NULL;
+    g_autofree char *sa = g_strdup_printf("driver=qcow2,node-name=ca,file.driver=file,"
+                                          "file.filename=%s", a);
+    g_autofree char *sb = g_strdup_printf("driver=qcow2,node-name=cb,file.driver=file,"
+                                          "file.filename=%s", b);
+    ck_assert(block_cmdline_blockdev(g, sa, &err));
+    ck_assert(block_cmdline_blockdev(g, sb, &err));
+    BlockNode *na = block_node_find(g, "ca"), *nb = block_node_find(g, "cb");
+    ck_assert_int_eq(block_node_copy_range(na, 0, nb, 0, 1 * MIB), 0);
+    ck_assert_int_eq(block_node_copy_range(na, 1 * MIB, nb, 2 * MIB, 64 * 1024), 0);
+    ck_assert_int_eq(block_node_copy_range(na, 2 * MIB, nb, 1 * MIB, 64 * 1024), -ENOTSUP);
+    ck_assert_int_eq(block_node_copy_range(na, 0, nb, 3 * MIB, 64 * 1024), -ENOTSUP);
+    ck_assert_int_eq(block_node_copy_range(na, 0, nb, 1 * MIB + 512, 4096), -ENOTSUP);
+    ck_assert_uint_eq(nb->stats.wr_bytes, 1 * MIB + 64 * 1024);
+    block_graph_free(g);
+    ck_assert_int_eq(bt_qemu_img_check(b), 0);
+    g_autofree char *out = NULL;
+    ck_assert_msg(bt_sh(&out, "qemu-io -f qcow2 -c 'read -P 0x5a 0 1M' -c 'read -P 0 1M 1M' "
+                              "-c 'read -P 0x5a 2M 64k' -c 'read -P 0x01 3M 64k' %s", b) == 0 &&
+                  !strstr(out, "Pattern verification failed"), "%s", out);
+}
+END_TEST
+
 START_TEST(test_wrong_uses)
 {
     BlockGraph *g = bt_graph();
@@ -1084,6 +1224,8 @@ int main(void)
     tcase_add_test(tc, test_enospc_on_target_stops_job);
     tcase_add_test(tc, test_mirror_copy_mode_and_buf_size);
     tcase_add_test(tc, test_mirror_filter_node);
+    tcase_add_test(tc, test_stream_commit_filter_nodes);
+    tcase_add_test(tc, test_copy_range_offload);
     tcase_add_test(tc, test_wrong_uses);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -66,9 +66,11 @@ static Board board_new(unsigned cpus, const char *props)
     ck_assert_msg(b.ms, "%s", err ? err->message : "?");
     b.ms->smp_cpus = cpus;
     b.ms->ram_size = 128 * MiB;
-    if (props) {
-        g_auto(GStrv) kv = g_strsplit(props, "=", 2);
-        ck_assert(object_property_parse(OBJECT(b.ms), kv[0], kv[1], &err));
+    g_auto(GStrv) list = g_strsplit(props ? props : "", ",", -1);
+    for (unsigned i = 0; list[i] && list[i][0]; i++) {
+        g_auto(GStrv) kv = g_strsplit(list[i], "=", 2);
+        ck_assert_msg(object_property_parse(OBJECT(b.ms), kv[0], kv[1], &err), "%s",
+                      err ? err->message : "?");
     }
     return b;
 }
@@ -129,7 +131,7 @@ static void enable_cpu(Board *b, unsigned c)
 
 START_TEST(test_gic_identification)
 {
-    Board b = board_new(2, "gic-version=3");
+    Board b = board_new(2, "gic-version=3,its=off");
     board_init(&b);
     ck_assert_uint_eq(rd(&b, GICD + 0x4, 4), 8 | (9u << 19) | (1u << 5));
     ck_assert_uint_eq(rd(&b, GICD + 0xffe8, 4) >> 4 & 0xf, 3);
@@ -145,6 +147,203 @@ START_TEST(test_gic_identification)
         ck_assert_uint_eq(cpu_n(&b, i)->id.id_aa64pfr0 >> 24 & 0xf, 1);
         ck_assert_uint_eq(icc_rd(cpu_n(&b, i), ICC_SRE) & 1, 1);
     }
+}
+END_TEST
+
+/* ---- LPIs and the ITS (its=on) ---- */
+
+#define ITS 0x08080000ULL
+#define PROP_TABLE 0x40100000ULL
+#define PEND_TABLE 0x40200000ULL
+#define CMDQ 0x40300000ULL
+#define LPI 8197u
+
+typedef struct Its {
+    Board *b;
+    unsigned n;               /* commands written */
+} Its;
+
+static void cmd(Its *q, uint64_t d0, uint64_t d1, uint64_t d2, uint64_t d3)
+{
+    uint64_t c[4] = { d0, d1, d2, d3 };
+    ck_assert_int_eq(address_space_write_buf(&q->b->ms->address_space,
+                                             CMDQ + 32 * q->n % 4096, c, sizeof(c)), MEMTX_OK);
+    q->n++;
+    wr(q->b, ITS + 0x88, 32ull * q->n % 4096, 8);    /* GITS_CWRITER */
+    ck_assert_uint_eq(rd(q->b, ITS + 0x90, 8), 32ull * q->n % 4096);   /* GITS_CREADR */
+}
+
+static void lpi_config(Board *b, uint32_t intid, uint8_t cfg)
+{
+    ck_assert_int_eq(address_space_write_buf(&b->ms->address_space,
+                                             PROP_TABLE + intid - 8192, &cfg, 1), MEMTX_OK);
+}
+
+static void msi(Board *b, uint16_t rid, uint32_t event)
+{
+    MemTxAttrs attrs = { .requester_id = rid, .has_requester_id = true };
+    ck_assert_int_eq(address_space_write_attrs(&b->ms->address_space, ITS + 0x10040, event, 4,
+                                               attrs), MEMTX_OK);
+}
+
+/* Both redistributors with LPIs on, the ITS enabled with its queue. */
+static Its its_setup(Board *b)
+{
+    board_init(b);
+    enable_cpu(b, 0);
+    enable_cpu(b, 1);
+    for (unsigned c = 0; c < 2; c++) {
+        wr(b, GICR + 0x20000 * c + 0x70, PROP_TABLE | 15, 8);  /* PROPBASER: 16 bits */
+        wr(b, GICR + 0x20000 * c + 0x78, PEND_TABLE + 0x10000 * c, 8);
+        wr(b, GICR + 0x20000 * c, 1, 4);                      /* EnableLPIs */
+        ck_assert_uint_eq(rd(b, GICR + 0x20000 * c, 4) & 1, 1);
+    }
+    lpi_config(b, LPI, 0xa0 | 1);                             /* priority 0xa0, enabled */
+    wr(b, ITS + 0x80, CMDQ | (1ull << 63), 8);                /* GITS_CBASER: 4 KiB, valid */
+    wr(b, ITS, 1, 4);                                         /* GITS_CTLR.Enabled */
+    return (Its){ .b = b };
+}
+
+START_TEST(test_its_identification)
+{
+    Board b = board_new(2, "gic-version=3");
+    board_init(&b);
+    /* IDbits 15 and LPIS with the ITS. */
+    ck_assert_uint_eq(rd(&b, GICD + 0x4, 4), 8 | (15u << 19) | (1u << 17) | (1u << 5));
+    ck_assert_uint_eq(rd(&b, GICR + 0x20000 + 0x8, 8),
+                      (1ull << 32) | (1u << 8) | (1u << 4) | 1u);     /* + PLPIS */
+    ck_assert_uint_eq(rd(&b, ITS + 0xffe8, 4) >> 4 & 0xf, 3);
+    uint64_t typer = rd(&b, ITS + 0x8, 8);
+    ck_assert_uint_eq(typer & 1, 1);                          /* physical LPIs */
+    ck_assert_uint_eq(typer >> 4 & 0xf, 7);                   /* 8-byte entries */
+    ck_assert_uint_eq(typer >> 13 & 0x1f, 15);                /* 16 DeviceID bits */
+    ck_assert_uint_eq(typer >> 19 & 1, 0);                    /* RDbase: CPU number */
+    ck_assert_uint_eq(typer >> 24 & 0xff, 16);                /* collections in the ITS */
+    ck_assert_uint_eq(rd(&b, ITS, 4) >> 31, 1);               /* quiescent */
+    for (unsigned i = 0; i < 8; i++) {
+        ck_assert_uint_eq(rd(&b, ITS + 0x100 + 8 * i, 8), 0); /* no tables in memory */
+    }
+    /* Table registers are fixed while LPIs are on. */
+    wr(&b, GICR + 0x70, PROP_TABLE | 15, 8);
+    ck_assert_uint_eq(rd(&b, GICR + 0x70, 8), PROP_TABLE | 15);
+    wr(&b, GICR, 1, 4);
+    wr(&b, GICR + 0x70, 0, 8);
+    ck_assert_uint_eq(rd(&b, GICR + 0x70, 8), PROP_TABLE | 15);
+}
+END_TEST
+
+START_TEST(test_its_msi_becomes_an_lpi)
+{
+    Board b = board_new(2, "gic-version=3");
+    Its q = its_setup(&b);
+    ARMCPU *c0 = cpu_n(&b, 0), *c1 = cpu_n(&b, 1);
+    const uint64_t dev = 0x0008ull << 32;                     /* requester 00:01.0 */
+    cmd(&q, 0x08 | dev, 4, 0x40400000ull | (1ull << 63), 0);  /* MAPD: 5 event bits */
+    cmd(&q, 0x09, 0, 1 | (1ull << 16) | (1ull << 63), 0);     /* MAPC 1 -> CPU 1 */
+    cmd(&q, 0x09, 0, 0 | (0ull << 16) | (1ull << 63), 0);     /* MAPC 0 -> CPU 0 */
+    cmd(&q, 0x0a | dev, 3 | ((uint64_t)LPI << 32), 1, 0);     /* MAPTI event 3 -> LPI */
+    cmd(&q, 0x05, 0, 1ull << 16, 0);                          /* SYNC */
+
+    /* A write without a requester ID (a CPU's) translates nothing; nor does
+     * another device's or an unmapped event. */
+    wr(&b, ITS + 0x10040, 3, 4);
+    msi(&b, 0x0010, 3);
+    msi(&b, 0x0008, 4);
+    ck_assert(!irq_high(c0) && !irq_high(c1));
+
+    msi(&b, 0x0008, 3);
+    ck_assert(irq_high(c1));
+    ck_assert(!irq_high(c0));
+    ck_assert_uint_eq(icc_rd(c1, ICC_HPPIR1), LPI);
+    ck_assert_uint_eq(icc_rd(c1, ICC_IAR1), LPI);
+    ck_assert(!irq_high(c1));                                 /* no active state */
+    ck_assert_uint_eq(icc_rd(c1, ICC_RPR), 0xa0);
+    icc_wr(c1, ICC_EOIR1, LPI);
+    ck_assert_uint_eq(icc_rd(c1, ICC_RPR), 0xff);
+    ck_assert_uint_eq(icc_rd(c1, ICC_IAR1), 1023);
+
+    /* The configuration table is read as it is: disabled, the LPI stays
+     * pending without being signalled until enabled (and INV). */
+    lpi_config(&b, LPI, 0xa0);
+    msi(&b, 0x0008, 3);
+    ck_assert(!irq_high(c1));
+    lpi_config(&b, LPI, 0xa0 | 1);
+    cmd(&q, 0x0c | dev, 3, 0, 0);                             /* INV */
+    ck_assert(irq_high(c1));
+    /* The priority mask applies to LPIs too. */
+    icc_wr(c1, ICC_PMR, 0xa0);
+    ck_assert(!irq_high(c1));
+    icc_wr(c1, ICC_PMR, 0xf0);
+    ck_assert(irq_high(c1));
+
+    /* MOVI takes the pending LPI along to collection 0's CPU. */
+    cmd(&q, 0x01 | dev, 3, 0, 0);
+    ck_assert(!irq_high(c1));
+    ck_assert(irq_high(c0));
+    /* CLEAR, then INT makes it pending again; DISCARD drops it and the
+     * mapping, after which the MSI translates nothing. */
+    cmd(&q, 0x04 | dev, 3, 0, 0);
+    ck_assert(!irq_high(c0));
+    cmd(&q, 0x03 | dev, 3, 0, 0);
+    ck_assert(irq_high(c0));
+    cmd(&q, 0x0f | dev, 3, 0, 0);
+    ck_assert(!irq_high(c0));
+    msi(&b, 0x0008, 3);
+    ck_assert(!irq_high(c0) && !irq_high(c1));
+
+    /* Bad commands are skipped (guest errors): a collection on a CPU that
+     * does not exist, an unknown opcode; the queue moves on. */
+    cmd(&q, 0x09, 0, 2 | (7ull << 16) | (1ull << 63), 0);
+    cmd(&q, 0x3f, 0, 0, 0);
+    cmd(&q, 0x0a | dev, 3 | ((uint64_t)LPI << 32), 2, 0);     /* MAPTI to collection 2 */
+    msi(&b, 0x0008, 3);                                       /* collection 2 unmapped */
+    ck_assert(!irq_high(c0) && !irq_high(c1));
+    /* MAPD with V = 0 unmaps the device. */
+    cmd(&q, 0x0a | dev, 3 | ((uint64_t)LPI << 32), 0, 0);
+    cmd(&q, 0x08 | dev, 4, 0, 0);
+    msi(&b, 0x0008, 3);
+    ck_assert(!irq_high(c0) && !irq_high(c1));
+}
+END_TEST
+
+START_TEST(test_its_disabled_and_queue_wrap)
+{
+    Board b = board_new(1, "gic-version=3");
+    board_init(&b);
+    enable_cpu(&b, 0);
+    wr(&b, GICR + 0x70, PROP_TABLE | 15, 8);
+    wr(&b, GICR + 0x78, PEND_TABLE, 8);
+    wr(&b, GICR, 1, 4);
+    lpi_config(&b, LPI, 0x80 | 1);
+    wr(&b, ITS + 0x80, CMDQ | (1ull << 63), 8);
+    /* Commands wait while the ITS is disabled. */
+    uint64_t mapc[4] = { 0x09, 0, 0 | (1ull << 63), 0 };
+    address_space_write_buf(&b.ms->address_space, CMDQ, mapc, sizeof(mapc));
+    wr(&b, ITS + 0x88, 32, 8);
+    ck_assert_uint_eq(rd(&b, ITS + 0x90, 8), 0);
+    wr(&b, ITS, 1, 4);
+    ck_assert_uint_eq(rd(&b, ITS + 0x90, 8), 32);
+    /* The queue is a ring of 4 KiB: 128 commands, then offset 0 again. */
+    Its q = { .b = &b, .n = 1 };
+    const uint64_t dev = 0x0100ull << 32;                     /* requester 01:00.0 */
+    cmd(&q, 0x08 | dev, 0, 0x40400000ull | (1ull << 63), 0);  /* 1 event bit */
+    while (q.n < 127) {
+        cmd(&q, 0x05, 0, 0, 0);
+    }
+    /* MAPI maps event = pINTID, which must be an LPI: event 1 is refused. */
+    cmd(&q, 0x0b | dev, 1, 0, 0);                             /* the last slot */
+    ck_assert_uint_eq(rd(&b, ITS + 0x90, 8), 0);              /* wrapped */
+    msi(&b, 0x0100, 1);
+    ck_assert(!irq_high(cpu_n(&b, 0)));
+    /* After the wrap, commands run from offset 0: a MAPTI of event 1. */
+    cmd(&q, 0x0a | dev, 1 | ((uint64_t)LPI << 32), 0, 0);
+    ck_assert_uint_eq(rd(&b, ITS + 0x90, 8), 32);
+    msi(&b, 0x0100, 1);
+    ck_assert(irq_high(cpu_n(&b, 0)));
+    ck_assert_uint_eq(icc_rd(cpu_n(&b, 0), ICC_IAR1), LPI);
+    /* A CWRITER beyond the queue stalls it (CREADR.Stalled). */
+    wr(&b, ITS + 0x88, 0x2000, 8);
+    ck_assert_uint_eq(rd(&b, ITS + 0x90, 8) & 1, 1);
 }
 END_TEST
 
@@ -553,6 +752,9 @@ int main(void)
     TCase *tc = tcase_create("board");
     tcase_add_checked_fixture(tc, NULL, scratch_teardown);
     tcase_add_test(tc, test_gic_identification);
+    tcase_add_test(tc, test_its_identification);
+    tcase_add_test(tc, test_its_msi_becomes_an_lpi);
+    tcase_add_test(tc, test_its_disabled_and_queue_wrap);
     tcase_add_test(tc, test_uart_spi_routed_acked_and_eoi);
     tcase_add_test(tc, test_split_eoi_and_deactivate);
     tcase_add_test(tc, test_timer_ppis_reach_their_cpu);

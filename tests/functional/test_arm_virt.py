@@ -177,10 +177,36 @@ class LinuxBoot(unittest.TestCase):
         self.assertTrue(m and int(m.group(1)) > 0, out[-3000:])
         self.check_init(out)
 
-    def test_pcie_intx_through_gicv3(self):
-        # No ITS yet: with GICv3 the host offers no MSI and INTB of slot 1
-        # reaches SPI 4 (interrupt 36) through the interrupt-map.
-        out = self.boot(['-M', 'virt,gic-version=3', '-blockdev',
+    def test_pcie_msix_through_gicv3_its(self):
+        # gic-version=3 has an ITS by default (as QEMU 7.2): virtio-pci's
+        # MSI-X writes carry the requester ID to GITS_TRANSLATER and become
+        # LPIs (the ITS-MSI domain, hwirq = DeviceID << 11 | vector).
+        out = self.boot(['-M', 'virt,gic-version=3', '-smp', '2', '-blockdev',
+                         'driver=raw,node-name=hd,file.driver=file,'
+                         'file.filename=%s,read-only=on' % guest_disk(),
+                         '-device', 'virtio-scsi-pci', '-device', 'scsi-hd,drive=hd',
+                         '-device', 'virtio-net-pci,netdev=n', '-netdev', 'user,id=n',
+                         '-d', 'guest_errors'],
+                        append='console=ttyAMA0 panic=-1 guest.run=udhcpc+-i+eth0+-n+-q+-s+'
+                        '/etc/udhcpc/default.script;cat+/proc/interrupts')
+        for want in ('ITS [mem 0x08080000-0x0809ffff]',
+                     'PCI/MSI: /intc@8000000/its@8080000 domain created',
+                     'GICv3: CPU1: using allocated LPI pending table',
+                     'DISK-OK /dev/sda2 GUEST-DISK-MARKER', 'lease of 10.0.2.15 obtained'):
+            self.assertIn(want, out, out[-3000:])
+        # The disk's request queue (00:01.0: DeviceID 8) and the network's
+        # receive queue (00:02.0: DeviceID 16) took their interrupts as LPIs.
+        for dev, name in ((8, 'virtio0-request'), (16, 'virtio1-input.0')):
+            m = re.search(r'^ *\d+: +(\d+) +(\d+) +ITS-MSI (\d+) Edge +%s' % name, out, re.M)
+            self.assertTrue(m and int(m.group(1)) + int(m.group(2)) > 0, out[-3000:])
+            self.assertEqual(int(m.group(3)) >> 11, dev, out[-3000:])
+        self.assertNotIn('arm-gicv3', out, out[-3000:])      # no guest errors logged
+        self.check_init(out)
+
+    def test_pcie_intx_through_gicv3_without_its(self):
+        # its=off: the host offers no MSI and INTB of slot 1 reaches SPI 4
+        # (interrupt 36) through the interrupt-map.
+        out = self.boot(['-M', 'virt,gic-version=3,its=off', '-blockdev',
                          'driver=raw,node-name=hd,file.driver=file,'
                          'file.filename=%s,read-only=on' % guest_disk(),
                          '-device', 'virtio-scsi-pci', '-device', 'scsi-hd,drive=hd'],

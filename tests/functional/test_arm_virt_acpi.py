@@ -135,6 +135,8 @@ class AcpiTables(unittest.TestCase):
             self.assertEqual((uid, flags & 1), (i, 1))
             self.assertEqual(struct.unpack('<Q', e[32:40])[0], 0x08010000)
             self.assertEqual(struct.unpack('<Q', e[68:76])[0], i)    # MPIDR
+            # No virtualization: no GICV/GICH and no maintenance interrupt.
+            self.assertEqual(struct.unpack('<QQI', e[40:60]), (0, 0, 0))
         gicd = [e for e in entries if e[0] == 0xc]
         self.assertEqual(len(gicd), 1)
         self.assertEqual((struct.unpack('<Q', gicd[0][8:16])[0], gicd[0][20]), (0x08000000, 2))
@@ -203,11 +205,41 @@ class AcpiTables(unittest.TestCase):
                                  (0x080a0000, 2 * 0x20000))
             if madt[off] == 0xb:
                 self.assertEqual(struct.unpack('<Q', madt[off + 32:off + 40])[0], 0)
+                # virtualization=on: the vGIC maintenance interrupt, PPI 9
+                # (Linux rejects GSI 0 as a "Firmware Bug" at GIC init).
+                self.assertEqual(struct.unpack('<QQI', madt[off + 40:off + 60]), (0, 0, 25))
             off += madt[off + 1]
         self.assertEqual(types.count(0xb), 2)
         self.assertIn(0xe, types)
         self.assertNotIn(0xd, types)
+        # The ITS (its=on by default with GICv3): its MADT entry, id 0.
+        self.assertEqual(types.count(0xf), 1)
+        off = 44
+        while madt[off] != 0xf:
+            off += madt[off + 1]
+        self.assertEqual(struct.unpack('<IQ', madt[off + 4:off + 16]), (0, 0x08080000))
         self.iasl(tables)
+        # its=off: no ITS entry.
+        b = Board(self, ',gic-version=3,its=off', cpus=1)
+        madt, types, off = self.walk(self.load(b))['APIC'][1], [], 44
+        while off < len(madt):
+            types.append(madt[off])
+            off += madt[off + 1]
+        self.assertNotIn(0xf, types)
+
+    def test_gicv2_virtualization_frames(self):
+        b = Board(self, ',virtualization=on', cpus=2)
+        madt = self.walk(self.load(b))['APIC'][1]
+        gicc, off = [], 44
+        while off < len(madt):
+            if madt[off] == 0xb:
+                gicc.append(madt[off:off + madt[off + 1]])
+            off += madt[off + 1]
+        self.assertEqual(len(gicc), 2)
+        for e in gicc:
+            # GICC base, GICV, GICH and the maintenance interrupt (PPI 9).
+            self.assertEqual(struct.unpack('<QQQI', e[32:60]),
+                             (0x08010000, 0x08040000, 0x08030000, 25))
 
     def test_smbios(self):
         b = Board(self, cpus=2)

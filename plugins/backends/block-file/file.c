@@ -10,6 +10,9 @@
  * devices) go through an aligned bounce buffer (read-modify-write for
  * writes, serialised).  Flush is fdatasync().  Discard punches holes
  * (BLKDISCARD on devices); write-zeroes uses fallocate when it can.
+ * Copies between two host files (block_node_copy_range: a mirror's) use
+ * copy_file_range, so the kernel moves the data (no bounce through the
+ * process; a reflink where the file system shares extents).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -243,6 +246,41 @@ static int file_pwritev(BlockNode *bs, uint64_t off, uint64_t bytes, const Block
     return ret;
 }
 
+static bool is_host_file(BlockNode *bs);
+
+static int file_copy_range_from(BlockNode *bs, uint64_t off, uint64_t bytes, BlockNode *dst,
+                                uint64_t doff)
+{
+    return block_node_copy_range_to(dst, doff, bytes, bs, off);
+}
+
+static int file_copy_range_to(BlockNode *bs, uint64_t off, uint64_t bytes, BlockNode *src,
+                              uint64_t soff)
+{
+    if (!is_host_file(src) || bs->request_alignment > 1 || src->request_alignment > 1) {
+        return -ENOTSUP; /* O_DIRECT: the aligned bounce path */
+    }
+    FileState *d = bs->opaque, *s = src->opaque;
+    uint64_t done = 0;
+    while (done < bytes) {
+        loff_t in = (loff_t)(soff + done), out = (loff_t)(off + done);
+        ssize_t r = copy_file_range(s->fd, &in, d->fd, &out, bytes - done, 0);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r < 0) {
+            int err = errno;
+            return err == EXDEV || err == EINVAL || err == EOPNOTSUPP || err == ENOSYS ||
+                   err == EBADF ? -ENOTSUP : -err;
+        }
+        if (r == 0) {
+            return -ENOTSUP; /* past the source's end: reads give zeros */
+        }
+        done += (uint64_t)r;
+    }
+    return 0;
+}
+
 static int file_flush(BlockNode *bs)
 {
     FileState *s = bs->opaque;
@@ -367,6 +405,8 @@ static const BlockDriver file_driver = {
     .close = file_close,
     .preadv = file_preadv,
     .pwritev = file_pwritev,
+    .copy_range_from = file_copy_range_from,
+    .copy_range_to = file_copy_range_to,
     .flush = file_flush,
     .pdiscard = file_pdiscard,
     .pwrite_zeroes = file_pwrite_zeroes,
@@ -384,6 +424,8 @@ static const BlockDriver host_device_driver = {
     .close = file_close,
     .preadv = file_preadv,
     .pwritev = file_pwritev,
+    .copy_range_from = file_copy_range_from,
+    .copy_range_to = file_copy_range_to,
     .flush = file_flush,
     .pdiscard = file_pdiscard,
     .pwrite_zeroes = file_pwrite_zeroes,
@@ -392,6 +434,11 @@ static const BlockDriver host_device_driver = {
     .truncate = file_truncate,
     .reopen = file_reopen,
 };
+
+static bool is_host_file(BlockNode *bs)
+{
+    return bs->drv == &file_driver || bs->drv == &host_device_driver;
+}
 
 static const TypeInfo file_type = {
     .name = TYPE_BLOCK_DRIVER_PREFIX "file", .parent = TYPE_BLOCK_DRIVER,

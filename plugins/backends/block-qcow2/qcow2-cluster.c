@@ -494,6 +494,88 @@ int qcow2_pwritev(BlockNode *bs, uint64_t off, uint64_t bytes, const BlockIOV *i
     return ret;
 }
 
+/* Copy offload, source side: each run of contiguous data clusters goes to
+ * the data file's copy; anything else (holes, zeros, compressed, backing
+ * data) is -ENOTSUP, and the caller reads and writes. */
+int qcow2_copy_range_from(BlockNode *bs, uint64_t off, uint64_t bytes, BlockNode *dst,
+                          uint64_t doff)
+{
+    Qcow2State *s = bs->opaque;
+    uint64_t done = 0;
+    while (done < bytes) {
+        uint64_t pos = off + done;
+        uint64_t in_cl = pos & (s->cluster_size - 1);
+        uint64_t n = MIN(bytes - done, s->cluster_size - in_cl);
+        uint64_t e;
+        g_mutex_lock(&s->lock);
+        int ret = get_entry(s, pos, &e);
+        if (ret >= 0 && entry_type(s, e) != CL_NORMAL) {
+            ret = -ENOTSUP;
+        }
+        uint64_t host = (e & QCOW2_OFFSET_MASK) + in_cl;
+        while (ret >= 0 && done + n < bytes) {
+            uint64_t e2;
+            if (get_entry(s, off + done + n, &e2) < 0 || entry_type(s, e2) != CL_NORMAL ||
+                (e2 & QCOW2_OFFSET_MASK) != host + n) {
+                break;
+            }
+            n += MIN(bytes - done - n, s->cluster_size);
+        }
+        g_mutex_unlock(&s->lock);
+        if (ret >= 0) {
+            ret = block_node_copy_range(s->file, host, dst, doff + done, n);
+        }
+        if (ret < 0) {
+            return ret;
+        }
+        done += n;
+    }
+    return 0;
+}
+
+/* Copy offload, destination side: only whole clusters that map nothing
+ * yet (a mirror's new target), filled as write_fresh_clusters does (the
+ * refcounts, the data by the data file's copy, then the L2 entries). */
+int qcow2_copy_range_to(BlockNode *bs, uint64_t off, uint64_t bytes, BlockNode *src,
+                        uint64_t soff)
+{
+    Qcow2State *s = bs->opaque;
+    if ((off | bytes) & (s->cluster_size - 1)) {
+        return -ENOTSUP;
+    }
+    g_mutex_lock(&s->lock);
+    int ret = qcow2_mark_dirty(s);
+    uint64_t want = bytes >> s->h.cluster_bits;
+    uint64_t k = ret >= 0 ? fresh_run(s, off, want, &ret) : 0;
+    if (ret < 0 || k != want) {
+        g_mutex_unlock(&s->lock);
+        return ret < 0 ? ret : -ENOTSUP;
+    }
+    uint64_t l2_off;
+    uint8_t *t = l2_table_alloc(s, off, &l2_off, &ret);
+    int64_t host = t ? qcow2_alloc_cluster_run(s, k) : ret;
+    if (host < 0) {
+        g_mutex_unlock(&s->lock);
+        return (int)host;
+    }
+    ret = block_node_copy_range_to(s->file, (uint64_t)host, bytes, src, soff);
+    if (ret >= 0) {
+        uint64_t idx = l2_index(s, off);
+        for (uint64_t i = 0; i < k; i++) {
+            qcow2_put64(t + (idx + i) * 8,
+                        ((uint64_t)host + (i << s->h.cluster_bits)) | QCOW2_OFLAG_COPIED);
+        }
+        ret = block_node_pwrite(s->file, l2_off + idx * 8, k * 8, t + idx * 8, 0);
+    } else {
+        /* Nothing points at the run: give it back. */
+        for (uint64_t i = 0; i < k; i++) {
+            qcow2_free_cluster(s, (uint64_t)host + (i << s->h.cluster_bits));
+        }
+    }
+    g_mutex_unlock(&s->lock);
+    return ret;
+}
+
 /* Drop or zero whole clusters of [off, off+bytes); partial ones are left
  * to the caller.  @zero: the range must read as zeros afterwards. */
 static int clear_clusters(Qcow2State *s, uint64_t off, uint64_t bytes, bool zero, bool unmap)

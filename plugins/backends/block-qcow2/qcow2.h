@@ -160,6 +160,10 @@ int qcow2_rebuild_refcounts(Qcow2State *s, GError **errp);
 void *qcow2_cache_get(Qcow2State *s, GHashTable *cache, uint64_t off, int *ret);
 int qcow2_preadv(BlockNode *bs, uint64_t off, uint64_t bytes, const BlockIOV *iov);
 int qcow2_pwritev(BlockNode *bs, uint64_t off, uint64_t bytes, const BlockIOV *iov, int flags);
+int qcow2_copy_range_from(BlockNode *bs, uint64_t off, uint64_t bytes, BlockNode *dst,
+                          uint64_t doff);
+int qcow2_copy_range_to(BlockNode *bs, uint64_t off, uint64_t bytes, BlockNode *src,
+                        uint64_t soff);
 int qcow2_pdiscard(BlockNode *bs, uint64_t off, uint64_t bytes);
 int qcow2_pwrite_zeroes(BlockNode *bs, uint64_t off, uint64_t bytes, bool may_unmap);
 int qcow2_mark_dirty(Qcow2State *s);

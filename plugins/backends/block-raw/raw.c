@@ -75,6 +75,20 @@ static int raw_flush(BlockNode *bs)
     return block_node_flush(bs->file->node);
 }
 
+static int raw_copy_range_from(BlockNode *bs, uint64_t off, uint64_t bytes, BlockNode *dst,
+                               uint64_t doff)
+{
+    RawState *s = bs->opaque;
+    return block_node_copy_range(bs->file->node, off + s->offset, dst, doff, bytes);
+}
+
+static int raw_copy_range_to(BlockNode *bs, uint64_t off, uint64_t bytes, BlockNode *src,
+                             uint64_t soff)
+{
+    RawState *s = bs->opaque;
+    return block_node_copy_range_to(bs->file->node, off + s->offset, bytes, src, soff);
+}
+
 static int raw_pdiscard(BlockNode *bs, uint64_t off, uint64_t bytes)
 {
     RawState *s = bs->opaque;
@@ -153,6 +167,8 @@ static const BlockDriver raw_driver = {
     .truncate = raw_truncate,
     .create = raw_create,
     .data_status = raw_data_status,
+    .copy_range_from = raw_copy_range_from,
+    .copy_range_to = raw_copy_range_to,
 };
 
 static const TypeInfo raw_type = {

@@ -8,6 +8,11 @@
  * werror/rerror=stop (and enospc for ENOSPC): the failed request is held,
  * BLOCK_IO_ERROR is sent and the VM pauses; `cont` resubmits every held
  * request, so the guest sees no error once the cause is gone.
+ *
+ * `stop` (any pause of the VM) drains the guest's requests and flushes the
+ * devices' nodes once the vCPUs are parked, as QEMU: when it returns, an
+ * external reader sees a stable image holding every write the guest saw
+ * complete (held werror=stop requests stay held).
  */
 #include <errno.h>
 #include <sys/eventfd.h>
@@ -186,10 +191,27 @@ void block_aio_fail_held(BlockBackend *blk, int err)
     }
 }
 
+static void drain_and_flush(BlockGraph *g)
+{
+    block_graph_drain(g);
+    for (guint i = 0; i < g->backends->len; i++) {
+        BlockNode *bs = blk_node(g_ptr_array_index(g->backends, i));
+        if (bs) {
+            int ret = block_node_flush(bs);
+            if (ret < 0) {
+                g_printerr("tessera: stop: could not flush '%s': %s\n",
+                           block_node_name_for_messages(bs), g_strerror(-ret));
+            }
+        }
+    }
+}
+
 static void on_run_event(RunEvent ev, ShutdownCause cause, void *opaque)
 {
     if (ev == RUN_EVENT_RESUME) {
         block_aio_retry_held(opaque);
+    } else if (ev == RUN_EVENT_STOP) {
+        drain_and_flush(opaque);
     }
 }
 

@@ -143,12 +143,16 @@ bool block_backup_prepare(BlockGraph *g, JsonObject *args, BlockAction *a, GErro
 Job *block_mirror_create(BlockGraph *g, const char *id, BlockNode *src, BlockNode *tgt,
                          bool commit, int sync, uint64_t gran, JsonObject *args,
                          GError **errp);
-/* mirror-top.c: the filter-node-name filter above @src (its users moved
- * onto it), and its removal (users moved to @to, the filter freed). */
-extern const TypeInfo block_mirror_top_type;
-BlockNode *block_mirror_filter_insert(BlockGraph *g, BlockNode *src, const char *name,
-                                      GError **errp);
-void block_mirror_filter_remove(BlockNode *f, BlockNode *to);
+/* mirror-top.c: a job's filter-node-name filter of driver @driver
+ * (mirror_top, commit_top, copy-on-read) above @src (its users moved onto
+ * it), and its removal (users moved to @to, the filter freed).  A read
+ * hook runs before each read passes through (copy-on-read). */
+extern const TypeInfo block_mirror_top_type, block_commit_top_type, block_cor_type;
+BlockNode *block_job_filter_insert(BlockGraph *g, BlockNode *src, const char *name,
+                                   const char *driver, GError **errp);
+void block_job_filter_remove(BlockNode *f, BlockNode *to);
+typedef int (*BlockFilterReadHook)(void *opaque, uint64_t off, uint64_t bytes);
+void block_job_filter_set_read_hook(BlockNode *f, BlockFilterReadHook hook, void *opaque);
 bool block_commit_base_writable(BlockNode *base, bool *reopened, GError **errp);
 void block_commit_base_restore(BlockGraph *g, BlockNode *base, bool reopened);
 /* Set on an active commit's job (mirror.c) after block_mirror_create. */

@@ -6,7 +6,9 @@
  * An intermediate top is read-only, so a plain copy suffices: what the
  * layers top..base hold is written into base, then the layer above top
  * gets base as its backing node (and its header says so) and the
- * committed layers are closed.
+ * committed layers are closed.  With filter-node-name, a commit_top
+ * filter of that name sits between the layer above and top while the job
+ * runs (cutting the chain below it drops the filter too).
  */
 #include <errno.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 typedef struct Commit {
     BlockGraph *graph;
     BlockNode *top, *base, *above;
+    BlockNode *filter;        /* filter-node-name: commit_top above top, or NULL */
     bool base_was_read_only;
     bool base_reopened;       /* base's file reopened read-write for the job */
     uint64_t cursor, length;
@@ -82,6 +85,11 @@ static bool commit_prepare(Job *job, GError **errp)
 static void commit_clean(Job *job)
 {
     Commit *c = job->opaque;
+    if (c->filter && g_ptr_array_find(c->graph->nodes, c->filter, NULL)) {
+        /* Not completed: the layer above goes back onto top. */
+        block_job_filter_remove(c->filter, c->top);
+    }
+    c->filter = NULL;
     if (c->hold_base) {
         blk_unref(c->hold_base);
         c->hold_base = NULL;
@@ -230,8 +238,19 @@ JsonNode *block_qmp_commit(BlockGraph *g, JsonObject *args, GError **errp)
     /* Holding base keeps it open while the chain above it is cut. */
     c->hold_base = block_job_hold(g, base, 0, BLK_PERM_ALL, errp);
     BlockNode *nodes[] = { top, base };
-    Job *job = c->hold_base ? job_create(g, id, &commit_driver, c, nodes, 2, errp) : NULL;
+    const char *filter_name = qmp_arg_str(args, "filter-node-name", NULL);
+    if (c->hold_base && filter_name) {
+        c->filter = block_job_filter_insert(g, top, filter_name, "commit_top", errp);
+    }
+    Job *job = c->hold_base && (c->filter || !filter_name)
+               ? job_create(g, id, &commit_driver, c, nodes, 2, errp) : NULL;
+    if (job && c->filter) {
+        job_add_node(job, c->filter, NULL); /* a new node: never busy */
+    }
     if (!job) {
+        if (c->filter) {
+            block_job_filter_remove(c->filter, top);
+        }
         if (c->hold_base) {
             blk_unref(c->hold_base);
         }

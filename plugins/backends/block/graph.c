@@ -387,6 +387,47 @@ int block_node_pwritev(BlockNode *bs, uint64_t off, uint64_t bytes, const BlockI
     return notify_after(bs, notify, off, bytes, ret);
 }
 
+int block_node_copy_range(BlockNode *src, uint64_t soff, BlockNode *dst, uint64_t doff,
+                          uint64_t bytes)
+{
+    if (!src->drv->copy_range_from || dst->detect_zeroes != BLOCK_DETECT_ZEROES_OFF) {
+        return -ENOTSUP; /* (detect-zeroes must see the data) */
+    }
+    if (dst->read_only) {
+        return -EROFS;
+    }
+    int ret = check_range(src, soff, bytes);
+    if (ret >= 0) {
+        ret = check_range(dst, doff, bytes);
+    }
+    if (ret < 0 || !bytes) {
+        return ret;
+    }
+    return src->drv->copy_range_from(src, soff, bytes, dst, doff);
+}
+
+int block_node_copy_range_to(BlockNode *dst, uint64_t doff, uint64_t bytes, BlockNode *src,
+                             uint64_t soff)
+{
+    if (!dst->drv->copy_range_to || dst->detect_zeroes != BLOCK_DETECT_ZEROES_OFF) {
+        return -ENOTSUP;
+    }
+    if (dst->read_only) {
+        return -EROFS;
+    }
+    int ret = check_range(dst, doff, bytes);
+    if (ret < 0 || !bytes) {
+        return ret;
+    }
+    int64_t t0 = g_get_monotonic_time();
+    ret = dst->drv->copy_range_to(dst, doff, bytes, src, soff);
+    if (ret != -ENOTSUP) {
+        block_stats_account(&dst->stats_lock, &dst->stats, BLOCK_REQ_WRITE, bytes, ret,
+                            (g_get_monotonic_time() - t0) * 1000);
+    }
+    return ret;
+}
+
 int block_node_pread(BlockNode *bs, uint64_t off, uint64_t bytes, void *buf)
 {
     struct iovec one;

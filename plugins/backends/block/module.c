@@ -126,5 +126,7 @@ static void block_init(void)
     }
 }
 
-TESSERA_MODULE(.name = "block", .kind = "library", .types = TESSERA_TYPES(&block_driver_type, &block_mirror_top_type),
+TESSERA_MODULE(.name = "block", .kind = "library",
+               .types = TESSERA_TYPES(&block_driver_type, &block_mirror_top_type,
+                                      &block_commit_top_type, &block_cor_type),
                .init = block_init);

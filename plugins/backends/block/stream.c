@@ -9,6 +9,11 @@
  * being copied wait (a before-write notifier), so the job never writes
  * stale backing data over what the guest just wrote; after taking the
  * range the job asks again whether the node holds it.
+ *
+ * With filter-node-name, a copy-on-read filter of that name sits above the
+ * node while the job runs (its users moved onto it): a read through it
+ * first copies what it asks for up from the chain, under the same range
+ * rules as the job's own copies.
  */
 #include <errno.h>
 #include <string.h>
@@ -36,6 +41,7 @@ typedef struct Stream {
     BlockWriteNotifier notifier;
     bool notifier_on;
     BlockBackend *hold;
+    BlockNode *filter;        /* filter-node-name: copy-on-read above bs, or NULL */
 } Stream;
 
 static bool overlaps(uint64_t a, uint64_t al, uint64_t b, uint64_t bl)
@@ -76,7 +82,7 @@ static void take_range(Stream *s, uint64_t off, uint64_t len)
 {
     g_mutex_lock(&s->lock);
     for (;;) {
-        bool busy = false;
+        bool busy = s->copying; /* one copier at a time: the job or a read */
         for (guint i = 0; i < s->inflight->len && !busy; i++) {
             Range *r = &g_array_index(s->inflight, Range, i);
             busy = overlaps(off, len, r->off, r->len);
@@ -100,30 +106,61 @@ static void release_range(Stream *s)
     g_mutex_unlock(&s->lock);
 }
 
-/* Copy what bs lacks in [off, off+len) (the range is taken). */
-static int copy_missing(Job *job, Stream *s, uint64_t off, uint64_t len)
+/* Copy what bs lacks in [off, off+len) through @buf (len bytes; the range
+ * is taken); @above_base: only what the chain above base holds. */
+static int copy_missing(Stream *s, uint64_t off, uint64_t len, uint8_t *buf, bool above_base,
+                        bool *is_read)
 {
     uint64_t done = 0;
+    *is_read = true;
     while (done < len) {
         uint64_t pnum;
         int ret = block_node_block_status(s->bs, off + done, len - done, &pnum);
         if (ret < 0) {
-            job->err_is_read = true;
             return ret;
         }
-        if (!ret) {
-            ret = block_node_pread(s->bs, off + done, pnum, s->buf);
+        if (!ret && above_base) {
+            uint64_t p2 = pnum;
+            ret = s->bs->backing ? block_node_is_allocated_above(s->bs->backing->node, s->base,
+                                                                 off + done, pnum, &p2) : 1;
             if (ret < 0) {
-                job->err_is_read = true;
                 return ret;
             }
-            ret = block_node_pwrite(s->bs, off + done, pnum, s->buf, BLOCK_WRITE_NO_NOTIFY);
+            pnum = p2;
+            ret = !ret; /* copy only what lies above base */
+        }
+        if (!ret) {
+            ret = block_node_pread(s->bs, off + done, pnum, buf);
             if (ret < 0) {
-                job->err_is_read = false;
+                return ret;
+            }
+            ret = block_node_pwrite(s->bs, off + done, pnum, buf, BLOCK_WRITE_NO_NOTIFY);
+            if (ret < 0) {
+                *is_read = false;
                 return ret;
             }
         }
         done += pnum;
+    }
+    return 0;
+}
+
+/* The copy-on-read filter's hook: before a read passes through, what it
+ * asks for comes up from the chain into bs. */
+static int cor_before_read(void *opaque, uint64_t off, uint64_t bytes)
+{
+    Stream *s = opaque;
+    g_autofree uint8_t *buf = g_malloc(MIN(bytes, STREAM_CHUNK));
+    for (uint64_t done = 0; done < bytes;) {
+        uint64_t n = MIN(bytes - done, STREAM_CHUNK);
+        bool is_read;
+        take_range(s, off + done, n);
+        int ret = copy_missing(s, off + done, n, buf, true, &is_read);
+        release_range(s);
+        if (ret < 0) {
+            return ret;
+        }
+        done += n;
     }
     return 0;
 }
@@ -152,10 +189,12 @@ static int stream_step(Job *job)
                                             &p2);
         pnum = p2;
         if (ret == 1) {
+            bool is_read;
             take_range(s, s->cursor, pnum);
-            ret = copy_missing(job, s, s->cursor, pnum);
+            ret = copy_missing(s, s->cursor, pnum, s->buf, false, &is_read);
             release_range(s);
             if (ret < 0) {
+                job->err_is_read = is_read;
                 return ret;
             }
         } else if (ret < 0) {
@@ -181,6 +220,11 @@ static bool stream_prepare(Job *job, GError **errp)
 static void stream_clean(Job *job)
 {
     Stream *s = job->opaque;
+    if (s->filter) {
+        block_graph_drain(s->graph);
+        block_job_filter_set_read_hook(s->filter, NULL, NULL);
+        block_job_filter_remove(g_steal_pointer(&s->filter), s->bs);
+    }
     if (s->notifier_on) {
         block_graph_drain(s->graph);
         block_node_remove_write_notifier(s->bs, &s->notifier);
@@ -277,10 +321,17 @@ JsonNode *block_qmp_stream(BlockGraph *g, JsonObject *args, GError **errp)
     g_cond_init(&s->cond);
     s->inflight = g_array_new(false, false, sizeof(Range));
     s->hold = base ? block_job_hold(g, base, 0, BLK_PERM_ALL, errp) : NULL;
-    Job *job = (!base || s->hold)
+    const char *filter_name = qmp_arg_str(args, "filter-node-name", NULL);
+    if ((!base || s->hold) && filter_name) {
+        s->filter = block_job_filter_insert(g, bs, filter_name, "copy-on-read", errp);
+    }
+    Job *job = (!base || s->hold) && (s->filter || !filter_name)
                ? job_create(g, block_job_id_arg(args, device), &stream_driver, s, &bs, 1, errp)
                : NULL;
     if (!job) {
+        if (s->filter) {
+            block_job_filter_remove(s->filter, bs);
+        }
         if (s->hold) {
             blk_unref(s->hold);
         }
@@ -293,6 +344,10 @@ JsonNode *block_qmp_stream(BlockGraph *g, JsonObject *args, GError **errp)
     for (BlockNode *n = bs->backing ? bs->backing->node : NULL; n && n != base;
          n = n->backing ? n->backing->node : NULL) {
         job_add_node(job, n, NULL);
+    }
+    if (s->filter) {
+        job_add_node(job, s->filter, NULL); /* a new node: never busy */
+        block_job_filter_set_read_hook(s->filter, cor_before_read, s);
     }
     s->notifier.before_write = guest_before;
     s->notifier.after_write = guest_after;

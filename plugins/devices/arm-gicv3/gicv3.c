@@ -2,7 +2,8 @@
 /*
  * Arm GICv3 ("arm-gicv3"), after the GIC architecture specification
  * (IHI 0069): one security state (GICD_CTLR.DS = 1, no EL3), affinity
- * routing always on, no LPIs/ITS yet; a virtual CPU interface for EL2
+ * routing always on; LPIs with lpis=on (gicv3-lpi.c) for the ITS
+ * (gicv3-its.c, type arm-gicv3-its); a virtual CPU interface for EL2
  * (gicv3-virt.c).  Group 0 interrupts are signalled as FIQ, group 1 as
  * IRQ.  Five bits of priority (32 levels, as QEMU's), so ICC_AP{0,1}R0 bit n is priority group n and the other AP registers
  * read as zero.
@@ -108,6 +109,14 @@ static unsigned best_pending(GICv3State *s, GicCpu *c, int grp, unsigned *prio_o
             best_prio = p;
         }
     }
+    if (grp != 0 && group_enabled(s, c, true)) {
+        unsigned lprio;
+        unsigned lpi = gicv3_lpi_best(s, c, &lprio);
+        if (lpi != GIC_SPURIOUS && lprio < best_prio) {
+            best = lpi;
+            best_prio = lprio;
+        }
+    }
     *prio_out = best_prio;
     return best;
 }
@@ -118,7 +127,7 @@ static void gic_update_cpu(GICv3State *s, GicCpu *c)
     unsigned irq = best_pending(s, c, -1, &prio);
     bool signal = irq != GIC_SPURIOUS && prio < (c->pmr & GIC_PRIO_MASK) &&
                   prio < running_prio(c);
-    bool g1 = signal && bank_bit(bank_of(s, c, irq)->group, irq);
+    bool g1 = signal && (irq >= GIC_LPI_BASE || bank_bit(bank_of(s, c, irq)->group, irq));
     irq_set(c->irq, signal && g1);
     irq_set(c->fiq, signal && !g1);
 }
@@ -128,6 +137,11 @@ static void gic_update(GICv3State *s)
     for (unsigned i = 0; i < s->num_cpu; i++) {
         gic_update_cpu(s, &s->cpu[i]);
     }
+}
+
+void gicv3_update(GICv3State *s)
+{
+    gic_update(s);
 }
 
 static void gic_set_irq(void *opaque, int n, int level)
@@ -255,8 +269,10 @@ static uint64_t dist_read_locked(GICv3State *s, hwaddr off, unsigned size)
     case GICD_CTLR:
         return s->ctlr | GICD_CTLR_DS | GICD_CTLR_ARE;
     case GICD_TYPER:
-        /* ITLinesNumber, IDbits = 9 (10 bits), no LPIs, no security. */
-        return (s->num_irq / 32 - 1) | (9u << 19) | ((s->num_cpu - 1) << 5);
+        /* ITLinesNumber, IDbits = 9 (10 bits) or with LPIs 15 (LPIS), no
+         * security. */
+        return (s->num_irq / 32 - 1) | ((s->lpis ? GIC_LPI_ID_BITS - 1 : 9u) << 19) |
+               (s->lpis ? 1u << 17 : 0) | ((s->num_cpu - 1) << 5);
     case GICD_IIDR:
         return ARM_GIC_IIDR;
     case GICD_TYPER2:
@@ -364,6 +380,10 @@ static uint64_t redist_read_locked(GICv3State *s, GicCpu *c, hwaddr off, unsigne
                  "\n", (uint64_t)off);
         return 0;
     }
+    uint64_t lv;
+    if (gicv3_lpi_redist_read(s, c, off, size, &lv)) {
+        return lv;
+    }
     switch (off) {
     case GICR_CTLR:
     case GICR_STATUSR:
@@ -374,7 +394,7 @@ static uint64_t redist_read_locked(GICv3State *s, GicCpu *c, hwaddr off, unsigne
     case GICR_TYPER + 4: {
         uint64_t aff = (c->affinity & 0xffffff) | ((c->affinity >> 32 & 0xff) << 24);
         uint64_t v = aff << 32 | (uint64_t)c->index << 8 |
-                     (c->index == s->num_cpu - 1 ? 1u << 4 : 0);
+                     (c->index == s->num_cpu - 1 ? 1u << 4 : 0) | (s->lpis ? 1u : 0); /* PLPIS */
         return off == GICR_TYPER + 4 ? v >> 32 : size == 4 ? (uint32_t)v : v;
     }
     case GICR_WAKER:
@@ -414,6 +434,9 @@ static void redist_write_locked(GICv3State *s, GicCpu *c, hwaddr off, uint64_t v
         }
         log_mask(LOG_GUEST_ERROR, "arm-gicv3: write of unknown SGI_base register 0x%" PRIx64
                  "\n", (uint64_t)off);
+        return;
+    }
+    if (gicv3_lpi_redist_write(s, c, off, v, size)) {
         return;
     }
     switch (off) {
@@ -472,10 +495,14 @@ static uint64_t icc_acknowledge(GICv3State *s, GicCpu *c, int grp)
     if (irq == GIC_SPURIOUS || prio >= (c->pmr & GIC_PRIO_MASK) || prio >= running_prio(c)) {
         return GIC_SPURIOUS;
     }
-    GicBank *b = bank_of(s, c, irq);
-    uint32_t m = 1u << (irq % 32);
-    b->latch &= ~m;
-    b->active |= m;
+    if (irq >= GIC_LPI_BASE) {
+        gicv3_lpi_clear(c, irq);      /* LPIs have no active state */
+    } else {
+        GicBank *b = bank_of(s, c, irq);
+        uint32_t m = 1u << (irq % 32);
+        b->latch &= ~m;
+        b->active |= m;
+    }
     if (grp) {
         c->apr1 |= 1u << (prio >> 3);
     } else {
@@ -613,6 +640,8 @@ static const PropertyInfo gic_props[] = {
     PROP_UINT32("num-cpu", GICv3State, num_cpu, 1, "Number of CPUs (redistributors)"),
     PROP_UINT32("num-irq", GICv3State, num_irq, 288,
                 "Number of interrupt ids (32 private + SPIs), a multiple of 32"),
+    PROP_BOOL("lpis", GICv3State, lpis, false,
+              "LPIs in the redistributors (GICR_PROPBASER/PENDBASER), for an ITS"),
     PROP_BOOL("virt-ext", GICv3State, virt_ext, false,
               "A hypervisor uses the virtual CPU interface: the device tree names its "
               "maintenance interrupt (PPI 25)"),
@@ -630,6 +659,7 @@ static void gic_init(Object *obj)
 static void gic_finalize(Object *obj)
 {
     GICv3State *s = ARM_GICV3(obj);
+    gicv3_lpi_free(s);
     g_rec_mutex_clear(&s->lock);
 }
 
@@ -651,6 +681,7 @@ static bool gic_realize(DeviceState *dev, GError **errp)
                           (uint64_t)GICR_STRIDE * s->num_cpu);
     device_init_mmio(dev, &s->redist_mmio);
     device_init_irq_in(dev, gic_set_irq, (int)(s->num_irq - 32 + 32 * s->num_cpu));
+    gicv3_lpi_realize(s);
     MachineState *ms = machine_current();
     for (unsigned i = 0; i < s->num_cpu; i++) {
         GicCpu *c = &s->cpu[i];
@@ -707,6 +738,10 @@ static void gic_reset(DeviceState *dev)
         c->bpr0 = 2;
         c->bpr1 = 3;
         gicv3_virt_reset(c);
+        gicv3_lpi_reset(c);
+    }
+    if (s->lpis && !s->dma) {
+        s->dma = device_dma_address_space(dev);
     }
     gic_update(s);
     g_rec_mutex_unlock(&s->lock);
@@ -765,4 +800,5 @@ static const TypeInfo gic_info = {
     .class_init = gic_class_init,
 };
 
-TESSERA_MODULE(.name = "arm-gicv3", .kind = "device", .types = TESSERA_TYPES(&gic_info));
+TESSERA_MODULE(.name = "arm-gicv3", .kind = "device",
+               .types = TESSERA_TYPES(&gic_info, &gicv3_its_info));

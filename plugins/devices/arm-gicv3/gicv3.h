@@ -50,6 +50,9 @@ enum {
     GICR_TYPER = 0x0008,
     GICR_STATUSR = 0x0010,
     GICR_WAKER = 0x0014,
+    GICR_PROPBASER = 0x0070,
+    GICR_PENDBASER = 0x0078,
+    GICR_SYNCR = 0x00c0,
     GICR_PIDR2 = 0xffe8,
 };
 
@@ -132,13 +135,26 @@ typedef struct GicCpu {
     uint32_t apr0, apr1;          /* active priority groups (bit n: priority n << 3) */
     IRQLine *irq, *fiq;
     GicVirt v;
+    /* LPIs (gicv3-lpi.c): GICR_CTLR.EnableLPIs, the table registers, and
+     * the pending state (one bit per INTID below 1 << GIC_LPI_ID_BITS,
+     * held here: the pending table's contents are IMPLEMENTATION DEFINED
+     * while LPIs are enabled). */
+    bool lpis_enabled;
+    uint64_t propbaser, pendbaser;
+    uint64_t *lpi_pending;
+    unsigned lpi_count;
 } GicCpu;
+
+#define GIC_LPI_BASE 8192u
+#define GIC_LPI_ID_BITS 16
 
 struct GICv3State {
     DeviceState parent_obj;
     MemoryRegion dist_mmio, redist_mmio;
     uint32_t num_cpu, num_irq;
     bool virt_ext;
+    bool lpis;                    /* "lpis": LPIs for an ITS */
+    AddressSpace *dma;            /* where the LPI configuration table is */
     GRecMutex lock;
     uint32_t ctlr;
     GicBank spi[(GIC_MAX_IRQS + 31) / 32];   /* bank 0 unused (private) */
@@ -151,6 +167,30 @@ OBJECT_DECLARE_SIMPLE_TYPE(GICv3State, ARM_GICV3, TYPE_ARM_GICV3)
 
 /* gicv3.c: deactivate @irq of CPU @c (a HW list register's pINTID). */
 void gicv3_deactivate(GICv3State *s, GicCpu *c, unsigned irq);
+
+/* gicv3-its.c: the ITS device type. */
+extern const TypeInfo gicv3_its_info;
+
+/* gicv3.c: re-evaluate every CPU's outputs (with the lock held). */
+void gicv3_update(GICv3State *s);
+
+/* gicv3-lpi.c.  Calls hold the lock. */
+bool gicv3_lpi_redist_read(GICv3State *s, GicCpu *c, hwaddr off, unsigned size, uint64_t *v);
+bool gicv3_lpi_redist_write(GICv3State *s, GicCpu *c, hwaddr off, uint64_t v, unsigned size);
+/* The pending, enabled LPI of highest priority of @c (GIC_SPURIOUS: none). */
+unsigned gicv3_lpi_best(GICv3State *s, GicCpu *c, unsigned *prio);
+void gicv3_lpi_clear(GicCpu *c, unsigned intid);
+void gicv3_lpi_realize(GICv3State *s);
+void gicv3_lpi_reset(GicCpu *c);
+void gicv3_lpi_free(GICv3State *s);
+
+/* For the ITS (gicv3-its.c); these take the lock and update the outputs.
+ * Make LPI @intid pending (or not) on redistributor @cpu. */
+void gicv3_lpi_set(GICv3State *s, unsigned cpu, uint32_t intid, bool pending);
+/* INV/INVALL: the configuration table may have changed; re-evaluate. */
+void gicv3_lpi_invalidate(GICv3State *s);
+/* Move the pending state of @intid (all LPIs for UINT32_MAX) from @from to @to. */
+void gicv3_lpi_move(GICv3State *s, unsigned from, unsigned to, uint32_t intid);
 
 /* gicv3-virt.c.  Calls hold the lock.  @enc has ARM_GIC_VIRTUAL set for
  * an ICC_* access that HCR_EL2.IMO/FMO send to the virtual interface. */

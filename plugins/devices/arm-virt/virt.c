@@ -55,6 +55,7 @@ enum {
     VIRT_GIC_DIST,
     VIRT_GIC_CPU,
     VIRT_GIC_V2M,
+    VIRT_GIC_ITS,
     VIRT_GIC_HYP,
     VIRT_GIC_VCPU,
     VIRT_GIC_REDIST,
@@ -82,6 +83,7 @@ static const VirtRegion virt_memmap[] = {
     [VIRT_GIC_DIST] = { .name = "gic-dist", .base = 0x08000000, .size = 0x10000 },
     [VIRT_GIC_CPU] = { .name = "gic-cpu", .base = 0x08010000, .size = 0x10000 },
     [VIRT_GIC_V2M] = { .name = "gic-v2m", .base = 0x08020000, .size = 0x1000 },
+    [VIRT_GIC_ITS] = { .name = "gic-its", .base = 0x08080000, .size = 0x20000 },
     [VIRT_GIC_HYP] = { .name = "gic-hyp", .base = 0x08030000, .size = 0x10000 },
     [VIRT_GIC_VCPU] = { .name = "gic-vcpu", .base = 0x08040000, .size = 0x10000 },
     [VIRT_GIC_REDIST] = { .name = "gic-redist", .base = 0x080a0000, .size = 0xf60000 },
@@ -136,6 +138,8 @@ typedef struct ArmVirtMachineState {
     bool gic_v3;
     DeviceState *gic;
     DeviceState *v2m;
+    bool its;                  /* "its": GICv3 ITS for MSIs */
+    DeviceState *its_dev;
     /* GICv2: CPUs 1.. see the system through their own address space, where
      * their banked GIC view overlays the system memory (CPU 0 uses the
      * system's, which holds its view). */
@@ -344,11 +348,21 @@ static DeviceState *virt_create_gicv3(ArmVirtMachineState *s, GError **errp)
     if (!gic || !object_property_set_uint(OBJECT(gic), "num-cpu", ms->smp_cpus, errp) ||
         !object_property_set_bool(OBJECT(gic), "virt-ext", s->virtualization, errp) ||
         !object_property_set_uint(OBJECT(gic), "num-irq", VIRT_NUM_IRQS + 32, errp) ||
+        !object_property_set_bool(OBJECT(gic), "lpis", s->its, errp) ||
         !device_realize(gic, errp)) {
         return NULL;
     }
     device_mmio_map(gic, 0, &ms->system_memory, virt_memmap[VIRT_GIC_DIST].base);
     device_mmio_map(gic, 1, &ms->system_memory, virt_memmap[VIRT_GIC_REDIST].base);
+    if (s->its) {
+        DeviceState *its = virt_new_device(ms, "arm-gicv3-its", "gic-its", errp);
+        if (!its || !object_property_set_link(OBJECT(its), "gic", OBJECT(gic), errp) ||
+            !device_realize(its, errp)) {
+            return NULL;
+        }
+        device_mmio_map(its, 0, &ms->system_memory, virt_memmap[VIRT_GIC_ITS].base);
+        s->its_dev = its;
+    }
     return gic;
 }
 
@@ -432,7 +446,7 @@ static void virt_powerdown(void *opaque)
 }
 
 /* The PCIe host (gpex) with QEMU's high ECAM and windows, INTA..D on SPIs
- * 3..6; MSIs through the GICv2m frame (GICv3 has no ITS yet: no MSI). */
+ * 3..6; MSIs through the GICv2m frame or the GICv3 ITS (its=on). */
 static bool virt_create_pcie(ArmVirtMachineState *s, GError **errp)
 {
     MachineState *ms = MACHINE(s);
@@ -448,8 +462,10 @@ static bool virt_create_pcie(ArmVirtMachineState *s, GError **errp)
         !object_property_set_uint(o, "mmio64-size", virt_memmap[VIRT_HIGH_PCIE_MMIO].size,
                                   errp) ||
         !object_property_set_uint(o, "pio-size", virt_memmap[VIRT_PCIE_PIO].size, errp) ||
-        !object_property_set_bool(o, "msi", s->v2m != NULL, errp) ||
-        !object_property_set_str(o, "msi-parent", s->v2m ? "v2m" : "", errp) ||
+        !object_property_set_bool(o, "msi", s->v2m || s->its_dev, errp) ||
+        !object_property_set_str(o, "msi-parent", s->v2m ? "v2m" : s->its_dev ? "its" : "",
+                                 errp) ||
+        !object_property_set_bool(o, "msi-map", s->its_dev != NULL, errp) ||
         !device_realize(pcie, errp)) {
         return false;
     }
@@ -521,6 +537,12 @@ static bool virt_setup_acpi(ArmVirtMachineState *s, GError **errp)
         .gicc = virt_memmap[VIRT_GIC_CPU].base,
         .gicr = { virt_memmap[VIRT_GIC_REDIST].base, 0x20000ull * ms->smp_cpus },
         .v2m = s->v2m ? virt_memmap[VIRT_GIC_V2M].base : 0,
+        .its = s->its_dev ? virt_memmap[VIRT_GIC_ITS].base : 0,
+        /* With the virtualization extensions: the maintenance interrupt
+         * (PPI 9) and, for GICv2, the GICV/GICH frames (as QEMU's MADT). */
+        .gicv = s->virtualization && !s->gic_v3 ? virt_memmap[VIRT_GIC_VCPU].base : 0,
+        .gich = s->virtualization && !s->gic_v3 ? virt_memmap[VIRT_GIC_HYP].base : 0,
+        .vgic_maint_intid = s->virtualization ? 16 + 9 : 0,
         .v2m_spi_base = 32 + VIRT_SPI_V2M,
         .v2m_spi_count = VIRT_V2M_SPIS,
         .timer_sec_intid = 16 + 13,
@@ -675,6 +697,19 @@ static bool virt_build_fdt(ArmVirtMachineState *s, GError **errp)
         fdt_builder_prop_empty(fdt, v2m_path, "msi-controller");
         fdt_builder_prop_reg(fdt, v2m_path, reg, 1);
         fdt_builder_set_phandle(fdt, v2m_path, "v2m");
+    }
+    if (s->its_dev) {
+        static const char *const its_compat[] = { "arm,gic-v3-its", NULL };
+        g_autofree char *its_path = g_strdup_printf(
+            "/intc@%" PRIx64 "/its@%" PRIx64, (uint64_t)virt_memmap[VIRT_GIC_DIST].base,
+            (uint64_t)virt_memmap[VIRT_GIC_ITS].base);
+        uint64_t reg[] = { virt_memmap[VIRT_GIC_ITS].base, virt_memmap[VIRT_GIC_ITS].size };
+        fdt_builder_add_node(fdt, its_path);
+        fdt_builder_prop_strings(fdt, its_path, "compatible", its_compat);
+        fdt_builder_prop_empty(fdt, its_path, "msi-controller");
+        fdt_builder_prop_u32(fdt, its_path, "#msi-cells", 1);
+        fdt_builder_prop_reg(fdt, its_path, reg, 1);
+        fdt_builder_set_phandle(fdt, its_path, "its");
     }
 
     fdt_builder_add_node(fdt, "/psci");
@@ -1010,6 +1045,8 @@ static const PropertyInfo virt_props[] = {
                 "firmware); with firmware and ACPI the power button is the ACPI GED"),
     PROP_STRING("gic-version", ArmVirtMachineState, gic_version, "2",
                 "GIC version: 2 (with a GICv2m MSI frame), 3, or max (3)"),
+    PROP_BOOL("its", ArmVirtMachineState, its, true,
+              "GICv3 Interrupt Translation Service for PCIe MSIs (gic-version=3 only)"),
     PROP_END
 };
 

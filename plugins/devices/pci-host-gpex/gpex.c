@@ -20,7 +20,9 @@
  * phandle, the controller's unit address (its #address-cells zeros: none
  * for a PLIC, two for a GIC; the controller's node must be in the tree
  * already) and the specifier the route recorded (PLIC: 1 cell, GIC: 3).
- * Property "msi-parent" (a phandle label, "" none) adds msi-parent.
+ * Property "msi-parent" (a phandle label, "" none) adds msi-parent, or with
+ * msi-map=on (a controller that tells devices apart by requester ID, such
+ * as a GICv3 ITS with #msi-cells = 1) msi-map = <0 &parent 0 0x10000>.
  */
 #include <libfdt.h>
 
@@ -46,6 +48,7 @@ typedef struct GpexHostState {
     uint64_t mmio32_base, mmio32_size, mmio64_base, mmio64_size, pio_base, pio_size;
     bool msi;
     char *msi_parent;
+    bool msi_map;
 } GpexHostState;
 
 OBJECT_DECLARE_SIMPLE_TYPE(GpexHostState, GPEX_HOST, TYPE_GPEX_HOST)
@@ -196,7 +199,10 @@ static void gpex_fdt_node(DeviceState *dev, FdtBuilder *fdt)
     fdt_builder_prop_cells(fdt, path, "interrupt-map", map, n);
     uint32_t mask[4] = { 3 << 11, 0, 0, 7 };
     fdt_builder_prop_cells(fdt, path, "interrupt-map-mask", mask, 4);
-    if (s->msi_parent && s->msi_parent[0]) {
+    if (s->msi_parent && s->msi_parent[0] && s->msi_map) {
+        uint32_t msi_map[] = { 0, fdt_builder_phandle(fdt, s->msi_parent), 0, 0x10000 };
+        fdt_builder_prop_cells(fdt, path, "msi-map", msi_map, 4);
+    } else if (s->msi_parent && s->msi_parent[0]) {
         fdt_builder_prop_u32(fdt, path, "msi-parent", fdt_builder_phandle(fdt, s->msi_parent));
     }
 }
@@ -215,6 +221,8 @@ static const PropertyInfo gpex_props[] = {
     PROP_SIZE("pio-size", GpexHostState, pio_size, 0x10000, "size of the I/O window"),
     PROP_BOOL("msi", GpexHostState, msi, false,
               "the platform delivers MSI writes (devices may offer MSI and MSI-X)"),
+    PROP_BOOL("msi-map", GpexHostState, msi_map, false,
+              "describe the MSI controller with msi-map (requester ID = MSI specifier)"),
     PROP_STRING("msi-parent", GpexHostState, msi_parent, NULL,
                 "device-tree label of the MSI controller (msi-parent), empty for none"),
     PROP_END

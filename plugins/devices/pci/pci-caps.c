@@ -81,10 +81,17 @@ bool pcie_cap_init(PCIDevice *dev, uint8_t type, uint8_t port_num, GError **errp
 
 /* ---- messages ---- */
 
+uint16_t pci_requester_id(PCIDevice *dev)
+{
+    PCIBus *bus = pci_get_bus(dev);
+    return (uint16_t)(((bus ? pci_bus_num(bus) : 0) & 0xff) << 8 | (dev->devfn & 0xff));
+}
+
 static void send_message(PCIDevice *dev, uint64_t addr, uint32_t data)
 {
     AddressSpace *as = pci_dma_as(dev);
-    if (!as || address_space_write(as, addr, data, 4) != MEMTX_OK) {
+    MemTxAttrs attrs = { .requester_id = pci_requester_id(dev), .has_requester_id = true };
+    if (!as || address_space_write_attrs(as, addr, data, 4, attrs) != MEMTX_OK) {
         log_mask(LOG_GUEST_ERROR, "%s: MSI write of 0x%x to 0x%" PRIx64 " reached nothing\n",
                  object_get_typename(OBJECT(dev)), data, addr);
     }

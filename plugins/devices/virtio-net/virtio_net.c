@@ -11,7 +11,14 @@
  * given too few buffers the NIC cannot receive, so the netdev stops reading
  * (net/net.h back-pressure) and the rx queue's notification flushes it.
  * Transmit: each request is sent to the netdev; when the netdev queues it
- * the queue waits for the completion before taking the next.
+ * the queue waits for the completion before taking the next.  A kick only
+ * schedules the transmit on the main loop (as QEMU's tx=bh): the vCPU goes
+ * back to the guest at once instead of running the netdev's path itself
+ * (slirp's TCP and its send() to the host socket, the stream socket's
+ * write), and while the work is pending the queue's avail_event stays
+ * behind, so the guest (EVENT_IDX) queues more frames without kicking
+ * again; the main loop then sends them in one go, at most TX_BURST per
+ * turn.  The frames stay in the ring until sent: that is the back-pressure.
  * Offloads (checksum, TSO, UFO) are offered only when the netdev carries
  * vnet headers (tap vnet_hdr=on); headers then pass through untouched and
  * the negotiated set is given to the tap.  The control queue handles rx
@@ -25,6 +32,7 @@
 #include "kernel/bootorder.h"
 #include "kernel/log.h"
 #include "kernel/module.h"
+#include "kernel/runstate.h"
 #include "net/net.h"
 #include "virtio/virtio-pci.h"
 #include "virtio/virtio.h"
@@ -51,6 +59,7 @@ enum {
 #define MAX_PAIRS 8
 #define MAC_TABLE_ENTRIES 64
 #define MAX_VLAN 4096
+#define TX_BURST 256            /* frames per main-loop turn */
 
 /* Control queue classes and commands (5.1.6.5). */
 enum { CTRL_RX = 0, CTRL_MAC = 1, CTRL_VLAN = 2, CTRL_ANNOUNCE = 3, CTRL_MQ = 4,
@@ -66,6 +75,7 @@ typedef struct NetQueuePair {
     VirtIONet *n;
     unsigned rx_index, tx_index;  /* queue numbers: the core owns the queues */
     bool tx_waiting;            /* the netdev holds our last packet */
+    GSource *tx_bh;             /* a transmit scheduled on the main loop */
 } NetQueuePair;
 
 struct VirtIONet {
@@ -265,6 +275,7 @@ static void rx_handle(VirtIODevice *vdev, VirtQueue *vq)
 /* ---- transmit ------------------------------------------------------------- */
 
 static void tx_flush(NetQueuePair *q);
+static void tx_schedule(NetQueuePair *q);
 
 static void tx_complete(NetClientState *nc, ssize_t len)
 {
@@ -273,13 +284,20 @@ static void tx_complete(NetClientState *nc, ssize_t len)
     tx_flush(q);
 }
 
+/* Send what the guest queued (main loop; at most TX_BURST frames, the rest
+ * scheduled again). */
 static void tx_flush(NetQueuePair *q)
 {
     VirtIONet *n = q->n;
     VirtIODevice *vdev = &n->parent_obj;
     bool pushed = false;
     VirtQueue *tx = txq(q);
+    unsigned sent = 0;
     while (!q->tx_waiting && !vdev->broken) {
+        if (sent++ == TX_BURST) {
+            tx_schedule(q); /* let the rest of the main loop run meanwhile */
+            break;
+        }
         VirtQueueElement *e = virtqueue_pop(tx);
         if (!e) {
             break;
@@ -324,12 +342,44 @@ static void tx_flush(NetQueuePair *q)
     }
 }
 
+static gboolean tx_bh(gpointer opaque)
+{
+    NetQueuePair *q = opaque;
+    devlock_lock();
+    g_source_unref(q->tx_bh);
+    q->tx_bh = NULL;
+    tx_flush(q);
+    devlock_unlock();
+    return G_SOURCE_REMOVE;
+}
+
+static void tx_schedule(NetQueuePair *q)
+{
+    if (q->tx_bh) {
+        return;
+    }
+    q->tx_bh = g_idle_source_new();
+    g_source_set_priority(q->tx_bh, G_PRIORITY_DEFAULT);
+    g_source_set_callback(q->tx_bh, tx_bh, q, NULL);
+    g_source_attach(q->tx_bh, main_loop_context());
+}
+
+static void tx_cancel(NetQueuePair *q)
+{
+    if (q->tx_bh) {
+        g_source_destroy(q->tx_bh);
+        g_source_unref(q->tx_bh);
+        q->tx_bh = NULL;
+    }
+}
+
+/* A kick (vCPU thread): the main loop sends. */
 static void tx_handle(VirtIODevice *vdev, VirtQueue *vq)
 {
     VirtIONet *n = VIRTIO_NET(vdev);
     for (unsigned i = 0; i < n->max_pairs; i++) {
         if (n->pairs[i]->tx_index == vq->index) {
-            tx_flush(n->pairs[i]);
+            tx_schedule(n->pairs[i]);
         }
     }
 }
@@ -623,6 +673,7 @@ static void net_reset(VirtIODevice *vdev)
     n->status = (n->pairs[0] && n->pairs[0]->nc.link_down) ? 0 : STATUS_LINK_UP;
     for (unsigned i = 0; i < n->max_pairs; i++) {
         n->pairs[i]->tx_waiting = false;
+        tx_cancel(n->pairs[i]);
     }
     if (n->mac_str) {
         net_parse_mac(n->mac_str, n->mac);
@@ -724,6 +775,7 @@ static void net_unrealize(VirtIODevice *vdev)
     VirtIONet *n = VIRTIO_NET(vdev);
     for (unsigned i = 0; i < n->max_pairs; i++) {
         if (n->pairs[i]) {
+            tx_cancel(n->pairs[i]);
             net_client_free(&n->pairs[i]->nc);
             n->pairs[i] = NULL;
         }

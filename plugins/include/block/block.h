@@ -170,6 +170,16 @@ struct BlockDriver {
     /* The process ends: write what must be on disk (persistent bitmaps, the
      * clean state), leaving the node usable.  Main loop, nothing in flight. */
     void (*inactivate)(BlockNode *bs);
+    /* Copy offload (block_node_copy_range), on a worker thread; NULL or
+     * -ENOTSUP: not here, the caller reads and writes.  _from: @bs is the
+     * source, it maps [off, off+bytes) onto its child and passes the copy
+     * on (to the child's _from, down to a protocol, which calls
+     * block_node_copy_range_to on @dst).  _to: @bs is the destination and
+     * @src a protocol node holding the data at @soff. */
+    int (*copy_range_from)(BlockNode *bs, uint64_t off, uint64_t bytes, BlockNode *dst,
+                           uint64_t doff);
+    int (*copy_range_to)(BlockNode *bs, uint64_t off, uint64_t bytes, BlockNode *src,
+                         uint64_t soff);
 };
 
 #define TYPE_BLOCK_DRIVER "block-driver"
@@ -281,6 +291,14 @@ int block_node_pwritev(BlockNode *bs, uint64_t off, uint64_t bytes, const BlockI
 int block_node_flush(BlockNode *bs);
 int block_node_pdiscard(BlockNode *bs, uint64_t off, uint64_t bytes);
 int block_node_pwrite_zeroes(BlockNode *bs, uint64_t off, uint64_t bytes, bool may_unmap);
+/* Copy [soff, soff+bytes) of @src to @doff of @dst without a bounce buffer
+ * when both stacks can (copy_file_range between host files); -ENOTSUP when
+ * they cannot (nothing or part copied: the caller then reads and writes
+ * the range).  Write notifiers of @dst are not called (a job's own copy). */
+int block_node_copy_range(BlockNode *src, uint64_t soff, BlockNode *dst, uint64_t doff,
+                          uint64_t bytes);
+int block_node_copy_range_to(BlockNode *dst, uint64_t doff, uint64_t bytes, BlockNode *src,
+                             uint64_t soff);
 /* What a reader of @bs finds (NBD base:allocation): BLOCK_DATA_HOLE - no
  * data stored for the range in the chain; BLOCK_DATA_ZERO - it reads as
  * zeros.  Returns the flags (>= 0) for the first *pnum bytes, or -errno. */

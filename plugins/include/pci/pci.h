@@ -180,6 +180,9 @@ PCIBus *pci_root_bus_new(DeviceState *host, const char *name, MemoryRegion *mem,
                          PCIMapIrqFn map_irq, void *opaque);
 void pci_root_bus_set_msi_available(PCIBus *bus, bool available);
 PCIBus *pci_get_bus(const PCIDevice *dev);
+/* The requester ID the device's writes carry (bus number << 8 | devfn);
+ * its MSI writes pass it as a MemTxAttrs attribute. */
+uint16_t pci_requester_id(PCIDevice *dev);
 PCIBus *pci_bus_root(PCIBus *bus);
 /* Bus number the guest gave this bus (root: 0; secondary: the bridge's). */
 int pci_bus_num(PCIBus *bus);

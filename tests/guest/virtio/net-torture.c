@@ -177,6 +177,22 @@ static int wait_rx(uint16_t before)
     return 0;
 }
 
+/* The device sends on its own time (a kick schedules the transmit, as
+ * QEMU's tx=bh): 1 once the tx used index moved past @before, 2 on
+ * needs-reset, 0 if neither came. */
+static int wait_tx(uint16_t before)
+{
+    for (unsigned spin = 0; spin < 2000000; spin++) {
+        if (used_index(&rings[TXQ]) != before) {
+            return 1;
+        }
+        if (r32(0x070) & S_NEEDS_RESET) {
+            return 2;
+        }
+    }
+    return 0;
+}
+
 static void recover(unsigned *needs_reset)
 {
     (*needs_reset)++;
@@ -211,6 +227,7 @@ int main(void)
         post(t, (uint16_t)(rnd() % (QNUM + 1)));
         w32(0x050, TXQ);
         /* Served (used +1), or given back unserved with needs-reset (+0 or +1). */
+        wait_tx(before);
         uint16_t after = used_index(t);
         CHECK(after == before || after == (uint16_t)(before + 1));
         if (r32(0x070) & S_NEEDS_RESET) {
@@ -259,6 +276,7 @@ int main(void)
     uint16_t tx_before = used_index(t);
     post(t, 1);
     w32(0x050, TXQ);
+    CHECK_EQ(wait_tx(tx_before), 1);
     CHECK_EQ(used_index(t), (uint16_t)(tx_before + 1));
     CHECK_EQ(r32(0x070) & S_NEEDS_RESET, 0);
     /* A clean exchange after all that: ARP request out, the reply in. */

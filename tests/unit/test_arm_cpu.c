@@ -15,6 +15,7 @@
 #include "plugins/cpu/arm/el2.c"
 #include "plugins/cpu/arm/flagm.c"
 #include "plugins/cpu/arm/fpu.c"
+#include "plugins/cpu/arm/fpu-fast.c"
 #include "plugins/cpu/arm/fpu-half.c"
 #include "plugins/cpu/arm/gdbstub.c"
 #include "plugins/cpu/arm/helper.c"
@@ -88,8 +89,8 @@ static uint64_t sysreg(const char *name)
 
 START_TEST(test_max_id_registers)
 {
-    /* AArch64-only EL0/EL1, no EL2/EL3, FP and AdvSIMD with FP16. */
-    ck_assert_uint_eq(sysreg("ID_AA64PFR0_EL1"), 0x110011);
+    /* AArch64-only EL0/EL1, no EL2/EL3, FP and AdvSIMD with FP16, CSV2, CSV3. */
+    ck_assert_uint_eq(sysreg("ID_AA64PFR0_EL1"), 0x1100000000110011ull);
     /* AES+PMULL, SHA1, SHA2+512, CRC32, LSE, RDM, SHA3, DP, TS = 2. */
     ck_assert_uint_eq(sysreg("ID_AA64ISAR0_EL1"), 0x0020100110212120ull);
     /* JSCVT, FCMA, LRCPC, FRINTTS; PAuth: APA = 4 (PAuth2 + FPAC), GPA. */
@@ -165,7 +166,7 @@ START_TEST(test_el2_model)
 {
     teardown();
     make_cpu(true);
-    ck_assert_uint_eq(sysreg("ID_AA64PFR0_EL1"), 0x110111);
+    ck_assert_uint_eq(sysreg("ID_AA64PFR0_EL1"), 0x1100000000110111ull);
     ck_assert_uint_eq(env->el, 2);
     ck_assert(sysreg("HCR_EL2") & HCR_RW);
 }
@@ -324,13 +325,164 @@ START_TEST(test_stage2_translate)
 }
 END_TEST
 
-/* QARMA5 against the oracle's PACGA (the upper 32 bits it returns), and
- * the IMPLEMENTATION DEFINED algorithm is another function. */
+/*
+ * A cell-by-cell QARMA5 following the Arm ARM pseudocode (ComputePAC), the
+ * reference for pauth.c's table-driven one.
+ */
+static const uint8_t ref_pac_sub[16] = {
+    0xb, 0x6, 0x8, 0xf, 0xc, 0x0, 0x9, 0xe, 0x3, 0x7, 0x4, 0x5, 0xd, 0x2, 0x1, 0xa,
+};
+static const uint8_t ref_pac_inv_sub[16] = {
+    0x5, 0xe, 0xd, 0x8, 0xa, 0xb, 0x1, 0x9, 0x2, 0x6, 0xf, 0x0, 0x4, 0xc, 0x7, 0x3,
+};
+/* Output cell i takes input cell shuffle[i]. */
+static const uint8_t ref_pac_shuffle[16] = { 13, 6, 11, 0, 7, 12, 1, 10, 8, 3, 14, 5, 2, 9, 4, 15 };
+static const uint8_t ref_pac_inv_shuffle[16] = { 3, 6, 12, 9, 14, 11, 1, 4, 8, 13, 7, 2, 5, 0,
+                                                 10, 15 };
+/* Tweak shuffle: output cell i takes input cell ref_tweak_src[i], rotated when
+ * REF_TWEAK_ROT has bit i. */
+static const uint8_t ref_tweak_src[16] = { 4, 5, 6, 7, 11, 2, 3, 8, 12, 13, 14, 15, 0, 1, 10, 9 };
+#define REF_TWEAK_ROT 0xd894u     /* cells 2, 4, 7, 11, 12, 14, 15 */
+
+static unsigned ref_cell(uint64_t x, unsigned i)
+{
+    return (x >> (4 * i)) & 0xf;
+}
+
+static uint64_t ref_sub_cells(uint64_t x, const uint8_t *box)
+{
+    uint64_t o = 0;
+    for (unsigned i = 0; i < 16; i++) {
+        o |= (uint64_t)box[ref_cell(x, i)] << (4 * i);
+    }
+    return o;
+}
+
+static uint64_t ref_shuffle_cells(uint64_t x, const uint8_t *perm)
+{
+    uint64_t o = 0;
+    for (unsigned i = 0; i < 16; i++) {
+        o |= (uint64_t)ref_cell(x, perm[i]) << (4 * i);
+    }
+    return o;
+}
+
+static unsigned ref_rot_cell(unsigned c, unsigned n)
+{
+    return ((c << n) | (c >> (4 - n))) & 0xf;
+}
+
+static uint64_t ref_pac_mult(uint64_t x)
+{
+    uint64_t o = 0;
+    for (unsigned i = 0; i < 4; i++) {
+        unsigned a = ref_cell(x, i), b = ref_cell(x, i + 4);
+        unsigned c = ref_cell(x, i + 8), d = ref_cell(x, i + 12);
+        unsigned t0 = ref_rot_cell(c, 1) ^ ref_rot_cell(b, 2) ^ ref_rot_cell(a, 1);
+        unsigned t1 = ref_rot_cell(d, 1) ^ ref_rot_cell(b, 1) ^ ref_rot_cell(a, 2);
+        unsigned t2 = ref_rot_cell(d, 2) ^ ref_rot_cell(c, 1) ^ ref_rot_cell(a, 1);
+        unsigned t3 = ref_rot_cell(d, 1) ^ ref_rot_cell(c, 2) ^ ref_rot_cell(b, 1);
+        o |= (uint64_t)t3 << (4 * i) | (uint64_t)t2 << (4 * (i + 4)) |
+             (uint64_t)t1 << (4 * (i + 8)) | (uint64_t)t0 << (4 * (i + 12));
+    }
+    return o;
+}
+
+static unsigned ref_tweak_rot(unsigned c)
+{
+    return (c >> 1) | (((c ^ (c >> 1)) & 1) << 3);
+}
+
+static unsigned ref_tweak_inv_rot(unsigned c)
+{
+    return ((c << 1) & 0xe) | ((c ^ (c >> 3)) & 1);
+}
+
+static uint64_t ref_tweak_shuffle(uint64_t x)
+{
+    uint64_t o = 0;
+    for (unsigned i = 0; i < 16; i++) {
+        unsigned c = ref_cell(x, ref_tweak_src[i]);
+        o |= (uint64_t)((REF_TWEAK_ROT >> i) & 1 ? ref_tweak_rot(c) : c) << (4 * i);
+    }
+    return o;
+}
+
+static uint64_t ref_tweak_inv_shuffle(uint64_t x)
+{
+    uint64_t o = 0;
+    for (unsigned i = 0; i < 16; i++) {
+        unsigned c = ref_cell(x, i);
+        o |= (uint64_t)((REF_TWEAK_ROT >> i) & 1 ? ref_tweak_inv_rot(c) : c)
+             << (4 * ref_tweak_src[i]);
+    }
+    return o;
+}
+
+static uint64_t ref_qarma5(uint64_t data, uint64_t modifier, uint64_t key0, uint64_t key1)
+{
+    static const uint64_t rc[5] = {
+        0x0000000000000000ull, 0x13198a2e03707344ull, 0xa4093822299f31d0ull,
+        0x082efa98ec4e6c89ull, 0x452821e638d01377ull,
+    };
+    const uint64_t alpha = 0xc0ac29b7c97c50ddull;
+    uint64_t modk0 = (key0 << 63) | ((key0 >> 2) << 1) | ((key0 >> 63) ^ ((key0 >> 1) & 1));
+    uint64_t mod = modifier, w = data ^ key0;
+    for (int i = 0; i < 5; i++) {
+        w ^= key1 ^ mod ^ rc[i];
+        if (i > 0) {
+            w = ref_pac_mult(ref_shuffle_cells(w, ref_pac_shuffle));
+        }
+        w = ref_sub_cells(w, ref_pac_sub);
+        mod = ref_tweak_shuffle(mod);
+    }
+    w ^= modk0 ^ mod;
+    w = ref_pac_mult(ref_shuffle_cells(w, ref_pac_shuffle));
+    w = ref_sub_cells(w, ref_pac_sub);
+    w = ref_pac_mult(ref_shuffle_cells(w, ref_pac_shuffle));
+    w ^= key1;
+    w = ref_shuffle_cells(w, ref_pac_inv_shuffle);
+    w = ref_sub_cells(w, ref_pac_inv_sub);
+    w = ref_pac_mult(w);
+    w = ref_shuffle_cells(w, ref_pac_inv_shuffle);
+    w ^= key0 ^ mod;
+    for (int i = 0; i < 5; i++) {
+        w = ref_sub_cells(w, ref_pac_inv_sub);
+        if (i < 4) {
+            w = ref_shuffle_cells(ref_pac_mult(w), ref_pac_inv_shuffle);
+        }
+        mod = ref_tweak_inv_shuffle(mod);
+        w ^= rc[4 - i] ^ key1 ^ mod ^ alpha;
+    }
+    return w ^ modk0;
+}
+
+/* QARMA5: the published test vector (QARMA paper, r = 5: plaintext, tweak,
+ * w0, k0), whose upper 32 bits the oracle's PACGA also gives; the table-
+ * driven cipher against the cell-by-cell one on random operands; the
+ * IMPLEMENTATION DEFINED algorithm is another function. */
 START_TEST(test_pauth_algorithms)
 {
     uint64_t q = arm_pauth_qarma5(0xfb623599da6e8127ull, 0x477d469dec0b8762ull,
                                   0x84be85ce9804e94bull, 0xec2802d4e0a488e9ull);
-    ck_assert_uint_eq(q >> 32, 0xc003b939u);
+    ck_assert_uint_eq(q, 0xc003b93999b33765ull);
+    ck_assert_uint_eq(ref_qarma5(0xfb623599da6e8127ull, 0x477d469dec0b8762ull,
+                                 0x84be85ce9804e94bull, 0xec2802d4e0a488e9ull), q);
+    GRand *r = g_rand_new_with_seed(18);
+    for (unsigned n = 0; n < 200000; n++) {
+        uint64_t v[4];
+        for (unsigned k = 0; k < 4; k++) {
+            v[k] = (uint64_t)g_rand_int(r) << 32 | g_rand_int(r);
+        }
+        uint64_t want = ref_qarma5(v[0], v[1], v[2], v[3]);
+        uint64_t got = arm_pauth_qarma5(v[0], v[1], v[2], v[3]);
+        if (want != got) {
+            ck_abort_msg("QARMA5(%016" PRIx64 ", %016" PRIx64 ", %016" PRIx64 ", %016" PRIx64
+                         ") = %016" PRIx64 ", reference %016" PRIx64, v[0], v[1], v[2], v[3],
+                         got, want);
+        }
+    }
+    g_rand_free(r);
     uint64_t i = arm_pauth_impdef(0xfb623599da6e8127ull, 0x477d469dec0b8762ull,
                                   0x84be85ce9804e94bull, 0xec2802d4e0a488e9ull);
     ck_assert_uint_ne(i, q);
@@ -425,11 +577,105 @@ START_TEST(test_exception_entry_and_return)
 }
 END_TEST
 
+/* ---- FP fast paths against the exact path -------------------------------------------- */
+
+static uint64_t rnd64(GRand *r)
+{
+    return (uint64_t)g_rand_int(r) << 32 | g_rand_int(r);
+}
+
+/* An operand of precision @ft: mostly normals of every magnitude (the
+ * extremes included, for overflow and underflow), some near 1 (exact
+ * results), zeros, subnormals, infinities and NaNs of both kinds. */
+static uint64_t fp_operand(GRand *r, unsigned ft)
+{
+    bool d = ft == ARM_FT_D;
+    unsigned ebits = d ? 11 : 8, fbits = d ? 52 : 23, emax = (1u << ebits) - 1;
+    uint64_t sign = (uint64_t)g_rand_int_range(r, 0, 2) << (ebits + fbits);
+    uint64_t frac = rnd64(r) & ((1ull << fbits) - 1), e;
+    switch (g_rand_int_range(r, 0, 18)) {
+    case 0: return sign;                                                    /* zero */
+    case 1: return sign | (frac ? frac : 1);                                /* subnormal */
+    case 2: return sign | (uint64_t)emax << fbits;                          /* infinity */
+    case 3: return sign | (uint64_t)emax << fbits | (frac ? frac : 1);      /* NaN */
+    case 4: e = (uint64_t)g_rand_int_range(r, 1, 4); break;                  /* near min */
+    case 5: e = emax - (uint64_t)g_rand_int_range(r, 1, 4); break;           /* near max */
+    case 6: case 7: case 8:                                                 /* near 1 */
+        e = (emax >> 1) + (uint64_t)g_rand_int_range(r, -2, 3);
+        frac &= ~((1ull << (fbits - 6)) - 1);                               /* few bits */
+        break;
+    case 9:                 /* smallest normal + a few ulps: times the next, results */
+        return sign | 1ull << fbits | (uint64_t)g_rand_int_range(r, 0, 3);
+    case 10:                /* that round to the smallest normal from below (tiny) */
+        return sign | (uint64_t)((emax >> 1) - 1) << fbits |
+               (((1ull << fbits) - 1) - (uint64_t)g_rand_int_range(r, 0, 3));
+    default: e = (uint64_t)g_rand_int_range(r, 1, (int)emax); break;
+    }
+    return sign | e << fbits | frac;
+}
+
+/*
+ * arm_fp_op2/sqrt/fma (host fast path where allowed) give the same result
+ * bits and the same FPSR as the exact path, for random operands, FPCR
+ * rounding modes, FZ and DN, and starting FPSR (IXC mostly already set, so
+ * the fast path is taken often).
+ */
+START_TEST(test_fp_fast_path_matches_exact)
+{
+    GRand *r = g_rand_new_with_seed(19);
+    static const ARMFpOp2 ops[] = { ARM_FOP_MUL, ARM_FOP_DIV, ARM_FOP_ADD, ARM_FOP_SUB,
+                                    ARM_FOP_NMUL, ARM_FOP_MAXNM };
+    unsigned fast = 0;
+    for (unsigned n = 0; n < 3000000; n++) {
+        unsigned ft = n & 1 ? ARM_FT_D : ARM_FT_S, kind = (n >> 1) % 8;
+        uint32_t fpcr = g_rand_int_range(r, 0, 4) ? 0 : (uint32_t)g_rand_int_range(r, 0, 4)
+                                                             << FPCR_RMODE_SHIFT;
+        fpcr |= g_rand_int_range(r, 0, 4) ? 0 : FPCR_FZ;
+        fpcr |= g_rand_int_range(r, 0, 4) ? 0 : FPCR_DN;
+        uint32_t fpsr = (g_rand_int_range(r, 0, 8) ? FPSR_IXC : 0) |
+                        (g_rand_int(r) & (FPSR_IOC | FPSR_UFC | FPSR_QC));
+        uint64_t a = fp_operand(r, ft), b = fp_operand(r, ft), c = fp_operand(r, ft), got, want;
+        bool na = g_rand_int_range(r, 0, 2), np = g_rand_int_range(r, 0, 2);
+        env->fpcr = fpcr;
+        env->fpsr = fpsr;
+        if (kind < G_N_ELEMENTS(ops)) {
+            got = arm_fp_op2(env, ops[kind], ft, a, b);
+        } else if (kind == 6) {
+            got = arm_fp_sqrt(env, ft, a);
+        } else {
+            got = arm_fp_fma(env, ft, a, b, c, na, np);
+        }
+        uint32_t got_fpsr = env->fpsr;
+        env->fpsr = fpsr;
+        if (kind < G_N_ELEMENTS(ops)) {
+            want = arm_fp_op2_exact(env, ops[kind], ft, a, b);
+        } else if (kind == 6) {
+            want = arm_fp_sqrt_exact(env, ft, a);
+        } else {
+            want = arm_fp_fma_exact(env, ft, a, b, c, na, np);
+        }
+        if (got != want || got_fpsr != env->fpsr) {
+            ck_abort_msg("ft %u kind %u fpcr %08x fpsr %08x: a %016" PRIx64 " b %016" PRIx64
+                         " c %016" PRIx64 " neg %d%d: %016" PRIx64 " fpsr %08x, exact %016"
+                         PRIx64 " fpsr %08x", ft, kind, fpcr, fpsr, a, b, c, na, np, got,
+                         got_fpsr, want, (uint32_t)env->fpsr);
+        }
+        /* Count the cases the fast path could take: flags unchanged, RN. */
+        fast += (fpsr & FPSR_IXC) && !(fpcr >> FPCR_RMODE_SHIFT & 3) && got_fpsr == fpsr;
+    }
+    g_rand_free(r);
+    /* The comparison covered the fast path, not only the exact one. */
+    ck_assert_uint_gt(fast, 300000);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("arm-cpu");
     TCase *tc = tcase_create("max");
     tcase_add_checked_fixture(tc, setup, teardown);
+    /* The randomized FP comparison runs millions of operations (sanitized build too). */
+    tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_max_id_registers);
     tcase_add_test(tc, test_el2_model);
     tcase_add_test(tc, test_simd_validity);
@@ -438,6 +684,7 @@ int main(void)
     tcase_add_test(tc, test_bit_masks);
     tcase_add_test(tc, test_stage2_translate);
     tcase_add_test(tc, test_pauth_algorithms);
+    tcase_add_test(tc, test_fp_fast_path_matches_exact);
     tcase_add_test(tc, test_vhe_redirect);
     tcase_add_test(tc, test_exception_entry_and_return);
     suite_add_tcase(s, tc);

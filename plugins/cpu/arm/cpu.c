@@ -77,8 +77,12 @@ static void max_init_ids(ARMIdRegs *id)
         .midr = 0x000f0510,
         /* EL0 and EL1 AArch64 only; FP and AdvSIMD with half-precision
          * arithmetic (FEAT_FP16: FP = AdvSIMD = 1); EL2 is added at
-         * realize when has-el2 is on. */
-        .id_aa64pfr0 = 0x1 | (0x1 << 4) | (0x1 << 16) | (0x1 << 20),
+         * realize when has-el2 is on.  FEAT_CSV2 and FEAT_CSV3 (as QEMU's
+         * max): nothing is executed speculatively, so Linux needs neither
+         * the Spectre-v2 mitigation nor KPTI (which switches TTBR1_EL1 at
+         * every entry from and return to EL0). */
+        .id_aa64pfr0 = 0x1 | (0x1 << 4) | (0x1 << 16) | (0x1 << 20) | (0x1ull << 56) |
+                       (0x1ull << 60),
         /* Debug v8.0 with 2 breakpoints and 2 watchpoints; PMUv3 (the
          * cycle counter only, PMCR_EL0.N = 0). */
         .id_aa64dfr0 = 0x6 | (0x1 << 8) | (0x1 << 12) | (0x1 << 20),

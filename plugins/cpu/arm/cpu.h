@@ -370,6 +370,14 @@ enum {
     ARM_PAUTH_COMBINED = 0x100,
 };
 
+/* One computed QARMA5 PAC (pauth.c): Linux signs its return address at
+ * function entry and authenticates the same (LR, SP) at exit. */
+typedef struct ARMPacCacheEntry {
+    uint64_t data, modifier, key0, key1, pac;
+    bool valid;
+} ARMPacCacheEntry;
+#define ARM_PAC_CACHE_SIZE 256
+
 typedef struct ARMCPU {
     CPUState parent_obj;
     CPUARMState env;
@@ -416,6 +424,8 @@ typedef struct ARMCPU {
      * none (see arm_cpu_set_gic_cpuif). */
     const struct ARMGicCpuIfOps *gic_ops;
     void *gic_opaque;
+    /* Recent QARMA5 results, direct-mapped (vCPU thread only). */
+    ARMPacCacheEntry pac_cache[ARM_PAC_CACHE_SIZE];
 } ARMCPU;
 
 enum {
@@ -435,6 +445,18 @@ OBJECT_DECLARE_TYPE(ARMCPU, ARMCPUClass, ARM_CPU, TYPE_ARM_CPU)
 static inline ARMCPU *arm_env_cpu(CPUARMState *env)
 {
     return (ARMCPU *)((char *)env - offsetof(ARMCPU, env));
+}
+
+/* Unchecked casts for the hot paths (helpers, TLB fills, translation):
+ * CPU()/ARM_CPU() compare type names. */
+static inline CPUState *arm_cs(ARMCPU *cpu)
+{
+    return &cpu->parent_obj;
+}
+
+static inline ARMCPU *arm_cs_cpu(CPUState *cs)
+{
+    return (ARMCPU *)((char *)cs - offsetof(ARMCPU, parent_obj));
 }
 
 /* ---- cpu.c ----------------------------------------------------------------- */

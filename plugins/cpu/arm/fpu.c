@@ -14,6 +14,7 @@
  *    result that rounded to the smallest normal magnitude is recomputed
  *    towards zero, which is tiny exactly when the unrounded value was.
  * Volatile temporaries keep the arithmetic between host_fpu_begin/_end.
+ * The common case skips all of that (fpu-fast.c).
  */
 #include <math.h>
 #include <string.h>
@@ -306,11 +307,8 @@ static uint64_t minmax(FpEnv *f, ARMFpOp2 op, unsigned ft, uint64_t a, uint64_t 
     return (less(ft, a, b) == max) ? b : a;
 }
 
-uint64_t arm_fp_op2(CPUARMState *env, ARMFpOp2 op, unsigned ft, uint64_t a, uint64_t b)
+uint64_t arm_fp_op2_exact(CPUARMState *env, ARMFpOp2 op, unsigned ft, uint64_t a, uint64_t b)
 {
-    if (ft == ARM_FT_H) {
-        return arm_fp16_op2(env, op, a, b);
-    }
     FpEnv f;
     uint64_t r;
     fp_begin(&f, env, ARM_RM_FPCR);
@@ -335,11 +333,8 @@ uint64_t arm_fp_op2(CPUARMState *env, ARMFpOp2 op, unsigned ft, uint64_t a, uint
     return r;
 }
 
-uint64_t arm_fp_sqrt(CPUARMState *env, unsigned ft, uint64_t a)
+uint64_t arm_fp_sqrt_exact(CPUARMState *env, unsigned ft, uint64_t a)
 {
-    if (ft == ARM_FT_H) {
-        return arm_fp16_sqrt(env, a);
-    }
     FpEnv f;
     uint64_t r;
     fp_begin(&f, env, ARM_RM_FPCR);
@@ -362,12 +357,9 @@ uint64_t arm_fp_sqrt(CPUARMState *env, unsigned ft, uint64_t a)
     return r;
 }
 
-uint64_t arm_fp_fma(CPUARMState *env, unsigned ft, uint64_t a, uint64_t n, uint64_t m,
-                    bool neg_acc, bool neg_prod)
+uint64_t arm_fp_fma_exact(CPUARMState *env, unsigned ft, uint64_t a, uint64_t n, uint64_t m,
+                          bool neg_acc, bool neg_prod)
 {
-    if (ft == ARM_FT_H) {
-        return arm_fp16_fma(env, a, n, m, neg_acc, neg_prod);
-    }
     FpEnv f;
     uint64_t r;
     if (neg_acc) {

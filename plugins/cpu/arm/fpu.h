@@ -55,6 +55,12 @@ uint64_t arm_fp_sqrt(CPUARMState *env, unsigned ft, uint64_t a);
 /* Fused multiply-add: (neg_acc ? -a : a) + (neg_prod ? -(n*m) : n*m). */
 uint64_t arm_fp_fma(CPUARMState *env, unsigned ft, uint64_t a, uint64_t n, uint64_t m,
                     bool neg_acc, bool neg_prod);
+/* The same on the exact path alone (S and D; fpu-fast.c's entry points
+ * above take a host fast path when the flags are known without it). */
+uint64_t arm_fp_op2_exact(CPUARMState *env, ARMFpOp2 op, unsigned ft, uint64_t a, uint64_t b);
+uint64_t arm_fp_sqrt_exact(CPUARMState *env, unsigned ft, uint64_t a);
+uint64_t arm_fp_fma_exact(CPUARMState *env, unsigned ft, uint64_t a, uint64_t n, uint64_t m,
+                          bool neg_acc, bool neg_prod);
 /* Round to integral in @rm (ARM_RM_*); @exact raises inexact (FRINTX). */
 uint64_t arm_fp_rint(CPUARMState *env, unsigned ft, uint64_t a, unsigned rm, bool exact);
 /* Compare: NZCV as PSTATE bits 31:28; @signal: any NaN raises invalid. */

@@ -55,8 +55,8 @@ unsigned arm_sync_target_el(const ARMCPU *cpu)
 uint64_t arm_isv_syndrome(ARMCPU *cpu, uint64_t pc)
 {
     uint64_t pa, word;
-    if (!CPU(cpu)->as || !arm_cpu_debug_translate(CPU(cpu), pc, &pa) ||
-        address_space_read(CPU(cpu)->as, pa, &word, 4) != MEMTX_OK) {
+    if (!arm_cs(cpu)->as || !arm_cpu_debug_translate(arm_cs(cpu), pc, &pa) ||
+        address_space_read(arm_cs(cpu)->as, pa, &word, 4) != MEMTX_OK) {
         return 0;
     }
     uint32_t insn = (uint32_t)word;
@@ -91,7 +91,7 @@ static void take_exception(ARMCPU *cpu, unsigned kind, unsigned target)
     arm_pmu_sync(cpu);
     log_mask(LOG_INT, "arm: cpu %d %s to EL%u from EL%u pc=0x%" G_GINT64_MODIFIER
              "x esr=0x%" G_GINT64_MODIFIER "x far=0x%" G_GINT64_MODIFIER "x\n",
-             CPU(cpu)->index, kind == EXCP_KIND_SYNC ? "exception" :
+             arm_cs(cpu)->index, kind == EXCP_KIND_SYNC ? "exception" :
              kind == EXCP_KIND_IRQ ? "irq" : kind == EXCP_KIND_FIQ ? "fiq" : "serror", target, from, env->pc,
              env->excp_syndrome, env->excp_vaddr);
 

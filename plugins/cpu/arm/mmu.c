@@ -127,7 +127,7 @@ static bool fault_out(ARMFault *f, unsigned fsc, bool stage2, bool s1ptw, uint64
 
 static bool read_phys(ARMCPU *cpu, uint64_t addr, uint64_t *desc)
 {
-    AddressSpace *as = CPU(cpu)->as;
+    AddressSpace *as = arm_cs(cpu)->as;
     uint64_t len = 0;
     void *p = as ? address_space_get_host_ptr(as, addr, false, &len) : NULL;
     if (!p || len < 8) {
@@ -450,7 +450,7 @@ bool arm_mmu_translate(ARMCPU *cpu, uint64_t vaddr, ARMAccessType access, int mm
 
 bool arm_cpu_debug_translate(CPUState *cs, uint64_t vaddr, uint64_t *paddr)
 {
-    ARMCPU *cpu = ARM_CPU(cs);
+    ARMCPU *cpu = arm_cs_cpu(cs);
     ARMTranslation t;
     ARMFault f;
     if (!arm_mmu_translate(cpu, vaddr, ARM_ACCESS_LOAD, arm_mmu_index(cpu, false), &t, &f)) {

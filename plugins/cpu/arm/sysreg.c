@@ -29,14 +29,14 @@ enum {
 static void flush_tlb(ARMCPU *cpu)
 {
     if (cpu->engine) {
-        cpu->engine->tlb_flush(CPU(cpu));
+        cpu->engine->tlb_flush(arm_cs(cpu));
     }
 }
 
 static void flush_tlb_all_cpus(ARMCPU *cpu)
 {
     if (cpu->engine) {
-        cpu->engine->tlb_flush_all_cpus(CPU(cpu));
+        cpu->engine->tlb_flush_all_cpus(arm_cs(cpu));
     }
 }
 
@@ -74,10 +74,29 @@ static uint64_t sr_read_dczid(ARMCPU *cpu, const ARMSysregInfo *ri)
     return cpu->id.dczid | (dzp ? 0x10 : 0);
 }
 
+/* TTBRx, TCR, MAIR, VTTBR, VTCR: the TLB holds their effect; rewriting the
+ * same value changes nothing. */
 static void sr_write_mmu(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 {
-    *FIELD64(cpu, ri) = v;
-    flush_tlb(cpu);
+    uint64_t *f = FIELD64(cpu, ri);
+    if (*f != v) {
+        *f = v;
+        flush_tlb(cpu);
+    }
+}
+
+/* SCTLR_ELx: TLB entries depend on M and WXN only (stage1_prot) and on the
+ * endianness bits; the other bits (PAuth key enables, traps, alignment
+ * and BTI, which are TB flags) are read when used, so flipping them, as
+ * Linux does for a task's PAuth keys at each return to EL0, keeps the TLB. */
+static void sr_write_sctlr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    uint64_t *f = FIELD64(cpu, ri);
+    uint64_t changed = *f ^ v;
+    *f = v;
+    if (changed & (SCTLR_M | SCTLR_WXN | SCTLR_E0E | SCTLR_EE)) {
+        flush_tlb(cpu);
+    }
 }
 
 static void sr_write_hcr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
@@ -429,7 +448,7 @@ static void sr_write_cntvoff(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 static void sr_ic_flush(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 {
     if (cpu->engine) {
-        cpu->engine->icache_flush(CPU(cpu));
+        cpu->engine->icache_flush(arm_cs(cpu));
     }
 }
 
@@ -449,8 +468,17 @@ static void sr_dc_zva(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
     /* A guest watchpoint on the block: DC ZVA counts as a store. */
     arm_debug_check_wp(cpu, addr, (unsigned)__builtin_ctzll(size) | ARM_WP_STORE,
                        cpu->sysreg_ra);
+    /* Plain RAM without translated code: one memset (Linux clears pages
+     * with DC ZVA); otherwise (MMIO, code pages) stores that fault,
+     * invalidate blocks and reach devices as any store does. */
+    void *host = cpu->engine->probe_access(arm_cs(cpu), addr, (unsigned)size, TCG_ACCESS_WRITE,
+                                           mmu_idx, false, NULL, cpu->sysreg_ra);
+    if (host) {
+        memset(host, 0, size);
+        return;
+    }
     for (uint64_t off = 0; off < size; off += 8) {
-        cpu->engine->st(CPU(cpu), addr + off, 0, 3 /* IR_MO_64 */, mmu_idx, cpu->sysreg_ra);
+        cpu->engine->st(arm_cs(cpu), addr + off, 0, 3 /* IR_MO_64 */, mmu_idx, cpu->sysreg_ra);
     }
 }
 
@@ -498,14 +526,14 @@ static uint64_t tlbi_va(uint64_t v)
 static void sr_tlbi_va(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 {
     if (cpu->engine) {
-        cpu->engine->tlb_flush_page(CPU(cpu), tlbi_va(v));
+        cpu->engine->tlb_flush_page(arm_cs(cpu), tlbi_va(v));
     }
 }
 
 static void sr_tlbi_va_is(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 {
     if (cpu->engine) {
-        cpu->engine->tlb_flush_page_all_cpus(CPU(cpu), tlbi_va(v));
+        cpu->engine->tlb_flush_page_all_cpus(arm_cs(cpu), tlbi_va(v));
     }
 }
 

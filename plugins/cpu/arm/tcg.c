@@ -25,11 +25,6 @@ const TcgGlobalDesc arm_tcg_globals[ARM_NUM_GLOBALS] = {
     [ARM_GLOBAL_VF] = GE("vf", vf),
 };
 
-static inline ARMCPU *arm_cs_cpu(CPUState *cs)
-{
-    return (ARMCPU *)((char *)cs - offsetof(ARMCPU, parent_obj));
-}
-
 /* ---- raising ------------------------------------------------------------------ */
 
 static G_GNUC_NORETURN void raise_sync(ARMCPU *cpu, uint64_t syndrome, unsigned target_el,
@@ -43,7 +38,7 @@ static G_GNUC_NORETURN void raise_sync(ARMCPU *cpu, uint64_t syndrome, unsigned 
     env->excp_kind = EXCP_KIND_SYNC;
     env->excp_target_el = target_el;
     env->excp_syndrome = syndrome;
-    cpu->engine->raise_exception(CPU(cpu), ra);
+    cpu->engine->raise_exception(arm_cs(cpu), ra);
 }
 
 void arm_raise_sync(ARMCPU *cpu, uint64_t syndrome, unsigned target_el, uintptr_t ra)
@@ -253,7 +248,7 @@ void arm_helper_hvc(CPUARMState *env, uint64_t imm)
     ARMCPU *cpu = arm_env_cpu(env);
     if (arm_psci_call(cpu, false)) {
         if (cpu->powered_off) {
-            cpu->engine->loop_exit(CPU(cpu), 0);
+            cpu->engine->loop_exit(arm_cs(cpu), 0);
         }
         return;
     }
@@ -276,7 +271,7 @@ void arm_helper_smc(CPUARMState *env, uint64_t imm)
     }
     if (arm_psci_call(cpu, true)) {
         if (cpu->powered_off) {
-            cpu->engine->loop_exit(CPU(cpu), 0);
+            cpu->engine->loop_exit(arm_cs(cpu), 0);
         }
         return;
     }
@@ -363,7 +358,7 @@ void arm_helper_eret(CPUARMState *env)
 void arm_helper_wfi(CPUARMState *env, uint64_t syndrome)
 {
     ARMCPU *cpu = arm_env_cpu(env);
-    CPUState *cs = CPU(cpu);
+    CPUState *cs = arm_cs(cpu);
     /* EL0 WFI traps to EL1 unless SCTLR_EL1.nTWI (preferred return: the
      * WFI; the translator set pc to the next instruction). */
     if (env->el == 0 && !(arm_sctlr(cpu, 0) & SCTLR_nTWI)) {
@@ -444,20 +439,20 @@ uint64_t arm_helper_cas128(CPUARMState *env, uint64_t addr, uint64_t cmp_lo, uin
     uintptr_t ra = TCG_GETPC();
     int mmu_idx = arm_mmu_index(cpu, false);
     if (addr & 15) {
-        cpu->engine->probe_access(CPU(cpu), addr, 1, TCG_ACCESS_WRITE, mmu_idx, false, NULL, ra);
-        arm_tcg_do_unaligned_access(CPU(cpu), addr, TCG_ACCESS_WRITE, mmu_idx, ra);
+        cpu->engine->probe_access(arm_cs(cpu), addr, 1, TCG_ACCESS_WRITE, mmu_idx, false, NULL, ra);
+        arm_tcg_do_unaligned_access(arm_cs(cpu), addr, TCG_ACCESS_WRITE, mmu_idx, ra);
     }
-    void *host = cpu->engine->probe_access(CPU(cpu), addr, 16, TCG_ACCESS_WRITE, mmu_idx,
+    void *host = cpu->engine->probe_access(arm_cs(cpu), addr, 16, TCG_ACCESS_WRITE, mmu_idx,
                                            false, NULL, ra);
     if (!host) {
         /* Not plain RAM: do it non-atomically through the slow path. */
-        uint64_t lo = cpu->engine->ld(CPU(cpu), addr, 3, mmu_idx, ra);
-        uint64_t hi = cpu->engine->ld(CPU(cpu), addr + 8, 3, mmu_idx, ra);
+        uint64_t lo = cpu->engine->ld(arm_cs(cpu), addr, 3, mmu_idx, ra);
+        uint64_t hi = cpu->engine->ld(arm_cs(cpu), addr + 8, 3, mmu_idx, ra);
         env->excl_val = lo;
         env->excl_val2 = hi;
         if (lo == cmp_lo && hi == cmp_hi) {
-            cpu->engine->st(CPU(cpu), addr, new_lo, 3, mmu_idx, ra);
-            cpu->engine->st(CPU(cpu), addr + 8, new_hi, 3, mmu_idx, ra);
+            cpu->engine->st(arm_cs(cpu), addr, new_lo, 3, mmu_idx, ra);
+            cpu->engine->st(arm_cs(cpu), addr + 8, new_hi, 3, mmu_idx, ra);
             return 0;
         }
         return 1;
@@ -477,13 +472,13 @@ uint64_t arm_helper_ldp128(CPUARMState *env, uint64_t addr)
     uintptr_t ra = TCG_GETPC();
     int mmu_idx = arm_mmu_index(cpu, false);
     if (addr & 15) {
-        arm_tcg_do_unaligned_access(CPU(cpu), addr, TCG_ACCESS_READ, mmu_idx, ra);
+        arm_tcg_do_unaligned_access(arm_cs(cpu), addr, TCG_ACCESS_READ, mmu_idx, ra);
     }
-    void *host = cpu->engine->probe_access(CPU(cpu), addr, 16, TCG_ACCESS_WRITE, mmu_idx,
+    void *host = cpu->engine->probe_access(arm_cs(cpu), addr, 16, TCG_ACCESS_WRITE, mmu_idx,
                                            true, NULL, ra);
     if (!host) {
-        env->excl_val = cpu->engine->ld(CPU(cpu), addr, 3, mmu_idx, ra);
-        env->excl_val2 = cpu->engine->ld(CPU(cpu), addr + 8, 3, mmu_idx, ra);
+        env->excl_val = cpu->engine->ld(arm_cs(cpu), addr, 3, mmu_idx, ra);
+        env->excl_val2 = cpu->engine->ld(arm_cs(cpu), addr + 8, 3, mmu_idx, ra);
         return 0;
     }
     uint64_t lo = 0, hi = 0;

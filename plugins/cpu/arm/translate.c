@@ -104,6 +104,30 @@ static void set_reg(DisasContext *ctx, int rd, bool sp, bool sf, IrTemp v)
     }
 }
 
+/*
+ * The output of the last op computing rd: rd's global itself for a 64-bit
+ * result (no MOV from a temp afterwards), else a temp (XZR, or the 32-bit
+ * zero-extension still to come).  Only for sequences whose ops after the
+ * one writing it read no source register (they may read the result).
+ * reg_done() then completes the write.
+ */
+static bool reg_direct(int rd, bool sp, bool sf)
+{
+    return sf && (rd != 31 || sp);
+}
+
+static IrTemp reg_out(DisasContext *ctx, int rd, bool sp, bool sf)
+{
+    return !reg_direct(rd, sp, sf) ? tmp(ctx) : sp ? gpr_sp(rd) : IR_GLOBAL(ARM_GLOBAL_X(rd));
+}
+
+static void reg_done(DisasContext *ctx, int rd, bool sp, bool sf, IrTemp res)
+{
+    if (!reg_direct(rd, sp, sf)) {
+        set_reg(ctx, rd, sp, sf, res);
+    }
+}
+
 static bool same_page(DisasContext *ctx, uint64_t dest)
 {
     return (dest & TCG_PAGE_MASK) == (ctx->b->pc_first & TCG_PAGE_MASK);
@@ -402,9 +426,9 @@ static bool gen_addsub_i(DisasContext *ctx, arg_addi *a, bool sub, bool flags)
                   : gen_add_flags(ctx, a->sf, src, cst(ctx, imm), 0);
         set_reg(ctx, (int)a->rd, false, a->sf, res);
     } else {
-        res = tmp(ctx);
+        res = reg_out(ctx, (int)a->rd, true, a->sf);
         ir_addi_i64(ctx->b, res, src, sub ? -(int64_t)imm : (int64_t)imm);
-        set_reg(ctx, (int)a->rd, true, a->sf, res);
+        reg_done(ctx, (int)a->rd, true, a->sf, res);
     }
     return true;
 }
@@ -459,12 +483,12 @@ static bool gen_logic_i(DisasContext *ctx, arg_logi *a, BinOp op, bool flags)
                               &imm)) {
         return false;
     }
-    IrTemp res = tmp(ctx);
+    IrTemp res = reg_out(ctx, (int)a->rd, !flags, a->sf);
     op(ctx->b, res, gpr(ctx, (int)a->rn), cst(ctx, imm));
     if (flags) {
         set_logic_flags(ctx, a->sf, res);
     }
-    set_reg(ctx, (int)a->rd, !flags, a->sf, res);
+    reg_done(ctx, (int)a->rd, !flags, a->sf, res);
     return true;
 }
 
@@ -514,14 +538,14 @@ static bool trans_sbfm(DisasContext *ctx, arg_bf *a)
         return false;
     }
     unsigned size = a->sf ? 64 : 32, r = (unsigned)a->immr, s = (unsigned)a->imms;
-    IrTemp src = gpr(ctx, (int)a->rn), res = tmp(ctx);
+    IrTemp src = gpr(ctx, (int)a->rn), res = reg_out(ctx, (int)a->rd, false, a->sf);
     if (s >= r) {
         ir_sextract(ctx->b, IR_I64, res, src, r, s - r + 1);
     } else {
         ir_sextract(ctx->b, IR_I64, res, src, 0, s + 1);
         ir_shli_i64(ctx->b, res, res, size - r);
     }
-    set_reg(ctx, (int)a->rd, false, a->sf, res);
+    reg_done(ctx, (int)a->rd, false, a->sf, res);
     return true;
 }
 
@@ -531,14 +555,14 @@ static bool trans_ubfm(DisasContext *ctx, arg_bf *a)
         return false;
     }
     unsigned size = a->sf ? 64 : 32, r = (unsigned)a->immr, s = (unsigned)a->imms;
-    IrTemp src = gpr(ctx, (int)a->rn), res = tmp(ctx);
+    IrTemp src = gpr(ctx, (int)a->rn), res = reg_out(ctx, (int)a->rd, false, a->sf);
     if (s >= r) {
         ir_extract(ctx->b, IR_I64, res, src, r, s - r + 1);
     } else {
         ir_extract(ctx->b, IR_I64, res, src, 0, s + 1);
         ir_shli_i64(ctx->b, res, res, size - r);
     }
-    set_reg(ctx, (int)a->rd, false, a->sf, res);
+    reg_done(ctx, (int)a->rd, false, a->sf, res);
     return true;
 }
 
@@ -548,7 +572,8 @@ static bool trans_bfm(DisasContext *ctx, arg_bf *a)
         return false;
     }
     unsigned size = a->sf ? 64 : 32, r = (unsigned)a->immr, s = (unsigned)a->imms;
-    IrTemp src = gpr(ctx, (int)a->rn), dst = gpr(ctx, (int)a->rd), res = tmp(ctx);
+    IrTemp src = gpr(ctx, (int)a->rn), dst = gpr(ctx, (int)a->rd);
+    IrTemp res = reg_out(ctx, (int)a->rd, false, a->sf);
     if (s >= r) {
         IrTemp f = tmp(ctx);
         ir_shri_i64(ctx->b, f, src, r);
@@ -556,7 +581,7 @@ static bool trans_bfm(DisasContext *ctx, arg_bf *a)
     } else {
         ir_deposit(ctx->b, IR_I64, res, dst, src, size - r, s + 1);
     }
-    set_reg(ctx, (int)a->rd, false, a->sf, res);
+    reg_done(ctx, (int)a->rd, false, a->sf, res);
     return true;
 }
 
@@ -593,12 +618,12 @@ static bool gen_logic_r(DisasContext *ctx, arg_rrs *a, BinOp op, bool flags)
         return false;
     }
     IrTemp y = gen_shifted(ctx, a->sf, (int)a->rm, (unsigned)a->shift, (unsigned)a->imm);
-    IrTemp res = tmp(ctx);
+    IrTemp res = reg_out(ctx, (int)a->rd, false, a->sf);
     op(ctx->b, res, gpr(ctx, (int)a->rn), y);
     if (flags) {
         set_logic_flags(ctx, a->sf, res);
     }
-    set_reg(ctx, (int)a->rd, false, a->sf, res);
+    reg_done(ctx, (int)a->rd, false, a->sf, res);
     return true;
 }
 
@@ -619,13 +644,13 @@ static bool gen_addsub(DisasContext *ctx, int rd, int rn, bool sp, bool sf, IrTe
         res = sub ? gen_sub_flags(ctx, sf, x, y) : gen_add_flags(ctx, sf, x, y, 0);
         set_reg(ctx, rd, false, sf, res);
     } else {
-        res = tmp(ctx);
+        res = reg_out(ctx, rd, sp, sf);
         if (sub) {
             ir_sub_i64(ctx->b, res, x, y);
         } else {
             ir_add_i64(ctx->b, res, x, y);
         }
-        set_reg(ctx, rd, sp, sf, res);
+        reg_done(ctx, rd, sp, sf, res);
     }
     return true;
 }
@@ -718,7 +743,7 @@ enum { CSEL_PLAIN, CSEL_INC, CSEL_INV, CSEL_NEG };
 static bool gen_csel(DisasContext *ctx, arg_csel *a, int kind)
 {
     IrBuilder *b = ctx->b;
-    IrTemp y = gpr(ctx, (int)a->rm), res = tmp(ctx);
+    IrTemp y = gpr(ctx, (int)a->rm), res = reg_out(ctx, (int)a->rd, false, a->sf);
     if (kind != CSEL_PLAIN) {
         IrTemp t = tmp(ctx);
         switch (kind) {
@@ -735,7 +760,7 @@ static bool gen_csel(DisasContext *ctx, arg_csel *a, int kind)
     } else {
         ir_movcond_i64(b, c.c, res, c.a, c.b, gpr(ctx, (int)a->rn), y);
     }
-    set_reg(ctx, (int)a->rd, false, a->sf, res);
+    reg_done(ctx, (int)a->rd, false, a->sf, res);
     return true;
 }
 
@@ -748,7 +773,8 @@ static bool trans_csneg(DisasContext *ctx, arg_csel *a) { return gen_csel(ctx, a
 static bool gen_madd(DisasContext *ctx, arg_r3 *a, bool sub, int ext)
 {
     IrBuilder *b = ctx->b;
-    IrTemp x = gpr(ctx, (int)a->rn), y = gpr(ctx, (int)a->rm), p = tmp(ctx), res = tmp(ctx);
+    IrTemp x = gpr(ctx, (int)a->rn), y = gpr(ctx, (int)a->rm), p = tmp(ctx);
+    IrTemp res = reg_out(ctx, (int)a->rd, false, a->sf);
     if (ext) {
         IrTemp x2 = tmp(ctx), y2 = tmp(ctx);
         if (ext > 0) {
@@ -767,7 +793,7 @@ static bool gen_madd(DisasContext *ctx, arg_r3 *a, bool sub, int ext)
     } else {
         ir_add_i64(b, res, gpr(ctx, (int)a->ra), p);
     }
-    set_reg(ctx, (int)a->rd, false, a->sf, res);
+    reg_done(ctx, (int)a->rd, false, a->sf, res);
     return true;
 }
 
@@ -958,7 +984,7 @@ static bool trans_cls(DisasContext *ctx, arg_r1 *a)
 
 unsigned arm_translate(CPUState *cs, IrBuilder *b)
 {
-    ARMCPU *cpu = ARM_CPU(cs);
+    ARMCPU *cpu = arm_cs_cpu(cs);
     DisasContext ctx = {
         .b = b,
         .cpu = cpu,

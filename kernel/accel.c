@@ -19,7 +19,8 @@ void cpu_kick(CPUState *cpu)
 {
     AccelState *accel = accel_of(cpu);
     if (accel) {
-        AccelClass *ac = ACCEL_GET_CLASS(accel);
+        /* Every cpu_interrupt() comes here: no checked (by-name) cast. */
+        AccelClass *ac = (AccelClass *)object_get_class(OBJECT(accel));
         if (ac->kick) {
             ac->kick(accel, cpu);
         }

@@ -578,7 +578,7 @@ static void xg_goto_tb(XGen *g, uint64_t slot)
 
 /* Jump to the block for the current pc if the jump cache holds it for this
  * block's flags (see TcgVcpu.jmp_cache); else ask the engine. */
-static void xg_lookup_and_goto(XGen *g)
+static void xg_lookup_and_goto(XGen *g, uint64_t flags)
 {
     unsigned miss[5], nmiss = 0;
     if (g->v->pc_offset >= 0) {
@@ -606,7 +606,7 @@ static void xg_lookup_and_goto(XGen *g)
         xg_rm(g, 0x83, false, AR_CMP, RDX, offsetof(TcgTb, invalid));
         xg_b(g, 0);
         miss[nmiss++] = xg_jcc(g, CC_NE);
-        xg_movi(g, true, RCX, g->tb->flags);
+        xg_movi(g, true, RCX, flags);
         xg_rm(g, 0x3b, true, RCX, RDX, offsetof(TcgTb, flags));
         miss[nmiss++] = xg_jcc(g, CC_NE);
         xg_rm(g, 0xff, false, 4, RDX, offsetof(TcgTb, code));   /* jmp [rdx+code] */
@@ -747,7 +747,7 @@ static void xg_op(XGen *g, const IrOp *op)
         return;
     case IR_OP_LOOKUP_AND_GOTO_PTR:
         xg_sync_globals(g);
-        xg_lookup_and_goto(g);
+        xg_lookup_and_goto(g, a[0]);
         return;
     case IR_OP_MB:
         /* x86-64 is TSO: only store->load ordering needs a fence. */

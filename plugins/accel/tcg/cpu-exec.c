@@ -142,9 +142,13 @@ static void cpu_exec_loop(TcgVcpuState *v)
     int slot = -1;
 
     for (;;) {
+        /* Clear before checking anything (requests included), so a kick
+         * from now on is seen by the code: a request posted between its
+         * check and this clear would otherwise wait for the next exit. */
+        __atomic_store_n(&v->pub.exit_flag, 0, __ATOMIC_SEQ_CST);
         /* Freeing blocks may free @last: forget it first. */
-        if (__atomic_load_n(&v->has_retired, __ATOMIC_ACQUIRE) ||
-            __atomic_load_n(&v->requests, __ATOMIC_ACQUIRE)) {
+        if (__atomic_load_n(&v->has_retired, __ATOMIC_SEQ_CST) ||
+            __atomic_load_n(&v->requests, __ATOMIC_SEQ_CST)) {
             last = NULL;
             handle_requests(v);
             tcg_tb_process_retired(v);
@@ -153,8 +157,6 @@ static void cpu_exec_loop(TcgVcpuState *v)
             last = NULL;
             tcg_tb_flush_vcpu(v);
         }
-        /* Clear before checking, so a kick from now on is seen by the code. */
-        __atomic_store_n(&v->pub.exit_flag, 0, __ATOMIC_SEQ_CST);
         if (vcpu_should_stop(v)) {
             cpu->exit_request = 0;
             return;

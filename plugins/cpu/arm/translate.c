@@ -34,6 +34,7 @@ typedef struct DisasContext {
     unsigned fp_trap_el;    /* FP/SIMD accesses trap to this EL (0: allowed) */
     bool ended;             /* the block's last op has been emitted */
     unsigned btype;         /* PSTATE.BTYPE at the block's start */
+    unsigned cur_btype;     /* PSTATE.BTYPE as the code emitted so far leaves it */
     bool bt;                /* SCTLR_ELx.BT: PACIxSP is no landing pad for BTYPE 11 */
     bool guarded;           /* the block's page is a BTI guarded page */
     bool uao;               /* PSTATE.UAO: LDTR/STTR use this EL's permissions */
@@ -133,6 +134,15 @@ static bool same_page(DisasContext *ctx, uint64_t dest)
     return (dest & TCG_PAGE_MASK) == (ctx->b->pc_first & TCG_PAGE_MASK);
 }
 
+/* The TB flags env has after the code emitted so far: the block's own,
+ * except PSTATE.BTYPE, which the first instruction clears and BR/BLR set
+ * (a jump-cache probe must not pick a block translated for another BTYPE). */
+static uint64_t lookup_flags(const DisasContext *ctx)
+{
+    return (ctx->b->flags & ~TB_FLAG_BTYPE_MASK) |
+           (uint64_t)ctx->cur_btype << TB_FLAG_BTYPE_SHIFT;
+}
+
 /* Jump to a known pc, chaining through @slot when allowed. */
 static void gen_goto(DisasContext *ctx, unsigned slot, uint64_t dest)
 {
@@ -147,7 +157,7 @@ static void gen_goto(DisasContext *ctx, unsigned slot, uint64_t dest)
         ir_exit_tb(b, slot);
     } else {
         ir_movi_i64(b, pc_global(), dest);
-        ir_lookup_and_goto_ptr(b);
+        ir_lookup_and_goto_ptr_flags(b, lookup_flags(ctx));
     }
 }
 
@@ -994,6 +1004,7 @@ unsigned arm_translate(CPUState *cs, IrBuilder *b)
         .align = (b->flags & TB_FLAG_ALIGN) != 0,
         .fp_trap_el = (unsigned)((b->flags & TB_FLAG_FPTRAP_MASK) >> TB_FLAG_FPTRAP_SHIFT),
         .btype = (unsigned)((b->flags & TB_FLAG_BTYPE_MASK) >> TB_FLAG_BTYPE_SHIFT),
+        .cur_btype = (unsigned)((b->flags & TB_FLAG_BTYPE_MASK) >> TB_FLAG_BTYPE_SHIFT),
         .bt = (b->flags & TB_FLAG_BT) != 0,
         .uao = (b->flags & TB_FLAG_UAO) != 0,
         .e2h = (b->flags & TB_FLAG_E2H) != 0,

@@ -183,8 +183,10 @@ enum {
  *                                             the engine linked this slot,
  *                                             else continue with the next op
  * EXIT_TB                        slot or IR_EXIT_NO_CHAIN: return to the loop
- * LOOKUP_AND_GOTO_PTR            look the next block up from the current
- *                                env state and jump there; else return
+ * LOOKUP_AND_GOTO_PTR  flags      look the next block up from the current
+ *                                env state and jump there; else return.
+ *                                flags: the TB flags the env state has here
+ *                                (a backend's inline probe compares with them)
  * MB                             kind
  */
 #define IR_OPCODES(X)                                   \
@@ -244,7 +246,7 @@ enum {
     X(INSN_START, 0, 0, 3)                              \
     X(GOTO_TB, 0, 0, 1)                                 \
     X(EXIT_TB, 0, 0, 1)                                 \
-    X(LOOKUP_AND_GOTO_PTR, 0, 0, 0)                     \
+    X(LOOKUP_AND_GOTO_PTR, 0, 0, 1)                     \
     X(MB, 0, 0, 1)
 
 typedef enum IrOpcode {
@@ -555,10 +557,18 @@ static inline void ir_exit_tb(IrBuilder *b, uint64_t slot)
     b->emit(b, IR_OP_EXIT_TB, IR_I64, 1, a);
 }
 /* Indirect jump: pc global already written; find the next block from env
- * (get_tb_cpu_state) and go there, or return to the loop if not cached. */
+ * (get_tb_cpu_state) and go there, or return to the loop if not cached.
+ * @flags are the TB flags env has at this point (a translator that changed
+ * a flag on the way, e.g. aarch64's PSTATE.BTYPE on BR/BLR, says so). */
+static inline void ir_lookup_and_goto_ptr_flags(IrBuilder *b, uint64_t flags)
+{
+    const uint64_t a[] = { flags };
+    b->emit(b, IR_OP_LOOKUP_AND_GOTO_PTR, IR_I64, 1, a);
+}
+/* The same when this block has not changed its TB flags on the way here. */
 static inline void ir_lookup_and_goto_ptr(IrBuilder *b)
 {
-    b->emit(b, IR_OP_LOOKUP_AND_GOTO_PTR, IR_I64, 0, NULL);
+    ir_lookup_and_goto_ptr_flags(b, b->flags);
 }
 /* Host memory barrier. */
 static inline void ir_mb(IrBuilder *b, unsigned kind)

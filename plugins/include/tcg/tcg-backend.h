@@ -203,9 +203,9 @@ struct TcgVcpu {
      * itself (chaining off); entries may be NULL or hold blocks of any
      * pc/flags, possibly invalid.  pc_offset is the env offset of the
      * 64-bit guest pc (the CPU's global named "pc"), or -1 if the CPU has
-     * none.  The flags of the block a lookup_and_goto_ptr leaves from are
-     * still the current TB flags (translators end blocks that change them
-     * with exit_tb), so compiled code compares entries with its own.
+     * none.  A lookup_and_goto_ptr op carries the TB flags env has at that
+     * point (the translator's knowledge), which compiled code compares
+     * entries with.
      */
     TcgTb **jmp_cache;
     ptrdiff_t pc_offset;

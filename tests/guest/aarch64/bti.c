@@ -33,10 +33,12 @@ asm(".section .text.zguard, \"ax\"\n"
     "g_bti:     bti\n  mov x0, #6\n  ret\n"
     "g_tramp9:  bti c\n  br x9\n"
     "g_tramp16: bti c\n  br x16\n"
+    "g_fresh:   bti c\n  mov x0, #8\n  ret\n"
+    "g_fresh2:  mov x0, #9\n  ret\n"
     ".balign 4096\n"
     ".text\n");
 extern char guard_start[], g_bti_c[], g_bti_j[], g_plain[], g_paciasp[], g_bti_jc[], g_bti[];
-extern char g_tramp9[], g_tramp16[];
+extern char g_tramp9[], g_tramp16[], g_fresh[], g_fresh2[];
 
 static uint64_t l1[512] __attribute__((aligned(4096)));
 static uint64_t l2io[512] __attribute__((aligned(4096)));
@@ -76,6 +78,16 @@ static uint64_t call_tramp(void *tramp, void *fn, bool x16)
 static void direct_call_plain(void)
 {
     asm volatile("bl g_plain" ::: CLOBBERS, "x0", "x9", "x16");
+}
+
+static void direct_call_fresh(void)
+{
+    asm volatile("bl g_fresh" ::: CLOBBERS, "x0", "x9", "x16");
+}
+
+static void direct_call_fresh2(void)
+{
+    asm volatile("bl g_fresh2" ::: CLOBBERS, "x0", "x9", "x16");
 }
 
 static void expect_bti(uint64_t got, uint64_t want_ret, unsigned btype, uint64_t n)
@@ -162,6 +174,24 @@ int main(void)
     n = last_exc.count;
     direct_call_plain();
     CHECK_EQ(last_exc.count, n);
+    /* A pad reached by a direct call (its block translated with BTYPE 00)
+     * and then by BLR: the jump-cache probe after BLR must not take the
+     * BTYPE-00 block, which would leave PSTATE.BTYPE at 10 past the pad
+     * (seen in the SPSR of the next exception).  The second round runs
+     * with every block of the sequence already in the jump cache. */
+    for (int round = 0; round < 3; round++) {
+        direct_call_fresh();
+        n = last_exc.count;
+        CHECK_EQ(call_blr(g_fresh), 8);
+        asm volatile("svc #2");
+        CHECK_EQ(last_exc.count, n + 1);
+        CHECK_EQ((last_exc.spsr >> 10) & 3, 0);
+        /* The same with no pad: BLR must fault however often a direct
+         * call ran the block. */
+        direct_call_fresh2();
+        n = last_exc.count;
+        expect_bti(call_blr(g_fresh2), 9, 2, n);
+    }
 
     /* UAO. */
     priv_page[0] = 0x77;

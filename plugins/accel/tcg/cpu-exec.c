@@ -232,9 +232,10 @@ static void cpu_exec(TcgVcpuState *v)
     }
 }
 
-static bool cpu_has_work(TcgVcpuState *v)
+static bool cpu_has_work(CPUState *cpu)
 {
-    return v->has_work ? v->has_work(v->pub.cpu) : true;
+    CPUClass *cc = CPU_GET_CLASS(cpu);
+    return cc->has_work ? cc->has_work(cpu) : true;
 }
 
 gpointer tcg_vcpu_thread(gpointer opaque)
@@ -275,7 +276,7 @@ gpointer tcg_vcpu_thread(gpointer opaque)
                 a->nparked--;
             }
             if (cpu->halted) {
-                if (!cpu_has_work(v)) {
+                if (!cpu_has_work(cpu)) {
                     g_cond_wait(&a->run_cond, &a->run_lock);
                     continue;
                 }

@@ -28,45 +28,26 @@ static inline unsigned jc_hash(uint64_t pc)
     return tcg_jc_hash(pc);
 }
 
-void tcg_jmp_cache_clear_set(TcgTlbSet *s)
-{
-    if (s->jc_used) {
-        memset(s->jmp_cache, 0, TCG_JMP_CACHE_SIZE * sizeof(TcgTb *));
-        s->jc_used = false;
-    }
-}
-
 void tcg_jmp_cache_clear(TcgVcpuState *v)
 {
-    for (unsigned i = 0; i < v->nsets; i++) {
-        tcg_jmp_cache_clear_set(v->sets[i]);
-    }
+    memset(v->jmp_cache, 0, sizeof(v->jmp_cache));
 }
 
 /* Drop the entries of blocks starting in @vaddr's page or the one before
  * (which may extend into it). */
-void tcg_jmp_cache_clear_page(TcgTlbSet *s, uint64_t vaddr)
+void tcg_jmp_cache_clear_page(TcgVcpuState *v, uint64_t vaddr)
 {
-    if (!s->jc_used) {
-        return;
-    }
     for (int i = 0; i < 2; i++) {
         uint64_t page = (vaddr & TCG_PAGE_MASK) - (uint64_t)i * TCG_PAGE_SIZE;
-        memset(&s->jmp_cache[tcg_jc_group(page)], 0, TCG_JMP_GROUP_SIZE * sizeof(TcgTb *));
+        memset(&v->jmp_cache[tcg_jc_group(page)], 0, TCG_JMP_GROUP_SIZE * sizeof(TcgTb *));
     }
-}
-
-void tcg_jmp_cache_put(TcgVcpuState *v, TcgTb *tb)
-{
-    TcgTlbSet *s = v->cur;
-    s->jmp_cache[jc_hash(tb->pc)] = tb;
-    s->jc_used = true;
 }
 
 bool tcg_tb_cache_init(TcgVcpuState *v)
 {
     v->tb_hash = g_new0(TcgTb *, TCG_TB_HASH_SIZE);
     v->retired = g_ptr_array_new();
+    tcg_jmp_cache_clear(v);
     return true;
 }
 
@@ -261,10 +242,8 @@ static void tb_free(TcgVcpuState *v, TcgTb *tb)
 {
     TcgAccel *a = v->accel;
     unsigned j = jc_hash(tb->pc);
-    for (unsigned i = 0; i < v->nsets; i++) {
-        if (v->sets[i]->jmp_cache[j] == tb) {
-            v->sets[i]->jmp_cache[j] = NULL;
-        }
+    if (v->jmp_cache[j] == tb) {
+        v->jmp_cache[j] = NULL;
     }
     tb_hash_remove(v, tb);
     if (v->pub.cur_tb == tb) {
@@ -360,7 +339,7 @@ static bool tb_still_valid(TcgVcpuState *v, TcgTb *tb)
 TcgTb *tcg_tb_lookup(TcgVcpuState *v, uint64_t pc, uint64_t flags, bool may_fault)
 {
     unsigned j = jc_hash(pc);
-    TcgTb *tb = v->cur->jmp_cache[j];
+    TcgTb *tb = v->jmp_cache[j];
     if (tb && tb->pc == pc && tb->flags == flags && !tb->invalid) {
         return tb_still_valid(v, tb) ? tb : NULL;
     }
@@ -374,7 +353,7 @@ TcgTb *tcg_tb_lookup(TcgVcpuState *v, uint64_t pc, uint64_t flags, bool may_faul
             if (!tb_still_valid(v, tb)) {
                 return NULL;
             }
-            tcg_jmp_cache_put(v, tb);
+            v->jmp_cache[j] = tb;
             return tb;
         }
     }
@@ -532,7 +511,7 @@ TcgTb *tcg_tb_gen_code_n(TcgVcpuState *v, uint64_t pc, uint64_t flags, int max_i
         tb->hash_next = v->tb_hash[h];
         v->tb_hash[h] = tb;
         v->ntbs++;
-        tcg_jmp_cache_put(v, tb);
+        v->jmp_cache[jc_hash(pc)] = tb;
 
         if (!v->tr_mmio) {
             tb_save_code(v, tb, phys);

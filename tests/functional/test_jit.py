@@ -68,6 +68,18 @@ class BareMetal(unittest.TestCase):
                     self.fail('%s timed out' % elf)
                 self.assertEqual(r.returncode, 0, r.stdout[-2000:] + r.stderr[-2000:])
 
+    def test_asid_program_on_the_interpreter(self):
+        # Both backends find the TLB through TcgVcpu.tlb[], which the engine
+        # switches per address space (satp); tests/guest/asid.c checks it.
+        elfs = guest_build.build(os.path.join(tt.ROOT, 'build', 'guest'),
+                                 'riscv64-unknown-elf-gcc')
+        self.assertTrue(elfs, 'tests/guest/build.py built no programs')
+        elf = [e for e in elfs if os.path.basename(e) == 'asid.elf']
+        self.assertTrue(elf, 'tests/guest/asid.c was not built')
+        r = tt.run(['-M', 'virt', '-bios', 'none', '-kernel', elf[0], '-nographic',
+                    '-accel', 'tcg,backend=interp'], link='tessera-system-riscv64', timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout[-2000:] + r.stderr[-2000:])
+
     def test_unknown_backend_is_refused(self):
         r = tt.run(['-M', 'virt', '-accel', 'tcg,backend=no-such', '-nographic'],
                    link='tessera-system-riscv64', timeout=30)

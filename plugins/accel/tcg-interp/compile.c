@@ -254,7 +254,9 @@ static InterpInsn *compile_guest_access(Compiler *c, const IrOp *op, uint64_t ba
         r->op.p0 = opnd(c, a[0]);
         r->op.p1 = opnd(c, base);
     }
-    r->op.p2 = c->v->tlb[mmu];
+    /* The slot, not the table: the engine switches tables with the
+     * address-space tag. */
+    r->op.p2 = &c->v->tlb[mmu];
     r[1].w[0] = memop;
     r[1].w[1] = mmu;
     r[1].w[2] = op->insn;

@@ -160,14 +160,14 @@ static inline uint32_t mulsuh32(uint32_t a, uint32_t b)
     }
 
 /*
- * Guest loads: record 0 = handler, dest, base address, TLB table of the mmu
- * index; record 1 = memop, mmu index, instruction index, offset added to
+ * Guest loads: record 0 = handler, dest, base address, TcgVcpu.tlb slot of the
+ * mmu index; record 1 = memop, mmu index, instruction index, offset added to
  * the base (the compiler folds a preceding address add into it).
  */
 #define QLD_T(NAME, SUF, LT, DT)                                             \
     L_QLD_##NAME##_##SUF: {                                                  \
         uint64_t addr = OPND(uint64_t, ip->op.p1) + ip[1].w[3];              \
-        const TcgTlbEntry *e = (const TcgTlbEntry *)ip->op.p2 +              \
+        const TcgTlbEntry *e = *(TcgTlbEntry *const *)ip->op.p2 +            \
                                tcg_tlb_index(addr);                          \
         DT val;                                                              \
         if (G_LIKELY((addr & (TCG_PAGE_MASK | (sizeof(LT) - 1))) ==          \
@@ -190,7 +190,7 @@ static inline uint32_t mulsuh32(uint32_t a, uint32_t b)
     L_QST_##BITS: {                                                          \
         uint64_t addr = OPND(uint64_t, ip->op.p1) + ip[1].w[3];              \
         uint##BITS##_t x = OPND(uint##BITS##_t, ip->op.p0);                   \
-        TcgTlbEntry *e = (TcgTlbEntry *)ip->op.p2 + tcg_tlb_index(addr);     \
+        TcgTlbEntry *e = *(TcgTlbEntry *const *)ip->op.p2 + tcg_tlb_index(addr); \
         if (G_LIKELY((addr & (TCG_PAGE_MASK | (BITS / 8 - 1))) ==            \
                      __atomic_load_n(&e->addr_write, __ATOMIC_RELAXED))) {   \
             memcpy((void *)(uintptr_t)(addr + e->addend), &x, sizeof(x));    \

@@ -179,7 +179,7 @@ static void cpu_exec_loop(TcgVcpuState *v)
         }
         /* Compiled code probes the jump cache itself only while chaining is
          * allowed (not while logging every block or debugging). */
-        v->pub.jmp_cache = chaining_allowed(v) ? v->jmp_cache : NULL;
+        v->pub.jmp_cache = tcg_active_jmp_cache(v, chaining_allowed(v));
         if ((v->debug_active || v->dbg_inflight) && tcg_debug_exec(v)) {
             last = NULL;
             continue;
@@ -337,6 +337,7 @@ void tcg_reset_all(void *opaque)
     for (guint i = 0; i < a->vcpus->len; i++) {
         TcgVcpuState *v = g_ptr_array_index(a->vcpus, i);
         /* Guest RAM is reloaded on reset without passing through the TLB. */
+        tcg_tlb_set_tag(v, 0, 0);
         tcg_tlb_flush_local(v);
         tcg_tb_flush_vcpu(v);
         __atomic_store_n(&v->requests, 0, __ATOMIC_SEQ_CST);

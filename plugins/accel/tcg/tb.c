@@ -28,26 +28,45 @@ static inline unsigned jc_hash(uint64_t pc)
     return tcg_jc_hash(pc);
 }
 
+void tcg_jmp_cache_clear_set(TcgTlbSet *s)
+{
+    if (s->jc_used) {
+        memset(s->jmp_cache, 0, TCG_JMP_CACHE_SIZE * sizeof(TcgTb *));
+        s->jc_used = false;
+    }
+}
+
 void tcg_jmp_cache_clear(TcgVcpuState *v)
 {
-    memset(v->jmp_cache, 0, sizeof(v->jmp_cache));
+    for (unsigned i = 0; i < v->nsets; i++) {
+        tcg_jmp_cache_clear_set(v->sets[i]);
+    }
 }
 
 /* Drop the entries of blocks starting in @vaddr's page or the one before
  * (which may extend into it). */
-void tcg_jmp_cache_clear_page(TcgVcpuState *v, uint64_t vaddr)
+void tcg_jmp_cache_clear_page(TcgTlbSet *s, uint64_t vaddr)
 {
+    if (!s->jc_used) {
+        return;
+    }
     for (int i = 0; i < 2; i++) {
         uint64_t page = (vaddr & TCG_PAGE_MASK) - (uint64_t)i * TCG_PAGE_SIZE;
-        memset(&v->jmp_cache[tcg_jc_group(page)], 0, TCG_JMP_GROUP_SIZE * sizeof(TcgTb *));
+        memset(&s->jmp_cache[tcg_jc_group(page)], 0, TCG_JMP_GROUP_SIZE * sizeof(TcgTb *));
     }
+}
+
+void tcg_jmp_cache_put(TcgVcpuState *v, TcgTb *tb)
+{
+    TcgTlbSet *s = v->cur;
+    s->jmp_cache[jc_hash(tb->pc)] = tb;
+    s->jc_used = true;
 }
 
 bool tcg_tb_cache_init(TcgVcpuState *v)
 {
     v->tb_hash = g_new0(TcgTb *, TCG_TB_HASH_SIZE);
     v->retired = g_ptr_array_new();
-    tcg_jmp_cache_clear(v);
     return true;
 }
 
@@ -242,8 +261,10 @@ static void tb_free(TcgVcpuState *v, TcgTb *tb)
 {
     TcgAccel *a = v->accel;
     unsigned j = jc_hash(tb->pc);
-    if (v->jmp_cache[j] == tb) {
-        v->jmp_cache[j] = NULL;
+    for (unsigned i = 0; i < v->nsets; i++) {
+        if (v->sets[i]->jmp_cache[j] == tb) {
+            v->sets[i]->jmp_cache[j] = NULL;
+        }
     }
     tb_hash_remove(v, tb);
     if (v->pub.cur_tb == tb) {
@@ -339,7 +360,7 @@ static bool tb_still_valid(TcgVcpuState *v, TcgTb *tb)
 TcgTb *tcg_tb_lookup(TcgVcpuState *v, uint64_t pc, uint64_t flags, bool may_fault)
 {
     unsigned j = jc_hash(pc);
-    TcgTb *tb = v->jmp_cache[j];
+    TcgTb *tb = v->cur->jmp_cache[j];
     if (tb && tb->pc == pc && tb->flags == flags && !tb->invalid) {
         return tb_still_valid(v, tb) ? tb : NULL;
     }
@@ -353,7 +374,7 @@ TcgTb *tcg_tb_lookup(TcgVcpuState *v, uint64_t pc, uint64_t flags, bool may_faul
             if (!tb_still_valid(v, tb)) {
                 return NULL;
             }
-            v->jmp_cache[j] = tb;
+            tcg_jmp_cache_put(v, tb);
             return tb;
         }
     }
@@ -511,7 +532,7 @@ TcgTb *tcg_tb_gen_code_n(TcgVcpuState *v, uint64_t pc, uint64_t flags, int max_i
         tb->hash_next = v->tb_hash[h];
         v->tb_hash[h] = tb;
         v->ntbs++;
-        v->jmp_cache[jc_hash(pc)] = tb;
+        tcg_jmp_cache_put(v, tb);
 
         if (!v->tr_mmio) {
             tb_save_code(v, tb, phys);

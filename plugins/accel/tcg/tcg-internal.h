@@ -113,7 +113,30 @@ OBJECT_DECLARE_SIMPLE_TYPE(TcgAccel, TCG_ACCEL, TYPE_TCG_ACCEL)
 /* Per-TLB-entry data that compiled code does not need. */
 typedef struct TcgTlbFull {
     uint64_t paddr_page;     /* physical page (TCG_TLB_EMPTY: none) */
+    bool global;             /* valid in every address space (tlb_fill said so) */
 } TcgTlbFull;
+
+/* Address spaces (tags set by the CPU with tlb_set_tag) cached per vCPU. */
+#define TCG_TLB_TAG_SETS 8
+
+/*
+ * The TLB (every mmu index) and jump cache of one address-space tag.
+ * Allocated by the owner under tb_lock (other threads walk every set in
+ * tcg_tlb_mark_code_page_locked), never freed before the vCPU.
+ */
+typedef struct TcgTlbSet {
+    uint64_t tag;
+    uint64_t stamp;          /* last use, for replacement */
+    bool live;               /* holds entries of @tag (false: free) */
+    bool jc_used;            /* jump cache has entries */
+    unsigned used;           /* bit m: mmu index m filled since its last flush */
+    /* Large pages cached: a flush_page inside one flushes the mmu index. */
+    uint64_t large_page_addr[TCG_MAX_MMU_MODES];
+    uint64_t large_page_mask[TCG_MAX_MMU_MODES];
+    TcgTlbEntry *tlb[TCG_MAX_MMU_MODES];
+    TcgTlbFull *full[TCG_MAX_MMU_MODES];
+    TcgTb **jmp_cache;       /* TCG_JMP_CACHE_SIZE */
+} TcgTlbSet;
 
 /* Requests from other threads, bits of TcgVcpuState.requests. */
 enum {
@@ -126,14 +149,13 @@ struct TcgVcpuState {
     TcgAccel *accel;
     unsigned index;
 
-    TcgTlbFull *tlb_full[TCG_MAX_MMU_MODES];
-    /* Bit m: mmu index m has entries filled since its last flush. */
-    unsigned tlb_used;
-    /* Large pages cached: a flush_page inside one flushes everything. */
-    uint64_t large_page_addr[TCG_MAX_MMU_MODES];
-    uint64_t large_page_mask[TCG_MAX_MMU_MODES];
+    /* TLB and jump cache per address-space tag; pub.tlb[] and
+     * pub.jmp_cache point into cur's. */
+    TcgTlbSet *sets[TCG_TLB_TAG_SETS];
+    unsigned nsets;          /* allocated (published with release) */
+    TcgTlbSet *cur;
+    uint64_t set_clock;
 
-    TcgTb *jmp_cache[TCG_JMP_CACHE_SIZE];
     TcgTb **tb_hash;         /* TCG_TB_HASH_SIZE chains */
     unsigned ntbs;
     size_t code_bytes;
@@ -203,15 +225,30 @@ GHashTable *tcg_pages_new(void);
  * outside translated code. */
 void tcg_tb_process_retired(TcgVcpuState *v);
 void tcg_tb_flush_vcpu(TcgVcpuState *v);
+/* Clear the jump caches of every address-space set / of one set. */
 void tcg_jmp_cache_clear(TcgVcpuState *v);
-void tcg_jmp_cache_clear_page(TcgVcpuState *v, uint64_t vaddr);
+void tcg_jmp_cache_clear_set(TcgTlbSet *s);
+void tcg_jmp_cache_clear_page(TcgTlbSet *s, uint64_t vaddr);
+/* Remember @tb in the current set's jump cache. */
+void tcg_jmp_cache_put(TcgVcpuState *v, TcgTb *tb);
 
 /* ---- tlb.c ----------------------------------------------------------------- */
 
 bool tcg_tlb_init(TcgVcpuState *v);
 void tcg_tlb_destroy(TcgVcpuState *v);
+/* Flush every cached address space / one page in every address space. */
 void tcg_tlb_flush_local(TcgVcpuState *v);
 void tcg_tlb_flush_page_local(TcgVcpuState *v, uint64_t vaddr);
+/* Make @tag the current address space (see TcgEngineOps.tlb_set_tag). */
+void tcg_tlb_set_tag(TcgVcpuState *v, uint64_t tag, uint64_t global_mask);
+/* Flush the address spaces whose tag & @mask == @value, keeping global
+ * entries when @keep_global. */
+void tcg_tlb_flush_tag(TcgVcpuState *v, uint64_t value, uint64_t mask, bool keep_global);
+/* The jump cache compiled code may probe (NULL: none). */
+static inline TcgTb **tcg_active_jmp_cache(TcgVcpuState *v, bool allowed)
+{
+    return allowed ? v->cur->jmp_cache : NULL;
+}
 /* A page became code: make every vCPU's writable entries for it slow (tb_lock held). */
 void tcg_tlb_mark_code_page_locked(TcgAccel *a, uint64_t page);
 /* Physical address of code at @vaddr for the current fetch mmu index;

@@ -56,56 +56,203 @@ static void tlb_entry_clear(TcgTlbEntry *e, TcgTlbFull *f)
     __atomic_store_n(&e->addr_write, TCG_TLB_EMPTY, __ATOMIC_RELAXED);
     e->addr_code = TCG_TLB_EMPTY;
     e->addend = 0;
-    f->paddr_page = TCG_TLB_EMPTY;
+    __atomic_store_n(&f->paddr_page, TCG_TLB_EMPTY, __ATOMIC_RELAXED);
+    f->global = false;
 }
 
-static void tlb_flush_mmu(TcgVcpuState *v, unsigned mmu)
+static void set_flush_mmu(TcgTlbSet *s, unsigned mmu)
 {
-    TcgTlbEntry *t = v->pub.tlb[mmu];
-    TcgTlbFull *f = v->tlb_full[mmu];
+    TcgTlbEntry *t = s->tlb[mmu];
+    TcgTlbFull *f = s->full[mmu];
     for (unsigned i = 0; i < TCG_TLB_SIZE; i++) {
         tlb_entry_clear(&t[i], &f[i]);
     }
-    v->large_page_addr[mmu] = TCG_TLB_EMPTY;
-    v->large_page_mask[mmu] = 0;
+    s->large_page_addr[mmu] = TCG_TLB_EMPTY;
+    s->large_page_mask[mmu] = 0;
+}
+
+static void set_flush(TcgVcpuState *v, TcgTlbSet *s)
+{
+    for (unsigned m = 0; m < v->pub.nb_mmu_modes; m++) {
+        if (s->used & (1u << m)) {
+            set_flush_mmu(s, m);
+        }
+    }
+    s->used = 0;
+    tcg_jmp_cache_clear_set(s);
+}
+
+/* Drop the non-global entries of @s (large-page tracking stays: it only
+ * makes page flushes coarser). */
+static void set_flush_non_global(TcgVcpuState *v, TcgTlbSet *s)
+{
+    for (unsigned m = 0; m < v->pub.nb_mmu_modes; m++) {
+        if (!(s->used & (1u << m))) {
+            continue;
+        }
+        TcgTlbEntry *t = s->tlb[m];
+        TcgTlbFull *f = s->full[m];
+        for (unsigned i = 0; i < TCG_TLB_SIZE; i++) {
+            if (!f[i].global) {
+                tlb_entry_clear(&t[i], &f[i]);
+            }
+        }
+    }
+    tcg_jmp_cache_clear_set(s);
 }
 
 void tcg_tlb_flush_local(TcgVcpuState *v)
 {
-    for (unsigned m = 0; m < v->pub.nb_mmu_modes; m++) {
-        if (v->tlb_used & (1u << m)) {
-            tlb_flush_mmu(v, m);
-        }
+    for (unsigned i = 0; i < v->nsets; i++) {
+        TcgTlbSet *s = v->sets[i];
+        set_flush(v, s);
+        /* Other address spaces are forgotten: their sets are free. */
+        s->live = s == v->cur;
     }
-    v->tlb_used = 0;
-    tcg_jmp_cache_clear(v);
 }
 
-void tcg_tlb_flush_page_local(TcgVcpuState *v, uint64_t vaddr)
+static void set_flush_page(TcgVcpuState *v, TcgTlbSet *s, uint64_t vaddr)
 {
     uint64_t page = vaddr & TCG_PAGE_MASK;
     unsigned idx = tcg_tlb_index(vaddr);
     bool large = false;
     for (unsigned m = 0; m < v->pub.nb_mmu_modes; m++) {
-        if (v->large_page_mask[m] && (vaddr & v->large_page_mask[m]) == v->large_page_addr[m]) {
-            tlb_flush_mmu(v, m);
+        if (s->large_page_mask[m] && (vaddr & s->large_page_mask[m]) == s->large_page_addr[m]) {
+            set_flush_mmu(s, m);
             large = true;
             continue;
         }
-        TcgTlbEntry *e = &v->pub.tlb[m][idx];
+        TcgTlbEntry *e = &s->tlb[m][idx];
         if (cmp_hits(e->addr_read, page) || cmp_hits(e->addr_write, page) ||
             cmp_hits(e->addr_code, page)) {
-            tlb_entry_clear(e, &v->tlb_full[m][idx]);
+            tlb_entry_clear(e, &s->full[m][idx]);
         }
     }
     /* Blocks are found by virtual pc; the mapping of this page (or of a
      * large page around it, whose other pages' blocks are anywhere in the
      * jump cache) changed. */
     if (large) {
-        tcg_jmp_cache_clear(v);
+        tcg_jmp_cache_clear_set(s);
     } else {
-        tcg_jmp_cache_clear_page(v, vaddr);
+        tcg_jmp_cache_clear_page(s, vaddr);
     }
+}
+
+void tcg_tlb_flush_page_local(TcgVcpuState *v, uint64_t vaddr)
+{
+    for (unsigned i = 0; i < v->nsets; i++) {
+        if (v->sets[i]->live) {
+            set_flush_page(v, v->sets[i], vaddr);
+        }
+    }
+}
+
+void tcg_tlb_flush_tag(TcgVcpuState *v, uint64_t value, uint64_t mask, bool keep_global)
+{
+    for (unsigned i = 0; i < v->nsets; i++) {
+        TcgTlbSet *s = v->sets[i];
+        if (!s->live || (s->tag & mask) != value) {
+            continue;
+        }
+        if (keep_global) {
+            set_flush_non_global(v, s);
+        } else {
+            set_flush(v, s);
+        }
+    }
+}
+
+static void set_activate(TcgVcpuState *v, TcgTlbSet *s)
+{
+    v->cur = s;
+    s->stamp = ++v->set_clock;
+    for (unsigned m = 0; m < v->pub.nb_mmu_modes; m++) {
+        v->pub.tlb[m] = s->tlb[m];
+    }
+    if (v->pub.jmp_cache) {
+        v->pub.jmp_cache = s->jmp_cache;
+    }
+}
+
+static TcgTlbSet *set_new(TcgVcpuState *v)
+{
+    TcgTlbSet *s = g_new0(TcgTlbSet, 1);
+    for (unsigned m = 0; m < v->pub.nb_mmu_modes; m++) {
+        s->tlb[m] = g_new(TcgTlbEntry, TCG_TLB_SIZE);
+        s->full[m] = g_new(TcgTlbFull, TCG_TLB_SIZE);
+        set_flush_mmu(s, m);
+    }
+    s->jmp_cache = g_new0(TcgTb *, TCG_JMP_CACHE_SIZE);
+    return s;
+}
+
+/* Carry @from's global entries into the empty set @to (tb_lock held, so
+ * that no page becomes code between reading and writing an entry). */
+static void set_copy_globals(TcgVcpuState *v, TcgTlbSet *from, TcgTlbSet *to)
+{
+    for (unsigned m = 0; m < v->pub.nb_mmu_modes; m++) {
+        if (!(from->used & (1u << m))) {
+            continue;
+        }
+        bool any = false;
+        for (unsigned i = 0; i < TCG_TLB_SIZE; i++) {
+            const TcgTlbFull *f = &from->full[m][i];
+            if (!f->global) {
+                continue;
+            }
+            const TcgTlbEntry *e = &from->tlb[m][i];
+            TcgTlbEntry *d = &to->tlb[m][i];
+            d->addr_read = e->addr_read;
+            d->addr_code = e->addr_code;
+            d->addend = e->addend;
+            __atomic_store_n(&d->addr_write, __atomic_load_n(&e->addr_write, __ATOMIC_RELAXED),
+                             __ATOMIC_RELAXED);
+            to->full[m][i].global = true;
+            __atomic_store_n(&to->full[m][i].paddr_page, f->paddr_page, __ATOMIC_RELAXED);
+            any = true;
+        }
+        if (any) {
+            to->used |= 1u << m;
+            /* Keep page flushes inside the source's large pages coarse. */
+            to->large_page_addr[m] = from->large_page_addr[m];
+            to->large_page_mask[m] = from->large_page_mask[m];
+        }
+    }
+}
+
+void tcg_tlb_set_tag(TcgVcpuState *v, uint64_t tag, uint64_t global_mask)
+{
+    TcgTlbSet *cur = v->cur;
+    if (cur->tag == tag) {
+        return;
+    }
+    TcgTlbSet *victim = NULL;
+    for (unsigned i = 0; i < v->nsets; i++) {
+        TcgTlbSet *s = v->sets[i];
+        if (s->live && s->tag == tag) {
+            set_activate(v, s);
+            return;
+        }
+        if (s != cur && (!victim || (victim->live && (!s->live || s->stamp < victim->stamp)))) {
+            victim = s;
+        }
+    }
+    TcgAccel *a = v->accel;
+    g_mutex_lock(&a->tb_lock);
+    if (v->nsets < TCG_TLB_TAG_SETS && (!victim || victim->live)) {
+        victim = set_new(v);
+        v->sets[v->nsets] = victim;
+        __atomic_store_n(&v->nsets, v->nsets + 1, __ATOMIC_RELEASE);
+    } else {
+        set_flush(v, victim);
+    }
+    victim->tag = tag;
+    victim->live = true;
+    if (((cur->tag ^ tag) & global_mask) == 0) {
+        set_copy_globals(v, cur, victim);
+    }
+    g_mutex_unlock(&a->tb_lock);
+    set_activate(v, victim);
 }
 
 bool tcg_tlb_init(TcgVcpuState *v)
@@ -113,40 +260,55 @@ bool tcg_tlb_init(TcgVcpuState *v)
     unsigned n = v->pub.ops->nb_mmu_modes;
     g_assert(n >= 1 && n <= TCG_MAX_MMU_MODES);
     v->pub.nb_mmu_modes = n;
-    for (unsigned m = 0; m < n; m++) {
-        v->pub.tlb[m] = g_new(TcgTlbEntry, TCG_TLB_SIZE);
-        v->tlb_full[m] = g_new(TcgTlbFull, TCG_TLB_SIZE);
-        tlb_flush_mmu(v, m);
-    }
+    TcgTlbSet *s = set_new(v);
+    s->tag = 0;
+    s->live = true;
+    v->sets[0] = s;
+    v->nsets = 1;
+    set_activate(v, s);
     return true;
 }
 
 void tcg_tlb_destroy(TcgVcpuState *v)
 {
-    for (unsigned m = 0; m < TCG_MAX_MMU_MODES; m++) {
-        g_free(v->pub.tlb[m]);
-        g_free(v->tlb_full[m]);
-        v->pub.tlb[m] = NULL;
-        v->tlb_full[m] = NULL;
+    for (unsigned i = 0; i < v->nsets; i++) {
+        TcgTlbSet *s = v->sets[i];
+        for (unsigned m = 0; m < TCG_MAX_MMU_MODES; m++) {
+            g_free(s->tlb[m]);
+            g_free(s->full[m]);
+        }
+        g_free(s->jmp_cache);
+        g_free(s);
+        v->sets[i] = NULL;
     }
+    v->nsets = 0;
+    v->cur = NULL;
+    for (unsigned m = 0; m < TCG_MAX_MMU_MODES; m++) {
+        v->pub.tlb[m] = NULL;
+    }
+    v->pub.jmp_cache = NULL;
 }
 
 void tcg_tlb_mark_code_page_locked(TcgAccel *a, uint64_t page)
 {
     for (guint i = 0; i < a->vcpus->len; i++) {
         TcgVcpuState *v = g_ptr_array_index(a->vcpus, i);
-        for (unsigned m = 0; m < v->pub.nb_mmu_modes; m++) {
-            TcgTlbEntry *t = v->pub.tlb[m];
-            TcgTlbFull *f = v->tlb_full[m];
-            for (unsigned k = 0; k < TCG_TLB_SIZE; k++) {
-                if (__atomic_load_n(&f[k].paddr_page, __ATOMIC_RELAXED) != page) {
-                    continue;
-                }
-                uint64_t w = __atomic_load_n(&t[k].addr_write, __ATOMIC_RELAXED);
-                /* A concurrent flush by the owner makes the CAS fail: fine. */
-                if (!(w & TCG_TLB_FLAGS_MASK)) {
-                    __atomic_compare_exchange_n(&t[k].addr_write, &w, w | TCG_TLB_NOTDIRTY,
-                                                false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+        unsigned nsets = __atomic_load_n(&v->nsets, __ATOMIC_ACQUIRE);
+        for (unsigned si = 0; si < nsets; si++) {
+            TcgTlbSet *s = v->sets[si];
+            for (unsigned m = 0; m < v->pub.nb_mmu_modes; m++) {
+                TcgTlbEntry *t = s->tlb[m];
+                TcgTlbFull *f = s->full[m];
+                for (unsigned k = 0; k < TCG_TLB_SIZE; k++) {
+                    if (__atomic_load_n(&f[k].paddr_page, __ATOMIC_RELAXED) != page) {
+                        continue;
+                    }
+                    uint64_t w = __atomic_load_n(&t[k].addr_write, __ATOMIC_RELAXED);
+                    /* A concurrent flush by the owner makes the CAS fail: fine. */
+                    if (!(w & TCG_TLB_FLAGS_MASK)) {
+                        __atomic_compare_exchange_n(&t[k].addr_write, &w, w | TCG_TLB_NOTDIRTY,
+                                                    false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+                    }
                 }
             }
         }
@@ -162,20 +324,20 @@ static void *ram_page_ptr(CPUState *cpu, uint64_t paddr_page, bool is_write)
     return (p && len >= TCG_PAGE_SIZE) ? p : NULL;
 }
 
-static void note_large_page(TcgVcpuState *v, unsigned mmu, uint64_t vaddr, uint64_t size)
+static void note_large_page(TcgTlbSet *s, unsigned mmu, uint64_t vaddr, uint64_t size)
 {
     uint64_t mask = ~(size - 1);
     uint64_t addr = vaddr & mask;
-    if (v->large_page_mask[mmu]) {
-        uint64_t old = v->large_page_addr[mmu];
-        mask &= v->large_page_mask[mmu];
+    if (s->large_page_mask[mmu]) {
+        uint64_t old = s->large_page_addr[mmu];
+        mask &= s->large_page_mask[mmu];
         while ((old ^ addr) & mask) {
             mask <<= 1;
         }
         addr &= mask;
     }
-    v->large_page_addr[mmu] = addr;
-    v->large_page_mask[mmu] = mask;
+    s->large_page_addr[mmu] = addr;
+    s->large_page_mask[mmu] = mask;
 }
 
 /*
@@ -210,7 +372,7 @@ static bool tlb_resolve(TcgVcpuState *v, uint64_t vaddr, unsigned size, TcgAcces
             return true;
         }
         if (res.page_size > TCG_PAGE_SIZE) {
-            note_large_page(v, mmu, vaddr, res.page_size);
+            note_large_page(v->cur, mmu, vaddr, res.page_size);
         }
         uint8_t *hr = ram_page_ptr(cpu, ppage, false);
         uint8_t *hw = ram_page_ptr(cpu, ppage, true);
@@ -240,7 +402,8 @@ static bool tlb_resolve(TcgVcpuState *v, uint64_t vaddr, unsigned size, TcgAcces
             ne.addr_write = TCG_TLB_EMPTY;
         }
         TcgAccel *a = v->accel;
-        v->tlb_used |= 1u << mmu;
+        TcgTlbSet *set = v->cur;
+        set->used |= 1u << mmu;
         g_mutex_lock(&a->tb_lock);
         if (ne.addr_write != TCG_TLB_EMPTY && !(ne.addr_write & TCG_TLB_FLAGS_MASK) &&
             tcg_page_has_code_locked(a, ppage)) {
@@ -250,12 +413,13 @@ static bool tlb_resolve(TcgVcpuState *v, uint64_t vaddr, unsigned size, TcgAcces
         e->addr_code = ne.addr_code;
         e->addend = ne.addend;
         __atomic_store_n(&e->addr_write, ne.addr_write, __ATOMIC_RELAXED);
-        __atomic_store_n(&v->tlb_full[mmu][idx].paddr_page, ppage, __ATOMIC_RELAXED);
+        set->full[mmu][idx].global = res.global;
+        __atomic_store_n(&set->full[mmu][idx].paddr_page, ppage, __ATOMIC_RELAXED);
         g_mutex_unlock(&a->tb_lock);
         cmp = entry_cmp(e, access);
     }
     uint64_t off = vaddr & ~TCG_PAGE_MASK;
-    out->paddr = v->tlb_full[mmu][idx].paddr_page | off;
+    out->paddr = v->cur->full[mmu][idx].paddr_page | off;
     out->notdirty = (cmp & TCG_TLB_NOTDIRTY) != 0;
     out->uncached = false;
     out->host = (cmp & TCG_TLB_MMIO) ? NULL : (uint8_t *)(uintptr_t)(vaddr + e->addend);
@@ -366,7 +530,7 @@ static void code_written(TcgVcpuState *v, uint64_t vaddr, int mmu, uint64_t padd
     unsigned idx = tcg_tlb_index(vaddr);
     g_mutex_lock(&a->tb_lock);
     if (!tcg_page_has_code_locked(a, paddr & TCG_PAGE_MASK) &&
-        v->tlb_full[mmu][idx].paddr_page == (paddr & TCG_PAGE_MASK)) {
+        v->cur->full[mmu][idx].paddr_page == (paddr & TCG_PAGE_MASK)) {
         TcgTlbEntry *e = &v->pub.tlb[mmu][idx];
         uint64_t w = __atomic_load_n(&e->addr_write, __ATOMIC_RELAXED);
         if (cmp_hits(w, vaddr) && (w & TCG_TLB_NOTDIRTY)) {
@@ -770,6 +934,16 @@ static void eng_tlb_flush_page(CPUState *cpu, uint64_t vaddr)
     tcg_tlb_flush_page_local(vstate(cpu), vaddr);
 }
 
+static void eng_tlb_set_tag(CPUState *cpu, uint64_t tag, uint64_t global_mask)
+{
+    tcg_tlb_set_tag(vstate(cpu), tag, global_mask);
+}
+
+static void eng_tlb_flush_tag(CPUState *cpu, uint64_t value, uint64_t mask, bool keep_global)
+{
+    tcg_tlb_flush_tag(vstate(cpu), value, mask, keep_global);
+}
+
 static void request_all(CPUState *self, int req)
 {
     TcgAccel *a = vstate(self)->accel;
@@ -829,4 +1003,6 @@ const TcgEngineOps tcg_engine_ops = {
     .icache_flush = eng_icache_flush,
     .cpu_exit = tcg_cpu_exit,
     .debug_stop_before = tcg_debug_stop_before,
+    .tlb_set_tag = eng_tlb_set_tag,
+    .tlb_flush_tag = eng_tlb_flush_tag,
 };

@@ -299,6 +299,8 @@ typedef struct RISCVCPU {
     /* Set by the accelerator glue: drop cached translations of addresses
      * (NULL when no engine is attached, e.g. in unit tests). */
     void (*tlb_flush)(struct RISCVCPU *cpu);
+    /* Set by the accelerator glue: satp changed (NULL: no engine). */
+    void (*satp_changed)(struct RISCVCPU *cpu);
     /* The translation engine's services (tcg.c), or NULL. */
     const struct TcgEngineOps *engine;
 
@@ -376,6 +378,9 @@ typedef struct RISCVTranslation {
     /* log2 of the region over which the result (incl. PMP) is uniform;
      * 12 for a normal page, less when PMP splits the page. */
     int lg_page;
+    /* The same in every address space: a G bit on the walk (or no
+     * translation at all). */
+    bool global;
 } RISCVTranslation;
 
 #define RISCV_PROT_READ  1

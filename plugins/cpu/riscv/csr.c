@@ -566,7 +566,11 @@ static RISCVCSRResult write_satp(RISCVCPU *cpu, int csrno, uint64_t val)
         val = 0;   /* Bare: ASID and PPN must be zero */
     }
     cpu->env.satp = val & mask;
-    tlb_flush(cpu);
+    /* Translations are cached per satp value (mode, ASID and root): no
+     * flush, software fences what it changed (sfence.vma). */
+    if (cpu->satp_changed) {
+        cpu->satp_changed(cpu);
+    }
     return RISCV_CSR_OK;
 }
 

@@ -327,6 +327,7 @@ static WalkResult page_walk(RISCVCPU *cpu, uint64_t vaddr, MMUAccessType access,
     }
 
     uint64_t table = (env->satp & SATP_PPN_MASK) << PAGE_BITS;
+    bool global = false;
     for (int level = levels - 1; level >= 0; level--) {
         uint64_t vpn = (vaddr >> (PAGE_BITS + level * VPN_BITS)) & ((1u << VPN_BITS) - 1);
         uint64_t pte_addr = table + vpn * PTE_SIZE;
@@ -347,6 +348,8 @@ static WalkResult page_walk(RISCVCPU *cpu, uint64_t vaddr, MMUAccessType access,
             return WALK_PAGE_FAULT;
         }
         uint64_t ppn = (pte >> PTE_PPN_SHIFT) & PTE_PPN_MASK;
+        /* G on a pointer makes every mapping below it global. */
+        global |= (pte & PTE_G) != 0;
         if (!(pte & (PTE_R | PTE_X))) {
             /* Pointer to the next level: A, D, U and PBMT are reserved. */
             if (pte & (PTE_A | PTE_D | PTE_U | PTE_PBMT)) {
@@ -363,6 +366,7 @@ static WalkResult page_walk(RISCVCPU *cpu, uint64_t vaddr, MMUAccessType access,
         uint64_t vpn_low = (vaddr >> PAGE_BITS) & super_mask;
         out->paddr = ((ppn | vpn_low) << PAGE_BITS) | (vaddr & (PAGE_SIZE - 1));
         out->lg_page = PAGE_BITS;
+        out->global = global;
         if (debug) {
             out->prot = RISCV_PROT_READ | RISCV_PROT_WRITE | RISCV_PROT_EXEC;
             return WALK_OK;
@@ -424,6 +428,7 @@ bool riscv_cpu_translate(RISCVCPU *cpu, uint64_t vaddr, MMUAccessType access, in
         out->paddr = vaddr;
         out->prot = RISCV_PROT_READ | RISCV_PROT_WRITE | RISCV_PROT_EXEC;
         out->lg_page = PAGE_BITS;
+        out->global = true;
     } else {
         WalkResult r = WALK_RETRY;
         for (int tries = 0; r == WALK_RETRY && tries < MAX_WALK_RETRIES; tries++) {

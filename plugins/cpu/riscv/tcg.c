@@ -41,12 +41,20 @@ static void riscv_tlb_flush_via_engine(RISCVCPU *cpu)
     cpu->engine->tlb_flush(CPU(cpu));
 }
 
+/* The engine caches translations per satp value (mode, ASID, root table);
+ * global (G) mappings carry over between tags of the same mode. */
+static void riscv_satp_changed_via_engine(RISCVCPU *cpu)
+{
+    cpu->engine->tlb_set_tag(CPU(cpu), cpu->env.satp, 0xfull << SATP_MODE_SHIFT);
+}
+
 static void riscv_tcg_attach(CPUState *cs, const TcgEngineOps *engine)
 {
     RISCVCPU *cpu = RISCV_CPU(cs);
     g_assert(engine->abi_version == TCG_CPU_ABI_VERSION);
     cpu->engine = engine;
     cpu->tlb_flush = riscv_tlb_flush_via_engine;
+    cpu->satp_changed = riscv_satp_changed_via_engine;
 }
 
 /*
@@ -110,6 +118,7 @@ static bool riscv_tcg_tlb_fill(CPUState *cs, uint64_t vaddr, unsigned size,
                 (t.prot & RISCV_PROT_WRITE ? TCG_PROT_WRITE : 0) |
                 (t.prot & RISCV_PROT_EXEC ? TCG_PROT_EXEC : 0);
     out->page_size = 1ull << t.lg_page;
+    out->global = t.global;
     return true;
 }
 
@@ -264,9 +273,13 @@ void riscv_helper_wfi(CPURISCVState *env, uint64_t insn)
     cpu->engine->loop_exit(cs, 0);
 }
 
-/* sfence.vma rs1, rs2: with rs1 = x0 every translation goes; otherwise
- * those of @vaddr's page (for every ASID: a superset of what rs2 names). */
-void riscv_helper_sfence_vma(CPURISCVState *env, uint64_t insn, uint64_t vaddr)
+/*
+ * sfence.vma rs1, rs2 (privileged spec 10.2.1): rs1 = rs2 = x0 drops every
+ * translation; rs1 = x0 with an ASID drops that ASID's non-global ones; with
+ * rs1 != x0 those of @vaddr's page go (for every ASID and global ones too: a
+ * superset of what rs2 names).
+ */
+void riscv_helper_sfence_vma(CPURISCVState *env, uint64_t insn, uint64_t vaddr, uint64_t asid)
 {
     RISCVCPU *cpu = riscv_env_cpu(env);
     if (env->priv == PRV_U || (env->priv == PRV_S && (env->mstatus & MSTATUS_TVM))) {
@@ -274,6 +287,10 @@ void riscv_helper_sfence_vma(CPURISCVState *env, uint64_t insn, uint64_t vaddr)
     }
     if (((insn >> 15) & 31) != 0) {
         cpu->engine->tlb_flush_page(CPU(cpu), vaddr);
+    } else if (((insn >> 20) & 31) != 0) {
+        /* ASIDLEN is 16: higher bits of rs2 are ignored. */
+        const uint64_t field = SATP_ASID_MASK << SATP_ASID_SHIFT;
+        cpu->engine->tlb_flush_tag(CPU(cpu), (asid << SATP_ASID_SHIFT) & field, field, true);
     } else {
         cpu->engine->tlb_flush(CPU(cpu));
     }

@@ -75,6 +75,11 @@ typedef struct TcgTlbFillResult {
      * TCG_PAGE_SIZE (e.g. a small PMP region) means "do not cache": the
      * engine calls tlb_fill again for every access to the page. */
     uint64_t page_size;
+    /* The mapping is the same in every address space whose tag agrees with
+     * the current one on tlb_set_tag's @global_mask (RISC-V: a G-bit PTE;
+     * also untranslated accesses): it survives switches and flushes by tag
+     * that keep global entries.  Left false, the engine assumes nothing. */
+    bool global;
 } TcgTlbFillResult;
 
 /* A register the IR addresses directly: IR_GLOBAL(i) is globals[i]. */
@@ -233,9 +238,10 @@ struct TcgEngineOps {
 
     /* ---- TLB and translated code ---- */
 
-    /* Flush this vCPU's TLB (all mmu indexes) / entries for one page.
-     * Entries are not tagged with an address-space id: flush when the
-     * translation regime changes (e.g. every satp write). */
+    /* Flush this vCPU's TLB (all mmu indexes and every cached address
+     * space, see tlb_set_tag) / entries for one page (in every address
+     * space).  Flush when the translation regime changes in a way the
+     * address-space tag does not capture (PMP, MXR...). */
     void (*tlb_flush)(CPUState *cpu);
     void (*tlb_flush_page)(CPUState *cpu, uint64_t vaddr);
     /* Flush every vCPU's TLB; other vCPUs do it before their next block.
@@ -262,6 +268,26 @@ struct TcgEngineOps {
      * debugger breakpoint is set at @pc; the engine stops before running
      * the block that starts with it).  End the block as at max_insns. */
     bool (*debug_stop_before)(CPUState *cpu, uint64_t pc);
+
+    /* ---- address-space tags (appended) ---- */
+
+    /*
+     * The TLB and the jump cache (blocks found by virtual pc) are kept per
+     * address-space tag, for a few recently used tags: a CPU whose
+     * translation regime is named by a value (RISC-V: satp; aarch64:
+     * ASID/VMID/TTBR) calls this when it changes instead of tlb_flush, and
+     * switching back to a cached tag finds its entries again.  Entries
+     * filled with TcgTlbFillResult.global in the previous address space are
+     * carried into a newly started one when both tags agree on
+     * @global_mask.  Every vCPU starts (and restarts after a system reset)
+     * with tag 0.  The tag must capture everything the cached translations
+     * depend on besides what tlb_flush/tlb_flush_page are called for.
+     */
+    void (*tlb_set_tag)(CPUState *cpu, uint64_t tag, uint64_t global_mask);
+    /* Flush this vCPU's entries of every cached address space whose
+     * tag & @mask == @value (RISC-V: sfence.vma x0, asid), except those
+     * filled as global when @keep_global. */
+    void (*tlb_flush_tag)(CPUState *cpu, uint64_t value, uint64_t mask, bool keep_global);
 };
 
 /* The TcgCpuOps of @cpu's class (NULL when it has none). */

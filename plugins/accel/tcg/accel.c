@@ -134,6 +134,8 @@ static bool vcpu_create(TcgAccel *a, CPUState *cpu, unsigned index, GError **err
     v->pub.cpu = cpu;
     v->pub.ops = ops;
     v->pub.env = (char *)cpu + ops->env_offset;
+    /* Looked up once: the checked class cast compares type names. */
+    v->has_work = CPU_GET_CLASS(cpu)->has_work;
     tcg_tlb_install_vcpu_hooks(&v->pub);
     v->pub.enter_abort = tcg_enter_abort;
     v->pub.pc_offset = -1;
@@ -293,6 +295,7 @@ static void tcg_accel_instance_init(Object *obj)
     g_cond_init(&a->run_cond);
     g_mutex_init(&a->tb_lock);
     a->pages = tcg_pages_new();
+    a->code_count = g_new0(uint32_t, TCG_CODE_COUNT_SIZE);
     a->vcpus = g_ptr_array_new();
 }
 
@@ -324,6 +327,7 @@ static void tcg_accel_instance_finalize(Object *obj)
     }
     g_ptr_array_free(a->vcpus, TRUE);
     g_hash_table_destroy(a->pages);
+    g_free(a->code_count);
     if (a->ram_signature) {
         g_array_free(a->ram_signature, TRUE);
     }

@@ -232,10 +232,9 @@ static void cpu_exec(TcgVcpuState *v)
     }
 }
 
-static bool cpu_has_work(CPUState *cpu)
+static bool cpu_has_work(TcgVcpuState *v)
 {
-    CPUClass *cc = CPU_GET_CLASS(cpu);
-    return cc->has_work ? cc->has_work(cpu) : true;
+    return v->has_work ? v->has_work(v->pub.cpu) : true;
 }
 
 gpointer tcg_vcpu_thread(gpointer opaque)
@@ -276,7 +275,7 @@ gpointer tcg_vcpu_thread(gpointer opaque)
                 a->nparked--;
             }
             if (cpu->halted) {
-                if (!cpu_has_work(cpu)) {
+                if (!cpu_has_work(v)) {
                     g_cond_wait(&a->run_cond, &a->run_lock);
                     continue;
                 }

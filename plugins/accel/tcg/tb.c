@@ -85,6 +85,10 @@ static void page_add_tb(TcgAccel *a, uint64_t page, TcgTb *tb, unsigned start, u
         p->page = page;
         p->refs = g_array_new(FALSE, FALSE, sizeof(TcgPageRef));
         g_hash_table_insert(a->pages, &p->page, p);
+        /* Count first, then look for fast-writable entries: a fill that
+         * misses the count is seen by the scan (tlb.c, lock-free fills). */
+        __atomic_fetch_add(&a->code_count[tcg_code_count_slot(page)], 1, __ATOMIC_SEQ_CST);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
         tcg_tlb_mark_code_page_locked(a, page);
     }
     TcgPageRef r = { .tb = tb, .start = (uint16_t)start, .end = (uint16_t)end };
@@ -115,6 +119,7 @@ static void page_remove_tb(TcgAccel *a, uint64_t page, TcgTb *tb)
     p->code_bitmap = bitmap;
     if (!p->refs->len) {
         g_hash_table_remove(a->pages, &page);   /* frees p */
+        __atomic_fetch_sub(&a->code_count[tcg_code_count_slot(page)], 1, __ATOMIC_SEQ_CST);
     }
 }
 
@@ -369,10 +374,18 @@ TcgTb *tcg_tb_lookup(TcgVcpuState *v, uint64_t pc, uint64_t flags, bool may_faul
     if (!tcg_get_code_page(v, pc, may_fault, &phys, &host)) {
         return NULL;
     }
-    for (tb = v->tb_hash[tb_hash(pc, flags)]; tb; tb = tb->hash_next) {
+    TcgTb **head = &v->tb_hash[tb_hash(pc, flags)];
+    for (TcgTb **pp = head; (tb = *pp) != NULL; pp = &tb->hash_next) {
         if (tb->pc == pc && tb->flags == flags && tb->phys_pc == phys && !tb->invalid) {
             if (!tb_still_valid(v, tb)) {
                 return NULL;
+            }
+            /* Most recently found first: chains are walked on every
+             * jump-cache miss (only this thread touches them). */
+            if (pp != head) {
+                *pp = tb->hash_next;
+                tb->hash_next = *head;
+                *head = tb;
             }
             tcg_jmp_cache_put(v, tb);
             return tb;

@@ -35,6 +35,14 @@
 #define TCG_DEFAULT_TB_SIZE_MB 256
 
 typedef struct TcgAccel TcgAccel;
+
+/* Slots of TcgAccel.code_count (1 GiB of guest RAM without aliasing). */
+#define TCG_CODE_COUNT_BITS 18
+#define TCG_CODE_COUNT_SIZE (1u << TCG_CODE_COUNT_BITS)
+static inline unsigned tcg_code_count_slot(uint64_t page)
+{
+    return (unsigned)(page >> 12) & (TCG_CODE_COUNT_SIZE - 1);
+}
 typedef struct TcgVcpuState TcgVcpuState;
 
 /* ---- the IR builder (ir-builder.c) ------------------------------------- */
@@ -102,6 +110,10 @@ struct TcgAccel {
 
     GMutex tb_lock;
     GHashTable *pages;       /* physical page -> TcgPage * */
+    /* Code pages per hash slot of the physical page number (changed under
+     * tb_lock, read without it): a TLB fill whose slot counts 0 knows the
+     * page holds no code without taking tb_lock (see tlb.c). */
+    uint32_t *code_count;
 
     AddressSpaceListener as_listener;
     AddressSpace *listened_as;
@@ -148,6 +160,7 @@ struct TcgVcpuState {
     TcgVcpu pub;             /* first: TcgVcpu * converts to TcgVcpuState * */
     TcgAccel *accel;
     unsigned index;
+    bool (*has_work)(CPUState *cpu);   /* CPUClass.has_work, or NULL */
 
     /* TLB and jump cache per address-space tag; pub.tlb[] and
      * pub.jmp_cache point into cur's. */

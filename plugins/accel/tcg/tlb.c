@@ -300,7 +300,7 @@ void tcg_tlb_mark_code_page_locked(TcgAccel *a, uint64_t page)
                 TcgTlbEntry *t = s->tlb[m];
                 TcgTlbFull *f = s->full[m];
                 for (unsigned k = 0; k < TCG_TLB_SIZE; k++) {
-                    if (__atomic_load_n(&f[k].paddr_page, __ATOMIC_RELAXED) != page) {
+                    if (__atomic_load_n(&f[k].paddr_page, __ATOMIC_ACQUIRE) != page) {
                         continue;
                     }
                     uint64_t w = __atomic_load_n(&t[k].addr_write, __ATOMIC_RELAXED);
@@ -404,18 +404,34 @@ static bool tlb_resolve(TcgVcpuState *v, uint64_t vaddr, unsigned size, TcgAcces
         TcgAccel *a = v->accel;
         TcgTlbSet *set = v->cur;
         set->used |= 1u << mmu;
-        g_mutex_lock(&a->tb_lock);
-        if (ne.addr_write != TCG_TLB_EMPTY && !(ne.addr_write & TCG_TLB_FLAGS_MASK) &&
-            tcg_page_has_code_locked(a, ppage)) {
-            ne.addr_write |= TCG_TLB_NOTDIRTY;
-        }
+        /*
+         * No lock on the common path.  "Page holds code" and "entry is
+         * fast-writable" must stay exclusive: the entry is stored first,
+         * then the page's code count read; page_add_tb counts the page
+         * first, then scans every TLB (tb_lock held), with a full fence
+         * between on both sides.  So either the scan sees this entry and
+         * makes it NOTDIRTY, or this fill sees the count and checks the
+         * page under the lock.  The owner stores through the entry only
+         * after the fill, and other vCPUs never do.
+         */
         e->addr_read = ne.addr_read;
         e->addr_code = ne.addr_code;
         e->addend = ne.addend;
         __atomic_store_n(&e->addr_write, ne.addr_write, __ATOMIC_RELAXED);
         set->full[mmu][idx].global = res.global;
-        __atomic_store_n(&set->full[mmu][idx].paddr_page, ppage, __ATOMIC_RELAXED);
-        g_mutex_unlock(&a->tb_lock);
+        __atomic_store_n(&set->full[mmu][idx].paddr_page, ppage, __ATOMIC_RELEASE);
+        if (ne.addr_write != TCG_TLB_EMPTY && !(ne.addr_write & TCG_TLB_FLAGS_MASK)) {
+            __atomic_thread_fence(__ATOMIC_SEQ_CST);
+            if (__atomic_load_n(&a->code_count[tcg_code_count_slot(ppage)], __ATOMIC_RELAXED)) {
+                g_mutex_lock(&a->tb_lock);
+                uint64_t w = ne.addr_write;
+                if (tcg_page_has_code_locked(a, ppage)) {
+                    __atomic_compare_exchange_n(&e->addr_write, &w, w | TCG_TLB_NOTDIRTY, false,
+                                                __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+                }
+                g_mutex_unlock(&a->tb_lock);
+            }
+        }
         cmp = entry_cmp(e, access);
     }
     uint64_t off = vaddr & ~TCG_PAGE_MASK;

@@ -53,7 +53,7 @@ uint64_t riscv_cpu_read_mip(RISCVCPU *cpu)
 
 void riscv_cpu_update_interrupts(RISCVCPU *cpu)
 {
-    CPUState *cs = CPU(cpu);
+    CPUState *cs = riscv_cpu_cs(cpu);
     /* Clear first, then re-check: a concurrent update from another thread
      * always ends with a check that sees its own line change. */
     cpu_reset_interrupt(cs, RISCV_INTERRUPT_HARD);
@@ -116,7 +116,7 @@ static void riscv_cpu_stimecmp_expired(void *opaque)
 
 static bool riscv_cpu_has_work(CPUState *cs)
 {
-    RISCVCPU *cpu = RISCV_CPU(cs);
+    RISCVCPU *cpu = riscv_cs_cpu(cs);
     return (riscv_cpu_read_mip(cpu) & cpu->env.mie) != 0;
 }
 

@@ -352,6 +352,21 @@ extern const CPUDebugOps riscv_debug_ops;
 unsigned riscv_cpu_disas_insn(CPUState *cs, uint64_t pc, const uint8_t *buf, size_t len,
                               GString *out);
 
+/*
+ * Unchecked conversions for hot paths (per instruction, TLB fill, interrupt
+ * check): a checked cast (RISCV_CPU(), CPU()) compares type-name strings up
+ * the class chain.  Only for objects known to be RISC-V CPUs.
+ */
+static inline CPUState *riscv_cpu_cs(RISCVCPU *cpu)
+{
+    return &cpu->parent_obj;
+}
+
+static inline RISCVCPU *riscv_cs_cpu(CPUState *cs)
+{
+    return (RISCVCPU *)((char *)cs - offsetof(RISCVCPU, parent_obj));
+}
+
 static inline RISCVCPU *riscv_env_cpu(CPURISCVState *env)
 {
     return (RISCVCPU *)((char *)env - offsetof(RISCVCPU, env));

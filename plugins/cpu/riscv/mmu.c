@@ -223,7 +223,7 @@ static int satp_levels(int mode)
 /* Pointer to the PTE in host RAM, or NULL (then: access fault). */
 static uint64_t *pte_host_ptr(RISCVCPU *cpu, uint64_t pte_addr)
 {
-    AddressSpace *as = CPU(cpu)->as;
+    AddressSpace *as = riscv_cpu_cs(cpu)->as;
     uint64_t len = 0;
     if (!as) {
         return NULL;

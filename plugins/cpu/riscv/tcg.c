@@ -31,41 +31,32 @@ static G_GNUC_NORETURN void raise_at(RISCVCPU *cpu, uint64_t cause, uint64_t tva
 {
     cpu->env.excp_cause = cause;
     cpu->env.excp_tval = tval;
-    cpu->engine->raise_exception(CPU(cpu), ra);
+    cpu->engine->raise_exception(riscv_cpu_cs(cpu), ra);
 }
 
 /* ---- hooks ----------------------------------------------------------------------- */
 
 static void riscv_tlb_flush_via_engine(RISCVCPU *cpu)
 {
-    cpu->engine->tlb_flush(CPU(cpu));
+    cpu->engine->tlb_flush(riscv_cpu_cs(cpu));
 }
 
 /* The engine caches translations per satp value (mode, ASID, root table);
  * global (G) mappings carry over between tags of the same mode. */
 static void riscv_satp_changed_via_engine(RISCVCPU *cpu)
 {
-    cpu->engine->tlb_set_tag(CPU(cpu), cpu->env.satp, 0xfull << SATP_MODE_SHIFT);
+    cpu->engine->tlb_set_tag(riscv_cpu_cs(cpu), cpu->env.satp, 0xfull << SATP_MODE_SHIFT);
 }
 
 static void riscv_tcg_attach(CPUState *cs, const TcgEngineOps *engine)
 {
-    RISCVCPU *cpu = RISCV_CPU(cs);
+    RISCVCPU *cpu = riscv_cs_cpu(cs);
     g_assert(engine->abi_version == TCG_CPU_ABI_VERSION);
     cpu->engine = engine;
     cpu->tlb_flush = riscv_tlb_flush_via_engine;
     cpu->satp_changed = riscv_satp_changed_via_engine;
 }
 
-/*
- * Unchecked CPUState -> RISCVCPU for the per-block and per-miss hooks: the
- * engine only hands these ops our own CPUs, and the checked cast's type-name
- * comparison showed up at ~5% of guest run time.
- */
-static inline RISCVCPU *riscv_cs_cpu(CPUState *cs)
-{
-    return (RISCVCPU *)((char *)cs - offsetof(RISCVCPU, parent_obj));
-}
 
 static void riscv_tcg_get_tb_cpu_state(CPUState *cs, uint64_t *pc, uint64_t *flags)
 {
@@ -128,7 +119,7 @@ static void riscv_tcg_do_unaligned_access(CPUState *cs, uint64_t vaddr,
     uint64_t cause = access_type == TCG_ACCESS_WRITE ? EXCP_STORE_MISALIGNED :
                      access_type == TCG_ACCESS_FETCH ? EXCP_INST_MISALIGNED :
                      EXCP_LOAD_MISALIGNED;
-    raise_at(RISCV_CPU(cs), cause, vaddr, ra);
+    raise_at(riscv_cs_cpu(cs), cause, vaddr, ra);
 }
 
 /* An access to nothing (or refused by a device) is an access fault whose
@@ -140,18 +131,18 @@ static void riscv_tcg_do_transaction_failed(CPUState *cs, uint64_t vaddr, uint64
     uint64_t cause = access_type == TCG_ACCESS_WRITE ? EXCP_STORE_ACCESS :
                      access_type == TCG_ACCESS_FETCH ? EXCP_INST_ACCESS :
                      EXCP_LOAD_ACCESS;
-    raise_at(RISCV_CPU(cs), cause, vaddr, ra);
+    raise_at(riscv_cs_cpu(cs), cause, vaddr, ra);
 }
 
 static void riscv_tcg_do_interrupt(CPUState *cs)
 {
-    RISCVCPU *cpu = RISCV_CPU(cs);
+    RISCVCPU *cpu = riscv_cs_cpu(cs);
     riscv_cpu_do_exception(cpu, cpu->env.excp_cause, cpu->env.excp_tval);
 }
 
 static bool riscv_tcg_exec_interrupt(CPUState *cs, uint64_t interrupt_request)
 {
-    RISCVCPU *cpu = RISCV_CPU(cs);
+    RISCVCPU *cpu = riscv_cs_cpu(cs);
     int irq = riscv_cpu_pending_interrupt(cpu);
     if (irq >= 0) {
         cs->halted = false;
@@ -172,7 +163,7 @@ static bool riscv_tcg_exec_interrupt(CPUState *cs, uint64_t interrupt_request)
 
 static void riscv_tcg_restore_state_to_opc(CPUState *cs, const uint64_t *data)
 {
-    RISCV_CPU(cs)->env.pc = data[0];
+    riscv_cs_cpu(cs)->env.pc = data[0];
 }
 
 static void riscv_tcg_disas(CPUState *cs, uint64_t pc, const uint8_t *bytes, unsigned len,
@@ -260,12 +251,12 @@ uint64_t riscv_helper_sret(CPURISCVState *env, uint64_t insn)
 void riscv_helper_wfi(CPURISCVState *env, uint64_t insn)
 {
     RISCVCPU *cpu = riscv_env_cpu(env);
-    CPUState *cs = CPU(cpu);
+    CPUState *cs = riscv_cpu_cs(cpu);
     /* U-mode may not wait (S is implemented); S-mode not when TW=1. */
     if (env->priv == PRV_U || (env->priv == PRV_S && (env->mstatus & MSTATUS_TW))) {
         raise_at(cpu, EXCP_ILLEGAL_INST, insn, TCG_GETPC());
     }
-    if (CPU_GET_CLASS(cs)->has_work(cs)) {
+    if ((riscv_cpu_read_mip(cpu) & cpu->env.mie)) {
         return;   /* an interrupt is already pending: wfi is a nop */
     }
     cs->halted = true;
@@ -286,20 +277,20 @@ void riscv_helper_sfence_vma(CPURISCVState *env, uint64_t insn, uint64_t vaddr, 
         raise_at(cpu, EXCP_ILLEGAL_INST, insn, TCG_GETPC());
     }
     if (((insn >> 15) & 31) != 0) {
-        cpu->engine->tlb_flush_page(CPU(cpu), vaddr);
+        cpu->engine->tlb_flush_page(riscv_cpu_cs(cpu), vaddr);
     } else if (((insn >> 20) & 31) != 0) {
         /* ASIDLEN is 16: higher bits of rs2 are ignored. */
         const uint64_t field = SATP_ASID_MASK << SATP_ASID_SHIFT;
-        cpu->engine->tlb_flush_tag(CPU(cpu), (asid << SATP_ASID_SHIFT) & field, field, true);
+        cpu->engine->tlb_flush_tag(riscv_cpu_cs(cpu), (asid << SATP_ASID_SHIFT) & field, field, true);
     } else {
-        cpu->engine->tlb_flush(CPU(cpu));
+        cpu->engine->tlb_flush(riscv_cpu_cs(cpu));
     }
 }
 
 void riscv_helper_fence_i(CPURISCVState *env)
 {
     RISCVCPU *cpu = riscv_env_cpu(env);
-    cpu->engine->icache_flush(CPU(cpu));
+    cpu->engine->icache_flush(riscv_cpu_cs(cpu));
 }
 
 void riscv_helper_check_frm(CPURISCVState *env, uint64_t insn)

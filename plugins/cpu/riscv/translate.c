@@ -435,7 +435,7 @@ static bool gen_xret(DisasContext *ctx, void *helper)
 
 unsigned riscv_translate(CPUState *cs, IrBuilder *b)
 {
-    RISCVCPU *cpu = RISCV_CPU(cs);
+    RISCVCPU *cpu = riscv_cs_cpu(cs);
     DisasContext ctx = {
         .b = b,
         .cpu = cpu,

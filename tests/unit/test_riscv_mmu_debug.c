@@ -89,8 +89,10 @@ static bool debug_translate(uint64_t va, uint64_t *pa)
 static void enable_sv39_in_s_mode(void)
 {
     /* PMP entry 15 lets S read the page tables. */
-    cpu->env.pmpaddr[15] = UINT64_MAX >> 10;
-    cpu->env.pmpcfg[15] = PMP_R | PMP_W | PMP_X | (PMP_A_NAPOT << PMP_A_SHIFT);
+    riscv_pmp_write_addr(cpu, 15, UINT64_MAX >> 10);
+    /* pmpcfg2 holds entries 8-15: entry 15 is its top byte. */
+    riscv_pmp_write_cfg(cpu, 2, (uint64_t)(PMP_R | PMP_W | PMP_X | (PMP_A_NAPOT << PMP_A_SHIFT))
+                                    << 56);
     env->satp = ((uint64_t)SATP_MODE_SV39 << SATP_MODE_SHIFT) | (PT_ROOT >> 12);
     env->priv = PRV_S;
 }

@@ -271,6 +271,16 @@ typedef struct CPURISCVState {
     uint64_t tdata1[RISCV_NTRIGGERS];
     uint64_t tdata2[RISCV_NTRIGGERS];
     uint64_t tdata3[RISCV_NTRIGGERS];
+
+    /* Derived from pmpcfg/pmpaddr by every write to them (mmu.c), zero
+     * after reset like pmpcfg: the active entries in priority order with
+     * their byte ranges [lo, hi), and whether any is locked (else M-mode
+     * accesses pass PMP without looking). */
+    uint8_t pmp_nactive;
+    bool pmp_any_locked;
+    uint8_t pmp_active[RISCV_PMP_ENTRIES];
+    uint64_t pmp_lo[RISCV_PMP_ENTRIES];
+    uint64_t pmp_hi[RISCV_PMP_ENTRIES];
 } CPURISCVState;
 
 typedef struct RISCVCPU {

@@ -63,6 +63,26 @@ static bool pmp_range(const CPURISCVState *env, int i, uint64_t *lo, uint64_t *h
     }
 }
 
+/* Recompute the active-entry list after a pmpcfg/pmpaddr write. */
+static void pmp_update(CPURISCVState *env)
+{
+    unsigned n = 0;
+    bool locked = false;
+    for (int i = 0; i < RISCV_PMP_ENTRIES; i++) {
+        uint64_t lo, hi;
+        if (!pmp_range(env, i, &lo, &hi)) {
+            continue;
+        }
+        env->pmp_active[n] = (uint8_t)i;
+        env->pmp_lo[n] = lo;
+        env->pmp_hi[n] = hi;
+        locked |= pmp_locked(env, i);
+        n++;
+    }
+    env->pmp_nactive = (uint8_t)n;
+    env->pmp_any_locked = locked;
+}
+
 uint64_t riscv_pmp_read_cfg(RISCVCPU *cpu, int reg_index)
 {
     uint64_t v = 0;
@@ -88,6 +108,7 @@ void riscv_pmp_write_cfg(RISCVCPU *cpu, int reg_index, uint64_t val)
         }
         cpu->env.pmpcfg[e] = cfg;
     }
+    pmp_update(&cpu->env);
 }
 
 void riscv_pmp_write_addr(RISCVCPU *cpu, int i, uint64_t val)
@@ -101,6 +122,7 @@ void riscv_pmp_write_addr(RISCVCPU *cpu, int i, uint64_t val)
         return;    /* the top of a locked TOR region is locked too */
     }
     env->pmpaddr[i] = val & PMPADDR_MASK;
+    pmp_update(env);
 }
 
 static int pmp_access_bit(MMUAccessType access)
@@ -119,15 +141,12 @@ bool riscv_pmp_check(RISCVCPU *cpu, uint64_t addr, uint64_t size, MMUAccessType 
                      int priv)
 {
     const CPURISCVState *env = &cpu->env;
-    if (!cpu->pmp) {
+    if (!cpu->pmp || (priv == PRV_M && !env->pmp_any_locked)) {
         return true;
     }
     uint64_t last = addr + size - 1;
-    for (int i = 0; i < RISCV_PMP_ENTRIES; i++) {
-        uint64_t lo, hi;
-        if (!pmp_range(env, i, &lo, &hi)) {
-            continue;
-        }
+    for (unsigned k = 0; k < env->pmp_nactive; k++) {
+        uint64_t lo = env->pmp_lo[k], hi = env->pmp_hi[k];
         bool first_in = addr >= lo && addr <= hi - 1;
         bool last_in = last >= lo && last <= hi - 1;
         if (!first_in && !last_in) {
@@ -136,6 +155,7 @@ bool riscv_pmp_check(RISCVCPU *cpu, uint64_t addr, uint64_t size, MMUAccessType 
         if (!first_in || !last_in) {
             return false;   /* straddles the entry: fails regardless */
         }
+        int i = env->pmp_active[k];
         if (priv == PRV_M && !pmp_locked(env, i)) {
             return true;
         }
@@ -153,11 +173,8 @@ int riscv_pmp_uniform_lg(RISCVCPU *cpu, uint64_t addr)
     /* Inclusive last bytes: the page's end wraps to 0 on the top page. */
     uint64_t page = addr & ~(PAGE_SIZE - 1);
     uint64_t page_last = page + (PAGE_SIZE - 1);
-    for (int i = 0; i < RISCV_PMP_ENTRIES; i++) {
-        uint64_t lo, hi;
-        if (!pmp_range(env, i, &lo, &hi)) {
-            continue;
-        }
+    for (unsigned k = 0; k < env->pmp_nactive; k++) {
+        uint64_t lo = env->pmp_lo[k], hi = env->pmp_hi[k];
         bool overlaps = lo <= page_last && hi - 1 >= page;
         bool covers = lo <= page && hi - 1 >= page_last;
         if (overlaps && !covers) {
@@ -397,6 +414,9 @@ static WalkResult page_walk(RISCVCPU *cpu, uint64_t vaddr, MMUAccessType access,
 /* Restrict @out->prot by PMP over the page (or shrink lg_page). */
 static void apply_pmp_prot(RISCVCPU *cpu, RISCVTranslation *out, int priv)
 {
+    if (!cpu->pmp || (priv == PRV_M && !cpu->env.pmp_any_locked)) {
+        return;   /* PMP allows everything */
+    }
     int lg = riscv_pmp_uniform_lg(cpu, out->paddr);
     uint64_t block = 1ull << lg;
     uint64_t base = out->paddr & ~(block - 1);

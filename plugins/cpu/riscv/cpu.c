@@ -62,9 +62,11 @@ void riscv_cpu_update_interrupts(RISCVCPU *cpu)
     }
 }
 
+/* Every interrupt line change: no checked cast (its type-name compares
+ * showed in profiles); @opaque is the CPU's DeviceState, first in CPUState. */
 static void riscv_cpu_irq_handler(void *opaque, int n, int level)
 {
-    RISCVCPU *cpu = RISCV_CPU(opaque);
+    RISCVCPU *cpu = riscv_cs_cpu((CPUState *)((char *)opaque - offsetof(CPUState, parent_obj)));
     uint64_t bit = 1ull << n;
     if (level) {
         __atomic_fetch_or(&cpu->irq_lines, bit, __ATOMIC_SEQ_CST);
@@ -111,7 +113,7 @@ void riscv_cpu_update_stimecmp(RISCVCPU *cpu)
 
 static void riscv_cpu_stimecmp_expired(void *opaque)
 {
-    riscv_cpu_update_stimecmp(RISCV_CPU(opaque));
+    riscv_cpu_update_stimecmp(opaque);   /* the RISCVCPU given to timer_new_ns */
 }
 
 static bool riscv_cpu_has_work(CPUState *cs)

@@ -283,9 +283,11 @@ static bool tcg_start_vcpus(AccelState *accel, MachineState *ms, GError **errp)
     return true;
 }
 
+/* Per interrupt raised (cpu_interrupt): no checked cast on the way. */
 static void tcg_kick(AccelState *accel, CPUState *cpu)
 {
-    tcg_kick_vcpu(TCG_ACCEL(accel), cpu);
+    TcgVcpuState *v = tcg_vcpu_of(cpu);
+    tcg_kick_vcpu(v ? v->accel : TCG_ACCEL(accel), cpu);
 }
 
 static void tcg_accel_instance_init(Object *obj)

@@ -78,7 +78,7 @@ static void set_flush(TcgVcpuState *v, TcgTlbSet *s)
             set_flush_mmu(s, m);
         }
     }
-    s->used = 0;
+    __atomic_store_n(&s->used, 0, __ATOMIC_RELAXED);
     tcg_jmp_cache_clear_set(s);
 }
 
@@ -212,7 +212,7 @@ static void set_copy_globals(TcgVcpuState *v, TcgTlbSet *from, TcgTlbSet *to)
             any = true;
         }
         if (any) {
-            to->used |= 1u << m;
+            __atomic_fetch_or(&to->used, 1u << m, __ATOMIC_RELAXED);
             /* Keep page flushes inside the source's large pages coarse. */
             to->large_page_addr[m] = from->large_page_addr[m];
             to->large_page_mask[m] = from->large_page_mask[m];
@@ -296,7 +296,14 @@ void tcg_tlb_mark_code_page_locked(TcgAccel *a, uint64_t page)
         unsigned nsets = __atomic_load_n(&v->nsets, __ATOMIC_ACQUIRE);
         for (unsigned si = 0; si < nsets; si++) {
             TcgTlbSet *s = v->sets[si];
+            /* Mmu indexes never filled since their last flush hold nothing
+             * (a fill marks its index before storing the entry and fences
+             * before reading the code count, see tlb_resolve). */
+            unsigned used = __atomic_load_n(&s->used, __ATOMIC_RELAXED);
             for (unsigned m = 0; m < v->pub.nb_mmu_modes; m++) {
+                if (!(used & (1u << m))) {
+                    continue;
+                }
                 TcgTlbEntry *t = s->tlb[m];
                 TcgTlbFull *f = s->full[m];
                 for (unsigned k = 0; k < TCG_TLB_SIZE; k++) {
@@ -403,7 +410,7 @@ static bool tlb_resolve(TcgVcpuState *v, uint64_t vaddr, unsigned size, TcgAcces
         }
         TcgAccel *a = v->accel;
         TcgTlbSet *set = v->cur;
-        set->used |= 1u << mmu;
+        __atomic_fetch_or(&set->used, 1u << mmu, __ATOMIC_RELAXED);
         /*
          * No lock on the common path.  "Page holds code" and "entry is
          * fast-writable" must stay exclusive: the entry is stored first,

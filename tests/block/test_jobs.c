@@ -587,19 +587,45 @@ static int fd_access_mode(const char *path)
     return mode;
 }
 
+/* The chain base <- mid <- top of three qcow2 images named PREFIX{b,m,t}.qcow2,
+ * each layer writing its own pattern (0x11 at 0-1M, 0x22 at 512K-1.5M, 0x33
+ * at 1M-1.25M), and flat: top's view converted to raw. */
+typedef struct Chain {
+    char *b, *m, *t, *flat;
+} Chain;
+
+static void chain_clear(Chain *c)
+{
+    g_free(c->b);
+    g_free(c->m);
+    g_free(c->t);
+    g_free(c->flat);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Chain, chain_clear)
+
+static Chain chain_make(const char *prefix)
+{
+    g_autofree char *bn = g_strdup_printf("%sb.qcow2", prefix);
+    g_autofree char *mn = g_strdup_printf("%sm.qcow2", prefix);
+    g_autofree char *tn = g_strdup_printf("%st.qcow2", prefix);
+    g_autofree char *fn = g_strdup_printf("%sflat.raw", prefix);
+    Chain c = { .b = mkimg(bn, "qcow2", "4M"), .m = bt_path(mn), .t = bt_path(tn),
+                .flat = bt_path(fn) };
+    qemu_io(c.b, "qcow2", "write -P 0x11 0 1M");
+    ck_assert_int_eq(bt_sh(NULL, "qemu-img create -q -f qcow2 -b %s -F qcow2 %s && "
+                              "qemu-img create -q -f qcow2 -b %s -F qcow2 %s",
+                           c.b, c.m, c.m, c.t), 0);
+    qemu_io(c.m, "qcow2", "write -P 0x22 512k 1M");
+    qemu_io(c.t, "qcow2", "write -P 0x33 1M 256k");
+    ck_assert_int_eq(bt_sh(NULL, "qemu-img convert -O raw %s %s", c.t, c.flat), 0);
+    return c;
+}
+
 START_TEST(test_stream_and_intermediate_commit)
 {
     bt_need("qemu-img");
-    g_autofree char *b = mkimg("sb.qcow2", "qcow2", "4M");
-    g_autofree char *m = bt_path("sm.qcow2");
-    g_autofree char *t = bt_path("st.qcow2");
-    qemu_io(b, "qcow2", "write -P 0x11 0 1M");
-    ck_assert_int_eq(bt_sh(NULL, "qemu-img create -q -f qcow2 -b %s -F qcow2 %s && "
-                              "qemu-img create -q -f qcow2 -b %s -F qcow2 %s", b, m, m, t), 0);
-    qemu_io(m, "qcow2", "write -P 0x22 512k 1M");
-    qemu_io(t, "qcow2", "write -P 0x33 1M 256k");
-    g_autofree char *flat = bt_path("flat.raw");
-    ck_assert_int_eq(bt_sh(NULL, "qemu-img convert -O raw %s %s", t, flat), 0);
+    g_auto(Chain) c = chain_make("s");
+    const char *b = c.b, *t = c.t, *flat = c.flat;
     g_autofree char *t2 = bt_path("st2.qcow2");
     ck_assert_int_eq(bt_sh(NULL, "cp %s %s", t, t2), 0);
 
@@ -678,16 +704,8 @@ END_TEST
 START_TEST(test_intermediate_commit_rw_chain)
 {
     bt_need("qemu-img");
-    g_autofree char *b = mkimg("ib.qcow2", "qcow2", "4M");
-    g_autofree char *m = bt_path("im.qcow2");
-    g_autofree char *t = bt_path("it.qcow2");
-    qemu_io(b, "qcow2", "write -P 0x11 0 1M");
-    ck_assert_int_eq(bt_sh(NULL, "qemu-img create -q -f qcow2 -b %s -F qcow2 %s && "
-                              "qemu-img create -q -f qcow2 -b %s -F qcow2 %s", b, m, m, t), 0);
-    qemu_io(m, "qcow2", "write -P 0x22 512k 1M");
-    qemu_io(t, "qcow2", "write -P 0x33 1M 256k");
-    g_autofree char *flat = bt_path("iflat.raw");
-    ck_assert_int_eq(bt_sh(NULL, "qemu-img convert -O raw %s %s", t, flat), 0);
+    g_auto(Chain) c = chain_make("i");
+    const char *b = c.b, *m = c.m, *t = c.t, *flat = c.flat;
     BlockGraph *g = bt_graph();
     QmpSession *s = listen_events();
     GError *err = NULL;
@@ -1025,16 +1043,8 @@ END_TEST
 START_TEST(test_stream_commit_filter_nodes)
 {
     bt_need("qemu-img");
-    g_autofree char *b = mkimg("fb.qcow2", "qcow2", "4M");
-    g_autofree char *m = bt_path("fm.qcow2");
-    g_autofree char *t = bt_path("ft.qcow2");
-    qemu_io(b, "qcow2", "write -P 0x11 0 1M");
-    ck_assert_int_eq(bt_sh(NULL, "qemu-img create -q -f qcow2 -b %s -F qcow2 %s && "
-                              "qemu-img create -q -f qcow2 -b %s -F qcow2 %s", b, m, m, t), 0);
-    qemu_io(m, "qcow2", "write -P 0x22 512k 1M");
-    qemu_io(t, "qcow2", "write -P 0x33 1M 256k");
-    g_autofree char *flat = bt_path("fflat.raw");
-    ck_assert_int_eq(bt_sh(NULL, "qemu-img convert -O raw %s %s", t, flat), 0);
+    g_auto(Chain) c = chain_make("f");
+    const char *b = c.b, *t = c.t, *flat = c.flat;
     g_autofree char *t2 = bt_path("ft2.qcow2");
     ck_assert_int_eq(bt_sh(NULL, "cp %s %s", t, t2), 0);
 

@@ -639,6 +639,26 @@ static bool virt_init(MachineState *ms, GError **errp)
 
 /* ---- device tree ---------------------------------------------------------- */
 
+/* An MSI controller under the GIC's node (the GICv2m frame or the GICv3
+ * ITS), labelled @name for msi-parent / msi-map. */
+static void fdt_msi_frame(FdtBuilder *fdt, unsigned region, const char *name,
+                          const char *compat, bool msi_cells)
+{
+    const char *const compats[] = { compat, NULL };
+    g_autofree char *path = g_strdup_printf(
+        "/intc@%" PRIx64 "/%s@%" PRIx64, (uint64_t)virt_memmap[VIRT_GIC_DIST].base, name,
+        (uint64_t)virt_memmap[region].base);
+    uint64_t reg[] = { virt_memmap[region].base, virt_memmap[region].size };
+    fdt_builder_add_node(fdt, path);
+    fdt_builder_prop_strings(fdt, path, "compatible", compats);
+    fdt_builder_prop_empty(fdt, path, "msi-controller");
+    if (msi_cells) {
+        fdt_builder_prop_u32(fdt, path, "#msi-cells", 1);
+    }
+    fdt_builder_prop_reg(fdt, path, reg, 1);
+    fdt_builder_set_phandle(fdt, path, name);
+}
+
 static void fdt_irq(FdtBuilder *fdt, const char *path, unsigned type, unsigned num)
 {
     uint32_t cells[] = { type, num, IRQ_TYPE_LEVEL_HIGH };
@@ -687,29 +707,10 @@ static bool virt_build_fdt(ArmVirtMachineState *s, GError **errp)
     DEVICE_GET_CLASS(s->gic)->fdt_node(s->gic, fdt);
     fdt_builder_prop_u32(fdt, "/", "interrupt-parent", fdt_builder_phandle(fdt, gic_label));
     if (s->v2m) {
-        static const char *const v2m_compat[] = { "arm,gic-v2m-frame", NULL };
-        g_autofree char *v2m_path = g_strdup_printf(
-            "/intc@%" PRIx64 "/v2m@%" PRIx64, (uint64_t)virt_memmap[VIRT_GIC_DIST].base,
-            (uint64_t)virt_memmap[VIRT_GIC_V2M].base);
-        uint64_t reg[] = { virt_memmap[VIRT_GIC_V2M].base, virt_memmap[VIRT_GIC_V2M].size };
-        fdt_builder_add_node(fdt, v2m_path);
-        fdt_builder_prop_strings(fdt, v2m_path, "compatible", v2m_compat);
-        fdt_builder_prop_empty(fdt, v2m_path, "msi-controller");
-        fdt_builder_prop_reg(fdt, v2m_path, reg, 1);
-        fdt_builder_set_phandle(fdt, v2m_path, "v2m");
+        fdt_msi_frame(fdt, VIRT_GIC_V2M, "v2m", "arm,gic-v2m-frame", false);
     }
     if (s->its_dev) {
-        static const char *const its_compat[] = { "arm,gic-v3-its", NULL };
-        g_autofree char *its_path = g_strdup_printf(
-            "/intc@%" PRIx64 "/its@%" PRIx64, (uint64_t)virt_memmap[VIRT_GIC_DIST].base,
-            (uint64_t)virt_memmap[VIRT_GIC_ITS].base);
-        uint64_t reg[] = { virt_memmap[VIRT_GIC_ITS].base, virt_memmap[VIRT_GIC_ITS].size };
-        fdt_builder_add_node(fdt, its_path);
-        fdt_builder_prop_strings(fdt, its_path, "compatible", its_compat);
-        fdt_builder_prop_empty(fdt, its_path, "msi-controller");
-        fdt_builder_prop_u32(fdt, its_path, "#msi-cells", 1);
-        fdt_builder_prop_reg(fdt, its_path, reg, 1);
-        fdt_builder_set_phandle(fdt, its_path, "its");
+        fdt_msi_frame(fdt, VIRT_GIC_ITS, "its", "arm,gic-v3-its", true);
     }
 
     fdt_builder_add_node(fdt, "/psci");

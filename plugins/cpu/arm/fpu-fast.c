@@ -5,7 +5,8 @@
  * fpu.c's exact path).
  */
 #include <math.h>
-#include <string.h>
+
+#include "fpu/host-fpu.h"
 
 #include "plugins/cpu/arm/fpu.h"
 
@@ -15,35 +16,6 @@
 #define D_SIGN 0x8000000000000000ull
 #define D_EXP 0x7ff0000000000000ull
 #define D_FRAC 0x000fffffffffffffull
-
-static inline float f32_of(uint64_t v)
-{
-    uint32_t b = (uint32_t)v;
-    float f;
-    memcpy(&f, &b, 4);
-    return f;
-}
-
-static inline uint32_t f32_bits(float f)
-{
-    uint32_t b;
-    memcpy(&b, &f, 4);
-    return b;
-}
-
-static inline double f64_of(uint64_t v)
-{
-    double d;
-    memcpy(&d, &v, 8);
-    return d;
-}
-
-static inline uint64_t f64_bits(double d)
-{
-    uint64_t b;
-    memcpy(&b, &d, 8);
-    return b;
-}
 
 /*
  * Fast paths: the host unit in its resting mode (round to nearest even,
@@ -98,14 +70,14 @@ uint64_t arm_fp_op2(CPUARMState *env, ARMFpOp2 op, unsigned ft, uint64_t a, uint
     if (ft == ARM_FT_D) {
         if (fast_env_ok(env) && d_zero_or_normal(a) && d_zero_or_normal(b) &&
             fast_op2_ok(op, b, D_SIGN)) {
-            double x = f64_of(a), y = f64_of(b), r;
+            double x = host_f64(a), y = host_f64(b), r;
             switch (op) {
             case ARM_FOP_DIV: r = x / y; break;
             case ARM_FOP_ADD: r = x + y; break;
             case ARM_FOP_SUB: r = x - y; break;
             default: r = x * y; break;
             }
-            uint64_t bits = f64_bits(r);
+            uint64_t bits = host_f64_bits(r);
             if (d_fast_result(bits)) {
                 return op == ARM_FOP_NMUL ? bits ^ D_SIGN : bits;
             }
@@ -113,14 +85,14 @@ uint64_t arm_fp_op2(CPUARMState *env, ARMFpOp2 op, unsigned ft, uint64_t a, uint
     } else if (ft == ARM_FT_S) {
         if (fast_env_ok(env) && s_zero_or_normal(a) && s_zero_or_normal(b) &&
             fast_op2_ok(op, b, S_SIGN)) {
-            float x = f32_of(a), y = f32_of(b), r;
+            float x = host_f32((uint32_t)a), y = host_f32((uint32_t)b), r;
             switch (op) {
             case ARM_FOP_DIV: r = x / y; break;
             case ARM_FOP_ADD: r = x + y; break;
             case ARM_FOP_SUB: r = x - y; break;
             default: r = x * y; break;
             }
-            uint32_t bits = f32_bits(r);
+            uint32_t bits = host_f32_bits(r);
             if (s_fast_result(bits)) {
                 return op == ARM_FOP_NMUL ? bits ^ S_SIGN : bits;
             }
@@ -135,14 +107,14 @@ uint64_t arm_fp_sqrt(CPUARMState *env, unsigned ft, uint64_t a)
 {
     if (ft == ARM_FT_D) {
         if (fast_env_ok(env) && d_zero_or_normal(a) && !(a & D_SIGN)) {
-            uint64_t bits = f64_bits(sqrt(f64_of(a)));
+            uint64_t bits = host_f64_bits(sqrt(host_f64(a)));
             if (d_fast_result(bits)) {
                 return bits;
             }
         }
     } else if (ft == ARM_FT_S) {
         if (fast_env_ok(env) && s_zero_or_normal(a) && !(a & S_SIGN)) {
-            uint32_t bits = f32_bits(sqrtf(f32_of(a)));
+            uint32_t bits = host_f32_bits(sqrtf(host_f32((uint32_t)a)));
             if (s_fast_result(bits)) {
                 return bits;
             }
@@ -159,8 +131,8 @@ uint64_t arm_fp_fma(CPUARMState *env, unsigned ft, uint64_t a, uint64_t n, uint6
     if (ft == ARM_FT_D) {
         if (fast_env_ok(env) && d_zero_or_normal(a) && d_zero_or_normal(n) &&
             d_zero_or_normal(m)) {
-            double z = f64_of(neg_acc ? a ^ D_SIGN : a), x = f64_of(neg_prod ? n ^ D_SIGN : n);
-            uint64_t bits = f64_bits(fma(x, f64_of(m), z));
+            double z = host_f64(neg_acc ? a ^ D_SIGN : a), x = host_f64(neg_prod ? n ^ D_SIGN : n);
+            uint64_t bits = host_f64_bits(fma(x, host_f64(m), z));
             if (d_fast_result(bits)) {
                 return bits;
             }
@@ -168,8 +140,8 @@ uint64_t arm_fp_fma(CPUARMState *env, unsigned ft, uint64_t a, uint64_t n, uint6
     } else if (ft == ARM_FT_S) {
         if (fast_env_ok(env) && s_zero_or_normal(a) && s_zero_or_normal(n) &&
             s_zero_or_normal(m)) {
-            float z = f32_of(neg_acc ? a ^ S_SIGN : a), x = f32_of(neg_prod ? n ^ S_SIGN : n);
-            uint32_t bits = f32_bits(fmaf(x, f32_of(m), z));
+            float z = host_f32((uint32_t)neg_acc ? a ^ S_SIGN : a), x = host_f32((uint32_t)neg_prod ? n ^ S_SIGN : n);
+            uint32_t bits = host_f32_bits(fmaf(x, host_f32((uint32_t)m), z));
             if (s_fast_result(bits)) {
                 return bits;
             }

@@ -13,7 +13,6 @@
  * FPCR.DN the default NaN 0x7e00).
  */
 #include <math.h>
-#include <string.h>
 
 #include "fpu/host-fpu.h"
 
@@ -30,20 +29,6 @@ static bool h_nan(uint64_t v) { return (v & H_EXP) == H_EXP && (v & H_FRAC); }
 static bool h_snan(uint64_t v) { return h_nan(v) && !(v & H_QUIET); }
 static bool h_zero(uint64_t v) { return !(v & 0x7fff); }
 static bool h_inf(uint64_t v) { return (v & 0x7fff) == H_EXP; }
-
-static double d_of(uint64_t b)
-{
-    double d;
-    memcpy(&d, &b, 8);
-    return d;
-}
-
-static uint64_t bits_of(double d)
-{
-    uint64_t b;
-    memcpy(&b, &d, 8);
-    return b;
-}
 
 /* A non-NaN half as a double (exact). */
 static double h_value(uint64_t v)
@@ -109,7 +94,7 @@ static uint64_t h_round(HalfCtx *h, double d)
     }
     uint32_t saved = (uint32_t)h->env->fpsr;
     h->env->fpsr = 0;
-    uint64_t r = arm_fp_convert_half(h->env, ARM_FT_D, ARM_FT_H, bits_of(d));
+    uint64_t r = arm_fp_convert_half(h->env, ARM_FT_D, ARM_FT_H, host_f64_bits(d));
     h->flags |= (uint32_t)h->env->fpsr;
     h->env->fpsr = saved;
     return r;
@@ -136,7 +121,7 @@ static double host_odd(HalfCtx *h, HalfHostOp op, double a, double b, double c)
     h->flags |= hf & (HOST_FPU_INVALID | HOST_FPU_DIVZERO);   /* FPSR IOC, DZC */
     double d = r;
     if ((hf & HOST_FPU_INEXACT) && !isinf(d) && !isnan(d)) {
-        d = d_of(bits_of(d) | 1);
+        d = host_f64(host_f64_bits(d) | 1);
     }
     return d;
 }
@@ -309,7 +294,7 @@ uint64_t arm_fp16_to_int(CPUARMState *env, uint64_t a, unsigned rm, bool is_sign
         return 0;
     }
     /* Every half is exact in double, never a double subnormal. */
-    return arm_fp_to_int(env, ARM_FT_D, bits_of(h_value(a)), rm, is_signed, is64, fbits);
+    return arm_fp_to_int(env, ARM_FT_D, host_f64_bits(h_value(a)), rm, is_signed, is64, fbits);
 }
 
 uint64_t arm_fp16_from_int(CPUARMState *env, uint64_t v, bool is_signed, unsigned fbits)
@@ -321,7 +306,7 @@ uint64_t arm_fp16_from_int(CPUARMState *env, uint64_t v, bool is_signed, unsigne
     host_fpu_end(s);
     double x = d;
     if (hf & HOST_FPU_INEXACT) {
-        x = d_of(bits_of(x) | 1);      /* round to odd */
+        x = host_f64(host_f64_bits(x) | 1);      /* round to odd */
     }
     return h_finish(&h, h_round(&h, ldexp(x, -(int)fbits)));
 }

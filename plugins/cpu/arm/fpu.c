@@ -17,7 +17,6 @@
  * The common case skips all of that (fpu-fast.c).
  */
 #include <math.h>
-#include <string.h>
 
 #include "fpu/host-fpu.h"
 
@@ -33,35 +32,6 @@
 #define D_FRAC 0x000fffffffffffffull
 #define D_QUIET 0x0008000000000000ull
 #define D_DEFAULT_NAN 0x7ff8000000000000ull
-
-static float sf(uint64_t v)
-{
-    uint32_t b = (uint32_t)v;
-    float f;
-    memcpy(&f, &b, 4);
-    return f;
-}
-
-static uint64_t sbits(float f)
-{
-    uint32_t b;
-    memcpy(&b, &f, 4);
-    return b;
-}
-
-static double df(uint64_t v)
-{
-    double d;
-    memcpy(&d, &v, 8);
-    return d;
-}
-
-static uint64_t dbits(double d)
-{
-    uint64_t b;
-    memcpy(&b, &d, 8);
-    return b;
-}
 
 /* ---- classification ---------------------------------------------------------- */
 
@@ -197,16 +167,16 @@ static uint64_t host_compute(const HostOp *h)
         return host_op2(h->op, h->ft, h->a, h->b);
     case HOP_FMA:
         if (h->ft == ARM_FT_D) {
-            volatile double x = df(h->b), y = df(h->c), z = df(h->a), w = fma(x, y, z);
-            return dbits(w);
+            volatile double x = host_f64(h->b), y = host_f64(h->c), z = host_f64(h->a), w = fma(x, y, z);
+            return host_f64_bits(w);
         } else {
-            volatile float x = sf(h->b), y = sf(h->c), z = sf(h->a), w = fmaf(x, y, z);
-            return sbits(w);
+            volatile float x = host_f32((uint32_t)h->b), y = host_f32((uint32_t)h->c), z = host_f32((uint32_t)h->a), w = fmaf(x, y, z);
+            return host_f32_bits(w);
         }
     default: {
-        volatile double x = df(h->a);
+        volatile double x = host_f64(h->a);
         volatile float y = (float)x;
-        return sbits(y);
+        return host_f32_bits(y);
     }
     }
 }
@@ -259,23 +229,23 @@ static uint64_t compute(FpEnv *f, const HostOp *h, unsigned ft)
 static uint64_t host_op2(ARMFpOp2 op, unsigned ft, uint64_t a, uint64_t b)
 {
     if (ft == ARM_FT_D) {
-        volatile double x = df(a), y = df(b), r;
+        volatile double x = host_f64(a), y = host_f64(b), r;
         switch (op) {
         case ARM_FOP_MUL: case ARM_FOP_NMUL: r = x * y; break;
         case ARM_FOP_DIV: r = x / y; break;
         case ARM_FOP_ADD: r = x + y; break;
         default: r = x - y; break;
         }
-        return dbits(r);
+        return host_f64_bits(r);
     }
-    volatile float x = sf(a), y = sf(b), r;
+    volatile float x = host_f32((uint32_t)a), y = host_f32((uint32_t)b), r;
     switch (op) {
     case ARM_FOP_MUL: case ARM_FOP_NMUL: r = x * y; break;
     case ARM_FOP_DIV: r = x / y; break;
     case ARM_FOP_ADD: r = x + y; break;
     default: r = x - y; break;
     }
-    return sbits(r);
+    return host_f32_bits(r);
 }
 
 /* a < b on non-NaN values (exact, with -0 < +0 for min/max). */
@@ -284,7 +254,7 @@ static bool less(unsigned ft, uint64_t a, uint64_t b)
     if (is_zero(ft, a) && is_zero(ft, b)) {
         return (a & sign_bit(ft)) && !(b & sign_bit(ft));
     }
-    return ft == ARM_FT_D ? df(a) < df(b) : sf(a) < sf(b);
+    return ft == ARM_FT_D ? host_f64(a) < host_f64(b) : host_f32((uint32_t)a) < host_f32((uint32_t)b);
 }
 
 static uint64_t minmax(FpEnv *f, ARMFpOp2 op, unsigned ft, uint64_t a, uint64_t b)
@@ -344,11 +314,11 @@ uint64_t arm_fp_sqrt_exact(CPUARMState *env, unsigned ft, uint64_t a)
         return r;
     }
     if (ft == ARM_FT_D) {
-        volatile double x = df(a), y = sqrt(x);
-        r = dbits(y);
+        volatile double x = host_f64(a), y = sqrt(x);
+        r = host_f64_bits(y);
     } else {
-        volatile float x = sf(a), y = sqrtf(x);
-        r = sbits(y);
+        volatile float x = host_f32((uint32_t)a), y = sqrtf(x);
+        r = host_f32_bits(y);
     }
     if (is_nan(ft, r)) {
         r = default_nan(ft);
@@ -403,14 +373,14 @@ uint64_t arm_fp_rint(CPUARMState *env, unsigned ft, uint64_t a, unsigned rm, boo
         return r;
     }
     if (ft == ARM_FT_D) {
-        volatile double x = df(a), y = rm == ARM_RM_RA ? round(x) : nearbyint(x);
-        r = dbits(y);
+        volatile double x = host_f64(a), y = rm == ARM_RM_RA ? round(x) : nearbyint(x);
+        r = host_f64_bits(y);
         if (exact && y != x) {
             f.flags |= FPSR_IXC;
         }
     } else {
-        volatile float x = sf(a), y = rm == ARM_RM_RA ? roundf(x) : nearbyintf(x);
-        r = sbits(y);
+        volatile float x = host_f32((uint32_t)a), y = rm == ARM_RM_RA ? roundf(x) : nearbyintf(x);
+        r = host_f32_bits(y);
         if (exact && y != x) {
             f.flags |= FPSR_IXC;
         }
@@ -435,7 +405,7 @@ uint32_t arm_fp_compare(CPUARMState *env, unsigned ft, uint64_t a, uint64_t b, b
         }
         nzcv = PSTATE_C | PSTATE_V;
     } else {
-        double x = ft == ARM_FT_D ? df(a) : sf(a), y = ft == ARM_FT_D ? df(b) : sf(b);
+        double x = ft == ARM_FT_D ? host_f64(a) : host_f32((uint32_t)a), y = ft == ARM_FT_D ? host_f64(b) : host_f32((uint32_t)b);
         nzcv = x == y ? PSTATE_Z | PSTATE_C : x < y ? PSTATE_N : PSTATE_C;
     }
     fp_end(&f, false);
@@ -469,9 +439,9 @@ uint64_t arm_fp_convert(CPUARMState *env, unsigned from, unsigned to, uint64_t a
         HostOp h = { .kind = HOP_CVT_DS, .ft = ARM_FT_S, .a = a };
         r = compute(&f, &h, ARM_FT_S);
     } else {
-        volatile float x = sf(a);
+        volatile float x = host_f32((uint32_t)a);
         volatile double y = x;
-        r = dbits(y);
+        r = host_f64_bits(y);
     }
     fp_end(&f, true);
     return r;
@@ -494,7 +464,7 @@ uint64_t arm_fp_to_int(CPUARMState *env, unsigned ft, uint64_t a, unsigned rm, b
     }
     /* Scaling by 2^fbits (<= 64) is exact in double, overflow aside,
      * which saturates below as the unscaled value would. */
-    volatile double x = ldexp(ft == ARM_FT_D ? df(a) : (double)sf(a), (int)fbits);
+    volatile double x = ldexp(ft == ARM_FT_D ? host_f64(a) : (double)host_f32((uint32_t)a), (int)fbits);
     volatile double i = rm == ARM_RM_RA ? round(x) : nearbyint(x);
     /* Valid results: [low, limit). */
     double limit = is_signed ? (is64 ? 0x1p63 : 0x1p31) : (is64 ? 0x1p64 : 0x1p32);
@@ -533,11 +503,11 @@ uint64_t arm_fp_from_int(CPUARMState *env, unsigned ft, uint64_t v, bool is_sign
     if (ft == ARM_FT_D) {
         volatile double d = is_signed ? (double)(int64_t)v : (double)v;
         d = ldexp(d, -(int)fbits);
-        r = dbits(d);
+        r = host_f64_bits(d);
     } else {
         volatile float s = is_signed ? (float)(int64_t)v : (float)v;
         s = ldexpf(s, -(int)fbits);
-        r = sbits(s);
+        r = host_f32_bits(s);
     }
     fp_end(&f, true);
     return r;
@@ -588,7 +558,7 @@ static uint64_t to_half(FpEnv *f, unsigned from, uint64_t a)
         a = ((a & S_SIGN) << 32) | D_EXP | ((a & S_FRAC) << 29);
         from = ARM_FT_D;
     }
-    uint64_t d = from == ARM_FT_D ? a : dbits((double)sf(a));
+    uint64_t d = from == ARM_FT_D ? a : host_f64_bits((double)host_f32((uint32_t)a));
     bool sign = d >> 63;
     unsigned rm = fpcr_rmode(f->env);
     int e = (int)((d >> 52) & 0x7ff);
@@ -671,7 +641,7 @@ static uint64_t from_half(FpEnv *f, unsigned to, uint64_t a)
     if (sign) {
         v = -v;
     }
-    return to == ARM_FT_D ? dbits(v) : sbits((float)v);
+    return to == ARM_FT_D ? host_f64_bits(v) : host_f32_bits((float)v);
 }
 
 uint64_t arm_fp_convert_half(CPUARMState *env, unsigned from, unsigned to, uint64_t a)
@@ -956,7 +926,7 @@ uint64_t arm_fp_rint_int(CPUARMState *env, unsigned ft, uint64_t a, unsigned rm,
         fp_end(&f, false);
         return minval;
     }
-    volatile double x = d ? df(a) : (double)sf(a);
+    volatile double x = d ? host_f64(a) : (double)host_f32((uint32_t)a);
     volatile double y = rm == ARM_RM_RA ? round(x) : nearbyint(x);
     double lim = intbits == 32 ? 0x1p31 : 0x1p63;
     if (y >= lim || y < -lim) {
@@ -966,7 +936,7 @@ uint64_t arm_fp_rint_int(CPUARMState *env, unsigned ft, uint64_t a, unsigned rm,
         if (y != x) {
             f.flags |= FPSR_IXC;
         }
-        r = d ? dbits(y) : sbits((float)y);
+        r = d ? host_f64_bits(y) : host_f32_bits((float)y);
     }
     fp_end(&f, false);
     return r;
@@ -982,7 +952,7 @@ uint64_t arm_fp_jcvt(CPUARMState *env, uint64_t a, bool *z)
     if (is_nan(ARM_FT_D, a) || is_inf(ARM_FT_D, a)) {
         f.flags |= FPSR_IOC;
     } else {
-        double x = df(a), t = trunc(x);
+        double x = host_f64(a), t = trunc(x);
         double m = fmod(t, 0x1p32);
         r = (uint32_t)(int64_t)m;
         if (t >= 0x1p31 || t < -0x1p31) {

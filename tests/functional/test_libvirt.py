@@ -569,6 +569,31 @@ class FdPassing(LibvirtTest):
             self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
 
 
+# How the tests run libvirtd and virsh when we are root (see start_libvirtd).
+AS_NOBODY = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups']
+
+
+def for_libvirtd(home, path, emulator=False):
+    """@path as the private libvirtd opens it: @path itself when the daemon's
+    user can read it, else a copy under @home (we are root and the checkout
+    lies below a directory nobody may enter, such as `mktemp -d`'s 0700).
+    With @emulator, the copy is the build's bin/ and lib/, since the binary
+    finds its modules relative to itself."""
+    if os.getuid() != 0 or subprocess.run(AS_NOBODY + ['test', '-r', path]).returncode == 0:
+        return path
+    if emulator:
+        build = os.path.dirname(os.path.dirname(path))
+        top = os.path.join(home, 'build')
+        for sub in ('bin', 'lib'):
+            shutil.copytree(os.path.join(build, sub), os.path.join(top, sub), symlinks=True)
+        copy = os.path.join(top, 'bin', os.path.basename(path))
+    else:
+        top = copy = os.path.join(home, os.path.basename(path))
+        shutil.copy2(path, copy)
+    subprocess.run(['chown', '-R', 'nobody:nogroup', top], check=True)
+    return copy
+
+
 def start_libvirtd(test):
     """A private session libvirtd (as nobody when we are root, with its own
     XDG directories), stopped at the test's end.  Returns (run, home) where
@@ -589,7 +614,7 @@ def start_libvirtd(test):
     if os.getuid() == 0:  # root's qemu:///session would be the system daemon
         os.chmod(home, 0o755)
         subprocess.run(['chown', '-R', 'nobody:nogroup', home], check=True)
-        prefix = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups']
+        prefix = AS_NOBODY
     daemon = subprocess.Popen(prefix + ['libvirtd'], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     test.addCleanup(daemon.wait)
@@ -612,14 +637,15 @@ class LibvirtDaemon(LibvirtTest):
 
     def test_virsh_domcapabilities(self):
         virsh, home = start_libvirtd(self)
-        argv = ['domcapabilities', '--emulatorbin', tt.tessera_path(LINK), '--arch', 'riscv64',
+        emulator = for_libvirtd(home, tt.tessera_path(LINK), emulator=True)
+        argv = ['domcapabilities', '--emulatorbin', emulator, '--arch', 'riscv64',
                 '--virttype', 'qemu', '--machine', 'virt']
         runs = [virsh(argv) for _ in range(2)]
         for r in runs:
             self.assertEqual(r.returncode, 0, r.stderr)
         xml = runs[0].stdout
         self.assertEqual(runs[1].stdout, xml)
-        self.assertIn('<path>%s</path>' % tt.tessera_path(LINK), xml)
+        self.assertIn('<path>%s</path>' % emulator, xml)
         self.assertIn('<machine>virt</machine>', xml)
         # The board's real limit, as query-machines reports it and -smp enforces it.
         r = tt.run(['-M', 'virt', '-bios', 'none', '-S', '-nodefaults', '-smp', '9'], link=LINK)
@@ -658,7 +684,7 @@ class LibvirtDaemon(LibvirtTest):
         self.assertEqual(n, 1)
         # A new build (the binary's times change) invalidates the cache: the
         # next request probes again, with the same answer.
-        binary = os.path.realpath(tt.tessera_path(LINK))
+        binary = os.path.realpath(emulator)
         st = os.stat(binary)
         os.utime(binary, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
         r = virsh(argv)
@@ -774,8 +800,9 @@ class LibvirtDomain(LibvirtTest):
         if os.getuid() == 0:
             for path in (first, second):
                 os.chown(path, pwd.getpwnam('nobody').pw_uid, grp.getgrnam('nogroup').gr_gid)
-        xml = DOMAIN_XML.format(kernel=tt.linux_image(), initrd=initrd, disk=first, log=log,
-                                emulator=tt.tessera_path(LINK))
+        xml = DOMAIN_XML.format(kernel=for_libvirtd(home, tt.linux_image()),
+                                initrd=for_libvirtd(home, initrd), disk=first, log=log,
+                                emulator=for_libvirtd(home, tt.tessera_path(LINK), emulator=True))
         for name, text in (('dom.xml', xml), ('rng.xml', RNG_XML),
                            ('disk.xml', DISK_XML.format(path=second))):
             with open(os.path.join(home, name), 'w') as f:

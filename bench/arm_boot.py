@@ -242,10 +242,10 @@ def main():
         rows += seed_rows(opts, emus)
     print('load average at start %.1f, now %s' % (load, ' '.join('%.1f' % x
                                                                for x in os.getloadavg())))
-    print('%-56s %9s %9s %9s %9s' % ('', 'T wall', 'Q wall', 'T cpu', 'Q cpu'))
+    print('%-66s %9s %9s %9s %9s' % ('', 'T wall', 'Q wall', 'T cpu', 'Q cpu'))
     for title, res in rows:
         med = [statistics.median(r[k] for r in res[n]) for k in (0, 1) for n in ('tessera', 'qemu')]
-        print('%-56s %9.2f %9.2f %9.2f %9.2f' % (title, med[0], med[1], med[2], med[3]))
+        print('%-66s %9.2f %9.2f %9.2f %9.2f' % (title, med[0], med[1], med[2], med[3]))
     if not opts.no_write and not opts.only_seed:
         write_section(rows, opts, load)
     return 0

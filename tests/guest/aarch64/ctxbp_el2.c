@@ -6,7 +6,8 @@
  * (EC 0x30) and those at EL2 stay there (EC 0x31, with KDE and PSTATE.D
  * clear).  Checked: VMID match (BT 1000, VTTBR_EL2.VMID against DBGBVR
  * bits 39:32), never at EL2; linked VMID (1001) and VMID + CONTEXTIDR_EL1
- * (1011) qualifying an address breakpoint; and, where ID_AA64MMFR1.VH says
+ * (1011) qualifying an address breakpoint or (1001) a watchpoint; an
+ * EL2-only breakpoint (HMC 1, SSC 01, PMC 00); and, where ID_AA64MMFR1.VH says
  * FEAT_VHE (-cpu max), CONTEXTIDR_EL2 (1100 unlinked at EL1, 1101 linked at
  * EL2), CONTEXTIDR_EL1 (0111), full context (1111), and the context ID
  * type (0011) at EL2 comparing CONTEXTIDR_EL2 only with HCR_EL2.E2H; without
@@ -19,6 +20,10 @@ static uint64_t __attribute__((noipa, aligned(16))) target(uint64_t x)
     asm volatile("");
     return x * 7 + 1;
 }
+
+static volatile uint64_t cell[2] __attribute__((aligned(16)));
+
+static uint64_t __attribute__((noipa)) el1_store(uint64_t v) { cell[0] = v; return v; }
 
 static bool vhe;
 
@@ -117,6 +122,38 @@ static void test_vmid(void)
     isb();
     CHECK_EQ(hits_el1(), 1);
     CHECK_EQ(rec.elr[0], fn);
+}
+
+/* HMC 1, SSC 01, PMC 00: EL2 only (the one SSC 01 form valid without
+ * EL3); a watchpoint linked to a VMID breakpoint. */
+static void test_el2_only_and_linked_watchpoint(void)
+{
+    uint64_t fn = (uint64_t)target, base = (uint64_t)&cell[0];
+    reset(0, 0, 0);
+    set_bvr(1, fn);
+    set_bcr(1, BCR(0, 0x0, 0) | BCR_HMC | (1ull << 14));
+    isb();
+    CHECK_EQ(hits_el1(), 0);
+    reset(0, 0, 0);
+    set_bcr(1, BCR(0, 0x0, 0) | BCR_HMC | (1ull << 14));
+    isb();
+    CHECK_EQ(hits_el2(), 1);
+    CHECK_EQ(rec.esr[0], ESR_BP_SAME);
+    CHECK_EQ(rec.elr[0], fn);
+    /* Watchpoint 1: EL1 stores to cell[0], linked to VMID 9. */
+    for (uint64_t vmid = 8; vmid <= 9; vmid++) {
+        reset(vmid, 0, 0);
+        set_bvr(5, 9ull << 32);
+        set_bcr(5, BCR(0, 0x9, 0));
+        set_wvr(1, base);
+        set_wcr(1, WCR(1, 2, 5, 1));
+        isb();
+        CHECK_EQ(run_el1(el1_store, vmid), vmid);
+        CHECK_EQ(rec.n, vmid == 9 ? 1 : 0);
+        CHECK_EQ(cell[0], vmid);
+    }
+    CHECK_EQ(rec.esr[0], ESR_WP_STORE_LOWER);
+    CHECK_EQ(rec.far[0], base);
 }
 
 static void test_vhe_types(void)
@@ -224,6 +261,7 @@ int main(void)
     sysreg_write(mdcr_el2, sysreg_read(mdcr_el2) | MDCR_EL2_TDE);
     isb();
     test_vmid();
+    test_el2_only_and_linked_watchpoint();
     test_vhe_types();
     test_context_id_at_el2();
     reset(0, 0, 0);

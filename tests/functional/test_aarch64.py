@@ -61,6 +61,8 @@ VARIANTS = [
     ('int', ['-cpu', 'cortex-a53'], ['-cpu', 'cortex-a53']),
     ('el2', ['-cpu', 'cortex-a72'], ['-cpu', 'cortex-a72']),
     ('ctxbp_el2', ['-cpu', 'cortex-a72'], ['-cpu', 'cortex-a72']),   # EL2 without VHE
+    ('ctxbp', ['-cpu', 'cortex-a53'], ['-cpu', 'cortex-a53']),
+    ('ctxbp_oracle', ['-cpu', 'cortex-a57'], ['-cpu', 'cortex-a57']),
 ]
 BACKENDS = ['interp'] + (['x86_64'] if platform.machine() == 'x86_64' else [])
 

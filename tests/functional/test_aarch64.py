@@ -43,6 +43,8 @@ PROGRAMS = {
     'vgic': (['-M', 'virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
     'vgic3': (['-M', 'virt,virtualization=on,gic-version=3'],
               ['-M', 'virt,virtualization=on,gic-version=3']),
+    'asid': ([], []),
+    'tlbsync': (['-smp', '2'], ['-smp', '2']),
 }
 # Further runs of a program with other CPU options (Tessera, QEMU).
 VARIANTS = [
@@ -94,6 +96,20 @@ class GuestPrograms(unittest.TestCase):
                     r = self.run_tessera(name, backend, extra)
                     self.assertEqual(r.returncode, 0, r.stdout[-2000:] + r.stderr[-2000:])
                     self.assertIn('PASSED', r.stdout, r.stdout[-2000:])
+
+    def test_asid_tagged_tlb_keeps_entries(self):
+        # asid.c prints what the architecture leaves open (a stale entry
+        # kept or refetched); Tessera's TLB is tagged with the ASID, so an
+        # ASID switch, a TLBI of another ASID or of non-global entries only
+        # must keep them (QEMU refetches, which is allowed too).
+        for backend in BACKENDS:
+            with self.subTest(backend=backend):
+                r = self.run_tessera('asid', backend)
+                self.assertIn('PASSED', r.stdout, r.stdout[-2000:])
+                seen = re.findall(r'asid: (.*) (kept|refetched)', r.stdout)
+                self.assertEqual(len(seen), 4, r.stdout[-2000:])
+                for what, how in seen:
+                    self.assertEqual(how, 'kept', what)
 
     def test_variants_pass_on_qemu(self):
         qemu = shutil.which('qemu-system-aarch64')

@@ -9,7 +9,7 @@
  */
 #include "common/test.h"
 
-#define ITERS 3000
+#define ITERS 1000
 #define TEST_VA 0x1000000000ull
 #define ASID 0x0005ull
 
@@ -69,7 +69,7 @@ void secondary_main(unsigned cpu)
         ready = i;
         uint64_t f, v;
         /* Until the flag says remapped: read the flag, then the page. */
-        asm volatile("1:\n\t" PAD64 PAD64
+        asm volatile("1:\n\t" PAD64 PAD64 PAD64 PAD64 PAD64
                      "ldar %0, [%2]\n\t"
                      "ldr %1, [%3]\n\t"
                      "cmp %0, %4\n\t"

@@ -148,6 +148,7 @@ enum {
 #define HCR_VF (1ull << 6)
 #define HCR_VI (1ull << 7)
 #define HCR_VSE (1ull << 8)
+#define HCR_FB (1ull << 9)
 #define HCR_DC (1ull << 12)
 #define HCR_TWI (1ull << 13)
 #define HCR_TWE (1ull << 14)

@@ -545,6 +545,13 @@ static void sr_at(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
  * reach every vCPU and return once each has done it (the engine's
  * broadcast is synchronous), so the DSB after them has nothing to wait for.
  */
+/* HCR_EL2.FB: EL1's local TLBI *E1 forms are broadcast like the IS ones. */
+static bool tlbi_fb(const ARMCPU *cpu)
+{
+    return cpu->has_el2 && cpu->env.el == 1 &&
+           (cpu->env.hcr_el2 & (HCR_FB | HCR_TGE)) == HCR_FB;
+}
+
 static bool tlbi_e1_is_host(const ARMCPU *cpu)
 {
     return cpu->env.el == 2 && arm_is_host(cpu);
@@ -567,7 +574,7 @@ static void tlbi_vmalle1(ARMCPU *cpu, bool is)
 
 static void sr_tlbi_vmalle1(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 {
-    tlbi_vmalle1(cpu, false);
+    tlbi_vmalle1(cpu, tlbi_fb(cpu));
 }
 
 static void sr_tlbi_vmalle1is(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
@@ -590,7 +597,7 @@ static void tlbi_aside1(ARMCPU *cpu, bool is, uint64_t v)
 
 static void sr_tlbi_aside1(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 {
-    tlbi_aside1(cpu, false, v);
+    tlbi_aside1(cpu, tlbi_fb(cpu), v);
 }
 
 static void sr_tlbi_aside1is(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
@@ -631,7 +638,7 @@ static uint64_t tlbi_va(uint64_t v)
 
 static void sr_tlbi_va(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 {
-    flush_page(cpu, false, tlbi_va(v));
+    flush_page(cpu, tlbi_fb(cpu), tlbi_va(v));
 }
 
 static void sr_tlbi_va_is(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)

@@ -5,6 +5,8 @@
  * then raises a flag; CPU 1, spinning on reads through the old mapping,
  * must read the new frame in the very access after it sees the flag.
  * Repeated many times, each remap flipping the page between two frames.
+ * Then both CPUs broadcast TLBIs at the same time (each waits for the
+ * other), CPU 1 with device (UART) reads in between: this must not hang.
  * Needs -smp 2.
  */
 #include "common/test.h"
@@ -34,7 +36,8 @@ static uint8_t stack1[8192] __attribute__((aligned(16)));
 
 static volatile uint64_t ready = ~0ull;    /* iteration the reader waits in */
 static volatile uint64_t flag;             /* iteration + 1: remap done */
-static volatile uint64_t stale, wrong, reader_done;
+static volatile uint64_t stale, wrong, reader_done, both_start, both_done;
+
 
 static void mmu_on(void)
 {
@@ -57,6 +60,30 @@ static uint64_t marker(unsigned f)
              "add x10, x10, #1\n\t" "add x9, x9, #1\n\t" "add x10, x10, #1\n\t" \
              "add x9, x9, #1\n\t" "add x10, x10, #1\n\t"
 #define PAD64 PAD8 PAD8 PAD8 PAD8 PAD8 PAD8 PAD8 PAD8
+
+#define BOTH_ITERS 500
+
+/* Phase 2: TLBIs from both CPUs at once. */
+static void both_broadcast(unsigned cpu)
+{
+    asm volatile("stadd %0, [%1]" :: "r"(1ull), "r"(&both_start) : "memory");
+    while (both_start < 2) {
+        asm volatile("yield");
+    }
+    for (unsigned i = 0; i < BOTH_ITERS; i++) {
+        if (cpu) {
+            asm volatile("tlbi aside1is, %0\n\tdsb ish" :: "r"(ASID << 48) : "memory");
+            (void)*(volatile uint32_t *)(UART_BASE + 0x18);     /* PL011 FR */
+        } else {
+            asm volatile("tlbi vae1is, %0\n\tdsb ish" :: "r"((TEST_VA >> 12) | (ASID << 48))
+                         : "memory");
+        }
+        if (*(volatile uint64_t *)TEST_VA != marker(ITERS & 1)) {
+            wrong++;
+        }
+    }
+    asm volatile("stadd %0, [%1]" :: "r"(1ull), "r"(&both_done) : "memory");
+}
 
 void secondary_main(unsigned cpu)
 {
@@ -82,6 +109,7 @@ void secondary_main(unsigned cpu)
         }
     }
     reader_done = 1;
+    both_broadcast(1);
 }
 
 int main(void)
@@ -119,6 +147,10 @@ int main(void)
         asm volatile("stlr %0, [%1]" :: "r"(i + 1), "r"(&flag) : "memory");
     }
     while (!reader_done) {
+        asm volatile("yield");
+    }
+    both_broadcast(0);
+    while (both_done < 2) {
         asm volatile("yield");
     }
     CHECK_EQ(wrong, 0);

@@ -43,6 +43,9 @@ PROGRAMS = {
     'vgic': (['-M', 'virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
     'vgic3': (['-M', 'virt,virtualization=on,gic-version=3'],
               ['-M', 'virt,virtualization=on,gic-version=3']),
+    'asid': ([], []),
+    'tlbsync': (['-smp', '2'], ['-smp', '2']),
+    'vmid': (['-M', 'virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
     'ctxbp': ([], []),
     'ctxbp_oracle': ([], []),
     'ctxbp_el2': (['-M', 'virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
@@ -106,6 +109,22 @@ class GuestPrograms(unittest.TestCase):
                     r = self.run_tessera(name, backend, extra)
                     self.assertEqual(r.returncode, 0, r.stdout[-2000:] + r.stderr[-2000:])
                     self.assertIn('PASSED', r.stdout, r.stdout[-2000:])
+
+    def test_asid_vmid_tagged_tlb_keeps_entries(self):
+        # asid.c and vmid.c print what the architecture leaves open (a
+        # stale entry kept or refetched); Tessera's TLB is tagged with the
+        # ASID and VMID, so switching them, or a TLBI of another ASID/VMID
+        # or of non-global entries only, must keep the entries (QEMU
+        # refetches, which is allowed too).
+        for backend in BACKENDS:
+            for name, count in (('asid', 4), ('vmid', 2)):
+                with self.subTest(backend=backend, program=name):
+                    r = self.run_tessera(name, backend)
+                    self.assertIn('PASSED', r.stdout, r.stdout[-2000:])
+                    seen = re.findall(name + r': (.*) (kept|refetched)', r.stdout)
+                    self.assertEqual(len(seen), count, r.stdout[-2000:])
+                    for what, how in seen:
+                        self.assertEqual(how, 'kept', what)
 
     def test_variants_pass_on_qemu(self):
         qemu = shutil.which('qemu-system-aarch64')

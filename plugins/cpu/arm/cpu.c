@@ -61,6 +61,9 @@ static bool arm_cpu_has_work(CPUState *cs)
 {
     ARMCPU *cpu = ARM_CPU(cs);
     if (__atomic_exchange_n(&cpu->power_on_pending, false, __ATOMIC_ACQ_REL)) {
+        /* PSCI CPU_ON reset the registers from another thread: take the
+         * TLB tag they name (the caller flushed every vCPU's TLB). */
+        arm_tlb_update_tag(cpu);
         return true;
     }
     return !__atomic_load_n(&cpu->powered_off, __ATOMIC_ACQUIRE) &&

@@ -9,10 +9,12 @@ no device has a bootindex.  The expected lines are what QEMU 7.2
 byte for byte with a bare-metal program that printed the file under both;
 EDK2's QemuBootOrderLib translates them.  Duplicate indexes are refused
 with QEMU's message.  EDK2 (Debian's AAVMF) then boots in that order."""
+import base64
 import os
 import re
 import shutil
 import struct
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -137,6 +139,77 @@ class BootOrder(unittest.TestCase):
             self.assertTrue(lines[0].endswith(': The bootindex 1 has already been used'),
                             r.stderr)
             self.assertIn('-device %s' % devs[1][0].split(',')[0], lines[0])
+
+
+class QemuQTest:
+    """QEMU (the oracle) under qtest on stdio: the calls FwCfg makes."""
+
+    def __init__(self, test, args):
+        qemu = shutil.which('qemu-system-riscv64')
+        if not qemu:
+            test.fail('qemu-system-riscv64 (Debian qemu-system-misc) is needed as the oracle')
+        self.proc = subprocess.Popen([qemu] + args + ['-display', 'none', '-qtest', 'stdio'],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        test.addCleanup(self.close)
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            f.close()
+
+    def cmd(self, line):
+        self.proc.stdin.write(line.encode() + b'\n')
+        self.proc.stdin.flush()
+        while True:
+            reply = self.proc.stdout.readline().decode()
+            if not reply:
+                raise AssertionError('QEMU ended: ' + self.proc.stderr.read().decode())
+            if reply.startswith('OK'):
+                return reply[2:].strip()
+            if reply.startswith('FAIL'):
+                raise AssertionError('QEMU: %s -> %s' % (line, reply.strip()))
+
+    def memwrite(self, addr, data):
+        self.cmd('write 0x%x %d 0x%s' % (addr, len(data), data.hex()))
+
+    def writel(self, addr, v):
+        self.cmd('writel 0x%x 0x%x' % (addr, v))
+
+    def memread(self, addr, size):
+        return bytes.fromhex(self.cmd('read 0x%x %d' % (addr, size))[2:])
+
+    def b64read(self, addr, size):
+        return base64.b64decode(self.cmd('b64read 0x%x %d' % (addr, size)))
+
+
+class RiscvBootOrder(unittest.TestCase):
+    """The riscv virt board has QEMU's fw_cfg (0x10100000) and its bootorder
+    is QEMU 7.2's for the same command line, compared live."""
+
+    def test_same_as_qemu(self):
+        d = Disks(self)
+        devices = [
+            '-device', 'virtio-scsi-pci,id=s0', '-device', 'scsi-hd,drive=a,bootindex=5',
+            '-device', 'pcie-root-port,id=rp1,chassis=1,addr=3.0,multifunction=on',
+            '-device', 'pcie-root-port,id=rp2,chassis=2,addr=3.1',
+            '-device', 'virtio-scsi-pci,id=s1,bus=rp2',
+            '-device', 'scsi-cd,drive=d,bus=s1.0,bootindex=3,scsi-id=5,lun=2',
+            '-device', 'virtio-blk-pci,drive=b,bootindex=1,bus=rp1',
+            '-netdev', 'user,id=n2', '-device', 'virtio-net-pci,netdev=n2,bootindex=0',
+            '-device', 'virtio-blk-pci,drive=c,bootindex=7,addr=4.3', '-boot', 'strict=on']
+        base = ['-M', 'virt', '-bios', 'none', '-nodefaults'] + d.args + devices
+        qemu = QemuQTest(self, base + ['-global', 'virtio-net-pci.romfile='])
+        want = FwCfg(qemu, base=0x10100000, scratch=0x80000000).read_file('bootorder')
+        self.assertIn(b'/pci-bridge@3,1/scsi@0/channel@0/disk@5,2\n', want)
+        qt = QTest(base + ['-accel', 'qtest'])
+        self.addCleanup(qt.close)
+        fw = FwCfg(qt, base=0x10100000, scratch=0x80000000)
+        self.assertEqual(fw.read_file('bootorder'), want)
+        # The number of harts, as QEMU's virt gives it.
+        self.assertEqual(fw.read_key(0x05, 2), b'\x01\x00')
 
 
 def device_path(dp):

@@ -201,15 +201,17 @@ class RiscvBootOrder(unittest.TestCase):
             '-netdev', 'user,id=n2', '-device', 'virtio-net-pci,netdev=n2,bootindex=0',
             '-device', 'virtio-blk-pci,drive=c,bootindex=7,addr=4.3', '-boot', 'strict=on']
         base = ['-M', 'virt', '-bios', 'none', '-nodefaults'] + d.args + devices
-        qemu = QemuQTest(self, base + ['-global', 'virtio-net-pci.romfile='])
-        want = FwCfg(qemu, base=0x10100000, scratch=0x80000000).read_file('bootorder')
+        qemu = QemuQTest(self, base + ['-smp', '2', '-global', 'virtio-net-pci.romfile='])
+        oracle = FwCfg(qemu, base=0x10100000, scratch=0x80000000)
+        want = oracle.read_file('bootorder')
         self.assertIn(b'/pci-bridge@3,1/scsi@0/channel@0/disk@5,2\n', want)
-        qt = QTest(base + ['-accel', 'qtest'])
+        qt = QTest(base + ['-smp', '2', '-accel', 'qtest'])
         self.addCleanup(qt.close)
         fw = FwCfg(qt, base=0x10100000, scratch=0x80000000)
         self.assertEqual(fw.read_file('bootorder'), want)
-        # The number of harts, as QEMU's virt gives it.
-        self.assertEqual(fw.read_key(0x05, 2), b'\x01\x00')
+        # The number of harts (FW_CFG_NB_CPUS), as QEMU's virt gives it.
+        self.assertEqual(fw.read_key(0x05, 2), b'\x02\x00')
+        self.assertEqual(fw.read_key(0x05, 2), oracle.read_key(0x05, 2))
 
 
 def device_path(dp):

@@ -205,10 +205,11 @@ class RiscvBootOrder(unittest.TestCase):
         oracle = FwCfg(qemu, base=0x10100000, scratch=0x80000000)
         want = oracle.read_file('bootorder')
         self.assertIn(b'/pci-bridge@3,1/scsi@0/channel@0/disk@5,2\n', want)
-        qt = QTest(base + ['-smp', '2', '-accel', 'qtest'])
+        qt = QTest(base + ['-smp', '2', '-accel', 'qtest', '-fw_cfg', 'name=opt/x,string=rv'])
         self.addCleanup(qt.close)
         fw = FwCfg(qt, base=0x10100000, scratch=0x80000000)
         self.assertEqual(fw.read_file('bootorder'), want)
+        self.assertEqual(fw.read_file('opt/x'), b'rv')   # -fw_cfg files reach it too
         # The number of harts (FW_CFG_NB_CPUS), as QEMU's virt gives it.
         self.assertEqual(fw.read_key(0x05, 2), b'\x02\x00')
         self.assertEqual(fw.read_key(0x05, 2), oracle.read_key(0x05, 2))

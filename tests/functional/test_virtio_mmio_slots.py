@@ -7,8 +7,10 @@ or without bus=, and the same device-tree nodes (address, interrupt number,
 node order).  QEMU fills the slots from the highest address down, so the
 first -device gets 0x0a003e00 (aarch64) or 0x10008000 (riscv64); a string
 sort of slot names used to give 0x0a000000 then 0x0a001400.
-Also: the error when every slot is taken, and a Linux guest (riscv64)
-naming the first -device's disk vda, as under QEMU."""
+Also: the error when every slot is taken, and Linux 6.1 guests naming the
+disks as under QEMU: on riscv64 the first -device is vda (the device tree
+lists the slots highest first); on aarch64 QEMU lists them lowest first, so
+the first -device, in the highest slot, becomes vdb there and here."""
 import os
 import re
 import shutil
@@ -18,6 +20,7 @@ import tempfile
 import unittest
 
 import tessera_test as tt
+from test_arm_virt import aarch64_guest_dir, linux_image as aarch64_image
 
 BOARDS = {
     'aarch64': {'link': 'tessera-system-aarch64', 'qemu': 'qemu-system-aarch64',
@@ -149,6 +152,49 @@ class Slots(unittest.TestCase):
                     # QEMU refuses the same command line.
                     q = self.run_emu(self.emulators(target)['qemu'], b['args'] + args)
                     self.assertNotEqual(q.returncode, 0, q.stderr)
+
+
+class GuestDiskNames(unittest.TestCase):
+    """Which /dev/vdX each -device virtio-blk-device becomes in Linux 6.1,
+    under Tessera and under QEMU (about a second of guest time each)."""
+    SHOW = 'for+d+in+vda+vdb;do+echo+DISK+$d+$(cat+/sys/block/$d/serial)+$(readlink+/sys/block/$d);done'
+
+    def disks(self, target, argv):
+        if target == 'riscv64':
+            guest = ['-kernel', tt.linux_image(), '-initrd',
+                     os.path.join(tt.guest_dir(), 'initramfs.cpio.gz'), '-m', '256']
+            console = 'ttyS0'
+        else:
+            guest = ['-kernel', aarch64_image(), '-initrd',
+                     os.path.join(aarch64_guest_dir(), 'initramfs.cpio.gz'), '-m', '512']
+            console = 'ttyAMA0'
+        with tempfile.TemporaryDirectory() as d:
+            args = ['-M', 'virt', '-nographic'] + guest
+            if target == 'aarch64':
+                args += ['-cpu', 'cortex-a57']
+            for i, serial in enumerate(('first', 'second')):
+                img = os.path.join(d, '%d.img' % i)
+                with open(img, 'wb') as f:
+                    f.truncate(1 << 20)
+                args += ['-drive', 'if=none,id=d%d,format=raw,file=%s' % (i, img),
+                         '-device', 'virtio-blk-device,drive=d%d,serial=%s' % (i, serial)]
+            args += ['-append', 'console=%s quiet guest.run=%s' % (console, self.SHOW)]
+            r = subprocess.run(argv + args, capture_output=True, text=True, timeout=600,
+                               stdin=subprocess.DEVNULL)
+        out = r.stdout + r.stderr
+        lines = re.findall(r'(?m)^DISK (vd[ab]) (\w+) \S+/(\w+)\.virtio_mmio/', out)
+        self.assertEqual(len(lines), 2, '%s: %s' % (argv[0], out[-3000:]))
+        return lines
+
+    def test_disk_names_match_qemu(self):
+        for target, b in BOARDS.items():
+            with self.subTest(target=target):
+                qemu = shutil.which(b['qemu'])
+                self.assertTrue(qemu, '%s not found: install %s' % (b['qemu'], b['package']))
+                got = self.disks(target, [tt.tessera_path(b['link'])])
+                self.assertEqual(got, self.disks(target, [qemu]))
+                first = 'vda' if target == 'riscv64' else 'vdb'
+                self.assertIn((first, 'first'), [(d, s) for d, s, _ in got], got)
 
 
 if __name__ == '__main__':

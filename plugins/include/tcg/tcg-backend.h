@@ -244,6 +244,16 @@ typedef struct TcgBackendOps {
     /* Index of the guest instruction of tb being executed when a helper
      * called with return address @ra (TCG_GETPC) or a slow path faulted. */
     unsigned (*find_insn)(TcgBackend *be, TcgVcpu *v, TcgTb *tb, uintptr_t ra);
+    /*
+     * Optional (backends that generate host code): from now on append a
+     * line "START SIZE tb cpuN 0xPC" to /tmp/perf-PID.map for each block
+     * compiled, so that perf attributes samples in generated code to guest
+     * blocks.  NULL: the accelerator refuses perfmap=on.
+     */
+    bool (*perfmap_open)(TcgBackend *be, GError **errp);
+    /* Optional: append @tb's generated code, one host instruction a line,
+     * to @out (-d out_asm).  NULL: the log says the backend has none. */
+    void (*dump_code)(TcgBackend *be, const TcgTb *tb, GString *out);
 } TcgBackendOps;
 
 struct TcgBackend {

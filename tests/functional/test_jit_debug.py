@@ -147,6 +147,10 @@ class OutAsm(unittest.TestCase):
         i = text.index('IN: cpu 0\n0x%016x:' % ENTRY)
         j = text.index('OUT: cpu 0 pc 0x%016x\n' % ENTRY)
         self.assertLess(i, j)
+        # The AMOs of atomic.c run as host lock-prefixed instructions.
+        self.assertTrue(re.search(r'(?m)^  0x[0-9a-f]+:  lock cmpxchg ', text), 'no lock cmpxchg')
+        self.assertTrue(re.search(r'(?m)^  0x[0-9a-f]+:  lock xadd ', text), 'no lock xadd')
+        self.assertTrue(re.search(r'(?m)^  0x[0-9a-f]+:  xchg ', text), 'no xchg')
 
     def test_interpreter_says_it_has_no_host_code(self):
         with tempfile.TemporaryDirectory() as d:

@@ -135,8 +135,8 @@ static void xg_guest_st(XGen *g, const IrOp *op)
     xg_patch_here(g, done);
 }
 
-/* Atomics: 7 arguments, the last (ra = 1) on the stack. */
-static void xg_atomic(XGen *g, const IrOp *op)
+/* Atomics through the engine: 7 arguments, the last (ra = 1) on the stack. */
+static void xg_atomic_call(XGen *g, const IrOp *op)
 {
     const uint64_t *a = op->args;
     xg_sync_globals(g);
@@ -162,6 +162,132 @@ static void xg_atomic(XGen *g, const IrOp *op)
                                                             : offsetof(TcgVcpu, atomic_rmw));
     xg_arith_ri(g, AR_ADD, true, RSP, 16);
     g->spilled = false;
+    xg_st(g, RAX, a[0]);
+}
+
+/* reg = temp @t without changing the register cache (usable on one side of
+ * a fast/slow path split; globals must be in env). */
+static void xg_ld_keep(XGen *g, int reg, uint64_t t)
+{
+    const IrTempInfo *ti = &g->ir->temps[t];
+    if (ti->kind == IR_TEMP_KIND_GLOBAL || ti->kind == IR_TEMP_KIND_LOCAL) {
+        XCacheReg *c = xg_cached(g, t);
+        int base;
+        int32_t disp;
+        if (c) {
+            xg_mov_rr(g, true, reg, c->reg);
+        } else {
+            xg_home(g, t, &base, &disp);
+            xg_rm(g, 0x8b, ti->type == IR_I64, reg, base, disp);
+        }
+        return;
+    }
+    xg_ld(g, reg, t);
+}
+
+/* A jcc back to byte offset @to. */
+static void xg_jcc_back(XGen *g, int cc, unsigned to)
+{
+    unsigned at = xg_jcc(g, cc);
+    int32_t rel = (int32_t)to - (int32_t)(at + 4);
+    memcpy(g->buf->data + at, &rel, 4);
+}
+
+/*
+ * Atomic read-modify-write and compare-and-swap of 4 or 8 bytes inline:
+ * the TLB's write comparator (which also rejects misaligned addresses, MMIO
+ * and pages holding code) guards a host lock-prefixed instruction on the
+ * guest page; anything else calls the engine's atomic_rmw / atomic_cmpxchg,
+ * which raises the architected faults.  xchg, lock xadd, and a lock
+ * cmpxchg loop for the rest (and/or/xor/min/max).  The old value ends in
+ * rax, extended per memop.
+ */
+static void xg_atomic(XGen *g, const IrOp *op)
+{
+    const uint64_t *a = op->args;
+    bool cas = op->opc == IR_OP_ATOMIC_CMPXCHG;
+    unsigned memop = (unsigned)(cas ? a[4] : a[3]);
+    int mmu = (int)(cas ? a[5] : a[4]);
+    unsigned size = ir_memop_size(memop);
+    if (size < 4) {
+        xg_atomic_call(g, op);
+        return;
+    }
+    bool w = size == 8;
+    IrAtomicOp aop = cas ? IR_ATOMIC_XCHG : (IrAtomicOp)a[5];
+    xg_sync_globals(g);
+    /* The operand the memory gets (rmw: val; cmpxchg: new) in r11. */
+    xg_ld(g, R11, cas ? a[3] : a[2]);
+    xg_ld(g, RAX, a[1]);
+    unsigned slow = xg_tlb_check(g, memop, mmu, offsetof(TcgTlbEntry, addr_write));
+    xg_rm(g, 0x8b, true, RDX, RDX, offsetof(TcgTlbEntry, addend));
+    xg_rr(g, 0x01, true, RAX, RDX);                      /* rdx = host address */
+    if (cas) {
+        xg_ld_keep(g, RAX, a[2]);
+        xg_b(g, 0xf0);
+        xg_rm(g, P_0F | 0xb1, w, R11, RDX, 0);           /* lock cmpxchg [rdx], r11 */
+    } else if (aop == IR_ATOMIC_XCHG) {
+        xg_rm(g, 0x87, w, R11, RDX, 0);                  /* xchg [rdx], r11 (locked) */
+        xg_mov_rr(g, true, RAX, R11);
+    } else if (aop == IR_ATOMIC_ADD) {
+        xg_b(g, 0xf0);
+        xg_rm(g, P_0F | 0xc1, w, R11, RDX, 0);           /* lock xadd [rdx], r11 */
+        xg_mov_rr(g, true, RAX, R11);
+    } else {
+        static const uint8_t logic[] = {
+            [IR_ATOMIC_AND] = 0x21, [IR_ATOMIC_OR] = 0x09, [IR_ATOMIC_XOR] = 0x31,
+        };
+        static const uint8_t keep_old[] = {
+            [IR_ATOMIC_SMIN] = CC_L, [IR_ATOMIC_SMAX] = CC_G,
+            [IR_ATOMIC_UMIN] = CC_B, [IR_ATOMIC_UMAX] = CC_A,
+        };
+        g_assert((unsigned)aop <= IR_ATOMIC_UMAX);
+        xg_rm(g, 0x8b, w, RAX, RDX, 0);                  /* rax = old */
+        unsigned loop = xg_pos(g);
+        if (aop <= IR_ATOMIC_XOR) {
+            xg_mov_rr(g, true, RCX, RAX);
+            xg_rr(g, logic[aop], w, R11, RCX);           /* rcx = old op val */
+        } else {
+            xg_mov_rr(g, true, RCX, R11);
+            xg_rr(g, 0x39, w, R11, RAX);                 /* cmp old, val */
+            xg_rr(g, P_0F | (0x40 + keep_old[aop]), w, RCX, RAX);  /* cmovcc rcx, rax */
+        }
+        xg_b(g, 0xf0);
+        xg_rm(g, P_0F | 0xb1, w, RCX, RDX, 0);           /* lock cmpxchg [rdx], rcx */
+        xg_jcc_back(g, CC_NE, loop);                     /* rax = what memory held */
+    }
+    if (!w) {
+        if (memop & IR_MO_SIGN) {
+            xg_rr(g, 0x63, true, RAX, RAX);              /* movsxd rax, eax */
+        } else {
+            xg_mov_rr(g, false, RAX, RAX);
+        }
+    }
+    unsigned done = xg_jmp(g);
+    xg_patch_here(g, slow);
+    xg_slow_path_begin(g);
+    xg_set_insn(g, op);
+    xg_mov_rr(g, true, RSI, RAX);
+    xg_mov_rr(g, true, RDI, R_VCPU);
+    if (cas) {
+        xg_ld_keep(g, RDX, a[2]);
+        xg_mov_rr(g, true, RCX, R11);
+        xg_movi(g, false, R8, memop);
+        xg_movi(g, false, R9, (uint32_t)mmu);
+    } else {
+        xg_mov_rr(g, true, RDX, R11);
+        xg_movi(g, false, RCX, (uint32_t)aop);
+        xg_movi(g, false, R8, memop);
+        xg_movi(g, false, R9, (uint32_t)mmu);
+    }
+    xg_arith_ri(g, AR_SUB, true, RSP, 16);
+    xg_rm(g, 0xc7, true, 0, RSP, 0);
+    xg_b4(g, 1);
+    xg_call_mem(g, R_VCPU, cas ? offsetof(TcgVcpu, atomic_cmpxchg)
+                               : offsetof(TcgVcpu, atomic_rmw));
+    xg_arith_ri(g, AR_ADD, true, RSP, 16);
+    xg_slow_path_end(g);
+    xg_patch_here(g, done);
     xg_st(g, RAX, a[0]);
 }
 

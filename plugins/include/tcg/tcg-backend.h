@@ -100,7 +100,7 @@ static inline unsigned tcg_tlb_index(uint64_t vaddr)
 
 /* ---- jump cache ---------------------------------------------------------- */
 
-#define TCG_JMP_CACHE_BITS 12
+#define TCG_JMP_CACHE_BITS 14
 #define TCG_JMP_CACHE_SIZE (1u << TCG_JMP_CACHE_BITS)
 
 /*
@@ -108,14 +108,17 @@ static inline unsigned tcg_tlb_index(uint64_t vaddr)
  * page's group of TCG_JMP_GROUP_SIZE entries (low page-number bits), then a
  * slot in the group from the offset bits, so that a page's blocks can be
  * dropped without clearing the whole cache.  Compiled code computes the
- * same: ((pc >> 6) & group mask) | (((pc >> 6) ^ pc) >> 1 & slot mask).
+ * same: ((pc >> TCG_JMP_GROUP_SHIFT) & group mask) | (((pc >> 6) ^ pc) >> 1
+ * & slot mask).
  */
-#define TCG_JMP_GROUP_BITS 6
+#define TCG_JMP_GROUP_BITS 8
 #define TCG_JMP_GROUP_SIZE (1u << TCG_JMP_GROUP_BITS)
-G_STATIC_ASSERT(TCG_PAGE_BITS == 2 * TCG_JMP_GROUP_BITS && TCG_JMP_CACHE_BITS == 12);
+#define TCG_JMP_GROUP_SHIFT (TCG_PAGE_BITS - TCG_JMP_GROUP_BITS)
+G_STATIC_ASSERT(TCG_JMP_GROUP_BITS <= TCG_PAGE_BITS && TCG_JMP_GROUP_BITS < TCG_JMP_CACHE_BITS &&
+                TCG_JMP_CACHE_BITS <= 24);
 static inline unsigned tcg_jc_group(uint64_t vaddr)
 {
-    return (unsigned)((vaddr >> TCG_JMP_GROUP_BITS) &
+    return (unsigned)((vaddr >> TCG_JMP_GROUP_SHIFT) &
                       ((TCG_JMP_CACHE_SIZE - 1) & ~(TCG_JMP_GROUP_SIZE - 1)));
 }
 

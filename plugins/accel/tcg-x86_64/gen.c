@@ -715,12 +715,7 @@ static void xg_lookup_and_goto(XGen *g, uint64_t flags)
         xg_rm(g, 0x8b, true, RAX, R_ENV, (int32_t)g->v->pc_offset);
         xg_mov_rr(g, true, RDX, RAX);
         xg_shift_ri(g, SH_SHR, true, RDX, TCG_JMP_GROUP_SHIFT);
-        if (TCG_JMP_GROUP_SHIFT == 6) {
-            xg_mov_rr(g, true, R11, RDX);
-        } else {
-            xg_mov_rr(g, true, R11, RAX);
-            xg_shift_ri(g, SH_SHR, true, R11, 6);
-        }
+        xg_mov_rr(g, true, R11, RDX);
         xg_arith_ri(g, AR_AND, false, RDX,
                     (int32_t)((TCG_JMP_CACHE_SIZE - 1) & ~(TCG_JMP_GROUP_SIZE - 1)));
         xg_rr(g, 0x31, true, RAX, R11);                  /* xor r11, rax */

@@ -108,7 +108,7 @@ static inline unsigned tcg_tlb_index(uint64_t vaddr)
  * page's group of TCG_JMP_GROUP_SIZE entries (low page-number bits), then a
  * slot in the group from the offset bits, so that a page's blocks can be
  * dropped without clearing the whole cache.  Compiled code computes the
- * same: ((pc >> TCG_JMP_GROUP_SHIFT) & group mask) | (((pc >> 6) ^ pc) >> 1
+ * same: with s = pc >> TCG_JMP_GROUP_SHIFT, (s & group mask) | ((s ^ pc) >> 1
  * & slot mask).
  */
 #define TCG_JMP_GROUP_BITS 8
@@ -124,7 +124,8 @@ static inline unsigned tcg_jc_group(uint64_t vaddr)
 
 static inline unsigned tcg_jc_hash(uint64_t pc)
 {
-    return tcg_jc_group(pc) | ((unsigned)(((pc >> 6) ^ pc) >> 1) & (TCG_JMP_GROUP_SIZE - 1));
+    return tcg_jc_group(pc) |
+           ((unsigned)(((pc >> TCG_JMP_GROUP_SHIFT) ^ pc) >> 1) & (TCG_JMP_GROUP_SIZE - 1));
 }
 
 /* ---- translation blocks -------------------------------------------------- */

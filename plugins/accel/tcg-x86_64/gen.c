@@ -82,6 +82,15 @@ static unsigned xg_tlb_check(XGen *g, unsigned memop, int mmu, size_t cmp_off)
     return xg_jcc(g, CC_NE);
 }
 
+/* Defer the slow path of the guest access @op (its TLB check jumps from
+ * @jump_at; it returns here). */
+static void xg_defer_slow(XGen *g, const IrOp *op, unsigned jump_at)
+{
+    XSlowPath sp = { .jump_at = jump_at, .resume = xg_pos(g), .op = op };
+    memcpy(sp.cache, g->cache, sizeof(sp.cache));
+    g_array_append_val(g->slow, sp);
+}
+
 static void xg_guest_ld(XGen *g, const IrOp *op)
 {
     const uint64_t *a = op->args;
@@ -92,18 +101,7 @@ static void xg_guest_ld(XGen *g, const IrOp *op)
     unsigned slow = xg_tlb_check(g, memop, mmu, offsetof(TcgTlbEntry, addr_read));
     xg_rm(g, 0x03, true, RAX, RDX, offsetof(TcgTlbEntry, addend));
     xg_load_mem(g, memop, RAX, RAX, 0);
-    unsigned done = xg_jmp(g);
-    xg_patch_here(g, slow);
-    xg_slow_path_begin(g);
-    xg_set_insn(g, op);
-    xg_mov_rr(g, true, RSI, RAX);
-    xg_mov_rr(g, true, RDI, R_VCPU);
-    xg_movi(g, false, RDX, memop);
-    xg_movi(g, false, RCX, (uint32_t)mmu);
-    xg_movi(g, false, R8, 1);
-    xg_call_mem(g, R_VCPU, offsetof(TcgVcpu, slow_ld));
-    xg_slow_path_end(g);
-    xg_patch_here(g, done);
+    xg_defer_slow(g, op, slow);
     xg_st(g, RAX, a[0]);
 }
 
@@ -120,19 +118,65 @@ static void xg_guest_st(XGen *g, const IrOp *op)
     unsigned slow = xg_tlb_check(g, memop, mmu, offsetof(TcgTlbEntry, addr_write));
     xg_rm(g, 0x03, true, RAX, RDX, offsetof(TcgTlbEntry, addend));
     xg_store_mem(g, memop, R11, RAX, 0);
-    unsigned done = xg_jmp(g);
-    xg_patch_here(g, slow);
-    xg_slow_path_begin(g);
-    xg_set_insn(g, op);
-    xg_mov_rr(g, true, RSI, RAX);
-    xg_mov_rr(g, true, RDI, R_VCPU);
-    xg_mov_rr(g, true, RDX, R11);
-    xg_movi(g, false, RCX, memop);
-    xg_movi(g, false, R8, (uint32_t)mmu);
-    xg_movi(g, false, R9, 1);
-    xg_call_mem(g, R_VCPU, offsetof(TcgVcpu, slow_st));
-    xg_slow_path_end(g);
-    xg_patch_here(g, done);
+    xg_defer_slow(g, op, slow);
+}
+
+/* Make @cache the register cache (temp_reg follows). */
+static void xg_cache_set(XGen *g, const XCacheReg *cache)
+{
+    for (unsigned i = 0; i < X86_NCACHE; i++) {
+        if (g->cache[i].temp >= 0) {
+            g->temp_reg[g->cache[i].temp] = -1;
+        }
+    }
+    memcpy(g->cache, cache, sizeof(g->cache));
+    for (unsigned i = 0; i < X86_NCACHE; i++) {
+        if (g->cache[i].temp >= 0) {
+            g->temp_reg[g->cache[i].temp] = (int8_t)i;
+        }
+    }
+}
+
+/*
+ * The deferred slow paths: address in rax (and a store's value in r11) as
+ * the TLB check left them; call the engine's slow_ld/slow_st with the
+ * cache's dirty caller-saved values home, reload them, and jump back (a
+ * load's value in rax, where the fast path leaves it).
+ */
+static void xg_emit_slow_paths(XGen *g)
+{
+    XCacheReg end[X86_NCACHE];
+    memcpy(end, g->cache, sizeof(end));
+    for (guint i = 0; i < g->slow->len; i++) {
+        const XSlowPath *sp = &g_array_index(g->slow, XSlowPath, i);
+        const uint64_t *a = sp->op->args;
+        bool load = sp->op->opc == IR_OP_GUEST_LD;
+        xg_patch_here(g, sp->jump_at);
+        xg_cache_set(g, sp->cache);
+        g->rax_temp = IR_NO_TEMP;
+        xg_slow_path_begin(g);
+        xg_set_insn(g, sp->op);
+        xg_mov_rr(g, true, RSI, RAX);
+        xg_mov_rr(g, true, RDI, R_VCPU);
+        if (load) {
+            xg_movi(g, false, RDX, (uint32_t)a[2]);
+            xg_movi(g, false, RCX, (uint32_t)a[3]);
+            xg_movi(g, false, R8, 1);
+            xg_call_mem(g, R_VCPU, offsetof(TcgVcpu, slow_ld));
+        } else {
+            xg_mov_rr(g, true, RDX, R11);
+            xg_movi(g, false, RCX, (uint32_t)a[2]);
+            xg_movi(g, false, R8, (uint32_t)a[3]);
+            xg_movi(g, false, R9, 1);
+            xg_call_mem(g, R_VCPU, offsetof(TcgVcpu, slow_st));
+        }
+        xg_slow_path_end(g);
+        unsigned back = xg_jmp(g);
+        int32_t rel = (int32_t)sp->resume - (int32_t)(back + 4);
+        memcpy(g->buf->data + back, &rel, 4);
+    }
+    xg_cache_set(g, end);
+    g->rax_temp = IR_NO_TEMP;
 }
 
 /* Atomics through the engine: 7 arguments, the last (ra = 1) on the stack. */
@@ -903,6 +947,7 @@ GByteArray *x86_gen_block(TcgVcpu *v, const IrBlock *ir, TcgTb *tb,
         .rax_temp = IR_NO_TEMP,
         .jmp_off = jmp_off,
         .aborts = g_array_new(FALSE, FALSE, sizeof(unsigned)),
+        .slow = g_array_new(FALSE, FALSE, sizeof(XSlowPath)),
     };
     for (unsigned i = 0; i <= ir->nlabels; i++) {
         g.label_pos[i] = -1;
@@ -922,7 +967,9 @@ GByteArray *x86_gen_block(TcgVcpu *v, const IrBlock *ir, TcgTb *tb,
     xg_sync_globals(&g);
     xg_exit(&g, -1);
     xg_entry_abort(&g);
+    xg_emit_slow_paths(&g);
     g_array_free(g.aborts, TRUE);
+    g_array_free(g.slow, TRUE);
     for (guint i = 0; i < g.fixups->len; i += 2) {
         unsigned at = (unsigned)g_array_index(g.fixups, uint64_t, i);
         uint64_t label = g_array_index(g.fixups, uint64_t, i + 1);

@@ -76,6 +76,7 @@ typedef struct XGen {
     unsigned rax_pos;
     uint32_t *jmp_off;       /* goto_tb rel32 offsets (X86CodeHeader) */
     GArray *aborts;          /* rel32 positions of jumps to the entry abort */
+    GArray *slow;            /* XSlowPath: guest access slow paths, emitted after the ops */
     /* Register cache (see "register cache" below). */
     XCacheReg cache[X86_NCACHE];
     int8_t *temp_reg;        /* per temp: cache index or -1 */
@@ -84,6 +85,19 @@ typedef struct XGen {
     unsigned stamp;
     bool spilled;            /* slow path: caller-saved cache regs unusable */
 } XGen;
+
+/*
+ * A guest load/store slow path emitted out of line at the end of the block
+ * (the fast path falls through without a jump over it): the rel32 of the
+ * TLB check's jump to it, where it returns to, the op, and the register
+ * cache as it was where the paths split.
+ */
+typedef struct XSlowPath {
+    unsigned jump_at;
+    unsigned resume;
+    const IrOp *op;
+    XCacheReg cache[X86_NCACHE];
+} XSlowPath;
 
 static const uint8_t xg_cc[] = {
     [IR_COND_EQ] = CC_E, [IR_COND_NE] = CC_NE, [IR_COND_LT] = CC_L, [IR_COND_GE] = CC_GE,

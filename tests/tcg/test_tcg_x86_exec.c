@@ -16,6 +16,7 @@
 #include "plugins/accel/tcg-x86_64/disas.c"
 #include "plugins/accel/tcg-x86_64/emit.c"
 #include "plugins/accel/tcg-x86_64/gen.c"
+#include "plugins/accel/tcg-x86_64/mem.c"
 #include "plugins/accel/tcg-x86_64/regs.c"
 #undef tessera_module
 

@@ -3,7 +3,8 @@
  * Internals of the x86-64 code generator shared by its files: host
  * registers and encodings, the per-block generator state (XGen), byte and
  * instruction emission (emit.c), the register cache and ops computed on
- * cached registers (regs.c); gen.c drives them op by op.
+ * cached registers (regs.c), guest memory accesses (mem.c); gen.c drives
+ * them op by op.
  */
 #ifndef TESSERA_TCG_X86_64_XGEN_H
 #define TESSERA_TCG_X86_64_XGEN_H
@@ -94,6 +95,7 @@ typedef struct XGen {
  */
 typedef struct XSlowPath {
     unsigned jump_at;
+    int addr_reg;            /* host register holding the guest address */
     unsigned resume;
     const IrOp *op;
     XCacheReg cache[X86_NCACHE];
@@ -113,6 +115,7 @@ G_GNUC_INTERNAL unsigned xg_pos(XGen *g);
 G_GNUC_INTERNAL void xg_opcode(XGen *g, unsigned opc, bool w, int reg, int index, int rm);
 G_GNUC_INTERNAL void xg_rr(XGen *g, unsigned opc, bool w, int reg, int rm);
 G_GNUC_INTERNAL void xg_rm(XGen *g, unsigned opc, bool w, int reg, int base, int32_t disp);
+G_GNUC_INTERNAL void xg_rm_idx(XGen *g, unsigned opc, bool w, int reg, int base, int index);
 G_GNUC_INTERNAL void xg_movi(XGen *g, bool w, int reg, uint64_t imm);
 G_GNUC_INTERNAL void xg_arith_ri(XGen *g, int ar, bool w, int reg, int32_t imm);
 G_GNUC_INTERNAL void xg_shift_ri(XGen *g, int sh, bool w, int reg, unsigned count);
@@ -150,5 +153,12 @@ G_GNUC_INTERNAL bool xg_binop_direct(XGen *g, IrOpcode opc, bool w, uint64_t d, 
 G_GNUC_INTERNAL bool xg_unop_direct(XGen *g, IrOpcode opc, bool w, uint64_t d, uint64_t src);
 G_GNUC_INTERNAL void xg_liveness(XGen *g);
 G_GNUC_INTERNAL bool xg_imm32(XGen *g, uint64_t t, bool w, int32_t *imm);
+/* mem.c */
+G_GNUC_INTERNAL void xg_load_mem(XGen *g, unsigned memop, int reg, int base, int32_t disp);
+G_GNUC_INTERNAL void xg_store_mem(XGen *g, unsigned memop, int reg, int base, int32_t disp);
+G_GNUC_INTERNAL void xg_guest_ld(XGen *g, const IrOp *op);
+G_GNUC_INTERNAL void xg_guest_st(XGen *g, const IrOp *op);
+G_GNUC_INTERNAL void xg_atomic(XGen *g, const IrOp *op);
+G_GNUC_INTERNAL void xg_emit_slow_paths(XGen *g);
 
 #endif

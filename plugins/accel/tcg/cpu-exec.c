@@ -123,10 +123,8 @@ static void log_cpu_state(TcgVcpuState *v, TcgTb *tb)
 
 static void handle_requests(TcgVcpuState *v)
 {
-    int req = __atomic_exchange_n(&v->requests, 0, __ATOMIC_SEQ_CST);
-    if (req & TCG_REQ_TLB_FLUSH) {
-        tcg_tlb_flush_local(v);
-    }
+    tcg_tlb_process_requests(v);
+    int req = __atomic_fetch_and(&v->requests, ~TCG_REQ_TB_FLUSH, __ATOMIC_SEQ_CST);
     if (req & TCG_REQ_TB_FLUSH) {
         tcg_tb_flush_vcpu(v);
     }
@@ -208,9 +206,13 @@ static void cpu_exec_loop(TcgVcpuState *v)
 static void cpu_exec(TcgVcpuState *v)
 {
     const TcgCpuOps *ops = v->pub.ops;
+    /* In code from here: broadcast TLB maintenance waits for this vCPU
+     * (the loop applies requests before each block). */
+    tcg_vcpu_enter_code(v);
     for (;;) {
         if (sigsetjmp(v->jmp_env, 0) == 0) {
             cpu_exec_loop(v);
+            tcg_vcpu_leave_code(v);
             return;
         }
         /* Unwound from raise_exception / loop_exit. */
@@ -296,12 +298,20 @@ void tcg_pause_all(void *opaque)
     g_mutex_lock(&a->run_lock);
     a->running = false;
     unsigned self = 0;
+    TcgVcpuState *self_v = NULL;
     for (guint i = 0; i < a->vcpus->len; i++) {
         TcgVcpuState *v = g_ptr_array_index(a->vcpus, i);
         tcg_cpu_exit(v->pub.cpu);
         if (v->thread == g_thread_self() && !v->parked) {
             self = 1;       /* a vCPU pausing the VM parks once it returns */
+            self_v = v;
         }
+    }
+    /* A vCPU waiting here runs no guest code: broadcast TLB maintenance
+     * by the others must not wait for it (they wait to park). */
+    bool self_in_code = self_v && __atomic_load_n(&self_v->in_code, __ATOMIC_RELAXED);
+    if (self_in_code) {
+        tcg_vcpu_leave_code(self_v);
     }
     g_cond_broadcast(&a->run_cond);
     /* vCPUs may be waiting for the device lock in MMIO dispatch. */
@@ -318,6 +328,9 @@ void tcg_pause_all(void *opaque)
     g_mutex_unlock(&a->run_lock);
     while (depth--) {
         devlock_lock();
+    }
+    if (self_in_code) {
+        tcg_vcpu_enter_code(self_v);
     }
 }
 
@@ -340,6 +353,7 @@ void tcg_reset_all(void *opaque)
         tcg_tlb_flush_local(v);
         tcg_tb_flush_vcpu(v);
         __atomic_store_n(&v->requests, 0, __ATOMIC_SEQ_CST);
+        tcg_tlb_reset_requests(v);
         v->exception_pending = false;
         v->pub.cpu->exit_request = 0;
         if (v->pub.ops->reset) {

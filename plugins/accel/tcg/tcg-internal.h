@@ -155,7 +155,25 @@ typedef struct TcgTlbSet {
 enum {
     TCG_REQ_TLB_FLUSH = 1 << 0,
     TCG_REQ_TB_FLUSH = 1 << 1,
+    TCG_REQ_TLB_QUEUE = 1 << 2,   /* TcgVcpuState.flush_q holds operations */
 };
+
+/* One TLB operation broadcast to another vCPU (see tlb.c, "broadcast"). */
+typedef enum {
+    TCG_FLUSH_ALL,
+    TCG_FLUSH_PAGE,          /* @value: the virtual address, every address space */
+    TCG_FLUSH_TAG,           /* tag & @mask == @value, keeping globals if asked */
+} TcgFlushKind;
+
+typedef struct TcgFlushOp {
+    TcgFlushKind kind;
+    bool keep_global;
+    uint64_t value;
+    uint64_t mask;
+} TcgFlushOp;
+
+/* Queued operations per target vCPU; past this the target flushes all. */
+#define TCG_FLUSH_QUEUE 16
 
 struct TcgVcpuState {
     TcgVcpu pub;             /* first: TcgVcpu * converts to TcgVcpuState * */
@@ -177,6 +195,23 @@ struct TcgVcpuState {
     sigjmp_buf jmp_env;
     bool exception_pending;
     volatile int requests;   /* TCG_REQ_* from other threads */
+    /*
+     * Synchronous broadcast TLB maintenance (protocol in tlb.c and
+     * docs/architecture.md): issuers queue operations under flush_lock and
+     * bump flush_posted; this vCPU applies them and publishes flush_acked,
+     * broadcasting flush_cond when flush_waiters is non-zero.  in_code is
+     * set while the thread may run guest code without first looking at
+     * requests (cleared while halted, parked or waiting for the device lock).
+     */
+    GMutex flush_lock;
+    GCond flush_cond;
+    TcgFlushOp flush_q[TCG_FLUSH_QUEUE];
+    unsigned flush_n;
+    bool flush_overflow;
+    uint64_t flush_posted;
+    uint64_t flush_acked;
+    int flush_waiters;
+    int in_code;
     GPtrArray *retired;      /* invalidated blocks to free (under tb_lock) */
     volatile int has_retired;
 
@@ -258,6 +293,16 @@ void tcg_tlb_set_tag(TcgVcpuState *v, uint64_t tag, uint64_t global_mask);
 /* Flush the address spaces whose tag & @mask == @value, keeping global
  * entries when @keep_global. */
 void tcg_tlb_flush_tag(TcgVcpuState *v, uint64_t value, uint64_t mask, bool keep_global);
+/* Apply the TLB requests other threads posted (TCG_REQ_TLB_FLUSH,
+ * TCG_REQ_TLB_QUEUE) and acknowledge them: on the vCPU's own thread, outside
+ * translated code or inside a helper (it frees nothing). */
+void tcg_tlb_process_requests(TcgVcpuState *v);
+/* Mark the vCPU in or out of guest code (see TcgVcpuState.in_code);
+ * entering processes pending TLB requests. */
+void tcg_vcpu_leave_code(TcgVcpuState *v);
+void tcg_vcpu_enter_code(TcgVcpuState *v);
+/* Drop queued broadcast operations (system reset, vCPUs stopped). */
+void tcg_tlb_reset_requests(TcgVcpuState *v);
 /* The jump cache compiled code may probe (NULL: none). */
 static inline TcgTb **tcg_active_jmp_cache(TcgVcpuState *v, bool allowed)
 {

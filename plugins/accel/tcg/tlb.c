@@ -103,6 +103,8 @@ static void set_flush_non_global(TcgVcpuState *v, TcgTlbSet *s)
 
 void tcg_tlb_flush_local(TcgVcpuState *v)
 {
+    /* Counted with -d mmu (grep "tlb: full flush"). */
+    log_mask(LOG_MMU, "cpu %u: tlb: full flush\n", v->index);
     for (unsigned i = 0; i < v->nsets; i++) {
         TcgTlbSet *s = v->sets[i];
         set_flush(v, s);
@@ -149,6 +151,8 @@ void tcg_tlb_flush_page_local(TcgVcpuState *v, uint64_t vaddr)
 
 void tcg_tlb_flush_tag(TcgVcpuState *v, uint64_t value, uint64_t mask, bool keep_global)
 {
+    log_mask(LOG_MMU, "cpu %u: tlb: tag flush 0x%" PRIx64 "/0x%" PRIx64 "%s\n", v->index, value,
+             mask, keep_global ? " (non-global)" : "");
     for (unsigned i = 0; i < v->nsets; i++) {
         TcgTlbSet *s = v->sets[i];
         if (!s->live || (s->tag & mask) != value) {
@@ -237,6 +241,7 @@ void tcg_tlb_set_tag(TcgVcpuState *v, uint64_t tag, uint64_t global_mask)
             victim = s;
         }
     }
+    log_mask(LOG_MMU, "cpu %u: tlb: new tag 0x%" PRIx64 "\n", v->index, tag);
     TcgAccel *a = v->accel;
     g_mutex_lock(&a->tb_lock);
     if (v->nsets < TCG_TLB_TAG_SETS && (!victim || victim->live)) {
@@ -266,6 +271,8 @@ bool tcg_tlb_init(TcgVcpuState *v)
     v->sets[0] = s;
     v->nsets = 1;
     set_activate(v, s);
+    g_mutex_init(&v->flush_lock);
+    g_cond_init(&v->flush_cond);
     return true;
 }
 
@@ -287,6 +294,8 @@ void tcg_tlb_destroy(TcgVcpuState *v)
         v->pub.tlb[m] = NULL;
     }
     v->pub.jmp_cache = NULL;
+    g_mutex_clear(&v->flush_lock);
+    g_cond_clear(&v->flush_cond);
 }
 
 void tcg_tlb_mark_code_page_locked(TcgAccel *a, uint64_t page)
@@ -519,11 +528,27 @@ static void transaction_failed(TcgVcpuState *v, uint64_t vaddr, uint64_t paddr, 
     }
 }
 
+/* Waiting for the device lock the vCPU runs no guest code: broadcast TLB
+ * maintenance does not wait for it, and it applies what was posted before
+ * going on (the access in progress keeps the translation it already has,
+ * like a store already issued). */
+static void vcpu_devlock_lock(TcgVcpuState *v)
+{
+    bool was = __atomic_load_n(&v->in_code, __ATOMIC_RELAXED);
+    if (was) {
+        tcg_vcpu_leave_code(v);
+    }
+    devlock_lock();
+    if (was) {
+        tcg_vcpu_enter_code(v);
+    }
+}
+
 static uint64_t mmio_read(TcgVcpuState *v, uint64_t vaddr, uint64_t paddr, unsigned size,
                           TcgAccessType access, int mmu, uintptr_t ra)
 {
     uint64_t val = 0;
-    devlock_lock();
+    vcpu_devlock_lock(v);
     MemTxResult r = address_space_read(v->pub.cpu->as, paddr, &val, size);
     devlock_unlock();
     if (r != MEMTX_OK) {
@@ -536,7 +561,7 @@ static uint64_t mmio_read(TcgVcpuState *v, uint64_t vaddr, uint64_t paddr, unsig
 static void mmio_write(TcgVcpuState *v, uint64_t vaddr, uint64_t paddr, uint64_t val,
                        unsigned size, int mmu, uintptr_t ra)
 {
-    devlock_lock();
+    vcpu_devlock_lock(v);
     MemTxResult r = address_space_write(v->pub.cpu->as, paddr, val, size);
     devlock_unlock();
     if (r != MEMTX_OK) {
@@ -790,13 +815,13 @@ static uint64_t do_atomic(TcgVcpuState *v, uint64_t vaddr, int op, uint64_t cmp,
         }
     } else {
         CPUState *cpu = v->pub.cpu;
-        devlock_lock();
+        vcpu_devlock_lock(v);
         old = 0;
         MemTxResult r = address_space_read(cpu->as, t.paddr, &old, size);
         if (r != MEMTX_OK) {
             devlock_unlock();
             transaction_failed(v, vaddr, t.paddr, size, TCG_ACCESS_WRITE, mmu, r, ra);
-            devlock_lock();
+            vcpu_devlock_lock(v);
         }
         old &= mask;
         uint64_t nv = op < 0 ? ((old == (cmp & mask)) ? val : old)
@@ -967,30 +992,198 @@ static void eng_tlb_flush_tag(CPUState *cpu, uint64_t value, uint64_t mask, bool
     tcg_tlb_flush_tag(vstate(cpu), value, mask, keep_global);
 }
 
-static void request_all(CPUState *self, int req)
+/* ---- synchronous broadcast maintenance ------------------------------------------ */
+
+/*
+ * Protocol (docs/architecture.md, "Synchronous broadcast TLB maintenance"):
+ * the issuer queues the operation on every other vCPU (flush_lock,
+ * flush_posted), sets TCG_REQ_TLB_QUEUE and kicks it, applies the operation
+ * to itself, then waits until each target has acknowledged (flush_acked
+ * reached the posted number) or is out of guest code (in_code clear: it
+ * applies its queue before it next runs guest code, see
+ * tcg_vcpu_enter_code).  Deadlock avoidance: no wait when the issuer holds
+ * the device lock; an issuer applies its own queue while it waits (two
+ * vCPUs broadcasting at once); vCPUs waiting for the device lock or for a
+ * pause count as out of code; and the wait is bounded
+ * (TCG_FLUSH_SYNC_TIMEOUT_US, logged with -d mmu).
+ */
+#define TCG_FLUSH_SYNC_TIMEOUT_US (2 * G_TIME_SPAN_SECOND)
+
+static void apply_op(TcgVcpuState *v, const TcgFlushOp *op)
 {
-    TcgAccel *a = vstate(self)->accel;
-    for (guint i = 0; i < a->vcpus->len; i++) {
-        TcgVcpuState *o = g_ptr_array_index(a->vcpus, i);
-        if (o == vstate(self)) {
+    switch (op->kind) {
+    case TCG_FLUSH_ALL:
+        tcg_tlb_flush_local(v);
+        break;
+    case TCG_FLUSH_PAGE:
+        tcg_tlb_flush_page_local(v, op->value);
+        break;
+    case TCG_FLUSH_TAG:
+        tcg_tlb_flush_tag(v, op->value, op->mask, op->keep_global);
+        break;
+    }
+}
+
+static void wake_waiters(TcgVcpuState *v)
+{
+    if (__atomic_load_n(&v->flush_waiters, __ATOMIC_SEQ_CST)) {
+        g_mutex_lock(&v->flush_lock);
+        g_cond_broadcast(&v->flush_cond);
+        g_mutex_unlock(&v->flush_lock);
+    }
+}
+
+void tcg_tlb_process_requests(TcgVcpuState *v)
+{
+    const int bits = TCG_REQ_TLB_FLUSH | TCG_REQ_TLB_QUEUE;
+    int req = __atomic_fetch_and(&v->requests, ~bits, __ATOMIC_SEQ_CST) & bits;
+    if (!req) {
+        return;
+    }
+    if (req & TCG_REQ_TLB_FLUSH) {
+        tcg_tlb_flush_local(v);
+    }
+    if (!(req & TCG_REQ_TLB_QUEUE)) {
+        return;
+    }
+    TcgFlushOp ops[TCG_FLUSH_QUEUE];
+    g_mutex_lock(&v->flush_lock);
+    unsigned n = v->flush_n;
+    bool all = v->flush_overflow;
+    uint64_t seq = v->flush_posted;
+    memcpy(ops, v->flush_q, n * sizeof(ops[0]));
+    v->flush_n = 0;
+    v->flush_overflow = false;
+    g_mutex_unlock(&v->flush_lock);
+    if (all) {
+        tcg_tlb_flush_local(v);
+    } else {
+        for (unsigned i = 0; i < n; i++) {
+            apply_op(v, &ops[i]);
+        }
+    }
+    g_mutex_lock(&v->flush_lock);
+    if (seq > v->flush_acked) {
+        __atomic_store_n(&v->flush_acked, seq, __ATOMIC_RELEASE);
+    }
+    g_cond_broadcast(&v->flush_cond);
+    g_mutex_unlock(&v->flush_lock);
+}
+
+void tcg_vcpu_leave_code(TcgVcpuState *v)
+{
+    __atomic_store_n(&v->in_code, 0, __ATOMIC_SEQ_CST);
+    wake_waiters(v);
+}
+
+void tcg_vcpu_enter_code(TcgVcpuState *v)
+{
+    /* Pairs with broadcast(): it posts then reads in_code; this sets
+     * in_code then reads requests.  One of the two sees the other. */
+    __atomic_store_n(&v->in_code, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&v->requests, __ATOMIC_SEQ_CST) & (TCG_REQ_TLB_FLUSH | TCG_REQ_TLB_QUEUE)) {
+        tcg_tlb_process_requests(v);
+    }
+}
+
+void tcg_tlb_reset_requests(TcgVcpuState *v)
+{
+    g_mutex_lock(&v->flush_lock);
+    v->flush_n = 0;
+    v->flush_overflow = false;
+    __atomic_store_n(&v->flush_acked, v->flush_posted, __ATOMIC_RELEASE);
+    g_cond_broadcast(&v->flush_cond);
+    g_mutex_unlock(&v->flush_lock);
+}
+
+/* Wait until @o acknowledged @seq or left guest code (see above). */
+static void wait_for_ack(TcgVcpuState *me, bool on_own_thread, TcgVcpuState *o, uint64_t seq,
+                         gint64 deadline)
+{
+    __atomic_fetch_add(&o->flush_waiters, 1, __ATOMIC_SEQ_CST);
+    g_mutex_lock(&o->flush_lock);
+    while (__atomic_load_n(&o->flush_acked, __ATOMIC_ACQUIRE) < seq &&
+           __atomic_load_n(&o->in_code, __ATOMIC_SEQ_CST)) {
+        if (on_own_thread && (__atomic_load_n(&me->requests, __ATOMIC_SEQ_CST) &
+                              (TCG_REQ_TLB_FLUSH | TCG_REQ_TLB_QUEUE))) {
+            /* Another vCPU broadcasts too and waits for us. */
+            g_mutex_unlock(&o->flush_lock);
+            tcg_tlb_process_requests(me);
+            g_mutex_lock(&o->flush_lock);
             continue;
         }
-        __atomic_fetch_or(&o->requests, req, __ATOMIC_SEQ_CST);
+        gint64 now = g_get_monotonic_time();
+        if (now >= deadline) {
+            log_mask(LOG_MMU, "cpu %u: tlb: cpu %u did not acknowledge a broadcast flush\n",
+                     me->index, o->index);
+            break;
+        }
+        /* Short slices: a vCPU leaving code wakes us, but a broadcast
+         * posted to us by another issuer only shows up in requests. */
+        g_cond_wait_until(&o->flush_cond, &o->flush_lock, MIN(now + 500, deadline));
+    }
+    g_mutex_unlock(&o->flush_lock);
+    __atomic_fetch_sub(&o->flush_waiters, 1, __ATOMIC_SEQ_CST);
+}
+
+static void broadcast(CPUState *cpu, const TcgFlushOp *op)
+{
+    TcgVcpuState *me = vstate(cpu);
+    TcgAccel *a = me->accel;
+    bool own = me->thread == g_thread_self();
+    guint n = a->vcpus->len;
+    uint64_t *seqs = g_newa(uint64_t, n);
+    for (guint i = 0; i < n; i++) {
+        TcgVcpuState *o = g_ptr_array_index(a->vcpus, i);
+        seqs[i] = 0;
+        if (o == me && own) {
+            continue;
+        }
+        g_mutex_lock(&o->flush_lock);
+        if (o->flush_n < TCG_FLUSH_QUEUE) {
+            o->flush_q[o->flush_n++] = *op;
+        } else {
+            o->flush_overflow = true;
+        }
+        seqs[i] = ++o->flush_posted;
+        g_mutex_unlock(&o->flush_lock);
+        __atomic_fetch_or(&o->requests, TCG_REQ_TLB_QUEUE, __ATOMIC_SEQ_CST);
         tcg_cpu_exit(o->pub.cpu);
+    }
+    if (own) {
+        apply_op(me, op);
+        /* Issuers waiting for us re-check their own queue. */
+        wake_waiters(me);
+    }
+    if (devlock_held()) {
+        /* Targets may wait for this lock; they flush before their next
+         * block (kicked) or before re-entering guest code. */
+        return;
+    }
+    gint64 deadline = g_get_monotonic_time() + TCG_FLUSH_SYNC_TIMEOUT_US;
+    for (guint i = 0; i < n; i++) {
+        TcgVcpuState *o = g_ptr_array_index(a->vcpus, i);
+        if (seqs[i]) {
+            wait_for_ack(me, own, o, seqs[i], deadline);
+        }
     }
 }
 
 static void eng_tlb_flush_all_cpus(CPUState *cpu)
 {
-    request_all(cpu, TCG_REQ_TLB_FLUSH);
-    tcg_tlb_flush_local(vstate(cpu));
+    broadcast(cpu, &(TcgFlushOp){ .kind = TCG_FLUSH_ALL });
 }
 
 static void eng_tlb_flush_page_all_cpus(CPUState *cpu, uint64_t vaddr)
 {
-    /* Other vCPUs flush everything: simpler than queueing pages. */
-    request_all(cpu, TCG_REQ_TLB_FLUSH);
-    tcg_tlb_flush_page_local(vstate(cpu), vaddr);
+    broadcast(cpu, &(TcgFlushOp){ .kind = TCG_FLUSH_PAGE, .value = vaddr });
+}
+
+static void eng_tlb_flush_tag_all_cpus(CPUState *cpu, uint64_t value, uint64_t mask,
+                                       bool keep_global)
+{
+    broadcast(cpu, &(TcgFlushOp){ .kind = TCG_FLUSH_TAG, .value = value, .mask = mask,
+                                  .keep_global = keep_global });
 }
 
 static void eng_tb_invalidate_phys_range(CPUState *cpu, uint64_t paddr, uint64_t len)
@@ -1028,4 +1221,5 @@ const TcgEngineOps tcg_engine_ops = {
     .debug_stop_before = tcg_debug_stop_before,
     .tlb_set_tag = eng_tlb_set_tag,
     .tlb_flush_tag = eng_tlb_flush_tag,
+    .tlb_flush_tag_all_cpus = eng_tlb_flush_tag_all_cpus,
 };

@@ -148,6 +148,7 @@ enum {
 #define HCR_VF (1ull << 6)
 #define HCR_VI (1ull << 7)
 #define HCR_VSE (1ull << 8)
+#define HCR_FB (1ull << 9)
 #define HCR_DC (1ull << 12)
 #define HCR_TWI (1ull << 13)
 #define HCR_TWE (1ull << 14)
@@ -193,7 +194,8 @@ enum {
 
 /*
  * MMU indexes (translation regimes cached separately by the engine's TLB).
- * TTBR/TCR/SCTLR/MAIR writes flush the TLB (entries carry no ASID).
+ * The engine's address-space tag (arm_tlb_tag) names the ASIDs and the VMID
+ * the entries belong to; see "ASID/VMID-tagged TLB" in docs/architecture.md.
  */
 enum {
     ARM_MMUIDX_E10_0 = 0,      /* EL1&0 regime, EL0 access */
@@ -218,6 +220,7 @@ typedef enum {
 
 typedef struct ARMTranslation {
     uint64_t paddr;
+    bool global;               /* valid for every ASID (nG clear, or no ASID) */
     int prot;                  /* ARM_PROT_* for the accessing EL */
     int lg_page;               /* log2 of the mapping size */
     uint8_t attrs;             /* MAIR attribute byte of the mapping */
@@ -321,9 +324,9 @@ typedef struct CPUARMState {
     uint64_t actlr_el[3];
     uint64_t csselr_el1;
     uint64_t mdscr_el1;
-    /* Breakpoint and watchpoint registers (2 of each, as ID_AA64DFR0
-     * says), debug.c. */
-    uint64_t dbgbvr[2], dbgbcr[2], dbgwvr[2], dbgwcr[2];
+    /* Breakpoint and watchpoint registers (ARM_NUM_BRPS / ARM_NUM_WRPS,
+     * as ID_AA64DFR0 says), debug.c. */
+    uint64_t dbgbvr[6], dbgbcr[6], dbgwvr[4], dbgwcr[4];
     /* Software step: bit 0 set while the stepped instruction runs (PSTATE.SS
      * already 0), bit 1: it is a load-exclusive (ESR EX). */
     uint32_t ss_stepped;
@@ -492,8 +495,12 @@ static inline int arm_highest_el(const ARMCPU *cpu)
 
 /* ---- debug.c: self-hosted debug ------------------------------------------------ */
 
-#define ARM_NUM_BRPS 2
-#define ARM_NUM_WRPS 2
+/* Every model: 6 breakpoints, the last 2 context-aware, 4 watchpoints
+ * (the Cortex-A53/A57/A72's numbers; ID_AA64DFR0 BRPs = 5, CTX_CMPs = 1,
+ * WRPs = 3).  sysreg.def has a row per register. */
+#define ARM_NUM_BRPS 6
+#define ARM_NUM_CTX_CMPS 2
+#define ARM_NUM_WRPS 4
 /* EL debug exceptions are taken to (2 with HCR_EL2.TGE or MDCR_EL2.TDE). */
 unsigned arm_debug_target_el(const ARMCPU *cpu);
 /* Debug exceptions may be generated at the current EL (OS lock, KDE, D). */
@@ -571,6 +578,32 @@ bool arm_mmu_translate_s1(ARMCPU *cpu, uint64_t vaddr, ARMAccessType access, int
 bool arm_stage2_enabled(const ARMCPU *cpu);
 /* The EL an mmu index belongs to (0, 1 or 2). */
 unsigned arm_mmu_idx_el(int mmu_idx);
+
+/*
+ * The engine's TLB address-space tag: the EL1&0 ASID, the VMID, the EL2&0
+ * ASID (with HCR_EL2.E2H) and HCR_EL2.{VM,DC,TGE}.  Global entries carry
+ * over between tags with the same VMID and flags.
+ */
+#define ARM_TAG_ASID1_SHIFT 0
+#define ARM_TAG_VMID_SHIFT 16
+#define ARM_TAG_ASID2_SHIFT 32
+#define ARM_TAG_FLAGS_SHIFT 48
+#define ARM_TAG_ASID1_MASK (0xffffull << ARM_TAG_ASID1_SHIFT)
+#define ARM_TAG_VMID_MASK (0xffffull << ARM_TAG_VMID_SHIFT)
+#define ARM_TAG_ASID2_MASK (0xffffull << ARM_TAG_ASID2_SHIFT)
+#define ARM_TAG_FLAGS_MASK (0x7ull << ARM_TAG_FLAGS_SHIFT)
+#define ARM_TAG_GLOBAL_MASK (ARM_TAG_VMID_MASK | ARM_TAG_FLAGS_MASK)
+uint64_t arm_tlb_tag(const ARMCPU *cpu);
+/* The ASID of regime @r (1: EL1&0; 2: EL2&0, 0 without E2H) as the TLB
+ * uses it, and @asid cut to the width TCR_ELr.AS selects. */
+uint64_t arm_tlb_asid(const ARMCPU *cpu, unsigned r);
+uint64_t arm_tlb_asid_width(const ARMCPU *cpu, unsigned r, uint64_t asid);
+uint64_t arm_tlb_vmid(const ARMCPU *cpu);
+/* Tell the engine the current tag (after TTBR/TCR/VTTBR/HCR changes). */
+void arm_tlb_update_tag(ARMCPU *cpu);
+/* A TTBR/TCR/VTTBR/VTCR at env offset @off changed from @old (the new
+ * value is stored): flush what the change makes stale, update the tag. */
+void arm_tlb_mmu_reg_changed(ARMCPU *cpu, ptrdiff_t off, uint64_t old);
 
 /* ---- sysreg.c ------------------------------------------------------------------ */
 

@@ -19,11 +19,13 @@
  */
 #include "kernel/log.h"
 #include "plugins/cpu/arm/cpu.h"
+#include "tcg/tcg-cpu.h"
 
 #define PA_BITS 48
 #define DESC_VALID 1ull
 #define DESC_TABLE 2ull
 #define DESC_AF (1ull << 10)
+#define DESC_NG (1ull << 11)
 #define DESC_AP1 (1ull << 6)   /* EL0 access; stage 2: S2AP[0] read */
 #define DESC_AP2 (1ull << 7)   /* read-only; stage 2: S2AP[1] write */
 #define DESC_PXN (1ull << 53)
@@ -399,6 +401,7 @@ bool arm_mmu_translate_s1(ARMCPU *cpu, uint64_t vaddr, ARMAccessType access, int
             return fault_out(fault, FSC_ADDR_SIZE + 0, false, false, 0);
         }
         out->paddr = vaddr;
+        out->global = true;
         out->prot = ARM_PROT_READ | ARM_PROT_WRITE | ARM_PROT_EXEC;
         out->lg_page = 12;
         out->attrs = 0;
@@ -414,6 +417,8 @@ bool arm_mmu_translate_s1(ARMCPU *cpu, uint64_t vaddr, ARMAccessType access, int
         return false;
     }
     out->paddr = o.oa;
+    /* nG (bit 11); the EL2 regime without E2H has no ASIDs. */
+    out->global = mmu_idx == ARM_MMUIDX_E2 || !(o.desc & DESC_NG);
     out->lg_page = (int)o.shift;
     out->prot = stage1_prot(cpu, mmu_idx, &o, sctlr);
     out->guarded = cpu->bti && ((o.desc >> 50) & 1);
@@ -446,6 +451,92 @@ bool arm_mmu_translate(ARMCPU *cpu, uint64_t vaddr, ARMAccessType access, int mm
         out->lg_page = 30;
     }
     return true;
+}
+
+/* ---- TLB tags ------------------------------------------------------------------- */
+
+uint64_t arm_tlb_asid_width(const ARMCPU *cpu, unsigned r, uint64_t asid)
+{
+    /* 16-bit ASIDs need ID_AA64MMFR0_EL1.ASIDBits == 2 and TCR.AS. */
+    bool wide = ((cpu->id.id_aa64mmfr0 >> 4) & 0xf) == 2 && ((cpu->env.tcr_el[r] >> 36) & 1);
+    return asid & (wide ? 0xffff : 0xff);
+}
+
+uint64_t arm_tlb_asid(const ARMCPU *cpu, unsigned r)
+{
+    const CPUARMState *env = &cpu->env;
+    if (r == 2 && !arm_e2h(cpu)) {
+        return 0;
+    }
+    /* TCR.A1 (bit 22): TTBR1 holds the ASID. */
+    uint64_t ttbr = ((env->tcr_el[r] >> 22) & 1) ? env->ttbr1_el[r] : env->ttbr0_el[r];
+    return arm_tlb_asid_width(cpu, r, ttbr >> 48);
+}
+
+uint64_t arm_tlb_vmid(const ARMCPU *cpu)
+{
+    /* ID_AA64MMFR1_EL1.VMIDBits is 0: 8-bit VMIDs. */
+    return cpu->has_el2 ? (cpu->env.vttbr_el2 >> 48) & 0xff : 0;
+}
+
+uint64_t arm_tlb_tag(const ARMCPU *cpu)
+{
+    uint64_t hcr = cpu->has_el2 ? cpu->env.hcr_el2 : 0;
+    uint64_t flags = (hcr & HCR_VM ? 1 : 0) | (hcr & HCR_DC ? 2 : 0) | (hcr & HCR_TGE ? 4 : 0);
+    return (arm_tlb_asid(cpu, 1) << ARM_TAG_ASID1_SHIFT) |
+           (arm_tlb_vmid(cpu) << ARM_TAG_VMID_SHIFT) |
+           (arm_tlb_asid(cpu, 2) << ARM_TAG_ASID2_SHIFT) | (flags << ARM_TAG_FLAGS_SHIFT);
+}
+
+void arm_tlb_update_tag(ARMCPU *cpu)
+{
+    if (cpu->engine) {
+        cpu->engine->tlb_set_tag(arm_cs(cpu), arm_tlb_tag(cpu), ARM_TAG_GLOBAL_MASK);
+    }
+}
+
+#define OFF(f) ((ptrdiff_t)offsetof(CPUARMState, f))
+
+/*
+ * Entries are tagged with the ASID (and VMID), not with the table base:
+ * as the architecture allows, a TTBR write that changes the ASID flushes
+ * nothing, and neither does a new base in the TTBR that does not hold the
+ * ASID (TCR.A1 names the other: Linux switches TTBR1's ASID, then TTBR0).
+ * A new base with an unchanged ASID in the TTBR that holds it (or any new
+ * base in a regime without ASIDs) flushes everything, for software that reuses an
+ * ASID without TLBI; so do TCR, VTCR and a new VTTBR base under the same
+ * VMID (that VMID's address spaces).
+ */
+void arm_tlb_mmu_reg_changed(ARMCPU *cpu, ptrdiff_t off, uint64_t old)
+{
+    const CPUARMState *env = &cpu->env;
+    const uint64_t asid_field = 0xffffull << 48;
+    bool flush = false;
+    for (unsigned r = 1; r <= 2; r++) {
+        bool is0 = off == OFF(ttbr0_el[r]), is1 = off == OFF(ttbr1_el[r]);
+        if (!is0 && !is1) {
+            continue;
+        }
+        uint64_t now = is0 ? env->ttbr0_el[r] : env->ttbr1_el[r];
+        bool has_asid = r == 1 || arm_e2h(cpu);
+        bool holds_asid = has_asid && (((env->tcr_el[r] >> 22) & 1) ? is1 : is0);
+        bool new_base = (old ^ now) & ~asid_field, new_asid = (old ^ now) & asid_field;
+        if (new_base && (has_asid ? holds_asid && !new_asid : true)) {
+            flush = true;
+        }
+    }
+    if (off == OFF(tcr_el[1]) || off == OFF(tcr_el[2]) || off == OFF(vtcr_el2)) {
+        flush = true;
+    }
+    if (off == OFF(vttbr_el2) && !((old ^ env->vttbr_el2) & asid_field) && cpu->engine) {
+        /* New stage-2 tables for the same VMID. */
+        cpu->engine->tlb_flush_tag(arm_cs(cpu), arm_tlb_vmid(cpu) << ARM_TAG_VMID_SHIFT,
+                                   ARM_TAG_VMID_MASK, false);
+    }
+    if (flush && cpu->engine) {
+        cpu->engine->tlb_flush(arm_cs(cpu));
+    }
+    arm_tlb_update_tag(cpu);
 }
 
 bool arm_cpu_debug_translate(CPUState *cs, uint64_t vaddr, uint64_t *paddr)

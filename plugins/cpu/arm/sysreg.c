@@ -33,10 +33,38 @@ static void flush_tlb(ARMCPU *cpu)
     }
 }
 
-static void flush_tlb_all_cpus(ARMCPU *cpu)
+/* Flush everything, on this vCPU or (@is: inner shareable) on all. */
+static void flush_all(ARMCPU *cpu, bool is)
 {
     if (cpu->engine) {
-        cpu->engine->tlb_flush_all_cpus(arm_cs(cpu));
+        if (is) {
+            cpu->engine->tlb_flush_all_cpus(arm_cs(cpu));
+        } else {
+            cpu->engine->tlb_flush(arm_cs(cpu));
+        }
+    }
+}
+
+/* Flush the address spaces whose tag & @mask == @value (see arm_tlb_tag). */
+static void flush_tag(ARMCPU *cpu, bool is, uint64_t value, uint64_t mask, bool keep_global)
+{
+    if (cpu->engine) {
+        if (is) {
+            cpu->engine->tlb_flush_tag_all_cpus(arm_cs(cpu), value, mask, keep_global);
+        } else {
+            cpu->engine->tlb_flush_tag(arm_cs(cpu), value, mask, keep_global);
+        }
+    }
+}
+
+static void flush_page(ARMCPU *cpu, bool is, uint64_t va)
+{
+    if (cpu->engine) {
+        if (is) {
+            cpu->engine->tlb_flush_page_all_cpus(arm_cs(cpu), va);
+        } else {
+            cpu->engine->tlb_flush_page(arm_cs(cpu), va);
+        }
     }
 }
 
@@ -74,14 +102,16 @@ static uint64_t sr_read_dczid(ARMCPU *cpu, const ARMSysregInfo *ri)
     return cpu->id.dczid | (dzp ? 0x10 : 0);
 }
 
-/* TTBRx, TCR, MAIR, VTTBR, VTCR: the TLB holds their effect; rewriting the
- * same value changes nothing. */
+/* TTBRx, TCR, MAIR, VTTBR, VTCR: the TLB holds their effect (MAIR's
+ * attributes are not cached); rewriting the same value changes nothing.
+ * ASIDs and VMIDs select the engine's address-space tag (mmu.c). */
 static void sr_write_mmu(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 {
     uint64_t *f = FIELD64(cpu, ri);
-    if (*f != v) {
+    uint64_t old = *f;
+    if (old != v) {
         *f = v;
-        flush_tlb(cpu);
+        arm_tlb_mmu_reg_changed(cpu, ri->offset, old);
     }
 }
 
@@ -105,7 +135,9 @@ static void sr_write_hcr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
      * feature not implemented is RES0. */
     v = (v | HCR_RW) & (HCR_IMPLEMENTED | (cpu->vhe ? HCR_E2H : 0));
     cpu->env.hcr_el2 = v;
-    flush_tlb(cpu);
+    /* VM, DC and TGE are part of the TLB tag, E2H selects the EL2 regime's
+     * mmu indexes and its ASID: nothing cached goes stale. */
+    arm_tlb_update_tag(cpu);
     arm_cpu_update_interrupts(cpu);
 }
 
@@ -505,18 +537,99 @@ static void sr_at(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
     }
 }
 
+/*
+ * TLB maintenance (D8.13).  The *E1 operations act on the EL1&0 regime of
+ * the current VMID, or on the EL2&0 regime when executed at EL2 with
+ * HCR_EL2.{E2H,TGE} = {1,1}.  By-VA forms drop the page in every address
+ * space (all ASIDs and VMIDs): more than asked, never less.  The IS forms
+ * reach every vCPU and return once each has done it (the engine's
+ * broadcast is synchronous), so the DSB after them has nothing to wait for.
+ */
+/* HCR_EL2.FB: EL1's local TLBI *E1 forms are broadcast like the IS ones. */
+static bool tlbi_fb(const ARMCPU *cpu)
+{
+    return cpu->has_el2 && cpu->env.el == 1 &&
+           (cpu->env.hcr_el2 & (HCR_FB | HCR_TGE)) == HCR_FB;
+}
+
+static bool tlbi_e1_is_host(const ARMCPU *cpu)
+{
+    return cpu->env.el == 2 && arm_is_host(cpu);
+}
+
+static uint64_t tlbi_vmid_tag(const ARMCPU *cpu)
+{
+    return arm_tlb_vmid(cpu) << ARM_TAG_VMID_SHIFT;
+}
+
+/* VMALLE1: every stage-1 entry of the current VMID (EL1&0). */
+static void tlbi_vmalle1(ARMCPU *cpu, bool is)
+{
+    if (tlbi_e1_is_host(cpu)) {
+        flush_all(cpu, is);
+    } else {
+        flush_tag(cpu, is, tlbi_vmid_tag(cpu), ARM_TAG_VMID_MASK, false);
+    }
+}
+
+static void sr_tlbi_vmalle1(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    tlbi_vmalle1(cpu, tlbi_fb(cpu));
+}
+
+static void sr_tlbi_vmalle1is(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    tlbi_vmalle1(cpu, true);
+}
+
+/* ASIDE1: the non-global entries of ASID Xt[63:48]. */
+static void tlbi_aside1(ARMCPU *cpu, bool is, uint64_t v)
+{
+    if (tlbi_e1_is_host(cpu)) {
+        uint64_t asid = arm_tlb_asid_width(cpu, 2, v >> 48);
+        flush_tag(cpu, is, asid << ARM_TAG_ASID2_SHIFT, ARM_TAG_ASID2_MASK, true);
+    } else {
+        uint64_t asid = arm_tlb_asid_width(cpu, 1, v >> 48);
+        flush_tag(cpu, is, tlbi_vmid_tag(cpu) | (asid << ARM_TAG_ASID1_SHIFT),
+                  ARM_TAG_VMID_MASK | ARM_TAG_ASID1_MASK, true);
+    }
+}
+
+static void sr_tlbi_aside1(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    tlbi_aside1(cpu, tlbi_fb(cpu), v);
+}
+
+static void sr_tlbi_aside1is(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    tlbi_aside1(cpu, true, v);
+}
+
+/* IPAS2E1, VMALLS12E1: stage-2 (and combined) entries of the current VMID;
+ * the TLB holds combined entries only, so the VMID's address spaces go. */
+static void sr_tlbi_vmid(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    flush_tag(cpu, false, tlbi_vmid_tag(cpu), ARM_TAG_VMID_MASK, false);
+}
+
+static void sr_tlbi_vmid_is(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
+{
+    flush_tag(cpu, true, tlbi_vmid_tag(cpu), ARM_TAG_VMID_MASK, false);
+}
+
+/* ALLE1, ALLE2: every VMID / the EL2 regimes: everything. */
 static void sr_tlbi_all(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 {
-    flush_tlb(cpu);
+    flush_all(cpu, false);
 }
 
 static void sr_tlbi_all_is(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 {
-    flush_tlb_all_cpus(cpu);
+    flush_all(cpu, true);
 }
 
-/* VA forms: Xt[43:0] is VA[55:12]; entries carry no ASID, so the page is
- * dropped for every ASID; the top byte is sign-extended from bit 55. */
+/* VA forms: Xt[43:0] is VA[55:12]; the top byte is sign-extended from
+ * bit 55. */
 static uint64_t tlbi_va(uint64_t v)
 {
     uint64_t va = (v & 0xfffffffffffull) << 12;
@@ -525,16 +638,12 @@ static uint64_t tlbi_va(uint64_t v)
 
 static void sr_tlbi_va(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 {
-    if (cpu->engine) {
-        cpu->engine->tlb_flush_page(arm_cs(cpu), tlbi_va(v));
-    }
+    flush_page(cpu, tlbi_fb(cpu), tlbi_va(v));
 }
 
 static void sr_tlbi_va_is(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 {
-    if (cpu->engine) {
-        cpu->engine->tlb_flush_page_all_cpus(arm_cs(cpu), tlbi_va(v));
-    }
+    flush_page(cpu, true, tlbi_va(v));
 }
 
 /* FPCR: RMode, FZ, DN; FZ16 with FEAT_FP16 (AHP is not supported). */

@@ -148,6 +148,7 @@ static bool arm_tcg_tlb_fill(CPUState *cs, uint64_t vaddr, unsigned size,
                 (t.prot & ARM_PROT_WRITE ? TCG_PROT_WRITE : 0) |
                 (t.prot & ARM_PROT_EXEC ? TCG_PROT_EXEC : 0);
     out->page_size = 1ull << t.lg_page;
+    out->global = t.global;
     return true;
 }
 

@@ -244,8 +244,9 @@ struct TcgEngineOps {
      * address-space tag does not capture (PMP, MXR...). */
     void (*tlb_flush)(CPUState *cpu);
     void (*tlb_flush_page)(CPUState *cpu, uint64_t vaddr);
-    /* Flush every vCPU's TLB; other vCPUs do it before their next block.
-     * Callable from any thread. */
+    /* Flush every vCPU's TLB / one page of every vCPU's TLB, synchronously:
+     * when the call returns, every other vCPU has done it or will do it
+     * before it runs guest code again (inner-shareable TLBI + DSB). */
     void (*tlb_flush_all_cpus)(CPUState *cpu);
     void (*tlb_flush_page_all_cpus)(CPUState *cpu, uint64_t vaddr);
     /* Drop translations of guest-physical [paddr, paddr+len). */
@@ -288,6 +289,10 @@ struct TcgEngineOps {
      * tag & @mask == @value (RISC-V: sfence.vma x0, asid), except those
      * filled as global when @keep_global. */
     void (*tlb_flush_tag)(CPUState *cpu, uint64_t value, uint64_t mask, bool keep_global);
+    /* tlb_flush_tag on every vCPU, synchronously like tlb_flush_all_cpus
+     * (tags must mean the same on every vCPU of the CPU type). */
+    void (*tlb_flush_tag_all_cpus)(CPUState *cpu, uint64_t value, uint64_t mask,
+                                   bool keep_global);
 };
 
 /* The TcgCpuOps of @cpu's class (NULL when it has none). */

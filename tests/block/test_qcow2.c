@@ -317,6 +317,52 @@ START_TEST(test_lazy_refcounts_dirty_bit)
 }
 END_TEST
 
+static uint64_t be64_at(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) {
+        v = v << 8 | p[i];
+    }
+    return v;
+}
+
+static void put_be64(FILE *f, uint64_t off, uint64_t v)
+{
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++) {
+        b[i] = (uint8_t)(v >> (56 - 8 * i));
+    }
+    ck_assert(fseek(f, (long)off, SEEK_SET) == 0 && fwrite(b, 1, 8, f) == 8);
+}
+
+/* A dirty image whose L2 table points far past the end of the file (found
+ * by the qcow2 fuzzer: the refcount rebuild grew its table to the offset,
+ * 8 GiB for this one) is refused with one clear error, without that. */
+START_TEST(test_dirty_image_offset_past_eof)
+{
+    bt_need("qemu-img");
+    bt_need("qemu-io");
+    g_autofree char *img = bt_path("bad-lazy.qcow2");
+    ck_assert_int_eq(bt_sh(NULL, "qemu-img create -q -f qcow2 -o lazy_refcounts=on '%s' 8M && "
+                                 "qemu-io -f qcow2 -c 'write 0 4k' '%s' >/dev/null", img, img), 0);
+    FILE *f = fopen(img, "r+b");
+    ck_assert(f);
+    uint8_t h[80], l1[8];
+    ck_assert(fread(h, 1, sizeof(h), f) == sizeof(h));
+    ck_assert(fseek(f, (long)be64_at(h + 40), SEEK_SET) == 0 && fread(l1, 1, 8, f) == 8);
+    uint64_t l2 = be64_at(l1) & 0x00fffffffffffe00ull;
+    ck_assert_msg(l2, "qemu-io's write allocated no L2 table");
+    put_be64(f, 72, be64_at(h + 72) | 1);                        /* dirty */
+    put_be64(f, l2 + 8, (1ull << 63) | (1ull << 40));            /* 1 TiB */
+    fclose(f);
+    BlockGraph *g = bt_graph();
+    g_autofree char *err = bt_drive_error(g, "file=%s,format=qcow2", img);
+    ck_assert_msg(err && strstr(err, "past the end of the file"), "error: %s", err ? err : "none");
+    ck_assert_msg(!strchr(err, '\n'), "not one line: %s", err);
+    block_graph_free(g);
+}
+END_TEST
+
 /* Internal snapshots are listed; writing such an image is refused. */
 START_TEST(test_snapshots_listed)
 {
@@ -456,6 +502,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, test_discard_and_zeroes);
     tcase_add_test(tc, test_create_and_resize);
     tcase_add_test(tc, test_lazy_refcounts_dirty_bit);
+    tcase_add_test(tc, test_dirty_image_offset_past_eof);
     tcase_add_test(tc, test_snapshots_listed);
     tcase_add_test(tc, test_kill_during_writes);
     suite_add_tcase(s, tc);

@@ -244,14 +244,25 @@ int qcow2_free_cluster(Qcow2State *s, uint64_t host_off)
 typedef struct Counts {
     uint32_t *n;
     uint64_t len;
+    uint64_t limit;     /* clusters at or past this index are not in the file */
+    uint64_t bad;       /* the first offset found past it, or 0 */
 } Counts;
 
+/* Count the clusters of [off, off + bytes); a range reaching past the
+ * file's end (a corrupt image) is recorded in c->bad, not counted, so that
+ * a crafted offset cannot make the table grow without bound. */
 static void count_range(Counts *c, uint64_t cs_bits, uint64_t off, uint64_t bytes)
 {
     if (!bytes) {
         return;
     }
     uint64_t first = off >> cs_bits, last = (off + bytes - 1) >> cs_bits;
+    if (last < first || last >= c->limit) {
+        if (!c->bad) {
+            c->bad = off ? off : 1;
+        }
+        return;
+    }
     for (uint64_t i = first; i <= last; i++) {
         if (i >= c->len) {
             uint64_t nl = MAX(i + 1, c->len * 2);
@@ -266,7 +277,8 @@ static void count_range(Counts *c, uint64_t cs_bits, uint64_t off, uint64_t byte
 int qcow2_rebuild_refcounts(Qcow2State *s, GError **errp)
 {
     uint32_t cb = s->h.cluster_bits;
-    Counts c = { .n = g_new0(uint32_t, s->file_end + 1), .len = s->file_end + 1 };
+    Counts c = { .n = g_new0(uint32_t, s->file_end + 1), .len = s->file_end + 1,
+                 .limit = s->file_end };
     g_autofree uint8_t *l2 = g_malloc(s->cluster_size);
     g_autofree uint8_t *block = NULL;
     int ret = 0;
@@ -276,10 +288,16 @@ int qcow2_rebuild_refcounts(Qcow2State *s, GError **errp)
                 (uint64_t)s->h.refcount_table_clusters << cb);
     for (uint32_t i = 0; i < s->h.l1_size; i++) {
         uint64_t l2off = s->l1[i] & QCOW2_L1_OFFSET_MASK;
+        if (c.bad) {
+            break;
+        }
         if (!l2off) {
             continue;
         }
         count_range(&c, cb, l2off, s->cluster_size);
+        if (c.bad) {
+            break;
+        }
         if ((ret = block_node_pread(s->file, l2off, s->cluster_size, l2)) < 0) {
             goto out;
         }
@@ -298,6 +316,14 @@ int qcow2_rebuild_refcounts(Qcow2State *s, GError **errp)
     for (uint64_t r = 0; r < s->reftable_entries; r++) {
         count_range(&c, cb, s->reftable[r], s->reftable[r] ? s->cluster_size : 0);
     }
+    if (c.bad) {
+        g_set_error(errp, BLOCK_ERROR, BLOCK_ERROR_IMAGE,
+                    "image is corrupt: metadata refers to offset 0x%" G_GINT64_MODIFIER
+                    "x, past the end of the file", c.bad);
+        ret = -EINVAL;
+        goto out;
+    }
+    c.limit = UINT64_MAX; /* new refcount blocks go after the end */
     /* Ranges with used clusters but no refcount block get one at the end. */
     uint64_t top = s->file_end;
     for (uint64_t i = 0; i < c.len; i++) {

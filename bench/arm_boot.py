@@ -5,18 +5,24 @@ with the same command line: direct kernel boot of the Linux 6.1 Image of
 ../shared/guests/aarch64 (device tree, `guest.run=true`: the init prints
 BOOT-OK and powers off), with `-cpu max` (PAuth with QARMA5, QEMU's
 default too) and `-cpu max,pauth-impdef=on` (the seed line's CPU), and
-with --edk2 also EDK2 + Linux through bench/edk2.py (no boot-menu wait).
+with --edk2 also EDK2 + Linux through bench/edk2.py (no boot-menu wait),
+and with --seed the seed line of issue 19 itself (EDK2 from pflash,
+BOOTAA64.EFI from the scsi-hd GPT disk, Linux at EL2 on 4 CPUs, the guest
+command from fw_cfg) once with EDK2's 5 s boot-menu wait and once without
+it (the same line; only its varstore differs, see seed_rows).
 Runs alternate between the two emulators; the medians of the wall time to
 process exit and of the process CPU time (user + sys) are printed and
 written to docs/performance.md (its aarch64 boot section).  A benchmark run
 by hand, not a test: nothing here asserts a time.
 
-  bench/arm_boot.py [--runs N] [--build build/release] [--edk2] [--no-write]
+  bench/arm_boot.py [--runs N] [--build build/release] [--edk2] [--seed]
+                    [--only-seed] [--no-write]
 """
 import argparse
 import lzma
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +34,7 @@ GUESTS = os.path.join(os.path.dirname(ROOT), 'shared', 'guests', 'aarch64')
 MARK = '<!-- aarch64 boot section: bench/arm_boot.py -->'
 END = '<!-- end of aarch64 boot section -->'
 BEFORE = '<!-- block jobs section: bench/mirror.py -->'
+AAVMF = '/usr/share/AAVMF'
 CPUS = [('max', 'direct kernel boot, -cpu max (QARMA5)'),
         ('max,pauth-impdef=on', 'direct kernel boot, -cpu max,pauth-impdef=on')]
 
@@ -77,6 +84,80 @@ def edk2_rows(opts, emus):
         shutil.rmtree(d, ignore_errors=True)
 
 
+def free_port():
+    """A TCP port on 127.0.0.1 free now (hostfwd's host side)."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def seed_command(emu, disk, vars_fd, extra=()):
+    """Issue 19's seed line, the same for both emulators, with only the
+    file names adapted (the disk a raw file instead of a loop device, the
+    firmware Debian's AAVMF) and hostfwd on a free 127.0.0.1 port; the
+    guest command (guest.run: BOOT-OK, then power off) comes from fw_cfg,
+    since EDK2 boots BOOTAA64.EFI without a kernel command line."""
+    return [emu, '-machine', 'type=virt,virtualization=on,pflash0=rom,pflash1=efivars',
+            '-m', '4096', '-cpu', 'max,pauth-impdef=on', '-smp', '4', '-accel', 'tcg',
+            '-device', 'virtio-net-pci,netdev=unet', '-device', 'virtio-scsi-pci',
+            '-device', 'scsi-hd,drive=hd',
+            '-netdev', 'user,id=unet,hostfwd=tcp:127.0.0.1:%d-:22' % free_port(),
+            '-blockdev', 'driver=raw,node-name=hd,file.driver=file,file.filename=%s' % disk,
+            '-serial', 'mon:stdio', '-display', 'none',
+            '-blockdev', 'node-name=rom,driver=file,filename=%s/AAVMF_CODE.fd,read-only=true'
+            % AAVMF,
+            '-blockdev', 'node-name=efivars,driver=file,filename=%s' % vars_fd,
+            '-fw_cfg', 'name=opt/guest.run,string=true'] + list(extra)
+
+
+# The seed line's two cases: EDK2's boot-manager Timeout variable (5 s by
+# default) decides the wait.  Each emulator gets its own copy of
+# AAVMF_VARS.fd and one untimed boot of the seed line first: as it is
+# (the varstore then has booted once and keeps Timeout = 5), or with
+# bench/edk2.py's `-boot menu=on,splash-time=0`, which makes EDK2 store
+# Timeout = 0 in the varstore.  The timed runs are the unchanged seed line;
+# EDK2 writes its variables back at every boot, so each run finds the
+# previous one's varstore, as a user's second run would.
+SEED_CASES = [('seed line, EDK2 5 s boot-menu wait', ()),
+              ('seed line, no menu wait (varstore Timeout=0)',
+               ('-boot', 'menu=on,splash-time=0'))]
+
+
+def seed_rows(opts, emus):
+    sys.path.insert(0, os.path.join(ROOT, 'bench'))
+    import edk2  # noqa: E402
+    rom = '/usr/lib/ipxe/qemu/efi-virtio.rom'
+    if not os.path.exists(rom):
+        sys.exit('arm_boot.py: %s not found: QEMU\'s virtio-net-pci needs it; install '
+                 'ipxe-qemu (scripts/setup.sh)' % rom)
+    d = tempfile.mkdtemp(prefix='bench-arm-seed-')
+    rows = []
+    try:
+        disk = os.path.join(d, 'disk.img')
+        with lzma.open(os.path.join(GUESTS, 'disk.img.xz')) as f, open(disk, 'wb') as out:
+            shutil.copyfileobj(f, out)
+        for title, prime in SEED_CASES:
+            res = {name: [] for name, _ in emus}
+            menu = {name: [] for name, _ in emus}
+            for name, emu in emus:
+                vars_fd = os.path.join(d, name + '-vars.fd')
+                shutil.copyfile(os.path.join(edk2.AAVMF, 'AAVMF_VARS.fd'), vars_fd)
+                edk2.one_run(seed_command(emu, disk, vars_fd, prime))
+            for _ in range(opts.runs):
+                for name, emu in emus:
+                    r = edk2.one_run(seed_command(emu, disk, os.path.join(d, name + '-vars.fd')))
+                    res[name].append((r['exit'], r['cpu']))
+                    menu[name].append(r['bds'] - r['banner'])
+            # Evidence of the wait (or its absence): EDK2's banner to the
+            # boot manager starting BOOTAA64.EFI.
+            print('%s: banner to "BdsDxe: starting", median s: %s' % (
+                title, ', '.join('%s %.2f' % (n, statistics.median(menu[n])) for n, _ in emus)))
+            rows.append((title + ', -smp 4 -m 4096', res))
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    return rows
+
+
 def write_section(rows, opts, load):
     path = os.path.join(ROOT, 'docs', 'performance.md')
     text = open(path).read()
@@ -90,9 +171,11 @@ def write_section(rows, opts, load):
     else:
         text = text.rstrip('\n') + '\n\n{}\n'
     lines = [MARK, '## aarch64 boot', '',
-             'Measured by `python3 bench/arm_boot.py --runs %d` (medians, the two emulators '
+             'Measured by `python3 bench/arm_boot.py --runs %d%s%s` (medians, the two emulators '
              'taking turns; Tessera from `%s`). Lower is better; ratio = Tessera / QEMU; '
-             'goal (issue 19): <= 0.67.' % (opts.runs, os.path.relpath(opts.build, ROOT)), '',
+             'goal (issue 19): <= 0.67.' % (opts.runs, ' --edk2' if opts.edk2 else '',
+                                            ' --seed' if opts.seed else '',
+                                            os.path.relpath(opts.build, ROOT)), '',
              '| measure | Tessera | QEMU | ratio |', '|---|---|---|---|']
     for title, res in rows:
         for k, what in ((0, 'wall s to exit'), (1, 'CPU s')):
@@ -103,6 +186,10 @@ def write_section(rows, opts, load):
               '- Guest: ../shared/guests/aarch64 Image (Linux 6.1, built-in initramfs), `-M virt '
               '-m 512 -smp 1 -nographic -no-reboot -nic none -kernel Image -append '
               '"console=ttyAMA0 guest.run=true panic=-1"`, the same line for both.',
+              '- Seed line rows (`--seed`): issue 19\'s line with a copy of the shared GPT disk '
+              'as a raw file, Debian\'s AAVMF, hostfwd on a free 127.0.0.1 port and '
+              '`-fw_cfg name=opt/guest.run,string=true`; the no-wait row runs the same line on '
+              'a varstore that once booted with `-boot menu=on,splash-time=0` (Timeout=0).',
               '- The machine is shared: wall times move with its load (load average %.1f on %d '
               'cores when the runs started); CPU time (user + sys of the process) much less.'
               % (load, os.cpu_count()),
@@ -118,6 +205,12 @@ def main():
     ap.add_argument('--build', default=os.path.join(ROOT, 'build', 'release'))
     ap.add_argument('--qemu', default=shutil.which('qemu-system-aarch64'))
     ap.add_argument('--edk2', action='store_true', help='also EDK2 + Linux (bench/edk2.py)')
+    ap.add_argument('--seed', action='store_true',
+                    help="also the seed line (EDK2 + Linux, -smp 4), with and without EDK2's "
+                         'boot-menu wait')
+    ap.add_argument('--only-seed', action='store_true',
+                    help='only the seed line rows (implies --seed and --no-write: the '
+                         'section in docs/performance.md keeps all rows)')
     ap.add_argument('--no-write', action='store_true', help='do not update docs/performance.md')
     opts = ap.parse_args()
     opts.build = os.path.abspath(opts.build)
@@ -129,13 +222,13 @@ def main():
         sys.exit('arm_boot.py: no guest image %s' % os.path.join(GUESTS, 'Image.xz'))
     load = os.getloadavg()[0]
     emus = [('tessera', tessera), ('qemu', opts.qemu)]
+    rows = []
     d = tempfile.mkdtemp(prefix='bench-arm-')
     try:
         image = os.path.join(d, 'Image')
         with lzma.open(os.path.join(GUESTS, 'Image.xz')) as f, open(image, 'wb') as out:
             shutil.copyfileobj(f, out)
-        rows = []
-        for cpu, title in CPUS:
+        for cpu, title in ([] if opts.only_seed else CPUS):
             res = {name: [] for name, _ in emus}
             for _ in range(opts.runs):
                 for name, emu in emus:
@@ -143,15 +236,17 @@ def main():
             rows.append((title, res))
     finally:
         shutil.rmtree(d, ignore_errors=True)
-    if opts.edk2:
+    if opts.edk2 and not opts.only_seed:
         rows += edk2_rows(opts, emus)
+    if opts.seed or opts.only_seed:
+        rows += seed_rows(opts, emus)
     print('load average at start %.1f, now %s' % (load, ' '.join('%.1f' % x
                                                                for x in os.getloadavg())))
-    print('%-56s %9s %9s %9s %9s' % ('', 'T wall', 'Q wall', 'T cpu', 'Q cpu'))
+    print('%-66s %9s %9s %9s %9s' % ('', 'T wall', 'Q wall', 'T cpu', 'Q cpu'))
     for title, res in rows:
         med = [statistics.median(r[k] for r in res[n]) for k in (0, 1) for n in ('tessera', 'qemu')]
-        print('%-56s %9.2f %9.2f %9.2f %9.2f' % (title, med[0], med[1], med[2], med[3]))
-    if not opts.no_write:
+        print('%-66s %9.2f %9.2f %9.2f %9.2f' % (title, med[0], med[1], med[2], med[3]))
+    if not opts.no_write and not opts.only_seed:
         write_section(rows, opts, load)
     return 0
 

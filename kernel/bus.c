@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "kernel/bootorder.h"
 #include "kernel/core.h"
 #include "kernel/machine.h"
 
@@ -326,9 +327,16 @@ static void bus_instance_finalize(Object *obj)
     g_free(bus->name);
 }
 
+/* A memory-mapped device's node: its type name at its first MMIO address. */
+static char *system_bus_fw_node(BusState *bus, DeviceState *dev)
+{
+    return device_fw_mmio_node(dev, object_get_typename(OBJECT(dev)));
+}
+
 static void system_bus_class_init(ObjectClass *klass, const void *data)
 {
     BUS_CLASS(klass)->name_prefix = "main-system-bus";
+    BUS_CLASS(klass)->fw_node = system_bus_fw_node;
 }
 
 static const TypeInfo bus_type_infos[] = {

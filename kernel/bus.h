@@ -68,6 +68,10 @@ typedef struct BusClass {
      * shape of the monitor's query for the bus kind (PCI: one PciInfo of
      * query-pci, an a{sv}); the monitor turns it into JSON. */
     GVariant *(*query)(BusState *bus);
+    /* Optional: @dev's node in OpenFirmware device paths ("scsi@3",
+     * "channel@0/disk@1,0"; kernel/bootorder.h); NULL or no hook: the bus
+     * adds none (a virtio bus: the transport's node stands for it). */
+    char *(*fw_node)(BusState *bus, DeviceState *dev);
 } BusClass;
 
 OBJECT_DECLARE_TYPE(BusState, BusClass, BUS, TYPE_BUS)

@@ -56,6 +56,9 @@ typedef struct DeviceClass {
     void (*reset)(DeviceState *dev);
     /* Add this device's node(s) to the tree under construction. */
     void (*fdt_node)(DeviceState *dev, FdtBuilder *fdt);
+    /* Optional: its own node in OpenFirmware device paths (fw_cfg
+     * "bootorder", kernel/bootorder.h), overriding its bus's choice. */
+    char *(*fw_node)(DeviceState *dev);
 } DeviceClass;
 
 OBJECT_DECLARE_TYPE(DeviceState, DeviceClass, DEVICE, TYPE_DEVICE)

@@ -44,6 +44,7 @@ typedef struct MachineState {
     GPtrArray *fw_cfg_user;    /* MachineFwCfgFile *, -fw_cfg in order; NULL: none */
     bool fw_cfg_taken;
     bool boot_menu;            /* -boot menu=on */
+    bool boot_strict;          /* -boot strict=on: "HALT" ends fw_cfg's bootorder */
     bool boot_splash_time_given;
     uint16_t boot_splash_time; /* -boot splash-time=MS */
     /* Built at init. */

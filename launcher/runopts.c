@@ -234,9 +234,9 @@ bool runopts_add_fds(GPtrArray *texts, GError **errp)
 
 /*
  * Tessera's boards boot what -kernel/-bios give them, or what their
- * firmware (EDK2 on virt) finds: strict=on holds for every board; menu= and
- * splash-time= reach firmware through fw_cfg (FW_CFG_BOOT_MENU and
- * etc/boot-menu-wait, as QEMU passes them); a boot-device order for a
+ * firmware (EDK2 on virt) finds: menu=, splash-time= and strict= reach
+ * firmware through fw_cfg (FW_CFG_BOOT_MENU, etc/boot-menu-wait and the
+ * "HALT" line of bootorder, as QEMU passes them); a boot-device order for a
  * board's own search is refused.
  */
 bool runopts_boot(const char *text, MachineState *ms, GError **errp)
@@ -275,6 +275,7 @@ bool runopts_boot(const char *text, MachineState *ms, GError **errp)
     }
     if (ms) {
         ms->boot_menu = menu;
+        ms->boot_strict = strict;
         ms->boot_splash_time_given = splash != NULL;
         ms->boot_splash_time = (uint16_t)ms_wait;
     }

@@ -27,6 +27,8 @@ packages=(
   gdb-multiarch binutils-riscv64-unknown-elf
   # benchmarks: side-by-side reference only, never used by Tessera itself
   qemu-system-misc qemu-system-arm time
+  # bench/arm_boot.py --seed: QEMU's virtio-net-pci wants iPXE's option ROM (efi-virtio.rom)
+  ipxe-qemu
   # block benchmark (bench/block.py): a static riscv64 Linux program for the guest
   gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
   # block layer: compressed qcow2 clusters; tests: images made with Debian's tools

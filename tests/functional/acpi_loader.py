@@ -7,7 +7,6 @@ import struct
 
 FW_CFG = 0x09020000
 DMA_DESC = 0x40000000          # scratch guest RAM for the DMA descriptor
-DMA_BUF = 0x40001000
 
 
 def bswap32(v):
@@ -15,14 +14,16 @@ def bswap32(v):
 
 
 class FwCfg:
-    def __init__(self, qt, base=FW_CFG):
+    def __init__(self, qt, base=FW_CFG, scratch=DMA_DESC):
+        # scratch: guest RAM for the descriptor, the data goes 4 KiB above.
         self.qt, self.base = qt, base
+        self.desc, self.buf = scratch, scratch + 0x1000
 
     def dma(self, control, length, addr):
-        self.qt.memwrite(DMA_DESC, struct.pack('>IIQ', control, length, addr))
-        self.qt.writel(self.base + 0x10, bswap32(DMA_DESC >> 32))
-        self.qt.writel(self.base + 0x14, bswap32(DMA_DESC & 0xffffffff))
-        status = struct.unpack('>I', self.qt.memread(DMA_DESC, 4))[0]
+        self.qt.memwrite(self.desc, struct.pack('>IIQ', control, length, addr))
+        self.qt.writel(self.base + 0x10, bswap32(self.desc >> 32))
+        self.qt.writel(self.base + 0x14, bswap32(self.desc & 0xffffffff))
+        status = struct.unpack('>I', self.qt.memread(self.desc, 4))[0]
         assert status == 0, 'fw_cfg DMA control 0x%x ended with 0x%x' % (control, status)
 
     def read_key(self, key, length):
@@ -30,8 +31,8 @@ class FwCfg:
         self.dma(key << 16 | 0x08, 0, 0)            # select, rewinds
         while len(out) < length:
             n = min(length - len(out), 0x10000)
-            self.dma(0x02, n, DMA_BUF)
-            out += self.qt.b64read(DMA_BUF, n)
+            self.dma(0x02, n, self.buf)
+            out += self.qt.b64read(self.buf, n)
         return out
 
     def files(self):

@@ -46,6 +46,15 @@ PROGRAMS = {
     'asid': ([], []),
     'tlbsync': (['-smp', '2'], ['-smp', '2']),
     'vmid': (['-M', 'virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
+    'ctxbp': ([], []),
+    'ctxbp_oracle': ([], []),
+    'ctxbp_el2': (['-M', 'virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
+}
+# Programs whose cases QEMU 7.2 does not implement, so it cannot be their
+# oracle (each names what it lacks; ctxbp_oracle is ctxbp's part QEMU has).
+QEMU_LACKS = {
+    'ctxbp': 'unlinked context breakpoints (DBGBCR.BT 0010): "not implemented"',
+    'ctxbp_el2': 'VMID breakpoints (BT 10xx) and unlinked CONTEXTIDR_EL2 ones',
 }
 # Further runs of a program with other CPU options (Tessera, QEMU).
 VARIANTS = [
@@ -54,6 +63,9 @@ VARIANTS = [
     ('int', ['-cpu', 'cortex-a57'], ['-cpu', 'cortex-a57']),
     ('int', ['-cpu', 'cortex-a53'], ['-cpu', 'cortex-a53']),
     ('el2', ['-cpu', 'cortex-a72'], ['-cpu', 'cortex-a72']),
+    ('ctxbp_el2', ['-cpu', 'cortex-a72'], ['-cpu', 'cortex-a72']),   # EL2 without VHE
+    ('ctxbp', ['-cpu', 'cortex-a53'], ['-cpu', 'cortex-a53']),
+    ('ctxbp_oracle', ['-cpu', 'cortex-a57'], ['-cpu', 'cortex-a57']),
 ]
 BACKENDS = ['interp'] + (['x86_64'] if platform.machine() == 'x86_64' else [])
 
@@ -118,6 +130,8 @@ class GuestPrograms(unittest.TestCase):
         qemu = shutil.which('qemu-system-aarch64')
         self.assertTrue(qemu, 'qemu-system-aarch64 not found: install qemu-system-arm')
         for name, _, extra in VARIANTS:
+            if name in QEMU_LACKS:
+                continue
             with self.subTest(program=name, extra=extra):
                 args = PROGRAMS[name][1]
                 if '-M' not in args:
@@ -133,6 +147,8 @@ class GuestPrograms(unittest.TestCase):
         self.assertTrue(qemu, 'qemu-system-aarch64 not found: install qemu-system-arm '
                               '(scripts/setup.sh); it is the oracle for these programs')
         for name in PROGRAMS:
+            if name in QEMU_LACKS:
+                continue
             with self.subTest(program=name):
                 args = PROGRAMS[name][1]
                 if '-M' not in args:
@@ -142,6 +158,18 @@ class GuestPrograms(unittest.TestCase):
                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, text=True, timeout=60)
                 self.assertIn('PASSED', r.stdout, r.stdout[-2000:])
+
+    def test_qemu_lacks_what_it_is_spared(self):
+        # QEMU_LACKS is no blanket exemption: QEMU 7.2 really refuses an
+        # unlinked context breakpoint (ctxbp fails there, -d unimp says why).
+        qemu = shutil.which('qemu-system-aarch64')
+        self.assertTrue(qemu, 'qemu-system-aarch64 not found: install qemu-system-arm')
+        r = subprocess.run([qemu, '-M', 'virt', '-cpu', 'max', '-nic', 'none', '-d', 'unimp',
+                            '-kernel', self.elfs['ctxbp'], '-nographic'],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, timeout=60)
+        self.assertIn('unlinked context breakpoint types not implemented', r.stdout)
+        self.assertNotIn('PASSED', r.stdout)
 
     def test_failure_is_reported(self):
         # A failing check must not pass: exc expects the 62.5 MHz counter.

@@ -86,9 +86,11 @@ static void max_init_ids(ARMIdRegs *id)
          * every entry from and return to EL0). */
         .id_aa64pfr0 = 0x1 | (0x1 << 4) | (0x1 << 16) | (0x1 << 20) | (0x1ull << 56) |
                        (0x1ull << 60),
-        /* Debug v8.0 with 2 breakpoints and 2 watchpoints; PMUv3 (the
-         * cycle counter only, PMCR_EL0.N = 0). */
-        .id_aa64dfr0 = 0x6 | (0x1 << 8) | (0x1 << 12) | (0x1 << 20),
+        /* Debug v8.0 with 6 breakpoints (BRPs = 5), the last 2
+         * context-aware (CTX_CMPs = 1), and 4 watchpoints (WRPs = 3), as
+         * the Cortex parts and QEMU's max (ARM_NUM_BRPS, debug.c); PMUv3
+         * (the cycle counter only, PMCR_EL0.N = 0). */
+        .id_aa64dfr0 = 0x6 | (0x1 << 8) | (0x5 << 12) | (0x3 << 20) | (0x1 << 28),
         /* AES with PMULL, SHA1, SHA256 and SHA512, CRC32, LSE atomics,
          * RDM (SQRDMLAH), SHA3, dot product, flag manipulation v2. */
         .id_aa64isar0 = (0x2 << 4) | (0x1 << 8) | (0x2 << 12) | (0x1 << 16) | (0x2 << 20) |

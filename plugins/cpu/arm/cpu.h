@@ -324,9 +324,9 @@ typedef struct CPUARMState {
     uint64_t actlr_el[3];
     uint64_t csselr_el1;
     uint64_t mdscr_el1;
-    /* Breakpoint and watchpoint registers (2 of each, as ID_AA64DFR0
-     * says), debug.c. */
-    uint64_t dbgbvr[2], dbgbcr[2], dbgwvr[2], dbgwcr[2];
+    /* Breakpoint and watchpoint registers (ARM_NUM_BRPS / ARM_NUM_WRPS,
+     * as ID_AA64DFR0 says), debug.c. */
+    uint64_t dbgbvr[6], dbgbcr[6], dbgwvr[4], dbgwcr[4];
     /* Software step: bit 0 set while the stepped instruction runs (PSTATE.SS
      * already 0), bit 1: it is a load-exclusive (ESR EX). */
     uint32_t ss_stepped;
@@ -495,8 +495,12 @@ static inline int arm_highest_el(const ARMCPU *cpu)
 
 /* ---- debug.c: self-hosted debug ------------------------------------------------ */
 
-#define ARM_NUM_BRPS 2
-#define ARM_NUM_WRPS 2
+/* Every model: 6 breakpoints, the last 2 context-aware, 4 watchpoints
+ * (the Cortex-A53/A57/A72's numbers; ID_AA64DFR0 BRPs = 5, CTX_CMPs = 1,
+ * WRPs = 3).  sysreg.def has a row per register. */
+#define ARM_NUM_BRPS 6
+#define ARM_NUM_CTX_CMPS 2
+#define ARM_NUM_WRPS 4
 /* EL debug exceptions are taken to (2 with HCR_EL2.TGE or MDCR_EL2.TDE). */
 unsigned arm_debug_target_el(const ARMCPU *cpu);
 /* Debug exceptions may be generated at the current EL (OS lock, KDE, D). */

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Self-hosted debug for guests (Arm ARM D2): hardware breakpoints
- * (DBGBVR<n>/DBGBCR<n>, unlinked instruction-address match), watchpoints
- * (DBGWVR<n>/DBGWCR<n>, BAS byte selection or MASK ranges, loads and/or
- * stores), software step (MDSCR_EL1.SS with PSTATE.SS and the
- * active-not-pending / active-pending state machine), MDSCR_EL1.MDE/KDE,
- * PSTATE.D and the OS lock, routed to EL2 by HCR_EL2.TGE or MDCR_EL2.TDE.
+ * (DBGBVR<n>/DBGBCR<n>: instruction address, and on the context-aware
+ * ones context ID, VMID and CONTEXTIDR_EL2 matches, linked or not),
+ * watchpoints (DBGWVR<n>/DBGWCR<n>, BAS byte selection or MASK ranges,
+ * loads and/or stores, linked to a context breakpoint), software step
+ * (MDSCR_EL1.SS with PSTATE.SS and the active-not-pending /
+ * active-pending state machine), MDSCR_EL1.MDE/KDE, PSTATE.D and the OS
+ * lock, routed to EL2 by HCR_EL2.TGE or MDCR_EL2.TDE.
  *
  * Code that does not use debug pays nothing: what is armed is part of the
  * TB flags (arm_debug_tb_flags), so only blocks translated while a
@@ -47,12 +49,17 @@ bool arm_debug_exceptions_enabled(const ARMCPU *cpu)
 }
 
 /* Does breakpoint/watchpoint control @ctl (PMC/PAC in bits 2:1, HMC 13,
- * SSC 15:14) apply at the current EL?  Non-secure only (no EL3). */
+ * SSC 15:14) apply at the current EL (AArch64.StateMatch without the
+ * link)?  The PE is always Non-secure (no EL3): SSC 10 (Secure only) and
+ * SSC 11 with HMC 0 never match.  Without EL3, SSC 01 is reserved except
+ * with HMC 1 and PMC 00; the CONSTRAINED UNPREDICTABLE choice here is
+ * the same control with SSC 00 (a valid value), HMC:PMC 000 (reserved)
+ * matches nowhere (disabled).  EL2 matches with HMC 1 whatever PMC says. */
 static bool privilege_match(const ARMCPU *cpu, uint64_t ctl)
 {
     unsigned pmc = (ctl >> 1) & 3, ssc = (ctl >> 14) & 3;
     bool hmc = (ctl >> 13) & 1;
-    if (ssc == 2) {
+    if (ssc == 2 || (ssc == 3 && !hmc)) {
         return false;              /* Secure state only */
     }
     switch (cpu->env.el) {
@@ -61,21 +68,134 @@ static bool privilege_match(const ARMCPU *cpu, uint64_t ctl)
     case 1:
         return (pmc & 1) != 0;
     default:
-        return hmc && (pmc & 1);
+        return hmc;
     }
+}
+
+/*
+ * Context-aware breakpoints (Arm ARM D2.9, DBGBCR<n>_EL1.BT): the last
+ * ARM_NUM_CTX_CMPS breakpoints can compare, besides the instruction
+ * address, the context: what each type compares (AArch64.
+ * BreakpointValueMatch), bit 0 of BT = linked (a context type then only
+ * qualifies the address breakpoints and watchpoints whose LBN names it):
+ *   0000/0001  instruction address (0001: and the context of LBN)
+ *   0010/0011  context ID: CONTEXTIDR_EL2 in the EL2&0 host regime
+ *              (E2H, at EL2 or at EL0 with TGE), else CONTEXTIDR_EL1 at
+ *              EL0/EL1 (never at EL2 without E2H)
+ *   0110/0111  CONTEXTIDR_EL1 (FEAT_VHE), at EL0/EL1 outside the host
+ *   1000/1001  VMID (EL2): VTTBR_EL2.VMID at EL0/EL1 outside the host,
+ *              DBGBVR bits 39:32 (47:32 with 16-bit VMIDs in use)
+ *   1010/1011  VMID and CONTEXTIDR_EL1
+ *   1100/1101  CONTEXTIDR_EL2 (FEAT_VHE) = DBGBVR bits 63:32, at any EL
+ *   1110/1111  CONTEXTIDR_EL1 and CONTEXTIDR_EL2 (full context)
+ * Reserved types (010x: address mismatch is AArch32's; 1xxx without EL2;
+ * 011x/11xx without FEAT_VHE; any context type on a breakpoint that is
+ * not context-aware) are CONSTRAINED UNPREDICTABLE: disabled or a
+ * not-reserved type.  Tessera picks disabled (no match, alone or as a
+ * link target), as it does for an LBN that names a breakpoint that is
+ * not context-aware (Unpredictable_BPNOTCTXCMP: disabled).
+ */
+enum {
+    CMP_ADDR = 1,              /* instruction address */
+    CMP_CID = 2,               /* context ID of the current regime */
+    CMP_CID1 = 4,              /* CONTEXTIDR_EL1 */
+    CMP_VMID = 8,              /* VTTBR_EL2.VMID */
+    CMP_CID2 = 16,             /* CONTEXTIDR_EL2 */
+};
+
+#define MMFR1_VMIDBITS_16 0x2u
+#define VTCR_VS (1ull << 19)
+
+static bool bp_context_aware(unsigned n)
+{
+    return n >= ARM_NUM_BRPS - ARM_NUM_CTX_CMPS && n < ARM_NUM_BRPS;
+}
+
+/* CMP_* of type @bt on breakpoint @n, 0 when reserved (disabled). */
+static unsigned bt_compares(const ARMCPU *cpu, unsigned n, unsigned bt)
+{
+    bool ctx_type = (bt & 0xa) != 0;                      /* not 0x0x */
+    if ((bt & 0xe) == 0x4 || ((bt & 0x8) && !cpu->has_el2) ||
+        (((bt & 0xe) == 0x6 || (bt & 0xc) == 0xc) && !cpu->vhe) ||
+        (ctx_type && !bp_context_aware(n))) {
+        return 0;
+    }
+    return (!ctx_type ? CMP_ADDR : 0) | ((bt & 0xe) == 0x2 ? CMP_CID : 0) |
+           ((bt & 0xe) == 0xa || (bt & 0x6) == 0x6 ? CMP_CID1 : 0) |
+           ((bt & 0xc) == 0x8 ? CMP_VMID : 0) | ((bt & 0xc) == 0xc ? CMP_CID2 : 0);
+}
+
+/* IsInHost(): the EL2&0 regime's EL2 or host EL0. */
+static bool in_host(const ARMCPU *cpu)
+{
+    const CPUARMState *env = &cpu->env;
+    return cpu->vhe && (env->hcr_el2 & HCR_E2H) &&
+           (env->el == 2 || (env->el == 0 && (env->hcr_el2 & HCR_TGE)));
+}
+
+/* AArch64.BreakpointValueMatch(): breakpoint @n's value comparison at
+ * @pc, or (@linked_to) as the context breakpoint an LBN names. */
+static bool bp_value_match(const ARMCPU *cpu, unsigned n, uint64_t pc, bool linked_to)
+{
+    const CPUARMState *env = &cpu->env;
+    uint64_t ctl = env->dbgbcr[n], bvr = env->dbgbvr[n];
+    unsigned bt = (ctl >> 20) & 0xf;
+    unsigned cmp = (ctl & 1) ? bt_compares(cpu, n, bt) : 0;
+    bool linked = bt & 1, host = in_host(cpu), el01 = env->el < 2;
+    if (!cmp || (linked_to && (!linked || (cmp & CMP_ADDR))) ||
+        (!linked_to && linked && !(cmp & CMP_ADDR))) {
+        return false;
+    }
+    if (cmp & CMP_ADDR) {
+        /* BAS (RES1 without AArch32) must be 1111; DBGBVR bits [48:2]
+         * hold the address, bits above are its sign. */
+        uint64_t addr = (uint64_t)((int64_t)(bvr << 15) >> 15) & ~3ull;
+        if (((ctl >> 5) & 0xf) != 0xf || addr != pc) {
+            return false;
+        }
+    }
+    if ((cmp & CMP_CID) &&
+        (host ? (uint32_t)bvr != (uint32_t)env->contextidr_el2
+              : !el01 || (uint32_t)bvr != (uint32_t)env->contextidr_el1)) {
+        return false;
+    }
+    if ((cmp & CMP_CID1) && (!el01 || host || (uint32_t)bvr != (uint32_t)env->contextidr_el1)) {
+        return false;
+    }
+    if (cmp & CMP_VMID) {
+        bool vmid16 = ((cpu->id.id_aa64mmfr1 >> 4) & 0xf) == MMFR1_VMIDBITS_16 &&
+                      (env->vtcr_el2 & VTCR_VS);
+        uint64_t mask = vmid16 ? 0xffff : 0xff;
+        if (!el01 || host || ((bvr >> 32) & mask) != ((env->vttbr_el2 >> 48) & mask)) {
+            return false;
+        }
+    }
+    if ((cmp & CMP_CID2) && (bvr >> 32) != (uint32_t)env->contextidr_el2) {
+        return false;
+    }
+    return true;
+}
+
+/* AArch64.StateMatch(): the privilege fields of @ctl and, when @linked,
+ * the context breakpoint @lbn. */
+static bool state_match(const ARMCPU *cpu, uint64_t ctl, bool linked)
+{
+    unsigned lbn = (ctl >> 16) & 0xf;
+    if (!privilege_match(cpu, ctl)) {
+        return false;
+    }
+    if (!linked) {
+        return true;
+    }
+    return bp_context_aware(lbn) && bp_value_match(cpu, lbn, 0, true);
 }
 
 static bool bp_matches(const ARMCPU *cpu, unsigned n, uint64_t pc)
 {
-    const CPUARMState *env = &cpu->env;
-    uint64_t ctl = env->dbgbcr[n];
-    unsigned bt = (ctl >> 20) & 0xf, bas = (ctl >> 5) & 0xf;
-    if (!(ctl & 1) || bt != 0 || bas != 0xf || !privilege_match(cpu, ctl)) {
-        return false;              /* only unlinked address match (BT 0000) */
-    }
-    /* DBGBVR bits [48:2] hold the address; bits above are its sign. */
-    uint64_t addr = (uint64_t)((int64_t)(env->dbgbvr[n] << 15) >> 15) & ~3ull;
-    return addr == pc;
+    uint64_t ctl = cpu->env.dbgbcr[n];
+    unsigned bt = (ctl >> 20) & 0xf;
+    return (ctl & 1) && bp_value_match(cpu, n, pc, false) &&
+           state_match(cpu, ctl, (bt & 0xb) == 0x1);       /* BT 0x01: linked address */
 }
 
 /* Byte range [*lo, *hi) watched by watchpoint @n, false if none. */
@@ -136,9 +256,9 @@ void arm_debug_check_wp(ARMCPU *cpu, uint64_t addr, uint64_t desc, uintptr_t ra)
     for (unsigned n = 0; n < ARM_NUM_WRPS; n++) {
         uint64_t ctl = env->dbgwcr[n], lo, hi;
         unsigned lsc = (ctl >> 3) & 3;
-        if (!(ctl & 1) || !(lsc & (rmw ? 3 : store ? 2 : 1)) || !privilege_match(cpu, ctl) ||
-            ((ctl >> 20) & 1) || !wp_range(cpu, n, &lo, &hi)) {
-            continue;              /* disabled, other direction, linked (WT) */
+        if (!(ctl & 1) || !(lsc & (rmw ? 3 : store ? 2 : 1)) ||
+            !state_match(cpu, ctl, (ctl >> 20) & 1) || !wp_range(cpu, n, &lo, &hi)) {
+            continue;              /* disabled, other direction, EL, linked context (WT) */
         }
         if (addr < hi && addr + size > lo) {
             unsigned target = arm_debug_target_el(cpu);
@@ -215,8 +335,10 @@ uint64_t arm_debug_tb_flags(const ARMCPU *cpu)
     }
     uint64_t f = 0;
     if (env->mdscr_el1 & MDSCR_MDE) {
+        /* Linked context breakpoints only qualify others: not armed alone. */
         for (unsigned n = 0; n < ARM_NUM_BRPS; n++) {
-            f |= (env->dbgbcr[n] & 1) ? TB_FLAG_DBG_BP : 0;
+            unsigned bt = (env->dbgbcr[n] >> 20) & 0xf;
+            f |= (env->dbgbcr[n] & 1) && !((bt & 1) && (bt & 0xa)) ? TB_FLAG_DBG_BP : 0;
         }
         for (unsigned n = 0; n < ARM_NUM_WRPS; n++) {
             f |= (env->dbgwcr[n] & 1) ? TB_FLAG_DBG_WP : 0;

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "fw-cfg/fw-cfg.h"
+#include "kernel/bootorder.h"
 #include "kernel/fdt.h"
 #include "kernel/log.h"
 #include "kernel/machine.h"
@@ -384,11 +385,40 @@ static void fw_cfg_finalize(Object *obj)
     g_free(s->dir);
 }
 
+/* Replace the data of file @name (takes @data); false when there is none. */
+static bool replace_file(FwCfgState *s, const char *name, uint8_t *data, uint32_t len)
+{
+    for (unsigned i = 0; i < s->num_files; i++) {
+        if (!strcmp(s->files[i].name, name)) {
+            g_free(s->files[i].data);
+            s->files[i].data = data;
+            s->files[i].len = len;
+            rebuild_dir(s);
+            return true;
+        }
+    }
+    g_free(data);
+    return false;
+}
+
+/* "bootorder" from the devices with a bootindex now (kernel/bootorder.h),
+ * rebuilt at every reset as QEMU does, so devices hotplugged since count
+ * after a reboot.  (A device realized with no machine has no such file.) */
+static void update_bootorder(FwCfgState *s)
+{
+    MachineState *ms = machine_current();
+    size_t len = 0;
+    char *text = boot_order_fw_file(ms && ms->boot_strict, &len);
+    g_assert(len <= UINT32_MAX);
+    replace_file(s, "bootorder", (uint8_t *)text, (uint32_t)len);
+}
+
 static void fw_cfg_reset(DeviceState *dev)
 {
     FwCfgState *s = FW_CFG(dev);
     select_key(s, 0);
     s->dma_addr = 0;
+    update_bootorder(s);
 }
 
 static void fw_cfg_fdt_node(DeviceState *dev, FdtBuilder *fdt)

@@ -228,11 +228,23 @@ static const PropertyInfo gpex_props[] = {
     PROP_END
 };
 
+/* The root of the PCI devices' OpenFirmware paths (fw_cfg bootorder).  The
+ * node is "pci"; firmware ignores its unit address (EDK2 reads only an
+ * extra root bus's serial after a comma).  QEMU maps gpex's windows through
+ * aliases, so the first region of its system-bus device stays unmapped and
+ * the unit address it writes is all ones: the same here, so a bootorder
+ * file is QEMU's byte for byte. */
+static char *gpex_fw_node(DeviceState *dev)
+{
+    return g_strdup_printf("pci@%016" PRIx64, (uint64_t)HWADDR_UNMAPPED);
+}
+
 static void gpex_host_class_init(ObjectClass *klass, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     dc->realize = gpex_host_realize;
     dc->fdt_node = gpex_fdt_node;
+    dc->fw_node = gpex_fw_node;
     object_class_add_field_properties(klass, gpex_props);
 }
 

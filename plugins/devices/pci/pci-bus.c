@@ -125,21 +125,61 @@ static AddressSpace *pci_bus_dma_as(BusState *bus, DeviceState *dev)
     return pd ? pci_dma_as(pd) : bus->dma_as;
 }
 
-static const char *class_desc(uint16_t class_id)
+/* What a class code is called: for info pci (NULL: "Class %04x") and as a
+ * node name in OpenFirmware device paths (the PCI bus binding to IEEE 1275's
+ * names, as QEMU uses them; NULL: "pci<vendor>,<device>"). */
+typedef struct PCIClassName {
+    uint16_t id;
+    const char *desc;
+    const char *fw_name;
+} PCIClassName;
+
+static const PCIClassName *class_name(uint16_t class_id)
 {
-    static const struct { uint16_t id; const char *desc; } names[] = {
-        { 0x0100, "SCSI controller" },  { 0x0106, "SATA controller" },
-        { 0x0180, "Storage controller" }, { 0x0200, "Ethernet controller" },
-        { 0x0300, "VGA controller" },   { 0x0600, "Host bridge" },
-        { 0x0604, "PCI bridge" },       { 0x0780, "Communication controller" },
-        { 0x0c03, "USB controller" },
+    static const PCIClassName names[] = {
+        { 0x0100, "SCSI controller", "scsi" },
+        { 0x0101, NULL, "ide" },
+        { 0x0106, "SATA controller", NULL },
+        { 0x0180, "Storage controller", NULL },
+        { 0x0200, "Ethernet controller", "ethernet" },
+        { 0x0300, "VGA controller", "display" },
+        { 0x0600, "Host bridge", "host" },
+        { 0x0604, "PCI bridge", "pci-bridge" },
+        { 0x0780, "Communication controller", NULL },
+        { 0x0900, NULL, "keyboard" },
+        { 0x0902, NULL, "mouse" },
+        { 0x0c03, "USB controller", "usb" },
     };
     for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
         if (names[i].id == class_id) {
-            return names[i].desc;
+            return &names[i];
         }
     }
     return NULL;
+}
+
+static const char *class_desc(uint16_t class_id)
+{
+    const PCIClassName *n = class_name(class_id);
+    return n ? n->desc : NULL;
+}
+
+/* A PCI function's node: its class's name (or "pci<vendor>,<device>") at
+ * "<slot>" or "<slot>,<function>" in hex. */
+static char *pci_bus_fw_node(BusState *b, DeviceState *d)
+{
+    PCIDevice *dev = (PCIDevice *)object_dynamic_cast(OBJECT(d), TYPE_PCI_DEVICE);
+    if (!dev || !dev->config || dev->devfn < 0) {
+        return NULL;
+    }
+    const PCIClassName *n = class_name(pci_get_word(dev->config + PCI_CLASS_DEVICE));
+    g_autofree char *name = n && n->fw_name ? g_strdup(n->fw_name)
+        : g_strdup_printf("pci%04x,%04x", pci_get_word(dev->config + PCI_VENDOR_ID),
+                          pci_get_word(dev->config + PCI_DEVICE_ID));
+    if (PCI_FUNC(dev->devfn)) {
+        return g_strdup_printf("%s@%x,%x", name, PCI_SLOT(dev->devfn), PCI_FUNC(dev->devfn));
+    }
+    return g_strdup_printf("%s@%x", name, PCI_SLOT(dev->devfn));
 }
 
 static void pci_bus_print_dev(BusState *b, DeviceState *d, GString *out, int indent)
@@ -306,6 +346,7 @@ static void pci_bus_class_init(ObjectClass *klass, const void *data)
     bc->dma_as = pci_bus_dma_as;
     bc->print_dev = pci_bus_print_dev;
     bc->query = pci_bus_query;
+    bc->fw_node = pci_bus_fw_node;
 }
 
 static void pcie_bus_class_init(ObjectClass *klass, const void *data)

@@ -23,6 +23,10 @@
  * jumps to OpenSBI (or, with -bios none, the kernel); firmware, kernel,
  * initrd and device tree are placed by the shared RISC-V rules.
  *
+ * fw_cfg (QEMU's firmware configuration, MMIO with DMA) at 0x10100000 as in
+ * QEMU's virt: FW_CFG_NB_CPUS, -fw_cfg files, and "bootorder" (the devices'
+ * bootindex, kernel/bootorder.h).
+ *
  * Properties: "aclint" (describe the CLINT as ACLINT MSWI + MTIMER nodes;
  * same registers).  -M virt,dumpdtb=FILE (MachineState.dumpdtb) writes the
  * final blob, after which main() exits.
@@ -33,6 +37,7 @@
 #include "kernel/log.h"
 #include "kernel/machine.h"
 #include "kernel/module.h"
+#include "fw-cfg/fw-cfg.h"
 #include "riscv/board.h"
 #include "plugins/devices/riscv-virt/user-devices.h"
 
@@ -69,6 +74,7 @@ enum {
     VIRT_UART0,
     VIRT_VIRTIO,
     VIRT_USER,
+    VIRT_FW_CFG,
     VIRT_PCIE_ECAM,
     VIRT_PCIE_MMIO,
     VIRT_DRAM,
@@ -93,6 +99,7 @@ static const VirtRegion virt_memmap[] = {
     [VIRT_VIRTIO] = { .name = "virtio", .base = 0x10001000, .size = 0x8000 },
     /* Sixteen 4 KiB slots for -device MMIO devices (user-devices.c). */
     [VIRT_USER] = { .name = "user", .base = 0x10010000, .size = 0x10000 },
+    [VIRT_FW_CFG] = { .name = "fw-cfg", .base = 0x10100000, .size = 0x18 },
     [VIRT_PCIE_PIO] = { .name = "pcie-pio", .base = 0x03000000, .size = 0x10000 },
     [VIRT_PCIE_ECAM] = { .name = "pcie-ecam", .base = 0x30000000, .size = 0x10000000 },
     [VIRT_PCIE_MMIO] = { .name = "pcie-mmio", .base = 0x40000000, .size = 0x40000000 },
@@ -106,6 +113,7 @@ typedef enum {
     VIRT_CFG_PLIC,
     VIRT_CFG_CLINT,
     VIRT_CFG_UART,
+    VIRT_CFG_FW_CFG,
 } VirtDeviceConfig;
 
 typedef struct VirtDevice {
@@ -125,6 +133,8 @@ static const VirtDevice virt_devices[] = {
     { .name = "rtc", .type = "goldfish-rtc", .region = VIRT_RTC, .plic_irq = 11 },
     { .name = "uart0", .type = "ns16550a", .region = VIRT_UART0, .plic_irq = 10,
       .config = VIRT_CFG_UART },
+    { .name = "fw-cfg", .type = TYPE_FW_CFG_MMIO, .region = VIRT_FW_CFG,
+      .config = VIRT_CFG_FW_CFG },
 };
 #define VIRT_NUM_DEVICES G_N_ELEMENTS(virt_devices)
 #define VIRT_DEV_PLIC 0
@@ -172,6 +182,9 @@ static bool virt_configure_device(void *opaque, Object *obj, GError **errp)
             return false;
         }
         return object_property_set_uint(obj, "clock-frequency", VIRT_UART_CLOCK, errp);
+    case VIRT_CFG_FW_CFG:
+        fw_cfg_add_u16(DEVICE(obj), FW_CFG_NB_CPUS, (uint16_t)ms->smp_cpus);
+        break;
     case VIRT_CFG_NONE:
         break;
     }

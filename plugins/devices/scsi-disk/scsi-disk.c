@@ -520,6 +520,7 @@ static void scsi_disk_class_init(ObjectClass *klass, const void *data)
     SCSIDeviceClass *sc = (SCSIDeviceClass *)klass;
     sc->realize = scsi_disk_realize;
     sc->execute = scsi_disk_execute;
+    sc->fw_name = "disk";  /* scsi-hd and scsi-cd alike, as in QEMU */
     object_class_add_field_properties(klass, scsi_disk_props);
 }
 

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "kernel/bootorder.h"
 #include "kernel/core.h"
 #include "kernel/module.h"
 #include "scsi/scsi.h"
@@ -283,6 +284,9 @@ static bool scsi_device_realize(DeviceState *d, GError **errp)
         g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "%s: drive property not set", name);
         return false;
     }
+    if (!boot_order_add(dev->bootindex, d, NULL, name, errp)) {
+        return false;
+    }
     GError *err = NULL;
     BlockGraph *g = block_graph_default();
     dev->blk = g ? blk_for_device(g, dev->drive, d->id ? d->id : name, &err) : NULL;
@@ -290,11 +294,13 @@ static bool scsi_device_realize(DeviceState *d, GError **errp)
         g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "%s: %s", name,
                     err ? err->message : "the block layer is not loaded");
         g_clear_error(&err);
+        boot_order_del(d);
         return false;
     }
     if (sc->realize && !sc->realize(dev, errp)) {
         blk_detach_device(dev->blk);
         dev->blk = NULL;
+        boot_order_del(d);
         return false;
     }
     scsi_device_set_ua(dev, SENSE_RESET);
@@ -312,6 +318,7 @@ static void scsi_device_unrealize(DeviceState *d)
         blk_detach_device(dev->blk);
         dev->blk = NULL;
     }
+    boot_order_del(d);
 }
 
 static void scsi_device_reset(DeviceState *d)
@@ -329,6 +336,8 @@ static const PropertyInfo scsi_device_props[] = {
     PROP_UINT32("channel", SCSIDevice, channel, 0, "SCSI channel"),
     PROP_UINT32("scsi-id", SCSIDevice, id, SCSI_ID_AUTO, "target id (default: first free)"),
     PROP_UINT32("lun", SCSIDevice, lun, SCSI_ID_AUTO, "logical unit (default: first free)"),
+    PROP_INT32("bootindex", SCSIDevice, bootindex, -1,
+               "position in the firmware's boot order (fw_cfg bootorder); -1: none"),
     PROP_END
 };
 
@@ -343,10 +352,23 @@ static void scsi_device_class_init(ObjectClass *klass, const void *data)
     object_class_add_field_properties(klass, scsi_device_props);
 }
 
+/* A SCSI device's OpenFirmware node: "channel@C/<name>@T,L" (hex). */
+static char *scsi_bus_fw_node(BusState *bus, DeviceState *d)
+{
+    SCSIDevice *dev = (SCSIDevice *)object_dynamic_cast(OBJECT(d), TYPE_SCSI_DEVICE);
+    if (!dev) {
+        return NULL;
+    }
+    const char *name = SCSI_DEVICE_GET_CLASS(dev)->fw_name;
+    return g_strdup_printf("channel@%x/%s@%x,%x", dev->channel,
+                           name ? name : object_get_typename(OBJECT(d)), dev->id, dev->lun);
+}
+
 static void scsi_bus_class_init(ObjectClass *klass, const void *data)
 {
     BusClass *bc = BUS_CLASS(klass);
     bc->name_prefix = "scsi";
+    bc->fw_node = scsi_bus_fw_node;
 }
 
 static const TypeInfo scsi_bus_info = {

@@ -400,7 +400,8 @@ static bool blk_realize(VirtIODevice *vdev, GError **errp)
                     VIRTIO_BLK_ID_BYTES);
         return false;
     }
-    if (!boot_order_add(s->bootindex, s, name, errp)) {
+    /* Firmware boots the disk behind the transport (QEMU's suffix). */
+    if (!boot_order_add(s->bootindex, DEVICE(s), "/disk@0,0", name, errp)) {
         return false;
     }
     GError *err = NULL;
@@ -410,7 +411,7 @@ static bool blk_realize(VirtIODevice *vdev, GError **errp)
         g_set_error(errp, VIRTIO_ERROR, 0, "%s: %s", name,
                     err ? err->message : "the block layer is not loaded");
         g_clear_error(&err);
-        boot_order_del(s);
+        boot_order_del(DEVICE(s));
         return false;
     }
     if (!blk_is_inserted(s->blk)) {
@@ -440,7 +441,7 @@ static bool blk_realize(VirtIODevice *vdev, GError **errp)
 fail:
     blk_detach_device(s->blk);
     s->blk = NULL;
-    boot_order_del(s);
+    boot_order_del(DEVICE(s));
     return false;
 }
 
@@ -451,7 +452,7 @@ static void blk_unrealize(VirtIODevice *vdev)
         blk_detach_device(s->blk); /* drains: no completion comes after this */
         s->blk = NULL;
     }
-    boot_order_del(s);
+    boot_order_del(DEVICE(s));
 }
 
 static void blk_reset(VirtIODevice *vdev)

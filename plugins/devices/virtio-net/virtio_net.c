@@ -716,7 +716,8 @@ static bool net_realize(VirtIODevice *vdev, GError **errp)
                     n->mtu);
         return false;
     }
-    if (!boot_order_add(n->bootindex, n, id_or_name(vdev), errp)) {
+    /* Firmware boots from the network behind the transport (QEMU's suffix). */
+    if (!boot_order_add(n->bootindex, DEVICE(n), "/ethernet-phy@0", id_or_name(vdev), errp)) {
         return false;
     }
     g_autoptr(GPtrArray) queues = n->netdev ? netdev_queues(n->netdev) : g_ptr_array_new();
@@ -747,7 +748,7 @@ static bool net_realize(VirtIODevice *vdev, GError **errp)
                 net_client_free(&n->pairs[k]->nc);
                 n->pairs[k] = NULL;
             }
-            boot_order_del(n);
+            boot_order_del(DEVICE(n));
             return false;
         }
         q->n = n;
@@ -780,7 +781,7 @@ static void net_unrealize(VirtIODevice *vdev)
             n->pairs[i] = NULL;
         }
     }
-    boot_order_del(n);
+    boot_order_del(DEVICE(n));
 }
 
 static GVariant *stat_get(Object *obj, Property *prop)

@@ -8,7 +8,9 @@
  * When realized, the device also publishes the machine's command-line
  * firmware settings, as QEMU does: FW_CFG_BOOT_MENU (-boot menu=),
  * "etc/boot-menu-wait" (-boot splash-time=, 16-bit little-endian ms),
- * "bootorder" (empty: no device has a bootindex) and every -fw_cfg file.
+ * "bootorder" (QEMU's format, kernel/bootorder.h: filled at every reset
+ * from the devices with a bootindex, "HALT" last with -boot strict=on;
+ * empty when none has one) and every -fw_cfg file.
  */
 #ifndef TESSERA_FW_CFG_H
 #define TESSERA_FW_CFG_H

@@ -93,6 +93,7 @@ typedef struct SCSIBus {
 struct SCSIDevice {
     DeviceState parent_obj;
     uint32_t channel, id, lun;   /* id and lun: -1 (UINT32_MAX) picks the first free */
+    int32_t bootindex;           /* firmware boot order (kernel/bootorder.h); -1: none */
     char *drive;                 /* drive= : backend or node name */
     BlockBackend *blk;
     SCSISense unit_attention;    /* reported once, on the next command */
@@ -101,6 +102,9 @@ struct SCSIDevice {
 
 typedef struct SCSIDeviceClass {
     DeviceClass parent_class;
+    /* Node name in OpenFirmware device paths ("disk"; NULL: the type name):
+     * the bus makes it "channel@C/<name>@T,L" (fw_cfg bootorder). */
+    const char *fw_name;
     /* After the core placed the device and found its backend. */
     bool (*realize)(SCSIDevice *dev, GError **errp);
     void (*unrealize)(SCSIDevice *dev);

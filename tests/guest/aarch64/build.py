@@ -30,12 +30,14 @@ def tests():
 def build(out, cc=DEFAULT_CC, defines=()):
     os.makedirs(out, exist_ok=True)
     built = []
-    deps = COMMON + [os.path.join(HERE, 'common', 'test.h'), os.path.join(HERE, 'common', 'link.ld'),
-                     os.path.abspath(__file__)]
+    deps = COMMON + [os.path.join(HERE, 'common', f) for f in ('test.h', 'dbg.h', 'link.ld')] + \
+        [os.path.abspath(__file__)]
     for name in tests():
         src = os.path.join(HERE, name + '.c')
         elf = os.path.join(out, name + '.elf')
-        newest = max(os.path.getmtime(p) for p in deps + [src])
+        # ctxbp_oracle.c includes ctxbp.c.
+        srcs = [src] + ([os.path.join(HERE, 'ctxbp.c')] if name == 'ctxbp_oracle' else [])
+        newest = max(os.path.getmtime(p) for p in deps + srcs)
         if not os.path.exists(elf) or os.path.getmtime(elf) < newest:
             cmd = [cc] + CFLAGS + list(defines) + ['-o', elf] + COMMON + [src]
             r = subprocess.run(cmd)

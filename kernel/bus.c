@@ -88,16 +88,80 @@ bool bus_has_room(BusState *bus)
     return !max || bus->children->len < max;
 }
 
+int bus_name_cmp(const char *a, const char *b)
+{
+    while (*a && *b) {
+        if (g_ascii_isdigit(*a) && g_ascii_isdigit(*b)) {
+            while (*a == '0' && g_ascii_isdigit(a[1])) {
+                a++;
+            }
+            while (*b == '0' && g_ascii_isdigit(b[1])) {
+                b++;
+            }
+            size_t la = strspn(a, "0123456789"), lb = strspn(b, "0123456789");
+            if (la != lb) {
+                return la < lb ? -1 : 1;
+            }
+            int c = strncmp(a, b, la);
+            if (c) {
+                return c;
+            }
+            a += la;
+            b += lb;
+        } else if (*a != *b) {
+            return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+        } else {
+            a++;
+            b++;
+        }
+    }
+    return *a ? 1 : *b ? -1 : 0;
+}
+
+/* Which of two free buses takes the next device given without bus=. */
+static bool bus_fills_before(BusState *x, BusState *y)
+{
+    unsigned dx = bus_depth(x), dy = bus_depth(y);
+    if (dx != dy) {
+        return dx < dy;
+    }
+    if (x->fill_order != y->fill_order) {
+        return x->fill_order < y->fill_order;
+    }
+    return bus_name_cmp(x->name, y->name) < 0;
+}
+
 BusState *bus_find_free(const char *type)
 {
     g_autoptr(GPtrArray) all = bus_list();
+    BusState *best = NULL;
     for (guint i = 0; i < all->len; i++) {
         BusState *b = g_ptr_array_index(all, i);
-        if (object_dynamic_cast(OBJECT(b), type) && bus_has_room(b)) {
-            return b;
+        if (object_dynamic_cast(OBJECT(b), type) && bus_has_room(b) &&
+            (!best || bus_fills_before(b, best))) {
+            best = b;
         }
     }
-    return NULL;
+    return best;
+}
+
+void bus_set_fill_order(BusState *bus, int order)
+{
+    bus->fill_order = order;
+}
+
+BusState *bus_owned_by(DeviceState *owner, const char *type)
+{
+    g_autoptr(GPtrArray) buses = child_buses(OBJECT(owner));
+    BusState *best = NULL;
+    for (guint i = 0; i < buses->len; i++) {
+        BusState *b = g_ptr_array_index(buses, i);
+        if (object_dynamic_cast(OBJECT(b), type) &&
+            (!best || bus_name_cmp(b->name, best->name) < 0)) {
+            best = b;
+        }
+    }
+    return best;
 }
 
 static bool bus_name_used(const char *name)

@@ -52,6 +52,12 @@ struct BusState {
     const BusHotplugOps *hotplug;
     void *hotplug_opaque;
     bool hotpluggable;         /* devices may be added/removed while running */
+    /* Rank among free buses of its type at its depth when a device comes
+     * without bus=: lower fills first (default 0); equal ranks go in the
+     * numeric order of their names ("x.2" before "x.10").  Boards set it
+     * with bus_set_fill_order (QEMU's virt boards fill virtio-mmio slots
+     * from the highest address down). */
+    int fill_order;
 };
 
 typedef struct BusClass {
@@ -92,8 +98,15 @@ bool bus_has_room(BusState *bus);
 
 /* Bus by name ("pcie.0") or by composition path. */
 BusState *bus_find(const char *name);
-/* First bus (breadth first from the machine) of @type with room. */
+/* The bus of @type with room for a device given without bus=: the
+ * shallowest (fewest buses between it and the machine), then the lowest
+ * fill_order, then the lowest name in numeric order. */
 BusState *bus_find_free(const char *type);
+void bus_set_fill_order(BusState *bus, int order);
+/* The first bus of @type (in numeric name order) that @owner owns, or NULL. */
+BusState *bus_owned_by(DeviceState *owner, const char *type);
+/* strcmp, except that runs of digits compare as numbers ("a.9" < "a.10"). */
+int bus_name_cmp(const char *a, const char *b);
 /* Every bus, breadth first from the machine (borrowed pointers). */
 GPtrArray *bus_list(void);
 

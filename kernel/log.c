@@ -42,6 +42,8 @@ const LogCategory log_categories[] = {
       .help = "show the intermediate code of each translated block" },
     { .name = "mmu", .mask = LOG_MMU,
       .help = "log MMU page walks and faults" },
+    { .name = "out_asm", .mask = LOG_OUT_ASM,
+      .help = "show the host code generated for each translated block" },
     { .name = NULL },
 };
 

@@ -23,6 +23,7 @@ enum {
     LOG_CPU         = 1u << 5,
     LOG_OP          = 1u << 6,
     LOG_MMU         = 1u << 7,
+    LOG_OUT_ASM     = 1u << 8,
 };
 
 typedef struct LogCategory {

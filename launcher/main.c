@@ -39,7 +39,7 @@ typedef enum {
     OPT_NAME, OPT_SNAPSHOT, OPT_QTEST, OPT_GDB, OPT_GDB_DEFAULT,
     OPT_NO_USER_CONFIG, OPT_PIDFILE, OPT_DAEMONIZE, OPT_UUID,
     OPT_OVERCOMMIT, OPT_RTC, OPT_BOOT, OPT_FW_CFG, OPT_MSG, OPT_MON, OPT_AUDIODEV, OPT_SANDBOX,
-    OPT_ADD_FD,
+    OPT_ADD_FD, OPT_PERFMAP,
 } OptionId;
 
 typedef struct CmdOption {
@@ -81,6 +81,9 @@ static const CmdOption cmd_options[] = {
     { "no-reboot", OPT_NO_REBOOT, NULL, "exit instead of rebooting" },
     { "no-shutdown", OPT_NO_SHUTDOWN, NULL, "stop instead of exiting on guest shutdown" },
     { "d", OPT_DEBUG, "item[,...]", "enable logging of items (-d help lists them)" },
+    { "perfmap", OPT_PERFMAP, NULL,
+      "write /tmp/perf-PID.map naming each translated block's host code (for perf report;"
+      " same as -accel tcg,perfmap=on)" },
     { "D", OPT_LOGFILE, "logfile", "write logs to logfile instead of stderr" },
     { "L", OPT_LIBDIR, "dir", "add dir to the module and firmware search path" },
     { "nodefaults", OPT_NODEFAULTS, NULL, "create no default devices" },
@@ -145,6 +148,7 @@ typedef struct Config {
     GPtrArray *addfds;        /* -add-fd texts */
     char *overcommit, *rtc, *boot, *msg, *sandbox;
     bool snapshot;
+    bool perfmap;             /* -perfmap */
     char *memory, *smp, *cpu, *accel, *display, *kernel, *initrd, *append, *dtb, *bios;
     char *debug, *logfile, *target, *update_index, *name, *qtest;
     char *gdb;                /* -gdb / -s device */
@@ -232,6 +236,7 @@ static bool parse_args(int argc, char **argv, Config *cfg, GError **errp)
         case OPT_BLOCKDEV: g_ptr_array_add(cfg->blockdevs, g_strdup(val)); break;
         case OPT_DRIVE: g_ptr_array_add(cfg->drives, g_strdup(val)); break;
         case OPT_SNAPSHOT: cfg->snapshot = true; break;
+        case OPT_PERFMAP: cfg->perfmap = true; break;
         case OPT_MEMORY: set_string(&cfg->memory, val); break;
         case OPT_SMP: set_string(&cfg->smp, val); break;
         case OPT_CPU: set_string(&cfg->cpu, val); break;
@@ -590,16 +595,31 @@ static bool setup_accel(MachineState *ms, Config *cfg, GError **errp)
                         "-qtest needs -accel qtest, not -machine accel=%s", cfg->machine_accel);
             return false;
         }
+        if (cfg->perfmap) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                        "-perfmap needs -accel tcg, not -machine accel=%s", cfg->machine_accel);
+            return false;
+        }
         ms->accel = compat_accel_from_list(ms, cfg->machine_accel, errp);
         return ms->accel != NULL;
     }
-    if (!cfg->accel && !cfg->qtest && ms->cpus->len == 0) {
+    if (!cfg->accel && !cfg->qtest && !cfg->perfmap && ms->cpus->len == 0) {
         return true; /* nothing to execute: no accelerator needed */
     }
     const char *deflt = cfg->qtest ? "qtest" : "tcg";
     OptDict *d = opt_dict_parse("-accel", cfg->accel ? cfg->accel : deflt, "accel", false, errp);
     if (!d) {
         return false;
+    }
+    if (cfg->perfmap) {
+        if (g_strcmp0(opt_dict_get(d, "accel"), "tcg")) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID,
+                        "-perfmap needs -accel tcg (translated code), not -accel %s",
+                        opt_dict_get(d, "accel"));
+            opt_dict_free(d);
+            return false;
+        }
+        opt_dict_set(d, "perfmap", "on");
     }
     if (cfg->qtest && !setup_qtest(d, cfg, errp)) {
         opt_dict_free(d);

@@ -37,6 +37,8 @@ packages=(
   acpica-tools
   # NBD (issue 12): the client driver uses libnbd; tests talk to the real peers
   libnbd-dev nbdkit libnbd-bin
+  # -d out_asm: the x86-64 backend disassembles its generated code
+  libcapstone-dev
 )
 
 missing=()

@@ -82,8 +82,9 @@ class BootOrder(unittest.TestCase):
 
     def test_virtio_mmio_and_no_halt_without_strict(self):
         # virtio-X-device sits on the board's first free virtio-mmio
-        # transport (slot 0, 0x0a000000, in 16 hex digits); a network
-        # device's path ends in its PHY.
+        # transport, which on aarch64 virt is the highest (slot 31,
+        # 0x0a003e00, in 16 hex digits), as QEMU 7.2's info qtree shows; a
+        # network device's path ends in its PHY.
         d = Disks(self, 'ab')
         args = d.board + d.args + [
             '-netdev', 'user,id=n0', '-device', 'virtio-net-device,netdev=n0,bootindex=9',
@@ -91,7 +92,7 @@ class BootOrder(unittest.TestCase):
             '-device', 'virtio-blk-pci,drive=b']  # no bootindex: not listed
         data, _ = bootorder(self, args)
         self.assertEqual(data, b'/pci@ffffffffffffffff/scsi@1/disk@0,0\n'
-                               b'/virtio-mmio@000000000a000000/ethernet-phy@0\0')
+                               b'/virtio-mmio@000000000a003e00/ethernet-phy@0\0')
 
     def test_empty_without_bootindex(self):
         d = Disks(self, 'a')

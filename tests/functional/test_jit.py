@@ -55,7 +55,7 @@ class Linux(unittest.TestCase):
 
 
 class BareMetal(unittest.TestCase):
-    def test_guest_programs_pass(self):
+    def run_programs(self, accel, timeout):
         elfs = guest_build.build(os.path.join(tt.ROOT, 'build', 'guest'),
                                  'riscv64-unknown-elf-gcc')
         self.assertTrue(elfs, 'tests/guest/build.py built no programs')
@@ -63,10 +63,17 @@ class BareMetal(unittest.TestCase):
             with self.subTest(elf=os.path.basename(elf)):
                 try:
                     r = tt.run(['-M', 'virt', '-bios', 'none', '-kernel', elf, '-nographic']
-                               + ACCEL, link='tessera-system-riscv64', timeout=60)
+                               + accel, link='tessera-system-riscv64', timeout=timeout)
                 except subprocess.TimeoutExpired:
                     self.fail('%s timed out' % elf)
                 self.assertEqual(r.returncode, 0, r.stdout[-2000:] + r.stderr[-2000:])
+
+    def test_guest_programs_pass(self):
+        self.run_programs(ACCEL, 60)
+
+    def test_guest_programs_pass_on_the_interpreter(self):
+        # The same IR (atomics included) through the portable backend.
+        self.run_programs(['-accel', 'tcg,backend=interp'], 120)
 
     def test_asid_program_on_the_interpreter(self):
         # Both backends find the TLB through TcgVcpu.tlb[], which the engine

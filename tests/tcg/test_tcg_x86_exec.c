@@ -13,8 +13,10 @@
 #if defined(__x86_64__)
 #define tessera_module tcg_x86_64_module_desc
 #include "plugins/accel/tcg-x86_64/backend.c"
+#include "plugins/accel/tcg-x86_64/disas.c"
 #include "plugins/accel/tcg-x86_64/emit.c"
 #include "plugins/accel/tcg-x86_64/gen.c"
+#include "plugins/accel/tcg-x86_64/mem.c"
 #include "plugins/accel/tcg-x86_64/regs.c"
 #undef tessera_module
 

@@ -172,6 +172,55 @@ START_TEST(test_plug_first_bus_with_room)
 }
 END_TEST
 
+/* Without bus=, buses of a type fill in the numeric order of their names
+ * (c9.0 before c10.0, which a string sort would reverse), unless the
+ * board ranks them with bus_set_fill_order. */
+START_TEST(test_fill_numeric_order)
+{
+    add_ok("test-ctrl,id=c10");
+    add_ok("test-ctrl,id=c9");
+    add_ok("test-ctrl,id=c2");
+    const char *want[] = { "c2.0", "c2.0", "c9.0", "c9.0", "c10.0", "c10.0" };
+    for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
+        DeviceState *l = add_ok("test-leaf");
+        ck_assert_str_eq(l->parent_bus->name, want[i]);
+    }
+    expect_refused("test-leaf", "no 'test-bus' bus with room");
+}
+END_TEST
+
+START_TEST(test_fill_order_set_by_board)
+{
+    add_ok("test-ctrl,id=c0");
+    add_ok("test-ctrl,id=c1");
+    add_ok("test-ctrl,id=c2");
+    BusState *b2 = bus_owned_by(DEVICE(object_resolve_path("/machine/peripheral/c2", NULL)),
+                                TYPE_TEST_BUS);
+    ck_assert_ptr_eq(b2, bus_find("c2.0"));
+    ck_assert_ptr_null(bus_owned_by(DEVICE(object_resolve_path("/machine/peripheral/c2", NULL)),
+                                    TYPE_SYSTEM_BUS));
+    bus_set_fill_order(b2, -2);
+    bus_set_fill_order(bus_find("c1.0"), -1);
+    const char *want[] = { "c2.0", "c2.0", "c1.0", "c1.0", "c0.0" };
+    for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
+        DeviceState *l = add_ok("test-leaf");
+        ck_assert_str_eq(l->parent_bus->name, want[i]);
+    }
+}
+END_TEST
+
+START_TEST(test_name_cmp_numeric)
+{
+    ck_assert_int_lt(bus_name_cmp("virtio-mmio-bus.9", "virtio-mmio-bus.10"), 0);
+    ck_assert_int_gt(bus_name_cmp("virtio-mmio-bus.31", "virtio-mmio-bus.4"), 0);
+    ck_assert_int_eq(bus_name_cmp("pcie.0", "pcie.0"), 0);
+    ck_assert_int_eq(bus_name_cmp("a.007", "a.7"), 0);
+    ck_assert_int_lt(bus_name_cmp("a.1", "a.1x"), 0);
+    ck_assert_int_lt(bus_name_cmp("a", "b"), 0);
+    ck_assert_int_lt(bus_name_cmp("scsi.2", "scsi.2.1"), 0);
+}
+END_TEST
+
 START_TEST(test_bus_full)
 {
     add_ok("test-ctrl,id=c0");
@@ -259,6 +308,9 @@ static Suite *bus_suite(void)
     struct { const char *name; const TTest *fn; } cases[] = {
         { "/bus/plug/first-with-room", test_plug_first_bus_with_room },
         { "/bus/plug/full", test_bus_full },
+        { "/bus/plug/numeric-order", test_fill_numeric_order },
+        { "/bus/plug/fill-order", test_fill_order_set_by_board },
+        { "/bus/name-cmp", test_name_cmp_numeric },
         { "/bus/plug/by-name", test_bus_by_name },
         { "/bus/plug/wrong-type", test_wrong_bus_type },
         { "/bus/plug/pre-plug-refuses", test_pre_plug_refusal_before_realize },

@@ -40,7 +40,7 @@ static char *read_file(const char *path)
 START_TEST(test_category_table)
 {
     static const char *const expected[] = {
-        "guest_errors", "unimp", "in_asm", "exec", "int", "cpu", "op", "mmu",
+        "guest_errors", "unimp", "in_asm", "exec", "int", "cpu", "op", "mmu", "out_asm",
     };
     unsigned seen = 0;
     size_t n = 0;

@@ -6,7 +6,10 @@
  * Selected with -accel tcg,backend=x86_64.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
 
 #include "kernel/core.h"
@@ -15,6 +18,10 @@
 
 typedef struct X86Backend {
     TcgBackend parent_obj;
+    /* perfmap=on: /tmp/perf-PID.map, one line per compiled block, written
+     * by every vCPU thread under perfmap_lock. */
+    GMutex perfmap_lock;
+    FILE *perfmap;
 } X86Backend;
 
 OBJECT_DECLARE_SIMPLE_TYPE(X86Backend, X86_64_BACKEND, TYPE_X86_64_TCG_BACKEND)
@@ -127,6 +134,14 @@ static bool x86_compile(TcgBackend *be, TcgVcpu *v, const IrBlock *ir, TcgTb *tb
     memcpy(p + sizeof(hdr), code->data, code->len);
     tb->code = p + sizeof(hdr);
     tb->code_size = total;
+    X86Backend *xb = (X86Backend *)be;    /* no checked cast per block */
+    if (xb->perfmap) {
+        g_mutex_lock(&xb->perfmap_lock);
+        fprintf(xb->perfmap, "%" PRIxPTR " %x tb cpu%d 0x%" PRIx64 "\n",
+                (uintptr_t)tb->code, code->len, v->cpu->index, tb->pc);
+        fflush(xb->perfmap);
+        g_mutex_unlock(&xb->perfmap_lock);
+    }
     g_byte_array_free(code, TRUE);
     return true;
 }
@@ -197,7 +212,49 @@ static unsigned x86_find_insn(TcgBackend *be, TcgVcpu *v, TcgTb *tb, uintptr_t r
     return v->cur_insn;
 }
 
+/*
+ * perf's map for JIT code: "START SIZE NAME" lines in hex, found by the
+ * process id.  Blocks freed and their memory reused get a new line; perf
+ * keeps the latest symbol for an address.
+ */
+static bool x86_perfmap_open(TcgBackend *be, GError **errp)
+{
+    X86Backend *xb = X86_64_BACKEND(be);
+    g_autofree char *path = g_strdup_printf("/tmp/perf-%d.map", (int)getpid());
+    xb->perfmap = fopen(path, "w");
+    if (!xb->perfmap) {
+        g_set_error(errp, CORE_ERROR, CORE_ERROR_INVALID, "-perfmap: cannot write %s: %s",
+                    path, g_strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+static void x86_instance_init(Object *obj)
+{
+    g_mutex_init(&X86_64_BACKEND(obj)->perfmap_lock);
+}
+
+static void x86_instance_finalize(Object *obj)
+{
+    X86Backend *xb = X86_64_BACKEND(obj);
+    if (xb->perfmap) {
+        fclose(xb->perfmap);
+    }
+    g_mutex_clear(&xb->perfmap_lock);
+}
+
+/* -d out_asm: the block's code (after its header) through capstone. */
+static void x86_dump_code(TcgBackend *be, const TcgTb *tb, GString *out)
+{
+    const uint8_t *code = tb->code;
+    size_t len = x86_header(tb)->size - sizeof(X86CodeHeader);
+    x86_disas(code, len, out);
+}
+
 static const TcgBackendOps x86_ops = {
+    .perfmap_open = x86_perfmap_open,
+    .dump_code = x86_dump_code,
     .vcpu_init = x86_vcpu_init,
     .vcpu_cleanup = x86_vcpu_cleanup,
     .compile = x86_compile,
@@ -220,6 +277,8 @@ static const TypeInfo x86_type_info = {
     .category = "tcg-backend",
     .description = "native x86-64 code generator",
     .instance_size = sizeof(X86Backend),
+    .instance_init = x86_instance_init,
+    .instance_finalize = x86_instance_finalize,
     .class_size = sizeof(TcgBackendClass),
     .class_init = x86_class_init,
 };

@@ -91,6 +91,23 @@ G_GNUC_INTERNAL void xg_rm(XGen *g, unsigned opc, bool w, int reg, int base, int
     }
 }
 
+/* op reg, [base + index] (index not rsp). */
+G_GNUC_INTERNAL void xg_rm_idx(XGen *g, unsigned opc, bool w, int reg, int base, int index)
+{
+    g_assert((index & 7) != RSP || index == R12);
+    xg_opcode(g, opc, w, reg, index, base);
+    uint8_t r = (reg & 7) << 3;
+    uint8_t sib = (uint8_t)(((index & 7) << 3) | (base & 7));
+    if ((base & 7) == RBP) {
+        xg_b(g, 0x44 | r);                  /* [base + index + disp8 0] */
+        xg_b(g, sib);
+        xg_b(g, 0);
+    } else {
+        xg_b(g, 0x04 | r);
+        xg_b(g, sib);
+    }
+}
+
 /* reg = imm (full 64-bit value when @w, else 32 bits zero-extended). */
 G_GNUC_INTERNAL void xg_movi(XGen *g, bool w, int reg, uint64_t imm)
 {

@@ -4,166 +4,14 @@
  * x86.h for the register conventions).  Common ALU ops compute straight on
  * the registers of the register cache (regs.c); the others load their
  * operands into rax/rcx/rdx, compute and store the result through the
- * cache.  Every IR op is supported.
+ * cache; guest memory accesses and atomics are in mem.c.  Every IR op is
+ * supported.
  */
 #include "plugins/accel/tcg-x86_64/xgen.h"
 
 G_STATIC_ASSERT(G_BYTE_ORDER == G_LITTLE_ENDIAN);
 G_STATIC_ASSERT(sizeof(TcgTlbEntry) == 32);
 G_STATIC_ASSERT(sizeof(X86CodeHeader) % 16 == 0);
-
-/* ---- memory access helpers ---------------------------------------------------- */
-
-/* reg = [base + disp] of size/sign @memop, extended to 64 bits. */
-static void xg_load_mem(XGen *g, unsigned memop, int reg, int base, int32_t disp)
-{
-    switch (memop & (IR_MO_SIZE | IR_MO_SIGN)) {
-    case IR_MO_UB:
-        xg_rm(g, P_0F | 0xb6, false, reg, base, disp);
-        break;
-    case IR_MO_SB:
-        xg_rm(g, P_0F | 0xbe, true, reg, base, disp);
-        break;
-    case IR_MO_UW:
-        xg_rm(g, P_0F | 0xb7, false, reg, base, disp);
-        break;
-    case IR_MO_SW:
-        xg_rm(g, P_0F | 0xbf, true, reg, base, disp);
-        break;
-    case IR_MO_UL:
-        xg_rm(g, 0x8b, false, reg, base, disp);
-        break;
-    case IR_MO_SL:
-        xg_rm(g, 0x63, true, reg, base, disp);
-        break;
-    default:
-        xg_rm(g, 0x8b, true, reg, base, disp);
-        break;
-    }
-}
-
-/* [base + disp] = low bytes of reg (reg must be rax, rcx or rdx for bytes). */
-static void xg_store_mem(XGen *g, unsigned memop, int reg, int base, int32_t disp)
-{
-    switch (memop & IR_MO_SIZE) {
-    case IR_MO_8:
-        xg_rm(g, 0x88, false, reg, base, disp);
-        break;
-    case IR_MO_16:
-        xg_rm(g, P_66 | 0x89, false, reg, base, disp);
-        break;
-    case IR_MO_32:
-        xg_rm(g, 0x89, false, reg, base, disp);
-        break;
-    default:
-        xg_rm(g, 0x89, true, reg, base, disp);
-        break;
-    }
-}
-
-/*
- * TLB fast-path check for the address in rax: rdx = entry, compare the
- * page bits (plus the low alignment bits) with the comparator at @cmp_off.
- * Returns the rel32 of the jump to the slow path (taken on mismatch).
- */
-static unsigned xg_tlb_check(XGen *g, unsigned memop, int mmu, size_t cmp_off)
-{
-    g_assert((unsigned)mmu < g->v->nb_mmu_modes);
-    unsigned size = ir_memop_size(memop);
-    /* rdx = tlb[mmu] + ((addr >> PAGE_BITS) & (TLB_SIZE - 1)) * 32 */
-    G_STATIC_ASSERT(TCG_PAGE_BITS >= 5 && ((TCG_TLB_SIZE - 1) << 5) <= INT32_MAX);
-    xg_mov_rr(g, true, RDX, RAX);
-    xg_shift_ri(g, SH_SHR, true, RDX, TCG_PAGE_BITS - 5);
-    xg_arith_ri(g, AR_AND, false, RDX, (TCG_TLB_SIZE - 1) << 5);
-    xg_rm(g, 0x03, true, RDX, R_VCPU, (int32_t)offsetof(TcgVcpu, tlb[mmu]));
-    xg_mov_rr(g, true, RCX, RAX);
-    xg_arith_ri(g, AR_AND, true, RCX, (int32_t)(TCG_PAGE_MASK | (size - 1)));
-    xg_rm(g, 0x3b, true, RCX, RDX, (int32_t)cmp_off);   /* cmp rcx, [rdx+off] */
-    return xg_jcc(g, CC_NE);
-}
-
-static void xg_guest_ld(XGen *g, const IrOp *op)
-{
-    const uint64_t *a = op->args;
-    unsigned memop = (unsigned)a[2];
-    int mmu = (int)a[3];
-    xg_sync_globals(g);
-    xg_ld(g, RAX, a[1]);
-    unsigned slow = xg_tlb_check(g, memop, mmu, offsetof(TcgTlbEntry, addr_read));
-    xg_rm(g, 0x03, true, RAX, RDX, offsetof(TcgTlbEntry, addend));
-    xg_load_mem(g, memop, RAX, RAX, 0);
-    unsigned done = xg_jmp(g);
-    xg_patch_here(g, slow);
-    xg_slow_path_begin(g);
-    xg_set_insn(g, op);
-    xg_mov_rr(g, true, RSI, RAX);
-    xg_mov_rr(g, true, RDI, R_VCPU);
-    xg_movi(g, false, RDX, memop);
-    xg_movi(g, false, RCX, (uint32_t)mmu);
-    xg_movi(g, false, R8, 1);
-    xg_call_mem(g, R_VCPU, offsetof(TcgVcpu, slow_ld));
-    xg_slow_path_end(g);
-    xg_patch_here(g, done);
-    xg_st(g, RAX, a[0]);
-}
-
-static void xg_guest_st(XGen *g, const IrOp *op)
-{
-    const uint64_t *a = op->args;
-    unsigned memop = (unsigned)a[2];
-    int mmu = (int)a[3];
-    xg_sync_globals(g);
-    /* Both operands before the paths split (the cache must not change in
-     * one of them): the value in r11. */
-    xg_ld(g, R11, a[0]);
-    xg_ld(g, RAX, a[1]);
-    unsigned slow = xg_tlb_check(g, memop, mmu, offsetof(TcgTlbEntry, addr_write));
-    xg_rm(g, 0x03, true, RAX, RDX, offsetof(TcgTlbEntry, addend));
-    xg_store_mem(g, memop, R11, RAX, 0);
-    unsigned done = xg_jmp(g);
-    xg_patch_here(g, slow);
-    xg_slow_path_begin(g);
-    xg_set_insn(g, op);
-    xg_mov_rr(g, true, RSI, RAX);
-    xg_mov_rr(g, true, RDI, R_VCPU);
-    xg_mov_rr(g, true, RDX, R11);
-    xg_movi(g, false, RCX, memop);
-    xg_movi(g, false, R8, (uint32_t)mmu);
-    xg_movi(g, false, R9, 1);
-    xg_call_mem(g, R_VCPU, offsetof(TcgVcpu, slow_st));
-    xg_slow_path_end(g);
-    xg_patch_here(g, done);
-}
-
-/* Atomics: 7 arguments, the last (ra = 1) on the stack. */
-static void xg_atomic(XGen *g, const IrOp *op)
-{
-    const uint64_t *a = op->args;
-    xg_sync_globals(g);
-    xg_spill_caller_saved(g);
-    g->spilled = true;
-    xg_set_insn(g, op);
-    xg_ld(g, RSI, a[1]);
-    xg_ld(g, RDX, a[2]);
-    if (op->opc == IR_OP_ATOMIC_CMPXCHG) {
-        xg_ld(g, RCX, a[3]);
-        xg_movi(g, false, R8, (uint32_t)a[4]);
-        xg_movi(g, false, R9, (uint32_t)a[5]);
-    } else {
-        xg_movi(g, false, RCX, (uint32_t)a[5]);
-        xg_movi(g, false, R8, (uint32_t)a[3]);
-        xg_movi(g, false, R9, (uint32_t)a[4]);
-    }
-    xg_mov_rr(g, true, RDI, R_VCPU);
-    xg_arith_ri(g, AR_SUB, true, RSP, 16);
-    xg_rm(g, 0xc7, true, 0, RSP, 0);
-    xg_b4(g, 1);
-    xg_call_mem(g, R_VCPU, op->opc == IR_OP_ATOMIC_CMPXCHG ? offsetof(TcgVcpu, atomic_cmpxchg)
-                                                            : offsetof(TcgVcpu, atomic_rmw));
-    xg_arith_ri(g, AR_ADD, true, RSP, 16);
-    g->spilled = false;
-    xg_st(g, RAX, a[0]);
-}
 
 static void xg_call(XGen *g, const IrOp *op)
 {
@@ -481,6 +329,31 @@ static void xg_bitfield(XGen *g, const IrOp *op, bool w)
 static void xg_cmp(XGen *g, uint64_t x, uint64_t y, bool w)
 {
     int32_t imm;
+    /* A global read for the last time in this block and not cached is
+     * compared in env, not loaded into a register first. */
+    if (!g->spilled && xg_is_global(g, x) && g->temp_reg[x] < 0 &&
+        g->last_use[x] == g->cur_op && xg_is_i64(g, x) == w) {
+        int base;
+        int32_t disp;
+        xg_home(g, x, &base, &disp);
+        if (xg_imm32(g, y, w, &imm)) {
+            bool small = imm >= -128 && imm <= 127;
+            xg_rm(g, small ? 0x83 : 0x81, w, AR_CMP, base, disp);
+            if (small) {
+                xg_b(g, (uint8_t)imm);
+            } else {
+                xg_b4(g, (uint32_t)imm);
+            }
+            return;
+        }
+        int ry = xg_operand_reg(g, y);
+        if (ry < 0) {
+            ry = RCX;
+            xg_ld(g, RCX, y);
+        }
+        xg_rm(g, 0x39, w, ry, base, disp);                /* cmp [env + x], ry */
+        return;
+    }
     int rx = g->spilled ? -1 : xg_operand_reg(g, x);
     if (rx >= 0) {
         if (xg_imm32(g, y, w, &imm)) {
@@ -567,13 +440,14 @@ static void xg_enter_rax(XGen *g)
 static void xg_goto_tb(XGen *g, uint64_t slot)
 {
     g_assert(slot < IR_MAX_GOTO_TB);
-    /* Align the rel32 with one nop instruction of 1-3 bytes. */
-    static const uint8_t nops[3][3] = { { 0x90 }, { 0x66, 0x90 }, { 0x0f, 0x1f, 0x00 } };
+    /* Align the rel32 with 0-3 CS segment-override prefixes on the jmp
+     * itself (ignored in 64-bit mode), not a nop executed on every pass. */
     unsigned pad = (3 - (xg_pos(g) & 3)) & 3;
     for (unsigned i = 0; i < pad; i++) {
-        xg_b(g, nops[pad - 1][i]);
+        xg_b(g, 0x2e);
     }
     g->jmp_off[slot] = xg_jmp(g);
+    g_assert((g->jmp_off[slot] & 3) == 0);
 }
 
 /* Jump to the block for the current pc if the jump cache holds it for this
@@ -588,7 +462,7 @@ static void xg_lookup_and_goto(XGen *g, uint64_t flags)
         /* rdx = tcg_jc_hash(pc), r11 scratch */
         xg_rm(g, 0x8b, true, RAX, R_ENV, (int32_t)g->v->pc_offset);
         xg_mov_rr(g, true, RDX, RAX);
-        xg_shift_ri(g, SH_SHR, true, RDX, 6);
+        xg_shift_ri(g, SH_SHR, true, RDX, TCG_JMP_GROUP_SHIFT);
         xg_mov_rr(g, true, R11, RDX);
         xg_arith_ri(g, AR_AND, false, RDX,
                     (int32_t)((TCG_JMP_CACHE_SIZE - 1) & ~(TCG_JMP_GROUP_SIZE - 1)));
@@ -777,6 +651,7 @@ GByteArray *x86_gen_block(TcgVcpu *v, const IrBlock *ir, TcgTb *tb,
         .rax_temp = IR_NO_TEMP,
         .jmp_off = jmp_off,
         .aborts = g_array_new(FALSE, FALSE, sizeof(unsigned)),
+        .slow = g_array_new(FALSE, FALSE, sizeof(XSlowPath)),
     };
     for (unsigned i = 0; i <= ir->nlabels; i++) {
         g.label_pos[i] = -1;
@@ -796,7 +671,9 @@ GByteArray *x86_gen_block(TcgVcpu *v, const IrBlock *ir, TcgTb *tb,
     xg_sync_globals(&g);
     xg_exit(&g, -1);
     xg_entry_abort(&g);
+    xg_emit_slow_paths(&g);
     g_array_free(g.aborts, TRUE);
+    g_array_free(g.slow, TRUE);
     for (guint i = 0; i < g.fixups->len; i += 2) {
         unsigned at = (unsigned)g_array_index(g.fixups, uint64_t, i);
         uint64_t label = g_array_index(g.fixups, uint64_t, i + 1);

@@ -57,6 +57,8 @@ typedef struct X86Vcpu {
 /* gen.c: machine code for @ir into a new byte array (NULL: block too big). */
 GByteArray *x86_gen_block(TcgVcpu *v, const IrBlock *ir, TcgTb *tb,
                           uint32_t jmp_off[IR_MAX_GOTO_TB]);
+/* disas.c: @len bytes of host code at @code, one instruction a line. */
+void x86_disas(const uint8_t *code, size_t len, GString *out);
 /* gen.c: the entry stub for @v. */
 GByteArray *x86_gen_entry_stub(TcgVcpu *v, uint64_t *frame);
 

@@ -3,7 +3,8 @@
  * Internals of the x86-64 code generator shared by its files: host
  * registers and encodings, the per-block generator state (XGen), byte and
  * instruction emission (emit.c), the register cache and ops computed on
- * cached registers (regs.c); gen.c drives them op by op.
+ * cached registers (regs.c), guest memory accesses (mem.c); gen.c drives
+ * them op by op.
  */
 #ifndef TESSERA_TCG_X86_64_XGEN_H
 #define TESSERA_TCG_X86_64_XGEN_H
@@ -76,6 +77,7 @@ typedef struct XGen {
     unsigned rax_pos;
     uint32_t *jmp_off;       /* goto_tb rel32 offsets (X86CodeHeader) */
     GArray *aborts;          /* rel32 positions of jumps to the entry abort */
+    GArray *slow;            /* XSlowPath: guest access slow paths, emitted after the ops */
     /* Register cache (see "register cache" below). */
     XCacheReg cache[X86_NCACHE];
     int8_t *temp_reg;        /* per temp: cache index or -1 */
@@ -84,6 +86,20 @@ typedef struct XGen {
     unsigned stamp;
     bool spilled;            /* slow path: caller-saved cache regs unusable */
 } XGen;
+
+/*
+ * A guest load/store slow path emitted out of line at the end of the block
+ * (the fast path falls through without a jump over it): the rel32 of the
+ * TLB check's jump to it, where it returns to, the op, and the register
+ * cache as it was where the paths split.
+ */
+typedef struct XSlowPath {
+    unsigned jump_at;
+    int addr_reg;            /* host register holding the guest address */
+    unsigned resume;
+    const IrOp *op;
+    XCacheReg cache[X86_NCACHE];
+} XSlowPath;
 
 static const uint8_t xg_cc[] = {
     [IR_COND_EQ] = CC_E, [IR_COND_NE] = CC_NE, [IR_COND_LT] = CC_L, [IR_COND_GE] = CC_GE,
@@ -99,6 +115,7 @@ G_GNUC_INTERNAL unsigned xg_pos(XGen *g);
 G_GNUC_INTERNAL void xg_opcode(XGen *g, unsigned opc, bool w, int reg, int index, int rm);
 G_GNUC_INTERNAL void xg_rr(XGen *g, unsigned opc, bool w, int reg, int rm);
 G_GNUC_INTERNAL void xg_rm(XGen *g, unsigned opc, bool w, int reg, int base, int32_t disp);
+G_GNUC_INTERNAL void xg_rm_idx(XGen *g, unsigned opc, bool w, int reg, int base, int index);
 G_GNUC_INTERNAL void xg_movi(XGen *g, bool w, int reg, uint64_t imm);
 G_GNUC_INTERNAL void xg_arith_ri(XGen *g, int ar, bool w, int reg, int32_t imm);
 G_GNUC_INTERNAL void xg_shift_ri(XGen *g, int sh, bool w, int reg, unsigned count);
@@ -136,5 +153,12 @@ G_GNUC_INTERNAL bool xg_binop_direct(XGen *g, IrOpcode opc, bool w, uint64_t d, 
 G_GNUC_INTERNAL bool xg_unop_direct(XGen *g, IrOpcode opc, bool w, uint64_t d, uint64_t src);
 G_GNUC_INTERNAL void xg_liveness(XGen *g);
 G_GNUC_INTERNAL bool xg_imm32(XGen *g, uint64_t t, bool w, int32_t *imm);
+/* mem.c */
+G_GNUC_INTERNAL void xg_load_mem(XGen *g, unsigned memop, int reg, int base, int32_t disp);
+G_GNUC_INTERNAL void xg_store_mem(XGen *g, unsigned memop, int reg, int base, int32_t disp);
+G_GNUC_INTERNAL void xg_guest_ld(XGen *g, const IrOp *op);
+G_GNUC_INTERNAL void xg_guest_st(XGen *g, const IrOp *op);
+G_GNUC_INTERNAL void xg_atomic(XGen *g, const IrOp *op);
+G_GNUC_INTERNAL void xg_emit_slow_paths(XGen *g);
 
 #endif

@@ -7,6 +7,7 @@
  *   backend   backend name ("interp"); default: the best one installed
  *   tb-size   translated-code budget per vCPU in MiB (flush when exceeded)
  *   chain     link blocks directly (off: every block returns to the loop)
+ *   perfmap   the backend writes /tmp/perf-PID.map (launcher: -perfmap)
  *
  * Each vCPU runs on its own thread (tcg-cpuN), started parked; the core
  * resumes and pauses them through the VcpuControl installed here.
@@ -84,6 +85,17 @@ static bool create_backend(TcgAccel *a, GError **errp)
              bc->ops->find_insn);
     a->bops = bc->ops;
     a->backend_chains = bc->chaining;
+    if (a->perfmap) {
+        if (!a->bops->perfmap_open) {
+            g_set_error(errp, CORE_ERROR, CORE_ERROR_UNSUPPORTED,
+                        "-accel tcg,perfmap=on: the %s backend generates no host code for perf"
+                        " to attribute (use backend=x86_64)", name);
+            return false;
+        }
+        if (!a->bops->perfmap_open(a->backend, errp)) {
+            return false;
+        }
+    }
     return true;
 }
 
@@ -348,6 +360,8 @@ static const PropertyInfo tcg_accel_props[] = {
                 "Translated code per vCPU in MiB before the cache is flushed"),
     PROP_BOOL("chain", TcgAccel, chaining, true,
               "Chain translated blocks directly (off: return to the loop after each)"),
+    PROP_BOOL("perfmap", TcgAccel, perfmap, false,
+              "Write /tmp/perf-PID.map naming the host code of each block (perf report)"),
     PROP_END
 };
 

@@ -444,6 +444,22 @@ static void log_ops(TcgVcpuState *v, const IrBlock *blk, const char *what)
     log_mask_printf(LOG_OP, "%s\n", out->str);
 }
 
+/* -d out_asm: the backend's code for @tb (host instructions if it has any). */
+static void log_out_asm(TcgVcpuState *v, const TcgTb *tb)
+{
+    TcgAccel *a = v->accel;
+    g_autoptr(GString) out = g_string_new(NULL);
+    g_string_append_printf(out, "OUT: cpu %u pc 0x%016" PRIx64 "\n", v->index, tb->pc);
+    if (a->bops->dump_code) {
+        a->bops->dump_code(a->backend, tb, out);
+    } else {
+        g_string_append_printf(out, "  (backend %s: %" PRIu64 " bytes of interpreter code,"
+                               " no host code)\n", object_get_typename(OBJECT(a->backend)),
+                               (uint64_t)tb->code_size);
+    }
+    log_mask_printf(LOG_OUT_ASM, "%s\n", out->str);
+}
+
 /* Keep a copy of the guest code as translated (see tb_still_valid): the
  * bytes the translator read, not memory now, which another vCPU may have
  * written since. */
@@ -535,6 +551,9 @@ TcgTb *tcg_tb_gen_code_n(TcgVcpuState *v, uint64_t pc, uint64_t flags, int max_i
             continue;
         }
         v->code_bytes += tb->code_size;
+        if (log_enabled(LOG_OUT_ASM)) {
+            log_out_asm(v, tb);
+        }
 
         /* Physical identity and code pages. */
         uint64_t phys;

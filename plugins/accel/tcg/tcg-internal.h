@@ -94,6 +94,7 @@ struct TcgAccel {
     char *backend_name;
     uint64_t tb_size_mb;
     bool chaining;           /* property "chain" (debug: off disables links) */
+    bool perfmap;            /* property "perfmap": the backend writes /tmp/perf-PID.map */
 
     MachineState *ms;
     TcgBackend *backend;

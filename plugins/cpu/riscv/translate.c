@@ -387,6 +387,13 @@ static bool gen_sc(DisasContext *ctx, arg_r *a, unsigned size)
     ir_setcond_i64(b, IR_COND_NE, rd, old, expect);
     ir_br(b, done);
     ir_set_label(b, fail);
+    /* Without the reservation sc still raises its misaligned fault. */
+    IrLabel aligned = ir_label_new(b);
+    IrTemp low = ir_temp_new_i64(b);
+    ir_andi_i64(b, low, addr, ir_memop_size(size) - 1);
+    ir_brcondi_i64(b, IR_COND_EQ, low, 0, aligned);
+    gen_exception_tval(ctx, EXCP_STORE_MISALIGNED, addr);
+    ir_set_label(b, aligned);
     ir_movi_i64(b, rd, 1);
     ir_set_label(b, done);
     ir_st_i64(b, cst(ctx, UINT64_MAX), ENV_OFF(load_res));

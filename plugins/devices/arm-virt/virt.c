@@ -28,6 +28,7 @@
 #include "acpi/ged.h"
 #include "fw-cfg/fw-cfg.h"
 #include "kernel/accel.h"
+#include "kernel/bus.h"
 #include "kernel/fdt.h"
 #include "kernel/hostfile.h"
 #include "kernel/loader.h"
@@ -566,8 +567,9 @@ static bool virt_setup_acpi(ArmVirtMachineState *s, GError **errp)
     return virt_acpi_setup(s->fw_cfg, &c, errp);
 }
 
-/* PL031, PL061, fw_cfg and the 32 virtio-mmio slots (-device virtio-X-device takes the
- * first free one). */
+/* PL031, PL061, fw_cfg and the 32 virtio-mmio slots.  As in QEMU, slot i
+ * owns virtio-mmio-bus.i, and -device virtio-X-device without bus= takes
+ * the free slot with the highest address (the first at 0x0a003e00). */
 static bool virt_create_platform_devices(ArmVirtMachineState *s, GError **errp)
 {
     s->rtc = virt_place(s, "pl031", "rtc", virt_memmap[VIRT_RTC].base, VIRT_SPI_RTC, errp);
@@ -592,6 +594,7 @@ static bool virt_create_platform_devices(ArmVirtMachineState *s, GError **errp)
         if (!s->virtio[i]) {
             return false;
         }
+        bus_set_fill_order(bus_owned_by(s->virtio[i], TYPE_BUS), VIRT_MMIO_SLOTS - 1 - (int)i);
     }
     return virt_create_pcie(s, errp);
 }

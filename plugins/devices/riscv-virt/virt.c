@@ -32,6 +32,7 @@
  * final blob, after which main() exits.
  */
 #include "kernel/accel.h"
+#include "kernel/bus.h"
 #include "kernel/fdt.h"
 #include "kernel/loader.h"
 #include "kernel/log.h"
@@ -258,8 +259,9 @@ static bool virt_configure_nothing(void *opaque, Object *obj, GError **errp)
     return true;
 }
 
-/* The virtio-mmio slots, in order: -device virtio-X-device takes the first
- * free one. */
+/* The virtio-mmio slots: as in QEMU, slot i owns virtio-mmio-bus.i, and
+ * -device virtio-X-device without bus= takes the free slot with the highest
+ * address (the first at 0x10008000). */
 static bool virt_create_virtio_mmio(VirtMachineState *s, GError **errp)
 {
     MachineState *ms = MACHINE(s);
@@ -275,6 +277,7 @@ static bool virt_create_virtio_mmio(VirtMachineState *s, GError **errp)
             device_mmio_map(s->virtio[i], 0, &ms->system_memory,
                             virt_memmap[VIRT_VIRTIO].base + (hwaddr)i * VIRT_VIRTIO_SLOT);
             riscv_board_wire(&s->board, s->virtio[i], 0, plic, VIRT_VIRTIO_IRQ + i, label);
+            bus_set_fill_order(bus_owned_by(s->virtio[i], TYPE_BUS), VIRT_VIRTIO_COUNT - 1 - i);
         }
     }
     g_free(label);

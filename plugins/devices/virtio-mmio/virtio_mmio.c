@@ -2,9 +2,12 @@
 /*
  * virtio-mmio: the memory-mapped virtio transport, version 2 (VIRTIO 1.1
  * section 4.2), one slot holding one virtio device on its virtio bus
- * ("virtio-mmio-bus.N").  An empty slot reads DeviceID 0, which drivers
- * skip.  Boards place it (riscv virt: eight slots from 0x10001000, PLIC
- * sources 1..8) and it writes its own "virtio,mmio" device-tree node.
+ * ("virtio-mmio-bus.N", N counting transports in creation order, as in
+ * QEMU, so bus=virtio-mmio-bus.N names the same slot).  An empty slot reads
+ * DeviceID 0, which drivers skip.  Boards place it (riscv virt: eight slots
+ * from 0x10001000, PLIC sources 1..8), choose which slot a device given
+ * without bus= takes first (bus_set_fill_order), and it writes its own
+ * "virtio,mmio" device-tree node.
  *
  * Registers (32-bit; the configuration space from 0x100 takes any size):
  * magic, version, device and vendor id, feature words with selectors,
@@ -252,7 +255,15 @@ static void virtio_mmio_init(Object *obj)
 static bool virtio_mmio_realize(DeviceState *dev, GError **errp)
 {
     VirtioMmioState *s = VIRTIO_MMIO(dev);
-    s->bus = virtio_bus_new(dev, NULL, &mmio_bus_ops);
+    g_autofree char *name = NULL;
+    for (unsigned n = 0;; n++) {
+        name = g_strdup_printf("virtio-mmio-bus.%u", n);
+        if (!bus_find(name)) {
+            break;
+        }
+        g_free(name);
+    }
+    s->bus = virtio_bus_new(dev, name, &mmio_bus_ops);
     return true;
 }
 

@@ -100,7 +100,7 @@ static inline unsigned tcg_tlb_index(uint64_t vaddr)
 
 /* ---- jump cache ---------------------------------------------------------- */
 
-#define TCG_JMP_CACHE_BITS 12
+#define TCG_JMP_CACHE_BITS 14
 #define TCG_JMP_CACHE_SIZE (1u << TCG_JMP_CACHE_BITS)
 
 /*
@@ -108,20 +108,24 @@ static inline unsigned tcg_tlb_index(uint64_t vaddr)
  * page's group of TCG_JMP_GROUP_SIZE entries (low page-number bits), then a
  * slot in the group from the offset bits, so that a page's blocks can be
  * dropped without clearing the whole cache.  Compiled code computes the
- * same: ((pc >> 6) & group mask) | (((pc >> 6) ^ pc) >> 1 & slot mask).
+ * same: with s = pc >> TCG_JMP_GROUP_SHIFT, (s & group mask) | ((s ^ pc) >> 1
+ * & slot mask).
  */
-#define TCG_JMP_GROUP_BITS 6
+#define TCG_JMP_GROUP_BITS 8
 #define TCG_JMP_GROUP_SIZE (1u << TCG_JMP_GROUP_BITS)
-G_STATIC_ASSERT(TCG_PAGE_BITS == 2 * TCG_JMP_GROUP_BITS && TCG_JMP_CACHE_BITS == 12);
+#define TCG_JMP_GROUP_SHIFT (TCG_PAGE_BITS - TCG_JMP_GROUP_BITS)
+G_STATIC_ASSERT(TCG_JMP_GROUP_BITS <= TCG_PAGE_BITS && TCG_JMP_GROUP_BITS < TCG_JMP_CACHE_BITS &&
+                TCG_JMP_CACHE_BITS <= 24);
 static inline unsigned tcg_jc_group(uint64_t vaddr)
 {
-    return (unsigned)((vaddr >> TCG_JMP_GROUP_BITS) &
+    return (unsigned)((vaddr >> TCG_JMP_GROUP_SHIFT) &
                       ((TCG_JMP_CACHE_SIZE - 1) & ~(TCG_JMP_GROUP_SIZE - 1)));
 }
 
 static inline unsigned tcg_jc_hash(uint64_t pc)
 {
-    return tcg_jc_group(pc) | ((unsigned)(((pc >> 6) ^ pc) >> 1) & (TCG_JMP_GROUP_SIZE - 1));
+    return tcg_jc_group(pc) |
+           ((unsigned)(((pc >> TCG_JMP_GROUP_SHIFT) ^ pc) >> 1) & (TCG_JMP_GROUP_SIZE - 1));
 }
 
 /* ---- translation blocks -------------------------------------------------- */
@@ -244,6 +248,16 @@ typedef struct TcgBackendOps {
     /* Index of the guest instruction of tb being executed when a helper
      * called with return address @ra (TCG_GETPC) or a slow path faulted. */
     unsigned (*find_insn)(TcgBackend *be, TcgVcpu *v, TcgTb *tb, uintptr_t ra);
+    /*
+     * Optional (backends that generate host code): from now on append a
+     * line "START SIZE tb cpuN 0xPC" to /tmp/perf-PID.map for each block
+     * compiled, so that perf attributes samples in generated code to guest
+     * blocks.  NULL: the accelerator refuses perfmap=on.
+     */
+    bool (*perfmap_open)(TcgBackend *be, GError **errp);
+    /* Optional: append @tb's generated code, one host instruction a line,
+     * to @out (-d out_asm).  NULL: the log says the backend has none. */
+    void (*dump_code)(TcgBackend *be, const TcgTb *tb, GString *out);
 } TcgBackendOps;
 
 struct TcgBackend {

@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The x86-64 code generator's guest memory accesses: env loads/stores, the
+ * soft-TLB fast paths of guest loads and stores (their slow paths emitted
+ * out of line after the block) and atomics (inline lock-prefixed
+ * instructions on a TLB hit, the engine's hooks otherwise).
+ */
+#include "plugins/accel/tcg-x86_64/xgen.h"
+
+/* ---- memory access helpers ---------------------------------------------------- */
+
+/* op reg, [base + disp], or [base + index] when @index >= 0 (disp 0). */
+static void xg_mem(XGen *g, unsigned opc, bool w, int reg, int base, int index, int32_t disp)
+{
+    if (index >= 0) {
+        g_assert(disp == 0);
+        xg_rm_idx(g, opc, w, reg, base, index);
+    } else {
+        xg_rm(g, opc, w, reg, base, disp);
+    }
+}
+
+/* reg = [base (+ index) + disp] of size/sign @memop, extended to 64 bits. */
+static void xg_load_mem_idx(XGen *g, unsigned memop, int reg, int base, int index, int32_t disp)
+{
+    switch (memop & (IR_MO_SIZE | IR_MO_SIGN)) {
+    case IR_MO_UB:
+        xg_mem(g, P_0F | 0xb6, false, reg, base, index, disp);
+        break;
+    case IR_MO_SB:
+        xg_mem(g, P_0F | 0xbe, true, reg, base, index, disp);
+        break;
+    case IR_MO_UW:
+        xg_mem(g, P_0F | 0xb7, false, reg, base, index, disp);
+        break;
+    case IR_MO_SW:
+        xg_mem(g, P_0F | 0xbf, true, reg, base, index, disp);
+        break;
+    case IR_MO_UL:
+        xg_mem(g, 0x8b, false, reg, base, index, disp);
+        break;
+    case IR_MO_SL:
+        xg_mem(g, 0x63, true, reg, base, index, disp);
+        break;
+    default:
+        xg_mem(g, 0x8b, true, reg, base, index, disp);
+        break;
+    }
+}
+
+G_GNUC_INTERNAL void xg_load_mem(XGen *g, unsigned memop, int reg, int base, int32_t disp)
+{
+    xg_load_mem_idx(g, memop, reg, base, -1, disp);
+}
+
+/* [base (+ index) + disp] = low bytes of reg (for bytes: rax, rcx, rdx or a
+ * register that takes a REX prefix). */
+static void xg_store_mem_idx(XGen *g, unsigned memop, int reg, int base, int index, int32_t disp)
+{
+    switch (memop & IR_MO_SIZE) {
+    case IR_MO_8:
+        xg_mem(g, 0x88, false, reg, base, index, disp);
+        break;
+    case IR_MO_16:
+        xg_mem(g, P_66 | 0x89, false, reg, base, index, disp);
+        break;
+    case IR_MO_32:
+        xg_mem(g, 0x89, false, reg, base, index, disp);
+        break;
+    default:
+        xg_mem(g, 0x89, true, reg, base, index, disp);
+        break;
+    }
+}
+
+G_GNUC_INTERNAL void xg_store_mem(XGen *g, unsigned memop, int reg, int base, int32_t disp)
+{
+    xg_store_mem_idx(g, memop, reg, base, -1, disp);
+}
+
+/*
+ * TLB fast-path check for the address in @ar: rdx = entry, compare the
+ * page bits (plus the low alignment bits) with the comparator at @cmp_off.
+ * Returns the rel32 of the jump to the slow path (taken on mismatch).
+ */
+static unsigned xg_tlb_check_reg(XGen *g, unsigned memop, int mmu, size_t cmp_off, int ar)
+{
+    g_assert((unsigned)mmu < g->v->nb_mmu_modes);
+    unsigned size = ir_memop_size(memop);
+    /* rdx = tlb[mmu] + ((addr >> PAGE_BITS) & (TLB_SIZE - 1)) * 32 */
+    G_STATIC_ASSERT(TCG_PAGE_BITS >= 5 && ((TCG_TLB_SIZE - 1) << 5) <= INT32_MAX);
+    xg_mov_rr(g, true, RDX, ar);
+    xg_shift_ri(g, SH_SHR, true, RDX, TCG_PAGE_BITS - 5);
+    xg_arith_ri(g, AR_AND, false, RDX, (TCG_TLB_SIZE - 1) << 5);
+    xg_rm(g, 0x03, true, RDX, R_VCPU, (int32_t)offsetof(TcgVcpu, tlb[mmu]));
+    xg_mov_rr(g, true, RCX, ar);
+    xg_arith_ri(g, AR_AND, true, RCX, (int32_t)(TCG_PAGE_MASK | (size - 1)));
+    xg_rm(g, 0x3b, true, RCX, RDX, (int32_t)cmp_off);   /* cmp rcx, [rdx+off] */
+    return xg_jcc(g, CC_NE);
+}
+
+static unsigned xg_tlb_check(XGen *g, unsigned memop, int mmu, size_t cmp_off)
+{
+    return xg_tlb_check_reg(g, memop, mmu, cmp_off, RAX);
+}
+
+/* The register holding guest address temp @t: its cache register, or rax
+ * loaded with it. */
+static int xg_addr_reg(XGen *g, uint64_t t)
+{
+    int r = xg_is_i64(g, t) ? xg_operand_reg(g, t) : -1;
+    if (r < 0) {
+        xg_ld(g, RAX, t);
+        r = RAX;
+    }
+    return r;
+}
+
+/* Defer the slow path of the guest access @op (its TLB check jumps from
+ * @jump_at with the address in @ar; it returns here). */
+static void xg_defer_slow(XGen *g, const IrOp *op, unsigned jump_at, int ar)
+{
+    XSlowPath sp = { .jump_at = jump_at, .addr_reg = ar, .resume = xg_pos(g), .op = op };
+    memcpy(sp.cache, g->cache, sizeof(sp.cache));
+    g_array_append_val(g->slow, sp);
+}
+
+/* Host address = guest address (in @ar) + the entry's addend (in rdx). */
+G_GNUC_INTERNAL void xg_guest_ld(XGen *g, const IrOp *op)
+{
+    const uint64_t *a = op->args;
+    unsigned memop = (unsigned)a[2];
+    int mmu = (int)a[3];
+    xg_sync_globals(g);
+    int ar = xg_addr_reg(g, a[1]);
+    unsigned slow = xg_tlb_check_reg(g, memop, mmu, offsetof(TcgTlbEntry, addr_read), ar);
+    xg_rm(g, 0x8b, true, RDX, RDX, offsetof(TcgTlbEntry, addend));
+    xg_load_mem_idx(g, memop, RAX, ar, RDX, 0);
+    xg_defer_slow(g, op, slow, ar);
+    xg_st(g, RAX, a[0]);
+}
+
+G_GNUC_INTERNAL void xg_guest_st(XGen *g, const IrOp *op)
+{
+    const uint64_t *a = op->args;
+    unsigned memop = (unsigned)a[2];
+    int mmu = (int)a[3];
+    xg_sync_globals(g);
+    /* Both operands before the paths split (the cache must not change in
+     * one of them): the value in r11. */
+    xg_ld(g, R11, a[0]);
+    int ar = xg_addr_reg(g, a[1]);
+    unsigned slow = xg_tlb_check_reg(g, memop, mmu, offsetof(TcgTlbEntry, addr_write), ar);
+    xg_rm(g, 0x8b, true, RDX, RDX, offsetof(TcgTlbEntry, addend));
+    xg_store_mem_idx(g, memop, R11, ar, RDX, 0);
+    xg_defer_slow(g, op, slow, ar);
+}
+
+/* Make @cache the register cache (temp_reg follows). */
+static void xg_cache_set(XGen *g, const XCacheReg *cache)
+{
+    for (unsigned i = 0; i < X86_NCACHE; i++) {
+        if (g->cache[i].temp >= 0) {
+            g->temp_reg[g->cache[i].temp] = -1;
+        }
+    }
+    memcpy(g->cache, cache, sizeof(g->cache));
+    for (unsigned i = 0; i < X86_NCACHE; i++) {
+        if (g->cache[i].temp >= 0) {
+            g->temp_reg[g->cache[i].temp] = (int8_t)i;
+        }
+    }
+}
+
+/*
+ * The deferred slow paths: address in its register (and a store's value in
+ * r11) as the TLB check left them; call the engine's slow_ld/slow_st with the
+ * cache's dirty caller-saved values home, reload them, and jump back (a
+ * load's value in rax, where the fast path leaves it).
+ */
+G_GNUC_INTERNAL void xg_emit_slow_paths(XGen *g)
+{
+    XCacheReg end[X86_NCACHE];
+    memcpy(end, g->cache, sizeof(end));
+    for (guint i = 0; i < g->slow->len; i++) {
+        const XSlowPath *sp = &g_array_index(g->slow, XSlowPath, i);
+        const uint64_t *a = sp->op->args;
+        bool load = sp->op->opc == IR_OP_GUEST_LD;
+        xg_patch_here(g, sp->jump_at);
+        xg_cache_set(g, sp->cache);
+        g->rax_temp = IR_NO_TEMP;
+        xg_slow_path_begin(g);
+        xg_set_insn(g, sp->op);
+        if (sp->addr_reg != RSI) {
+            xg_mov_rr(g, true, RSI, sp->addr_reg);
+        }
+        xg_mov_rr(g, true, RDI, R_VCPU);
+        if (load) {
+            xg_movi(g, false, RDX, (uint32_t)a[2]);
+            xg_movi(g, false, RCX, (uint32_t)a[3]);
+            xg_movi(g, false, R8, 1);
+            xg_call_mem(g, R_VCPU, offsetof(TcgVcpu, slow_ld));
+        } else {
+            xg_mov_rr(g, true, RDX, R11);
+            xg_movi(g, false, RCX, (uint32_t)a[2]);
+            xg_movi(g, false, R8, (uint32_t)a[3]);
+            xg_movi(g, false, R9, 1);
+            xg_call_mem(g, R_VCPU, offsetof(TcgVcpu, slow_st));
+        }
+        xg_slow_path_end(g);
+        unsigned back = xg_jmp(g);
+        int32_t rel = (int32_t)sp->resume - (int32_t)(back + 4);
+        memcpy(g->buf->data + back, &rel, 4);
+    }
+    xg_cache_set(g, end);
+    g->rax_temp = IR_NO_TEMP;
+}
+
+/* Atomics through the engine: 7 arguments, the last (ra = 1) on the stack. */
+static void xg_atomic_call(XGen *g, const IrOp *op)
+{
+    const uint64_t *a = op->args;
+    xg_sync_globals(g);
+    xg_spill_caller_saved(g);
+    g->spilled = true;
+    xg_set_insn(g, op);
+    xg_ld(g, RSI, a[1]);
+    xg_ld(g, RDX, a[2]);
+    if (op->opc == IR_OP_ATOMIC_CMPXCHG) {
+        xg_ld(g, RCX, a[3]);
+        xg_movi(g, false, R8, (uint32_t)a[4]);
+        xg_movi(g, false, R9, (uint32_t)a[5]);
+    } else {
+        xg_movi(g, false, RCX, (uint32_t)a[5]);
+        xg_movi(g, false, R8, (uint32_t)a[3]);
+        xg_movi(g, false, R9, (uint32_t)a[4]);
+    }
+    xg_mov_rr(g, true, RDI, R_VCPU);
+    xg_arith_ri(g, AR_SUB, true, RSP, 16);
+    xg_rm(g, 0xc7, true, 0, RSP, 0);
+    xg_b4(g, 1);
+    xg_call_mem(g, R_VCPU, op->opc == IR_OP_ATOMIC_CMPXCHG ? offsetof(TcgVcpu, atomic_cmpxchg)
+                                                            : offsetof(TcgVcpu, atomic_rmw));
+    xg_arith_ri(g, AR_ADD, true, RSP, 16);
+    g->spilled = false;
+    xg_st(g, RAX, a[0]);
+}
+
+/* reg = temp @t without changing the register cache (usable on one side of
+ * a fast/slow path split; globals must be in env). */
+static void xg_ld_keep(XGen *g, int reg, uint64_t t)
+{
+    const IrTempInfo *ti = &g->ir->temps[t];
+    if (ti->kind == IR_TEMP_KIND_GLOBAL || ti->kind == IR_TEMP_KIND_LOCAL) {
+        XCacheReg *c = xg_cached(g, t);
+        int base;
+        int32_t disp;
+        if (c) {
+            xg_mov_rr(g, true, reg, c->reg);
+        } else {
+            xg_home(g, t, &base, &disp);
+            xg_rm(g, 0x8b, ti->type == IR_I64, reg, base, disp);
+        }
+        return;
+    }
+    xg_ld(g, reg, t);
+}
+
+/* A jcc back to byte offset @to. */
+static void xg_jcc_back(XGen *g, int cc, unsigned to)
+{
+    unsigned at = xg_jcc(g, cc);
+    int32_t rel = (int32_t)to - (int32_t)(at + 4);
+    memcpy(g->buf->data + at, &rel, 4);
+}
+
+/*
+ * Atomic read-modify-write and compare-and-swap of 4 or 8 bytes inline:
+ * the TLB's write comparator (which also rejects misaligned addresses, MMIO
+ * and pages holding code) guards a host lock-prefixed instruction on the
+ * guest page; anything else calls the engine's atomic_rmw / atomic_cmpxchg,
+ * which raises the architected faults.  xchg, lock xadd, and a lock
+ * cmpxchg loop for the rest (and/or/xor/min/max).  The old value ends in
+ * rax, extended per memop.
+ */
+G_GNUC_INTERNAL void xg_atomic(XGen *g, const IrOp *op)
+{
+    const uint64_t *a = op->args;
+    bool cas = op->opc == IR_OP_ATOMIC_CMPXCHG;
+    unsigned memop = (unsigned)(cas ? a[4] : a[3]);
+    int mmu = (int)(cas ? a[5] : a[4]);
+    unsigned size = ir_memop_size(memop);
+    if (size < 4) {
+        xg_atomic_call(g, op);
+        return;
+    }
+    bool w = size == 8;
+    IrAtomicOp aop = cas ? IR_ATOMIC_XCHG : (IrAtomicOp)a[5];
+    xg_sync_globals(g);
+    /* The operand the memory gets (rmw: val; cmpxchg: new) in r11. */
+    xg_ld(g, R11, cas ? a[3] : a[2]);
+    xg_ld(g, RAX, a[1]);
+    unsigned slow = xg_tlb_check(g, memop, mmu, offsetof(TcgTlbEntry, addr_write));
+    xg_rm(g, 0x8b, true, RDX, RDX, offsetof(TcgTlbEntry, addend));
+    xg_rr(g, 0x01, true, RAX, RDX);                      /* rdx = host address */
+    if (cas) {
+        xg_ld_keep(g, RAX, a[2]);
+        xg_b(g, 0xf0);
+        xg_rm(g, P_0F | 0xb1, w, R11, RDX, 0);           /* lock cmpxchg [rdx], r11 */
+    } else if (aop == IR_ATOMIC_XCHG) {
+        xg_rm(g, 0x87, w, R11, RDX, 0);                  /* xchg [rdx], r11 (locked) */
+        xg_mov_rr(g, true, RAX, R11);
+    } else if (aop == IR_ATOMIC_ADD) {
+        xg_b(g, 0xf0);
+        xg_rm(g, P_0F | 0xc1, w, R11, RDX, 0);           /* lock xadd [rdx], r11 */
+        xg_mov_rr(g, true, RAX, R11);
+    } else {
+        static const uint8_t logic[] = {
+            [IR_ATOMIC_AND] = 0x21, [IR_ATOMIC_OR] = 0x09, [IR_ATOMIC_XOR] = 0x31,
+        };
+        static const uint8_t keep_old[] = {
+            [IR_ATOMIC_SMIN] = CC_L, [IR_ATOMIC_SMAX] = CC_G,
+            [IR_ATOMIC_UMIN] = CC_B, [IR_ATOMIC_UMAX] = CC_A,
+        };
+        g_assert((unsigned)aop <= IR_ATOMIC_UMAX);
+        xg_rm(g, 0x8b, w, RAX, RDX, 0);                  /* rax = old */
+        unsigned loop = xg_pos(g);
+        if (aop <= IR_ATOMIC_XOR) {
+            xg_mov_rr(g, true, RCX, RAX);
+            xg_rr(g, logic[aop], w, R11, RCX);           /* rcx = old op val */
+        } else {
+            xg_mov_rr(g, true, RCX, R11);
+            xg_rr(g, 0x39, w, R11, RAX);                 /* cmp old, val */
+            xg_rr(g, P_0F | (0x40 + keep_old[aop]), w, RCX, RAX);  /* cmovcc rcx, rax */
+        }
+        xg_b(g, 0xf0);
+        xg_rm(g, P_0F | 0xb1, w, RCX, RDX, 0);           /* lock cmpxchg [rdx], rcx */
+        xg_jcc_back(g, CC_NE, loop);                     /* rax = what memory held */
+    }
+    if (!w) {
+        if (memop & IR_MO_SIGN) {
+            xg_rr(g, 0x63, true, RAX, RAX);              /* movsxd rax, eax */
+        } else {
+            xg_mov_rr(g, false, RAX, RAX);
+        }
+    }
+    unsigned done = xg_jmp(g);
+    xg_patch_here(g, slow);
+    xg_slow_path_begin(g);
+    xg_set_insn(g, op);
+    xg_mov_rr(g, true, RSI, RAX);
+    xg_mov_rr(g, true, RDI, R_VCPU);
+    if (cas) {
+        xg_ld_keep(g, RDX, a[2]);
+        xg_mov_rr(g, true, RCX, R11);
+        xg_movi(g, false, R8, memop);
+        xg_movi(g, false, R9, (uint32_t)mmu);
+    } else {
+        xg_mov_rr(g, true, RDX, R11);
+        xg_movi(g, false, RCX, (uint32_t)aop);
+        xg_movi(g, false, R8, memop);
+        xg_movi(g, false, R9, (uint32_t)mmu);
+    }
+    xg_arith_ri(g, AR_SUB, true, RSP, 16);
+    xg_rm(g, 0xc7, true, 0, RSP, 0);
+    xg_b4(g, 1);
+    xg_call_mem(g, R_VCPU, cas ? offsetof(TcgVcpu, atomic_cmpxchg)
+                               : offsetof(TcgVcpu, atomic_rmw));
+    xg_arith_ri(g, AR_ADD, true, RSP, 16);
+    xg_slow_path_end(g);
+    xg_patch_here(g, done);
+    xg_st(g, RAX, a[0]);
+}

@@ -180,8 +180,8 @@ void gic_virt_update(GicCpu *c)
     bool signal = i >= 0 && LR_PRIO(v->lr[i]) < vpmr(v) &&
                   LR_PRIO(v->lr[i]) < vrunning_prio(v);
     bool fiq = signal && !(v->lr[i] & LR_GRP1) && (v->vmcr & VMCR_FIQEN);
-    irq_set(v->virq, signal && !fiq);
-    irq_set(v->vfiq, fiq);
+    gic_drive(v->virq, &v->virq_out, signal && !fiq);
+    gic_drive(v->vfiq, &v->vfiq_out, fiq);
     uint32_t m = 1u << GIC_MAINT_PPI;
     c->priv.level = en && misr(v) ? c->priv.level | m : c->priv.level & ~m;
 }

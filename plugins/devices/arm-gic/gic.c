@@ -71,41 +71,38 @@ static uint8_t *prio_of(GICState *s, GicCpu *c, unsigned irq)
     return irq < 32 ? &c->priv_prio[irq] : &s->prio[irq];
 }
 
-static bool bit(uint32_t w, unsigned irq)
-{
-    return (w >> (irq % 32)) & 1;
-}
-
-static bool pending(GicCpu *c, const GicBank *b, unsigned irq)
-{
-    if (irq < 16) {
-        return c->sgi_sources[irq] != 0;
-    }
-    uint32_t m = 1u << (irq % 32);
-    return (b->latch & m) || ((b->level & m) && !(b->edge & m));
-}
-
 static unsigned running_prio(const GicCpu *c)
 {
     return c->apr ? (unsigned)__builtin_ctz(c->apr) << 3 : GIC_IDLE_PRIO;
 }
 
+/* The pending, enabled, inactive interrupt of highest priority (lowest
+ * number among equals) that CPU @c may take, a word of 32 at a time. */
 static unsigned best_pending(GICState *s, GicCpu *c, unsigned *prio_out)
 {
     unsigned best = GIC_SPURIOUS, best_prio = 0x100;
     if (s->ctlr & 1) {
-        for (unsigned irq = 0; irq < s->num_irq; irq++) {
-            GicBank *b = bank_of(s, c, irq);
-            if (!bit(b->enable, irq) || bit(b->active, irq) || !pending(c, b, irq)) {
-                continue;
+        for (unsigned w = 0; w < s->num_irq / 32; w++) {
+            const GicBank *b = w ? &s->spi[w] : &c->priv;
+            uint32_t pend = b->latch | (b->level & ~b->edge);
+            if (!w) {
+                pend &= 0xffff0000u;
+                for (unsigned i = 0; i < 16; i++) {
+                    pend |= c->sgi_sources[i] ? 1u << i : 0;
+                }
             }
-            if (irq >= 32 && !((s->targets[irq] >> c->index) & 1)) {
-                continue;
-            }
-            unsigned p = *prio_of(s, c, irq) & GIC_PRIO_MASK;
-            if (p < best_prio) {
-                best = irq;
-                best_prio = p;
+            uint32_t cand = pend & b->enable & ~b->active;
+            while (cand) {
+                unsigned irq = w * 32 + (unsigned)__builtin_ctz(cand);
+                cand &= cand - 1;
+                if (irq >= 32 && !((s->targets[irq] >> c->index) & 1)) {
+                    continue;
+                }
+                unsigned p = *prio_of(s, c, irq) & GIC_PRIO_MASK;
+                if (p < best_prio) {
+                    best = irq;
+                    best_prio = p;
+                }
             }
         }
     }
@@ -113,12 +110,20 @@ static unsigned best_pending(GICState *s, GicCpu *c, unsigned *prio_out)
     return best;
 }
 
+void gic_drive(IRQLine *line, GicOut *out, bool level)
+{
+    if (out->level != (int8_t)level) {
+        out->level = (int8_t)level;
+        irq_set(line, level);
+    }
+}
+
 static void update_cpu(GICState *s, GicCpu *c)
 {
     unsigned prio;
     unsigned irq = best_pending(s, c, &prio);
-    irq_set(c->irq, (c->ctlr & GICC_CTLR_ENABLE) && irq != GIC_SPURIOUS &&
-                    prio < (c->pmr & GIC_PRIO_MASK) && prio < running_prio(c));
+    gic_drive(c->irq, &c->irq_out, (c->ctlr & GICC_CTLR_ENABLE) && irq != GIC_SPURIOUS &&
+                                   prio < (c->pmr & GIC_PRIO_MASK) && prio < running_prio(c));
 }
 
 void gic_update(GICState *s)
@@ -139,8 +144,11 @@ static void gic_set_irq(void *opaque, int n, int level)
     if (level && !(b->level & m) && (b->edge & m)) {
         b->latch |= m;
     }
+    uint32_t was = b->level;
     b->level = level ? b->level | m : b->level & ~m;
-    gic_update(s);
+    if (b->level != was) {
+        gic_update(s);      /* an unchanged level changes nothing */
+    }
     g_rec_mutex_unlock(&s->lock);
 }
 
@@ -550,6 +558,7 @@ static void gic_reset(DeviceState *dev)
         c->ctlr = c->pmr = c->apr = 0;
         c->bpr = 2;
         c->priv.level &= ~(1u << GIC_MAINT_PPI);
+        c->irq_out.level = c->v.virq_out.level = c->v.vfiq_out.level = -1;
         gic_virt_reset(c);
         gic_virt_update(c);
     }

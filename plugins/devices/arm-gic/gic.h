@@ -41,12 +41,24 @@ typedef struct GicBank {
 
 typedef struct GICState GICState;
 
+/* The level last driven on an output line (-1: none since reset, so the
+ * next update drives it).  Outputs are driven only when they change: each
+ * irq_set on a CPU's line kicks that vCPU, and gic_update runs for every
+ * CPU after any change, so re-driving unchanged lines wakes idle vCPUs
+ * for nothing. */
+typedef struct GicOut {
+    int8_t level;
+} GicOut;
+
+void gic_drive(IRQLine *line, GicOut *out, bool level);
+
 /* The virtual CPU interface of one CPU (GICH registers; GICV's view). */
 typedef struct GicVirt {
     MemoryRegion hyp, vcpu;
     uint32_t hcr, vmcr, apr;
     uint32_t lr[GIC_NUM_LRS];
     IRQLine *virq, *vfiq;
+    GicOut virq_out, vfiq_out;
 } GicVirt;
 
 typedef struct GicCpu {
@@ -58,6 +70,7 @@ typedef struct GicCpu {
     uint8_t sgi_sources[16];      /* pending SGI n from CPU k: bit k */
     uint32_t ctlr, pmr, bpr, apr;
     IRQLine *irq, *fiq;
+    GicOut irq_out;
     GicVirt v;
 } GicCpu;
 

@@ -488,6 +488,23 @@ START_TEST(test_pauth_algorithms)
     ck_assert_uint_ne(i, q);
     ck_assert_uint_ne(i, arm_pauth_impdef(0xfb623599da6e8127ull, 0x477d469dec0b8763ull,
                                           0x84be85ce9804e94bull, 0xec2802d4e0a488e9ull));
+    /* The documented mix (docs/architecture.md), computed independently. */
+    ck_assert_uint_eq(i, 0x9ba9a6a8b393178cull);
+    /* Data that zeroes the first factor still gets modifier-dependent PACs. */
+    uint64_t k0 = 0x84be85ce9804e94bull, d = k0 ^ 0xa0761d6478bd642full;
+    ck_assert_uint_ne(arm_pauth_impdef(d, 1, k0, 5), arm_pauth_impdef(d, 2, k0, 5));
+    /* Every input matters: one flipped bit of any of them changes the PAC. */
+    for (unsigned bit = 0; bit < 64; bit += 7) {
+        uint64_t f = 1ull << bit;
+        ck_assert_uint_ne(i, arm_pauth_impdef(0xfb623599da6e8127ull ^ f, 0x477d469dec0b8762ull,
+                                              0x84be85ce9804e94bull, 0xec2802d4e0a488e9ull));
+        ck_assert_uint_ne(i, arm_pauth_impdef(0xfb623599da6e8127ull, 0x477d469dec0b8762ull ^ f,
+                                              0x84be85ce9804e94bull, 0xec2802d4e0a488e9ull));
+        ck_assert_uint_ne(i, arm_pauth_impdef(0xfb623599da6e8127ull, 0x477d469dec0b8762ull,
+                                              0x84be85ce9804e94bull ^ f, 0xec2802d4e0a488e9ull));
+        ck_assert_uint_ne(i, arm_pauth_impdef(0xfb623599da6e8127ull, 0x477d469dec0b8762ull,
+                                              0x84be85ce9804e94bull, 0xec2802d4e0a488e9ull ^ f));
+    }
 }
 END_TEST
 

@@ -70,36 +70,45 @@ uint64_t arm_pauth_qarma5(uint64_t data, uint64_t modifier, uint64_t key0, uint6
     return w ^ modk0;
 }
 
-/* The IMPLEMENTATION DEFINED algorithm: a keyed 64-bit mix (multiply-
- * xorshift rounds), much cheaper than QARMA5 and not a cipher. */
+/*
+ * The IMPLEMENTATION DEFINED algorithm: a keyed 64-bit mix, much cheaper than
+ * QARMA5 and not a cipher.  Two 64 x 64 -> 128-bit multiplies folded to 64
+ * bits (high half XOR low half): the first mixes data and key0 with modifier
+ * and key1, the second the result with modifier and key0 again, so a data
+ * value that zeroes the first factor still gets a PAC that depends on the
+ * modifier.  Deterministic; the guest only needs AddPAC and Auth to agree.
+ */
+static inline uint64_t fold_mul(uint64_t a, uint64_t b)
+{
+    unsigned __int128 p = (unsigned __int128)a * b;
+    return (uint64_t)p ^ (uint64_t)(p >> 64);
+}
+
+static inline uint64_t impdef(uint64_t data, uint64_t modifier, uint64_t key0, uint64_t key1)
+{
+    uint64_t h = fold_mul(data ^ key0 ^ 0xa0761d6478bd642full,
+                          modifier ^ key1 ^ 0xe7037ed1a0b428dbull);
+    return fold_mul(h ^ 0x8ebc6af09c88c6e3ull, modifier ^ key0 ^ 0x589965cc75374cc3ull);
+}
+
 uint64_t arm_pauth_impdef(uint64_t data, uint64_t modifier, uint64_t key0, uint64_t key1)
 {
-    uint64_t h = key0 ^ 0x9e3779b97f4a7c15ull;
-    const uint64_t in[3] = { data, modifier, key1 };
-    for (int i = 0; i < 3; i++) {
-        h ^= in[i];
-        h *= 0xbf58476d1ce4e5b9ull;
-        h ^= h >> 31;
-        h *= 0x94d049bb133111ebull;
-        h ^= h >> 29;
-    }
-    return h;
+    return impdef(data, modifier, key0, key1);
 }
 
 /* ---- pointers -------------------------------------------------------------------- */
 
-typedef struct PacLayout {
-    unsigned bottom;           /* lowest PAC bit: 64 - T*SZ */
-    bool tbi;
-} PacLayout;
-
-/* PAC field of @ptr in the translation regime of the current EL. */
-static PacLayout layout(ARMCPU *cpu, uint64_t ptr, bool data)
+/*
+ * The PAC field of @ptr in the translation regime of the current EL, less
+ * bit 55, as a mask: bits [top:bottom] with bottom = 64 - T*SZ (T*SZ
+ * clamped to 16..39) and top 55 with TBI, else 63.  TCR_EL2 is in TCR_EL1's
+ * format for the EL2&0 regime (VHE).
+ */
+static inline uint64_t pac_mask(const ARMCPU *cpu, uint64_t ptr)
 {
     const CPUARMState *env = &cpu->env;
     unsigned tsz;
     bool tbi;
-    /* TCR_EL2 in TCR_EL1's format for the EL2&0 regime (VHE). */
     unsigned r = (env->el == 2 || (env->el == 0 && arm_is_host(cpu))) ? 2 : 1;
     if (env->el == 2 && !arm_e2h(cpu)) {
         tsz = env->tcr_el[2] & 0x3f;
@@ -112,22 +121,17 @@ static PacLayout layout(ARMCPU *cpu, uint64_t ptr, bool data)
         tbi = (env->tcr_el[r] >> 37) & 1;
     }
     tsz = tsz < 16 ? 16 : tsz > 39 ? 39 : tsz;
-    (void)data;
-    return (PacLayout){ .bottom = 64 - tsz, .tbi = tbi };
-}
-
-/* The field bits [top:bottom] as a mask. */
-static uint64_t field_mask(const PacLayout *l)
-{
-    unsigned top = l->tbi ? 55 : 63;
-    return ((top == 63 ? 0 : 1ull << (top + 1)) - 1) & ~((1ull << l->bottom) - 1);
+    uint64_t m = ~0ull << (64 - tsz);
+    if (tbi) {
+        m &= (1ull << 56) - 1;
+    }
+    return m & ~(1ull << 55);
 }
 
 /* Strip: the PAC field replaced by copies of bit 55 (bit 55 itself and,
- * with TBI, the top byte are kept). */
-static uint64_t strip(const PacLayout *l, uint64_t ptr)
+ * with TBI, the top byte are kept); @m from pac_mask. */
+static inline uint64_t strip(uint64_t m, uint64_t ptr)
 {
-    uint64_t m = field_mask(l) & ~(1ull << 55);
     return ((ptr >> 55) & 1) ? ptr | m : ptr & ~m;
 }
 
@@ -150,10 +154,11 @@ static uint64_t qarma5_cached(ARMCPU *cpu, uint64_t data, uint64_t modifier, uin
     return pac;
 }
 
-static uint64_t pac_compute(ARMCPU *cpu, uint64_t data, uint64_t modifier, const uint64_t key[2])
+static inline uint64_t pac_compute(ARMCPU *cpu, uint64_t data, uint64_t modifier,
+                                   const uint64_t key[2])
 {
     /* key[0] = Lo (key1 of ComputePAC), key[1] = Hi (key0). */
-    return cpu->pauth_impdef ? arm_pauth_impdef(data, modifier, key[1], key[0])
+    return cpu->pauth_impdef ? impdef(data, modifier, key[1], key[0])
                              : qarma5_cached(cpu, data, modifier, key[1], key[0]);
 }
 
@@ -163,14 +168,11 @@ static uint64_t pac_compute(ARMCPU *cpu, uint64_t data, uint64_t modifier, const
  * therefore authenticates to a non-canonical value without any special
  * corruption step.
  */
-static uint64_t add_pac(ARMCPU *cpu, uint64_t ptr, uint64_t modifier, const uint64_t key[2],
-                        bool data)
+static inline uint64_t add_pac(ARMCPU *cpu, uint64_t ptr, uint64_t modifier,
+                               const uint64_t key[2])
 {
-    PacLayout l = layout(cpu, ptr, data);
-    uint64_t ext_ptr = strip(&l, ptr);
-    uint64_t pac = pac_compute(cpu, ext_ptr, modifier, key);
-    uint64_t m = field_mask(&l) & ~(1ull << 55);
-    return ptr ^ (pac & m);
+    uint64_t m = pac_mask(cpu, ptr);
+    return ptr ^ (pac_compute(cpu, strip(m, ptr), modifier, key) & m);
 }
 
 /*
@@ -181,15 +183,12 @@ static uint64_t add_pac(ARMCPU *cpu, uint64_t ptr, uint64_t modifier, const uint
  * that; the combined forms use the non-canonical pointer, which faults
  * when used.
  */
-static uint64_t auth(ARMCPU *cpu, uint64_t ptr, uint64_t modifier, const uint64_t key[2],
-                     bool data, unsigned keynumber, bool combined, uintptr_t ra)
+static inline uint64_t auth(ARMCPU *cpu, uint64_t ptr, uint64_t modifier, const uint64_t key[2],
+                            bool data, unsigned keynumber, bool combined, uintptr_t ra)
 {
-    PacLayout l = layout(cpu, ptr, data);
-    uint64_t orig = strip(&l, ptr);
-    uint64_t pac = pac_compute(cpu, orig, modifier, key);
-    uint64_t m = field_mask(&l) & ~(1ull << 55);
-    uint64_t result = ptr ^ (pac & m);
-    if (result != strip(&l, result) && !combined) {
+    uint64_t m = pac_mask(cpu, ptr);
+    uint64_t result = ptr ^ (pac_compute(cpu, strip(m, ptr), modifier, key) & m);
+    if (G_UNLIKELY(result != strip(m, result)) && !combined) {
         arm_raise_sync(cpu, arm_syndrome(EC_PAC_FAIL, ((unsigned)data << 1) | keynumber),
                        arm_sync_target_el(cpu), ra);
     }
@@ -222,7 +221,7 @@ uint64_t arm_helper_pac(CPUARMState *env, uint64_t ptr, uint64_t modifier, uint6
         return ptr;
     }
     check_trap(cpu, TCG_GETPC());
-    return add_pac(cpu, ptr, modifier, env->pauth_keys[key], key >= ARM_PAUTH_DA);
+    return add_pac(cpu, ptr, modifier, env->pauth_keys[key]);
 }
 
 /* @key: ARM_PAUTH_* | ARM_PAUTH_COMBINED for the branch/return/load forms. */
@@ -243,8 +242,8 @@ uint64_t arm_helper_aut(CPUARMState *env, uint64_t ptr, uint64_t modifier, uint6
 uint64_t arm_helper_xpac(CPUARMState *env, uint64_t ptr, uint64_t data)
 {
     ARMCPU *cpu = arm_env_cpu(env);
-    PacLayout l = layout(cpu, ptr, data != 0);
-    return strip(&l, ptr);
+    (void)data;
+    return strip(pac_mask(cpu, ptr), ptr);
 }
 
 uint64_t arm_helper_pacga(CPUARMState *env, uint64_t x, uint64_t modifier)

@@ -36,7 +36,8 @@ typedef struct DisasContext {
     unsigned btype;         /* PSTATE.BTYPE at the block's start */
     unsigned cur_btype;     /* PSTATE.BTYPE as the code emitted so far leaves it */
     bool bt;                /* SCTLR_ELx.BT: PACIxSP is no landing pad for BTYPE 11 */
-    bool guarded;           /* the block's page is a BTI guarded page */
+    int guarded;            /* the block's page is a BTI guarded page (-1: not
+                             * looked up yet; ctx_guarded() walks on first use) */
     bool uao;               /* PSTATE.UAO: LDTR/STTR use this EL's permissions */
     bool e2h;               /* HCR_EL2.E2H: VHE register redirection */
     bool dbg_wp;            /* guest watchpoints armed: check every access */
@@ -999,6 +1000,7 @@ unsigned arm_translate(CPUState *cs, IrBuilder *b)
         .b = b,
         .cpu = cpu,
         .engine = cpu->engine,
+        .guarded = -1,
         .el = b->flags & TB_FLAG_EL_MASK,
         .mem_idx = (int)((b->flags & TB_FLAG_MMUIDX_MASK) >> TB_FLAG_MMUIDX_SHIFT),
         .align = (b->flags & TB_FLAG_ALIGN) != 0,
@@ -1065,15 +1067,12 @@ unsigned arm_translate(CPUState *cs, IrBuilder *b)
             /* After an indirect branch: a guarded page wants a landing
              * pad here (Branch Target exception, EC 0x0d, ISS = BTYPE);
              * then BTYPE is 00 again. */
-            ctx.guarded = arm_page_guarded(cpu, pc);
-            if (ctx.guarded && !btype_destination_ok(ctx.insn, ctx.bt, ctx.btype)) {
+            if (!btype_destination_ok(ctx.insn, ctx.bt, ctx.btype) && ctx_guarded(&ctx)) {
                 gen_exception(&ctx, arm_syndrome(EC_BTI, ctx.btype));
                 pc = ctx.next_pc;
                 break;
             }
             gen_set_btype(&ctx, 0);
-        } else if (n == 0 && ctx.cpu->bti) {
-            ctx.guarded = arm_page_guarded(cpu, pc);
         }
         if (!a64_decode(&ctx, ctx.insn, 0)) {
             gen_undef(&ctx);

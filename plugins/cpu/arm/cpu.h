@@ -513,7 +513,7 @@ uint32_t arm_debug_spsr_ss(ARMCPU *cpu, bool sync);
 void arm_debug_eret(ARMCPU *cpu, uint32_t spsr);
 /* Guest watchpoint check of an access of 1 << (desc & 7) bytes at @addr
  * (desc | ARM_WP_*), raising the exception with return address @ra. */
-enum { ARM_WP_LOAD = 0, ARM_WP_STORE = 0x100, ARM_WP_RMW = 0x300 };
+enum { ARM_WP_LOAD = 0, ARM_WP_STORE = 0x100, ARM_WP_RMW = 0x300, ARM_WP_UNPRIV = 0x400 };
 void arm_debug_check_wp(ARMCPU *cpu, uint64_t addr, uint64_t desc, uintptr_t ra);
 struct ARMSysregInfo;
 uint64_t arm_sr_read_oslsr(ARMCPU *cpu, const struct ARMSysregInfo *ri);

@@ -55,14 +55,14 @@ bool arm_debug_exceptions_enabled(const ARMCPU *cpu)
  * with HMC 1 and PMC 00; the CONSTRAINED UNPREDICTABLE choice here is
  * the same control with SSC 00 (a valid value), HMC:PMC 000 (reserved)
  * matches nowhere (disabled).  EL2 matches with HMC 1 whatever PMC says. */
-static bool privilege_match(const ARMCPU *cpu, uint64_t ctl)
+static bool privilege_match(const ARMCPU *cpu, uint64_t ctl, unsigned el)
 {
     unsigned pmc = (ctl >> 1) & 3, ssc = (ctl >> 14) & 3;
     bool hmc = (ctl >> 13) & 1;
     if (ssc == 2 || (ssc == 3 && !hmc)) {
         return false;              /* Secure state only */
     }
-    switch (cpu->env.el) {
+    switch (el) {
     case 0:
         return (pmc & 2) != 0;
     case 1:
@@ -178,10 +178,12 @@ static bool bp_value_match(const ARMCPU *cpu, unsigned n, uint64_t pc, bool link
 
 /* AArch64.StateMatch(): the privilege fields of @ctl and, when @linked,
  * the context breakpoint @lbn. */
-static bool state_match(const ARMCPU *cpu, uint64_t ctl, bool linked)
+/* @el: the privilege of the access (an unprivileged load/store, LDTR/STTR,
+ * is an EL0 access: AArch64.CheckWatchpoint). */
+static bool state_match(const ARMCPU *cpu, uint64_t ctl, bool linked, unsigned el)
 {
     unsigned lbn = (ctl >> 16) & 0xf;
-    if (!privilege_match(cpu, ctl)) {
+    if (!privilege_match(cpu, ctl, el)) {
         return false;
     }
     if (!linked) {
@@ -195,7 +197,7 @@ static bool bp_matches(const ARMCPU *cpu, unsigned n, uint64_t pc)
     uint64_t ctl = cpu->env.dbgbcr[n];
     unsigned bt = (ctl >> 20) & 0xf;
     return (ctl & 1) && bp_value_match(cpu, n, pc, false) &&
-           state_match(cpu, ctl, (bt & 0xb) == 0x1);       /* BT 0x01: linked address */
+           state_match(cpu, ctl, (bt & 0xb) == 0x1, cpu->env.el); /* BT 0x01: linked address */
 }
 
 /* Byte range [*lo, *hi) watched by watchpoint @n, false if none. */
@@ -244,7 +246,7 @@ void arm_helper_check_bp(CPUARMState *env, uint64_t pc)
 
 /* @desc: log2 of the access size in bits 2:0, ARM_WP_STORE (bit 8),
  * ARM_WP_RMW (bits 9:8: an atomic, a load and a store; reported as a
- * store). */
+ * store), ARM_WP_UNPRIV (bit 10: LDTR/STTR, matched as an EL0 access). */
 void arm_debug_check_wp(ARMCPU *cpu, uint64_t addr, uint64_t desc, uintptr_t ra)
 {
     CPUARMState *env = &cpu->env;
@@ -252,12 +254,13 @@ void arm_debug_check_wp(ARMCPU *cpu, uint64_t addr, uint64_t desc, uintptr_t ra)
         return;
     }
     bool store = (desc >> 8) & 1, rmw = (desc >> 9) & 1;
+    unsigned el = desc & ARM_WP_UNPRIV ? 0 : env->el;
     uint64_t size = 1ull << (desc & 7);
     for (unsigned n = 0; n < ARM_NUM_WRPS; n++) {
         uint64_t ctl = env->dbgwcr[n], lo, hi;
         unsigned lsc = (ctl >> 3) & 3;
         if (!(ctl & 1) || !(lsc & (rmw ? 3 : store ? 2 : 1)) ||
-            !state_match(cpu, ctl, (ctl >> 20) & 1) || !wp_range(cpu, n, &lo, &hi)) {
+            !state_match(cpu, ctl, (ctl >> 20) & 1, el) || !wp_range(cpu, n, &lo, &hi)) {
             continue;              /* disabled, other direction, EL, linked context (WT) */
         }
         if (addr < hi && addr + size > lo) {

@@ -300,6 +300,47 @@ static void test_reserved_types(void)
         CHECK_EQ(rec.n, 0);
     }
 }
+
+/* STTR/LDTR at EL1 are EL0 accesses for watchpoints (AArch64.CheckWatchpoint
+ * takes the access's privilege, not PSTATE.EL): a watchpoint for EL0 only
+ * (PAC 10) fires on them and not on STR/LDR; one for EL1 only (PAC 01) the
+ * other way round.  (QEMU 7.2 matches them as EL1 accesses.) */
+static void test_unprivileged_watchpoint(void)
+{
+    uint64_t base = (uint64_t)&cell[1], v;
+    reset(0);
+    set_wvr(1, base);
+    set_wcr(1, WCR(2, 3, 0, 0));
+    isb();
+    debug_unmask();
+    cell[1] = 1;
+    v = cell[1];
+    CHECK_EQ(v, 1);
+    CHECK_EQ(rec.n, 0);
+    asm volatile("sttr %0, [%1]" :: "r"(2ull), "r"(base) : "memory");
+    CHECK_EQ(rec.n, 1);
+    CHECK_EQ(rec.esr[0], ESR_WP_STORE_SAME);
+    CHECK_EQ(rec.far[0], base);
+    CHECK_EQ(cell[1], 2);
+    reset(0);
+    set_wcr(1, WCR(2, 3, 0, 0));
+    isb();
+    debug_unmask();
+    asm volatile("ldtr %0, [%1]" : "=r"(v) : "r"(base) : "memory");
+    CHECK_EQ(v, 2);
+    CHECK_EQ(rec.n, 1);
+    reset(0);
+    set_wcr(1, WCR(1, 3, 0, 0));
+    isb();
+    debug_unmask();
+    asm volatile("sttr %0, [%1]" :: "r"(3ull), "r"(base) : "memory");
+    asm volatile("ldtr %0, [%1]" : "=r"(v) : "r"(base) : "memory");
+    CHECK_EQ(v, 3);
+    CHECK_EQ(rec.n, 0);
+    cell[1] = 4;
+    CHECK_EQ(rec.n, 1);
+    CHECK_EQ(rec.esr[0], ESR_WP_STORE_SAME);
+}
 #endif
 
 int main(void)
@@ -315,6 +356,7 @@ int main(void)
 #ifndef ORACLE_SUBSET
     test_unlinked_context();
     test_reserved_types();
+    test_unprivileged_watchpoint();
 #endif
     debug_mask();
     dbg_disarm_all();

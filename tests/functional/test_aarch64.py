@@ -204,7 +204,7 @@ class GuestPrograms(unittest.TestCase):
         # (bits 59:56 and 63:60: no speculation, so Linux needs no KPTI);
         # AES+PMULL, SHA1, SHA2+512, CRC32, LSE, RDM, SHA3, DP, FlagM2.
         self.assertIn('ID_AA64PFR0_EL1  1100000000110011', out)
-        self.assertIn('ID_AA64ISAR0_EL1 0020100110212120', out)
+        self.assertIn('ID_AA64ISAR0_EL1 1020100110212120', out)
         # PAuth2 + FPAC with QARMA5 (APA = 4, GPA = 1) besides JSCVT, FCMA, LRCPC, FRINTTS.
         self.assertIn('ID_AA64ISAR1_EL1 0000000101111040', out)
 

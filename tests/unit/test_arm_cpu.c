@@ -91,8 +91,8 @@ START_TEST(test_max_id_registers)
 {
     /* AArch64-only EL0/EL1, no EL2/EL3, FP and AdvSIMD with FP16, CSV2, CSV3. */
     ck_assert_uint_eq(sysreg("ID_AA64PFR0_EL1"), 0x1100000000110011ull);
-    /* AES+PMULL, SHA1, SHA2+512, CRC32, LSE, RDM, SHA3, DP, TS = 2. */
-    ck_assert_uint_eq(sysreg("ID_AA64ISAR0_EL1"), 0x0020100110212120ull);
+    /* AES+PMULL, SHA1, SHA2+512, CRC32, LSE, RDM, SHA3, DP, TS = 2, RNDR. */
+    ck_assert_uint_eq(sysreg("ID_AA64ISAR0_EL1"), 0x1020100110212120ull);
     /* JSCVT, FCMA, LRCPC, FRINTTS; PAuth: APA = 4 (PAuth2 + FPAC), GPA. */
     ck_assert_uint_eq(sysreg("ID_AA64ISAR1_EL1"), 0x101111040ull);
     ck_assert_uint_eq(sysreg("ID_AA64MMFR0_EL1") & 0xff00000fu, 0x5);  /* 48-bit PA, 4K+64K */

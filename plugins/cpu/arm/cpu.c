@@ -92,9 +92,10 @@ static void max_init_ids(ARMIdRegs *id)
          * (the cycle counter only, PMCR_EL0.N = 0). */
         .id_aa64dfr0 = 0x6 | (0x1 << 8) | (0x5 << 12) | (0x3 << 20) | (0x1 << 28),
         /* AES with PMULL, SHA1, SHA256 and SHA512, CRC32, LSE atomics,
-         * RDM (SQRDMLAH), SHA3, dot product, flag manipulation v2. */
+         * RDM (SQRDMLAH), SHA3, dot product, flag manipulation v2, RNDR. */
         .id_aa64isar0 = (0x2 << 4) | (0x1 << 8) | (0x2 << 12) | (0x1 << 16) | (0x2 << 20) |
-                        (0x1ull << 28) | (0x1ull << 32) | (0x1ull << 44) | (0x2ull << 52),
+                        (0x1ull << 28) | (0x1ull << 32) | (0x1ull << 44) | (0x2ull << 52) |
+                        (0x1ull << 60),
         /* JSCVT (FJCVTZS), FCMA, LRCPC (LDAPR), FRINTTS. */
         .id_aa64isar1 = (0x1 << 12) | (0x1 << 16) | (0x1ull << 20) | (0x1ull << 32),
         /* 48-bit PA, 16-bit ASID, 4K/16K/64K granules at stage 1. */
@@ -298,6 +299,7 @@ static bool arm_cpu_realize(DeviceState *dev, GError **errp)
     cpu->bti = (cpu->id.id_aa64pfr1 & 0xf) != 0;
     cpu->uao = ((cpu->id.id_aa64mmfr2 >> 4) & 0xf) != 0;
     cpu->vhe = ((cpu->id.id_aa64mmfr1 >> 8) & 0xf) != 0;
+    cpu->rng = ((cpu->id.id_aa64isar0 >> 60) & 0xf) != 0;
     /* FEAT_FP16 (scalar and Advanced SIMD): ID_AA64PFR0.FP = 1. */
     cpu->fp16 = ((cpu->id.id_aa64pfr0 >> 16) & 0xf) == 1;
     if (!cpu->pauth && cpu->pauth_impdef) {

@@ -403,6 +403,7 @@ typedef struct ARMCPU {
     bool bti;                  /* FEAT_BTI (max) */
     bool vhe;                  /* FEAT_VHE (max with EL2) */
     bool uao;                  /* FEAT_UAO (max) */
+    bool rng;                  /* FEAT_RNG: RNDR, RNDRRS (max) */
     bool fp16;                 /* FEAT_FP16 scalar arithmetic (max) */
     char *psci_conduit_str;
 
@@ -630,6 +631,7 @@ typedef struct ARMSysregInfo {
     bool pauth;                /* exists only with pointer authentication */
     bool uao;                  /* exists only with FEAT_UAO */
     bool vhe;                  /* exists only with FEAT_VHE */
+    bool rng;                  /* exists only with FEAT_RNG; a read sets NZCV */
     ptrdiff_t offset;          /* env field (SR_FIELD/_RO), ARMIdRegs (SR_ID) */
     uint64_t value;            /* SR_CONST value; SR_FIELD writable mask (0 = all) */
     uint64_t (*read)(ARMCPU *cpu, const struct ARMSysregInfo *ri);

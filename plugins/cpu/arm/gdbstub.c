@@ -36,7 +36,7 @@ static const ARMSysregInfo *gdb_sysreg(ARMCPU *cpu, int n)
         return NULL;
     }
     const ARMSysregInfo *ri = &t[n - GDB_SYSREG0];
-    if (ri->wo || ri->kind == SR_NOP || (ri->kind == SR_FUNC && !ri->read) ||
+    if (ri->wo || ri->kind == SR_NOP || (ri->kind == SR_FUNC && !ri->read) || ri->rng ||
         ri->min_el > arm_highest_el(cpu)) {
         return NULL;
     }

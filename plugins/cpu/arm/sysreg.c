@@ -5,6 +5,7 @@
  */
 #include <inttypes.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "kernel/log.h"
 #include "plugins/cpu/arm/cpu.h"
@@ -19,6 +20,7 @@ enum {
     SRF_PAUTH = 1 << 5,
     SRF_UAO = 1 << 6,
     SRF_VHE = 1 << 7,
+    SRF_RNG = 1 << 8,
 };
 
 #define ENV_OFF(f) ((ptrdiff_t)offsetof(CPUARMState, f))
@@ -209,6 +211,22 @@ static uint64_t sr_read_uao(ARMCPU *cpu, const ARMSysregInfo *ri)
 static void sr_write_uao(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
 {
     cpu->env.pstate = (cpu->env.pstate & ~PSTATE_UAO) | ((uint32_t)v & PSTATE_UAO);
+}
+
+/* RNDR/RNDRRS (FEAT_RNG): 64 bits from the host kernel's generator, which
+ * reseeds itself (good enough for both); NZCV = 0000 says the number is
+ * valid, 0100 (and 0) that none was available.  The translator lets this
+ * read write the flags. */
+static uint64_t sr_read_rndr(ARMCPU *cpu, const ARMSysregInfo *ri)
+{
+    CPUARMState *env = &cpu->env;
+    uint64_t v;
+    bool ok = getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v);
+    env->nf = 0;
+    env->zf = ok;
+    env->cf = 0;
+    env->vf = 0;
+    return ok ? v : 0;
 }
 
 static uint64_t sr_read_nzcv(ARMCPU *cpu, const ARMSysregInfo *ri)
@@ -659,7 +677,8 @@ static void sr_write_fpcr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
     .dump = ((flags) & SRF_DUMP) != 0, .end_tb = ((flags) & SRF_END_TB) != 0,        \
     .wo = ((flags) & SRF_WO) != 0, .el0_ro = ((flags) & SRF_EL0RO) != 0,             \
     .fp = ((flags) & SRF_FP) != 0, .pauth = ((flags) & SRF_PAUTH) != 0, \
-    .uao = ((flags) & SRF_UAO) != 0, .vhe = ((flags) & SRF_VHE) != 0
+    .uao = ((flags) & SRF_UAO) != 0, .vhe = ((flags) & SRF_VHE) != 0, \
+    .rng = ((flags) & SRF_RNG) != 0
 
 #define SR_F(NAME, op0, op1, crn, crm, op2, el, flags, field, wmask) \
     { SR_COMMON(NAME, op0, op1, crn, crm, op2, el, flags), .kind = SR_FIELD, \
@@ -716,7 +735,7 @@ ARMSysregAccess arm_sysreg_accessible(ARMCPU *cpu, const ARMSysregInfo *ri, bool
 {
     unsigned el = cpu->env.el;
     if (ri->min_el > arm_highest_el(cpu) || el < ri->min_el || (ri->pauth && !cpu->pauth) ||
-        (ri->uao && !cpu->uao) || (ri->vhe && !cpu->vhe)) {
+        (ri->uao && !cpu->uao) || (ri->vhe && !cpu->vhe) || (ri->rng && !cpu->rng)) {
         return ARM_SR_UNDEF;
     }
     if (is_write ? (ri->kind == SR_FIELD_RO || ri->kind == SR_ID || ri->kind == SR_CONST ||
@@ -776,7 +795,7 @@ void arm_sysreg_dump(ARMCPU *cpu, GString *out)
     for (size_t i = 0; i < G_N_ELEMENTS(arm_sysregs); i++) {
         const ARMSysregInfo *ri = &arm_sysregs[i];
         if (!ri->dump || ri->min_el > arm_highest_el(cpu) || (ri->pauth && !cpu->pauth) ||
-            (ri->uao && !cpu->uao) || (ri->vhe && !cpu->vhe)) {
+            (ri->uao && !cpu->uao) || (ri->vhe && !cpu->vhe) || (ri->rng && !cpu->rng)) {
             continue;
         }
         g_string_append_printf(out, " %-16s %016" PRIx64 "%s", ri->name,

@@ -2,7 +2,8 @@
 /*
  * A64 integer instructions: arithmetic with flags, logical immediates,
  * moves, bitfields, extract, conditional select/compare, multiply/divide,
- * shifts, CLZ/CLS/RBIT/REV, CRC32, and the W forms' zero extension.
+ * shifts, CLZ/CLS/RBIT/REV, CRC32, the W forms' zero extension, and
+ * RNDR/RNDRRS where ID_AA64ISAR0 advertises them.
  */
 #include "common/test.h"
 
@@ -285,8 +286,27 @@ static uint64_t fib(uint64_t n)
     return n < 2 ? n : fib(n - 1) + fib(n - 2);
 }
 
+/* RNDR/RNDRRS (FEAT_RNG): a number with NZCV = 0000, whatever the flags
+ * were; two reads differ (a false failure has a 2^-64 chance). */
+static void test_rndr(void)
+{
+    uint64_t isar0, a, b, fa, fb;
+    asm volatile("mrs %0, id_aa64isar0_el1" : "=r"(isar0));
+    if (((isar0 >> 60) & 0xf) == 0) {
+        return;
+    }
+    set_nzcv(N | Z | C | V);
+    asm volatile("mrs %0, s3_3_c2_c4_0\n\tmrs %1, nzcv" : "=r"(a), "=r"(fa) :: "cc");
+    set_nzcv(N | C);
+    asm volatile("mrs %0, s3_3_c2_c4_1\n\tmrs %1, nzcv" : "=r"(b), "=r"(fb) :: "cc");
+    CHECK_EQ(fa >> 28, 0);
+    CHECK_EQ(fb >> 28, 0);
+    CHECK(a != b);
+}
+
 int main(void)
 {
+    test_rndr();
     test_addsub();
     test_logic_move();
     test_bitfield();

@@ -21,6 +21,7 @@ enum {
     SRF_PAUTH = 1 << 5,
     SRF_UAO = 1 << 6,
     SRF_VHE = 1 << 7,
+    SRF_RNG = 1 << 8,
 };
 
 typedef struct Row {
@@ -107,6 +108,7 @@ START_TEST(test_el0_set)
         "DC_CVAU", "DC_CVAP", "DC_CIVAC", "FPCR", "FPSR", "PMCR_EL0", "PMCNTENSET_EL0",
         "PMCNTENCLR_EL0", "PMOVSCLR_EL0", "PMSWINC_EL0", "PMSELR_EL0", "PMCEID0_EL0",
         "PMCEID1_EL0", "PMCCNTR_EL0", "PMUSERENR_EL0", "PMOVSSET_EL0", "PMCCFILTR_EL0",
+        "RNDR", "RNDRRS",
     };
     size_t n = 0;
     for (size_t i = 0; i < NROWS; i++) {

@@ -372,6 +372,16 @@ START_TEST(test_mmio_write_value)
 }
 END_TEST
 
+/* Wait (at most 10 s: a loaded host may not run the vCPU thread for a
+ * while) until *@v exceeds @min; the callers then assert what they need. */
+static void wait_above(const uint64_t *v, uint64_t min)
+{
+    gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    while (__atomic_load_n(v, __ATOMIC_RELAXED) <= min && g_get_monotonic_time() < end) {
+        g_usleep(100);
+    }
+}
+
 START_TEST(test_interrupt_stops_chained_loop)
 {
     const uint32_t prog[] = { toy_insn(TOY_ADDI, 1, 1, 1), toy_insn(TOY_J, 0, 0, -1) };
@@ -381,7 +391,7 @@ START_TEST(test_interrupt_stops_chained_loop)
     env0()->done = 0;
     h->cpus[0]->parent_obj.halted = false;
     toy_resume(h);
-    g_usleep(20000);
+    wait_above(&env0()->r[1], 1000);
     ck_assert_int_eq(env0()->done, 0);
     toy_interrupt(h, 0);
     gint64 end = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
@@ -410,7 +420,7 @@ START_TEST(test_interrupt_stops_indirect_loop)
     env0()->done = 0;
     h->cpus[0]->parent_obj.halted = false;
     toy_resume(h);
-    g_usleep(20000);
+    wait_above(&env0()->r[1], 1000);
     ck_assert_int_eq(env0()->done, 0);
     toy_interrupt(h, 0);
     gint64 end = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
@@ -434,7 +444,11 @@ START_TEST(test_wfi_sleeps_until_interrupt)
     env0()->done = 0;
     h->cpus[0]->parent_obj.halted = false;
     toy_resume(h);
-    g_usleep(20000);
+    gint64 until = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    while (!__atomic_load_n(&h->cpus[0]->parent_obj.halted, __ATOMIC_SEQ_CST) &&
+           g_get_monotonic_time() < until) {
+        g_usleep(100);
+    }
     ck_assert_int_eq(env0()->done, 0);
     ck_assert(h->cpus[0]->parent_obj.halted);
     toy_interrupt(h, 0);
@@ -454,8 +468,9 @@ START_TEST(test_pause_parks_spinning_vcpu)
     toy_load(h, CODE, prog, 2);
     env0()->pc = CODE;
     for (int round = 0; round < 3; round++) {
+        uint64_t before = env0()->r[1];
         toy_resume(h);
-        g_usleep(5000);
+        wait_above(&env0()->r[1], before);
         toy_pause(h);
         uint64_t n = env0()->r[1];
         g_usleep(5000);

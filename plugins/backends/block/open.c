@@ -126,6 +126,7 @@ static BlockNode *open_child(BlockNode *bs, BlockOpts *opts, const char *role, O
     }
     inherit_opts(sub, bs);
     BlockNode *child = open_node(bs->graph, sub, bs, true, ctx, errp);
+    g_hash_table_unref(sub);
     if (!child) {
         g_prefix_error(errp, "%s: ", role);
     }
@@ -191,6 +192,7 @@ static BlockNode *open_backing_from_header(BlockNode *bs, OpenCtx *ctx, GError *
     ctx->depth++;
     BlockNode *child = open_node(bs->graph, o, NULL, true, ctx, errp);
     ctx->depth--;
+    g_hash_table_unref(o);
     if (!child) {
         g_prefix_error(errp, "%s: could not open backing file: ", img);
     }

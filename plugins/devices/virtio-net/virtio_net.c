@@ -293,7 +293,10 @@ static void tx_flush(NetQueuePair *q)
     bool pushed = false;
     VirtQueue *tx = txq(q);
     unsigned sent = 0;
-    while (!q->tx_waiting && !vdev->broken) {
+    /* Not before DRIVER_OK (virtio 1.1 3.1.1): a bottom half scheduled by a
+     * kick before a reset must not run the queue while the driver sets it up
+     * again (an error then would set NEEDS_RESET with no config interrupt). */
+    while (!q->tx_waiting && virtio_is_ready(vdev)) {
         if (sent++ == TX_BURST) {
             tx_schedule(q); /* let the rest of the main loop run meanwhile */
             break;

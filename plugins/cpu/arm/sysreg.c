@@ -28,13 +28,6 @@ enum {
 
 /* ---- engine services (absent in unit tests) ------------------------------- */
 
-static void flush_tlb(ARMCPU *cpu)
-{
-    if (cpu->engine) {
-        cpu->engine->tlb_flush(arm_cs(cpu));
-    }
-}
-
 /* Flush everything, on this vCPU or (@is: inner shareable) on all. */
 static void flush_all(ARMCPU *cpu, bool is)
 {
@@ -127,7 +120,7 @@ static void sr_write_sctlr(ARMCPU *cpu, const ARMSysregInfo *ri, uint64_t v)
     uint64_t changed = *f ^ v;
     *f = v;
     if (changed & (SCTLR_M | SCTLR_WXN | SCTLR_E0E | SCTLR_EE)) {
-        flush_tlb(cpu);
+        flush_all(cpu, false);
     }
 }
 

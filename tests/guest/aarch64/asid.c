@@ -12,6 +12,7 @@
  * "asid: <what> kept" (the stale entry was still used) or "refetched";
  * the functional test expects Tessera's ASID-tagged TLB to keep them.
  */
+#include "common/pte.h"
 #include "common/test.h"
 
 #define TEST_VA 0x1000000000ull            /* 64 GiB: L1 index 64 */
@@ -20,15 +21,6 @@
 #define ASID2 0x0201ull                    /* equal to ASID1 in 8 bits */
 #define ASID3 0x0301ull
 
-#define D_VALID 1ull
-#define D_TABLE 2ull
-#define D_AF (1ull << 10)
-#define D_NG (1ull << 11)
-#define D_SH_INNER (3ull << 8)
-#define D_PXN (1ull << 53)
-#define D_UXN (1ull << 54)
-#define ATTR_NORMAL (0ull << 2)
-#define ATTR_DEVICE (1ull << 2)
 #define PAGE_ATTRS (D_VALID | D_TABLE | D_AF | D_SH_INNER | ATTR_NORMAL)
 
 #define TCR_A1 (1ull << 22)

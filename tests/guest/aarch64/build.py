@@ -30,7 +30,7 @@ def tests():
 def build(out, cc=DEFAULT_CC, defines=()):
     os.makedirs(out, exist_ok=True)
     built = []
-    deps = COMMON + [os.path.join(HERE, 'common', f) for f in ('test.h', 'dbg.h', 'link.ld')] + \
+    deps = COMMON + [os.path.join(HERE, 'common', f) for f in ('test.h', 'dbg.h', 'pte.h', 'link.ld')] + \
         [os.path.abspath(__file__)]
     for name in tests():
         src = os.path.join(HERE, name + '.c')

@@ -7,6 +7,7 @@
  * levels; PAN; AT S1E1R/W; TTBR1 (upper range); top-byte ignore; TLB
  * maintenance after a remap; DC ZVA.
  */
+#include "common/pte.h"
 #include "common/test.h"
 
 #define T0SZ 25
@@ -16,17 +17,6 @@
 #define TEST_VA 0x1000000000ull            /* 64 GiB */
 #define FAR_VA 0x4000000000ull             /* 256 GiB: nothing mapped there */
 #define UPPER_VA 0xffffff8000200000ull     /* TTBR1 range with T1SZ = 25 */
-
-#define D_VALID 1ull
-#define D_TABLE 2ull
-#define D_AF (1ull << 10)
-#define D_SH_INNER (3ull << 8)
-#define D_AP_EL0 (1ull << 6)
-#define D_AP_RO (1ull << 7)
-#define D_PXN (1ull << 53)
-#define D_UXN (1ull << 54)
-#define ATTR_NORMAL (0ull << 2)
-#define ATTR_DEVICE (1ull << 2)
 
 static uint8_t pool[24 * 65536] __attribute__((aligned(65536)));
 static unsigned pool_used;

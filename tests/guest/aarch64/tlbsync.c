@@ -9,21 +9,13 @@
  * other), CPU 1 with device (UART) reads in between: this must not hang.
  * Needs -smp 2.
  */
+#include "common/pte.h"
 #include "common/test.h"
 
 #define ITERS 1000
 #define TEST_VA 0x1000000000ull
 #define ASID 0x0005ull
 
-#define D_VALID 1ull
-#define D_TABLE 2ull
-#define D_AF (1ull << 10)
-#define D_NG (1ull << 11)
-#define D_SH_INNER (3ull << 8)
-#define D_PXN (1ull << 53)
-#define D_UXN (1ull << 54)
-#define ATTR_NORMAL (0ull << 2)
-#define ATTR_DEVICE (1ull << 2)
 #define PAGE_ATTRS (D_VALID | D_TABLE | D_AF | D_SH_INNER | ATTR_NORMAL | D_NG)
 #define TCR (25ull | (1ull << 8) | (1ull << 10) | (3ull << 12) | (1ull << 23) | (5ull << 32) | \
              (1ull << 36))
@@ -37,7 +29,6 @@ static uint8_t stack1[8192] __attribute__((aligned(16)));
 static volatile uint64_t ready = ~0ull;    /* iteration the reader waits in */
 static volatile uint64_t flag;             /* iteration + 1: remap done */
 static volatile uint64_t stale, wrong, reader_done, both_start, both_done;
-
 
 static void mmu_on(void)
 {

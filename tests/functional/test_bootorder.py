@@ -58,20 +58,26 @@ def bootorder(test, args, qmp=None):
     return fw.read_file('bootorder'), qt
 
 
+
+# Root ports, a multifunction slot, function 3 of slot 4, SCSI at target 5
+# LUN 2, a NIC, and -boot strict=on (HALT): used on both boards.
+MIXED_DEVICES = [
+    '-device', 'virtio-scsi-pci,id=s0', '-device', 'scsi-hd,drive=a,bootindex=5',
+    '-device', 'pcie-root-port,id=rp1,chassis=1,addr=3.0,multifunction=on',
+    '-device', 'pcie-root-port,id=rp2,chassis=2,addr=3.1',
+    '-device', 'virtio-scsi-pci,id=s1,bus=rp2',
+    '-device', 'scsi-cd,drive=d,bus=s1.0,bootindex=3,scsi-id=5,lun=2',
+    '-device', 'virtio-blk-pci,drive=b,bootindex=1,bus=rp1',
+    '-netdev', 'user,id=n2', '-device', 'virtio-net-pci,netdev=n2,bootindex=0',
+    '-device', 'virtio-blk-pci,drive=c,bootindex=7,addr=4.3',
+    '-boot', 'strict=on']
+
+
 class BootOrder(unittest.TestCase):
 
     def test_paths_in_index_order_with_halt(self):
         d = Disks(self)
-        args = d.board + d.args + [
-            '-device', 'virtio-scsi-pci,id=s0', '-device', 'scsi-hd,drive=a,bootindex=5',
-            '-device', 'pcie-root-port,id=rp1,chassis=1,addr=3.0,multifunction=on',
-            '-device', 'pcie-root-port,id=rp2,chassis=2,addr=3.1',
-            '-device', 'virtio-scsi-pci,id=s1,bus=rp2',
-            '-device', 'scsi-cd,drive=d,bus=s1.0,bootindex=3,scsi-id=5,lun=2',
-            '-device', 'virtio-blk-pci,drive=b,bootindex=1,bus=rp1',
-            '-netdev', 'user,id=n2', '-device', 'virtio-net-pci,netdev=n2,bootindex=0',
-            '-device', 'virtio-blk-pci,drive=c,bootindex=7,addr=4.3',
-            '-boot', 'strict=on']
+        args = d.board + d.args + MIXED_DEVICES
         data, _ = bootorder(self, args)
         self.assertEqual(data, b'/pci@ffffffffffffffff/ethernet@2/ethernet-phy@0\n'
                                b'/pci@ffffffffffffffff/pci-bridge@3/scsi@0/disk@0,0\n'
@@ -192,16 +198,7 @@ class RiscvBootOrder(unittest.TestCase):
 
     def test_same_as_qemu(self):
         d = Disks(self)
-        devices = [
-            '-device', 'virtio-scsi-pci,id=s0', '-device', 'scsi-hd,drive=a,bootindex=5',
-            '-device', 'pcie-root-port,id=rp1,chassis=1,addr=3.0,multifunction=on',
-            '-device', 'pcie-root-port,id=rp2,chassis=2,addr=3.1',
-            '-device', 'virtio-scsi-pci,id=s1,bus=rp2',
-            '-device', 'scsi-cd,drive=d,bus=s1.0,bootindex=3,scsi-id=5,lun=2',
-            '-device', 'virtio-blk-pci,drive=b,bootindex=1,bus=rp1',
-            '-netdev', 'user,id=n2', '-device', 'virtio-net-pci,netdev=n2,bootindex=0',
-            '-device', 'virtio-blk-pci,drive=c,bootindex=7,addr=4.3', '-boot', 'strict=on']
-        base = ['-M', 'virt', '-bios', 'none', '-nodefaults'] + d.args + devices
+        base = ['-M', 'virt', '-bios', 'none', '-nodefaults'] + d.args + MIXED_DEVICES
         qemu = QemuQTest(self, base + ['-smp', '2', '-global', 'virtio-net-pci.romfile='])
         oracle = FwCfg(qemu, base=0x10100000, scratch=0x80000000)
         want = oracle.read_file('bootorder')

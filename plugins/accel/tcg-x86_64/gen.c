@@ -511,7 +511,13 @@ static void xg_entry(XGen *g)
     G_STATIC_ASSERT(offsetof(TcgVcpu, icache_gen) == offsetof(TcgVcpu, exit_flag) + 4);
     G_STATIC_ASSERT(offsetof(TcgTb, verified_gen) == offsetof(TcgTb, entry_zero) + 4);
     G_STATIC_ASSERT(sizeof(((TcgVcpu *)0)->exit_flag) == 4);
-    xg_movi(g, true, R_TB, (uint64_t)(uintptr_t)g->tb);
+    /* Always the 10-byte movabs at the very start: x86_clone() rewrites
+     * its immediate (X86_TB_IMM_OFF) when it copies the code for another
+     * vCPU. */
+    g_assert(xg_pos(g) == 0);
+    xg_b(g, 0x49);
+    xg_b(g, 0xb8 + (R_TB & 7));                           /* movabs r15, imm64 */
+    xg_b8(g, (uint64_t)(uintptr_t)g->tb);
     xg_rm(g, 0x8b, true, RAX, R_VCPU, offsetof(TcgVcpu, exit_flag));
     xg_rm(g, 0x3b, true, RAX, R_TB, offsetof(TcgTb, entry_zero));
     unsigned a1 = xg_jcc(g, CC_NE);

@@ -33,6 +33,10 @@ typedef struct X86Chunk {
     unsigned live;          /* blocks allocated here and not yet freed */
 } X86Chunk;
 
+/* Offset in a block's code of the TcgTb pointer its entry loads (the only
+ * absolute address in a block that is not a helper's). */
+#define X86_TB_IMM_OFF 2
+
 /* Header in front of each block's code (tb->code points after it). */
 typedef struct X86CodeHeader {
     X86Chunk *chunk;

@@ -45,6 +45,7 @@ PROGRAMS = {
               ['-M', 'virt,virtualization=on,gic-version=3']),
     'asid': ([], []),
     'tlbsync': (['-smp', '2'], ['-smp', '2']),
+    'wfe': (['-smp', '2'], ['-smp', '2']),
     'vmid': (['-M', 'virt,virtualization=on'], ['-M', 'virt,virtualization=on']),
     'ctxbp': ([], []),
     'ctxbp_oracle': ([], []),
@@ -55,6 +56,7 @@ PROGRAMS = {
 QEMU_LACKS = {
     'ctxbp': 'unlinked context breakpoints (DBGBCR.BT 0010): "not implemented"',
     'ctxbp_el2': 'VMID breakpoints (BT 10xx) and unlinked CONTEXTIDR_EL2 ones',
+    'wfe': 'the WFE trap (SCTLR_EL1.nTWE, HCR_EL2.TWE): its WFE never waits, so never traps',
 }
 # Further runs of a program with other CPU options (Tessera, QEMU).
 VARIANTS = [

@@ -52,6 +52,14 @@ void tcg_loop_exit(CPUState *cpu, uintptr_t ra)
     siglongjmp(v->jmp_env, 1);
 }
 
+void tcg_wait_timeout(CPUState *cpu, uint64_t timeout_us)
+{
+    TcgVcpuState *v = tcg_vcpu_of(cpu);
+    v->halt_deadline = g_get_monotonic_time() + (gint64)MIN(timeout_us, (uint64_t)G_MAXINT32);
+    cpu->halted = true;
+    tcg_loop_exit(cpu, 0);
+}
+
 void tcg_cpu_exit(CPUState *cpu)
 {
     TcgVcpuState *v = tcg_vcpu_of(cpu);
@@ -278,13 +286,21 @@ gpointer tcg_vcpu_thread(gpointer opaque)
             }
             if (cpu->halted) {
                 if (!cpu_has_work(v)) {
-                    g_cond_wait(&a->run_cond, &a->run_lock);
-                    continue;
+                    if (!v->halt_deadline) {
+                        g_cond_wait(&a->run_cond, &a->run_lock);
+                        continue;
+                    }
+                    if (g_get_monotonic_time() < v->halt_deadline) {
+                        g_cond_wait_until(&a->run_cond, &a->run_lock, v->halt_deadline);
+                        continue;
+                    }
                 }
                 cpu->halted = false;
             }
             break;
         }
+        /* Whatever ended the wait, a later halt (WFI) has no deadline. */
+        v->halt_deadline = 0;
         g_mutex_unlock(&a->run_lock);
         cpu_exec(v);
     }

@@ -23,7 +23,7 @@
 
 #include "plugins/accel/tcg/tcg-internal.h"
 
-#define TCG_SHARE_BITS 14
+#define TCG_SHARE_BITS 16
 #define TCG_SHARE_SLOTS (1u << TCG_SHARE_BITS)
 
 typedef struct TcgShared {

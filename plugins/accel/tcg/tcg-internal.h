@@ -235,6 +235,10 @@ struct TcgVcpuState {
     bool has_code_key;
     uint64_t code_key;
 
+    /* While halted by wait_timeout: when to go on anyway (g_get_monotonic_time;
+     * 0: halted until there is work). */
+    gint64 halt_deadline;
+
     bool parked;
     bool stop_thread;
     GThread *thread;
@@ -368,6 +372,7 @@ gpointer tcg_vcpu_thread(gpointer opaque);
 void tcg_restore_state(TcgVcpuState *v, uintptr_t ra);
 void tcg_raise_exception(CPUState *cpu, uintptr_t ra) G_GNUC_NORETURN;
 void tcg_loop_exit(CPUState *cpu, uintptr_t ra) G_GNUC_NORETURN;
+void tcg_wait_timeout(CPUState *cpu, uint64_t timeout_us) G_GNUC_NORETURN;
 void tcg_cpu_exit(CPUState *cpu);
 TcgTb *tcg_lookup_tb_for_backend(TcgVcpu *pub);
 void tcg_enter_abort(TcgVcpu *pub, TcgTb *tb);

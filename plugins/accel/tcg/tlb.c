@@ -1205,6 +1205,7 @@ const TcgEngineOps tcg_engine_ops = {
     .abi_version = TCG_CPU_ABI_VERSION,
     .raise_exception = tcg_raise_exception,
     .loop_exit = tcg_loop_exit,
+    .wait_timeout = tcg_wait_timeout,
     .fetch_code = eng_fetch_code,
     .ld = eng_ld,
     .st = eng_st,

@@ -60,6 +60,11 @@ static void arm_cpu_irq_handler(void *opaque, int n, int level)
 static bool arm_cpu_has_work(CPUState *cs)
 {
     ARMCPU *cpu = ARM_CPU(cs);
+    /* WFE ends on an event and consumes it. */
+    if (cpu->wfe_sleeping && __atomic_exchange_n(&cpu->event_reg, 0, __ATOMIC_ACQ_REL)) {
+        cpu->wfe_sleeping = false;
+        return true;
+    }
     if (__atomic_exchange_n(&cpu->power_on_pending, false, __ATOMIC_ACQ_REL)) {
         /* PSCI CPU_ON reset the registers from another thread: take the
          * TLB tag they name (the caller flushed every vCPU's TLB). */

@@ -285,7 +285,8 @@ typedef struct CPUARMState {
      * xregs[31] and is written back when the selection changes). */
     uint64_t sp_el[3];
 
-    /* Exclusive monitor: address (or -1) and the value(s) loaded. */
+    /* Exclusive monitor: address (or -1), the value(s) loaded and their
+     * size in bytes. */
     uint64_t excl_addr;
     uint64_t excl_val;
     uint64_t excl_val2;
@@ -412,6 +413,10 @@ typedef struct ARMCPU {
     bool powered_off;
     /* Set by another CPU's PSCI CPU_ON: has_work wakes us once. */
     bool power_on_pending;
+    /* The Event Register (SEV, SEVL; consumed by WFE), atomic, and whether
+     * the CPU sleeps in WFE (then an event is work: arm_cpu_has_work). */
+    int event_reg;
+    bool wfe_sleeping;
 
     /* Derived at realize. */
     int psci_conduit;          /* ARM_PSCI_* */

@@ -397,11 +397,64 @@ void arm_helper_wfi(CPUARMState *env, uint64_t syndrome)
     cpu->engine->loop_exit(cs, 0);
 }
 
-/* WFE: no event register, so it behaves as a yield once the traps are
- * checked (SCTLR_EL1.nTWE for EL0, HCR_EL2.TWE for EL0/EL1). */
+/*
+ * WFE (D1.6): with the Event Register set, clear it and go on.  Otherwise
+ * (after the traps, which apply only to a WFE that would sleep) sleep until
+ * a wake-up event: SEV from any CPU (arm_helper_sev kicks us), an interrupt
+ * (has_work), or the exclusive monitor being cleared by another CPU's store
+ * to the watched bytes.  Those stores go straight to memory, so the sleep
+ * is bounded (ARM_WFE_POLL_US, shorter than the 100 us of the timer event
+ * stream Linux relies on) and WFE does not sleep at all when the watched
+ * bytes already differ from what the load-exclusive saw.  Waking early is
+ * always allowed; the point is that spinning CPUs (Linux's
+ * smp_cond_load_acquire, qspinlock) no longer burn a host CPU that the lock
+ * holder's thread may need.
+ */
+#define ARM_WFE_POLL_US 50
+
+static bool wfe_monitor_changed(ARMCPU *cpu)
+{
+    CPUARMState *env = &cpu->env;
+    CPUState *cs = arm_cs(cpu);
+    uint64_t size = env->excl_size;
+    if (env->excl_addr == UINT64_MAX) {
+        return false;
+    }
+    if (!size || size > 16 || (env->excl_addr & (size - 1))) {
+        return true;
+    }
+    const uint8_t *p = cpu->engine->probe_access(cs, env->excl_addr, (unsigned)size,
+                                                 TCG_ACCESS_READ, arm_tcg_mmu_index(cs, false),
+                                                 true, NULL, 0);
+    if (!p) {
+        return true;                /* MMIO or no mapping: don't wait on it */
+    }
+    uint64_t now[2] = { 0, 0 }, was[2] = { env->excl_val, env->excl_val2 };
+    if (size == 16) {
+        now[0] = __atomic_load_n((const uint64_t *)p, __ATOMIC_ACQUIRE);
+        now[1] = __atomic_load_n((const uint64_t *)p + 1, __ATOMIC_ACQUIRE);
+    } else {
+        switch (size) {
+        case 1: now[0] = __atomic_load_n(p, __ATOMIC_ACQUIRE); break;
+        case 2: now[0] = __atomic_load_n((const uint16_t *)p, __ATOMIC_ACQUIRE); break;
+        case 4: now[0] = __atomic_load_n((const uint32_t *)p, __ATOMIC_ACQUIRE); break;
+        default: now[0] = __atomic_load_n((const uint64_t *)p, __ATOMIC_ACQUIRE); break;
+        }
+        was[1] = 0;
+        if (size < 8) {
+            was[0] &= (1ull << (8 * size)) - 1;
+        }
+    }
+    return now[0] != was[0] || now[1] != was[1];
+}
+
 void arm_helper_wfe(CPUARMState *env, uint64_t syndrome)
 {
     ARMCPU *cpu = arm_env_cpu(env);
+    CPUState *cs = arm_cs(cpu);
+    if (__atomic_exchange_n(&cpu->event_reg, 0, __ATOMIC_ACQ_REL)) {
+        return;
+    }
     if (env->el == 0 && !(arm_sctlr(cpu, 0) & SCTLR_nTWE)) {
         env->pc -= 4;
         raise_sync(cpu, syndrome, 1, 0);
@@ -409,6 +462,38 @@ void arm_helper_wfe(CPUARMState *env, uint64_t syndrome)
     if (env->el < 2 && cpu->has_el2 && (env->hcr_el2 & HCR_TWE)) {
         env->pc -= 4;
         raise_sync(cpu, syndrome, 2, 0);
+    }
+    if (wfe_monitor_changed(cpu)) {
+        return;
+    }
+    cpu->wfe_sleeping = true;
+    /* An event (SEV) posted from here on makes has_work true. */
+    if (CPU_GET_CLASS(cs)->has_work(cs)) {
+        cpu->wfe_sleeping = false;
+        return;
+    }
+    cpu->engine->wait_timeout(cs, ARM_WFE_POLL_US);
+}
+
+/* SEVL: this CPU's Event Register. */
+void arm_helper_sevl(CPUARMState *env)
+{
+    __atomic_store_n(&arm_env_cpu(env)->event_reg, 1, __ATOMIC_RELEASE);
+}
+
+/* SEV: every CPU's Event Register; sleeping ones are woken. */
+void arm_helper_sev(CPUARMState *env)
+{
+    MachineState *ms = machine_current();
+    ARMCPU *self = arm_env_cpu(env);
+    __atomic_store_n(&self->event_reg, 1, __ATOMIC_RELEASE);
+    for (guint i = 0; ms && ms->cpus && i < ms->cpus->len; i++) {
+        Object *obj = g_ptr_array_index(ms->cpus, i);
+        ARMCPU *cpu = (ARMCPU *)object_dynamic_cast(obj, TYPE_ARM_CPU);
+        if (cpu && cpu != self) {
+            __atomic_store_n(&cpu->event_reg, 1, __ATOMIC_RELEASE);
+            cpu_kick(CPU(cpu));
+        }
     }
 }
 

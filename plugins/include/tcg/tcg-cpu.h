@@ -218,6 +218,11 @@ struct TcgEngineOps {
      * delivering anything (e.g. after WFI set cpu->halted, or after a
      * helper changed the TB flags mid-block and synced the pc itself). */
     void (*loop_exit)(CPUState *cpu, uintptr_t ra) G_GNUC_NORETURN;
+    /* Halt (cpu->halted) until CPUClass.has_work says there is work or
+     * @timeout_us microseconds have passed, then go on at the pc the
+     * helper's caller set: a bounded sleep for WFE-like waits whose
+     * wake-up (a store by another CPU) the engine cannot see. */
+    void (*wait_timeout)(CPUState *cpu, uint64_t timeout_us) G_GNUC_NORETURN;
 
     /* ---- guest memory for helpers and the translator ---- */
 

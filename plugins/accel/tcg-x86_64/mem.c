@@ -208,9 +208,7 @@ G_GNUC_INTERNAL void xg_emit_slow_paths(XGen *g)
             xg_call_mem(g, R_VCPU, offsetof(TcgVcpu, slow_st));
         }
         xg_slow_path_end(g);
-        unsigned back = xg_jmp(g);
-        int32_t rel = (int32_t)sp->resume - (int32_t)(back + 4);
-        memcpy(g->buf->data + back, &rel, 4);
+        xg_patch_rel32(g, xg_jmp(g), sp->resume);
     }
     xg_cache_set(g, end);
     g->rax_temp = IR_NO_TEMP;
@@ -269,9 +267,7 @@ static void xg_ld_keep(XGen *g, int reg, uint64_t t)
 /* A jcc back to byte offset @to. */
 static void xg_jcc_back(XGen *g, int cc, unsigned to)
 {
-    unsigned at = xg_jcc(g, cc);
-    int32_t rel = (int32_t)to - (int32_t)(at + 4);
-    memcpy(g->buf->data + at, &rel, 4);
+    xg_patch_rel32(g, xg_jcc(g, cc), to);
 }
 
 /*

@@ -58,12 +58,21 @@ G_GNUC_INTERNAL void xg_cache_drop(XGen *g, XCacheReg *c)
     }
 }
 
+/* Cache entry @c now holds temp @t. */
+static void xg_cache_hold(XGen *g, XCacheReg *c, uint64_t t)
+{
+    c->temp = (int64_t)t;
+    c->global = xg_is_global(g, t);
+    c->dies = c->global ? UINT32_MAX : g->last_use[t];
+    g->temp_reg[t] = (int8_t)(c - g->cache);
+}
+
 /* Globals home (before accesses that may fault, calls reading them, exits). */
 G_GNUC_INTERNAL void xg_sync_globals(XGen *g)
 {
     for (unsigned i = 0; i < X86_NCACHE; i++) {
         XCacheReg *c = &g->cache[i];
-        if (c->temp >= 0 && xg_is_global(g, (uint64_t)c->temp)) {
+        if (c->temp >= 0 && c->global) {
             xg_cache_writeback(g, c);
         }
     }
@@ -97,7 +106,7 @@ G_GNUC_INTERNAL void xg_forget_globals(XGen *g)
 {
     for (unsigned i = 0; i < X86_NCACHE; i++) {
         XCacheReg *c = &g->cache[i];
-        if (c->temp >= 0 && xg_is_global(g, (uint64_t)c->temp)) {
+        if (c->temp >= 0 && c->global) {
             g_assert(!c->dirty);
             xg_cache_drop(g, c);
         }
@@ -150,8 +159,7 @@ G_GNUC_INTERNAL XCacheReg *xg_cache_alloc(XGen *g, uint64_t t)
     }
     xg_cache_writeback(g, best);
     xg_cache_drop(g, best);
-    best->temp = (int64_t)t;
-    g->temp_reg[t] = (int8_t)(best - g->cache);
+    xg_cache_hold(g, best, t);
     return best;
 }
 
@@ -229,8 +237,7 @@ G_GNUC_INTERNAL void xg_release_dead(XGen *g, unsigned i)
 {
     for (unsigned k = 0; k < X86_NCACHE; k++) {
         XCacheReg *c = &g->cache[k];
-        if (c->temp >= 0 && !xg_is_global(g, (uint64_t)c->temp) &&
-            g->last_use[c->temp] <= i) {
+        if (c->temp >= 0 && c->dies <= i) {
             xg_cache_drop(g, c);
         }
     }
@@ -296,8 +303,7 @@ static int xg_result_reg_from(XGen *g, uint64_t d, uint64_t x)
     }
     XCacheReg *c = &g->cache[xi];
     g->temp_reg[x] = -1;
-    c->temp = (int64_t)d;
-    g->temp_reg[d] = (int8_t)xi;
+    xg_cache_hold(g, c, d);
     c->dirty = true;
     c->stamp = ++g->stamp;
     return c->reg;
@@ -470,17 +476,14 @@ static void xg_use(XGen *g, uint64_t t, unsigned i)
     }
 }
 
-/* Last use of every temp; with a backward branch, block temps live to the end. */
-G_GNUC_INTERNAL void xg_liveness(XGen *g)
+/* Last use of every temp (and no temp cached); with a backward branch,
+ * block temps live to the end.  @label_at: room for nlabels + 1 ints. */
+G_GNUC_INTERNAL void xg_liveness(XGen *g, int *label_at)
 {
     const IrBlock *ir = g->ir;
-    g->temp_reg = g_new(int8_t, ir->ntemps);
     memset(g->temp_reg, -1, ir->ntemps);
-    g->last_use = g_new0(uint32_t, ir->ntemps);
-    g_autofree int *label_at = g_new(int, ir->nlabels + 1);
-    for (unsigned i = 0; i <= ir->nlabels; i++) {
-        label_at[i] = -1;
-    }
+    memset(g->last_use, 0, ir->ntemps * sizeof(uint32_t));
+    memset(label_at, -1, (ir->nlabels + 1) * sizeof(int));
     bool backward = false;
     for (unsigned i = 0; i < ir->nops; i++) {
         const IrOp *op = &ir->ops[i];

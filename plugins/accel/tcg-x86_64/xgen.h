@@ -58,25 +58,48 @@ typedef struct XCacheReg {
     bool callee_saved;
     int64_t temp;            /* -1: free */
     bool dirty;
+    bool global;             /* temp is a global */
+    uint32_t dies;           /* temp's last use (globals: UINT32_MAX) */
     unsigned stamp;          /* last use, for eviction */
 } XCacheReg;
 
 static const int xg_cache_regs[X86_NCACHE] = { RBP, RSI, RDI, R8, R9, R10 };
 
+/* Growable arrays a vCPU's generator reuses from block to block (no
+ * allocation per block once they are big enough). */
+struct XGenScratch {
+    uint8_t *code;
+    unsigned code_cap;
+    GArray *label_pos;       /* int */
+    GArray *label_op;        /* int: liveness */
+    GArray *fixups;          /* XFixup */
+    GArray *slow;            /* XSlowPath */
+    GArray *temp_reg;        /* int8_t */
+    GArray *last_use;        /* uint32_t */
+};
+
+/* A branch to a label: the rel32 at byte offset @at. */
+typedef struct XFixup {
+    unsigned at;
+    unsigned label;
+} XFixup;
+
 typedef struct XGen {
     TcgVcpu *v;
     const IrBlock *ir;
     TcgTb *tb;
-    GByteArray *buf;
-    unsigned cap;            /* bytes allocated behind buf->data */
+    /* The code so far: len bytes of cap, written at the cursor code + len
+     * (xg_room). */
+    uint8_t *code;
+    unsigned len, cap;
     int *label_pos;          /* byte offset of each label, -1 while unset */
-    GArray *fixups;          /* (rel32 position, label) pairs */
+    GArray *fixups;          /* XFixup */
     /* rax holds i64 temp rax_temp while nothing was emitted after byte
      * offset rax_pos (no label in between either). */
     uint64_t rax_temp;
     unsigned rax_pos;
     uint32_t *jmp_off;       /* goto_tb rel32 offsets (X86CodeHeader) */
-    GArray *aborts;          /* rel32 positions of jumps to the entry abort */
+    unsigned abort_at;       /* rel32 of the entry's jump to the entry abort */
     GArray *slow;            /* XSlowPath: guest access slow paths, emitted after the ops */
     /* Register cache (see "register cache" below). */
     XCacheReg cache[X86_NCACHE];
@@ -107,11 +130,63 @@ static const uint8_t xg_cc[] = {
     [IR_COND_LEU] = CC_BE, [IR_COND_GTU] = CC_A,
 };
 
-G_GNUC_INTERNAL uint8_t *xg_room(XGen *g, unsigned n);
-G_GNUC_INTERNAL void xg_b(XGen *g, uint8_t x);
-G_GNUC_INTERNAL void xg_b4(XGen *g, uint32_t x);
-G_GNUC_INTERNAL void xg_b8(XGen *g, uint64_t x);
-G_GNUC_INTERNAL unsigned xg_pos(XGen *g);
+/*
+ * Byte emission: an emitter asks for room for a whole instruction once
+ * (xg_room, at most XG_MAX_INSN bytes), writes it at the returned cursor
+ * and moves the end past it (xg_end).
+ */
+#define XG_MAX_INSN 16
+G_GNUC_INTERNAL void xg_grow(XGen *g, unsigned n);
+
+static inline uint8_t *xg_room(XGen *g, unsigned n)
+{
+    if (G_UNLIKELY(g->cap - g->len < n)) {
+        xg_grow(g, n);
+    }
+    return g->code + g->len;
+}
+
+static inline void xg_end(XGen *g, uint8_t *p)
+{
+    g->len = (unsigned)(p - g->code);
+}
+
+static inline void xg_b(XGen *g, uint8_t x)
+{
+    *xg_room(g, 1) = x;
+    g->len++;
+}
+
+static inline void xg_b4(XGen *g, uint32_t x)
+{
+    memcpy(xg_room(g, 4), &x, 4);
+    g->len += 4;
+}
+
+static inline void xg_b8(XGen *g, uint64_t x)
+{
+    memcpy(xg_room(g, 8), &x, 8);
+    g->len += 8;
+}
+
+static inline void xg_bytes(XGen *g, const void *bytes, unsigned n)
+{
+    memcpy(xg_room(g, n), bytes, n);
+    g->len += n;
+}
+
+static inline unsigned xg_pos(XGen *g)
+{
+    return g->len;
+}
+
+/* Point the rel32 at byte offset @at to byte offset @to. */
+static inline void xg_patch_rel32(XGen *g, unsigned at, unsigned to)
+{
+    int32_t rel = (int32_t)to - (int32_t)(at + 4);
+    memcpy(g->code + at, &rel, 4);
+}
+
 G_GNUC_INTERNAL void xg_opcode(XGen *g, unsigned opc, bool w, int reg, int index, int rm);
 G_GNUC_INTERNAL void xg_rr(XGen *g, unsigned opc, bool w, int reg, int rm);
 G_GNUC_INTERNAL void xg_rm(XGen *g, unsigned opc, bool w, int reg, int base, int32_t disp);
@@ -125,7 +200,6 @@ G_GNUC_INTERNAL unsigned xg_jmp(XGen *g);
 G_GNUC_INTERNAL void xg_patch_here(XGen *g, unsigned at);
 G_GNUC_INTERNAL void xg_call_abs(XGen *g, const void *fn);
 G_GNUC_INTERNAL void xg_call_mem(XGen *g, int base, int32_t disp);
-G_GNUC_INTERNAL void xg_epilogue(XGen *g);
 G_GNUC_INTERNAL void xg_exit(XGen *g, int slot);
 G_GNUC_INTERNAL int32_t xg_slot_disp(XGen *g, uint64_t t);
 G_GNUC_INTERNAL void xg_home(XGen *g, uint64_t t, int *base, int32_t *disp);
@@ -151,7 +225,7 @@ G_GNUC_INTERNAL bool xg_is_var(XGen *g, uint64_t t);
 G_GNUC_INTERNAL bool xg_binop_direct(XGen *g, IrOpcode opc, bool w, uint64_t d, uint64_t x,
                                      uint64_t y);
 G_GNUC_INTERNAL bool xg_unop_direct(XGen *g, IrOpcode opc, bool w, uint64_t d, uint64_t src);
-G_GNUC_INTERNAL void xg_liveness(XGen *g);
+G_GNUC_INTERNAL void xg_liveness(XGen *g, int *label_op);
 G_GNUC_INTERNAL bool xg_imm32(XGen *g, uint64_t t, bool w, int32_t *imm);
 /* mem.c */
 G_GNUC_INTERNAL void xg_load_mem(XGen *g, unsigned memop, int reg, int base, int32_t disp);

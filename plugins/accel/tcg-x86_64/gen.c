@@ -667,6 +667,7 @@ const uint8_t *x86_gen_block(TcgVcpu *v, X86Vcpu *xv, const IrBlock *ir, TcgTb *
         .label_pos = xg_scratch_array(&s->label_pos, sizeof(int), ir->nlabels + 1),
         .fixups = s->fixups,
         .rax_temp = IR_NO_TEMP,
+        .next_death = UINT32_MAX,
         .jmp_off = jmp_off,
         .slow = s->slow,
         .temp_reg = xg_scratch_array(&s->temp_reg, sizeof(int8_t), ir->ntemps),

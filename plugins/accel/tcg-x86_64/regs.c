@@ -41,10 +41,7 @@ G_GNUC_INTERNAL bool xg_is_global(XGen *g, uint64_t t)
 G_GNUC_INTERNAL void xg_cache_writeback(XGen *g, XCacheReg *c)
 {
     if (c->temp >= 0 && c->dirty) {
-        int base;
-        int32_t disp;
-        xg_home(g, (uint64_t)c->temp, &base, &disp);
-        xg_rm(g, 0x89, xg_is_i64(g, (uint64_t)c->temp), c->reg, base, disp);
+        xg_rm(g, 0x89, c->i64, c->reg, c->home_base, c->home_disp);
         c->dirty = false;
     }
 }
@@ -63,7 +60,10 @@ static void xg_cache_hold(XGen *g, XCacheReg *c, uint64_t t)
 {
     c->temp = (int64_t)t;
     c->global = xg_is_global(g, t);
+    c->i64 = xg_is_i64(g, t);
+    xg_home(g, t, &c->home_base, &c->home_disp);
     c->dies = c->global ? UINT32_MAX : g->last_use[t];
+    g->next_death = MIN(g->next_death, c->dies);
     g->temp_reg[t] = (int8_t)(c - g->cache);
 }
 
@@ -120,10 +120,7 @@ G_GNUC_INTERNAL void xg_slow_path_begin(XGen *g)
     for (unsigned i = 0; i < X86_NCACHE; i++) {
         XCacheReg *c = &g->cache[i];
         if (!c->callee_saved && c->temp >= 0 && c->dirty) {
-            int base;
-            int32_t disp;
-            xg_home(g, (uint64_t)c->temp, &base, &disp);
-            xg_rm(g, 0x89, xg_is_i64(g, (uint64_t)c->temp), c->reg, base, disp);
+            xg_rm(g, 0x89, c->i64, c->reg, c->home_base, c->home_disp);
         }
     }
     g->spilled = true;
@@ -135,10 +132,7 @@ G_GNUC_INTERNAL void xg_slow_path_end(XGen *g)
     for (unsigned i = 0; i < X86_NCACHE; i++) {
         XCacheReg *c = &g->cache[i];
         if (!c->callee_saved && c->temp >= 0) {
-            int base;
-            int32_t disp;
-            xg_home(g, (uint64_t)c->temp, &base, &disp);
-            xg_rm(g, 0x8b, xg_is_i64(g, (uint64_t)c->temp), c->reg, base, disp);
+            xg_rm(g, 0x8b, c->i64, c->reg, c->home_base, c->home_disp);
         }
     }
 }
@@ -235,10 +229,16 @@ G_GNUC_INTERNAL void xg_st(XGen *g, int reg, uint64_t t)
 /* After op @i: block temps used for the last time leave the cache unsaved. */
 G_GNUC_INTERNAL void xg_release_dead(XGen *g, unsigned i)
 {
+    if (i < g->next_death) {
+        return;
+    }
+    g->next_death = UINT32_MAX;
     for (unsigned k = 0; k < X86_NCACHE; k++) {
         XCacheReg *c = &g->cache[k];
         if (c->temp >= 0 && c->dies <= i) {
             xg_cache_drop(g, c);
+        } else if (c->temp >= 0) {
+            g->next_death = MIN(g->next_death, c->dies);
         }
     }
 }

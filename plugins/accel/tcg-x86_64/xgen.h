@@ -59,7 +59,10 @@ typedef struct XCacheReg {
     int64_t temp;            /* -1: free */
     bool dirty;
     bool global;             /* temp is a global */
+    bool i64;                /* temp is an i64 */
     uint32_t dies;           /* temp's last use (globals: UINT32_MAX) */
+    int home_base;           /* temp's home: [home_base + home_disp] */
+    int32_t home_disp;
     unsigned stamp;          /* last use, for eviction */
 } XCacheReg;
 
@@ -106,6 +109,7 @@ typedef struct XGen {
     int8_t *temp_reg;        /* per temp: cache index or -1 */
     uint32_t *last_use;      /* per temp: index of the last op reading or writing it */
     unsigned cur_op;
+    uint32_t next_death;     /* no cached temp dies before this op (a bound) */
     unsigned stamp;
     bool spilled;            /* slow path: caller-saved cache regs unusable */
 } XGen;
@@ -187,20 +191,139 @@ static inline void xg_patch_rel32(XGen *g, unsigned at, unsigned to)
     memcpy(g->code + at, &rel, 4);
 }
 
+/* Instruction encoding (inline: most operands are constants at the call
+ * site); the writers put bytes at @p and return the new end. */
+
+/* Prefix, REX and opcode bytes. */
+static inline uint8_t *xg_put_opcode(uint8_t *p, unsigned opc, bool w, int reg, int index, int rm)
+{
+    if (opc & P_66) {
+        *p++ = 0x66;
+    }
+    if (opc & P_F3) {
+        *p++ = 0xf3;
+    }
+    uint8_t rex = (uint8_t)((w ? 8 : 0) | ((reg & 8) >> 1) | ((index & 8) >> 2) | ((rm & 8) >> 3));
+    if (rex) {
+        *p++ = 0x40 | rex;
+    }
+    if (opc & P_0F) {
+        *p++ = 0x0f;
+    }
+    *p++ = opc & 0xff;
+    return p;
+}
+
+/* ModRM (and SIB, displacement) of [base + disp]. */
+static inline uint8_t *xg_put_mem(uint8_t *p, int reg, int base, int32_t disp)
+{
+    uint8_t r = (reg & 7) << 3;
+    uint8_t mod = disp == 0 && (base & 7) != RBP ? 0x00 :
+                  disp >= -128 && disp <= 127 ? 0x40 : 0x80;
+    *p++ = mod | r | (base & 7);
+    if ((base & 7) == RSP) {
+        *p++ = 0x24;
+    }
+    if (mod == 0x40) {
+        *p++ = (uint8_t)disp;
+    } else if (mod == 0x80) {
+        memcpy(p, &disp, 4);
+        p += 4;
+    }
+    return p;
+}
+
+static inline uint8_t *xg_put_imm32(uint8_t *p, uint32_t imm)
+{
+    memcpy(p, &imm, 4);
+    return p + 4;
+}
+
+/* op reg, rm (register direct). */
+static inline uint8_t *xg_put_rr(uint8_t *p, unsigned opc, bool w, int reg, int rm)
+{
+    p = xg_put_opcode(p, opc, w, reg, 0, rm);
+    *p++ = 0xc0 | ((reg & 7) << 3) | (rm & 7);
+    return p;
+}
+
+static inline void xg_rr(XGen *g, unsigned opc, bool w, int reg, int rm)
+{
+    xg_end(g, xg_put_rr(xg_room(g, XG_MAX_INSN), opc, w, reg, rm));
+}
+
+/* op reg, [base + disp]. */
+static inline void xg_rm(XGen *g, unsigned opc, bool w, int reg, int base, int32_t disp)
+{
+    uint8_t *p = xg_put_opcode(xg_room(g, XG_MAX_INSN), opc, w, reg, 0, base);
+    xg_end(g, xg_put_mem(p, reg, base, disp));
+}
+
+/* Arithmetic with a sign-extended 32-bit immediate on a register. */
+static inline void xg_arith_ri(XGen *g, int ar, bool w, int reg, int32_t imm)
+{
+    uint8_t *p = xg_room(g, XG_MAX_INSN);
+    if (imm >= -128 && imm <= 127) {
+        p = xg_put_rr(p, 0x83, w, ar, reg);
+        *p++ = (uint8_t)imm;
+    } else {
+        p = xg_put_rr(p, 0x81, w, ar, reg);
+        p = xg_put_imm32(p, (uint32_t)imm);
+    }
+    xg_end(g, p);
+}
+
+static inline void xg_shift_ri(XGen *g, int sh, bool w, int reg, unsigned count)
+{
+    uint8_t *p = xg_put_rr(xg_room(g, XG_MAX_INSN), 0xc1, w, sh, reg);
+    *p++ = (uint8_t)count;
+    xg_end(g, p);
+}
+
+static inline void xg_mov_rr(XGen *g, bool w, int dst, int src)
+{
+    xg_rr(g, 0x89, w, src, dst);
+}
+
+/* Jumps with a rel32 to patch: returns the position of the rel32. */
+static inline unsigned xg_jcc(XGen *g, int cc)
+{
+    uint8_t *p = xg_room(g, 6);
+    p[0] = 0x0f;
+    p[1] = 0x80 + cc;
+    memset(p + 2, 0, 4);
+    g->len += 6;
+    return g->len - 4;
+}
+
+static inline unsigned xg_jmp(XGen *g)
+{
+    uint8_t *p = xg_room(g, 5);
+    p[0] = 0xe9;
+    memset(p + 1, 0, 4);
+    g->len += 5;
+    return g->len - 4;
+}
+
+/* Point the rel32 at @at to the current position. */
+static inline void xg_patch_here(XGen *g, unsigned at)
+{
+    xg_patch_rel32(g, at, xg_pos(g));
+}
+
+/* call [base + disp] */
+static inline void xg_call_mem(XGen *g, int base, int32_t disp)
+{
+    xg_rm(g, 0xff, false, 2, base, disp);
+}
+
+/* emit.c */
 G_GNUC_INTERNAL void xg_opcode(XGen *g, unsigned opc, bool w, int reg, int index, int rm);
-G_GNUC_INTERNAL void xg_rr(XGen *g, unsigned opc, bool w, int reg, int rm);
-G_GNUC_INTERNAL void xg_rm(XGen *g, unsigned opc, bool w, int reg, int base, int32_t disp);
 G_GNUC_INTERNAL void xg_rm_idx(XGen *g, unsigned opc, bool w, int reg, int base, int index);
 G_GNUC_INTERNAL void xg_movi(XGen *g, bool w, int reg, uint64_t imm);
-G_GNUC_INTERNAL void xg_arith_ri(XGen *g, int ar, bool w, int reg, int32_t imm);
-G_GNUC_INTERNAL void xg_shift_ri(XGen *g, int sh, bool w, int reg, unsigned count);
-G_GNUC_INTERNAL void xg_mov_rr(XGen *g, bool w, int dst, int src);
-G_GNUC_INTERNAL unsigned xg_jcc(XGen *g, int cc);
-G_GNUC_INTERNAL unsigned xg_jmp(XGen *g);
-G_GNUC_INTERNAL void xg_patch_here(XGen *g, unsigned at);
 G_GNUC_INTERNAL void xg_call_abs(XGen *g, const void *fn);
-G_GNUC_INTERNAL void xg_call_mem(XGen *g, int base, int32_t disp);
 G_GNUC_INTERNAL void xg_exit(XGen *g, int slot);
+/* regs.c */
 G_GNUC_INTERNAL int32_t xg_slot_disp(XGen *g, uint64_t t);
 G_GNUC_INTERNAL void xg_home(XGen *g, uint64_t t, int *base, int32_t *disp);
 G_GNUC_INTERNAL bool xg_is_i64(XGen *g, uint64_t t);

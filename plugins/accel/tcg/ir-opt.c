@@ -35,6 +35,10 @@ typedef struct OptTemp {
     bool read_later;             /* dead-code pass */
 } OptTemp;
 
+/* Blocks up to this big need no allocation. */
+#define OPT_STACK_TEMPS 256
+#define OPT_STACK_LABELS 64
+
 typedef struct OptState {
     IrBuilderImpl *ib;
     IrBlock *blk;
@@ -516,14 +520,26 @@ static void compact(IrBlock *blk)
 void ir_optimize(IrBuilderImpl *ib)
 {
     IrBlock *blk = &ib->blk;
-    /* One zeroed allocation: the temps' state (epoch_of 0: nothing known
-     * in epoch 1), then the labels seen. */
-    size_t temps_size = blk->ntemps * sizeof(OptTemp);
-    g_autofree uint8_t *mem = g_malloc0(temps_size + blk->nlabels + 1);
+    /* The temps' state (epoch_of 0: nothing known in epoch 1) and the
+     * labels seen, zeroed: on the stack unless the block is unusually big. */
+    OptTemp stack_temps[OPT_STACK_TEMPS];
+    bool stack_labels[OPT_STACK_LABELS];
+    g_autofree OptTemp *heap_temps = NULL;
+    g_autofree bool *heap_labels = NULL;
     OptState s = {
         .ib = ib, .blk = blk, .ntemps = blk->ntemps, .epoch = 1,
-        .t = (OptTemp *)mem, .label_seen = (bool *)(mem + temps_size),
+        .t = stack_temps, .label_seen = stack_labels,
     };
+    if (blk->ntemps <= OPT_STACK_TEMPS) {
+        memset(stack_temps, 0, blk->ntemps * sizeof(OptTemp));
+    } else {
+        s.t = heap_temps = g_new0(OptTemp, blk->ntemps);
+    }
+    if (blk->nlabels < OPT_STACK_LABELS) {
+        memset(stack_labels, 0, blk->nlabels + 1);
+    } else {
+        s.label_seen = heap_labels = g_new0(bool, blk->nlabels + 1);
+    }
     forward_pass(&s);
     if (!s.backward) {
         dead_code_pass(&s);

@@ -639,13 +639,15 @@ static void xg_op(XGen *g, const IrOp *op)
     }
 }
 
-/* Scratch array @a (created on first use) resized to @n elements. */
+/* Scratch array @a (created on first use) with room for @n elements. */
 static void *xg_scratch_array(GArray **a, unsigned elt_size, unsigned n)
 {
     if (!*a) {
         *a = g_array_sized_new(FALSE, FALSE, elt_size, n);
     }
-    g_array_set_size(*a, n);
+    if ((*a)->len < n) {
+        g_array_set_size(*a, n);
+    }
     return (*a)->data;
 }
 
@@ -661,6 +663,8 @@ const uint8_t *x86_gen_block(TcgVcpu *v, X86Vcpu *xv, const IrBlock *ir, TcgTb *
     XGenScratch *s = xv->gen;
     xg_scratch_array(&s->fixups, sizeof(XFixup), 0);
     xg_scratch_array(&s->slow, sizeof(XSlowPath), 0);
+    g_array_set_size(s->fixups, 0);
+    g_array_set_size(s->slow, 0);
     XGen g = {
         .v = v, .ir = ir, .tb = tb,
         .code = s->code, .cap = s->code_cap,

@@ -113,28 +113,41 @@ G_GNUC_INTERNAL void xg_forget_globals(XGen *g)
     }
 }
 
-/* Slow path entry: dirty caller-saved values home; reads come from memory
- * until xg_slow_path_end() reloads the registers. */
-G_GNUC_INTERNAL void xg_slow_path_begin(XGen *g)
+/* Dirty caller-saved values of register cache @cache home (they stay
+ * cached). */
+G_GNUC_INTERNAL void xg_save_caller_saved(XGen *g, const XCacheReg *cache)
 {
     for (unsigned i = 0; i < X86_NCACHE; i++) {
-        XCacheReg *c = &g->cache[i];
+        const XCacheReg *c = &cache[i];
         if (!c->callee_saved && c->temp >= 0 && c->dirty) {
             xg_rm(g, 0x89, c->i64, c->reg, c->home_base, c->home_disp);
         }
     }
+}
+
+/* The caller-saved registers of register cache @cache loaded again. */
+G_GNUC_INTERNAL void xg_reload_caller_saved(XGen *g, const XCacheReg *cache)
+{
+    for (unsigned i = 0; i < X86_NCACHE; i++) {
+        const XCacheReg *c = &cache[i];
+        if (!c->callee_saved && c->temp >= 0) {
+            xg_rm(g, 0x8b, c->i64, c->reg, c->home_base, c->home_disp);
+        }
+    }
+}
+
+/* Slow path entry: dirty caller-saved values home; reads come from memory
+ * until xg_slow_path_end() reloads the registers. */
+G_GNUC_INTERNAL void xg_slow_path_begin(XGen *g)
+{
+    xg_save_caller_saved(g, g->cache);
     g->spilled = true;
 }
 
 G_GNUC_INTERNAL void xg_slow_path_end(XGen *g)
 {
     g->spilled = false;
-    for (unsigned i = 0; i < X86_NCACHE; i++) {
-        XCacheReg *c = &g->cache[i];
-        if (!c->callee_saved && c->temp >= 0) {
-            xg_rm(g, 0x8b, c->i64, c->reg, c->home_base, c->home_disp);
-        }
-    }
+    xg_reload_caller_saved(g, g->cache);
 }
 
 /* A cache register for temp @t (evicting the least recently used). */

@@ -334,6 +334,8 @@ G_GNUC_INTERNAL void xg_sync_globals(XGen *g);
 G_GNUC_INTERNAL void xg_sync_all(XGen *g, bool drop);
 G_GNUC_INTERNAL void xg_spill_caller_saved(XGen *g);
 G_GNUC_INTERNAL void xg_forget_globals(XGen *g);
+G_GNUC_INTERNAL void xg_save_caller_saved(XGen *g, const XCacheReg *cache);
+G_GNUC_INTERNAL void xg_reload_caller_saved(XGen *g, const XCacheReg *cache);
 G_GNUC_INTERNAL void xg_slow_path_begin(XGen *g);
 G_GNUC_INTERNAL void xg_slow_path_end(XGen *g);
 G_GNUC_INTERNAL XCacheReg *xg_cache_alloc(XGen *g, uint64_t t);

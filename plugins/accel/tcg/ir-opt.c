@@ -311,19 +311,28 @@ static bool simplify(OptState *s, IrOp *op)
     }
 }
 
+/* Operand @arg replaced by what resolve() gives (only temps known in this
+ * epoch can change). */
+static void substitute(OptState *s, uint64_t *arg)
+{
+    IrTemp t = (IrTemp)*arg;
+    if (t < s->ntemps && s->t[t].epoch_of == s->epoch) {
+        /* Keep operand types: a copy is always of the same type. */
+        *arg = resolve(s, t);
+    }
+}
+
 static void substitute_inputs(OptState *s, IrOp *op)
 {
     if (op->opc == IR_OP_CALL) {
         for (unsigned k = 0; k < op->args[3]; k++) {
-            op->args[4 + k] = resolve(s, (IrTemp)op->args[4 + k]);
+            substitute(s, &op->args[4 + k]);
         }
         return;
     }
     const IrOpDef *d = &opt_defs[op->opc];
     for (unsigned k = d->nout; k < (unsigned)(d->nout + d->nin); k++) {
-        IrTemp r = resolve(s, (IrTemp)op->args[k]);
-        /* Keep operand types: a copy is always of the same type. */
-        op->args[k] = r;
+        substitute(s, &op->args[k]);
     }
 }
 

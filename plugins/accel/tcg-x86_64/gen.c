@@ -175,23 +175,6 @@ static void xg_binop(XGen *g, IrOpcode opc, bool w)
     }
 }
 
-/* Whether temp @t is a constant usable as a sign-extended imm32 at width @w. */
-G_GNUC_INTERNAL bool xg_imm32(XGen *g, uint64_t t, bool w, int32_t *imm)
-{
-    const IrTempInfo *ti = &g->ir->temps[t];
-    if (ti->kind != IR_TEMP_KIND_CONST) {
-        return false;
-    }
-    if (!w) {
-        *imm = (int32_t)(uint32_t)ti->value;
-        return true;
-    }
-    if ((int64_t)ti->value != (int32_t)ti->value) {
-        return false;
-    }
-    *imm = (int32_t)ti->value;
-    return true;
-}
 
 /* rax = op(rax, constant b) in one instruction when possible. */
 static bool xg_binop_imm(XGen *g, IrOpcode opc, bool w, uint64_t b)

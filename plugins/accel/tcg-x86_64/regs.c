@@ -27,15 +27,7 @@ G_GNUC_INTERNAL void xg_home(XGen *g, uint64_t t, int *base, int32_t *disp)
     }
 }
 
-G_GNUC_INTERNAL bool xg_is_i64(XGen *g, uint64_t t)
-{
-    return g->ir->temps[t].type == IR_I64;
-}
 
-G_GNUC_INTERNAL bool xg_is_global(XGen *g, uint64_t t)
-{
-    return g->ir->temps[t].kind == IR_TEMP_KIND_GLOBAL;
-}
 
 /* Write cache entry @c's value home if dirty (it stays cached, clean). */
 G_GNUC_INTERNAL void xg_cache_writeback(XGen *g, XCacheReg *c)
@@ -322,11 +314,6 @@ static int xg_result_reg_from(XGen *g, uint64_t d, uint64_t x)
     return c->reg;
 }
 
-G_GNUC_INTERNAL bool xg_is_var(XGen *g, uint64_t t)
-{
-    uint8_t k = g->ir->temps[t].kind;
-    return k == IR_TEMP_KIND_GLOBAL || k == IR_TEMP_KIND_LOCAL;
-}
 
 /* d = a op b for add/sub/and/or/xor/mul and shifts by constants, computed in
  * d's register.  False: use the generic path. */

@@ -317,6 +317,41 @@ static inline void xg_call_mem(XGen *g, int base, int32_t disp)
     xg_rm(g, 0xff, false, 2, base, disp);
 }
 
+/* Temps. */
+static inline bool xg_is_i64(XGen *g, uint64_t t)
+{
+    return g->ir->temps[t].type == IR_I64;
+}
+
+static inline bool xg_is_global(XGen *g, uint64_t t)
+{
+    return g->ir->temps[t].kind == IR_TEMP_KIND_GLOBAL;
+}
+
+static inline bool xg_is_var(XGen *g, uint64_t t)
+{
+    uint8_t k = g->ir->temps[t].kind;
+    return k == IR_TEMP_KIND_GLOBAL || k == IR_TEMP_KIND_LOCAL;
+}
+
+/* Whether temp @t is a constant usable as a sign-extended imm32 at width @w. */
+static inline bool xg_imm32(XGen *g, uint64_t t, bool w, int32_t *imm)
+{
+    const IrTempInfo *ti = &g->ir->temps[t];
+    if (ti->kind != IR_TEMP_KIND_CONST) {
+        return false;
+    }
+    if (!w) {
+        *imm = (int32_t)(uint32_t)ti->value;
+        return true;
+    }
+    if ((int64_t)ti->value != (int32_t)ti->value) {
+        return false;
+    }
+    *imm = (int32_t)ti->value;
+    return true;
+}
+
 /* emit.c */
 G_GNUC_INTERNAL void xg_opcode(XGen *g, unsigned opc, bool w, int reg, int index, int rm);
 G_GNUC_INTERNAL void xg_rm_idx(XGen *g, unsigned opc, bool w, int reg, int base, int index);
@@ -326,8 +361,6 @@ G_GNUC_INTERNAL void xg_exit(XGen *g, int slot);
 /* regs.c */
 G_GNUC_INTERNAL int32_t xg_slot_disp(XGen *g, uint64_t t);
 G_GNUC_INTERNAL void xg_home(XGen *g, uint64_t t, int *base, int32_t *disp);
-G_GNUC_INTERNAL bool xg_is_i64(XGen *g, uint64_t t);
-G_GNUC_INTERNAL bool xg_is_global(XGen *g, uint64_t t);
 G_GNUC_INTERNAL void xg_cache_writeback(XGen *g, XCacheReg *c);
 G_GNUC_INTERNAL void xg_cache_drop(XGen *g, XCacheReg *c);
 G_GNUC_INTERNAL void xg_sync_globals(XGen *g);
@@ -346,12 +379,10 @@ G_GNUC_INTERNAL void xg_release_dead(XGen *g, unsigned i);
 G_GNUC_INTERNAL void xg_set_insn(XGen *g, const IrOp *op);
 G_GNUC_INTERNAL int xg_operand_reg(XGen *g, uint64_t t);
 G_GNUC_INTERNAL int xg_result_reg(XGen *g, uint64_t t);
-G_GNUC_INTERNAL bool xg_is_var(XGen *g, uint64_t t);
 G_GNUC_INTERNAL bool xg_binop_direct(XGen *g, IrOpcode opc, bool w, uint64_t d, uint64_t x,
                                      uint64_t y);
 G_GNUC_INTERNAL bool xg_unop_direct(XGen *g, IrOpcode opc, bool w, uint64_t d, uint64_t src);
 G_GNUC_INTERNAL void xg_liveness(XGen *g, int *label_op);
-G_GNUC_INTERNAL bool xg_imm32(XGen *g, uint64_t t, bool w, int32_t *imm);
 /* mem.c */
 G_GNUC_INTERNAL void xg_load_mem(XGen *g, unsigned memop, int reg, int base, int32_t disp);
 G_GNUC_INTERNAL void xg_store_mem(XGen *g, unsigned memop, int reg, int base, int32_t disp);

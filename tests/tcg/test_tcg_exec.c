@@ -602,6 +602,81 @@ START_TEST(test_chaining_off_same_result)
 }
 END_TEST
 
+/* ---- translations shared between vCPUs (tb-share.c) ------------------------------- */
+
+/* Backends with export_code/clone (x86-64) share blocks between vCPUs; the
+ * interpreter does not, so there every vCPU translates for itself. */
+static bool backend_shares(void)
+{
+    return toy_accel(h)->bops->clone != NULL;
+}
+
+static void load_share_prog(void)
+{
+    const uint32_t prog[] = {
+        toy_insn(TOY_LI, 1, 0, 100),         /* rewritten to LI r1, 10 below */
+        toy_insn(TOY_LI, 2, 0, 0),
+        toy_insn(TOY_ADD, 2, 2, 1),
+        toy_insn(TOY_ADDI, 1, 1, -1),
+        toy_insn(TOY_BNE, 1, 0, -2),
+        toy_insn(TOY_HALT, 0, 0, 0),
+    };
+    toy_load(h, CODE, prog, G_N_ELEMENTS(prog));
+}
+
+START_TEST(test_smp_translation_shared)
+{
+    h = toy_setup(2, "backend=interp");
+    ck_assert(!toy_accel(h)->shared == !backend_shares());
+    ToyEnv *e0 = &h->cpus[0]->env, *e1 = &h->cpus[1]->env;
+    load_share_prog();
+    e0->pc = CODE;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    ck_assert_uint_eq(e0->r[2], 5050);
+    int first = e0->translations;
+    ck_assert_int_gt(first, 0);
+    /* cpu1 runs the same code: copies of cpu0's blocks, same result. */
+    e1->pc = CODE;
+    ck_assert(toy_run_until_done(h, 2, RUN_MS));
+    ck_assert_uint_eq(e1->r[2], 5050);
+    ck_assert_uint_eq(e1->pc, CODE + 6 * 4);
+    ck_assert_int_eq(e1->translations, backend_shares() ? 0 : first);
+    /* A guest store from cpu0 rewrites the first instruction: both
+     * vCPUs' blocks go, and cpu1 runs the new code. */
+    const uint32_t patcher[] = {
+        toy_insn(TOY_SW, 4, 5, 0),
+        toy_insn(TOY_HALT, 0, 0, 0),
+    };
+    toy_load(h, 0x3000, patcher, G_N_ELEMENTS(patcher));
+    e0->pc = 0x3000;
+    e0->r[4] = toy_insn(TOY_LI, 1, 0, 10);
+    e0->r[5] = CODE;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    e1->pc = CODE;
+    ck_assert(toy_run_until_done(h, 2, RUN_MS));
+    ck_assert_uint_eq(e1->r[2], 55);
+}
+END_TEST
+
+START_TEST(test_smp_shared_entry_not_used_for_changed_code)
+{
+    h = toy_setup(2, "backend=interp");
+    ToyEnv *e0 = &h->cpus[0]->env, *e1 = &h->cpus[1]->env;
+    load_share_prog();
+    e0->pc = CODE;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    ck_assert_uint_eq(e0->r[2], 5050);
+    /* Memory changes behind the engine (no store through it, so nothing
+     * is invalidated): cpu1 has no block there, and the one kept for
+     * sharing was made from other bytes, so cpu1 translates the new ones. */
+    toy_load(h, CODE, (const uint32_t[]){ toy_insn(TOY_LI, 1, 0, 10) }, 1);
+    e1->pc = CODE;
+    ck_assert(toy_run_until_done(h, 2, RUN_MS));
+    ck_assert_uint_eq(e1->r[2], 55);
+    ck_assert_int_gt(e1->translations, 0);
+}
+END_TEST
+
 static Suite *tcg_exec_suite(void)
 {
     Suite *s = suite_create("tcg-exec");
@@ -650,6 +725,8 @@ static Suite *tcg_exec_suite(void)
     tcase_add_test(tc, test_smp_code_patched_by_other_vcpu);
     tcase_add_test(tc, test_code_written_during_translation);
     tcase_add_test(tc, test_chaining_off_same_result);
+    tcase_add_test(tc, test_smp_translation_shared);
+    tcase_add_test(tc, test_smp_shared_entry_not_used_for_changed_code);
     suite_add_tcase(s, tc);
     return s;
 }

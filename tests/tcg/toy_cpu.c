@@ -276,6 +276,12 @@ static bool toy_has_work(CPUState *cpu)
     return __atomic_load_n(&cpu->interrupt_request, __ATOMIC_SEQ_CST) != 0;
 }
 
+/* Every toy CPU translates alike (env.gen is used by cpu 0 alone). */
+static uint64_t toy_code_key(CPUState *cpu)
+{
+    return 0x746f79;
+}
+
 static const TcgCpuOps toy_tcg_ops = {
     .abi_version = TCG_CPU_ABI_VERSION,
     .env_offset = offsetof(ToyCPU, env),
@@ -293,6 +299,7 @@ static const TcgCpuOps toy_tcg_ops = {
     .exec_interrupt = toy_exec_interrupt,
     .restore_state_to_opc = toy_restore_state_to_opc,
     .mmu_index = toy_mmu_index,
+    .code_key = toy_code_key,
 };
 
 static void toy_cpu_class_init(ObjectClass *klass, const void *data)

@@ -114,6 +114,17 @@ static uint8_t *x86_alloc(X86Vcpu *xv, size_t size, X86Chunk **chunk)
     return p;
 }
 
+static void x86_perfmap_add(X86Backend *xb, TcgVcpu *v, const TcgTb *tb, size_t len)
+{
+    if (xb->perfmap) {
+        g_mutex_lock(&xb->perfmap_lock);
+        fprintf(xb->perfmap, "%" PRIxPTR " %zx tb cpu%d 0x%" PRIx64 "\n",
+                (uintptr_t)tb->code, len, v->cpu->index, tb->pc);
+        fflush(xb->perfmap);
+        g_mutex_unlock(&xb->perfmap_lock);
+    }
+}
+
 static bool x86_compile(TcgBackend *be, TcgVcpu *v, const IrBlock *ir, TcgTb *tb)
 {
     X86Vcpu *xv = v->backend_data;
@@ -135,14 +146,46 @@ static bool x86_compile(TcgBackend *be, TcgVcpu *v, const IrBlock *ir, TcgTb *tb
     memcpy(p + sizeof(hdr), code, len);
     tb->code = p + sizeof(hdr);
     tb->code_size = total;
-    X86Backend *xb = (X86Backend *)be;    /* no checked cast per block */
-    if (xb->perfmap) {
-        g_mutex_lock(&xb->perfmap_lock);
-        fprintf(xb->perfmap, "%" PRIxPTR " %x tb cpu%d 0x%" PRIx64 "\n",
-                (uintptr_t)tb->code, len, v->cpu->index, tb->pc);
-        fflush(xb->perfmap);
-        g_mutex_unlock(&xb->perfmap_lock);
+    x86_perfmap_add((X86Backend *)be, v, tb, len);   /* no checked cast per block */
+    return true;
+}
+
+/* The code is position independent but for the TcgTb pointer its entry
+ * loads (X86_TB_IMM_OFF): the export is the header's goto_tb offsets and
+ * the code, unlinked (every goto_tb rel32 still 0). */
+static size_t x86_export_code(TcgBackend *be, const TcgTb *tb, void *buf)
+{
+    const X86CodeHeader *hdr = (const X86CodeHeader *)((const uint8_t *)tb->code - sizeof(*hdr));
+    size_t len = hdr->size - sizeof(*hdr);
+    if (buf) {
+        memcpy(buf, hdr->jmp_off, sizeof(hdr->jmp_off));
+        memcpy((uint8_t *)buf + sizeof(hdr->jmp_off), tb->code, len);
     }
+    return sizeof(hdr->jmp_off) + len;
+}
+
+static bool x86_clone(TcgBackend *be, TcgVcpu *v, const void *code, size_t size, TcgTb *tb)
+{
+    X86Vcpu *xv = v->backend_data;
+    X86CodeHeader hdr = { 0 };
+    g_assert(size > sizeof(hdr.jmp_off) + X86_TB_IMM_OFF + 8);
+    size_t len = size - sizeof(hdr.jmp_off);
+    size_t total = sizeof(hdr) + len;
+    X86Chunk *chunk = NULL;
+    uint8_t *p = x86_alloc(xv, total, &chunk);
+    if (!p) {
+        return false;
+    }
+    hdr.chunk = chunk;
+    hdr.size = total;
+    memcpy(hdr.jmp_off, code, sizeof(hdr.jmp_off));
+    memcpy(p, &hdr, sizeof(hdr));
+    memcpy(p + sizeof(hdr), (const uint8_t *)code + sizeof(hdr.jmp_off), len);
+    uint64_t self = (uint64_t)(uintptr_t)tb;
+    memcpy(p + sizeof(hdr) + X86_TB_IMM_OFF, &self, sizeof(self));
+    tb->code = p + sizeof(hdr);
+    tb->code_size = total;
+    x86_perfmap_add((X86Backend *)be, v, tb, len);
     return true;
 }
 
@@ -262,6 +305,8 @@ static const TcgBackendOps x86_ops = {
     .exec = x86_exec,
     .link = x86_link,
     .find_insn = x86_find_insn,
+    .export_code = x86_export_code,
+    .clone = x86_clone,
 };
 
 static void x86_class_init(ObjectClass *klass, const void *data)

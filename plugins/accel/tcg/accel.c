@@ -261,6 +261,15 @@ static bool tcg_init_machine(AccelState *accel, MachineState *ms, GError **errp)
 static bool tcg_start_vcpus(AccelState *accel, MachineState *ms, GError **errp)
 {
     TcgAccel *a = TCG_ACCEL(accel);
+    /* The CPUs are realized: their translation keys are final. */
+    for (guint i = 0; i < a->vcpus->len; i++) {
+        TcgVcpuState *v = g_ptr_array_index(a->vcpus, i);
+        if (!v->thread && v->pub.ops->code_key) {
+            v->code_key = v->pub.ops->code_key(v->pub.cpu);
+            v->has_code_key = true;
+        }
+    }
+    tcg_share_init(a);
     for (guint i = 0; i < a->vcpus->len; i++) {
         TcgVcpuState *v = g_ptr_array_index(a->vcpus, i);
         if (v->thread) {
@@ -341,6 +350,7 @@ static void tcg_accel_instance_finalize(Object *obj)
     }
     g_ptr_array_free(a->vcpus, TRUE);
     g_hash_table_destroy(a->pages);
+    tcg_share_destroy(a);
     g_free(a->code_count);
     if (a->ram_signature) {
         g_array_free(a->ram_signature, TRUE);

@@ -481,6 +481,44 @@ static void tb_save_code(TcgVcpuState *v, TcgTb *tb, uint64_t phys)
 }
 
 
+void tcg_tb_install(TcgVcpuState *v, TcgTb *tb, uint64_t phys)
+{
+    TcgAccel *a = v->accel;
+    uint64_t size = tb->size;
+    /* Physical identity and code pages. */
+    tb->phys_pc = phys;
+    unsigned h = tb_hash(tb->pc, tb->flags);
+    tb->hash_next = v->tb_hash[h];
+    v->tb_hash[h] = tb;
+    v->ntbs++;
+    tcg_jmp_cache_put(v, tb);
+
+    if (v->tr_mmio) {
+        return;
+    }
+    tb_save_code(v, tb, phys);
+    g_mutex_lock(&a->tb_lock);
+    uint64_t p0 = phys & TCG_PAGE_MASK;
+    uint64_t off = phys - p0;
+    unsigned first = (unsigned)MIN(size, TCG_PAGE_SIZE - off);
+    tb->phys_page[0] = p0;
+    page_add_tb(a, p0, tb, (unsigned)off, (unsigned)off + first);
+    if (first < size && v->tr_pages[1] != UINT64_MAX) {
+        tb->phys_page[1] = v->tr_pages[1];
+        page_add_tb(a, v->tr_pages[1], tb, 0, (unsigned)size - first);
+    }
+    /*
+     * Stores from now on invalidate the block; one that another
+     * vCPU made while it was being translated did not.  Then the
+     * block runs this once (the fetch happened before the store)
+     * and is never found again.
+     */
+    if (!tb_code_unchanged(tb)) {
+        tb_invalidate_locked(a, tb);
+    }
+    g_mutex_unlock(&a->tb_lock);
+}
+
 TcgTb *tcg_tb_gen_code(TcgVcpuState *v, uint64_t pc, uint64_t flags)
 {
     return tcg_tb_gen_code_n(v, pc, flags, TCG_MAX_INSNS);
@@ -500,6 +538,21 @@ TcgTb *tcg_tb_gen_code_n(TcgVcpuState *v, uint64_t pc, uint64_t flags, int max_i
 {
     TcgAccel *a = v->accel;
     const TcgCpuOps *ops = v->pub.ops;
+    /* Only whole blocks are shared: a smaller limit is a single step or a
+     * block that did not fit the backend. */
+    bool shareable = max_insns == TCG_MAX_INSNS && tcg_share_usable(v);
+    if (shareable) {
+        uint64_t phys;
+        void *host;
+        if (tcg_get_code_page(v, pc, false, &phys, &host) && host) {
+            TcgTb *tb = tcg_share_find(v, pc, flags, phys, host);
+            if (tb) {
+                v->code_bytes += tb->code_size;
+                tcg_tb_install(v, tb, phys);
+                return tb;
+            }
+        }
+    }
 
     for (;;) {
         IrBuilderImpl *ib = &v->builder;
@@ -548,46 +601,19 @@ TcgTb *tcg_tb_gen_code_n(TcgVcpuState *v, uint64_t pc, uint64_t flags, int max_i
             g_free(tb);
             g_assert(max_insns > 1);
             max_insns = MAX(1, MIN(max_insns, (int)blk->ninsns) / 2);
+            shareable = false;
             continue;
         }
         v->code_bytes += tb->code_size;
         if (log_enabled(LOG_OUT_ASM)) {
             log_out_asm(v, tb);
         }
-
-        /* Physical identity and code pages. */
         uint64_t phys;
         void *host;
         tcg_get_code_page(v, pc, true, &phys, &host);
-        tb->phys_pc = phys;
-        unsigned h = tb_hash(pc, flags);
-        tb->hash_next = v->tb_hash[h];
-        v->tb_hash[h] = tb;
-        v->ntbs++;
-        tcg_jmp_cache_put(v, tb);
-
-        if (!v->tr_mmio) {
-            tb_save_code(v, tb, phys);
-            g_mutex_lock(&a->tb_lock);
-            uint64_t p0 = phys & TCG_PAGE_MASK;
-            uint64_t off = phys - p0;
-            unsigned first = (unsigned)MIN((uint64_t)size, TCG_PAGE_SIZE - off);
-            tb->phys_page[0] = p0;
-            page_add_tb(a, p0, tb, (unsigned)off, (unsigned)off + first);
-            if (first < size && v->tr_pages[1] != UINT64_MAX) {
-                tb->phys_page[1] = v->tr_pages[1];
-                page_add_tb(a, v->tr_pages[1], tb, 0, size - first);
-            }
-            /*
-             * Stores from now on invalidate the block; one that another
-             * vCPU made while it was being translated did not.  Then the
-             * block runs this once (the fetch happened before the store)
-             * and is never found again.
-             */
-            if (!tb_code_unchanged(tb)) {
-                tb_invalidate_locked(a, tb);
-            }
-            g_mutex_unlock(&a->tb_lock);
+        tcg_tb_install(v, tb, phys);
+        if (shareable) {
+            tcg_share_add(v, tb);
         }
         return tb;
     }

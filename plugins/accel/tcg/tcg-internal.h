@@ -116,6 +116,11 @@ struct TcgAccel {
      * page holds no code without taking tb_lock (see tlb.c). */
     uint32_t *code_count;
 
+    /* Blocks shared between vCPUs (tb-share.c): NULL when sharing is off
+     * (one vCPU, a backend without clone, a CPU without code_key). */
+    struct TcgShared **shared;
+    GMutex share_lock;
+
     AddressSpaceListener as_listener;
     AddressSpace *listened_as;
     GArray *ram_signature;   /* uint64_t triples describing RAM ranges */
@@ -226,6 +231,9 @@ struct TcgVcpuState {
      * checked against memory once its pages are marked as holding code. */
     uint8_t tr_bytes[2 * TCG_PAGE_SIZE];
     bool translating;
+    /* TcgCpuOps.code_key of this vCPU (valid when has_code_key). */
+    bool has_code_key;
+    uint64_t code_key;
 
     bool parked;
     bool stop_thread;
@@ -247,7 +255,26 @@ static inline TcgVcpuState *tcg_vcpu_of(CPUState *cpu)
     return (TcgVcpuState *)cpu->accel_data;
 }
 
+/* ---- tb-share.c ------------------------------------------------------------- */
+
+/* Turn sharing on once all vCPUs exist (when it can work). */
+void tcg_share_init(TcgAccel *a);
+void tcg_share_destroy(TcgAccel *a);
+/* Whether @v may take blocks from, and give blocks to, the others now. */
+bool tcg_share_usable(TcgVcpuState *v);
+/* A new block for (pc, flags) at @phys (host copy at @host) from another
+ * vCPU's translation, not yet installed (tcg_tb_install); NULL if none
+ * matches the current code bytes. */
+TcgTb *tcg_share_find(TcgVcpuState *v, uint64_t pc, uint64_t flags, uint64_t phys,
+                      const uint8_t *host);
+/* Offer @v's freshly installed, unlinked block to the other vCPUs. */
+void tcg_share_add(TcgVcpuState *v, const TcgTb *tb);
+
 /* ---- tb.c ----------------------------------------------------------------- */
+
+/* Put a new block (code compiled or cloned, v->tr_* describing its guest
+ * code) into @v's cache and the code pages. */
+void tcg_tb_install(TcgVcpuState *v, TcgTb *tb, uint64_t phys);
 
 bool tcg_tb_cache_init(TcgVcpuState *v);
 void tcg_tb_cache_destroy(TcgVcpuState *v);

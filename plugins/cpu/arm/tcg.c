@@ -203,6 +203,24 @@ static int arm_tcg_mmu_index(CPUState *cs, bool ifetch)
     return arm_mmu_index(arm_cs_cpu(cs), ifetch);
 }
 
+/* TcgCpuOps.code_key: what translation reads from the CPU besides the
+ * flags (ID registers, features), hashed (FNV-1a). */
+static uint64_t arm_tcg_code_key(CPUState *cs)
+{
+    const ARMCPU *cpu = arm_cs_cpu(cs);
+    const bool features[] = { cpu->has_el2, cpu->pauth, cpu->pauth_impdef, cpu->bti,
+                              cpu->vhe, cpu->uao, cpu->rng, cpu->fp16 };
+    uint64_t h = 0xcbf29ce484222325ull;
+    const uint8_t *parts[] = { (const uint8_t *)&cpu->id, (const uint8_t *)features };
+    const size_t sizes[] = { sizeof(cpu->id), sizeof(features) };
+    for (unsigned p = 0; p < G_N_ELEMENTS(parts); p++) {
+        for (size_t i = 0; i < sizes[p]; i++) {
+            h = (h ^ parts[p][i]) * 0x100000001b3ull;
+        }
+    }
+    return h;
+}
+
 static const TcgCpuOps arm_tcg_cpu_ops = {
     .abi_version = TCG_CPU_ABI_VERSION,
     .env_offset = offsetof(ARMCPU, env),
@@ -222,6 +240,7 @@ static const TcgCpuOps arm_tcg_cpu_ops = {
     .disas = arm_disas_insn,
     .mmu_index = arm_tcg_mmu_index,
     .do_transaction_failed = arm_tcg_do_transaction_failed,
+    .code_key = arm_tcg_code_key,
 };
 
 const CPUAccelOps arm_accel_ops[] = {

@@ -178,6 +178,13 @@ static int riscv_tcg_mmu_index(CPUState *cs, bool ifetch)
     return riscv_cpu_mmu_index(riscv_cs_cpu(cs), ifetch);
 }
 
+/* TcgCpuOps.code_key: translation reads only the extensions from the
+ * CPU besides the flags. */
+static uint64_t riscv_tcg_code_key(CPUState *cs)
+{
+    return riscv_cs_cpu(cs)->ext;
+}
+
 static const TcgCpuOps riscv_tcg_cpu_ops = {
     .abi_version = TCG_CPU_ABI_VERSION,
     .env_offset = offsetof(RISCVCPU, env),
@@ -197,6 +204,7 @@ static const TcgCpuOps riscv_tcg_cpu_ops = {
     .disas = riscv_tcg_disas,
     .mmu_index = riscv_tcg_mmu_index,
     .do_transaction_failed = riscv_tcg_do_transaction_failed,
+    .code_key = riscv_tcg_code_key,
 };
 
 const CPUAccelOps riscv_accel_ops[] = {

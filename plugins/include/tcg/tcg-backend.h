@@ -258,6 +258,16 @@ typedef struct TcgBackendOps {
     /* Optional: append @tb's generated code, one host instruction a line,
      * to @out (-d out_asm).  NULL: the log says the backend has none. */
     void (*dump_code)(TcgBackend *be, const TcgTb *tb, GString *out);
+    /*
+     * Optional pair, for blocks shared between vCPUs (a backend whose code
+     * embeds nothing of its vCPU).  export_code: @tb's code as compile()
+     * made it, before any link, into @buf (NULL: only the size is wanted);
+     * returns its size.  clone: code exported from another vCPU's block
+     * becomes @tb's code for @v (tb->code, tb->code_size, as compile()
+     * would set them); false when there is no room.
+     */
+    size_t (*export_code)(TcgBackend *be, const TcgTb *tb, void *buf);
+    bool (*clone)(TcgBackend *be, TcgVcpu *v, const void *code, size_t size, TcgTb *tb);
 } TcgBackendOps;
 
 struct TcgBackend {

@@ -36,7 +36,7 @@
 #include "tcg/ir.h"
 
 /* Version of this interface; TcgCpuOps.abi_version must equal it. */
-#define TCG_CPU_ABI_VERSION 1
+#define TCG_CPU_ABI_VERSION 2
 
 /* Guest page size used by the soft TLB and the block cache. */
 #define TCG_PAGE_BITS 12
@@ -190,6 +190,16 @@ typedef struct TcgCpuOps {
     void (*do_transaction_failed)(CPUState *cpu, uint64_t vaddr, uint64_t paddr, unsigned size,
                                   TcgAccessType access_type, int mmu_idx, MemTxResult result,
                                   uintptr_t ra);
+
+    /*
+     * Optional: a value that is equal for two vCPUs exactly when translating
+     * the same (pc, flags, code bytes) gives the same IR on both: a hash of
+     * what the translator reads from the CPU besides the flags (features,
+     * ID registers).  Two vCPUs with equal keys share translations (the
+     * engine copies one vCPU's compiled block to another instead of
+     * translating again).  NULL: every vCPU translates for itself.
+     */
+    uint64_t (*code_key)(CPUState *cpu);
 } TcgCpuOps;
 
 /*

@@ -78,6 +78,7 @@ static void x86_vcpu_cleanup(TcgBackend *be, TcgVcpu *v)
         x86_chunk_free(g_ptr_array_index(xv->chunks, i));
     }
     g_ptr_array_free(xv->chunks, TRUE);
+    x86_gen_scratch_free(xv->gen);
     munmap(xv->stub, TCG_PAGE_SIZE);
     g_free(xv->frame);
     g_free(xv);
@@ -128,25 +129,24 @@ static bool x86_compile(TcgBackend *be, TcgVcpu *v, const IrBlock *ir, TcgTb *tb
 {
     X86Vcpu *xv = v->backend_data;
     uint32_t jmp_off[IR_MAX_GOTO_TB] = { 0 };
-    GByteArray *code = x86_gen_block(v, ir, tb, jmp_off);
+    unsigned len;
+    const uint8_t *code = x86_gen_block(v, xv, ir, tb, jmp_off, &len);
     if (!code) {
         return false;
     }
     X86Chunk *chunk = NULL;
-    size_t total = sizeof(X86CodeHeader) + code->len;
+    size_t total = sizeof(X86CodeHeader) + len;
     uint8_t *p = x86_alloc(xv, total, &chunk);
     if (!p) {
-        g_byte_array_free(code, TRUE);
         return false;
     }
     X86CodeHeader hdr = { .chunk = chunk, .size = total };
     memcpy(hdr.jmp_off, jmp_off, sizeof(jmp_off));
     memcpy(p, &hdr, sizeof(hdr));
-    memcpy(p + sizeof(hdr), code->data, code->len);
+    memcpy(p + sizeof(hdr), code, len);
     tb->code = p + sizeof(hdr);
     tb->code_size = total;
-    x86_perfmap_add((X86Backend *)be, v, tb, code->len);   /* no checked cast per block */
-    g_byte_array_free(code, TRUE);
+    x86_perfmap_add((X86Backend *)be, v, tb, len);   /* no checked cast per block */
     return true;
 }
 

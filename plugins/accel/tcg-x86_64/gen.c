@@ -45,7 +45,7 @@ static void xg_env_alias(XGen *g, int64_t off, unsigned size, bool is_store)
 {
     for (unsigned i = 0; i < X86_NCACHE; i++) {
         XCacheReg *c = &g->cache[i];
-        if (c->temp < 0 || !xg_is_global(g, (uint64_t)c->temp)) {
+        if (c->temp < 0 || !c->global) {
             continue;
         }
         const IrTempInfo *ti = &g->ir->temps[c->temp];
@@ -175,23 +175,6 @@ static void xg_binop(XGen *g, IrOpcode opc, bool w)
     }
 }
 
-/* Whether temp @t is a constant usable as a sign-extended imm32 at width @w. */
-G_GNUC_INTERNAL bool xg_imm32(XGen *g, uint64_t t, bool w, int32_t *imm)
-{
-    const IrTempInfo *ti = &g->ir->temps[t];
-    if (ti->kind != IR_TEMP_KIND_CONST) {
-        return false;
-    }
-    if (!w) {
-        *imm = (int32_t)(uint32_t)ti->value;
-        return true;
-    }
-    if ((int64_t)ti->value != (int32_t)ti->value) {
-        return false;
-    }
-    *imm = (int32_t)ti->value;
-    return true;
-}
 
 /* rax = op(rax, constant b) in one instruction when possible. */
 static bool xg_binop_imm(XGen *g, IrOpcode opc, bool w, uint64_t b)
@@ -380,8 +363,8 @@ static void xg_cmp(XGen *g, uint64_t x, uint64_t y, bool w)
 static void xg_branch_to(XGen *g, unsigned at, uint64_t label)
 {
     g_assert(label < g->ir->nlabels);
-    uint64_t fx[2] = { at, label };
-    g_array_append_vals(g->fixups, fx, 2);
+    XFixup fx = { .at = at, .label = (unsigned)label };
+    g_array_append_val(g->fixups, fx);
 }
 
 static void xg_cond(XGen *g, const IrOp *op, bool w)
@@ -471,8 +454,7 @@ static void xg_lookup_and_goto(XGen *g, uint64_t flags)
         xg_arith_ri(g, AR_AND, false, R11, TCG_JMP_GROUP_SIZE - 1);
         xg_rr(g, 0x09, true, R11, RDX);                  /* or rdx, r11 */
         static const uint8_t load_entry[] = { 0x48, 0x8b, 0x14, 0xd1 };
-        memcpy(xg_room(g, sizeof(load_entry)), load_entry, sizeof(load_entry));
-                                                         /* mov rdx, [rcx + rdx * 8] */
+        xg_bytes(g, load_entry, sizeof(load_entry));     /* mov rdx, [rcx + rdx * 8] */
         xg_rr(g, 0x85, true, RDX, RDX);
         miss[nmiss++] = xg_jcc(g, CC_E);
         xg_rm(g, 0x3b, true, RAX, RDX, offsetof(TcgTb, pc));
@@ -520,16 +502,13 @@ static void xg_entry(XGen *g)
     xg_b8(g, (uint64_t)(uintptr_t)g->tb);
     xg_rm(g, 0x8b, true, RAX, R_VCPU, offsetof(TcgVcpu, exit_flag));
     xg_rm(g, 0x3b, true, RAX, R_TB, offsetof(TcgTb, entry_zero));
-    unsigned a1 = xg_jcc(g, CC_NE);
-    g_array_append_val(g->aborts, a1);
+    g->abort_at = xg_jcc(g, CC_NE);
 }
 
 /* The entry's way out: the guest state goes back to this block's start. */
 static void xg_entry_abort(XGen *g)
 {
-    for (guint i = 0; i < g->aborts->len; i++) {
-        xg_patch_here(g, g_array_index(g->aborts, unsigned, i));
-    }
+    xg_patch_here(g, g->abort_at);
     xg_mov_rr(g, true, RDI, R_VCPU);
     xg_mov_rr(g, true, RSI, R_TB);
     xg_call_mem(g, R_VCPU, offsetof(TcgVcpu, enter_abort));
@@ -643,26 +622,46 @@ static void xg_op(XGen *g, const IrOp *op)
     }
 }
 
-GByteArray *x86_gen_block(TcgVcpu *v, const IrBlock *ir, TcgTb *tb,
-                          uint32_t jmp_off[IR_MAX_GOTO_TB])
+/* Scratch array @a (created on first use) with room for @n elements. */
+static void *xg_scratch_array(GArray **a, unsigned elt_size, unsigned n)
+{
+    if (!*a) {
+        *a = g_array_sized_new(FALSE, FALSE, elt_size, n);
+    }
+    if ((*a)->len < n) {
+        g_array_set_size(*a, n);
+    }
+    return (*a)->data;
+}
+
+const uint8_t *x86_gen_block(TcgVcpu *v, X86Vcpu *xv, const IrBlock *ir, TcgTb *tb,
+                             uint32_t jmp_off[IR_MAX_GOTO_TB], unsigned *len)
 {
     if (ir->ntemps > ir->first_local + X86_FRAME_SLOTS) {
         return NULL;
     }
+    if (!xv->gen) {
+        xv->gen = g_new0(XGenScratch, 1);
+    }
+    XGenScratch *s = xv->gen;
+    xg_scratch_array(&s->fixups, sizeof(XFixup), 0);
+    xg_scratch_array(&s->slow, sizeof(XSlowPath), 0);
+    g_array_set_size(s->fixups, 0);
+    g_array_set_size(s->slow, 0);
     XGen g = {
         .v = v, .ir = ir, .tb = tb,
-        .buf = g_byte_array_sized_new(64 + ir->nops * 24),
-        .fixups = g_array_new(FALSE, FALSE, sizeof(uint64_t)),
-        .label_pos = g_new(int, ir->nlabels + 1),
+        .code = s->code, .cap = s->code_cap,
+        .label_pos = xg_scratch_array(&s->label_pos, sizeof(int), ir->nlabels + 1),
+        .fixups = s->fixups,
         .rax_temp = IR_NO_TEMP,
+        .next_death = UINT32_MAX,
         .jmp_off = jmp_off,
-        .aborts = g_array_new(FALSE, FALSE, sizeof(unsigned)),
-        .slow = g_array_new(FALSE, FALSE, sizeof(XSlowPath)),
+        .slow = s->slow,
+        .temp_reg = xg_scratch_array(&s->temp_reg, sizeof(int8_t), ir->ntemps),
+        .last_use = xg_scratch_array(&s->last_use, sizeof(uint32_t), ir->ntemps),
     };
-    for (unsigned i = 0; i <= ir->nlabels; i++) {
-        g.label_pos[i] = -1;
-    }
-    xg_liveness(&g);
+    xg_liveness(&g, xg_scratch_array(&s->label_op, sizeof(int), ir->nlabels + 1));
+    memset(g.label_pos, -1, (ir->nlabels + 1) * sizeof(int));
     for (unsigned i = 0; i < X86_NCACHE; i++) {
         g.cache[i] = (XCacheReg){ .reg = xg_cache_regs[i], .temp = -1,
                                   .callee_saved = xg_cache_regs[i] == RBP };
@@ -678,25 +677,37 @@ GByteArray *x86_gen_block(TcgVcpu *v, const IrBlock *ir, TcgTb *tb,
     xg_exit(&g, -1);
     xg_entry_abort(&g);
     xg_emit_slow_paths(&g);
-    g_array_free(g.aborts, TRUE);
-    g_array_free(g.slow, TRUE);
-    for (guint i = 0; i < g.fixups->len; i += 2) {
-        unsigned at = (unsigned)g_array_index(g.fixups, uint64_t, i);
-        uint64_t label = g_array_index(g.fixups, uint64_t, i + 1);
-        g_assert(g.label_pos[label] >= 0);
-        int32_t rel = (int32_t)(g.label_pos[label] - (int)(at + 4));
-        memcpy(g.buf->data + at, &rel, 4);
+    for (guint i = 0; i < g.fixups->len; i++) {
+        const XFixup *fx = &g_array_index(g.fixups, XFixup, i);
+        g_assert(g.label_pos[fx->label] >= 0);
+        xg_patch_rel32(&g, fx->at, (unsigned)g.label_pos[fx->label]);
     }
-    g_array_free(g.fixups, TRUE);
-    g_free(g.label_pos);
-    g_free(g.temp_reg);
-    g_free(g.last_use);
-    return g.buf;
+    s->code = g.code;
+    s->code_cap = g.cap;
+    *len = g.len;
+    return g.code;
+}
+
+void x86_gen_scratch_free(XGenScratch *s)
+{
+    if (!s) {
+        return;
+    }
+    g_free(s->code);
+    GArray *arrays[] = {
+        s->label_pos, s->label_op, s->fixups, s->slow, s->temp_reg, s->last_use,
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(arrays); i++) {
+        if (arrays[i]) {
+            g_array_free(arrays[i], TRUE);
+        }
+    }
+    g_free(s);
 }
 
 GByteArray *x86_gen_entry_stub(TcgVcpu *v, uint64_t *frame)
 {
-    XGen g = { .v = v, .buf = g_byte_array_new() };
+    XGen g = { .v = v };
     static const int regs[] = { RBP, RBX, R12, R13, R14, R15 };
     for (unsigned i = 0; i < G_N_ELEMENTS(regs); i++) {
         if (regs[i] & 8) {
@@ -710,5 +721,5 @@ GByteArray *x86_gen_entry_stub(TcgVcpu *v, uint64_t *frame)
     xg_rm(&g, 0x8b, true, R_ENV, RDI, offsetof(TcgVcpu, env));
     xg_movi(&g, true, R_FRAME, (uint64_t)(uintptr_t)frame);
     xg_rr(&g, 0xff, false, 4, RSI);                      /* jmp rsi */
-    return g.buf;
+    return g_byte_array_new_take(g.code, g.len);
 }

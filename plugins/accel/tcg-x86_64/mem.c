@@ -156,40 +156,21 @@ G_GNUC_INTERNAL void xg_guest_st(XGen *g, const IrOp *op)
     xg_defer_slow(g, op, slow, ar);
 }
 
-/* Make @cache the register cache (temp_reg follows). */
-static void xg_cache_set(XGen *g, const XCacheReg *cache)
-{
-    for (unsigned i = 0; i < X86_NCACHE; i++) {
-        if (g->cache[i].temp >= 0) {
-            g->temp_reg[g->cache[i].temp] = -1;
-        }
-    }
-    memcpy(g->cache, cache, sizeof(g->cache));
-    for (unsigned i = 0; i < X86_NCACHE; i++) {
-        if (g->cache[i].temp >= 0) {
-            g->temp_reg[g->cache[i].temp] = (int8_t)i;
-        }
-    }
-}
-
 /*
- * The deferred slow paths: address in its register (and a store's value in
- * r11) as the TLB check left them; call the engine's slow_ld/slow_st with the
- * cache's dirty caller-saved values home, reload them, and jump back (a
- * load's value in rax, where the fast path leaves it).
+ * The deferred slow paths (the last code of the block): address in its
+ * register (and a store's value in r11) as the TLB check left them; call
+ * the engine's slow_ld/slow_st with the dirty caller-saved values of the
+ * register cache as it was at the access home, reload them, and jump back
+ * (a load's value in rax, where the fast path leaves it).
  */
 G_GNUC_INTERNAL void xg_emit_slow_paths(XGen *g)
 {
-    XCacheReg end[X86_NCACHE];
-    memcpy(end, g->cache, sizeof(end));
     for (guint i = 0; i < g->slow->len; i++) {
         const XSlowPath *sp = &g_array_index(g->slow, XSlowPath, i);
         const uint64_t *a = sp->op->args;
         bool load = sp->op->opc == IR_OP_GUEST_LD;
         xg_patch_here(g, sp->jump_at);
-        xg_cache_set(g, sp->cache);
-        g->rax_temp = IR_NO_TEMP;
-        xg_slow_path_begin(g);
+        xg_save_caller_saved(g, sp->cache);
         xg_set_insn(g, sp->op);
         if (sp->addr_reg != RSI) {
             xg_mov_rr(g, true, RSI, sp->addr_reg);
@@ -207,13 +188,9 @@ G_GNUC_INTERNAL void xg_emit_slow_paths(XGen *g)
             xg_movi(g, false, R9, 1);
             xg_call_mem(g, R_VCPU, offsetof(TcgVcpu, slow_st));
         }
-        xg_slow_path_end(g);
-        unsigned back = xg_jmp(g);
-        int32_t rel = (int32_t)sp->resume - (int32_t)(back + 4);
-        memcpy(g->buf->data + back, &rel, 4);
+        xg_reload_caller_saved(g, sp->cache);
+        xg_patch_rel32(g, xg_jmp(g), sp->resume);
     }
-    xg_cache_set(g, end);
-    g->rax_temp = IR_NO_TEMP;
 }
 
 /* Atomics through the engine: 7 arguments, the last (ra = 1) on the stack. */
@@ -269,9 +246,7 @@ static void xg_ld_keep(XGen *g, int reg, uint64_t t)
 /* A jcc back to byte offset @to. */
 static void xg_jcc_back(XGen *g, int cc, unsigned to)
 {
-    unsigned at = xg_jcc(g, cc);
-    int32_t rel = (int32_t)to - (int32_t)(at + 4);
-    memcpy(g->buf->data + at, &rel, 4);
+    xg_patch_rel32(g, xg_jcc(g, cc), to);
 }
 
 /*

@@ -27,24 +27,13 @@ G_GNUC_INTERNAL void xg_home(XGen *g, uint64_t t, int *base, int32_t *disp)
     }
 }
 
-G_GNUC_INTERNAL bool xg_is_i64(XGen *g, uint64_t t)
-{
-    return g->ir->temps[t].type == IR_I64;
-}
 
-G_GNUC_INTERNAL bool xg_is_global(XGen *g, uint64_t t)
-{
-    return g->ir->temps[t].kind == IR_TEMP_KIND_GLOBAL;
-}
 
 /* Write cache entry @c's value home if dirty (it stays cached, clean). */
 G_GNUC_INTERNAL void xg_cache_writeback(XGen *g, XCacheReg *c)
 {
     if (c->temp >= 0 && c->dirty) {
-        int base;
-        int32_t disp;
-        xg_home(g, (uint64_t)c->temp, &base, &disp);
-        xg_rm(g, 0x89, xg_is_i64(g, (uint64_t)c->temp), c->reg, base, disp);
+        xg_rm(g, 0x89, c->i64, c->reg, c->home_base, c->home_disp);
         c->dirty = false;
     }
 }
@@ -58,12 +47,24 @@ G_GNUC_INTERNAL void xg_cache_drop(XGen *g, XCacheReg *c)
     }
 }
 
+/* Cache entry @c now holds temp @t. */
+static void xg_cache_hold(XGen *g, XCacheReg *c, uint64_t t)
+{
+    c->temp = (int64_t)t;
+    c->global = xg_is_global(g, t);
+    c->i64 = xg_is_i64(g, t);
+    xg_home(g, t, &c->home_base, &c->home_disp);
+    c->dies = c->global ? UINT32_MAX : g->last_use[t];
+    g->next_death = MIN(g->next_death, c->dies);
+    g->temp_reg[t] = (int8_t)(c - g->cache);
+}
+
 /* Globals home (before accesses that may fault, calls reading them, exits). */
 G_GNUC_INTERNAL void xg_sync_globals(XGen *g)
 {
     for (unsigned i = 0; i < X86_NCACHE; i++) {
         XCacheReg *c = &g->cache[i];
-        if (c->temp >= 0 && xg_is_global(g, (uint64_t)c->temp)) {
+        if (c->temp >= 0 && c->global) {
             xg_cache_writeback(g, c);
         }
     }
@@ -97,9 +98,32 @@ G_GNUC_INTERNAL void xg_forget_globals(XGen *g)
 {
     for (unsigned i = 0; i < X86_NCACHE; i++) {
         XCacheReg *c = &g->cache[i];
-        if (c->temp >= 0 && xg_is_global(g, (uint64_t)c->temp)) {
+        if (c->temp >= 0 && c->global) {
             g_assert(!c->dirty);
             xg_cache_drop(g, c);
+        }
+    }
+}
+
+/* Dirty caller-saved values of register cache @cache home (they stay
+ * cached). */
+G_GNUC_INTERNAL void xg_save_caller_saved(XGen *g, const XCacheReg *cache)
+{
+    for (unsigned i = 0; i < X86_NCACHE; i++) {
+        const XCacheReg *c = &cache[i];
+        if (!c->callee_saved && c->temp >= 0 && c->dirty) {
+            xg_rm(g, 0x89, c->i64, c->reg, c->home_base, c->home_disp);
+        }
+    }
+}
+
+/* The caller-saved registers of register cache @cache loaded again. */
+G_GNUC_INTERNAL void xg_reload_caller_saved(XGen *g, const XCacheReg *cache)
+{
+    for (unsigned i = 0; i < X86_NCACHE; i++) {
+        const XCacheReg *c = &cache[i];
+        if (!c->callee_saved && c->temp >= 0) {
+            xg_rm(g, 0x8b, c->i64, c->reg, c->home_base, c->home_disp);
         }
     }
 }
@@ -108,30 +132,14 @@ G_GNUC_INTERNAL void xg_forget_globals(XGen *g)
  * until xg_slow_path_end() reloads the registers. */
 G_GNUC_INTERNAL void xg_slow_path_begin(XGen *g)
 {
-    for (unsigned i = 0; i < X86_NCACHE; i++) {
-        XCacheReg *c = &g->cache[i];
-        if (!c->callee_saved && c->temp >= 0 && c->dirty) {
-            int base;
-            int32_t disp;
-            xg_home(g, (uint64_t)c->temp, &base, &disp);
-            xg_rm(g, 0x89, xg_is_i64(g, (uint64_t)c->temp), c->reg, base, disp);
-        }
-    }
+    xg_save_caller_saved(g, g->cache);
     g->spilled = true;
 }
 
 G_GNUC_INTERNAL void xg_slow_path_end(XGen *g)
 {
     g->spilled = false;
-    for (unsigned i = 0; i < X86_NCACHE; i++) {
-        XCacheReg *c = &g->cache[i];
-        if (!c->callee_saved && c->temp >= 0) {
-            int base;
-            int32_t disp;
-            xg_home(g, (uint64_t)c->temp, &base, &disp);
-            xg_rm(g, 0x8b, xg_is_i64(g, (uint64_t)c->temp), c->reg, base, disp);
-        }
-    }
+    xg_reload_caller_saved(g, g->cache);
 }
 
 /* A cache register for temp @t (evicting the least recently used). */
@@ -150,8 +158,7 @@ G_GNUC_INTERNAL XCacheReg *xg_cache_alloc(XGen *g, uint64_t t)
     }
     xg_cache_writeback(g, best);
     xg_cache_drop(g, best);
-    best->temp = (int64_t)t;
-    g->temp_reg[t] = (int8_t)(best - g->cache);
+    xg_cache_hold(g, best, t);
     return best;
 }
 
@@ -227,11 +234,16 @@ G_GNUC_INTERNAL void xg_st(XGen *g, int reg, uint64_t t)
 /* After op @i: block temps used for the last time leave the cache unsaved. */
 G_GNUC_INTERNAL void xg_release_dead(XGen *g, unsigned i)
 {
+    if (i < g->next_death) {
+        return;
+    }
+    g->next_death = UINT32_MAX;
     for (unsigned k = 0; k < X86_NCACHE; k++) {
         XCacheReg *c = &g->cache[k];
-        if (c->temp >= 0 && !xg_is_global(g, (uint64_t)c->temp) &&
-            g->last_use[c->temp] <= i) {
+        if (c->temp >= 0 && c->dies <= i) {
             xg_cache_drop(g, c);
+        } else if (c->temp >= 0) {
+            g->next_death = MIN(g->next_death, c->dies);
         }
     }
 }
@@ -296,18 +308,12 @@ static int xg_result_reg_from(XGen *g, uint64_t d, uint64_t x)
     }
     XCacheReg *c = &g->cache[xi];
     g->temp_reg[x] = -1;
-    c->temp = (int64_t)d;
-    g->temp_reg[d] = (int8_t)xi;
+    xg_cache_hold(g, c, d);
     c->dirty = true;
     c->stamp = ++g->stamp;
     return c->reg;
 }
 
-G_GNUC_INTERNAL bool xg_is_var(XGen *g, uint64_t t)
-{
-    uint8_t k = g->ir->temps[t].kind;
-    return k == IR_TEMP_KIND_GLOBAL || k == IR_TEMP_KIND_LOCAL;
-}
 
 /* d = a op b for add/sub/and/or/xor/mul and shifts by constants, computed in
  * d's register.  False: use the generic path. */
@@ -470,17 +476,14 @@ static void xg_use(XGen *g, uint64_t t, unsigned i)
     }
 }
 
-/* Last use of every temp; with a backward branch, block temps live to the end. */
-G_GNUC_INTERNAL void xg_liveness(XGen *g)
+/* Last use of every temp (and no temp cached); with a backward branch,
+ * block temps live to the end.  @label_at: room for nlabels + 1 ints. */
+G_GNUC_INTERNAL void xg_liveness(XGen *g, int *label_at)
 {
     const IrBlock *ir = g->ir;
-    g->temp_reg = g_new(int8_t, ir->ntemps);
     memset(g->temp_reg, -1, ir->ntemps);
-    g->last_use = g_new0(uint32_t, ir->ntemps);
-    g_autofree int *label_at = g_new(int, ir->nlabels + 1);
-    for (unsigned i = 0; i <= ir->nlabels; i++) {
-        label_at[i] = -1;
-    }
+    memset(g->last_use, 0, ir->ntemps * sizeof(uint32_t));
+    memset(label_at, -1, (ir->nlabels + 1) * sizeof(int));
     bool backward = false;
     for (unsigned i = 0; i < ir->nops; i++) {
         const IrOp *op = &ir->ops[i];

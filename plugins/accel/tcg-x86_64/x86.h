@@ -47,6 +47,9 @@ typedef struct X86CodeHeader {
     uint64_t pad;
 } X86CodeHeader;
 
+/* The code generator's per-vCPU scratch arrays (gen.c). */
+typedef struct XGenScratch XGenScratch;
+
 typedef TcgTb *(*X86EntryFn)(TcgVcpu *v, const void *code, int *exit_slot);
 
 /* Per-vCPU state (TcgVcpu.backend_data). */
@@ -56,11 +59,14 @@ typedef struct X86Vcpu {
     X86EntryFn entry;
     GPtrArray *chunks;      /* X86Chunk * */
     X86Chunk *cur;          /* chunk new blocks go to */
+    XGenScratch *gen;       /* reused by every block's generation */
 } X86Vcpu;
 
-/* gen.c: machine code for @ir into a new byte array (NULL: block too big). */
-GByteArray *x86_gen_block(TcgVcpu *v, const IrBlock *ir, TcgTb *tb,
-                          uint32_t jmp_off[IR_MAX_GOTO_TB]);
+/* gen.c: machine code for @ir, @len bytes valid until @xv's next block
+ * (NULL: block too big). */
+const uint8_t *x86_gen_block(TcgVcpu *v, X86Vcpu *xv, const IrBlock *ir, TcgTb *tb,
+                             uint32_t jmp_off[IR_MAX_GOTO_TB], unsigned *len);
+void x86_gen_scratch_free(XGenScratch *s);
 /* disas.c: @len bytes of host code at @code, one instruction a line. */
 void x86_disas(const uint8_t *code, size_t len, GString *out);
 /* gen.c: the entry stub for @v. */

@@ -132,8 +132,8 @@ static void builder_emit(IrBuilder *b, IrOpcode opc, IrType type, unsigned nargs
     op->type = type;
     op->nargs = nargs;
     op->insn = ib->cur_insn < 0 ? 0 : (uint32_t)ib->cur_insn;
-    if (nargs) {
-        memcpy(op->args, args, nargs * sizeof(uint64_t));
+    for (unsigned i = 0; i < nargs; i++) {    /* a few: cheaper than a memcpy call */
+        op->args[i] = args[i];
     }
 }
 

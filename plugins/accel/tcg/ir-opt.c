@@ -18,15 +18,35 @@
 #define OP_REMOVED IR_OP_COUNT   /* marker, compacted away at the end */
 #define NO_COPY UINT32_MAX
 
+/*
+ * What the forward pass knows of each temp t < ntemps: its constant value
+ * (known, kval) or that it holds a copy of temp copy_of (written when
+ * copy_of had version copy_ver; a temp's version changes with each write).
+ * That knowledge counts only while epoch_of[t] == epoch: forgetting
+ * everything at a label is one increment of epoch.
+ */
+typedef struct OptTemp {
+    uint64_t kval;
+    IrTemp copy_of;
+    uint32_t copy_ver;
+    uint32_t ver;
+    uint32_t epoch_of;
+    bool known;
+    bool read_later;             /* dead-code pass */
+} OptTemp;
+
+/* Blocks up to this big need no allocation. */
+#define OPT_STACK_TEMPS 256
+#define OPT_STACK_LABELS 64
+
 typedef struct OptState {
     IrBuilderImpl *ib;
     IrBlock *blk;
     unsigned ntemps;             /* temps known when the pass started */
-    bool *known;
-    uint64_t *kval;
-    IrTemp *copy_of;
-    uint32_t *copy_ver;
-    uint32_t *ver;
+    uint32_t epoch;
+    OptTemp *t;
+    bool backward;               /* a branch goes to a label set before it */
+    bool *label_seen;
 } OptState;
 
 static const IrOpDef opt_defs[IR_OP_COUNT] = {
@@ -146,17 +166,14 @@ static uint64_t const_val(OptState *s, IrTemp t)
 static void forget(OptState *s, IrTemp t)
 {
     if (t < s->ntemps) {
-        s->ver[t]++;
-        s->known[t] = false;
-        s->copy_of[t] = NO_COPY;
+        s->t[t].ver++;
+        s->t[t].epoch_of = 0;
     }
 }
 
 static void forget_all(OptState *s)
 {
-    for (unsigned t = 0; t < s->ntemps; t++) {
-        forget(s, t);
-    }
+    s->epoch++;
 }
 
 static void forget_globals(OptState *s)
@@ -182,14 +199,15 @@ static void forget_env_range(OptState *s, int64_t off, unsigned size)
 /* The best replacement for reading temp @t. */
 static IrTemp resolve(OptState *s, IrTemp t)
 {
-    if (t >= s->ntemps || is_const(s, t)) {
+    if (t >= s->ntemps || s->t[t].epoch_of != s->epoch || is_const(s, t)) {
         return t;
     }
-    if (s->known[t]) {
-        return s->ib->pub.constant(&s->ib->pub, (IrType)s->blk->temps[t].type, s->kval[t]);
+    const OptTemp *ot = &s->t[t];
+    if (ot->known) {
+        return s->ib->pub.constant(&s->ib->pub, (IrType)s->blk->temps[t].type, ot->kval);
     }
-    IrTemp c = s->copy_of[t];
-    if (c != NO_COPY && s->ver[c] == s->copy_ver[t]) {
+    IrTemp c = ot->copy_of;
+    if (c != NO_COPY && s->t[c].ver == ot->copy_ver) {
         return c;
     }
     return t;
@@ -203,12 +221,13 @@ static void note_write(OptState *s, const IrOp *op, IrTemp d)
         return;
     }
     IrTemp src = (IrTemp)op->args[1];
+    OptTemp *ot = &s->t[d];
     if (is_const(s, src)) {
-        s->known[d] = true;
-        s->kval[d] = const_val(s, src);
+        *ot = (OptTemp){ .known = true, .kval = const_val(s, src), .copy_of = NO_COPY,
+                         .ver = ot->ver, .epoch_of = s->epoch };
     } else if (src < s->ntemps && src != d) {
-        s->copy_of[d] = src;
-        s->copy_ver[d] = s->ver[src];
+        *ot = (OptTemp){ .copy_of = src, .copy_ver = s->t[src].ver, .ver = ot->ver,
+                         .epoch_of = s->epoch };
     }
 }
 
@@ -292,19 +311,28 @@ static bool simplify(OptState *s, IrOp *op)
     }
 }
 
+/* Operand @arg replaced by what resolve() gives (only temps known in this
+ * epoch can change). */
+static void substitute(OptState *s, uint64_t *arg)
+{
+    IrTemp t = (IrTemp)*arg;
+    if (t < s->ntemps && s->t[t].epoch_of == s->epoch) {
+        /* Keep operand types: a copy is always of the same type. */
+        *arg = resolve(s, t);
+    }
+}
+
 static void substitute_inputs(OptState *s, IrOp *op)
 {
     if (op->opc == IR_OP_CALL) {
         for (unsigned k = 0; k < op->args[3]; k++) {
-            op->args[4 + k] = resolve(s, (IrTemp)op->args[4 + k]);
+            substitute(s, &op->args[4 + k]);
         }
         return;
     }
     const IrOpDef *d = &opt_defs[op->opc];
     for (unsigned k = d->nout; k < (unsigned)(d->nout + d->nin); k++) {
-        IrTemp r = resolve(s, (IrTemp)op->args[k]);
-        /* Keep operand types: a copy is always of the same type. */
-        op->args[k] = r;
+        substitute(s, &op->args[k]);
     }
 }
 
@@ -317,6 +345,7 @@ static void forward_pass(OptState *s)
         if (op->opc == IR_OP_SET_LABEL) {
             unreachable = false;
             forget_all(s);
+            s->label_seen[op->args[0]] = true;
             continue;
         }
         if (unreachable && op->opc != IR_OP_INSN_START) {
@@ -343,11 +372,16 @@ static void forward_pass(OptState *s)
                     unreachable = true;
                 } else {
                     op->opc = OP_REMOVED;
+                    continue;
                 }
             }
+            s->backward |= s->label_seen[op->opc == IR_OP_BR ? op->args[0] : op->args[3]];
             continue;
         }
         case IR_OP_BR:
+            s->backward |= s->label_seen[op->args[0]];
+            unreachable = true;
+            continue;
         case IR_OP_EXIT_TB:
         case IR_OP_LOOKUP_AND_GOTO_PTR:
             unreachable = true;
@@ -432,25 +466,18 @@ static bool op_is_pure(const IrOp *op)
     }
 }
 
-static bool has_backward_branch(const IrBlock *blk)
+/* Constants the forward pass added (t >= ntemps) are not tracked: only
+ * block temps' read_later counts. */
+static void mark_read(OptState *s, IrTemp t)
 {
-    g_autofree bool *seen = g_new0(bool, blk->nlabels + 1);
-    for (unsigned i = 0; i < blk->nops; i++) {
-        const IrOp *op = &blk->ops[i];
-        if (op->opc == IR_OP_SET_LABEL) {
-            seen[op->args[0]] = true;
-        } else if ((op->opc == IR_OP_BR && seen[op->args[0]]) ||
-                   (op->opc == IR_OP_BRCOND && seen[op->args[3]])) {
-            return true;
-        }
+    if (t < s->ntemps) {
+        s->t[t].read_later = true;
     }
-    return false;
 }
 
 static void dead_code_pass(OptState *s)
 {
     IrBlock *blk = s->blk;
-    g_autofree bool *read_later = g_new0(bool, blk->ntemps);
     for (unsigned i = blk->nops; i-- > 0;) {
         IrOp *op = &blk->ops[i];
         if (op->opc == OP_REMOVED) {
@@ -463,7 +490,7 @@ static void dead_code_pass(OptState *s)
             out = (IrTemp)op->args[0];
         }
         if (out != IR_NO_TEMP && blk->temps[out].kind == IR_TEMP_KIND_LOCAL &&
-            !read_later[out] && op_is_pure(op)) {
+            !s->t[out].read_later && op_is_pure(op)) {
             op->opc = OP_REMOVED;
             continue;
         }
@@ -474,12 +501,12 @@ static void dead_code_pass(OptState *s)
         }
         if (op->opc == IR_OP_CALL) {
             for (unsigned k = 0; k < op->args[3]; k++) {
-                read_later[op->args[4 + k]] = true;
+                mark_read(s, (IrTemp)op->args[4 + k]);
             }
         } else {
             const IrOpDef *d = &opt_defs[op->opc];
             for (unsigned k = d->nout; k < (unsigned)(d->nout + d->nin); k++) {
-                read_later[op->args[k]] = true;
+                mark_read(s, (IrTemp)op->args[k]);
             }
         }
     }
@@ -502,23 +529,29 @@ static void compact(IrBlock *blk)
 void ir_optimize(IrBuilderImpl *ib)
 {
     IrBlock *blk = &ib->blk;
-    OptState s = { .ib = ib, .blk = blk, .ntemps = blk->ntemps };
-    s.known = g_new0(bool, s.ntemps);
-    s.kval = g_new0(uint64_t, s.ntemps);
-    s.copy_of = g_new(IrTemp, s.ntemps);
-    s.copy_ver = g_new0(uint32_t, s.ntemps);
-    s.ver = g_new0(uint32_t, s.ntemps);
-    for (unsigned t = 0; t < s.ntemps; t++) {
-        s.copy_of[t] = NO_COPY;
+    /* The temps' state (epoch_of 0: nothing known in epoch 1) and the
+     * labels seen, zeroed: on the stack unless the block is unusually big. */
+    OptTemp stack_temps[OPT_STACK_TEMPS];
+    bool stack_labels[OPT_STACK_LABELS];
+    g_autofree OptTemp *heap_temps = NULL;
+    g_autofree bool *heap_labels = NULL;
+    OptState s = {
+        .ib = ib, .blk = blk, .ntemps = blk->ntemps, .epoch = 1,
+        .t = stack_temps, .label_seen = stack_labels,
+    };
+    if (blk->ntemps <= OPT_STACK_TEMPS) {
+        memset(stack_temps, 0, blk->ntemps * sizeof(OptTemp));
+    } else {
+        s.t = heap_temps = g_new0(OptTemp, blk->ntemps);
+    }
+    if (blk->nlabels < OPT_STACK_LABELS) {
+        memset(stack_labels, 0, blk->nlabels + 1);
+    } else {
+        s.label_seen = heap_labels = g_new0(bool, blk->nlabels + 1);
     }
     forward_pass(&s);
-    if (!has_backward_branch(blk)) {
+    if (!s.backward) {
         dead_code_pass(&s);
     }
     compact(blk);
-    g_free(s.known);
-    g_free(s.kval);
-    g_free(s.copy_of);
-    g_free(s.copy_ver);
-    g_free(s.ver);
 }

@@ -35,12 +35,17 @@ MARK = '<!-- aarch64 boot section: bench/arm_boot.py -->'
 END = '<!-- end of aarch64 boot section -->'
 BEFORE = '<!-- block jobs section: bench/mirror.py -->'
 AAVMF = '/usr/share/AAVMF'
-CPUS = [('max', 'direct kernel boot, -cpu max (QARMA5)'),
-        ('max,pauth-impdef=on', 'direct kernel boot, -cpu max,pauth-impdef=on')]
+# (-cpu, -M, -m, -smp, row title): -smp 1 with both PAuth algorithms, and the
+# seed line's machine and CPUs (EL2, 4 GiB, 4 CPUs, impdef PAuth) without EDK2.
+CPUS = [('max', 'virt', '512', '1', 'direct kernel boot, -cpu max (QARMA5)'),
+        ('max,pauth-impdef=on', 'virt', '512', '1',
+         'direct kernel boot, -cpu max,pauth-impdef=on'),
+        ('max,pauth-impdef=on', 'virt,virtualization=on', '4096', '4',
+         "direct kernel boot, the seed line's -M/-m/-cpu/-smp (EL2, 4 GiB, impdef, -smp 4)")]
 
 
-def direct_command(emu, image, cpu):
-    return [emu, '-M', 'virt', '-m', '512', '-cpu', cpu, '-smp', '1', '-nographic',
+def direct_command(emu, image, cpu, machine='virt', mem='512', smp='1'):
+    return [emu, '-M', machine, '-m', mem, '-cpu', cpu, '-smp', smp, '-nographic',
             '-no-reboot', '-nic', 'none', '-kernel', image,
             '-append', 'console=ttyAMA0 guest.run=true panic=-1']
 
@@ -185,7 +190,8 @@ def write_section(rows, opts, load):
     lines += ['',
               '- Guest: ../shared/guests/aarch64 Image (Linux 6.1, built-in initramfs), `-M virt '
               '-m 512 -smp 1 -nographic -no-reboot -nic none -kernel Image -append '
-              '"console=ttyAMA0 guest.run=true panic=-1"`, the same line for both.',
+              '"console=ttyAMA0 guest.run=true panic=-1"`, the same line for both (the '
+              'seed-options row: `-M virt,virtualization=on -m 4096 -smp 4`).',
               '- Seed line rows (`--seed`): issue 19\'s line with a copy of the shared GPT disk '
               'as a raw file, Debian\'s AAVMF, hostfwd on a free 127.0.0.1 port and '
               '`-fw_cfg name=opt/guest.run,string=true`; the no-wait row runs the same line on '
@@ -228,11 +234,11 @@ def main():
         image = os.path.join(d, 'Image')
         with lzma.open(os.path.join(GUESTS, 'Image.xz')) as f, open(image, 'wb') as out:
             shutil.copyfileobj(f, out)
-        for cpu, title in ([] if opts.only_seed else CPUS):
+        for cpu, machine, mem, smp, title in ([] if opts.only_seed else CPUS):
             res = {name: [] for name, _ in emus}
             for _ in range(opts.runs):
                 for name, emu in emus:
-                    res[name].append(one_run(direct_command(emu, image, cpu)))
+                    res[name].append(one_run(direct_command(emu, image, cpu, machine, mem, smp)))
             rows.append((title, res))
     finally:
         shutil.rmtree(d, ignore_errors=True)

@@ -20,6 +20,7 @@
 
 /* RAM at least this large is mmap'd so untouched pages cost no RSS. */
 #define RAM_MMAP_THRESHOLD (1u << 20)
+#define RAM_HUGE_ALIGN (2u << 20)
 /* Widest single access (bytes). */
 #define MAX_ACCESS_SIZE 8
 /* Defaults of MemoryRegionOps' size fields when left 0. */
@@ -159,15 +160,29 @@ static uint8_t *ram_alloc(uint64_t size, const char *name, GError **errp)
             return NULL;
         }
 #endif
-        void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (p == MAP_FAILED) {
+        /* 2 MiB aligned and advised for transparent huge pages: with the
+         * host's THP in madvise mode (Debian's default) guest RAM gets 2 MiB
+         * pages, 512 times fewer first-touch faults (docs/performance.md). */
+        size_t map = (size_t)size + RAM_HUGE_ALIGN;
+        uint8_t *raw = mmap(NULL, map, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (raw == MAP_FAILED) {
             g_set_error(errp, MEMORY_ERROR, MEMORY_ERROR_ALLOC,
                         "memory region '%s': cannot allocate %" PRIu64 " bytes: %s",
                         name, size, g_strerror(errno));
             return NULL;
         }
+        uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+        uint8_t *p = (uint8_t *)(((uintptr_t)raw + RAM_HUGE_ALIGN - 1) & ~(uintptr_t)(RAM_HUGE_ALIGN - 1));
+        uint8_t *end = (uint8_t *)(((uintptr_t)p + size + page - 1) & ~(page - 1));
+        if (p > raw) {
+            munmap(raw, (size_t)(p - raw));
+        }
+        if (raw + map > end) {
+            munmap(end, (size_t)(raw + map - end));
+        }
         memory_ram_advise_dump(p, size);
+        madvise(p, (size_t)(end - p), MADV_HUGEPAGE);
         return p;
     }
     uint8_t *p = g_try_malloc0(size);

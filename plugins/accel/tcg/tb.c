@@ -480,7 +480,6 @@ static void tb_save_code(TcgVcpuState *v, TcgTb *tb, uint64_t phys)
     tb->code_copy = g_memdup2(v->tr_bytes, tb->size);
 }
 
-
 void tcg_tb_install(TcgVcpuState *v, TcgTb *tb, uint64_t phys)
 {
     TcgAccel *a = v->accel;

@@ -452,9 +452,13 @@ void arm_helper_wfe(CPUARMState *env, uint64_t syndrome)
 {
     ARMCPU *cpu = arm_env_cpu(env);
     CPUState *cs = arm_cs(cpu);
-    if (__atomic_exchange_n(&cpu->event_reg, 0, __ATOMIC_ACQ_REL)) {
+    CPUClass *cc = CPU_GET_CLASS(cs);
+    /* Nothing to wait for: an event, a lost monitor, an interrupt. */
+    if (__atomic_exchange_n(&cpu->event_reg, 0, __ATOMIC_ACQ_REL) ||
+        wfe_monitor_changed(cpu) || cc->has_work(cs)) {
         return;
     }
+    /* It would wait: the traps apply. */
     if (env->el == 0 && !(arm_sctlr(cpu, 0) & SCTLR_nTWE)) {
         env->pc -= 4;
         raise_sync(cpu, syndrome, 1, 0);
@@ -463,12 +467,9 @@ void arm_helper_wfe(CPUARMState *env, uint64_t syndrome)
         env->pc -= 4;
         raise_sync(cpu, syndrome, 2, 0);
     }
-    if (wfe_monitor_changed(cpu)) {
-        return;
-    }
     cpu->wfe_sleeping = true;
     /* An event (SEV) posted from here on makes has_work true. */
-    if (CPU_GET_CLASS(cs)->has_work(cs)) {
+    if (cc->has_work(cs)) {
         cpu->wfe_sleeping = false;
         return;
     }

@@ -48,10 +48,12 @@ static uint64_t ram_u64(uint64_t addr)
 
 /* ---- execution ------------------------------------------------------------------ */
 
-START_TEST(test_loop_sum)
+/* At CODE: r2 = n + (n - 1) + ... + 1 (r1 counts down to 0), then HALT;
+ * six instructions, the first being LI r1, n. */
+static void load_sum_loop(int n)
 {
     const uint32_t prog[] = {
-        toy_insn(TOY_LI, 1, 0, 100),
+        toy_insn(TOY_LI, 1, 0, n),
         toy_insn(TOY_LI, 2, 0, 0),
         toy_insn(TOY_ADD, 2, 2, 1),          /* loop: r2 += r1 */
         toy_insn(TOY_ADDI, 1, 1, -1),
@@ -59,6 +61,11 @@ START_TEST(test_loop_sum)
         toy_insn(TOY_HALT, 0, 0, 0),
     };
     toy_load(h, CODE, prog, G_N_ELEMENTS(prog));
+}
+
+START_TEST(test_loop_sum)
+{
+    load_sum_loop(100);
     env0()->pc = CODE;
     ck_assert(toy_run_until_done(h, 1, RUN_MS));
     ck_assert_uint_eq(env0()->r[2], 5050);
@@ -588,14 +595,7 @@ END_TEST
 START_TEST(test_chaining_off_same_result)
 {
     h = toy_setup(1, "backend=interp,chain=off");
-    const uint32_t prog[] = {
-        toy_insn(TOY_LI, 1, 0, 50),
-        toy_insn(TOY_ADD, 2, 2, 1),
-        toy_insn(TOY_ADDI, 1, 1, -1),
-        toy_insn(TOY_BNE, 1, 0, -2),
-        toy_insn(TOY_HALT, 0, 0, 0),
-    };
-    toy_load(h, CODE, prog, G_N_ELEMENTS(prog));
+    load_sum_loop(50);
     env0()->pc = CODE;
     ck_assert(toy_run_until_done(h, 1, RUN_MS));
     ck_assert_uint_eq(env0()->r[2], 1275);
@@ -611,25 +611,12 @@ static bool backend_shares(void)
     return toy_accel(h)->bops->clone != NULL;
 }
 
-static void load_share_prog(void)
-{
-    const uint32_t prog[] = {
-        toy_insn(TOY_LI, 1, 0, 100),         /* rewritten to LI r1, 10 below */
-        toy_insn(TOY_LI, 2, 0, 0),
-        toy_insn(TOY_ADD, 2, 2, 1),
-        toy_insn(TOY_ADDI, 1, 1, -1),
-        toy_insn(TOY_BNE, 1, 0, -2),
-        toy_insn(TOY_HALT, 0, 0, 0),
-    };
-    toy_load(h, CODE, prog, G_N_ELEMENTS(prog));
-}
-
 START_TEST(test_smp_translation_shared)
 {
     h = toy_setup(2, "backend=interp");
     ck_assert(!toy_accel(h)->shared == !backend_shares());
     ToyEnv *e0 = &h->cpus[0]->env, *e1 = &h->cpus[1]->env;
-    load_share_prog();
+    load_sum_loop(100);                 /* its LI r1 is rewritten below */
     e0->pc = CODE;
     ck_assert(toy_run_until_done(h, 1, RUN_MS));
     ck_assert_uint_eq(e0->r[2], 5050);
@@ -662,7 +649,7 @@ START_TEST(test_smp_shared_entry_not_used_for_changed_code)
 {
     h = toy_setup(2, "backend=interp");
     ToyEnv *e0 = &h->cpus[0]->env, *e1 = &h->cpus[1]->env;
-    load_share_prog();
+    load_sum_loop(100);                 /* its LI r1 is rewritten below */
     e0->pc = CODE;
     ck_assert(toy_run_until_done(h, 1, RUN_MS));
     ck_assert_uint_eq(e0->r[2], 5050);

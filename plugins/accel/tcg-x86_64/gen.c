@@ -175,7 +175,6 @@ static void xg_binop(XGen *g, IrOpcode opc, bool w)
     }
 }
 
-
 /* rax = op(rax, constant b) in one instruction when possible. */
 static bool xg_binop_imm(XGen *g, IrOpcode opc, bool w, uint64_t b)
 {

@@ -27,8 +27,6 @@ G_GNUC_INTERNAL void xg_home(XGen *g, uint64_t t, int *base, int32_t *disp)
     }
 }
 
-
-
 /* Write cache entry @c's value home if dirty (it stays cached, clean). */
 G_GNUC_INTERNAL void xg_cache_writeback(XGen *g, XCacheReg *c)
 {
@@ -313,7 +311,6 @@ static int xg_result_reg_from(XGen *g, uint64_t d, uint64_t x)
     c->stamp = ++g->stamp;
     return c->reg;
 }
-
 
 /* d = a op b for add/sub/and/or/xor/mul and shifts by constants, computed in
  * d's register.  False: use the generic path. */

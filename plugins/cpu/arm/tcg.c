@@ -390,6 +390,8 @@ void arm_helper_wfi(CPUARMState *env, uint64_t syndrome)
         env->pc -= 4;
         raise_sync(cpu, syndrome, 2, 0);
     }
+    /* A WFI sleep ends on interrupts only, not on events (SEV). */
+    cpu->wfe_sleeping = false;
     if (CPU_GET_CLASS(cs)->has_work(cs)) {
         return;
     }

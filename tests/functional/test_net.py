@@ -307,9 +307,21 @@ def nic_module_dir():
     return d
 
 
-def nic_command(link, text):
-    """A command frame for test-nic (ethertype 0x88b5)."""
+def nic_command(link, text, timeout=10):
+    """A command frame for test-nic (ethertype 0x88b5), returning once the NIC
+    has acknowledged it; frames received meanwhile stay queued on the link."""
     link.send(nf.eth(nf.BROADCAST, nf.MAC, 0x88b5, text.encode()))
+    ack = b'ack ' + text.encode()
+    held = []
+    deadline = time.time() + timeout
+    while True:
+        frame = link.recv(max(0.0, deadline - time.time()))
+        if frame is None:
+            raise AssertionError('test-nic did not acknowledge %r' % text)
+        if frame[12:14] == b'\x88\xb5' and frame[14:] == ack:
+            break
+        held.append(frame)
+    link.buf = b''.join(struct.pack('!I', len(f)) + f for f in held) + link.buf
 
 
 class NicSide(unittest.TestCase):

@@ -8,7 +8,10 @@
  * A frame of ethertype 0x88b5 from the chardev is a command to the NIC, not
  * sent: payload "promisc-on"/"promisc-off" changes its receive filter
  * (NIC_RX_FILTER_CHANGED), "rx-stop"/"rx-go" stops or resumes taking frames
- * (back-pressure).  Frames arrive only while the chardev has a client.
+ * (back-pressure).  Each command is acknowledged once applied by a frame of
+ * the same ethertype whose payload is "ack " and the command, so a test
+ * orders it against what it asks over QMP.  Frames arrive only while the
+ * chardev has a client.
  */
 #include <string.h>
 
@@ -85,9 +88,25 @@ static const NetClientInfo tn_info = {
     .query_rx_filter = tn_query_rx_filter,
 };
 
+static void tn_ack(TestNicState *s, const char *cmd)
+{
+    size_t n = 14 + 4 + strlen(cmd);
+    g_autofree uint8_t *out = g_malloc0(4 + n);
+    out[2] = n >> 8;
+    out[3] = n;
+    memset(out + 4, 0xff, 6);                   /* broadcast from our MAC */
+    memcpy(out + 4 + 6, s->mac, 6);
+    out[4 + 12] = CMD_ETHERTYPE >> 8;
+    out[4 + 13] = CMD_ETHERTYPE & 0xff;
+    memcpy(out + 4 + 14, "ack ", 4);
+    memcpy(out + 4 + 18, cmd, strlen(cmd));
+    chardev_write(s->chr, out, 4 + n);
+}
+
 static void tn_command(TestNicState *s, const uint8_t *p, size_t len)
 {
     g_autofree char *cmd = g_strndup((const char *)p, len);
+    tn_ack(s, cmd);
     if (!strcmp(cmd, "promisc-on") || !strcmp(cmd, "promisc-off")) {
         s->promisc = !strcmp(cmd, "promisc-on");
         g_autofree char *path = object_get_canonical_path(OBJECT(s));

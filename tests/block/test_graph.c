@@ -5,6 +5,7 @@
  * requests (several in flight, completions in the calling thread's main
  * loop), and werror=stop holding a request until `cont`.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -78,6 +79,40 @@ START_TEST(test_node_names_and_options)
     ck_assert_uint_eq(block_graph_nodes(g)->len, 5);
     ck_assert(r1->file && r1->file->node->implicit);
     ck_assert_int_eq(block_node_length(block_node_find(g, "r0")), 4096);
+    block_graph_free(g);
+}
+END_TEST
+
+/* block_node_pread_nonzero: data chunks copied, all-zero chunks (64 KiB)
+ * left as the buffer had them, a short last chunk, errors passed on. */
+START_TEST(test_pread_nonzero_skips_zero_chunks)
+{
+    enum { K64 = 64 * 1024, LEN = 5 * K64 + 1000 };
+    g_autofree char *path = bt_path("sparse.img");
+    g_autofree uint8_t *img = g_malloc0(LEN);
+    bt_fill(img + K64 + 17, 100, 1);            /* chunk 1: some data */
+    img[3 * K64 + K64 - 1] = 0x5a;              /* chunk 3: its last byte */
+    bt_fill(img + 5 * K64, 1000, 2);            /* the short last chunk */
+    ck_assert(g_file_set_contents(path, (const char *)img, LEN, NULL));
+    BlockGraph *g = bt_graph();
+    g_autofree char *opts = g_strdup_printf("driver=file,node-name=f0,filename=%s", path);
+    BlockNode *bs = blockdev(g, opts);
+    g_autofree uint8_t *buf = g_malloc(LEN);
+    memset(buf, 0xee, LEN);                     /* marks what was not written */
+    ck_assert_int_eq(block_node_pread_nonzero(bs, 0, LEN, buf), 0);
+    for (unsigned c = 0; c < 6; c++) {
+        size_t n = MIN((size_t)K64, (size_t)LEN - c * K64);
+        bool data = c == 1 || c == 3 || c == 5;
+        for (size_t i = 0; i < n; i++) {
+            uint8_t want = data ? img[c * K64 + i] : 0xee;
+            ck_assert_msg(buf[c * K64 + i] == want, "chunk %u byte %zu: %#x, want %#x", c, i,
+                          buf[c * K64 + i], want);
+        }
+    }
+    /* Past the end of a format node: the read's error, not a partial
+     * success (a protocol node reads zeros there). */
+    BlockNode *raw = blockdev(g, "driver=raw,node-name=r0,file=f0");
+    ck_assert_int_eq(block_node_pread_nonzero(raw, K64, LEN, buf), -EINVAL);
     block_graph_free(g);
 }
 END_TEST
@@ -364,6 +399,7 @@ int main(void)
     TCase *tc = tcase_create("graph");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_node_names_and_options);
+    tcase_add_test(tc, test_pread_nonzero_skips_zero_chunks);
     tcase_add_test(tc, test_two_writers_refused);
     tcase_add_test(tc, test_formats_hold_their_file);
     tcase_add_test(tc, test_blockdev_del_rules);

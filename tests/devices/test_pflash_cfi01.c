@@ -6,6 +6,7 @@
  * read from and written back to a block node, and a read-only node's
  * refusal.  Links the block library to make nodes.
  */
+#include <inttypes.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -48,8 +49,9 @@ static void teardown(void)
     }
 }
 
-/* A file of @size bytes, byte i = i % 251, as block node @node. */
-static char *make_node(const char *node, size_t size, bool read_only)
+/* A file of @size bytes as block node @node: @contents, or byte i = i % 251. */
+static char *make_node_with(const char *node, size_t size, bool read_only,
+                            const uint8_t *contents)
 {
     if (!scratch) {
         scratch = g_dir_make_tmp("pflash-XXXXXX", NULL);
@@ -58,7 +60,7 @@ static char *make_node(const char *node, size_t size, bool read_only)
     if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
         g_autofree uint8_t *buf = g_malloc(size);
         for (size_t i = 0; i < size; i++) {
-            buf[i] = (uint8_t)(i % 251);
+            buf[i] = contents ? contents[i] : (uint8_t)(i % 251);
         }
         ck_assert(g_file_set_contents(path, (char *)buf, (gssize)size, NULL));
     }
@@ -69,6 +71,11 @@ static char *make_node(const char *node, size_t size, bool read_only)
     ck_assert_msg(block_cmdline_blockdev(block_graph_default(), opts, &err), "%s",
                   err ? err->message : "");
     return path;
+}
+
+static char *make_node(const char *node, size_t size, bool read_only)
+{
+    return make_node_with(node, size, read_only, NULL);
 }
 
 START_TEST(test_cfi_query_and_identifier)
@@ -162,6 +169,34 @@ START_TEST(test_contents_from_and_to_the_node)
 }
 END_TEST
 
+/* An image that is mostly zero padding (as firmware and varstores are): the
+ * zero chunks are skipped when loading, and the array reads the image
+ * exactly, the padding as zeros; erase and program work in the padding. */
+START_TEST(test_mostly_zero_image)
+{
+    g_autofree uint8_t *img = g_malloc0(SIZE);
+    memset(img + 100, 0xa5, 200);
+    img[SECTOR + 65536 + 3] = 0x3c;             /* one byte in a later chunk */
+    memset(img + SIZE - 16, 0xff, 16);
+    g_autofree char *path = make_node_with("z", SIZE, false, img);
+    DeviceState *d = flash_new("z");
+    for (hwaddr a = 0; a < SIZE; a += 4) {
+        uint32_t want = img[a] | img[a + 1] << 8 | img[a + 2] << 16 | (uint32_t)img[a + 3] << 24;
+        ck_assert_msg(rd(d, a) == want, "%#" PRIx64 ": %#x, want %#x", (uint64_t)a, rd(d, a),
+                      want);
+    }
+    wr(d, 2 * SECTOR, DUAL(0x20));
+    wr(d, 2 * SECTOR, DUAL(0xd0));
+    wr(d, 0, DUAL(0xff));
+    ck_assert_uint_eq(rd(d, 2 * SECTOR + 4096), 0xffffffff);
+    wr(d, 2 * SECTOR + 64, DUAL(0x40));
+    wr(d, 2 * SECTOR + 64, 0x01020304);
+    wr(d, 0, DUAL(0xff));
+    ck_assert_uint_eq(rd(d, 2 * SECTOR + 64), 0x01020304);
+    ck_assert_uint_eq(rd(d, 3 * SECTOR), 0);
+}
+END_TEST
+
 START_TEST(test_read_only_node_refuses)
 {
     g_autofree char *path = make_node("ro", SIZE, true);
@@ -205,6 +240,7 @@ int main(void)
     tcase_add_test(tc, test_erase_and_word_program);
     tcase_add_test(tc, test_buffered_program);
     tcase_add_test(tc, test_contents_from_and_to_the_node);
+    tcase_add_test(tc, test_mostly_zero_image);
     tcase_add_test(tc, test_read_only_node_refuses);
     tcase_add_test(tc, test_wrong_size_refused);
     suite_add_tcase(s, tc);

@@ -436,6 +436,24 @@ int block_node_pread(BlockNode *bs, uint64_t off, uint64_t bytes, void *buf)
     return block_node_preadv(bs, off, bytes, &v);
 }
 
+int block_node_pread_nonzero(BlockNode *bs, uint64_t off, uint64_t bytes, void *buf)
+{
+    enum { CHUNK = 64 * 1024 };
+    g_autofree uint8_t *bounce = g_malloc(MIN(bytes, (uint64_t)CHUNK));
+    for (uint64_t done = 0; done < bytes;) {
+        size_t n = (size_t)MIN(bytes - done, (uint64_t)CHUNK);
+        int ret = block_node_pread(bs, off + done, n, bounce);
+        if (ret < 0) {
+            return ret;
+        }
+        if (!block_buf_is_zero(bounce, n)) {
+            memcpy((uint8_t *)buf + done, bounce, n);
+        }
+        done += n;
+    }
+    return 0;
+}
+
 int block_node_pwrite(BlockNode *bs, uint64_t off, uint64_t bytes, const void *buf, int flags)
 {
     struct iovec one;

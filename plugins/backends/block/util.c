@@ -106,8 +106,9 @@ void block_iov_memset(const BlockIOV *v, uint64_t off, int c, uint64_t len)
     iov_walk(v, off, NULL, len, c, set_bytes);
 }
 
-static bool buf_is_zero(const uint8_t *p, size_t len)
+bool block_buf_is_zero(const void *buf, size_t len)
 {
+    const uint8_t *p = buf;
     while (len && ((uintptr_t)p & 7)) {
         if (*p++) {
             return false;
@@ -130,7 +131,7 @@ static bool buf_is_zero(const uint8_t *p, size_t len)
 bool block_iov_is_zero(const BlockIOV *v)
 {
     for (int i = 0; i < v->niov; i++) {
-        if (!buf_is_zero(v->iov[i].iov_base, v->iov[i].iov_len)) {
+        if (!block_buf_is_zero(v->iov[i].iov_base, v->iov[i].iov_len)) {
             return false;
         }
     }

@@ -373,7 +373,9 @@ static bool pflash_realize(DeviceState *dev, GError **errp)
             s->blk = NULL;
             return false;
         }
-        int ret = block_node_pread(blk_node(s->blk), 0, s->size, s->storage);
+        /* The backing is fresh zeroed memory: the image's all-zero padding
+         * (most of a firmware or varstore image) leaves it untouched. */
+        int ret = block_node_pread_nonzero(blk_node(s->blk), 0, s->size, s->storage);
         if (ret < 0) {
             g_set_error(errp, OBJECT_ERROR, OBJECT_ERROR_INVALID,
                         "cfi.pflash01: reading drive '%s': %s", s->drive, g_strerror(-ret));

@@ -80,6 +80,7 @@ void block_iov_to_buf(const BlockIOV *v, uint64_t off, void *buf, uint64_t len);
 void block_iov_from_buf_copy(const BlockIOV *v, uint64_t off, const void *buf, uint64_t len);
 void block_iov_memset(const BlockIOV *v, uint64_t off, int c, uint64_t len);
 bool block_iov_is_zero(const BlockIOV *v);
+bool block_buf_is_zero(const void *buf, size_t len);
 
 /* ---- options --------------------------------------------------------- */
 
@@ -286,6 +287,11 @@ const char *block_node_name_for_messages(BlockNode *bs);
 int block_node_pread(BlockNode *bs, uint64_t off, uint64_t bytes, void *buf);
 int block_node_pwrite(BlockNode *bs, uint64_t off, uint64_t bytes, const void *buf, int flags);
 int block_node_preadv(BlockNode *bs, uint64_t off, uint64_t bytes, const BlockIOV *iov);
+/* block_node_pread into @buf that already holds zeros (fresh anonymous
+ * memory): chunks that read as all zero are not copied, so the pages they
+ * would have touched stay unallocated (a 64 MiB flash image that is mostly
+ * padding costs its data, not 64 MiB of host memory). */
+int block_node_pread_nonzero(BlockNode *bs, uint64_t off, uint64_t bytes, void *buf);
 int block_node_pwritev(BlockNode *bs, uint64_t off, uint64_t bytes, const BlockIOV *iov,
                        int flags);
 int block_node_flush(BlockNode *bs);

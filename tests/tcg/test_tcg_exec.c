@@ -76,6 +76,63 @@ START_TEST(test_loop_sum)
 }
 END_TEST
 
+/* Side exits: blocks that go on past a conditional branch (BNEX), with
+ * guest registers kept in host registers across it; both ways, chained. */
+START_TEST(test_side_exits)
+{
+    const uint32_t prog[] = {
+        toy_insn(TOY_LI, 1, 0, 0),
+        toy_insn(TOY_LI, 2, 0, 0),
+        toy_insn(TOY_LI, 5, 0, 5),
+        toy_insn(TOY_LI, 7, 0, 7),
+        toy_insn(TOY_ADDI, 1, 1, 1),         /* loop: i++ */
+        toy_insn(TOY_BNEX, 1, 5, 4),         /* i != 5: to (a) */
+        toy_insn(TOY_ADDI, 2, 2, 100),       /* i == 5 only */
+        toy_insn(TOY_BNEX, 1, 7, 2),         /* i != 7 (always here): to (b) */
+        toy_insn(TOY_ADDI, 2, 2, 1000),      /* never */
+        toy_insn(TOY_ADD, 2, 2, 1),          /* (a), (b): sum += i */
+        toy_insn(TOY_BNEX, 1, 7, 2),         /* i != 7: to (c) */
+        toy_insn(TOY_ADDI, 2, 2, 10000),     /* i == 7 only */
+        toy_insn(TOY_LI, 6, 0, 20),          /* (c) */
+        toy_insn(TOY_BNE, 1, 6, -9),         /* to the loop while i != 20 */
+        toy_insn(TOY_HALT, 0, 0, 0),
+    };
+    toy_load(h, CODE, prog, G_N_ELEMENTS(prog));
+    env0()->pc = CODE;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    ck_assert_uint_eq(env0()->r[1], 20);
+    ck_assert_uint_eq(env0()->r[2], 210 + 100 + 10000);
+    ck_assert_uint_eq(env0()->pc, CODE + 15 * 4);
+    /* Chained: the blocks are translated once, not per iteration. */
+    ck_assert_int_le(env0()->translations, 8);
+}
+END_TEST
+
+/* A fault after a side exit in the same block is precise: what the block
+ * did before it is in the registers, nothing after it. */
+START_TEST(test_precise_fault_after_side_exit)
+{
+    const uint32_t prog[] = {
+        toy_insn(TOY_LI, 1, 0, 7),
+        toy_insn(TOY_BNEX, 1, 1, 10),        /* never taken: the block goes on */
+        toy_insn(TOY_ADDI, 3, 1, 2),
+        toy_insn(TOY_LD, 4, 5, 8),           /* faults */
+        toy_insn(TOY_LI, 3, 0, 99),
+        toy_insn(TOY_HALT, 0, 0, 0),
+    };
+    toy_load(h, CODE, prog, G_N_ELEMENTS(prog));
+    load_handler();
+    env0()->fault_limit = 0x80000;
+    env0()->r[5] = 0x90000;
+    env0()->pc = CODE;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    ck_assert_uint_eq(env0()->r[3], 9);
+    ck_assert_uint_eq(env0()->cause, 13);
+    ck_assert_uint_eq(env0()->epc, CODE + 12);
+    ck_assert_int_eq(env0()->exceptions, 1);
+}
+END_TEST
+
 START_TEST(test_indirect_jump)
 {
     const uint32_t prog[] = {
@@ -671,6 +728,7 @@ static Suite *tcg_exec_suite(void)
     tcase_add_checked_fixture(tc, setup1, teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_loop_sum);
+    tcase_add_test(tc, test_side_exits);
     tcase_add_test(tc, test_indirect_jump);
     tcase_add_test(tc, test_misaligned_and_page_crossing);
     tcase_add_test(tc, test_mmio);
@@ -692,6 +750,7 @@ static Suite *tcg_exec_suite(void)
     tcase_add_checked_fixture(tc, setup1, teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_precise_load_fault);
+    tcase_add_test(tc, test_precise_fault_after_side_exit);
     tcase_add_test(tc, test_precise_store_fault_and_helper_raise);
     tcase_add_test(tc, test_fetch_fault);
     suite_add_tcase(s, tc);

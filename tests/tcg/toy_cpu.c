@@ -153,6 +153,21 @@ static bool toy_translate_insn(CPUState *cpu, IrBuilder *b, uint64_t pc)
         gen_jump(b, pc + (uint64_t)(imm * 4), 1);
         return false;
     }
+    case TOY_BNEX:
+        if (env->side_slot < IR_MAX_GOTO_TB) {
+            IrLabel stay = ir_label_new(b);
+            ir_brcond_i64(b, ir_cond_invert(IR_COND_NE), TOY_G_R(rd), TOY_G_R(rs), stay);
+            gen_jump(b, pc + (uint64_t)(imm * 4), env->side_slot++);
+            ir_set_label(b, stay);
+            break;
+        }
+        /* Out of slots: a plain BNE. */
+        IrLabel taken = ir_label_new(b);
+        ir_brcond_i64(b, IR_COND_NE, TOY_G_R(rd), TOY_G_R(rs), taken);
+        gen_jump(b, pc + 4, 0);
+        ir_set_label(b, taken);
+        gen_jump(b, pc + (uint64_t)(imm * 4), 1);
+        return false;
     case TOY_J:
         gen_jump(b, pc + (uint64_t)(imm * 4), 0);
         return false;
@@ -190,6 +205,7 @@ static unsigned toy_translate(CPUState *cpu, IrBuilder *b)
     ToyEnv *env = toy_env(cpu);
     uint64_t pc = b->pc_first;
     env->translations++;
+    env->side_slot = 2;
     if (env->gen) {
         ir_insn_start(b, pc, 0, 0);
         env->gen(b, env->gen_opaque);

@@ -12,6 +12,9 @@
  *   0A AMOADD rd, (rs), r[imm]                    10 LDA rd, imm(rs) aligned
  *   08 HALT (done = 1, halts)   0B ECALL (cause 11)   0E WFI (halts)
  *   11 FENCEI (engine icache_flush, ends the block)
+ *   12 BNEX rd, rs, imm   as BNE, but a side exit: the taken way leaves the
+ *                         block (goto_tb slots 2 and up) and the block goes
+ *                         on with the next instruction
  * Faults: addresses >= fault_limit fault (cause 13 load, 15 store, 12
  * fetch); misaligned aligned-accesses give cause 4; unknown opcodes 2.
  * Exceptions and interrupt bit 1 enter tvec, recording cause and epc.
@@ -40,7 +43,7 @@
 
 enum {
     TOY_LI = 1, TOY_ADDI, TOY_ADD, TOY_LD, TOY_ST, TOY_BNE, TOY_JR, TOY_HALT, TOY_J,
-    TOY_AMOADD, TOY_ECALL, TOY_SW, TOY_LW, TOY_WFI, TOY_LBU, TOY_LDA, TOY_FENCEI,
+    TOY_AMOADD, TOY_ECALL, TOY_SW, TOY_LW, TOY_WFI, TOY_LBU, TOY_LDA, TOY_FENCEI, TOY_BNEX,
 };
 
 static inline uint32_t toy_insn(unsigned op, unsigned rd, unsigned rs, int imm)
@@ -60,6 +63,7 @@ typedef struct ToyEnv {
     volatile int exceptions;
     volatile int interrupts;
     int translations;
+    unsigned side_slot;          /* translator: next side-exit slot */
     /* Emit a block body instead of decoding (tests of single ops). */
     void (*gen)(IrBuilder *b, void *opaque);
     void *gen_opaque;

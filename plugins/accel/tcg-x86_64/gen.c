@@ -409,6 +409,52 @@ static void xg_cond(XGen *g, const IrOp *op, bool w)
     }
 }
 
+/*
+ * Side exits: a label reached by one forward branch and not by falling in
+ * (the code before it ends in an exit) starts with the register cache the
+ * branch had, not an empty one, so a block that goes on past a conditional
+ * branch keeps its guest registers in host registers.  Branches write
+ * dirty values home first (xg_sync_all), so the kept cache is clean.
+ */
+static void xg_label_keep_cache(XGen *g, uint64_t label)
+{
+    g_assert(label < g->ir->nlabels);
+    if (g->label_refs[label] != 1 || g->label_pos[label] >= 0) {
+        return;
+    }
+    XLabelCache lc = { .label = (unsigned)label };
+    memcpy(lc.cache, g->cache, sizeof(lc.cache));
+    g_array_append_val(g->label_snap, lc);
+}
+
+static bool xg_label_take_cache(XGen *g, uint64_t label)
+{
+    for (guint i = 0; i < g->label_snap->len; i++) {
+        const XLabelCache *lc = &g_array_index(g->label_snap, XLabelCache, i);
+        if (lc->label != label) {
+            continue;
+        }
+        for (unsigned k = 0; k < X86_NCACHE; k++) {
+            if (g->cache[k].temp >= 0) {
+                g->temp_reg[g->cache[k].temp] = -1;
+            }
+        }
+        memcpy(g->cache, lc->cache, sizeof(g->cache));
+        g->next_death = UINT32_MAX;
+        for (unsigned k = 0; k < X86_NCACHE; k++) {
+            const XCacheReg *c = &g->cache[k];
+            if (c->temp >= 0) {
+                g_assert(!c->dirty);
+                g->temp_reg[c->temp] = (int8_t)k;
+                g->next_death = MIN(g->next_death, c->dies);
+            }
+        }
+        g_array_remove_index_fast(g->label_snap, i);
+        return true;
+    }
+    return false;
+}
+
 /* ---- block structure ---------------------------------------------------------- */
 
 /* Jump to the block in rax (already checked). */
@@ -555,6 +601,8 @@ static void xg_op(XGen *g, const IrOp *op)
     case IR_OP_BRCOND:
         xg_sync_all(g, false);
         xg_cond(g, op, w);
+        xg_label_keep_cache(g, a[3]);
+        g->dead = (IrCond)a[2] == IR_COND_ALWAYS;
         return;
     case IR_OP_SETCOND:
     case IR_OP_MOVCOND:
@@ -562,11 +610,16 @@ static void xg_op(XGen *g, const IrOp *op)
         return;
     case IR_OP_BR:
         xg_sync_all(g, false);
+        xg_label_keep_cache(g, a[0]);
         xg_branch_to(g, xg_jmp(g), a[0]);
+        g->dead = true;
         return;
     case IR_OP_SET_LABEL:
         g_assert(a[0] < g->ir->nlabels);
-        xg_sync_all(g, true);
+        if (!g->dead || !xg_label_take_cache(g, a[0])) {
+            xg_sync_all(g, true);
+        }
+        g->dead = false;
         g->label_pos[a[0]] = (int)xg_pos(g);
         g->rax_temp = IR_NO_TEMP;
         return;
@@ -602,10 +655,12 @@ static void xg_op(XGen *g, const IrOp *op)
     case IR_OP_EXIT_TB:
         xg_sync_globals(g);
         xg_exit(g, a[0] == IR_EXIT_NO_CHAIN ? -1 : (int)a[0]);
+        g->dead = true;
         return;
     case IR_OP_LOOKUP_AND_GOTO_PTR:
         xg_sync_globals(g);
         xg_lookup_and_goto(g, a[0]);
+        g->dead = true;
         return;
     case IR_OP_MB:
         /* x86-64 is TSO: only store->load ordering needs a fence. */
@@ -645,8 +700,10 @@ const uint8_t *x86_gen_block(TcgVcpu *v, X86Vcpu *xv, const IrBlock *ir, TcgTb *
     XGenScratch *s = xv->gen;
     xg_scratch_array(&s->fixups, sizeof(XFixup), 0);
     xg_scratch_array(&s->slow, sizeof(XSlowPath), 0);
+    xg_scratch_array(&s->label_snap, sizeof(XLabelCache), 0);
     g_array_set_size(s->fixups, 0);
     g_array_set_size(s->slow, 0);
+    g_array_set_size(s->label_snap, 0);
     XGen g = {
         .v = v, .ir = ir, .tb = tb,
         .code = s->code, .cap = s->code_cap,
@@ -658,7 +715,18 @@ const uint8_t *x86_gen_block(TcgVcpu *v, X86Vcpu *xv, const IrBlock *ir, TcgTb *
         .slow = s->slow,
         .temp_reg = xg_scratch_array(&s->temp_reg, sizeof(int8_t), ir->ntemps),
         .last_use = xg_scratch_array(&s->last_use, sizeof(uint32_t), ir->ntemps),
+        .label_refs = xg_scratch_array(&s->label_refs, sizeof(uint8_t), ir->nlabels + 1),
+        .label_snap = s->label_snap,
     };
+    memset(g.label_refs, 0, ir->nlabels + 1);
+    for (unsigned i = 0; i < ir->nops; i++) {
+        const IrOp *op = &ir->ops[i];
+        uint64_t target = op->opc == IR_OP_BR ? op->args[0] :
+                          op->opc == IR_OP_BRCOND ? op->args[3] : UINT64_MAX;
+        if (target < ir->nlabels && g.label_refs[target] < UINT8_MAX) {
+            g.label_refs[target]++;
+        }
+    }
     xg_liveness(&g, xg_scratch_array(&s->label_op, sizeof(int), ir->nlabels + 1));
     memset(g.label_pos, -1, (ir->nlabels + 1) * sizeof(int));
     for (unsigned i = 0; i < X86_NCACHE; i++) {
@@ -695,6 +763,7 @@ void x86_gen_scratch_free(XGenScratch *s)
     g_free(s->code);
     GArray *arrays[] = {
         s->label_pos, s->label_op, s->fixups, s->slow, s->temp_reg, s->last_use,
+        s->label_refs, s->label_snap,
     };
     for (unsigned i = 0; i < G_N_ELEMENTS(arrays); i++) {
         if (arrays[i]) {

@@ -39,12 +39,11 @@ typedef struct X86Chunk {
 
 /* Header in front of each block's code (tb->code points after it). */
 typedef struct X86CodeHeader {
-    X86Chunk *chunk;
+    _Alignas(16) X86Chunk *chunk;   /* (a multiple of 16 bytes in all) */
     uint64_t size;
     /* Offset from the code start of each goto_tb's patchable rel32 (4-byte
      * aligned; 0: slot unused). */
     uint32_t jmp_off[IR_MAX_GOTO_TB];
-    uint64_t pad;
 } X86CodeHeader;
 
 /* The code generator's per-vCPU scratch arrays (gen.c). */

@@ -79,7 +79,17 @@ struct XGenScratch {
     GArray *slow;            /* XSlowPath */
     GArray *temp_reg;        /* int8_t */
     GArray *last_use;        /* uint32_t */
+    GArray *label_refs;      /* uint8_t */
+    GArray *label_snap;      /* XLabelCache */
 };
+
+/* The register cache at the one branch to a label that nothing falls
+ * into (a side exit's continuation): the label starts with it instead of
+ * an empty cache. */
+typedef struct XLabelCache {
+    unsigned label;
+    XCacheReg cache[X86_NCACHE];
+} XLabelCache;
 
 /* A branch to a label: the rel32 at byte offset @at. */
 typedef struct XFixup {
@@ -112,6 +122,12 @@ typedef struct XGen {
     uint32_t next_death;     /* no cached temp dies before this op (a bound) */
     unsigned stamp;
     bool spilled;            /* slow path: caller-saved cache regs unusable */
+    /* Branches to each label (saturating at 255), the caches of labels with
+     * one forward branch, and whether the code emitted now is unreachable
+     * (after an exit or a jump: nothing falls into the next label). */
+    uint8_t *label_refs;
+    GArray *label_snap;      /* XLabelCache */
+    bool dead;
 } XGen;
 
 /*

@@ -190,8 +190,8 @@ static void tb_invalidate_locked(TcgAccel *a, TcgTb *tb)
     /* Incoming chains. */
     while (tb->jmp_in && tb->jmp_in->len) {
         uintptr_t key = (uintptr_t)g_ptr_array_index(tb->jmp_in, tb->jmp_in->len - 1);
-        TcgTb *from = (TcgTb *)(key & ~(uintptr_t)1);
-        tb_unlink_slot_locked(a, from, (int)(key & 1));
+        TcgTb *from = (TcgTb *)(key & ~(uintptr_t)TCG_TB_SLOT_MASK);
+        tb_unlink_slot_locked(a, from, (int)(key & TCG_TB_SLOT_MASK));
     }
     /* Outgoing chains. */
     for (int s = 0; s < IR_MAX_GOTO_TB; s++) {

@@ -42,6 +42,8 @@ typedef struct DisasContext {
     bool e2h;               /* HCR_EL2.E2H: VHE register redirection */
     bool dbg_wp;            /* guest watchpoints armed: check every access */
     bool ss_active;         /* software step: one instruction, no chaining */
+    bool room_after;        /* the block has room for an instruction after this one */
+    unsigned slot;          /* next free goto_tb slot */
 } DisasContext;
 
 #include "plugins/cpu/arm/a64.trans.h"
@@ -144,8 +146,8 @@ static uint64_t lookup_flags(const DisasContext *ctx)
            (uint64_t)ctx->cur_btype << TB_FLAG_BTYPE_SHIFT;
 }
 
-/* Jump to a known pc, chaining through @slot when allowed. */
-static void gen_goto(DisasContext *ctx, unsigned slot, uint64_t dest)
+/* Jump to a known pc, chaining through the next free slot when allowed. */
+static void gen_goto(DisasContext *ctx, uint64_t dest)
 {
     IrBuilder *b = ctx->b;
     if (ctx->ss_active) {
@@ -153,6 +155,8 @@ static void gen_goto(DisasContext *ctx, unsigned slot, uint64_t dest)
         ir_movi_i64(b, pc_global(), dest);
         ir_exit_tb(b, IR_EXIT_NO_CHAIN);
     } else if (same_page(ctx, dest)) {
+        unsigned slot = ctx->slot++;
+        g_assert(slot < IR_MAX_GOTO_TB);
         ir_goto_tb(b, slot);
         ir_movi_i64(b, pc_global(), dest);
         ir_exit_tb(b, slot);
@@ -1046,13 +1050,14 @@ unsigned arm_translate(CPUState *cs, IrBuilder *b)
     for (int n = 0; ; n++) {
         if (n >= max_insns || pc >= page_end || pc < b->pc_first ||
             (n > 0 && ctx.engine->debug_stop_before && ctx.engine->debug_stop_before(cs, pc))) {
-            gen_goto(&ctx, 0, pc);
+            gen_goto(&ctx, pc);
             break;
         }
         ctx.insn = ctx.engine->fetch_code(cs, pc, 4);
         ir_insn_start(b, pc, 0, 0);
         ctx.pc = pc;
         ctx.next_pc = pc + 4;
+        ctx.room_after = n + 1 < max_insns && ctx.next_pc < page_end && ctx.next_pc > pc;
         if (dbg_bp) {
             ir_call2(b, helper_fn(arm_helper_check_bp), IR_CALL_NO_WRITE_GLOBALS, IR_NO_TEMP,
                      IR_TEMP_ENV, cst(&ctx, pc));

@@ -30,6 +30,8 @@ typedef struct DisasContext {
     bool fs_dirty;
     unsigned frm;           /* frm from the TB flags (valid while fs_on) */
     bool ended;             /* the block's last op has been emitted */
+    bool room_after;        /* the block has room for an instruction after this one */
+    unsigned slot;          /* next free goto_tb slot */
     uint32_t raw;           /* instruction bits (16 or 32) */
     unsigned len;           /* 2 or 4 */
 } DisasContext;
@@ -74,11 +76,13 @@ static bool same_page(DisasContext *ctx, uint64_t dest)
     return (dest & TCG_PAGE_MASK) == (ctx->b->pc_first & TCG_PAGE_MASK);
 }
 
-/* Jump to a known pc, chaining through @slot when allowed. */
-static void gen_goto(DisasContext *ctx, unsigned slot, uint64_t dest)
+/* Jump to a known pc, chaining through the next free slot when allowed. */
+static void gen_goto(DisasContext *ctx, uint64_t dest)
 {
     IrBuilder *b = ctx->b;
     if (same_page(ctx, dest)) {
+        unsigned slot = ctx->slot++;
+        g_assert(slot < IR_MAX_GOTO_TB);
         ir_goto_tb(b, slot);
         ir_movi_i64(b, pc_global(), dest);
         ir_exit_tb(b, slot);
@@ -295,18 +299,37 @@ static bool gen_pure_call(DisasContext *ctx, arg_r *a, void *fn, bool two)
 
 /* ---- control transfer -------------------------------------------------------------- */
 
+/*
+ * A conditional branch: the block ends with both ways out, or, when it has
+ * room and slots for it, the taken way becomes a side exit and the block
+ * goes on with the next instruction (its guest registers stay in host
+ * registers across the branch).  Two slots stay free for the block's end.
+ */
 static bool gen_branch(DisasContext *ctx, arg_b *a, IrCond c)
 {
     IrBuilder *b = ctx->b;
     uint64_t dest = ctx->pc + a->imm;
+    IrTemp x = gpr_src(ctx, a->rs1), y = gpr_src(ctx, a->rs2);
+    if (ctx->room_after && ctx->slot + 3 <= IR_MAX_GOTO_TB) {
+        IrLabel stay = ir_label_new(b);
+        ir_brcond_i64(b, ir_cond_invert(c), x, y, stay);
+        if (target_misaligned(ctx, dest)) {
+            gen_exception(ctx, EXCP_INST_MISALIGNED, dest);
+        } else {
+            gen_goto(ctx, dest);
+        }
+        ir_set_label(b, stay);
+        ctx->ended = false;
+        return true;
+    }
     IrLabel taken = ir_label_new(b);
-    ir_brcond_i64(b, c, gpr_src(ctx, a->rs1), gpr_src(ctx, a->rs2), taken);
-    gen_goto(ctx, 0, ctx->next_pc);
+    ir_brcond_i64(b, c, x, y, taken);
+    gen_goto(ctx, ctx->next_pc);
     ir_set_label(b, taken);
     if (target_misaligned(ctx, dest)) {
         gen_exception(ctx, EXCP_INST_MISALIGNED, dest);
     } else {
-        gen_goto(ctx, 1, dest);
+        gen_goto(ctx, dest);
     }
     ctx->ended = true;
     return true;
@@ -468,14 +491,14 @@ unsigned riscv_translate(CPUState *cs, IrBuilder *b)
         uint64_t used = pc - b->pc_first;
         if (n >= b->max_insns || used >= page_left ||
             (n > 0 && ctx.engine->debug_stop_before && ctx.engine->debug_stop_before(cs, pc))) {
-            gen_goto(&ctx, 0, pc);
+            gen_goto(&ctx, pc);
             break;
         }
         uint32_t raw = ctx.engine->fetch_code(cs, pc, 2);
         int len = riscv_insn_length(raw);
         if (len != 2) {
             if (n > 0 && used + 4 > page_left) {
-                gen_goto(&ctx, 0, pc);   /* crosses the page: next block */
+                gen_goto(&ctx, pc);      /* crosses the page: next block */
                 break;
             }
             raw |= ctx.engine->fetch_code(cs, pc + 2, 2) << 16;
@@ -490,6 +513,7 @@ unsigned riscv_translate(CPUState *cs, IrBuilder *b)
                      IR_NO_TEMP, IR_TEMP_ENV, cst(&ctx, pc), cst(&ctx, ctx.raw));
         }
         ctx.next_pc = pc + ctx.len;
+        ctx.room_after = n + 1 < b->max_insns && used + ctx.len + 4 <= page_left;
         bool ok = len == 2 ? riscv_insn16(&ctx, ctx.raw, cpu->ext) :
                   len == 4 && riscv_insn32(&ctx, raw, cpu->ext);
         if (!ok) {

@@ -70,6 +70,12 @@ typedef enum IrCond {
     IR_COND_NEVER,
 } IrCond;
 
+/* The opposite condition: they come in pairs (EQ/NE, LT/GE, ...). */
+static inline IrCond ir_cond_invert(IrCond c)
+{
+    return (IrCond)(c ^ 1);
+}
+
 /*
  * Memory operation descriptor ("memop") for env loads/stores, guest memory
  * accesses and the engine's helper accessors: size, signedness, alignment.
@@ -127,8 +133,10 @@ enum {
 
 /* EXIT_TB slot meaning "do not chain this exit". */
 #define IR_EXIT_NO_CHAIN ((uint64_t)-1)
-/* Number of goto_tb slots per block. */
-#define IR_MAX_GOTO_TB 2
+/* Number of goto_tb slots per block: the two ways out of its last
+ * instruction plus side exits (a conditional branch whose not-taken path
+ * the block goes on translating). */
+#define IR_MAX_GOTO_TB 8
 /* Helpers take at most this many arguments. */
 #define IR_MAX_CALL_ARGS 6
 /* Extra insn_start words after the pc. */

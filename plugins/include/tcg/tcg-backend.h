@@ -134,6 +134,10 @@ typedef struct TcgTb TcgTb;
 typedef struct TcgVcpu TcgVcpu;
 typedef struct TcgBackend TcgBackend;
 
+/* TcgTb.jmp_in entries carry the slot in a block pointer's low bits. */
+#define TCG_TB_SLOT_MASK 7u
+G_STATIC_ASSERT(IR_MAX_GOTO_TB <= TCG_TB_SLOT_MASK + 1);
+
 struct TcgTb {
     uint64_t pc;            /* guest virtual pc */
     uint64_t flags;
@@ -158,7 +162,7 @@ struct TcgTb {
     TcgVcpu *owner;
     TcgTb *hash_next;
     uint64_t phys_page[2];  /* pages covered (UINT64_MAX: none) */
-    GPtrArray *jmp_in;      /* (TcgTb *from) << 1 | slot, as uintptr_t */
+    GPtrArray *jmp_in;      /* (TcgTb *from) | slot, as uintptr_t (TCG_TB_SLOT_MASK) */
     /* The guest code as translated, and where it lives in host RAM (two
      * pieces when the block crosses a page), for checks after fence.i. */
     uint8_t *code_copy;

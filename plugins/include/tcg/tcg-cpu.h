@@ -36,7 +36,7 @@
 #include "tcg/ir.h"
 
 /* Version of this interface; TcgCpuOps.abi_version must equal it. */
-#define TCG_CPU_ABI_VERSION 2
+#define TCG_CPU_ABI_VERSION 3
 
 /* Guest page size used by the soft TLB and the block cache. */
 #define TCG_PAGE_BITS 12

@@ -57,7 +57,9 @@ void tcg_share_init(TcgAccel *a)
             return;
         }
     }
-    g_mutex_init(&a->share_lock);
+    for (unsigned i = 0; i < TCG_SHARE_LOCKS; i++) {
+        g_mutex_init(&a->share_lock[i]);
+    }
     /* Threads already running (CPUs started earlier) may read it now. */
     __atomic_store_n(&a->shared, g_new0(TcgShared *, TCG_SHARE_SLOTS), __ATOMIC_RELEASE);
 }
@@ -72,7 +74,9 @@ void tcg_share_destroy(TcgAccel *a)
     }
     g_free(a->shared);
     a->shared = NULL;
-    g_mutex_clear(&a->share_lock);
+    for (unsigned i = 0; i < TCG_SHARE_LOCKS; i++) {
+        g_mutex_clear(&a->share_lock[i]);
+    }
 }
 
 bool tcg_share_usable(TcgVcpuState *v)
@@ -87,8 +91,10 @@ TcgTb *tcg_share_find(TcgVcpuState *v, uint64_t pc, uint64_t flags, uint64_t phy
     TcgAccel *a = v->accel;
     unsigned off = (unsigned)(phys & ~TCG_PAGE_MASK);
     TcgTb *tb = NULL;
-    g_mutex_lock(&a->share_lock);
-    TcgShared *e = a->shared[share_slot(pc, flags, phys)];
+    unsigned slot = share_slot(pc, flags, phys);
+    GMutex *lock = &a->share_lock[slot % TCG_SHARE_LOCKS];
+    g_mutex_lock(lock);
+    TcgShared *e = a->shared[slot];
     if (e && e->pc == pc && e->flags == flags && e->phys_pc == phys &&
         e->code_key == v->code_key && e->ops == v->pub.ops && off + e->size <= TCG_PAGE_SIZE &&
         !memcmp(host, e->guest, e->size)) {
@@ -115,7 +121,7 @@ TcgTb *tcg_share_find(TcgVcpuState *v, uint64_t pc, uint64_t flags, uint64_t phy
             tb = NULL;
         }
     }
-    g_mutex_unlock(&a->share_lock);
+    g_mutex_unlock(lock);
     return tb;
 }
 
@@ -144,9 +150,10 @@ void tcg_share_add(TcgVcpuState *v, const TcgTb *tb)
     memcpy(e->guest, tb->code_copy, tb->size);
     a->bops->export_code(a->backend, tb, e->code);
     unsigned slot = share_slot(tb->pc, tb->flags, tb->phys_pc);
-    g_mutex_lock(&a->share_lock);
+    GMutex *lock = &a->share_lock[slot % TCG_SHARE_LOCKS];
+    g_mutex_lock(lock);
     TcgShared *old = a->shared[slot];
     a->shared[slot] = e;
-    g_mutex_unlock(&a->share_lock);
+    g_mutex_unlock(lock);
     g_free(old);
 }

@@ -88,6 +88,10 @@ typedef struct TcgPage {
 
 /* ---- the accelerator object ---------------------------------------------- */
 
+/* Locks of the shared-translation table (tb-share.c), striped by slot so
+ * that vCPUs looking up different blocks do not wait for each other. */
+#define TCG_SHARE_LOCKS 64
+
 struct TcgAccel {
     AccelState parent_obj;
     /* Properties. */
@@ -119,7 +123,7 @@ struct TcgAccel {
     /* Blocks shared between vCPUs (tb-share.c): NULL when sharing is off
      * (one vCPU, a backend without clone, a CPU without code_key). */
     struct TcgShared **shared;
-    GMutex share_lock;
+    GMutex share_lock[TCG_SHARE_LOCKS];   /* slot % TCG_SHARE_LOCKS */
 
     AddressSpaceListener as_listener;
     AddressSpace *listened_as;

@@ -50,6 +50,18 @@ static uint64_t ram_u64(uint64_t addr)
 
 /* At CODE: r2 = n + (n - 1) + ... + 1 (r1 counts down to 0), then HALT;
  * six instructions, the first being LI r1, n. */
+/* Run @prog from CODE with the handler loaded and r5 pointing past the
+ * fault limit (LD through r5 faults with cause 13, tval 0x90008). */
+static void run_load_fault(const uint32_t *prog, unsigned n)
+{
+    toy_load(h, CODE, prog, n);
+    load_handler();
+    env0()->fault_limit = 0x80000;
+    env0()->r[5] = 0x90000;
+    env0()->pc = CODE;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+}
+
 static void load_sum_loop(int n)
 {
     const uint32_t prog[] = {
@@ -120,12 +132,7 @@ START_TEST(test_precise_fault_after_side_exit)
         toy_insn(TOY_LI, 3, 0, 99),
         toy_insn(TOY_HALT, 0, 0, 0),
     };
-    toy_load(h, CODE, prog, G_N_ELEMENTS(prog));
-    load_handler();
-    env0()->fault_limit = 0x80000;
-    env0()->r[5] = 0x90000;
-    env0()->pc = CODE;
-    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    run_load_fault(prog, G_N_ELEMENTS(prog));
     ck_assert_uint_eq(env0()->r[3], 9);
     ck_assert_uint_eq(env0()->cause, 13);
     ck_assert_uint_eq(env0()->epc, CODE + 12);
@@ -313,12 +320,7 @@ START_TEST(test_precise_load_fault)
         toy_insn(TOY_LI, 3, 0, 9),
         toy_insn(TOY_HALT, 0, 0, 0),
     };
-    toy_load(h, CODE, prog, G_N_ELEMENTS(prog));
-    load_handler();
-    env0()->fault_limit = 0x80000;
-    env0()->r[5] = 0x90000;
-    env0()->pc = CODE;
-    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    run_load_fault(prog, G_N_ELEMENTS(prog));
     ck_assert_uint_eq(env0()->r[1], 7);
     ck_assert_uint_eq(env0()->r[3], 0);
     ck_assert_uint_eq(env0()->cause, 13);

@@ -145,14 +145,6 @@ static bool toy_translate_insn(CPUState *cpu, IrBuilder *b, uint64_t pc)
         ir_atomic_rmw(b, IR_I64, IR_ATOMIC_ADD, TOY_G_R(rd), TOY_G_R(rs), TOY_G_R(imm & 15),
                       IR_MO_64, 0);
         break;
-    case TOY_BNE: {
-        IrLabel taken = ir_label_new(b);
-        ir_brcond_i64(b, IR_COND_NE, TOY_G_R(rd), TOY_G_R(rs), taken);
-        gen_jump(b, pc + 4, 0);
-        ir_set_label(b, taken);
-        gen_jump(b, pc + (uint64_t)(imm * 4), 1);
-        return false;
-    }
     case TOY_BNEX:
         if (env->side_slot < IR_MAX_GOTO_TB) {
             IrLabel stay = ir_label_new(b);
@@ -162,12 +154,15 @@ static bool toy_translate_insn(CPUState *cpu, IrBuilder *b, uint64_t pc)
             break;
         }
         /* Out of slots: a plain BNE. */
+        /* fall through */
+    case TOY_BNE: {
         IrLabel taken = ir_label_new(b);
         ir_brcond_i64(b, IR_COND_NE, TOY_G_R(rd), TOY_G_R(rs), taken);
         gen_jump(b, pc + 4, 0);
         ir_set_label(b, taken);
         gen_jump(b, pc + (uint64_t)(imm * 4), 1);
         return false;
+    }
     case TOY_J:
         gen_jump(b, pc + (uint64_t)(imm * 4), 0);
         return false;

@@ -718,15 +718,6 @@ const uint8_t *x86_gen_block(TcgVcpu *v, X86Vcpu *xv, const IrBlock *ir, TcgTb *
         .label_refs = xg_scratch_array(&s->label_refs, sizeof(uint8_t), ir->nlabels + 1),
         .label_snap = s->label_snap,
     };
-    memset(g.label_refs, 0, ir->nlabels + 1);
-    for (unsigned i = 0; i < ir->nops; i++) {
-        const IrOp *op = &ir->ops[i];
-        uint64_t target = op->opc == IR_OP_BR ? op->args[0] :
-                          op->opc == IR_OP_BRCOND ? op->args[3] : UINT64_MAX;
-        if (target < ir->nlabels && g.label_refs[target] < UINT8_MAX) {
-            g.label_refs[target]++;
-        }
-    }
     xg_liveness(&g, xg_scratch_array(&s->label_op, sizeof(int), ir->nlabels + 1));
     memset(g.label_pos, -1, (ir->nlabels + 1) * sizeof(int));
     for (unsigned i = 0; i < X86_NCACHE; i++) {

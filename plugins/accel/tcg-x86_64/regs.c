@@ -474,13 +474,15 @@ static void xg_use(XGen *g, uint64_t t, unsigned i)
 }
 
 /* Last use of every temp (and no temp cached); with a backward branch,
- * block temps live to the end.  @label_at: room for nlabels + 1 ints. */
+ * block temps live to the end; the branches to each label (label_refs).
+ * @label_at: room for nlabels + 1 ints. */
 G_GNUC_INTERNAL void xg_liveness(XGen *g, int *label_at)
 {
     const IrBlock *ir = g->ir;
     memset(g->temp_reg, -1, ir->ntemps);
     memset(g->last_use, 0, ir->ntemps * sizeof(uint32_t));
     memset(label_at, -1, (ir->nlabels + 1) * sizeof(int));
+    memset(g->label_refs, 0, ir->nlabels + 1);
     bool backward = false;
     for (unsigned i = 0; i < ir->nops; i++) {
         const IrOp *op = &ir->ops[i];
@@ -504,6 +506,9 @@ G_GNUC_INTERNAL void xg_liveness(XGen *g, int *label_at)
                           op->opc == IR_OP_BRCOND ? op->args[3] : UINT64_MAX;
         if (target < ir->nlabels && label_at[target] >= 0) {
             backward = true;
+        }
+        if (target < ir->nlabels && g->label_refs[target] < UINT8_MAX) {
+            g->label_refs[target]++;
         }
     }
     if (backward) {

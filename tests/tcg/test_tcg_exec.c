@@ -120,6 +120,84 @@ START_TEST(test_side_exits)
 }
 END_TEST
 
+/* Self loops (a block jumping to its own start, linked to itself): guest
+ * registers rotating through each other every turn (the loop head's
+ * registers come back permuted) and a Fibonacci pair, exact after many
+ * turns, translated once. */
+START_TEST(test_self_loop_rotates_registers)
+{
+    const uint32_t prog[] = {
+        toy_insn(TOY_LI, 1, 0, 1),
+        toy_insn(TOY_LI, 2, 0, 2),
+        toy_insn(TOY_LI, 3, 0, 3),
+        toy_insn(TOY_LI, 6, 0, 0),
+        toy_insn(TOY_LI, 7, 0, 1),
+        toy_insn(TOY_LI, 10, 0, 3001),
+        toy_insn(TOY_J, 0, 0, 1),
+        toy_insn(TOY_ADD, 4, 1, 0),          /* loop (CODE + 28): t = r1 */
+        toy_insn(TOY_ADD, 1, 2, 0),          /* r1 = r2 */
+        toy_insn(TOY_ADD, 2, 3, 0),          /* r2 = r3 */
+        toy_insn(TOY_ADD, 3, 4, 0),          /* r3 = t */
+        toy_insn(TOY_ADD, 8, 6, 7),          /* (r6, r7) = (r7, r6 + r7) mod 2^64 */
+        toy_insn(TOY_ADD, 6, 7, 0),
+        toy_insn(TOY_ADD, 7, 8, 0),
+        toy_insn(TOY_ADDI, 10, 10, -1),
+        toy_insn(TOY_BNE, 10, 0, -8),        /* to the loop while r10 != 0 */
+        toy_insn(TOY_HALT, 0, 0, 0),
+    };
+    toy_load(h, CODE, prog, G_N_ELEMENTS(prog));
+    env0()->pc = CODE;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    /* 3001 turns: the rotation by one, 3001 = 1 (mod 3). */
+    ck_assert_uint_eq(env0()->r[1], 2);
+    ck_assert_uint_eq(env0()->r[2], 3);
+    ck_assert_uint_eq(env0()->r[3], 1);
+    uint64_t a = 0, b = 1;
+    for (int i = 0; i < 3001; i++) {
+        uint64_t t = a + b;
+        a = b;
+        b = t;
+    }
+    ck_assert_uint_eq(env0()->r[6], a);
+    ck_assert_uint_eq(env0()->r[7], b);
+    ck_assert_uint_eq(env0()->r[10], 0);
+    ck_assert_int_le(env0()->translations, 4);
+}
+END_TEST
+
+/* A load faulting in the middle of a self loop's turn is precise: the
+ * registers the turn changed before it (left dirty in host registers by
+ * the loads before it) are in env, nothing after it. */
+START_TEST(test_self_loop_fault_precise)
+{
+    const uint32_t prog[] = {
+        toy_insn(TOY_ADDI, 2, 2, 1),         /* loop (CODE): turns */
+        toy_insn(TOY_LD, 4, 5, 0),           /* faults at 0x80000 */
+        toy_insn(TOY_ADD, 3, 3, 4),
+        toy_insn(TOY_ADDI, 5, 5, 8),
+        toy_insn(TOY_BNE, 5, 0, -4),
+        toy_insn(TOY_HALT, 0, 0, 0),
+    };
+    toy_load(h, CODE, prog, G_N_ELEMENTS(prog));
+    load_handler();
+    for (unsigned i = 0; i < 64; i++) {
+        uint64_t v = GUINT64_TO_LE(i + 1);
+        memcpy(h->ram_ptr + 0x80000 - 512 + 8 * i, &v, 8);
+    }
+    env0()->fault_limit = 0x80000;
+    env0()->r[5] = 0x80000 - 512;
+    env0()->pc = CODE;
+    ck_assert(toy_run_until_done(h, 1, RUN_MS));
+    ck_assert_uint_eq(env0()->r[2], 65);
+    ck_assert_uint_eq(env0()->r[3], 64 * 65 / 2);
+    ck_assert_uint_eq(env0()->r[5], 0x80000);
+    ck_assert_uint_eq(env0()->cause, 13);
+    ck_assert_uint_eq(env0()->tval, 0x80000);
+    ck_assert_uint_eq(env0()->epc, CODE + 4);
+    ck_assert_int_eq(env0()->exceptions, 1);
+}
+END_TEST
+
 /* A fault after a side exit in the same block is precise: what the block
  * did before it is in the registers, nothing after it. */
 START_TEST(test_precise_fault_after_side_exit)
@@ -609,6 +687,41 @@ START_TEST(test_smp_code_patched_by_other_vcpu)
 }
 END_TEST
 
+/* cpu0 spins in a self loop (linked to itself) until another vCPU
+ * rewrites the loop's first instruction: the invalidation must take the
+ * loop off its own link so that cpu0 sees the new code. */
+START_TEST(test_smp_self_loop_patched_by_other_vcpu)
+{
+    h = toy_setup(2, NULL);
+    const uint32_t spin[] = {
+        toy_insn(TOY_LI, 9, 0, 2),
+        toy_insn(TOY_J, 0, 0, 1),
+        toy_insn(TOY_LI, 3, 0, 1),           /* 0x1008: patched to LI r3, 2 */
+        toy_insn(TOY_ADDI, 1, 1, 1),
+        toy_insn(TOY_BNE, 3, 9, -2),         /* back to 0x1008 */
+        toy_insn(TOY_HALT, 0, 0, 0),
+    };
+    const uint32_t patcher[] = {
+        toy_insn(TOY_ADDI, 1, 1, -1),
+        toy_insn(TOY_BNE, 1, 0, -1),
+        toy_insn(TOY_SW, 4, 5, 0),
+        toy_insn(TOY_HALT, 0, 0, 0),
+    };
+    toy_load(h, 0x1000, spin, G_N_ELEMENTS(spin));
+    toy_load(h, 0x3000, patcher, G_N_ELEMENTS(patcher));
+    ToyEnv *e0 = &h->cpus[0]->env, *e1 = &h->cpus[1]->env;
+    e0->pc = 0x1000;
+    e1->pc = 0x3000;
+    e1->r[1] = 20000;
+    e1->r[4] = toy_insn(TOY_LI, 3, 0, 2);
+    e1->r[5] = 0x1008;
+    ck_assert(toy_run_until_done(h, 3, 20000));
+    ck_assert_uint_eq(e0->r[3], 2);
+    ck_assert_uint_gt(e0->r[1], 0);
+    ck_assert_uint_eq(e0->pc, 0x1018);
+}
+END_TEST
+
 /* Stands for another vCPU storing to 0x2000 while cpu0 translates it,
  * before the page is known to hold code (so the store invalidates
  * nothing): the bytes change right after the translator read them. */
@@ -731,6 +844,7 @@ static Suite *tcg_exec_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_loop_sum);
     tcase_add_test(tc, test_side_exits);
+    tcase_add_test(tc, test_self_loop_rotates_registers);
     tcase_add_test(tc, test_indirect_jump);
     tcase_add_test(tc, test_misaligned_and_page_crossing);
     tcase_add_test(tc, test_mmio);
@@ -753,6 +867,7 @@ static Suite *tcg_exec_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_precise_load_fault);
     tcase_add_test(tc, test_precise_fault_after_side_exit);
+    tcase_add_test(tc, test_self_loop_fault_precise);
     tcase_add_test(tc, test_precise_store_fault_and_helper_raise);
     tcase_add_test(tc, test_fetch_fault);
     suite_add_tcase(s, tc);
@@ -771,6 +886,7 @@ static Suite *tcg_exec_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_smp_atomic_add);
     tcase_add_test(tc, test_smp_code_patched_by_other_vcpu);
+    tcase_add_test(tc, test_smp_self_loop_patched_by_other_vcpu);
     tcase_add_test(tc, test_code_written_during_translation);
     tcase_add_test(tc, test_chaining_off_same_result);
     tcase_add_test(tc, test_smp_translation_shared);

@@ -731,6 +731,62 @@ START_TEST(test_address_folding)
 }
 END_TEST
 
+/* Accesses at base + constant (the x86-64 backend folds the constant into
+ * the access): a block-temp base whose last use is the folded add, a
+ * guest-register base with a negative and a 32-bit displacement, a store
+ * whose base is also the stored value's source, and a load into its own
+ * base register. */
+static void gen_folded_bases(IrBuilder *b, void *opaque)
+{
+    IrTemp a = ir_temp_new_i64(b), c = ir_temp_new_i64(b), t = ir_temp_new_i64(b);
+    ir_addi_i64(b, a, TOY_G_R(4), 8);
+    ir_addi_i64(b, c, a, 16);                            /* a dies here */
+    ir_guest_ld(b, IR_I64, TOY_G_R(6), c, IR_MO_UQ, 0);  /* [r4 + 24] */
+    ir_addi_i64(b, t, TOY_G_R(5), -8);
+    ir_guest_ld(b, IR_I64, TOY_G_R(7), t, IR_MO_UQ, 0);  /* [r5 - 8] */
+    ir_addi_i64(b, t, TOY_G_R(4), 0x10000);
+    ir_guest_ld(b, IR_I64, TOY_G_R(8), t, IR_MO_SL, 0);  /* [r4 + 0x10000] */
+    ir_addi_i64(b, a, TOY_G_R(4), 40);
+    ir_addi_i64(b, c, a, -8);                            /* a dies here */
+    ir_guest_st(b, IR_I64, TOY_G_R(4), c, IR_MO_UQ, 0);  /* [r4 + 32] = r4 */
+    ir_addi_i64(b, t, TOY_G_R(9), 8);
+    ir_guest_ld(b, IR_I64, TOY_G_R(9), t, IR_MO_UQ, 0);  /* r9 = [r9 + 8] */
+    /* A guest register changed in the block and last read as the base of
+     * a store whose value is a block temp dying there. */
+    IrTemp v = ir_temp_new_i64(b), t2 = ir_temp_new_i64(b);
+    ir_shli_i64(b, TOY_G_R(10), TOY_G_R(10), 4);
+    ir_addi_i64(b, v, TOY_G_R(5), 1);
+    ir_addi_i64(b, t2, TOY_G_R(10), 16);
+    ir_guest_st(b, IR_I64, v, t2, IR_MO_UQ, 0);        /* [(r10 << 4) + 16] = r5 + 1 */
+}
+
+START_TEST(test_folded_address_bases)
+{
+    ToyEnv *e = env0();
+    uint64_t v = 0x1122334455667788ull, w = 0x8877665544332211ull, x = 0x0a0b0c0d0e0f1011ull;
+    uint32_t y = 0x80000001u;
+    memcpy(h->ram_ptr + 0x9018, &v, 8);
+    memcpy(h->ram_ptr + 0x9ff8, &w, 8);
+    memcpy(h->ram_ptr + 0x19000, &y, 4);
+    memcpy(h->ram_ptr + 0xa008, &x, 8);
+    e->r[4] = 0x9000;
+    e->r[5] = 0xa000;
+    e->r[9] = 0xa000;
+    e->r[10] = 0xa00;
+    toy_run_gen(h, gen_folded_bases, NULL);
+    ck_assert_uint_eq(e->r[6], v);
+    ck_assert_uint_eq(e->r[7], w);
+    ck_assert_uint_eq(e->r[8], 0xffffffff80000001ull);
+    uint64_t st;
+    memcpy(&st, h->ram_ptr + 0x9020, 8);
+    ck_assert_uint_eq(st, 0x9000);
+    ck_assert_uint_eq(e->r[9], x);
+    ck_assert_uint_eq(e->r[10], 0xa000);
+    memcpy(&st, h->ram_ptr + 0xa010, 8);
+    ck_assert_uint_eq(st, 0xa001);
+}
+END_TEST
+
 /* ---- calls --------------------------------------------------------------------------- */
 
 static uint64_t helper_mix6(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
@@ -775,6 +831,64 @@ static void gen_calls(IrBuilder *b, void *opaque)
     /* The pure call whose result is unused may be dropped; harmless. */
     ir_call0(b, (void *)helper_const, IR_CALL_PURE, r);
 }
+
+static uint64_t helper_read_r2(uint64_t envp)
+{
+    return ((ToyEnv *)(uintptr_t)envp)->r[2];
+}
+
+/* A guest register written twice: the first write may go when nothing
+ * between can see it, and must stay when a helper, an env load, a read or
+ * a faulting access comes between. */
+static void gen_dead_writes(IrBuilder *b, void *opaque)
+{
+    if (b->pc_first != 0x1000) {
+        return;                                  /* the trap handler: halt */
+    }
+    IrTemp t = ir_temp_new_i64(b);
+    ir_movi_i64(b, TOY_G_R(1), 5);
+    ir_movi_i64(b, TOY_G_R(1), 7);
+    ir_movi_i64(b, TOY_G_R(2), 11);
+    ir_call1(b, (void *)helper_read_r2, 0, t, IR_TEMP_ENV);
+    ir_st_i64(b, t, OUT_OFF(0));
+    ir_movi_i64(b, TOY_G_R(2), 13);
+    ir_movi_i64(b, TOY_G_R(3), 21);
+    ir_ld(b, IR_I64, t, offsetof(ToyEnv, r[3]), IR_MO_UQ);
+    ir_st_i64(b, t, OUT_OFF(1));
+    ir_movi_i64(b, TOY_G_R(3), 23);
+    ir_movi_i64(b, TOY_G_R(4), 31);
+    ir_addi_i64(b, TOY_G_R(4), TOY_G_R(4), 1);
+    /* x + 0 becomes a self-move, which must not count as a write. */
+    ir_addi_i64(b, TOY_G_R(8), TOY_G_R(9), 1);
+    ir_addi_i64(b, TOY_G_R(8), TOY_G_R(8), 0);
+    ir_addi_i64(b, TOY_G_R(10), TOY_G_R(8), 5);
+    ir_movi_i64(b, TOY_G_R(6), 41);
+    ir_guest_ld(b, IR_I64, TOY_G_R(7), TOY_G_R(5), IR_MO_UQ, 0);  /* faults when r5 is high */
+    ir_movi_i64(b, TOY_G_R(6), 43);
+}
+
+START_TEST(test_dead_global_writes)
+{
+    ToyEnv *e = env0();
+    e->fault_limit = 0x80000;
+    for (int fault = 0; fault < 2; fault++) {
+        e->r[5] = fault ? 0x90000 : 0x9000;
+        e->r[9] = 100;
+        e->exceptions = 0;
+        toy_run_gen(h, gen_dead_writes, NULL);
+        ck_assert_uint_eq(e->r[1], 7);
+        ck_assert_uint_eq(e->out[0], 11);
+        ck_assert_uint_eq(e->r[2], 13);
+        ck_assert_uint_eq(e->out[1], 21);
+        ck_assert_uint_eq(e->r[3], 23);
+        ck_assert_uint_eq(e->r[4], 32);
+        ck_assert_uint_eq(e->r[8], 101);
+        ck_assert_uint_eq(e->r[10], 106);
+        ck_assert_uint_eq(e->r[6], fault ? 41 : 43);
+        ck_assert_int_eq(e->exceptions, fault);
+    }
+}
+END_TEST
 
 START_TEST(test_calls)
 {
@@ -1018,12 +1132,14 @@ static Suite *tcg_ir_suite(void)
     tcase_add_test(tc, test_guest_mmio);
     tcase_add_test(tc, test_atomics);
     tcase_add_test(tc, test_address_folding);
+    tcase_add_test(tc, test_folded_address_bases);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("/tcg/ir/calls");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_calls);
+    tcase_add_test(tc, test_dead_global_writes);
     tcase_add_test(tc, test_registers_across_calls);
     suite_add_tcase(s, tc);
     return s;

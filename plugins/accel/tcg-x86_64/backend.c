@@ -128,9 +128,9 @@ static void x86_perfmap_add(X86Backend *xb, TcgVcpu *v, const TcgTb *tb, size_t 
 static bool x86_compile(TcgBackend *be, TcgVcpu *v, const IrBlock *ir, TcgTb *tb)
 {
     X86Vcpu *xv = v->backend_data;
-    uint32_t jmp_off[IR_MAX_GOTO_TB] = { 0 };
+    X86Links links = { { 0 } };
     unsigned len;
-    const uint8_t *code = x86_gen_block(v, xv, ir, tb, jmp_off, &len);
+    const uint8_t *code = x86_gen_block(v, xv, ir, tb, &links, &len);
     if (!code) {
         return false;
     }
@@ -140,8 +140,7 @@ static bool x86_compile(TcgBackend *be, TcgVcpu *v, const IrBlock *ir, TcgTb *tb
     if (!p) {
         return false;
     }
-    X86CodeHeader hdr = { .chunk = chunk, .size = total };
-    memcpy(hdr.jmp_off, jmp_off, sizeof(jmp_off));
+    X86CodeHeader hdr = { .chunk = chunk, .size = total, .links = links };
     memcpy(p, &hdr, sizeof(hdr));
     memcpy(p + sizeof(hdr), code, len);
     tb->code = p + sizeof(hdr);
@@ -151,25 +150,25 @@ static bool x86_compile(TcgBackend *be, TcgVcpu *v, const IrBlock *ir, TcgTb *tb
 }
 
 /* The code is position independent but for the TcgTb pointer its entry
- * loads (X86_TB_IMM_OFF): the export is the header's goto_tb offsets and
- * the code, unlinked (every goto_tb rel32 still 0). */
+ * loads (X86_TB_IMM_OFF): the export is the header's jump offsets and the
+ * code, unlinked (every patchable rel32 still 0). */
 static size_t x86_export_code(TcgBackend *be, const TcgTb *tb, void *buf)
 {
     const X86CodeHeader *hdr = (const X86CodeHeader *)((const uint8_t *)tb->code - sizeof(*hdr));
     size_t len = hdr->size - sizeof(*hdr);
     if (buf) {
-        memcpy(buf, hdr->jmp_off, sizeof(hdr->jmp_off));
-        memcpy((uint8_t *)buf + sizeof(hdr->jmp_off), tb->code, len);
+        memcpy(buf, &hdr->links, sizeof(hdr->links));
+        memcpy((uint8_t *)buf + sizeof(hdr->links), tb->code, len);
     }
-    return sizeof(hdr->jmp_off) + len;
+    return sizeof(hdr->links) + len;
 }
 
 static bool x86_clone(TcgBackend *be, TcgVcpu *v, const void *code, size_t size, TcgTb *tb)
 {
     X86Vcpu *xv = v->backend_data;
     X86CodeHeader hdr = { 0 };
-    g_assert(size > sizeof(hdr.jmp_off) + X86_TB_IMM_OFF + 8);
-    size_t len = size - sizeof(hdr.jmp_off);
+    g_assert(size > sizeof(hdr.links) + X86_TB_IMM_OFF + 8);
+    size_t len = size - sizeof(hdr.links);
     size_t total = sizeof(hdr) + len;
     X86Chunk *chunk = NULL;
     uint8_t *p = x86_alloc(xv, total, &chunk);
@@ -178,9 +177,9 @@ static bool x86_clone(TcgBackend *be, TcgVcpu *v, const void *code, size_t size,
     }
     hdr.chunk = chunk;
     hdr.size = total;
-    memcpy(hdr.jmp_off, code, sizeof(hdr.jmp_off));
+    memcpy(&hdr.links, code, sizeof(hdr.links));
     memcpy(p, &hdr, sizeof(hdr));
-    memcpy(p + sizeof(hdr), (const uint8_t *)code + sizeof(hdr.jmp_off), len);
+    memcpy(p + sizeof(hdr), (const uint8_t *)code + sizeof(hdr.links), len);
     uint64_t self = (uint64_t)(uintptr_t)tb;
     memcpy(p + sizeof(hdr) + X86_TB_IMM_OFF, &self, sizeof(self));
     tb->code = p + sizeof(hdr);
@@ -223,30 +222,39 @@ static const X86CodeHeader *x86_header(const TcgTb *tb)
     return (const X86CodeHeader *)((const uint8_t *)tb->code - sizeof(X86CodeHeader));
 }
 
+static void x86_patch(uint8_t *site, const uint8_t *to)
+{
+    int64_t rel = to ? (intptr_t)to - (intptr_t)(site + 4) : 0;
+    if (rel != (int32_t)rel) {
+        rel = 0;
+    }
+    __atomic_store_n((int32_t *)site, (int32_t)rel, __ATOMIC_RELEASE);
+}
+
 /*
  * Point goto_tb @slot of @tb at its jmp_target's code, or back at the
- * fall-through (the exit to the loop).  Called under the engine's tb_lock,
- * possibly from another thread while @tb runs: the rel32 is 4-byte
- * aligned, so the store is atomic for the executing thread.  A target out
- * of rel32 range stays unpatched (the loop then handles that exit).
+ * fall-through (the exit to the loop); a slot linked to @tb itself goes to
+ * its loop stub when it has one (X86Links).  Called under the engine's
+ * tb_lock, possibly from another thread while @tb runs: each rel32 is
+ * 4-byte aligned, so its store is atomic for the executing thread.  A
+ * target out of rel32 range stays unpatched (the loop then handles that
+ * exit).
  */
 static void x86_link(TcgBackend *be, TcgTb *tb, int slot)
 {
     if (!tb->code) {
         return;
     }
-    uint32_t off = x86_header(tb)->jmp_off[slot];
+    const X86Links *l = &x86_header(tb)->links;
+    uint8_t *code = tb->code;
+    uint32_t off = l->jmp_off[slot];
     g_assert(off && (off & 3) == 0);
-    uint8_t *site = (uint8_t *)tb->code + off;
     TcgTb *to = __atomic_load_n(&tb->jmp_target[slot], __ATOMIC_ACQUIRE);
-    int64_t rel = 0;
-    if (to && to->code) {
-        rel = (intptr_t)to->code - (intptr_t)(site + 4);
-        if (rel != (int32_t)rel) {
-            rel = 0;
-        }
+    bool self = to == tb && l->self_at[slot];
+    if (l->self_at[slot]) {
+        x86_patch(code + l->self_at[slot], self ? code + l->self_to[slot] : NULL);
     }
-    __atomic_store_n((int32_t *)site, (int32_t)rel, __ATOMIC_RELEASE);
+    x86_patch(code + off, to && !self ? to->code : NULL);
 }
 
 static unsigned x86_find_insn(TcgBackend *be, TcgVcpu *v, TcgTb *tb, uintptr_t ra)

@@ -16,20 +16,25 @@ G_GNUC_INTERNAL void xg_opcode(XGen *g, unsigned opc, bool w, int reg, int index
     xg_end(g, xg_put_opcode(xg_room(g, XG_MAX_INSN), opc, w, reg, index, rm));
 }
 
-/* op reg, [base + index] (index not rsp). */
-G_GNUC_INTERNAL void xg_rm_idx(XGen *g, unsigned opc, bool w, int reg, int base, int index)
+/* op reg, [base + index + disp] (index not rsp). */
+G_GNUC_INTERNAL void xg_rm_idx(XGen *g, unsigned opc, bool w, int reg, int base, int index,
+                               int32_t disp)
 {
     g_assert((index & 7) != RSP || index == R12);
     uint8_t *p = xg_put_opcode(xg_room(g, XG_MAX_INSN), opc, w, reg, index, base);
     uint8_t r = (reg & 7) << 3;
     uint8_t sib = (uint8_t)(((index & 7) << 3) | (base & 7));
-    if ((base & 7) == RBP) {
-        *p++ = 0x44 | r;                     /* [base + index + disp8 0] */
-        *p++ = sib;
-        *p++ = 0;
-    } else {
+    if (disp == 0 && (base & 7) != RBP) {
         *p++ = 0x04 | r;
         *p++ = sib;
+    } else if (disp >= -128 && disp <= 127) {
+        *p++ = 0x44 | r;                     /* [base + index + disp8] */
+        *p++ = sib;
+        *p++ = (uint8_t)disp;
+    } else {
+        *p++ = 0x84 | r;                     /* [base + index + disp32] */
+        *p++ = sib;
+        p = xg_put_imm32(p, (uint32_t)disp);
     }
     xg_end(g, p);
 }

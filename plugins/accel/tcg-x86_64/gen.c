@@ -465,17 +465,133 @@ static void xg_enter_rax(XGen *g)
 
 /* goto_tb: a jmp rel32 that the backend's link() patches to the target's
  * code (whose entry checks exit requests); 0 falls through to the exit. */
-static void xg_goto_tb(XGen *g, uint64_t slot)
+static unsigned xg_aligned_jmp(XGen *g)
 {
-    g_assert(slot < IR_MAX_GOTO_TB);
     /* Align the rel32 with 0-3 CS segment-override prefixes on the jmp
      * itself (ignored in 64-bit mode), not a nop executed on every pass. */
     unsigned pad = (3 - (xg_pos(g) & 3)) & 3;
     for (unsigned i = 0; i < pad; i++) {
         xg_b(g, 0x2e);
     }
-    g->jmp_off[slot] = xg_jmp(g);
-    g_assert((g->jmp_off[slot] & 3) == 0);
+    unsigned at = xg_jmp(g);
+    g_assert((at & 3) == 0);
+    return at;
+}
+
+static void xg_goto_tb(XGen *g, uint64_t slot)
+{
+    g_assert(slot < IR_MAX_GOTO_TB);
+    g->links->jmp_off[slot] = xg_aligned_jmp(g);
+}
+
+/*
+ * Self loops.  A goto_tb whose target is the block's own first instruction
+ * (the op after it sets the pc to tb->pc) runs the block again without
+ * leaving it once the engine links the slot to the block itself: a jump
+ * before the goto_tb (patched by x86_link, X86Links.self_at) goes to an
+ * out-of-line stub that checks what the block entry checks (exit
+ * requests, fence.i), writes dirty globals home, moves the guest
+ * registers the loop head expects into their registers (the rest from
+ * env) and jumps to the loop head, past the entry check.  Guest registers
+ * carried around the loop in host registers do not go through memory
+ * (a store and a reload on the loop's critical path).  The loop head's
+ * registers are chosen by generating the block twice: the globals cached
+ * at the first such goto_tb that the block reads before writing them
+ * start the second generation in the same registers.  Unlinked (chaining
+ * off, the block invalidated, or the slot linked to another block), the
+ * jump falls through to the goto_tb.
+ */
+static bool xg_is_self_goto(XGen *g)
+{
+    const IrBlock *ir = g->ir;
+    if (g->v->pc_offset < 0 || g->cur_op + 1 >= ir->nops) {
+        return false;
+    }
+    const IrOp *mov = &ir->ops[g->cur_op + 1];
+    if (mov->opc != IR_OP_MOV || mov->type != IR_I64 || mov->args[0] >= ir->ntemps ||
+        mov->args[1] >= ir->ntemps) {
+        return false;
+    }
+    const IrTempInfo *d = &ir->temps[mov->args[0]], *v = &ir->temps[mov->args[1]];
+    return d->kind == IR_TEMP_KIND_GLOBAL && d->env_offset == g->v->pc_offset &&
+           v->kind == IR_TEMP_KIND_CONST && v->value == g->tb->pc;
+}
+
+static void xg_self_site(XGen *g, uint64_t slot)
+{
+    g_assert(slot < IR_MAX_GOTO_TB);
+    XSelfStub st = { .slot = (unsigned)slot };
+    memcpy(st.cache, g->cache, sizeof(st.cache));
+    g->links->self_at[slot] = xg_aligned_jmp(g);
+    st.resume = xg_pos(g);
+    g->rax_temp = IR_NO_TEMP;            /* the stub's check uses rax */
+    g_array_append_val(g->self_stubs, st);
+}
+
+/* The stub: check, globals home, the loop head's registers, jump. */
+static void xg_self_stub(XGen *g, const XSelfStub *st)
+{
+    g->links->self_to[st->slot] = xg_pos(g);
+    xg_rm(g, 0x8b, true, RAX, R_VCPU, offsetof(TcgVcpu, exit_flag));
+    xg_rm(g, 0x3b, true, RAX, R_TB, offsetof(TcgTb, entry_zero));
+    xg_patch_rel32(g, xg_jcc(g, CC_NE), st->resume);
+    for (unsigned k = 0; k < X86_NCACHE; k++) {
+        const XCacheReg *c = &st->cache[k];
+        if (c->temp >= 0 && c->global && c->dirty) {
+            xg_rm(g, 0x89, c->i64, c->reg, c->home_base, c->home_disp);
+        }
+    }
+    /* src[k]: the stub's cache index holding head entry k's global, -1:
+     * load it from env, -2: nothing to do.  Register moves go first, each
+     * once no other pending move reads its destination; a cycle is
+     * broken by loading one of its globals from env instead (env holds
+     * every global now). */
+    int src[X86_NCACHE];
+    for (unsigned k = 0; k < X86_NCACHE; k++) {
+        const XCacheReg *h = &g->head_cache[k];
+        src[k] = h->temp < 0 || st->cache[k].temp == h->temp ? -2 : -1;
+        for (unsigned j = 0; src[k] == -1 && j < X86_NCACHE; j++) {
+            if (st->cache[j].temp == h->temp) {
+                src[k] = (int)j;
+            }
+        }
+    }
+    for (;;) {
+        bool pending = false, moved = false;
+        for (unsigned k = 0; k < X86_NCACHE; k++) {
+            if (src[k] < 0) {
+                continue;
+            }
+            pending = true;
+            bool needed = false;
+            for (unsigned m = 0; m < X86_NCACHE; m++) {
+                needed |= m != k && src[m] == (int)k;
+            }
+            if (!needed) {
+                xg_mov_rr(g, true, g->head_cache[k].reg, st->cache[src[k]].reg);
+                src[k] = -2;
+                moved = true;
+            }
+        }
+        if (!pending) {
+            break;
+        }
+        if (!moved) {
+            for (unsigned k = 0; k < X86_NCACHE; k++) {
+                if (src[k] >= 0) {
+                    src[k] = -1;
+                    break;
+                }
+            }
+        }
+    }
+    for (unsigned k = 0; k < X86_NCACHE; k++) {
+        const XCacheReg *h = &g->head_cache[k];
+        if (src[k] == -1) {
+            xg_rm(g, 0x8b, h->i64, h->reg, h->home_base, h->home_disp);
+        }
+    }
+    xg_patch_rel32(g, xg_jmp(g), g->loop_head);
 }
 
 /* Jump to the block for the current pc if the jump cache holds it for this
@@ -560,6 +676,44 @@ static void xg_entry_abort(XGen *g)
     xg_exit(g, -1);
 }
 
+/*
+ * Address folding: t = x + constant, where t is a block temp whose only use
+ * is as the address of the guest access right after, is not computed; the
+ * access uses x's register with the constant as displacement (lea for the
+ * TLB check, [x + addend + constant] for the access itself).
+ */
+static bool xg_fold_address(XGen *g, const IrOp *op)
+{
+    const IrBlock *ir = g->ir;
+    const uint64_t *a = op->args;
+    int32_t imm;
+    if (op->opc != IR_OP_ADD || op->type != IR_I64 || g->cur_op + 1 >= ir->nops ||
+        ir->temps[a[0]].kind != IR_TEMP_KIND_LOCAL || g->last_use[a[0]] != g->cur_op + 1 ||
+        !xg_is_var(g, a[1]) || !xg_is_i64(g, a[1]) || !xg_imm32(g, a[2], true, &imm) ||
+        g->temp_reg[a[0]] >= 0) {
+        return false;
+    }
+    const IrOp *next = &ir->ops[g->cur_op + 1];
+    bool access = next->opc == IR_OP_GUEST_LD ||
+                  (next->opc == IR_OP_GUEST_ST && next->args[0] != a[0]);
+    if (!access || next->args[1] != a[0] || (next->opc == IR_OP_GUEST_LD && next->args[0] == a[1])) {
+        return false;
+    }
+    /* A block-temp base lives on to the access (dying here, it would
+     * leave the cache unsaved; globals never die). */
+    if (!xg_is_global(g, a[1]) && g->last_use[a[1]] < g->cur_op + 1) {
+        g->last_use[a[1]] = g->cur_op + 1;
+        int k = g->temp_reg[a[1]];
+        if (k >= 0) {
+            g->cache[k].dies = g->cur_op + 1;
+        }
+    }
+    g->fold_temp = a[0];
+    g->fold_base = a[1];
+    g->fold_disp = imm;
+    return true;
+}
+
 static void xg_op(XGen *g, const IrOp *op)
 {
     const uint64_t *a = op->args;
@@ -571,6 +725,9 @@ static void xg_op(XGen *g, const IrOp *op)
     case IR_OP_ROTR: case IR_OP_DIV: case IR_OP_DIVU: case IR_OP_REM: case IR_OP_REMU:
     case IR_OP_MULSH: case IR_OP_MULUH: case IR_OP_MULSUH: case IR_OP_ANDC: case IR_OP_ORC:
     case IR_OP_EQV:
+        if (xg_fold_address(g, op)) {
+            return;
+        }
         if (xg_binop_direct(g, opc, w, a[0], a[1], a[2])) {
             return;
         }
@@ -649,6 +806,9 @@ static void xg_op(XGen *g, const IrOp *op)
     case IR_OP_INSN_START:
         return;
     case IR_OP_GOTO_TB:
+        if (xg_is_self_goto(g)) {
+            xg_self_site(g, a[0]);
+        }
         xg_sync_globals(g);
         xg_goto_tb(g, a[0]);
         return;
@@ -688,8 +848,76 @@ static void *xg_scratch_array(GArray **a, unsigned elt_size, unsigned n)
     return (*a)->data;
 }
 
+/* Whether block op order reads global @t before writing it (a value the
+ * block takes from before it). */
+static bool xg_read_first(XGen *g, uint64_t t)
+{
+    for (unsigned i = 0; i < g->ir->nops; i++) {
+        const IrOp *op = &g->ir->ops[i];
+        if (op->opc == IR_OP_CALL) {
+            for (unsigned k = 0; k < op->args[3] && k < IR_MAX_CALL_ARGS; k++) {
+                if (op->args[4 + k] == t) {
+                    return true;
+                }
+            }
+            if (op->args[0] == t) {
+                return false;
+            }
+            continue;
+        }
+        unsigned nout = xg_nout_of(op->opc), nin = xg_nin_of(op->opc);
+        for (unsigned k = nout; k < nout + nin; k++) {
+            if (op->args[k] == t) {
+                return true;
+            }
+        }
+        for (unsigned k = 0; k < nout; k++) {
+            if (op->args[k] == t) {
+                return false;
+            }
+        }
+    }
+    return false;
+}
+
+/* One generation of the block; @preload[k]: the global cache entry k
+ * holds at the loop head (IR_NO_TEMP: none). */
+static void xg_generate(XGen *g, const uint64_t preload[X86_NCACHE])
+{
+    for (unsigned i = 0; i < X86_NCACHE; i++) {
+        g->cache[i] = (XCacheReg){ .reg = xg_cache_regs[i], .temp = -1,
+                                   .callee_saved = xg_cache_regs[i] == RBP };
+    }
+    xg_entry(g);
+    for (unsigned k = 0; k < X86_NCACHE; k++) {
+        if (preload[k] != IR_NO_TEMP) {
+            xg_cache_preload(g, k, preload[k]);
+        }
+    }
+    g->loop_head = xg_pos(g);
+    memcpy(g->head_cache, g->cache, sizeof(g->cache));
+    for (unsigned i = 0; i < g->ir->nops; i++) {
+        g->cur_op = i;
+        xg_op(g, &g->ir->ops[i]);
+        xg_release_dead(g, i);
+    }
+    /* A block must not fall off its end; guard against translator bugs. */
+    xg_sync_globals(g);
+    xg_exit(g, -1);
+    xg_entry_abort(g);
+    xg_emit_slow_paths(g);
+    for (guint i = 0; i < g->self_stubs->len; i++) {
+        xg_self_stub(g, &g_array_index(g->self_stubs, XSelfStub, i));
+    }
+    for (guint i = 0; i < g->fixups->len; i++) {
+        const XFixup *fx = &g_array_index(g->fixups, XFixup, i);
+        g_assert(g->label_pos[fx->label] >= 0);
+        xg_patch_rel32(g, fx->at, (unsigned)g->label_pos[fx->label]);
+    }
+}
+
 const uint8_t *x86_gen_block(TcgVcpu *v, X86Vcpu *xv, const IrBlock *ir, TcgTb *tb,
-                             uint32_t jmp_off[IR_MAX_GOTO_TB], unsigned *len)
+                             X86Links *links, unsigned *len)
 {
     if (ir->ntemps > ir->first_local + X86_FRAME_SLOTS) {
         return NULL;
@@ -701,49 +929,55 @@ const uint8_t *x86_gen_block(TcgVcpu *v, X86Vcpu *xv, const IrBlock *ir, TcgTb *
     xg_scratch_array(&s->fixups, sizeof(XFixup), 0);
     xg_scratch_array(&s->slow, sizeof(XSlowPath), 0);
     xg_scratch_array(&s->label_snap, sizeof(XLabelCache), 0);
-    g_array_set_size(s->fixups, 0);
-    g_array_set_size(s->slow, 0);
-    g_array_set_size(s->label_snap, 0);
-    XGen g = {
-        .v = v, .ir = ir, .tb = tb,
-        .code = s->code, .cap = s->code_cap,
-        .label_pos = xg_scratch_array(&s->label_pos, sizeof(int), ir->nlabels + 1),
-        .fixups = s->fixups,
-        .rax_temp = IR_NO_TEMP,
-        .next_death = UINT32_MAX,
-        .jmp_off = jmp_off,
-        .slow = s->slow,
-        .temp_reg = xg_scratch_array(&s->temp_reg, sizeof(int8_t), ir->ntemps),
-        .last_use = xg_scratch_array(&s->last_use, sizeof(uint32_t), ir->ntemps),
-        .label_refs = xg_scratch_array(&s->label_refs, sizeof(uint8_t), ir->nlabels + 1),
-        .label_snap = s->label_snap,
-    };
-    xg_liveness(&g, xg_scratch_array(&s->label_op, sizeof(int), ir->nlabels + 1));
-    memset(g.label_pos, -1, (ir->nlabels + 1) * sizeof(int));
-    for (unsigned i = 0; i < X86_NCACHE; i++) {
-        g.cache[i] = (XCacheReg){ .reg = xg_cache_regs[i], .temp = -1,
-                                  .callee_saved = xg_cache_regs[i] == RBP };
+    xg_scratch_array(&s->self_stubs, sizeof(XSelfStub), 0);
+    uint64_t preload[X86_NCACHE];
+    for (unsigned k = 0; k < X86_NCACHE; k++) {
+        preload[k] = IR_NO_TEMP;
     }
-    xg_entry(&g);
-    for (unsigned i = 0; i < ir->nops; i++) {
-        g.cur_op = i;
-        xg_op(&g, &ir->ops[i]);
-        xg_release_dead(&g, i);
+    for (unsigned pass = 0;; pass++) {
+        g_array_set_size(s->fixups, 0);
+        g_array_set_size(s->slow, 0);
+        g_array_set_size(s->label_snap, 0);
+        g_array_set_size(s->self_stubs, 0);
+        *links = (X86Links){ { 0 } };
+        XGen g = {
+            .v = v, .ir = ir, .tb = tb,
+            .code = s->code, .cap = s->code_cap,
+            .label_pos = xg_scratch_array(&s->label_pos, sizeof(int), ir->nlabels + 1),
+            .fixups = s->fixups,
+            .rax_temp = IR_NO_TEMP,
+            .next_death = UINT32_MAX,
+            .links = links,
+            .slow = s->slow,
+            .temp_reg = xg_scratch_array(&s->temp_reg, sizeof(int8_t), ir->ntemps),
+            .last_use = xg_scratch_array(&s->last_use, sizeof(uint32_t), ir->ntemps),
+            .label_refs = xg_scratch_array(&s->label_refs, sizeof(uint8_t), ir->nlabels + 1),
+            .label_snap = s->label_snap,
+            .self_stubs = s->self_stubs,
+            .fold_temp = IR_NO_TEMP,
+        };
+        xg_liveness(&g, xg_scratch_array(&s->label_op, sizeof(int), ir->nlabels + 1));
+        memset(g.label_pos, -1, (ir->nlabels + 1) * sizeof(int));
+        xg_generate(&g, preload);
+        s->code = g.code;
+        s->code_cap = g.cap;
+        *len = g.len;
+        /* Self loop: generate again with the loop's registers preloaded. */
+        bool again = false;
+        if (pass == 0 && g.self_stubs->len) {
+            const XSelfStub *st = &g_array_index(g.self_stubs, XSelfStub, 0);
+            for (unsigned k = 0; k < X86_NCACHE; k++) {
+                const XCacheReg *c = &st->cache[k];
+                if (c->temp >= 0 && c->global && xg_read_first(&g, (uint64_t)c->temp)) {
+                    preload[k] = (uint64_t)c->temp;
+                    again = true;
+                }
+            }
+        }
+        if (!again) {
+            return g.code;
+        }
     }
-    /* A block must not fall off its end; guard against translator bugs. */
-    xg_sync_globals(&g);
-    xg_exit(&g, -1);
-    xg_entry_abort(&g);
-    xg_emit_slow_paths(&g);
-    for (guint i = 0; i < g.fixups->len; i++) {
-        const XFixup *fx = &g_array_index(g.fixups, XFixup, i);
-        g_assert(g.label_pos[fx->label] >= 0);
-        xg_patch_rel32(&g, fx->at, (unsigned)g.label_pos[fx->label]);
-    }
-    s->code = g.code;
-    s->code_cap = g.cap;
-    *len = g.len;
-    return g.code;
 }
 
 void x86_gen_scratch_free(XGenScratch *s)
@@ -754,7 +988,7 @@ void x86_gen_scratch_free(XGenScratch *s)
     g_free(s->code);
     GArray *arrays[] = {
         s->label_pos, s->label_op, s->fixups, s->slow, s->temp_reg, s->last_use,
-        s->label_refs, s->label_snap,
+        s->label_refs, s->label_snap, s->self_stubs,
     };
     for (unsigned i = 0; i < G_N_ELEMENTS(arrays); i++) {
         if (arrays[i]) {

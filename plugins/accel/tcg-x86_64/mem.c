@@ -9,12 +9,11 @@
 
 /* ---- memory access helpers ---------------------------------------------------- */
 
-/* op reg, [base + disp], or [base + index] when @index >= 0 (disp 0). */
+/* op reg, [base + disp], or [base + index + disp] when @index >= 0. */
 static void xg_mem(XGen *g, unsigned opc, bool w, int reg, int base, int index, int32_t disp)
 {
     if (index >= 0) {
-        g_assert(disp == 0);
-        xg_rm_idx(g, opc, w, reg, base, index);
+        xg_rm_idx(g, opc, w, reg, base, index, disp);
     } else {
         xg_rm(g, opc, w, reg, base, disp);
     }
@@ -78,22 +77,34 @@ G_GNUC_INTERNAL void xg_store_mem(XGen *g, unsigned memop, int reg, int base, in
     xg_store_mem_idx(g, memop, reg, base, -1, disp);
 }
 
+/* reg = ar + disp */
+static void xg_addr_to(XGen *g, int reg, int ar, int32_t disp)
+{
+    if (disp) {
+        xg_rm(g, 0x8d, true, reg, ar, disp);             /* lea */
+    } else if (reg != ar) {
+        xg_mov_rr(g, true, reg, ar);
+    }
+}
+
 /*
- * TLB fast-path check for the address in @ar: rdx = entry, compare the
- * page bits (plus the low alignment bits) with the comparator at @cmp_off.
- * Returns the rel32 of the jump to the slow path (taken on mismatch).
+ * TLB fast-path check for the address @ar + @disp: rdx = entry, compare
+ * the page bits (plus the low alignment bits) with the comparator at
+ * @cmp_off.  Returns the rel32 of the jump to the slow path (taken on
+ * mismatch).
  */
-static unsigned xg_tlb_check_reg(XGen *g, unsigned memop, int mmu, size_t cmp_off, int ar)
+static unsigned xg_tlb_check_reg(XGen *g, unsigned memop, int mmu, size_t cmp_off, int ar,
+                                 int32_t disp)
 {
     g_assert((unsigned)mmu < g->v->nb_mmu_modes);
     unsigned size = ir_memop_size(memop);
     /* rdx = tlb[mmu] + ((addr >> PAGE_BITS) & (TLB_SIZE - 1)) * 32 */
     G_STATIC_ASSERT(TCG_PAGE_BITS >= 5 && ((TCG_TLB_SIZE - 1) << 5) <= INT32_MAX);
-    xg_mov_rr(g, true, RDX, ar);
+    xg_addr_to(g, RDX, ar, disp);
     xg_shift_ri(g, SH_SHR, true, RDX, TCG_PAGE_BITS - 5);
     xg_arith_ri(g, AR_AND, false, RDX, (TCG_TLB_SIZE - 1) << 5);
     xg_rm(g, 0x03, true, RDX, R_VCPU, (int32_t)offsetof(TcgVcpu, tlb[mmu]));
-    xg_mov_rr(g, true, RCX, ar);
+    xg_addr_to(g, RCX, ar, disp);
     xg_arith_ri(g, AR_AND, true, RCX, (int32_t)(TCG_PAGE_MASK | (size - 1)));
     xg_rm(g, 0x3b, true, RCX, RDX, (int32_t)cmp_off);   /* cmp rcx, [rdx+off] */
     return xg_jcc(g, CC_NE);
@@ -101,7 +112,7 @@ static unsigned xg_tlb_check_reg(XGen *g, unsigned memop, int mmu, size_t cmp_of
 
 static unsigned xg_tlb_check(XGen *g, unsigned memop, int mmu, size_t cmp_off)
 {
-    return xg_tlb_check_reg(g, memop, mmu, cmp_off, RAX);
+    return xg_tlb_check_reg(g, memop, mmu, cmp_off, RAX, 0);
 }
 
 /* The register holding guest address temp @t: its cache register, or rax
@@ -116,28 +127,66 @@ static int xg_addr_reg(XGen *g, uint64_t t)
     return r;
 }
 
-/* Defer the slow path of the guest access @op (its TLB check jumps from
- * @jump_at with the address in @ar; it returns here). */
-static void xg_defer_slow(XGen *g, const IrOp *op, unsigned jump_at, int ar)
+/* Guest address temp @t as a register plus displacement: a folded
+ * address (see xg_op) is its base's register and the constant. */
+static int xg_addr(XGen *g, uint64_t t, int32_t *disp)
 {
-    XSlowPath sp = { .jump_at = jump_at, .addr_reg = ar, .resume = xg_pos(g), .op = op };
-    memcpy(sp.cache, g->cache, sizeof(sp.cache));
+    if (t == g->fold_temp) {
+        g->fold_temp = IR_NO_TEMP;
+        *disp = g->fold_disp;
+        return xg_addr_reg(g, g->fold_base);
+    }
+    *disp = 0;
+    return xg_addr_reg(g, t);
+}
+
+/* Defer the slow path of the guest access @op (its TLB check jumps from
+ * @jump_at with the address in @ar; it returns to @resume, a load's value
+ * in @dest_reg, or rax if -1) with the register cache @cache. */
+static void xg_defer_slow(XGen *g, const IrOp *op, unsigned jump_at, int ar, int32_t disp,
+                          unsigned resume, int dest_reg, const XCacheReg *cache)
+{
+    XSlowPath sp = { .jump_at = jump_at, .addr_reg = ar, .addr_disp = disp, .resume = resume,
+                     .op = op, .dest_reg = dest_reg };
+    memcpy(sp.cache, cache, sizeof(sp.cache));
     g_array_append_val(g->slow, sp);
 }
 
-/* Host address = guest address (in @ar) + the entry's addend (in rdx). */
+/*
+ * Guest loads and stores leave dirty globals in their registers: the fast
+ * path cannot fault, and the slow path writes every dirty global home
+ * before calling the engine (which may raise the guest's fault), so env is
+ * exact wherever the guest can trap.  Host address = guest address (in
+ * @ar) + the entry's addend (in rdx).  An i64 load goes straight into its
+ * destination's cache register (allocated clean before the paths split,
+ * made dirty after).
+ */
 G_GNUC_INTERNAL void xg_guest_ld(XGen *g, const IrOp *op)
 {
     const uint64_t *a = op->args;
     unsigned memop = (unsigned)a[2];
     int mmu = (int)a[3];
-    xg_sync_globals(g);
-    int ar = xg_addr_reg(g, a[1]);
-    unsigned slow = xg_tlb_check_reg(g, memop, mmu, offsetof(TcgTlbEntry, addr_read), ar);
+    int32_t disp;
+    int ar = xg_addr(g, a[1], &disp);
+    XCacheReg *dc = NULL;
+    if (xg_is_var(g, a[0]) && xg_is_i64(g, a[0]) && !g->spilled) {
+        dc = xg_cached(g, a[0]);
+        if (!dc) {
+            dc = xg_cache_alloc(g, a[0]);
+            dc->stamp = ++g->stamp;
+        }
+    }
+    XCacheReg cache[X86_NCACHE];
+    memcpy(cache, g->cache, sizeof(cache));
+    unsigned slow = xg_tlb_check_reg(g, memop, mmu, offsetof(TcgTlbEntry, addr_read), ar, disp);
     xg_rm(g, 0x8b, true, RDX, RDX, offsetof(TcgTlbEntry, addend));
-    xg_load_mem_idx(g, memop, RAX, ar, RDX, 0);
-    xg_defer_slow(g, op, slow, ar);
-    xg_st(g, RAX, a[0]);
+    xg_load_mem_idx(g, memop, dc ? dc->reg : RAX, ar, RDX, disp);
+    xg_defer_slow(g, op, slow, ar, disp, xg_pos(g), dc ? dc->reg : -1, cache);
+    if (dc) {
+        dc->dirty = true;
+    } else {
+        xg_st(g, RAX, a[0]);
+    }
 }
 
 G_GNUC_INTERNAL void xg_guest_st(XGen *g, const IrOp *op)
@@ -145,23 +194,25 @@ G_GNUC_INTERNAL void xg_guest_st(XGen *g, const IrOp *op)
     const uint64_t *a = op->args;
     unsigned memop = (unsigned)a[2];
     int mmu = (int)a[3];
-    xg_sync_globals(g);
     /* Both operands before the paths split (the cache must not change in
      * one of them): the value in r11. */
     xg_ld(g, R11, a[0]);
-    int ar = xg_addr_reg(g, a[1]);
-    unsigned slow = xg_tlb_check_reg(g, memop, mmu, offsetof(TcgTlbEntry, addr_write), ar);
+    int32_t disp;
+    int ar = xg_addr(g, a[1], &disp);
+    unsigned slow = xg_tlb_check_reg(g, memop, mmu, offsetof(TcgTlbEntry, addr_write), ar,
+                                     disp);
     xg_rm(g, 0x8b, true, RDX, RDX, offsetof(TcgTlbEntry, addend));
-    xg_store_mem_idx(g, memop, R11, ar, RDX, 0);
-    xg_defer_slow(g, op, slow, ar);
+    xg_store_mem_idx(g, memop, R11, ar, RDX, disp);
+    xg_defer_slow(g, op, slow, ar, disp, xg_pos(g), -1, g->cache);
 }
 
 /*
  * The deferred slow paths (the last code of the block): address in its
  * register (and a store's value in r11) as the TLB check left them; call
- * the engine's slow_ld/slow_st with the dirty caller-saved values of the
- * register cache as it was at the access home, reload them, and jump back
- * (a load's value in rax, where the fast path leaves it).
+ * the engine's slow_ld/slow_st with the dirty globals and caller-saved
+ * values of the register cache as it was at the access home, reload the
+ * caller-saved ones, and jump back (a load's value where the fast path
+ * leaves it).
  */
 G_GNUC_INTERNAL void xg_emit_slow_paths(XGen *g)
 {
@@ -170,11 +221,14 @@ G_GNUC_INTERNAL void xg_emit_slow_paths(XGen *g)
         const uint64_t *a = sp->op->args;
         bool load = sp->op->opc == IR_OP_GUEST_LD;
         xg_patch_here(g, sp->jump_at);
-        xg_save_caller_saved(g, sp->cache);
-        xg_set_insn(g, sp->op);
-        if (sp->addr_reg != RSI) {
-            xg_mov_rr(g, true, RSI, sp->addr_reg);
+        for (unsigned k = 0; k < X86_NCACHE; k++) {
+            const XCacheReg *c = &sp->cache[k];
+            if (c->temp >= 0 && c->dirty && (c->global || !c->callee_saved)) {
+                xg_rm(g, 0x89, c->i64, c->reg, c->home_base, c->home_disp);
+            }
         }
+        xg_set_insn(g, sp->op);
+        xg_addr_to(g, RSI, sp->addr_reg, sp->addr_disp);
         xg_mov_rr(g, true, RDI, R_VCPU);
         if (load) {
             xg_movi(g, false, RDX, (uint32_t)a[2]);
@@ -189,6 +243,9 @@ G_GNUC_INTERNAL void xg_emit_slow_paths(XGen *g)
             xg_call_mem(g, R_VCPU, offsetof(TcgVcpu, slow_st));
         }
         xg_reload_caller_saved(g, sp->cache);
+        if (sp->dest_reg >= 0) {
+            xg_mov_rr(g, true, sp->dest_reg, RAX);
+        }
         xg_patch_rel32(g, xg_jmp(g), sp->resume);
     }
 }

@@ -160,6 +160,16 @@ G_GNUC_INTERNAL XCacheReg *xg_cache_alloc(XGen *g, uint64_t t)
     return best;
 }
 
+/* Cache entry @k holds global @t, loaded (clean). */
+G_GNUC_INTERNAL void xg_cache_preload(XGen *g, unsigned k, uint64_t t)
+{
+    XCacheReg *c = &g->cache[k];
+    g_assert(c->temp < 0 && g->temp_reg[t] < 0 && xg_is_global(g, t));
+    xg_cache_hold(g, c, t);
+    c->stamp = ++g->stamp;
+    xg_rm(g, 0x8b, c->i64, c->reg, c->home_base, c->home_disp);
+}
+
 G_GNUC_INTERNAL XCacheReg *xg_cached(XGen *g, uint64_t t)
 {
     int i = g->temp_reg[t];
@@ -465,6 +475,16 @@ static const uint8_t xg_nin[] = {
     IR_OPCODES(XG_NIN_)
 #undef XG_NIN_
 };
+
+G_GNUC_INTERNAL unsigned xg_nout_of(unsigned opc)
+{
+    return xg_nout[opc];
+}
+
+G_GNUC_INTERNAL unsigned xg_nin_of(unsigned opc)
+{
+    return xg_nin[opc];
+}
 
 static void xg_use(XGen *g, uint64_t t, unsigned i)
 {

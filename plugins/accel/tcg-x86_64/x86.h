@@ -37,13 +37,25 @@ typedef struct X86Chunk {
  * absolute address in a block that is not a helper's). */
 #define X86_TB_IMM_OFF 2
 
+/*
+ * A block's patchable jumps, as offsets from its code start (4-byte
+ * aligned rel32s; 0: none).  jmp_off: each goto_tb's jump, patched to the
+ * target block's code.  self_at/self_to: a goto_tb whose target is the
+ * block's own first instruction also has a jump before it that, when the
+ * slot is linked to the block itself, goes to the slot's loop stub at
+ * self_to (see "Self loops" in gen.c) instead of the goto_tb.
+ */
+typedef struct X86Links {
+    uint32_t jmp_off[IR_MAX_GOTO_TB];
+    uint32_t self_at[IR_MAX_GOTO_TB];
+    uint32_t self_to[IR_MAX_GOTO_TB];
+} X86Links;
+
 /* Header in front of each block's code (tb->code points after it). */
 typedef struct X86CodeHeader {
     _Alignas(16) X86Chunk *chunk;   /* (a multiple of 16 bytes in all) */
     uint64_t size;
-    /* Offset from the code start of each goto_tb's patchable rel32 (4-byte
-     * aligned; 0: slot unused). */
-    uint32_t jmp_off[IR_MAX_GOTO_TB];
+    X86Links links;
 } X86CodeHeader;
 
 /* The code generator's per-vCPU scratch arrays (gen.c). */
@@ -64,7 +76,7 @@ typedef struct X86Vcpu {
 /* gen.c: machine code for @ir, @len bytes valid until @xv's next block
  * (NULL: block too big). */
 const uint8_t *x86_gen_block(TcgVcpu *v, X86Vcpu *xv, const IrBlock *ir, TcgTb *tb,
-                             uint32_t jmp_off[IR_MAX_GOTO_TB], unsigned *len);
+                             X86Links *links, unsigned *len);
 void x86_gen_scratch_free(XGenScratch *s);
 /* disas.c: @len bytes of host code at @code, one instruction a line. */
 void x86_disas(const uint8_t *code, size_t len, GString *out);

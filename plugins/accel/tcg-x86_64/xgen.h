@@ -45,10 +45,11 @@ enum { SH_ROL = 0, SH_ROR = 1, SH_SHL = 4, SH_SHR = 5, SH_SAR = 7 };
  * in rax/rcx/rdx; reading a cached temp is a register move, writing one
  * leaves it dirty in its register.  Dirty values go home (globals to env,
  * block temps to the frame) where ir.h needs them in memory: globals
- * before guest memory accesses, calls that read globals and block exits;
- * everything at branches and labels (which then start with an empty
- * cache); caller-saved registers around calls and slow paths.  rbp
- * survives calls; rsi, rdi, r8, r9 and r10 do not.  Temps past their last
+ * before calls that read globals, block exits and in the slow paths of
+ * guest memory accesses (the fast paths cannot fault); everything at
+ * branches and labels (which then start with an empty cache, or a side
+ * exit's); caller-saved registers around calls and slow paths.  rbp, r12
+ * and r14 survive calls; rsi, rdi, r8, r9 and r10 do not.  Temps past their last
  * use are dropped without being written back (unless the block branches
  * backwards).
  */
@@ -81,6 +82,7 @@ struct XGenScratch {
     GArray *last_use;        /* uint32_t */
     GArray *label_refs;      /* uint8_t */
     GArray *label_snap;      /* XLabelCache */
+    GArray *self_stubs;      /* XSelfStub */
 };
 
 /* The register cache at the one branch to a label that nothing falls
@@ -90,6 +92,15 @@ typedef struct XLabelCache {
     unsigned label;
     XCacheReg cache[X86_NCACHE];
 } XLabelCache;
+
+/* A goto_tb to the block's own start (see "Self loops" in gen.c): its
+ * slot, where the fall-through goes on (writing globals home, the
+ * goto_tb) and the register cache there, dirty values included. */
+typedef struct XSelfStub {
+    unsigned slot;
+    unsigned resume;
+    XCacheReg cache[X86_NCACHE];
+} XSelfStub;
 
 /* A branch to a label: the rel32 at byte offset @at. */
 typedef struct XFixup {
@@ -111,7 +122,7 @@ typedef struct XGen {
      * offset rax_pos (no label in between either). */
     uint64_t rax_temp;
     unsigned rax_pos;
-    uint32_t *jmp_off;       /* goto_tb rel32 offsets (X86CodeHeader) */
+    X86Links *links;         /* patchable jumps (X86CodeHeader) */
     unsigned abort_at;       /* rel32 of the entry's jump to the entry abort */
     GArray *slow;            /* XSlowPath: guest access slow paths, emitted after the ops */
     /* Register cache (see "register cache" below). */
@@ -128,6 +139,16 @@ typedef struct XGen {
     uint8_t *label_refs;
     GArray *label_snap;      /* XLabelCache */
     bool dead;
+    /* An address folded into the guest access that follows: temp
+     * fold_temp = fold_base + fold_disp was not computed (see xg_op). */
+    uint64_t fold_temp, fold_base;
+    int32_t fold_disp;
+    /* Self loops: the loop head (after the entry check and the loads of
+     * the globals chosen to start in registers), the register cache
+     * there, and the goto_tb sites to the block's start. */
+    unsigned loop_head;
+    XCacheReg head_cache[X86_NCACHE];
+    GArray *self_stubs;      /* XSelfStub */
 } XGen;
 
 /*
@@ -138,7 +159,9 @@ typedef struct XGen {
  */
 typedef struct XSlowPath {
     unsigned jump_at;
-    int addr_reg;            /* host register holding the guest address */
+    int addr_reg;            /* the guest address is addr_reg + addr_disp */
+    int32_t addr_disp;
+    int dest_reg;            /* a load's destination register (-1: rax) */
     unsigned resume;
     const IrOp *op;
     XCacheReg cache[X86_NCACHE];
@@ -370,7 +393,8 @@ static inline bool xg_imm32(XGen *g, uint64_t t, bool w, int32_t *imm)
 
 /* emit.c */
 G_GNUC_INTERNAL void xg_opcode(XGen *g, unsigned opc, bool w, int reg, int index, int rm);
-G_GNUC_INTERNAL void xg_rm_idx(XGen *g, unsigned opc, bool w, int reg, int base, int index);
+G_GNUC_INTERNAL void xg_rm_idx(XGen *g, unsigned opc, bool w, int reg, int base, int index,
+                               int32_t disp);
 G_GNUC_INTERNAL void xg_movi(XGen *g, bool w, int reg, uint64_t imm);
 G_GNUC_INTERNAL void xg_call_abs(XGen *g, const void *fn);
 G_GNUC_INTERNAL void xg_exit(XGen *g, int slot);
@@ -388,6 +412,7 @@ G_GNUC_INTERNAL void xg_reload_caller_saved(XGen *g, const XCacheReg *cache);
 G_GNUC_INTERNAL void xg_slow_path_begin(XGen *g);
 G_GNUC_INTERNAL void xg_slow_path_end(XGen *g);
 G_GNUC_INTERNAL XCacheReg *xg_cache_alloc(XGen *g, uint64_t t);
+G_GNUC_INTERNAL void xg_cache_preload(XGen *g, unsigned k, uint64_t t);
 G_GNUC_INTERNAL XCacheReg *xg_cached(XGen *g, uint64_t t);
 G_GNUC_INTERNAL void xg_ld(XGen *g, int reg, uint64_t t);
 G_GNUC_INTERNAL void xg_st(XGen *g, int reg, uint64_t t);
@@ -399,6 +424,8 @@ G_GNUC_INTERNAL bool xg_binop_direct(XGen *g, IrOpcode opc, bool w, uint64_t d, 
                                      uint64_t y);
 G_GNUC_INTERNAL bool xg_unop_direct(XGen *g, IrOpcode opc, bool w, uint64_t d, uint64_t src);
 G_GNUC_INTERNAL void xg_liveness(XGen *g, int *label_op);
+G_GNUC_INTERNAL unsigned xg_nout_of(unsigned opc);
+G_GNUC_INTERNAL unsigned xg_nin_of(unsigned opc);
 /* mem.c */
 G_GNUC_INTERNAL void xg_load_mem(XGen *g, unsigned memop, int reg, int base, int32_t disp);
 G_GNUC_INTERNAL void xg_store_mem(XGen *g, unsigned memop, int reg, int base, int32_t disp);

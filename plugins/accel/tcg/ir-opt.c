@@ -33,6 +33,7 @@ typedef struct OptTemp {
     uint32_t epoch_of;
     bool known;
     bool read_later;             /* dead-code pass */
+    bool overwritten;            /* dead-code pass, globals: written later, unread */
 } OptTemp;
 
 /* Blocks up to this big need no allocation. */
@@ -472,15 +473,39 @@ static void mark_read(OptState *s, IrTemp t)
 {
     if (t < s->ntemps) {
         s->t[t].read_later = true;
+        s->t[t].overwritten = false;
+    }
+}
+
+/*
+ * Dead writes, found walking backwards: a pure op writing a block temp
+ * nothing reads later, or a global that a later op overwrites with no read
+ * of it between and nothing between that may observe env (ops that are
+ * not pure and calls: guest accesses and helpers may fault or read guest
+ * state, exits and branches leave; env loads and stores, which may alias
+ * a global; INSN_START is not one: pure ops do not fault).  The second
+ * kind is the first half of auipc/lui + addi pairs once constants are
+ * folded.
+ */
+static void forget_overwrites(OptState *s)
+{
+    for (unsigned g = 0; g < s->blk->first_local && g < s->ntemps; g++) {
+        s->t[g].overwritten = false;
     }
 }
 
 static void dead_code_pass(OptState *s)
 {
     IrBlock *blk = s->blk;
+    forget_overwrites(s);
     for (unsigned i = blk->nops; i-- > 0;) {
         IrOp *op = &blk->ops[i];
         if (op->opc == OP_REMOVED) {
+            continue;
+        }
+        /* A self-move does nothing (and neither reads nor writes). */
+        if (op->opc == IR_OP_MOV && op->args[0] == op->args[1]) {
+            op->opc = OP_REMOVED;
             continue;
         }
         IrTemp out = IR_NO_TEMP;
@@ -489,15 +514,18 @@ static void dead_code_pass(OptState *s)
         } else if (opt_defs[op->opc].nout == 1) {
             out = (IrTemp)op->args[0];
         }
-        if (out != IR_NO_TEMP && blk->temps[out].kind == IR_TEMP_KIND_LOCAL &&
-            !s->t[out].read_later && op_is_pure(op)) {
+        bool pure = op_is_pure(op);
+        if (out != IR_NO_TEMP && pure &&
+            ((blk->temps[out].kind == IR_TEMP_KIND_LOCAL && !s->t[out].read_later) ||
+             (blk->temps[out].kind == IR_TEMP_KIND_GLOBAL && s->t[out].overwritten))) {
             op->opc = OP_REMOVED;
             continue;
         }
-        /* A self-move does nothing. */
-        if (op->opc == IR_OP_MOV && op->args[0] == op->args[1]) {
-            op->opc = OP_REMOVED;
-            continue;
+        if ((!pure && op->opc != IR_OP_INSN_START) || op->opc == IR_OP_CALL ||
+            op->opc == IR_OP_LD) {
+            forget_overwrites(s);
+        } else if (out != IR_NO_TEMP && blk->temps[out].kind == IR_TEMP_KIND_GLOBAL) {
+            s->t[out].overwritten = true;
         }
         if (op->opc == IR_OP_CALL) {
             for (unsigned k = 0; k < op->args[3]; k++) {

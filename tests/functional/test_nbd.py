@@ -13,6 +13,7 @@ import socket
 import struct
 import subprocess
 import tempfile
+import time
 import unittest
 
 import tessera_test as tt
@@ -214,7 +215,17 @@ class RealClients(NbdTest):
                 'write -P 0x4d 9M 4k', uri)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertNotIn('Pattern verification failed', r.stdout)
-        q.cmd('block-export-del', id='e0')
+        # qemu-io has closed its connection, but the server may not have
+        # seen the close yet when the command arrives: retry while in use.
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                q.cmd('block-export-del', id='e0')
+                break
+            except QmpError as e:
+                if 'still in use' not in str(e) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
         q.cmd('blockdev-del', **{'node-name': 'd0'})
         r = run('qemu-io', '-c', 'read -P 0x4d 9M 4k', img)
         self.assertNotIn('Pattern verification failed', r.stdout)

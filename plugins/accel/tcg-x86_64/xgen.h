@@ -102,6 +102,14 @@ typedef struct XSelfStub {
     XCacheReg cache[X86_NCACHE];
 } XSelfStub;
 
+/* One step of a self loop's stub (xg_loop_moves): write the value of cache
+ * entry src home, move entry src's register into entry dst's, or load
+ * entry dst's global from its home. */
+enum { XLM_STORE, XLM_MOV, XLM_LOAD };
+typedef struct XLoopMove {
+    uint8_t kind, dst, src;
+} XLoopMove;
+
 /* A branch to a label: the rel32 at byte offset @at. */
 typedef struct XFixup {
     unsigned at;
@@ -433,5 +441,8 @@ G_GNUC_INTERNAL void xg_guest_ld(XGen *g, const IrOp *op);
 G_GNUC_INTERNAL void xg_guest_st(XGen *g, const IrOp *op);
 G_GNUC_INTERNAL void xg_atomic(XGen *g, const IrOp *op);
 G_GNUC_INTERNAL void xg_emit_slow_paths(XGen *g);
+/* gen.c */
+G_GNUC_INTERNAL unsigned xg_loop_moves(const XCacheReg *from, const XCacheReg *head,
+                                       XLoopMove *out);
 
 #endif

@@ -465,8 +465,8 @@ static void xg_enter_rax(XGen *g)
     xg_rm(g, 0xff, false, 4, RAX, offsetof(TcgTb, code));   /* jmp [rax+code] */
 }
 
-/* goto_tb: a jmp rel32 that the backend's link() patches to the target's
- * code (whose entry checks exit requests); 0 falls through to the exit. */
+/* A jmp rel32 (0: to the next instruction) whose rel32 is 4-byte aligned,
+ * so that x86_link can patch it atomically while the block runs. */
 static unsigned xg_aligned_jmp(XGen *g)
 {
     /* Align the rel32 with 0-3 CS segment-override prefixes on the jmp
@@ -480,6 +480,8 @@ static unsigned xg_aligned_jmp(XGen *g)
     return at;
 }
 
+/* goto_tb: a jmp rel32 that the backend's link() patches to the target's
+ * code (whose entry checks exit requests); 0 falls through to the exit. */
 static void xg_goto_tb(XGen *g, uint64_t slot)
 {
     g_assert(slot < IR_MAX_GOTO_TB);

@@ -3,11 +3,15 @@
  * IR optimization within one block:
  *  - forward pass: constant and copy propagation (knowledge is dropped at
  *    labels and, for globals, at calls that may write them or env stores
- *    that overlap them), constant folding with the IR's defined semantics,
+ *    that overlap them), sign extensions of values already sign-extended
+ *    become moves, constant folding with the IR's defined semantics,
  *    algebraic identities (x + 0, x & -1, ...), branches on constants;
  *  - backward pass: removal of pure ops whose block-temp result is never
  *    read later in the block (without "kill" on writes, so it stays sound
- *    with forward branches; skipped when a branch goes backward).
+ *    with forward branches; skipped when a branch goes backward);
+ *  - backward pass: demanded bits, extensions whose extended bits nobody
+ *    reads become moves (the sign extension after each RV64 W op that
+ *    feeds another 32-bit op).
  * Writes to globals are never removed: env is always up to date.
  * INSN_START ops are never removed (their order gives insn indexes).
  */
@@ -32,8 +36,12 @@ typedef struct OptTemp {
     uint32_t ver;
     uint32_t epoch_of;
     bool known;
+    bool sext32;                 /* an i64 whose bits 63..31 are all equal */
     bool read_later;             /* dead-code pass */
     bool overwritten;            /* dead-code pass, globals: written later, unread */
+    uint32_t demand_epoch;       /* demand counts only while == OptState.demand_epoch */
+    uint64_t demand;             /* demanded-bits pass: bits read later */
+    bool demand_read;            /* demanded-bits pass: read by an op after this one */
 } OptTemp;
 
 /* Blocks up to this big need no allocation. */
@@ -47,6 +55,7 @@ typedef struct OptState {
     uint32_t epoch;
     OptTemp *t;
     bool backward;               /* a branch goes to a label set before it */
+    uint32_t demand_epoch;
     bool *label_seen;
 } OptState;
 
@@ -214,11 +223,41 @@ static IrTemp resolve(OptState *s, IrTemp t)
     return t;
 }
 
+/* @t (an i64) is known to equal the sign extension of its low 32 bits. */
+static bool is_sext32(OptState *s, IrTemp t)
+{
+    if (is_const(s, t)) {
+        return const_val(s, t) == (uint64_t)(int64_t)(int32_t)const_val(s, t);
+    }
+    return t < s->ntemps && s->t[t].epoch_of == s->epoch && s->t[t].sext32;
+}
+
+/* Ops whose i64 result is always sign-extended from bit 31. */
+static bool writes_sext32(const IrOp *op)
+{
+    switch ((IrOpcode)op->opc) {
+    case IR_OP_EXT32S: case IR_OP_EXTS_I32_I64: case IR_OP_EXT16S: case IR_OP_EXT16U:
+    case IR_OP_EXT8S: case IR_OP_EXT8U: case IR_OP_SETCOND:
+        return op->type == IR_I64;
+    default:
+        return false;
+    }
+}
+
 /* Record that @d was just written by @op (after forgetting). */
 static void note_write(OptState *s, const IrOp *op, IrTemp d)
 {
     forget(s, d);
-    if (op->opc != IR_OP_MOV || d >= s->ntemps) {
+    if (d >= s->ntemps) {
+        return;
+    }
+    if (writes_sext32(op)) {
+        OptTemp *ot = &s->t[d];
+        *ot = (OptTemp){ .copy_of = NO_COPY, .sext32 = true, .ver = ot->ver,
+                         .epoch_of = s->epoch };
+        return;
+    }
+    if (op->opc != IR_OP_MOV) {
         return;
     }
     IrTemp src = (IrTemp)op->args[1];
@@ -228,7 +267,8 @@ static void note_write(OptState *s, const IrOp *op, IrTemp d)
                          .ver = ot->ver, .epoch_of = s->epoch };
     } else if (src < s->ntemps && src != d) {
         *ot = (OptTemp){ .copy_of = src, .copy_ver = s->t[src].ver, .ver = ot->ver,
-                         .epoch_of = s->epoch };
+                         .epoch_of = s->epoch,
+                         .sext32 = op->type == IR_I64 && is_sext32(s, src) };
     }
 }
 
@@ -424,6 +464,8 @@ static void forward_pass(OptState *s)
                 } else {
                     simplify(s, op);
                 }
+            } else if (op->opc == IR_OP_EXT32S && is_sext32(s, (IrTemp)op->args[1])) {
+                make_mov(op, (IrTemp)op->args[0], (IrTemp)op->args[1]);
             } else if (def->nout == 1 && def->nin == 1 && def->nconst == 0 &&
                        op->opc != IR_OP_MOV && is_const(s, op->args[1])) {
                 IrType src_type = (IrType)s->blk->temps[op->args[1]].type;
@@ -540,6 +582,157 @@ static void dead_code_pass(OptState *s)
     }
 }
 
+/* ---- demanded bits ------------------------------------------------------------------- */
+
+/* Every bit at and below the highest bit of @d (what add, sub, mul and neg
+ * need of their inputs to produce the bits of @d). */
+static uint64_t fill_down(uint64_t d)
+{
+    return d ? UINT64_MAX >> __builtin_clzll(d) : 0;
+}
+
+/* The bits of t's current value that later ops read.  Before the pass has
+ * seen t in the current stretch of straight code (the epoch), that is
+ * what the code after the stretch may read: every bit of a global, every
+ * bit of a block temp read anywhere after, nothing of the others. */
+static uint64_t demand_of(OptState *s, IrTemp t)
+{
+    if (t >= s->ntemps) {
+        return UINT64_MAX;
+    }
+    if (s->t[t].demand_epoch != s->demand_epoch) {
+        bool local = s->blk->temps[t].kind == IR_TEMP_KIND_LOCAL;
+        return local && !s->t[t].demand_read ? 0 : UINT64_MAX;
+    }
+    return s->t[t].demand;
+}
+
+static void demand_add(OptState *s, IrTemp t, uint64_t bits)
+{
+    if (t < s->ntemps && s->blk->temps[t].kind != IR_TEMP_KIND_CONST) {
+        s->t[t].demand = demand_of(s, t) | bits;
+        s->t[t].demand_epoch = s->demand_epoch;
+        s->t[t].demand_read = true;
+    }
+}
+
+/* Bits of an extension's input that its output bits @d need: the low
+ * @bits, and the top one of those when any extended bit is needed. */
+static uint64_t ext_demand(uint64_t d, unsigned bits, bool sign)
+{
+    uint64_t low = (1ull << bits) - 1;
+    return (d & low) | (sign && (d & ~low) ? 1ull << (bits - 1) : 0);
+}
+
+/*
+ * The bits of the inputs of @op that the bits @d of its output need;
+ * UINT64_MAX when the op is not understood.  @c is the constant second
+ * operand, if any (@has_c).
+ */
+static uint64_t input_demand(const IrOp *op, uint64_t d, bool has_c, uint64_t c)
+{
+    unsigned width = op->type == IR_I64 ? 64 : 32;
+    switch ((IrOpcode)op->opc) {
+    case IR_OP_AND:
+        return has_c ? d & c : d;
+    case IR_OP_MOV: case IR_OP_OR: case IR_OP_XOR: case IR_OP_ANDC: case IR_OP_ORC:
+    case IR_OP_EQV: case IR_OP_NOT:
+        return d;
+    case IR_OP_ADD: case IR_OP_SUB: case IR_OP_MUL: case IR_OP_NEG:
+        return fill_down(d);
+    case IR_OP_SHL:
+        return has_c ? d >> (c & (width - 1)) : UINT64_MAX;
+    case IR_OP_SHR:
+        return has_c ? d << (c & (width - 1)) : UINT64_MAX;
+    case IR_OP_EXT8S: case IR_OP_EXT8U:
+        return ext_demand(d, 8, op->opc == IR_OP_EXT8S);
+    case IR_OP_EXT16S: case IR_OP_EXT16U:
+        return ext_demand(d, 16, op->opc == IR_OP_EXT16S);
+    case IR_OP_EXT32S: case IR_OP_EXT32U: case IR_OP_EXTS_I32_I64: case IR_OP_EXTU_I32_I64:
+        return ext_demand(d, 32, op->opc == IR_OP_EXT32S || op->opc == IR_OP_EXTS_I32_I64);
+    case IR_OP_EXTRL_I64_I32:
+        return d & 0xffffffffull;
+    default:
+        return UINT64_MAX;
+    }
+}
+
+/* Rewrites an extension (or an AND with a constant) whose output bits @d
+ * do not include any bit it changes. */
+static void narrow(OptState *s, IrOp *op, uint64_t d, bool has_c, uint64_t c)
+{
+    uint64_t low;
+    switch ((IrOpcode)op->opc) {
+    case IR_OP_EXT8S: case IR_OP_EXT8U: low = 0xff; break;
+    case IR_OP_EXT16S: case IR_OP_EXT16U: low = 0xffff; break;
+    case IR_OP_EXT32S: case IR_OP_EXT32U: low = 0xffffffffull; break;
+    case IR_OP_EXTS_I32_I64:
+        if (!(d & ~0xffffffffull)) {
+            op->opc = IR_OP_EXTU_I32_I64;   /* a plain 32-bit move on most hosts */
+        }
+        return;
+    case IR_OP_AND:
+        if (has_c && !(d & ~c) && !is_const(s, (IrTemp)op->args[1])) {
+            make_mov(op, (IrTemp)op->args[0], (IrTemp)op->args[1]);
+        }
+        return;
+    default:
+        return;
+    }
+    if (!(d & ~low)) {
+        make_mov(op, (IrTemp)op->args[0], (IrTemp)op->args[1]);
+    }
+}
+
+/*
+ * Walking backwards, the bits of each temp's value that later ops read.
+ * At control flow (labels, branches, exits) and wherever env may be
+ * observed (helpers, guest and env accesses) every bit of every global
+ * counts, and of every block temp read anywhere after: one epoch
+ * increment.  Between those points the code is straight and a write ends
+ * its value's demand, so this is sound with branches either way.
+ */
+static void demanded_bits_pass(OptState *s)
+{
+    IrBlock *blk = s->blk;
+    s->demand_epoch++;
+    for (unsigned i = blk->nops; i-- > 0;) {
+        IrOp *op = &blk->ops[i];
+        if (op->opc == OP_REMOVED || op->opc == IR_OP_INSN_START) {
+            continue;
+        }
+        const IrOpDef *def = &opt_defs[op->opc];
+        if (op->opc == IR_OP_CALL || op->opc == IR_OP_LD || !op_is_pure(op) ||
+            def->nout != 1) {
+            s->demand_epoch++;
+            if (op->opc == IR_OP_CALL) {
+                for (unsigned k = 0; k < op->args[3]; k++) {
+                    demand_add(s, (IrTemp)op->args[4 + k], UINT64_MAX);
+                }
+            } else {
+                for (unsigned k = def->nout; k < (unsigned)(def->nout + def->nin); k++) {
+                    demand_add(s, (IrTemp)op->args[k], UINT64_MAX);
+                }
+            }
+            continue;
+        }
+        IrTemp out = (IrTemp)op->args[0];
+        uint64_t d = demand_of(s, out) & type_mask((IrType)blk->temps[out].type);
+        bool has_c = def->nin == 2 && def->nconst == 0 && is_const(s, (IrTemp)op->args[2]);
+        uint64_t c = has_c ? const_val(s, (IrTemp)op->args[2]) : 0;
+        narrow(s, op, d, has_c, c);
+        def = &opt_defs[op->opc];
+        if (out < s->ntemps) {
+            s->t[out].demand = 0;
+            s->t[out].demand_epoch = s->demand_epoch;
+        }
+        uint64_t in = input_demand(op, d, has_c, c);
+        for (unsigned k = 1; k <= def->nin; k++) {
+            demand_add(s, (IrTemp)op->args[k], in);
+        }
+    }
+}
+
 static void compact(IrBlock *blk)
 {
     unsigned n = 0;
@@ -581,5 +774,6 @@ void ir_optimize(IrBuilderImpl *ib)
     if (!s.backward) {
         dead_code_pass(&s);
     }
+    demanded_bits_pass(&s);
     compact(blk);
 }

@@ -3,8 +3,9 @@
  * IR optimization within one block:
  *  - forward pass: constant and copy propagation (knowledge is dropped at
  *    labels and, for globals, at calls that may write them or env stores
- *    that overlap them), sign extensions of values already sign-extended
- *    become moves, constant folding with the IR's defined semantics,
+ *    that overlap them), the known sign bits of each value (extensions
+ *    that would not change theirs become moves), constant folding with the
+ *    IR's defined semantics,
  *    algebraic identities (x + 0, x & -1, ...), branches on constants;
  *  - backward pass: removal of pure ops whose block-temp result is never
  *    read later in the block (without "kill" on writes, so it stays sound
@@ -36,7 +37,8 @@ typedef struct OptTemp {
     uint32_t ver;
     uint32_t epoch_of;
     bool known;
-    bool sext32;                 /* an i64 whose bits 63..31 are all equal */
+    uint8_t sb;                  /* top bits known equal to the sign bit (0: unknown) */
+    bool nonneg;                 /* ... and that bit is 0 */
     bool read_later;             /* dead-code pass */
     bool overwritten;            /* dead-code pass, globals: written later, unread */
     uint32_t demand_epoch;       /* demand counts only while == OptState.demand_epoch */
@@ -223,53 +225,183 @@ static IrTemp resolve(OptState *s, IrTemp t)
     return t;
 }
 
-/* @t (an i64) is known to equal the sign extension of its low 32 bits. */
-static bool is_sext32(OptState *s, IrTemp t)
+/*
+ * What is known of the top bits of a value: its leading @sb bits (at
+ * least 1) are copies of its sign bit, which is 0 when @nonneg.  For an i32
+ * temp, within its 32 bits.
+ */
+typedef struct SignBits {
+    unsigned sb;
+    bool nonneg;
+} SignBits;
+
+static unsigned type_bits(IrType t)
 {
+    return t == IR_I64 ? 64 : 32;
+}
+
+static SignBits sign_bits_of_value(uint64_t v, unsigned w)
+{
+    uint64_t x = w == 64 ? v : (uint64_t)(int64_t)(int32_t)v;
+    bool neg = (int64_t)x < 0;
+    uint64_t y = neg ? ~x : x;
+    unsigned lead = y ? (unsigned)__builtin_clzll(y) : 64;
+    return (SignBits){ MIN(lead - (64 - w), w), !neg };
+}
+
+static SignBits sign_bits(OptState *s, IrTemp t)
+{
+    unsigned w = type_bits((IrType)s->blk->temps[t].type);
     if (is_const(s, t)) {
-        return const_val(s, t) == (uint64_t)(int64_t)(int32_t)const_val(s, t);
+        return sign_bits_of_value(const_val(s, t), w);
     }
-    return t < s->ntemps && s->t[t].epoch_of == s->epoch && s->t[t].sext32;
+    if (t < s->ntemps && s->t[t].epoch_of == s->epoch && s->t[t].sb) {
+        return (SignBits){ s->t[t].sb, s->t[t].nonneg };
+    }
+    return (SignBits){ 1, false };
 }
 
-/* Ops whose i64 result is always sign-extended from bit 31. */
-static bool writes_sext32(const IrOp *op)
+/* A load of @memop into a @w-bit temp. */
+static SignBits load_sign_bits(uint64_t memop, unsigned w)
 {
+    unsigned n = 8u << (memop & IR_MO_SIZE);
+    if (n >= w) {
+        return (SignBits){ 1, false };
+    }
+    return (memop & IR_MO_SIGN) ? (SignBits){ w - n + 1, false } : (SignBits){ w - n, true };
+}
+
+/* An extension of the low @n bits of a value @a into @w bits. */
+static SignBits ext_sign_bits(SignBits a, unsigned from_w, unsigned n, bool sign, unsigned w)
+{
+    /* The input already fits in @n bits as the extension reads them. */
+    if (a.sb > from_w - n && (sign || a.nonneg)) {
+        return (SignBits){ MIN(a.sb + (w - from_w), w), a.nonneg };
+    }
+    return sign ? (SignBits){ w - n + 1, false } : (SignBits){ w - n, true };
+}
+
+/* What @op's result is known to look like, from its inputs (read before
+ * the write). */
+static SignBits result_sign_bits(OptState *s, const IrOp *op)
+{
+    const IrOpDef *def = &opt_defs[op->opc];
+    IrTemp d = (IrTemp)op->args[0];
+    unsigned w = type_bits((IrType)s->blk->temps[d].type);
+    SignBits unknown = { 1, false };
+    SignBits a = unknown, b = unknown;
+    unsigned wa = w;
+    if (op->opc != IR_OP_CALL && def->nin >= 1) {
+        a = sign_bits(s, (IrTemp)op->args[1]);
+        wa = type_bits((IrType)s->blk->temps[op->args[1]].type);
+    }
+    if (op->opc != IR_OP_CALL && def->nin >= 2) {
+        b = sign_bits(s, (IrTemp)op->args[2]);
+    }
+    bool cb = op->opc != IR_OP_CALL && def->nin == 2 && def->nconst == 0 &&
+              is_const(s, (IrTemp)op->args[2]);
+    uint64_t c = cb ? const_val(s, (IrTemp)op->args[2]) & type_mask((IrType)op->type) : 0;
+    unsigned lo = MIN(a.sb, b.sb);
     switch ((IrOpcode)op->opc) {
-    case IR_OP_EXT32S: case IR_OP_EXTS_I32_I64: case IR_OP_EXT16S: case IR_OP_EXT16U:
-    case IR_OP_EXT8S: case IR_OP_EXT8U: case IR_OP_SETCOND:
-        return op->type == IR_I64;
+    case IR_OP_MOV:
+        return a;
+    case IR_OP_AND: {
+        SignBits r = { lo, a.nonneg || b.nonneg };
+        r.sb = MAX(r.sb, MAX(a.nonneg ? a.sb : 0, b.nonneg ? b.sb : 0));
+        return r;
+    }
+    case IR_OP_OR: case IR_OP_XOR:
+        return (SignBits){ lo, a.nonneg && b.nonneg };
+    case IR_OP_ANDC: case IR_OP_ORC: case IR_OP_EQV:
+        return (SignBits){ lo, false };
+    case IR_OP_NOT:
+        return (SignBits){ a.sb, false };
+    case IR_OP_ADD:
+        return lo > 1 ? (SignBits){ lo - 1, a.nonneg && b.nonneg } : unknown;
+    case IR_OP_SUB:
+        return lo > 1 ? (SignBits){ lo - 1, false } : unknown;
+    case IR_OP_NEG:
+        return a.sb > 1 ? (SignBits){ a.sb - 1, false } : unknown;
+    case IR_OP_SHL:
+        return cb && c < w && a.sb > c ? (SignBits){ a.sb - (unsigned)c, a.nonneg } : unknown;
+    case IR_OP_SHR:
+        if (!cb || c == 0 || c >= w) {
+            return c == 0 && cb ? a : unknown;
+        }
+        return (SignBits){ a.nonneg ? MIN(a.sb + (unsigned)c, w) : (unsigned)c, true };
+    case IR_OP_SAR:
+        return cb && c < w ? (SignBits){ MIN(a.sb + (unsigned)c, w), a.nonneg } : unknown;
+    case IR_OP_EXT8S: case IR_OP_EXT8U:
+        return ext_sign_bits(a, wa, 8, op->opc == IR_OP_EXT8S, w);
+    case IR_OP_EXT16S: case IR_OP_EXT16U:
+        return ext_sign_bits(a, wa, 16, op->opc == IR_OP_EXT16S, w);
+    case IR_OP_EXT32S: case IR_OP_EXT32U: case IR_OP_EXTS_I32_I64: case IR_OP_EXTU_I32_I64:
+        return ext_sign_bits(a, wa, 32,
+                             op->opc == IR_OP_EXT32S || op->opc == IR_OP_EXTS_I32_I64, w);
+    case IR_OP_EXTRL_I64_I32:
+        return a.sb > 32 ? (SignBits){ a.sb - 32, a.nonneg } : unknown;
+    case IR_OP_EXTRACT:
+        return op->args[3] < w ? (SignBits){ w - (unsigned)op->args[3], true } : unknown;
+    case IR_OP_SEXTRACT:
+        return (SignBits){ w - (unsigned)op->args[3] + 1, false };
+    case IR_OP_SETCOND:
+        return (SignBits){ w - 1, true };
+    case IR_OP_CLZ: case IR_OP_CTZ: case IR_OP_CTPOP:
+        return (SignBits){ w - 7, true };
+    case IR_OP_LD:
+        return load_sign_bits(op->args[2], w);
+    case IR_OP_GUEST_LD:
+        return load_sign_bits(op->args[2], w);
     default:
-        return false;
+        return unknown;
     }
 }
 
-/* Record that @d was just written by @op (after forgetting). */
+/* Record that @d was just written by @op: what it copies or holds, and
+ * what its top bits are known to be. */
 static void note_write(OptState *s, const IrOp *op, IrTemp d)
 {
+    SignBits sb = result_sign_bits(s, op);
     forget(s, d);
     if (d >= s->ntemps) {
         return;
     }
-    if (writes_sext32(op)) {
-        OptTemp *ot = &s->t[d];
-        *ot = (OptTemp){ .copy_of = NO_COPY, .sext32 = true, .ver = ot->ver,
-                         .epoch_of = s->epoch };
-        return;
-    }
-    if (op->opc != IR_OP_MOV) {
-        return;
-    }
-    IrTemp src = (IrTemp)op->args[1];
     OptTemp *ot = &s->t[d];
-    if (is_const(s, src)) {
-        *ot = (OptTemp){ .known = true, .kval = const_val(s, src), .copy_of = NO_COPY,
-                         .ver = ot->ver, .epoch_of = s->epoch };
-    } else if (src < s->ntemps && src != d) {
-        *ot = (OptTemp){ .copy_of = src, .copy_ver = s->t[src].ver, .ver = ot->ver,
-                         .epoch_of = s->epoch,
-                         .sext32 = op->type == IR_I64 && is_sext32(s, src) };
+    if (op->opc == IR_OP_MOV) {
+        IrTemp src = (IrTemp)op->args[1];
+        if (is_const(s, src)) {
+            *ot = (OptTemp){ .known = true, .kval = const_val(s, src), .copy_of = NO_COPY,
+                             .ver = ot->ver };
+        } else if (src < s->ntemps && src != d) {
+            *ot = (OptTemp){ .copy_of = src, .copy_ver = s->t[src].ver, .ver = ot->ver };
+        } else {
+            *ot = (OptTemp){ .copy_of = NO_COPY, .ver = ot->ver };
+        }
+    } else {
+        *ot = (OptTemp){ .copy_of = NO_COPY, .ver = ot->ver };
     }
+    ot->epoch_of = s->epoch;
+    ot->sb = (uint8_t)sb.sb;
+    ot->nonneg = sb.nonneg;
+}
+
+/* An extension that would not change its input's value. */
+static bool extension_is_identity(OptState *s, const IrOp *op)
+{
+    unsigned n;
+    bool sign;
+    switch ((IrOpcode)op->opc) {
+    case IR_OP_EXT8S: n = 8; sign = true; break;
+    case IR_OP_EXT8U: n = 8; sign = false; break;
+    case IR_OP_EXT16S: n = 16; sign = true; break;
+    case IR_OP_EXT16U: n = 16; sign = false; break;
+    case IR_OP_EXT32S: n = 32; sign = true; break;
+    case IR_OP_EXT32U: n = 32; sign = false; break;
+    default: return false;
+    }
+    SignBits a = sign_bits(s, (IrTemp)op->args[1]);
+    unsigned w = type_bits((IrType)s->blk->temps[op->args[1]].type);
+    return sign ? a.sb > w - n : a.nonneg && a.sb >= w - n;
 }
 
 /* Rewrite @op as "mov d, src". */
@@ -464,8 +596,11 @@ static void forward_pass(OptState *s)
                 } else {
                     simplify(s, op);
                 }
-            } else if (op->opc == IR_OP_EXT32S && is_sext32(s, (IrTemp)op->args[1])) {
+            } else if (extension_is_identity(s, op)) {
                 make_mov(op, (IrTemp)op->args[0], (IrTemp)op->args[1]);
+            } else if (op->opc == IR_OP_EXTS_I32_I64 &&
+                       sign_bits(s, (IrTemp)op->args[1]).nonneg) {
+                op->opc = IR_OP_EXTU_I32_I64;
             } else if (def->nout == 1 && def->nin == 1 && def->nconst == 0 &&
                        op->opc != IR_OP_MOV && is_const(s, op->args[1])) {
                 IrType src_type = (IrType)s->blk->temps[op->args[1]].type;

@@ -40,7 +40,8 @@ typedef struct OptTemp {
     uint8_t sb;                  /* top bits known equal to the sign bit (0: unknown) */
     bool nonneg;                 /* ... and that bit is 0 */
     bool read_later;             /* dead-code pass */
-    bool overwritten;            /* dead-code pass, globals: written later, unread */
+    uint32_t overwritten;        /* dead-code pass, globals: written later, unread,
+                                  * while == OptState.overwrite_epoch */
     uint32_t demand_epoch;       /* demand counts only while == OptState.demand_epoch */
     uint64_t demand;             /* demanded-bits pass: bits read later */
     bool demand_read;            /* demanded-bits pass: read by an op after this one */
@@ -57,7 +58,8 @@ typedef struct OptState {
     uint32_t epoch;
     OptTemp *t;
     bool backward;               /* a branch goes to a label set before it */
-    uint32_t demand_epoch;
+    uint32_t demand_epoch;       /* demanded-bits pass */
+    uint32_t overwrite_epoch;    /* dead-code pass */
     bool *label_seen;
 } OptState;
 
@@ -650,7 +652,7 @@ static void mark_read(OptState *s, IrTemp t)
 {
     if (t < s->ntemps) {
         s->t[t].read_later = true;
-        s->t[t].overwritten = false;
+        s->t[t].overwritten = 0;
     }
 }
 
@@ -666,9 +668,7 @@ static void mark_read(OptState *s, IrTemp t)
  */
 static void forget_overwrites(OptState *s)
 {
-    for (unsigned g = 0; g < s->blk->first_local && g < s->ntemps; g++) {
-        s->t[g].overwritten = false;
-    }
+    s->overwrite_epoch++;
 }
 
 static void dead_code_pass(OptState *s)
@@ -694,7 +694,8 @@ static void dead_code_pass(OptState *s)
         bool pure = op_is_pure(op);
         if (out != IR_NO_TEMP && pure &&
             ((blk->temps[out].kind == IR_TEMP_KIND_LOCAL && !s->t[out].read_later) ||
-             (blk->temps[out].kind == IR_TEMP_KIND_GLOBAL && s->t[out].overwritten))) {
+             (blk->temps[out].kind == IR_TEMP_KIND_GLOBAL &&
+              s->t[out].overwritten == s->overwrite_epoch))) {
             op->opc = OP_REMOVED;
             continue;
         }
@@ -702,7 +703,7 @@ static void dead_code_pass(OptState *s)
             op->opc == IR_OP_LD) {
             forget_overwrites(s);
         } else if (out != IR_NO_TEMP && blk->temps[out].kind == IR_TEMP_KIND_GLOBAL) {
-            s->t[out].overwritten = true;
+            s->t[out].overwritten = s->overwrite_epoch;
         }
         if (op->opc == IR_OP_CALL) {
             for (unsigned k = 0; k < op->args[3]; k++) {

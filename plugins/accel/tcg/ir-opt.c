@@ -730,7 +730,8 @@ static uint64_t fill_down(uint64_t d)
 /* The bits of t's current value that later ops read.  Before the pass has
  * seen t in the current stretch of straight code (the epoch), that is
  * what the code after the stretch may read: every bit of a global, every
- * bit of a block temp read anywhere after, nothing of the others. */
+ * bit of a block temp read anywhere after, nothing of the others (unless
+ * a branch goes backward: then a read before may come after). */
 static uint64_t demand_of(OptState *s, IrTemp t)
 {
     if (t >= s->ntemps) {
@@ -738,7 +739,7 @@ static uint64_t demand_of(OptState *s, IrTemp t)
     }
     if (s->t[t].demand_epoch != s->demand_epoch) {
         bool local = s->blk->temps[t].kind == IR_TEMP_KIND_LOCAL;
-        return local && !s->t[t].demand_read ? 0 : UINT64_MAX;
+        return local && !s->backward && !s->t[t].demand_read ? 0 : UINT64_MAX;
     }
     return s->t[t].demand;
 }

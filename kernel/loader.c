@@ -98,9 +98,14 @@ static bool images_check_placement(LoaderImages *imgs, const char *name, hwaddr 
     return true;
 }
 
-bool loader_images_add(LoaderImages *imgs, const char *name, hwaddr addr,
-                       const void *data, size_t len, GError **errp)
+/* Writes @bytes at @addr and keeps a reference for replay: the caller's
+ * buffer is the blob, no copy (a kernel image is tens of MiB of memory
+ * the host would otherwise fault in and fill a third time). */
+static bool images_add_bytes(LoaderImages *imgs, const char *name, hwaddr addr, GBytes *bytes,
+                             GError **errp)
 {
+    gsize len;
+    const void *data = g_bytes_get_data(bytes, &len);
     if (len == 0) {
         return true;
     }
@@ -116,9 +121,19 @@ bool loader_images_add(LoaderImages *imgs, const char *name, hwaddr addr,
     LoaderBlob *b = g_new0(LoaderBlob, 1);
     b->name = g_strdup(name);
     b->addr = addr;
-    b->data = g_bytes_new(data, len);
+    b->data = g_bytes_ref(bytes);
     g_ptr_array_add(imgs->blobs, b);
     return true;
+}
+
+bool loader_images_add(LoaderImages *imgs, const char *name, hwaddr addr,
+                       const void *data, size_t len, GError **errp)
+{
+    if (len == 0) {
+        return true;
+    }
+    g_autoptr(GBytes) bytes = g_bytes_new(data, len);
+    return images_add_bytes(imgs, name, addr, bytes, errp);
 }
 
 void loader_images_replay(LoaderImages *imgs)
@@ -227,6 +242,7 @@ bool loader_load_elf(LoaderImages *imgs, const char *filename, uint16_t machine,
     if (!read_file(filename, 0, &data, &len, errp)) {
         return false;
     }
+    g_autoptr(GBytes) file = g_bytes_new_take(data, len);
     bool ok = false;
     if (!elf_check_header(filename, data, len, machine, errp)) {
         goto out;
@@ -259,8 +275,9 @@ bool loader_load_elf(LoaderImages *imgs, const char *filename, uint16_t machine,
         char *name = g_strdup_printf("%s (segment %u)", filename, i);
         bool added;
         if (ph.p_filesz == ph.p_memsz) {
-            added = loader_images_add(imgs, name, ph.p_paddr, data + ph.p_offset,
-                                      ph.p_filesz, errp);
+            /* A slice of the file's buffer, shared. */
+            g_autoptr(GBytes) seg = g_bytes_new_from_bytes(file, ph.p_offset, ph.p_filesz);
+            added = images_add_bytes(imgs, name, ph.p_paddr, seg, errp);
         } else {
             /* Zero-fill the bss part, as one blob so reset clears it too.
              * Placement before allocation: a few bytes of header must not
@@ -282,8 +299,8 @@ bool loader_load_elf(LoaderImages *imgs, const char *filename, uint16_t machine,
                 goto out;
             }
             memcpy(seg, data + ph.p_offset, ph.p_filesz);
-            added = loader_images_add(imgs, name, ph.p_paddr, seg, ph.p_memsz, errp);
-            g_free(seg);
+            g_autoptr(GBytes) bytes = g_bytes_new_take(seg, ph.p_memsz);
+            added = images_add_bytes(imgs, name, ph.p_paddr, bytes, errp);
         }
         g_free(name);
         if (!added) {
@@ -304,7 +321,6 @@ bool loader_load_elf(LoaderImages *imgs, const char *filename, uint16_t machine,
     }
     ok = true;
 out:
-    g_free(data);
     return ok;
 }
 
@@ -321,8 +337,8 @@ bool loader_load_raw(LoaderImages *imgs, const char *filename, hwaddr addr,
         g_free(data);
         return false;
     }
-    bool ok = loader_images_add(imgs, filename, addr, data, len, errp);
-    g_free(data);
+    g_autoptr(GBytes) bytes = g_bytes_new_take(data, len);
+    bool ok = images_add_bytes(imgs, filename, addr, bytes, errp);
     if (ok && info) {
         info->entry = addr;
         info->low = addr;

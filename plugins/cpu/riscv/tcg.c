@@ -4,6 +4,7 @@
  * the TcgCpuOps hooks and the helpers translated code calls.  The engine's
  * services are reached only through the TcgEngineOps handed to attach().
  */
+#include <sched.h>
 #include <string.h>
 
 #include "kernel/log.h"
@@ -265,7 +266,15 @@ void riscv_helper_wfi(CPURISCVState *env, uint64_t insn)
         raise_at(cpu, EXCP_ILLEGAL_INST, insn, TCG_GETPC());
     }
     if ((riscv_cpu_read_mip(cpu) & cpu->env.mie)) {
-        return;   /* an interrupt is already pending: wfi is a nop */
+        /* An interrupt is already pending: wfi is a nop.  When it cannot be
+         * taken now (masked by the status register), the guest polls
+         * around the wfi (OpenSBI's hart wait after a stale IPI spins like
+         * this until its hart is started): the other vCPU threads get the
+         * host CPU first. */
+        if (riscv_cpu_pending_interrupt(cpu) < 0) {
+            sched_yield();
+        }
+        return;
     }
     cs->halted = true;
     /* The translator set pc to the next instruction before the call. */

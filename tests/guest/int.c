@@ -61,6 +61,13 @@ static void test_m(void)
     CHECK_EQ(RR("divuw", 0xffffffff, 0), ~0ul);
     CHECK_EQ(RR("remw", 0x80000000, -1), 0);
     CHECK_EQ(RR("remuw", 0xfffffffe, 0), 0xfffffffffffffffe);
+    /* The spin-wait hints (Linux's cpu_relax): div by x0 still gives -1,
+     * pause (fence w,0) leaves everything as it was. */
+    uint64_t q, keep = 0x1234;
+    asm volatile("div %0, %1, zero" : "=r"(q) : "r"((uint64_t)7));
+    CHECK_EQ(q, ~0ul);
+    asm volatile(".4byte 0x0100000f" : "+r"(keep) : : "memory");
+    CHECK_EQ(keep, 0x1234);
 }
 
 static void test_bitmanip(void)

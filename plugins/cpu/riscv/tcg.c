@@ -281,6 +281,11 @@ void riscv_helper_wfi(CPURISCVState *env, uint64_t insn)
     cpu->engine->loop_exit(cs, 0);
 }
 
+void riscv_helper_spin_hint(void)
+{
+    sched_yield();
+}
+
 /*
  * sfence.vma rs1, rs2 (privileged spec 10.2.1): rs1 = rs2 = x0 drops every
  * translation; rs1 = x0 with an ASID drops that ASID's non-global ones; with

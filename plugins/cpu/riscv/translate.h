@@ -48,6 +48,7 @@ uint64_t riscv_helper_csr(CPURISCVState *env, uint64_t csrno, uint64_t new_val,
 uint64_t riscv_helper_mret(CPURISCVState *env, uint64_t insn);
 uint64_t riscv_helper_sret(CPURISCVState *env, uint64_t insn);
 void riscv_helper_wfi(CPURISCVState *env, uint64_t insn);
+void riscv_helper_spin_hint(void);
 void riscv_helper_sfence_vma(CPURISCVState *env, uint64_t insn, uint64_t vaddr, uint64_t asid);
 void riscv_helper_fence_i(CPURISCVState *env);
 void riscv_helper_check_frm(CPURISCVState *env, uint64_t insn);

@@ -4,6 +4,7 @@
  * TcgCpuOps hooks and the helpers translated code calls.  The engine's
  * services are reached only through the TcgEngineOps handed to attach().
  */
+#include <sched.h>
 #include <string.h>
 
 #include "kernel/log.h"
@@ -482,6 +483,12 @@ void arm_helper_wfe(CPUARMState *env, uint64_t syndrome)
 void arm_helper_sevl(CPUARMState *env)
 {
     __atomic_store_n(&arm_env_cpu(env)->event_reg, 1, __ATOMIC_RELEASE);
+}
+
+/* YIELD: the host CPU to other threads first. */
+void arm_helper_yield(void)
+{
+    sched_yield();
 }
 
 /* SEV: every CPU's Event Register; sleeping ones are woken. */

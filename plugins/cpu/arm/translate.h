@@ -69,6 +69,7 @@ void arm_helper_eret(CPUARMState *env);
 void arm_helper_wfi(CPUARMState *env, uint64_t syndrome);
 void arm_helper_wfe(CPUARMState *env, uint64_t syndrome);
 void arm_helper_sev(CPUARMState *env);
+void arm_helper_yield(void);
 void arm_helper_sevl(CPUARMState *env);
 uint64_t arm_helper_rbit(uint64_t x);
 uint64_t arm_helper_crc32(uint64_t acc, uint64_t val, uint64_t bytes, uint64_t castagnoli);

@@ -131,6 +131,7 @@ static void vcpu_free(TcgAccel *a, TcgVcpuState *v)
     tcg_tlb_destroy(v);
     ir_builder_destroy(&v->builder);
     v->pub.cpu->accel_data = NULL;
+    g_cond_clear(&v->wake);
     g_free(v);
 }
 
@@ -141,6 +142,7 @@ static bool vcpu_create(TcgAccel *a, CPUState *cpu, unsigned index, GError **err
         return false;
     }
     TcgVcpuState *v = g_new0(TcgVcpuState, 1);
+    g_cond_init(&v->wake);
     v->accel = a;
     v->index = index;
     v->pub.cpu = cpu;
@@ -332,7 +334,7 @@ static void tcg_accel_instance_finalize(Object *obj)
         v->stop_thread = true;
         tcg_cpu_exit(v->pub.cpu);
     }
-    g_cond_broadcast(&a->run_cond);
+    tcg_wake_all_locked(a);
     g_mutex_unlock(&a->run_lock);
     for (guint i = 0; i < a->vcpus->len; i++) {
         TcgVcpuState *v = g_ptr_array_index(a->vcpus, i);

@@ -42,10 +42,6 @@ static void *map_fd(HostMemoryBackend *b, int fd, GError **errp)
                     " bytes: %s", object_get_typename(OBJECT(b)), b->size, g_strerror(errno));
         return NULL;
     }
-    if (fd < 0 && !b->share) {
-        /* Private anonymous RAM: transparent huge pages, as for -m RAM. */
-        madvise(p, b->size, MADV_HUGEPAGE);
-    }
     return p;
 }
 

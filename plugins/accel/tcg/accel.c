@@ -131,7 +131,6 @@ static void vcpu_free(TcgAccel *a, TcgVcpuState *v)
     tcg_tlb_destroy(v);
     ir_builder_destroy(&v->builder);
     v->pub.cpu->accel_data = NULL;
-    g_cond_clear(&v->wake);
     g_free(v);
 }
 
@@ -142,7 +141,6 @@ static bool vcpu_create(TcgAccel *a, CPUState *cpu, unsigned index, GError **err
         return false;
     }
     TcgVcpuState *v = g_new0(TcgVcpuState, 1);
-    g_cond_init(&v->wake);
     v->accel = a;
     v->index = index;
     v->pub.cpu = cpu;
@@ -334,7 +332,7 @@ static void tcg_accel_instance_finalize(Object *obj)
         v->stop_thread = true;
         tcg_cpu_exit(v->pub.cpu);
     }
-    tcg_wake_all_locked(a);
+    g_cond_broadcast(&a->run_cond);
     g_mutex_unlock(&a->run_lock);
     for (guint i = 0; i < a->vcpus->len; i++) {
         TcgVcpuState *v = g_ptr_array_index(a->vcpus, i);

@@ -68,29 +68,11 @@ void tcg_cpu_exit(CPUState *cpu)
     }
 }
 
-/* Wakes every waiter on the run state: the pausers and the starter
- * (run_cond) and every vCPU thread (its wake).  With run_lock held. */
-void tcg_wake_all_locked(TcgAccel *a)
-{
-    g_cond_broadcast(&a->run_cond);
-    for (guint i = 0; i < a->vcpus->len; i++) {
-        TcgVcpuState *v = g_ptr_array_index(a->vcpus, i);
-        g_cond_signal(&v->wake);
-    }
-}
-
-/* Only @cpu's thread wakes: an interrupt for one vCPU (a timer tick) does
- * not wake the halted others, which would check for work and sleep again. */
 void tcg_kick_vcpu(TcgAccel *a, CPUState *cpu)
 {
     tcg_cpu_exit(cpu);
-    TcgVcpuState *v = tcg_vcpu_of(cpu);
     g_mutex_lock(&a->run_lock);
-    if (v) {
-        g_cond_signal(&v->wake);
-    } else {
-        tcg_wake_all_locked(a);
-    }
+    g_cond_broadcast(&a->run_cond);
     g_mutex_unlock(&a->run_lock);
 }
 
@@ -295,7 +277,7 @@ gpointer tcg_vcpu_thread(gpointer opaque)
                     a->nparked++;
                     g_cond_broadcast(&a->run_cond);
                 }
-                g_cond_wait(&v->wake, &a->run_lock);
+                g_cond_wait(&a->run_cond, &a->run_lock);
                 continue;
             }
             if (v->parked) {
@@ -305,11 +287,11 @@ gpointer tcg_vcpu_thread(gpointer opaque)
             if (cpu->halted) {
                 if (!cpu_has_work(v)) {
                     if (!v->halt_deadline) {
-                        g_cond_wait(&v->wake, &a->run_lock);
+                        g_cond_wait(&a->run_cond, &a->run_lock);
                         continue;
                     }
                     if (g_get_monotonic_time() < v->halt_deadline) {
-                        g_cond_wait_until(&v->wake, &a->run_lock, v->halt_deadline);
+                        g_cond_wait_until(&a->run_cond, &a->run_lock, v->halt_deadline);
                         continue;
                     }
                 }
@@ -347,7 +329,7 @@ void tcg_pause_all(void *opaque)
     if (self_in_code) {
         tcg_vcpu_leave_code(self_v);
     }
-    tcg_wake_all_locked(a);
+    g_cond_broadcast(&a->run_cond);
     /* vCPUs may be waiting for the device lock in MMIO dispatch. */
     unsigned depth = 0;
     g_mutex_unlock(&a->run_lock);
@@ -373,7 +355,7 @@ void tcg_resume_all(void *opaque)
     TcgAccel *a = opaque;
     g_mutex_lock(&a->run_lock);
     a->running = true;
-    tcg_wake_all_locked(a);
+    g_cond_broadcast(&a->run_cond);
     g_mutex_unlock(&a->run_lock);
 }
 

@@ -5,9 +5,7 @@
  * cache, the soft TLB and the execution loop.
  *
  * Locks, outermost first:
- *  - TcgAccel.run_lock: run state (pause/resume/halt), with run_cond (the
- *    pausers and the starter wait on it) and each vCPU's wake (its thread
- *    waits on it: a kick wakes that thread only);
+ *  - TcgAccel.run_lock: run state (pause/resume/halt), with run_cond;
  *  - TcgAccel.tb_lock: code pages, chaining links, invalidation, the
  *    retired lists; also taken while a vCPU inserts a writable TLB entry so
  *    that "page holds code" and "TLB entry is fast-writable" stay exclusive.
@@ -109,7 +107,7 @@ struct TcgAccel {
     GPtrArray *vcpus;        /* TcgVcpuState * */
 
     GMutex run_lock;
-    GCond run_cond;          /* pausers wait for parking, the starter for threads */
+    GCond run_cond;          /* vCPUs wait for run/kick; pausers for parking */
     bool running;            /* resumed by the core */
     unsigned nparked;
     unsigned nthreads;       /* vCPU threads started */
@@ -244,8 +242,6 @@ struct TcgVcpuState {
     /* While halted by wait_timeout: when to go on anyway (g_get_monotonic_time;
      * 0: halted until there is work). */
     gint64 halt_deadline;
-    /* What this vCPU's thread waits on (with TcgAccel.run_lock). */
-    GCond wake;
 
     bool parked;
     bool stop_thread;
@@ -389,7 +385,5 @@ void tcg_pause_all(void *opaque);
 void tcg_resume_all(void *opaque);
 void tcg_reset_all(void *opaque);
 void tcg_kick_vcpu(TcgAccel *a, CPUState *cpu);
-/* Wake every thread waiting on the run state (run_lock held). */
-void tcg_wake_all_locked(TcgAccel *a);
 
 #endif
